@@ -1,0 +1,58 @@
+// The shape of one catalogue entry. One rule = one entry + its test cases in every
+// dialect + its docs page (docs/rules/<id>.md), kept in agreement by a test.
+import type { SeverityOrOff } from '../types';
+
+export type ProfileId = 'deprivileged-kernel' | 'hardware-assisted-guest' | 'vm-detection-audit';
+export const PROFILES: readonly ProfileId[] = ['deprivileged-kernel', 'hardware-assisted-guest', 'vm-detection-audit'];
+export const DEFAULT_PROFILE: ProfileId = 'deprivileged-kernel';
+
+/** `core`: Robin & Irvine's list plus IRET; `extended`: later VM-detection relevant reads; `meta`: diagnostics about the source itself. */
+export type RuleGroup = 'core' | 'extended' | 'meta';
+
+/** Robin & Irvine's two groups, or a later addition. */
+export type RuleFamily = 'sensitive-register' | 'protection-system' | 'later-addition' | 'meta';
+
+export type FixKind =
+  /** An ISA instruction doing the same job that faults at CPL>0 (SMSW → MOV from CR0, POPF's IF → CLI/STI). */
+  | 'trap-equivalent'
+  /** A real hypervisor's forced-emulation prefix (ud2 + "xen"/"kvm") before the instruction. */
+  | 'forced-emulation'
+  /** A call through a hypercall ABI (KVM, Xen, Hyper-V, custom). */
+  | 'hypercall'
+  /** A control register setting that makes the instruction itself fault (CR4.UMIP, CR4.TSD, CR4.PCE). */
+  | 'cr4-control';
+
+export interface Source {
+  /** Short key, e.g. `SDM-POPF`. */
+  key: string;
+  title: string;
+  url: string;
+}
+
+export interface RuleEntry {
+  id: string;
+  group: RuleGroup;
+  family: RuleFamily;
+  /** Upper-case mnemonics the rule covers, for display: ['PUSHF', 'PUSHFD', 'PUSHFQ']. */
+  mnemonics: string[];
+  /** Short title: "SGDT reveals the GDTR without trapping". */
+  title: string;
+  /** One-line diagnostic message (no trailing period). May use `{mnemonic}`. */
+  message: string;
+  /** What the instruction does at CPL>0 and which Popek–Goldberg requirement fails. Markdown, a few sentences. */
+  problem: string;
+  /** What hardware-assisted virtualization changes. */
+  vtx: string;
+  amdv: string;
+  /** CR4.UMIP (or CR4.TSD / CR4.PCE where relevant) and what it changes. */
+  controls: string;
+  /** Fix kinds that apply to this rule, in the order they are offered. */
+  fixes: FixKind[];
+  /** What to do, in plain words (Markdown). */
+  advice: string;
+  /** VM-detection idioms built on it, if any. */
+  detection?: string;
+  /** Default severity per profile. */
+  severity: Record<ProfileId, SeverityOrOff>;
+  sources: Source[];
+}

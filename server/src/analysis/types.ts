@@ -1,0 +1,186 @@
+// Plain data shared by every part of the analysis. No LSP, no IO.
+// Positions follow LSP conventions: 0-based lines, 0-based UTF-16 character offsets.
+
+export type Dialect = 'nasm' | 'gas-att' | 'gas-intel' | 'masm' | 'fasm';
+export const DIALECTS: readonly Dialect[] = ['nasm', 'gas-att', 'gas-intel', 'masm', 'fasm'];
+
+export type Bits = 16 | 32 | 64;
+export const BITS: readonly Bits[] = [16, 32, 64];
+
+export interface Position {
+  line: number;
+  character: number;
+}
+
+export interface Range {
+  start: Position;
+  end: Position;
+}
+
+export type Severity = 'error' | 'warning' | 'info' | 'hint';
+export type SeverityOrOff = Severity | 'off';
+
+/** Register classes the resolver cares about. */
+export type RegisterClass =
+  | 'gpr8'
+  | 'gpr16'
+  | 'gpr32'
+  | 'gpr64'
+  | 'sreg'
+  | 'cr'
+  | 'dr'
+  | 'tr'
+  | 'st'
+  | 'mm'
+  | 'xmm'
+  | 'ymm'
+  | 'zmm'
+  | 'k'
+  | 'bnd'
+  | 'ip';
+
+export type Operand =
+  | RegisterOperand
+  | MemoryOperand
+  | ImmediateOperand
+  | FarPointerOperand
+  | SymbolOperand
+  | UnknownOperand;
+
+interface OperandBase {
+  /** The operand exactly as written. */
+  text: string;
+  range: Range;
+}
+
+export interface RegisterOperand extends OperandBase {
+  kind: 'reg';
+  /** Lower-case canonical name without `%`, e.g. `eax`, `cs`, `cr0`. */
+  reg: string;
+  cls: RegisterClass;
+  /** Size in bytes (segment registers: 2). */
+  size: number;
+}
+
+export interface MemoryOperand extends OperandBase {
+  kind: 'mem';
+  /** Operand size in bytes when the source says it (`dword ptr`, `qword`, AT&T suffix...). */
+  size?: number;
+  /** `far`, `fword`, `tword` used as a far pointer, or AT&T `ljmp *mem`. */
+  far?: boolean;
+  segment?: string;
+  base?: string;
+  index?: string;
+  scale?: number;
+  /** Displacement expression as written (may be a symbol or arithmetic). */
+  displacement?: string;
+  /** AT&T `*` indirection marker was present. */
+  indirect?: boolean;
+}
+
+export interface ImmediateOperand extends OperandBase {
+  kind: 'imm';
+  /** Numeric value when it is a plain literal. */
+  value?: bigint;
+}
+
+export interface FarPointerOperand extends OperandBase {
+  kind: 'farptr';
+  selector: string;
+  offset: string;
+}
+
+/** A bare symbol or expression (branch target, `offset foo`, macro parameter...). */
+export interface SymbolOperand extends OperandBase {
+  kind: 'sym';
+  /** AT&T `*` indirection marker was present (`jmp *foo`). */
+  indirect?: boolean;
+}
+
+/** Something we could not classify (macro parameters like `%1` or `\arg`, odd syntax). */
+export interface UnknownOperand extends OperandBase {
+  kind: 'unknown';
+}
+
+/** One instruction statement as written in the source. */
+export interface ParsedInstruction {
+  dialect: Dialect;
+  bits: Bits;
+  /** Range of the whole statement: first prefix or mnemonic through the last operand. */
+  range: Range;
+  /** Range of the mnemonic token (for `column` in reports). */
+  mnemonicRange: Range;
+  /** Mnemonic as written, lower-cased (`pushfq`, `lret`, `ljmpl`, `retf`). */
+  mnemonic: string;
+  /** Prefixes as written, lower-cased (`lock`, `rep`, `o16`, `data16`, `cs`...). */
+  prefixes: string[];
+  operands: Operand[];
+  /** The source said "far" explicitly (`far` keyword, `ljmp`/`lcall`/`lret`, `retf`, `fword`). */
+  far: boolean;
+  /** Operand size in bytes implied by the mnemonic spelling (AT&T suffix, `pushfd`, `iretq`, `o64`...). */
+  sizeHint?: number;
+  /** Inside a macro definition body; parameters may make operands unknowable. */
+  inMacro: boolean;
+  /** Line continuations can make a statement span lines; this is the mnemonic's line. */
+  line: number;
+}
+
+/** Result of matching a parsed instruction against iced-x86's opcode tables. */
+export type Resolution =
+  | { status: 'ok'; code: number; codeName: string }
+  /** The mnemonic exists but this form cannot be encoded in the current mode (e.g. `push cs` in 64-bit code). */
+  | { status: 'invalid-in-mode'; reason: string; validIn: Bits[] }
+  /** Not an x86 instruction mnemonic iced knows (macro invocation, typo). */
+  | { status: 'unknown-mnemonic' }
+  /** Known mnemonic but the operands can't be pinned down (macro parameters...). */
+  | { status: 'unresolved'; reason: string };
+
+export interface Finding {
+  ruleId: string;
+  severity: Severity;
+  /** One line, no trailing period. */
+  message: string;
+  range: Range;
+  mnemonicRange: Range;
+  instruction?: ParsedInstruction;
+  /** iced-x86 Code value and name, when resolved. */
+  code?: number;
+  codeName?: string;
+}
+
+/** Where a file's dialect or bitness came from, strongest first. */
+export type SettingSource = 'modeline' | 'override' | 'directive' | 'content' | 'extension' | 'default';
+
+export interface BitsRegion {
+  startLine: number;
+  bits: Bits;
+}
+
+export interface AnalysisResult {
+  dialect: Dialect;
+  dialectSource: SettingSource;
+  /** Bitness at the top of the file. */
+  bits: Bits;
+  bitsSource: SettingSource;
+  /** Bitness changes by line (first entry starts at line 0). */
+  bitsRegions: BitsRegion[];
+  instructions: ParsedInstruction[];
+  /** Virtualization findings plus the meta kinds (invalid-in-mode, unknown-mnemonic, bad suppressions), after suppression and severity. */
+  findings: Finding[];
+  /** Findings that a suppression comment removed (for `--report-suppressed` style uses). */
+  suppressed: Finding[];
+}
+
+export interface AnalysisOptions {
+  /** Used only as a hint for detection (extension, `_32`/`_64` in the name). */
+  fileName?: string;
+  /** Forces the dialect (CLI flag or editor setting). A modeline in the file still wins. */
+  dialect?: Dialect;
+  /** Forces the initial bitness. A modeline still wins; directives in the file still switch regions. */
+  bits?: Bits;
+  profile?: string;
+  /** Rule selection: ids, or the groups `core`, `extended`, `all`. Undefined = the profile's defaults. */
+  rules?: string[];
+  /** Per-rule severity overrides, applied last. */
+  severities?: Record<string, SeverityOrOff>;
+}
