@@ -67,6 +67,11 @@ export function ruleForFacts(facts: CodeFacts): string | undefined {
   }
 }
 
+export function isFarTransferCode(code: number): boolean {
+  const facts = codeFacts(code);
+  return facts.mnemonic === M.Retf || ((facts.mnemonic === M.Call || facts.mnemonic === M.Jmp) && isFarTransfer(facts));
+}
+
 const ruleByCode = new Map<number, string | undefined>();
 
 export function ruleForCode(code: number): string | undefined {

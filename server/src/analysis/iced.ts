@@ -30,6 +30,8 @@ export interface CodeFacts {
   isLegacy: boolean;
   /** MemorySize of the memory operand, if any (iced MemorySize value). */
   memorySize: number;
+  /** Non-zero when the decoder only knows this encoding behind an option (e.g. 8086-only POP CS). */
+  decoderOption: number;
 }
 
 const CODE_NAMES: string[] = [];
@@ -79,6 +81,7 @@ export function codeFacts(code: number): CodeFacts {
       amdMayVmExit: info.amdMayVmExit,
       isLegacy: info.encoding === iced.EncodingKind.Legacy,
       memorySize: info.memorySize,
+      decoderOption: info.decoderOption,
     };
     factsCache.set(code, facts);
     return facts;

@@ -1,4 +1,10 @@
-import { analyzeText } from './analyze';
+// Incremental analysis for editors. An edit re-parses the lines it touched and then keeps going
+// only while the parser state after a line differs from what it was before the edit (a new
+// `bits 16`, an unclosed `/*`, a `.intel_syntax` switch...). Lines after that point keep
+// their parse, shifted to their new line numbers. A test checks that the result always equals
+// a from-scratch analysis.
+import { buildResult, detectHeader, parseAllLines, parseLineEntry, type DocumentHeader, type LineEntry } from './analyze';
+import { initialParserState, sameParserState } from './parser';
 import type { AnalysisOptions, AnalysisResult, Range } from './types';
 
 /** An LSP-style content change: with a range it replaces that range; without, the whole text. */
@@ -7,45 +13,148 @@ export interface ContentChange {
   text: string;
 }
 
-// TEMPORARY STUB: being written by the lead (it will re-parse only the lines an edit can
-// affect). The public methods below are final.
+/** Lines whose text feeds dialect/bitness detection; an edit there re-runs detection. */
+const HEADER_LINES = 4000;
+const MODELINE_LINES = 20;
+
 export class DocumentAnalyzer {
-  private content: string;
+  /** Lines as stored (a trailing `\r` kept, so the text round-trips). */
+  private raw: string[];
+  private entries: LineEntry[] = [];
+  private header!: DocumentHeader;
   private cached: AnalysisResult | undefined;
+  /** How many lines the last update re-parsed (for tests and benchmarks). */
+  lastReparsedLines = 0;
+
   constructor(text: string, private options: AnalysisOptions = {}) {
-    this.content = text;
+    this.raw = text.split('\n');
+    this.reparseAll();
   }
+
   get text(): string {
-    return this.content;
+    return this.raw.join('\n');
   }
+
+  get lineCount(): number {
+    return this.raw.length;
+  }
+
   setOptions(options: AnalysisOptions): void {
+    const structural = options.dialect !== this.options.dialect || options.bits !== this.options.bits || options.fileName !== this.options.fileName;
     this.options = options;
+    if (structural) this.reparseAll();
     this.cached = undefined;
   }
+
   update(changes: readonly ContentChange[]): void {
     for (const change of changes) {
-      if (!change.range) this.content = change.text;
-      else {
-        const start = offsetAt(this.content, change.range.start);
-        const end = offsetAt(this.content, change.range.end);
-        this.content = this.content.slice(0, start) + change.text + this.content.slice(end);
+      if (!change.range) {
+        this.raw = change.text.split('\n');
+        this.reparseAll();
+      } else {
+        this.applyRangeChange(change.range, change.text);
       }
     }
     this.cached = undefined;
   }
+
   result(): AnalysisResult {
-    return (this.cached ??= analyzeText(this.content, this.options));
+    return (this.cached ??= buildResult(this.entries, this.header, this.options));
+  }
+
+  private stripped(line: number): string {
+    const text = this.raw[line]!;
+    return text.endsWith('\r') ? text.slice(0, -1) : text;
+  }
+
+  private strippedLines(): string[] {
+    return this.raw.map((_, i) => this.stripped(i));
+  }
+
+  private reparseAll(): void {
+    const lines = this.strippedLines();
+    this.header = detectHeader(lines, this.options);
+    this.entries = parseAllLines(lines, this.header);
+    this.lastReparsedLines = lines.length;
+  }
+
+  private applyRangeChange(range: Range, text: string): void {
+    const lastLine = this.raw.length - 1;
+    const start = clampPosition(this.raw, range.start, lastLine);
+    const end = clampPosition(this.raw, range.end, lastLine);
+    const [from, to] = comparePositions(start, end) <= 0 ? [start, end] : [end, start];
+    const prefix = this.raw[from.line]!.slice(0, from.character);
+    const suffix = this.raw[to.line]!.slice(to.character);
+    const inserted = (prefix + text + suffix).split('\n');
+    const removedCount = to.line - from.line + 1;
+    this.raw.splice(from.line, removedCount, ...inserted);
+    const delta = inserted.length - removedCount;
+
+    const touchesHeader = from.line < HEADER_LINES || to.line >= lastLine - MODELINE_LINES || this.raw.length - 1 - MODELINE_LINES <= from.line + inserted.length;
+    if (touchesHeader) {
+      const header = detectHeader(this.strippedLines(), this.options);
+      if (!sameHeader(header, this.header)) {
+        this.header = header;
+        this.entries = parseAllLines(this.strippedLines(), header);
+        this.lastReparsedLines = this.raw.length;
+        return;
+      }
+    }
+
+    const oldTail = this.entries.slice(to.line + 1);
+    const head = this.entries.slice(0, from.line);
+    let state = from.line === 0 ? initialParserState(this.header.dialect, this.header.bits) : head[from.line - 1]!.after;
+    const fresh: LineEntry[] = [];
+    let line = from.line;
+    for (; line < from.line + inserted.length; line++) {
+      const entry = parseLineEntry(this.stripped(line), line, state);
+      fresh.push(entry);
+      state = entry.after;
+    }
+    // Continue through the old tail until the state entering a line matches what it was.
+    let tailIndex = 0;
+    while (tailIndex < oldTail.length && !sameParserState(oldTail[tailIndex]!.before, state)) {
+      const entry = parseLineEntry(this.stripped(line), line, state);
+      fresh.push(entry);
+      state = entry.after;
+      line++;
+      tailIndex++;
+    }
+    const kept = oldTail.slice(tailIndex);
+    if (delta !== 0) for (const entry of kept) shiftEntry(entry, delta);
+    this.entries = head.concat(fresh, kept);
+    this.lastReparsedLines = fresh.length;
   }
 }
 
-function offsetAt(text: string, pos: { line: number; character: number }): number {
-  let offset = 0;
-  for (let line = 0; line < pos.line; line++) {
-    const next = text.indexOf('\n', offset);
-    if (next < 0) return text.length;
-    offset = next + 1;
+function sameHeader(a: DocumentHeader, b: DocumentHeader): boolean {
+  return a.dialect === b.dialect && a.bits === b.bits && a.dialectSource === b.dialectSource && a.bitsSource === b.bitsSource;
+}
+
+function clampPosition(lines: readonly string[], pos: { line: number; character: number }, lastLine: number): { line: number; character: number } {
+  if (pos.line < 0) return { line: 0, character: 0 };
+  if (pos.line > lastLine) return { line: lastLine, character: lines[lastLine]!.length };
+  const text = lines[pos.line]!;
+  return { line: pos.line, character: Math.max(0, Math.min(pos.character, text.length)) };
+}
+
+function comparePositions(a: { line: number; character: number }, b: { line: number; character: number }): number {
+  return a.line - b.line || a.character - b.character;
+}
+
+function shiftRange(range: Range, delta: number): void {
+  range.start.line += delta;
+  range.end.line += delta;
+}
+
+function shiftEntry(entry: LineEntry, delta: number): void {
+  for (const ins of entry.parsed.instructions) {
+    ins.line += delta;
+    shiftRange(ins.range, delta);
+    // The mnemonic range may share position objects with the statement range.
+    if (ins.mnemonicRange.start !== ins.range.start) ins.mnemonicRange.start.line += delta;
+    if (ins.mnemonicRange.end !== ins.range.end) ins.mnemonicRange.end.line += delta;
+    for (const op of ins.operands) shiftRange(op.range, delta);
   }
-  const lineEnd = text.indexOf('\n', offset);
-  const max = lineEnd < 0 ? text.length : lineEnd;
-  return Math.min(offset + pos.character, max);
+  // Comments carry only columns; their line comes from the entry's position.
 }

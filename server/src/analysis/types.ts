@@ -123,6 +123,8 @@ export interface ParsedInstruction {
   inMacro: boolean;
   /** Line continuations can make a statement span lines; this is the mnemonic's line. */
   line: number;
+  /** What iced-x86 makes of it (filled in by the analyzer). */
+  resolution?: Resolution;
 }
 
 /** Result of matching a parsed instruction against iced-x86's opcode tables. */
@@ -183,4 +185,6 @@ export interface AnalysisOptions {
   rules?: string[];
   /** Per-rule severity overrides, applied last. */
   severities?: Record<string, SeverityOrOff>;
+  /** Report INT3 under the `int` rule (also turned on by the selection `all`). */
+  includeInt3?: boolean;
 }

@@ -1,0 +1,36 @@
+// Names shared by the extension code and the manifest generator (client/manifest.mjs).
+// No `vscode` import here, so plain Node can load the compiled file.
+
+/** The language id virtlint contributes for x86 assembly files. */
+export const LANGUAGE_ID = 'x86asm';
+
+/** Language ids other assembly extensions assign; virtlint lints those documents too. */
+export const FOREIGN_LANGUAGE_IDS: readonly string[] = [
+  'asm',
+  'nasm',
+  'gas',
+  'masm',
+  'asm-intel-x86-generic',
+  'asm-collection',
+  'assembly',
+];
+
+export const ALL_LANGUAGE_IDS: readonly string[] = [LANGUAGE_ID, ...FOREIGN_LANGUAGE_IDS];
+
+/** File extensions mapped to LANGUAGE_ID (VS Code matches them case-insensitively). */
+export const FILE_EXTENSIONS: string[] = ['.asm', '.s', '.S', '.nasm', '.yasm', '.inc', '.mac', '.fasm', '.masm', '.a86', '.x86'];
+
+/** Glob for the workspace lint: every file the language contribution claims. */
+export const WORKSPACE_GLOB = `**/*.{${[...new Set(FILE_EXTENSIONS.map((ext) => ext.slice(1)))].join(',')}}`;
+
+export const COMMANDS = {
+  restartServer: 'virtlint.restartServer',
+  showOutput: 'virtlint.showOutput',
+  lintWorkspace: 'virtlint.lintWorkspace',
+  /** Also the command the server attaches to "Show documentation for <id>" code actions. */
+  showDocumentation: 'virtlint.showDocumentation',
+  insertHypercallDefinitions: 'virtlint.insertHypercallDefinitions',
+} as const;
+
+/** Registered by the server (workspace/executeCommand); the client calls it, never registers it. */
+export const SERVER_HYPERCALL_COMMAND = 'virtlint.writeHypercallDefinitions';

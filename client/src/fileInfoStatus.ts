@@ -1,0 +1,84 @@
+// The language status item ("{} NASM · 32-bit" next to the language mode) for the active file,
+// fed by the server's virtlint/fileInfo notification.
+import * as vscode from 'vscode';
+import type { FileInfoParams } from '../../server/src/lsp/protocol';
+import { COMMANDS } from './constants';
+import { documentSelector } from './languageClient';
+
+const DIALECT_NAMES: Record<string, string> = {
+  nasm: 'NASM',
+  'gas-att': 'GNU as (AT&T)',
+  'gas-intel': 'GNU as (Intel)',
+  masm: 'MASM',
+  fasm: 'FASM',
+};
+
+export class FileInfoStatus implements vscode.Disposable {
+  private readonly item: vscode.LanguageStatusItem;
+  private readonly infoByUri = new Map<string, FileInfoParams>();
+  private readonly disposables: vscode.Disposable[] = [];
+  private readonly changeEmitter = new vscode.EventEmitter<FileInfoParams>();
+  /** Fires whenever the server reports a file's dialect, bits and profile. */
+  readonly onDidChange = this.changeEmitter.event;
+
+  constructor() {
+    this.item = vscode.languages.createLanguageStatusItem('virtlint.fileInfo', documentSelector() as vscode.DocumentSelector);
+    this.item.name = 'virtlint';
+    this.item.command = { title: 'Show Output', command: COMMANDS.showOutput };
+    this.disposables.push(
+      this.item,
+      this.changeEmitter,
+      vscode.window.onDidChangeActiveTextEditor(() => this.render()),
+      vscode.workspace.onDidChangeConfiguration((event) => {
+        if (event.affectsConfiguration('virtlint')) this.render();
+      }),
+      vscode.workspace.onDidCloseTextDocument((document) => this.infoByUri.delete(document.uri.toString())),
+    );
+    this.render();
+  }
+
+  /** What the server last said about the document, if anything. */
+  infoFor(uri: vscode.Uri): FileInfoParams | undefined {
+    return this.infoByUri.get(uri.toString());
+  }
+
+  update(info: FileInfoParams): void {
+    if (typeof info?.uri !== 'string') return;
+    const key = vscode.Uri.parse(info.uri).toString();
+    this.infoByUri.set(key, info);
+    this.changeEmitter.fire(info);
+    this.render();
+  }
+
+  /** Shown while the server is down. */
+  setServerState(running: boolean): void {
+    this.item.severity = running ? vscode.LanguageStatusSeverity.Information : vscode.LanguageStatusSeverity.Warning;
+    this.render(running ? undefined : 'virtlint server is not running');
+  }
+
+  private render(problem?: string): void {
+    const document = vscode.window.activeTextEditor?.document;
+    const info = document ? this.infoByUri.get(document.uri.toString()) : undefined;
+    const configuredProfile = vscode.workspace.getConfiguration('virtlint', document?.uri).get<string>('profile', 'deprivileged-kernel');
+    if (problem) {
+      this.item.text = '$(warning) virtlint';
+      this.item.detail = problem;
+      return;
+    }
+    if (!info) {
+      this.item.text = 'virtlint';
+      this.item.detail = `profile ${configuredProfile} · waiting for analysis`;
+      return;
+    }
+    const dialect = DIALECT_NAMES[info.dialect] ?? info.dialect;
+    this.item.text = `${dialect} · ${info.bits}-bit`;
+    const sources = [info.dialectSource && `dialect from ${info.dialectSource}`, info.bitsSource && `bits from ${info.bitsSource}`]
+      .filter(Boolean)
+      .join(', ');
+    this.item.detail = `virtlint profile ${info.profile}${sources ? ` (${sources})` : ''}`;
+  }
+
+  dispose(): void {
+    for (const disposable of this.disposables) disposable.dispose();
+  }
+}

@@ -1,0 +1,211 @@
+'use strict';
+// Fix cases: for every rule and every quick fix virtlint's fix engine offers for it (NASM,
+// 32 and 64-bit, each hypercall ABI), the engine's exact replacement text is assembled into
+// ring 3 and the original instruction into ring 0 of the same image. Both run after the
+// same set-up; the judge requires that the replacement reached the monitor (a trap or a
+// hypercall) and that registers, flags, memory and pushed stack bytes afterwards equal what
+// the original produced at CPL 0.
+//
+// The text comes from out/server/src/analysis (compiled by `npx tsc -p .`), never from here.
+
+const path = require('path');
+const { hex } = require('../lib/observe');
+const { FIXTURES, sameFault } = require('./fixtures');
+const { hypercallSupport } = require('./hypercalls');
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const ABIS = ['kvm', 'kvm-amd', 'xen', 'hyperv'];
+const ARITH_FLAGS = 0x8d5n; // CF PF AF ZF SF OF
+const EFL_IF = 0x200n;
+
+function loadEngine() {
+  // VIRTLINT_PROOF_ENGINE points at another build of the same two modules (for testing the bench itself).
+  const base = process.env.VIRTLINT_PROOF_ENGINE ?? path.join(ROOT, 'out/server/src/analysis');
+  const analysis = require(path.join(base, 'index.js'));
+  const fixes = require(path.join(base, 'fixes/index.js'));
+  for (const fn of ['fixesForFinding', 'hypercallDefinitions', 'applyEdits']) {
+    if (typeof fixes[fn] !== 'function') throw new Error(`the fix engine does not export ${fn}`);
+  }
+  if (typeof analysis.analyzeText !== 'function') throw new Error('the analysis core does not export analyzeText');
+  return { analysis, fixes };
+}
+
+/** Every distinct replacement the engine offers for the fixture's finding. */
+function fixesFor(engine, fixture, bits) {
+  const text = fixture.source(bits);
+  const result = engine.analysis.analyzeText(text, { dialect: 'nasm', bits });
+  const findings = result.findings.filter((f) => f.ruleId === fixture.rule);
+  if (findings.length !== 1) {
+    throw new Error(`${fixture.rule} (${bits}-bit): expected one ${fixture.rule} finding in ${JSON.stringify(text)}, got ${findings.length} (${result.findings.map((f) => f.ruleId).join(', ') || 'none'})`);
+  }
+  const out = [];
+  const seen = new Set();
+  for (const abi of ABIS) {
+    for (const qf of engine.fixes.fixesForFinding(text, result, findings[0], { abi })) {
+      const fixed = engine.fixes.applyEdits(text, [qf.edit]);
+      const key = `${qf.kind}\u0000${fixed}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      out.push({ abi, quickFix: qf, fixed, definitions: engine.fixes.hypercallDefinitions('nasm', abi) });
+    }
+  }
+  return out;
+}
+
+function slug(s) {
+  return s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+}
+
+/** Indents analyzed text into the case without changing a character of it. */
+function verbatim(text) {
+  return text.endsWith('\n') ? text : text + '\n';
+}
+
+function buildCase(fixture, bits, fix, index) {
+  const kind = fix.quickFix.kind;
+  const hc = hypercallSupport(fix, bits);
+  const name = `fix-${fixture.rule}${fixture.variant ? '-' + fixture.variant : ''}-${kind}${kind === 'hypercall' ? '-' + fix.abi : ''}-${index}`;
+  return {
+    kind: 'fix',
+    name,
+    rule: fixture.rule,
+    modes: [bits],
+    claim: `${fix.quickFix.title}: reaches the monitor and leaves what ${fixture.rule.toUpperCase()} leaves at CPL 0`,
+    hasHypercalls: true,
+    prelude: () => `${hc.prelude}\n`,
+    ring0: () => `
+${fixture.ring0Init ?? ''}
+  sti                            ; ring 0 runs with IF=1 like the monitor's initial virtual IF (device IRQs are masked)
+  mov PTR [fx_saved_sp], zsp
+${fixture.setup(bits)}
+  REPORT "sp0", zsp
+${verbatim(fixture.source(bits))}.orig_end:
+${fixture.after(bits)}
+  REPORT "orig.end", .orig_end
+  mov zsp, [fx_saved_sp]
+  ret`,
+    ring3: () => `
+  mov PTR [fx_saved_sp], zsp
+${fixture.setup(bits)}
+  REPORT "sp0", zsp
+.fix_start:
+${verbatim(fix.fixed)}.fix_end:
+${fixture.after(bits)}
+  mov zsp, [fx_saved_sp]
+  REPORT "fix.start", .fix_start
+  REPORT "fix.end", .fix_end
+  movzx eax, byte [virtual_if]
+  REPORT "virtual_if", zax
+  movzx eax, byte [xen_vcpu_info + 1]
+  REPORT "xen.mask", zax
+  EXIT`,
+    extra: () => `${hc.dispatch}\n${fixture.extra ? fixture.extra(bits) : ''}`,
+    data: () => fixture.data(bits),
+    fixText: fix.fixed,
+    judge(j) {
+      return judgeFix(j, fixture, fix, bits);
+    },
+  };
+}
+
+function judgeFix(j, fixture, fix, bits) {
+  const kind = fix.quickFix.kind;
+  const start = j.r('fix.start', 3);
+  const end = j.r('fix.end', 3);
+  const events = j.monitorEvents().filter((e) => e.cpl === 3);
+  const inText = events.filter((e) => e.ip >= start && e.ip < end);
+  const viaPage = events.filter((e) => e.kind === 'hypercall-page');
+  const reached = inText.length + viaPage.length;
+  const expectedKinds = {
+    'forced-emulation': ['fep-kvm', 'fep-xen'],
+    'trap-equivalent': ['mov-from-cr', 'cli', 'sti'],
+    hypercall: ['vmcall', 'vmmcall', 'hypercall-page'],
+  }[kind] ?? [];
+  // Xen PV keeps the virtual IF in shared memory (vcpu_info's event mask): reading or
+  // writing it needs no trap, and the hypervisor reads it when it delivers events.
+  const xenMask = fix.abi === 'xen' && /xen_vcpu_info/.test(fix.fixed);
+  if (!xenMask) j.expect(reached > 0, `the replacement never reached the monitor (monitor events: ${events.map((e) => e.kind).join(', ') || 'none'})`);
+  j.expect([...inText, ...viaPage].every((e) => expectedKinds.includes(e.kind)), `a ${kind} fix reached the monitor as ${[...inText, ...viaPage].map((e) => e.kind).join(', ')}`);
+  let sameVector;
+  if (fixture.expectSameFault) {
+    sameVector = sameFault(j);
+    j.expect(sameVector !== undefined, `expected the same exception from the original at CPL 0 and from the replacement (${fixture.expectSameFault}); saw ${j.faults().map((f) => `vector ${f.vec} at CPL ${f.cpl}`).join(', ') || 'none'}`);
+  } else {
+    j.expectOnlyFaultsAt([]);
+  }
+
+  const a = j.dump('after', 0);
+  const b = j.dump('after', 3);
+  const differences = [];
+  // When the instruction itself faults at CPL 0, the meaning to keep is that fault; a
+  // hypercall sequence is interrupted part-way, so its registers are not compared.
+  const compareState = !(fixture.expectSameFault && kind === 'hypercall');
+  if (a && b && compareState) {
+    const sp0a = j.r('sp0', 0);
+    const sp0b = j.r('sp0', 3);
+    for (const r of ['ax', 'bx', 'cx', 'dx', 'si', 'di', 'bp']) {
+      if ((fixture.volatile ?? []).includes(r)) continue;
+      if (a[r] !== b[r]) differences.push(`${r}: CPL 0 ${hex(a[r])}, fixed ${hex(b[r])}`);
+    }
+    if (a.sp - sp0a !== b.sp - sp0b) differences.push(`stack pointer moved by ${a.sp - sp0a} at CPL 0, by ${b.sp - sp0b} fixed`);
+    if ((a.fl & ARITH_FLAGS) !== (b.fl & ARITH_FLAGS)) differences.push(`arithmetic flags: CPL 0 ${hex(a.fl & ARITH_FLAGS)}, fixed ${hex(b.fl & ARITH_FLAGS)}`);
+    const vif = xenMask ? 1n - j.r('xen.mask', 3) : j.r('virtual_if', 3);
+    const realIf = (a.fl & EFL_IF) !== 0n ? 1n : 0n;
+    if (realIf !== vif) differences.push(`IF: CPL 0 ${realIf}, the monitor's virtual IF after the fix ${vif}`);
+    const pushed = Number(sp0a - a.sp);
+    let sa = j.bytes('stack', 0);
+    let sb = j.bytes('stack', 3);
+    if (fixture.returnAddressInStack && sa && sb) {
+      // a far CALL pushes its own return address: the one after the original at CPL 0, after the replacement in ring 3
+      sa = withReturnAddress(j, sa, j.r('orig.end', 0), 'original');
+      sb = withReturnAddress(j, sb, end, 'replacement');
+    }
+    if (pushed > 0 && sa && sb && !sa.subarray(0, pushed).equals(sb.subarray(0, pushed))) {
+      differences.push(`pushed bytes: CPL 0 ${sa.subarray(0, pushed).toString('hex')}, fixed ${sb.subarray(0, pushed).toString('hex')}`);
+    }
+    const ma = j.bytes('mem', 0);
+    const mb = j.bytes('mem', 3);
+    if (ma && mb && !ma.equals(mb)) differences.push(`memory: CPL 0 ${ma.toString('hex')}, fixed ${mb.toString('hex')}`);
+    if (fixture.compare) fixture.compare(j, a, b, differences);
+  }
+  for (const d of differences) j.fail(`meaning changed: ${d}`);
+  if (xenMask && reached === 0) {
+    return `${fix.quickFix.title} [${kind}, xen]: no trap by design (Xen's shared event mask stands in for IF; mask after = ${j.r('xen.mask', 3)}); ${fixture.summary ? fixture.summary(j, a, b) : 'registers, flags (IF = !mask) and memory equal the CPL 0 original'}`;
+  }
+  const via = [...new Set([...inText, ...viaPage].map((e) => e.kind + (e.nr !== undefined ? ` #${hex(e.nr)}` : '')))].join(', ');
+  if (sameVector !== undefined) {
+    return `${fix.quickFix.title} [${kind}${kind === 'hypercall' ? ', ' + fix.abi : ''}]: trapped to the monitor (${[...new Set([...inText, ...viaPage].map((e) => e.kind))].join(', ')}); the emulated instruction raised vector ${sameVector} exactly as the original did at CPL 0 (${fixture.expectSameFault})${compareState ? '; registers at the fault equal the original' : '; delivered at the hypercall site'}`;
+  }
+  return `${fix.quickFix.title} [${kind}${kind === 'hypercall' ? ', ' + fix.abi : ''}]: trapped to the monitor (${via}); ${fixture.summary ? fixture.summary(j, a, b) : 'registers, flags and memory equal the CPL 0 original'}`;
+}
+
+/** Replaces the first 4-byte return address in a stack dump with a marker, failing if it is not there. */
+function withReturnAddress(j, bytes, address, which) {
+  const copy = Buffer.from(bytes);
+  const actual = BigInt(copy.readUInt32LE(0));
+  j.expect(actual === address, `the ${which} far CALL pushed return address ${hex(actual)}, expected ${hex(address)}`);
+  copy.writeUInt32LE(0xfeedface, 0);
+  return copy;
+}
+
+function fixCases() {
+  const engine = loadEngine();
+  const cases = [];
+  const problems = [];
+  for (const fixture of FIXTURES) {
+    for (const bits of fixture.modes ?? [32, 64]) {
+      let fixes;
+      try {
+        fixes = fixesFor(engine, fixture, bits);
+      } catch (e) {
+        problems.push(e instanceof Error ? e.message : String(e));
+        continue;
+      }
+      if (fixes.length === 0) problems.push(`${fixture.rule} (${bits}-bit): the fix engine offered no fix`);
+      fixes.forEach((fix, i) => cases.push(buildCase(fixture, bits, fix, i)));
+    }
+  }
+  return { cases, problems };
+}
+
+module.exports = { fixCases, slug };

@@ -1,0 +1,201 @@
+'use strict';
+// What each fix case runs around the analyzed instruction. `source` is the only text given
+// to the analyzer and the fix engine; everything else is scaffolding that is the same in
+// ring 0 (original) and ring 3 (replacement): reset the buffer, preset registers and flags,
+// then dump registers, pushed stack bytes and the buffer.
+
+const { hex } = require('../lib/observe');
+
+function presetRegisters(bits, overrides = {}) {
+  const value = (n) => (bits === 64 ? '0x' + n.repeat(16) : '0x' + n.repeat(8));
+  const regs = { zax: value('1'), zbx: value('2'), zcx: value('3'), zdx: value('4'), zsi: value('6'), zdi: value('7'), zbp: value('8'), ...overrides };
+  return Object.entries(regs).map(([r, v]) => `  mov ${r}, ${v}`).join('\n');
+}
+
+function resetBuffer() {
+  return `  mov zdi, fx_buf
+  mov ecx, 16
+  mov al, 0xA5
+  rep stosb`;
+}
+
+/** Flags start as 0x202 (IF=1, arithmetic clear) in both rings. */
+const PRESET_FLAGS = `  push 0x202
+  popf`;
+
+const STANDARD_AFTER = `.after_snippet:
+  DUMP "after"
+  STACKDUMP "stack"
+  MEMDUMP "mem", fx_buf, 16`;
+
+const FS_AFTER = `${STANDARD_AFTER}
+  mov ax, fs
+  movzx eax, ax
+  REPORT "fs", zax`;
+
+const DATA = `
+align 16
+fx_buf: times 16 db 0xA5
+fx_continue: DW_ 0
+fx_saved_sp: DW_ 0
+fx_ptr: dd fx_target
+        dw SEL_CODE0
+fx_target:                       ; far transfers land here in either ring and go back to that ring's after-code
+  jmp PTR [fx_continue]`;
+
+
+function simple(rule, source, overrides = {}, extra = {}) {
+  return {
+    rule,
+    source: typeof source === 'function' ? source : () => source,
+    setup: (bits) => `${resetBuffer()}
+${presetRegisters(bits, typeof overrides === 'function' ? overrides(bits) : overrides)}
+${PRESET_FLAGS}`,
+    after: () => STANDARD_AFTER,
+    data: () => DATA,
+    ...extra,
+  };
+}
+
+const tscVolatile = {
+  volatile: ['ax', 'dx'],
+  compare(j, a, b, differences) {
+    const t0 = (a.dx << 32n) | (a.ax & 0xffffffffn);
+    const t3 = (b.dx << 32n) | (b.ax & 0xffffffffn);
+    if (!(t3 > t0 && t3 - t0 < 1n << 40n)) differences.push(`time-stamp counter: CPL 0 read ${hex(t0)}, fixed read ${hex(t3)} (must be later and close)`);
+  },
+};
+
+/** Both the original at CPL 0 and the replacement raise the same exception (QEMU TCG lacks the instruction's function). */
+function sameFault(j) {
+  const f0 = j.faults().filter((e) => e.cpl === 0);
+  const f3 = j.faults().filter((e) => e.cpl === 3);
+  return f0.length === 1 && f3.length === 1 && f0[0].vec === f3[0].vec ? f0[0].vec : undefined;
+}
+
+const faultingFixture = (rule, source, why) => ({
+  ...simple(rule, source, { zcx: '0' }),
+  setup: (bits) => `${resetBuffer()}
+${presetRegisters(bits, { zcx: '0' })}
+${PRESET_FLAGS}
+  ON_FAULT .after_snippet`,
+  expectSameFault: why,
+});
+
+const FIXTURES = [
+  simple('sgdt', '  sgdt [fx_buf]\n'),
+  simple('sidt', '  sidt [fx_buf]\n'),
+  simple('sldt', '  sldt ax\n'),
+  simple('str', '  str ax\n'),
+  simple('smsw', (bits) => (bits === 64 ? '  smsw rax\n' : '  smsw eax\n')),
+  simple('pushf', '  pushf\n'),
+  {
+    ...simple('popf', '  popf\n'),
+    setup: (bits) => `${resetBuffer()}
+${presetRegisters(bits)}
+${PRESET_FLAGS}
+  push PTR 0xC7                  ; CF PF ZF SF set, IF clear`,
+  },
+  {
+    ...simple('popf', '  popf\n'),
+    variant: 'if-set',
+    // IF set in the image: the STI path of the trap fix, and for Xen the unmask path with an
+    // event pending, which makes the fix call xen_version so the event gets delivered
+    setup: (bits) => `${resetBuffer()}
+${presetRegisters(bits)}
+  push 0x002
+  popf                           ; ring 0 starts this one with IF clear, like the monitor's virtual IF
+  mov byte [virtual_if], 0
+  mov byte [xen_vcpu_info + 1], 1
+  mov byte [xen_vcpu_info + 0], 1
+  push PTR 0x2C7                 ; CF PF ZF SF and IF set`,
+  },
+  simple('lar', '  lar eax, bx\n', { zbx: '0x08' }),
+  simple('lsl', '  lsl eax, bx\n', { zbx: '0x10' }),
+  simple('verr', '  verr bx\n', { zbx: '0x10' }),
+  simple('verw', '  verw bx\n', { zbx: '0x10' }),
+  { ...simple('push-sreg', '  push cs\n'), modes: [32] },
+  {
+    ...simple('pop-sreg', '  pop fs\n'),
+    setup: (bits) => `${resetBuffer()}
+${presetRegisters(bits)}
+${PRESET_FLAGS}
+  push SEL_DATA0`,
+    after: () => FS_AFTER,
+    compare: compareVirtualFs,
+  },
+  {
+    ...simple('mov-sreg', '  mov fs, bx\n', { zbx: '0x10' }),
+    after: () => FS_AFTER,
+    compare: compareVirtualFs,
+  },
+  farFixture('far-call', '  call far dword [fx_ptr]\n'),
+  farFixture('far-jmp', '  jmp far dword [fx_ptr]\n'),
+  {
+    ...farFixture('far-ret', '  retf\n'),
+    setup: (bits) => `${resetBuffer()}
+  mov PTR [fx_continue], .after_snippet
+${presetRegisters(bits)}
+${PRESET_FLAGS}
+  lea zsp, [zsp - 8]
+  mov dword [zsp], fx_target
+  mov dword [zsp + 4], SEL_CODE0`,
+  },
+  {
+    ...simple('int', '  int 0x40\n'),
+    compare(j, a, b, differences) {
+      const entered = j.gates(0x40).length;
+      if (entered !== 2) differences.push(`gate 0x40 entered ${entered} times; expected once for the original and once for the replacement`);
+    },
+  },
+  {
+    ...simple('iret', (bits) => (bits === 64 ? '  iretq\n' : '  iretd\n')),
+    setup: (bits) => `${resetBuffer()}
+  mov PTR [fx_continue], .after_snippet
+${bits === 64 ? `  mov rdx, rsp
+  push SEL_DATA0
+  push rdx
+  push PTR 0xC7
+  push SEL_CODE0
+  push fx_target` : `  push PTR 0xC7
+  push SEL_CODE0
+  push fx_target`}
+${presetRegisters(bits)}`,
+  },
+  simple('cpuid', '  cpuid\n', { zax: '0', zcx: '0' }),
+  { ...simple('rdtsc', '  rdtsc\n'), ...tscVolatile },
+  { ...simple('rdtscp', '  rdtscp\n'), ...tscVolatile },
+  faultingFixture('rdpmc', '  rdpmc\n', 'QEMU TCG does not implement performance counters: RDPMC is #UD at CPL 0 too'),
+  faultingFixture('rdpid', (bits) => (bits === 64 ? '  rdpid rax\n' : '  rdpid eax\n'), 'this QEMU TCG CPU model lacks RDPID: #UD at CPL 0 too'),
+  {
+    ...simple('xgetbv', '  xgetbv\n', { zcx: '0' }),
+    ring0Init: `  mov zax, cr4
+  or zax, CR4_OSXSAVE
+  mov cr4, zax
+  xor ecx, ecx
+  mov eax, 3
+  xor edx, edx
+  xsetbv`,
+  },
+];
+
+function farFixture(rule, source) {
+  return {
+    ...simple(rule, source),
+    setup: (bits) => `${resetBuffer()}
+  mov PTR [fx_continue], .after_snippet
+${presetRegisters(bits)}
+${PRESET_FLAGS}`,
+    returnAddressInStack: rule === 'far-call',
+  };
+}
+
+/** A segment load: ring 0 keeps FS; after an emulated load the monitor holds it as virtual state (the E line). */
+function compareVirtualFs(j, a, b, differences) {
+  const fs0 = j.r('fs', 0);
+  const emulated = j.events.filter((e) => e.type === 'E');
+  const fsFixed = emulated.length > 0 ? BigInt(emulated[emulated.length - 1].sregs.fs) : j.r('fs', 3);
+  if ((fs0 & 0xffffn) !== fsFixed) differences.push(`FS: CPL 0 loaded ${hex(fs0)}, the replacement left ${hex(fsFixed)}`);
+}
+
+module.exports = { FIXTURES, presetRegisters, sameFault };

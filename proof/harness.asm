@@ -1,0 +1,1646 @@
+; virtlint proof bench: a bare-metal multiboot kernel that runs one case at CPL 3.
+;
+; Build: nasm -f bin -DLM=0|1 -DCASE_FILE='"case.inc"' harness.asm -o case.bin
+; Run:   qemu-system-x86_64 -accel tcg -cpu max -kernel case.bin -debugcon stdio
+;        -device isa-debug-exit,iobase=0xf4,iosize=4 ...
+;
+; Ring 0 builds a GDT (ring 0/3 code and data, TSS, LDT), an IDT whose every
+; exception reports vector, error code and faulting IP on port 0xE9, a few DPL-3
+; service gates, and a minimal monitor that recognises trapping replacements
+; (forced-emulation prefix, VMCALL/VMMCALL, the hypercall page, MOV from CR0,
+; CLI/STI) and emulates them. It then drops to ring 3 (IOPL 0) with IRET.
+;
+; The case file supplies:
+;   case_ring0:  called at CPL 0 before the drop (controls, CR4/MSR set-up); ends with RET
+;   case_ring3:  entered at CPL 3; ends with EXIT
+;   hc_dispatch: (optional, CASE_HAS_HC) ring-0 hypercall emulation, see below
+;
+; Output lines (one per event, all numbers hex):
+;   R <cpl> <name> <value>           a REPORT
+;   D <cpl> <name> ax=.. bx=.. cx=.. dx=.. si=.. di=.. bp=.. sp=.. fl=..   a DUMP
+;   X <cpl> <vector> <error> <ip>    an exception that no monitor path claimed
+;   M <cpl> <kind> <ip> <detail>     the monitor recognised and emulated something
+;   G <cpl> <vector>                 a test gate (0x40 DPL 0, 0x41 DPL 3) was entered
+;   S <text>                         a harness service message
+;   END / FATAL <why>
+
+%ifndef LM
+  %define LM 0
+%endif
+
+ORG_ADDR   equ 0x100000
+SEL_CODE0  equ 0x08
+SEL_DATA0  equ 0x10
+SEL_CODE3  equ 0x1B
+SEL_DATA3  equ 0x23
+SEL_TSS    equ 0x28
+SEL_LDT    equ 0x38
+SEL_CODE32 equ 0x48           ; 32-bit ring-0 code, used only to enter long mode
+SEL_LDT_DATA3 equ 0x07        ; LDT entry 0, DPL 3 data
+
+%if LM
+SENT equ 0xA5A5A5A5A5A5A5A5    ; a value no probed instruction produces
+%else
+SENT equ 0xA5A5A5A5
+%endif
+TSC_AUX_VALUE equ 0x5A3       ; what ring 0 writes to IA32_TSC_AUX
+
+EFL_CF  equ 0x0001
+EFL_TF  equ 0x0100
+EFL_IF  equ 0x0200
+EFL_DF  equ 0x0400
+EFL_IOPL equ 0x3000
+EFL_AC  equ 0x40000
+EFL_ID  equ 0x200000
+
+CR4_TSD   equ 1 << 2
+CR4_PCE   equ 1 << 8
+CR4_UMIP  equ 1 << 11
+CR4_OSXSAVE equ 1 << 18
+
+%if LM
+  %define zax rax
+  %define zbx rbx
+  %define zcx rcx
+  %define zdx rdx
+  %define zsi rsi
+  %define zdi rdi
+  %define zbp rbp
+  %define zsp rsp
+  %define PTR qword
+  %define DW_ dq
+  WSZ equ 8
+%else
+  %define zax eax
+  %define zbx ebx
+  %define zcx ecx
+  %define zdx edx
+  %define zsi esi
+  %define zdi edi
+  %define zbp ebp
+  %define zsp esp
+  %define PTR dword
+  %define DW_ dd
+  WSZ equ 4
+%endif
+
+; Frame built by isr_common, addressed from zbp.
+%if LM
+  F_R15 equ 0
+  F_R14 equ 8
+  F_R13 equ 16
+  F_R12 equ 24
+  F_R11 equ 32
+  F_R10 equ 40
+  F_R9  equ 48
+  F_R8  equ 56
+  F_DI  equ 64
+  F_SI  equ 72
+  F_BP  equ 80
+  F_BX  equ 88
+  F_DX  equ 96
+  F_CX  equ 104
+  F_AX  equ 112
+  F_VEC equ 120
+  F_ERR equ 128
+  F_IP  equ 136
+  F_CS  equ 144
+  F_FL  equ 152
+  F_SP  equ 160
+  F_SS  equ 168
+  F_SIZE equ 176
+%else
+  F_DI  equ 0
+  F_SI  equ 4
+  F_BP  equ 8
+  F_SPX equ 12                 ; pushad's copy of ESP, unused
+  F_BX  equ 16
+  F_DX  equ 20
+  F_CX  equ 24
+  F_AX  equ 28
+  F_VEC equ 32
+  F_ERR equ 36
+  F_IP  equ 40
+  F_CS  equ 44
+  F_FL  equ 48
+  F_SP  equ 52                 ; only present when the interrupted code was at CPL 3
+  F_SS  equ 56
+  F_SIZE equ 60
+%endif
+
+%define ABS(x) ((x) - $$ + ORG_ADDR)
+
+; ---- macros for cases -------------------------------------------------------
+
+; REPORT "name", value   value: a z-register, an immediate or PTR [mem]. Keeps every register and flag.
+%macro REPORT 2
+  push %2
+  push %%name
+  int 0x80
+  lea zsp, [zsp + 2*WSZ]
+  jmp %%over
+%%name: db %1, 0
+%%over:
+%endmacro
+
+; DUMP "name": prints every general register and the flags as they are. Keeps everything.
+%macro DUMP 1
+  push %%name
+  int 0x81
+  lea zsp, [zsp + WSZ]
+  jmp %%over
+%%name: db %1, 0
+%%over:
+%endmacro
+
+; MEMDUMP "name", address, length(bytes): prints the bytes. Keeps everything.
+%macro MEMDUMP 3
+  push %3
+  push %2
+  push %%name
+  push 3
+  int 0x82
+  lea zsp, [zsp + 4*WSZ]
+  jmp %%over
+%%name: db %1, 0
+%%over:
+%endmacro
+
+; STACKDUMP "name": prints 4*WSZ bytes from the stack pointer as it is. Keeps everything.
+%macro STACKDUMP 1
+  push %%name
+  push 4
+  int 0x82
+  lea zsp, [zsp + 2*WSZ]
+  jmp %%over
+%%name: db %1, 0
+%%over:
+%endmacro
+
+; ON_FAULT label: the next unclaimed exception resumes at label (once).
+%macro ON_FAULT 1
+  mov PTR [resume_ip], %1
+%endmacro
+
+; CR4_SET bits / CR4_CLEAR bits: ask ring 0 to change CR4 (keeps registers).
+%macro CR4_SET 1
+  push %1
+  push 1
+  int 0x82
+  lea zsp, [zsp + 2*WSZ]
+%endmacro
+%macro CR4_CLEAR 1
+  push %1
+  push 2
+  int 0x82
+  lea zsp, [zsp + 2*WSZ]
+%endmacro
+
+; MONITOR_OFF / MONITOR_ON: with the monitor off every #UD/#GP is reported raw (X line).
+%macro MONITOR_OFF 0
+  mov byte [monitor_off], 1
+%endmacro
+%macro MONITOR_ON 0
+  mov byte [monitor_off], 0
+%endmacro
+
+%macro EXIT 0
+  push 0
+  int 0x82
+%endmacro
+
+; ---- image -------------------------------------------------------------------
+
+  [bits 32]
+  org ORG_ADDR
+
+multiboot_header:
+  dd 0x1BADB002
+  dd 0x00010000
+  dd -(0x1BADB002 + 0x00010000)
+  dd ABS(multiboot_header)
+  dd ORG_ADDR
+  dd ABS(image_end)
+  dd ABS(image_end)
+  dd ABS(boot32)
+
+boot32:
+  cli
+  mov al, 0xFF                 ; mask both PICs: no device interrupt may land on an exception vector
+  out 0x21, al
+  out 0xA1, al
+  lgdt [gdt_ptr]
+  mov ax, SEL_DATA0
+  mov ds, ax
+  mov es, ax
+  mov ss, ax
+  mov esp, ABS(stack0_top)
+%if LM
+  ; identity-map the first 1 GiB with 2 MiB user-accessible pages
+  mov edi, pd
+  xor eax, eax
+  mov ecx, 512
+.fill_pd:
+  mov edx, eax
+  shl edx, 21
+  or edx, 0x87                 ; present, writable, user, 2 MiB
+  mov [edi + eax*8], edx
+  mov dword [edi + eax*8 + 4], 0
+  inc eax
+  loop .fill_pd
+  mov dword [pdpt], ABS(pd) + 7
+  mov dword [pml4], ABS(pdpt) + 7
+  mov eax, cr4
+  or eax, 1 << 5               ; PAE
+  mov cr4, eax
+  mov eax, ABS(pml4)
+  mov cr3, eax
+  mov ecx, 0xC0000080          ; EFER.LME
+  rdmsr
+  or eax, 1 << 8
+  wrmsr
+  mov eax, cr0
+  or eax, 0x80000001
+  mov cr0, eax
+  jmp SEL_CODE0:ABS(kernel_entry)
+%else
+  jmp SEL_CODE0:ABS(kernel_entry)
+%endif
+
+%if LM
+  [bits 64]
+%endif
+kernel_entry:
+  mov ax, SEL_DATA0
+  mov ds, ax
+  mov es, ax
+  mov ss, ax
+  mov fs, ax
+  mov gs, ax
+  mov zsp, ABS(stack0_top)
+  call build_idt
+  lidt [idt_ptr]
+  ; TSS: ring-0 stack for transitions from ring 3
+%if LM
+  mov qword [tss + 4], ABS(stack0_top)
+  mov qword [tss + 36], ABS(stack_db_top)      ; IST1 for #DB
+  mov word [tss + 102], tss_end - tss
+%else
+  mov dword [tss + 4], ABS(stack0_top)
+  mov dword [tss + 8], SEL_DATA0
+  mov word [tss + 102], tss_end - tss
+%endif
+  mov ax, SEL_TSS
+  ltr ax
+  mov ax, SEL_LDT
+  lldt ax
+  mov zsi, msg_boot
+  call puts
+
+  call case_ring0
+
+  ; drop to ring 3 with IOPL 0 and IF 1
+  mov ax, SEL_DATA3
+  mov ds, ax
+  mov es, ax
+  mov fs, ax
+  mov gs, ax
+  push SEL_DATA3
+  push ABS(stack3_top)
+  push EFL_IF | 2
+  push SEL_CODE3
+  push ABS(case_ring3)
+%if LM
+  iretq
+%else
+  iretd
+%endif
+
+; ---- IDT ---------------------------------------------------------------------
+
+; fill one gate: zax = handler, ecx = vector, dl = type/DPL byte (0x8E DPL0, 0xEE DPL3), dh = IST
+set_gate:
+%if LM
+  push rdi
+  mov rdi, rcx
+  shl rdi, 4
+  add rdi, idt
+  mov [rdi], ax
+  mov word [rdi + 2], SEL_CODE0
+  mov [rdi + 4], dh
+  mov [rdi + 5], dl
+  shr rax, 16
+  mov [rdi + 6], ax
+  shr rax, 16
+  mov [rdi + 8], eax
+  mov dword [rdi + 12], 0
+  pop rdi
+%else
+  push edi
+  lea edi, [idt + ecx*8]
+  mov [edi], ax
+  mov word [edi + 2], SEL_CODE0
+  mov byte [edi + 4], 0
+  mov [edi + 5], dl
+  shr eax, 16
+  mov [edi + 6], ax
+  pop edi
+%endif
+  ret
+
+build_idt:
+  xor ecx, ecx
+.exc:
+  mov zax, [isr_table + zcx*WSZ]
+  mov dl, 0x8E
+  mov dh, 0
+  cmp ecx, 1
+  jne .not_db
+  mov dh, 1                    ; #DB on its own stack (long mode; ignored in 32-bit)
+.not_db:
+  cmp ecx, 3
+  jne .not_bp
+  mov dl, 0xEE                 ; INT3 gate is DPL 3, as in real kernels
+.not_bp:
+  call set_gate
+  inc ecx
+  cmp ecx, 32
+  jb .exc
+  mov zax, isr_0x40
+  mov ecx, 0x40
+  mov dx, 0x008E               ; DPL 0 test gate
+  call set_gate
+  mov zax, isr_0x41
+  mov ecx, 0x41
+  mov dx, 0x00EE               ; DPL 3 test gate
+  call set_gate
+  mov zax, isr_0x80
+  mov ecx, 0x80
+  mov dx, 0x00EE
+  call set_gate
+  mov zax, isr_0x81
+  mov ecx, 0x81
+  mov dx, 0x00EE
+  call set_gate
+  mov zax, isr_0x82
+  mov ecx, 0x82
+  mov dx, 0x00EE
+  call set_gate
+  ret
+
+%macro ISR_NOERR 1
+isr_%1:
+  push 0
+  push %1
+  jmp isr_common
+%endmacro
+%macro ISR_ERR 1
+isr_%1:
+  push %1
+  jmp isr_common
+%endmacro
+
+%assign v 0
+%rep 32
+  %if v == 8 || (v >= 10 && v <= 14) || v == 17 || v == 21 || v == 29 || v == 30
+    ISR_ERR %[v]
+  %else
+    ISR_NOERR %[v]
+  %endif
+  %assign v v + 1
+%endrep
+ISR_NOERR 0x40
+ISR_NOERR 0x41
+ISR_NOERR 0x80
+ISR_NOERR 0x81
+ISR_NOERR 0x82
+
+isr_common:
+%if LM
+  push rax
+  push rcx
+  push rdx
+  push rbx
+  push rbp
+  push rsi
+  push rdi
+  push r8
+  push r9
+  push r10
+  push r11
+  push r12
+  push r13
+  push r14
+  push r15
+%else
+  pushad
+%endif
+  mov zbp, zsp
+  cld
+  call dispatch
+isr_return:
+%if LM
+  pop r15
+  pop r14
+  pop r13
+  pop r12
+  pop r11
+  pop r10
+  pop r9
+  pop r8
+  pop rdi
+  pop rsi
+  pop rbp
+  pop rbx
+  pop rdx
+  pop rcx
+  pop rax
+  add rsp, 16
+  iretq
+%else
+  popad
+  add esp, 8
+  iretd
+%endif
+
+; ---- output ------------------------------------------------------------------
+
+putc:                          ; al
+  out 0xE9, al
+  ret
+
+puts:                          ; zsi: NUL-terminated
+  push zsi
+  push zax
+.next:
+  lodsb
+  test al, al
+  jz .done
+  out 0xE9, al
+  jmp .next
+.done:
+  pop zax
+  pop zsi
+  ret
+
+puthex:                        ; zax, all WSZ*2 digits
+  push zax
+  push zcx
+  push zdx
+  mov zdx, zax
+  mov ecx, WSZ * 2
+.digit:
+  rol zdx, 4
+  mov al, dl
+  and al, 0x0F
+  add al, '0'
+  cmp al, '9'
+  jbe .out
+  add al, 'a' - '0' - 10
+.out:
+  out 0xE9, al
+  loop .digit
+  pop zdx
+  pop zcx
+  pop zax
+  ret
+
+puthex16:                      ; ax as four digits
+  push zax
+  xchg al, ah
+  call puthex8
+  xchg al, ah
+  call puthex8
+  pop zax
+  ret
+
+puthex8:                       ; al as two digits
+  push zax
+  push zdx
+  mov dl, al
+  shr al, 4
+  call .nib
+  mov al, dl
+  call .nib
+  pop zdx
+  pop zax
+  ret
+.nib:
+  and al, 0x0F
+  add al, '0'
+  cmp al, '9'
+  jbe .o
+  add al, 'a' - '0' - 10
+.o:
+  out 0xE9, al
+  ret
+
+space:
+  push zax
+  mov al, ' '
+  out 0xE9, al
+  pop zax
+  ret
+
+newline:
+  push zax
+  mov al, 10
+  out 0xE9, al
+  pop zax
+  ret
+
+; "<letter> <cpl>" for the frame in zbp; al = letter
+put_head:
+  call putc
+  call space
+  mov zax, [zbp + F_CS]
+  and eax, 3
+  add al, '0'
+  call putc
+  jmp space
+
+; zax = the interrupted stack pointer of the frame in zbp
+frame_sp:
+%if LM
+  mov rax, [rbp + F_SP]
+%else
+  test dword [ebp + F_CS], 3
+  jz .same
+  mov eax, [ebp + F_SP]
+  ret
+.same:
+  lea eax, [ebp + F_SP]
+%endif
+  ret
+
+finish:                        ; al = exit value
+  push zax
+  mov zsi, msg_end
+  call puts
+  pop zax
+  out 0xF4, al
+  cli
+.halt:
+  hlt
+  jmp .halt
+
+fatal:                         ; zsi = reason
+  push zsi
+  mov zsi, msg_fatal
+  call puts
+  pop zsi
+  call puts
+  call newline
+  mov al, 3
+  out 0xF4, al
+  cli
+.halt:
+  hlt
+  jmp .halt
+
+; ---- dispatcher (zbp = frame) --------------------------------------------------
+
+dispatch:
+  mov zax, [zbp + F_VEC]
+  cmp byte [emu_active], 0
+  je .not_emu
+  cmp eax, 1
+  je emu_finish
+  ; INT n being emulated: its handler runs, then the emulation ends after the INT
+  ; (TF is clear inside the handler, so no #DB would come until one more instruction)
+  cmp eax, 0x40
+  je .emu_gate
+  cmp eax, 0x41
+  je .emu_gate
+  jmp emu_fault
+.emu_gate:
+  call svc_gate
+  jmp emu_finish
+.not_emu:
+  cmp eax, 0x80
+  je svc_report
+  cmp eax, 0x81
+  je svc_dump
+  cmp eax, 0x82
+  je svc_misc
+  cmp eax, 0x40
+  je svc_gate
+  cmp eax, 0x41
+  je svc_gate
+  cmp byte [monitor_off], 0
+  jne report_exception
+  cmp eax, 6
+  je .monitor
+  cmp eax, 13
+  je .monitor
+  jmp report_exception
+.monitor:
+  call monitor_try
+  test eax, eax
+  jnz .claimed
+  jmp report_exception
+.claimed:
+  ret
+
+report_exception:
+  ; a fault the ring-0 hypervisor code expected (it set r0_fixup): continue there instead
+  test byte [zbp + F_CS], 3
+  jnz .not_fixup
+  mov zax, [r0_fixup]
+  test zax, zax
+  jz .not_fixup
+  mov [zbp + F_IP], zax
+  mov PTR [r0_fixup], 0
+  mov zax, [zbp + F_VEC]
+  mov [r0_fault_vec], zax
+  mov zax, [zbp + F_ERR]
+  mov [r0_fault_err], zax
+  ret
+.not_fixup:
+  mov al, 'X'
+  call put_head
+  mov zax, [zbp + F_VEC]
+  call puthex8
+  call space
+  mov zax, [zbp + F_ERR]
+  call puthex
+  call space
+  mov zax, [zbp + F_IP]
+  call puthex
+  call newline
+  mov zax, [resume_ip]
+  test zax, zax
+  jz .fatal
+  mov [zbp + F_IP], zax
+  mov PTR [resume_ip], 0
+  ret
+.fatal:
+  mov zsi, msg_unexpected
+  jmp fatal
+
+report_exception_fatal:
+  push zsi
+  mov al, 'X'
+  call put_head
+  mov zax, [zbp + F_VEC]
+  call puthex8
+  call space
+  mov zax, [zbp + F_ERR]
+  call puthex
+  call space
+  mov zax, [zbp + F_IP]
+  call puthex
+  call newline
+  pop zsi
+  jmp fatal
+
+svc_gate:
+  mov al, 'G'
+  call put_head
+  mov zax, [zbp + F_VEC]
+  call puthex8
+  call newline
+  ret
+
+svc_report:                    ; [sp] = name, [sp+WSZ] = value
+  mov al, 'R'
+  call put_head
+  call frame_sp
+  mov zbx, zax
+  mov zsi, [zbx]
+  call puts
+  call space
+  mov zax, [zbx + WSZ]
+  call puthex
+  call newline
+  ret
+
+%macro PUT_REG 2               ; "label", frame offset
+  mov zsi, %%l
+  call puts
+  mov zax, [zbp + %2]
+  call puthex
+  jmp %%o
+%%l: db ' ', %1, '=', 0
+%%o:
+%endmacro
+
+svc_dump:                      ; [sp] = name
+  mov al, 'D'
+  call put_head
+  call frame_sp
+  mov zbx, zax
+  mov zsi, [zbx]
+  call puts
+  PUT_REG 'ax', F_AX
+  PUT_REG 'bx', F_BX
+  PUT_REG 'cx', F_CX
+  PUT_REG 'dx', F_DX
+  PUT_REG 'si', F_SI
+  PUT_REG 'di', F_DI
+  PUT_REG 'bp', F_BP
+  mov zsi, msg_sp
+  call puts
+  lea zax, [zbx + WSZ]          ; the stack pointer before DUMP pushed its name
+  call puthex
+  PUT_REG 'fl', F_FL
+  call newline
+  ret
+
+svc_misc:                      ; [sp] = function
+  call frame_sp
+  mov zbx, zax
+  mov zax, [zbx]
+  cmp eax, 0
+  je .exit
+  cmp eax, 1
+  je .cr4_set
+  cmp eax, 2
+  je .cr4_clear
+  cmp eax, 3
+  je .memdump
+  cmp eax, 4
+  je .stackdump
+  mov zsi, msg_bad_service
+  jmp fatal
+.exit:
+  mov al, 0
+  jmp finish
+.cr4_set:
+  mov zcx, [zbx + WSZ]
+  test ecx, CR4_UMIP
+  jz .set_ok
+  ; QEMU 7.2 TCG livelocks on CR4.UMIP when the CPU model lacks it: ask CPUID first
+  push zbx
+  push zcx
+  mov eax, 7
+  xor ecx, ecx
+  cpuid
+  mov eax, ecx
+  pop zcx
+  pop zbx
+  test eax, 1 << 2
+  jnz .set_ok
+  mov zsi, msg_no_umip
+  jmp fatal
+.set_ok:
+  mov zax, cr4
+  or zax, zcx
+  mov cr4, zax
+  jmp .cr4_show
+.cr4_clear:
+  mov zcx, [zbx + WSZ]
+  not zcx
+  mov zax, cr4
+  and zax, zcx
+  mov cr4, zax
+.cr4_show:
+  mov zsi, msg_cr4
+  call puts
+  mov zax, cr4
+  call puthex
+  call newline
+  ret
+.stackdump:                    ; [sp+WSZ] name; dumps 4*WSZ bytes from the caller's stack pointer
+  mov al, 'B'
+  call put_head
+  mov zsi, [zbx + WSZ]
+  call puts
+  call space
+  lea zsi, [zbx + 2*WSZ]
+  mov zcx, 4*WSZ
+  jmp .byte
+.memdump:                      ; [sp+WSZ] name, [sp+2W] address, [sp+3W] length
+  mov al, 'B'
+  call put_head
+  mov zsi, [zbx + WSZ]
+  call puts
+  call space
+  mov zsi, [zbx + 2*WSZ]
+  mov zcx, [zbx + 3*WSZ]
+.byte:
+  test zcx, zcx
+  jz .bytes_done
+  lodsb
+  call puthex8
+  dec zcx
+  jmp .byte
+.bytes_done:
+  call newline
+  ret
+
+; ---- monitor -------------------------------------------------------------------
+; Returns eax = 1 when it recognised the faulting instruction and took care of it.
+
+monitor_try:
+  mov zsi, [zbp + F_IP]
+  mov eax, [zbp + F_VEC]
+  cmp eax, 6
+  jne .gp
+  ; #UD: forced-emulation prefix ud2 + "kvm"/"xen"?
+  cmp word [zsi], 0x0B0F
+  jne .ud_not_fep
+  cmp byte [zsi + 2], 'k'
+  jne .try_xen
+  cmp word [zsi + 3], 'vm'
+  jne .ud_not_fep
+  mov zdi, msg_fep_kvm
+  jmp .fep
+.try_xen:
+  cmp byte [zsi + 2], 'x'
+  jne .ud_not_fep
+  cmp word [zsi + 3], 'en'
+  jne .ud_not_fep
+  mov zdi, msg_fep_xen
+.fep:
+  call monitor_event
+  add zsi, 5
+  jmp emu_start                ; never returns here
+.ud_not_fep:
+  ; VMCALL (0f 01 c1) / VMMCALL (0f 01 d9): hypercall number in eax
+  cmp word [zsi], 0x010F
+  jne .ud_not_vmcall
+  mov zdi, msg_vmcall
+  cmp byte [zsi + 2], 0xC1
+  je .vmcall
+  mov zdi, msg_vmmcall
+  cmp byte [zsi + 2], 0xD9
+  jne .ud_not_vmcall
+.vmcall:
+  mov zax, [zbp + F_IP]
+  mov [hc_site_ip], zax
+  mov zax, [zbp + F_AX]
+  call monitor_event_nr
+  add PTR [zbp + F_IP], 3
+  jmp hypercall
+.ud_not_vmcall:
+  ; a stub of the hypercall page: number = offset / 32
+  mov zax, zsi
+  sub zax, hypercall_page
+  cmp zax, 4096
+  jae .no
+  shr eax, 5
+  push zax
+  mov zax, [zbp + F_IP]
+  mov [hc_site_ip], zax
+  pop zax
+  mov zdi, msg_hcpage
+  call monitor_event_nr
+  add PTR [zbp + F_IP], 2      ; past the stub's ud2; its RET returns to the caller
+  jmp hypercall
+.gp:
+  ; #GP at CPL 3 only
+  test byte [zbp + F_CS], 3
+  jz .no
+  mov al, [zsi]
+  cmp al, 0xFA
+  je .cli
+  cmp al, 0xFB
+  je .sti
+  mov zdi, zsi
+%if LM
+  mov al, [zdi]
+  and al, 0xF0
+  cmp al, 0x40                 ; REX
+  jne .no_rex
+  inc zdi
+.no_rex:
+%endif
+  cmp word [zdi], 0x200F        ; MOV r, CRn: emulate by running it at CPL 0
+  jne .no
+  mov zdi, msg_movcr
+  call monitor_event
+  jmp emu_start
+.cli:
+  mov byte [virtual_if], 0
+  mov zdi, msg_cli
+  call monitor_event
+  inc PTR [zbp + F_IP]
+  mov eax, 1
+  ret
+.sti:
+  mov byte [virtual_if], 1
+  mov zdi, msg_sti
+  call monitor_event
+  inc PTR [zbp + F_IP]
+  mov eax, 1
+  ret
+.no:
+  xor eax, eax
+  ret
+
+; "M <cpl> <kind> <ip>" ; zdi = kind
+monitor_event:
+  push zax
+  push zsi
+  mov al, 'M'
+  call put_head
+  mov zsi, zdi
+  call puts
+  call space
+  mov zax, [zbp + F_IP]
+  call puthex
+  call newline
+  pop zsi
+  pop zax
+  ret
+
+; "M <cpl> <kind> <ip> <nr>" ; zdi = kind, zax = number
+monitor_event_nr:
+  push zax
+  push zsi
+  push zax
+  mov al, 'M'
+  call put_head
+  mov zsi, zdi
+  call puts
+  call space
+  mov zax, [zbp + F_IP]
+  call puthex
+  call space
+  pop zax
+  call puthex
+  call newline
+  pop zsi
+  pop zax
+  ret
+
+; Hypercall: zax = number. The case's hc_dispatch (ring 0, zbp = frame) does the
+; work and returns eax = 1 if it knew the number.
+hypercall:
+%ifdef CASE_HAS_HC
+  call hc_dispatch
+  test eax, eax
+  jz .unknown
+  mov eax, 1
+  ret
+%endif
+.unknown:
+  mov zsi, msg_unknown_hc
+  jmp fatal
+
+
+; ---- hypervisor side of the VIRTLINT_HC_* hypercalls ---------------------------
+; The case's hc_dispatch (generated per ABI) fetches the number and arguments from the
+; frame into hc_out (where results go; 0 = none) and hc_in0..3, then jumps to one of the
+; hv_* routines below. Each performs the original instruction's CPL 0 meaning with the
+; monitor's virtual IF/IOPL, writes results, adjusts the guest's flags in the frame when
+; the instruction would, and returns eax = 1. The fix sequences themselves move results
+; from hc_out into place.
+
+%macro HV_STORE_W 0            ; store zax (WSZ bytes) at [hc_out]
+  mov zdi, [hc_out]
+  mov [zdi], zax
+%endmacro
+
+%macro HV_ZF 0                 ; copy the current ZF into the guest's flags
+  pushf
+  pop zdx
+  and edx, 0x40
+  and PTR [zbp + F_FL], ~0x40
+  or [zbp + F_FL], zdx
+%endmacro
+
+hv_done:
+  mov eax, 1
+  ret
+
+hv_sgdt:
+  mov zdi, [hc_out]
+  sgdt [zdi]
+  jmp hv_done
+hv_sidt:
+  mov zdi, [hc_out]
+  sidt [zdi]
+  jmp hv_done
+hv_sldt:
+  xor eax, eax
+  sldt ax
+  HV_STORE_W
+  jmp hv_done
+hv_str:
+  xor eax, eax
+  str ax
+  HV_STORE_W
+  jmp hv_done
+hv_smsw:
+  mov zax, cr0
+  HV_STORE_W
+  jmp hv_done
+
+; the flags image PUSHF would give at CPL 0: the guest's flags with the virtual IF/IOPL
+hv_flags_image:
+  mov zax, [zbp + F_FL]
+  and eax, ~(EFL_TF | EFL_IF | EFL_IOPL | 0x10000)
+  movzx edx, byte [virtual_if]
+  shl edx, 9
+  or eax, edx
+  movzx edx, byte [virtual_iopl]
+  shl edx, 12
+  or eax, edx
+  ret
+hv_pushf:
+  call hv_flags_image
+  HV_STORE_W
+  jmp hv_done
+hv_popf:                       ; hc_in0 = the image
+  mov zax, [hc_in0]
+  mov edx, eax
+  shr edx, 9
+  and dl, 1
+  mov [virtual_if], dl
+  mov edx, eax
+  shr edx, 12
+  and dl, 3
+  mov [virtual_iopl], dl
+  and eax, 0x244DD5            ; CF PF AF ZF SF DF OF NT AC ID
+  mov zdx, [zbp + F_FL]
+  and edx, ~0x244DD5
+  or zax, zdx
+  mov [zbp + F_FL], zax
+  jmp hv_done
+
+hv_lar:                        ; hc_in0 = selector, hc_in1 = old destination
+  mov zcx, [hc_in0]
+  lar zax, cx
+  jmp hv_check_result
+hv_lsl:
+  mov zcx, [hc_in0]
+  lsl zax, cx
+hv_check_result:
+  jz .valid
+  mov zax, [hc_in1]
+.valid:
+  HV_ZF
+  HV_STORE_W
+  jmp hv_done
+hv_verr:
+  mov zcx, [hc_in0]
+  verr cx
+  HV_ZF
+  jmp hv_done
+hv_verw:
+  mov zcx, [hc_in0]
+  verw cx
+  HV_ZF
+  jmp hv_done
+
+; zax = segment register number (0 es, 1 cs, 2 ss, 3 ds, 4 fs, 5 gs) -> zax = the value
+; the deprivileged kernel would see at CPL 0 (its own CS/SS are the ring-0 selectors)
+hv_sreg_value:
+  cmp eax, 1
+  je .cs
+  cmp eax, 2
+  je .ss
+  cmp eax, 0
+  je .es
+  cmp eax, 3
+  je .ds
+  cmp eax, 4
+  je .fs
+  mov ax, gs
+  jmp .out
+.es:
+  mov ax, es
+  jmp .out
+.ds:
+  mov ax, ds
+  jmp .out
+.fs:
+  mov ax, fs
+.out:
+  movzx eax, ax
+  ret
+.cs:
+  mov eax, SEL_CODE0
+  ret
+.ss:
+  mov eax, SEL_DATA0
+  ret
+
+hv_push_sreg:                  ; hc_in0 = register number
+  mov zax, [hc_in0]
+  call hv_sreg_value
+  HV_STORE_W
+  jmp hv_done
+
+; load segment register number hc_in0 with selector hc_in1 at CPL 0 (a fault is the guest's)
+hv_load_sreg:
+  mov zcx, [hc_in1]
+  mov PTR [r0_fixup], .faulted
+  mov zax, [hc_in0]
+  cmp eax, 0
+  je .es
+  cmp eax, 3
+  je .ds
+  cmp eax, 4
+  je .fs
+  cmp eax, 5
+  je .gs
+  mov PTR [r0_fixup], 0
+  mov zsi, msg_bad_sreg
+  jmp fatal
+.es:
+  mov es, cx
+  jmp .loaded
+.ds:
+  mov ds, cx
+  jmp .loaded
+.fs:
+  mov fs, cx
+  jmp .loaded
+.gs:
+  mov gs, cx
+.loaded:
+  mov PTR [r0_fixup], 0
+  call print_sregs
+  jmp hv_done
+.faulted:
+  jmp hv_reflect_fault
+
+hv_pop_sreg:
+  jmp hv_load_sreg
+hv_mov_sreg:                   ; from a segment register when there is an output, else a load
+  cmp PTR [hc_out], 0
+  je hv_load_sreg
+  mov zax, [hc_in0]
+  call hv_sreg_value
+  HV_STORE_W
+  jmp hv_done
+
+hv_int:                        ; hc_in0 = vector: deliver it at CPL 0 through the IDT
+  mov zax, [hc_in0]
+  mov [hv_int_insn + 1], al
+  call hv_int_insn
+  jmp hv_done
+
+hv_cpuid:
+  mov zax, [hc_in0]
+  mov zcx, [hc_in1]
+  cpuid
+  mov zdi, [hc_out]
+  mov [zdi], eax
+  mov [zdi + 4], ebx
+  mov [zdi + 8], ecx
+  mov [zdi + 12], edx
+  jmp hv_done
+hv_rdtsc:
+  rdtsc
+  mov zdi, [hc_out]
+  mov [zdi], eax
+  mov [zdi + 4], edx
+  jmp hv_done
+hv_rdtscp:
+  rdtscp
+  mov zdi, [hc_out]
+  mov [zdi], eax
+  mov [zdi + 4], edx
+  mov [zdi + 8], ecx
+  jmp hv_done
+hv_rdpmc:
+  mov zcx, [hc_in0]
+  mov PTR [r0_fixup], hv_reflect_fault
+  rdpmc
+  mov PTR [r0_fixup], 0
+  mov zdi, [hc_out]
+  mov [zdi], eax
+  mov [zdi + 4], edx
+  jmp hv_done
+hv_rdpid:
+  mov PTR [r0_fixup], hv_reflect_fault
+  rdpid zax
+  mov PTR [r0_fixup], 0
+  HV_STORE_W
+  jmp hv_done
+hv_xgetbv:
+  mov zcx, [hc_in0]
+  xgetbv
+  mov zdi, [hc_out]
+  mov [zdi], eax
+  mov [zdi + 4], edx
+  jmp hv_done
+
+hv_nop:                        ; e.g. Xen's xen_version, used only to get pending events delivered
+  jmp hv_done
+
+%if LM
+; Xen HYPERVISOR_iret (64-bit): the guest jumped to the stub with
+; [rsp] = flags word, then RIP, CS, RFLAGS, RSP, SS of the frame it wants to return to.
+hv_xen_iret:
+  mov rsi, [rbp + F_SP]
+  mov rax, [rsi + 8]
+  mov [rbp + F_IP], rax
+  mov rax, [rsi + 24]
+  mov rdx, rax
+  shr edx, 9
+  and dl, 1
+  mov [virtual_if], dl
+  mov rdx, rax
+  shr edx, 12
+  and dl, 3
+  mov [virtual_iopl], dl
+  and eax, 0x244DD5
+  mov rdx, [rbp + F_FL]
+  and edx, ~0x244DD5
+  or rax, rdx
+  mov [rbp + F_FL], rax
+  mov rax, [rsi + 32]
+  mov [rbp + F_SP], rax
+  jmp hv_done
+%endif
+
+; The emulated instruction faulted at CPL 0 (r0_fault_vec): the guest gets that fault at
+; its hypercall site, and resumes at resume_ip.
+hv_reflect_fault:
+  mov al, 'X'
+  call put_head
+  mov zax, [r0_fault_vec]
+  call puthex8
+  call space
+  mov zax, [r0_fault_err]
+  call puthex
+  call space
+  mov zax, [hc_site_ip]
+  call puthex
+  call newline
+  mov zax, [resume_ip]
+  test zax, zax
+  jnz .resume
+  mov zsi, msg_unexpected
+  jmp fatal
+.resume:
+  mov [zbp + F_IP], zax
+  mov PTR [resume_ip], 0
+  jmp hv_done
+
+print_sregs:
+  push zax
+  push zsi
+  mov zsi, msg_emu_sregs
+  call puts
+  mov ax, ds
+  call puthex16
+  call space
+  mov ax, es
+  call puthex16
+  call space
+  mov ax, fs
+  call puthex16
+  call space
+  mov ax, gs
+  call puthex16
+  call newline
+  pop zsi
+  pop zax
+  ret
+
+hv_int_insn:
+  int 0x00
+  ret
+
+; Emulate the instruction at zsi by running it once at CPL 0 with the guest's
+; registers, stack and arithmetic flags, the monitor's virtual IF/IOPL, and TF set;
+; #DB brings control back to emu_finish, which makes the resulting IF/IOPL the new
+; virtual ones and returns to ring 3 after the instruction (or at emu_resume when a
+; hypercall asked for a template instruction to be run, see emu_run_template).
+emu_start:
+  mov byte [emu_active], 1
+  mov zax, [zbp + F_IP]
+  mov [emu_guest_ip], zax
+  mov zax, [zbp + F_CS]
+  mov [emu_saved_cs], zax
+  mov zax, [zbp + F_FL]
+  mov [emu_saved_fl], zax
+  call frame_sp
+  mov [emu_saved_sp], zax
+%if LM
+  mov zax, [zbp + F_SS]
+  mov [emu_saved_ss], zax
+%endif
+  ; PUSHF under TF would store TF=1: note the opcode so emu_finish can clear it
+  mov zdi, zsi
+.skip_prefix:
+  mov al, [zdi]
+  cmp al, 0x66
+  je .prefix
+%if LM
+  and al, 0xF0
+  cmp al, 0x40
+  je .prefix
+%endif
+  jmp .opcode
+.prefix:
+  inc zdi
+  jmp .skip_prefix
+.opcode:
+  mov al, [zdi]
+  mov [emu_opcode], al
+  ; copy the register part of the frame
+  mov zcx, F_VEC / WSZ
+  xor edx, edx
+.copy:
+  mov zax, [zbp + zdx*WSZ]
+  mov [emu_frame + zdx*WSZ], zax
+  inc edx
+  loop .copy
+  mov [emu_frame + F_IP], zsi
+  mov PTR [emu_frame + F_CS], SEL_CODE0
+  mov zax, [emu_saved_fl]
+  and eax, 0x8D5 | EFL_DF      ; arithmetic flags and DF carry over
+  movzx edx, byte [virtual_if]
+  shl edx, 9
+  or eax, edx
+  movzx edx, byte [virtual_iopl]
+  shl edx, 12
+  or eax, edx
+  or eax, EFL_TF | 2
+  mov [emu_frame + F_FL], zax
+%if LM
+  mov zax, [emu_saved_sp]
+  mov [emu_frame + F_SP], zax
+  mov PTR [emu_frame + F_SS], SEL_DATA0
+  mov rsp, emu_frame
+  jmp isr_return
+%else
+  ; a same-privilege IRET does not load ESP: put its 3-word frame just below the guest's stack
+  mov eax, [emu_saved_sp]
+  sub eax, 12
+  mov [emu_tmp_sp], eax
+  mov edx, [emu_frame + F_IP]
+  mov [eax], edx
+  mov dword [eax + 4], SEL_CODE0
+  mov edx, [emu_frame + F_FL]
+  mov [eax + 8], edx
+  mov esp, emu_frame
+  popad
+  mov esp, [emu_tmp_sp]
+  iretd
+%endif
+
+; For hypercall handlers: run the ring-0 template instruction at zsi with the guest's
+; registers, then resume ring 3 at the frame's (already advanced) IP.
+emu_run_template:
+  mov zax, [zbp + F_IP]
+  mov [emu_resume], zax
+  jmp emu_start
+
+; #DB after the single step: return to ring 3 just after the emulated instruction.
+emu_finish:
+  mov byte [emu_active], 0
+  ; "E ds es fs gs": the segment registers the instruction left at CPL 0 (a monitor keeps
+  ; them as the guest's virtual state; the return to ring 3 nulls DPL-0 data selectors)
+  mov zsi, msg_emu_sregs
+  call puts
+  mov ax, ds
+  call puthex16
+  call space
+  mov ax, es
+  call puthex16
+  call space
+  mov ax, fs
+  call puthex16
+  call space
+  mov ax, gs
+  call puthex16
+  call newline
+  mov zcx, F_VEC / WSZ
+  xor edx, edx
+.copy:
+  mov zax, [zbp + zdx*WSZ]
+  mov [emu_frame + zdx*WSZ], zax
+  inc edx
+  loop .copy
+  mov zax, [zbp + F_IP]
+  mov zdx, [emu_resume]
+  test zdx, zdx
+  jz .ip
+  mov zax, zdx
+  mov PTR [emu_resume], 0
+.ip:
+  mov [emu_frame + F_IP], zax
+  mov zax, [emu_saved_cs]
+  mov [emu_frame + F_CS], zax
+  ; the instruction's IF/IOPL become the virtual ones
+  mov zax, [zbp + F_FL]
+  mov edx, eax
+  shr edx, 9
+  and dl, 1
+  mov [virtual_if], dl
+  mov edx, eax
+  shr edx, 12
+  and dl, 3
+  mov [virtual_iopl], dl
+  ; ring 3 keeps its real IF/IOPL and loses TF
+  and eax, ~(EFL_TF | EFL_IF | EFL_IOPL)
+  mov zdx, [emu_saved_fl]
+  and edx, EFL_IF | EFL_IOPL
+  or zax, zdx
+  mov [emu_frame + F_FL], zax
+  call frame_sp
+  mov [emu_frame + F_SP], zax
+  cmp byte [emu_opcode], 0x9C
+  jne .not_pushf
+  and PTR [zax], ~EFL_TF
+.not_pushf:
+%if LM
+  mov zax, [emu_saved_ss]
+%else
+  mov eax, SEL_DATA3
+%endif
+  mov [emu_frame + F_SS], zax
+  mov zsp, emu_frame
+  jmp isr_return
+
+; An exception while the instruction ran at CPL 0: report it as the guest's own fault
+; (at the trapping instruction) and resume ring 3 at resume_ip, with its registers as
+; they were before the attempt.
+emu_fault:
+  mov byte [emu_active], 0
+  mov zsi, msg_emu_fault_head
+  call puts
+  mov zax, [zbp + F_VEC]
+  call puthex8
+  call space
+  mov zax, [zbp + F_ERR]
+  call puthex
+  call space
+  mov zax, [emu_guest_ip]
+  call puthex
+  call newline
+  mov PTR [emu_resume], 0
+  mov zax, [resume_ip]
+  test zax, zax
+  jnz .resume
+  mov zsi, msg_emu_fault
+  jmp fatal
+.resume:
+  mov [emu_frame + F_IP], zax
+  mov PTR [resume_ip], 0
+  mov zax, [emu_saved_cs]
+  mov [emu_frame + F_CS], zax
+  mov zax, [emu_saved_fl]
+  mov [emu_frame + F_FL], zax
+  mov zax, [emu_saved_sp]
+  mov [emu_frame + F_SP], zax
+%if LM
+  mov zax, [emu_saved_ss]
+%else
+  mov eax, SEL_DATA3
+%endif
+  mov [emu_frame + F_SS], zax
+  mov zsp, emu_frame
+  jmp isr_return
+
+; ---- the case ------------------------------------------------------------------
+
+%include CASE_FILE
+
+; ---- data (never executed) -----------------------------------------------------
+
+%if LM
+msg_boot:        db 'S boot long-mode', 10, 0
+%else
+msg_boot:        db 'S boot protected-mode', 10, 0
+%endif
+msg_end:         db 'END', 10, 0
+msg_fatal:       db 'FATAL ', 0
+msg_unexpected:  db 'unexpected exception', 0
+msg_emu_fault:   db 'the emulated instruction faulted at CPL 0 and no resume point was set', 0
+msg_bad_sreg:    db 'hypercall asked to load CS or SS', 0
+msg_emu_sregs:   db 'E ', 0
+msg_emu_fault_head: db 'X 3 ', 0
+msg_bad_service: db 'bad service number', 0
+msg_no_umip:     db 'CPU lacks UMIP (CPUID.7.0:ECX[2]=0); refusing to set CR4.UMIP', 0
+msg_unknown_hc:  db 'unknown hypercall number', 0
+msg_cr4:         db 'S cr4=', 0
+msg_sp:          db ' sp=', 0
+msg_fep_kvm:     db 'fep-kvm', 0
+msg_fep_xen:     db 'fep-xen', 0
+msg_vmcall:      db 'vmcall', 0
+msg_vmmcall:     db 'vmmcall', 0
+msg_hcpage:      db 'hypercall-page', 0
+msg_movcr:       db 'mov-from-cr', 0
+msg_cli:         db 'cli', 0
+msg_sti:         db 'sti', 0
+
+align 8
+isr_table:
+%assign v 0
+%rep 32
+  DW_ isr_%[v]
+  %assign v v + 1
+%endrep
+
+align 16
+gdt:
+  dq 0
+%if LM
+  dq 0x00AF9A000000FFFF          ; 0x08 ring-0 code, 64-bit
+  dq 0x00CF92000000FFFF          ; 0x10 ring-0 data
+  dq 0x00AFFA000000FFFF          ; 0x18 ring-3 code, 64-bit
+  dq 0x00CFF2000000FFFF          ; 0x20 ring-3 data
+%else
+  dq 0x00CF9A000000FFFF          ; 0x08 ring-0 code, 32-bit
+  dq 0x00CF92000000FFFF          ; 0x10 ring-0 data
+  dq 0x00CFFA000000FFFF          ; 0x18 ring-3 code, 32-bit
+  dq 0x00CFF2000000FFFF          ; 0x20 ring-3 data
+%endif
+  ; 0x28 TSS (16 bytes in long mode; the second half is just an unused slot in 32-bit)
+  dw tss_end - tss - 1
+  dw ABS(tss) & 0xFFFF
+  db (ABS(tss) >> 16) & 0xFF
+  db 0x89
+  db 0x00
+  db (ABS(tss) >> 24) & 0xFF
+  dq 0
+  ; 0x38 LDT
+  dw ldt_end - ldt - 1
+  dw ABS(ldt) & 0xFFFF
+  db (ABS(ldt) >> 16) & 0xFF
+  db 0x82
+  db 0x00
+  db (ABS(ldt) >> 24) & 0xFF
+  dq 0
+  dq 0x00CF9A000000FFFF          ; 0x48 ring-0 code, 32-bit (long-mode entry)
+gdt_end:
+
+align 16
+  dw 0
+gdt_ptr:
+  dw gdt_end - gdt - 1
+  DW_ ABS(gdt)
+
+align 16
+  dw 0
+idt_ptr:
+%if LM
+  dw 256 * 16 - 1
+%else
+  dw 256 * 8 - 1
+%endif
+  DW_ ABS(idt)
+
+align 8
+ldt:
+  dq 0x00CFF2000000FFFF          ; selector 0x07: DPL-3 data
+ldt_end:
+
+align 16
+tss:
+  times 104 db 0
+tss_end:
+
+align 8
+resume_ip:     DW_ 0
+emu_saved_cs:  DW_ 0
+emu_saved_fl:  DW_ 0
+emu_saved_sp:  DW_ 0
+emu_saved_ss:  DW_ 0
+emu_tmp_sp:    DW_ 0
+emu_active:    db 0
+virtual_if:    db 1
+virtual_iopl:  db 0
+align 8
+hc_site_ip:    DW_ 0
+hc_out:        DW_ 0
+hc_in0:        DW_ 0
+hc_in1:        DW_ 0
+hc_in2:        DW_ 0
+hc_in3:        DW_ 0
+r0_fixup:      DW_ 0
+r0_fault_vec:  DW_ 0
+r0_fault_err:  DW_ 0
+emu_opcode:    db 0
+align 8
+emu_guest_ip:  DW_ 0
+emu_resume:    DW_ 0
+monitor_off:   db 0
+align 16
+emu_frame:     times F_SIZE + 16 db 0
+
+; a page of hypercall stubs: slot n (at hypercall_page + n*32) is "ud2; ret"
+align 4096
+hypercall_page:
+%rep 128
+  ud2
+  ret
+  times 29 db 0xCC
+%endrep
+
+align 16
+idt:
+  times 256 * 16 db 0
+
+align 4096
+%if LM
+pml4: times 4096 db 0
+pdpt: times 4096 db 0
+pd:   times 4096 db 0
+%endif
+stack_db: times 4096 db 0
+stack_db_top:
+stack0: times 8192 db 0
+stack0_top:
+stack3: times 8192 db 0
+stack3_top:
+image_end:

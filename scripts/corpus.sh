@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# npm run corpus — fetch real x86 code from Debian's archive into .corpus/ (git-ignored),
+# lint the Linux arch/x86 tree with the CLI, and record the figures in BENCHMARKS.md.
+#
+#   .corpus/linux/arch/x86/   Linux 6.1 x86 sources (the .S files are what we lint)
+#   .corpus/bin/vmlinux       Debian amd64 kernel image, decompressed ELF64
+#   .corpus/bin/System.map    its symbols (the image itself is stripped)
+#   .corpus/bin/xen.elf       Xen 4.17 hypervisor ELF
+#
+# Each step is skipped when its output already exists, so re-running is cheap.
+# Options: --fetch-only (no CLI run), --no-report (do not touch BENCHMARKS.md).
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+corpus="$root/.corpus"
+debs="$corpus/.debs"
+fetch_only=0
+write_report=1
+for arg in "$@"; do
+  case "$arg" in
+    --fetch-only) fetch_only=1 ;;
+    --no-report) write_report=0 ;;
+    *) echo "corpus.sh: unknown option $arg" >&2; exit 2 ;;
+  esac
+done
+
+need() { command -v "$1" >/dev/null 2>&1 || { echo "corpus.sh: '$1' is required but not installed" >&2; exit 1; }; }
+need apt-get; need apt-cache; need dpkg-deb; need tar; need node
+
+mkdir -p "$corpus/bin" "$debs"
+
+download() { # package-name -> leaves NAME_*.deb in $debs
+  local pkg=$1
+  if ls "$debs/${pkg}"_*.deb >/dev/null 2>&1; then return; fi
+  if [ -z "$(ls /var/lib/apt/lists/ 2>/dev/null | grep -v -e lock -e partial)" ]; then apt-get update -qq; fi
+  echo "corpus: downloading $pkg"
+  (cd "$debs" && apt-get download -qq "$pkg")
+}
+
+kernel_pkg() {
+  apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/ { print $2; exit }'
+}
+
+scratch=$(mktemp -d "$debs/unpack.XXXXXX")
+trap 'rm -rf "$scratch"' EXIT
+
+if [ ! -d "$corpus/linux/arch/x86" ]; then
+  download linux-source-6.1
+  dpkg-deb -x "$(ls "$debs"/linux-source-6.1_*.deb | head -1)" "$scratch/src"
+  mkdir -p "$corpus/linux.partial"
+  tar -xJf "$scratch"/src/usr/src/linux-source-6.1.tar.xz -C "$corpus/linux.partial" --strip-components=1 \
+    --wildcards 'linux-source-6.1/arch/x86/*' 'linux-source-6.1/scripts/extract-vmlinux'
+  rm -rf "$corpus/linux" && mv "$corpus/linux.partial" "$corpus/linux"
+fi
+
+if [ ! -s "$corpus/bin/vmlinux" ] || [ ! -s "$corpus/bin/System.map" ]; then
+  if [ ! -f "$corpus/linux/scripts/extract-vmlinux" ]; then
+    echo "corpus.sh: $corpus/linux/scripts/extract-vmlinux missing; delete $corpus/linux and re-run" >&2; exit 1
+  fi
+  pkg=$(kernel_pkg)
+  [ -n "$pkg" ] || { [ -n "$(ls /var/lib/apt/lists/ | grep -v -e lock -e partial)" ] || apt-get update -qq; pkg=$(kernel_pkg); }
+  [ -n "$pkg" ] || { echo "corpus.sh: cannot find the kernel image package behind linux-image-amd64" >&2; exit 1; }
+  download "$pkg"
+  dpkg-deb -x "$(ls "$debs/${pkg}"_*.deb | head -1)" "$scratch/kimg"
+  bash "$corpus/linux/scripts/extract-vmlinux" "$scratch"/kimg/boot/vmlinuz-* > "$corpus/bin/vmlinux.partial"
+  mv "$corpus/bin/vmlinux.partial" "$corpus/bin/vmlinux"
+  cp "$scratch"/kimg/boot/System.map-* "$corpus/bin/System.map"
+fi
+
+if [ ! -s "$corpus/bin/xen.elf" ]; then
+  download xen-hypervisor-4.17-amd64
+  dpkg-deb -x "$(ls "$debs"/xen-hypervisor-4.17-amd64_*.deb | head -1)" "$scratch/xen"
+  zcat "$scratch"/xen/boot/xen-4.17-amd64.gz > "$corpus/bin/xen.elf.partial"
+  mv "$corpus/bin/xen.elf.partial" "$corpus/bin/xen.elf"
+fi
+
+s_files=$(find "$corpus/linux/arch/x86" -name '*.S' | wc -l)
+echo "corpus: ready in $corpus — $s_files .S files; $(cd "$corpus/bin" && ls | tr '\n' ' ')"
+[ "$fetch_only" = 1 ] && exit 0
+
+cli="$root/out/server/src/cli/main.js"
+[ -f "$cli" ] || { echo "corpus.sh: $cli not found — run 'npx tsc -p .' first" >&2; exit 1; }
+
+json="$corpus/lint-arch-x86.json"
+start=$(date +%s%N)
+set +e
+node "$cli" --format json "$corpus/linux/arch/x86" > "$json" 2> "$corpus/lint-arch-x86.stderr"
+status=$?
+set -e
+end=$(date +%s%N)
+wall_ms=$(( (end - start) / 1000000 ))
+echo "corpus: CLI exit status $status in ${wall_ms} ms (output: $json)"
+
+[ "$write_report" = 1 ] || exit 0
+node - "$json" "$root/BENCHMARKS.md" "$wall_ms" "$status" "$s_files" <<'NODE'
+// Summarise the CLI's JSON report and splice it into BENCHMARKS.md between markers.
+const fs = require('fs');
+const [jsonPath, mdPath, wallMs, status, sFiles] = process.argv.slice(2);
+let reports = [];
+let parseNote = '';
+try {
+  const parsed = JSON.parse(fs.readFileSync(jsonPath, 'utf8'));
+  reports = Array.isArray(parsed) ? parsed : [];
+} catch (e) {
+  parseNote = `The CLI output could not be read as JSON (${e.message.split('\n')[0]}); counts below are zero.`;
+}
+const perRule = new Map();
+const perSetting = new Map();
+let findings = 0;
+for (const r of reports) {
+  for (const m of r.messages ?? []) {
+    const id = m.ruleId ?? '(none)';
+    perRule.set(id, (perRule.get(id) ?? 0) + 1);
+    findings++;
+  }
+  const key = `${r.dialect ?? '?'} / ${r.bits ?? '?'}`;
+  perSetting.set(key, (perSetting.get(key) ?? 0) + 1);
+}
+const rows = (map) => [...map].sort((a, b) => b[1] - a[1] || String(a[0]).localeCompare(String(b[0])));
+const lines = [];
+lines.push('<!-- corpus:begin (written by scripts/corpus.sh; do not edit by hand) -->');
+lines.push('## Real corpus: Linux 6.1 arch/x86');
+lines.push('');
+lines.push(`Command: \`npm run corpus\` (runs \`node out/server/src/cli/main.js --format json .corpus/linux/arch/x86\`), ${new Date().toISOString()}.`);
+lines.push('');
+lines.push(`- .S files in the tree: ${sFiles}; files in the report: ${reports.length}`);
+lines.push(`- wall time (including Node start-up): ${wallMs} ms; exit status ${status}`);
+lines.push(`- findings: ${findings}`);
+if (parseNote) lines.push(`- note: ${parseNote}`);
+lines.push('');
+lines.push('| rule | findings |');
+lines.push('| --- | ---: |');
+for (const [id, n] of rows(perRule)) lines.push(`| ${id} | ${n} |`);
+if (perRule.size === 0) lines.push('| (none) | 0 |');
+lines.push('');
+lines.push('| dialect / bits (file start) | files |');
+lines.push('| --- | ---: |');
+for (const [k, n] of rows(perSetting)) lines.push(`| ${k} | ${n} |`);
+if (perSetting.size === 0) lines.push('| (none) | 0 |');
+lines.push('<!-- corpus:end -->');
+const block = lines.join('\n');
+let md = fs.existsSync(mdPath) ? fs.readFileSync(mdPath, 'utf8') : '# Benchmarks\n';
+const re = /<!-- corpus:begin[\s\S]*?<!-- corpus:end -->/;
+md = re.test(md) ? md.replace(re, block) : md.trimEnd() + '\n\n' + block + '\n';
+fs.writeFileSync(mdPath, md);
+console.log(`corpus: wrote ${findings} findings over ${reports.length} files to ${mdPath}`);
+NODE

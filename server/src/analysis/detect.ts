@@ -1,0 +1,179 @@
+// Guesses a file's dialect and starting bitness from its text. The file name is only a hint,
+// a modeline (`; virtlint: dialect=nasm bits=16`) beats everything.
+import type { Bits, Dialect, SettingSource } from './types';
+
+const SAMPLE_LINES = 4000;
+
+export interface Modeline {
+  dialect?: Dialect;
+  bits?: Bits;
+}
+
+const DIALECT_NAMES: Record<string, Dialect> = {
+  nasm: 'nasm',
+  yasm: 'nasm',
+  gas: 'gas-att',
+  att: 'gas-att',
+  'gas-att': 'gas-att',
+  'gas-intel': 'gas-intel',
+  masm: 'masm',
+  ml: 'masm',
+  ml64: 'masm',
+  fasm: 'fasm',
+};
+
+export function parseDialectName(name: string): Dialect | undefined {
+  return DIALECT_NAMES[name.toLowerCase()];
+}
+
+const MODELINE = /virtlint:\s*((?:(?:dialect|bits)\s*=\s*[\w-]+[\s,]*)+)/i;
+
+/** A modeline anywhere in the first or last 20 lines. */
+export function findModeline(lines: readonly string[]): Modeline {
+  const head = lines.slice(0, 20);
+  const tail = lines.length > 20 ? lines.slice(-20) : [];
+  for (const line of [...head, ...tail]) {
+    const m = MODELINE.exec(line);
+    if (!m) continue;
+    const result: Modeline = {};
+    for (const [, key, value] of m[1]!.matchAll(/(dialect|bits)\s*=\s*([\w-]+)/gi)) {
+      if (key!.toLowerCase() === 'dialect') {
+        const d = parseDialectName(value!);
+        if (d) result.dialect = d;
+      } else if (value === '16' || value === '32' || value === '64') result.bits = Number(value) as Bits;
+    }
+    return result;
+  }
+  return {};
+}
+
+interface Scores {
+  nasm: number;
+  gas: number;
+  masm: number;
+  fasm: number;
+}
+
+const SIGNALS: Array<[RegExp, keyof Scores, number]> = [
+  [/^\s*%\s*(macro|define|include|ifdef|ifndef|assign|xdefine|rep|endrep|endmacro)\b/im, 'nasm', 5],
+  [/^\s*\[?\s*bits\s+(16|32|64)\s*\]?/im, 'nasm', 6],
+  [/^\s*(section|segment)\s+\.(text|data|bss)\b/im, 'nasm', 3],
+  [/^\s*(global|extern)\s+\w/im, 'nasm', 2],
+  [/\b(byte|word|dword|qword)\s+\[/i, 'nasm', 2],
+  [/\bres[bwdq]\b/i, 'nasm', 2],
+  [/^\s*default\s+rel\b/im, 'nasm', 5],
+  [/%[a-z]{2,3}\b/i, 'gas', 1],
+  [/%(e?[abcd]x|r[abcd]x|[re]?[sb]p|[re]?[sd]i|r\d+|[cdefgs]s)\b/i, 'gas', 6],
+  [/\$0x[0-9a-f]+|\$\d+\b/i, 'gas', 2],
+  [/^\s*\.(globl|global|text|section|code16|code16gcc|code32|code64|intel_syntax|att_syntax|macro|endm|long|quad|byte|type|size|p2align|balign|align|ascii|asciz|string)\b/im, 'gas', 4],
+  [/^\s*#\s*(include|define|ifdef|ifndef|if)\b/im, 'gas', 3],
+  [/^\s*\w+\s+(proc|endp)\b/im, 'masm', 6],
+  [/^\s*\.(model|386p?|486p?|586p?|686p?|x64|xmm|mmx|stack)\b/im, 'masm', 6],
+  [/^\s*\w+\s+segment\b/im, 'masm', 4],
+  [/^\s*(assume|end|invoke|includelib|option)\b/im, 'masm', 3],
+  [/\b(dword|qword|word|byte|fword)\s+ptr\b/i, 'masm', 2],
+  [/\boffset\s+\w/i, 'masm', 2],
+  [/^\s*\w+\s+macro\b/im, 'masm', 3],
+  [/^\s*format\s+(pe|elf|binary|mz|coff|ms)\b/im, 'fasm', 8],
+  [/^\s*use(16|32|64)\b/im, 'fasm', 3],
+  [/^\s*macro\s+\w+[^\n]*\{?/im, 'fasm', 3],
+  [/^\s*(rept|irp|match)\b[^\n]*\{/im, 'fasm', 4],
+  [/\bpword\b|\brb\s+\d/i, 'fasm', 3],
+  [/^\s*include\s+'[^']+'/im, 'fasm', 3],
+];
+
+function extensionHint(fileName: string | undefined): keyof Scores | undefined {
+  if (!fileName) return undefined;
+  const lower = fileName.toLowerCase();
+  if (/\.(s|sx)$/.test(lower)) return 'gas';
+  if (/\.(nasm|yasm)$/.test(lower)) return 'nasm';
+  if (/\.(masm)$/.test(lower)) return 'masm';
+  if (/\.(fasm|fas)$/.test(lower)) return 'fasm';
+  return undefined;
+}
+
+export interface Detected<T> {
+  value: T;
+  source: SettingSource;
+}
+
+export function detectDialect(sample: string, fileName?: string): Detected<Dialect> {
+  const scores: Scores = { nasm: 0, gas: 0, masm: 0, fasm: 0 };
+  for (const [pattern, dialect, weight] of SIGNALS) if (pattern.test(sample)) scores[dialect] += weight;
+  const hint = extensionHint(fileName);
+  let best: keyof Scores | undefined;
+  let bestScore = 0;
+  for (const key of Object.keys(scores) as Array<keyof Scores>) {
+    if (scores[key] > bestScore) {
+      best = key;
+      bestScore = scores[key];
+    }
+  }
+  if (!best) return hint ? { value: toDialect(hint, sample), source: 'extension' } : { value: 'nasm', source: 'default' };
+  // A weak content signal loses to the extension when the extension points elsewhere.
+  if (hint && hint !== best && bestScore < 5) return { value: toDialect(hint, sample), source: 'extension' };
+  return { value: toDialect(best, sample), source: 'content' };
+}
+
+function toDialect(family: keyof Scores, sample: string): Dialect {
+  if (family !== 'gas') return family;
+  const intel = /^\s*\.intel_syntax\b/im.exec(sample);
+  const att = /^\s*\.att_syntax\b/im.exec(sample);
+  if (intel && (!att || intel.index < att.index)) {
+    // Code before the first `.intel_syntax` is AT&T; only call the file Intel when the switch comes first.
+    const before = sample.slice(0, intel.index);
+    if (!/^\s*[a-z]{2,}[^\n]*%/im.test(before)) return 'gas-intel';
+  }
+  return 'gas-att';
+}
+
+/** The first explicit bitness directive, if it comes before any instruction-looking text. */
+const FIRST_BITS: Array<[RegExp, Bits | 'arg']> = [
+  [/^\s*\[?\s*bits\s+(16|32|64)\b/im, 'arg'],
+  [/^\s*\[?\s*use(16|32|64)\b/im, 'arg'],
+  [/^\s*\.code(16|32|64)/im, 'arg'],
+  [/^\s*\.code16gcc\b/im, 16],
+];
+
+export function detectBits(sample: string, dialect: Dialect, fileName?: string): Detected<Bits> {
+  const lowerName = (fileName ?? '').toLowerCase();
+  let earliest: { index: number; bits: Bits } | undefined;
+  for (const [pattern, value] of FIRST_BITS) {
+    const m = pattern.exec(sample);
+    if (!m) continue;
+    const bits = value === 'arg' ? (Number(m[1]) as Bits) : value;
+    if (!earliest || m.index < earliest.index) earliest = { index: m.index, bits };
+  }
+  if (earliest && !/^\s*[a-z]/im.test(stripNonCode(sample.slice(0, earliest.index), dialect))) {
+    return { value: earliest.bits, source: 'directive' };
+  }
+  if (dialect === 'fasm' && /^\s*format\s+(pe64|elf64|ms64)/im.test(sample)) return { value: 64, source: 'directive' };
+  if (dialect === 'masm') {
+    if (/^\s*\.model\s+flat\b/im.test(sample)) return { value: 32, source: 'directive' };
+    if (/^\s*\.model\s+(tiny|small|compact|medium|large|huge)\b/im.test(sample)) return { value: 16, source: 'directive' };
+  }
+  if (/_64\.|64\.s$|\bx86_64\b|amd64/.test(lowerName)) return { value: 64, source: 'extension' };
+  if (/_32\.|32\.s$|\bi386\b/.test(lowerName)) return { value: 32, source: 'extension' };
+  const regs = dialect === 'gas-att' ? '%' : '\\b';
+  if (new RegExp(`${regs}(r[abcd]x|r[sd]i|r[sb]p|r(?:[89]|1[0-5])[dwb]?)\\b`, 'i').test(sample)) return { value: 64, source: 'content' };
+  if (new RegExp(`${regs}(e[abcd]x|e[sd]i|e[sb]p)\\b`, 'i').test(sample)) return { value: 32, source: 'content' };
+  if (earliest) return { value: earliest.bits, source: 'directive' };
+  if (/\borg\s+0?x?7c00h?\b/i.test(sample)) return { value: 16, source: 'content' };
+  if (new RegExp(`${regs}([abcd]x|[sd]i|[sb]p)\\b`, 'i').test(sample)) return { value: 16, source: 'content' };
+  return { value: dialect === 'nasm' || dialect === 'fasm' ? 32 : 64, source: 'default' };
+}
+
+/** Drops comments and directives so "is there code before the bits directive" can be asked. */
+function stripNonCode(text: string, dialect: Dialect): string {
+  const comment = dialect === 'gas-att' || dialect === 'gas-intel' ? /(#|\/\/).*$/gm : /;.*$/gm;
+  return text
+    .replace(/\/\*[\s\S]*?\*\//g, '')
+    .replace(comment, '')
+    .split('\n')
+    .filter((line) => !/^\s*([.%#[]|section\b|segment\b|global\b|extern\b|org\b|format\b|default\b|cpu\b|\w+\s+equ\b|$)/i.test(line))
+    .join('\n');
+}
+
+export function sampleOf(lines: readonly string[]): string {
+  return lines.length <= SAMPLE_LINES ? lines.join('\n') : lines.slice(0, SAMPLE_LINES).join('\n');
+}

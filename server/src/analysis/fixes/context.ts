@@ -1,0 +1,73 @@
+// What every fix generator gets, and what it hands back.
+import type { Bits, Dialect, MemoryOperand, Operand, ParsedInstruction } from '../types';
+import type { Line, Width } from './ir';
+import type { Site } from './layout';
+import { familyOf, gprWidth } from './registers';
+
+export type FixStrategy = 'trap' | 'hypercall';
+export type HypercallAbi = 'kvm' | 'kvm-amd' | 'xen' | 'hyperv' | 'custom';
+export type FixKind = 'trap-equivalent' | 'forced-emulation' | 'hypercall';
+
+export interface FixOptions {
+  abi: HypercallAbi;
+  /** Only for abi `custom`; see abi.ts for the template language. */
+  customTemplate?: string;
+}
+
+export interface FixContext {
+  ruleId: string;
+  site: Site;
+  ins: ParsedInstruction;
+  dialect: Dialect;
+  bits: Bits;
+  options: FixOptions;
+  label: (hint: string) => string;
+  /** iced Code name of the finding, when resolved (`Iretq`, `Pushfq`...). */
+  codeName?: string;
+}
+
+export interface GeneratedFix {
+  title: string;
+  kind: FixKind;
+  strategy: FixStrategy;
+  lines: Line[];
+}
+
+export function upper(mnemonic: string): string {
+  return mnemonic.toUpperCase();
+}
+
+export function registerOperand(op: Operand | undefined): { name: string; width: Width; family: string } | undefined {
+  if (!op || op.kind !== 'reg') return undefined;
+  const family = familyOf(op.reg);
+  const width = gprWidth(op.reg);
+  if (!family || !width) return undefined;
+  return { name: op.reg, width, family };
+}
+
+export function memoryOperand(op: Operand | undefined): MemoryOperand | undefined {
+  return op && op.kind === 'mem' ? op : undefined;
+}
+
+/** Registers a memory operand's address depends on (families). */
+export function addressFamilies(op: MemoryOperand): Set<string> {
+  const out = new Set<string>();
+  for (const r of [op.base, op.index]) {
+    const f = r ? familyOf(r) : undefined;
+    if (f) out.add(f);
+  }
+  return out;
+}
+
+/** The stack-slot size of PUSHF/POPF/PUSH sreg/POP sreg as written. */
+export function stackOperandWidth(ins: ParsedInstruction): Width {
+  if (ins.sizeHint === 2 || ins.sizeHint === 4 || ins.sizeHint === 8) return ins.sizeHint;
+  if (ins.prefixes.some((p) => p === 'o16' || p === 'data16')) return 2;
+  if (ins.prefixes.some((p) => p === 'o32' || p === 'data32')) return 4;
+  return ins.bits === 64 ? 8 : ins.bits === 32 ? 4 : 2;
+}
+
+/** Operands in Intel order (destination first); the parser keeps them as written. */
+export function intelOperands(ins: ParsedInstruction): Operand[] {
+  return ins.dialect === 'gas-att' ? [...ins.operands].reverse() : ins.operands;
+}

@@ -1,0 +1,110 @@
+// Where a fix goes in the source line: the instruction's span, the indentation for the
+// lines a fix adds, and the trailing comment (which moves to the first line so the last
+// line can end with a `virtlint-fixed:` marker).
+import type { Dialect, Finding, ParsedInstruction, Range } from '../types';
+import type { Line } from './ir';
+import { commentMarker, isGas, renderLine } from './render';
+
+export interface TextEdit {
+  range: Range;
+  newText: string;
+}
+
+export interface Site {
+  instruction: ParsedInstruction;
+  line: number;
+  lineText: string;
+  /** The instruction's text exactly as written (prefixes through last operand). */
+  instructionText: string;
+  /** Whitespace that lines up added lines with the instruction. */
+  indent: string;
+  /** The trailing comment including its marker, when the line has one. */
+  comment?: string;
+  eol: string;
+}
+
+export function splitLines(text: string): string[] {
+  return text.split(/\r?\n/);
+}
+
+export function siteOf(text: string, finding: Finding): Site | undefined {
+  const ins = finding.instruction;
+  if (!ins || ins.inMacro) return undefined;
+  const { start, end } = ins.range;
+  if (start.line !== end.line) return undefined; // continued statements: too risky to rewrite
+  const lineText = splitLines(text)[start.line];
+  if (lineText === undefined || end.character > lineText.length) return undefined;
+  const rest = lineText.slice(end.character);
+  const trimmed = rest.trim();
+  let comment: string | undefined;
+  if (trimmed !== '') {
+    if (!startsComment(trimmed, ins.dialect)) return undefined; // another statement follows (GNU as `;`)
+    comment = trimmed;
+  }
+  const before = lineText.slice(0, start.character);
+  return {
+    instruction: ins,
+    line: start.line,
+    lineText,
+    instructionText: lineText.slice(start.character, end.character),
+    indent: before.replace(/[^\t]/g, ' '),
+    ...(comment !== undefined ? { comment } : {}),
+    eol: text.includes('\r\n') ? '\r\n' : '\n',
+  };
+}
+
+function startsComment(rest: string, dialect: Dialect): boolean {
+  if (isGas(dialect)) return rest.startsWith('#') || rest.startsWith('/*') || rest.startsWith('//');
+  return rest.startsWith(';');
+}
+
+/**
+ * One edit: from the instruction's first character to the end of the line's content.
+ * The original trailing comment is put back on the first line (or on a line of its own
+ * when the first line carries a `virtlint-fixed` marker).
+ */
+export function editForLines(site: Site, lines: Line[], dialect: Dialect): TextEdit {
+  const rendered = lines.map((l) => ({ text: renderLine(l, dialect), line: l }));
+  const texts: string[] = [];
+  const first = rendered[0];
+  if (site.comment !== undefined && first) {
+    const firstComment = 'comment' in first.line ? first.line.comment : undefined;
+    if (firstComment?.startsWith('virtlint-fixed:')) {
+      texts.push(site.comment);
+    } else {
+      const copy = { ...first.line } as Line;
+      if ('comment' in copy) delete copy.comment;
+      texts.push(`${renderLine(copy, dialect)} ${site.comment}`);
+      rendered.shift();
+    }
+  }
+  for (const r of rendered) texts.push(r.text);
+  const newText = texts.map((t, i) => (i === 0 ? t : site.indent + t)).join(site.eol);
+  const range: Range = {
+    start: { line: site.line, character: site.instruction.range.start.character },
+    end: { line: site.line, character: site.lineText.length },
+  };
+  return { range, newText };
+}
+
+export function markerComment(ruleId: string): string {
+  return `virtlint-fixed: ${ruleId}`;
+}
+
+/** Unique label bases for one fix (`vl_12_a`), never already present in the text. */
+export function labelMaker(text: string, line: number): (hint: string) => string {
+  const used = new Set<string>();
+  return (hint: string) => {
+    let n = 0;
+    for (;;) {
+      const name = `vl_${hint}_${line + 1}${n ? `_${n}` : ''}`;
+      if (!used.has(name) && !text.includes(name)) {
+        used.add(name);
+        return name;
+      }
+      n++;
+    }
+  };
+}
+
+export { commentMarker };

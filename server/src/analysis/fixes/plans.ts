@@ -1,0 +1,173 @@
+// What each sensitive instruction needs from a hypercall: the values it passes, where the
+// results go, and what it does to the stack. ABI-independent.
+import type { MemoryOperand, ParsedInstruction } from '../types';
+import { intelOperands, memoryOperand, registerOperand, stackOperandWidth } from './context';
+import type { Width } from './ir';
+import { hypercallSymbol } from './numbers';
+import { familyOf, isStackPointer } from './registers';
+
+export type PlanInput =
+  | { k: 'reg'; name: string; width: Width }
+  | { k: 'imm'; value: number }
+  /** A 16-bit selector read from the user's memory operand (zero-extended). */
+  | { k: 'mem16'; operand: MemoryOperand }
+  /** The value at [original SP + offset] (the image POPF or POP sreg would have read). */
+  | { k: 'stack'; offset: number; width: Width };
+
+export type PlanOutput =
+  /** The hypervisor writes the result to the user's memory operand (passed by address). */
+  | { k: 'mem'; operand: MemoryOperand }
+  /** The hypervisor writes the value into the slot the instruction would have pushed. */
+  | { k: 'slot' }
+  /** The hypervisor writes these registers' new values to a stack buffer; the fix loads them. */
+  | { k: 'regs'; regs: { name: string; width: Width; offset: number }[] };
+
+export interface Plan {
+  ruleId: string;
+  numberSymbol: string;
+  inputs: PlanInput[];
+  output?: PlanOutput;
+  /** PUSHF / PUSH sreg: the slot the instruction pushes. */
+  reserveSlot?: Width;
+  /** POPF / POP sreg: the slot the instruction pops. */
+  dropSlot?: Width;
+  /** What happens to the flags, for the hypervisor-side header. */
+  flags: string;
+}
+
+const SREG_NUMBER: Record<string, number> = { es: 0, cs: 1, ss: 2, ds: 3, fs: 4, gs: 5 };
+const FLAGS_KEPT = 'the sequence writes no flags; the hypervisor must return with RFLAGS unchanged';
+
+function destination(op: ParsedInstruction['operands'][number] | undefined): PlanOutput | undefined {
+  const r = registerOperand(op);
+  if (r) {
+    if (r.family === 'sp' || r.width === 1) return undefined;
+    return { k: 'regs', regs: [{ name: r.name, width: r.width, offset: 0 }] };
+  }
+  const m = memoryOperand(op);
+  return m && usableAddress(m) ? { k: 'mem', operand: m } : undefined;
+}
+
+/** fs/gs-relative memory can't be passed as a plain address; other overrides are flat. */
+function usableAddress(m: MemoryOperand): boolean {
+  return m.segment !== 'fs' && m.segment !== 'gs';
+}
+
+function selectorInput(op: ParsedInstruction['operands'][number] | undefined): PlanInput | undefined {
+  const r = registerOperand(op);
+  if (r) return r.family === 'sp' ? undefined : { k: 'reg', name: r.name, width: r.width };
+  const m = memoryOperand(op);
+  return m ? { k: 'mem16', operand: m } : undefined;
+}
+
+function regs(...list: [string, number][]): PlanOutput {
+  return { k: 'regs', regs: list.map(([name, offset]) => ({ name, width: 4 as Width, offset })) };
+}
+
+export function planFor(ruleId: string, ins: ParsedInstruction): Plan | undefined {
+  const base = { ruleId, numberSymbol: hypercallSymbol(ruleId), inputs: [] as PlanInput[], flags: FLAGS_KEPT };
+  const [op0, op1] = intelOperands(ins);
+  switch (ruleId) {
+    case 'sgdt':
+    case 'sidt': {
+      const m = memoryOperand(op0);
+      return m && usableAddress(m) ? { ...base, output: { k: 'mem', operand: m } } : undefined;
+    }
+    case 'sldt':
+    case 'str':
+    case 'smsw': {
+      const output = destination(op0);
+      return output ? { ...base, output } : undefined;
+    }
+    case 'pushf': {
+      const w = stackOperandWidth(ins);
+      return { ...base, reserveSlot: w, output: { k: 'slot' }, flags: `${FLAGS_KEPT}; the image written to the slot carries the virtual IF/IOPL` };
+    }
+    case 'popf': {
+      const w = stackOperandWidth(ins);
+      return { ...base, dropSlot: w, inputs: [{ k: 'stack', offset: 0, width: w }], flags: 'the hypervisor loads RFLAGS from the image (IF/IOPL virtualized) before resuming' };
+    }
+    case 'lar':
+    case 'lsl': {
+      const dest = registerOperand(op0);
+      const selector = selectorInput(op1);
+      if (!dest || dest.family === 'sp' || !selector) return undefined;
+      return {
+        ...base,
+        inputs: [selector, { k: 'reg', name: dest.name, width: dest.width }],
+        output: { k: 'regs', regs: [{ name: dest.name, width: dest.width, offset: 0 }] },
+        flags: 'the hypervisor sets ZF as the instruction would (1 = valid) and returns the old value when invalid',
+      };
+    }
+    case 'verr':
+    case 'verw': {
+      const selector = selectorInput(op0);
+      return selector ? { ...base, inputs: [selector], flags: 'the hypervisor sets ZF as the instruction would' } : undefined;
+    }
+    case 'push-sreg': {
+      const s = op0?.kind === 'reg' ? SREG_NUMBER[op0.reg] : undefined;
+      if (s === undefined) return undefined;
+      return { ...base, inputs: [{ k: 'imm', value: s }], reserveSlot: stackOperandWidth(ins), output: { k: 'slot' } };
+    }
+    case 'pop-sreg': {
+      const s = op0?.kind === 'reg' ? SREG_NUMBER[op0.reg] : undefined;
+      if (s === undefined) return undefined;
+      const w = stackOperandWidth(ins);
+      return { ...base, inputs: [{ k: 'imm', value: s }, { k: 'stack', offset: 0, width: 2 }], dropSlot: w };
+    }
+    case 'mov-sreg': {
+      const toSreg = op0?.kind === 'reg' ? SREG_NUMBER[op0.reg] : undefined;
+      const fromSreg = op1?.kind === 'reg' ? SREG_NUMBER[op1.reg] : undefined;
+      if (fromSreg !== undefined) {
+        const output = destination(op0);
+        return output ? { ...base, inputs: [{ k: 'imm', value: fromSreg }], output } : undefined;
+      }
+      if (toSreg !== undefined) {
+        const value = selectorInput(op1);
+        return value ? { ...base, inputs: [{ k: 'imm', value: toSreg }, value] } : undefined;
+      }
+      return undefined;
+    }
+    case 'int': {
+      const vector = interruptVector(ins);
+      return vector === undefined ? undefined : { ...base, inputs: [{ k: 'imm', value: vector }], flags: 'the hypervisor delivers the interrupt; the handler returns to the restore code' };
+    }
+    case 'cpuid':
+      return { ...base, inputs: [{ k: 'reg', name: 'eax', width: 4 }, { k: 'reg', name: 'ecx', width: 4 }], output: regs(['eax', 0], ['ebx', 4], ['ecx', 8], ['edx', 12]) };
+    case 'rdtsc':
+      return { ...base, output: regs(['eax', 0], ['edx', 4]) };
+    case 'rdtscp':
+      return { ...base, output: regs(['eax', 0], ['edx', 4], ['ecx', 8]) };
+    case 'rdpmc':
+    case 'xgetbv':
+      return { ...base, inputs: [{ k: 'reg', name: 'ecx', width: 4 }], output: regs(['eax', 0], ['edx', 4]) };
+    case 'rdpid': {
+      const output = destination(op0);
+      return output && output.k === 'regs' ? { ...base, output } : undefined;
+    }
+    default:
+      return undefined;
+  }
+}
+
+function interruptVector(ins: ParsedInstruction): number | undefined {
+  switch (ins.mnemonic) {
+    case 'int3':
+      return 3;
+    case 'into':
+      return 4;
+    case 'int1':
+    case 'icebp':
+      return 1;
+  }
+  const op = ins.operands[0];
+  if (op?.kind === 'imm' && op.value !== undefined && op.value >= 0n && op.value <= 255n) return Number(op.value);
+  return undefined;
+}
+
+/** True when a plan can't run in this mode (e.g. INTO doesn't exist in 64-bit code). */
+export function planUsesStackPointerOperand(plan: Plan): boolean {
+  for (const input of plan.inputs) if (input.k === 'reg' && familyOf(input.name) === 'sp') return true;
+  if (plan.output?.k === 'mem' && isStackPointer(plan.output.operand.index)) return true;
+  return false;
+}

@@ -1,0 +1,84 @@
+// Xen PV has real mechanisms for three of the rules: the per-vCPU event-channel mask
+// stands in for IF (PUSHF, POPF) and hypercall 23 performs IRET.
+// Assumed symbols (see hypercallDefinitions): `xen_vcpu_info` = this vCPU's struct
+// vcpu_info, `hypercall_page` = the page Xen filled with hypercall stubs.
+import type { FixContext, GeneratedFix } from './context';
+import { stackOperandWidth, upper } from './context';
+import { imm, ins, mem, reg, symMem, type Line } from './ir';
+import { markerComment } from './layout';
+import { XEN_SYMBOLS } from './numbers';
+import { fullReg, stackPointer } from './registers';
+
+const maskByte = () => symMem(`${XEN_SYMBOLS.vcpuInfo}+${XEN_SYMBOLS.mask}`, 0, 1);
+const pendingByte = () => symMem(`${XEN_SYMBOLS.vcpuInfo}+${XEN_SYMBOLS.pending}`, 0, 1);
+
+function title(ctx: FixContext, what: string): string {
+  return `Replace ${upper(ctx.ins.mnemonic)}${what}`;
+}
+
+/**
+ * PUSHF: push the real image (right for every flag but IF), push a second copy, set IF in
+ * the first from !evtchn_upcall_mask, then POPF the copy to undo the AND/CMP/OR flag changes.
+ * Both kept PUSHFs and the POPF are marked as intended.
+ */
+export function xenPushfFix(ctx: FixContext): GeneratedFix | undefined {
+  if (ctx.bits === 16) return undefined;
+  const width = stackOperandWidth(ctx.ins);
+  const popText = ctx.site.instructionText.replace(/push/i, (m) => (m === 'PUSH' ? 'POP' : 'pop'));
+  const sp = stackPointer(ctx.bits);
+  const skip = ctx.label('xenif');
+  const lines: Line[] = [
+    { t: 'raw', text: ctx.site.instructionText, comment: markerComment('pushf') },
+    { t: 'raw', text: ctx.site.instructionText, comment: markerComment('pushf') },
+    { t: 'ins', op: 'and', args: [mem(sp, width, 2), imm(0xfdff)], comment: 'clear IF in the result image' },
+    { t: 'ins', op: 'cmp', args: [maskByte(), imm(0)], comment: 'events masked = virtual IF clear' },
+    { t: 'branch', op: 'jne', target: skip, toLabel: true },
+    ins('or', mem(sp, width, 2), imm(0x200)),
+    { t: 'label', name: skip },
+    { t: 'raw', text: popText, comment: markerComment('popf') },
+  ];
+  return { title: title(ctx, " with Xen's event-channel mask as IF"), kind: 'hypercall', strategy: 'hypercall', lines };
+}
+
+/**
+ * POPF: set evtchn_upcall_mask from the image's IF; when unmasking with an event pending,
+ * make Xen deliver it (xen_version hypercall, as Linux does). The kept POPF restores the
+ * other flags; its IF change is ignored at CPL > IOPL, which is now intended.
+ */
+export function xenPopfFix(ctx: FixContext): GeneratedFix | undefined {
+  const { bits } = ctx;
+  if (bits === 16) return undefined;
+  const sp = stackPointer(bits);
+  const masked = ctx.label('xenmask');
+  const done = ctx.label('xenpopf');
+  const [arg0, arg1] = bits === 64 ? ['di', 'si'] : ['b', 'c'];
+  const saves = ['a', arg0!, arg1!].map((f) => fullReg(f, bits));
+  const lines: Line[] = [
+    { t: 'ins', op: 'test', args: [mem(sp, 0, 2), imm(0x200)], comment: 'IF (bit 9) of the saved flags image' },
+    { t: 'branch', op: 'jz', target: masked, toLabel: true },
+    { t: 'ins', op: 'mov', args: [maskByte(), imm(0)], comment: 'unmask events (virtual STI)' },
+    ins('cmp', pendingByte(), imm(0)),
+    { t: 'branch', op: 'je', target: done, toLabel: true },
+    ...saves.map((r) => ins('push', reg(r))),
+    { t: 'ins', op: 'mov', args: [reg(fullReg(arg0!, bits).replace(/^r/, 'e')), imm(0)], comment: 'xen_version(0, NULL) delivers the pending event' },
+    ins('mov', reg(fullReg(arg1!, bits).replace(/^r/, 'e')), imm(0)),
+    { t: 'branch', op: 'call', target: `${XEN_SYMBOLS.page} + ${XEN_SYMBOLS.xenVersion}*32` },
+    ...[...saves].reverse().map((r) => ins('pop', reg(r))),
+    { t: 'branch', op: 'jmp', target: done, toLabel: true },
+    { t: 'label', name: masked },
+    { t: 'ins', op: 'mov', args: [maskByte(), imm(1)], comment: 'mask events (virtual CLI)' },
+    { t: 'label', name: done },
+    { t: 'raw', text: ctx.site.instructionText, comment: markerComment('popf') },
+  ];
+  return { title: title(ctx, "'s IF change with Xen's event-channel mask"), kind: 'hypercall', strategy: 'hypercall', lines };
+}
+
+/** IRETQ → `push 0` (no VGCF_in_syscall) and a jump to Xen's iret hypercall; 64-bit frames only. */
+export function xenIretFix(ctx: FixContext): GeneratedFix | undefined {
+  if (ctx.bits !== 64 || !(ctx.codeName === 'Iretq' || ctx.ins.mnemonic === 'iretq')) return undefined;
+  const lines: Line[] = [
+    { t: 'ins', op: 'push', args: [imm(0)], suffixWidth: 8, comment: 'flags word: not returning from a syscall' },
+    { t: 'branch', op: 'jmp', target: `${XEN_SYMBOLS.page} + ${XEN_SYMBOLS.iret}*32`, comment: 'HYPERVISOR_iret: does not return' },
+  ];
+  return { title: title(ctx, " with Xen's iret hypercall"), kind: 'hypercall', strategy: 'hypercall', lines };
+}

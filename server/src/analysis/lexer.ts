@@ -1,0 +1,150 @@
+// Splits one source line into code, strings and comments, the way each assembler does.
+// The result keeps every character position: comments become spaces in `masked`, and the
+// inside of strings becomes `_`, so later stages can split on `;`, `,` and `:` safely.
+import type { Dialect } from './types';
+
+export interface Comment {
+  text: string;
+  /** Offset of the comment's first character (the comment marker itself). */
+  start: number;
+}
+
+/** Lexer state carried from one line to the next. */
+export interface LexState {
+  /** Inside a C block comment (GNU as / cpp). */
+  inBlockComment: boolean;
+  /** Inside a MASM `COMMENT x ... x` block: the delimiter character. */
+  masmCommentDelimiter: string;
+  /** The previous line was a cpp directive ending in a backslash. */
+  cppContinuation: boolean;
+}
+
+export const INITIAL_LEX_STATE: LexState = { inBlockComment: false, masmCommentDelimiter: '', cppContinuation: false };
+
+export interface LexedLine {
+  /** Same length as the line: code characters kept, comments blanked, string contents replaced by `_`. */
+  masked: string;
+  comments: Comment[];
+  /** A C-preprocessor directive line (or its continuation): not assembly. */
+  preprocessor: boolean;
+  state: LexState;
+}
+
+const CPP_DIRECTIVE = /^\s*#\s*(include|define|undef|if|ifdef|ifndef|elif|else|endif|error|warning|pragma|line|include_next)\b/;
+
+function isGas(dialect: Dialect): boolean {
+  return dialect === 'gas-att' || dialect === 'gas-intel';
+}
+
+export function lexLine(line: string, dialect: Dialect, state: LexState): LexedLine {
+  const gas = isGas(dialect);
+  if (gas && (state.cppContinuation || CPP_DIRECTIVE.test(line))) {
+    // A cpp directive: the whole line is preprocessor text. A /* inside it still opens a block comment.
+    const continues = /\\\s*$/.test(line);
+    const opensBlock = line.lastIndexOf('/*') > line.lastIndexOf('*/');
+    return {
+      masked: ' '.repeat(line.length),
+      comments: [],
+      preprocessor: true,
+      state: { inBlockComment: opensBlock, masmCommentDelimiter: '', cppContinuation: continues },
+    };
+  }
+
+  const out: string[] = [];
+  const comments: Comment[] = [];
+  let inBlock = state.inBlockComment;
+  let masmDelimiter = state.masmCommentDelimiter;
+  let blockStart = 0;
+  let i = 0;
+  const n = line.length;
+
+  if (masmDelimiter) {
+    const end = line.indexOf(masmDelimiter);
+    if (end < 0) {
+      comments.push({ text: line, start: 0 });
+      return { masked: ' '.repeat(n), comments, preprocessor: false, state: { ...INITIAL_LEX_STATE, masmCommentDelimiter: masmDelimiter } };
+    }
+    // MASM ignores the rest of the line that closes a COMMENT block.
+    comments.push({ text: line, start: 0 });
+    return { masked: ' '.repeat(n), comments, preprocessor: false, state: INITIAL_LEX_STATE };
+  }
+
+  if (dialect === 'masm') {
+    const block = /^\s*comment\s+(\S)/i.exec(line);
+    if (block) {
+      const delimiter = block[1]!;
+      const rest = line.slice(block.index + block[0].length);
+      comments.push({ text: line, start: 0 });
+      const closed = rest.includes(delimiter);
+      return { masked: ' '.repeat(n), comments, preprocessor: false, state: { ...INITIAL_LEX_STATE, masmCommentDelimiter: closed ? '' : delimiter } };
+    }
+  }
+
+  while (i < n) {
+    const ch = line[i]!;
+    if (inBlock) {
+      if (ch === '*' && line[i + 1] === '/') {
+        comments.push({ text: line.slice(blockStart, i + 2), start: blockStart });
+        out.push('  ');
+        i += 2;
+        inBlock = false;
+      } else {
+        out.push(' ');
+        i++;
+      }
+      continue;
+    }
+    if (gas && ch === '/' && line[i + 1] === '*') {
+      inBlock = true;
+      blockStart = i;
+      out.push('  ');
+      i += 2;
+      continue;
+    }
+    const lineComment = gas ? ch === '#' || (ch === '/' && line[i + 1] === '/') : ch === ';';
+    if (lineComment) {
+      comments.push({ text: line.slice(i), start: i });
+      out.push(' '.repeat(n - i));
+      i = n;
+      break;
+    }
+    if (ch === '"' || (ch === "'" && !gas) || (ch === '`' && dialect === 'nasm')) {
+      const end = findStringEnd(line, i, ch, ch === '`' || (gas && ch === '"'));
+      out.push(ch);
+      out.push('_'.repeat(Math.max(0, end - i - 1)));
+      if (end < n) out.push(line[end]!);
+      i = end + 1;
+      continue;
+    }
+    if (ch === "'" && gas) {
+      // GNU as character constant: 'c or '\n (no closing quote).
+      const width = line[i + 1] === '\\' ? 2 : 1;
+      out.push("'");
+      out.push('_'.repeat(Math.min(width, n - i - 1)));
+      i += 1 + width;
+      continue;
+    }
+    out.push(ch);
+    i++;
+  }
+  if (inBlock) comments.push({ text: line.slice(blockStart), start: blockStart });
+  const masked = out.join('').slice(0, n).padEnd(n, ' ');
+  return { masked, comments, preprocessor: false, state: { inBlockComment: inBlock, masmCommentDelimiter: '', cppContinuation: false } };
+}
+
+/** Index of the closing quote, or the line length when the string is unterminated. */
+function findStringEnd(line: string, start: number, quote: string, backslashEscapes: boolean): number {
+  for (let j = start + 1; j < line.length; j++) {
+    const c = line[j];
+    if (backslashEscapes && c === '\\') {
+      j++;
+      continue;
+    }
+    if (c === quote) return j;
+  }
+  return line.length;
+}
+
+export function sameLexState(a: LexState, b: LexState): boolean {
+  return a.inBlockComment === b.inBlockComment && a.masmCommentDelimiter === b.masmCommentDelimiter && a.cppContinuation === b.cppContinuation;
+}

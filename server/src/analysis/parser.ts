@@ -1,0 +1,331 @@
+// Line-by-line parser. Each line is parsed from the state left by the previous line, and
+// yields the state for the next: that is what lets the incremental analyzer re-parse only
+// the lines an edit can affect.
+import { INITIAL_LEX_STATE, lexLine, sameLexState, type Comment, type LexState } from './lexer';
+import { canonicalMnemonic, PREFIXES } from './mnemonics';
+import { parseOperand, splitOperands, type OperandSyntax } from './operands';
+import type { Bits, Dialect, ParsedInstruction } from './types';
+
+export interface ParserState {
+  dialect: Dialect;
+  bits: Bits;
+  lex: LexState;
+  /** Open macro-definition blocks (their bodies are parsed, with parameters left unknown). */
+  macroDepth: number;
+  /** MASM/FASM block stack: `m` macro, `r` repeat/loop block (body is real code). */
+  blocks: string;
+  /** MASM: inside `name PROC FAR` (a plain `ret` is then a far return). */
+  masmFarProcedure: boolean;
+  /** MASM: `.model medium|large|huge` makes procedures FAR by default. */
+  masmFarModel: boolean;
+}
+
+export function initialParserState(dialect: Dialect, bits: Bits): ParserState {
+  return { dialect, bits, lex: INITIAL_LEX_STATE, macroDepth: 0, blocks: '', masmFarProcedure: false, masmFarModel: false };
+}
+
+export function sameParserState(a: ParserState, b: ParserState): boolean {
+  return (
+    a.dialect === b.dialect &&
+    a.bits === b.bits &&
+    a.macroDepth === b.macroDepth &&
+    a.blocks === b.blocks &&
+    a.masmFarProcedure === b.masmFarProcedure &&
+    a.masmFarModel === b.masmFarModel &&
+    sameLexState(a.lex, b.lex)
+  );
+}
+
+export interface ParsedLine {
+  instructions: ParsedInstruction[];
+  comments: Comment[];
+  /** Bitness set by a directive on this line (applies from the next statement on). */
+  bitsDirective?: Bits;
+  /** Per instruction: MASM far-procedure context for `ret`. */
+  farProcedure: boolean[];
+  /** Lower-case name of a macro this line defines (so its invocations are not "unknown mnemonics"). */
+  definesMacro?: string;
+}
+
+const MACRO_DEFINITION: Record<Dialect, RegExp> = {
+  nasm: /^\s*%\s*(?:i?r?macro|i?x?define|idefine)\s+([\w.$?@]+)/i,
+  'gas-att': /^\s*(?:\.macro\s+|#\s*define\s+)([\w.$]+)/i,
+  'gas-intel': /^\s*(?:\.macro\s+|#\s*define\s+)([\w.$]+)/i,
+  masm: /^\s*([\w.$?@]+)\s+(?:macro|textequ|equ)\b/i,
+  fasm: /^\s*(?:macro|struc)\s+([\w.$?@]+)/i,
+};
+
+const NASM_DATA = new Set(['db', 'dw', 'dd', 'dq', 'dt', 'do', 'dy', 'dz', 'ddq', 'resb', 'resw', 'resd', 'resq', 'rest', 'reso', 'resy', 'resz', 'incbin', 'equ']);
+const MASM_DATA = new Set(['db', 'dw', 'dd', 'dq', 'df', 'dt', 'byte', 'sbyte', 'word', 'sword', 'dword', 'sdword', 'fword', 'qword', 'sqword', 'tbyte', 'oword', 'real4', 'real8', 'real10', 'equ', 'textequ', 'label', 'struct', 'struc', 'union', 'record', 'typedef', 'proto', 'ends', 'endp', 'proc', 'segment', 'macro', 'group', '=']);
+const FASM_DATA = new Set(['db', 'dw', 'du', 'dd', 'dp', 'df', 'dq', 'dt', 'rb', 'rw', 'rd', 'rp', 'rf', 'rq', 'rt', 'file', 'equ', 'label', '=', 'fix']);
+
+const IDENT = /^[A-Za-z_.$?@][\w.$?@#~]*/;
+
+function syntaxOf(dialect: Dialect): OperandSyntax {
+  return dialect === 'gas-att' ? 'att' : 'intel';
+}
+
+function isGas(dialect: Dialect): boolean {
+  return dialect === 'gas-att' || dialect === 'gas-intel';
+}
+
+interface Statement {
+  start: number;
+  end: number;
+}
+
+/** GNU as separates statements with `;`; the other dialects have one statement per line. */
+function statementsOf(masked: string, dialect: Dialect): Statement[] {
+  if (!isGas(dialect)) return [{ start: 0, end: masked.length }];
+  const out: Statement[] = [];
+  let start = 0;
+  for (let i = 0; i <= masked.length; i++) {
+    if (i === masked.length || masked[i] === ';') {
+      out.push({ start, end: i });
+      start = i + 1;
+    }
+  }
+  return out;
+}
+
+interface Word {
+  text: string;
+  lower: string;
+  start: number;
+  end: number;
+}
+
+function wordAt(masked: string, from: number, to: number): Word | undefined {
+  let i = from;
+  while (i < to && /\s/.test(masked[i]!)) i++;
+  if (i >= to) return undefined;
+  const m = IDENT.exec(masked.slice(i, to));
+  if (!m) return undefined;
+  return { text: m[0], lower: m[0].toLowerCase(), start: i, end: i + m[0].length };
+}
+
+function skipSpaces(masked: string, i: number, to: number): number {
+  while (i < to && /\s/.test(masked[i]!)) i++;
+  return i;
+}
+
+export function parseLine(line: string, lineNumber: number, state: ParserState): { parsed: ParsedLine; state: ParserState } {
+  const lexed = lexLine(line, state.dialect, state.lex);
+  let next: ParserState = { ...state, lex: lexed.state };
+  const parsed: ParsedLine = { instructions: [], comments: lexed.comments, farProcedure: [] };
+  const macro = MACRO_DEFINITION[state.dialect].exec(line);
+  if (macro) parsed.definesMacro = macro[1]!.toLowerCase();
+  if (lexed.preprocessor) return { parsed, state: next };
+  for (const statement of statementsOf(lexed.masked, next.dialect)) {
+    next = parseStatement(line, lexed.masked, statement, lineNumber, next, parsed);
+  }
+  return { parsed, state: closeFasmBlocks(lexed.masked, next) };
+}
+
+function parseStatement(line: string, masked: string, st: Statement, lineNumber: number, state: ParserState, out: ParsedLine): ParserState {
+  let i = skipSpaces(masked, st.start, st.end);
+  if (i >= st.end) return state;
+  const dialect = state.dialect;
+
+  // NASM `[bits 32]`, `[section .text]` and friends.
+  if (masked[i] === '[' && (dialect === 'nasm' || dialect === 'fasm')) {
+    const close = masked.indexOf(']', i);
+    const inner = masked.slice(i + 1, close < 0 ? st.end : close).trim().toLowerCase();
+    return applyDirective(inner.split(/\s+/), state, out);
+  }
+
+  // Labels: `name:`, `1:`, `.L1:`, `@@:`, `name::` (MASM), possibly several.
+  for (;;) {
+    const label = /^([A-Za-z_.$?@][\w.$?@#~]*|\d+)\s*::?/.exec(masked.slice(i, st.end));
+    if (!label) break;
+    // `fs:` at the start would be a segment override, not a label (e.g. `fs: mov eax,[ebx]` is rare; keep as prefix).
+    if (/^(es|cs|ss|ds|fs|gs)$/i.test(label[1]!) && !isGas(dialect)) break;
+    i = skipSpaces(masked, i + label[0].length, st.end);
+  }
+  if (i >= st.end) return state;
+
+  const first = wordAt(masked, i, st.end);
+  if (!first) {
+    // `%` preprocessor lines in NASM are words after `%`.
+    if (masked[i] === '%') return nasmPreprocessor(masked.slice(i + 1, st.end), state);
+    return state;
+  }
+
+  const directive = directiveFor(first, masked, st, state);
+  if (directive) return directive;
+  // Symbol assignments: `name = expr`, `name equ expr`.
+  if (/^\s*(=|equ\b)/i.test(masked.slice(first.end, st.end))) return state;
+
+  // NASM `times N insn`: the instruction follows the count expression.
+  if (dialect === 'nasm' && first.lower === 'times') {
+    const rest = masked.slice(first.end, st.end);
+    const m = /^\s*\S+?\s+(?=[A-Za-z])/.exec(rest);
+    if (!m) return state;
+    return parseStatement(line, masked, { start: first.end + m[0].length, end: st.end }, lineNumber, state, out);
+  }
+
+  // Prefixes, then the mnemonic.
+  const prefixes: string[] = [];
+  let word: Word | undefined = first;
+  let startOfStatement = first.start;
+  while (word && PREFIXES.has(word.lower)) {
+    const after = wordAt(masked, word.end, st.end);
+    if (!after) break;
+    if (SEGMENT_WORDS.has(word.lower) && masked.slice(word.end, after.start).includes(',')) break;
+    prefixes.push(word.lower);
+    word = after;
+  }
+  // GNU as allows a prefix as its own statement (`rep; movsb`, `lock; incl (%eax)`): nothing to analyze.
+  if (!word || (PREFIXES.has(word.lower) && wordAt(masked, word.end, st.end) === undefined)) return state;
+
+  // A name without a colon before an instruction or data (NASM/MASM/FASM label or data name).
+  if (!isGas(dialect) && !canonicalMnemonic(word.lower, dialect)) {
+    const second = wordAt(masked, word.end, st.end);
+    if (second) {
+      const secondDirective = directiveFor(second, masked, { start: second.start, end: st.end }, state, word);
+      if (secondDirective) return secondDirective;
+      if (canonicalMnemonic(second.lower, dialect) || PREFIXES.has(second.lower)) {
+        return parseStatement(line, masked, { start: second.start, end: st.end }, lineNumber, state, out);
+      }
+    }
+  }
+
+  const operandStart = skipSpaces(masked, word.end, st.end);
+  let operandEnd = st.end;
+  while (operandEnd > operandStart && /\s/.test(masked[operandEnd - 1]!)) operandEnd--;
+  // FASM/MASM continuation markers and trailing `{` of FASM blocks are not operands.
+  const spans = operandEnd > operandStart ? splitOperands(masked, operandStart, operandEnd) : [];
+  const syntax = syntaxOf(dialect);
+  let far = false;
+  const operands = spans.map(([s, e]) => {
+    const op = parseOperand({ text: line.slice(s, e), masked: masked.slice(s, e), line: lineNumber, start: s }, syntax, dialect);
+    if (op.kind === 'mem' && op.far) far = true;
+    if (op.kind === 'sym' && /^far\b/i.test(masked.slice(s, e).trim())) far = true;
+    return op;
+  });
+  const end = spans.length > 0 ? spans[spans.length - 1]![1] : word.end;
+  const instruction: ParsedInstruction = {
+    dialect,
+    bits: state.bits,
+    range: { start: { line: lineNumber, character: startOfStatement }, end: { line: lineNumber, character: end } },
+    mnemonicRange: { start: { line: lineNumber, character: word.start }, end: { line: lineNumber, character: word.end } },
+    mnemonic: word.lower,
+    prefixes,
+    operands,
+    far,
+    inMacro: state.macroDepth > 0,
+    line: lineNumber,
+  };
+  out.instructions.push(instruction);
+  out.farProcedure.push(state.masmFarProcedure);
+  return state;
+}
+
+const SEGMENT_WORDS = new Set(['cs', 'ds', 'es', 'fs', 'gs', 'ss']);
+
+/** Handles a directive word; returns the new state, or undefined when `word` is not a directive. */
+function directiveFor(word: Word, masked: string, st: Statement, state: ParserState, name?: Word): ParserState | undefined {
+  const dialect = state.dialect;
+  const rest = masked.slice(word.end, st.end).trim();
+  const restLower = rest.toLowerCase();
+  const w = word.lower;
+  if (isGas(dialect)) {
+    if (!w.startsWith('.')) return undefined;
+    switch (w) {
+      case '.code16':
+      case '.code16gcc':
+        return { ...state, bits: 16 };
+      case '.code32':
+        return { ...state, bits: 32 };
+      case '.code64':
+        return { ...state, bits: 64 };
+      case '.intel_syntax':
+        return { ...state, dialect: 'gas-intel' };
+      case '.att_syntax':
+        return { ...state, dialect: 'gas-att' };
+      case '.macro':
+        return { ...state, macroDepth: state.macroDepth + 1 };
+      case '.endm':
+      case '.endmacro':
+        return { ...state, macroDepth: Math.max(0, state.macroDepth - 1) };
+      default:
+        return state;
+    }
+  }
+  if (dialect === 'nasm') {
+    if (w === 'bits' || w === 'use16' || w === 'use32' || w === 'use64') return applyDirective([w, ...restLower.split(/\s+/)], state);
+    if (NASM_DATA.has(w) || name && NASM_DATA.has(w)) return state;
+    if (['section', 'segment', 'global', 'extern', 'common', 'org', 'align', 'alignb', 'default', 'cpu', 'absolute', 'struc', 'endstruc', 'istruc', 'iend', 'at', 'static', 'float', 'warning', 'sectalign', 'group', 'import', 'export', 'library', 'module', 'uppercase', 'osabi', 'required'].includes(w) && !name) return state;
+    return undefined;
+  }
+  if (dialect === 'fasm') {
+    if (w === 'use16' || w === 'use32' || w === 'use64') return applyDirective([w], state);
+    if (w === 'format') return /\b(pe64|elf64|ms64\s+coff|macho64)\b/.test(restLower) ? { ...state, bits: 64 } : /\b(pe|elf|coff|ms\s+coff|mz)\b/.test(restLower) ? { ...state, bits: restLower.startsWith('mz') ? 16 : 32 } : state;
+    if (w === 'macro' || w === 'struc') return { ...state, macroDepth: state.macroDepth + 1, blocks: state.blocks + 'm' };
+    if (w === 'rept' || w === 'irp' || w === 'irps' || w === 'irpv' || w === 'repeat' || w === 'while' || w === 'if' || w === 'else' || w === 'virtual' || w === 'match') {
+      return rest.includes('{') ? { ...state, blocks: state.blocks + 'r' } : state;
+    }
+    if (w === 'end' || w === 'include' || w === 'entry' || w === 'section' || w === 'segment' || w === 'org' || w === 'align' || w === 'public' || w === 'extrn' || w === 'stack' || w === 'heap' || w === 'data' || w === 'import' || w === 'library' || w === 'display') return state;
+    if (FASM_DATA.has(w) || (name && FASM_DATA.has(w))) return state;
+    return undefined;
+  }
+  // MASM
+  if (w.startsWith('.')) {
+    if (w === '.model') {
+      const farModel = /^(medium|large|huge)\b/.test(restLower);
+      return { ...state, masmFarModel: farModel, bits: /^flat\b/.test(restLower) ? 32 : /^(tiny|small|compact|medium|large|huge)\b/.test(restLower) ? 16 : state.bits };
+    }
+    return state;
+  }
+  if (name) {
+    if (w === 'proc') {
+      const isFar = /\bfar(16|32)?\b/.test(restLower) || (state.masmFarModel && !/\bnear\b/.test(restLower));
+      return { ...state, masmFarProcedure: isFar };
+    }
+    if (w === 'endp') return { ...state, masmFarProcedure: false };
+    if (w === 'macro') return { ...state, macroDepth: state.macroDepth + 1, blocks: state.blocks + 'm' };
+    if (w === 'segment') {
+      const use = /\buse(16|32|64)\b/.exec(restLower);
+      return use ? { ...state, bits: Number(use[1]) as Bits } : state;
+    }
+    if (MASM_DATA.has(w)) return state;
+    return undefined;
+  }
+  if (w === 'rept' || w === 'repeat' || w === 'irp' || w === 'irpc' || w === 'for' || w === 'forc' || w === 'while') return { ...state, blocks: state.blocks + 'r' };
+  if (w === 'endm') {
+    const top = state.blocks[state.blocks.length - 1];
+    const blocks = state.blocks.slice(0, -1);
+    return top === 'm' ? { ...state, blocks, macroDepth: Math.max(0, state.macroDepth - 1) } : { ...state, blocks };
+  }
+  if (['assume', 'end', 'include', 'includelib', 'extrn', 'extern', 'externdef', 'public', 'option', 'align', 'even', 'org', 'title', 'subtitle', 'page', 'local', 'if', 'ifdef', 'ifndef', 'else', 'elseif', 'endif', 'exitm', 'purge', 'invoke', 'db', 'dw', 'dd', 'dq', 'df', 'dt', 'byte', 'word', 'dword', 'qword', 'fword', 'tbyte', 'comm', 'label'].includes(w)) return state;
+  return undefined;
+}
+
+function applyDirective(words: string[], state: ParserState, _out?: ParsedLine): ParserState {
+  const [head, arg] = words;
+  if (head === 'bits' && (arg === '16' || arg === '32' || arg === '64')) return { ...state, bits: Number(arg) as Bits };
+  if (head === 'use16') return { ...state, bits: 16 };
+  if (head === 'use32') return { ...state, bits: 32 };
+  if (head === 'use64') return { ...state, bits: 64 };
+  return state;
+}
+
+function nasmPreprocessor(text: string, state: ParserState): ParserState {
+  const word = /^[a-z]+/i.exec(text)?.[0]?.toLowerCase();
+  if (word === 'macro' || word === 'imacro' || word === 'rmacro' || word === 'irmacro') return { ...state, macroDepth: state.macroDepth + 1 };
+  if (word === 'endmacro' || word === 'endm') return { ...state, macroDepth: Math.max(0, state.macroDepth - 1) };
+  return state;
+}
+
+/** FASM closes blocks with `}` on its own; called by the analyzer for FASM lines. */
+export function closeFasmBlocks(masked: string, state: ParserState): ParserState {
+  if (state.dialect !== 'fasm') return state;
+  let next = state;
+  for (const ch of masked) {
+    if (ch === '}') {
+      const top = next.blocks[next.blocks.length - 1];
+      next = { ...next, blocks: next.blocks.slice(0, -1), macroDepth: top === 'm' ? Math.max(0, next.macroDepth - 1) : next.macroDepth };
+    }
+  }
+  return next;
+}

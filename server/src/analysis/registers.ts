@@ -1,0 +1,62 @@
+import type { RegisterClass } from './types';
+
+export interface RegisterInfo {
+  cls: RegisterClass;
+  size: number;
+}
+
+const TABLE = new Map<string, RegisterInfo>();
+
+function add(names: readonly string[], cls: RegisterClass, size: number): void {
+  for (const name of names) TABLE.set(name, { cls, size });
+}
+
+const numbered = (prefix: string, from: number, to: number, suffix = ''): string[] =>
+  Array.from({ length: to - from + 1 }, (_, i) => `${prefix}${from + i}${suffix}`);
+
+add(['al', 'cl', 'dl', 'bl', 'ah', 'ch', 'dh', 'bh', 'spl', 'bpl', 'sil', 'dil'], 'gpr8', 1);
+add(numbered('r', 8, 15, 'b'), 'gpr8', 1);
+add(numbered('r', 8, 15, 'l'), 'gpr8', 1);
+add(['ax', 'cx', 'dx', 'bx', 'sp', 'bp', 'si', 'di'], 'gpr16', 2);
+add(numbered('r', 8, 15, 'w'), 'gpr16', 2);
+add(['eax', 'ecx', 'edx', 'ebx', 'esp', 'ebp', 'esi', 'edi'], 'gpr32', 4);
+add(numbered('r', 8, 15, 'd'), 'gpr32', 4);
+add(['rax', 'rcx', 'rdx', 'rbx', 'rsp', 'rbp', 'rsi', 'rdi'], 'gpr64', 8);
+add(numbered('r', 8, 15), 'gpr64', 8);
+add(['es', 'cs', 'ss', 'ds', 'fs', 'gs'], 'sreg', 2);
+add(numbered('cr', 0, 15), 'cr', 8);
+add(numbered('dr', 0, 15), 'dr', 8);
+add(numbered('tr', 0, 7), 'tr', 4);
+add(['st', ...numbered('st', 0, 7), ...numbered('st(', 0, 7, ')')], 'st', 10);
+add(numbered('mm', 0, 7), 'mm', 8);
+add(numbered('xmm', 0, 31), 'xmm', 16);
+add(numbered('ymm', 0, 31), 'ymm', 32);
+add(numbered('zmm', 0, 31), 'zmm', 64);
+add(numbered('k', 0, 7), 'k', 8);
+add(numbered('bnd', 0, 3), 'bnd', 16);
+add(['rip'], 'ip', 8);
+add(['eip'], 'ip', 4);
+add(['ip'], 'ip', 2);
+
+/** Looks up a register by its lower-case name (no `%`). */
+export function registerInfo(name: string): RegisterInfo | undefined {
+  return TABLE.get(name);
+}
+
+export function isSegmentRegister(name: string): boolean {
+  return TABLE.get(name)?.cls === 'sreg';
+}
+
+export const SEGMENT_REGISTERS: ReadonlySet<string> = new Set(['es', 'cs', 'ss', 'ds', 'fs', 'gs']);
+
+const GPR64_PATTERN = /^(r[abcd]x|r[sd]i|r[sb]p|r(?:[89]|1[0-5])[dwbl]?)$/;
+const GPR32_PATTERN = /^(e[abcd]x|e[sd]i|e[sb]p)$/;
+
+/** True for names that only exist in 64-bit code (used for bitness detection). */
+export function isLongModeOnlyRegister(name: string): boolean {
+  return GPR64_PATTERN.test(name) || name === 'spl' || name === 'bpl' || name === 'sil' || name === 'dil';
+}
+
+export function isLegacy32Register(name: string): boolean {
+  return GPR32_PATTERN.test(name);
+}

@@ -1,0 +1,164 @@
+// Finding the files to lint and reading them safely: binary data, text that is not UTF-8 and
+// oversized files are turned into a clear per-file problem instead of being linted.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+/** Extensions picked up when a directory is walked (files named explicitly are always linted). */
+export const ASSEMBLY_EXTENSIONS: readonly string[] = ['.asm', '.s', '.S', '.sx', '.nasm', '.yasm', '.inc', '.mac', '.fasm', '.masm'];
+const SKIPPED_DIRECTORIES = new Set(['node_modules', '.git', '.hg', '.svn']);
+
+export class PathError extends Error {}
+
+/**
+ * Expands the command-line paths into files, in a fixed order: arguments as given, each directory
+ * walked depth-first with entries sorted by name. Duplicates are dropped; `-` stays as is.
+ * Symbolic links to directories are not followed (they can form cycles).
+ */
+export function expandPaths(paths: readonly string[], cwd: string): string[] {
+  const seen = new Set<string>();
+  const out: string[] = [];
+  const add = (file: string): void => {
+    if (!seen.has(file)) {
+      seen.add(file);
+      out.push(file);
+    }
+  };
+  for (const given of paths) {
+    if (given === '-') {
+      add('-');
+      continue;
+    }
+    const full = path.resolve(cwd, given);
+    let stat: fs.Stats;
+    try {
+      stat = fs.statSync(full);
+    } catch {
+      throw new PathError(`no such file or directory: ${given}`);
+    }
+    if (stat.isDirectory()) {
+      const before = out.length;
+      walk(full, add);
+      if (out.length === before) throw new PathError(`no assembly files (${ASSEMBLY_EXTENSIONS.join(' ')}) under ${given}`);
+    } else {
+      add(full);
+    }
+  }
+  return out;
+}
+
+function walk(dir: string, add: (file: string) => void): void {
+  let entries: fs.Dirent[];
+  try {
+    entries = fs.readdirSync(dir, { withFileTypes: true });
+  } catch (e) {
+    throw new PathError(`cannot read directory ${dir}: ${(e as Error).message}`);
+  }
+  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const entry of entries) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) {
+      if (!SKIPPED_DIRECTORIES.has(entry.name)) walk(full, add);
+    } else if (hasAssemblyExtension(entry.name) && (entry.isFile() || isFileThroughLink(entry, full))) {
+      add(full);
+    }
+  }
+}
+
+function isFileThroughLink(entry: fs.Dirent, full: string): boolean {
+  if (!entry.isSymbolicLink()) return false;
+  try {
+    return fs.statSync(full).isFile();
+  } catch {
+    return false;
+  }
+}
+
+export function hasAssemblyExtension(name: string): boolean {
+  const ext = path.extname(name);
+  return ASSEMBLY_EXTENSIONS.includes(ext) || ASSEMBLY_EXTENSIONS.includes(ext.toLowerCase());
+}
+
+export type ReadOutcome =
+  | { ok: true; text: string; hasBom: boolean }
+  | { ok: false; problem: string };
+
+/** Reads a file from disk, refusing files over `maxBytes` before reading them. */
+export function readSourceFile(file: string, maxBytes: number): ReadOutcome {
+  let size: number;
+  try {
+    size = fs.statSync(file).size;
+  } catch (e) {
+    return { ok: false, problem: `cannot read the file: ${describeFsError(e)}` };
+  }
+  if (size > maxBytes) return { ok: false, problem: tooLarge(size, maxBytes) };
+  let bytes: Buffer;
+  try {
+    bytes = fs.readFileSync(file);
+  } catch (e) {
+    return { ok: false, problem: `cannot read the file: ${describeFsError(e)}` };
+  }
+  return decodeSource(bytes, maxBytes);
+}
+
+/** Checks and decodes bytes (from a file or stdin) as UTF-8 text. */
+export function decodeSource(bytes: Uint8Array, maxBytes: number): ReadOutcome {
+  if (bytes.length > maxBytes) return { ok: false, problem: tooLarge(bytes.length, maxBytes) };
+  if (startsWith(bytes, [0xff, 0xfe]) || startsWith(bytes, [0xfe, 0xff])) {
+    return { ok: false, problem: 'UTF-16 text is not supported; not linted (convert the file to UTF-8)' };
+  }
+  const nul = bytes.indexOf(0);
+  if (nul >= 0) return { ok: false, problem: `binary file (NUL byte at offset ${nul}); not linted (for object files and images use \`virtlint scan\`)` };
+  const hasBom = startsWith(bytes, [0xef, 0xbb, 0xbf]);
+  try {
+    const text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
+    return { ok: true, text, hasBom };
+  } catch {
+    return { ok: false, problem: `not UTF-8 text (invalid byte sequence at offset ${firstInvalidUtf8Offset(bytes)}); not linted` };
+  }
+}
+
+function tooLarge(size: number, maxBytes: number): string {
+  return `file is ${formatBytes(size)}, over the --max-file-size limit of ${formatBytes(maxBytes)}; not linted`;
+}
+
+export function formatBytes(bytes: number): string {
+  if (bytes >= 1024 * 1024) return `${+(bytes / (1024 * 1024)).toFixed(1)} MiB`;
+  if (bytes >= 1024) return `${+(bytes / 1024).toFixed(1)} KiB`;
+  return `${bytes} bytes`;
+}
+
+function startsWith(bytes: Uint8Array, prefix: number[]): boolean {
+  return prefix.every((byte, i) => bytes[i] === byte);
+}
+
+/** Offset of the first byte that does not start a well-formed UTF-8 sequence (the length if none). */
+export function firstInvalidUtf8Offset(bytes: Uint8Array): number {
+  let i = 0;
+  while (i < bytes.length) {
+    const lead = bytes[i]!;
+    if (lead < 0x80) {
+      i++;
+      continue;
+    }
+    const length = lead >= 0xc2 && lead <= 0xdf ? 2 : lead >= 0xe0 && lead <= 0xef ? 3 : lead >= 0xf0 && lead <= 0xf4 ? 4 : 0;
+    if (length === 0) return i;
+    const second = bytes[i + 1];
+    if (second === undefined) return i;
+    // Overlong forms, UTF-16 surrogates and code points above U+10FFFF (RFC 3629 table).
+    if ((lead === 0xe0 && second < 0xa0) || (lead === 0xed && second > 0x9f) || (lead === 0xf0 && second < 0x90) || (lead === 0xf4 && second > 0x8f)) return i;
+    for (let k = 1; k < length; k++) {
+      const next = bytes[i + k];
+      if (next === undefined || (next & 0xc0) !== 0x80) return i;
+    }
+    i += length;
+  }
+  return bytes.length;
+}
+
+function describeFsError(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  if (code === 'ENOENT') return 'no such file';
+  if (code === 'EISDIR') return 'is a directory';
+  return (e as Error).message;
+}

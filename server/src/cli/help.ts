@@ -1,0 +1,63 @@
+import { RULES, META_RULES } from '../analysis/catalogue';
+import { ASSEMBLY_EXTENSIONS } from './files';
+
+export function helpText(): string {
+  const core = RULES.filter((r) => r.group === 'core').map((r) => r.id);
+  const extended = RULES.filter((r) => r.group === 'extended').map((r) => r.id);
+  return `Usage: virtlint [options] <file|dir|->...
+       virtlint scan [options] <binary>...     (ELF, PE/COFF, raw images: virtlint scan --help)
+
+Reports x86 instructions that are sensitive but unprivileged: they run at CPL>0 without
+trapping, so a trap-and-emulate hypervisor never sees them. Directories are walked for
+${ASSEMBLY_EXTENSIONS.join(' ')} (skipping node_modules and .git); "-" reads standard input.
+
+Output:
+  -f, --format <name>        stylish (default), json, sarif, github
+  -o, --output-file <file>   write the report to a file instead of standard output
+  --color, --no-color        force colour on or off (default: on when stdout is a terminal)
+  --quiet                    report errors only
+  --max-warnings <n>         exit with status 1 when there are more than n warnings
+  --docs-base-url <url>      SARIF helpUri = <url>/docs/rules/<id>.md (default: file:// of this install)
+
+Rules:
+  --profile <name>           deprivileged-kernel (default), hardware-assisted-guest, vm-detection-audit
+  --rules <list>             comma-separated rule ids or groups core, extended, all (all adds INT3)
+  --severity <rule=level>    error, warning, info, hint or off; rule may be an id, core, extended,
+                             meta or all; repeatable
+  --report-unknown-mnemonics report mnemonics that are not x86 instructions (off by default)
+
+Input:
+  --dialect <d>              nasm, yasm, gas (AT&T unless the file switches), gas-att, gas-intel,
+                             masm, fasm (default: detected; a "virtlint:" modeline wins)
+  --bits 16|32|64            starting bitness (default: detected; directives still switch)
+  --stdin-filename <name>    name used for standard input (shown, and used for detection)
+  --max-file-size <bytes>    skip larger files with an error (default ${8 * 1024 * 1024}, 8 MiB)
+
+Fixes:
+  --fix trap|hypercall       rewrite findings in place, then report what remains
+                             trap: an equivalent that faults, or a forced-emulation prefix
+                             hypercall: a call through --abi (needs the definitions below)
+  --fix-dry-run              print a unified diff instead of writing (json/sarif: diff on stderr)
+  --abi <abi>                kvm (default), kvm-amd, xen, hyperv, custom
+  --fix-template <file>      instruction template for --abi custom
+  --write-hypercall-defs <file>    write the hypercall number definitions (in --dialect, default nasm)
+  --write-hypercall-header <file>  write a C header with the same numbers for the hypervisor side
+
+Other:
+  -h, --help                 this text
+  -v, --version              print the version
+
+Severities: error and warning count (json severity 2 and 1). info and hint findings are shown
+but never change the exit status; json gives them severity 1 plus "level": "info"|"hint", sarif
+level "note", github ::notice. A file that cannot be linted (binary, not UTF-8, over the size
+limit, unreadable) gets one error with ruleId null and "fatal": true, and is never rewritten.
+
+Exit status: 0 no problems (or only warnings, at most --max-warnings of them); 1 errors, or
+more warnings than --max-warnings; 2 bad usage, a missing path, or an internal error.
+
+Rule ids (suppress in source with "virtlint-disable-next-line <id> -- reason"):
+  core:     ${core.join(' ')}
+  extended: ${extended.join(' ')}
+  meta:     ${META_RULES.map((r) => r.id).join(' ')}
+`;
+}

@@ -1,0 +1,97 @@
+// One file's text → analysis → the report shape the formatters print.
+import { analyzeText, type AnalysisOptions, type AnalysisResult, type Dialect, type Finding, type SeverityOrOff } from '../analysis';
+import { fixesForFinding, type FixOptions } from '../analysis/fixes';
+import type { CliDialect, CliOptions } from './args';
+import type { FileReport, ReportMessage } from './format/types';
+
+export type LintSettings = Pick<CliOptions, 'dialect' | 'bits' | 'profile' | 'rules' | 'severities' | 'reportUnknownMnemonics' | 'quiet'>;
+
+/** `yasm` is NASM syntax; `gas` means "GNU as, whichever syntax the file uses" (AT&T unless it says otherwise). */
+function forcedDialect(dialect: CliDialect | undefined): Dialect | undefined {
+  if (dialect === undefined || dialect === 'gas') return undefined;
+  return dialect === 'yasm' ? 'nasm' : dialect;
+}
+
+export function analysisOptions(settings: LintSettings, fileName: string | undefined): AnalysisOptions {
+  const severities: Record<string, SeverityOrOff> = settings.reportUnknownMnemonics ? {} : { 'unknown-mnemonic': 'off' };
+  Object.assign(severities, settings.severities);
+  const options: AnalysisOptions = { profile: settings.profile, severities };
+  if (fileName !== undefined) options.fileName = fileName;
+  const dialect = forcedDialect(settings.dialect);
+  if (dialect !== undefined) options.dialect = dialect;
+  if (settings.bits !== undefined) options.bits = settings.bits;
+  if (settings.rules !== undefined) options.rules = settings.rules;
+  return options;
+}
+
+export function analyze(text: string, fileName: string | undefined, settings: LintSettings): AnalysisResult {
+  const options = analysisOptions(settings, fileName);
+  const result = analyzeText(text, options);
+  if (settings.dialect === 'gas' && result.dialect !== 'gas-att' && result.dialect !== 'gas-intel') {
+    return analyzeText(text, { ...options, dialect: 'gas-att' });
+  }
+  return result;
+}
+
+export function toMessage(finding: Finding): ReportMessage {
+  const message: ReportMessage = {
+    ruleId: finding.ruleId,
+    severity: finding.severity === 'error' ? 2 : 1,
+    message: finding.message,
+    line: finding.mnemonicRange.start.line + 1,
+    column: finding.mnemonicRange.start.character + 1,
+    endLine: finding.range.end.line + 1,
+    endColumn: finding.range.end.character + 1,
+  };
+  if (finding.severity === 'info' || finding.severity === 'hint') message.level = finding.severity;
+  return message;
+}
+
+/** The report for a linted text. `fixOptions` decides which fixes count as available. */
+export function reportFor(filePath: string, text: string, result: AnalysisResult, settings: LintSettings, fixOptions: FixOptions): FileReport {
+  const messages: ReportMessage[] = [];
+  let fixableErrorCount = 0;
+  let fixableWarningCount = 0;
+  for (const finding of result.findings) {
+    const message = toMessage(finding);
+    if (settings.quiet && message.severity !== 2) continue;
+    messages.push(message);
+    if (message.level === undefined && isFixable(text, result, finding, fixOptions)) {
+      if (message.severity === 2) fixableErrorCount++;
+      else fixableWarningCount++;
+    }
+  }
+  messages.sort((a, b) => a.line - b.line || a.column - b.column);
+  return {
+    filePath,
+    messages,
+    errorCount: messages.filter((m) => m.severity === 2).length,
+    warningCount: messages.filter((m) => m.severity === 1 && m.level === undefined).length,
+    fatalErrorCount: 0,
+    fixableErrorCount,
+    fixableWarningCount,
+    dialect: result.dialect,
+    bits: result.bits,
+  };
+}
+
+function isFixable(text: string, result: AnalysisResult, finding: Finding, fixOptions: FixOptions): boolean {
+  try {
+    return fixesForFinding(text, result, finding, fixOptions).length > 0;
+  } catch {
+    return false;
+  }
+}
+
+/** A file that could not be linted: one fatal message at 1:1 (ESLint's convention for parse failures). */
+export function fileProblemReport(filePath: string, problem: string): FileReport {
+  return {
+    filePath,
+    messages: [{ ruleId: null, severity: 2, fatal: true, message: problem, line: 1, column: 1, endLine: 1, endColumn: 1 }],
+    errorCount: 1,
+    warningCount: 0,
+    fatalErrorCount: 1,
+    fixableErrorCount: 0,
+    fixableWarningCount: 0,
+  };
+}

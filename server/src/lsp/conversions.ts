@@ -1,0 +1,72 @@
+// Analysis-core values → LSP values. Nothing here talks to the client.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Diagnostic, DiagnosticSeverity, type Range as LspRange } from 'vscode-languageserver';
+import type { Finding, Range, Severity } from '../analysis/types';
+import { docsPath } from '../analysis/catalogue/index';
+import { packageRoot } from './packageRoot';
+
+export const SOURCE = 'virtlint';
+
+const SEVERITY: Record<Severity, DiagnosticSeverity> = {
+  error: DiagnosticSeverity.Error,
+  warning: DiagnosticSeverity.Warning,
+  info: DiagnosticSeverity.Information,
+  hint: DiagnosticSeverity.Hint,
+};
+
+export function toLspSeverity(severity: Severity): DiagnosticSeverity {
+  return SEVERITY[severity];
+}
+
+export function toLspRange(range: Range): LspRange {
+  return { start: { ...range.start }, end: { ...range.end } };
+}
+
+const docsUriCache = new Map<string, string | undefined>();
+
+/** `file://` URI of the rule's docs page inside the installed package, when that page exists. */
+export function docsUri(ruleId: string): string | undefined {
+  if (docsUriCache.has(ruleId)) return docsUriCache.get(ruleId);
+  let uri: string | undefined;
+  const root = packageRoot();
+  if (root) {
+    try {
+      const file = join(root, docsPath(ruleId));
+      if (existsSync(file)) uri = pathToFileURL(file).href;
+    } catch {
+      uri = undefined;
+    }
+  }
+  docsUriCache.set(ruleId, uri);
+  return uri;
+}
+
+export function findingToDiagnostic(finding: Finding): Diagnostic {
+  const diagnostic: Diagnostic = {
+    range: toLspRange(finding.range),
+    severity: toLspSeverity(finding.severity),
+    source: SOURCE,
+    code: finding.ruleId,
+    message: firstLine(finding.message),
+  };
+  const href = docsUri(finding.ruleId);
+  if (href) diagnostic.codeDescription = { href };
+  return diagnostic;
+}
+
+/** The single notice shown instead of analysis for binary or oversized files. */
+export function skippedDiagnostic(reason: string): Diagnostic {
+  return {
+    range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
+    severity: DiagnosticSeverity.Information,
+    source: SOURCE,
+    message: `virtlint skipped this file: ${reason}`,
+  };
+}
+
+function firstLine(message: string): string {
+  const newline = message.indexOf('\n');
+  return newline < 0 ? message : message.slice(0, newline);
+}

@@ -1,0 +1,219 @@
+// One open document: its text (tracked with incremental sync), its analyzer, the settings
+// that apply to it and the diagnostics last computed for it.
+import { fileURLToPath } from 'node:url';
+import { relative } from 'node:path';
+import type { Diagnostic, TextDocumentContentChangeEvent } from 'vscode-languageserver';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import { DocumentAnalyzer, type AnalysisOptions, type AnalysisResult, type Finding } from '../analysis/index';
+import { defaultSeverity, isKnownRuleId, resolveRuleSelection } from '../analysis/catalogue/index';
+import { findingToDiagnostic, skippedDiagnostic } from './conversions';
+import { globMatches } from './glob';
+import { DEFAULT_SETTINGS, type VirtlintSettings } from './settings';
+
+export interface DiagnosticsReport {
+  resultId: string;
+  diagnostics: Diagnostic[];
+}
+
+/** Distinguishes result ids of this server process from those of an earlier one. */
+const RUN_NONCE = `${process.pid.toString(36)}${Date.now().toString(36)}`;
+
+export class OpenDocument {
+  private document: TextDocument;
+  private analyzer: DocumentAnalyzer | undefined;
+  private skipReasonValue: string | undefined;
+  private settingsValue: VirtlintSettings = DEFAULT_SETTINGS;
+  /** Bumped on every content or settings change; names the current diagnostics. */
+  private generation = 0;
+  private current: DiagnosticsReport | undefined;
+  /** What `run: onSave` reports: the diagnostics as of the last open, save or settings change. */
+  private saved: DiagnosticsReport | undefined;
+  /** Resolves once the document's settings have arrived from the client. */
+  settingsReady: Promise<void> = Promise.resolve();
+
+  constructor(
+    readonly uri: string,
+    languageId: string,
+    version: number,
+    text: string,
+    private readonly workspaceFolders: () => readonly string[],
+  ) {
+    this.document = TextDocument.create(uri, languageId, version, text);
+    this.refreshSkipState(true);
+  }
+
+  get version(): number {
+    return this.document.version;
+  }
+  get text(): string {
+    return this.document.getText();
+  }
+  get lineCount(): number {
+    return this.document.lineCount;
+  }
+  get settings(): VirtlintSettings {
+    return this.settingsValue;
+  }
+  get skipReason(): string | undefined {
+    return this.skipReasonValue;
+  }
+  /** True when the document is analysed (enabled, not skipped). */
+  get active(): boolean {
+    return this.settingsValue.enable && this.skipReasonValue === undefined;
+  }
+
+  applySettings(settings: VirtlintSettings): void {
+    this.settingsValue = settings;
+    this.analyzer?.setOptions(this.analysisOptions());
+    this.refreshSkipState(true);
+    this.invalidate();
+    this.saved = undefined;
+  }
+
+  applyChanges(changes: readonly TextDocumentContentChangeEvent[], version: number): void {
+    this.document = TextDocument.update(this.document, [...changes], version);
+    if (this.analyzer) {
+      try {
+        this.analyzer.update(changes.map((change) => ('range' in change ? { range: change.range, text: change.text } : { text: change.text })));
+        // Clients may send positions past the end; if the analyzer clamped them differently, start over.
+        if (this.analyzer.text.length !== this.document.getText().length) this.analyzer = undefined;
+      } catch {
+        this.analyzer = undefined;
+      }
+    }
+    const needsFullCheck = this.skipReasonValue !== undefined || changes.some((change) => change.text.includes('\0')) || this.mayBeTooBig();
+    this.refreshSkipState(needsFullCheck);
+    this.invalidate();
+  }
+
+  /** Called on save: `run: onSave` reports from here on what the text says now. */
+  markSaved(): void {
+    this.saved = undefined;
+  }
+
+  result(): AnalysisResult | undefined {
+    if (!this.active || !this.analyzer) return undefined;
+    return this.analyzer.result();
+  }
+
+  /** Findings the user sees (settings-level filters applied). */
+  visibleFindings(): Finding[] {
+    const result = this.result();
+    if (!result) return [];
+    return filterFindings(result.findings, this.settingsValue);
+  }
+
+  /** The diagnostics to report now, honouring `run`. */
+  report(): DiagnosticsReport {
+    if (this.settingsValue.run === 'onSave') return (this.saved ??= this.computeCurrent());
+    return this.computeCurrent();
+  }
+
+  private computeCurrent(): DiagnosticsReport {
+    if (this.current) return this.current;
+    let diagnostics: Diagnostic[];
+    if (!this.settingsValue.enable) diagnostics = [];
+    else if (this.skipReasonValue !== undefined) diagnostics = [skippedDiagnostic(this.skipReasonValue)];
+    else diagnostics = this.visibleFindings().map(findingToDiagnostic);
+    this.current = { resultId: `${RUN_NONCE}-${this.generation}`, diagnostics };
+    return this.current;
+  }
+
+  private invalidate(): void {
+    this.generation++;
+    this.current = undefined;
+  }
+
+  private mayBeTooBig(): boolean {
+    // A UTF-16 code unit is at most 3 UTF-8 bytes; only count bytes near the limit.
+    return this.document.getText().length * 3 > this.settingsValue.maxFileSize;
+  }
+
+  /** Recomputes whether the file is skipped; `full` rescans the whole text. */
+  private refreshSkipState(full: boolean): void {
+    const text = this.document.getText();
+    const reason = full || this.skipReasonValue !== undefined ? skipReasonFor(text, this.settingsValue.maxFileSize) : undefined;
+    this.skipReasonValue = reason;
+    if (reason !== undefined) this.analyzer = undefined;
+    else if (!this.analyzer) this.analyzer = new DocumentAnalyzer(text, this.analysisOptions());
+  }
+
+  analysisOptions(): AnalysisOptions {
+    return analysisOptionsFor(this.settingsValue, this.uri, this.workspaceFolders());
+  }
+}
+
+export function skipReasonFor(text: string, maxFileSize: number): string | undefined {
+  if (text.includes('\0')) return 'it contains NUL bytes, so it looks like a binary file, not assembly source';
+  if (text.length * 3 > maxFileSize) {
+    const bytes = Buffer.byteLength(text, 'utf8');
+    if (bytes > maxFileSize) return `it is ${bytes} bytes, more than virtlint.maxFileSize (${maxFileSize})`;
+  }
+  return undefined;
+}
+
+export function analysisOptionsFor(settings: VirtlintSettings, uri: string, workspaceFolders: readonly string[]): AnalysisOptions {
+  const filePath = pathOf(uri);
+  const options: AnalysisOptions = {
+    fileName: filePath,
+    profile: settings.profile,
+    severities: { ...settings.rules },
+  };
+  const selection = selectionTokens(settings);
+  if (settings.includeInt3) options.rules = ['all'];
+  else if (selection) options.rules = selection;
+  for (const override of settings.overrides) {
+    if (!overrideApplies(override.files, filePath, workspaceFolders)) continue;
+    if (override.dialect) options.dialect = override.dialect;
+    if (override.bits) options.bits = override.bits;
+  }
+  return options;
+}
+
+/**
+ * The rule selection the settings ask for: `ruleSelection` when given; otherwise, when a
+ * severity is set for a rule the profile turns off, the profile's rules plus that one (a
+ * severity means "run it"); otherwise undefined (the profile decides).
+ */
+export function selectionTokens(settings: VirtlintSettings): string[] | undefined {
+  if (settings.ruleSelection.length > 0) return [...settings.ruleSelection];
+  const turnedOn = Object.entries(settings.rules)
+    .filter(([id, severity]) => severity !== 'off' && isKnownRuleId(id) && defaultSeverity(id, settings.profile) === 'off')
+    .map(([id]) => id);
+  if (turnedOn.length === 0) return undefined;
+  const profileRules = [...resolveRuleSelection(undefined, settings.profile).enabled].filter((id) => isKnownRuleId(id));
+  return [...profileRules, ...turnedOn];
+}
+
+/**
+ * Filters that live in the settings rather than in the analysis: unknown mnemonics are
+ * opt-in, and `includeInt3` analyses with `all` (the only selection that reports INT3), so
+ * the user's own selection is re-applied here.
+ */
+export function filterFindings(findings: readonly Finding[], settings: VirtlintSettings): Finding[] {
+  const enabled = settings.includeInt3 ? resolveRuleSelection(selectionTokens(settings), settings.profile).enabled : undefined;
+  return findings.filter((finding) => {
+    if (finding.ruleId === 'unknown-mnemonic' && !settings.reportUnknownMnemonics) return false;
+    if (enabled && isKnownRuleId(finding.ruleId) && !enabled.has(finding.ruleId)) return false;
+    return true;
+  });
+}
+
+function pathOf(uri: string): string {
+  if (uri.startsWith('file:')) {
+    try {
+      return fileURLToPath(uri);
+    } catch {
+      return uri;
+    }
+  }
+  return uri.replace(/^[a-z][a-z0-9+.-]*:\/*/i, '/');
+}
+
+function overrideApplies(glob: string, filePath: string, workspaceFolders: readonly string[]): boolean {
+  if (globMatches(glob, filePath)) return true;
+  return workspaceFolders.some((folder) => {
+    const rel = relative(folder, filePath);
+    return !rel.startsWith('..') && globMatches(glob, rel);
+  });
+}

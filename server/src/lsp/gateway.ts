@@ -1,0 +1,31 @@
+// Everything the server sends to the client goes through this interface, so tests (or
+// another transport) can replace the connection.
+import type { Connection, PublishDiagnosticsParams } from 'vscode-languageserver';
+import { FILE_INFO_NOTIFICATION, type FileInfoParams } from './protocol';
+
+export interface ClientGateway {
+  publishDiagnostics(params: PublishDiagnosticsParams): void;
+  /** Asks a pull-model client to pull diagnostics again (settings changed). */
+  refreshDiagnostics(): void;
+  /** The raw `virtlint` section for a document (or globally when `scopeUri` is undefined). */
+  fetchSettings(scopeUri: string | undefined): Promise<unknown>;
+  /** Asks the client to open a document; false when it could not. */
+  showDocument(uri: string): Promise<boolean>;
+  /** `virtlint/fileInfo`: what a file was understood as (dialect, bits, profile). */
+  sendFileInfo(params: FileInfoParams): void;
+  log(message: string): void;
+}
+
+export function connectionGateway(connection: Connection): ClientGateway {
+  return {
+    publishDiagnostics: (params) => void connection.sendDiagnostics(params).catch(() => undefined),
+    refreshDiagnostics: () => void connection.languages.diagnostics.refresh().catch(() => undefined),
+    fetchSettings: (scopeUri) => connection.workspace.getConfiguration(scopeUri === undefined ? { section: 'virtlint' } : { scopeUri, section: 'virtlint' }),
+    showDocument: async (uri) => {
+      const result = await connection.window.showDocument({ uri, external: false, takeFocus: true });
+      return result.success;
+    },
+    sendFileInfo: (params) => void connection.sendNotification(FILE_INFO_NOTIFICATION, params).catch(() => undefined),
+    log: (message) => connection.console.log(message),
+  };
+}

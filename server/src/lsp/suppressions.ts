@@ -1,0 +1,35 @@
+// Text edits that insert suppression comments, in each dialect's comment syntax.
+//
+// GNU as (AT&T or Intel): `#` starts a comment on x86 ELF targets, but `.S` files go
+// through cpp first, which reads a line starting with `#` as a directive: in assembler
+// mode it lets unknown words through, yet a line like `# include ...` or `# if ...` would
+// run. A C block comment is removed by cpp and accepted by `as` on its own (checked with
+// both in test/lsp/units.test.ts), so gas files get `/* ... */`.
+// NASM, YASM, MASM and FASM use `;`.
+import type { TextEdit } from 'vscode-languageserver';
+import type { Dialect } from '../analysis/types';
+
+export const REASON_PLACEHOLDER = 'why this is safe here';
+
+export function commentFor(dialect: Dialect, body: string): string {
+  return dialect === 'gas-att' || dialect === 'gas-intel' ? `/* ${body} */` : `; ${body}`;
+}
+
+/** Inserts `virtlint-disable-next-line <id> -- reason` above `line`, indented like it. */
+export function disableForLineEdit(lines: readonly string[], line: number, dialect: Dialect, ruleId: string): TextEdit {
+  const indent = /^[ \t]*/.exec(lines[line] ?? '')?.[0] ?? '';
+  const comment = commentFor(dialect, `virtlint-disable-next-line ${ruleId} -- ${REASON_PLACEHOLDER}`);
+  return { range: { start: { line, character: 0 }, end: { line, character: 0 } }, newText: `${indent}${comment}\n` };
+}
+
+/**
+ * Inserts `virtlint-disable-file <id>` at the top of the file, below a first-line
+ * `virtlint:` modeline if there is one (so the modeline stays first).
+ */
+export function disableForFileEdit(lines: readonly string[], dialect: Dialect, ruleId: string): TextEdit {
+  const line = /virtlint:\s*\w+=/.test(lines[0] ?? '') ? 1 : 0;
+  const comment = commentFor(dialect, `virtlint-disable-file ${ruleId}`);
+  const atEnd = line >= lines.length;
+  const position = atEnd ? { line: Math.max(0, lines.length - 1), character: (lines[lines.length - 1] ?? '').length } : { line, character: 0 };
+  return { range: { start: position, end: position }, newText: atEnd ? `\n${comment}` : `${comment}\n` };
+}

@@ -1,0 +1,131 @@
+// Parallel linear sweep that gives exactly the result of one sequential sweep.
+//
+// A section is cut into chunks; chunk 0 is swept on the calling thread, the others by workers
+// that start decoding at their chunk's first byte and record where their instructions start in
+// the first RESYNC_WINDOW bytes. The true sweep (chunk k-1's, which is exact by induction) runs
+// up to its chunk end and then, instruction by instruction, until it lands on one of chunk k's
+// recorded starts. From that instruction on both sweeps decode the same bytes the same way, so
+// chunk k's hits from there are the true ones. x86 code re-synchronises within a few instructions;
+// if it does not within the window, the chunk is simply swept again from the true position.
+import * as fs from 'fs';
+import * as path from 'path';
+import { Worker } from 'worker_threads';
+import { fastSweep, type Bitness, type SweepHits } from './sweep';
+import type { ChunkRequest, ChunkResponse } from './worker';
+
+export const RESYNC_WINDOW = 4096;
+/** Below this size a worker costs more than it saves (a worker takes ~70 ms to start and load iced). */
+export const PARALLEL_MIN_BYTES = 2 * 1024 * 1024;
+
+/** Where the worker script is: next to this module (tsc output) or next to the bundle (dist/scan-worker.js). */
+export function workerScriptPath(): string | undefined {
+  for (const candidate of [path.join(__dirname, 'worker.js'), path.join(__dirname, 'scan-worker.js')]) {
+    if (fs.existsSync(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+/** Started early (before the file is read) so that worker start-up overlaps the main thread's work. */
+export class SweepWorkers {
+  private readonly workers: { worker: Worker; ready: Promise<void> }[] = [];
+  private nextId = 1;
+  private readonly pending = new Map<number, (response: ChunkResponse) => void>();
+
+  constructor(count: number, script: string) {
+    for (let i = 0; i < count; i++) {
+      const worker = new Worker(script);
+      worker.unref();
+      let markReady: () => void = () => undefined;
+      const ready = new Promise<void>((resolve) => (markReady = resolve));
+      worker.on('message', (message: ChunkResponse | { ready: true }) => {
+        if ('ready' in message) return markReady();
+        const done = this.pending.get(message.id);
+        this.pending.delete(message.id);
+        done?.(message);
+      });
+      worker.on('error', (error) => {
+        for (const [id, done] of this.pending) done({ id, offsets: [], codes: [], boundaries: [], end: 0, error: error.message });
+        this.pending.clear();
+        markReady();
+      });
+      this.workers.push({ worker, ready });
+    }
+  }
+
+  get size(): number {
+    return this.workers.length;
+  }
+
+  async sweep(index: number, request: Omit<ChunkRequest, 'id'>): Promise<ChunkResponse> {
+    const slot = this.workers[index % this.workers.length]!;
+    await slot.ready;
+    const id = this.nextId++;
+    return new Promise<ChunkResponse>((resolve) => {
+      this.pending.set(id, resolve);
+      slot.worker.postMessage({ ...request, id }, [request.bytes.buffer as ArrayBuffer]);
+    });
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.worker.terminate()));
+  }
+}
+
+/** Exact sweep of a whole block, split between this thread and the workers. */
+export async function parallelSweep(bytes: Uint8Array, bits: Bitness, includeInt3: boolean, workers: SweepWorkers, chunks = workers.size + 1): Promise<SweepHits> {
+  if (chunks < 2 || bytes.length < 2 * RESYNC_WINDOW) return fastSweep(bytes, bits, { start: 0, stop: bytes.length }, { includeInt3 });
+  const starts: number[] = [];
+  for (let k = 0; k < chunks; k++) starts.push(Math.floor((bytes.length * k) / chunks));
+  starts.push(bytes.length);
+
+  const remote: Promise<ChunkResponse>[] = [];
+  for (let k = 1; k < chunks; k++) {
+    const from = starts[k]!;
+    const to = starts[k + 1]!;
+    // A copy: the worker gets the chunk and the 15 bytes an instruction may run past its end.
+    // (Uint8Array's slice, not Buffer's, which would return a view and make postMessage clone the whole file.)
+    const slice = Uint8Array.prototype.slice.call(bytes, from, Math.min(bytes.length, to + 15));
+    remote.push(workers.sweep(k - 1, { bytes: slice, bits, stop: to - from, recordTo: RESYNC_WINDOW, includeInt3 }));
+  }
+  const first = fastSweep(bytes, bits, { start: 0, stop: starts[1]! }, { includeInt3 });
+  const offsets = first.offsets;
+  const codes = first.codes;
+  let truePos = first.end;
+  for (let k = 1; k < chunks; k++) {
+    const chunk = await remote[k - 1]!;
+    if (chunk.error) throw new Error(`scan worker failed: ${chunk.error}`);
+    const from = starts[k]!;
+    const to = starts[k + 1]!;
+    const known = new Set(chunk.boundaries.map((b) => b + from));
+    // Walk the true sweep forward until it meets one of the chunk's instruction starts.
+    const limit = from + RESYNC_WINDOW;
+    while (truePos < to && truePos < limit && !known.has(truePos)) {
+      const step = fastSweep(bytes, bits, { start: truePos, stop: truePos + 1 }, { includeInt3 });
+      append(offsets, codes, step);
+      truePos = step.end;
+    }
+    if (truePos >= to) continue; // the true sweep already covered this chunk (tiny chunk)
+    if (known.has(truePos)) {
+      for (let i = 0; i < chunk.offsets.length; i++) {
+        const offset = chunk.offsets[i]! + from;
+        if (offset >= truePos) {
+          offsets.push(offset);
+          codes.push(chunk.codes[i]!);
+        }
+      }
+      truePos = chunk.end + from;
+    } else {
+      const rest = fastSweep(bytes, bits, { start: truePos, stop: to }, { includeInt3 });
+      append(offsets, codes, rest);
+      truePos = rest.end;
+    }
+  }
+  return { offsets, codes };
+}
+
+function append(offsets: number[], codes: number[], hits: SweepHits): void {
+  for (let i = 0; i < hits.offsets.length; i++) {
+    offsets.push(hits.offsets[i]!);
+    codes.push(hits.codes[i]!);
+  }
+}

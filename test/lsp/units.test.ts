@@ -1,0 +1,123 @@
+// The server's pure pieces, without a process: settings, globs, suppression comments.
+import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { globMatches } from '../../server/src/lsp/glob';
+import { analysisOptionsFor, skipReasonFor } from '../../server/src/lsp/documents';
+import { DEFAULT_SETTINGS, normalizeSettings, SETTINGS } from '../../server/src/lsp/settings';
+import { commentFor, disableForFileEdit, disableForLineEdit } from '../../server/src/lsp/suppressions';
+import { applyTextEdits, PROJECT_ROOT } from './client';
+
+describe('lsp units: settings', () => {
+  it('fills every missing or invalid value with its default', () => {
+    assert.deepEqual(normalizeSettings(undefined), DEFAULT_SETTINGS);
+    assert.deepEqual(normalizeSettings('garbage'), DEFAULT_SETTINGS);
+    const odd = normalizeSettings({ enable: 'yes', run: 'sometimes', profile: 'x', rules: { popf: 'loud', cpuid: 'off' }, maxFileSize: -4, overrides: [null, { files: 3 }, { files: '*.S', bits: 17, dialect: 'gas-att' }] });
+    assert.equal(odd.enable, true);
+    assert.equal(odd.run, 'onType');
+    assert.equal(odd.profile, 'deprivileged-kernel');
+    assert.deepEqual(odd.rules, { cpuid: 'off' });
+    assert.equal(odd.maxFileSize, DEFAULT_SETTINGS.maxFileSize);
+    assert.deepEqual(odd.overrides, [{ files: '*.S', dialect: 'gas-att' }]);
+  });
+
+  it('reads fix settings nested (VS Code) or flattened with dots', () => {
+    assert.deepEqual(normalizeSettings({ fix: { abi: 'xen', fixAllStrategy: 'trap' } }).fix, { abi: 'xen', customTemplate: '', fixAllStrategy: 'trap' });
+    assert.deepEqual(normalizeSettings({ 'fix.abi': 'hyperv', 'fix.customTemplate': 'vmcall' }).fix, { abi: 'hyperv', customTemplate: 'vmcall', fixAllStrategy: 'none' });
+  });
+
+  it('describes every setting, with defaults equal to DEFAULT_SETTINGS', () => {
+    const keys = SETTINGS.map((s) => s.key);
+    assert.deepEqual(keys, ['virtlint.enable', 'virtlint.run', 'virtlint.profile', 'virtlint.rules', 'virtlint.ruleSelection', 'virtlint.includeInt3', 'virtlint.overrides', 'virtlint.fix.abi', 'virtlint.fix.customTemplate', 'virtlint.fix.fixAllStrategy', 'virtlint.reportUnknownMnemonics', 'virtlint.maxFileSize']);
+    for (const setting of SETTINGS) {
+      assert.ok(setting.description.length > 20, `${setting.key} has a description`);
+      const path = setting.key.replace(/^virtlint\./, '').split('.');
+      let value: unknown = DEFAULT_SETTINGS;
+      for (const part of path) value = (value as Record<string, unknown>)[part];
+      assert.deepEqual(value, setting.default, `${setting.key} default`);
+    }
+  });
+
+  it('matches the package.json contribution (the client copies the list)', () => {
+    const manifest = JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as { contributes?: { configuration?: { properties?: Record<string, { default?: unknown; enum?: string[] }> } | Array<{ properties?: Record<string, { default?: unknown; enum?: string[] }> }> } };
+    const sections = manifest.contributes?.configuration;
+    const properties = Object.assign({}, ...(Array.isArray(sections) ? sections : [sections]).map((s) => s?.properties ?? {})) as Record<string, { default?: unknown; enum?: string[] }>;
+    for (const setting of SETTINGS) {
+      const contributed = properties[setting.key];
+      assert.ok(contributed, `${setting.key} is contributed in package.json`);
+      assert.deepEqual(contributed.default, setting.default, `${setting.key} default agrees`);
+      if (setting.enum) assert.deepEqual(contributed.enum, [...setting.enum], `${setting.key} enum agrees`);
+    }
+  });
+});
+
+describe('lsp units: overrides by glob', () => {
+  it('matches base names, ** and braces', () => {
+    assert.ok(globMatches('*.S', '/src/boot/entry.S'));
+    assert.ok(!globMatches('*.S', '/src/boot/entry.s'));
+    assert.ok(globMatches('boot/**/*.{asm,inc}', 'boot/x/y/a.inc'));
+    assert.ok(globMatches('boot/**/*.{asm,inc}', 'boot/a.asm'));
+    assert.ok(!globMatches('boot/**/*.asm', 'kernel/a.asm'));
+    assert.ok(globMatches('**/real?.asm', '/w/real1.asm'));
+  });
+
+  it('turns overrides into analysis options, the last matching one winning', () => {
+    const settings = normalizeSettings({ overrides: [{ files: '**/*.asm', dialect: 'nasm', bits: 64 }, { files: 'legacy/*.asm', bits: 16 }], rules: { popf: 'error' }, profile: 'vm-detection-audit' });
+    const options = analysisOptionsFor(settings, 'file:///ws/legacy/a.asm', ['/ws']);
+    assert.equal(options.dialect, 'nasm');
+    assert.equal(options.bits, 16);
+    assert.equal(options.profile, 'vm-detection-audit');
+    assert.deepEqual(options.severities, { popf: 'error' });
+    assert.equal(options.fileName, '/ws/legacy/a.asm');
+    assert.equal(analysisOptionsFor(settings, 'file:///ws/b.asm', ['/ws']).bits, 64);
+    assert.equal(analysisOptionsFor(settings, 'file:///ws/b.s', ['/ws']).bits, undefined);
+  });
+
+  it('skips NUL-containing and oversized text with a reason', () => {
+    assert.match(skipReasonFor('a\0b', 100) ?? '', /NUL/);
+    assert.match(skipReasonFor('x'.repeat(101), 100) ?? '', /101 bytes/);
+    assert.match(skipReasonFor('é'.repeat(60), 100) ?? '', /120 bytes/, 'counts UTF-8 bytes, not characters');
+    assert.equal(skipReasonFor('sgdt [x]\n', 100), undefined);
+  });
+});
+
+describe('lsp units: suppression comments', () => {
+  it('uses ; for NASM/MASM/FASM and a C comment for GNU as', () => {
+    assert.equal(commentFor('nasm', 'x'), '; x');
+    assert.equal(commentFor('masm', 'x'), '; x');
+    assert.equal(commentFor('fasm', 'x'), '; x');
+    assert.equal(commentFor('gas-att', 'x'), '/* x */');
+    assert.equal(commentFor('gas-intel', 'x'), '/* x */');
+  });
+
+  it('indents the disable-next-line comment like the instruction', () => {
+    const lines = ['start:', '\t  popf'];
+    const edited = applyTextEdits(lines.join('\n'), [disableForLineEdit(lines, 1, 'nasm', 'popf')]);
+    assert.equal(edited, 'start:\n\t  ; virtlint-disable-next-line popf -- why this is safe here\n\t  popf');
+  });
+
+  it('puts disable-file below a first-line modeline, even in a one-line file', () => {
+    assert.equal(applyTextEdits('popf', [disableForFileEdit(['popf'], 'nasm', 'popf')]), '; virtlint-disable-file popf\npopf');
+    const modeline = '; virtlint: bits=16';
+    assert.equal(applyTextEdits(modeline, [disableForFileEdit([modeline], 'nasm', 'popf')]), `${modeline}\n; virtlint-disable-file popf`);
+  });
+
+  it('the GNU as comment is accepted by as, and by gcc (cpp) for .S files', () => {
+    const lines = ['    .text', '    pushf', '    popf'];
+    const withComment = applyTextEdits(lines.join('\n') + '\n', [disableForLineEdit(lines, 2, 'gas-att', 'popf'), disableForFileEdit(lines, 'gas-att', 'pushf')]);
+    const dir = mkdtempSync(join(tmpdir(), 'virtlint-gas-'));
+    try {
+      writeFileSync(join(dir, 'a.s'), withComment);
+      writeFileSync(join(dir, 'a.S'), withComment);
+      execFileSync('as', ['--32', '-o', join(dir, 'a.o'), join(dir, 'a.s')], { stdio: 'pipe' });
+      execFileSync('gcc', ['-m32', '-c', '-o', join(dir, 'b.o'), join(dir, 'a.S')], { stdio: 'pipe' });
+      // The `#` alternative is at the mercy of cpp: a reason starting with a directive name runs it.
+      writeFileSync(join(dir, 'c.S'), '# include reason.h\n    popf\n');
+      assert.throws(() => execFileSync('gcc', ['-m32', '-c', '-o', join(dir, 'c.o'), join(dir, 'c.S')], { stdio: 'pipe' }), /reason\.h|Command failed/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

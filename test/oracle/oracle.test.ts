@@ -1,0 +1,226 @@
+// The oracle test: real assemblers say which bytes each source line produces, iced-x86
+// says which instructions those bytes are, `ruleForCode` says which rule each one
+// belongs to. virtlint, reading only the source text, must reach the same per-line
+// multiset of rule ids — once with dialect/bits forced, once auto-detected.
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { analyzeText, ruleForCode, type AnalysisResult, type Bits, type Dialect } from '../../server/src/analysis';
+import { assembleDetailed, concatLines, decodeAll, isDataLine, type Assembler } from '../helpers/assemble';
+
+interface FixtureSpec {
+  file: string;
+  assembler: Assembler;
+  dialect: Dialect;
+  bits: Bits;
+}
+
+const FIXTURES: readonly FixtureSpec[] = [
+  { file: 'nasm-16.asm', assembler: 'nasm', dialect: 'nasm', bits: 16 },
+  { file: 'nasm-32.asm', assembler: 'nasm', dialect: 'nasm', bits: 32 },
+  { file: 'nasm-64.asm', assembler: 'nasm', dialect: 'nasm', bits: 64 },
+  { file: 'gas-att-16.s', assembler: 'gas', dialect: 'gas-att', bits: 16 },
+  { file: 'gas-att-32.s', assembler: 'gas', dialect: 'gas-att', bits: 32 },
+  { file: 'gas-att-64.s', assembler: 'gas', dialect: 'gas-att', bits: 64 },
+  { file: 'gas-intel-32.s', assembler: 'gas', dialect: 'gas-intel', bits: 32 },
+  { file: 'gas-intel-64.s', assembler: 'gas', dialect: 'gas-intel', bits: 64 },
+  // Starts in AT&T and switches with `.intel_syntax` / `.att_syntax`.
+  { file: 'gas-mixed-64.s', assembler: 'gas', dialect: 'gas-att', bits: 64 },
+  { file: 'fasm-16.asm', assembler: 'fasm', dialect: 'fasm', bits: 16 },
+  { file: 'fasm-32.asm', assembler: 'fasm', dialect: 'fasm', bits: 32 },
+  { file: 'fasm-64.asm', assembler: 'fasm', dialect: 'fasm', bits: 64 },
+];
+
+// The brief asks for at least 300; the fixtures hold about 950, so guard close to that.
+const MIN_INSTRUCTION_LINES_TOTAL = 900;
+const MIN_INSTRUCTION_LINES_PER_FIXTURE = 30;
+
+function packageRoot(): string {
+  let dir = __dirname;
+  while (!fs.existsSync(path.join(dir, 'package.json'))) {
+    const parent = path.dirname(dir);
+    if (parent === dir) throw new Error(`no package.json above ${__dirname}`);
+    dir = parent;
+  }
+  return dir;
+}
+
+const FIXTURE_DIR = path.join(packageRoot(), 'test', 'fixtures', 'oracle');
+
+/** Bitness in force on each 1-based line, following the mode directives of the dialect. */
+function bitsPerLine(lines: readonly string[], assembler: Assembler, initial: Bits): Bits[] {
+  const directive =
+    assembler === 'nasm'
+      ? /^\s*\[?\s*bits\s+(16|32|64)\s*\]?/i
+      : assembler === 'gas'
+        ? /^\s*\.code(16|32|64)\b/i
+        : /^\s*use(16|32|64)\b/i;
+  const result: Bits[] = [initial];
+  let current = initial;
+  for (const line of lines) {
+    const match = directive.exec(line);
+    if (match) current = Number(match[1]) as Bits;
+    result.push(current);
+  }
+  return result;
+}
+
+interface LineExpectation {
+  rules: string[];
+  codeNames: string[];
+}
+
+interface AssembledFixture {
+  spec: FixtureSpec;
+  text: string;
+  lines: string[];
+  /** 1-based line → what the decoder found there (instruction lines only). */
+  oracle: Map<number, LineExpectation>;
+  instructionLineCount: number;
+}
+
+function buildOracle(spec: FixtureSpec): AssembledFixture {
+  const text = fs.readFileSync(path.join(FIXTURE_DIR, spec.file), 'utf8');
+  const lines = text.split(/\r?\n/);
+  const { lines: bytesByLine, image } = assembleDetailed(spec.assembler, text, { bits: spec.bits });
+  // The attribution must account for every output byte. NASM's listing shows relocated
+  // fields unrelocated (`[0000]`), so for NASM only the length can be compared.
+  const attributed = concatLines(bytesByLine);
+  if (spec.assembler === 'nasm' ? attributed.length !== image.length : !attributed.equals(image)) {
+    throw new Error(`${spec.file}: per-line bytes (${attributed.length}) do not add up to the assembler output (${image.length} bytes)`);
+  }
+  const bits = bitsPerLine(lines, spec.assembler, spec.bits);
+  const oracle = new Map<number, LineExpectation>();
+  let instructionLineCount = 0;
+  for (const [line, bytes] of bytesByLine) {
+    const source = lines[line - 1] ?? '';
+    if (isDataLine(source)) continue;
+    instructionLineCount++;
+    const decoded = decodeAll(bytes, bits[line]!);
+    const invalid = decoded.filter((d) => d.codeName === 'INVALID');
+    if (invalid.length > 0) {
+      throw new Error(`${spec.file}:${line}: iced-x86 cannot decode the bytes of "${source.trim()}" at ${bits[line]}-bit (${Buffer.from(bytes).toString('hex')}); fix the fixture`);
+    }
+    const rules: string[] = [];
+    for (const d of decoded) {
+      const rule = ruleForCode(d.code);
+      if (rule) rules.push(rule);
+    }
+    if (rules.length > 0) oracle.set(line, { rules: rules.sort(), codeNames: decoded.map((d) => d.codeName) });
+  }
+  return { spec, text, lines, oracle, instructionLineCount };
+}
+
+function virtlintByLine(result: AnalysisResult): Map<number, string[]> {
+  const byLine = new Map<number, string[]>();
+  for (const finding of result.findings) {
+    const line = finding.mnemonicRange.start.line + 1;
+    let list = byLine.get(line);
+    if (!list) byLine.set(line, (list = []));
+    list.push(finding.ruleId);
+  }
+  for (const list of byLine.values()) list.sort();
+  return byLine;
+}
+
+interface Mismatch {
+  file: string;
+  mode: string;
+  line: number;
+  source: string;
+  oracle: string;
+  virtlint: string;
+}
+
+function compare(fixture: AssembledFixture, mode: string, result: AnalysisResult): Mismatch[] {
+  const found = virtlintByLine(result);
+  const lines = new Set<number>([...fixture.oracle.keys(), ...found.keys()]);
+  const mismatches: Mismatch[] = [];
+  for (const line of [...lines].sort((a, b) => a - b)) {
+    const expected = fixture.oracle.get(line);
+    const expectedRules = expected?.rules ?? [];
+    const actualRules = found.get(line) ?? [];
+    if (expectedRules.join(',') === actualRules.join(',')) continue;
+    mismatches.push({
+      file: fixture.spec.file,
+      mode,
+      line,
+      source: (fixture.lines[line - 1] ?? '').trim(),
+      oracle: expected ? `${expectedRules.join(' ')} (${expected.codeNames.join(' ')})` : '-',
+      virtlint: actualRules.length > 0 ? actualRules.join(' ') : '-',
+    });
+  }
+  return mismatches;
+}
+
+function table(rows: readonly Mismatch[]): string {
+  const header: Mismatch = { file: 'fixture', mode: 'mode', line: 0, source: 'source line', oracle: 'oracle (iced Code)', virtlint: 'virtlint' };
+  const cells = (m: Mismatch): string[] => [`${m.file}:${m === header ? 'line' : m.line}`, m.mode, m.source, m.oracle, m.virtlint];
+  const all = [header, ...rows].map(cells);
+  const widths = all[0]!.map((_, i) => Math.max(...all.map((r) => r[i]!.length)));
+  return all.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join(' | ')).join('\n');
+}
+
+const REPORT_FILE = path.join(packageRoot(), 'out', 'test-reports', 'oracle-mismatches.txt');
+
+describe('oracle: assemblers + iced-x86 vs virtlint', function () {
+  this.timeout(120_000);
+  const assembled = new Map<string, AssembledFixture>();
+  const allMismatches: Mismatch[] = [];
+
+  before(() => {
+    for (const spec of FIXTURES) assembled.set(spec.file, buildOracle(spec));
+  });
+
+  after(() => {
+    fs.mkdirSync(path.dirname(REPORT_FILE), { recursive: true });
+    const counts = [...assembled.values()].map(
+      (f) => `${f.spec.file}: ${f.instructionLineCount} instruction lines, ${f.oracle.size} with sensitive instructions`,
+    );
+    const body = allMismatches.length === 0 ? 'no mismatches\n' : `${allMismatches.length} mismatching line(s)\n${table(allMismatches)}\n`;
+    fs.writeFileSync(REPORT_FILE, `${counts.join('\n')}\n\n${body}`);
+  });
+
+  it('the fixture set is complete and large enough (cannot shrink silently)', () => {
+    const onDisk = fs.readdirSync(FIXTURE_DIR).filter((f) => /\.(asm|s)$/.test(f)).sort();
+    assert.deepEqual(onDisk, FIXTURES.map((f) => f.file).sort(), 'every fixture file must be listed in FIXTURES and vice versa');
+    let total = 0;
+    for (const fixture of assembled.values()) {
+      assert.ok(
+        fixture.instructionLineCount >= MIN_INSTRUCTION_LINES_PER_FIXTURE,
+        `${fixture.spec.file}: only ${fixture.instructionLineCount} instruction lines`,
+      );
+      assert.ok(fixture.oracle.size >= 20, `${fixture.spec.file}: only ${fixture.oracle.size} lines with sensitive instructions`);
+      total += fixture.instructionLineCount;
+    }
+    assert.ok(total >= MIN_INSTRUCTION_LINES_TOTAL, `only ${total} instruction lines over all fixtures (need ${MIN_INSTRUCTION_LINES_TOTAL})`);
+  });
+
+  it('the fixtures exercise every one of the 25 rules', () => {
+    const seen = new Set<string>();
+    for (const fixture of assembled.values()) for (const e of fixture.oracle.values()) for (const r of e.rules) seen.add(r);
+    const rules = 'sgdt sidt sldt smsw str pushf popf lar lsl verr verw push-sreg pop-sreg mov-sreg far-call far-jmp far-ret int iret cpuid rdtsc rdtscp rdpmc rdpid xgetbv'.split(' ');
+    assert.deepEqual(rules.filter((r) => !seen.has(r)), []);
+  });
+
+  for (const spec of FIXTURES) {
+    it(`${spec.file}: forced dialect=${spec.dialect} bits=${spec.bits}`, () => {
+      const fixture = assembled.get(spec.file)!;
+      const result = analyzeText(fixture.text, { fileName: spec.file, dialect: spec.dialect, bits: spec.bits, rules: ['all'] });
+      const mismatches = compare(fixture, 'forced', result);
+      allMismatches.push(...mismatches);
+      assert.equal(mismatches.length, 0, `${mismatches.length} line(s) differ:\n${table(mismatches)}`);
+    });
+
+    it(`${spec.file}: auto-detected dialect and bits`, () => {
+      const fixture = assembled.get(spec.file)!;
+      const result = analyzeText(fixture.text, { fileName: spec.file, rules: ['all'] });
+      const detected = `detected ${result.dialect}/${result.bits} (${result.dialectSource}/${result.bitsSource})`;
+      const mismatches = compare(fixture, 'auto', result);
+      allMismatches.push(...mismatches);
+      assert.equal(result.dialect, spec.dialect, `dialect: ${detected}`);
+      assert.equal(result.bits, spec.bits, `bits: ${detected}`);
+      assert.equal(mismatches.length, 0, `${detected}; ${mismatches.length} line(s) differ:\n${table(mismatches)}`);
+    });
+  }
+});

@@ -1,0 +1,37 @@
+import { att, fasm, intel, masm, nasm, runRule } from './ruletester';
+
+runRule('iret', {
+  valid: [
+    nasm(64, 'sysret'),
+    nasm(64, 'ret'),
+    nasm(32, 'iret_frame: dd 0'),
+    att(64, '.ascii "iretq"'),
+    intel(64, 'nop # iretq'),
+    masm(32, 'ret'),
+    fasm(64, 'sysret'),
+  ],
+  invalid: [
+    nasm(16, 'iret', { line: 1, column: 1 }),
+    nasm(16, 'iretd'),
+    nasm(32, 'iret'),
+    nasm(32, 'iretd'),
+    nasm(32, 'iretw'),
+    nasm(64, 'iretq'),
+    nasm(64, 'iretd'),
+    nasm(64, 'o16 iret', { column: 5 }),
+    nasm(32, 'iretq', { expect: 'invalid-in-mode', why: 'IRETQ needs REX.W: 64-bit only' }),
+    att(16, 'iret'),
+    att(16, 'iretl'),
+    att(32, 'iretw'),
+    att(64, 'iretq'),
+    att(64, 'iretl'),
+    intel(32, 'iretd'),
+    intel(64, 'iretq'),
+    masm(16, 'iret'),
+    masm(32, 'iretd'),
+    masm(64, 'iretq'),
+    fasm(16, 'iret'),
+    fasm(32, 'iretw'),
+    fasm(64, 'iretq'),
+  ],
+});

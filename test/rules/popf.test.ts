@@ -1,0 +1,38 @@
+import { att, fasm, intel, masm, nasm, runRule } from './ruletester';
+
+runRule('popf', {
+  valid: [
+    nasm(64, 'pop rax'),
+    nasm(32, 'popad'),
+    nasm(32, 'popf_loop: dec ecx'),
+    nasm(64, 'jmp popf_loop\npopf_loop: nop'),
+    nasm(32, "db 'popf', 0"),
+    att(64, 'popq %rax'),
+    att(32, '.asciz "popfl"'),
+    intel(64, 'pop rax # popf'),
+    masm(32, 'pop eax'),
+    fasm(32, 'pop eax ; popfd'),
+  ],
+  invalid: [
+    nasm(16, 'popf', { line: 1, column: 1 }),
+    nasm(16, 'popfd'),
+    nasm(32, 'popfd'),
+    nasm(32, '  popfw', { column: 3 }),
+    nasm(64, 'popfq'),
+    nasm(64, 'popf'),
+    nasm(64, 'o16 popf', { column: 5 }),
+    att(16, 'popfw'),
+    att(32, 'popfl'),
+    att(32, 'pushf; popf', { line: 1, column: 8 }),
+    att(64, 'popfq'),
+    att(64, 'popfw'),
+    intel(32, 'popfd'),
+    intel(64, 'popfq'),
+    masm(32, 'popfd'),
+    masm(64, 'popfq'),
+    masm(16, 'popf'),
+    fasm(16, 'popf'),
+    fasm(32, 'popfd'),
+    fasm(64, 'popfq'),
+  ],
+});

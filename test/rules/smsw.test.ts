@@ -1,0 +1,35 @@
+import { att, fasm, intel, masm, nasm, runRule } from './ruletester';
+
+runRule('smsw', {
+  valid: [
+    nasm(64, 'mov rax, cr0', { why: 'MOV from CR0 is privileged: it traps' }),
+    nasm(32, 'lmsw ax', { why: 'LMSW is privileged' }),
+    att(32, 'mov %cr0, %eax'),
+    att(32, 'lmsw %ax'),
+    intel(64, 'mov rax, cr0'),
+    masm(32, 'mov eax, cr0'),
+    fasm(32, 'mov eax, cr0'),
+    nasm(32, "db 'smsw eax'"),
+  ],
+  invalid: [
+    nasm(16, 'smsw ax', { line: 1, column: 1 }),
+    nasm(16, 'smsw [bx+si]'),
+    nasm(32, 'smsw eax'),
+    nasm(32, 'smsw ax'),
+    nasm(32, 'smsw [ebx]'),
+    nasm(64, 'smsw rax'),
+    nasm(64, 'smsw eax'),
+    nasm(64, 'smsw [rbx]'),
+    att(16, 'smsw %ax'),
+    att(32, 'smswl %ebx'),
+    att(32, 'smsw (%ebx)'),
+    att(64, 'smsw %rax'),
+    intel(32, 'smsw eax'),
+    intel(64, 'smsw word ptr [rbx]'),
+    masm(32, 'smsw eax'),
+    masm(64, 'smsw rax'),
+    fasm(16, 'smsw ax'),
+    fasm(32, 'smsw [ebx]'),
+    fasm(64, 'smsw rax'),
+  ],
+});

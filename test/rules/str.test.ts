@@ -1,0 +1,35 @@
+import { att, fasm, intel, masm, nasm, runRule } from './ruletester';
+
+runRule('str', {
+  valid: [
+    nasm(64, 'ltr ax', { why: 'LTR is privileged' }),
+    nasm(32, "str_hello: db 'hello', 0", { why: 'label named str_*' }),
+    nasm(32, 'mov esi, str_hello\nstr_hello: nop'),
+    nasm(32, 'stosd'),
+    att(32, 'ltr %ax'),
+    att(32, '.string "str"'),
+    intel(64, 'ltr ax'),
+    masm(32, "msg_str db 'str eax', 0"),
+    fasm(32, 'ltr ax'),
+  ],
+  invalid: [
+    nasm(16, 'str ax', { line: 1, column: 1 }),
+    nasm(16, 'str word [di]'),
+    nasm(32, 'str eax'),
+    nasm(32, 'str [ecx]'),
+    nasm(64, 'str rax'),
+    nasm(64, 'str ax'),
+    nasm(64, 'str [rcx]'),
+    att(16, 'str %ax'),
+    att(32, 'str %eax'),
+    att(32, 'str (%ecx)'),
+    att(64, 'str %rax'),
+    intel(32, 'str word ptr [ecx]'),
+    intel(64, 'str ax'),
+    masm(32, 'str ax'),
+    masm(64, 'str rax'),
+    fasm(16, 'str ax'),
+    fasm(32, 'str eax'),
+    fasm(64, 'str [rcx]'),
+  ],
+});

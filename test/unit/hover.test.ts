@@ -1,0 +1,221 @@
+// Hover tests build AnalysisResult objects by hand (the analyzer is being written in
+// parallel); the hover only reads findings, instructions and suppressed findings.
+import * as assert from 'assert';
+import * as fc from 'fast-check';
+import { ruleById } from '../../server/src/analysis/catalogue/index';
+import { hoverAt, instructionFactsLine, ruleSummary } from '../../server/src/analysis/hover';
+import { Code } from '../../server/src/analysis/iced';
+import type { AnalysisResult, Bits, Finding, Operand, ParsedInstruction, Range } from '../../server/src/analysis/types';
+
+function range(line: number, start: number, end: number): Range {
+  return { start: { line, character: start }, end: { line, character: end } };
+}
+
+/** A NASM statement on `line`, with register operands split out of `source` (enough for these tests). */
+function instruction(line: number, source: string, bits: Bits = 64): ParsedInstruction {
+  const indent = source.length - source.trimStart().length;
+  const [mnemonic = '', ...rest] = source.trim().split(/\s+/);
+  const operandText = rest.join(' ');
+  const operands: Operand[] = [];
+  let offset = indent + mnemonic.length + 1;
+  for (const text of operandText ? operandText.split(/\s*,\s*/) : []) {
+    const at = source.indexOf(text, offset);
+    offset = at + text.length;
+    operands.push(operandFor(text, range(line, at, at + text.length)));
+  }
+  return {
+    dialect: 'nasm',
+    bits,
+    range: range(line, indent, source.trimEnd().length),
+    mnemonicRange: range(line, indent, indent + mnemonic.length),
+    mnemonic: mnemonic.toLowerCase(),
+    prefixes: [],
+    operands,
+    far: false,
+    inMacro: false,
+    line,
+  };
+}
+
+const REGISTERS: Record<string, { cls: 'gpr16' | 'gpr32' | 'gpr64' | 'sreg' | 'cr'; size: number }> = {
+  ax: { cls: 'gpr16', size: 2 },
+  eax: { cls: 'gpr32', size: 4 },
+  rax: { cls: 'gpr64', size: 8 },
+  rbx: { cls: 'gpr64', size: 8 },
+  ds: { cls: 'sreg', size: 2 },
+  cr0: { cls: 'cr', size: 8 },
+};
+
+function operandFor(text: string, where: Range): Operand {
+  const register = REGISTERS[text];
+  if (register) return { kind: 'reg', reg: text, cls: register.cls, size: register.size, text, range: where };
+  const memory = /^\[(\w+)\]$/.exec(text);
+  if (memory) return { kind: 'mem', base: memory[1], text, range: where };
+  return { kind: 'unknown', text, range: where };
+}
+
+function finding(ins: ParsedInstruction, ruleId: string, code: number, message: string): Finding {
+  return { ruleId, severity: 'warning', message, range: ins.range, mnemonicRange: ins.mnemonicRange, instruction: ins, code, codeName: '' };
+}
+
+function result(instructions: ParsedInstruction[], findings: Finding[], suppressed: Finding[] = []): AnalysisResult {
+  return { dialect: 'nasm', dialectSource: 'modeline', bits: 64, bitsSource: 'modeline', bitsRegions: [{ startLine: 0, bits: 64 }], instructions, findings, suppressed };
+}
+
+const TEXT = [
+  '    sidt [rax]', //                                              0
+  '    mov rax, cr0', //                                            1
+  '    add rax, rbx', //                                            2
+  '    cpuid', //                                                   3
+  '    ; virtlint-disable-next-line popf, sidt -- saved flags only', // 4
+  '    mov ax, ds', //                                              5
+  '    ; virtlint-disable-line nosuchrule', //                     6
+  '    cli', //                                                     7
+  '    frobnicate rax', //                                          8
+].join('\n');
+
+const sidt = instruction(0, '    sidt [rax]');
+const movCr0 = instruction(1, '    mov rax, cr0');
+const add = instruction(2, '    add rax, rbx');
+const cpuid = instruction(3, '    cpuid');
+const movDs = instruction(5, '    mov ax, ds');
+const cli = instruction(7, '    cli');
+const macro = instruction(8, '    frobnicate rax');
+const sidtFinding = finding(sidt, 'sidt', Code.Sidt_m1664, 'SIDT stores the IDTR without trapping: under a software VMM it returns the host\'s IDT base');
+const suppressedMovDs = finding(movDs, 'mov-sreg', Code.Mov_r32m16_Sreg, 'MOV with a segment register depends on the real CPL');
+const analysis = result([sidt, movCr0, add, cpuid, movDs, cli, macro], [sidtFinding], [suppressedMovDs]);
+
+describe('hover: flagged instruction', () => {
+  const hover = hoverAt(TEXT, analysis, { line: 0, character: 6 });
+
+  it('shows a card with the verdict and every section', () => {
+    assert.ok(hover, 'no hover on a flagged instruction');
+    const { markdown } = hover;
+    assert.match(markdown.split('\n')[0] ?? '', /^\*\*SIDT\*\* — sensitive but unprivileged \(Robin & Irvine: sensitive register instruction\)\. Rule `sidt`, warning\.$/);
+    for (const section of ['**At CPL>0:**', '**VT-x:**', '**AMD-V:**', '**UMIP / CR4:**', '**Fixes:**', '**VM detection:**', 'Sources: ']) {
+      assert.ok(markdown.includes(section), `missing ${section}`);
+    }
+    assert.ok(markdown.includes(sidtFinding.message), 'the finding message is not shown');
+    assert.match(markdown, /Red Pill/);
+    assert.match(markdown, /Forced-emulation prefix, Hypercall, CR4 control \(system setting\)/);
+    assert.match(markdown, /iced-x86: `Sidt_m1664` · `0F 01 \/1` · allowed at CPL 3, not privileged/);
+    assert.match(markdown, /\[RI\]\(https:\/\/www\.usenix\.org\/[^ )]+ "Robin & Irvine/);
+  });
+
+  it('covers the whole instruction, operands included', () => {
+    assert.deepStrictEqual(hover?.range, sidt.range);
+    assert.ok(hoverAt(TEXT, analysis, { line: 0, character: 12 })?.markdown.startsWith('**SIDT**'));
+  });
+
+  it('meta findings show their title and advice', () => {
+    const unknown = finding(macro, 'unknown-mnemonic', 0, 'FROBNICATE is not an x86 instruction virtlint knows; it is not checked');
+    delete unknown.code;
+    const meta = hoverAt(TEXT, result([macro], [unknown]), { line: 8, character: 6 });
+    assert.ok(meta);
+    assert.match(meta.markdown, /^\*\*`unknown-mnemonic`\*\* — Unknown mnemonic/);
+    assert.ok(meta.markdown.includes(ruleById('unknown-mnemonic')!.advice));
+  });
+});
+
+describe('hover: other instructions', () => {
+  it('privileged instruction: one line saying it traps', () => {
+    const hover = hoverAt(TEXT, analysis, { line: 1, character: 5 });
+    assert.strictEqual(hover?.markdown, '`MOV r64, cr` — privileged: faults at CPL>0, so a trap-and-emulate VMM sees it; VM exit under VT-x: conditional; AMD-V: interceptable.');
+    assert.deepStrictEqual(hover.range, movCr0.range);
+  });
+
+  it('ordinary instruction: not sensitive', () => {
+    assert.strictEqual(
+      hoverAt(TEXT, analysis, { line: 2, character: 4 })?.markdown,
+      '`ADD r/m64, r64` — unprivileged and not sensitive: it behaves the same under a VMM; VM exit under VT-x: none; AMD-V: no intercept.',
+    );
+  });
+
+  it('sensitive instruction whose rule is off, and one that a comment suppressed', () => {
+    assert.match(hoverAt(TEXT, analysis, { line: 3, character: 6 })?.markdown ?? '', /^`CPUID` — sensitive but unprivileged \(rule `cpuid`\), not reported here: the rule is off for this profile or selection; VM exit under VT-x: always/);
+    assert.match(hoverAt(TEXT, analysis, { line: 5, character: 5 })?.markdown ?? '', /\(rule `mov-sreg`\), not reported here: suppressed by a comment/);
+  });
+
+  it('IOPL-sensitive instruction', () => {
+    assert.match(hoverAt(TEXT, analysis, { line: 7, character: 5 })?.markdown ?? '', /^`CLI` — IOPL-sensitive: faults when CPL > IOPL/);
+  });
+
+  it('unknown mnemonic and invalid-in-mode forms get an explanation', () => {
+    assert.match(hoverAt(TEXT, analysis, { line: 8, character: 5 })?.markdown ?? '', /^`frobnicate rax` — not an x86 instruction virtlint knows/);
+    const pushDs = instruction(0, 'push ds', 64);
+    assert.match(instructionFactsLine(pushDs) ?? '', /^`push ds` — .*64-bit.*; valid in 16-bit, 32-bit code\.$/);
+  });
+
+  it('nothing outside instructions and comments', () => {
+    assert.strictEqual(hoverAt(TEXT, analysis, { line: 0, character: 1 }), undefined);
+    assert.strictEqual(hoverAt(TEXT, analysis, { line: 42, character: 0 }), undefined);
+  });
+
+  it('nothing for negative or fractional positions, even next to a suppression comment', () => {
+    const text = '; virtlint-disable-line popf\npopf';
+    const at = text.indexOf('popf') + 1;
+    assert.ok(hoverAt(text, result([], []), { line: 0, character: at }), 'control: the id itself has a hover');
+    for (const position of [{ line: -1, character: at }, { line: 0.5, character: at }, { line: 0, character: -1 }, { line: Number.NaN, character: at }]) {
+      assert.strictEqual(hoverAt(text, result([], []), position), undefined, JSON.stringify(position));
+    }
+  });
+});
+
+describe('hover: rule ids in suppression comments', () => {
+  it('shows the rule title and message for each id', () => {
+    const line = TEXT.split('\n')[4]!;
+    const popfAt = line.indexOf('popf');
+    const popf = hoverAt(TEXT, analysis, { line: 4, character: popfAt + 2 });
+    assert.ok(popf);
+    assert.deepStrictEqual(popf.range, range(4, popfAt, popfAt + 4));
+    assert.match(popf.markdown, /^\*\*`popf`\*\* — POPF silently ignores IF and IOPL changes at CPL>0/);
+    assert.ok(popf.markdown.includes('POPF silently ignores IF and IOPL changes at CPL>0: the VMM never learns'));
+    assert.match(popf.markdown, /deprivileged-kernel: error/);
+    const sidtAt = line.indexOf('sidt');
+    assert.match(hoverAt(TEXT, analysis, { line: 4, character: sidtAt })?.markdown ?? '', /^\*\*`sidt`\*\*/);
+  });
+
+  it('the reason after -- is not a rule id', () => {
+    const line = TEXT.split('\n')[4]!;
+    assert.strictEqual(hoverAt(TEXT, analysis, { line: 4, character: line.indexOf('flags') }), undefined);
+  });
+
+  it('an unknown id says it suppresses nothing', () => {
+    const line = TEXT.split('\n')[6]!;
+    const hover = hoverAt(TEXT, analysis, { line: 6, character: line.indexOf('nosuchrule') + 3 });
+    assert.match(hover?.markdown ?? '', /^\*\*Unknown rule id `nosuchrule`\*\*: this comment suppresses nothing/);
+  });
+
+  it('works after virtlint-fixed: and in block comments', () => {
+    const text = 'popf /* virtlint-fixed: popf */';
+    const hover = hoverAt(text, result([], []), { line: 0, character: text.lastIndexOf('popf') + 1 });
+    assert.strictEqual(hover?.markdown, ruleSummary('popf'));
+    assert.strictEqual(hoverAt(text, result([], []), { line: 0, character: text.indexOf('*/') + 1 }), undefined);
+  });
+});
+
+describe('hover: bad input', () => {
+  it('a finding with an unknown iced code still gets a card, without the iced line', () => {
+    const broken = { ...sidtFinding, code: 987654 };
+    const hover = hoverAt(TEXT, result([sidt], [broken]), { line: 0, character: 5 });
+    assert.ok(hover, 'no hover');
+    assert.ok(hover.markdown.startsWith('**SIDT** — sensitive but unprivileged'));
+    assert.ok(!hover.markdown.includes('iced-x86:'));
+  });
+
+  it('never throws on arbitrary text, comments and positions', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof(fc.string(), fc.constantFrom('; virtlint-disable-next-line ', 'virtlint-fixed:', ' -- ', '*/', 'sidt', ',', '\r', '\u0000', '\ud800')), { maxLength: 12 }),
+        fc.nat(4),
+        fc.integer({ min: -2, max: 200 }),
+        (parts, line, character) => {
+          const text = parts.join('');
+          const hover = hoverAt(text, result([], []), { line, character });
+          if (hover) assert.ok(hover.markdown.length > 0 && hover.range.start.line === line);
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+});

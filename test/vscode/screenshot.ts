@@ -1,0 +1,88 @@
+// Opens a NASM fixture in the real workbench (code-server + headless Chromium, the built
+// extension loaded from disk), waits for the squiggles, hovers a flagged `popfd` and saves
+// docs/images/editor-hover.png. Run after `npm run build` and `tsc -p .`:
+//   node out/test/vscode/screenshot.js [output.png]
+import { cpSync, mkdirSync, rmSync } from 'node:fs';
+import * as path from 'node:path';
+import { CACHE, ROOT, startSession, type Page } from './codeServer';
+
+const FIXTURE = 'probe.asm';
+/** The squiggled token to hover, and what its hover card must mention. */
+const HOVER_WORD = 'popfd';
+const HOVER_MENTIONS = 'popf';
+
+async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 45_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`screenshot: timed out waiting for ${what}`);
+}
+
+async function openFromExplorer(page: Page, name: string): Promise<void> {
+  const row = page.locator(`.explorer-folders-view .monaco-list-row[aria-label^="${name}"]`).first();
+  await row.waitFor({ timeout: 60_000 });
+  await row.click();
+  await page.locator(`.tabs-container .tab[aria-label^="${name}"]`).first().waitFor({ timeout: 30_000 });
+}
+
+async function hoverWord(page: Page, word: string): Promise<void> {
+  const token = page.locator(`.editor-instance .monaco-editor .view-lines .view-line span span:text-is("${word}")`).first();
+  await token.waitFor({ timeout: 30_000 });
+  const box = await token.boundingBox();
+  if (!box) throw new Error(`screenshot: "${word}" is not visible in the editor`);
+  // Move in steps, as a person would; Monaco opens hovers on mouse movement.
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height + 40, { steps: 2 });
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2, { steps: 5 });
+}
+
+async function main(): Promise<void> {
+  const output = path.resolve(process.argv[2] ?? path.join(ROOT, 'docs', 'images', 'editor-hover.png'));
+  const workspace = path.join(CACHE, 'runs', 'screenshot-workspace');
+  rmSync(workspace, { recursive: true, force: true });
+  cpSync(path.join(ROOT, 'test', 'vscode', 'fixtures', 'workspace'), workspace, { recursive: true });
+
+  const session = await startSession({
+    name: 'screenshot',
+    log: (line) => console.log(line),
+    viewport: { width: 1280, height: 900 },
+    extraSettings: { 'workbench.colorTheme': 'Default Dark Modern', 'editor.fontSize': 15, 'editor.minimap.enabled': false, 'window.commandCenter': false },
+  });
+  try {
+    const { page } = session;
+    const url = session.url(workspace, [['extensionDevelopmentPath', session.remoteUri(ROOT)]]);
+    await page.goto(url, { waitUntil: 'domcontentloaded', timeout: 60_000 });
+    await page.locator('.monaco-workbench').first().waitFor({ timeout: 60_000 });
+    await openFromExplorer(page, FIXTURE);
+    await waitFor('squiggles', async () => (await page.locator('.editor-instance .squiggly-warning, .editor-instance .squiggly-error').count()) > 0);
+    await page.keyboard.press('Control+Shift+M'); // the Problems panel, to show the list too
+    await page.locator('.markers-panel .monaco-list-row').first().waitFor({ timeout: 15_000 }).catch(() => undefined);
+    await hoverWord(page, HOVER_WORD);
+    const hover = page.locator('.monaco-hover:not(.hidden) .monaco-hover-content, .monaco-hover:not(.hidden) .hover-contents').first();
+    try {
+      await hover.waitFor({ state: 'visible', timeout: 15_000 });
+    } catch {
+      await hoverWord(page, HOVER_WORD); // a second pass if the first move landed before layout settled
+      await hover.waitFor({ state: 'visible', timeout: 15_000 });
+    }
+    await waitFor('hover text', async () => ((await hover.textContent()) ?? '').toLowerCase().includes(HOVER_MENTIONS));
+    await page.waitForTimeout(500); // let the hover finish its fade-in animation
+    mkdirSync(path.dirname(output), { recursive: true });
+    await page.screenshot({ path: output });
+    console.log(`screenshot: saved ${path.relative(ROOT, output)}`);
+    console.log(`screenshot: hover text: ${((await hover.textContent()) ?? '').replace(/\s+/g, ' ').slice(0, 300)}`);
+  } catch (error) {
+    const debug = path.join(session.runDir, 'failure.png');
+    await session.page.screenshot({ path: debug }).catch(() => undefined);
+    console.error(`screenshot: what the browser showed is in ${path.relative(ROOT, debug)}`);
+    throw error;
+  } finally {
+    await session.close();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : String(error));
+  process.exit(1);
+});

@@ -1,0 +1,101 @@
+// Code actions in a real editor, on fixtures/workspace/fixes.asm: the list and its order, and
+// applying a trap fix, a hypercall fix and "Disable <id> for this line".
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import { codeActionsAt, openInEditor, revert, ruleOf, virtlint, virtlintDiagnostics, waitFor, waitForSummary } from './helpers';
+
+const FIXES_FINDINGS = ['4:smsw', '5:sidt', '6:pushf', '7:popf'];
+
+function diagnosticFor(uri: vscode.Uri, rule: string): vscode.Diagnostic {
+  const diagnostic = virtlintDiagnostics(uri).find((d) => ruleOf(d) === rule);
+  if (!diagnostic) throw new Error(`no ${rule} diagnostic`);
+  return diagnostic;
+}
+
+function isQuickFix(action: vscode.CodeAction): boolean {
+  return action.kind !== undefined && vscode.CodeActionKind.QuickFix.contains(action.kind);
+}
+
+/** The instruction quick fixes: everything before the "Disable …" / "Show documentation …" entries. */
+function instructionFixes(actions: vscode.CodeAction[]): vscode.CodeAction[] {
+  return actions.filter((action) => isQuickFix(action) && !/^(Disable |Show documentation )/.test(action.title));
+}
+
+async function apply(action: vscode.CodeAction): Promise<void> {
+  assert.ok(action.edit, `"${action.title}" carries an edit`);
+  assert.equal(await vscode.workspace.applyEdit(action.edit), true, `"${action.title}" applied`);
+}
+
+describe('code actions (fixes.asm)', () => {
+  let editor: vscode.TextEditor;
+
+  before(async () => {
+    await virtlint();
+    editor = await openInEditor('fixes.asm');
+    await waitForSummary(editor.document.uri, FIXES_FINDINGS);
+  });
+
+  after(async () => {
+    await revert(editor);
+  });
+
+  it('lists the fixes first, then disable-line, disable-file and documentation, like vscode-eslint', async () => {
+    const uri = editor.document.uri;
+    const popf = diagnosticFor(uri, 'popf');
+    const titles = (await codeActionsAt(uri, popf.range)).filter(isQuickFix).map((action) => action.title);
+    const disableLine = titles.indexOf('Disable popf for this line');
+    const disableFile = titles.indexOf('Disable popf for the entire file');
+    const docs = titles.indexOf('Show documentation for popf');
+    assert.ok(disableLine > 0, `at least one fix comes before "Disable popf for this line": ${JSON.stringify(titles)}`);
+    assert.ok(disableLine < disableFile && disableFile < docs, `order: ${JSON.stringify(titles)}`);
+  });
+
+  it('applies a trapping fix (trap strategy) and the finding goes away', async () => {
+    const uri = editor.document.uri;
+    const smsw = diagnosticFor(uri, 'smsw');
+    const fixes = instructionFixes(await codeActionsAt(uri, smsw.range));
+    const trap = fixes.find((action) => !/hypercall/i.test(action.title));
+    assert.ok(trap, `a non-hypercall fix for smsw: ${JSON.stringify(fixes.map((a) => a.title))}`);
+    await apply(trap);
+    await waitFor('smsw to be fixed', () => !virtlintDiagnostics(uri).some((d) => ruleOf(d) === 'smsw'));
+    assert.doesNotMatch(editor.document.getText(), /^\s*smsw\b/m);
+    assert.ok(virtlintDiagnostics(uri).some((d) => ruleOf(d) === 'sidt'), 'the other findings stay');
+  });
+
+  it('applies a hypercall fix and the finding goes away', async () => {
+    const uri = editor.document.uri;
+    const sidt = diagnosticFor(uri, 'sidt');
+    const fixes = instructionFixes(await codeActionsAt(uri, sidt.range));
+    const hypercall = fixes.find((action) => /hypercall/i.test(action.title));
+    assert.ok(hypercall, `a hypercall fix for sidt: ${JSON.stringify(fixes.map((a) => a.title))}`);
+    await apply(hypercall);
+    await waitFor('sidt to be fixed', () => !virtlintDiagnostics(uri).some((d) => ruleOf(d) === 'sidt'));
+    assert.doesNotMatch(editor.document.getText(), /^\s*sidt\b/m);
+  });
+
+  it('disables a rule for one line with a comment the analyzer honours', async () => {
+    const uri = editor.document.uri;
+    const pushf = diagnosticFor(uri, 'pushf');
+    const line = pushf.range.start.line;
+    const disable = (await codeActionsAt(uri, pushf.range)).find((action) => action.title === 'Disable pushf for this line');
+    assert.ok(disable);
+    await apply(disable);
+    await waitFor('pushf to be suppressed', () => !virtlintDiagnostics(uri).some((d) => ruleOf(d) === 'pushf'));
+    const around = [line - 1, line, line + 1].filter((n) => n >= 0 && n < editor.document.lineCount).map((n) => editor.document.lineAt(n).text).join('\n');
+    assert.match(around, /virtlint-disable(-next)?-line\s+pushf/);
+    assert.ok(virtlintDiagnostics(uri).some((d) => ruleOf(d) === 'popf'), 'popf is still reported');
+  });
+
+  it('opens the rule documentation from "Show documentation for <id>"', async () => {
+    const uri = editor.document.uri;
+    const popf = diagnosticFor(uri, 'popf');
+    const docs = (await codeActionsAt(uri, popf.range)).find((action) => action.title === 'Show documentation for popf');
+    assert.ok(docs?.command, 'the action runs a command');
+    assert.equal(docs.command.command, 'virtlint.showDocumentation');
+    const opened = await vscode.commands.executeCommand<vscode.Uri | undefined>(docs.command.command, ...(docs.command.arguments ?? []));
+    assert.ok(opened, 'a page was opened');
+    assert.match(opened.path, /\/docs\/rules\/popf\.md$/);
+    const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(opened));
+    assert.match(text, /popf/i);
+  });
+});
