@@ -56,8 +56,29 @@ function run(cmd, args, timeoutMs) {
   });
 }
 
-async function runCase(c, bits, keep) {
+/**
+ * Splits a run's events for one subcase: everything before the first `R 3 variant` marker
+ * (boot and ring 0), then only that variant's events; END is kept when the run reached it.
+ */
+function eventsForVariant(events, variant) {
+  const isMarker = (e) => e.type === 'R' && e.cpl === 3 && e.name === 'variant';
+  const first = events.findIndex(isMarker);
+  if (variant === undefined || first < 0) return events;
+  const common = events.slice(0, first);
+  const start = events.findIndex((e) => isMarker(e) && e.value === BigInt(variant));
+  if (start < 0) return common;
+  let end = events.findIndex((e, i) => i > start && isMarker(e));
+  if (end < 0) end = events.length;
+  const own = events.slice(start + 1, end);
+  const ended = events.some((e) => e.type === 'END');
+  return [...common, ...own.filter((e) => e.type !== 'END'), ...(ended ? [{ type: 'END' }] : [])];
+}
+
+/** Builds and runs one image; returns one result per subcase (a rule case has one). */
+async function runJob(c, bits, keep) {
   const id = `${c.name}-${bits}`;
+  const subcases = c.subcases ?? [{ id, c, variant: undefined }];
+  const failAll = (message) => subcases.map((s) => ({ id: s.id, c: s.c, bits, failures: [message], observed: '' }));
   const dir = path.join(BUILD, id);
   fs.mkdirSync(dir, { recursive: true });
   const caseFile = path.join(dir, 'case.inc');
@@ -66,31 +87,35 @@ async function runCase(c, bits, keep) {
   const defines = [`-DLM=${bits === 64 ? 1 : 0}`, `-DCASE_FILE="${caseFile}"`];
   if (c.hasHypercalls) defines.push('-DCASE_HAS_HC');
   const asm = await run('nasm', ['-f', 'bin', ...defines, '-o', image, HARNESS], 30000);
-  if (asm.code !== 0) {
-    return { id, c, bits, failures: [`nasm failed: ${asm.stderr.trim().split('\n').slice(0, 6).join(' | ')}`], observed: '' };
-  }
+  if (asm.code !== 0) return failAll(`nasm failed on ${caseFile}: ${asm.stderr.trim().split('\n').slice(0, 6).join(' | ')}`);
   const started = Date.now();
   const qemu = await run(
     'timeout',
     [String(RUN_TIMEOUT_S), 'qemu-system-x86_64', '-accel', 'tcg', '-cpu', 'max', '-m', '64', '-display', 'none', '-no-reboot',
-      '-serial', 'none', '-monitor', 'none', '-parallel', 'none', '-debugcon', 'stdio',
+      '-nodefaults', '-serial', 'none', '-monitor', 'none', '-parallel', 'none', '-debugcon', 'stdio',
       '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04', '-kernel', image],
     (RUN_TIMEOUT_S + 5) * 1000,
   );
   const seconds = (Date.now() - started) / 1000;
   fs.writeFileSync(path.join(dir, 'output.txt'), qemu.stdout);
-  const judge = new Judge(parseOutput(qemu.stdout), bits);
-  if (qemu.code === 124) judge.fail(`QEMU did not finish within ${RUN_TIMEOUT_S} s`);
-  // isa-debug-exit: status = (value << 1) | 1; the harness writes 0 after END
-  else if (qemu.code !== 1) judge.fail(`QEMU exit status ${qemu.code} (expected 1 = clean END)${qemu.stderr ? ': ' + qemu.stderr.trim().split('\n')[0] : ''}`);
-  let observed = '';
-  try {
-    observed = c.judge(judge, bits) ?? '';
-  } catch (e) {
-    judge.fail(`judge threw: ${e instanceof Error ? e.stack : String(e)}`);
-  }
-  if (!keep && judge.failures.length === 0) fs.rmSync(image, { force: true });
-  return { id, c, bits, failures: judge.failures, observed, notDemonstrated: judge.notDemonstrated, output: qemu.stdout, seconds };
+  const events = parseOutput(qemu.stdout);
+  const results = subcases.map((s) => {
+    const judge = new Judge(eventsForVariant(events, s.variant), bits);
+    if (qemu.code === 124) judge.fail(`QEMU did not finish within ${RUN_TIMEOUT_S} s`);
+    // isa-debug-exit: status = (value << 1) | 1; the harness writes 0 after END
+    else if (qemu.code !== 1) judge.fail(`QEMU exit status ${qemu.code} (expected 1 = clean END)${qemu.stderr ? ': ' + qemu.stderr.trim().split('\n')[0] : ''}`);
+    let observed = '';
+    try {
+      observed = s.c.judge(judge, bits) ?? '';
+    } catch (e) {
+      judge.fail(`judge threw: ${e instanceof Error ? e.stack : String(e)}`);
+    }
+    return { id: s.id, c: s.c, bits, failures: judge.failures, observed, notDemonstrated: judge.notDemonstrated };
+  });
+  results[0].seconds = seconds;
+  results[0].image = id;
+  if (!keep && results.every((r) => r.failures.length === 0)) fs.rmSync(image, { force: true });
+  return results;
 }
 
 async function pool(items, jobs, fn) {
@@ -131,13 +156,14 @@ async function main() {
   }
   for (const c of [...RULE_CASES, ...fixCases]) {
     for (const bits of c.modes ?? [32, 64]) {
-      if (args.only && !`${c.name}-${bits}`.includes(args.only)) continue;
+      const ids = (c.subcases ?? [{ id: `${c.name}-${bits}` }]).map((s) => s.id).concat(`${c.name}-${bits}`);
+      if (args.only && !ids.some((id) => id.includes(args.only))) continue;
       jobs.push({ c, bits });
     }
   }
   fs.mkdirSync(BUILD, { recursive: true });
-  console.log(`proof: ${jobs.length} cases on ${version}, TCG emulation (no KVM): results are what QEMU's emulator does`);
-  const results = await pool(jobs, args.jobs, ({ c, bits }) => runCase(c, bits, args.keep));
+  console.log(`proof: ${jobs.length} images on ${version}, TCG emulation (no KVM): results are what QEMU's emulator does`);
+  const results = (await pool(jobs, args.jobs, ({ c, bits }) => runJob(c, bits, args.keep))).flat();
 
   const covered = new Set();
   const observedByRule = {};
@@ -165,7 +191,7 @@ async function main() {
   const timed = results.filter((r) => r.seconds !== undefined).sort((a, b) => b.seconds - a.seconds);
   if (timed.length > 0) {
     const total = timed.reduce((sum, r) => sum + r.seconds, 0);
-    console.log(`proof: QEMU time ${total.toFixed(1)} s over ${timed.length} runs (${args.jobs} at a time); slowest ${timed[0].id} ${timed[0].seconds.toFixed(2)} s`);
+    console.log(`proof: QEMU time ${total.toFixed(1)} s over ${timed.length} runs (${args.jobs} at a time); slowest ${timed[0].image} ${timed[0].seconds.toFixed(2)} s`);
   }
 
   if (!args.only) {

@@ -11,7 +11,7 @@
 const path = require('path');
 const { hex } = require('../lib/observe');
 const { FIXTURES, sameFault } = require('./fixtures');
-const { hypercallSupport } = require('./hypercalls');
+const { hypercallSupport, hypercallSymbols } = require('./hypercalls');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const ABIS = ['kvm', 'kvm-amd', 'xen', 'hyperv'];
@@ -33,7 +33,7 @@ function loadEngine() {
 /** Every distinct replacement the engine offers for the fixture's finding. */
 function fixesFor(engine, fixture, bits) {
   const text = fixture.source(bits);
-  const result = engine.analysis.analyzeText(text, { dialect: 'nasm', bits });
+  const result = engine.analysis.analyzeText(text, { dialect: 'nasm', bits, rules: ['all'] });
   const findings = result.findings.filter((f) => f.ruleId === fixture.rule);
   if (findings.length !== 1) {
     throw new Error(`${fixture.rule} (${bits}-bit): expected one ${fixture.rule} finding in ${JSON.stringify(text)}, got ${findings.length} (${result.findings.map((f) => f.ruleId).join(', ') || 'none'})`);
@@ -46,7 +46,9 @@ function fixesFor(engine, fixture, bits) {
       const key = `${qf.kind}\u0000${fixed}`;
       if (seen.has(key)) continue;
       seen.add(key);
-      out.push({ abi, quickFix: qf, fixed, definitions: engine.fixes.hypercallDefinitions('nasm', abi) });
+      // the linter must accept its own replacement (kept instructions carry virtlint-fixed markers)
+      const residual = engine.analysis.analyzeText(fixed, { dialect: 'nasm', bits, rules: ['all'] }).findings.map((f) => `${f.ruleId} at line ${f.range.start.line + 1}`);
+      out.push({ abi, quickFix: qf, fixed, residual, definitions: engine.fixes.hypercallDefinitions('nasm', abi) });
     }
   }
   return out;
@@ -61,18 +63,79 @@ function verbatim(text) {
   return text.endsWith('\n') ? text : text + '\n';
 }
 
-function buildCase(fixture, bits, fix, index) {
+const ABI_INDEX = { kvm: 1, 'kvm-amd': 2, xen: 3, hyperv: 4 };
+
+function caseName(fixture, fix, index) {
   const kind = fix.quickFix.kind;
-  const hc = hypercallSupport(fix, bits);
-  const name = `fix-${fixture.rule}${fixture.variant ? '-' + fixture.variant : ''}-${kind}${kind === 'hypercall' ? '-' + fix.abi : ''}-${index}`;
+  return `fix-${fixture.rule}${fixture.variant ? '-' + fixture.variant : ''}-${kind}${kind === 'hypercall' ? '-' + fix.abi : ''}-${index}`;
+}
+
+/** NASM's `..@` labels are global: two variants in one image must not both define one. */
+function globalLabels(text) {
+  return new Set(text.match(/\.\.@\w+/g) ?? []);
+}
+
+/**
+ * One image for a fixture, a bitness and a set of fixes: ring 0 runs the original once,
+ * ring 3 runs each replacement in turn (a "variant", announced by an `R 3 variant <i>`
+ * report), each after the same set-up and with the monitor's virtual state reset.
+ */
+function buildGroup(fixture, bits, fixes, groupIndex) {
+  const variantCode = fixes.map(({ fix, index }, i) => {
+    const defs = fix.quickFix.kind === 'hypercall' ? `${fix.definitions}\n` : '';
+    return `
+fixv_${i}:                                   ; ${fix.quickFix.title.replace(/\n/g, ' ')}
+  REPORT "variant", ${i}
+  mov byte [virtual_if], 1
+  mov byte [virtual_iopl], 0
+  mov word [xen_vcpu_info], 0
+  mov PTR [hc_abi], ${ABI_INDEX[fix.abi] ?? 0}
+  mov PTR [fx_saved_sp], zsp
+${fixture.setup(bits)}
+  REPORT "sp0", zsp
+${defs}.fix_start:
+${verbatim(fix.fixed)}.fix_end:
+${fixture.after(bits)}
+  mov zsp, [fx_saved_sp]
+  REPORT "fix.start", .fix_start
+  REPORT "fix.end", .fix_end
+  movzx eax, byte [virtual_if]
+  REPORT "virtual_if", zax
+  movzx eax, byte [xen_vcpu_info + 1]
+  REPORT "xen.mask", zax`;
+  });
+  const abis = [...new Set(fixes.filter(({ fix }) => fix.quickFix.kind === 'hypercall').map(({ fix }) => fix.abi))];
+  const dispatchers = abis.map((abi) => {
+    const fix = fixes.find(({ fix: f }) => f.abi === abi && f.quickFix.kind === 'hypercall').fix;
+    return hypercallSupport(fix, bits, `hc_dispatch_${abi.replace(/-/g, '_')}`);
+  });
+  const dispatch = [
+    'hc_dispatch:',
+    ...abis.flatMap((abi) => [`  cmp PTR [hc_abi], ${ABI_INDEX[abi]}`, `  je hc_dispatch_${abi.replace(/-/g, '_')}`]),
+    '  xor eax, eax',
+    '  ret',
+    ...dispatchers.map((d) => `${d.prelude}\n${d.dispatch}`),
+    hypercallSymbols(),
+  ].join('\n');
+  const subcases = fixes.map(({ fix, index }, i) => {
+    const c = {
+      kind: 'fix',
+      name: caseName(fixture, fix, index),
+      rule: fixture.rule,
+      claim: `${fix.quickFix.title}: reaches the monitor and leaves what ${fixture.rule.toUpperCase()} leaves at CPL 0`,
+      fixText: fix.fixed,
+      judge(j) {
+        return judgeFix(j, fixture, fix, bits);
+      },
+    };
+    return { id: `${c.name}-${bits}`, c, variant: i };
+  });
   return {
-    kind: 'fix',
-    name,
+    kind: 'fix-group',
+    name: `fixes-${fixture.rule}${fixture.variant ? '-' + fixture.variant : ''}-${groupIndex}`,
     rule: fixture.rule,
     modes: [bits],
-    claim: `${fix.quickFix.title}: reaches the monitor and leaves what ${fixture.rule.toUpperCase()} leaves at CPL 0`,
     hasHypercalls: true,
-    prelude: () => `${hc.prelude}\n`,
     ring0: () => `
 ${fixture.ring0Init ?? ''}
   sti                            ; ring 0 runs with IF=1 like the monitor's initial virtual IF (device IRQs are masked)
@@ -84,32 +147,19 @@ ${fixture.after(bits)}
   REPORT "orig.end", .orig_end
   mov zsp, [fx_saved_sp]
   ret`,
-    ring3: () => `
-  mov PTR [fx_saved_sp], zsp
-${fixture.setup(bits)}
-  REPORT "sp0", zsp
-.fix_start:
-${verbatim(fix.fixed)}.fix_end:
-${fixture.after(bits)}
-  mov zsp, [fx_saved_sp]
-  REPORT "fix.start", .fix_start
-  REPORT "fix.end", .fix_end
-  movzx eax, byte [virtual_if]
-  REPORT "virtual_if", zax
-  movzx eax, byte [xen_vcpu_info + 1]
-  REPORT "xen.mask", zax
+    ring3: () => `${variantCode.join('\n')}
   EXIT`,
-    extra: () => `${hc.dispatch}\n${fixture.extra ? fixture.extra(bits) : ''}`,
-    data: () => fixture.data(bits),
-    fixText: fix.fixed,
-    judge(j) {
-      return judgeFix(j, fixture, fix, bits);
-    },
+    extra: () => `${dispatch}\n${fixture.extra ? fixture.extra(bits) : ''}`,
+    data: () => `${fixture.data(bits)}
+align 8
+hc_abi: DW_ 0`,
+    subcases,
   };
 }
 
 function judgeFix(j, fixture, fix, bits) {
   const kind = fix.quickFix.kind;
+  j.expect(fix.residual.length === 0, `virtlint still reports the replacement text: ${fix.residual.join(', ')}`);
   const start = j.r('fix.start', 3);
   const end = j.r('fix.end', 3);
   const events = j.monitorEvents().filter((e) => e.cpl === 3);
@@ -202,7 +252,19 @@ function fixCases() {
         continue;
       }
       if (fixes.length === 0) problems.push(`${fixture.rule} (${bits}-bit): the fix engine offered no fix`);
-      fixes.forEach((fix, i) => cases.push(buildCase(fixture, bits, fix, i)));
+      // pack variants into as few images as their global labels allow
+      const groups = [];
+      fixes.forEach((fix, index) => {
+        const labels = globalLabels(fix.fixed);
+        let group = groups.find((g) => [...labels].every((l) => !g.labels.has(l)));
+        if (!group) {
+          group = { labels: new Set(), fixes: [] };
+          groups.push(group);
+        }
+        labels.forEach((l) => group.labels.add(l));
+        group.fixes.push({ fix, index });
+      });
+      groups.forEach((g, i) => cases.push(buildGroup(fixture, bits, g.fixes, i)));
     }
   }
   return { cases, problems };

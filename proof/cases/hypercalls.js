@@ -55,10 +55,10 @@ function argRegisters(abi, bits) {
   return [];
 }
 
-function hypercallSupport(fix, bits) {
+function hypercallSupport(fix, bits, label = 'hc_dispatch') {
   const abi = fix.abi;
   const text = fix.definitions ?? '';
-  const lines = ['hc_dispatch:'];
+  const lines = [`${label}:`];
   if (abi === 'kvm' || abi === 'kvm-amd') lines.push('  mov zax, [zbp + F_AX]');
   else if (abi === 'hyperv') {
     lines.push(`  cmp eax, ${HYPERV_SLOT}`, '  jne .unknown');
@@ -96,7 +96,16 @@ function hypercallSupport(fix, bits) {
     }
     lines.push(`  jmp ${t.routine}`);
   });
-  lines.push(
+
+  return {
+    prelude: text,
+    dispatch: `${lines.join('\n')}\n`,
+  };
+}
+
+/** Shared by every dispatcher of an image: argument scratch and the symbols replacement text names. */
+function hypercallSymbols() {
+  return [
     'hc_args_with_output:',
     '  mov zcx, [hc_raw]',
     '  mov [hc_out], zcx',
@@ -108,14 +117,10 @@ function hypercallSupport(fix, bits) {
     '  ret',
     'align 8',
     'hc_raw: times 6 DW_ 0',
-  );
-  const symbols = [];
-  if (!/hv_hypercall_pg\s*:/.test(text)) symbols.push(`align 8\nhv_hypercall_pg: DW_ hypercall_page + ${HYPERV_SLOT}*32`);
-  if (!/xen_vcpu_info\s*:/.test(text)) symbols.push('align 64\nxen_vcpu_info: times 64 db 0    ; evtchn_upcall_pending at 0, evtchn_upcall_mask at 1 (0 = virtual IF set)');
-  return {
-    prelude: text,
-    dispatch: `${lines.join('\n')}\n${symbols.join('\n')}\n`,
-  };
+    `hv_hypercall_pg: DW_ hypercall_page + ${HYPERV_SLOT}*32   ; Hyper-V: the pointer to the hypercall page`,
+    'align 64',
+    'xen_vcpu_info: times 64 db 0    ; Xen: evtchn_upcall_pending at 0, evtchn_upcall_mask at 1 (0 = virtual IF set)',
+  ].join('\n');
 }
 
-module.exports = { hypercallSupport, HYPERV_SLOT };
+module.exports = { hypercallSupport, hypercallSymbols, HYPERV_SLOT };

@@ -43,8 +43,8 @@ const FORMS: Record<string, (bits: Bits) => Forms | undefined> = {
   'pop-sreg': (b) => (b === 64 ? { intel: 'pop fs', att: 'pop %fs' } : { intel: 'pop ds', att: 'pop %ds' }),
   'mov-sreg': () => ({ intel: 'mov ax, cs', att: 'mov %cs, %ax' }),
   'far-ret': () => ({ intel: 'retf', att: 'lret' }),
-  'far-jmp': (b) => (b === 64 ? undefined : { intel: 'jmp 0x10:0x1000', att: 'ljmp $0x10, $0x1000', gasIntel: 'ljmp 0x10, 0x1000' }),
-  'far-call': (b) => (b === 64 ? undefined : { intel: 'call 0x10:0x1000', att: 'lcall $0x10, $0x1000', gasIntel: 'lcall 0x10, 0x1000' }),
+  'far-jmp': (b) => (b === 64 ? undefined : { intel: 'jmp 0x10:0x1000', att: 'ljmp $0x10, $0x1000' }),
+  'far-call': (b) => (b === 64 ? undefined : { intel: 'call 0x10:0x1000', att: 'lcall $0x10, $0x1000' }),
   int: () => ({ intel: 'int 0x80', att: 'int $0x80' }),
   iret: (b) => (b === 64 ? { intel: 'iretq', att: 'iretq' } : b === 32 ? { intel: 'iretd', att: 'iret' } : { intel: 'iret', att: 'iret' }),
   cpuid: () => ({ intel: 'cpuid', att: 'cpuid' }),
@@ -70,7 +70,8 @@ export function instructionFor(ruleId: string, dialect: TestDialect | 'masm', bi
     case 'fasm':
       return forms.fasm ?? forms.intel;
     case 'masm':
-      return forms.gasIntel ?? forms.intel.replace(/\b(word) \[/, '$1 ptr [');
+      if (ruleId === 'far-jmp' || ruleId === 'far-call') return undefined; // MASM wants a FAR label, not an immediate pointer
+      return forms.intel.replace(/\b(word) \[/, '$1 ptr [').replace(/\b0x([0-9a-f]+)/gi, '0$1h');
     default:
       return forms.intel;
   }

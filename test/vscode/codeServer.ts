@@ -2,7 +2,7 @@
 // .vscode-test/) and a headless Chromium that opens it. Shared by the test runner and the
 // screenshot script. Everything is offline: code-server and playwright-core come from
 // scripts/e2e-setup.sh, Chromium from Debian.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import * as path from 'node:path';
@@ -108,6 +108,20 @@ export interface StartOptions {
   log: (line: string) => void;
   viewport?: { width: number; height: number };
   extraSettings?: Record<string, unknown>;
+  /** A .vsix to install into this run's extensions folder before the server starts. */
+  installVsix?: string;
+}
+
+/** Installs a .vsix with code-server's own CLI (works offline for a local file). */
+function installVsix(vsix: string, runDir: string, env: NodeJS.ProcessEnv): void {
+  const result = spawnSync(
+    NODE24,
+    [CODE_SERVER_ENTRY, '--user-data-dir', path.join(runDir, 'ud'), '--extensions-dir', path.join(runDir, 'ext'), '--install-extension', vsix],
+    { env, encoding: 'utf8', timeout: 120_000 },
+  );
+  if (result.status !== 0 || !/successfully installed/i.test(result.stdout)) {
+    throw new Error(`installing ${vsix} failed: ${result.stdout}${result.stderr}`);
+  }
 }
 
 /** Starts code-server in its own process group and opens Chromium (no page navigation yet). */
@@ -119,6 +133,13 @@ export async function startSession(options: StartOptions): Promise<Session> {
   writeFileSync(path.join(runDir, 'ud', 'User', 'settings.json'), JSON.stringify({ ...USER_SETTINGS, ...options.extraSettings }, null, 2));
   writeFileSync(path.join(runDir, 'config.yaml'), 'auth: none\ncert: false\n');
 
+  const env = {
+    ...process.env,
+    XDG_CONFIG_HOME: path.join(runDir, 'xdg', 'config'),
+    XDG_DATA_HOME: path.join(runDir, 'xdg', 'data'),
+    XDG_CACHE_HOME: path.join(runDir, 'xdg', 'cache'),
+  };
+  if (options.installVsix) installVsix(options.installVsix, runDir, env);
   const port = await freePort();
   const child = spawn(
     NODE24,
@@ -138,12 +159,7 @@ export async function startSession(options: StartOptions): Promise<Session> {
     {
       detached: true, // its own process group, so the extension host and the server die together
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: {
-        ...process.env,
-        XDG_CONFIG_HOME: path.join(runDir, 'xdg', 'config'),
-        XDG_DATA_HOME: path.join(runDir, 'xdg', 'data'),
-        XDG_CACHE_HOME: path.join(runDir, 'xdg', 'cache'),
-      },
+      env,
     },
   );
   const serverLog: string[] = [];

@@ -16,6 +16,8 @@ interface Arguments {
   extensionDevelopmentPath: string;
   extensionTestsPath: string;
   workspace: string;
+  /** `--virtlint-install-vsix=FILE` (ours, passed through runTests' launchArgs). */
+  installVsix?: string;
 }
 
 function parseArguments(argv: string[]): Arguments {
@@ -29,13 +31,19 @@ function parseArguments(argv: string[]): Arguments {
   if (!extensionDevelopmentPath || !extensionTestsPath || !workspace) {
     throw new Error('usage: code.sh <workspace> --extensionDevelopmentPath=DIR --extensionTestsPath=FILE');
   }
-  return { extensionDevelopmentPath: path.resolve(extensionDevelopmentPath), extensionTestsPath: path.resolve(extensionTestsPath), workspace: path.resolve(workspace) };
+  const installVsix = value('virtlint-install-vsix');
+  return {
+    extensionDevelopmentPath: path.resolve(extensionDevelopmentPath),
+    extensionTestsPath: path.resolve(extensionTestsPath),
+    workspace: path.resolve(workspace),
+    ...(installVsix ? { installVsix: path.resolve(installVsix) } : {}),
+  };
 }
 
 async function main(): Promise<number> {
   const args = parseArguments(process.argv.slice(2));
   const log = (line: string): void => void process.stdout.write(`${line}\n`);
-  const session = await startSession({ name: 'tests', log });
+  const session = await startSession({ name: 'tests', log, ...(args.installVsix ? { installVsix: args.installVsix } : {}) });
   try {
     let finish: (code: number) => void = () => undefined;
     const finished = new Promise<number>((resolve) => (finish = resolve));

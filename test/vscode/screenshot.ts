@@ -47,7 +47,7 @@ async function main(): Promise<void> {
     name: 'screenshot',
     log: (line) => console.log(line),
     viewport: { width: 1280, height: 900 },
-    extraSettings: { 'workbench.colorTheme': 'Default Dark Modern', 'editor.fontSize': 15, 'editor.minimap.enabled': false, 'window.commandCenter': false },
+    extraSettings: { 'workbench.colorTheme': 'Default Dark Modern', 'editor.fontSize': 15, 'editor.minimap.enabled': false, 'window.commandCenter': false, 'editor.hover.above': false },
   });
   try {
     const { page } = session;

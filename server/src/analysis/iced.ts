@@ -32,6 +32,8 @@ export interface CodeFacts {
   memorySize: number;
   /** Non-zero when the decoder only knows this encoding behind an option (e.g. 8086-only POP CS). */
   decoderOption: number;
+  /** In 64-bit mode the default operand size is 64 (PUSH, POP, PUSHF, near branches...). */
+  defaultOpSize64: boolean;
 }
 
 const CODE_NAMES: string[] = [];
@@ -82,6 +84,7 @@ export function codeFacts(code: number): CodeFacts {
       isLegacy: info.encoding === iced.EncodingKind.Legacy,
       memorySize: info.memorySize,
       decoderOption: info.decoderOption,
+      defaultOpSize64: info.defaultOpSize64 || info.forceOpSize64,
     };
     factsCache.set(code, facts);
     return facts;

@@ -36,6 +36,10 @@ function isGas(dialect: Dialect): boolean {
   return dialect === 'gas-att' || dialect === 'gas-intel';
 }
 
+const GAS_SPECIAL = /["'#/]/g;
+const NASM_SPECIAL = /[;"'`]/g;
+const OTHER_SPECIAL = /[;"']/g;
+
 export function lexLine(line: string, dialect: Dialect, state: LexState): LexedLine {
   const gas = isGas(dialect);
   if (gas && (state.cppContinuation || CPP_DIRECTIVE.test(line))) {
@@ -50,7 +54,6 @@ export function lexLine(line: string, dialect: Dialect, state: LexState): LexedL
     };
   }
 
-  const out: string[] = [];
   const comments: Comment[] = [];
   let inBlock = state.inBlockComment;
   let masmDelimiter = state.masmCommentDelimiter;
@@ -80,55 +83,71 @@ export function lexLine(line: string, dialect: Dialect, state: LexState): LexedL
     }
   }
 
+  // Copy code through in slices; only comments and string contents are rewritten.
+  let masked = '';
+  let copied = 0;
+  const special = gas ? GAS_SPECIAL : dialect === 'nasm' ? NASM_SPECIAL : OTHER_SPECIAL;
   while (i < n) {
-    const ch = line[i]!;
     if (inBlock) {
-      if (ch === '*' && line[i + 1] === '/') {
-        comments.push({ text: line.slice(blockStart, i + 2), start: blockStart });
-        out.push('  ');
-        i += 2;
-        inBlock = false;
-      } else {
-        out.push(' ');
-        i++;
+      const close = line.indexOf('*/', i);
+      if (close < 0) {
+        masked += ' '.repeat(n - i);
+        i = n;
+        copied = n;
+        break;
       }
+      comments.push({ text: line.slice(blockStart, close + 2), start: blockStart });
+      masked += ' '.repeat(close + 2 - i);
+      i = close + 2;
+      copied = i;
+      inBlock = false;
       continue;
     }
+    special.lastIndex = i;
+    const hit = special.exec(line);
+    if (!hit) break;
+    i = hit.index;
+    const ch = line[i]!;
+    masked += line.slice(copied, i);
     if (gas && ch === '/' && line[i + 1] === '*') {
       inBlock = true;
       blockStart = i;
-      out.push('  ');
+      masked += '  ';
       i += 2;
+      copied = i;
       continue;
     }
     const lineComment = gas ? ch === '#' || (ch === '/' && line[i + 1] === '/') : ch === ';';
     if (lineComment) {
       comments.push({ text: line.slice(i), start: i });
-      out.push(' '.repeat(n - i));
+      masked += ' '.repeat(n - i);
       i = n;
+      copied = n;
       break;
     }
-    if (ch === '"' || (ch === "'" && !gas) || (ch === '`' && dialect === 'nasm')) {
-      const end = findStringEnd(line, i, ch, ch === '`' || (gas && ch === '"'));
-      out.push(ch);
-      out.push('_'.repeat(Math.max(0, end - i - 1)));
-      if (end < n) out.push(line[end]!);
-      i = end + 1;
+    if (ch === '/') {
+      masked += ch;
+      i++;
+      copied = i;
       continue;
     }
     if (ch === "'" && gas) {
       // GNU as character constant: 'c or '\n (no closing quote).
-      const width = line[i + 1] === '\\' ? 2 : 1;
-      out.push("'");
-      out.push('_'.repeat(Math.min(width, n - i - 1)));
+      const width = Math.min(line[i + 1] === '\\' ? 2 : 1, n - i - 1);
+      masked += "'" + '_'.repeat(width);
       i += 1 + width;
+      copied = i;
       continue;
     }
-    out.push(ch);
-    i++;
+    const end = findStringEnd(line, i, ch, ch === '`' || (gas && ch === '"'));
+    masked += ch + '_'.repeat(Math.max(0, Math.min(end, n) - i - 1));
+    if (end < n) masked += line[end]!;
+    i = end + 1;
+    copied = Math.min(i, n);
   }
+  if (copied < n) masked += line.slice(copied);
   if (inBlock) comments.push({ text: line.slice(blockStart), start: blockStart });
-  const masked = out.join('').slice(0, n).padEnd(n, ' ');
+  masked = masked.slice(0, n).padEnd(n, ' ');
   return { masked, comments, preprocessor: false, state: { inBlockComment: inBlock, masmCommentDelimiter: '', cppContinuation: false } };
 }
 

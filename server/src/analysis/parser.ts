@@ -18,10 +18,17 @@ export interface ParserState {
   masmFarProcedure: boolean;
   /** MASM: `.model medium|large|huge` makes procedures FAR by default. */
   masmFarModel: boolean;
+  /** A `.codeNN`/`bits`/`useNN` directive has set the bitness (cpp conditionals then leave it alone). */
+  explicitBits: boolean;
+  /**
+   * Open cpp conditionals in GNU as `.S` files, innermost last, as `kind:savedBits` joined by `|`.
+   * kind `6`/`3` marks `#ifdef CONFIG_X86_64`-style / `CONFIG_X86_32`-style branches, `n` any other.
+   */
+  cppStack: string;
 }
 
 export function initialParserState(dialect: Dialect, bits: Bits): ParserState {
-  return { dialect, bits, lex: INITIAL_LEX_STATE, macroDepth: 0, blocks: '', masmFarProcedure: false, masmFarModel: false };
+  return { dialect, bits, lex: INITIAL_LEX_STATE, macroDepth: 0, blocks: '', masmFarProcedure: false, masmFarModel: false, explicitBits: false, cppStack: '' };
 }
 
 export function sameParserState(a: ParserState, b: ParserState): boolean {
@@ -32,6 +39,8 @@ export function sameParserState(a: ParserState, b: ParserState): boolean {
     a.blocks === b.blocks &&
     a.masmFarProcedure === b.masmFarProcedure &&
     a.masmFarModel === b.masmFarModel &&
+    a.explicitBits === b.explicitBits &&
+    a.cppStack === b.cppStack &&
     sameLexState(a.lex, b.lex)
   );
 }
@@ -115,7 +124,7 @@ export function parseLine(line: string, lineNumber: number, state: ParserState):
   const parsed: ParsedLine = { instructions: [], comments: lexed.comments, farProcedure: [] };
   const macro = MACRO_DEFINITION[state.dialect].exec(line);
   if (macro) parsed.definesMacro = macro[1]!.toLowerCase();
-  if (lexed.preprocessor) return { parsed, state: next };
+  if (lexed.preprocessor) return { parsed, state: state.lex.cppContinuation ? next : applyCppConditional(line, next) };
   for (const statement of statementsOf(lexed.masked, next.dialect)) {
     next = parseStatement(line, lexed.masked, statement, lineNumber, next, parsed);
   }
@@ -234,11 +243,11 @@ function directiveFor(word: Word, masked: string, st: Statement, state: ParserSt
     switch (w) {
       case '.code16':
       case '.code16gcc':
-        return { ...state, bits: 16 };
+        return { ...state, bits: 16, explicitBits: true };
       case '.code32':
-        return { ...state, bits: 32 };
+        return { ...state, bits: 32, explicitBits: true };
       case '.code64':
-        return { ...state, bits: 64 };
+        return { ...state, bits: 64, explicitBits: true };
       case '.intel_syntax':
         return { ...state, dialect: 'gas-intel' };
       case '.att_syntax':
@@ -303,11 +312,56 @@ function directiveFor(word: Word, masked: string, st: Statement, state: ParserSt
 
 function applyDirective(words: string[], state: ParserState, _out?: ParsedLine): ParserState {
   const [head, arg] = words;
-  if (head === 'bits' && (arg === '16' || arg === '32' || arg === '64')) return { ...state, bits: Number(arg) as Bits };
-  if (head === 'use16') return { ...state, bits: 16 };
-  if (head === 'use32') return { ...state, bits: 32 };
-  if (head === 'use64') return { ...state, bits: 64 };
+  if (head === 'bits' && (arg === '16' || arg === '32' || arg === '64')) return { ...state, bits: Number(arg) as Bits, explicitBits: true };
+  if (head === 'use16') return { ...state, bits: 16, explicitBits: true };
+  if (head === 'use32') return { ...state, bits: 32, explicitBits: true };
+  if (head === 'use64') return { ...state, bits: 64, explicitBits: true };
   return state;
+}
+
+const CPP_64 = /^(defined\s*\(?\s*)?(CONFIG_X86_64|__x86_64__|__amd64__|__LP64__)\s*\)?$/;
+const CPP_32 = /^(defined\s*\(?\s*)?(CONFIG_X86_32|__i386__)\s*\)?$/;
+
+/** Which bitness a cpp condition selects: `6`, `3` or `n` (cannot tell). */
+function conditionKind(keyword: string, condition: string): string {
+  const c = condition.replace(/\/\*.*?\*\/|\/\/.*$/g, '').trim();
+  let kind = CPP_64.test(c) ? '6' : CPP_32.test(c) ? '3' : 'n';
+  if (keyword === 'if' && !/^defined\b/.test(c) && kind !== 'n' && !/^(CONFIG_X86_64|CONFIG_X86_32|__x86_64__|__i386__)$/.test(c)) kind = 'n';
+  const negated = keyword === 'ifndef' || /^!\s*defined/.test(c);
+  if (negated) {
+    const inner = c.replace(/^!\s*/, '');
+    const k = CPP_64.test(inner) ? '6' : CPP_32.test(inner) ? '3' : 'n';
+    return k === '6' ? '3' : k === '3' ? '6' : 'n';
+  }
+  return kind;
+}
+
+function bitsForKind(kind: string, current: Bits): Bits {
+  if (current === 16) return current;
+  return kind === '6' ? 64 : kind === '3' ? 32 : current;
+}
+
+/** Tracks `#ifdef CONFIG_X86_64`-style branches so mixed 32/64-bit `.S` files get the right bitness per branch. */
+function applyCppConditional(line: string, state: ParserState): ParserState {
+  const m = /^\s*#\s*(if|ifdef|ifndef|elif|else|endif)\b(.*)$/.exec(line);
+  if (!m) return state;
+  const keyword = m[1]!;
+  const frames = state.cppStack ? state.cppStack.split('|') : [];
+  if (keyword === 'if' || keyword === 'ifdef' || keyword === 'ifndef') {
+    const kind = state.explicitBits ? 'n' : conditionKind(keyword, m[2]!);
+    frames.push(`${kind}:${state.bits}`);
+    return { ...state, cppStack: frames.join('|'), bits: kind === 'n' ? state.bits : bitsForKind(kind, state.bits) };
+  }
+  const top = frames.pop();
+  if (top === undefined) return state;
+  const [kind, saved] = top.split(':') as [string, string];
+  const savedBits = Number(saved) as Bits;
+  if (keyword === 'endif') return { ...state, cppStack: frames.join('|'), bits: kind === 'n' ? state.bits : savedBits };
+  // #else / #elif: the other branch starts from the state before the #if (the first branch was not
+  // assembled); the other branch of a 32/64 test is the other bitness.
+  const flipped = keyword === 'else' ? (kind === '6' ? '3' : kind === '3' ? '6' : 'n') : state.explicitBits ? 'n' : conditionKind('if', m[2]!);
+  frames.push(`${flipped}:${savedBits}`);
+  return { ...state, cppStack: frames.join('|'), bits: bitsForKind(flipped, savedBits) };
 }
 
 function nasmPreprocessor(text: string, state: ParserState): ParserState {

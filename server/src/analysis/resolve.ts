@@ -42,6 +42,10 @@ export function resolveInstruction(ins: ParsedInstruction, context: ResolveConte
     .filter((f) => f.opKinds.length === operands.length && f.opKinds.every((kind, i) => operandFits(kind, operands[i]!, ins) || selectorRegisterFits(f, kind, operands[i]!)))
     .filter((f) => isFarTransferCode(f.code) === far);
   if (matching.length === 0) {
+    // A bare name may be a macro standing for a register (`#define KEYP %edi`): not provably invalid.
+    if (operands.some((op) => op.kind === 'sym' && !/^[-+~(]*[0-9]/.test(op.text.trim()))) {
+      return { status: 'unresolved', reason: 'an operand is a name that may be a macro' };
+    }
     const explicit = codes.map(codeFacts).filter((f) => f.decoderOption === 0);
     if (explicit.length > 0 && explicit.every((f) => f.opKinds.length === 0) && operands.length > 0) {
       return { status: 'invalid-in-mode', reason: `${name.toUpperCase()} takes no operands`, validIn: [] };
@@ -90,8 +94,8 @@ function pick(candidates: CodeFacts[], bits: Bits, sizeHint: number | undefined,
 
 /** Without a size hint the assembler uses the mode's default operand size. */
 function preferDefault(list: CodeFacts[], bits: Bits): CodeFacts {
-  const natural = list.find((f) => f.operandSize === (bits === 64 ? 64 : bits)) ?? list.find((f) => f.operandSize === (bits === 64 ? 32 : bits));
-  return natural ?? list[0]!;
+  const natural = list.find((f) => f.operandSize === (bits === 64 ? (f.defaultOpSize64 ? 64 : 32) : bits));
+  return natural ?? list.find((f) => f.operandSize === 0) ?? list[0]!;
 }
 
 function registerSizeHint(operands: readonly Operand[]): number | undefined {
@@ -267,14 +271,25 @@ export function resolve(ins: ParsedInstruction, context: ResolveContext = {}): R
   if (!form) return { status: 'unknown-mnemonic' };
   const name = familyMember(form.name, form.size ?? prefixOperandSize(ins.prefixes), ins.bits) ?? form.name;
   if (OPERAND_SENSITIVE.has(name) || SIZED_FAMILIES[form.name]) return resolveInstruction(ins, context);
+  const key = `${name}|${ins.bits}|${ins.operands.length}`;
+  const cached = MNEMONIC_ONLY.get(key);
+  if (cached) return cached;
+  const result = resolveMnemonicOnly(name, ins.bits, ins.operands.length);
+  MNEMONIC_ONLY.set(key, result);
+  return result;
+}
+
+const MNEMONIC_ONLY = new Map<string, Resolution>();
+
+function resolveMnemonicOnly(name: string, bits: Bits, operandCount: number): Resolution {
   const codes = codesByMnemonic().get(name);
   if (!codes) return { status: 'unknown-mnemonic' };
   const facts = codes.map(codeFacts).filter((f) => f.decoderOption === 0);
-  const available = facts.filter((f) => availableIn(f, ins.bits));
+  const available = facts.filter((f) => availableIn(f, bits));
   if (available.length === 0 && facts.length > 0) {
     const validIn = BIT_MODES.filter((mode) => facts.some((f) => availableIn(f, mode)));
-    return { status: 'invalid-in-mode', reason: `${name.toUpperCase()} cannot be encoded in ${ins.bits}-bit code`, validIn };
+    return { status: 'invalid-in-mode', reason: `${name.toUpperCase()} cannot be encoded in ${bits}-bit code`, validIn };
   }
-  const best = available.find((f) => f.opKinds.length === ins.operands.length) ?? available[0] ?? facts[0];
+  const best = available.find((f) => f.opKinds.length === operandCount) ?? available[0] ?? facts[0];
   return best ? { status: 'ok', code: best.code, codeName: best.codeName } : { status: 'unknown-mnemonic' };
 }

@@ -1,9 +1,11 @@
 // The extension is the one under test (loaded from this folder's dist/) and it activates on an
 // assembly file.
 import * as assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { VirtlintApi } from '../../../client/src/extension';
+import { EXPECTATIONS_FILE, type Expectations } from './index';
 
 const EXTENSION_ID = 'virtlint.virtlint';
 
@@ -17,7 +19,13 @@ describe('activation', () => {
     const extension = vscode.extensions.getExtension<VirtlintApi>(EXTENSION_ID);
     assert.ok(extension, `${EXTENSION_ID} is installed`);
     const api = await extension.activate();
-    assert.equal(path.resolve(extension.extensionPath), path.resolve(__dirname, '..', '..', '..', '..'));
+    const expected = JSON.parse(readFileSync(EXPECTATIONS_FILE, 'utf8')) as Expectations;
+    if (expected.mode === 'folder') {
+      assert.equal(path.resolve(extension.extensionPath), path.resolve(expected.extensionPath), 'loaded from the project folder');
+    } else {
+      assert.match(path.basename(extension.extensionPath), /^virtlint\.virtlint-\d+\.\d+\.\d+$/, 'the installed .vsix, not the project folder');
+      assert.equal(extension.packageJSON.main, './dist/client.js');
+    }
     await api.ready;
     assert.ok(api.client?.isRunning(), 'the language client is running');
   });

@@ -5,6 +5,10 @@ import { readdirSync, writeFileSync, mkdirSync } from 'node:fs';
 import * as path from 'node:path';
 
 export const RESULTS_FILE = path.resolve(__dirname, '..', '..', '..', '..', '.vscode-test', 'results', 'vscode.json');
+/** Written by run.ts before the run: which copy of the extension the tests must find. */
+export const EXPECTATIONS_FILE = path.resolve(__dirname, '..', '..', '..', '..', '.vscode-test', 'results', 'expectations.json');
+
+export type Expectations = { mode: 'folder'; extensionPath: string } | { mode: 'vsix' };
 
 interface MochaRunner {
   on(event: 'pass' | 'fail' | 'pending', handler: (test: { fullTitle(): string }, error?: Error) => void): void;

@@ -36,7 +36,7 @@ export function formatStylish(reports: readonly FileReport[], options: FormatOpt
     const summary = `✖ ${problems} ${plural(problems, 'problem')} (${errors} ${plural(errors, 'error')}, ${warnings} ${plural(warnings, 'warning')})`;
     out.push((errors > 0 ? p.red : p.yellow)(p.bold(summary)));
   }
-  if (notes > 0) out.push(p.gray(`${notes} info/hint ${plural(notes, 'finding')} shown, not counted as ${plural(notes, 'problem')}`));
+  if (notes > 0) out.push(p.gray(`${notes} info/hint ${plural(notes, 'finding')} shown (not counted)`));
   if (out.length === 0) return '';
   return out.join('\n') + '\n';
 }

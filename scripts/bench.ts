@@ -1,0 +1,382 @@
+// npm run bench — performance figures, each next to a baseline measured in the same run, written
+// to the "bench" section of BENCHMARKS.md with the command and the machine.
+//
+//   node out/scripts/bench.js [--quick] [--only cli,analysis,scan,growth,lsp] [--no-report]
+//
+// Needs `npm run build` (dist/cli.js, dist/server.js) and `npm run corpus` (.corpus/). Wall times
+// are the minimum and median of several runs: the minimum is the least disturbed by other load.
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { analyzeText } from '../server/src/analysis';
+import { parseElf } from '../server/src/scan/elf';
+import { fastSweep, referenceSweep } from '../server/src/scan/sweep';
+import { LspClient } from './lspClient';
+import { replaceSection } from './report';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const CORPUS = path.join(ROOT, '.corpus');
+const TREE = path.join(CORPUS, 'linux', 'arch', 'x86');
+const VMLINUX = path.join(CORPUS, 'bin', 'vmlinux');
+const CLI = path.join(ROOT, 'dist', 'cli.js');
+const SERVER = path.join(ROOT, 'dist', 'server.js');
+const SCRATCH = path.join(ROOT, '.tmp', 'bench');
+const MNEMONICS = 'sgdt|sidt|sldt|smsw|str|pushf[lwdq]?|popf[lwdq]?|lar|lsl|verr|verw|lret[lwq]?|retf|ljmp[lwq]?|lcall[lwq]?|iret[lwdq]?|int|int3|cpuid|rdtsc|rdtscp|rdpmc|rdpid|xgetbv';
+
+interface Options {
+  quick: boolean;
+  only: Set<string>;
+  report: boolean;
+}
+
+interface Timing {
+  min: number;
+  median: number;
+  runs: number;
+}
+
+const out: string[] = [];
+const problems: string[] = [];
+
+function log(line: string): void {
+  process.stdout.write(line + '\n');
+}
+
+function fail(message: string): never {
+  process.stderr.write(`bench: ${message}\n`);
+  process.exit(1);
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+/** Wall time of a shell command (output discarded by the command itself), in ms. */
+function timeShell(command: string, runs: number): Timing {
+  const samples: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const start = process.hrtime.bigint();
+    const r = spawnSync('bash', ['-c', command], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+    const ms = Number(process.hrtime.bigint() - start) / 1e6;
+    if (r.status !== 0 && r.status !== 1) problems.push(`\`${command}\` exited ${r.status}: ${r.stderr.toString().slice(0, 300)}`);
+    samples.push(ms);
+  }
+  return { min: Math.min(...samples), median: median(samples), runs };
+}
+
+function shellOutput(command: string): string {
+  const r = spawnSync('bash', ['-c', command], { cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 30 });
+  return r.stdout;
+}
+
+const fmt = (ms: number): string => (ms >= 100 ? ms.toFixed(0) : ms.toFixed(1));
+const timing = (t: Timing): string => `${fmt(t.min)} ms (median ${fmt(t.median)}, ${t.runs} runs)`;
+
+function section(title: string): void {
+  out.push('', `### ${title}`, '');
+  log(`\n== ${title}`);
+}
+
+function row(cells: string[]): void {
+  out.push(`| ${cells.join(' | ')} |`);
+  log('  ' + cells.join('  |  '));
+}
+
+function header(cells: string[]): void {
+  out.push(`| ${cells.join(' | ')} |`, `|${cells.map(() => ' --- ').join('|')}|`);
+}
+
+function listSourceFiles(dir: string): string[] {
+  const files: string[] = [];
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) files.push(...listSourceFiles(full));
+    else if (/\.(S|s|asm|nasm|inc)$/.test(entry.name)) files.push(full);
+  }
+  return files;
+}
+
+function benchCli(opts: Options): void {
+  section('CLI over the Linux 6.1 arch/x86 tree');
+  const files = listSourceFiles(TREE).filter((f) => f.endsWith('.S'));
+  const bytes = files.reduce((n, f) => n + fs.statSync(f).size, 0);
+  const runs = opts.quick ? 3 : 7;
+  const ours = timeShell(`node ${CLI} --format json ${TREE} > /dev/null`, runs);
+  const baseline = timeShell(`grep -rEiw --include='*.S' '(${MNEMONICS})' ${TREE} > /dev/null`, runs);
+  out.push(`${files.length} .S files, ${(bytes / 1048576).toFixed(2)} MB.`, '');
+  header(['measure', 'virtlint', 'baseline: grep -E for the mnemonics', 'goal']);
+  row(['wall time incl. Node start-up', timing(ours), timing(baseline), '≤ 1000 ms']);
+  if (ours.min > 1000) problems.push(`CLI over arch/x86: ${fmt(ours.min)} ms > 1000 ms goal`);
+}
+
+function benchAnalysis(opts: Options): void {
+  section('Analysis alone (in-process, after one warm-up pass)');
+  const files = listSourceFiles(TREE).filter((f) => f.endsWith('.S'));
+  const texts = files.map((f) => ({ name: f, text: fs.readFileSync(f, 'utf8') }));
+  const bytes = texts.reduce((n, t) => n + Buffer.byteLength(t.text), 0);
+  const pass = (): number => {
+    const start = performance.now();
+    for (const t of texts) analyzeText(t.text, { fileName: t.name });
+    return performance.now() - start;
+  };
+  pass();
+  const samples = Array.from({ length: opts.quick ? 2 : 5 }, pass);
+  const best = Math.min(...samples);
+  const grepStart = performance.now();
+  const re = new RegExp(`\\b(${MNEMONICS})\\b`, 'gi');
+  let hits = 0;
+  for (const t of texts) hits += t.text.match(re)?.length ?? 0;
+  const regexMs = performance.now() - grepStart;
+  header(['measure', 'virtlint analyzeText', 'baseline: one JS regex over the same text']);
+  row(['throughput', `${(bytes / 1048576 / (best / 1000)).toFixed(1)} MB/s (${fmt(best)} ms for ${(bytes / 1048576).toFixed(2)} MB)`, `${(bytes / 1048576 / (regexMs / 1000)).toFixed(1)} MB/s (${hits} matches)`]);
+}
+
+function textSection(): { bytes: Uint8Array; name: string } {
+  const image = parseElf(new Uint8Array(fs.readFileSync(VMLINUX)));
+  const text = image.sections.find((s) => s.name === '.text');
+  if (!text) fail('vmlinux has no .text section');
+  return { bytes: text.bytes, name: '.text' };
+}
+
+function benchScan(opts: Options): void {
+  section('Binary scan: vmlinux .text against objdump');
+  const { bytes } = textSection();
+  const mb = bytes.length / 1048576;
+  const runs = opts.quick ? 3 : 5;
+  const cmd = (jobs: number): string => `node ${CLI} scan --jobs ${jobs} --section .text --format json ${VMLINUX} > /dev/null`;
+  const one = timeShell(cmd(1), runs);
+  const two = timeShell(cmd(2), runs);
+  const objdump = timeShell(`objdump -d -j .text ${VMLINUX} | grep -cE '\\s(${MNEMONICS})\\s' > /dev/null`, opts.quick ? 1 : 3);
+  const best = Math.min(one.min, two.min);
+  out.push(`.text is ${mb.toFixed(1)} MB. Commands: \`${cmd(1).replace(ROOT + '/', '')}\` (and \`--jobs 2\`); baseline \`objdump -d -j .text vmlinux | grep -cE '<mnemonics>'\`.`, '');
+  header(['measure', 'virtlint scan', 'baseline', 'goal']);
+  row(['wall, 1 thread', timing(one), `objdump | grep: ${timing(objdump)}`, '≤ 600 ms']);
+  row(['wall, 2 threads (--jobs 2)', timing(two), '', '']);
+  row(['speed-up over objdump | grep (best)', `${(objdump.min / best).toFixed(1)}×`, '1×', '≥ 15×']);
+  if (best > 600) problems.push(`scan: ${fmt(best)} ms > 600 ms goal`);
+  if (objdump.min / best < 15) problems.push(`scan: only ${(objdump.min / best).toFixed(1)}× faster than objdump | grep (goal 15×)`);
+
+  // In-process: the fast sweep against a plain iced sweep, and proof that they agree.
+  const first = performance.now();
+  const fast = fastSweep(bytes, 64, { start: 0, stop: bytes.length }, { includeInt3: true });
+  const firstMs = performance.now() - first;
+  const warmStart = performance.now();
+  fastSweep(bytes, 64, { start: 0, stop: bytes.length }, { includeInt3: true });
+  const warmMs = performance.now() - warmStart;
+  const refStart = performance.now();
+  const reference = referenceSweep(bytes, 64);
+  const refMs = performance.now() - refStart;
+  const same = fast.offsets.length === reference.offsets.length && fast.offsets.every((o, i) => o === reference.offsets[i] && fast.codes[i] === reference.codes[i]);
+  if (!same) problems.push('scan: the fast sweep and the plain iced sweep disagree on vmlinux .text');
+  out.push('');
+  header(['in-process sweep of .text (INT3 included)', 'fast sweep', 'baseline: plain iced decodeOut loop']);
+  row(['time', `${fmt(firstMs)} ms first run, ${fmt(warmMs)} ms warm (${(mb / (warmMs / 1000)).toFixed(0)} MB/s); ${fast.deferred} of the instructions went to iced`, `${fmt(refMs)} ms (${(mb / (refMs / 1000)).toFixed(0)} MB/s)`]);
+  row(['hits (every instruction a rule covers)', String(fast.offsets.length), `${reference.offsets.length} — ${same ? 'identical offsets and codes' : 'DIFFERENT'}`]);
+}
+
+function benchGrowth(opts: Options): void {
+  section('How cost grows with input (1×, 4×, 16×)');
+  fs.rmSync(SCRATCH, { recursive: true, force: true });
+  fs.mkdirSync(SCRATCH, { recursive: true });
+  const runs = opts.quick ? 2 : 3;
+  header(['input', 'CLI: copies of arch/x86', 'CLI wall', 'scan: slice of vmlinux .text (raw)', 'scan wall']);
+  const { bytes } = textSection();
+  const cliTimes: number[] = [];
+  const scanTimes: number[] = [];
+  for (const factor of [1, 4, 16]) {
+    const dir = path.join(SCRATCH, `tree-${factor}`);
+    for (let i = 0; i < factor; i++) {
+      const target = path.join(dir, `copy${i}`);
+      fs.mkdirSync(target, { recursive: true });
+      spawnSync('cp', ['-rl', TREE, target]);
+    }
+    const cli = timeShell(`node ${CLI} --format json ${dir} > /dev/null`, runs);
+    const slice = bytes.subarray(0, Math.floor((bytes.length * factor) / 16));
+    const raw = path.join(SCRATCH, `text-${factor}.bin`);
+    fs.writeFileSync(raw, slice);
+    const scan = timeShell(`node ${CLI} scan --raw --bits 64 --format json ${raw} > /dev/null`, runs);
+    cliTimes.push(cli.min);
+    scanTimes.push(scan.min);
+    row([`${factor}×`, `${factor} × 157 .S files`, timing(cli), `${(slice.length / 1048576).toFixed(1)} MB`, timing(scan)]);
+  }
+  out.push('', `Ratio 16× / 1×: CLI ${(cliTimes[2]! / cliTimes[0]!).toFixed(1)}, scan ${(scanTimes[2]! / scanTimes[0]!).toFixed(1)} (16 would be linear in total time; Node start-up is a fixed cost in every run).`);
+  fs.rmSync(SCRATCH, { recursive: true, force: true });
+}
+
+function nasmDocument(lines: number): string {
+  const block = ['; block {n}', 'func_{n}:', '    push rbp', '    mov rbp, rsp', '    pushfq', '    pop rax', '    cpuid', '    mov eax, [rbp+8]', '    add eax, 1', '    pop rbp', '    ret', ''];
+  const outLines: string[] = ['bits 64', 'section .text'];
+  for (let n = 0; outLines.length < lines; n++) for (const l of block) outLines.push(l.replace('{n}', String(n)));
+  return outLines.slice(0, lines).join('\n') + '\n';
+}
+
+async function openDocument(client: LspClient, uri: string, text: string): Promise<void> {
+  const first = client.waitFor('textDocument/publishDiagnostics', (p) => p.uri === uri, 60_000);
+  client.notify('textDocument/didOpen', { textDocument: { uri, languageId: 'nasm', version: 1, text } });
+  await first;
+}
+
+async function startClient(): Promise<LspClient> {
+  const client = new LspClient(SERVER);
+  await client.request('initialize', { processId: process.pid, rootUri: null, capabilities: { textDocument: { publishDiagnostics: { versionSupport: true }, hover: { contentFormat: ['markdown'] } } } });
+  client.notify('initialized', {});
+  return client;
+}
+
+/** Appends one character to a comment line, then removes it (pairs), each time waiting for that version's diagnostics. */
+async function editLatencies(client: LspClient, uri: string, text: string, count: number): Promise<number[]> {
+  const lines = text.split('\n');
+  const commentLines = lines.map((l, i) => (l.startsWith('; block') ? i : -1)).filter((i) => i >= 0);
+  let version = 1;
+  const samples: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const line = commentLines[(Math.floor(i / 2) * 7919) % commentLines.length]!;
+    const length = lines[line]!.length;
+    const adding = i % 2 === 0;
+    version++;
+    const change = adding
+      ? { range: { start: { line, character: length }, end: { line, character: length } }, text: 'x' }
+      : { range: { start: { line, character: length - 1 }, end: { line, character: length } }, text: '' };
+    lines[line] = adding ? lines[line]! + 'x' : lines[line]!.slice(0, -1);
+    const start = performance.now();
+    const published = client.waitFor('textDocument/publishDiagnostics', (p) => p.uri === uri && p.version === version, 30_000);
+    client.notify('textDocument/didChange', { textDocument: { uri, version }, contentChanges: [change] });
+    await published;
+    samples.push(performance.now() - start);
+  }
+  return samples;
+}
+
+async function benchLsp(opts: Options): Promise<void> {
+  section('Language server (node dist/server.js --stdio, JSON-RPC over stdio)');
+  header(['measure', 'result', 'goal']);
+
+  // Start-up: spawn → initialize → didOpen of a 1k-line file → first diagnostics.
+  const startSamples: number[] = [];
+  for (let i = 0; i < (opts.quick ? 2 : 5); i++) {
+    const t0 = performance.now();
+    const client = await startClient();
+    await openDocument(client, `file:///bench/start-${i}.asm`, nasmDocument(1000));
+    startSamples.push(performance.now() - t0);
+    await client.close();
+  }
+  row(['server start → first diagnostics, 1k-line file', `${fmt(median(startSamples))} ms median (min ${fmt(Math.min(...startSamples))})`, '≤ 300 ms']);
+  if (median(startSamples) > 300) problems.push(`LSP start: ${fmt(median(startSamples))} ms > 300 ms`);
+
+  for (const size of [5000, 50000]) {
+    const client = await startClient();
+    const uri = `file:///bench/edit-${size}.asm`;
+    const text = nasmDocument(size);
+    await openDocument(client, uri, text);
+    const samples = await editLatencies(client, uri, text, opts.quick ? 40 : size === 5000 ? 200 : 100);
+    row([`change → diagnostics, ${size / 1000}k lines`, `p50 ${fmt(percentile(samples, 50))} ms, p95 ${fmt(percentile(samples, 95))} ms (${samples.length} edits)`, 'p95 ≤ 16 ms']);
+    if (percentile(samples, 95) > 16) problems.push(`LSP change latency ${size} lines: p95 ${fmt(percentile(samples, 95))} ms > 16 ms`);
+    if (size === 5000) await hoverAndActions(client, uri, opts);
+    await client.close();
+  }
+  await memoryUnderEdits(opts);
+}
+
+async function hoverAndActions(client: LspClient, uri: string, opts: Options): Promise<void> {
+  // Line 6 is "    pushfq" in the generated document (a flagged instruction).
+  const line = 6;
+  const hover: number[] = [];
+  const actions: number[] = [];
+  const diagnostics = (await client.request<unknown>('textDocument/diagnostic', { textDocument: { uri } }, 10_000).catch(() => undefined)) as { items?: unknown[] } | undefined;
+  const lineDiagnostics = (diagnostics?.items ?? []) as { range: { start: { line: number } } }[];
+  const context = { diagnostics: lineDiagnostics.filter((d) => d.range.start.line === line) };
+  let hoverEmpty = 0;
+  let actionsEmpty = 0;
+  for (let i = 0; i < (opts.quick ? 50 : 300); i++) {
+    let t = performance.now();
+    const h = await client.request('textDocument/hover', { textDocument: { uri }, position: { line, character: 6 } });
+    hover.push(performance.now() - t);
+    if (!h) hoverEmpty++;
+    t = performance.now();
+    const a = await client.request<unknown[]>('textDocument/codeAction', { textDocument: { uri }, range: { start: { line, character: 4 }, end: { line, character: 10 } }, context });
+    actions.push(performance.now() - t);
+    if (!a || a.length === 0) actionsEmpty++;
+  }
+  row(['hover on a flagged instruction', `p50 ${fmt(percentile(hover, 50))} ms, p95 ${fmt(percentile(hover, 95))} ms${hoverEmpty ? ` (${hoverEmpty} empty answers)` : ''}`, 'p95 ≤ 5 ms']);
+  row(['code action on a flagged line', `p50 ${fmt(percentile(actions, 50))} ms, p95 ${fmt(percentile(actions, 95))} ms${actionsEmpty ? ` (${actionsEmpty} empty answers)` : ''}`, 'p95 ≤ 10 ms']);
+  if (percentile(hover, 95) > 5) problems.push(`hover p95 ${fmt(percentile(hover, 95))} ms > 5 ms`);
+  if (percentile(actions, 95) > 10) problems.push(`code action p95 ${fmt(percentile(actions, 95))} ms > 10 ms`);
+}
+
+async function memoryUnderEdits(opts: Options): Promise<void> {
+  const client = await startClient();
+  const uri = 'file:///bench/memory-50k.asm';
+  const text = nasmDocument(50000);
+  await openDocument(client, uri, text);
+  const total = opts.quick ? 2000 : 10000;
+  const burst = 50;
+  const rss: [number, number][] = [[0, client.rssBytes()]];
+  let version = 1;
+  const line = 2; // "; block 0"
+  const base = text.split('\n')[line]!.length;
+  const started = performance.now();
+  for (let done = 0; done < total; done += burst) {
+    for (let i = 0; i < burst; i++) {
+      version++;
+      const adding = version % 2 === 0;
+      const change = adding ? { range: { start: { line, character: base }, end: { line, character: base } }, text: 'x' } : { range: { start: { line, character: base }, end: { line, character: base + 1 } }, text: '' };
+      client.notify('textDocument/didChange', { textDocument: { uri, version }, contentChanges: [change] });
+    }
+    await client.waitFor('textDocument/publishDiagnostics', (p) => p.uri === uri && p.version === version, 60_000);
+    if ((done + burst) % (total / 4) === 0) rss.push([done + burst, client.rssBytes()]);
+  }
+  const seconds = (performance.now() - started) / 1000;
+  const mb = (b: number): string => (b / 1048576).toFixed(0);
+  const last = rss[rss.length - 1]![1];
+  const mid = rss[Math.floor(rss.length / 2)]![1];
+  row([`RSS, 50k-line file, ${total} edits (bursts of ${burst}, ${seconds.toFixed(0)} s)`, rss.map(([n, b]) => `${n}: ${mb(b)} MB`).join(', ') + `; second half grew ${mb(last - mid)} MB`, '≤ 150 MB, flat']);
+  if (last > 150 * 1048576) problems.push(`LSP RSS ${mb(last)} MB > 150 MB`);
+  await client.close();
+}
+
+function parseOptions(argv: string[]): Options {
+  const opts: Options = { quick: false, only: new Set(['cli', 'analysis', 'scan', 'growth', 'lsp']), report: true };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--quick') opts.quick = true;
+    else if (a === '--no-report') opts.report = false;
+    else if (a === '--only') opts.only = new Set((argv[++i] ?? '').split(','));
+    else fail(`unknown option ${a}`);
+  }
+  return opts;
+}
+
+async function main(): Promise<void> {
+  const opts = parseOptions(process.argv.slice(2));
+  if (!fs.existsSync(TREE) || !fs.existsSync(VMLINUX)) fail('the real corpus is missing: run `npm run corpus` first');
+  if (!fs.existsSync(CLI) || !fs.existsSync(SERVER)) fail('dist/cli.js or dist/server.js is missing: run `npm run build` first');
+  for (const tool of ['objdump', 'grep']) if (spawnSync(tool, ['--version']).error) fail(`${tool} is required (apt-get install -y binutils grep)`);
+  const load = os.loadavg()[0]!;
+  const started = new Date();
+  if (opts.only.has('cli')) benchCli(opts);
+  if (opts.only.has('analysis')) benchAnalysis(opts);
+  if (opts.only.has('scan')) benchScan(opts);
+  if (opts.only.has('growth')) benchGrowth(opts);
+  if (opts.only.has('lsp')) await benchLsp(opts);
+  const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
+  const headerLines = [
+    '## Performance',
+    '',
+    `Command: \`npm run bench${process.argv.length > 2 ? ' -- ' + process.argv.slice(2).join(' ') : ''}\` (= \`node out/scripts/bench.js\`), ${started.toISOString()}.`,
+    `Machine: \`nproc\` = ${shellOutput('nproc').trim()}, ${cpu}, ${Math.round(os.totalmem() / 1073741824)} GB RAM, Node ${process.version}, ${os.type()} ${os.release()}.`,
+    `Load average (1 min) at start ${load.toFixed(2)}, at end ${os.loadavg()[0]!.toFixed(2)} — other processes share the 2 cores, so the minimum of several runs is the fairest figure.`,
+  ];
+  const footer = ['', problems.length === 0 ? 'All goals met in this run.' : `Goals missed or problems in this run:\n\n${problems.map((p) => `- ${p}`).join('\n')}`];
+  const body = [...headerLines, ...out, ...footer].join('\n');
+  if (opts.report) replaceSection(path.join(ROOT, 'BENCHMARKS.md'), 'bench', body);
+  log(`\nbench: ${problems.length} goal(s) missed${opts.report ? '; written to BENCHMARKS.md' : ''}`);
+}
+
+main().catch((e) => fail(e instanceof Error ? e.stack ?? e.message : String(e)));

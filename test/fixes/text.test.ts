@@ -1,0 +1,218 @@
+// Text-level properties of the fixes: exact spellings per dialect (MASM included, which has
+// no assembler here), stack-offset folding, layout, fixAll, applyEdits, templates, the
+// definitions file and the C header.
+import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { AnalysisResult, Finding } from '../../server/src/analysis';
+import {
+  applyEdits,
+  fixAll,
+  fixesForFinding,
+  HYPERCALL_RULES,
+  hypercallDefinitions,
+  hypercallHeader,
+  hypercallNumber,
+  hypercallSymbol,
+  type FixOptions,
+} from '../../server/src/analysis/fixes';
+import { CASE_RULES, instructionFor } from './cases';
+import { buildFixture, type FixtureSpec } from './fixture';
+
+function fixesFor(spec: FixtureSpec, options: FixOptions = { abi: spec.abi ?? 'kvm' }) {
+  const fixture = buildFixture(spec);
+  return { fixture, fixes: fixesForFinding(fixture.text, fixture.result, fixture.finding, options) };
+}
+
+function titled(list: ReturnType<typeof fixesFor>['fixes'], kind: string) {
+  const fix = list.find((f) => f.kind === kind);
+  assert.ok(fix, `no ${kind} fix among ${list.map((f) => f.title).join(' | ')}`);
+  return fix;
+}
+
+describe('fixes: text', () => {
+  it('folds the push adjustment into a stack-relative displacement: sgdt [rsp+8] after two pushes reads [rsp+24]', () => {
+    const { fixes } = fixesFor({ dialect: 'nasm', bits: 64, ruleId: 'sgdt', instruction: 'sgdt [rsp+8]' });
+    const text = titled(fixes, 'hypercall').edit.newText;
+    assert.match(text, /push rax( ;[^\n]*)?\n\s+push rbx\n\s+lea rbx, \[rsp\+24\]/);
+  });
+
+  it('adjusts an AT&T operand with index and negative displacement: -8(%esp,%ecx,4)', () => {
+    const { fixes } = fixesFor({ dialect: 'gas-att', bits: 32, ruleId: 'sgdt', instruction: 'sgdt -8(%esp,%ecx,4)' });
+    assert.match(titled(fixes, 'hypercall').edit.newText, /lea 0\(%esp,%ecx,4\), %ebx/);
+    const trap = fixesFor({ dialect: 'gas-att', bits: 32, ruleId: 'smsw', instruction: 'smsw -8(%esp,%ecx,4)' }).fixes;
+    // ECX is in the address, so EAX is the scratch register; one 4-byte push moves -8 to -4.
+    assert.match(titled(trap, 'trap-equivalent').edit.newText, /push %eax( #[^\n]*)?\n\s+mov %cr0, %eax[^\n]*\n\s+mov %ax, -4\(%esp,%ecx,4\)\n\s+pop %eax/);
+  });
+
+  it('keeps label, indentation and trailing comment; added lines line up with the instruction', () => {
+    const { fixture, fixes } = fixesFor({ dialect: 'nasm', bits: 32, ruleId: 'popf', instruction: 'popf' });
+    const after = applyEdits(fixture.text, [titled(fixes, 'trap-equivalent').edit]);
+    const lines = after.split('\n');
+    assert.equal(lines[fixture.line], 'target_site:    test word [esp], 0x200 ; keep this comment');
+    const column = 'target_site:    '.length;
+    for (let i = fixture.line + 1; lines[i]!.includes('vl_') || /^\s+(jz|sti|jmp|cli|popf)/.test(lines[i]!); i++) {
+      assert.equal(lines[i]!.search(/\S/), column, `line "${lines[i]}" is not aligned`);
+    }
+    assert.ok(lines.some((l) => /^\s+popf ; virtlint-fixed: popf$/.test(l)), 'the kept POPF ends with the marker');
+  });
+
+  it('keeps CRLF line endings', () => {
+    const fixture = buildFixture({ dialect: 'nasm', bits: 64, ruleId: 'cpuid', instruction: 'cpuid' });
+    const crlf = fixture.text.replace(/\n/g, '\r\n');
+    const [fix] = fixesForFinding(crlf, fixture.result, fixture.finding, { abi: 'kvm' });
+    assert.ok(fix);
+    const after = applyEdits(crlf, [fix.edit]);
+    assert.ok(!/[^\r]\n/.test(after), 'a bare LF slipped in');
+    assert.match(after, /db 0x0f, 0x0b, 0x6b, 0x76, 0x6d ; keep this comment\r\n\s+cpuid ; virtlint-fixed: cpuid\r\n/);
+  });
+
+  it('writes MASM spellings: ptr, h-suffixed hex, db bytes, plain labels', () => {
+    for (const rule of CASE_RULES) {
+      for (const bits of [32, 64] as const) {
+        const instruction = instructionFor(rule, 'masm', bits);
+        if (!instruction) continue;
+        for (const abi of ['kvm', 'xen', 'hyperv'] as const) {
+          const { fixes } = fixesFor({ dialect: 'masm', bits, ruleId: rule, instruction, abi });
+          for (const fix of fixes) {
+            const text = fix.edit.newText;
+            assert.doesNotMatch(text, /0x[0-9a-f]/i, `C-style hex in MASM output: ${text}`);
+            assert.doesNotMatch(text, /\b(byte|word|dword|qword) \[/, `size without ptr in MASM output: ${text}`);
+            assert.doesNotMatch(text, /(^|\s)(#|\.byte|\.L|\.\.@)/m, `foreign syntax in MASM output: ${text}`);
+          }
+          const prefix = fixes.find((f) => f.kind === 'forced-emulation');
+          assert.ok(prefix, `${rule}: no forced-emulation fix`);
+          assert.match(prefix.edit.newText, abi === 'xen' ? /db 0Fh, 0Bh, 78h, 65h, 6Eh/ : /db 0Fh, 0Bh, 6Bh, 76h, 6Dh/);
+        }
+      }
+    }
+    const popf = titled(fixesFor({ dialect: 'masm', bits: 64, ruleId: 'popf', instruction: 'popfq' }).fixes, 'trap-equivalent').edit.newText;
+    assert.match(popf, /test word ptr \[rsp\], 200h/);
+    assert.match(popf, /\n\s+vl_cli_\d+:\n/);
+  });
+
+  it('offers no hypercall fix in 16-bit code, for far transfers, or for fs/gs-relative memory', () => {
+    const none = (spec: FixtureSpec, abi: FixOptions['abi']) =>
+      assert.deepEqual(fixesFor({ ...spec, abi }).fixes.filter((f) => f.strategy === 'hypercall').map((f) => f.title), []);
+    for (const abi of ['kvm', 'kvm-amd', 'xen', 'hyperv', 'custom'] as const) {
+      none({ dialect: 'nasm', bits: 16, ruleId: 'sgdt', instruction: 'sgdt [bx]' }, abi);
+      none({ dialect: 'nasm', bits: 32, ruleId: 'far-ret', instruction: 'retf' }, abi);
+      none({ dialect: 'nasm', bits: 64, ruleId: 'sgdt', instruction: 'sgdt [fs:rax+8]' }, abi);
+    }
+    none({ dialect: 'nasm', bits: 32, ruleId: 'iret', instruction: 'iretd' }, 'xen');
+    assert.equal(fixesFor({ dialect: 'nasm', bits: 64, ruleId: 'iret', instruction: 'iretq', abi: 'xen' }).fixes.filter((f) => f.strategy === 'hypercall').length, 1);
+  });
+
+  it('gives meta findings and findings without a parsed instruction no fixes', () => {
+    const { fixture } = fixesFor({ dialect: 'nasm', bits: 64, ruleId: 'cpuid', instruction: 'cpuid' });
+    const meta: Finding = { ...fixture.finding, ruleId: 'invalid-in-mode' };
+    assert.deepEqual(fixesForFinding(fixture.text, fixture.result, meta, { abi: 'kvm' }), []);
+    const bare: Finding = { ...fixture.finding };
+    delete bare.instruction;
+    assert.deepEqual(fixesForFinding(fixture.text, fixture.result, bare, { abi: 'kvm' }), []);
+  });
+
+  it('fixAll returns sorted, non-overlapping edits, one per line, and applyEdits applies them', () => {
+    const rules = ['cpuid', 'rdtsc', 'smsw', 'popf', 'pushf'];
+    const source = ['bits 64', ...rules.map((r, i) => `l${i}: ${r === 'smsw' ? 'smsw ax' : r} ; c${i}`)].join('\n') + '\n';
+    const base = buildFixture({ dialect: 'nasm', bits: 64, ruleId: 'cpuid', instruction: 'cpuid' });
+    const findings: Finding[] = rules.map((rule, i) => {
+      const line = i + 1;
+      const start = `l${i}: `.length;
+      const instruction = rule === 'smsw' ? 'smsw ax' : rule;
+      const one = buildFixture({ dialect: 'nasm', bits: 64, ruleId: rule, instruction });
+      const ins = one.finding.instruction!;
+      const shift = (p: { line: number; character: number }) => ({ line, character: p.character - ins.range.start.character + start });
+      const moved = {
+        ...ins,
+        line,
+        range: { start: shift(ins.range.start), end: shift(ins.range.end) },
+        mnemonicRange: { start: shift(ins.mnemonicRange.start), end: shift(ins.mnemonicRange.end) },
+        operands: ins.operands.map((o) => ({ ...o, range: { start: shift(o.range.start), end: shift(o.range.end) } })),
+      };
+      return { ...one.finding, range: moved.range, mnemonicRange: moved.mnemonicRange, instruction: moved };
+    });
+    // A duplicate finding on the same line must not produce a second, overlapping edit.
+    const result: AnalysisResult = { ...base.result, findings: [...findings.reverse(), findings[0]!] };
+    for (const strategy of ['trap', 'hypercall'] as const) {
+      const edits = fixAll(source, result, strategy, { abi: 'kvm' });
+      assert.equal(edits.length, rules.length);
+      for (let i = 1; i < edits.length; i++) assert.ok(edits[i - 1]!.range.end.line < edits[i]!.range.start.line, 'edits overlap or are unsorted');
+      const after = applyEdits(source, edits);
+      for (let i = 0; i < rules.length; i++) assert.match(after, new RegExp(`l${i}: .*; c${i}`), `label/comment ${i} lost`);
+      if (strategy === 'trap') {
+        assert.match(after, /mov rcx, cr0/);
+        assert.match(after, /\bsti\b/);
+      } else assert.equal((after.match(/vmcall/g) ?? []).length, rules.length);
+    }
+  });
+
+  it('applyEdits rejects overlapping edits', () => {
+    const r = (a: number, b: number) => ({ start: { line: 0, character: a }, end: { line: 0, character: b } });
+    assert.throws(() => applyEdits('abcdef', [{ range: r(0, 3), newText: 'x' }, { range: r(2, 4), newText: 'y' }]), /overlapping/);
+    assert.equal(applyEdits('abcdef', [{ range: r(4, 6), newText: 'Z' }, { range: r(0, 1), newText: 'A' }]), 'AbcdZ');
+  });
+
+  it('custom template: register convention and call text from the setting, {nr} substituted, prefix choice', () => {
+    const template = '@nr rax | @args rdi, rsi, rdx | @ret rax | @clobbers r11 | @prefix xen | int 0x81 ; nr {nr}';
+    const { fixes } = fixesFor({ dialect: 'nasm', bits: 64, ruleId: 'sgdt', instruction: 'sgdt [rsp]', abi: 'custom' }, { abi: 'custom', customTemplate: template });
+    const text = titled(fixes, 'hypercall').edit.newText;
+    assert.match(text, /push rdi/);
+    assert.match(text, /push r11/);
+    assert.match(text, /lea rdi, \[rsp\+24\]/);
+    assert.match(text, /int 0x81 ; nr VIRTLINT_HC_SGDT/);
+    assert.match(titled(fixes, 'forced-emulation').edit.newText, /0x78, 0x65, 0x6e/);
+    const broken = fixesFor({ dialect: 'nasm', bits: 64, ruleId: 'sgdt', instruction: 'sgdt [rsp]', abi: 'custom' }, { abi: 'custom', customTemplate: '@args nonsense' });
+    assert.equal(broken.fixes.filter((f) => f.strategy === 'hypercall').length, 0, 'a bad template gives no hypercall fix');
+  });
+
+  it('titles name the instruction, the mechanism and the hypercall number', () => {
+    const smsw = fixesFor({ dialect: 'nasm', bits: 64, ruleId: 'smsw', instruction: 'smsw ax' }).fixes.map((f) => f.title);
+    assert.deepEqual(smsw, [
+      'Replace SMSW with MOV from CR0 (traps at CPL>0)',
+      "Prefix SMSW with KVM's forced-emulation marker",
+      'Replace SMSW with a KVM hypercall (VIRTLINT_HC_SMSW)',
+    ]);
+    const cpuid = fixesFor({ dialect: 'nasm', bits: 64, ruleId: 'cpuid', instruction: 'cpuid', abi: 'xen' }).fixes.map((f) => f.title);
+    assert.deepEqual(cpuid, ["Prefix CPUID with Xen's forced-emulation marker", 'Replace CPUID with a Xen hypercall (VIRTLINT_HC_CPUID)']);
+  });
+});
+
+describe('fixes: definitions and header', () => {
+  it('writes every number in each dialect\'s constant syntax', () => {
+    const syntax = { nasm: /^%define (\w+) (0x[0-9a-f]+|\d+) ;/m, 'gas-att': /^\.equ (\w+), (0x[0-9a-f]+|\d+) #/m, 'gas-intel': /^\.equ (\w+), (0x[0-9a-f]+|\d+) #/m, masm: /^(\w+) EQU ([0-9A-F]+h|\d+) ;/m, fasm: /^(\w+) = (0x[0-9a-f]+|\d+) ;/m } as const;
+    for (const [dialect, pattern] of Object.entries(syntax) as [keyof typeof syntax, RegExp][]) {
+      for (const abi of ['kvm', 'xen', 'hyperv'] as const) {
+        const text = hypercallDefinitions(dialect, abi);
+        for (const rule of HYPERCALL_RULES) {
+          const line = text.split('\n').find((l) => l.includes(`${hypercallSymbol(rule)} `) || l.includes(`${hypercallSymbol(rule)},`));
+          assert.ok(line, `${dialect}/${abi}: ${rule} missing`);
+          const m = pattern.exec(line);
+          assert.ok(m, `${dialect}: "${line}" has the wrong syntax`);
+          const raw = m[2]!;
+          const value = raw.endsWith('h') ? parseInt(raw.slice(0, -1), 16) : Number(raw);
+          assert.equal(value, hypercallNumber(rule, abi));
+        }
+        if (abi === 'xen') assert.match(text, /VIRTLINT_XEN_VCPU_UPCALL_MASK/);
+      }
+    }
+  });
+
+  it('the C header compiles and agrees with the guest-side numbers', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'virtlint-h-'));
+    try {
+      for (const abi of ['kvm', 'kvm-amd', 'xen', 'hyperv', 'custom'] as const) {
+        fs.writeFileSync(path.join(dir, 'virtlint_hypercalls.h'), hypercallHeader(abi));
+        const checks = HYPERCALL_RULES.map((r) => `_Static_assert(${hypercallSymbol(r)} == ${hypercallNumber(r, abi)}u, "${r}");`).join('\n');
+        fs.writeFileSync(path.join(dir, 'check.c'), `#include "virtlint_hypercalls.h"\n${checks}\nint main(void) { return 0; }\n`);
+        const cc = spawnSync('cc', ['-std=c11', '-Wall', '-Werror', '-fsyntax-only', 'check.c'], { cwd: dir, encoding: 'utf8' });
+        if (cc.error) throw new Error(`cc is required for this test (apt-get install -y gcc): ${cc.error.message}`);
+        assert.equal(cc.status, 0, `${abi}: ${cc.stderr}`);
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
