@@ -1618,6 +1618,10 @@ monitor_off:   db 0
 align 16
 emu_frame:     times F_SIZE + 16 db 0
 
+; Xen: struct vcpu_info (evtchn_upcall_pending at 0, evtchn_upcall_mask at 1; mask 0 = virtual IF set)
+align 64
+xen_vcpu_info: times 64 db 0
+
 ; a page of hypercall stubs: slot n (at hypercall_page + n*32) is "ud2; ret"
 align 4096
 hypercall_page:

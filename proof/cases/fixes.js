@@ -76,15 +76,32 @@ function globalLabels(text) {
 }
 
 /**
- * One image for a fixture, a bitness and a set of fixes: ring 0 runs the original once,
- * ring 3 runs each replacement in turn (a "variant", announced by an `R 3 variant <i>`
- * report), each after the same set-up and with the monitor's virtual state reset.
+ * The dispatcher shared by every fix unit of one bitness: hc_abi (set by each variant)
+ * selects the ABI's own dispatcher, which follows that ABI's definitions text.
  */
-function buildGroup(fixture, bits, fixes, groupIndex) {
-  const variantCode = fixes.map(({ fix, index }, i) => {
-    const defs = fix.quickFix.kind === 'hypercall' ? `${fix.definitions}\n` : '';
-    return `
-fixv_${i}:                                   ; ${fix.quickFix.title.replace(/\n/g, ' ')}
+function dispatchBlock(engine, bits) {
+  const parts = ['hc_dispatch:'];
+  for (const abi of ABIS) parts.push(`  cmp PTR [hc_abi], ${ABI_INDEX[abi]}`, `  je hc_dispatch_${abi.replace(/-/g, '_')}`);
+  parts.push('  xor eax, eax', '  ret');
+  for (const abi of ABIS) {
+    const d = hypercallSupport({ abi, definitions: engine.fixes.hypercallDefinitions('nasm', abi) }, bits, `hc_dispatch_${abi.replace(/-/g, '_')}`);
+    parts.push(d.prelude, d.dispatch);
+  }
+  parts.push(hypercallSymbols(), 'align 8', 'hc_abi: DW_ 0');
+  return { key: `hc-dispatch-${bits}`, text: parts.join('\n') };
+}
+
+/**
+ * A unit for a fixture, a bitness and a set of fixes: ring 0 runs the original once, ring 3
+ * runs each replacement in turn (a "variant", announced by an `R 3 variant <i>` report),
+ * each after the same set-up and with the monitor's virtual state reset.
+ */
+function buildGroup(fixture, bits, fixes, groupIndex, dispatch) {
+  const variantCode = (unit) =>
+    fixes.map(({ fix }, i) => {
+      const defs = fix.quickFix.kind === 'hypercall' ? `${fix.definitions}\n` : '';
+      return `
+${unit.r3}_v${i}:                            ; ${fix.quickFix.title.replace(/\n/g, ' ')}
   REPORT "variant", ${i}
   mov byte [virtual_if], 1
   mov byte [virtual_iopl], 0
@@ -103,20 +120,7 @@ ${fixture.after(bits)}
   REPORT "virtual_if", zax
   movzx eax, byte [xen_vcpu_info + 1]
   REPORT "xen.mask", zax`;
-  });
-  const abis = [...new Set(fixes.filter(({ fix }) => fix.quickFix.kind === 'hypercall').map(({ fix }) => fix.abi))];
-  const dispatchers = abis.map((abi) => {
-    const fix = fixes.find(({ fix: f }) => f.abi === abi && f.quickFix.kind === 'hypercall').fix;
-    return hypercallSupport(fix, bits, `hc_dispatch_${abi.replace(/-/g, '_')}`);
-  });
-  const dispatch = [
-    'hc_dispatch:',
-    ...abis.flatMap((abi) => [`  cmp PTR [hc_abi], ${ABI_INDEX[abi]}`, `  je hc_dispatch_${abi.replace(/-/g, '_')}`]),
-    '  xor eax, eax',
-    '  ret',
-    ...dispatchers.map((d) => `${d.prelude}\n${d.dispatch}`),
-    hypercallSymbols(),
-  ].join('\n');
+    });
   const subcases = fixes.map(({ fix, index }, i) => {
     const c = {
       kind: 'fix',
@@ -130,12 +134,15 @@ ${fixture.after(bits)}
     };
     return { id: `${c.name}-${bits}`, c, variant: i };
   });
+  const labels = new Set();
+  fixes.forEach(({ fix }) => globalLabels(fix.fixed).forEach((l) => labels.add(l)));
   return {
     kind: 'fix-group',
     name: `fixes-${fixture.rule}${fixture.variant ? '-' + fixture.variant : ''}-${groupIndex}`,
     rule: fixture.rule,
     modes: [bits],
     hasHypercalls: true,
+    globalLabels: labels,
     ring0: () => `
 ${fixture.ring0Init ?? ''}
   sti                            ; ring 0 runs with IF=1 like the monitor's initial virtual IF (device IRQs are masked)
@@ -147,12 +154,9 @@ ${fixture.after(bits)}
   REPORT "orig.end", .orig_end
   mov zsp, [fx_saved_sp]
   ret`,
-    ring3: () => `${variantCode.join('\n')}
+    ring3: (b, unit) => `${variantCode(unit).join('\n')}
   EXIT`,
-    extra: () => `${dispatch}\n${fixture.extra ? fixture.extra(bits) : ''}`,
-    data: () => `${fixture.data(bits)}
-align 8
-hc_abi: DW_ 0`,
+    blocks: () => [dispatch, { key: 'fix-data', text: fixture.data(bits) }, ...(fixture.extra ? [{ key: `${fixture.rule}-extra`, text: fixture.extra(bits) }] : [])],
     subcases,
   };
 }
@@ -242,6 +246,7 @@ function fixCases() {
   const engine = loadEngine();
   const cases = [];
   const problems = [];
+  const dispatchByBits = { 32: dispatchBlock(engine, 32), 64: dispatchBlock(engine, 64) };
   for (const fixture of FIXTURES) {
     for (const bits of fixture.modes ?? [32, 64]) {
       let fixes;
@@ -264,7 +269,7 @@ function fixCases() {
         labels.forEach((l) => group.labels.add(l));
         group.fixes.push({ fix, index });
       });
-      groups.forEach((g, i) => cases.push(buildGroup(fixture, bits, g.fixes, i)));
+      groups.forEach((g, i) => cases.push(buildGroup(fixture, bits, g.fixes, i, dispatchByBits[bits])));
     }
   }
   return { cases, problems };

@@ -115,6 +115,18 @@ ${presetRegisters(bits)}
   simple('verr', '  verr bx\n', { zbx: '0x10' }),
   simple('verw', '  verw bx\n', { zbx: '0x10' }),
   { ...simple('push-sreg', '  push cs\n'), modes: [32] },
+  { ...simple('push-sreg', '  push ss\n'), modes: [32], variant: 'ss' },
+  {
+    // 64-bit code has only PUSH FS/GS; both rings load the same selector first
+    ...simple('push-sreg', '  push fs\n'),
+    modes: [64],
+    variant: 'fs',
+    setup: (bits) => `${resetBuffer()}
+  mov ax, SEL_DATA3
+  mov fs, ax
+${presetRegisters(bits)}
+${PRESET_FLAGS}`,
+  },
   {
     ...simple('pop-sreg', '  pop fs\n'),
     setup: (bits) => `${resetBuffer()}
@@ -124,6 +136,7 @@ ${PRESET_FLAGS}
     after: () => FS_AFTER,
     compare: compareVirtualFs,
   },
+  { ...simple('mov-sreg', '  mov ax, cs\n'), variant: 'read-cs' },
   {
     ...simple('mov-sreg', '  mov fs, bx\n', { zbx: '0x10' }),
     after: () => FS_AFTER,
@@ -169,13 +182,21 @@ ${presetRegisters(bits)}`,
   faultingFixture('rdpid', (bits) => (bits === 64 ? '  rdpid rax\n' : '  rdpid eax\n'), 'this QEMU TCG CPU model lacks RDPID: #UD at CPL 0 too'),
   {
     ...simple('xgetbv', '  xgetbv\n', { zcx: '0' }),
+    // XCR0 is set once; CR4.OSXSAVE is on only around each run (CPUID.1:ECX.OSXSAVE mirrors it)
     ring0Init: `  mov zax, cr4
   or zax, CR4_OSXSAVE
   mov cr4, zax
   xor ecx, ecx
   mov eax, 3
   xor edx, edx
-  xsetbv`,
+  xsetbv
+  CR4_CLEAR CR4_OSXSAVE`,
+    setup: (bits) => `${resetBuffer()}
+  CR4_SET CR4_OSXSAVE
+${presetRegisters(bits, { zcx: '0' })}
+${PRESET_FLAGS}`,
+    after: () => `${STANDARD_AFTER}
+  CR4_CLEAR CR4_OSXSAVE`,
   },
 ];
 

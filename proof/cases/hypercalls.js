@@ -118,8 +118,6 @@ function hypercallSymbols() {
     'align 8',
     'hc_raw: times 6 DW_ 0',
     `hv_hypercall_pg: DW_ hypercall_page + ${HYPERV_SLOT}*32   ; Hyper-V: the pointer to the hypercall page`,
-    'align 64',
-    'xen_vcpu_info: times 64 db 0    ; Xen: evtchn_upcall_pending at 0, evtchn_upcall_mask at 1 (0 = virtual IF set)',
   ].join('\n');
 }
 

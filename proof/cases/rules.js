@@ -26,34 +26,35 @@ function tableStoreCase(rule, mnemonic, loadedPtr) {
     rule,
     claim: `${upper} at CPL 3 stores ring 0's ${rule === 'sgdt' ? 'GDTR' : 'IDTR'} without a fault; CR4.UMIP makes it #GP`,
     ring0: () => `
-  ${mnemonic} [cpl0_buf]
-  movzx eax, word [cpl0_buf]
+  ${mnemonic} [${rule}_cpl0_buf]
+  movzx eax, word [${rule}_cpl0_buf]
   REPORT "cpl0.limit", zax
-  REPORT "cpl0.base", PTR [cpl0_buf + 2]
+  REPORT "cpl0.base", PTR [${rule}_cpl0_buf + 2]
   movzx eax, word [${loadedPtr}]
   REPORT "loaded.limit", zax
   REPORT "loaded.base", PTR [${loadedPtr} + 2]
   ret`,
     ring3: () => `
   MONITOR_OFF
-  REPORT "before.base", PTR [cpl3_buf + 2]
+  REPORT "before.base", PTR [${rule}_cpl3_buf + 2]
 .probe:
-  ${mnemonic} [cpl3_buf]
+  ${mnemonic} [${rule}_cpl3_buf]
   REPORT "probe.ip", .probe
-  movzx eax, word [cpl3_buf]
+  movzx eax, word [${rule}_cpl3_buf]
   REPORT "cpl3.limit", zax
-  REPORT "cpl3.base", PTR [cpl3_buf + 2]
+  REPORT "cpl3.base", PTR [${rule}_cpl3_buf + 2]
   CR4_SET CR4_UMIP
   ON_FAULT .after_umip
 .probe_umip:
-  ${mnemonic} [cpl3_buf2]
+  ${mnemonic} [${rule}_cpl3_buf2]
 .after_umip:
   REPORT "umip.ip", .probe_umip
+  CR4_CLEAR CR4_UMIP
   EXIT`,
     data: () => `
-cpl0_buf: times 16 db 0xA5
-cpl3_buf: times 16 db 0xA5
-cpl3_buf2: times 16 db 0xA5`,
+${rule}_cpl0_buf: times 16 db 0xA5
+${rule}_cpl3_buf: times 16 db 0xA5
+${rule}_cpl3_buf2: times 16 db 0xA5`,
     judge(j) {
       const base = j.r('cpl3.base', 3);
       const limit = j.r('cpl3.limit', 3);
@@ -104,6 +105,7 @@ ${referenceAsm}
   ${probe}
 .after_umip:
   REPORT "umip.ip", .probe_umip
+  CR4_CLEAR CR4_UMIP
   EXIT`,
     judge(j) {
       const v = j.r('cpl3', 3);
@@ -501,10 +503,10 @@ const farCallCase = {
   movzx eax, ax
   REPORT "reached.cs", zax
   retf`,
-  data: () => `
-ptr_code0: dd case_ring3.target
+  data: (bits, unit) => `
+ptr_code0: dd ${unit.r3}.target
            dw SEL_CODE0
-ptr_code3: dd case_ring3.target
+ptr_code3: dd ${unit.r3}.target
            dw SEL_CODE3`,
   judge(j) {
     const f = j.expectFault('probe.ip', 13, 0x08, 'far CALL to 0x08 from CPL 3');
@@ -543,12 +545,12 @@ const farJmpCase = {
   REPORT "control.ip", .control
   REPORT "cpl3.cs", zax
   EXIT`,
-  data: () => `
-ptr_land0:  dd case_ring0.land0
+  data: (bits, unit) => `
+ptr_land0:  dd ${unit.r0}.land0
             dw SEL_CODE0
-ptr_code0j: dd case_ring3.land3
+ptr_code0j: dd ${unit.r3}.land3
             dw SEL_CODE0
-ptr_land3:  dd case_ring3.land3
+ptr_land3:  dd ${unit.r3}.land3
             dw SEL_CODE3`,
   judge(j) {
     const f = j.expectFault('probe.ip', 13, 0x08, 'far JMP to 0x08 from CPL 3');
@@ -737,6 +739,7 @@ const rdtscCase = {
   rdtsc
 .after:
   REPORT "tsd.ip", .tsd
+  CR4_CLEAR CR4_TSD
   EXIT`,
   judge(j) {
     const t1 = (j.r('first.edx', 3) << 32n) | j.r('first.eax', 3);
@@ -747,7 +750,8 @@ const rdtscCase = {
     j.expect(j.r('cpl0.tsd.eax', 0) !== j.sentinel, 'control: RDTSC at CPL 0 with CR4.TSD did not run');
     const f = j.expectFault('tsd.ip', 13, 0, 'RDTSC with CR4.TSD at CPL 3');
     j.expectOnlyFaultsAt(['tsd.ip']);
-    return `RDTSC at CPL 3 read ${hex(t1)} then ${hex(t2)} (advancing), no fault; with CR4.TSD=1: ${faultText(f)} at CPL 3 while CPL 0 still reads it`;
+    // the counter values change from run to run; the docs quote only what is stable
+    return `RDTSC at CPL 3 read the time-stamp counter twice (registers preloaded with ${hex(j.sentinel)}; the second read was larger), no fault; with CR4.TSD=1: ${faultText(f)} at CPL 3 while CPL 0 still reads it`;
   },
 };
 
@@ -779,6 +783,7 @@ const rdtscpCase = {
   rdtscp
 .after:
   REPORT "tsd.ip", .tsd
+  CR4_CLEAR CR4_TSD
   EXIT`,
   judge(j) {
     const aux = j.r('tsc_aux', 0);
@@ -814,6 +819,7 @@ const rdpmcCase = {
   REPORT "pce.eax", zax
 .after_pce:
   REPORT "pce.ip", .pce
+  CR4_CLEAR CR4_PCE
   EXIT`,
   judge(j) {
     const f = j.expectFault('probe.ip', 13, 0, 'RDPMC with CR4.PCE=0 at CPL 3');
@@ -887,9 +893,13 @@ const xgetbvCase = {
   xor ecx, ecx
   xgetbv
   REPORT "cpl0.xcr0", zax
+  mov zax, cr4
+  and zax, ~CR4_OSXSAVE          ; leave CR4 as found (CPUID.1:ECX.OSXSAVE mirrors it)
+  mov cr4, zax
   ret`,
   ring3: () => `
   MONITOR_OFF
+  CR4_SET CR4_OSXSAVE
   mov zax, SENT
   xor ecx, ecx
 .probe:

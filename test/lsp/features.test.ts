@@ -88,6 +88,18 @@ describe('lsp: code actions', function () {
     assert.deepEqual(docs?.command, { title: 'Show documentation for popf', command: 'virtlint.showDocumentation', arguments: ['popf'] });
   });
 
+  it('a cursor-only request (no context diagnostics, as Neovim sends) gets the same actions', async () => {
+    const uri = fileUri('cursor.asm');
+    const diagnostics = await openAndPull(client, uri, NASM_SOURCE);
+    const withContext = await actionsAt(client, uri, diagnostics, 7);
+    const cursorOnly = await client.request<CodeAction[]>('textDocument/codeAction', {
+      textDocument: { uri },
+      range: { start: { line: 7, character: 1 }, end: { line: 7, character: 1 } },
+      context: { diagnostics: [] },
+    });
+    assert.deepEqual(cursorOnly.map((a) => a.title), withContext.map((a) => a.title));
+  });
+
   it('"Disable for this line" silences exactly that finding (NASM, and the result still assembles)', async () => {
     const uri = fileUri('disable.asm');
     const diagnostics = await openAndPull(client, uri, NASM_SOURCE);

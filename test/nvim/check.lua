@@ -61,6 +61,11 @@ local function start(settings)
     cmd = { 'node', server, '--stdio' },
     root_dir = fixtures,
     settings = settings,
+    -- Neovim 0.7 does not announce workspace/configuration; like nvim-lspconfig, push the
+    -- settings once the server is up.
+    on_init = function(client)
+      client.notify('workspace/didChangeConfiguration', { settings = client.config.settings })
+    end,
   })
   assert(id, 'vim.lsp.start_client returned nil')
   return id
@@ -84,14 +89,7 @@ local function request(buf, method, params)
 end
 
 local function line_diagnostics(buf, line)
-  local result = {}
-  for _, d in ipairs(vim.diagnostic.get(buf, { lnum = line })) do
-    table.insert(result, d.user_data and d.user_data.lsp or {
-      range = { start = { line = d.lnum, character = d.col }, ['end'] = { line = d.end_lnum, character = d.end_col } },
-      message = d.message, code = d.code, source = d.source, severity = d.severity,
-    })
-  end
-  return result
+  return vim.lsp.diagnostic.get_line_diagnostics(buf, line)
 end
 
 local client_id = start({ virtlint = { rules = { cpuid = 'error' } } })
@@ -99,7 +97,7 @@ local nasm = fixtures .. '/guest.asm'
 local gas = fixtures .. '/entry.s'
 local nasm_buf
 
-check('NASM file: diagnostics with rule codes and lines, settings from workspace/configuration', function()
+check('NASM file: diagnostics with rule codes and lines, settings from didChangeConfiguration', function()
   nasm_buf = open(nasm, client_id)
   expect_summary(nasm_buf, 'cpuid@8,popf@7,pushf@6,sgdt@4', 'guest.asm')
   for _, d in ipairs(vim.diagnostic.get(nasm_buf)) do
@@ -136,6 +134,23 @@ check('code action titles for POPF in vscode-eslint order', function()
   assert(titles[n - 2] == 'Disable popf for this line', vim.inspect(titles))
   assert(titles[n - 1] == 'Disable popf for the entire file', vim.inspect(titles))
   assert(titles[n] == 'Show documentation for popf', vim.inspect(titles))
+end)
+
+check('hover on a plain instruction gives one line of facts; a cursor-only code action request works', function()
+  local result = request(nasm_buf, 'textDocument/hover', {
+    textDocument = { uri = vim.uri_from_bufnr(nasm_buf) },
+    position = { line = 5, character = 5 },
+  })
+  assert(result and result.contents and #result.contents.value > 0, 'no hover on mov')
+  assert(not result.contents.value:find('\n\n'), 'expected a compact line: ' .. result.contents.value)
+  local actions = request(nasm_buf, 'textDocument/codeAction', {
+    textDocument = { uri = vim.uri_from_bufnr(nasm_buf) },
+    range = { start = { line = 6, character = 1 }, ['end'] = { line = 6, character = 1 } },
+    context = { diagnostics = {} },
+  })
+  local titles = {}
+  for _, action in ipairs(actions or {}) do table.insert(titles, action.title) end
+  assert(vim.tbl_contains(titles, 'Disable pushf for this line'), vim.inspect(titles))
 end)
 
 check('edits through nvim_buf_set_lines: diagnostics follow', function()

@@ -38,6 +38,7 @@ runRule('far-call', {
     intel(64, 'call fword ptr [rbx]'),
     masm(32, 'call fword ptr [ebx]'),
     masm(64, 'call fword ptr [rbx]'),
+    masm(16, 'target PROC FAR\n  retf\ntarget ENDP\n  call far ptr target', { line: 4, column: 3 }),
     fasm(16, 'call far dword [bx]'),
     fasm(16, 'call 0x1234:0x5678'),
     fasm(32, 'call fword [ebx]'),

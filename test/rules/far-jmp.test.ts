@@ -36,6 +36,8 @@ runRule('far-jmp', {
     intel(64, 'jmp fword ptr [rax]'),
     masm(32, 'jmp fword ptr [eax]'),
     masm(64, 'jmp fword ptr [rax]'),
+    masm(16, 'start:\n  jmp far ptr start', { line: 2, column: 3, why: 'direct far jump to a label' }),
+    masm(32, 'jmp fword ptr ds:[ebx]'),
     fasm(16, 'jmp far dword [bx]'),
     fasm(16, 'jmp 0x0000:0x7c00'),
     fasm(32, 'jmp pword [eax]'),

@@ -34,5 +34,8 @@ runRule('popf', {
     fasm(16, 'popf'),
     fasm(32, 'popfd'),
     fasm(64, 'popfq'),
+    nasm(64, 'popfd', { expect: 'invalid-in-mode', why: 'no 32-bit POPF in 64-bit mode' }),
+    att(32, 'popfq', { expect: 'invalid-in-mode' }),
+    masm(32, 'popfq', { expect: 'invalid-in-mode' }),
   ],
 });

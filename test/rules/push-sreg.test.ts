@@ -41,6 +41,7 @@ runRule('push-sreg', {
     masm(16, 'push es'),
     masm(32, 'push cs'),
     masm(64, 'push gs'),
+    masm(64, 'push cs', { expect: 'invalid-in-mode' }),
     fasm(16, 'push cs'),
     fasm(16, 'push cs ds', { count: 2, why: 'FASM pushes several operands in one line' }),
     fasm(32, 'push gs'),

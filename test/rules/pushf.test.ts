@@ -45,5 +45,10 @@ runRule('pushf', {
     fasm(16, 'pushfw'),
     fasm(32, 'pushfd'),
     fasm(64, 'pushfq'),
+    nasm(64, 'pushfd', { expect: 'invalid-in-mode', why: 'no 32-bit PUSHF in 64-bit mode' }),
+    nasm(32, 'pushfq', { expect: 'invalid-in-mode', why: 'PUSHFQ exists only in 64-bit mode' }),
+    att(64, 'pushfl', { expect: 'invalid-in-mode' }),
+    masm(64, 'pushfd', { expect: 'invalid-in-mode' }),
+    fasm(64, 'pushfd', { expect: 'invalid-in-mode' }),
   ],
 });

@@ -222,6 +222,15 @@ describe('catalogue: docs pages', () => {
     const module = renderObservedModule({ sidt: observation });
     assert.match(module, /"sidt": \{"case":"sidt-ring3"/);
     assert.strictEqual(renderObservedModule({}).includes('export const OBSERVED: ObservationMap = {};'), true);
+    const fromBench = {
+      case: 'cpuid-reveals-64',
+      observed: "under QEMU's TCG emulator (no KVM), 64-bit long mode: CPUID at CPL 3 ran without a fault",
+      qemu: 'QEMU emulator version 7.2.22 (Debian 1:7.2+dfsg-7+deb12u18+b3)',
+      accel: 'TCG',
+      mode: '64-bit long mode',
+    };
+    assert.strictEqual(describeObservation(fromBench), 'Observed on QEMU 7.2.22 TCG, 64-bit long mode (case `cpuid-reveals-64`): CPUID at CPL 3 ran without a fault');
+    assert.deepStrictEqual(parseObservations(JSON.stringify({ cpuid: fromBench })).observations.cpuid, fromBench);
   });
 
   it('parseObservations rejects bad input with a message instead of throwing', () => {

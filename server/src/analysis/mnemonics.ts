@@ -109,7 +109,7 @@ export function canonicalMnemonic(raw: string, dialect: Dialect): MnemonicForm |
   if (isKnownMnemonic(m)) return { name: m };
   const cc = conditionAlias(m);
   if (cc && isKnownMnemonic(cc)) return { name: cc };
-  if (att) {
+  if (gas) {
     const extend = ATT_EXTEND.exec(m);
     if (extend) {
       if (extend[1] === 's' && extend[2] === 'l' && extend[3] === 'q') return { name: 'movsxd', size: 8 };

@@ -20,11 +20,20 @@ export interface ParserState {
   masmFarModel: boolean;
   /** A `.codeNN`/`bits`/`useNN` directive has set the bitness (cpp conditionals then leave it alone). */
   explicitBits: boolean;
+  /** NASM/MASM/FASM line continuation: the text so far of a statement whose line ended in `\`. */
+  pending?: PendingStatement;
   /**
    * Open cpp conditionals in GNU as `.S` files, innermost last, as `kind:savedBits` joined by `|`.
    * kind `6`/`3` marks `#ifdef CONFIG_X86_64`-style / `CONFIG_X86_32`-style branches, `n` any other.
    */
   cppStack: string;
+}
+
+export interface PendingStatement {
+  text: string;
+  masked: string;
+  /** Where each joined line starts in `text`. */
+  segments: Array<{ line: number; offset: number }>;
 }
 
 export function initialParserState(dialect: Dialect, bits: Bits): ParserState {
@@ -41,6 +50,8 @@ export function sameParserState(a: ParserState, b: ParserState): boolean {
     a.masmFarModel === b.masmFarModel &&
     a.explicitBits === b.explicitBits &&
     a.cppStack === b.cppStack &&
+    (a.pending?.text ?? '') === (b.pending?.text ?? '') &&
+    (a.pending?.segments[0]?.line ?? -1) === (b.pending?.segments[0]?.line ?? -1) &&
     sameLexState(a.lex, b.lex)
   );
 }
@@ -125,10 +136,62 @@ export function parseLine(line: string, lineNumber: number, state: ParserState):
   const macro = MACRO_DEFINITION[state.dialect].exec(line);
   if (macro) parsed.definesMacro = macro[1]!.toLowerCase();
   if (lexed.preprocessor) return { parsed, state: state.lex.cppContinuation ? next : applyCppConditional(line, next) };
+  if (!isGas(state.dialect)) {
+    const joined = joinContinuation(line, lexed.masked, lineNumber, state.pending);
+    if (joined.pending) return { parsed, state: { ...next, pending: joined.pending } };
+    if (state.pending) {
+      next = { ...next, pending: undefined };
+      const first = state.pending.segments[0]!.line;
+      const statement = { start: 0, end: joined.masked.length };
+      next = parseStatement(joined.text, joined.masked, statement, first, next, parsed);
+      for (const ins of parsed.instructions) remapInstruction(ins, joined.segments);
+      return { parsed, state: closeFasmBlocks(lexed.masked, next) };
+    }
+  }
   for (const statement of statementsOf(lexed.masked, next.dialect)) {
     next = parseStatement(line, lexed.masked, statement, lineNumber, next, parsed);
   }
   return { parsed, state: closeFasmBlocks(lexed.masked, next) };
+}
+
+interface Joined {
+  text: string;
+  masked: string;
+  segments: Array<{ line: number; offset: number }>;
+  pending?: PendingStatement;
+}
+
+/** Joins `\`-continued lines into one statement (the backslash becomes a space, so offsets stay put). */
+function joinContinuation(line: string, masked: string, lineNumber: number, pending: PendingStatement | undefined): Joined {
+  const base = pending ?? { text: '', masked: '', segments: [] };
+  const offset = base.text.length;
+  const segments = [...base.segments, { line: lineNumber, offset }];
+  const trimmed = masked.replace(/\s+$/, '');
+  if (trimmed.endsWith('\\')) {
+    const cut = trimmed.length - 1;
+    const text = base.text + line.slice(0, cut) + ' ';
+    const m = base.masked + masked.slice(0, cut) + ' ';
+    return { text, masked: m, segments, pending: { text, masked: m, segments } };
+  }
+  return { text: base.text + line, masked: base.masked + masked, segments };
+}
+
+function remapPosition(pos: { line: number; character: number }, segments: ReadonlyArray<{ line: number; offset: number }>): void {
+  for (let i = segments.length - 1; i >= 0; i--) {
+    const seg = segments[i]!;
+    if (pos.character >= seg.offset) {
+      pos.line = seg.line;
+      pos.character -= seg.offset;
+      return;
+    }
+  }
+}
+
+function remapInstruction(ins: ParsedInstruction, segments: ReadonlyArray<{ line: number; offset: number }>): void {
+  const positions = [ins.range.start, ins.range.end, ins.mnemonicRange.start, ins.mnemonicRange.end];
+  for (const op of ins.operands) positions.push(op.range.start, op.range.end);
+  for (const pos of positions) remapPosition(pos, segments);
+  ins.line = ins.mnemonicRange.start.line;
 }
 
 function parseStatement(line: string, masked: string, st: Statement, lineNumber: number, state: ParserState, out: ParsedLine): ParserState {
@@ -212,6 +275,31 @@ function parseStatement(line: string, masked: string, st: Statement, lineNumber:
     if (op.kind === 'sym' && /^far\b/i.test(masked.slice(s, e).trim())) far = true;
     return op;
   });
+  // FASM: `push cs ds` pushes each operand in turn.
+  if (dialect === 'fasm' && (word.lower === 'push' || word.lower === 'pop') && spans.length === 1 && operands.length === 1) {
+    const parts = [...masked.slice(spans[0]![0], spans[0]![1]).matchAll(/\S+/g)];
+    if (parts.length > 1 && parts.every((p) => /^[a-z]\w*$/i.test(p[0]))) {
+      for (const part of parts) {
+        const s0 = spans[0]![0] + part.index!;
+        const e0 = s0 + part[0].length;
+        const op = parseOperand({ text: line.slice(s0, e0), masked: masked.slice(s0, e0), line: lineNumber, start: s0 }, syntax, dialect);
+        out.instructions.push({
+          dialect,
+          bits: state.bits,
+          range: { start: { line: lineNumber, character: startOfStatement }, end: { line: lineNumber, character: e0 } },
+          mnemonicRange: { start: { line: lineNumber, character: word.start }, end: { line: lineNumber, character: word.end } },
+          mnemonic: word.lower,
+          prefixes,
+          operands: [op],
+          far: false,
+          inMacro: state.macroDepth > 0,
+          line: lineNumber,
+        });
+        out.farProcedure.push(state.masmFarProcedure);
+      }
+      return state;
+    }
+  }
   const end = spans.length > 0 ? spans[spans.length - 1]![1] : word.end;
   const instruction: ParsedInstruction = {
     dialect,

@@ -18,8 +18,14 @@ export interface ResolveContext {
   masmFarProcedure?: boolean;
 }
 
+/** AT&T `movq %cs, %rax`: iced knows `movq` (MMX/SSE), but with a segment register it is `mov` + suffix. */
+function attSegmentMove(ins: ParsedInstruction): MnemonicForm | undefined {
+  if (ins.dialect !== 'gas-att' || ins.mnemonic !== 'movq') return undefined;
+  return ins.operands.some((op) => op.kind === 'reg' && op.cls === 'sreg') ? { name: 'mov', size: 8 } : undefined;
+}
+
 export function resolveInstruction(ins: ParsedInstruction, context: ResolveContext = {}): Resolution {
-  let form = canonicalMnemonic(ins.mnemonic, ins.dialect);
+  let form = attSegmentMove(ins) ?? canonicalMnemonic(ins.mnemonic, ins.dialect);
   if (!form) return { status: 'unknown-mnemonic' };
   if (form.name === 'ret' && context.masmFarProcedure) form = { ...form, name: 'retf', far: true };
   const sizeHint = form.size ?? prefixOperandSize(ins.prefixes);
@@ -267,7 +273,7 @@ export const OPERAND_SENSITIVE = new Set(['push', 'pop', 'mov', 'call', 'jmp', '
  * so the thousands of ordinary instructions in real code cost one table lookup each.
  */
 export function resolve(ins: ParsedInstruction, context: ResolveContext = {}): Resolution {
-  const form = canonicalMnemonic(ins.mnemonic, ins.dialect);
+  const form = attSegmentMove(ins) ?? canonicalMnemonic(ins.mnemonic, ins.dialect);
   if (!form) return { status: 'unknown-mnemonic' };
   const name = familyMember(form.name, form.size ?? prefixOperandSize(ins.prefixes), ins.bits) ?? form.name;
   if (OPERAND_SENSITIVE.has(name) || SIZED_FAMILIES[form.name]) return resolveInstruction(ins, context);

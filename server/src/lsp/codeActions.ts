@@ -108,7 +108,7 @@ function targetFindings(input: CodeActionInput): Finding[] {
     // Stale diagnostics (run: onSave, or a request racing an edit) fall back to the range.
     if (matched.length > 0) return matched;
   }
-  return input.findings.filter((finding) => rangesTouch(finding.range, input.range));
+  return input.findings.filter((finding) => linesOverlap(finding.range, input.range));
 }
 
 function fixAllActionFor(input: CodeActionInput): CodeAction | undefined {
@@ -130,7 +130,7 @@ function samePosition(a: { line: number; character: number }, b: { line: number;
   return a.line === b.line && a.character === b.character;
 }
 
-function rangesTouch(a: LspRange, b: LspRange): boolean {
-  const before = (x: { line: number; character: number }, y: { line: number; character: number }) => x.line < y.line || (x.line === y.line && x.character < y.character);
-  return !before(a.end, b.start) && !before(b.end, a.start);
+/** A cursor anywhere on an instruction's line(s) asks about that instruction (Neovim sends the cursor, not the diagnostic). */
+function linesOverlap(a: LspRange, b: LspRange): boolean {
+  return a.start.line <= b.end.line && b.start.line <= a.end.line;
 }

@@ -4,16 +4,22 @@ export interface Observation {
   case: string;
   /** One line: what happened when the instruction ran deprivileged. */
   observed: string;
-  /** QEMU version (and accelerator, if the bench says) the case ran on. */
+  /** QEMU version the case ran on (a bare number or `qemu-system-x86_64 --version`'s first line). */
   qemu: string;
+  /** Accelerator, e.g. `TCG` or `KVM`. */
+  accel?: string;
+  /** CPU mode of the case, e.g. `64-bit long mode`. */
+  mode?: string;
 }
 
 export type ObservationMap = Readonly<Record<string, Observation>>;
 
-/** "observed on QEMU 7.2 TCG: ..." — one sentence for hover cards and docs pages. */
+/** "Observed on QEMU 7.2.22 TCG, 64-bit long mode (case `x`): ..." — one sentence for hover cards and docs pages. */
 export function describeObservation(observation: Observation): string {
-  const platform = /qemu/i.test(observation.qemu) ? observation.qemu : `QEMU ${observation.qemu}`;
-  return `Observed on ${platform} (case \`${observation.case}\`): ${observation.observed}`;
+  const platform = [qemuName(observation.qemu), observation.accel].filter(Boolean).join(' ') + (observation.mode ? `, ${observation.mode}` : '');
+  // The bench may repeat the platform at the start of its sentence ("under QEMU's TCG emulator (no KVM), 64-bit long mode: ...").
+  const observed = observation.observed.replace(/^under QEMU[^:]*:\s*/i, '');
+  return `Observed on ${platform} (case \`${observation.case}\`): ${observed}`;
 }
 
 /**
@@ -33,12 +39,22 @@ export function parseObservations(json: string): { observations: Record<string, 
   for (const [ruleId, value] of Object.entries(data as Record<string, unknown>)) {
     const entry = value as Partial<Record<keyof Observation, unknown>> | null;
     if (entry && typeof entry === 'object' && typeof entry.case === 'string' && typeof entry.observed === 'string' && typeof entry.qemu === 'string') {
-      observations[ruleId] = { case: entry.case, observed: oneLine(entry.observed), qemu: oneLine(entry.qemu) };
+      const observation: Observation = { case: entry.case, observed: oneLine(entry.observed), qemu: oneLine(entry.qemu) };
+      if (typeof entry.accel === 'string') observation.accel = oneLine(entry.accel);
+      if (typeof entry.mode === 'string') observation.mode = oneLine(entry.mode);
+      observations[ruleId] = observation;
     } else {
       problems.push(`${ruleId}: expected { case, observed, qemu } strings`);
     }
   }
   return { observations, problems };
+}
+
+/** `QEMU emulator version 7.2.22 (Debian ...)` → `QEMU 7.2.22`; `7.2 TCG` → `QEMU 7.2 TCG`. */
+function qemuName(qemu: string): string {
+  const banner = /qemu emulator version (\d+(?:\.\d+)*)/i.exec(qemu);
+  if (banner) return `QEMU ${banner[1]}`;
+  return /qemu/i.test(qemu) ? qemu : `QEMU ${qemu}`;
 }
 
 function oneLine(text: string): string {

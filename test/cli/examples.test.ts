@@ -1,0 +1,135 @@
+// The bundled examples are what the README's first command lints: they must be real code that
+// their assemblers accept, and virtlint must report exactly the instructions left unsuppressed.
+import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { parseJsonReport, ROOT, ruleLines, runCli, spawnCli } from './helpers';
+
+const EXAMPLES = path.join(ROOT, 'examples');
+const read = (name: string) => fs.readFileSync(path.join(EXAMPLES, name), 'utf8');
+
+/** 1-based line of the first line matching `needle` after the first line containing `anchor`. */
+function lineAfter(text: string, anchor: string, needle: RegExp): number {
+  const lines = text.split('\n');
+  const start = lines.findIndex((l) => l.includes(anchor));
+  assert.ok(start >= 0, `anchor ${anchor} not found`);
+  const offset = lines.slice(start).findIndex((l) => needle.test(l));
+  assert.ok(offset >= 0, `${needle} not found after ${anchor}`);
+  return start + offset + 1;
+}
+
+function assembleWith(tool: string, args: string[], cwd: string): void {
+  const run = spawnSync(tool, args, { cwd, encoding: 'utf8' });
+  if (run.error) throw new Error(`${tool} is required by this test but could not be run: ${run.error.message}`);
+  assert.equal(run.status, 0, `${tool} ${args.join(' ')} failed:\n${run.stdout}${run.stderr}`);
+}
+
+async function lint(argv: string[]) {
+  const run = await runCli(['-f', 'json', ...argv]);
+  const results = parseJsonReport(run.stdout);
+  assert.equal(results.length, 1, run.stderr);
+  return results[0]!;
+}
+
+describe('cli examples', function () {
+  this.timeout(60_000);
+  let out: string;
+  before(() => {
+    out = fs.mkdtempSync(path.join(os.tmpdir(), 'virtlint-examples-'));
+  });
+  after(() => fs.rmSync(out, { recursive: true, force: true }));
+
+  describe('assemble with the real tools', () => {
+    it('kernel/boot.asm with nasm', () => assembleWith('nasm', ['-f', 'bin', '-o', path.join(out, 'boot.bin'), 'boot.asm'], path.join(EXAMPLES, 'kernel')));
+    it('kernel/entry.S with gcc (cpp + GNU as), 32- and 64-bit objects', () => {
+      assembleWith('gcc', ['-c', '-m32', '-o', path.join(out, 'entry32.o'), 'entry.S'], path.join(EXAMPLES, 'kernel'));
+      assembleWith('gcc', ['-c', '-o', path.join(out, 'entry64.o'), 'entry.S'], path.join(EXAMPLES, 'kernel'));
+    });
+    it('vmdetect/timing.fasm with fasm', () => assembleWith('fasm', ['timing.fasm', path.join(out, 'timing.o')], path.join(EXAMPLES, 'vmdetect')));
+  });
+
+  it('boot.asm: NASM, starts 16-bit; the suppressed far jumps and segment loads stay quiet', async () => {
+    const text = read('kernel/boot.asm');
+    const result = await lint(['examples/kernel/boot.asm']);
+    assert.equal(result.dialect, 'nasm');
+    assert.equal(result.bits, 16);
+    assert.deepEqual(ruleLines(result), [
+      `${lineAfter(text, 'long_mode_entry:', /^\s+sidt\b/)}:sidt`,
+      `${lineAfter(text, 'long_mode_entry:', /^\s+pushfq\b/)}:pushf`,
+      `${lineAfter(text, 'long_mode_entry:', /^\s+popfq\b/)}:popf`,
+      `${lineAfter(text, 'long_mode_entry:', /^\s+iretq\b/)}:iret`,
+    ]);
+    assert.equal(result.errorCount, 2);
+  });
+
+  it('boot.asm with --rules all also shows the CPUID probes', async () => {
+    const text = read('kernel/boot.asm');
+    const result = await lint(['--rules', 'all', 'examples/kernel/boot.asm']);
+    const cpuidLines = result.messages.filter((m) => m.ruleId === 'cpuid').map((m) => m.line);
+    const expected = text.split('\n').flatMap((l, i) => (/^\s+cpuid\b/.test(l) ? [i + 1] : []));
+    assert.equal(expected.length, 2);
+    assert.deepEqual(cpuidLines, expected);
+  });
+
+  it('entry.S: GNU as AT&T through cpp; far transfers, segment loads and the unsuppressed flag pair', async () => {
+    const text = read('kernel/entry.S');
+    const result = await lint(['examples/kernel/entry.S']);
+    assert.equal(result.dialect, 'gas-att');
+    assert.equal(result.bits, 32);
+    const segLoads = text.split('\n').flatMap((l, i) => (/^\s+movw\s+%ax, %(ds|es|ss)/.test(l) ? [`${i + 1}:mov-sreg`] : []));
+    assert.equal(segLoads.length, 3);
+    assert.deepEqual(ruleLines(result), [
+      `${lineAfter(text, '_start:', /^\s+ljmp\b/)}:far-jmp`,
+      ...segLoads,
+      `${lineAfter(text, '_start:', /^\s+lret\b/)}:far-ret`,
+      `${lineAfter(text, 'kernel_main32:', /^\s+pushfl\b/)}:pushf`,
+      `${lineAfter(text, 'kernel_main32:', /^\s+popfl\b/)}:popf`,
+      `${lineAfter(text, '.code64', /^\s+lretq\b/)}:far-ret`,
+    ]);
+  });
+
+  it('redpill.asm: MASM; Red Pill, No Pill and STR in every profile, the CPUID bit in the audit profile', async () => {
+    const text = read('vmdetect/redpill.asm');
+    const expected = [`${lineAfter(text, 'redpill PROC', /^\s+sidt\b/)}:sidt`, `${lineAfter(text, 'nopill PROC', /^\s+sldt\b/)}:sldt`, `${lineAfter(text, 'str_check PROC', /^\s+str\b/)}:str`];
+    const plain = await lint(['examples/vmdetect/redpill.asm']);
+    assert.equal(plain.dialect, 'masm');
+    assert.equal(plain.bits, 32);
+    assert.deepEqual(ruleLines(plain), expected);
+    const audit = await lint(['--profile', 'vm-detection-audit', 'examples/vmdetect/redpill.asm']);
+    assert.deepEqual(ruleLines(audit), [...expected, `${lineAfter(text, 'hypervisor_bit PROC', /^\s+cpuid\b/)}:cpuid`]);
+  });
+
+  it('timing.fasm: FASM 64-bit; clean by default, timing and CPUID with --rules extended', async () => {
+    const text = read('vmdetect/timing.fasm');
+    const plain = await lint(['examples/vmdetect/timing.fasm']);
+    assert.equal(plain.dialect, 'fasm');
+    assert.equal(plain.bits, 64);
+    assert.deepEqual(plain.messages, []);
+    const extended = await lint(['--rules', 'extended', 'examples/vmdetect/timing.fasm']);
+    assert.deepEqual(ruleLines(extended), [
+      `${lineAfter(text, '.try:', /^\s+rdtsc\b/)}:rdtsc`,
+      `${lineAfter(text, '.try:', /^\s+cpuid\b/)}:cpuid`,
+      `${lineAfter(text, 'current_cpu:', /^\s+rdpid\b/)}:rdpid`,
+    ]);
+  });
+
+  it('the README command lints the whole folder through bin/virtlint.js', () => {
+    const run = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'virtlint.js'), '--no-color', 'examples/'], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+    assert.equal(run.status, 1, run.stderr);
+    const headers = run.stdout.split('\n').filter((l) => /^\S/.test(l) && !l.startsWith('✖'));
+    assert.deepEqual(headers, [
+      'examples/kernel/boot.asm  (nasm, 16-bit)',
+      'examples/kernel/entry.S  (gas-att, 32-bit)',
+      'examples/vmdetect/redpill.asm  (masm, 32-bit)',
+    ]);
+    assert.match(run.stdout, /✖ \d+ problems \(3 errors, \d+ warnings\)/);
+  });
+
+  it('the compiled entry point works the same when run directly', () => {
+    const run = spawnCli(['-f', 'json', 'examples/vmdetect/redpill.asm']);
+    assert.equal(run.code, 0);
+    assert.equal(parseJsonReport(run.stdout)[0]!.warningCount, 3);
+  });
+});
