@@ -18,11 +18,12 @@ const RULE_COUNT = 25;
 const RUN_TIMEOUT_S = 10;
 
 function parseArgs(argv) {
-  const args = { only: undefined, jobs: 2, keep: false, unitsPerImage: 14 };
+  const args = { only: undefined, jobs: 2, keep: false, unitsPerImage: 14, gaps: false };
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--only') args.only = argv[++i];
     else if (argv[i] === '--jobs') args.jobs = Math.max(1, Number(argv[++i]) || 1);
     else if (argv[i] === '--keep-output') args.keep = true;
+    else if (argv[i] === '--gaps') args.gaps = true;
     else if (argv[i] === '--units-per-image') args.unitsPerImage = Math.max(1, Number(argv[++i]) || 1);
     else throw new Error(`unknown argument ${argv[i]}`);
   }
@@ -203,10 +204,10 @@ function qemuVersion() {
   return execFileSync('qemu-system-x86_64', ['--version'], { encoding: 'utf8' }).split('\n')[0].trim();
 }
 
-function loadFixCases() {
+function loadFixCases(gaps) {
   // The fix cases need the compiled fix engine; without it they cannot be generated, which is a failure, not a skip.
   const { fixCases } = require('./cases/fixes');
-  return fixCases();
+  return fixCases({ gaps });
 }
 
 async function main() {
@@ -216,14 +217,14 @@ async function main() {
   let fixCases = [];
   const setupFailures = [];
   try {
-    const generated = loadFixCases();
+    const generated = loadFixCases(args.gaps);
     fixCases = generated.cases;
     for (const p of generated.problems) if (!args.only || p.includes(args.only)) setupFailures.push(`fix case: ${p}`);
   } catch (e) {
     setupFailures.push(`fix cases could not be generated: ${e instanceof Error ? e.message : String(e)}`);
   }
   for (const bits of [32, 64]) {
-    const units = [...RULE_CASES, ...fixCases].filter((c) => {
+    const units = [...(args.gaps ? [] : RULE_CASES), ...fixCases].filter((c) => {
       if (!(c.modes ?? [32, 64]).includes(bits)) return false;
       const ids = (c.subcases ?? [{ id: `${c.name}-${bits}` }]).map((s) => s.id).concat(`${c.name}-${bits}`);
       return !args.only || ids.some((id) => id.includes(args.only));
@@ -264,7 +265,8 @@ async function main() {
     console.log(`QEMU time ${total.toFixed(1)} s over ${timed.length} runs (${args.jobs} at a time); slowest ${timed[0].image} ${timed[0].seconds.toFixed(2)} s`);
   }
 
-  if (!args.only) {
+  if (!args.gaps) console.log('note: known gaps of the fix engine are not in this run; `node proof/bench.js --gaps` runs them (see proof/README.md)');
+  if (!args.only && !args.gaps) {
     const out = {};
     for (const rule of Object.keys(observedByRule).sort()) {
       const { demonstrated, ...entry } = observedByRule[rule];

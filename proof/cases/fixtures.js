@@ -86,6 +86,15 @@ const FIXTURES = [
   simple('sgdt', '  sgdt [fx_buf]\n'),
   simple('sidt', '  sidt [fx_buf]\n'),
   simple('sldt', '  sldt ax\n'),
+  {
+    ...simple('sldt', '  sldt [fx_buf]\n'),
+    variant: 'mem',
+    // Known gap (see proof/README.md): the hypercall carries only the destination's address,
+    // so the hypervisor cannot tell a 2-byte memory destination from a register's wider
+    // result buffer. `node proof/bench.js --gaps` runs those cases; they fail today.
+    gapKinds: ['hypercall'],
+  },
+  { ...simple('smsw', '  smsw [fx_buf]\n'), variant: 'mem', gapKinds: ['hypercall'] },
   simple('str', '  str ax\n'),
   simple('smsw', (bits) => (bits === 64 ? '  smsw rax\n' : '  smsw eax\n')),
   simple('pushf', '  pushf\n'),

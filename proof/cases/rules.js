@@ -143,8 +143,7 @@ const pushfCase = {
   movzx eax, byte [virtual_if]
   REPORT "virtual_if", zax
   mov zax, SENT
-  push zax
-  pop zax
+  mov [zsp - WSZ], zax           ; the slot PUSHF will write
 .probe:
   pushf
   pop zax

@@ -45,6 +45,14 @@ describe('cli unified diff', function () {
     assert.equal(patchText(before, diff), after);
   });
 
+  it('falls back to one replaced block when the texts differ everywhere, and stays correct', () => {
+    const before = Array.from({ length: 9000 }, (_, i) => `a${i}`).join('\n') + '\n';
+    const after = Array.from({ length: 9000 }, (_, i) => `b${i}`).join('\n') + '\n';
+    const diff = unifiedDiff(before, after, 'a/f.txt', 'b/f.txt');
+    assert.equal(diff.match(/^@@ /gm)?.length, 1);
+    assert.equal(patchText(before, diff), after);
+  });
+
   it('round-trips through GNU patch for random edits', () => {
     const line = fc.constantFrom('mov eax, 1', 'popf', 'pushf', 'ret', '', '; comment', 'sidt [x]', '  cli');
     fc.assert(

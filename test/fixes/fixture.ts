@@ -6,7 +6,20 @@ import * as iced from 'iced-x86';
 import { parseOperand, splitOperands } from '../../server/src/analysis/operands';
 import { ruleForCode, type AnalysisResult, type Bits, type Dialect, type Finding, type ParsedInstruction } from '../../server/src/analysis';
 import { applyEdits, FORCED_EMULATION_PREFIX, hypercallDefinitions, type FixOptions, type QuickFix } from '../../server/src/analysis/fixes';
-import { assemble, type Assembler, type LineBytes } from '../helpers/assemble';
+import { assemble as assembleUncached, type Assembler, type LineBytes } from '../helpers/assemble';
+
+// The same "before" file is assembled for every fix of a fixture; spawning the assembler is the slow part.
+const assembled = new Map<string, LineBytes>();
+function assemble(assembler: Assembler, source: string, options: { bits: Bits }): LineBytes {
+  const key = `${assembler}/${options.bits}\n${source}`;
+  let bytes = assembled.get(key);
+  if (!bytes) {
+    bytes = assembleUncached(assembler, source, options);
+    if (assembled.size > 2000) assembled.clear();
+    assembled.set(key, bytes);
+  }
+  return bytes;
+}
 
 export type TestDialect = Exclude<Dialect, 'masm'>;
 export const ASSEMBLED_DIALECTS: readonly TestDialect[] = ['nasm', 'gas-att', 'gas-intel', 'fasm'];

@@ -1,5 +1,5 @@
 // Measures the language server (not a test: prints figures, asserts nothing).
-//   node out/test/lsp/storm.bench.js [lines]
+//   node out/test/lsp/storm.bench.js [lines] [share of lines with a sensitive instruction, 0..1]
 // - latency from one didChange to the next pushed diagnostics, on a large file;
 // - pull-diagnostics latency after an edit;
 // - server RSS before and after a storm of 2,000 edits mixed with requests.
@@ -21,8 +21,13 @@ function percentile(values: number[], p: number): number {
 
 async function main(): Promise<void> {
   const lineCount = Number(process.argv[2] ?? 5000);
+  const density = Number(process.argv[3] ?? 0.02);
   const lines = ['; virtlint: dialect=nasm bits=32', 'bits 32', 'section .text'];
-  for (let i = 0; lines.length < lineCount; i++) lines.push(NASM_LINES[i % NASM_LINES.length] ?? '    nop');
+  const plain = ['    mov eax, ebx', '    add eax, 4', '    lea esi, [esi+eax*4]', '    test eax, eax', '    jnz near .loop', '.loop:', '    nop'];
+  for (let i = 0; lines.length < lineCount; i++) {
+    const sensitive = Math.floor((i + 1) * density) > Math.floor(i * density);
+    lines.push(sensitive ? (NASM_LINES[i % NASM_LINES.length] ?? '    popf') : (plain[i % plain.length] ?? '    nop'));
+  }
   const text = lines.join('\n') + '\n';
 
   const push = await LspTestClient.start({ pull: false });
@@ -72,7 +77,7 @@ async function main(): Promise<void> {
   await pull.stop();
 
   const fmt = (n: number) => n.toFixed(1);
-  console.log(`file: ${lineCount} lines, ${text.length} chars`);
+  console.log(`file: ${lineCount} lines, ${text.length} chars, ${push.lastPublished(uri)?.diagnostics.length ?? '?'} diagnostics at the end`);
   console.log(`open → first pushed diagnostics: ${fmt(openMs)} ms; first pull: ${fmt(firstPullMs)} ms`);
   console.log(`one edit → pushed diagnostics: median ${fmt(percentile(pushLatencies, 50))} ms, p95 ${fmt(percentile(pushLatencies, 95))} ms`);
   console.log(`one edit → pull diagnostics: median ${fmt(percentile(pullLatencies, 50))} ms, p95 ${fmt(percentile(pullLatencies, 95))} ms`);

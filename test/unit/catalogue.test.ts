@@ -21,6 +21,7 @@ import { describeObservation, parseObservations } from '../../server/src/analysi
 import { renderObservedModule, renderRulePage } from '../../server/src/analysis/catalogue/render';
 import { EXAMPLES, type RuleExample } from '../../server/src/analysis/catalogue/examples';
 import { ruleForCode, sensitiveCodes } from '../../server/src/analysis/classify';
+import { analyzeText, type Dialect } from '../../server/src/analysis/index';
 import { codeFacts, codeName, iced } from '../../server/src/analysis/iced';
 import { expectedFiles, findPackageRoot, generate, readObservations } from '../../scripts/gen-docs';
 
@@ -317,6 +318,16 @@ function assembleAndDecode(dialect: AssemblerDialect, bits: 32 | 64, statements:
 describe('catalogue: examples assemble to the rule they illustrate', () => {
   it('has an example for every rule', () => {
     assert.deepStrictEqual(Object.keys(EXAMPLES).sort(), ids(RULES).sort());
+  });
+
+  it('the analyzer reports each example (exactly once, under its rule) in every dialect', () => {
+    const dialects: Record<AssemblerDialect, Dialect> = { nasm: 'nasm', gasAtt: 'gas-att', gasIntel: 'gas-intel' };
+    for (const [id, example] of Object.entries(EXAMPLES)) {
+      for (const [key, dialect] of Object.entries(dialects) as [AssemblerDialect, Dialect][]) {
+        const result = analyzeText(`    ${example[key]}\n`, { dialect, bits: example.bits, rules: ['all'] });
+        assert.deepStrictEqual(result.findings.map((finding) => finding.ruleId), [id], `${dialect}/${example.bits}: \`${example[key]}\``);
+      }
+    }
   });
 
   for (const dialect of ['nasm', 'gasAtt', 'gasIntel'] as const) {

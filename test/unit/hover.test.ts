@@ -2,6 +2,7 @@
 // parallel); the hover only reads findings, instructions and suppressed findings.
 import * as assert from 'assert';
 import * as fc from 'fast-check';
+import { analyzeText } from '../../server/src/analysis/index';
 import { ruleById } from '../../server/src/analysis/catalogue/index';
 import { hoverAt, instructionFactsLine, ruleSummary } from '../../server/src/analysis/hover';
 import { Code } from '../../server/src/analysis/iced';
@@ -217,5 +218,41 @@ describe('hover: bad input', () => {
       ),
       { numRuns: 500 },
     );
+  });
+});
+
+describe('hover: on analyzeText results', () => {
+  const nasmSource = [
+    '; virtlint: dialect=nasm bits=64',
+    '    sidt [rel idt_save]',
+    '    mov rax, cr0',
+    '    cpuid',
+    '    ; virtlint-disable-next-line popf -- only the arithmetic flags matter here',
+    '    popfq',
+    'idt_save: dq 0, 0',
+  ].join('\n');
+  const nasm = analyzeText(nasmSource);
+
+  it('card on the flagged SIDT, facts lines elsewhere', () => {
+    const card = hoverAt(nasmSource, nasm, { line: 1, character: 6 });
+    assert.match(card?.markdown ?? '', /^\*\*SIDT\*\* — sensitive but unprivileged .* Rule `sidt`, warning\./);
+    assert.match(card?.markdown ?? '', /\*\*At CPL>0:\*\*/);
+    assert.strictEqual(card?.range.start.line, 1);
+    assert.match(hoverAt(nasmSource, nasm, { line: 2, character: 5 })?.markdown ?? '', /^`MOV r64, cr` — privileged/);
+    assert.match(hoverAt(nasmSource, nasm, { line: 3, character: 5 })?.markdown ?? '', /^`CPUID` — sensitive but unprivileged \(rule `cpuid`\), not reported here: the rule is off/);
+  });
+
+  it('suppressed POPFQ and the id in its comment', () => {
+    assert.match(hoverAt(nasmSource, nasm, { line: 5, character: 6 })?.markdown ?? '', /^`POPFQ` — .*\(rule `popf`\), not reported here: suppressed by a comment/);
+    const comment = nasmSource.split('\n')[4]!;
+    assert.strictEqual(hoverAt(nasmSource, nasm, { line: 4, character: comment.indexOf('popf') + 1 })?.markdown, ruleSummary('popf'));
+  });
+
+  it('GNU as AT&T: card on lret, the iret rule reported as an error in the default profile', () => {
+    const source = ['# virtlint: dialect=gas-att bits=64', '    lretq', '    iretq', '    addq %rbx, %rax'].join('\n');
+    const result = analyzeText(source);
+    assert.match(hoverAt(source, result, { line: 1, character: 6 })?.markdown ?? '', /^\*\*LRETQ\*\* — sensitive but unprivileged .*Rule `far-ret`, warning\./);
+    assert.match(hoverAt(source, result, { line: 2, character: 6 })?.markdown ?? '', /^\*\*IRETQ\*\* — sensitive but unprivileged \(a later addition to Robin & Irvine's list\)\. Rule `iret`, error\./);
+    assert.match(hoverAt(source, result, { line: 3, character: 6 })?.markdown ?? '', /^`ADD r\/m64, r64` — unprivileged and not sensitive/);
   });
 });

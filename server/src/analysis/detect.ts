@@ -74,7 +74,7 @@ const SIGNALS: Array<[RegExp, keyof Scores, number]> = [
   [/\b(dword|qword|word|byte|fword)\s+ptr\b/i, 'masm', 2],
   [/\boffset\s+\w/i, 'masm', 2],
   [/^\s*\w+\s+macro\b/im, 'masm', 3],
-  [/^\s*format\s+(pe|elf|binary|mz|coff|ms)\b/im, 'fasm', 8],
+  [/^\s*format\s+(pe|elf|binary|mz|coff|ms|macho)(64)?\b/im, 'fasm', 8],
   [/^\s*use(16|32|64)\b/im, 'fasm', 3],
   [/^\s*macro\s+\w+[^\n]*\{?/im, 'fasm', 3],
   [/^\s*(rept|irp|match)\b[^\n]*\{/im, 'fasm', 4],

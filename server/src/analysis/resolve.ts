@@ -42,6 +42,11 @@ export function resolveInstruction(ins: ParsedInstruction, context: ResolveConte
     return { status: 'unresolved', reason: 'operands depend on macro parameters' };
   }
   const far = isFarSource(ins, form, operands);
+  // GNU as emits the one-byte INT3 (CC) for `int $3`, not CD 03.
+  if (name === 'int' && (ins.dialect === 'gas-att' || ins.dialect === 'gas-intel') && operands.length === 1) {
+    const op = operands[0]!;
+    if (op.kind === 'imm' && op.value === 3n) return pick(codesByMnemonic().get('int3')!.map(codeFacts), ins.bits, undefined, 'int3');
+  }
   const matching = codes
     .map(codeFacts)
     .filter((f) => f.decoderOption === 0 || isEightySixOnly(f))
@@ -71,8 +76,9 @@ function familyMember(name: string, size: number | undefined, bits: Bits): strin
   return family[size ?? DEFAULT_FAMILY_SIZE[name]![bits]];
 }
 
+/** `0F` became the two-byte escape on the 80286; iced keeps 8086 POP CS only behind a decoder option. */
 function isEightySixOnly(facts: CodeFacts): boolean {
-  return facts.decoderOption !== 0 && facts.codeName === 'Popw_CS';
+  return facts.codeName === 'Popw_CS';
 }
 
 /** Chooses among candidate codes: available in this mode, then the one whose operand size matches. */

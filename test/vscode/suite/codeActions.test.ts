@@ -97,5 +97,9 @@ describe('code actions (fixes.asm)', () => {
     assert.match(opened.path, /\/docs\/rules\/popf\.md$/);
     const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(opened));
     assert.match(text, /popf/i);
+    const previewTab = await waitFor('the Markdown preview tab', () =>
+      vscode.window.tabGroups.all.flatMap((group) => group.tabs).find((tab) => /^Preview popf\.md$/.test(tab.label)),
+    );
+    assert.ok(previewTab.input instanceof vscode.TabInputWebview, 'shown in the Markdown preview, not as source');
   });
 });

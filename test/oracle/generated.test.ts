@@ -1,0 +1,272 @@
+// A generated oracle. Byte patterns around every sensitive opcode (and its look-alikes on
+// the same opcodes: near CALL/JMP through FF, VMCALL/SWAPGS next to RDTSCP...) are decoded
+// with iced-x86 and printed with iced's NASM / GNU AT&T / Intel / MASM formatters. Each
+// printed line is then assembled by the real assembler of the dialect (lines it rejects are
+// dropped and counted), decoded again, and virtlint must find the same rule ids on the
+// same line. MASM has no assembler here, so its expectation is the formatter's own code.
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as iced from 'iced-x86';
+import { analyzeText, ruleForCode, type Bits, type Dialect } from '../../server/src/analysis';
+import { assemble, AssemblyFailedError, decodeAll, type Assembler } from '../helpers/assemble';
+
+const ONE_BYTE_OPCODES = [0x06, 0x07, 0x0e, 0x16, 0x17, 0x1e, 0x1f, 0x9a, 0xea, 0x9c, 0x9d, 0xca, 0xcb, 0xcc, 0xcd, 0xce, 0xcf, 0xf1, 0x8c, 0x8e, 0xff, 0xc2, 0xc3];
+const TWO_BYTE_OPCODES = [0x00, 0x01, 0x02, 0x03, 0xa0, 0xa1, 0xa8, 0xa9, 0xa2, 0x31, 0x33];
+const TAIL = [0x10, 0x00, 0x20, 0x00, 0x08, 0x00, 0x00, 0x00];
+
+function prefixSets(bits: Bits): number[][] {
+  const common = [[], [0x66], [0x67]];
+  return bits === 64 ? [...common, [0x48], [0x66, 0x48], [0x41]] : common;
+}
+
+/** ModRM bytes: a memory operand without displacement, one with disp8, and two registers, for every /reg. */
+function modrms(): number[][] {
+  const out: number[][] = [];
+  for (let reg = 0; reg < 8; reg++) {
+    out.push([(reg << 3) | 0x03], [0x40 | (reg << 3) | 0x03, 0x08], [0xc0 | (reg << 3) | 0x01], [0xc0 | (reg << 3)]);
+  }
+  return out;
+}
+
+function candidateBytes(bits: Bits): Uint8Array[] {
+  const bodies: number[][] = [];
+  for (const op of ONE_BYTE_OPCODES) for (const m of modrms()) bodies.push([op, ...m]);
+  for (const op of TWO_BYTE_OPCODES) for (const m of modrms()) bodies.push([0x0f, op, ...m]);
+  // 0F 01 with mod=11 holds XGETBV, RDTSCP, and look-alikes (VMCALL, SWAPGS, MONITOR...).
+  for (let modrm = 0xc0; modrm <= 0xff; modrm++) bodies.push([0x0f, 0x01, modrm]);
+  bodies.push([0xf3, 0x0f, 0xc7, 0xf8], [0xf3, 0x0f, 0xc7, 0xf9]); // RDPID
+  const out: Uint8Array[] = [];
+  for (const prefix of prefixSets(bits)) for (const body of bodies) out.push(Uint8Array.from([...prefix, ...body, ...TAIL]));
+  return out;
+}
+
+type Syntax = 'nasm' | 'gas' | 'intel' | 'masm';
+
+function makeFormatter(syntax: Syntax): iced.Formatter {
+  const kind = { nasm: iced.FormatterSyntax.Nasm, gas: iced.FormatterSyntax.Gas, intel: iced.FormatterSyntax.Intel, masm: iced.FormatterSyntax.Masm }[syntax];
+  const formatter = new iced.Formatter(kind);
+  formatter.hexPrefix = syntax === 'masm' ? '' : '0x';
+  formatter.hexSuffix = syntax === 'masm' ? 'h' : '';
+  formatter.uppercaseHex = false;
+  formatter.spaceAfterOperandSeparator = true;
+  return formatter;
+}
+
+interface Printed {
+  text: string;
+  code: number;
+}
+
+/** Distinct printed forms of everything the candidate bytes decode to, per syntax. */
+function printedForms(bits: Bits): Record<Syntax, Printed[]> {
+  const syntaxes: Syntax[] = ['nasm', 'gas', 'intel', 'masm'];
+  const formatters = syntaxes.map(makeFormatter);
+  const seen = syntaxes.map(() => new Set<string>());
+  const result: Record<Syntax, Printed[]> = { nasm: [], gas: [], intel: [], masm: [] };
+  try {
+    for (const bytes of candidateBytes(bits)) {
+      const decoder = new iced.Decoder(bits, bytes, iced.DecoderOptions.None);
+      decoder.ip = 0x1000n;
+      const instruction = decoder.decode();
+      try {
+        if (instruction.code === iced.Code.INVALID) continue;
+        syntaxes.forEach((syntax, i) => {
+          const text = formatters[i]!.format(instruction);
+          if (seen[i]!.has(text)) return;
+          seen[i]!.add(text);
+          result[syntax].push({ text, code: instruction.code });
+        });
+      } finally {
+        instruction.free();
+        decoder.free();
+      }
+    }
+  } finally {
+    for (const f of formatters) f.free();
+  }
+  return result;
+}
+
+interface Target {
+  dialect: Dialect;
+  assembler?: Assembler;
+  /** Which printed forms feed this dialect. */
+  from: Syntax[];
+  comment: string;
+  header: string[];
+}
+
+const TARGETS: readonly Target[] = [
+  { dialect: 'nasm', assembler: 'nasm', from: ['nasm'], comment: ';', header: [] },
+  { dialect: 'gas-att', assembler: 'gas', from: ['gas'], comment: '#', header: [] },
+  // GNU as in Intel mode is closest to MASM's spelling; the XED-style Intel printer adds a few more.
+  { dialect: 'gas-intel', assembler: 'gas', from: ['masm', 'intel'], comment: '#', header: ['.intel_syntax noprefix'] },
+  { dialect: 'fasm', assembler: 'fasm', from: ['nasm'], comment: ';', header: [] },
+  { dialect: 'masm', from: ['masm'], comment: ';', header: [] },
+];
+
+/** MASM far-direct forms printed as `far ptr SEL:OFF` are not something MASM accepts, and there is no ml to ask. */
+const MASM_UNASSEMBLABLE = /far ptr [0-9a-f]+h?:/i;
+
+interface GeneratedFile {
+  target: Target;
+  bits: Bits;
+  lines: string[];
+  /** 1-based line → expected rule ids (sorted), only lines with at least one. */
+  expected: Map<number, string[]>;
+  /** 1-based line → what the expectation came from (iced Code names). */
+  codes: Map<number, string>;
+  accepted: number;
+  rejected: number;
+}
+
+const CODE_NAMES: string[] = [];
+for (const [name, value] of Object.entries(iced.Code)) if (typeof value === 'number') CODE_NAMES[value] = name;
+
+function rejectedLines(assembler: Assembler, error: AssemblyFailedError, lines: string[]): number[] {
+  const message = error.message;
+  if (assembler === 'nasm') return [...message.matchAll(/src\.asm:(\d+): error/g)].map((m) => Number(m[1]));
+  if (assembler === 'gas') return [...message.matchAll(/src\.s:(\d+): Error/g)].map((m) => Number(m[1]));
+  // fasm stops at the first error and echoes the offending source line after `src.asm [N]:`.
+  const echoed = /src\.asm \[\d+\]:\n(.*)\n/.exec(message)?.[1];
+  const index = echoed === undefined ? -1 : lines.indexOf(echoed);
+  return index >= 0 ? [index + 1] : [];
+}
+
+function expectedRules(codes: number[]): string[] {
+  return codes.map((c) => ruleForCode(c)).filter((r): r is string => r !== undefined).sort();
+}
+
+function generate(target: Target, bits: Bits, forms: Record<Syntax, Printed[]>): GeneratedFile {
+  const seen = new Set<string>();
+  const body: Printed[] = [];
+  for (const syntax of target.from) {
+    for (const form of forms[syntax]) {
+      if (seen.has(form.text)) continue;
+      if (target.dialect === 'masm' && MASM_UNASSEMBLABLE.test(form.text)) continue;
+      seen.add(form.text);
+      body.push(form);
+    }
+  }
+  const lines = [...target.header, ...body.map((b) => `    ${b.text}`)];
+  const expected = new Map<number, string[]>();
+  const codes = new Map<number, string>();
+  let rejected = 0;
+
+  if (!target.assembler) {
+    body.forEach((form, i) => {
+      const rules = expectedRules([form.code]);
+      const line = target.header.length + i + 1;
+      if (rules.length > 0) expected.set(line, rules);
+      codes.set(line, CODE_NAMES[form.code] ?? String(form.code));
+    });
+    return { target, bits, lines, expected, codes, accepted: body.length, rejected };
+  }
+
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const byLine = assemble(target.assembler, lines.join('\n') + '\n', { bits });
+      for (const [line, bytes] of byLine) {
+        const decoded = decodeAll(bytes, bits);
+        const rules = expectedRules(decoded.map((d) => d.code));
+        if (rules.length > 0) expected.set(line, rules);
+        codes.set(line, decoded.map((d) => d.codeName).join(' '));
+      }
+      break;
+    } catch (error) {
+      if (!(error instanceof AssemblyFailedError) || attempt > 400) throw error;
+      const bad = rejectedLines(target.assembler, error, lines).filter((n) => n > target.header.length);
+      if (bad.length === 0) throw error;
+      for (const n of bad) {
+        if (!lines[n - 1]!.trimStart().startsWith(target.comment)) rejected++;
+        lines[n - 1] = `${target.comment} rejected by the assembler: ${lines[n - 1]!.trim()}`;
+      }
+    }
+  }
+  return { target, bits, lines, expected, codes, accepted: body.length - rejected, rejected };
+}
+
+interface Row {
+  where: string;
+  source: string;
+  oracle: string;
+  virtlint: string;
+}
+
+function compareFile(file: GeneratedFile): Row[] {
+  const result = analyzeText(file.lines.join('\n') + '\n', { dialect: file.target.dialect, bits: file.bits, rules: ['all'] });
+  const found = new Map<number, string[]>();
+  for (const f of result.findings) {
+    const line = f.mnemonicRange.start.line + 1;
+    found.set(line, [...(found.get(line) ?? []), f.ruleId]);
+  }
+  const rows: Row[] = [];
+  const all = new Set([...file.expected.keys(), ...found.keys()]);
+  for (const line of [...all].sort((a, b) => a - b)) {
+    const want = file.expected.get(line) ?? [];
+    const got = (found.get(line) ?? []).sort();
+    if (want.join(',') === got.join(',')) continue;
+    rows.push({
+      where: `${file.target.dialect}/${file.bits}:${line}`,
+      source: (file.lines[line - 1] ?? '').trim(),
+      oracle: want.length ? `${want.join(' ')} (${file.codes.get(line) ?? ''})` : `- (${file.codes.get(line) ?? ''})`,
+      virtlint: got.join(' ') || '-',
+    });
+  }
+  return rows;
+}
+
+function table(rows: readonly Row[]): string {
+  const all = [{ where: 'where', source: 'generated line', oracle: 'oracle (iced Code)', virtlint: 'virtlint' }, ...rows];
+  const keys = ['where', 'source', 'oracle', 'virtlint'] as const;
+  const widths = keys.map((k) => Math.max(...all.map((r) => r[k].length)));
+  return all.map((r) => keys.map((k, i) => r[k].padEnd(widths[i]!)).join(' | ')).join('\n');
+}
+
+function packageRoot(): string {
+  let dir = __dirname;
+  while (!fs.existsSync(path.join(dir, 'package.json'))) dir = path.dirname(dir);
+  return dir;
+}
+
+const REPORT_FILE = path.join(packageRoot(), 'out', 'test-reports', 'generated-oracle.txt');
+const BITS_LIST: readonly Bits[] = [16, 32, 64];
+
+describe('generated oracle: iced formatters → assemblers → iced decoder vs virtlint', function () {
+  this.timeout(300_000);
+  const files: GeneratedFile[] = [];
+  const rows: Row[] = [];
+
+  before(() => {
+    for (const bits of BITS_LIST) {
+      const forms = printedForms(bits);
+      for (const target of TARGETS) files.push(generate(target, bits, forms));
+    }
+  });
+
+  after(() => {
+    fs.mkdirSync(path.dirname(REPORT_FILE), { recursive: true });
+    const counts = files.map((f) => `${f.target.dialect}/${f.bits}: ${f.accepted} lines kept, ${f.rejected} rejected by the assembler, ${f.expected.size} sensitive`);
+    fs.writeFileSync(REPORT_FILE, `${counts.join('\n')}\n\n${rows.length} mismatching line(s)\n${rows.length ? table(rows) : ''}\n`);
+  });
+
+  it('generates enough sensitive forms for every dialect and mode', () => {
+    assert.equal(files.length, TARGETS.length * BITS_LIST.length);
+    for (const f of files) {
+      assert.ok(f.expected.size >= 25, `${f.target.dialect}/${f.bits}: only ${f.expected.size} sensitive lines`);
+      assert.ok(f.accepted >= 2 * f.rejected, `${f.target.dialect}/${f.bits}: the assembler rejected ${f.rejected} of ${f.accepted + f.rejected} printed lines`);
+    }
+  });
+
+  for (const target of TARGETS) {
+    for (const bits of BITS_LIST) {
+      it(`${target.dialect}/${bits}: virtlint agrees with the decoder on every generated line`, () => {
+        const file = files.find((f) => f.target === target && f.bits === bits)!;
+        const mismatches = compareFile(file);
+        rows.push(...mismatches);
+        assert.equal(mismatches.length, 0, `${mismatches.length} line(s) differ:\n${table(mismatches)}`);
+      });
+    }
+  }
+});
