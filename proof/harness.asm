@@ -35,8 +35,6 @@ SEL_CODE3  equ 0x1B
 SEL_DATA3  equ 0x23
 SEL_TSS    equ 0x28
 SEL_LDT    equ 0x38
-SEL_CODE32 equ 0x48           ; 32-bit ring-0 code, used only to enter long mode
-SEL_LDT_DATA3 equ 0x07        ; LDT entry 0, DPL 3 data
 
 %if LM
 SENT equ 0xA5A5A5A5A5A5A5A5    ; a value no probed instruction produces
@@ -50,8 +48,6 @@ EFL_TF  equ 0x0100
 EFL_IF  equ 0x0200
 EFL_DF  equ 0x0400
 EFL_IOPL equ 0x3000
-EFL_AC  equ 0x40000
-EFL_ID  equ 0x200000
 
 CR4_TSD   equ 1 << 2
 CR4_PCE   equ 1 << 8
@@ -678,22 +674,6 @@ report_exception:
   mov zsi, msg_unexpected
   jmp fatal
 
-report_exception_fatal:
-  push zsi
-  mov al, 'X'
-  call put_head
-  mov zax, [zbp + F_VEC]
-  call puthex8
-  call space
-  mov zax, [zbp + F_ERR]
-  call puthex
-  call space
-  mov zax, [zbp + F_IP]
-  call puthex
-  call newline
-  pop zsi
-  jmp fatal
-
 svc_gate:
   mov al, 'G'
   call put_head
@@ -1301,8 +1281,7 @@ hv_int_insn:
 ; Emulate the instruction at zsi by running it once at CPL 0 with the guest's
 ; registers, stack and arithmetic flags, the monitor's virtual IF/IOPL, and TF set;
 ; #DB brings control back to emu_finish, which makes the resulting IF/IOPL the new
-; virtual ones and returns to ring 3 after the instruction (or at emu_resume when a
-; hypercall asked for a template instruction to be run, see emu_run_template).
+; virtual ones and returns to ring 3 after the instruction.
 emu_start:
   mov byte [emu_active], 1
   mov zax, [zbp + F_IP]
@@ -1377,13 +1356,6 @@ emu_start:
   iretd
 %endif
 
-; For hypercall handlers: run the ring-0 template instruction at zsi with the guest's
-; registers, then resume ring 3 at the frame's (already advanced) IP.
-emu_run_template:
-  mov zax, [zbp + F_IP]
-  mov [emu_resume], zax
-  jmp emu_start
-
 ; #DB after the single step: return to ring 3 just after the emulated instruction.
 emu_finish:
   mov byte [emu_active], 0
@@ -1411,12 +1383,6 @@ emu_finish:
   inc edx
   loop .copy
   mov zax, [zbp + F_IP]
-  mov zdx, [emu_resume]
-  test zdx, zdx
-  jz .ip
-  mov zax, zdx
-  mov PTR [emu_resume], 0
-.ip:
   mov [emu_frame + F_IP], zax
   mov zax, [emu_saved_cs]
   mov [emu_frame + F_CS], zax
@@ -1467,7 +1433,6 @@ emu_fault:
   mov zax, [emu_guest_ip]
   call puthex
   call newline
-  mov PTR [emu_resume], 0
   mov zax, [resume_ip]
   test zax, zax
   jnz .resume
@@ -1561,7 +1526,6 @@ gdt:
   db 0x00
   db (ABS(ldt) >> 24) & 0xFF
   dq 0
-  dq 0x00CF9A000000FFFF          ; 0x48 ring-0 code, 32-bit (long-mode entry)
 gdt_end:
 
 align 16
@@ -1613,7 +1577,6 @@ r0_fault_err:  DW_ 0
 emu_opcode:    db 0
 align 8
 emu_guest_ip:  DW_ 0
-emu_resume:    DW_ 0
 monitor_off:   db 0
 align 16
 emu_frame:     times F_SIZE + 16 db 0

@@ -18,7 +18,7 @@ export const FOREIGN_LANGUAGE_IDS: readonly string[] = [
 export const ALL_LANGUAGE_IDS: readonly string[] = [LANGUAGE_ID, ...FOREIGN_LANGUAGE_IDS];
 
 /** File extensions mapped to LANGUAGE_ID (VS Code matches them case-insensitively). */
-export const FILE_EXTENSIONS: string[] = ['.asm', '.s', '.S', '.nasm', '.yasm', '.inc', '.mac', '.fasm', '.masm', '.a86', '.x86'];
+export const FILE_EXTENSIONS: string[] = ['.asm', '.s', '.S', '.nasm', '.yasm', '.inc', '.mac', '.fasm', '.masm', '.a86'];
 
 /** Glob for the workspace lint: every file the language contribution claims. */
 export const WORKSPACE_GLOB = `**/*.{${[...new Set(FILE_EXTENSIONS.map((ext) => ext.slice(1)))].join(',')}}`;

@@ -146,6 +146,7 @@ ${PRESET_FLAGS}
     compare: compareVirtualFs,
   },
   { ...simple('mov-sreg', '  mov ax, cs\n'), variant: 'read-cs' },
+  { ...simple('mov-sreg', '  mov [fx_buf], cs\n'), variant: 'store-cs', gapKinds: ['hypercall'] },
   {
     ...simple('mov-sreg', '  mov fs, bx\n', { zbx: '0x10' }),
     after: () => FS_AFTER,

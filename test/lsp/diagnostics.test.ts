@@ -230,6 +230,22 @@ describe('lsp: pull diagnostics (textDocument/diagnostic)', function () {
     assert.deepEqual(codesAndLines(after.items ?? []), [['sgdt', 4], ['popf', 7]]);
   });
 
+  it('with run: onSave, keeps the saved report until didSave, then asks for a refresh', async () => {
+    client.settings = { run: 'onSave' };
+    const uri = fileUri('pull-onsave.asm');
+    await client.open(uri, NASM_SOURCE);
+    const first = await client.pull(uri);
+    assert.deepEqual(codesAndLines(first.items ?? []), NASM_EXPECTED);
+    await client.change(uri, [{ range: { start: { line: 4, character: 0 }, end: { line: 5, character: 0 } }, text: '' }]);
+    assert.deepEqual(await client.pull(uri, first.resultId), { kind: 'unchanged', resultId: first.resultId });
+    const refreshesBefore = client.refreshRequests;
+    await client.save(uri);
+    await client.waitFor(() => (client.refreshRequests > refreshesBefore ? true : undefined), 10000, 'refresh after save');
+    const saved = await client.pull(uri, first.resultId);
+    assert.equal(saved.kind, 'full');
+    assert.deepEqual(codesAndLines(saved.items ?? []), [['pushf', 5], ['popf', 6]]);
+  });
+
   it('returns an empty report for a document that is not open', async () => {
     const report = await client.pull(fileUri('never-opened.asm'));
     assert.deepEqual(report, { kind: 'full', items: [] });

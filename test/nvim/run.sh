@@ -13,8 +13,12 @@ fail() {
 
 command -v nvim >/dev/null 2>&1 || fail "nvim is not installed (apt-get install -y neovim)"
 command -v node >/dev/null 2>&1 || fail "node is not on PATH"
-server="${VIRTLINT_LSP_SERVER:-$root/out/server/src/lsp/main.js}"
-[ -f "$server" ] || fail "server not built: $server is missing (run npx tsc -p .)"
+# The shipped bundle when it is built (npm run build), else the tsc output.
+if [ -n "${VIRTLINT_LSP_SERVER:-}" ]; then server="$VIRTLINT_LSP_SERVER"
+elif [ -f "$root/dist/server.js" ]; then server="$root/dist/server.js"
+else server="$root/out/server/src/lsp/main.js"; fi
+[ -f "$server" ] || fail "server not built: $server is missing (run npm run build)"
+echo "server: $server ($(nvim --version | head -1))"
 
 # Work on copies: the checks edit buffers and must never touch the fixtures.
 work="$(mktemp -d)"

@@ -58,6 +58,25 @@ const { RULE_CASES } = require(path.join(root, 'proof/cases/rules.js')) as { RUL
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { FIXTURES } = require(path.join(root, 'proof/cases/fixtures.js')) as { FIXTURES: { rule: string }[] };
 
+interface Unit {
+  name: string;
+  globalLabels?: Set<string>;
+  ring0: () => string;
+  ring3: () => string;
+}
+interface Image {
+  bits: number;
+  name: string;
+  units: Unit[];
+}
+interface ImagesModule {
+  packImages(units: Unit[], bits: number, maxUnits: number): Image[];
+  imageSource(image: Image): string;
+  eventsFor(events: HarnessEvent[], unit: number, variant?: number): HarnessEvent[];
+}
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const images = require(path.join(root, 'proof/lib/images.js')) as ImagesModule;
+
 const SAMPLE = [
   'S boot long-mode',
   'R 0 loaded.base 0000000000100e10',
@@ -157,5 +176,53 @@ describe('proof bench: coverage of the catalogue', () => {
       assert.match(entry['qemu'] as string, /QEMU/);
       assert.match(entry['mode'] as string, /^(32-bit protected mode|64-bit long mode)$/);
     }
+  });
+});
+
+describe('proof bench: images shared by several cases', () => {
+  const unit = (name: string, labels: string[] = []): Unit => ({
+    name,
+    globalLabels: new Set(labels),
+    ring0: () => '  ret',
+    ring3: () => `  nop ; ${name}\n  EXIT`,
+  });
+
+  it('packs units up to the limit and keeps units with the same global label apart', () => {
+    const packed = images.packImages([unit('a', ['..@x']), unit('b', ['..@x']), unit('c'), unit('d')], 64, 2);
+    assert.deepStrictEqual(
+      packed.map((im) => im.units.map((u) => u.name)),
+      [['a', 'c'], ['b', 'd']],
+    );
+  });
+
+  it("turns each unit's EXIT into a jump to the next unit and announces every unit in both rings", () => {
+    const [image] = images.packImages([unit('a'), unit('b')], 32, 10);
+    const text = images.imageSource(image!);
+    assert.match(text, /jmp u0_done/);
+    assert.match(text, /jmp u1_done/);
+    assert.strictEqual((text.match(/REPORT "unit", 1/g) ?? []).length, 2);
+    assert.strictEqual((text.match(/^\s*EXIT\s*$/gm) ?? []).length, 1);
+  });
+
+  it("gives each case only its own unit's and variant's events", () => {
+    const out = [
+      'S boot protected-mode',
+      'R 0 unit 00000000',
+      'R 0 x 00000001',
+      'R 0 unit 00000001',
+      'R 0 x 00000002',
+      'R 3 unit 00000000',
+      'X 3 0d 00000000 00001000',
+      'R 3 unit 00000001',
+      'R 3 variant 00000000',
+      'R 3 y 00000003',
+      'R 3 variant 00000001',
+      'R 3 y 00000004',
+      'END',
+    ].join('\n');
+    const events = observe.parseOutput(out);
+    const names = (list: HarnessEvent[]) => list.map((e) => (e.type === 'R' ? `${e.name}=${e.value}` : e.type));
+    assert.deepStrictEqual(names(images.eventsFor(events, 0)), ['S', 'x=1', 'X', 'END']);
+    assert.deepStrictEqual(names(images.eventsFor(events, 1, 1)), ['S', 'x=2', 'y=4', 'END']);
   });
 });

@@ -24,13 +24,9 @@ export interface DocumentHeader {
   bitsSource: SettingSource;
 }
 
+/** Lines as LSP counts them: `\r\n`, `\n` and a lone `\r` all end a line. */
 export function splitLines(text: string): string[] {
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!;
-    if (line.endsWith('\r')) lines[i] = line.slice(0, -1);
-  }
-  return lines;
+  return text.split(/\r\n|\r|\n/);
 }
 
 export function detectHeader(lines: readonly string[], options: AnalysisOptions): DocumentHeader {

@@ -74,7 +74,7 @@ function sampleMessage(entry: RuleEntry): string {
 // Flagged instructions
 
 function findingHover(result: AnalysisResult, position: Position): HoverInfo | undefined {
-  const hits = result.findings.filter((finding) => contains(finding.range, position));
+  const hits = indexOf(result).findings.get(position.line)?.filter((finding) => contains(finding.range, position)) ?? [];
   if (hits.length === 0) return undefined;
   // A virtualization finding explains more than a meta one on the same statement.
   const finding = hits.find((hit) => ruleById(hit.ruleId)?.group !== 'meta') ?? hits[0]!;
@@ -133,7 +133,7 @@ function icedLine(facts: CodeFacts): string {
 // Any other instruction: one line of iced facts
 
 function instructionHover(result: AnalysisResult, position: Position): HoverInfo | undefined {
-  const instruction = innermost(result.instructions.filter((ins) => contains(ins.range, position)));
+  const instruction = innermost(indexOf(result).instructions.get(position.line)?.filter((ins) => contains(ins.range, position)) ?? []);
   if (!instruction) return undefined;
   const line = instructionFactsLine(instruction, result);
   return line === undefined ? undefined : { markdown: line, range: instruction.range };
@@ -172,7 +172,7 @@ function privilegeVerdict(facts: CodeFacts, instruction: ParsedInstruction | und
   const rule = ruleForCode(facts.code);
   if (rule) {
     if (isInt3(facts.code)) return `sensitive but unprivileged, reported by \`${rule}\` only when \`all\` rules are selected (INT3 is the debugger breakpoint)`;
-    const suppressed = instruction && result?.suppressed.some((finding) => finding.ruleId === rule && sameRange(finding.range, instruction.range));
+    const suppressed = instruction && result && indexOf(result).suppressed.get(instruction.range.start.line)?.some((finding) => finding.ruleId === rule && sameRange(finding.range, instruction.range));
     return `sensitive but unprivileged (rule \`${rule}\`), not reported here: ${suppressed ? 'suppressed by a comment' : 'the rule is off for this profile or selection'}`;
   }
   return 'unprivileged and not sensitive: it behaves the same under a VMM';
@@ -190,6 +190,37 @@ function svmExit(facts: CodeFacts): string {
 
 // ---------------------------------------------------------------------------------------------
 // Positions
+
+// Hovers arrive many times for one analysis result, so the per-line index is built once per result.
+interface LineIndex {
+  findings: Map<number, Finding[]>;
+  suppressed: Map<number, Finding[]>;
+  instructions: Map<number, ParsedInstruction[]>;
+}
+
+const lineIndexes = new WeakMap<AnalysisResult, LineIndex>();
+
+function indexOf(result: AnalysisResult): LineIndex {
+  let index = lineIndexes.get(result);
+  if (!index) {
+    index = { findings: byLine(result.findings), suppressed: byLine(result.suppressed), instructions: byLine(result.instructions) };
+    lineIndexes.set(result, index);
+  }
+  return index;
+}
+
+/** Every item under each line its range touches. */
+function byLine<T extends { range: Range }>(items: readonly T[]): Map<number, T[]> {
+  const map = new Map<number, T[]>();
+  for (const item of items) {
+    for (let line = item.range.start.line; line <= item.range.end.line; line++) {
+      let list = map.get(line);
+      if (!list) map.set(line, (list = []));
+      list.push(item);
+    }
+  }
+  return map;
+}
 
 function isValidPosition(position: Position): boolean {
   return Number.isInteger(position.line) && Number.isInteger(position.character) && position.line >= 0 && position.character >= 0;

@@ -18,8 +18,9 @@ const HEADER_LINES = 4000;
 const MODELINE_LINES = 20;
 
 export class DocumentAnalyzer {
-  /** Lines as stored (a trailing `\r` kept, so the text round-trips). */
+  /** Lines without their line breaks, and the break after each (`''` after the last), so the text round-trips. */
   private raw: string[];
+  private eols: string[];
   private entries: LineEntry[] = [];
   private header!: DocumentHeader;
   private cached: AnalysisResult | undefined;
@@ -27,12 +28,14 @@ export class DocumentAnalyzer {
   lastReparsedLines = 0;
 
   constructor(text: string, private options: AnalysisOptions = {}) {
-    this.raw = text.split('\n');
+    [this.raw, this.eols] = splitKeepingBreaks(text);
     this.reparseAll();
   }
 
   get text(): string {
-    return this.raw.join('\n');
+    let out = '';
+    for (let i = 0; i < this.raw.length; i++) out += this.raw[i]! + this.eols[i]!;
+    return out;
   }
 
   get lineCount(): number {
@@ -49,7 +52,7 @@ export class DocumentAnalyzer {
   update(changes: readonly ContentChange[]): void {
     for (const change of changes) {
       if (!change.range) {
-        this.raw = change.text.split('\n');
+        [this.raw, this.eols] = splitKeepingBreaks(change.text);
         this.reparseAll();
       } else {
         this.applyRangeChange(change.range, change.text);
@@ -63,12 +66,11 @@ export class DocumentAnalyzer {
   }
 
   private stripped(line: number): string {
-    const text = this.raw[line]!;
-    return text.endsWith('\r') ? text.slice(0, -1) : text;
+    return this.raw[line]!;
   }
 
   private strippedLines(): string[] {
-    return this.raw.map((_, i) => this.stripped(i));
+    return this.raw;
   }
 
   private reparseAll(): void {
@@ -85,9 +87,21 @@ export class DocumentAnalyzer {
     const [from, to] = comparePositions(start, end) <= 0 ? [start, end] : [end, start];
     const prefix = this.raw[from.line]!.slice(0, from.character);
     const suffix = this.raw[to.line]!.slice(to.character);
-    const inserted = (prefix + text + suffix).split('\n');
+    const trailingBreak = this.eols[to.line]!;
+    // A `\r` next to a new `\n` could merge into one break: let a full re-split decide.
+    if (text.includes('\r') || (from.line > 0 && this.eols[from.line - 1] === '\r' && from.character === 0 && text.startsWith('\n'))) {
+      const whole = this.text;
+      const start = offsetOf(this.raw, this.eols, from);
+      const end = offsetOf(this.raw, this.eols, to);
+      [this.raw, this.eols] = splitKeepingBreaks(whole.slice(0, start) + text + whole.slice(end));
+      this.reparseAll();
+      return;
+    }
+    const [inserted, insertedBreaks] = splitKeepingBreaks(prefix + text + suffix);
+    insertedBreaks[insertedBreaks.length - 1] = trailingBreak;
     const removedCount = to.line - from.line + 1;
     this.raw.splice(from.line, removedCount, ...inserted);
+    this.eols.splice(from.line, removedCount, ...insertedBreaks);
     const delta = inserted.length - removedCount;
 
     const touchesHeader = from.line < HEADER_LINES || to.line >= lastLine - MODELINE_LINES || this.raw.length - 1 - MODELINE_LINES <= from.line + inserted.length;
@@ -125,6 +139,23 @@ export class DocumentAnalyzer {
     this.entries = head.concat(fresh, kept);
     this.lastReparsedLines = fresh.length;
   }
+}
+
+function splitKeepingBreaks(text: string): [string[], string[]] {
+  const parts = text.split(/(\r\n|\r|\n)/);
+  const lines: string[] = [];
+  const breaks: string[] = [];
+  for (let i = 0; i < parts.length; i += 2) {
+    lines.push(parts[i]!);
+    breaks.push(parts[i + 1] ?? '');
+  }
+  return [lines, breaks];
+}
+
+function offsetOf(lines: readonly string[], breaks: readonly string[], pos: { line: number; character: number }): number {
+  let offset = 0;
+  for (let i = 0; i < pos.line; i++) offset += lines[i]!.length + breaks[i]!.length;
+  return offset + pos.character;
 }
 
 function sameHeader(a: DocumentHeader, b: DocumentHeader): boolean {

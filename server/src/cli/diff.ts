@@ -3,7 +3,7 @@
 
 const CONTEXT = 3;
 /** Past this many differing lines the diff is shown as one replaced block. */
-const MAX_EDIT_DISTANCE = 4000;
+const MAX_EDIT_DISTANCE = 3000;
 
 type Op = { kind: ' ' | '-' | '+'; text: string; oldLine: number; newLine: number };
 
@@ -57,11 +57,11 @@ function myers(a: readonly string[], b: readonly string[]): Op[] | undefined {
   const m = b.length;
   const max = Math.min(n + m, MAX_EDIT_DISTANCE);
   const offset = max + 1;
-  let v = new Int32Array(2 * max + 3);
+  const v = new Int32Array(2 * max + 3);
+  // trace[d] keeps only diagonals -d..d of v before step d: memory grows as D², not D·(N+M).
   const trace: Int32Array[] = [];
   for (let d = 0; d <= max; d++) {
-    trace.push(v.slice());
-    const next = v.slice();
+    trace.push(v.slice(offset - d, offset + d + 1));
     for (let k = -d; k <= d; k += 2) {
       let x = k === -d || (k !== d && v[offset + k - 1]! < v[offset + k + 1]!) ? v[offset + k + 1]! : v[offset + k - 1]! + 1;
       let y = x - k;
@@ -69,24 +69,24 @@ function myers(a: readonly string[], b: readonly string[]): Op[] | undefined {
         x++;
         y++;
       }
-      next[offset + k] = x;
-      if (x >= n && y >= m) return backtrack(trace, a, b, offset, d);
+      v[offset + k] = x;
+      if (x >= n && y >= m) return backtrack(trace, a, b, d);
     }
-    v = next;
   }
   return undefined;
 }
 
-function backtrack(trace: Int32Array[], a: readonly string[], b: readonly string[], offset: number, depth: number): Op[] {
+function backtrack(trace: Int32Array[], a: readonly string[], b: readonly string[], depth: number): Op[] {
   const ops: Op[] = [];
   let x = a.length;
   let y = b.length;
   for (let d = depth; d > 0; d--) {
-    const v = trace[d]!;
+    const saved = trace[d]!;
+    const at = (k: number): number => saved[k + d]!;
     const k = x - y;
-    const down = k === -d || (k !== d && v[offset + k - 1]! < v[offset + k + 1]!);
+    const down = k === -d || (k !== d && at(k - 1) < at(k + 1));
     const prevK = down ? k + 1 : k - 1;
-    const prevX = v[offset + prevK]!;
+    const prevX = at(prevK);
     const prevY = prevX - prevK;
     while (x > prevX && y > prevY) {
       x--;

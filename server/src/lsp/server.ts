@@ -102,6 +102,8 @@ export function startServer(connection: Connection, gateway: ClientGateway = con
       const document = documents.get(params.textDocument.uri);
       if (!document) return;
       document.markSaved();
+      // A pull client does not pull on save by itself; with run: onSave the save is the news.
+      if (features.pullDiagnostics && features.diagnosticRefresh && document.settings.run === 'onSave') gateway.refreshDiagnostics();
       schedulePublish(document.uri);
     }),
   );
@@ -242,6 +244,8 @@ export function startServer(connection: Connection, gateway: ClientGateway = con
     const first = pendingPublish.size === 0;
     pendingPublish.add(uri);
     // Coalesce: all changes already read from the stream are applied before analysing once.
+    // No timer debounce: an incremental re-analysis plus publish measured ~11 ms (500 lines)
+    // and ~22 ms (5,000 lines) per keystroke (test/lsp/storm.bench.ts), below typing speed.
     if (first) setImmediate(() => void flushPublish());
   }
 

@@ -71,8 +71,23 @@ export class SweepWorkers {
   }
 }
 
+/** How the chunk seams were joined (for tests and benchmarks). */
+export interface SeamStats {
+  /** The true sweep met the chunk's own boundaries: the worker's hits were used. */
+  joined: number;
+  /** No meeting point within the window: the chunk was swept again on this thread. */
+  reswept: number;
+}
+
 /** Exact sweep of a whole block, split between this thread and the workers. */
-export async function parallelSweep(bytes: Uint8Array, bits: Bitness, includeInt3: boolean, workers: SweepWorkers, chunks = workers.size + 1): Promise<SweepHits> {
+export async function parallelSweep(
+  bytes: Uint8Array,
+  bits: Bitness,
+  includeInt3: boolean,
+  workers: SweepWorkers,
+  chunks = workers.size + 1,
+  stats: SeamStats = { joined: 0, reswept: 0 },
+): Promise<SweepHits> {
   if (chunks < 2 || bytes.length < 2 * RESYNC_WINDOW) return fastSweep(bytes, bits, { start: 0, stop: bytes.length }, { includeInt3 });
   const starts: number[] = [];
   for (let k = 0; k < chunks; k++) starts.push(Math.floor((bytes.length * k) / chunks));
@@ -114,7 +129,9 @@ export async function parallelSweep(bytes: Uint8Array, bits: Bitness, includeInt
         }
       }
       truePos = chunk.end + from;
+      stats.joined++;
     } else {
+      stats.reswept++;
       const rest = fastSweep(bytes, bits, { start: truePos, stop: to }, { includeInt3 });
       append(offsets, codes, rest);
       truePos = rest.end;

@@ -59,6 +59,7 @@ describe('code actions (fixes.asm)', () => {
     await apply(trap);
     await waitFor('smsw to be fixed', () => !virtlintDiagnostics(uri).some((d) => ruleOf(d) === 'smsw'));
     assert.doesNotMatch(editor.document.getText(), /^\s*smsw\b/m);
+    assert.match(editor.document.getText(), /\bmov\s+\w+\s*,\s*cr0\b/i, 'SMSW became a read of CR0, which traps at CPL>0');
     assert.ok(virtlintDiagnostics(uri).some((d) => ruleOf(d) === 'sidt'), 'the other findings stay');
   });
 
@@ -71,6 +72,7 @@ describe('code actions (fixes.asm)', () => {
     await apply(hypercall);
     await waitFor('sidt to be fixed', () => !virtlintDiagnostics(uri).some((d) => ruleOf(d) === 'sidt'));
     assert.doesNotMatch(editor.document.getText(), /^\s*sidt\b/m);
+    assert.match(editor.document.getText(), /VIRTLINT_HC_SIDT/, 'the replacement calls the SIDT hypercall');
   });
 
   it('disables a rule for one line with a comment the analyzer honours', async () => {

@@ -63,7 +63,7 @@ function sourceList(entry: RuleEntry): string[] {
 }
 
 export function renderRulePage(entry: RuleEntry, observation?: Observation): string {
-  const lines: string[] = [`# \`${entry.id}\` — ${entry.title}`, '', GENERATED_NOTE, ''];
+  const lines: string[] = [`# \`${entry.id}\` — ${entry.title}`, '', GENERATED_NOTE, '', 'Part of the [virtlint rule list](../overview.md).', ''];
   lines.push('| | |', '|---|---|');
   lines.push(`| Rule id | \`${entry.id}\` |`);
   lines.push(`| Group | ${entry.group} |`);

@@ -4,7 +4,7 @@ import type { MemoryOperand, ParsedInstruction } from '../types';
 import { intelOperands, memoryOperand, registerOperand, stackOperandWidth } from './context';
 import type { Width } from './ir';
 import { hypercallSymbol } from './numbers';
-import { familyOf, isStackPointer } from './registers';
+import { familyOf, isStackPointer, regOfWidth } from './registers';
 
 export type PlanInput =
   | { k: 'reg'; name: string; width: Width }
@@ -92,10 +92,13 @@ export function planFor(ruleId: string, ins: ParsedInstruction): Plan | undefine
       const dest = registerOperand(op0);
       const selector = selectorInput(op1);
       if (!dest || dest.family === 'sp' || !selector) return undefined;
+      // In 64-bit code a 32-bit destination is zero-extended when written but left whole when
+      // the selector is invalid, so the full register goes both ways.
+      const whole = ins.bits === 64 && dest.width === 4 ? { name: regOfWidth(dest.family, 8), width: 8 as Width } : { name: dest.name, width: dest.width };
       return {
         ...base,
-        inputs: [selector, { k: 'reg', name: dest.name, width: dest.width }],
-        output: { k: 'regs', regs: [{ name: dest.name, width: dest.width, offset: 0 }] },
+        inputs: [selector, { k: 'reg', ...whole }],
+        output: { k: 'regs', regs: [{ ...whole, offset: 0 }] },
         flags: 'the hypervisor sets ZF as the instruction would (1 = valid) and returns the old value when invalid',
       };
     }

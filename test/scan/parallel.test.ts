@@ -1,0 +1,76 @@
+// The parallel sweep (worker threads over chunks, re-synchronised at chunk boundaries) must give
+// exactly one sequential sweep's hits, whatever the chunking.
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import { parseElf } from '../../server/src/scan/elf';
+import { parallelSweep, SweepWorkers, workerScriptPath, type SeamStats } from '../../server/src/scan/parallel';
+import { computeShapeBitset } from '../../server/src/scan/lengths';
+import { decodeShapeTable } from '../../server/src/scan/shapes';
+import { FAST_SHAPES } from '../../server/src/scan/shapes.generated';
+import { fastSweep, type Bitness } from '../../server/src/scan/sweep';
+import { randomBytes } from './toolchain';
+
+describe('scan: parallel sweep equals one sequential sweep', function () {
+  this.timeout(120_000);
+  let workers: SweepWorkers;
+
+  before(() => {
+    const script = workerScriptPath();
+    assert.ok(script, 'the scan worker script (worker.js next to parallel.js) is missing: run tsc');
+    workers = new SweepWorkers(3, script);
+  });
+  after(async () => workers.close());
+
+  async function assertSame(bytes: Uint8Array, bits: Bitness, label: string): Promise<SeamStats> {
+    const sequential = fastSweep(bytes, bits, { start: 0, stop: bytes.length }, { includeInt3: true });
+    const stats: SeamStats = { joined: 0, reswept: 0 };
+    for (const chunks of [2, 3, 4, 7]) {
+      const parallel = await parallelSweep(bytes, bits, true, workers, chunks, stats);
+      assert.equal(parallel.offsets.length, sequential.offsets.length, `${label}, ${chunks} chunks: hit count`);
+      assert.deepEqual(parallel.offsets, sequential.offsets, `${label}, ${chunks} chunks: offsets`);
+      assert.deepEqual(parallel.codes, sequential.codes, `${label}, ${chunks} chunks: codes`);
+    }
+    return stats;
+  }
+
+  for (const bits of [16, 32, 64] as const) {
+    it(`random bytes, ${bits}-bit, 2 to 7 chunks`, async () => {
+      for (const seed of [11, 12]) await assertSame(randomBytes(200_000 + seed, seed * 31 + bits), bits, `seed ${seed}`);
+    });
+  }
+
+  it('real code: the .text of libc / node, chunk boundaries in the middle of instructions', async () => {
+    let checked = 0;
+    for (const file of ['/lib/x86_64-linux-gnu/libc.so.6', process.execPath]) {
+      if (!fs.existsSync(file)) continue;
+      const text = parseElf(new Uint8Array(fs.readFileSync(file))).sections.find((s) => s.name === '.text');
+      if (!text) continue;
+      const stats = await assertSame(text.bytes.subarray(0, Math.min(text.bytes.length, 3_000_000)), 64, file);
+      assert.equal(stats.joined, 1 + 2 + 3 + 6, `${file}: every seam joined the worker's sweep`);
+      checked++;
+    }
+    assert.ok(checked > 0, 'no real ELF .text found (expected libc or the node binary)');
+  });
+
+  it('a block that never re-synchronises within the window (long run of prefixes) still comes out exact', async () => {
+    // 0x66 repeated: every start decodes a different over-long prefixed instruction, so boundaries
+    // seen from a chunk start rarely meet the true ones; the fallback re-sweep must cover it.
+    const bytes = new Uint8Array(120_000).fill(0x66);
+    for (let i = 0; i < bytes.length; i += 997) bytes[i] = 0x9c; // PUSHF sprinkled in
+    const stats = await assertSame(bytes, 64, 'prefix run');
+    assert.ok(stats.reswept > 0, 'the fallback re-sweep was exercised');
+  });
+});
+
+describe('scan: generated shape table', function () {
+  this.timeout(120_000);
+
+  it('equals the table recomputed from iced-x86 (regenerate with `node out/server/src/scan/shapes.js`)', () => {
+    const stored = decodeShapeTable(FAST_SHAPES);
+    const fresh = computeShapeBitset();
+    assert.equal(stored.length, fresh.length, 'table size');
+    const differing = fresh.findIndex((byte, i) => byte !== stored[i]);
+    assert.equal(differing, -1, `first differing byte ${differing}`);
+    assert.ok(fresh.some((b) => b !== 0), 'the fast path covers some shapes');
+  });
+});
