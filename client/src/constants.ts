@@ -20,8 +20,8 @@ export const ALL_LANGUAGE_IDS: readonly string[] = [LANGUAGE_ID, ...FOREIGN_LANG
 /** File extensions mapped to LANGUAGE_ID (VS Code matches them case-insensitively). */
 export const FILE_EXTENSIONS: string[] = ['.asm', '.s', '.S', '.nasm', '.yasm', '.inc', '.mac', '.fasm', '.masm', '.a86'];
 
-/** Glob for the workspace lint: every file the language contribution claims. */
-export const WORKSPACE_GLOB = `**/*.{${[...new Set(FILE_EXTENSIONS.map((ext) => ext.slice(1)))].join(',')}}`;
+/** Glob for the workspace lint: every file the language contribution claims, in either case (`BOOT.ASM`). */
+export const WORKSPACE_GLOB = `**/*.{${[...new Set(FILE_EXTENSIONS.flatMap((ext) => [ext.slice(1).toLowerCase(), ext.slice(1).toUpperCase()]))].join(',')}}`;
 
 export const COMMANDS = {
   restartServer: 'virtlint.restartServer',

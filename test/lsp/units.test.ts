@@ -98,6 +98,15 @@ describe('lsp units: suppression comments', () => {
     assert.equal(edited, 'start:\n\t  ; virtlint-disable-next-line popf -- why this is safe here\n\t  popf');
   });
 
+  it('adds the id to an existing disable-next-line comment instead of stacking another', () => {
+    const nasm = ['    ; virtlint-disable-next-line invalid-in-mode -- 8086 only', '    pop cs'];
+    assert.equal(applyTextEdits(nasm.join('\n'), [disableForLineEdit(nasm, 1, 'nasm', 'pop-sreg')]), '    ; virtlint-disable-next-line invalid-in-mode, pop-sreg -- 8086 only\n    pop cs');
+    const gas = ['/* virtlint-disable-next-line sgdt */', '    popf'];
+    assert.equal(applyTextEdits(gas.join('\n'), [disableForLineEdit(gas, 1, 'gas-att', 'popf')]), '/* virtlint-disable-next-line sgdt, popf */\n    popf');
+    const noIds = ['; virtlint-disable-next-line', 'popf'];
+    assert.match(applyTextEdits(noIds.join('\n'), [disableForLineEdit(noIds, 1, 'nasm', 'popf')]), /^; virtlint-disable-next-line\n; virtlint-disable-next-line popf -- /);
+  });
+
   it('puts disable-file below a first-line modeline, even in a one-line file', () => {
     assert.equal(applyTextEdits('popf', [disableForFileEdit(['popf'], 'nasm', 'popf')]), '; virtlint-disable-file popf\npopf');
     const modeline = '; virtlint: bits=16';

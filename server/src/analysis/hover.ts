@@ -198,6 +198,7 @@ interface LineIndex {
   instructions: Map<number, ParsedInstruction[]>;
 }
 
+const MAX_STATEMENT_LINES = 1000;
 const lineIndexes = new WeakMap<AnalysisResult, LineIndex>();
 
 function indexOf(result: AnalysisResult): LineIndex {
@@ -213,7 +214,9 @@ function indexOf(result: AnalysisResult): LineIndex {
 function byLine<T extends { range: Range }>(items: readonly T[]): Map<number, T[]> {
   const map = new Map<number, T[]>();
   for (const item of items) {
-    for (let line = item.range.start.line; line <= item.range.end.line; line++) {
+    // A statement spans a few lines at most; the cap keeps a malformed range from costing memory.
+    const last = Math.min(item.range.end.line, item.range.start.line + MAX_STATEMENT_LINES);
+    for (let line = item.range.start.line; line <= last; line++) {
       let list = map.get(line);
       if (!list) map.set(line, (list = []));
       list.push(item);

@@ -15,8 +15,18 @@ export function commentFor(dialect: Dialect, body: string): string {
   return dialect === 'gas-att' || dialect === 'gas-intel' ? `/* ${body} */` : `; ${body}`;
 }
 
-/** Inserts `virtlint-disable-next-line <id> -- reason` above `line`, indented like it. */
+const NEXT_LINE_IDS = /virtlint-disable-next-line((?:[ \t]*,?[ \t]*[A-Za-z0-9_][A-Za-z0-9_-]*)+)/;
+
+/**
+ * Inserts `virtlint-disable-next-line <id> -- reason` above `line`, indented like it; when
+ * the line above already has such a comment with ids, adds the id to it instead.
+ */
 export function disableForLineEdit(lines: readonly string[], line: number, dialect: Dialect, ruleId: string): TextEdit {
+  const above = line > 0 ? NEXT_LINE_IDS.exec(lines[line - 1] ?? '') : null;
+  if (above) {
+    const at = above.index + above[0].length;
+    return { range: { start: { line: line - 1, character: at }, end: { line: line - 1, character: at } }, newText: `, ${ruleId}` };
+  }
   const indent = /^[ \t]*/.exec(lines[line] ?? '')?.[0] ?? '';
   const comment = commentFor(dialect, `virtlint-disable-next-line ${ruleId} -- ${REASON_PLACEHOLDER}`);
   return { range: { start: { line, character: 0 }, end: { line, character: 0 } }, newText: `${indent}${comment}\n` };
