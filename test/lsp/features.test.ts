@@ -125,6 +125,18 @@ describe('lsp: code actions', function () {
     assembleWith('gcc', edited, 'S');
   });
 
+  it('"Disable for this line" extends an existing disable-next-line comment, and the analyzer honours both ids', async () => {
+    const text = '; virtlint: dialect=nasm bits=32\n    ; virtlint-disable-next-line sgdt -- probe\n    popf\n';
+    const uri = fileUri('disable-merge.asm');
+    const diagnostics = await openAndPull(client, uri, text);
+    assert.deepEqual(codesAndLines(diagnostics), [['popf', 2]]);
+    const disable = (await actionsAt(client, uri, diagnostics, 2)).find((a) => a.title === 'Disable popf for this line');
+    assert.ok(disable);
+    const edited = applyTextEdits(text, editsOf(disable, uri));
+    assert.equal(edited.split('\n')[1], '    ; virtlint-disable-next-line sgdt, popf -- probe');
+    assert.deepEqual(await openAndPull(client, fileUri('disable-merge-after.asm'), edited), []);
+  });
+
   it('"Disable for the entire file" keeps the modeline first and silences the rule everywhere', async () => {
     const uri = fileUri('disable-file.asm');
     const text = NASM_SOURCE.replace('    cpuid', '    popf');

@@ -120,6 +120,9 @@ const TARGETS: readonly Target[] = [
   { dialect: 'masm', from: ['masm'], comment: ';', header: [] },
 ];
 
+/** NASM's explicit size prefixes; FASM has no such keywords (it would reject every one, one slow re-run each). */
+const NASM_ONLY_PREFIXES = /\b[oa](?:16|32|64)\b/;
+
 /** MASM far-direct forms printed as `far ptr SEL:OFF` are not something MASM accepts, and there is no ml to ask. */
 const MASM_UNASSEMBLABLE = /far ptr [0-9a-f]+h?:/i;
 
@@ -197,6 +200,7 @@ function generate(target: Target, bits: Bits, forms: Record<Syntax, Printed[]>, 
     for (const form of forms[syntax]) {
       if (seen.has(form.text)) continue;
       if (target.dialect === 'masm' && MASM_UNASSEMBLABLE.test(form.text)) continue;
+      if (target.dialect === 'fasm' && NASM_ONLY_PREFIXES.test(form.text)) continue;
       if (proxy && !proxy.has(`${form.text}|${CODE_NAMES[form.code] ?? ''}`)) continue;
       seen.add(form.text);
       body.push(form);

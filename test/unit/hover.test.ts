@@ -152,6 +152,15 @@ describe('hover: other instructions', () => {
     assert.strictEqual(hoverAt(TEXT, analysis, { line: 42, character: 0 }), undefined);
   });
 
+  it('a statement continued onto the next line answers on both lines', () => {
+    const text = '    cpuid \\\n    '; // NASM line continuation
+    const spanning = { ...instruction(0, '    cpuid'), range: { start: { line: 0, character: 4 }, end: { line: 1, character: 2 } } };
+    const spanned = result([spanning], []);
+    assert.match(hoverAt(text, spanned, { line: 0, character: 5 })?.markdown ?? '', /^`CPUID`/);
+    assert.match(hoverAt(text, spanned, { line: 1, character: 1 })?.markdown ?? '', /^`CPUID`/);
+    assert.strictEqual(hoverAt(text, spanned, { line: 1, character: 3 }), undefined);
+  });
+
   it('nothing for negative or fractional positions, even next to a suppression comment', () => {
     const text = '; virtlint-disable-line popf\npopf';
     const at = text.indexOf('popf') + 1;

@@ -65,16 +65,8 @@ export class DocumentAnalyzer {
     return (this.cached ??= buildResult(this.entries, this.header, this.options));
   }
 
-  private stripped(line: number): string {
-    return this.raw[line]!;
-  }
-
-  private strippedLines(): string[] {
-    return this.raw;
-  }
-
   private reparseAll(): void {
-    const lines = this.strippedLines();
+    const lines = this.raw;
     this.header = detectHeader(lines, this.options);
     this.entries = parseAllLines(lines, this.header);
     this.lastReparsedLines = lines.length;
@@ -106,10 +98,10 @@ export class DocumentAnalyzer {
 
     const touchesHeader = from.line < HEADER_LINES || to.line >= lastLine - MODELINE_LINES || this.raw.length - 1 - MODELINE_LINES <= from.line + inserted.length;
     if (touchesHeader) {
-      const header = detectHeader(this.strippedLines(), this.options);
+      const header = detectHeader(this.raw, this.options);
       if (!sameHeader(header, this.header)) {
         this.header = header;
-        this.entries = parseAllLines(this.strippedLines(), header);
+        this.entries = parseAllLines(this.raw, header);
         this.lastReparsedLines = this.raw.length;
         return;
       }
@@ -121,14 +113,14 @@ export class DocumentAnalyzer {
     const fresh: LineEntry[] = [];
     let line = from.line;
     for (; line < from.line + inserted.length; line++) {
-      const entry = parseLineEntry(this.stripped(line), line, state);
+      const entry = parseLineEntry(this.raw[line]!, line, state);
       fresh.push(entry);
       state = entry.after;
     }
     // Continue through the old tail until the state entering a line matches what it was.
     let tailIndex = 0;
     while (tailIndex < oldTail.length && !sameParserState(oldTail[tailIndex]!.before, state)) {
-      const entry = parseLineEntry(this.stripped(line), line, state);
+      const entry = parseLineEntry(this.raw[line]!, line, state);
       fresh.push(entry);
       state = entry.after;
       line++;

@@ -203,7 +203,7 @@ function parseStatement(line: string, masked: string, st: Statement, lineNumber:
   if (masked[i] === '[' && (dialect === 'nasm' || dialect === 'fasm')) {
     const close = masked.indexOf(']', i);
     const inner = masked.slice(i + 1, close < 0 ? st.end : close).trim().toLowerCase();
-    return applyDirective(inner.split(/\s+/), state, out);
+    return applyDirective(inner.split(/\s+/), state);
   }
 
   // Labels: `name:`, `1:`, `.L1:`, `@@:`, `name::` (MASM), possibly several.
@@ -398,7 +398,7 @@ function directiveFor(word: Word, masked: string, st: Statement, state: ParserSt
   return undefined;
 }
 
-function applyDirective(words: string[], state: ParserState, _out?: ParsedLine): ParserState {
+function applyDirective(words: string[], state: ParserState): ParserState {
   const [head, arg] = words;
   if (head === 'bits' && (arg === '16' || arg === '32' || arg === '64')) return { ...state, bits: Number(arg) as Bits, explicitBits: true };
   if (head === 'use16') return { ...state, bits: 16, explicitBits: true };

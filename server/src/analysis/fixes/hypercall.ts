@@ -80,13 +80,20 @@ function deliverOutputs(p: Prologue, plan: Plan, scratch: string): void {
   for (const out of plan.output.regs) {
     const family = familyOf(out.name)!;
     const slot = frame.saved.get(family);
-    const source = frame.at(p.bufferOffset! + out.offset, out.width);
+    const readWidth = Math.min(out.width, out.valueWidth) as Width;
+    const source = frame.at(p.bufferOffset! + out.offset, readWidth);
+    // A narrower value is zero-extended: MOVZX to 32 bits, which also clears 63:32.
+    const extend = readWidth < out.width && readWidth < 4;
+    const loadInto = (targetFamily: string) =>
+      extend
+        ? { t: 'ins' as const, op: 'movzx', args: [reg(regOfWidth(targetFamily, 4)), source] }
+        : { t: 'ins' as const, op: 'mov', args: [reg(regOfWidth(targetFamily, readWidth)), source] };
     if (slot === undefined) {
-      frame.emit({ t: 'ins', op: 'mov', args: [reg(out.name), source] });
+      frame.emit(loadInto(family));
       continue;
     }
     const via = reg(regOfWidth(scratch, out.width));
-    frame.emit({ t: 'ins', op: 'mov', args: [via, source] }, { t: 'ins', op: 'mov', args: [frame.at(slot, out.width), via] });
+    frame.emit(loadInto(scratch), { t: 'ins', op: 'mov', args: [frame.at(slot, out.width), via] });
     // A 32-bit register write in 64-bit code clears bits 63:32.
     if (out.width === 4 && frame.bits === 64) frame.emit({ t: 'ins', op: 'mov', args: [frame.at(slot + 4, 4), imm(0)] });
   }

@@ -20,7 +20,16 @@ export type PlanOutput =
   /** The hypervisor writes the value into the slot the instruction would have pushed. */
   | { k: 'slot' }
   /** The hypervisor writes these registers' new values to a stack buffer; the fix loads them. */
-  | { k: 'regs'; regs: { name: string; width: Width; offset: number }[] };
+  | { k: 'regs'; regs: OutputRegister[] };
+
+export interface OutputRegister {
+  name: string;
+  /** Destination register width. */
+  width: Width;
+  offset: number;
+  /** Bytes the hypervisor writes for it (less than `width` → the fix zero-extends). */
+  valueWidth: Width;
+}
 
 export interface Plan {
   ruleId: string;
@@ -42,7 +51,7 @@ function destination(op: ParsedInstruction['operands'][number] | undefined): Pla
   const r = registerOperand(op);
   if (r) {
     if (r.family === 'sp' || r.width === 1) return undefined;
-    return { k: 'regs', regs: [{ name: r.name, width: r.width, offset: 0 }] };
+    return { k: 'regs', regs: [{ name: r.name, width: r.width, offset: 0, valueWidth: 2 }] };
   }
   const m = memoryOperand(op);
   return m && usableAddress(m) ? { k: 'mem', operand: m } : undefined;
@@ -61,7 +70,7 @@ function selectorInput(op: ParsedInstruction['operands'][number] | undefined): P
 }
 
 function regs(...list: [string, number][]): PlanOutput {
-  return { k: 'regs', regs: list.map(([name, offset]) => ({ name, width: 4 as Width, offset })) };
+  return { k: 'regs', regs: list.map(([name, offset]) => ({ name, width: 4 as Width, offset, valueWidth: 4 as Width })) };
 }
 
 export function planFor(ruleId: string, ins: ParsedInstruction): Plan | undefined {
@@ -98,7 +107,7 @@ export function planFor(ruleId: string, ins: ParsedInstruction): Plan | undefine
       return {
         ...base,
         inputs: [selector, { k: 'reg', ...whole }],
-        output: { k: 'regs', regs: [{ ...whole, offset: 0 }] },
+        output: { k: 'regs', regs: [{ ...whole, offset: 0, valueWidth: ins.bits === 64 ? 8 : 4 }] },
         flags: 'the hypervisor sets ZF as the instruction would (1 = valid) and returns the old value when invalid',
       };
     }
@@ -145,8 +154,9 @@ export function planFor(ruleId: string, ins: ParsedInstruction): Plan | undefine
     case 'xgetbv':
       return { ...base, inputs: [{ k: 'reg', name: 'ecx', width: 4 }], output: regs(['eax', 0], ['edx', 4]) };
     case 'rdpid': {
-      const output = destination(op0);
-      return output && output.k === 'regs' ? { ...base, output } : undefined;
+      const r = registerOperand(op0);
+      if (!r || r.width < 4 || r.family === 'sp') return undefined;
+      return { ...base, output: { k: 'regs', regs: [{ name: r.name, width: r.width, offset: 0, valueWidth: 4 }] } };
     }
     default:
       return undefined;
