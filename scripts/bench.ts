@@ -185,7 +185,7 @@ function benchGrowth(opts: Options): void {
   section('How cost grows with input (1×, 4×, 16×)');
   fs.rmSync(SCRATCH, { recursive: true, force: true });
   fs.mkdirSync(SCRATCH, { recursive: true });
-  const runs = opts.quick ? 2 : 3;
+  const runs = 2;
   header(['input', 'CLI: copies of arch/x86', 'CLI wall', 'scan: slice of vmlinux .text (raw)', 'scan wall']);
   const { bytes } = textSection();
   const cliTimes: number[] = [];

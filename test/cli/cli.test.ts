@@ -41,6 +41,7 @@ describe('cli', function () {
       assert.deepEqual(ruleLines(result!), [`${lineOf(PROBLEMS, 'sidt')}:sidt`, `${lineOf(PROBLEMS, 'pushfq')}:pushf`, `${lineOf(PROBLEMS, 'popfq')}:popf`]);
       assert.equal(result!.errorCount, 1);
       assert.equal(result!.warningCount, 2);
+      assert.deepEqual([result!.fixableErrorCount, result!.fixableWarningCount], [1, 2]);
       const popf = result!.messages.find((m) => m.ruleId === 'popf')!;
       assert.deepEqual([popf.severity, popf.column, popf.endLine, popf.endColumn], [2, 5, lineOf(PROBLEMS, 'popfq'), 10]);
       const sidt = result!.messages.find((m) => m.ruleId === 'sidt')!;

@@ -118,7 +118,7 @@ export function buildFixture(spec: FixtureSpec): Fixture {
   return { spec, text, line, finding, result };
 }
 
-function parseInstruction(spec: FixtureSpec, line: number, start: number): ParsedInstruction {
+export function parseInstruction(spec: FixtureSpec, line: number, start: number): ParsedInstruction {
   const written = spec.instruction;
   const space = written.search(/\s|$/);
   const mnemonic = written.slice(0, space).toLowerCase();

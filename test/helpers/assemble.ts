@@ -197,13 +197,16 @@ export function parseGasListing(listing: string): LineBytes {
 export function assembleFasm(source: string, options: AssembleOptions): Assembly {
   return withTempDir((dir) => {
     const lines = source.split(/\r?\n/);
+    // `$%` (file offset) exists only in flat binary output. For `format PE`/`ELF`/`MZ`... the
+    // output-format lines are turned into comments: the instructions encode the same.
+    const flatOnly = /^\s*format\s+(?!binary\b)/im.test(source);
     const out: string[] = [FASM_MARKER_MACRO, `use${options.bits}`, 'vl__mark 0'];
     let braceDepth = 0;
     // A statement continued with `\` (or a `{ }` block) is attributed to its first line,
     // like the other assemblers' listings do.
     let statementStart: number | undefined;
     lines.forEach((line, index) => {
-      out.push(line);
+      out.push(flatOnly && FASM_FORMAT_LINE.test(line) ? `; ${line}` : line);
       statementStart ??= index + 1;
       braceDepth += braceDelta(line);
       if (braceDepth === 0 && !/\\\s*(;.*)?$/.test(line)) {
@@ -217,6 +220,8 @@ export function assembleFasm(source: string, options: AssembleOptions): Assembly
     return { lines: bytesBetweenMarkers(stdout, binary), image: binary };
   });
 }
+
+const FASM_FORMAT_LINE = /^\s*(?:format|entry|section|segment|stack|heap)\b/i;
 
 const FASM_MARKER_MACRO = `macro vl__mark n {
   local offset

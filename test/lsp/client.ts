@@ -59,7 +59,7 @@ export class LspTestClient {
   settings: Record<string, unknown>;
   stderr = '';
   initializeResult: InitializeResult | undefined;
-  private exitCode: Promise<number | null>;
+  readonly exitCode: Promise<number | null>;
   private listeners: Array<() => void> = [];
   private versions = new Map<string, number>();
 
@@ -116,12 +116,18 @@ export class LspTestClient {
       ...options.extraCapabilities,
     };
     const folder = options.workspaceFolder ?? '/tmp/virtlint-lsp-test';
-    client.initializeResult = (await connection.sendRequest('initialize', {
+    const initialize = connection.sendRequest('initialize', {
       processId: process.pid,
       rootUri: pathToFileURL(folder).href,
       workspaceFolders: [{ uri: pathToFileURL(folder).href, name: 'test' }],
       capabilities,
-    })) as InitializeResult;
+    }) as Promise<InitializeResult>;
+    // A server that dies on start must fail the test at once, with its stderr.
+    const died = client.exitCode.then((code) => {
+      throw new Error(`language server exited (code ${String(code)}) before answering initialize; stderr: ${client.stderr.slice(-2000)}`);
+    });
+    died.catch(() => undefined); // it also fires, harmlessly, when the server exits at the end
+    client.initializeResult = await Promise.race([initialize, died]);
     await connection.sendNotification('initialized', {});
     return client;
   }

@@ -61,6 +61,15 @@ async function main(): Promise<void> {
     await pull.pull(uri);
     pullLatencies.push(performance.now() - t0);
   }
+  // Code actions are computed eagerly (edits inline, no codeAction/resolve): measure what that costs.
+  const final = await pull.pull(uri);
+  const flagged = (final.items ?? []).slice(0, 50);
+  const actionLatencies: number[] = [];
+  for (const diagnostic of flagged) {
+    t0 = performance.now();
+    await pull.request('textDocument/codeAction', { textDocument: { uri }, range: diagnostic.range, context: { diagnostics: [diagnostic] } });
+    actionLatencies.push(performance.now() - t0);
+  }
   const rssBefore = rssMiB(pull.child.pid);
   t0 = performance.now();
   const pending: Array<Promise<unknown>> = [];
@@ -81,6 +90,7 @@ async function main(): Promise<void> {
   console.log(`open → first pushed diagnostics: ${fmt(openMs)} ms; first pull: ${fmt(firstPullMs)} ms`);
   console.log(`one edit → pushed diagnostics: median ${fmt(percentile(pushLatencies, 50))} ms, p95 ${fmt(percentile(pushLatencies, 95))} ms`);
   console.log(`one edit → pull diagnostics: median ${fmt(percentile(pullLatencies, 50))} ms, p95 ${fmt(percentile(pullLatencies, 95))} ms`);
+  console.log(`code actions for one flagged line (${actionLatencies.length} lines): median ${fmt(percentile(actionLatencies, 50))} ms, p95 ${fmt(percentile(actionLatencies, 95))} ms`);
   console.log(`storm of 2,000 edits + ${pending.length} requests: ${fmt(stormMs)} ms; server RSS ${fmt(rssBefore)} → ${fmt(rssAfter)} MiB`);
 }
 

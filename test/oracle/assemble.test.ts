@@ -71,6 +71,11 @@ describe('assembler helper', () => {
     assert.deepEqual(hexByLine(assemble('fasm', source, { bits: 32 })), { 2: '8ed8', 4: '9c' });
   });
 
+  it('fasm: `format PE` sources are assembled flat, output-format lines commented out', () => {
+    const source = ['format PE console', 'entry start', "section '.text' code readable executable", 'start:', '  pushfd', '  ret'].join('\n');
+    assert.deepEqual(hexByLine(assemble('fasm', source, { bits: 32 })), { 5: '9c', 6: 'c3' });
+  });
+
   it('nasm: relocated fields shown as [..] / (..) in the listing keep their length', () => {
     const source = ['start: nop', 'jmp 0x08:start', 'call start'].join('\n');
     assert.deepEqual(hexByLine(assemble('nasm', source, { bits: 16 })), { 1: '90', 2: 'ea00000800', 3: 'e8f7ff' }); // rel16 = 0 - 9

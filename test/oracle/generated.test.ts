@@ -221,10 +221,12 @@ function generate(target: Target, bits: Bits, forms: Record<Syntax, Printed[]>, 
     return { target, bits, lines, expected, codes, accepted: body.length, rejected: 0, undecodable: [] };
   }
 
-  // Small chunks: FASM stops at the first error, so every rejected line costs one re-run of its chunk.
+  // FASM stops at the first error, so every rejected line costs one re-run of its chunk: keep
+  // its chunks small. NASM and GNU as report every bad line at once: one chunk.
   const header = target.header.length;
-  for (let start = header; start < lines.length; start += CHUNK_LINES) {
-    assembleChunk(target, bits, lines, start, Math.min(start + CHUNK_LINES, lines.length), (line, bytes) => {
+  const chunkLines = target.assembler === 'fasm' ? CHUNK_LINES : lines.length;
+  for (let start = header; start < lines.length; start += chunkLines) {
+    assembleChunk(target, bits, lines, start, Math.min(start + chunkLines, lines.length), (line, bytes) => {
       const decoded = decodeAll(bytes, bits);
       if (decoded.some((d) => d.codeName === 'INVALID')) {
         undecodable.push(`${lines[line - 1]!.trim()} → ${Buffer.from(bytes).toString('hex')}`);

@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readImageFile, loadImage } from '../../server/src/scan/load';
 import { runScan } from '../../server/src/scan/command';
-import { ld, nasm, randomBytes, scratchDir } from './toolchain';
+import { ld, nasm, randomBytes, run, scratchDir } from './toolchain';
 
 interface Captured {
   code: number;
@@ -98,6 +98,20 @@ describe('scan: the scan command', function () {
     fs.writeFileSync(path.join(dir, 'boot.bin'), Uint8Array.from([0x90, 0x9c, 0x0f, 0xa2]));
     const raw = JSON.parse((await scan(['--format', 'json', '--rules', 'all', '--bits', '16', '--base', '0x7c00', 'boot.bin'], dir)).stdout) as { messages: { ruleId: string; address: string }[] }[];
     assert.deepEqual(raw[0]!.messages.map((m) => [m.ruleId, m.address]), [['pushf', '0x7c01'], ['cpuid', '0x7c02']]);
+  });
+
+  it('--map attributes findings in a stripped binary; a bad map is a usage error', async () => {
+    const stripped = ld(dir, [nasm(dir, 'mapped', SOURCE, 'elf64')], 'mapped');
+    fs.writeFileSync(path.join(dir, 'System.map'), run('nm', [stripped], dir));
+    run('strip', [stripped], dir);
+    const without = JSON.parse((await scan(['--format', 'json', 'mapped'], dir)).stdout) as { messages: { symbol?: string }[] }[];
+    assert.equal(without[0]!.messages[0]!.symbol, undefined);
+    const withMap = JSON.parse((await scan(['--format', 'json', '--map', 'System.map', 'mapped'], dir)).stdout) as { messages: { symbol?: string }[] }[];
+    assert.equal(withMap[0]!.messages[0]!.symbol, 'probe+0x2');
+    fs.writeFileSync(path.join(dir, 'bad.map'), 'not a map\n');
+    const bad = await scan(['--map', 'bad.map', 'mapped'], dir);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /is it a System\.map\?/);
   });
 
   it('reads a large ELF sparsely with the same result as reading it whole (node binary)', () => {

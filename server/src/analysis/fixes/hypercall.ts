@@ -20,6 +20,7 @@ export function emitHypercall(plan: Plan, convention: Convention, bits: Bits): L
 
 interface Prologue {
   frame: Frame;
+  redZone: number;
   slotOffset?: number;
   bufferOffset?: number;
   bufferBytes: number;
@@ -32,6 +33,9 @@ function prologue(plan: Plan, bits: Bits): Prologue | undefined {
     slotOffset = frame.pushSlot(plan.reserveSlot);
     if (slotOffset === undefined) return undefined;
   }
+  // 64-bit user code may keep data in the 128-byte red zone below RSP; step over it.
+  const redZone = bits === 64 ? 128 : 0;
+  frame.reserve(redZone);
   let bufferBytes = 0;
   let bufferOffset: number | undefined;
   if (plan.output?.k === 'regs') {
@@ -39,7 +43,7 @@ function prologue(plan: Plan, bits: Bits): Prologue | undefined {
     bufferBytes = Math.ceil(end / frame.saveWidth) * frame.saveWidth;
     bufferOffset = frame.reserve(bufferBytes);
   }
-  return { frame, bufferBytes, ...(slotOffset !== undefined ? { slotOffset } : {}), ...(bufferOffset !== undefined ? { bufferOffset } : {}) };
+  return { frame, bufferBytes, redZone, ...(slotOffset !== undefined ? { slotOffset } : {}), ...(bufferOffset !== undefined ? { bufferOffset } : {}) };
 }
 
 /** Writes the output address (user memory, pushed slot or result buffer) into `family`. */
@@ -101,7 +105,7 @@ function deliverOutputs(p: Prologue, plan: Plan, scratch: string): void {
 
 function epilogue(p: Prologue, plan: Plan, saves: string[]): void {
   for (const family of [...saves].reverse()) p.frame.restore(family);
-  p.frame.release(p.bufferBytes);
+  p.frame.release(p.bufferBytes + p.redZone);
   if (plan.dropSlot) p.frame.release(plan.dropSlot);
 }
 
@@ -174,8 +178,7 @@ function emitHyperv(plan: Plan, bits: 32 | 64): Line[] | undefined {
   frame.emit(hypervCall(bits));
   deliverOutputs(p, plan, 'a');
   for (const family of [...layout.saves].reverse()) frame.restore(family);
-  frame.release(blockBytes);
-  frame.release(p.bufferBytes);
+  frame.release(blockBytes + p.bufferBytes + p.redZone);
   if (plan.dropSlot) frame.release(plan.dropSlot);
   return frame.lines;
 }

@@ -90,7 +90,7 @@ export function planFor(ruleId: string, ins: ParsedInstruction): Plan | undefine
     }
     case 'pushf': {
       const w = stackOperandWidth(ins);
-      return { ...base, reserveSlot: w, output: { k: 'slot' }, flags: `${FLAGS_KEPT}; the image written to the slot carries the virtual IF/IOPL` };
+      return { ...base, inputs: [{ k: 'imm', value: w }], reserveSlot: w, output: { k: 'slot' }, flags: `${FLAGS_KEPT}; the image written to the slot carries the virtual IF/IOPL` };
     }
     case 'popf': {
       const w = stackOperandWidth(ins);
@@ -119,7 +119,8 @@ export function planFor(ruleId: string, ins: ParsedInstruction): Plan | undefine
     case 'push-sreg': {
       const s = op0?.kind === 'reg' ? SREG_NUMBER[op0.reg] : undefined;
       if (s === undefined) return undefined;
-      return { ...base, inputs: [{ k: 'imm', value: s }], reserveSlot: stackOperandWidth(ins), output: { k: 'slot' } };
+      const w = stackOperandWidth(ins);
+      return { ...base, inputs: [{ k: 'imm', value: s }, { k: 'imm', value: w }], reserveSlot: w, output: { k: 'slot' } };
     }
     case 'pop-sreg': {
       const s = op0?.kind === 'reg' ? SREG_NUMBER[op0.reg] : undefined;
