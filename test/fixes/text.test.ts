@@ -33,10 +33,16 @@ function titled(list: ReturnType<typeof fixesFor>['fixes'], kind: string) {
 }
 
 describe('fixes: text', () => {
-  it('folds the push adjustment into a stack-relative displacement: sgdt [rsp+8] after two pushes reads [rsp+24]', () => {
+  it('folds the push adjustment into a stack-relative displacement: [esp+8] after two pushes reads [esp+16]', () => {
+    const { fixes } = fixesFor({ dialect: 'nasm', bits: 32, ruleId: 'sgdt', instruction: 'sgdt [esp+8]' });
+    assert.match(titled(fixes, 'hypercall').edit.newText, /push eax( ;[^\n]*)?\n\s+push ebx\n\s+lea ebx, \[esp\+16\]/);
+  });
+
+  it('64-bit sequences step over the red zone first: [rsp+8] → [rsp+8+128+16]', () => {
     const { fixes } = fixesFor({ dialect: 'nasm', bits: 64, ruleId: 'sgdt', instruction: 'sgdt [rsp+8]' });
     const text = titled(fixes, 'hypercall').edit.newText;
-    assert.match(text, /push rax( ;[^\n]*)?\n\s+push rbx\n\s+lea rbx, \[rsp\+24\]/);
+    assert.match(text, /^lea rsp, \[rsp-128\]( ;[^\n]*)?\n\s+push rax\n\s+push rbx\n\s+lea rbx, \[rsp\+152\]/);
+    assert.match(text, /\n\s+lea rsp, \[rsp\+128\]$/);
   });
 
   it('adjusts an AT&T operand with index and negative displacement: -8(%esp,%ecx,4)', () => {
@@ -161,7 +167,7 @@ describe('fixes: text', () => {
     const text = titled(fixes, 'hypercall').edit.newText;
     assert.match(text, /push rdi/);
     assert.match(text, /push r11/);
-    assert.match(text, /lea rdi, \[rsp\+24\]/);
+    assert.match(text, /lea rdi, \[rsp\+152\]/); // 128 (red zone) + three pushes
     assert.match(text, /int 0x81 ; nr VIRTLINT_HC_SGDT/);
     assert.match(titled(fixes, 'forced-emulation').edit.newText, /0x78, 0x65, 0x6e/);
     const broken = fixesFor({ dialect: 'nasm', bits: 64, ruleId: 'sgdt', instruction: 'sgdt [rsp]', abi: 'custom' }, { abi: 'custom', customTemplate: '@args nonsense' });

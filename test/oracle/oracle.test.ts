@@ -29,6 +29,8 @@ const FIXTURES: readonly FixtureSpec[] = [
   { file: 'fasm-16.asm', assembler: 'fasm', dialect: 'fasm', bits: 16 },
   { file: 'fasm-32.asm', assembler: 'fasm', dialect: 'fasm', bits: 32 },
   { file: 'fasm-64.asm', assembler: 'fasm', dialect: 'fasm', bits: 64 },
+  // `format PE64` selects 64-bit code by itself (no use64 in the file).
+  { file: 'fasm-pe64.asm', assembler: 'fasm', dialect: 'fasm', bits: 64 },
 ];
 
 // The brief asks for at least 300; the fixtures hold about 950, so guard close to that.

@@ -92,6 +92,10 @@ function conditionAlias(m: string): string | undefined {
   return undefined;
 }
 
+/** Intel-syntax spellings with an operand-size letter (`pushd es`, `sgdtw [bx]`, `retw`), as iced's formatters and MASM write them. */
+const INTEL_SIZED = /^(push|pop|sgdt|sidt|lgdt|lidt|ret|retn|call|jmp)(w|d|q)$/;
+const INTEL_SIZE: Record<string, number> = { w: 2, d: 4, q: 8 };
+
 const ATT_EXTEND = /^mov([sz])([bwl])([wlq])$/;
 
 /**
@@ -109,6 +113,8 @@ export function canonicalMnemonic(raw: string, dialect: Dialect): MnemonicForm |
   if (isKnownMnemonic(m)) return { name: m };
   const cc = conditionAlias(m);
   if (cc && isKnownMnemonic(cc)) return { name: cc };
+  const sized = INTEL_SIZED.exec(m);
+  if (sized && !att) return { name: sized[1] === 'retn' ? 'ret' : sized[1]!, size: INTEL_SIZE[sized[2]!] };
   if (gas) {
     const extend = ATT_EXTEND.exec(m);
     if (extend) {

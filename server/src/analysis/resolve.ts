@@ -146,7 +146,8 @@ function isFarSource(ins: ParsedInstruction, form: MnemonicForm, operands: reado
   // MASM, GNU as Intel and FASM give the whole pointer's size: m16:16 is a dword in 16-bit code, m16:32 an fword.
   if (ins.dialect === 'masm' || ins.dialect === 'gas-intel' || ins.dialect === 'fasm') {
     if (op.size === 6 || op.size === 10) return true;
-    if (op.size === 4 && ins.bits === 16) return true;
+    // A dword pointer is a near target only in 32-bit code; in 16-bit and 64-bit code it is m16:16.
+    if (op.size === 4 && ins.bits !== 32) return true;
   }
   return false;
 }

@@ -79,8 +79,8 @@ async function run(argv: string[], io: CliIo): Promise<number> {
       reports.push(linted.report);
       if (linted.fixedText !== undefined) {
         if (options.fixDryRun) {
-          const shown = displayPathFor(displayName, cwd);
-          const diff = unifiedDiff(input.text, linted.fixedText, `a/${shown}`, `b/${shown}`);
+          const [oldName, newName] = diffNames(displayName, cwd);
+          const diff = unifiedDiff(input.text, linted.fixedText, oldName, newName);
           (diffsToStderr ? io.stderr : io.stdout).write(diff);
         } else {
           fs.writeFileSync(file, (input.hasBom ? '\ufeff' : '') + linted.fixedText);
@@ -206,10 +206,12 @@ function stdinName(options: CliOptions, cwd: string): string {
   return options.stdinFilename !== undefined ? path.resolve(cwd, options.stdinFilename) : STDIN_NAME;
 }
 
-function displayPathFor(file: string, cwd: string): string {
-  if (!path.isAbsolute(file)) return file;
-  const relative = path.relative(cwd, file);
-  return (relative.startsWith('..') ? file : relative).split(path.sep).join('/');
+/** `a/path` and `b/path` (as git writes them, for `patch -p1`) when inside cwd; the absolute path otherwise. */
+function diffNames(file: string, cwd: string): [string, string] {
+  const relative = path.isAbsolute(file) ? path.relative(cwd, file) : file;
+  if (relative === '' || relative.startsWith('..') || path.isAbsolute(relative)) return [file, file];
+  const shown = relative.split(path.sep).join('/');
+  return [`a/${shown}`, `b/${shown}`];
 }
 
 type RunScan = (argv: string[], io: CliIo) => Promise<number>;
