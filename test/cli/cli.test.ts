@@ -1,4 +1,5 @@
 import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { lineOf, parseJsonReport, removeTree, ROOT, ruleLines, runCli, spawnCli, tempTree } from './helpers';
@@ -250,11 +251,35 @@ describe('cli', function () {
       assert.match(run.stdout, /^blob\.inc\n\s+1:1\s+error\s+binary file \(NUL byte at offset 0\)/);
     });
 
+    it('standard input over --max-file-size is refused too', async () => {
+      const run = await runCli(['-f', 'json', '--max-file-size', '10', '-'], { cwd: dir, stdin: PROBLEMS });
+      assert.match(fatalOf(run.stdout, '<stdin>'), /over the --max-file-size limit of 10 bytes/);
+    });
+
     it('a directory without assembly files is a usage error', async () => {
       fs.mkdirSync(path.join(dir, 'empty'));
       const run = await runCli(['empty'], { cwd: dir });
       assert.equal(run.code, 2);
       assert.match(run.stderr, /no assembly files .* under empty/);
+    });
+  });
+
+  describe('bin/virtlint.js', () => {
+    it('says how to build when neither dist/ nor out/ exists', () => {
+      fs.mkdirSync(path.join(dir, 'pkg', 'bin'), { recursive: true });
+      const shim = path.join(dir, 'pkg', 'bin', 'virtlint.js');
+      fs.copyFileSync(path.join(ROOT, 'bin', 'virtlint.js'), shim);
+      const run = spawnSync(process.execPath, [shim, '--version'], { encoding: 'utf8' });
+      assert.equal(run.status, 2);
+      assert.match(run.stderr, /not built; run `npm run build` first/);
+    });
+
+    it('survives a reader that closes the pipe early', () => {
+      // ~3000 rows of output: far more than a pipe buffer, so the writer meets a closed pipe.
+      fs.writeFileSync(path.join(dir, 'many.asm'), 'bits 64\n' + '    popfq\n'.repeat(3000));
+      const run = spawnSync('bash', ['-c', `set -o pipefail; "${process.execPath}" "${path.join(ROOT, 'bin', 'virtlint.js')}" --no-color many.asm | head -c 10 >/dev/null`], { cwd: dir, encoding: 'utf8' });
+      assert.equal(run.status, 1, `exit ${run.status}: ${run.stderr}`);
+      assert.equal(run.stderr, '');
     });
   });
 

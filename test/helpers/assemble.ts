@@ -156,6 +156,11 @@ export function parseNasmListing(listing: string): LineBytes {
  * (same line, so numbering is unchanged).
  */
 export function assembleGas(source: string, options: AssembleOptions): Assembly {
+  // `as` reads `#include`/`#define` as comments, so a .S file would assemble "fine" but wrong.
+  const cppLine = /^\s*#(?:include|define|undef|ifdef|ifndef|if|elif|else|endif)\b.*$/m.exec(source);
+  if (cppLine) {
+    throw new AssemblyFailedError(`this source needs the C preprocessor (a .S file): "${cppLine[0].trim()}"; the helper takes plain .s input only`);
+  }
   return withTempDir((dir) => {
     const text = options.bits === 16 ? `.code16;${source}` : source;
     fs.writeFileSync(path.join(dir, 'src.s'), text);

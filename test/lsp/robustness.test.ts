@@ -29,7 +29,17 @@ describe('lsp: never dies', function () {
     client.writeRaw(`Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
     const notJsonRpc = '[1,2,3]';
     client.writeRaw(`Content-Length: ${notJsonRpc.length}\r\n\r\n${notJsonRpc}`);
+    // Framing garbage: a header without Content-Length, a non-numeric one, and stray bytes.
+    client.writeRaw('Garbage: yes\r\n\r\n{}');
+    client.writeRaw('Content-Length: lots\r\n\r\n{}');
+    client.writeRaw('\x00\x01 random bytes \xff\r\n');
     await stillServing(client);
+    assert.match(client.stderr, /skipped \d+ bytes of input/);
+  });
+
+  it('exits when the editor closes its stdin without shutdown (code 1)', async () => {
+    client.child.stdin.end();
+    assert.equal(await client.exitCode, 1);
   });
 
   it('answers unknown methods with MethodNotFound and ignores unknown notifications', async () => {

@@ -101,6 +101,13 @@ describe('assembler helper', () => {
     assert.match(child.stdout, /^AssemblerMissingError: nasm \(nasm\) is required .* apt-get install -y nasm/);
   });
 
+  it('gas: refuses .S input that needs the C preprocessor instead of assembling it wrongly', () => {
+    assert.throws(() => assemble('gas', '#include <asm.h>\npushf', { bits: 32 }), /C preprocessor/);
+    assert.throws(() => assemble('gas', '#ifdef __x86_64__\npushfq\n#endif', { bits: 64 }), /C preprocessor/);
+    // An ordinary `#` comment that happens to start with a cpp word is fine.
+    assert.equal(assemble('gas', '# if the flags matter:\npushf', { bits: 32 }).get(2)?.length, 1);
+  });
+
   it('surfaces assembler errors instead of returning nothing', () => {
     assert.throws(() => assemble('nasm', 'this is not an instruction ,,,', { bits: 32 }), /nasm .* exited with/);
     assert.throws(() => assemble('gas', 'movq %zz, %rax', { bits: 64 }), /as .* exited with/);

@@ -103,6 +103,18 @@ const ATT_EXTEND = /^mov([sz])([bwl])([wlq])$/;
  * not an instruction in this dialect (a macro, a directive, a typo).
  */
 export function canonicalMnemonic(raw: string, dialect: Dialect): MnemonicForm | undefined {
+  const key = `${dialect}|${raw}`;
+  if (CANONICAL_CACHE.has(key)) return CANONICAL_CACHE.get(key);
+  const form = computeCanonical(raw, dialect);
+  // Real files use few distinct spellings; cap the cache so a garbage file cannot grow it without bound.
+  if (CANONICAL_CACHE.size > 20000) CANONICAL_CACHE.clear();
+  CANONICAL_CACHE.set(key, form);
+  return form;
+}
+
+const CANONICAL_CACHE = new Map<string, MnemonicForm | undefined>();
+
+function computeCanonical(raw: string, dialect: Dialect): MnemonicForm | undefined {
   const m = raw.toLowerCase();
   const att = dialect === 'gas-att';
   const gas = att || dialect === 'gas-intel';
@@ -123,7 +135,11 @@ export function canonicalMnemonic(raw: string, dialect: Dialect): MnemonicForm |
     }
     const suffix = m[m.length - 1]!;
     const stem = m.slice(0, -1);
-    if (suffix in SUFFIX_SIZE && stem.length > 1) {
+    const strings = /^(movs|lods|stos|scas|cmps|ins|outs)l$/.exec(m);
+    if (strings) return { name: `${strings[1]}d` };
+    // `movqq`: a suffix on a stem that already is mnemonic + suffix is no instruction.
+    const doubled = stem.length > 2 && stem[stem.length - 1]! in SUFFIX_SIZE && isKnownMnemonic(stem.slice(0, -1));
+    if (suffix in SUFFIX_SIZE && stem.length > 1 && !doubled) {
       const stemFamily = FAMILY_OF.get(stem);
       if (stemFamily && stemFamily[1] === undefined) return { name: stemFamily[0], size: SUFFIX_SIZE[suffix] };
       if (isKnownMnemonic(stem)) return { name: stem, size: SUFFIX_SIZE[suffix] };

@@ -79,7 +79,6 @@ const NASM_DATA = new Set(['db', 'dw', 'dd', 'dq', 'dt', 'do', 'dy', 'dz', 'ddq'
 const MASM_DATA = new Set(['db', 'dw', 'dd', 'dq', 'df', 'dt', 'byte', 'sbyte', 'word', 'sword', 'dword', 'sdword', 'fword', 'qword', 'sqword', 'tbyte', 'oword', 'real4', 'real8', 'real10', 'equ', 'textequ', 'label', 'struct', 'struc', 'union', 'record', 'typedef', 'proto', 'ends', 'endp', 'proc', 'segment', 'macro', 'group', '=']);
 const FASM_DATA = new Set(['db', 'dw', 'du', 'dd', 'dp', 'df', 'dq', 'dt', 'rb', 'rw', 'rd', 'rp', 'rf', 'rq', 'rt', 'file', 'equ', 'label', '=', 'fix']);
 
-const IDENT = /^[A-Za-z_.$?@][\w.$?@#~]*/;
 
 function syntaxOf(dialect: Dialect): OperandSyntax {
   return dialect === 'gas-att' ? 'att' : 'intel';
@@ -115,17 +114,24 @@ interface Word {
   end: number;
 }
 
+const IDENT_START = /[A-Za-z_.$?@]/;
+const IDENT_PART = /[\w.$?@#~]/;
+
 function wordAt(masked: string, from: number, to: number): Word | undefined {
-  let i = from;
-  while (i < to && /\s/.test(masked[i]!)) i++;
-  if (i >= to) return undefined;
-  const m = IDENT.exec(masked.slice(i, to));
-  if (!m) return undefined;
-  return { text: m[0], lower: m[0].toLowerCase(), start: i, end: i + m[0].length };
+  const i = skipSpaces(masked, from, to);
+  if (i >= to || !IDENT_START.test(masked[i]!)) return undefined;
+  let end = i + 1;
+  while (end < to && IDENT_PART.test(masked[end]!)) end++;
+  const text = masked.slice(i, end);
+  return { text, lower: text.toLowerCase(), start: i, end };
+}
+
+function isSpace(code: number): boolean {
+  return code === 32 || code === 9 || code === 12 || code === 11 || code === 13 || code === 0xa0 || code === 0xfeff;
 }
 
 function skipSpaces(masked: string, i: number, to: number): number {
-  while (i < to && /\s/.test(masked[i]!)) i++;
+  while (i < to && isSpace(masked.charCodeAt(i))) i++;
   return i;
 }
 
@@ -264,7 +270,7 @@ function parseStatement(line: string, masked: string, st: Statement, lineNumber:
 
   const operandStart = skipSpaces(masked, word.end, st.end);
   let operandEnd = st.end;
-  while (operandEnd > operandStart && /\s/.test(masked[operandEnd - 1]!)) operandEnd--;
+  while (operandEnd > operandStart && isSpace(masked.charCodeAt(operandEnd - 1))) operandEnd--;
   // FASM/MASM continuation markers and trailing `{` of FASM blocks are not operands.
   const spans = operandEnd > operandStart ? splitOperands(masked, operandStart, operandEnd) : [];
   const syntax = syntaxOf(dialect);

@@ -272,6 +272,11 @@ const FIXED_REGISTER_BY_KIND = new Map<number, string>([
   [OpKind.rax, 'rax'],
 ]);
 
+/** A MOV without a segment register cannot be sensitive; it is the commonest instruction, so skip the operand match. */
+function plainMove(name: string, ins: ParsedInstruction): boolean {
+  return name === 'mov' && !ins.operands.some((op) => (op.kind === 'reg' && op.cls === 'sreg') || op.kind === 'unknown');
+}
+
 /** Mnemonics whose operands decide whether the instruction is sensitive; others resolve by mnemonic alone. */
 export const OPERAND_SENSITIVE = new Set(['push', 'pop', 'mov', 'call', 'jmp', 'ret', 'retf', 'int', 'sgdt', 'sidt', 'sldt', 'str', 'smsw', 'lar', 'lsl', 'verr', 'verw', 'rdpid']);
 
@@ -283,7 +288,7 @@ export function resolve(ins: ParsedInstruction, context: ResolveContext = {}): R
   const form = attSegmentMove(ins) ?? canonicalMnemonic(ins.mnemonic, ins.dialect);
   if (!form) return { status: 'unknown-mnemonic' };
   const name = familyMember(form.name, form.size ?? prefixOperandSize(ins.prefixes), ins.bits) ?? form.name;
-  if (OPERAND_SENSITIVE.has(name) || SIZED_FAMILIES[form.name]) return resolveInstruction(ins, context);
+  if ((OPERAND_SENSITIVE.has(name) && !plainMove(name, ins)) || SIZED_FAMILIES[form.name]) return resolveInstruction(ins, context);
   const key = `${name}|${ins.bits}|${ins.operands.length}`;
   const cached = MNEMONIC_ONLY.get(key);
   if (cached) return cached;

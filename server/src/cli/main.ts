@@ -241,9 +241,8 @@ async function runScanCommand(argv: string[], io: CliIo): Promise<number> {
 export function runFromProcess(): void {
   const io: CliIo = { stdout: process.stdout, stderr: process.stderr };
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-    // `virtlint ... | head` closes the pipe early; that is not an error.
-    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-    throw e;
+    // `virtlint ... | head` closes the pipe early: not an error. The exit status stays the lint result.
+    if (e.code !== 'EPIPE') throw e;
   });
   main(process.argv.slice(2), io).then(
     (code) => {

@@ -1,14 +1,26 @@
-// Entry point of the virtlint language server (`--stdio` or `--node-ipc`; the transport
-// is picked from the command line by vscode-languageserver).
-import { createConnection, ProposedFeatures } from 'vscode-languageserver/node';
+// Entry point of the virtlint language server: `--stdio` (Neovim and other editors) or
+// `--node-ipc` (the VS Code client); other transports are left to vscode-languageserver.
+import { format } from 'node:util';
+import { createConnection, ProposedFeatures, StreamMessageReader, StreamMessageWriter } from 'vscode-languageserver/node';
+import { FrameSanitizer } from './framing';
 import { startServer } from './server';
 
-// A bug in one handler must not take the editor's linter down with it.
-process.on('uncaughtException', (error) => {
-  process.stderr.write(`virtlint-lsp: unexpected error: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
-});
-process.on('unhandledRejection', (reason) => {
-  process.stderr.write(`virtlint-lsp: unhandled rejection: ${reason instanceof Error ? reason.message : String(reason)}\n`);
-});
+const toStderr = (message: string): void => void process.stderr.write(`${message}\n`);
 
-startServer(createConnection(ProposedFeatures.all));
+// A bug in one handler must not take the editor's linter down with it.
+process.on('uncaughtException', (error) => toStderr(`virtlint-lsp: unexpected error: ${error instanceof Error ? error.stack ?? error.message : String(error)}`));
+process.on('unhandledRejection', (reason) => toStderr(`virtlint-lsp: unhandled rejection: ${reason instanceof Error ? reason.message : String(reason)}`));
+
+if (process.argv.includes('--stdio')) {
+  // stdout carries the protocol: anything printed with console must go to stderr.
+  for (const method of ['log', 'info', 'debug', 'warn', 'error'] as const) console[method] = (...args: unknown[]) => toStderr(format(...args));
+  const input = process.stdin.pipe(new FrameSanitizer(toStderr));
+  const connection = createConnection(ProposedFeatures.all, new StreamMessageReader(input), new StreamMessageWriter(process.stdout));
+  // The editor closing our stdin means it is gone.
+  input.on('end', () => process.exit(shuttingDown ? 0 : 1));
+  let shuttingDown = false;
+  connection.onShutdown(() => void (shuttingDown = true));
+  startServer(connection);
+} else {
+  startServer(createConnection(ProposedFeatures.all));
+}
