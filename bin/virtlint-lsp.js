@@ -4,6 +4,11 @@
 const { existsSync } = require('node:fs');
 const { join } = require('node:path');
 
+if (process.argv.includes('--help') || process.argv.includes('-h')) {
+  process.stdout.write('Usage: virtlint-lsp [--stdio | --node-ipc | --socket=PORT | --pipe=NAME]\n' +
+    'The virtlint language server (defaults to --stdio). Settings come from the editor, section "virtlint".\n');
+  process.exit(0);
+}
 const bundled = join(__dirname, '..', 'dist', 'server.js');
 const compiled = join(__dirname, '..', 'out', 'server', 'src', 'lsp', 'main.js');
 const entry = existsSync(bundled) ? bundled : compiled;

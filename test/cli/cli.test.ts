@@ -2,6 +2,7 @@ import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { sarifProblems } from './sarifShape';
 import { lineOf, parseJsonReport, removeTree, ROOT, ruleLines, runCli, spawnCli, tempTree } from './helpers';
 
 // Small fixtures with known content: each sensitive instruction is written once, so the expected
@@ -160,6 +161,16 @@ describe('cli', function () {
       for (const option of ['--format', '--rules', '--dialect', '--bits', '--profile', '--max-warnings', '--severity', '--no-color', '--quiet', '--report-unknown-mnemonics', '--max-file-size', '--fix', '--fix-dry-run', '--abi', '--write-hypercall-defs', '--write-hypercall-header', 'Exit status']) {
         assert.ok(help.stdout.includes(option), `help mentions ${option}`);
       }
+    });
+
+    it('writes valid SARIF for a real run, with unreadable files as notifications', async () => {
+      fs.writeFileSync(path.join(dir, 'sub', 'blob.inc'), Buffer.from([1, 0, 2]));
+      const run = await runCli(['-f', 'sarif', '--rules', 'all', '.', path.join(ROOT, 'examples')], { cwd: dir });
+      const log = JSON.parse(run.stdout) as { runs: Array<{ results: unknown[]; invocations: Array<{ executionSuccessful: boolean; toolExecutionNotifications: Array<{ message: { text: string } }> }> }> };
+      assert.deepEqual(sarifProblems(log), []);
+      assert.ok(log.runs[0]!.results.length >= 10);
+      assert.equal(log.runs[0]!.invocations[0]!.executionSuccessful, false);
+      assert.match(log.runs[0]!.invocations[0]!.toolExecutionNotifications[0]!.message.text, /^binary file/);
     });
 
     it('formats sarif and github from real findings', async () => {

@@ -143,6 +143,20 @@ describe('lsp: push diagnostics (clients without pull, like Neovim 0.7)', functi
     await client.waitForPublished(uri, hasCodes([['pushf', 5], ['popf', 6]]));
   });
 
+  it('reports INT3 only with includeInt3, and unknown mnemonics only with reportUnknownMnemonics', async () => {
+    const text = '; virtlint: dialect=nasm bits=32\n    int3\n    int 0x80\n    frobnicate eax\n    cpuid\n';
+    const uri = fileUri('int3.asm');
+    await client.open(uri, text);
+    await client.waitForPublished(uri, hasCodes([['int', 2]]));
+    await client.changeSettings({ includeInt3: true });
+    await client.waitForPublished(uri, hasCodes([['int', 1], ['int', 2]]));
+    await client.changeSettings({ includeInt3: true, reportUnknownMnemonics: true });
+    const withUnknown = await client.waitForPublished(uri, hasCodes([['int', 1], ['int', 2], ['unknown-mnemonic', 3]]));
+    assert.equal(withUnknown.diagnostics.find((d) => d.code === 'unknown-mnemonic')?.severity, 4);
+    await client.changeSettings({ reportUnknownMnemonics: true, ruleSelection: ['cpuid'] });
+    await client.waitForPublished(uri, hasCodes([['unknown-mnemonic', 3], ['cpuid', 4]]));
+  });
+
   it('applies dialect/bits overrides by file glob', async () => {
     const source = 'push cs\n';
     client.settings = { overrides: [{ files: '**/*64.asm', bits: 64 }, { files: 'legacy/*.asm', bits: 32 }] };

@@ -6,7 +6,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 
 fail() {
-  echo "nvim: $1" >&2
+  echo "nvim: $1"
   echo "nvim: 0 passed, 1 failed"
   exit 1
 }

@@ -44,5 +44,9 @@ runRule('far-call', {
     fasm(32, 'call fword [ebx]'),
     fasm(32, 'call far [ebx]'),
     fasm(64, 'call far tword [rbx]'),
+    att(64, 'lcall $0x10, $0x1000', { expect: 'invalid-in-mode' }),
+    intel(64, 'call 0x10:0x1000', { expect: 'invalid-in-mode' }),
+    fasm(64, 'call 0x10:0x1000', { expect: 'invalid-in-mode' }),
+    masm(64, 'target PROC FAR\n  ret\ntarget ENDP\n  call far ptr target', { expect: 'invalid-in-mode', line: 4 }),
   ],
 });

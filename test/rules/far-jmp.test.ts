@@ -42,5 +42,8 @@ runRule('far-jmp', {
     fasm(16, 'jmp 0x0000:0x7c00'),
     fasm(32, 'jmp pword [eax]'),
     fasm(64, 'jmp far pword [rax]'),
+    att(64, 'ljmp $0x10, $0x1000', { expect: 'invalid-in-mode' }),
+    intel(64, 'jmp 0x10:0x1000', { expect: 'invalid-in-mode' }),
+    fasm(64, 'jmp 0x10:0x1000', { expect: 'invalid-in-mode' }),
   ],
 });

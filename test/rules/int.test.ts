@@ -39,5 +39,9 @@ runRule('int', {
     fasm(16, 'int 0x10'),
     fasm(32, 'into'),
     fasm(64, 'int1'),
+    att(64, 'into', { expect: 'invalid-in-mode' }),
+    intel(64, 'into', { expect: 'invalid-in-mode' }),
+    fasm(64, 'into', { expect: 'invalid-in-mode' }),
+    masm(64, 'into', { expect: 'invalid-in-mode' }),
   ],
 });

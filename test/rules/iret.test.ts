@@ -33,5 +33,7 @@ runRule('iret', {
     fasm(16, 'iret'),
     fasm(32, 'iretw'),
     fasm(64, 'iretq'),
+    att(32, 'iretq', { expect: 'invalid-in-mode' }),
+    fasm(16, 'iretq', { expect: 'invalid-in-mode' }),
   ],
 });

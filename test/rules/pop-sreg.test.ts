@@ -39,5 +39,9 @@ runRule('pop-sreg', {
     fasm(16, 'pop ds'),
     fasm(32, 'pop ss'),
     fasm(64, 'pop gs'),
+    att(64, 'pop %es', { expect: 'invalid-in-mode' }),
+    intel(64, 'pop ds', { expect: 'invalid-in-mode' }),
+    fasm(64, 'pop ss', { expect: 'invalid-in-mode' }),
+    masm(64, 'pop ds', { expect: 'invalid-in-mode' }),
   ],
 });

@@ -46,5 +46,7 @@ runRule('push-sreg', {
     fasm(16, 'push cs ds', { count: 2, why: 'FASM pushes several operands in one line' }),
     fasm(32, 'push gs'),
     fasm(64, 'push fs'),
+    intel(64, 'push cs', { expect: 'invalid-in-mode' }),
+    fasm(64, 'push ss', { expect: 'invalid-in-mode' }),
   ],
 });

@@ -66,7 +66,7 @@ describe('scan: parallel sweep equals one sequential sweep', function () {
 describe('scan: generated shape table', function () {
   this.timeout(120_000);
 
-  it('equals the table recomputed from iced-x86 (regenerate with `node out/server/src/scan/shapes.js`)', () => {
+  it('equals the table recomputed from iced-x86 (regenerate with `node out/server/src/scan/generate-shapes.js`)', () => {
     const stored = decodeShapeTable(FAST_SHAPES);
     const fresh = computeShapeBitset();
     assert.equal(stored.length, fresh.length, 'table size');

@@ -140,7 +140,7 @@ export function instructionFactsLine(instruction: ParsedInstruction, result?: An
   const written = [instruction.mnemonic, instruction.operands.map((operand) => operand.text).join(', ')].filter(Boolean).join(' ');
   let resolution: Resolution;
   try {
-    resolution = resolveInstruction(instruction);
+    resolution = instruction.resolution ?? resolve(instruction);
   } catch {
     // A hover must never take the server down; an instruction the resolver chokes on gets no card.
     return undefined;

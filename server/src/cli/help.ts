@@ -9,7 +9,8 @@ export function helpText(): string {
 
 Reports x86 instructions that are sensitive but unprivileged: they run at CPL>0 without
 trapping, so a trap-and-emulate hypervisor never sees them. Directories are walked for
-${ASSEMBLY_EXTENSIONS.join(' ')} (skipping node_modules and .git); "-" reads standard input.
+${ASSEMBLY_EXTENSIONS.join(' ')}
+(skipping node_modules and .git); "-" reads standard input.
 
 Output:
   -f, --format <name>        stylish (default), json, sarif, github
@@ -40,7 +41,8 @@ Fixes:
   --fix-dry-run              print a unified diff instead of writing (json/sarif: diff on stderr)
   --abi <abi>                kvm (default), kvm-amd, xen, hyperv, custom
   --fix-template <file>      instruction template for --abi custom
-  --write-hypercall-defs <file>    write the hypercall number definitions (in --dialect, default nasm)
+  --write-hypercall-defs <file>    hypercall number definitions in --dialect
+                                   (else by the file's extension, else nasm)
   --write-hypercall-header <file>  write a C header with the same numbers for the hypervisor side
 
 Other:

@@ -67,6 +67,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
   const diffsToStderr = options.outputFile === undefined && (options.format === 'json' || options.format === 'sarif');
   const reports: FileReport[] = [];
   let internalFailure = false;
+  let writeFailed = false;
   for (const file of files) {
     const input = file === '-' ? await readStdin(io, options.maxFileSize) : readSourceFile(file, options.maxFileSize);
     const displayName = file === '-' ? stdinName(options, cwd) : file;
@@ -82,8 +83,9 @@ async function run(argv: string[], io: CliIo): Promise<number> {
           const [oldName, newName] = diffNames(displayName, cwd);
           const diff = unifiedDiff(input.text, linted.fixedText, oldName, newName);
           (diffsToStderr ? io.stderr : io.stdout).write(diff);
-        } else {
-          fs.writeFileSync(file, (input.hasBom ? '\ufeff' : '') + linted.fixedText);
+        } else if (!writeFixedFile(file, (input.hasBom ? '\ufeff' : '') + linted.fixedText, io)) {
+          writeFailed = true;
+          linted.report.note = 'the fixes could not be written (see the error above); the problems listed are what would remain';
         }
       }
     } catch (e) {
@@ -104,7 +106,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
   if (options.outputFile !== undefined) writeOutputFile(path.resolve(cwd, options.outputFile), output);
   else io.stdout.write(output);
 
-  if (internalFailure) return 2;
+  if (internalFailure || writeFailed) return 2;
   const errors = reports.reduce((sum, r) => sum + r.errorCount, 0);
   const warnings = reports.reduce((sum, r) => sum + r.warningCount, 0);
   if (errors > 0) return 1;
@@ -132,6 +134,17 @@ function lintOne(displayName: string, isStdin: boolean, text: string, options: C
   const note = fixNote(fixed.applied, options.fixDryRun);
   if (note !== undefined) report.note = note;
   return { report, fixedText: fixed.text };
+}
+
+/** Writes a fixed file; on failure says so (the report still shows the fixed text's problems). */
+function writeFixedFile(file: string, content: string, io: CliIo): boolean {
+  try {
+    fs.writeFileSync(file, content);
+    return true;
+  } catch (e) {
+    io.stderr.write(`virtlint: cannot write the fixed ${file}: ${(e as Error).message}\n`);
+    return false;
+  }
 }
 
 function readFixOptions(options: CliOptions, cwd: string): FixOptions {
@@ -191,7 +204,7 @@ function writeOutputFile(target: string, content: string): void {
   }
 }
 
-async function readStdin(io: CliIo, maxBytes: number): Promise<ReadOutcome & { hasBom?: boolean }> {
+async function readStdin(io: CliIo, maxBytes: number): Promise<ReadOutcome> {
   const bytes = await (io.readStdin ?? readProcessStdin)();
   return decodeSource(bytes, maxBytes);
 }

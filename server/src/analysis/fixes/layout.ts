@@ -27,12 +27,30 @@ export function splitLines(text: string): string[] {
   return text.split(/\r?\n/);
 }
 
+interface TextFacts {
+  text: string;
+  lines: string[];
+  eol: string;
+  /** Every `vl_...` word already in the text, so generated labels never clash. */
+  labelWords: Set<string>;
+}
+
+// fixAll asks about the same text once per finding; split and scan it only once.
+let lastFacts: TextFacts | undefined;
+function factsOf(text: string): TextFacts {
+  if (lastFacts?.text !== text) {
+    lastFacts = { text, lines: splitLines(text), eol: text.includes('\r\n') ? '\r\n' : '\n', labelWords: new Set(text.match(/vl_\w+/g) ?? []) };
+  }
+  return lastFacts;
+}
+
 export function siteOf(text: string, finding: Finding): Site | undefined {
   const ins = finding.instruction;
   if (!ins || ins.inMacro) return undefined;
   const { start, end } = ins.range;
   if (start.line !== end.line) return undefined; // continued statements: too risky to rewrite
-  const lineText = splitLines(text)[start.line];
+  const facts = factsOf(text);
+  const lineText = facts.lines[start.line];
   if (lineText === undefined || end.character > lineText.length) return undefined;
   const rest = lineText.slice(end.character);
   const trimmed = rest.trim();
@@ -49,7 +67,7 @@ export function siteOf(text: string, finding: Finding): Site | undefined {
     instructionText: lineText.slice(start.character, end.character),
     indent: before.replace(/[^\t]/g, ' '),
     ...(comment !== undefined ? { comment } : {}),
-    eol: text.includes('\r\n') ? '\r\n' : '\n',
+    eol: facts.eol,
   };
 }
 
@@ -98,7 +116,7 @@ export function labelMaker(text: string, line: number): (hint: string) => string
     let n = 0;
     for (;;) {
       const name = `vl_${hint}_${line + 1}${n ? `_${n}` : ''}`;
-      if (!used.has(name) && !text.includes(name)) {
+      if (!used.has(name) && !factsOf(text).labelWords.has(name)) {
         used.add(name);
         return name;
       }
