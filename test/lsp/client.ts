@@ -258,21 +258,33 @@ export function applyChanges(text: string, changes: readonly TextDocumentContent
   return current;
 }
 
-export function offsetAt(text: string, position: { line: number; character: number }): number {
-  let offset = 0;
-  for (let line = 0; line < position.line; line++) {
-    const next = text.indexOf('\n', offset);
-    if (next < 0) return text.length;
-    offset = next + 1;
+/** Start offsets of every line, with LSP's line breaks: \r\n, \n and a lone \r. */
+function lineStarts(text: string): number[] {
+  const starts = [0];
+  for (let i = 0; i < text.length; i++) {
+    if (text[i] === '\r' && text[i + 1] === '\n') i++;
+    if (text[i] === '\n' || text[i] === '\r') starts.push(i + 1);
   }
-  const lineEnd = text.indexOf('\n', offset);
-  return Math.min(offset + position.character, lineEnd < 0 ? text.length : lineEnd);
+  return starts;
 }
 
+/** LSP position → offset; a character past the line's end means the end of its content. */
+export function offsetAt(text: string, position: { line: number; character: number }): number {
+  const starts = lineStarts(text);
+  if (position.line >= starts.length) return text.length;
+  const start = starts[Math.max(0, position.line)] ?? 0;
+  let contentEnd = starts[position.line + 1] ?? text.length;
+  if (contentEnd > start && text[contentEnd - 1] === '\n') contentEnd--;
+  if (contentEnd > start && text[contentEnd - 1] === '\r' && position.line + 1 < starts.length) contentEnd--;
+  return Math.min(start + Math.max(0, position.character), contentEnd);
+}
+
+/** Offset → LSP position (an offset inside a CRLF counts as the end of that line). */
 export function positionAt(text: string, offset: number): { line: number; character: number } {
-  const before = text.slice(0, offset);
-  const line = before.split('\n').length - 1;
-  return { line, character: offset - (before.lastIndexOf('\n') + 1) };
+  const starts = lineStarts(text);
+  let line = 0;
+  while (line + 1 < starts.length && (starts[line + 1] ?? Infinity) <= offset) line++;
+  return { line, character: offset - (starts[line] ?? 0) };
 }
 
 /** Applies non-overlapping text edits (from a code action) to a string. */

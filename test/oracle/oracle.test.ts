@@ -159,6 +159,23 @@ function compare(fixture: AssembledFixture, mode: string, result: AnalysisResult
   return mismatches;
 }
 
+/** Every finding's mnemonicRange must cover exactly a mnemonic word inside its instruction's range. */
+function rangeProblems(fixture: AssembledFixture, result: AnalysisResult): string[] {
+  const problems: string[] = [];
+  for (const f of result.findings) {
+    const { start, end } = f.mnemonicRange;
+    const text = fixture.lines[start.line] ?? '';
+    const word = start.line === end.line ? text.slice(start.character, end.character) : '';
+    const inside =
+      (f.range.start.line < start.line || (f.range.start.line === start.line && f.range.start.character <= start.character)) &&
+      (f.range.end.line > end.line || (f.range.end.line === end.line && f.range.end.character >= end.character));
+    if (!/^[a-z][a-z0-9]*$/i.test(word) || text[end.character] === ':' || !inside) {
+      problems.push(`${fixture.spec.file}:${start.line + 1}:${start.character + 1} ${f.ruleId}: mnemonicRange covers "${word}" in "${text.trim()}"`);
+    }
+  }
+  return problems;
+}
+
 function table(rows: readonly Mismatch[]): string {
   const header: Mismatch = { file: 'fixture', mode: 'mode', line: 0, source: 'source line', oracle: 'oracle (iced Code)', virtlint: 'virtlint' };
   const cells = (m: Mismatch): string[] => [`${m.file}:${m === header ? 'line' : m.line}`, m.mode, m.source, m.oracle, m.virtlint];
@@ -244,6 +261,7 @@ describe('oracle: assemblers + iced-x86 vs virtlint', function () {
       const mismatches = compare(fixture, 'forced', result);
       allMismatches.push(...mismatches);
       assert.equal(mismatches.length, 0, `${mismatches.length} line(s) differ:\n${table(mismatches)}`);
+      assert.deepEqual(rangeProblems(fixture, result), []);
     });
 
     it(`${spec.file}: forced, CRLF line endings`, () => {

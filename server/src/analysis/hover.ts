@@ -6,7 +6,7 @@ import type { RuleEntry } from './catalogue/schema';
 import { PROFILES } from './catalogue/schema';
 import { isInt3, ruleForCode } from './classify';
 import { codeFacts, type CodeFacts } from './iced';
-import { resolveInstruction } from './resolve';
+import { resolve, resolveInstruction } from './resolve';
 import type { AnalysisResult, Finding, ParsedInstruction, Position, Range, Resolution } from './types';
 
 export interface HoverInfo {
@@ -141,6 +141,8 @@ export function instructionFactsLine(instruction: ParsedInstruction, result?: An
   let resolution: Resolution;
   try {
     resolution = instruction.resolution ?? resolve(instruction);
+    // The analyzer matches ordinary instructions by mnemonic only; a hover wants the exact form.
+    if (resolution.status === 'ok' && resolution.approximate) resolution = resolveInstruction(instruction);
   } catch {
     // A hover must never take the server down; an instruction the resolver chokes on gets no card.
     return undefined;

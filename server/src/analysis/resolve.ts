@@ -309,5 +309,5 @@ function resolveMnemonicOnly(name: string, bits: Bits, operandCount: number): Re
     return { status: 'invalid-in-mode', reason: `${name.toUpperCase()} cannot be encoded in ${bits}-bit code`, validIn };
   }
   const best = available.find((f) => f.opKinds.length === operandCount) ?? available[0] ?? facts[0];
-  return best ? { status: 'ok', code: best.code, codeName: best.codeName } : { status: 'unknown-mnemonic' };
+  return best ? { status: 'ok', code: best.code, codeName: best.codeName, approximate: true } : { status: 'unknown-mnemonic' };
 }

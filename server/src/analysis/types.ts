@@ -129,7 +129,8 @@ export interface ParsedInstruction {
 
 /** Result of matching a parsed instruction against iced-x86's opcode tables. */
 export type Resolution =
-  | { status: 'ok'; code: number; codeName: string }
+  /** `approximate`: matched by mnemonic and mode only (its operands cannot matter to any rule), so `code` may be a sibling form. */
+  | { status: 'ok'; code: number; codeName: string; approximate?: boolean }
   /** The mnemonic exists but this form cannot be encoded in the current mode (e.g. `push cs` in 64-bit code). */
   | { status: 'invalid-in-mode'; reason: string; validIn: Bits[] }
   /** Not an x86 instruction mnemonic iced knows (macro invocation, typo). */

@@ -1,6 +1,7 @@
 // One file's text → analysis → the report shape the formatters print.
 import { analyzeText, type AnalysisOptions, type AnalysisResult, type Dialect, type Finding, type SeverityOrOff } from '../analysis';
 import { ruleById } from '../analysis/catalogue';
+import { fixesForFinding, type FixOptions } from '../analysis/fixes';
 import type { CliDialect, CliOptions } from './args';
 import type { FileReport, ReportMessage } from './format/types';
 
@@ -47,8 +48,8 @@ export function toMessage(finding: Finding): ReportMessage {
   return message;
 }
 
-/** The report for a linted text. */
-export function reportFor(filePath: string, result: AnalysisResult, settings: LintSettings): FileReport {
+/** The report for a linted text; `fixOptions` decides which findings count as fixable. */
+export function reportFor(filePath: string, text: string, result: AnalysisResult, settings: LintSettings, fixOptions: FixOptions): FileReport {
   const messages: ReportMessage[] = [];
   let fixableErrorCount = 0;
   let fixableWarningCount = 0;
@@ -56,7 +57,7 @@ export function reportFor(filePath: string, result: AnalysisResult, settings: Li
     const message = toMessage(finding);
     if (settings.quiet && message.severity !== 2) continue;
     messages.push(message);
-    if (message.level === undefined && isFixable(finding)) {
+    if (message.level === undefined && isFixable(text, result, finding, fixOptions)) {
       if (message.severity === 2) fixableErrorCount++;
       else fixableWarningCount++;
     }
@@ -75,14 +76,15 @@ export function reportFor(filePath: string, result: AnalysisResult, settings: Li
   };
 }
 
-/**
- * Whether `--fix` has something for this finding: every virtualization rule has at least the
- * forced-emulation fix. Decided from the catalogue, not by generating the fix: the fix engine
- * looks at the whole text per finding, which made large files quadratic.
- */
-function isFixable(finding: Finding): boolean {
+/** Whether `--fix` has something for this finding (macro bodies and continued lines are left alone). */
+function isFixable(text: string, result: AnalysisResult, finding: Finding, fixOptions: FixOptions): boolean {
   const entry = ruleById(finding.ruleId);
-  return entry !== undefined && entry.group !== 'meta' && entry.fixes.length > 0;
+  if (entry === undefined || entry.group === 'meta') return false;
+  try {
+    return fixesForFinding(text, result, finding, fixOptions).length > 0;
+  } catch {
+    return false;
+  }
 }
 
 /** A file that could not be linted: one fatal message at 1:1 (ESLint's convention for parse failures). */

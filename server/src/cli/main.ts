@@ -126,11 +126,11 @@ interface Linted {
 function lintOne(displayName: string, isStdin: boolean, text: string, options: CliOptions, fixOptions: FixOptions): Linted {
   const detectionName = isStdin ? options.stdinFilename : displayName;
   const result = analyze(text, detectionName, options);
-  if (options.fix === undefined) return { report: reportFor(displayName, result, options) };
+  if (options.fix === undefined) return { report: reportFor(displayName, text, result, options, fixOptions) };
   const fixed = applyFixes(text, result, options.fix, fixOptions);
-  if (fixed.applied === 0 || fixed.text === text) return { report: reportFor(displayName, result, options) };
+  if (fixed.applied === 0 || fixed.text === text) return { report: reportFor(displayName, text, result, options, fixOptions) };
   const remaining = analyze(fixed.text, detectionName, options);
-  const report = reportFor(displayName, remaining, options);
+  const report = reportFor(displayName, fixed.text, remaining, options, fixOptions);
   const note = fixNote(fixed.applied, options.fixDryRun);
   if (note !== undefined) report.note = note;
   return { report, fixedText: fixed.text };

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { relative } from 'node:path';
 import type { Diagnostic, TextDocumentContentChangeEvent } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { DocumentAnalyzer, type AnalysisOptions, type AnalysisResult, type Finding } from '../analysis/index';
+import { DocumentAnalyzer, type AnalysisOptions, type AnalysisResult, type ContentChange, type Finding } from '../analysis/index';
 import { defaultSeverity, isKnownRuleId, resolveRuleSelection } from '../analysis/catalogue/index';
 import { findingToDiagnostic, skippedDiagnostic } from './conversions';
 import { globMatches } from './glob';
@@ -71,10 +71,10 @@ export class OpenDocument {
   }
 
   applyChanges(changes: readonly TextDocumentContentChangeEvent[], version: number): void {
-    this.document = TextDocument.update(this.document, [...changes], version);
+    const validChanges = this.toValidChanges(changes, version);
     if (this.analyzer) {
       try {
-        this.analyzer.update(changes.map((change) => ('range' in change ? { range: change.range, text: change.text } : { text: change.text })));
+        this.analyzer.update(validChanges);
         // Clients may send positions past the end; if the analyzer clamped them differently, start over.
         if (this.analyzer.text.length !== this.document.getText().length) this.analyzer = undefined;
       } catch {
@@ -84,6 +84,31 @@ export class OpenDocument {
     const needsFullCheck = this.skipReasonValue !== undefined || changes.some((change) => change.text.includes('\0')) || this.mayBeTooBig();
     this.refreshSkipState(needsFullCheck);
     this.invalidate();
+  }
+
+  /**
+   * Applies the changes to the text and returns them with valid ranges. A client may send
+   * positions past a line's end or the file's end (LSP clamps them) or inside a CRLF; both
+   * the text and the analyzer must see the same clamped positions, so they are resolved here.
+   */
+  private toValidChanges(changes: readonly TextDocumentContentChangeEvent[], version: number): ContentChange[] {
+    const valid: ContentChange[] = [];
+    let document = this.document;
+    for (const change of changes) {
+      let next: ContentChange;
+      if ('range' in change) {
+        let start = document.offsetAt(change.range.start);
+        let end = document.offsetAt(change.range.end);
+        if (end < start) [start, end] = [end, start];
+        next = { range: { start: document.positionAt(start), end: document.positionAt(end) }, text: change.text };
+      } else {
+        next = { text: change.text };
+      }
+      valid.push(next);
+      document = TextDocument.update(document, [next.range ? { range: next.range, text: next.text } : { text: next.text }], version);
+    }
+    this.document = document;
+    return valid;
   }
 
   /** Called on save: `run: onSave` reports from here on what the text says now. */

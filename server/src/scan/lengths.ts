@@ -112,6 +112,21 @@ function range(from: number, to: number): number[] {
   set(TWO_BYTE, range(0x80, 0x8f), IMM_REL_Z);
 })();
 
+// What a byte means before the opcode. Segment overrides (26 2E 36 3E 64 65) do not change the length.
+const NOT_PREFIX = 0;
+const PREFIX_66 = 1;
+const PREFIX_F3 = 2;
+const PREFIX_F2 = 3;
+const PREFIX_SEGMENT = 4;
+const PREFIX_FOR_ICED = 5; // F0 (LOCK), 67 (address size)
+const PREFIX_KIND = new Uint8Array(256);
+PREFIX_KIND[0x66] = PREFIX_66;
+PREFIX_KIND[0xf3] = PREFIX_F3;
+PREFIX_KIND[0xf2] = PREFIX_F2;
+for (const b of [0x26, 0x2e, 0x36, 0x3e, 0x64, 0x65]) PREFIX_KIND[b] = PREFIX_SEGMENT;
+PREFIX_KIND[0xf0] = PREFIX_FOR_ICED;
+PREFIX_KIND[0x67] = PREFIX_FOR_ICED;
+
 /** True when the ModRM.reg / mod combination of a GROUP opcode is one we can size without iced. */
 function groupCheck(twoByte: boolean, opcode: number, modrm: number): boolean {
   const reg = (modrm >> 3) & 7;
@@ -276,19 +291,14 @@ function rawLength(bytes: Uint8Array, pos: number, end: number, bits: number): n
   // Legacy prefixes.
   for (;;) {
     if (p >= end) return DEFER;
-    const b = bytes[p]!;
-    if (b === 0x66) {
+    const kind = PREFIX_KIND[bytes[p]!]!;
+    if (kind === NOT_PREFIX) break;
+    if (kind === PREFIX_FOR_ICED) return DEFER; // LOCK validity and 16-bit addressing are left to iced
+    if (kind === PREFIX_66) {
       opsize16 = bits !== 16;
       sawOperandSize = true;
-    } else if (b === 0xf3) {
-      lastRep = 1;
-    } else if (b === 0xf2) {
-      lastRep = 2;
-    } else if (b === 0x2e || b === 0x3e || b === 0x26 || b === 0x36 || b === 0x64 || b === 0x65) {
-      // no effect on length
-    } else if (b === 0xf0 || b === 0x67) {
-      return DEFER; // LOCK validity and 16-bit addressing are left to iced
-    } else break;
+    } else if (kind === PREFIX_F3) lastRep = 1;
+    else if (kind === PREFIX_F2) lastRep = 2;
     p++;
     if (p - pos > 14) return DEFER;
   }
