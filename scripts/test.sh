@@ -22,6 +22,9 @@ need_apt=()
 command -v nasm >/dev/null || need_apt+=(nasm)
 command -v as >/dev/null && command -v objdump >/dev/null && command -v ld >/dev/null || need_apt+=(binutils)
 command -v fasm >/dev/null || need_apt+=(fasm)
+command -v gcc >/dev/null || need_apt+=(gcc)
+command -v patch >/dev/null || need_apt+=(patch)
+command -v timeout >/dev/null || need_apt+=(coreutils)
 command -v nvim >/dev/null || need_apt+=(neovim)
 command -v qemu-system-x86_64 >/dev/null || need_apt+=(qemu-system-x86)
 command -v chromium >/dev/null || need_apt+=(chromium)
@@ -38,7 +41,7 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   fi
 fi
 missing=()
-for tool in nasm as objdump ld fasm nvim qemu-system-x86_64 chromium node npm; do
+for tool in nasm as objdump ld fasm gcc patch nvim qemu-system-x86_64 chromium node npm; do
   command -v "$tool" >/dev/null || missing+=("$tool")
 done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -53,6 +53,13 @@ describe('cli', function () {
       assert.equal(result!.filePath, path.join(dir, 'problems.asm'));
     });
 
+    it('counts as fixable only the findings --fix will rewrite (not those inside a macro body)', async () => {
+      fs.writeFileSync(path.join(dir, 'macro.asm'), 'bits 64\n%macro save 0\n    pushfq\n%endmacro\n    pushfq\n');
+      const [result] = parseJsonReport((await runCli(['-f', 'json', 'macro.asm'], { cwd: dir })).stdout);
+      assert.deepEqual(ruleLines(result!), ['3:pushf', '5:pushf']);
+      assert.deepEqual([result!.fixableErrorCount, result!.fixableWarningCount], [0, 1]);
+    });
+
     it('is 0 with warnings only, and 1 once they exceed --max-warnings', async () => {
       assert.equal((await runCli(['warn.asm'], { cwd: dir })).code, 0);
       assert.equal((await runCli(['--max-warnings', '2', 'warn.asm'], { cwd: dir })).code, 0);

@@ -59,7 +59,7 @@ function comment(dialect: Dialect): string {
 function neutralLines(dialect: Dialect): string[] {
   return dialect === 'gas-att'
     ? ['nop', 'mov $1, %eax', 'add %ecx, %ebx', 'lea 4(%ebx), %edx']
-    : ['nop', 'mov eax, 1', 'add ebx, ecx', dialect === 'gas-intel' ? 'lea edx, [ebx+4]' : 'lea edx, [ebx+4]'];
+    : ['nop', 'mov eax, 1', 'add ebx, ecx', 'lea edx, [ebx+4]'];
 }
 
 /** Symbols the generated code refers to, defined so a flat binary links. */
@@ -167,7 +167,7 @@ export function decodeLine(bytes: Uint8Array, bits: Bits): Decoded[] {
         const entry: Decoded = { code: ins.code, codeName, bytes: [...bytes.subarray(offset, offset + ins.length)], stackDelta: stackDelta(ins, codeName) };
         offset += ins.length;
         for (let i = 0; i < ins.opCount; i++) {
-          if (ins.opKind(i) === iced.OpKind.Memory && !codeName.startsWith('Lea_') ) {
+          if (ins.opKind(i) === iced.OpKind.Memory && !codeName.startsWith('Lea_')) {
             entry.memory = { base: ins.memoryBase, index: ins.memoryIndex, scale: ins.memoryIndexScale, displacement: BigInt.asIntN(32, BigInt(ins.memoryDisplacement)) };
           }
         }

@@ -1,6 +1,7 @@
 // Every rule × dialect × bitness × strategy/ABI: apply the fix to a small file, assemble
 // before and after with the real assembler, decode with iced-x86 and check the result.
 import * as assert from 'node:assert/strict';
+import * as iced from 'iced-x86';
 import { BITS, type Bits } from '../../server/src/analysis';
 import { fixesForFinding, HYPERCALL_RULES, type FixOptions, type QuickFix } from '../../server/src/analysis/fixes';
 import { CASE_RULES, instructionFor } from './cases';
@@ -36,7 +37,6 @@ function assertMemoryOperandSurvives(fixture: Fixture, checked: CheckedFix): voi
   assert.fail(`no instruction in the fix uses the original memory operand adjusted for the stack:\n${checked.after}`);
 }
 
-import * as iced from 'iced-x86';
 
 function checkCommon(fixture: Fixture, fix: QuickFix): CheckedFix {
   const checked = checkFix(fixture, fix);
@@ -51,8 +51,7 @@ function checkCommon(fixture: Fixture, fix: QuickFix): CheckedFix {
   return checked;
 }
 
-function hypercallExpected(rule: string, abi: FixOptions['abi'], bits: Bits, dialectIsGasAtt: boolean): boolean {
-  void dialectIsGasAtt;
+function hypercallExpected(rule: string, abi: FixOptions['abi'], bits: Bits): boolean {
   if (bits === 16) return false;
   if (abi === 'xen' && rule === 'iret') return bits === 64;
   if (abi === 'xen' && (rule === 'pushf' || rule === 'popf')) return true;
@@ -88,7 +87,7 @@ for (const dialect of ASSEMBLED_DIALECTS) {
           it(`${rule} (${instruction}) hypercall, ${abi}`, () => {
             const fixture = buildFixture({ dialect, bits, ruleId: rule, instruction, abi });
             const fixes = fixesForFinding(fixture.text, fixture.result, fixture.finding, { abi }).filter((f) => f.strategy === 'hypercall');
-            if (!hypercallExpected(rule, abi, bits, dialect === 'gas-att')) {
+            if (!hypercallExpected(rule, abi, bits)) {
               assert.deepEqual(fixes.map((f) => f.title), [], 'no hypercall fix is offered here');
               return;
             }

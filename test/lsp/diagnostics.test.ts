@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { PublishDiagnosticsParams } from 'vscode-languageserver-protocol';
+import type { Diagnostic, PublishDiagnosticsParams } from 'vscode-languageserver-protocol';
 import { codesAndLines, fileUri, LspTestClient, messageText } from './client';
 import { GAS_EXPECTED, GAS_SOURCE, NASM_EXPECTED, NASM_SOURCE } from './fixtures';
 
@@ -258,6 +258,16 @@ describe('lsp: pull diagnostics (textDocument/diagnostic)', function () {
     const saved = await client.pull(uri, first.resultId);
     assert.equal(saved.kind, 'full');
     assert.deepEqual(codesAndLines(saved.items ?? []), [['pushf', 5], ['popf', 6]]);
+  });
+
+  it('caps a file at 5,000 diagnostics plus one notice', async () => {
+    const uri = fileUri('many.asm');
+    await client.open(uri, '; virtlint: dialect=nasm bits=32\n' + '    popf\n'.repeat(5200));
+    const report = await client.pull(uri);
+    const items = report.items ?? [];
+    assert.equal(items.length, 5001);
+    assert.ok(items.slice(0, 5000).every((d) => d.code === 'popf'));
+    assert.match(messageText(items[5000] as Diagnostic), /first 5000 of 5200 findings/);
   });
 
   it('returns an empty report for a document that is not open', async () => {

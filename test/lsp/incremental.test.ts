@@ -75,7 +75,7 @@ describe('lsp: incremental results equal from-scratch results', function () {
           assert.deepEqual(incremental.items, fresh.items, `final text:\n${text}`);
           return codesAndLines(fresh.items ?? []).length >= 0;
         }),
-        { numRuns: 30, seed: 20261123 + name.length },
+        { numRuns: 60, seed: 20261123 + name.length },
       );
     });
   }

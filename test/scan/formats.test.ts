@@ -7,6 +7,7 @@ import { ScanInputError } from '../../server/src/scan/image';
 import { loadImage } from '../../server/src/scan/load';
 import { scanImage, type BinaryFinding } from '../../server/src/scan/scanner';
 import { parseSystemMap, SymbolIndex } from '../../server/src/scan/symbols';
+import { referenceSweep } from '../../server/src/scan/sweep';
 import { ld, nasm, nmSymbols, randomBytes, run, scratchDir } from './toolchain';
 
 const ALL = resolveRuleSelection(['all'], 'deprivileged-kernel');
@@ -140,6 +141,33 @@ describe('scan: file formats', function () {
       assert.ok(findings.every((f) => f.address >= text.address && f.address < text.address + BigInt(text.bytes.length)));
     });
   }
+
+  it('gcc-compiled C with inline assembly: findings attributed to the right functions, counts equal a plain iced sweep', async () => {
+    const src = path.join(dir, 'prog.c');
+    fs.writeFileSync(
+      src,
+      [
+        'unsigned long read_flags(void) { unsigned long f; __asm__ volatile("pushf; pop %0" : "=r"(f)); return f; }',
+        'unsigned probe_cpu(void) { unsigned a = 0, b, c = 0, d; __asm__ volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d)); return a ^ b; }',
+        'int main(void) { return (int)(read_flags() + probe_cpu()); }',
+      ].join('\n'),
+    );
+    const exe = path.join(dir, 'prog');
+    run('gcc', ['-O1', '-fno-inline', '-o', exe, src], dir);
+    const findings = (await scanFile(exe)).filter((f) => f.section === '.text');
+    const pushf = findings.filter((f) => f.ruleId === 'pushf');
+    const cpuid = findings.filter((f) => f.ruleId === 'cpuid');
+    assert.equal(pushf.length, 1);
+    assert.equal(cpuid.length, 1);
+    assert.match(pushf[0]!.symbol ?? '', /^read_flags(\+0x[0-9a-f]+)?$/);
+    assert.match(cpuid[0]!.symbol ?? '', /^probe_cpu(\+0x[0-9a-f]+)?$/);
+    const image = loadImage(new Uint8Array(fs.readFileSync(exe)));
+    for (const section of image.sections) {
+      const reference = referenceSweep(section.bytes, section.bits);
+      const ours = (await scanFile(exe)).filter((f) => f.section === section.name);
+      assert.equal(ours.length, reference.offsets.length, `${section.name}: findings vs plain iced sweep`);
+    }
+  });
 
   it('raw 16-bit boot sector (nasm -f bin) with --bits 16 --base 0x7c00', async () => {
     const bin = nasm(dir, 'boot', 'bits 16\norg 0x7c00\ncli\nxor ax, ax\nmov ds, ax\nsmsw ax\nlgdt [gdt]\nhlt\ngdt: dw 0, 0, 0\n', 'bin');

@@ -9,7 +9,7 @@ export function run(tool: string, args: string[], cwd: string): string {
   const result = spawnSync(tool, args, { cwd, encoding: 'utf8' });
   if (result.error) {
     const code = (result.error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new Error(`${tool} is not installed (apt-get install -y ${tool === 'nasm' ? 'nasm' : 'binutils'})`);
+    if (code === 'ENOENT') throw new Error(`${tool} is not installed (apt-get install -y ${tool === 'nasm' ? 'nasm' : tool === 'gcc' ? 'gcc' : 'binutils'})`);
     throw result.error;
   }
   if (result.status !== 0) throw new Error(`${tool} ${args.join(' ')} failed (${result.status}):\n${result.stderr}`);

@@ -66,6 +66,16 @@ export function skippedDiagnostic(reason: string): Diagnostic {
   };
 }
 
+/** Stands in for the findings beyond the per-file limit. */
+export function tooManyDiagnostic(at: { line: number; character: number }, shown: number, total: number): Diagnostic {
+  return {
+    range: { start: { ...at }, end: { ...at } },
+    severity: DiagnosticSeverity.Information,
+    source: SOURCE,
+    message: `virtlint shows the first ${shown} of ${total} findings in this file; run the virtlint CLI to list them all`,
+  };
+}
+
 function firstLine(message: string): string {
   const newline = message.indexOf('\n');
   return newline < 0 ? message : message.slice(0, newline);

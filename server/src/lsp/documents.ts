@@ -6,7 +6,7 @@ import type { Diagnostic, TextDocumentContentChangeEvent } from 'vscode-language
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { DocumentAnalyzer, type AnalysisOptions, type AnalysisResult, type ContentChange, type Finding } from '../analysis/index';
 import { defaultSeverity, isKnownRuleId, resolveRuleSelection } from '../analysis/catalogue/index';
-import { findingToDiagnostic, skippedDiagnostic } from './conversions';
+import { findingToDiagnostic, skippedDiagnostic, tooManyDiagnostic } from './conversions';
 import { globMatches } from './glob';
 import { DEFAULT_SETTINGS, type VirtlintSettings } from './settings';
 
@@ -139,7 +139,7 @@ export class OpenDocument {
     let diagnostics: Diagnostic[];
     if (!this.settingsValue.enable) diagnostics = [];
     else if (this.skipReasonValue !== undefined) diagnostics = [skippedDiagnostic(this.skipReasonValue)];
-    else diagnostics = this.visibleFindings().map(findingToDiagnostic);
+    else diagnostics = capped(this.visibleFindings());
     this.current = { resultId: `${RUN_NONCE}-${this.generation}`, diagnostics };
     return this.current;
   }
@@ -166,6 +166,20 @@ export class OpenDocument {
   analysisOptions(): AnalysisOptions {
     return analysisOptionsFor(this.settingsValue, this.uri, this.workspaceFolders());
   }
+}
+
+/**
+ * Most diagnostics one file reports. A generated file with hundreds of thousands of findings
+ * would otherwise send the editor tens of megabytes on every keystroke; the CLI lists them all.
+ */
+export const MAX_DIAGNOSTICS = 5000;
+
+function capped(findings: readonly Finding[]): Diagnostic[] {
+  if (findings.length <= MAX_DIAGNOSTICS) return findings.map(findingToDiagnostic);
+  const shown = findings.slice(0, MAX_DIAGNOSTICS).map(findingToDiagnostic);
+  const last = shown[shown.length - 1]?.range.start ?? { line: 0, character: 0 };
+  shown.push(tooManyDiagnostic(last, MAX_DIAGNOSTICS, findings.length));
+  return shown;
 }
 
 export function skipReasonFor(text: string, maxFileSize: number): string | undefined {

@@ -119,7 +119,7 @@ export function fixAll(text: string, result: AnalysisResult, strategy: FixStrate
     const fix = fixForStrategy(text, finding, strategy, options);
     if (!fix) continue;
     const last = edits[edits.length - 1];
-    if (last && !before(last.range, fix.edit.range)) continue;
+    if (last && last.range.end.line >= fix.edit.range.start.line) continue; // a fix owns the rest of its line
     edits.push(fix.edit);
   }
   return edits;
@@ -127,10 +127,6 @@ export function fixAll(text: string, result: AnalysisResult, strategy: FixStrate
 
 function comparePositions(a: Range['start'], b: Range['start']): number {
   return a.line - b.line || a.character - b.character;
-}
-
-function before(a: Range, b: Range): boolean {
-  return comparePositions(a.end, b.start) <= 0 && a.end.line < b.start.line;
 }
 
 /** Applies non-overlapping edits (any order) to the text. Throws on overlap. */

@@ -4,7 +4,7 @@ import type { MemoryOperand, ParsedInstruction } from '../types';
 import { intelOperands, memoryOperand, registerOperand, stackOperandWidth } from './context';
 import type { Width } from './ir';
 import { hypercallSymbol } from './numbers';
-import { familyOf, isStackPointer, regOfWidth } from './registers';
+import { regOfWidth } from './registers';
 
 export type PlanInput =
   | { k: 'reg'; name: string; width: Width }
@@ -177,11 +177,4 @@ function interruptVector(ins: ParsedInstruction): number | undefined {
   const op = ins.operands[0];
   if (op?.kind === 'imm' && op.value !== undefined && op.value >= 0n && op.value <= 255n) return Number(op.value);
   return undefined;
-}
-
-/** True when a plan can't run in this mode (e.g. INTO doesn't exist in 64-bit code). */
-export function planUsesStackPointerOperand(plan: Plan): boolean {
-  for (const input of plan.inputs) if (input.k === 'reg' && familyOf(input.name) === 'sp') return true;
-  if (plan.output?.k === 'mem' && isStackPointer(plan.output.operand.index)) return true;
-  return false;
 }

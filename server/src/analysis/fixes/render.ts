@@ -37,9 +37,9 @@ export function formatNumber(value: number, dialect: Dialect): string {
   return `0x${hex}`;
 }
 
-function signed(value: number, dialect: Dialect): string {
+/** A displacement term in decimal (every assembler reads it; it is what people write). */
+function signed(value: number): string {
   if (value === 0) return '';
-  void dialect; // displacements read best in decimal, which every assembler accepts
   return value < 0 ? `-${-value}` : `+${value}`;
 }
 
@@ -71,8 +71,8 @@ function origMemText(o: OrigMemOpnd, dialect: Dialect, asAddress: boolean, wantW
       const tail = /([+-])\s*(0x[0-9a-f]+|[0-9]+)\s*$/i.exec(head);
       if (tail) {
         const value = (tail[1] === '-' ? -1 : 1) * Number(tail[2]) + o.adjust;
-        text = `${head.slice(0, tail.index)}${signed(value, dialect)}${text.slice(close)}`;
-      } else text = `${head}${signed(o.adjust, dialect)}${text.slice(close)}`;
+        text = `${head.slice(0, tail.index)}${signed(value)}${text.slice(close)}`;
+      } else text = `${head}${signed(o.adjust)}${text.slice(close)}`;
     }
   }
   if (!asAddress && wantWidth !== undefined && !SIZE_KEYWORD.test(text)) text = `${sizeKeyword(wantWidth, dialect)} ${text}`;
@@ -101,7 +101,7 @@ function intelOperand(o: Opnd, dialect: Dialect, op: string, needSize: boolean):
     case 'imm':
       return immText(o.value, dialect);
     case 'mem': {
-      const inner = `${o.base ?? o.symbol ?? ''}${o.base && o.symbol ? `+${o.symbol}` : ''}${signed(o.disp ?? 0, dialect)}`;
+      const inner = `${o.base ?? o.symbol ?? ''}${o.base && o.symbol ? `+${o.symbol}` : ''}${signed(o.disp ?? 0)}`;
       const size = needSize && o.width ? `${sizeKeyword(o.width, dialect)} ` : '';
       return `${size}[${inner || '0'}]`;
     }
@@ -117,7 +117,7 @@ function attOperand(o: Opnd, dialect: Dialect): string {
     case 'imm':
       return `$${immText(o.value, dialect)}`;
     case 'mem': {
-      const disp = `${o.symbol ?? ''}${o.symbol ? signed(o.disp ?? 0, dialect) : o.disp ? String(o.disp) : ''}`;
+      const disp = `${o.symbol ?? ''}${o.symbol ? signed(o.disp ?? 0) : o.disp ? String(o.disp) : ''}`;
       return o.base ? `${disp}(%${o.base})` : disp || '0';
     }
     case 'orig':
