@@ -56,6 +56,8 @@ export class LspTestClient {
   /** `virtlint/fileInfo` notifications, in arrival order. */
   readonly fileInfos: Array<{ uri: string; dialect: string; bits: number; profile: string; dialectSource?: string; bitsSource?: string }> = [];
   refreshRequests = 0;
+  /** `window/logMessage` texts from the server. */
+  readonly logMessages: string[] = [];
   settings: Record<string, unknown>;
   stderr = '';
   initializeResult: InitializeResult | undefined;
@@ -92,7 +94,9 @@ export class LspTestClient {
     });
     connection.onRequest('client/registerCapability', () => null);
     connection.onRequest('window/showDocument', () => ({ success: true }));
-    connection.onNotification('window/logMessage', () => undefined);
+    connection.onNotification('window/logMessage', (params: { message: string }) => {
+      this.logMessages.push(params.message);
+    });
     connection.listen();
   }
 

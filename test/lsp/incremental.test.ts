@@ -73,6 +73,8 @@ describe('lsp: incremental results equal from-scratch results', function () {
           await client.close(uri);
           await client.close(freshUri);
           assert.deepEqual(incremental.items, fresh.items, `final text:\n${text}`);
+          const outOfStep = client.logMessages.filter((m) => m.includes('fell out of step'));
+          assert.deepEqual(outOfStep, [], 'the incremental path stayed in step (no silent full re-analysis)');
           return codesAndLines(fresh.items ?? []).length >= 0;
         }),
         { numRuns: 60, seed: 20261123 + name.length },

@@ -1,5 +1,6 @@
 // The fix engine under the same oracle. Each fixture is rewritten with fixAll (trap, and
-// hypercall with the KVM ABI, whose definitions are put in front). The result must still
+// hypercall for each ABI, whose definitions are put in front; the symbols an ABI assumes the
+// kernel provides, such as Xen's hypercall_page, are defined as zeroed data at the end). The result must still
 // assemble with the real assembler, and no sensitive instruction may hide in it: every one
 // the decoder finds must either carry a `virtlint-fixed: <rule>` marker on its line (kept on
 // purpose) or still be reported by virtlint (a statement the engine declines to fix).
@@ -7,7 +8,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { analyzeText, ruleForCode, type AnalysisOptions } from '../../server/src/analysis';
-import { applyEdits, fixAll, hypercallDefinitions, type FixStrategy } from '../../server/src/analysis/fixes';
+import { applyEdits, fixAll, hypercallDefinitions, type FixStrategy, type HypercallAbi } from '../../server/src/analysis/fixes';
 import { assemble, decodeAll, isDataLine } from '../helpers/assemble';
 import { bitsPerLine, FIXTURE_DIR, FIXTURES, packageRoot, type FixtureSpec } from './fixtures';
 
@@ -32,14 +33,23 @@ interface Outcome {
   edits: number;
 }
 
-function check(spec: FixtureSpec, strategy: FixStrategy): Outcome {
+/** Stand-ins for what the guest kernel provides: Xen's hypercall page and vcpu_info, Hyper-V's page pointer. */
+function kernelSymbols(spec: FixtureSpec): string {
+  const symbols = ['hypercall_page', 'xen_vcpu_info', 'hv_hypercall_pg'];
+  if (spec.assembler === 'gas') return symbols.map((s) => `${s}: .fill 8192, 1, 0`).join('\n');
+  return symbols.map((s) => `${s}: times 8192 db 0`).join('\n');
+}
+
+function check(spec: FixtureSpec, strategy: FixStrategy, abi: HypercallAbi): Outcome {
+  const label = strategy === 'trap' ? 'trap' : `hypercall/${abi}`;
   const text = fs.readFileSync(path.join(FIXTURE_DIR, spec.file), 'utf8');
   const options: AnalysisOptions = { fileName: spec.file, dialect: spec.dialect, bits: spec.bits, rules: ['all'] };
   const before = analyzeText(text, options);
-  const edits = fixAll(text, before, strategy, { abi: 'kvm' });
+  const edits = fixAll(text, before, strategy, { abi });
   const fixed = applyEdits(text, edits);
-  const definitions = strategy === 'hypercall' ? hypercallDefinitions(spec.dialect, 'kvm') : '';
-  const source = definitions === '' ? fixed : `${definitions.replace(/\n?$/, '\n')}${fixed}`;
+  const definitions = strategy === 'hypercall' ? hypercallDefinitions(spec.dialect, abi) : '';
+  const withDefinitions = definitions === '' ? fixed : `${definitions.replace(/\n?$/, '\n')}${fixed}`;
+  const source = strategy === 'hypercall' ? `${withDefinitions.replace(/\n?$/, '\n')}${kernelSymbols(spec)}\n` : withDefinitions;
   const lines = source.split(/\r?\n/);
 
   // A failure to assemble throws here with the assembler's own message: the fix broke the file.
@@ -58,19 +68,29 @@ function check(spec: FixtureSpec, strategy: FixStrategy): Outcome {
     const sourceLine = lines[line - 1] ?? '';
     if (isDataLine(sourceLine)) continue; // forced-emulation prefixes are emitted as data
     const marked = markedRules(sourceLine);
-    const live = decodeAll(bytes, bits[line]!)
+    const decodedRules = decodeAll(bytes, bits[line]!)
       .map((d) => ruleForCode(d.code))
-      .filter((r): r is string => r !== undefined && !marked.has(r))
-      .sort();
+      .filter((r): r is string => r !== undefined);
+    for (const rule of marked) {
+      if (!decodedRules.includes(rule)) {
+        rows.push({ where: `${spec.file}[${label}]:${line}`, source: sourceLine.trim(), decoder: decodedRules.join(' ') || '-', virtlint: `stale marker "${rule}"` });
+      }
+    }
+    const live = decodedRules.filter((r) => !marked.has(r)).sort();
     const got = (reported.get(line) ?? []).sort();
     decodedLines.add(line);
     if (live.join(',') !== got.join(',')) {
-      rows.push({ where: `${spec.file}[${strategy}]:${line}`, source: sourceLine.trim(), decoder: live.join(' ') || '-', virtlint: got.join(' ') || '-' });
+      rows.push({ where: `${spec.file}[${label}]:${line}`, source: sourceLine.trim(), decoder: live.join(' ') || '-', virtlint: got.join(' ') || '-' });
     }
   }
+  lines.forEach((sourceLine, index) => {
+    if (!bytesByLine.has(index + 1) && markedRules(sourceLine).size > 0) {
+      rows.push({ where: `${spec.file}[${label}]:${index + 1}`, source: sourceLine.trim(), decoder: 'no bytes', virtlint: 'stale marker' });
+    }
+  });
   for (const [line, rules] of reported) {
     if (decodedLines.has(line)) continue;
-    rows.push({ where: `${spec.file}[${strategy}]:${line}`, source: (lines[line - 1] ?? '').trim(), decoder: '-', virtlint: rules.sort().join(' ') });
+    rows.push({ where: `${spec.file}[${label}]:${line}`, source: (lines[line - 1] ?? '').trim(), decoder: '-', virtlint: rules.sort().join(' ') });
   }
   return { rows, before: before.findings.length, after: after.findings.length, edits: edits.length };
 }
@@ -93,17 +113,25 @@ describe('fix engine under the oracle: fixAll output assembles and hides nothing
     fs.writeFileSync(REPORT_FILE, `${report.join('\n\n')}\n`);
   });
 
+  const variants: [FixStrategy, HypercallAbi][] = [
+    ['trap', 'kvm'],
+    ['hypercall', 'kvm'],
+    ['hypercall', 'kvm-amd'],
+    ['hypercall', 'xen'],
+    ['hypercall', 'hyperv'],
+  ];
   for (const spec of FIXTURES) {
-    for (const strategy of ['trap', 'hypercall'] as const) {
-      it(`${spec.file}: fixAll ${strategy}`, () => {
+    for (const [strategy, abi] of variants) {
+      const label = strategy === 'trap' ? 'trap' : `hypercall/${abi}`;
+      it(`${spec.file}: fixAll ${label}`, () => {
         let outcome: Outcome;
         try {
-          outcome = check(spec, strategy);
+          outcome = check(spec, strategy, abi);
         } catch (error) {
-          report.push(`${spec.file} [${strategy}]: ${error instanceof Error ? error.message.split('\n').slice(0, 6).join('\n') : String(error)}`);
+          report.push(`${spec.file} [${label}]: ${error instanceof Error ? error.message.split('\n').slice(0, 6).join('\n') : String(error)}`);
           throw error;
         }
-        report.push(`${spec.file} [${strategy}]: ${outcome.edits} edits, findings ${outcome.before} → ${outcome.after}` + (outcome.rows.length ? `\n${table(outcome.rows)}` : ''));
+        report.push(`${spec.file} [${label}]: ${outcome.edits} edits, findings ${outcome.before} → ${outcome.after}` + (outcome.rows.length ? `\n${table(outcome.rows)}` : ''));
         if (strategy === 'trap') {
           // The trap strategy has a fallback (the forced-emulation prefix) for every rule, so only
           // statements the engine declines (continued, inside a macro, `;`-joined) stay reported.

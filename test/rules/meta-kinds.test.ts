@@ -23,6 +23,7 @@ runRule('unknown-mnemonic', {
     fasm(32, "format PE console\nentry start\nsection '.text' code readable executable\nstart:\n  ret"),
     fasm(32, 'macro save {\n  pushfd\n}\n  save'),
     fasm(64, 'align 8\nvalue dq 0\n  ret'),
+    fasm(32, 'buffer: times 16 db 0\n  times 3 nop', { why: 'FASM has TIMES too' }),
   ],
   invalid: [
     nasm(32, 'cpiud eax', { line: 1, column: 1, why: 'typo (alone on a line NASM would take it for a label)' }),

@@ -125,12 +125,12 @@ function selectorRegisterFits(facts: CodeFacts, kind: number, op: Operand): bool
   return /m16$/.test(facts.codeName) && op.kind === 'reg' && (op.cls === 'gpr16' || op.cls === 'gpr32' || op.cls === 'gpr64') && facts.opKinds.length === 2;
 }
 
-/** AT&T `ljmp $sel, $off` has two immediates; iced models them as one far-pointer operand. */
+/** GNU as `ljmp $sel, $off` (AT&T) and `ljmp sel, off` (Intel) give two immediates; iced models them as one far-pointer operand. */
 function mergeAttFarPointer(ins: ParsedInstruction, form: MnemonicForm, operands: Operand[]): Operand[] {
-  if (ins.dialect !== 'gas-att' || !form.far || operands.length !== 2) return operands;
-  // `operands` is already in Intel order here: [offset, selector] reversed back to [selector, offset].
-  const [second, first] = operands as [Operand, Operand];
-  if (first.kind !== 'imm' || second.kind !== 'imm') return operands;
+  if ((ins.dialect !== 'gas-att' && ins.dialect !== 'gas-intel') || !form.far || ins.operands.length !== 2) return operands;
+  const [first, second] = ins.operands as [Operand, Operand];
+  const immediate = (op: Operand): boolean => op.kind === 'imm' || (op.kind === 'sym' && ins.dialect === 'gas-intel');
+  if (!immediate(first) || !immediate(second)) return operands;
   return [{ kind: 'farptr', text: `${first.text},${second.text}`, range: { start: first.range.start, end: second.range.end }, selector: first.text, offset: second.text }];
 }
 

@@ -37,6 +37,7 @@ export class OpenDocument {
     version: number,
     text: string,
     private readonly workspaceFolders: () => readonly string[],
+    private readonly log: (message: string) => void = () => undefined,
   ) {
     this.document = TextDocument.create(uri, languageId, version, text);
     this.refreshSkipState(true);
@@ -73,17 +74,23 @@ export class OpenDocument {
   applyChanges(changes: readonly TextDocumentContentChangeEvent[], version: number): void {
     const validChanges = this.toValidChanges(changes, version);
     if (this.analyzer) {
+      // The analyzer must never drift from the text: if it does, start over (and say so, since
+      // it means the incremental path has a bug; the protocol tests watch for this message).
       try {
         this.analyzer.update(validChanges);
-        // Clients may send positions past the end; if the analyzer clamped them differently, start over.
-        if (this.analyzer.text.length !== this.document.getText().length) this.analyzer = undefined;
-      } catch {
-        this.analyzer = undefined;
+        if (this.analyzer.text.length !== this.document.getText().length) this.resyncAnalyzer('its text differs from the document');
+      } catch (error) {
+        this.resyncAnalyzer(error instanceof Error ? error.message : String(error));
       }
     }
     const needsFullCheck = this.skipReasonValue !== undefined || changes.some((change) => change.text.includes('\0')) || this.mayBeTooBig();
     this.refreshSkipState(needsFullCheck);
     this.invalidate();
+  }
+
+  private resyncAnalyzer(why: string): void {
+    this.analyzer = undefined;
+    this.log(`virtlint: the incremental analysis of ${this.uri} fell out of step (${why}); analysing it from scratch`);
   }
 
   /**

@@ -82,7 +82,7 @@ export function startServer(connection: Connection, gateway: ClientGateway = con
     guardedNotification('didOpen', (params) => {
       const { uri, languageId, version, text } = params.textDocument;
       if (typeof uri !== 'string' || typeof text !== 'string') return;
-      const document = new OpenDocument(uri, String(languageId ?? ''), Number(version) || 0, text, () => workspaceFolders);
+      const document = new OpenDocument(uri, String(languageId ?? ''), Number(version) || 0, text, () => workspaceFolders, (message) => gateway.log(message));
       documents.set(uri, document);
       document.settingsReady = loadSettings(document);
       schedulePublish(uri);

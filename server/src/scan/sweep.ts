@@ -40,6 +40,9 @@ export function isCoveredCode(code: number): boolean {
 
 export const INT3_CODE: number = iced.Code.Int3;
 
+const MAX_INSTRUCTION_LENGTH = 15;
+const DECODE_WINDOW = 64 * 1024;
+
 /** Plain iced linear sweep: decode every instruction, keep those the catalogue covers. */
 export function referenceSweep(bytes: Uint8Array, bits: Bitness, onBoundary?: (offset: number, length: number) => void): SweepHits {
   const hits: SweepHits = { offsets: [], codes: [] };
@@ -95,8 +98,12 @@ export function fastSweep(bytes: Uint8Array, bits: Bitness, range: SweepRange, o
   const recordTo = options.recordTo ?? -1;
   const boundaries = options.boundaries;
   let deferred = 0;
+  // iced copies a decoder's whole input into WASM memory, so deferred instructions are decoded
+  // from a window of the block rather than from all of it (a 15 MB copy costs ~40 ms).
   let decoder: iced.Decoder | undefined;
-  let instruction: iced.Instruction | undefined;
+  let windowStart = 0;
+  let windowEnd = 0;
+  const instruction = new iced.Instruction();
   let pos = range.start;
   try {
     while (pos < stop) {
@@ -114,22 +121,24 @@ export function fastSweep(bytes: Uint8Array, bits: Bitness, range: SweepRange, o
         pos += 1;
         continue;
       }
-      if (!decoder) {
-        decoder = new iced.Decoder(bits, bytes, iced.DecoderOptions.None);
-        instruction = new iced.Instruction();
+      if (!decoder || pos < windowStart || (pos + MAX_INSTRUCTION_LENGTH > windowEnd && windowEnd < end)) {
+        decoder?.free();
+        windowStart = pos;
+        windowEnd = Math.min(end, pos + DECODE_WINDOW);
+        decoder = new iced.Decoder(bits, bytes.subarray(windowStart, windowEnd), iced.DecoderOptions.None);
       }
-      decoder.position = pos;
-      decoder.decodeOut(instruction!);
+      decoder.position = pos - windowStart;
+      decoder.decodeOut(instruction);
       deferred++;
-      const code = instruction!.code;
+      const code = instruction.code;
       if ((includeInt3 || code !== INT3_CODE) && isCoveredCode(code)) {
         offsets.push(pos);
         codes.push(code);
       }
-      pos += instruction!.length;
+      pos += instruction.length;
     }
   } finally {
-    instruction?.free();
+    instruction.free();
     decoder?.free();
   }
   return { offsets, codes, end: pos, deferred };
