@@ -186,6 +186,16 @@ describe('lsp: code actions', function () {
     assert.ok(quickfixOnly.every((a) => a.kind === 'quickfix'));
   });
 
+  it('the fix.abi setting reaches the quick fixes', async () => {
+    const uri = fileUri('abi.asm');
+    const diagnostics = await openAndPull(client, uri, NASM_SOURCE);
+    const kvm = (await actionsAt(client, uri, diagnostics, 4)).map((a) => a.title);
+    assert.ok(kvm.some((t) => /KVM/.test(t)), JSON.stringify(kvm));
+    await client.changeSettings({ fix: { abi: 'xen' } });
+    const xen = (await actionsAt(client, uri, diagnostics, 4)).map((a) => a.title);
+    assert.ok(xen.some((t) => /Xen/.test(t)) && !xen.some((t) => /KVM/.test(t)), JSON.stringify(xen));
+  });
+
   it('workspace/executeCommand writes hypercall definitions and rejects unknown commands', async () => {
     const result = await client.request<{ text: string; abi: string; dialect: string }>('workspace/executeCommand', {
       command: 'virtlint.writeHypercallDefinitions',

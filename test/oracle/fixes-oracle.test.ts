@@ -37,6 +37,8 @@ interface Outcome {
 function kernelSymbols(spec: FixtureSpec): string {
   const symbols = ['hypercall_page', 'xen_vcpu_info', 'hv_hypercall_pg'];
   if (spec.assembler === 'gas') return symbols.map((s) => `${s}: .fill 8192, 1, 0`).join('\n');
+  // (`times` would do for FASM too, but the analyzer's handling of it is a separate rule test.)
+  if (spec.assembler === 'fasm') return symbols.map((s) => `${s}: rb 8192`).join('\n');
   return symbols.map((s) => `${s}: times 8192 db 0`).join('\n');
 }
 

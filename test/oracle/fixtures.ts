@@ -30,8 +30,8 @@ export const FIXTURES: readonly FixtureSpec[] = [
   { file: 'fasm-pe64.asm', assembler: 'fasm', dialect: 'fasm', bits: 64 },
 ];
 
-// The brief asks for at least 300; the fixtures hold about 950, so guard close to that.
-export const MIN_INSTRUCTION_LINES_TOTAL = 900;
+// The brief asks for at least 300; the fixtures hold about 1100, so guard close to that.
+export const MIN_INSTRUCTION_LINES_TOTAL = 1050;
 export const MIN_INSTRUCTION_LINES_PER_FIXTURE = 30;
 
 export function packageRoot(): string {

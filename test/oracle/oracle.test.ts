@@ -225,15 +225,17 @@ describe('oracle: assemblers + iced-x86 vs virtlint', function () {
       });
     }
 
-    it(`${spec.file}: auto-detected dialect and bits`, () => {
-      const fixture = assembled.get(spec.file)!;
-      const result = analyzeText(fixture.text, { fileName: spec.file, rules: ['all'] });
-      const detected = `detected ${result.dialect}/${result.bits} (${result.dialectSource}/${result.bitsSource})`;
-      const mismatches = compare(fixture, 'auto', result);
-      allMismatches.push(...mismatches);
-      assert.equal(result.dialect, spec.dialect, `dialect: ${detected}`);
-      assert.equal(result.bits, spec.bits, `bits: ${detected}`);
-      assert.equal(mismatches.length, 0, `${detected}; ${mismatches.length} line(s) differ:\n${table(mismatches)}`);
-    });
+    for (const withName of [true, false]) {
+      it(`${spec.file}: auto-detected dialect and bits${withName ? '' : ', content only (no file name)'}`, () => {
+        const fixture = assembled.get(spec.file)!;
+        const result = analyzeText(fixture.text, withName ? { fileName: spec.file, rules: ['all'] } : { rules: ['all'] });
+        const detected = `detected ${result.dialect}/${result.bits} (${result.dialectSource}/${result.bitsSource})`;
+        const mismatches = compare(fixture, withName ? 'auto' : 'auto, no name', result);
+        allMismatches.push(...mismatches);
+        assert.equal(result.dialect, spec.dialect, `dialect: ${detected}`);
+        assert.equal(result.bits, spec.bits, `bits: ${detected}`);
+        assert.equal(mismatches.length, 0, `${detected}; ${mismatches.length} line(s) differ:\n${table(mismatches)}`);
+      });
+    }
   }
 });

@@ -6,6 +6,8 @@ import * as assert from 'node:assert/strict';
 import { ruleForCode } from '../../server/src/analysis';
 import { assemble, decodeAll, isDataLine, type Assembler } from '../helpers/assemble';
 import { REGISTERED_CASES, type Case } from './ruletester';
+// Loading the rule files registers their cases (so this file also works on its own; mocha
+// loads each module once, so nothing runs twice when the whole tier runs).
 import './cpuid.test';
 import './far-call.test';
 import './far-jmp.test';

@@ -252,6 +252,30 @@ describe('scan: bad input gives a clear error, never a crash', function () {
     }
   });
 
+  it('thousands of overlapping executable sections are cut off instead of swept for hours', () => {
+    // An ELF64 header whose section table repeats one 1 MB executable section 2,000 times.
+    const codeSize = 1 << 20;
+    const count = 2000;
+    const shoff = 64 + codeSize;
+    const bytes = new Uint8Array(shoff + count * 64);
+    const view = new DataView(bytes.buffer);
+    bytes.set([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1]);
+    view.setUint16(18, 62, true); // x86-64
+    view.setBigUint64(0x28, BigInt(shoff), true);
+    view.setUint16(0x3a, 64, true);
+    view.setUint16(0x3c, count, true);
+    for (let i = 1; i < count; i++) {
+      const at = shoff + i * 64;
+      view.setUint32(at + 4, 1, true); // PROGBITS
+      view.setBigUint64(at + 8, 6n, true); // ALLOC | EXECINSTR
+      view.setBigUint64(at + 0x18, 64n, true);
+      view.setBigUint64(at + 0x20, BigInt(codeSize), true);
+    }
+    const image = loadImage(bytes);
+    assert.ok(image.sections.length <= 3, `${image.sections.length} sections kept`);
+    assert.ok(image.notes.some((n) => /more than twice the file size/.test(n)));
+  });
+
   it('a System.map without symbol lines is refused', () => {
     assert.throws(() => parseSystemMap('hello\nworld\n', 'x.map'), ScanInputError);
     assert.equal(parseSystemMap('ffffffff81000000 T _stext\nffffffff81000010 t helper\n', 'ok.map').length, 2);

@@ -161,7 +161,7 @@ function parseIntelOperand(src: OperandSource, range: Range, dialect: Dialect): 
   // A bare name: MASM treats a data label as memory; `far ptr label` is a direct far target.
   if (far || size !== undefined) {
     if (dialect === 'masm' || dialect === 'gas-intel') {
-      if (far && size === undefined) return { kind: 'sym', text, range };
+      if (far && size === undefined) return { kind: 'sym', text, range, far: true };
       const mem: Operand = { kind: 'mem', text, range, displacement: body };
       if (size !== undefined) mem.size = size;
       if (far) mem.far = true;

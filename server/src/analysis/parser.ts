@@ -235,7 +235,7 @@ function parseStatement(line: string, masked: string, st: Statement, lineNumber:
   if (/^\s*(=|equ\b)/i.test(masked.slice(first.end, st.end))) return state;
 
   // NASM `times N insn`: the instruction follows the count expression.
-  if (dialect === 'nasm' && first.lower === 'times') {
+  if ((dialect === 'nasm' || dialect === 'fasm') && first.lower === 'times') {
     const rest = masked.slice(first.end, st.end);
     const m = /^\s*\S+?\s+(?=[A-Za-z])/.exec(rest);
     if (!m) return state;

@@ -168,7 +168,7 @@ const BRANCH = /^(l?jmp|l?call|j[a-z]+|loop\w*)[wlq]?$/;
 
 function isMemoryLike(op: Operand, ins: ParsedInstruction): boolean {
   if (op.kind === 'mem') return true;
-  if (op.kind !== 'sym') return false;
+  if (op.kind !== 'sym' || op.far) return false;
   // A bare symbol is a memory reference in AT&T and MASM (not in NASM/FASM, which need brackets),
   // except as the target of an AT&T branch, where only `*sym` reads memory.
   if (ins.dialect === 'gas-att') return op.indirect === true || !BRANCH.test(ins.mnemonic);

@@ -95,6 +95,8 @@ export interface SymbolOperand extends OperandBase {
   kind: 'sym';
   /** AT&T `*` indirection marker was present (`jmp *foo`). */
   indirect?: boolean;
+  /** MASM `far ptr label`: a direct far target, not a memory operand. */
+  far?: boolean;
 }
 
 /** Something we could not classify (macro parameters like `%1` or `\arg`, odd syntax). */

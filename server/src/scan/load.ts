@@ -31,6 +31,7 @@ export function loadImage(bytes: Uint8Array, options: LoadOptions = {}): BinaryI
     image.bits = options.bits;
     for (const section of image.sections) section.bits = options.bits;
   }
+  limitOverlap(image, bytes.length);
   if (options.sections && options.sections.length > 0) {
     const wanted = new Set(options.sections);
     const missing = options.sections.filter((name) => !image.sections.some((s) => s.name === name));
@@ -38,6 +39,20 @@ export function loadImage(bytes: Uint8Array, options: LoadOptions = {}): BinaryI
     for (const name of missing) image.notes.push(`no executable section named ${name}`);
   }
   return image;
+}
+
+/**
+ * A crafted file can list thousands of executable sections over the same bytes; sweeping them all
+ * would take hours. Code sections of a real file add up to at most the file's size, so stop at twice that.
+ */
+function limitOverlap(image: BinaryImage, fileSize: number): void {
+  const budget = 2 * fileSize + 4096;
+  let total = 0;
+  const kept = image.sections.filter((section) => (total += section.bytes.length) <= budget);
+  if (kept.length < image.sections.length) {
+    image.notes.push(`code sections add up to more than twice the file size (overlapping sections?); scanned the first ${kept.length} of ${image.sections.length}`);
+    image.sections = kept;
+  }
 }
 
 function rawImage(bytes: Uint8Array, options: LoadOptions): BinaryImage {
@@ -87,6 +102,7 @@ function readElfParts(bytes: Uint8Array, size: number, readRange: (offset: numbe
   const shnum = view.getUint16(is64 ? 0x3c : 0x30, true);
   if (shoff === 0 || shnum === 0 || shentsize < (is64 ? 64 : 40) || shoff + shnum * shentsize > size) return false;
   readRange(shoff, shnum * shentsize);
+  let requested = 0;
   for (let i = 0; i < shnum; i++) {
     const at = shoff + i * shentsize;
     const type = view.getUint32(at + 4, true);
@@ -95,7 +111,11 @@ function readElfParts(bytes: Uint8Array, size: number, readRange: (offset: numbe
     const length = is64 ? Number(view.getBigUint64(at + 0x20, true)) : view.getUint32(at + 0x14, true);
     // Executable sections, symbol tables (2, 11) and string tables (3) are all the parser reads.
     const needed = (flags & 0x4) !== 0 || type === 2 || type === 11 || type === 3;
-    if (needed && type !== SHT_NOBITS) readRange(offset, length);
+    if (!needed || type === SHT_NOBITS) continue;
+    requested += length;
+    // Overlapping sections (a crafted file) would re-read the same bytes: read everything once instead.
+    if (requested > size) return false;
+    readRange(offset, length);
   }
   return true;
 }
