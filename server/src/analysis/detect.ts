@@ -55,31 +55,31 @@ interface Scores {
 }
 
 const SIGNALS: Array<[RegExp, keyof Scores, number]> = [
-  [/^\s*%\s*(macro|define|include|ifdef|ifndef|assign|xdefine|rep|endrep|endmacro)\b/im, 'nasm', 5],
-  [/^\s*\[?\s*bits\s+(16|32|64)\s*\]?/im, 'nasm', 6],
-  [/^\s*(section|segment)\s+\.(text|data|bss)\b/im, 'nasm', 3],
-  [/^\s*(global|extern)\s+\w/im, 'nasm', 2],
+  [/^[ \t]*%\s*(macro|define|include|ifdef|ifndef|assign|xdefine|rep|endrep|endmacro)\b/im, 'nasm', 5],
+  [/^[ \t]*\[?\s*bits\s+(16|32|64)\s*\]?/im, 'nasm', 6],
+  [/^[ \t]*(section|segment)\s+\.(text|data|bss)\b/im, 'nasm', 3],
+  [/^[ \t]*(global|extern)\s+\w/im, 'nasm', 2],
   [/\b(byte|word|dword|qword)\s+\[/i, 'nasm', 2],
   [/\bres[bwdq]\b/i, 'nasm', 2],
-  [/^\s*default\s+rel\b/im, 'nasm', 5],
+  [/^[ \t]*default\s+rel\b/im, 'nasm', 5],
   [/%[a-z]{2,3}\b/i, 'gas', 1],
   [/%(e?[abcd]x|r[abcd]x|[re]?[sb]p|[re]?[sd]i|r\d+|[cdefgs]s)\b/i, 'gas', 6],
   [/\$0x[0-9a-f]+|\$\d+\b/i, 'gas', 2],
-  [/^\s*\.(globl|global|text|section|code16|code16gcc|code32|code64|intel_syntax|att_syntax|macro|endm|long|quad|byte|type|size|p2align|balign|align|ascii|asciz|string)\b/im, 'gas', 4],
-  [/^\s*#\s*(include|define|ifdef|ifndef|if)\b/im, 'gas', 3],
-  [/^\s*\w+\s+(proc|endp)\b/im, 'masm', 6],
-  [/^\s*\.(model|386p?|486p?|586p?|686p?|x64|xmm|mmx|stack)\b/im, 'masm', 6],
-  [/^\s*\w+\s+segment\b/im, 'masm', 4],
-  [/^\s*(assume|end|invoke|includelib|option)\b/im, 'masm', 3],
+  [/^[ \t]*\.(globl|global|text|section|code16|code16gcc|code32|code64|intel_syntax|att_syntax|macro|endm|long|quad|byte|type|size|p2align|balign|align|ascii|asciz|string)\b/im, 'gas', 4],
+  [/^[ \t]*#\s*(include|define|ifdef|ifndef|if)\b/im, 'gas', 3],
+  [/^[ \t]*\w+\s+(proc|endp)\b/im, 'masm', 6],
+  [/^[ \t]*\.(model|386p?|486p?|586p?|686p?|x64|xmm|mmx|stack)\b/im, 'masm', 6],
+  [/^[ \t]*\w+\s+segment\b/im, 'masm', 4],
+  [/^[ \t]*(assume|end|invoke|includelib|option)\b/im, 'masm', 3],
   [/\b(dword|qword|word|byte|fword)\s+ptr\b/i, 'masm', 2],
   [/\boffset\s+\w/i, 'masm', 2],
-  [/^\s*\w+\s+macro\b/im, 'masm', 3],
-  [/^\s*format\s+(pe|elf|binary|mz|coff|ms|macho)(64)?\b/im, 'fasm', 8],
-  [/^\s*use(16|32|64)\b/im, 'fasm', 3],
-  [/^\s*macro\s+\w+[^\n]*\{?/im, 'fasm', 3],
-  [/^\s*(rept|irp|match)\b[^\n]*\{/im, 'fasm', 4],
+  [/^[ \t]*\w+\s+macro\b/im, 'masm', 3],
+  [/^[ \t]*format\s+(pe|elf|binary|mz|coff|ms|macho)(64)?\b/im, 'fasm', 8],
+  [/^[ \t]*use(16|32|64)\b/im, 'fasm', 3],
+  [/^[ \t]*macro\s+\w+[^\n]*\{?/im, 'fasm', 3],
+  [/^[ \t]*(rept|irp|match)\b[^\n]*\{/im, 'fasm', 4],
   [/\bpword\b|\brb\s+\d/i, 'fasm', 3],
-  [/^\s*include\s+'[^']+'/im, 'fasm', 3],
+  [/^[ \t]*include\s+'[^']+'/im, 'fasm', 3],
 ];
 
 function extensionHint(fileName: string | undefined): keyof Scores | undefined {
@@ -117,22 +117,22 @@ export function detectDialect(sample: string, fileName?: string): Detected<Diale
 
 function toDialect(family: keyof Scores, sample: string): Dialect {
   if (family !== 'gas') return family;
-  const intel = /^\s*\.intel_syntax\b/im.exec(sample);
-  const att = /^\s*\.att_syntax\b/im.exec(sample);
+  const intel = /^[ \t]*\.intel_syntax\b/im.exec(sample);
+  const att = /^[ \t]*\.att_syntax\b/im.exec(sample);
   if (intel && (!att || intel.index < att.index)) {
     // Code before the first `.intel_syntax` is AT&T; only call the file Intel when the switch comes first.
     const before = sample.slice(0, intel.index);
-    if (!/^\s*[a-z]{2,}[^\n]*%/im.test(before)) return 'gas-intel';
+    if (!/^[ \t]*[a-z]{2,}[^\n]*%/im.test(before)) return 'gas-intel';
   }
   return 'gas-att';
 }
 
 /** The first explicit bitness directive, if it comes before any instruction-looking text. */
 const FIRST_BITS: Array<[RegExp, Bits | 'arg']> = [
-  [/^\s*\[?\s*bits\s+(16|32|64)\b/im, 'arg'],
-  [/^\s*\[?\s*use(16|32|64)\b/im, 'arg'],
-  [/^\s*\.code(16|32|64)/im, 'arg'],
-  [/^\s*\.code16gcc\b/im, 16],
+  [/^[ \t]*\[?\s*bits\s+(16|32|64)\b/im, 'arg'],
+  [/^[ \t]*\[?\s*use(16|32|64)\b/im, 'arg'],
+  [/^[ \t]*\.code(16|32|64)/im, 'arg'],
+  [/^[ \t]*\.code16gcc\b/im, 16],
 ];
 
 export function detectBits(sample: string, dialect: Dialect, fileName?: string): Detected<Bits> {
@@ -144,13 +144,13 @@ export function detectBits(sample: string, dialect: Dialect, fileName?: string):
     const bits = value === 'arg' ? (Number(m[1]) as Bits) : value;
     if (!earliest || m.index < earliest.index) earliest = { index: m.index, bits };
   }
-  if (earliest && !/^\s*[a-z]/im.test(stripNonCode(sample.slice(0, earliest.index), dialect))) {
+  if (earliest && !/^[ \t]*[a-z]/im.test(stripNonCode(sample.slice(0, earliest.index), dialect))) {
     return { value: earliest.bits, source: 'directive' };
   }
-  if (dialect === 'fasm' && /^\s*format\s+(pe64|elf64|ms64)/im.test(sample)) return { value: 64, source: 'directive' };
+  if (dialect === 'fasm' && /^[ \t]*format\s+(pe64|elf64|ms64)/im.test(sample)) return { value: 64, source: 'directive' };
   if (dialect === 'masm') {
-    if (/^\s*\.model\s+flat\b/im.test(sample)) return { value: 32, source: 'directive' };
-    if (/^\s*\.model\s+(tiny|small|compact|medium|large|huge)\b/im.test(sample)) return { value: 16, source: 'directive' };
+    if (/^[ \t]*\.model\s+flat\b/im.test(sample)) return { value: 32, source: 'directive' };
+    if (/^[ \t]*\.model\s+(tiny|small|compact|medium|large|huge)\b/im.test(sample)) return { value: 16, source: 'directive' };
   }
   if (/_64\.|64\.s$|\bx86_64\b|amd64/.test(lowerName)) return { value: 64, source: 'extension' };
   if (/_32\.|32\.s$|\bi386\b/.test(lowerName)) return { value: 32, source: 'extension' };
@@ -170,7 +170,7 @@ function stripNonCode(text: string, dialect: Dialect): string {
     .replace(/\/\*[\s\S]*?\*\//g, '')
     .replace(comment, '')
     .split('\n')
-    .filter((line) => !/^\s*([.%#[]|section\b|segment\b|global\b|extern\b|org\b|format\b|default\b|cpu\b|\w+\s+equ\b|$)/i.test(line))
+    .filter((line) => !/^[ \t]*([.%#[]|section\b|segment\b|global\b|extern\b|org\b|format\b|default\b|cpu\b|\w+\s+equ\b|$)/i.test(line))
     .join('\n');
 }
 

@@ -206,8 +206,8 @@ export function analysisOptionsFor(settings: VirtlintSettings, uri: string, work
     severities: { ...settings.rules },
   };
   const selection = selectionTokens(settings);
-  if (settings.includeInt3) options.rules = ['all'];
-  else if (selection) options.rules = selection;
+  if (selection) options.rules = selection;
+  if (settings.includeInt3) options.includeInt3 = true;
   for (const override of settings.overrides) {
     if (!overrideApplies(override.files, filePath, workspaceFolders)) continue;
     if (override.dialect) options.dialect = override.dialect;
@@ -231,18 +231,9 @@ export function selectionTokens(settings: VirtlintSettings): string[] | undefine
   return [...profileRules, ...turnedOn];
 }
 
-/**
- * Filters that live in the settings rather than in the analysis: unknown mnemonics are
- * opt-in, and `includeInt3` analyses with `all` (the only selection that reports INT3), so
- * the user's own selection is re-applied here.
- */
+/** Unknown mnemonics are opt-in: that filter lives in the settings rather than in the analysis. */
 export function filterFindings(findings: readonly Finding[], settings: VirtlintSettings): Finding[] {
-  const enabled = settings.includeInt3 ? resolveRuleSelection(selectionTokens(settings), settings.profile).enabled : undefined;
-  return findings.filter((finding) => {
-    if (finding.ruleId === 'unknown-mnemonic' && !settings.reportUnknownMnemonics) return false;
-    if (enabled && isKnownRuleId(finding.ruleId) && !enabled.has(finding.ruleId)) return false;
-    return true;
-  });
+  return settings.reportUnknownMnemonics ? [...findings] : findings.filter((finding) => finding.ruleId !== 'unknown-mnemonic');
 }
 
 function pathOf(uri: string): string {
