@@ -24,7 +24,6 @@ const SIZE_KEYWORDS: Record<string, number> = {
 /** Words that may precede an Intel-syntax operand without changing its kind. */
 const OPERAND_MODIFIERS = new Set(['ptr', 'near', 'short', 'strict', 'rel', 'abs', 'large', 'small', 'nosplit']);
 
-const NUMBER = /^[-+~]?\s*(0x[0-9a-f_]+|0b[01_]+|0o[0-7_]+|0q[0-7_]+|[0-9][0-9a-f_]*h|[01_]+b|[0-7_]+[oq]|[0-9][0-9_]*d?|\$[0-9][0-9a-f_]*)$/i;
 const MACRO_PARAMETER = /(^|[^\w])(%\d|%\{|%%|%\+|%-|\\\w|\\\(|\{\w+\})/;
 
 export interface OperandSource {
