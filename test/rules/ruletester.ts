@@ -3,7 +3,7 @@
 // Positions are 1-based: `line` is the mnemonic's line, `column` the first character of
 // the mnemonic (like ESLint's reports and the CLI's output).
 import * as assert from 'node:assert/strict';
-import { analyzeText, type AnalysisOptions, type AnalysisResult, type Bits, type Dialect, type Finding } from '../../server/src/analysis';
+import { analyzeText, type AnalysisOptions, type AnalysisResult, type Bits, type Dialect, type Finding, type Severity } from '../../server/src/analysis';
 
 export interface Case {
   code: string;
@@ -15,6 +15,8 @@ export interface Case {
   column?: number;
   /** Invalid cases: how many findings of the expected kind (default 1). */
   count?: number;
+  /** Invalid cases: the severity the first finding must carry. */
+  severity?: Severity;
   /** The finding kind expected instead of the rule under test (e.g. `invalid-in-mode`, `unknown-rule`). */
   expect?: string;
   /** Extra analyzer options; by default every rule runs (`rules: ['all']`). */
@@ -70,6 +72,7 @@ export function checkInvalid(ruleId: string, testCase: Case): void {
   if (testCase.column !== undefined) {
     assert.equal(first.mnemonicRange.start.character + 1, testCase.column, `column of the first "${expected}" ${context}`);
   }
+  if (testCase.severity !== undefined) assert.equal(first.severity, testCase.severity, `severity of the first "${expected}" ${context}`);
   assert.ok(first.message.trim().length > 0, `finding has an empty message ${context}`);
 }
 

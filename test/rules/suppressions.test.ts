@@ -23,6 +23,8 @@ runRule('popf', {
     masm(64, 'popfq ; virtlint-disable-line popf'),
     fasm(32, 'popfd ; virtlint-disable-line popf'),
     fasm(64, '; virtlint-disable-file popf\npopfq'),
+    nasm(64, 'popfq', { options: { severities: { popf: 'off' } }, why: 'a severity override of off silences the rule' }),
+    att(32, 'popfl', { options: { rules: ['pushf'] }, why: 'not selected' }),
   ],
   invalid: [
     nasm(64, '; virtlint-disable-next-line popf\npopfq\npopfq', { line: 3, count: 1, why: 'next-line covers one line only' }),
@@ -37,6 +39,10 @@ runRule('popf', {
     att(64, 'popfq # virtlint-disable-next-line popf\npopfq', { line: 1, count: 1, why: 'next-line does not cover its own line' }),
     masm(32, '; virtlint-disable-next-line bogus-rule\npopfd', { expect: 'unknown-rule' }),
     fasm(32, '; virtlint-disable-next-line popf\nnop\npopfd', { line: 3 }),
+    nasm(64, 'popfq', { options: { severities: { pushf: 'off' } }, why: 'another rule is off' }),
+    nasm(64, 'popfq', { options: { rules: ['core'] } }),
+    att(64, 'popfq', { options: { severities: { popf: 'error' } }, severity: 'error' }),
+    masm(64, 'popfq', { options: { severities: { popf: 'hint' } }, severity: 'hint' }),
   ],
 });
 

@@ -6,7 +6,7 @@ import { isInt3, ruleForCode } from './classify';
 import { detectBits, detectDialect, findModeline, sampleOf } from './detect';
 import { initialParserState, parseLine, type ParsedLine, type ParserState } from './parser';
 import { resolve } from './resolve';
-import { parseDirectives, SuppressionIndex } from './suppress';
+import { parseDirectives, SuppressionIndex, type SuppressionDirective } from './suppress';
 import type { AnalysisOptions, AnalysisResult, Bits, BitsRegion, Dialect, Finding, ParsedInstruction, SettingSource } from './types';
 
 export interface LineEntry {
@@ -15,6 +15,8 @@ export interface LineEntry {
   parsed: ParsedLine;
   /** State after the line. */
   after: ParserState;
+  /** Findings and directives of this line, for the options they were computed with. */
+  contribution?: EntryFindings;
 }
 
 export interface DocumentHeader {
@@ -110,8 +112,8 @@ function displayMnemonic(ins: ParsedInstruction): string {
   return ins.mnemonic.toUpperCase();
 }
 
-/** Findings for one instruction before suppression. */
-function findingsFor(ins: ParsedInstruction, policy: Policy, macroNames: ReadonlySet<string>): Finding | undefined {
+/** The finding for one instruction before suppression. */
+function findingFor(ins: ParsedInstruction, policy: Policy): Finding | undefined {
   const resolution = ins.resolution;
   if (!resolution) return undefined;
   switch (resolution.status) {
@@ -126,40 +128,34 @@ function findingsFor(ins: ParsedInstruction, policy: Policy, macroNames: Readonl
       return makeFinding('invalid-in-mode', ins, policy, `${resolution.reason}${where}`);
     }
     case 'unknown-mnemonic':
-      if (ins.inMacro || macroNames.has(ins.mnemonic)) return undefined;
+      if (ins.inMacro) return undefined;
       return makeFinding('unknown-mnemonic', ins, policy);
     case 'unresolved':
       return undefined;
   }
 }
 
-/** Builds the result from parsed lines (shared by the one-shot and the incremental analyzer). */
-export function buildResult(entries: readonly LineEntry[], header: DocumentHeader, options: AnalysisOptions): AnalysisResult {
-  const policy = policyFor(options);
-  const instructions: ParsedInstruction[] = [];
-  const bitsRegions: BitsRegion[] = [{ startLine: 0, bits: header.bits }];
-  const directives = [];
-  const macroNames = new Set<string>();
-  for (let line = 0; line < entries.length; line++) {
-    const entry = entries[line]!;
-    if (entry.before.bits !== bitsRegions[bitsRegions.length - 1]!.bits) bitsRegions.push({ startLine: line, bits: entry.before.bits });
-    for (const ins of entry.parsed.instructions) instructions.push(ins);
-    if (entry.parsed.comments.length > 0) directives.push(...parseDirectives(entry.parsed.comments, line));
-    if (entry.parsed.definesMacro) macroNames.add(entry.parsed.definesMacro);
-  }
-  const index = new SuppressionIndex(directives);
+/** What one line contributes before suppression; cached on the entry while the options stay the same. */
+interface EntryFindings {
+  options: AnalysisOptions;
+  /** Instruction findings (unknown mnemonics included; the macro filter needs the whole file) and bad ids in comments, in position order. */
+  findings: Finding[];
+  directives: SuppressionDirective[];
+}
+
+function entryFindings(entry: LineEntry, line: number, policy: Policy): EntryFindings {
+  const cached = entry.contribution;
+  if (cached && cached.options === policy.options) return cached;
+  const directives = entry.parsed.comments.length > 0 ? parseDirectives(entry.parsed.comments, line) : [];
   const findings: Finding[] = [];
-  const suppressed: Finding[] = [];
-  for (const ins of instructions) {
-    const finding = findingsFor(ins, policy, macroNames);
-    if (!finding) continue;
-    if (index.isFixed(finding.ruleId, ins.line)) continue;
-    (index.isSuppressed(finding.ruleId, ins.line) ? suppressed : findings).push(finding);
+  for (const ins of entry.parsed.instructions) {
+    const finding = findingFor(ins, policy);
+    if (finding) findings.push(finding);
   }
   for (const directive of directives) {
     for (const mention of directive.ids) {
       if (ruleById(mention.id)) continue;
-      const severity = severityFor('unknown-rule', policy.profile, options.severities);
+      const severity = severityFor('unknown-rule', policy.profile, policy.options.severities);
       if (severity === 'off') continue;
       findings.push({
         ruleId: 'unknown-rule',
@@ -170,7 +166,57 @@ export function buildResult(entries: readonly LineEntry[], header: DocumentHeade
       });
     }
   }
-  findings.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
+  if (findings.length > 1) findings.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
+  const result: EntryFindings = { options: policy.options, findings, directives };
+  entry.contribution = result;
+  return result;
+}
+
+/** Moves an entry's cached comment directives when lines above it were added or removed. */
+export function shiftCachedDirectives(entry: LineEntry, delta: number): void {
+  const cached = entry.contribution;
+  if (!cached) return;
+  for (const directive of cached.directives) {
+    directive.line += delta;
+    for (const mention of directive.ids) {
+      mention.range.start.line += delta;
+      mention.range.end.line += delta;
+    }
+  }
+}
+
+const policyCache = new WeakMap<AnalysisOptions, Policy>();
+
+/** Builds the result from parsed lines (shared by the one-shot and the incremental analyzer). */
+export function buildResult(entries: readonly LineEntry[], header: DocumentHeader, options: AnalysisOptions): AnalysisResult {
+  let policy = policyCache.get(options);
+  if (!policy) policyCache.set(options, (policy = policyFor(options)));
+  const instructions: ParsedInstruction[] = [];
+  const bitsRegions: BitsRegion[] = [{ startLine: 0, bits: header.bits }];
+  const directives: SuppressionDirective[] = [];
+  const macroNames = new Set<string>();
+  const candidates: Finding[] = [];
+  for (let line = 0; line < entries.length; line++) {
+    const entry = entries[line]!;
+    if (entry.before.bits !== bitsRegions[bitsRegions.length - 1]!.bits) bitsRegions.push({ startLine: line, bits: entry.before.bits });
+    const instructionsHere = entry.parsed.instructions;
+    for (let i = 0; i < instructionsHere.length; i++) instructions.push(instructionsHere[i]!);
+    if (entry.parsed.definesMacro) macroNames.add(entry.parsed.definesMacro);
+    if (instructionsHere.length === 0 && entry.parsed.comments.length === 0) continue;
+    const contribution = entryFindings(entry, line, policy);
+    for (const d of contribution.directives) directives.push(d);
+    for (const f of contribution.findings) candidates.push(f);
+  }
+  const index = directives.length > 0 ? new SuppressionIndex(directives) : undefined;
+  const findings: Finding[] = [];
+  const suppressed: Finding[] = [];
+  for (const finding of candidates) {
+    const ins = finding.instruction;
+    if (ins && finding.ruleId === 'unknown-mnemonic' && macroNames.has(ins.mnemonic)) continue;
+    const line = finding.range.start.line;
+    if (index?.isFixed(finding.ruleId, ins?.line ?? line)) continue;
+    (index?.isSuppressed(finding.ruleId, ins?.line ?? line) ? suppressed : findings).push(finding);
+  }
   return { ...header, bitsRegions, instructions, findings, suppressed };
 }
 

@@ -3,7 +3,7 @@
 // `bits 16`, an unclosed `/*`, a `.intel_syntax` switch...). Lines after that point keep
 // their parse, shifted to their new line numbers. A test checks that the result always equals
 // a from-scratch analysis.
-import { buildResult, detectHeader, parseAllLines, parseLineEntry, type DocumentHeader, type LineEntry } from './analyze';
+import { buildResult, detectHeader, parseAllLines, parseLineEntry, shiftCachedDirectives, type DocumentHeader, type LineEntry } from './analyze';
 import { initialParserState, sameParserState } from './parser';
 import type { AnalysisOptions, AnalysisResult, Range } from './types';
 
@@ -179,5 +179,6 @@ function shiftEntry(entry: LineEntry, delta: number): void {
     if (ins.mnemonicRange.end !== ins.range.end) ins.mnemonicRange.end.line += delta;
     for (const op of ins.operands) shiftRange(op.range, delta);
   }
+  shiftCachedDirectives(entry, delta);
   // Comments carry only columns; their line comes from the entry's position.
 }
