@@ -260,6 +260,11 @@ boot32:
   mov cr0, eax
   jmp SEL_CODE0:ABS(kernel_entry)
 %else
+  ; CR0.WP (bit 16; no effect without paging) gives the 32-bit CR0 a bit above bit 15, as
+  ; long mode's PG does, so SMSW r32 (all of CR0) and SMSW r16/m16 (CR0[15:0]) differ
+  mov eax, cr0
+  or eax, 1 << 16
+  mov cr0, eax
   jmp SEL_CODE0:ABS(kernel_entry)
 %endif
 
@@ -966,11 +971,24 @@ hypercall:
 ; hv_* routines below. Each performs the original instruction's CPL 0 meaning with the
 ; monitor's virtual IF/IOPL, writes results, adjusts the guest's flags in the frame when
 ; the instruction would, and returns eax = 1. The fix sequences themselves move results
-; from hc_out into place.
+; from hc_out into place. Every routine writes exactly the bytes the contract in the fix
+; engine's hypercallHeader names (hc_out may be the guest's own memory operand, whose
+; neighbouring bytes are live), whatever the case being run.
 
-%macro HV_STORE_W 0            ; store zax (WSZ bytes) at [hc_out]
+%macro HV_STORE_W 0            ; store zax (WSZ bytes) at [hc_out]: LAR/LSL's 4 or 8 bytes
   mov zdi, [hc_out]
   mov [zdi], zax
+%endmacro
+
+%macro HV_STORE_N 1            ; store the low %1 bytes (a constant 2 or 4) of zax at [hc_out]
+  mov zdi, [hc_out]
+%if %1 == 2
+  mov [zdi], ax
+%elif %1 == 4
+  mov [zdi], eax
+%else
+  %error HV_STORE_N takes 2 or 4
+%endif
 %endmacro
 
 %macro HV_ZF 0                 ; copy the current ZF into the guest's flags
@@ -985,6 +1003,32 @@ hv_done:
   mov eax, 1
   ret
 
+; store the low zcx bytes of zax at [hc_out]; zcx comes from the guest and must be one of
+; the sizes the contract allows: 2, 4 or (long mode) 8
+hv_store_sized:
+  mov zdi, [hc_out]
+  cmp zcx, 2
+  je .word
+  cmp zcx, 4
+  je .dword
+%if LM
+  cmp zcx, 8
+  je .qword
+%endif
+  mov zsi, msg_bad_hc_size
+  jmp fatal
+.word:
+  mov [zdi], ax
+  ret
+.dword:
+  mov [zdi], eax
+  ret
+%if LM
+.qword:
+  mov [zdi], rax
+  ret
+%endif
+
 hv_sgdt:
   mov zdi, [hc_out]
   sgdt [zdi]
@@ -993,19 +1037,18 @@ hv_sidt:
   mov zdi, [hc_out]
   sidt [zdi]
   jmp hv_done
-hv_sldt:
-  xor eax, eax
+hv_sldt:                       ; 2 bytes: the selector
   sldt ax
-  HV_STORE_W
+  HV_STORE_N 2
   jmp hv_done
-hv_str:
-  xor eax, eax
+hv_str:                        ; 2 bytes: the selector
   str ax
-  HV_STORE_W
+  HV_STORE_N 2
   jmp hv_done
-hv_smsw:
+hv_smsw:                       ; hc_in0 = byte count: the low 2, 4 or 8 bytes of CR0
   mov zax, cr0
-  HV_STORE_W
+  mov zcx, [hc_in0]
+  call hv_store_sized
   jmp hv_done
 
 ; the flags image PUSHF would give at CPL 0: the guest's flags with the virtual IF/IOPL
@@ -1019,9 +1062,10 @@ hv_flags_image:
   shl edx, 12
   or eax, edx
   ret
-hv_pushf:
+hv_pushf:                      ; hc_in0 = slot size (2, 4 or 8)
   call hv_flags_image
-  HV_STORE_W
+  mov zcx, [hc_in0]
+  call hv_store_sized
   jmp hv_done
 hv_popf:                       ; hc_in0 = the image
   mov zax, [hc_in0]
@@ -1098,10 +1142,11 @@ hv_sreg_value:
   mov eax, SEL_DATA0
   ret
 
-hv_push_sreg:                  ; hc_in0 = register number
+hv_push_sreg:                  ; hc_in0 = register number, hc_in1 = slot size (2, 4 or 8)
   mov zax, [hc_in0]
   call hv_sreg_value
-  HV_STORE_W
+  mov zcx, [hc_in1]
+  call hv_store_sized
   jmp hv_done
 
 ; load segment register number hc_in0 with selector hc_in1 at CPL 0 (a fault is the guest's)
@@ -1145,7 +1190,7 @@ hv_mov_sreg:                   ; from a segment register when there is an output
   je hv_load_sreg
   mov zax, [hc_in0]
   call hv_sreg_value
-  HV_STORE_W
+  HV_STORE_N 2                 ; 2 bytes: the selector
   jmp hv_done
 
 hv_int:                        ; hc_in0 = vector: deliver it at CPL 0 through the IDT
@@ -1190,7 +1235,7 @@ hv_rdpid:
   mov PTR [r0_fixup], hv_reflect_fault
   rdpid zax
   mov PTR [r0_fixup], 0
-  HV_STORE_W
+  HV_STORE_N 4                 ; 4 bytes: TSC_AUX
   jmp hv_done
 hv_xgetbv:
   mov zcx, [hc_in0]
@@ -1477,6 +1522,7 @@ msg_emu_fault_head: db 'X 3 ', 0
 msg_bad_service: db 'bad service number', 0
 msg_no_umip:     db 'CPU lacks UMIP (CPUID.7.0:ECX[2]=0); refusing to set CR4.UMIP', 0
 msg_unknown_hc:  db 'unknown hypercall number', 0
+msg_bad_hc_size: db 'hypercall byte count is not one the contract allows', 0
 msg_cr4:         db 'S cr4=', 0
 msg_sp:          db ' sp=', 0
 msg_fep_kvm:     db 'fep-kvm', 0

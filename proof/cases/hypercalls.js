@@ -8,6 +8,8 @@
 // Register ABIs pass the output address first when the instruction produces something
 // (see the fix engine's plans): hc_out = arg 0, inputs follow; otherwise the inputs start
 // at arg 0. Hyper-V passes inputs in an 8-byte-per-field block and the output address apart.
+// Sizes travel as inputs too (SMSW's byte count, PUSHF's and PUSH Sreg's slot size): the hv_*
+// routines write exactly that many bytes, as the engine's hypercallHeader contract says.
 
 const HYPERV_SLOT = 127; // hv_hypercall_pg points at this slot of the stub page
 

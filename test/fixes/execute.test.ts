@@ -51,6 +51,12 @@ const CASES: Case[] = [
   { ruleId: 'str', instruction: 'str -16(%rsp,%rcx,8)', setup: ['rcx=small'], kinds: ['hypercall'] },
   { ruleId: 'smsw', instruction: 'smsw %cx', setup: [], kinds: ['trap-equivalent', 'hypercall'] },
   { ruleId: 'smsw', instruction: 'smsw %ax', setup: [], kinds: ['trap-equivalent', 'hypercall'] },
+  // r64 gets all of CR0 (PG, bit 31, is set under Linux), not just its low 16 bits. The r32
+  // form is not run here: on a UMIP host the kernel emulates SMSW for user space and writes
+  // 4 bytes into the saved register without clearing bits 63:32, which the CPU would clear, so
+  // the "original" would be wrong. The proof bench runs `smsw eax` in 64-bit code on QEMU.
+  { ruleId: 'smsw', instruction: 'smsw %rsi', setup: [], kinds: ['trap-equivalent', 'hypercall'] },
+  { ruleId: 'smsw', instruction: 'smsw %rdx', setup: [], kinds: ['trap-equivalent', 'hypercall'] },
   { ruleId: 'smsw', instruction: 'smsw 24(%rsp)', setup: [], kinds: ['trap-equivalent', 'hypercall'] },
   { ruleId: 'smsw', instruction: 'smsw (%rcx)', setup: ['rcx=ptr'], kinds: ['trap-equivalent', 'hypercall'] },
   { ruleId: 'mov-sreg', instruction: 'mov %ss, %bx', setup: [], kinds: ['hypercall'] },

@@ -174,6 +174,43 @@ describe('fixes: text', () => {
     assert.equal(broken.fixes.filter((f) => f.strategy === 'hypercall').length, 0, 'a bad template gives no hypercall fix');
   });
 
+  it('SMSW hypercalls pass the byte count SMSW stores (memory and r16: 2, r32: 4, r64: 8) and read back exactly that', () => {
+    const cases: { bits: 32 | 64; instruction: string; count: 2 | 4 | 8 }[] = [
+      { bits: 64, instruction: 'smsw [rsp+8]', count: 2 },
+      { bits: 32, instruction: 'smsw word [ebx]', count: 2 },
+      { bits: 64, instruction: 'smsw ax', count: 2 },
+      { bits: 32, instruction: 'smsw dx', count: 2 },
+      { bits: 64, instruction: 'smsw eax', count: 4 },
+      { bits: 32, instruction: 'smsw edx', count: 4 },
+      { bits: 64, instruction: 'smsw rdx', count: 8 },
+      { bits: 64, instruction: 'smsw rcx', count: 8 },
+    ];
+    const widthOf = (name: string): number => (/^r/.test(name) ? 8 : /^e/.test(name) ? 4 : 2);
+    for (const c of cases) {
+      for (const abi of ['kvm', 'xen', 'hyperv'] as const) {
+        const label = `${abi} ${c.bits}-bit ${c.instruction}`;
+        const text = titled(fixesFor({ dialect: 'nasm', bits: c.bits, ruleId: 'smsw', instruction: c.instruction, abi }).fixes, 'hypercall').edit.newText;
+        const lines = text.split('\n').map((l) => l.trim());
+        const call = lines.findIndex((l) => /^(vmcall|call )/.test(l));
+        assert.ok(call > 0, `${label}: no call in\n${text}`);
+        // arg1 (KVM: ECX; Xen: RSI in 64-bit, ECX in 32-bit; Hyper-V: the input block's first field)
+        const countRegister = abi === 'xen' && c.bits === 64 ? 'esi' : abi === 'hyperv' ? 'eax' : 'ecx';
+        const setsCount = lines.slice(0, call).filter((l) => l === `mov ${countRegister}, ${c.count}`);
+        assert.equal(setsCount.length, 1, `${label}: arg1 should be ${c.count}\n${text}`);
+        if (abi === 'hyperv') assert.ok(lines.slice(0, call).some((l) => /^lea rdx|^lea ecx/.test(l)), `${label}: no input block\n${text}`);
+        const reads = lines.slice(call + 1).filter((l) => /^movz?x? \w+, \[[er]sp\+\d+\]$/.test(l));
+        if (c.instruction.includes('[')) {
+          assert.equal(reads.length, 0, `${label}: a memory destination is written by the hypervisor, not read back\n${text}`);
+          continue;
+        }
+        assert.equal(reads.length, 1, `${label}: expected one read of the result buffer\n${text}`);
+        const [, op, dest] = /^(\w+) (\w+),/.exec(reads[0]!)!;
+        assert.equal(op, 'mov', `${label}: the result is ${c.count} bytes of CR0, not a zero-extended word: ${reads[0]}`);
+        assert.equal(widthOf(dest!), c.count, `${label}: reads ${reads[0]}`);
+      }
+    }
+  });
+
   it('titles name the instruction, the mechanism and the hypercall number', () => {
     const smsw = fixesFor({ dialect: 'nasm', bits: 64, ruleId: 'smsw', instruction: 'smsw ax' }).fixes.map((f) => f.title);
     assert.deepEqual(smsw, [
@@ -204,6 +241,18 @@ describe('fixes: definitions and header', () => {
         if (abi === 'xen') assert.match(text, /VIRTLINT_XEN_VCPU_UPCALL_MASK/);
       }
     }
+  });
+
+  it('the header states how many bytes each SMSW hypercall writes', () => {
+    for (const abi of ['kvm', 'xen', 'hyperv'] as const) {
+      const line = hypercallHeader(abi).split('\n').find((l) => l.startsWith(`/* ${hypercallSymbol('smsw')}:`));
+      assert.ok(line, `${abi}: no SMSW contract`);
+      assert.match(line, /arg1 = byte count \(2, 4 or 8\); write exactly arg1 bytes/);
+      assert.match(line, /2 = a memory or 16-bit register destination/);
+      assert.match(line, /4 = a 32-bit register \(CR0\[31:0\]\)/);
+      assert.match(line, /8 = a 64-bit register \(CR0\[63:0\]\)/);
+    }
+    assert.match(hypercallDefinitions('nasm', 'kvm'), /VIRTLINT_HC_SMSW 0x564c0005 ; replaces SMSW \(arg1 = bytes of CR0 to store: 2 memory\/r16, 4 r32, 8 r64\)/);
   });
 
   it('the C header compiles and agrees with the guest-side numbers', () => {

@@ -103,6 +103,15 @@ describe('scan: fast sweep equals a plain iced sweep', function () {
     }
   });
 
+  it('runs of INT3 padding are skipped without losing a boundary, also across a stop point', () => {
+    const bytes = Uint8Array.from([0x90, ...new Array<number>(10).fill(0xcc), 0x9c, 0xcc, 0x0f, 0xa2]);
+    const first = fastSweep(bytes, 64, { start: 0, stop: 5 });
+    assert.equal(first.end, 5, 'stops at the first INT3 at or after the stop offset');
+    const rest = fastSweep(bytes, 64, { start: first.end, stop: bytes.length });
+    assert.deepEqual(rest.offsets, [11, 13]);
+    assert.deepEqual(fastSweep(bytes, 64, { start: 0, stop: bytes.length }, { includeInt3: true }).offsets, [...Array.from({ length: 10 }, (_, i) => i + 1), 11, 12, 13]);
+  });
+
   it('a sweep stopped part-way and resumed at its end equals one sweep', () => {
     const bytes = randomBytes(50_000, 99);
     const whole = fastSweep(bytes, 64, { start: 0, stop: bytes.length }, { includeInt3: true });

@@ -1,6 +1,5 @@
 // `virtlint scan [options] <file...>`: lint compiled code (ELF, PE/COFF, raw images).
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { isProfileId, isSeverityOrOff, resolveRuleSelection, unknownSelectionTokens, DEFAULT_PROFILE, type ProfileId } from '../analysis/catalogue';
 import type { SeverityOrOff } from '../analysis/types';
@@ -62,7 +61,8 @@ Options:
   --syntax <s>          disassembly shown in messages: intel (default), att, nasm, masm
   --max-warnings <n>    exit 1 when there are more than n warnings
   --max-size <MB>       refuse files larger than this (default 1024)
-  --jobs <n>            threads for sections over 2 MB, this one included (default: the idle CPUs, 1 to 4)
+  --jobs <n>            threads for sections over 2 MB, this one included (default 1: a worker needs
+                        ~100 ms to start, more than it saves on a 15 MB kernel .text; see BENCHMARKS.md)
   -h, --help            this text
 
 Exit status: 0 no errors, 1 findings at error severity (or too many warnings), 2 bad usage or unreadable input.
@@ -81,7 +81,7 @@ export function parseScanArgs(argv: readonly string[]): ScanArgs {
     syntax: 'intel',
     maxWarnings: -1,
     maxSizeBytes: 1024 * 1024 * 1024,
-    jobs: defaultJobs(),
+    jobs: 1,
     help: false,
   };
   const rules: string[] = [];
@@ -170,13 +170,6 @@ export function parseScanArgs(argv: readonly string[]): ScanArgs {
   }
   if (rules.length > 0) args.rules = rules.map((r) => r.trim()).filter((r) => r !== '');
   return args;
-}
-
-/** Workers only pay off on idle cores: with the 1-minute load already at the CPU count they slow a scan down. */
-function defaultJobs(): number {
-  const cpus = os.cpus().length;
-  const idle = Math.floor(cpus - os.loadavg()[0]! + 0.5);
-  return Math.max(1, Math.min(4, cpus, idle));
 }
 
 function parseAddress(text: string): bigint {

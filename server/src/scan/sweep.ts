@@ -108,6 +108,12 @@ export function fastSweep(bytes: Uint8Array, bits: Bitness, range: SweepRange, o
   try {
     while (pos < stop) {
       if (boundaries && pos >= recordFrom && pos < recordTo) boundaries.push(pos);
+      if (bytes[pos] === 0xcc && !includeInt3 && !boundaries) {
+        // INT3 padding between functions is over half the instructions of a kernel: skip runs of it.
+        do pos++;
+        while (pos < stop && bytes[pos] === 0xcc);
+        continue;
+      }
       const length = fastLength(bytes, pos, end, bits);
       if (length > 0) {
         pos += length;

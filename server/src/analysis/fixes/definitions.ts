@@ -11,8 +11,13 @@ interface Constant {
   note: string;
 }
 
+/** What a guest-side reader of the definitions file needs beyond the rule name. */
+const GUEST_NOTE: Partial<Record<string, string>> = {
+  smsw: ' (arg1 = bytes of CR0 to store: 2 memory/r16, 4 r32, 8 r64)',
+};
+
 function constants(abi: HypercallAbi): Constant[] {
-  const list: Constant[] = HYPERCALL_RULES.map((rule) => ({ name: hypercallSymbol(rule), value: hypercallNumber(rule, abi), note: `replaces ${rule.toUpperCase()}` }));
+  const list: Constant[] = HYPERCALL_RULES.map((rule) => ({ name: hypercallSymbol(rule), value: hypercallNumber(rule, abi), note: `replaces ${rule.toUpperCase()}${GUEST_NOTE[rule] ?? ''}` }));
   if (abi === 'xen') {
     list.push(
       { name: XEN_SYMBOLS.iret, value: XEN.iret, note: '__HYPERVISOR_iret' },
@@ -67,7 +72,7 @@ const CONTRACT: Record<string, string> = {
   sidt: 'arg0 = address of a 10-byte (64-bit) or 6-byte area; write the virtual IDTR (limit, base) there.',
   sldt: 'arg0 = address; write the virtual LDTR selector there (2 bytes; the guest zero-extends it for wider registers).',
   str: 'arg0 = address; write the virtual TR selector there (2 bytes).',
-  smsw: 'arg0 = address; write the low 16 bits of the virtual CR0 there (2 bytes).',
+  smsw: 'arg0 = address, arg1 = byte count (2, 4 or 8); write exactly arg1 bytes there: the low arg1 bytes of the virtual CR0, little-endian, as SMSW stores them. 2 = a memory or 16-bit register destination (CR0[15:0]; write nothing past those 2 bytes: they belong to the guest), 4 = a 32-bit register (CR0[31:0]), 8 = a 64-bit register (CR0[63:0]). The guest zero-extends a 32-bit result in 64-bit code and keeps the upper bits of a 16-bit register.',
   pushf: 'arg0 = address of the pushed slot, arg1 = its size (2, 4 or 8: the operand size of the PUSHF); write the guest flags image there with the virtual IF and IOPL, and RF and VM clear (as PUSHF does).',
   popf: 'arg0 = flags image; load the guest RFLAGS from it (IF and IOPL virtualized) before resuming.',
   lar: 'arg0 = address of the result, arg1 = selector, arg2 = current destination value; write 4 bytes (32-bit code) or 8 bytes (64-bit code): the access rights zero-extended, or arg2 unchanged when invalid; set guest ZF = valid.',
@@ -94,6 +99,8 @@ export function hypercallHeader(abi: HypercallAbi): string {
     '/* 8-byte field of the input block; the result address is the output address). */',
     '/* The guest sequences write no flags themselves: return with RFLAGS unchanged unless a */',
     '/* contract below says to set a flag. Every address is a guest-virtual address. */',
+    '/* Write exactly the bytes a contract names and nothing after them: a destination */',
+    '/* may be the guest\'s own memory operand, whose neighbouring bytes are live data. */',
     '#ifndef VIRTLINT_HYPERCALLS_H',
     '#define VIRTLINT_HYPERCALLS_H',
     '',

@@ -83,10 +83,20 @@ export function planFor(ruleId: string, ins: ParsedInstruction): Plan | undefine
       return m && usableAddress(m) ? { ...base, output: { k: 'mem', operand: m } } : undefined;
     }
     case 'sldt':
-    case 'str':
-    case 'smsw': {
+    case 'str': {
       const output = destination(op0);
       return output ? { ...base, output } : undefined;
+    }
+    case 'smsw': {
+      // Unlike SLDT/STR, SMSW stores all of CR0 into a 32/64-bit register (bits 63:32 of CR0
+      // in 64-bit mode) and only 16 bits into memory or a 16-bit register. The hypervisor
+      // cannot tell a memory destination from a register's result buffer by the address
+      // alone, so the byte count goes along as arg1.
+      const output = destination(op0);
+      if (!output) return undefined;
+      const bytes: Width = output.k === 'regs' ? output.regs[0]!.width : 2;
+      const sized: PlanOutput = output.k === 'regs' ? { k: 'regs', regs: [{ ...output.regs[0]!, valueWidth: bytes }] } : output;
+      return { ...base, inputs: [{ k: 'imm', value: bytes }], output: sized };
     }
     case 'pushf': {
       const w = stackOperandWidth(ins);
