@@ -80,12 +80,15 @@ interface Policy {
   enabled: Set<string>;
   includeInt3: boolean;
   options: AnalysisOptions;
+  /** The shared contribution of a line with nothing to report. */
+  nothing: EntryFindings;
 }
 
 function policyFor(options: AnalysisOptions): Policy {
   const profile = parseProfile(options.profile);
   const selection = resolveRuleSelection(options.rules, profile);
-  return { profile, enabled: selection.enabled, includeInt3: selection.includeInt3 || options.includeInt3 === true, options };
+  const nothing: EntryFindings = { options, findings: [], directives: [] };
+  return { profile, enabled: selection.enabled, includeInt3: selection.includeInt3 || options.includeInt3 === true, options, nothing };
 }
 
 function makeFinding(ruleId: string, ins: ParsedInstruction, policy: Policy, message?: string): Finding | undefined {
@@ -167,7 +170,7 @@ function entryFindings(entry: LineEntry, line: number, policy: Policy): EntryFin
     }
   }
   if (findings.length > 1) findings.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
-  const result: EntryFindings = { options: policy.options, findings, directives };
+  const result: EntryFindings = findings.length === 0 && directives.length === 0 ? policy.nothing : { options: policy.options, findings, directives };
   entry.contribution = result;
   return result;
 }
@@ -183,6 +186,11 @@ export function shiftCachedDirectives(entry: LineEntry, delta: number): void {
       mention.range.end.line += delta;
     }
   }
+}
+
+function mentionsVirtlint(comments: readonly { text: string }[]): boolean {
+  for (const comment of comments) if (comment.text.includes('virtlint-')) return true;
+  return false;
 }
 
 const policyCache = new WeakMap<AnalysisOptions, Policy>();
@@ -202,7 +210,7 @@ export function buildResult(entries: readonly LineEntry[], header: DocumentHeade
     const instructionsHere = entry.parsed.instructions;
     for (let i = 0; i < instructionsHere.length; i++) instructions.push(instructionsHere[i]!);
     if (entry.parsed.definesMacro) macroNames.add(entry.parsed.definesMacro);
-    if (instructionsHere.length === 0 && entry.parsed.comments.length === 0) continue;
+    if (instructionsHere.length === 0 && !mentionsVirtlint(entry.parsed.comments)) continue;
     const contribution = entryFindings(entry, line, policy);
     for (const d of contribution.directives) directives.push(d);
     for (const f of contribution.findings) candidates.push(f);

@@ -19,7 +19,8 @@ export interface LexState {
   cppContinuation: boolean;
 }
 
-export const INITIAL_LEX_STATE: LexState = { inBlockComment: false, masmCommentDelimiter: '', cppContinuation: false };
+export const INITIAL_LEX_STATE: LexState = Object.freeze({ inBlockComment: false, masmCommentDelimiter: '', cppContinuation: false });
+const IN_BLOCK_COMMENT: LexState = Object.freeze({ inBlockComment: true, masmCommentDelimiter: '', cppContinuation: false });
 
 export interface LexedLine {
   /** Same length as the line: code characters kept, comments blanked, string contents replaced by `_`. */
@@ -65,7 +66,7 @@ export function lexLine(line: string, dialect: Dialect, state: LexState): LexedL
     const end = line.indexOf(masmDelimiter);
     if (end < 0) {
       comments.push({ text: line, start: 0 });
-      return { masked: ' '.repeat(n), comments, preprocessor: false, state: { ...INITIAL_LEX_STATE, masmCommentDelimiter: masmDelimiter } };
+      return { masked: ' '.repeat(n), comments, preprocessor: false, state: state.masmCommentDelimiter === masmDelimiter ? state : { ...INITIAL_LEX_STATE, masmCommentDelimiter: masmDelimiter } };
     }
     // MASM ignores the rest of the line that closes a COMMENT block.
     comments.push({ text: line, start: 0 });
@@ -148,7 +149,7 @@ export function lexLine(line: string, dialect: Dialect, state: LexState): LexedL
   if (copied < n) masked += line.slice(copied);
   if (inBlock) comments.push({ text: line.slice(blockStart), start: blockStart });
   masked = masked.slice(0, n).padEnd(n, ' ');
-  return { masked, comments, preprocessor: false, state: { inBlockComment: inBlock, masmCommentDelimiter: '', cppContinuation: false } };
+  return { masked, comments, preprocessor: false, state: inBlock ? IN_BLOCK_COMMENT : INITIAL_LEX_STATE };
 }
 
 /** Index of the closing quote, or the line length when the string is unterminated. */

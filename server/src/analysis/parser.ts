@@ -135,10 +135,40 @@ function skipSpaces(masked: string, i: number, to: number): number {
   return i;
 }
 
+const NO_COMMENTS: Comment[] = [];
+const NO_INSTRUCTIONS: ParsedInstruction[] = [];
+const NO_FLAGS: boolean[] = [];
+const NO_PREFIXES: string[] = [];
+
+/** Shares empty arrays between lines (nothing appends to a parsed line after parsing). */
+function compact(parsed: ParsedLine): ParsedLine {
+  if (parsed.instructions.length === 0) parsed.instructions = NO_INSTRUCTIONS;
+  if (!parsed.farProcedure.includes(true)) parsed.farProcedure = NO_FLAGS;
+  for (const ins of parsed.instructions) ins.mnemonic = intern(ins.mnemonic);
+  return parsed;
+}
+
+const INTERNED = new Map<string, string>();
+
+/** One copy of each mnemonic spelling, however many lines use it. */
+function intern(text: string): string {
+  const known = INTERNED.get(text);
+  if (known !== undefined) return known;
+  if (INTERNED.size < 50000) INTERNED.set(text, text);
+  return text;
+}
+
 export function parseLine(line: string, lineNumber: number, state: ParserState): { parsed: ParsedLine; state: ParserState } {
+  const result = parseLineInner(line, lineNumber, state);
+  compact(result.parsed);
+  return result;
+}
+
+function parseLineInner(line: string, lineNumber: number, state: ParserState): { parsed: ParsedLine; state: ParserState } {
   const lexed = lexLine(line, state.dialect, state.lex);
-  let next: ParserState = { ...state, lex: lexed.state };
-  const parsed: ParsedLine = { instructions: [], comments: lexed.comments, farProcedure: [] };
+  // Most lines change nothing: keep the same state object so 50,000 lines do not hold 50,000 copies.
+  let next: ParserState = sameLexState(lexed.state, state.lex) ? state : { ...state, lex: lexed.state };
+  const parsed: ParsedLine = { instructions: [], comments: lexed.comments.length > 0 ? lexed.comments : NO_COMMENTS, farProcedure: [] };
   const macro = MACRO_DEFINITION[state.dialect].exec(line);
   if (macro) parsed.definesMacro = macro[1]!.toLowerCase();
   if (lexed.preprocessor) return { parsed, state: state.lex.cppContinuation ? next : applyCppConditional(line, next) };
@@ -194,8 +224,8 @@ function remapPosition(pos: { line: number; character: number }, segments: Reado
 }
 
 function remapInstruction(ins: ParsedInstruction, segments: ReadonlyArray<{ line: number; offset: number }>): void {
-  const positions = [ins.range.start, ins.range.end, ins.mnemonicRange.start, ins.mnemonicRange.end];
-  for (const op of ins.operands) positions.push(op.range.start, op.range.end);
+  const positions = new Set([ins.range.start, ins.range.end, ins.mnemonicRange.start, ins.mnemonicRange.end]);
+  for (const op of ins.operands) positions.add(op.range.start).add(op.range.end);
   for (const pos of positions) remapPosition(pos, segments);
   ins.line = ins.mnemonicRange.start.line;
 }
@@ -307,13 +337,16 @@ function parseStatement(line: string, masked: string, st: Statement, lineNumber:
     }
   }
   const end = spans.length > 0 ? spans[spans.length - 1]![1] : word.end;
+  // Without prefixes the statement and the mnemonic start at the same place: share the position.
+  const start = { line: lineNumber, character: startOfStatement };
+  const mnemonicStart = word.start === startOfStatement ? start : { line: lineNumber, character: word.start };
   const instruction: ParsedInstruction = {
     dialect,
     bits: state.bits,
-    range: { start: { line: lineNumber, character: startOfStatement }, end: { line: lineNumber, character: end } },
-    mnemonicRange: { start: { line: lineNumber, character: word.start }, end: { line: lineNumber, character: word.end } },
+    range: { start, end: { line: lineNumber, character: end } },
+    mnemonicRange: { start: mnemonicStart, end: { line: lineNumber, character: word.end } },
     mnemonic: word.lower,
-    prefixes,
+    prefixes: prefixes.length > 0 ? prefixes : NO_PREFIXES,
     operands,
     far,
     inMacro: state.macroDepth > 0,
