@@ -26,10 +26,18 @@ export class DocumentAnalyzer {
   private cached: AnalysisResult | undefined;
   /** How many lines the last update re-parsed (for tests and benchmarks). */
   lastReparsedLines = 0;
+  /** Length of `text`, kept up to date without joining the lines. */
+  private length = 0;
 
   constructor(text: string, private options: AnalysisOptions = {}) {
     [this.raw, this.eols] = splitKeepingBreaks(text);
+    this.length = text.length;
     this.reparseAll();
+  }
+
+  /** `text.length`, in constant time (editors check it after every change). */
+  get textLength(): number {
+    return this.length;
   }
 
   get text(): string {
@@ -53,6 +61,7 @@ export class DocumentAnalyzer {
     for (const change of changes) {
       if (!change.range) {
         [this.raw, this.eols] = splitKeepingBreaks(change.text);
+        this.length = change.text.length;
         this.reparseAll();
       } else {
         this.applyRangeChange(change.range, change.text);
@@ -72,11 +81,19 @@ export class DocumentAnalyzer {
     this.lastReparsedLines = lines.length;
   }
 
+  private charactersBetween(from: { line: number; character: number }, to: { line: number; character: number }): number {
+    if (from.line === to.line) return to.character - from.character;
+    let count = this.raw[from.line]!.length - from.character + this.eols[from.line]!.length;
+    for (let line = from.line + 1; line < to.line; line++) count += this.raw[line]!.length + this.eols[line]!.length;
+    return count + to.character;
+  }
+
   private applyRangeChange(range: Range, text: string): void {
     const lastLine = this.raw.length - 1;
     const start = clampPosition(this.raw, range.start, lastLine);
     const end = clampPosition(this.raw, range.end, lastLine);
     const [from, to] = comparePositions(start, end) <= 0 ? [start, end] : [end, start];
+    this.length += text.length - this.charactersBetween(from, to);
     const prefix = this.raw[from.line]!.slice(0, from.character);
     const suffix = this.raw[to.line]!.slice(to.character);
     const trailingBreak = this.eols[to.line]!;
@@ -85,7 +102,9 @@ export class DocumentAnalyzer {
       const whole = this.text;
       const start = offsetOf(this.raw, this.eols, from);
       const end = offsetOf(this.raw, this.eols, to);
-      [this.raw, this.eols] = splitKeepingBreaks(whole.slice(0, start) + text + whole.slice(end));
+      const next = whole.slice(0, start) + text + whole.slice(end);
+      [this.raw, this.eols] = splitKeepingBreaks(next);
+      this.length = next.length;
       this.reparseAll();
       return;
     }

@@ -78,7 +78,7 @@ export class OpenDocument {
       // it means the incremental path has a bug; the protocol tests watch for this message).
       try {
         this.analyzer.update(validChanges);
-        if (this.analyzer.text.length !== this.document.getText().length) this.resyncAnalyzer('its text differs from the document');
+        if (this.analyzer.textLength !== this.document.getText().length) this.resyncAnalyzer('its text differs from the document');
       } catch (error) {
         this.resyncAnalyzer(error instanceof Error ? error.message : String(error));
       }
