@@ -47,6 +47,10 @@ if [ ! -f "$CS_DIR/.installed-$CODE_SERVER_VERSION" ]; then
   mkdir -p "$CS_DIR"
   [ -f "$CS_DIR/package.json" ] || echo '{"name":"virtlint-e2e-code-server","private":true}' >"$CS_DIR/package.json"
   (
+    # Under `npm test` the outer npm exports npm_* variables (npm_config_user_agent names Node 20,
+    # and code-server's postinstall reads its Node version from there): start from a clean slate.
+    for var in $(compgen -e | grep -i '^npm_'); do unset "$var"; done
+    unset NODE
     export PATH="$NODE24_HOME/bin:$PATH"
     export npm_config_nodedir="$NODE24_HOME"
     npm install --prefix "$CS_DIR" --no-audit --no-fund --foreground-scripts "code-server@$CODE_SERVER_VERSION"
