@@ -24,8 +24,6 @@ export class DocumentAnalyzer {
   private entries: LineEntry[] = [];
   private header!: DocumentHeader;
   private cached: AnalysisResult | undefined;
-  /** How many lines the last update re-parsed (for tests and benchmarks). */
-  lastReparsedLines = 0;
   /** Length of `text`, kept up to date without joining the lines. */
   private length = 0;
 
@@ -78,7 +76,6 @@ export class DocumentAnalyzer {
     const lines = this.raw;
     this.header = detectHeader(lines, this.options);
     this.entries = parseAllLines(lines, this.header);
-    this.lastReparsedLines = lines.length;
   }
 
   private charactersBetween(from: { line: number; character: number }, to: { line: number; character: number }): number {
@@ -121,7 +118,6 @@ export class DocumentAnalyzer {
       if (!sameHeader(header, this.header)) {
         this.header = header;
         this.entries = parseAllLines(this.raw, header);
-        this.lastReparsedLines = this.raw.length;
         return;
       }
     }
@@ -148,7 +144,6 @@ export class DocumentAnalyzer {
     const kept = oldTail.slice(tailIndex);
     if (delta !== 0) for (const entry of kept) shiftEntry(entry, delta);
     this.entries = head.concat(fresh, kept);
-    this.lastReparsedLines = fresh.length;
   }
 }
 

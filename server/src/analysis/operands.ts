@@ -245,4 +245,3 @@ function trimSpan(text: string, start: number, end: number): [number, number] {
   return [start, end];
 }
 
-export { SIZE_KEYWORDS };

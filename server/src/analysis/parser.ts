@@ -498,8 +498,8 @@ function nasmPreprocessor(text: string, state: ParserState): ParserState {
   return state;
 }
 
-/** FASM closes blocks with `}` on its own; called by the analyzer for FASM lines. */
-export function closeFasmBlocks(masked: string, state: ParserState): ParserState {
+/** FASM closes blocks with `}`. */
+function closeFasmBlocks(masked: string, state: ParserState): ParserState {
   if (state.dialect !== 'fasm') return state;
   let next = state;
   for (const ch of masked) {

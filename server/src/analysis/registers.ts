@@ -43,20 +43,4 @@ export function registerInfo(name: string): RegisterInfo | undefined {
   return TABLE.get(name);
 }
 
-export function isSegmentRegister(name: string): boolean {
-  return TABLE.get(name)?.cls === 'sreg';
-}
-
 export const SEGMENT_REGISTERS: ReadonlySet<string> = new Set(['es', 'cs', 'ss', 'ds', 'fs', 'gs']);
-
-const GPR64_PATTERN = /^(r[abcd]x|r[sd]i|r[sb]p|r(?:[89]|1[0-5])[dwbl]?)$/;
-const GPR32_PATTERN = /^(e[abcd]x|e[sd]i|e[sb]p)$/;
-
-/** True for names that only exist in 64-bit code (used for bitness detection). */
-export function isLongModeOnlyRegister(name: string): boolean {
-  return GPR64_PATTERN.test(name) || name === 'spl' || name === 'bpl' || name === 'sil' || name === 'dil';
-}
-
-export function isLegacy32Register(name: string): boolean {
-  return GPR32_PATTERN.test(name);
-}
