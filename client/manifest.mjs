@@ -42,6 +42,8 @@ function schemaExtras(key) {
       };
     case 'virtlint.maxFileSize':
       return { minimum: 1 };
+    case 'virtlint.maxDiagnostics':
+      return { type: 'integer', minimum: 1 };
     default:
       return {};
   }

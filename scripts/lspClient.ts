@@ -7,7 +7,10 @@ type Json = Record<string, unknown>;
 
 export class LspClient {
   private readonly child: ChildProcessWithoutNullStreams;
-  private buffer = Buffer.alloc(0);
+  private chunks: Buffer[] = [];
+  private queued = 0;
+  /** Body length of the message being read, once its header is in. */
+  private expected: number | undefined;
   private nextId = 1;
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   private readonly listeners: ((method: string, params: Json) => void)[] = [];
@@ -98,20 +101,38 @@ export class LspClient {
     if (this.child.exitCode === null) this.child.kill();
   }
 
+  /**
+   * Chunks are queued and joined only once a whole message is there: joining on every 64 KB
+   * chunk would copy a megabyte-sized message dozens of times and bill that to the server.
+   */
   private onData(chunk: Buffer): void {
-    this.buffer = Buffer.concat([this.buffer, chunk]);
+    this.chunks.push(chunk);
+    this.queued += chunk.length;
     for (;;) {
-      const headerEnd = this.buffer.indexOf('\r\n\r\n');
-      if (headerEnd < 0) return;
-      const header = this.buffer.subarray(0, headerEnd).toString('ascii');
-      const m = /Content-Length:\s*(\d+)/i.exec(header);
-      if (!m) throw new Error(`bad LSP header: ${header}`);
-      const length = Number(m[1]);
-      if (this.buffer.length < headerEnd + 4 + length) return;
-      const body = this.buffer.subarray(headerEnd + 4, headerEnd + 4 + length).toString('utf8');
-      this.buffer = this.buffer.subarray(headerEnd + 4 + length);
+      if (this.expected === undefined) {
+        const head = this.join();
+        const headerEnd = head.indexOf('\r\n\r\n');
+        if (headerEnd < 0) return;
+        const header = head.subarray(0, headerEnd).toString('ascii');
+        const m = /Content-Length:\s*(\d+)/i.exec(header);
+        if (!m) throw new Error(`bad LSP header: ${header}`);
+        this.expected = Number(m[1]);
+        this.chunks = [head.subarray(headerEnd + 4)];
+        this.queued = this.chunks[0]!.length;
+      }
+      if (this.queued < this.expected) return;
+      const all = this.join();
+      const body = all.subarray(0, this.expected).toString('utf8');
+      this.chunks = [all.subarray(this.expected)];
+      this.queued = this.chunks[0]!.length;
+      this.expected = undefined;
       this.dispatch(JSON.parse(body) as Json);
     }
+  }
+
+  private join(): Buffer {
+    if (this.chunks.length !== 1) this.chunks = [Buffer.concat(this.chunks, this.queued)];
+    return this.chunks[0]!;
   }
 
   private dispatch(message: Json): void {

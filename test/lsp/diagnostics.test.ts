@@ -208,6 +208,22 @@ describe('lsp: push diagnostics (clients without pull, like Neovim 0.7)', functi
     await client.change(binary, [{ text: NASM_SOURCE }]);
     await client.waitForPublished(binary, hasCodes(NASM_EXPECTED));
   });
+  it('publishes again only when the diagnostics change', async () => {
+    const uri = fileUri('push-same.asm');
+    await client.open(uri, NASM_SOURCE);
+    await client.waitForPublished(uri, hasCodes(NASM_EXPECTED));
+    const before = client.published.get(uri)?.length ?? 0;
+    await client.change(uri, [{ range: { start: { line: 3, character: 5 }, end: { line: 3, character: 5 } }, text: '_here' }]);
+    // The server answers a code action only after a turn of its event loop, so by the answer it
+    // has handled the change, and a publish for it would have arrived first.
+    await client.request('textDocument/codeAction', { textDocument: { uri }, range: { start: { line: 4, character: 4 }, end: { line: 4, character: 4 } }, context: { diagnostics: [] } });
+    assert.equal(client.published.get(uri)?.length, before, 'no publish for an edit that changed no diagnostic');
+    await client.change(uri, [{ range: { start: { line: 6, character: 4 }, end: { line: 6, character: 9 } }, text: 'nop' }]);
+    const after = await client.waitForPublished(uri, hasCodes([['sgdt', 4], ['popf', 7]]));
+    const list = client.published.get(uri) ?? [];
+    assert.equal(list.length, before + 1, `versions published: ${JSON.stringify(list.map((p) => p.version))}`);
+    assert.equal(after.version, list.at(-1)?.version);
+  });
 });
 
 describe('lsp: pull diagnostics (textDocument/diagnostic)', function () {
@@ -260,14 +276,46 @@ describe('lsp: pull diagnostics (textDocument/diagnostic)', function () {
     assert.deepEqual(codesAndLines(saved.items ?? []), [['pushf', 5], ['popf', 6]]);
   });
 
-  it('caps a file at 5,000 diagnostics plus one notice', async () => {
+  it('keeps the result id when an edit leaves the diagnostics as they were', async () => {
+    const uri = fileUri('pull-same.asm');
+    await client.open(uri, NASM_SOURCE);
+    const first = await client.pull(uri);
+    // Typing in the label line and then in the comment on line 0: nothing reported moves.
+    await client.change(uri, [{ range: { start: { line: 3, character: 5 }, end: { line: 3, character: 5 } }, text: '_here' }]);
+    assert.deepEqual(await client.pull(uri, first.resultId), { kind: 'unchanged', resultId: first.resultId });
+    // A line break above the findings moves them all: a full report with a new id.
+    await client.change(uri, [{ range: { start: { line: 2, character: 0 }, end: { line: 2, character: 0 } }, text: '\n' }]);
+    const moved = await client.pull(uri, first.resultId);
+    assert.equal(moved.kind, 'full');
+    assert.notEqual(moved.resultId, first.resultId);
+    assert.deepEqual(codesAndLines(moved.items ?? []), NASM_EXPECTED.map(([code, line]) => [code, line + 1]));
+    // Taking it out again restores the same diagnostics, but the client last saw the moved ones.
+    await client.change(uri, [{ range: { start: { line: 2, character: 0 }, end: { line: 3, character: 0 } }, text: '' }]);
+    const back = await client.pull(uri, moved.resultId);
+    assert.equal(back.kind, 'full');
+    assert.deepEqual(codesAndLines(back.items ?? []), NASM_EXPECTED);
+  });
+
+  it('caps a file at 1,000 diagnostics plus one notice by default', async () => {
     const uri = fileUri('many.asm');
-    await client.open(uri, '; virtlint: dialect=nasm bits=32\n' + '    popf\n'.repeat(5200));
+    await client.open(uri, '; virtlint: dialect=nasm bits=32\n' + '    popf\n'.repeat(1200));
     const report = await client.pull(uri);
     const items = report.items ?? [];
-    assert.equal(items.length, 5001);
-    assert.ok(items.slice(0, 5000).every((d) => d.code === 'popf'));
-    assert.match(messageText(items[5000] as Diagnostic), /first 5000 of 5200 findings/);
+    assert.equal(items.length, 1001);
+    assert.ok(items.slice(0, 1000).every((d) => d.code === 'popf'));
+    assert.deepEqual(items.slice(0, 1000).map((d) => d.range.start.line), Array.from({ length: 1000 }, (_, i) => i + 1));
+    assert.match(messageText(items[1000] as Diagnostic), /first 1000 of 1200 findings/);
+  });
+
+  it('virtlint.maxDiagnostics sets the cap, and the most severe findings are the ones kept', async () => {
+    client.settings = { maxDiagnostics: 4 };
+    const uri = fileUri('capped.asm');
+    // pushf is a warning and popf an error in the default profile.
+    await client.open(uri, '; virtlint: dialect=nasm bits=32\n' + '    pushf\n'.repeat(5) + '    popf\n' + '    pushf\n'.repeat(3) + '    popf\n');
+    const items = (await client.pull(uri)).items ?? [];
+    assert.deepEqual(codesAndLines(items.slice(0, 4)), [['pushf', 1], ['pushf', 2], ['popf', 6], ['popf', 10]]);
+    assert.equal(items.length, 5);
+    assert.match(messageText(items[4] as Diagnostic), /first 4 of 10 findings/);
   });
 
   it('returns an empty report for a document that is not open', async () => {

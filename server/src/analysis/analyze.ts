@@ -15,8 +15,10 @@ export interface LineEntry {
   parsed: ParsedLine;
   /** State after the line. */
   after: ParserState;
+  /** The line can report something: it has instructions or a `virtlint-` comment. */
+  reports: boolean;
   /** Findings and directives of this line, for the options they were computed with. */
-  contribution?: EntryFindings;
+  contribution: EntryFindings | undefined;
 }
 
 export interface DocumentHeader {
@@ -53,7 +55,8 @@ export function parseLineEntry(line: string, lineNumber: number, before: ParserS
   parsed.instructions.forEach((ins, i) => {
     ins.resolution = safeResolve(ins, parsed.farProcedure[i] ?? false);
   });
-  return { before, parsed, after: state };
+  const reports = parsed.instructions.length > 0 || mentionsVirtlint(parsed.comments);
+  return { before, parsed, after: state, reports, contribution: undefined };
 }
 
 function safeResolve(ins: ParsedInstruction, masmFarProcedure: boolean): ParsedInstruction['resolution'] {
@@ -195,23 +198,27 @@ function mentionsVirtlint(comments: readonly { text: string }[]): boolean {
 
 const policyCache = new WeakMap<AnalysisOptions, Policy>();
 
-/** Builds the result from parsed lines (shared by the one-shot and the incremental analyzer). */
+/**
+ * Builds the result from parsed lines (shared by the one-shot and the incremental analyzer).
+ * One pass over the lines that only reads cached per-line work: an editor calls this after
+ * every keystroke. `instructions` is assembled on first use (few callers need the flat list).
+ * `entries` must not change afterwards (the incremental analyzer makes a new array per edit).
+ */
 export function buildResult(entries: readonly LineEntry[], header: DocumentHeader, options: AnalysisOptions): AnalysisResult {
   let policy = policyCache.get(options);
   if (!policy) policyCache.set(options, (policy = policyFor(options)));
-  const instructions: ParsedInstruction[] = [];
   const bitsRegions: BitsRegion[] = [{ startLine: 0, bits: header.bits }];
+  let regionBits = header.bits;
   const directives: SuppressionDirective[] = [];
   const macroNames = new Set<string>();
   const candidates: Finding[] = [];
   for (let line = 0; line < entries.length; line++) {
     const entry = entries[line]!;
-    if (entry.before.bits !== bitsRegions[bitsRegions.length - 1]!.bits) bitsRegions.push({ startLine: line, bits: entry.before.bits });
-    const instructionsHere = entry.parsed.instructions;
-    for (let i = 0; i < instructionsHere.length; i++) instructions.push(instructionsHere[i]!);
+    if (entry.before.bits !== regionBits) bitsRegions.push({ startLine: line, bits: (regionBits = entry.before.bits) });
     if (entry.parsed.definesMacro) macroNames.add(entry.parsed.definesMacro);
-    if (instructionsHere.length === 0 && !mentionsVirtlint(entry.parsed.comments)) continue;
+    if (!entry.reports) continue;
     const contribution = entryFindings(entry, line, policy);
+    if (contribution === policy.nothing) continue;
     for (const d of contribution.directives) directives.push(d);
     for (const f of contribution.findings) candidates.push(f);
   }
@@ -221,11 +228,26 @@ export function buildResult(entries: readonly LineEntry[], header: DocumentHeade
   for (const finding of candidates) {
     const ins = finding.instruction;
     if (ins && finding.ruleId === 'unknown-mnemonic' && macroNames.has(ins.mnemonic)) continue;
-    const line = finding.range.start.line;
-    if (index?.isFixed(finding.ruleId, ins?.line ?? line)) continue;
-    (index?.isSuppressed(finding.ruleId, ins?.line ?? line) ? suppressed : findings).push(finding);
+    const line = ins?.line ?? finding.range.start.line;
+    if (index?.isFixed(finding.ruleId, line)) continue;
+    (index?.isSuppressed(finding.ruleId, line) ? suppressed : findings).push(finding);
   }
-  return { ...header, bitsRegions, instructions, findings, suppressed };
+  let instructions: ParsedInstruction[] | undefined;
+  return {
+    ...header,
+    bitsRegions,
+    get instructions(): ParsedInstruction[] {
+      return (instructions ??= flatInstructions(entries));
+    },
+    findings,
+    suppressed,
+  };
+}
+
+function flatInstructions(entries: readonly LineEntry[]): ParsedInstruction[] {
+  const all: ParsedInstruction[] = [];
+  for (const entry of entries) for (const ins of entry.parsed.instructions) all.push(ins);
+  return all;
 }
 
 export function analyzeText(text: string, options: AnalysisOptions = {}): AnalysisResult {

@@ -122,9 +122,8 @@ export class DocumentAnalyzer {
       }
     }
 
-    const oldTail = this.entries.slice(to.line + 1);
-    const head = this.entries.slice(0, from.line);
-    let state = from.line === 0 ? initialParserState(this.header.dialect, this.header.bits) : head[from.line - 1]!.after;
+    const old = this.entries;
+    let state = from.line === 0 ? initialParserState(this.header.dialect, this.header.bits) : old[from.line - 1]!.after;
     const fresh: LineEntry[] = [];
     let line = from.line;
     for (; line < from.line + inserted.length; line++) {
@@ -133,18 +132,28 @@ export class DocumentAnalyzer {
       state = entry.after;
     }
     // Continue through the old tail until the state entering a line matches what it was.
-    let tailIndex = 0;
-    while (tailIndex < oldTail.length && !sameParserState(oldTail[tailIndex]!.before, state)) {
+    let keptFrom = to.line + 1;
+    while (keptFrom < old.length && !sameParserState(old[keptFrom]!.before, state)) {
       const entry = parseLineEntry(this.raw[line]!, line, state);
       fresh.push(entry);
       state = entry.after;
       line++;
-      tailIndex++;
+      keptFrom++;
     }
-    const kept = oldTail.slice(tailIndex);
-    if (delta !== 0) for (const entry of kept) shiftEntry(entry, delta);
-    this.entries = head.concat(fresh, kept);
+    if (delta !== 0) for (let i = keptFrom; i < old.length; i++) shiftEntry(old[i]!, delta);
+    // A new array, not an in-place splice: a result built earlier still reads the old one.
+    this.entries = replaced(old, from.line, keptFrom, fresh);
   }
+}
+
+/** `items` with `items[start..end)` replaced by `middle`, as a new array. */
+function replaced<T>(items: readonly T[], start: number, end: number, middle: readonly T[]): T[] {
+  const out: T[] = new Array<T>(items.length - (end - start) + middle.length);
+  let at = 0;
+  for (let i = 0; i < start; i++) out[at++] = items[i]!;
+  for (const item of middle) out[at++] = item;
+  for (let i = end; i < items.length; i++) out[at++] = items[i]!;
+  return out;
 }
 
 function splitKeepingBreaks(text: string): [string[], string[]] {

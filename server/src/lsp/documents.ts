@@ -2,7 +2,7 @@
 // that apply to it and the diagnostics last computed for it.
 import { fileURLToPath } from 'node:url';
 import { relative } from 'node:path';
-import type { Diagnostic, TextDocumentContentChangeEvent } from 'vscode-languageserver';
+import type { Diagnostic, Position, TextDocumentContentChangeEvent } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { DocumentAnalyzer, type AnalysisOptions, type AnalysisResult, type ContentChange, type Finding } from '../analysis/index';
 import { defaultSeverity, isKnownRuleId, resolveRuleSelection } from '../analysis/catalogue/index';
@@ -26,6 +26,8 @@ export class OpenDocument {
   /** Bumped on every content or settings change; names the current diagnostics. */
   private generation = 0;
   private current: DiagnosticsReport | undefined;
+  /** The report computed last, kept across changes: an edit that leaves the diagnostics as they were keeps its result id. */
+  private previous: DiagnosticsReport | undefined;
   /** What `run: onSave` reports: the diagnostics as of the last open, save or settings change. */
   private saved: DiagnosticsReport | undefined;
   /** Resolves once the document's settings have arrived from the client. */
@@ -146,9 +148,11 @@ export class OpenDocument {
     let diagnostics: Diagnostic[];
     if (!this.settingsValue.enable) diagnostics = [];
     else if (this.skipReasonValue !== undefined) diagnostics = [skippedDiagnostic(this.skipReasonValue)];
-    else diagnostics = capped(this.visibleFindings());
-    this.current = { resultId: `${RUN_NONCE}-${this.generation}`, diagnostics };
-    return this.current;
+    else diagnostics = capped(this.visibleFindings(), this.settingsValue.maxDiagnostics);
+    const previous = this.previous;
+    if (previous && sameDiagnostics(previous.diagnostics, diagnostics)) this.current = previous;
+    else this.current = { resultId: `${RUN_NONCE}-${this.generation}`, diagnostics };
+    return (this.previous = this.current);
   }
 
   private invalidate(): void {
@@ -176,17 +180,64 @@ export class OpenDocument {
 }
 
 /**
- * Most diagnostics one file reports. A generated file with hundreds of thousands of findings
- * would otherwise send the editor tens of megabytes on every keystroke; the CLI lists them all.
+ * At most `limit` diagnostics, the most severe first, in file order, plus a notice when some
+ * were left out. VS Code keeps at most 1,000 per file and drops the rest, and a generated file
+ * with tens of thousands of findings would otherwise send megabytes on every keystroke; the
+ * CLI lists them all.
  */
-export const MAX_DIAGNOSTICS = 5000;
-
-function capped(findings: readonly Finding[]): Diagnostic[] {
-  if (findings.length <= MAX_DIAGNOSTICS) return findings.map(findingToDiagnostic);
-  const shown = findings.slice(0, MAX_DIAGNOSTICS).map(findingToDiagnostic);
-  const last = shown[shown.length - 1]?.range.start ?? { line: 0, character: 0 };
-  shown.push(tooManyDiagnostic(last, MAX_DIAGNOSTICS, findings.length));
+function capped(findings: readonly Finding[], limit: number): Diagnostic[] {
+  if (findings.length <= limit) return findings.map(diagnosticFor);
+  const kept = mostSevere(findings, limit);
+  const shown = kept.map(diagnosticFor);
+  const last = kept[kept.length - 1]?.range.start ?? { line: 0, character: 0 };
+  shown.push(tooManyDiagnostic(last, limit, findings.length));
   return shown;
+}
+
+const SEVERITY_RANK: Record<Finding['severity'], number> = { error: 0, warning: 1, info: 2, hint: 3 };
+
+/** The first `limit` findings by severity then position, returned in position order. */
+function mostSevere(findings: readonly Finding[], limit: number): Finding[] {
+  const counts = [0, 0, 0, 0];
+  for (const finding of findings) counts[SEVERITY_RANK[finding.severity]]!++;
+  // The least severe rank that still fits, and how many of that rank fit.
+  let rank = 0;
+  let room = limit;
+  while (rank < 3 && counts[rank]! < room) room -= counts[rank++]!;
+  const kept: Finding[] = [];
+  for (const finding of findings) {
+    const r = SEVERITY_RANK[finding.severity];
+    if (r < rank || (r === rank && room-- > 0)) kept.push(finding);
+  }
+  return kept;
+}
+
+/**
+ * A finding's diagnostic, converted once: a line the edit did not touch keeps its Finding
+ * object (moved in place when lines above it come or go), so only its position is rechecked.
+ */
+const converted = new WeakMap<Finding, Diagnostic>();
+
+function diagnosticFor(finding: Finding): Diagnostic {
+  const known = converted.get(finding);
+  if (known && samePlace(known.range, finding.range)) return known;
+  const diagnostic = findingToDiagnostic(finding);
+  converted.set(finding, diagnostic);
+  return diagnostic;
+}
+
+function samePlace(a: { start: Position; end: Position }, b: { start: Position; end: Position }): boolean {
+  return a.start.line === b.start.line && a.start.character === b.start.character && a.end.line === b.end.line && a.end.character === b.end.character;
+}
+
+/** Converted diagnostics are immutable, so identity means equal; the few notices made afresh each time are compared by value. */
+function sameDiagnostics(a: readonly Diagnostic[], b: readonly Diagnostic[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const [x, y] = [a[i]!, b[i]!];
+    if (x !== y && (x.code !== undefined || y.code !== undefined || JSON.stringify(x) !== JSON.stringify(y))) return false;
+  }
+  return true;
 }
 
 export function skipReasonFor(text: string, maxFileSize: number): string | undefined {

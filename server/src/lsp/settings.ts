@@ -29,6 +29,7 @@ export interface VirtlintSettings {
   fix: { abi: HypercallAbiSetting; customTemplate: string; fixAllStrategy: FixAllStrategy };
   reportUnknownMnemonics: boolean;
   maxFileSize: number;
+  maxDiagnostics: number;
 }
 
 const RUN_MODES: readonly RunMode[] = ['onType', 'onSave'];
@@ -60,6 +61,12 @@ export const SETTINGS: readonly SettingDescription[] = [
   { key: 'virtlint.fix.fixAllStrategy', type: 'string', default: 'none', enum: FIX_ALL, description: 'What `source.fixAll.virtlint` (fix all on save) does: `none` changes nothing, `trap` uses trapping equivalents, `hypercall` uses hypercalls.' },
   { key: 'virtlint.reportUnknownMnemonics', type: 'boolean', default: false, description: 'Report mnemonics that are not x86 instructions (usually macros) as hints.' },
   { key: 'virtlint.maxFileSize', type: 'number', default: 2_000_000, description: 'Files larger than this many bytes are not linted (a single notice is shown instead).' },
+  {
+    key: 'virtlint.maxDiagnostics',
+    type: 'number',
+    default: 1000,
+    description: 'Most diagnostics shown for one file, the most severe first; a notice says how many more the CLI would list. VS Code itself shows at most 1,000 per file, so raising this helps only other editors.',
+  },
 ];
 
 export const DEFAULT_SETTINGS: VirtlintSettings = {
@@ -73,6 +80,7 @@ export const DEFAULT_SETTINGS: VirtlintSettings = {
   fix: { abi: 'kvm', customTemplate: '', fixAllStrategy: 'none' },
   reportUnknownMnemonics: false,
   maxFileSize: 2_000_000,
+  maxDiagnostics: 1000,
 };
 
 /**
@@ -98,6 +106,7 @@ export function normalizeSettings(raw: unknown): VirtlintSettings {
     },
     reportUnknownMnemonics: pickBoolean(source.reportUnknownMnemonics, DEFAULT_SETTINGS.reportUnknownMnemonics),
     maxFileSize: typeof source.maxFileSize === 'number' && source.maxFileSize > 0 ? source.maxFileSize : DEFAULT_SETTINGS.maxFileSize,
+    maxDiagnostics: Number.isInteger(source.maxDiagnostics) && (source.maxDiagnostics as number) > 0 ? (source.maxDiagnostics as number) : DEFAULT_SETTINGS.maxDiagnostics,
   };
 }
 
