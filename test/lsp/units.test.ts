@@ -5,7 +5,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { globMatches } from '../../server/src/lsp/glob';
-import { analysisOptionsFor, skipReasonFor } from '../../server/src/lsp/documents';
+import fc from 'fast-check';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import { analysisOptionsFor, inRange, OpenDocument, skipReasonFor } from '../../server/src/lsp/documents';
 import { DEFAULT_SETTINGS, normalizeSettings, SETTINGS } from '../../server/src/lsp/settings';
 import { commentFor, disableForFileEdit, disableForLineEdit } from '../../server/src/lsp/suppressions';
 import { applyTextEdits, PROJECT_ROOT } from './client';
@@ -128,5 +130,30 @@ describe('lsp units: suppression comments', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('lsp: OpenDocument keeps the text as LSP says', () => {
+  it('agrees with vscode-languageserver-textdocument on any change, out-of-range, reversed and CRLF ranges included', () => {
+    const position = fc.record({ line: fc.nat({ max: 12 }), character: fc.nat({ max: 30 }) });
+    const change = fc.oneof(
+      fc.record({ range: fc.record({ start: position, end: position }), text: fc.constantFrom('', 'x', '\n', '\r\n', 'pushf\n', '\r', 'é😀', '\0', 'popf') }),
+      fc.record({ text: fc.constantFrom('bits 64\r\npushfq\r\n', '') }),
+    );
+    fc.assert(
+      fc.property(fc.constantFrom('bits 32\npushf\n', 'a\r\nb\r\n\r\nsgdt [eax]', 'x\ry\n'), fc.array(fc.array(change, { minLength: 1, maxLength: 3 }), { maxLength: 12 }), (initial, batches) => {
+        const document = new OpenDocument('file:///t/doc.asm', 'nasm', 1, initial, () => []);
+        let reference = TextDocument.create('file:///t/doc.asm', 'nasm', 1, initial);
+        let version = 1;
+        for (const batch of batches) {
+          version++;
+          document.applyChanges(batch, version);
+          for (const change of batch) reference = TextDocument.update(reference, [inRange(reference, change)], version);
+          assert.equal(document.text, reference.getText());
+          assert.equal(document.lineCount, reference.lineCount);
+        }
+      }),
+      { numRuns: 300, seed: 11 },
+    );
   });
 });

@@ -1,7 +1,7 @@
 // Properties of the analysis core that must hold for any input (fast-check, fixed seed, bounded runs).
 import * as assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { analyzeText, DocumentAnalyzer, type AnalysisResult, type Bits, type Dialect, type Finding, type Range } from '../../server/src/analysis';
+import { analyzeText, DocumentAnalyzer, type AnalysisResult, type Bits, type Dialect, type Finding, type ParsedInstruction, type Range } from '../../server/src/analysis';
 import { applyEdits, fixAll } from '../../server/src/analysis/fixes';
 import { anyCodeUnitString, dialectArb, mutatedLine, NEUTRAL_LINES, SEED_LINES } from './corpus';
 
@@ -118,32 +118,66 @@ describe('props: analyzeText', function () {
 describe('props: DocumentAnalyzer', function () {
   this.timeout(120_000);
 
+  const editArb = fc.record({ line: fc.nat(), char: fc.nat(), delLines: fc.nat({ max: 2 }), delChars: fc.nat({ max: 10 }), insert: fc.oneof(fc.constantFrom('pushf', '\n', 'cpuid\n', ' ', ';', 'x', '\nmov ds, ax\n', '', 'sgdt \\\n  [rax]\n', ' \\', '\nbits 16\n', '\n.code32\n'), anyCodeUnitString.map((t) => t.replace(/\r/g, ''))) });
+
+  /** Applies the edits one by one (analysing between some of them) and compares with a fresh analysis of the final text. */
+  function editsMatchScratch(lines: readonly string[], edits: ReadonlyArray<typeof editArb extends fc.Arbitrary<infer E> ? E : never>, options: { dialect: Dialect; bits: Bits; rules: string[] }): void {
+    const doc = new DocumentAnalyzer(lines.join('\n'), options);
+    doc.result();
+    for (const e of edits) {
+      const current = doc.text.split(/\r\n|\r|\n/);
+      const startLine = e.line % current.length;
+      const startChar = e.char % (current[startLine]!.length + 1);
+      const endLine = Math.min(current.length - 1, startLine + e.delLines);
+      const endChar = endLine === startLine ? Math.min(current[endLine]!.length, startChar + e.delChars) : Math.min(current[endLine]!.length, e.delChars);
+      doc.update([{ range: { start: { line: startLine, character: startChar }, end: { line: endLine, character: endChar } }, text: e.insert }]);
+      if (e.delChars % 3 === 0) doc.result(); // sometimes analyse between edits, sometimes batch them
+    }
+    assert.equal(doc.textLength, doc.text.length);
+    assert.equal(doc.utf8Length, Buffer.byteLength(doc.text, 'utf8'), 'UTF-8 size kept by edits');
+    const incremental = doc.result();
+    const scratch = analyzeText(doc.text, options);
+    assert.deepEqual(summary(incremental.findings), summary(scratch.findings));
+    assert.deepEqual(placesOf(incremental.instructions), placesOf(scratch.instructions));
+    assert.deepEqual(incremental.bitsRegions, scratch.bitsRegions);
+  }
+
   it('after any sequence of edits equals analyzeText on the final text', () => {
-    const editArb = fc.record({ line: fc.nat(), char: fc.nat(), delLines: fc.nat({ max: 2 }), delChars: fc.nat({ max: 10 }), insert: fc.oneof(fc.constantFrom('pushf', '\n', 'cpuid\n', ' ', ';', 'x', '\nmov ds, ax\n', ''), anyCodeUnitString.map((t) => t.replace(/\r/g, ''))) });
     fc.assert(
       fc.property(fc.constantFrom(...settings).chain((s) => fc.tuple(fc.constant(s), docArb(s.dialect), fc.array(editArb, { minLength: 1, maxLength: 15 }))), ([{ dialect, bits }, lines, edits]) => {
-        const options = { dialect, bits, rules: ['all'] };
-        const doc = new DocumentAnalyzer(lines.join('\n'), options);
-        doc.result();
-        for (const e of edits) {
-          const current = doc.text.split(/\r\n|\r|\n/);
-          const startLine = e.line % current.length;
-          const startChar = e.char % (current[startLine]!.length + 1);
-          const endLine = Math.min(current.length - 1, startLine + e.delLines);
-          const endChar = endLine === startLine ? Math.min(current[endLine]!.length, startChar + e.delChars) : Math.min(current[endLine]!.length, e.delChars);
-          doc.update([{ range: { start: { line: startLine, character: startChar }, end: { line: endLine, character: endChar } }, text: e.insert }]);
-          if (e.delChars % 3 === 0) doc.result(); // sometimes analyse between edits, sometimes batch them
-        }
-        const incremental = doc.result();
-        const scratch = analyzeText(doc.text, options);
-        assert.deepEqual(summary(incremental.findings), summary(scratch.findings));
-        assert.equal(incremental.instructions.length, scratch.instructions.length);
-        assert.deepEqual(incremental.bitsRegions, scratch.bitsRegions);
+        editsMatchScratch(lines, edits, { dialect, bits, rules: ['all'] });
       }),
       { numRuns: RUNS, seed: SEED },
     );
   });
+
+  it('the same holds in files of thousands of lines, where edits cross the chunks the lines are kept in', () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...settings).chain((s) => fc.tuple(fc.constant(s), docArb(s.dialect), fc.array(editArb, { minLength: 1, maxLength: 25 }))), ([{ dialect, bits }, lines, edits]) => {
+        const big: string[] = [];
+        while (big.length < 1500) big.push(...(lines.length > 0 ? lines : ['nop']));
+        editsMatchScratch(big, edits, { dialect, bits, rules: ['all'] });
+      }),
+      { numRuns: Math.ceil(RUNS / 5), seed: SEED },
+    );
+  });
+
+  it('places a continued statement right after lines above it came and went', () => {
+    const doc = new DocumentAnalyzer('bits 64\nnop\nsgdt \\\n  [rax]\nnop\nsidt [rbx]\n', { fileName: 'cont.asm' });
+    doc.result();
+    doc.update([{ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, text: '; a new first line\n' }]);
+    doc.result();
+    // The continuation line is now line 4; re-parsing it starts from the state line 3 left.
+    doc.update([{ range: { start: { line: 4, character: 2 }, end: { line: 4, character: 2 } }, text: ' ' }]);
+    const sgdt = doc.result().findings.find((f) => f.ruleId === 'sgdt');
+    assert.deepEqual(sgdt?.range, { start: { line: 3, character: 0 }, end: { line: 4, character: 8 } });
+    assert.deepEqual(placesOf(doc.result().instructions), placesOf(analyzeText(doc.text, { fileName: 'cont.asm' }).instructions));
+  });
 });
+
+function placesOf(instructions: readonly ParsedInstruction[]): string[] {
+  return instructions.map((ins) => `${ins.mnemonic}@${ins.line}:${JSON.stringify(ins.range)}:${ins.operands.map((op) => JSON.stringify(op.range)).join('|')}`);
+}
 
 describe('props: fixAll', function () {
   this.timeout(120_000);

@@ -11,7 +11,7 @@ export const SEED_LINES: Record<Dialect, readonly string[]> = {
     'call far [rax]', 'jmp far [rbx+8]', 'retf', 'int 0x80', 'int3', 'iretq', 'cpuid', 'rdtsc', 'rdtscp', 'rdpmc',
     'rdpid rax', 'xgetbv', 'label: pushfq ; save flags',
     'mov eax, ebx', 'add rax, 1', 'ret', 'nop', 'xor eax, eax', 'lea rsi, [rdi+8]', 'label:', '.local:', 'db 0x90, 0x90',
-    'section .text', 'global start', '; just a comment', '', 'align 16', 'call helper', 'jmp .done',
+    'section .text', 'global start', '; just a comment', '', 'align 16', 'call helper', 'jmp .done', 'bits 16', 'bits 32', '[bits 64]',
   ],
   'gas-att': [
     'sgdt (%rax)', 'sidt idt_ptr(%rip)', 'sldt %ax', 'smsw %eax', 'str %ax', 'pushfq', 'popfq', 'pushfl', 'popfl',
@@ -19,7 +19,7 @@ export const SEED_LINES: Record<Dialect, readonly string[]> = {
     'lcall *(%rax)', 'ljmp *8(%rbx)', 'lret', 'int $0x80', 'int3', 'iretq', 'cpuid', 'rdtsc', 'rdtscp', 'rdpmc',
     'rdpid %rax', 'xgetbv', '1: pushfq # save flags',
     'movl %ebx, %eax', 'addq $1, %rax', 'ret', 'nop', 'xorl %eax, %eax', 'leaq 8(%rdi), %rsi', 'label:', '.text',
-    '.globl start', '# comment', '', '.p2align 4', 'call helper', 'jmp 1b',
+    '.globl start', '# comment', '', '.p2align 4', 'call helper', 'jmp 1b', '.code16', '.code32', '.code64',
   ],
   'gas-intel': [
     '.intel_syntax noprefix', 'sgdt [rax]', 'sidt [rip + idt_ptr]', 'sldt ax', 'smsw eax', 'pushfq', 'popfq', 'lar eax, ebx',
@@ -34,7 +34,7 @@ export const SEED_LINES: Record<Dialect, readonly string[]> = {
   fasm: [
     'use32', 'sgdt [eax]', 'sidt [ebx]', 'sldt ax', 'smsw ax', 'pushfd', 'popfd', 'lar eax, ebx', 'push cs', 'pop ds',
     'mov ax, ss', 'mov es, ax', 'jmp 0x08:start32', 'retf', 'int 0x80', 'iretd', 'cpuid', 'rdtsc',
-    'mov eax, ebx', 'add eax, 1', 'ret', 'nop', 'label:', '; comment', '', 'format binary',
+    'mov eax, ebx', 'add eax, 1', 'ret', 'nop', 'label:', '; comment', '', 'format binary', 'use16', 'use64',
   ],
 };
 

@@ -5,11 +5,18 @@ import { formatMessage, parseProfile, resolveRuleSelection, ruleById, severityFo
 import { isInt3, ruleForCode } from './classify';
 import { detectBits, detectDialect, findModeline, sampleOf } from './detect';
 import { initialParserState, parseLine, type ParsedLine, type ParserState } from './parser';
+import { Chunk, LineTable } from './lineTable';
 import { resolve } from './resolve';
 import { parseDirectives, SuppressionIndex, type SuppressionDirective } from './suppress';
-import type { AnalysisOptions, AnalysisResult, Bits, BitsRegion, Dialect, Finding, ParsedInstruction, SettingSource } from './types';
+import type { AnalysisOptions, AnalysisResult, Bits, BitsRegion, Dialect, Finding, ParsedInstruction, Range, Resolution, SettingSource } from './types';
 
 export interface LineEntry {
+  /**
+   * The line number the positions inside this entry are written for. When lines above are
+   * added or removed, the entry is moved only when it is next read (`settleEntry`), so an
+   * Enter near the top of a big file does not rewrite every position below it.
+   */
+  line: number;
   /** State before the line. */
   before: ParserState;
   parsed: ParsedLine;
@@ -56,18 +63,30 @@ export function parseLineEntry(line: string, lineNumber: number, before: ParserS
     ins.resolution = safeResolve(ins, parsed.farProcedure[i] ?? false);
   });
   const reports = parsed.instructions.length > 0 || mentionsVirtlint(parsed.comments);
-  return { before, parsed, after: state, reports, contribution: undefined };
+  return { line: lineNumber, before, parsed, after: state, reports, contribution: undefined };
 }
 
 function safeResolve(ins: ParsedInstruction, masmFarProcedure: boolean): ParsedInstruction['resolution'] {
   try {
-    return resolve(ins, { masmFarProcedure });
+    return shared(resolve(ins, { masmFarProcedure }));
   } catch (error) {
     return { status: 'unresolved', reason: `internal error: ${(error as Error).message}` };
   }
 }
 
-export function parseAllLines(lines: readonly string[], header: DocumentHeader): LineEntry[] {
+const SHARED_RESOLUTIONS = new Map<string, Resolution>();
+
+/** One object per distinct successful resolution: a big file repeats a few hundred forms. Resolutions are never modified. */
+function shared(resolution: Resolution): Resolution {
+  if (resolution.status !== 'ok' && resolution.status !== 'unknown-mnemonic') return resolution;
+  const key = resolution.status === 'ok' ? `${resolution.code}${resolution.approximate ? 'a' : ''}` : resolution.status;
+  const known = SHARED_RESOLUTIONS.get(key);
+  if (known) return known;
+  SHARED_RESOLUTIONS.set(key, resolution);
+  return resolution;
+}
+
+export function parseAllLines(lines: readonly string[], header: DocumentHeader): LineTable<LineEntry> {
   const entries: LineEntry[] = new Array(lines.length);
   let state = initialParserState(header.dialect, header.bits);
   for (let i = 0; i < lines.length; i++) {
@@ -75,7 +94,7 @@ export function parseAllLines(lines: readonly string[], header: DocumentHeader):
     entries[i] = entry;
     state = entry.after;
   }
-  return entries;
+  return LineTable.from(entries);
 }
 
 interface Policy {
@@ -178,17 +197,36 @@ function entryFindings(entry: LineEntry, line: number, policy: Policy): EntryFin
   return result;
 }
 
-/** Moves an entry's cached comment directives when lines above it were added or removed. */
-export function shiftCachedDirectives(entry: LineEntry, delta: number): void {
+/** Moves the positions inside an entry to `line`, where the entry now is. */
+export function settleEntry(entry: LineEntry, line: number): void {
+  const delta = line - entry.line;
+  if (delta === 0) return;
+  entry.line = line;
+  for (const ins of entry.parsed.instructions) {
+    ins.line += delta;
+    shiftRange(ins.range, delta);
+    // The mnemonic range may share position objects with the statement range.
+    if (ins.mnemonicRange.start !== ins.range.start) ins.mnemonicRange.start.line += delta;
+    if (ins.mnemonicRange.end !== ins.range.end) ins.mnemonicRange.end.line += delta;
+    for (const op of ins.operands) shiftRange(op.range, delta);
+  }
   const cached = entry.contribution;
-  if (!cached) return;
-  for (const directive of cached.directives) {
-    directive.line += delta;
-    for (const mention of directive.ids) {
-      mention.range.start.line += delta;
-      mention.range.end.line += delta;
+  if (cached) {
+    for (const directive of cached.directives) {
+      directive.line += delta;
+      for (const mention of directive.ids) shiftRange(mention.range, delta);
     }
   }
+  // A statement continued onto the next line carries its lines in the state; the next line
+  // may be parsed from this state again.
+  const pending = entry.after.pending;
+  if (pending) entry.after = { ...entry.after, pending: { ...pending, segments: pending.segments.map((s) => ({ ...s, line: s.line + delta })) } };
+  // Comments carry only columns; their line is the entry's.
+}
+
+function shiftRange(range: Range, delta: number): void {
+  range.start.line += delta;
+  range.end.line += delta;
 }
 
 function mentionsVirtlint(comments: readonly { text: string }[]): boolean {
@@ -198,13 +236,55 @@ function mentionsVirtlint(comments: readonly { text: string }[]): boolean {
 
 const policyCache = new WeakMap<AnalysisOptions, Policy>();
 
+/** What one chunk of lines adds to a result, for one set of options. */
+interface ChunkSummary {
+  options: AnalysisOptions;
+  /** Bitness entering the chunk's first line and leaving its last. */
+  firstBits: Bits;
+  lastBits: Bits;
+  /** Lines (offsets in the chunk) whose entering bitness differs from the line before. */
+  bitsChanges: number[];
+  macroNames: string[];
+  /** Lines (offsets in the chunk) with findings or suppression comments. */
+  contributing: number[];
+}
+
+const NO_OFFSETS: number[] = [];
+const NO_NAMES: string[] = [];
+
+function summaryOf(chunk: Chunk<LineEntry>, start: number, policy: Policy): ChunkSummary {
+  const cached = chunk.memo as ChunkSummary | undefined;
+  if (cached && cached.options === policy.options) return cached;
+  const items = chunk.items;
+  const summary: ChunkSummary = { options: policy.options, firstBits: items[0]!.before.bits, lastBits: items[0]!.before.bits, bitsChanges: NO_OFFSETS, macroNames: NO_NAMES, contributing: NO_OFFSETS };
+  for (let offset = 0; offset < items.length; offset++) {
+    const entry = items[offset]!;
+    if (entry.before.bits !== summary.lastBits) {
+      if (summary.bitsChanges === NO_OFFSETS) summary.bitsChanges = [];
+      summary.bitsChanges.push(offset);
+      summary.lastBits = entry.before.bits;
+    }
+    if (entry.parsed.definesMacro) {
+      if (summary.macroNames === NO_NAMES) summary.macroNames = [];
+      summary.macroNames.push(entry.parsed.definesMacro);
+    }
+    if (!entry.reports) continue;
+    settleEntry(entry, start + offset);
+    if (entryFindings(entry, start + offset, policy) === policy.nothing) continue;
+    if (summary.contributing === NO_OFFSETS) summary.contributing = [];
+    summary.contributing.push(offset);
+  }
+  chunk.memo = summary;
+  return summary;
+}
+
 /**
  * Builds the result from parsed lines (shared by the one-shot and the incremental analyzer).
- * One pass over the lines that only reads cached per-line work: an editor calls this after
- * every keystroke. `instructions` is assembled on first use (few callers need the flat list).
- * `entries` must not change afterwards (the incremental analyzer makes a new array per edit).
+ * Editors call this after every keystroke, so it reads per-chunk summaries and touches only the
+ * lines that report something; only chunks an edit replaced are summarised again.
+ * `instructions` is assembled on first use (few callers need the flat list).
  */
-export function buildResult(entries: readonly LineEntry[], header: DocumentHeader, options: AnalysisOptions): AnalysisResult {
+export function buildResult(table: LineTable<LineEntry>, header: DocumentHeader, options: AnalysisOptions): AnalysisResult {
   let policy = policyCache.get(options);
   if (!policy) policyCache.set(options, (policy = policyFor(options)));
   const bitsRegions: BitsRegion[] = [{ startLine: 0, bits: header.bits }];
@@ -212,16 +292,21 @@ export function buildResult(entries: readonly LineEntry[], header: DocumentHeade
   const directives: SuppressionDirective[] = [];
   const macroNames = new Set<string>();
   const candidates: Finding[] = [];
-  for (let line = 0; line < entries.length; line++) {
-    const entry = entries[line]!;
-    if (entry.before.bits !== regionBits) bitsRegions.push({ startLine: line, bits: (regionBits = entry.before.bits) });
-    if (entry.parsed.definesMacro) macroNames.add(entry.parsed.definesMacro);
-    if (!entry.reports) continue;
-    const contribution = entryFindings(entry, line, policy);
-    if (contribution === policy.nothing) continue;
-    for (const d of contribution.directives) directives.push(d);
-    for (const f of contribution.findings) candidates.push(f);
-  }
+  table.chunks.forEach((chunk, index) => {
+    const start = table.startOf(index);
+    const summary = summaryOf(chunk, start, policy);
+    if (summary.firstBits !== regionBits) bitsRegions.push({ startLine: start, bits: summary.firstBits });
+    for (const offset of summary.bitsChanges) bitsRegions.push({ startLine: start + offset, bits: chunk.items[offset]!.before.bits });
+    regionBits = summary.lastBits;
+    for (const name of summary.macroNames) macroNames.add(name);
+    for (const offset of summary.contributing) {
+      const entry = chunk.items[offset]!;
+      settleEntry(entry, start + offset);
+      const contribution = entryFindings(entry, start + offset, policy);
+      for (const d of contribution.directives) directives.push(d);
+      for (const f of contribution.findings) candidates.push(f);
+    }
+  });
   const index = directives.length > 0 ? new SuppressionIndex(directives) : undefined;
   const findings: Finding[] = [];
   const suppressed: Finding[] = [];
@@ -237,16 +322,23 @@ export function buildResult(entries: readonly LineEntry[], header: DocumentHeade
     ...header,
     bitsRegions,
     get instructions(): ParsedInstruction[] {
-      return (instructions ??= flatInstructions(entries));
+      return (instructions ??= flatInstructions(table));
     },
     findings,
     suppressed,
   };
 }
 
-function flatInstructions(entries: readonly LineEntry[]): ParsedInstruction[] {
+function flatInstructions(table: LineTable<LineEntry>): ParsedInstruction[] {
   const all: ParsedInstruction[] = [];
-  for (const entry of entries) for (const ins of entry.parsed.instructions) all.push(ins);
+  table.chunks.forEach((chunk, index) => {
+    const start = table.startOf(index);
+    chunk.items.forEach((entry, offset) => {
+      if (entry.parsed.instructions.length === 0) return;
+      settleEntry(entry, start + offset);
+      for (const ins of entry.parsed.instructions) all.push(ins);
+    });
+  });
   return all;
 }
 

@@ -3,7 +3,8 @@
 // `bits 16`, an unclosed `/*`, a `.intel_syntax` switch...). Lines after that point keep
 // their parse, shifted to their new line numbers. A test checks that the result always equals
 // a from-scratch analysis.
-import { buildResult, detectHeader, parseAllLines, parseLineEntry, shiftCachedDirectives, type DocumentHeader, type LineEntry } from './analyze';
+import { buildResult, detectHeader, parseAllLines, parseLineEntry, settleEntry, type DocumentHeader, type LineEntry } from './analyze';
+import type { LineTable } from './lineTable';
 import { initialParserState, sameParserState } from './parser';
 import type { AnalysisOptions, AnalysisResult, Range } from './types';
 
@@ -19,18 +20,19 @@ const MODELINE_LINES = 20;
 
 export class DocumentAnalyzer {
   /** Lines without their line breaks, and the break after each (`''` after the last), so the text round-trips. */
-  private raw: string[];
-  private eols: string[];
-  private entries: LineEntry[] = [];
+  private raw: string[] = [];
+  private eols: string[] = [];
+  private entries!: LineTable<LineEntry>;
   private header!: DocumentHeader;
   private cached: AnalysisResult | undefined;
-  /** Length of `text`, kept up to date without joining the lines. */
+  /** Length of `text` and its size in UTF-8, kept up to date without joining the lines. */
   private length = 0;
+  private bytes = 0;
+  /** `text`, once asked for, until the next change. */
+  private joined: string | undefined;
 
   constructor(text: string, private options: AnalysisOptions = {}) {
-    [this.raw, this.eols] = splitKeepingBreaks(text);
-    this.length = text.length;
-    this.reparseAll();
+    this.replaceAll(text);
   }
 
   /** `text.length`, in constant time (editors check it after every change). */
@@ -38,10 +40,21 @@ export class DocumentAnalyzer {
     return this.length;
   }
 
+  /** The size of the text in UTF-8 (lone surrogates count 3, as the encoder writes U+FFFD), in constant time. */
+  get utf8Length(): number {
+    return this.bytes;
+  }
+
   get text(): string {
-    let out = '';
-    for (let i = 0; i < this.raw.length; i++) out += this.raw[i]! + this.eols[i]!;
-    return out;
+    if (this.joined === undefined) {
+      const parts = new Array<string>(2 * this.raw.length);
+      for (let i = 0; i < this.raw.length; i++) {
+        parts[2 * i] = this.raw[i]!;
+        parts[2 * i + 1] = this.eols[i]!;
+      }
+      this.joined = parts.join('');
+    }
+    return this.joined;
   }
 
   get lineCount(): number {
@@ -56,20 +69,24 @@ export class DocumentAnalyzer {
   }
 
   update(changes: readonly ContentChange[]): void {
-    for (const change of changes) {
-      if (!change.range) {
-        [this.raw, this.eols] = splitKeepingBreaks(change.text);
-        this.length = change.text.length;
-        this.reparseAll();
-      } else {
-        this.applyRangeChange(change.range, change.text);
-      }
-    }
     this.cached = undefined;
+    this.joined = undefined;
+    for (const change of changes) {
+      if (!change.range) this.replaceAll(change.text);
+      else this.applyRangeChange(change.range, change.text);
+    }
   }
 
   result(): AnalysisResult {
     return (this.cached ??= buildResult(this.entries, this.header, this.options));
+  }
+
+  private replaceAll(text: string): void {
+    this.joined = undefined;
+    [this.raw, this.eols] = splitKeepingBreaks(text);
+    this.length = text.length;
+    this.bytes = utf8Length(text);
+    this.reparseAll();
   }
 
   private reparseAll(): void {
@@ -90,7 +107,11 @@ export class DocumentAnalyzer {
     const start = clampPosition(this.raw, range.start, lastLine);
     const end = clampPosition(this.raw, range.end, lastLine);
     const [from, to] = comparePositions(start, end) <= 0 ? [start, end] : [end, start];
+    this.joined = undefined;
     this.length += text.length - this.charactersBetween(from, to);
+    // UTF-8 size by whole lines: an edit may split a surrogate pair, which changes how its
+    // other half is encoded, but a pair never spans a line break.
+    for (let line = from.line; line <= to.line; line++) this.bytes -= utf8Length(this.raw[line]!) + this.eols[line]!.length;
     const prefix = this.raw[from.line]!.slice(0, from.character);
     const suffix = this.raw[to.line]!.slice(to.character);
     const trailingBreak = this.eols[to.line]!;
@@ -99,17 +120,15 @@ export class DocumentAnalyzer {
       const whole = this.text;
       const start = offsetOf(this.raw, this.eols, from);
       const end = offsetOf(this.raw, this.eols, to);
-      const next = whole.slice(0, start) + text + whole.slice(end);
-      [this.raw, this.eols] = splitKeepingBreaks(next);
-      this.length = next.length;
-      this.reparseAll();
+      this.replaceAll(whole.slice(0, start) + text + whole.slice(end));
       return;
     }
     const [inserted, insertedBreaks] = splitKeepingBreaks(prefix + text + suffix);
     insertedBreaks[insertedBreaks.length - 1] = trailingBreak;
     const removedCount = to.line - from.line + 1;
-    this.raw.splice(from.line, removedCount, ...inserted);
-    this.eols.splice(from.line, removedCount, ...insertedBreaks);
+    this.raw = spliced(this.raw, from.line, removedCount, inserted);
+    this.eols = spliced(this.eols, from.line, removedCount, insertedBreaks);
+    for (let i = 0; i < inserted.length; i++) this.bytes += utf8Length(inserted[i]!) + insertedBreaks[i]!.length;
     const delta = inserted.length - removedCount;
 
     const touchesHeader = from.line < HEADER_LINES || to.line >= lastLine - MODELINE_LINES || this.raw.length - 1 - MODELINE_LINES <= from.line + inserted.length;
@@ -123,7 +142,8 @@ export class DocumentAnalyzer {
     }
 
     const old = this.entries;
-    let state = from.line === 0 ? initialParserState(this.header.dialect, this.header.bits) : old[from.line - 1]!.after;
+    if (from.line > 0) settleEntry(old.at(from.line - 1), from.line - 1);
+    let state = from.line === 0 ? initialParserState(this.header.dialect, this.header.bits) : old.at(from.line - 1).after;
     const fresh: LineEntry[] = [];
     let line = from.line;
     for (; line < from.line + inserted.length; line++) {
@@ -133,27 +153,39 @@ export class DocumentAnalyzer {
     }
     // Continue through the old tail until the state entering a line matches what it was.
     let keptFrom = to.line + 1;
-    while (keptFrom < old.length && !sameParserState(old[keptFrom]!.before, state)) {
+    while (keptFrom < old.length && !sameParserState(old.at(keptFrom).before, state)) {
       const entry = parseLineEntry(this.raw[line]!, line, state);
       fresh.push(entry);
       state = entry.after;
       line++;
       keptFrom++;
     }
-    if (delta !== 0) for (let i = keptFrom; i < old.length; i++) shiftEntry(old[i]!, delta);
-    // A new array, not an in-place splice: a result built earlier still reads the old one.
-    this.entries = replaced(old, from.line, keptFrom, fresh);
+    this.entries = old.replace(from.line, keptFrom, fresh);
   }
 }
 
-/** `items` with `items[start..end)` replaced by `middle`, as a new array. */
-function replaced<T>(items: readonly T[], start: number, end: number, middle: readonly T[]): T[] {
-  const out: T[] = new Array<T>(items.length - (end - start) + middle.length);
-  let at = 0;
-  for (let i = 0; i < start; i++) out[at++] = items[i]!;
-  for (const item of middle) out[at++] = item;
-  for (let i = end; i < items.length; i++) out[at++] = items[i]!;
-  return out;
+/** `items` with `count` items at `start` replaced by `fresh`: in place, except for pastes too big to pass as arguments. */
+function spliced<T>(items: T[], start: number, count: number, fresh: readonly T[]): T[] {
+  if (fresh.length < 10_000) {
+    items.splice(start, count, ...fresh);
+    return items;
+  }
+  return items.slice(0, start).concat(fresh, items.slice(start + count));
+}
+
+/** Bytes `text` takes in UTF-8, without encoding it. */
+export function utf8Length(text: string): number {
+  let bytes = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x80) continue;
+    if (code < 0x800) bytes += 1;
+    else if (code >= 0xd800 && code <= 0xdbff && i + 1 < text.length && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      bytes += 2; // a pair: 2 code units, 4 bytes
+      i++;
+    } else bytes += 2;
+  }
+  return bytes;
 }
 
 function splitKeepingBreaks(text: string): [string[], string[]] {
@@ -186,22 +218,4 @@ function clampPosition(lines: readonly string[], pos: { line: number; character:
 
 function comparePositions(a: { line: number; character: number }, b: { line: number; character: number }): number {
   return a.line - b.line || a.character - b.character;
-}
-
-function shiftRange(range: Range, delta: number): void {
-  range.start.line += delta;
-  range.end.line += delta;
-}
-
-function shiftEntry(entry: LineEntry, delta: number): void {
-  for (const ins of entry.parsed.instructions) {
-    ins.line += delta;
-    shiftRange(ins.range, delta);
-    // The mnemonic range may share position objects with the statement range.
-    if (ins.mnemonicRange.start !== ins.range.start) ins.mnemonicRange.start.line += delta;
-    if (ins.mnemonicRange.end !== ins.range.end) ins.mnemonicRange.end.line += delta;
-    for (const op of ins.operands) shiftRange(op.range, delta);
-  }
-  shiftCachedDirectives(entry, delta);
-  // Comments carry only columns; their line comes from the entry's position.
 }

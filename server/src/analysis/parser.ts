@@ -140,10 +140,14 @@ const NO_INSTRUCTIONS: ParsedInstruction[] = [];
 const NO_FLAGS: boolean[] = [];
 const NO_PREFIXES: string[] = [];
 
-/** Shares empty arrays between lines (nothing appends to a parsed line after parsing). */
+/**
+ * Shares empty arrays between lines and trims the others to their length (nothing appends to
+ * a parsed line after parsing; an array grown by push keeps room for 16 more).
+ */
 function compact(parsed: ParsedLine): ParsedLine {
-  if (parsed.instructions.length === 0) parsed.instructions = NO_INSTRUCTIONS;
-  if (!parsed.farProcedure.includes(true)) parsed.farProcedure = NO_FLAGS;
+  parsed.instructions = parsed.instructions.length === 0 ? NO_INSTRUCTIONS : parsed.instructions.slice();
+  parsed.farProcedure = parsed.farProcedure.includes(true) ? parsed.farProcedure.slice() : NO_FLAGS;
+  if (parsed.comments.length > 0) parsed.comments = parsed.comments.slice();
   for (const ins of parsed.instructions) ins.mnemonic = intern(ins.mnemonic);
   return parsed;
 }
@@ -330,6 +334,7 @@ function parseStatement(line: string, masked: string, st: Statement, lineNumber:
           far: false,
           inMacro: state.macroDepth > 0,
           line: lineNumber,
+          resolution: undefined,
         });
         out.farProcedure.push(state.masmFarProcedure);
       }
@@ -351,6 +356,8 @@ function parseStatement(line: string, masked: string, st: Statement, lineNumber:
     far,
     inMacro: state.macroDepth > 0,
     line: lineNumber,
+    // Declared now, filled in by the analyzer: an object that gains a field later keeps it out of line.
+    resolution: undefined,
   };
   out.instructions.push(instruction);
   out.farProcedure.push(state.masmFarProcedure);

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { relative } from 'node:path';
 import type { Diagnostic, Position, TextDocumentContentChangeEvent } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { DocumentAnalyzer, type AnalysisOptions, type AnalysisResult, type ContentChange, type Finding } from '../analysis/index';
+import { DocumentAnalyzer, type AnalysisOptions, type AnalysisResult, type Finding } from '../analysis/index';
 import { defaultSeverity, isKnownRuleId, resolveRuleSelection } from '../analysis/catalogue/index';
 import { findingToDiagnostic, skippedDiagnostic, tooManyDiagnostic } from './conversions';
 import { globMatches } from './glob';
@@ -19,8 +19,14 @@ export interface DiagnosticsReport {
 const RUN_NONCE = `${process.pid.toString(36)}${Date.now().toString(36)}`;
 
 export class OpenDocument {
-  private document: TextDocument;
+  /**
+   * The text lives in exactly one place: the analyzer while the file is analysed (it keeps the
+   * lines anyway, and a second copy would cost a megabyte per keystroke on a big file), or a
+   * plain TextDocument while it is skipped.
+   */
   private analyzer: DocumentAnalyzer | undefined;
+  private plain: TextDocument | undefined;
+  private versionValue: number;
   private skipReasonValue: string | undefined;
   private settingsValue: VirtlintSettings = DEFAULT_SETTINGS;
   /** Bumped on every content or settings change; names the current diagnostics. */
@@ -35,24 +41,25 @@ export class OpenDocument {
 
   constructor(
     readonly uri: string,
-    languageId: string,
+    private readonly languageId: string,
     version: number,
     text: string,
     private readonly workspaceFolders: () => readonly string[],
     private readonly log: (message: string) => void = () => undefined,
   ) {
-    this.document = TextDocument.create(uri, languageId, version, text);
+    this.versionValue = version;
+    this.plain = TextDocument.create(uri, languageId, version, text);
     this.refreshSkipState(true);
   }
 
   get version(): number {
-    return this.document.version;
+    return this.versionValue;
   }
   get text(): string {
-    return this.document.getText();
+    return this.analyzer ? this.analyzer.text : this.plain!.getText();
   }
   get lineCount(): number {
-    return this.document.lineCount;
+    return this.analyzer ? this.analyzer.lineCount : this.plain!.lineCount;
   }
   get settings(): VirtlintSettings {
     return this.settingsValue;
@@ -73,51 +80,42 @@ export class OpenDocument {
     this.saved = undefined;
   }
 
+  /**
+   * Applies the changes. Positions past a line's or the file's end are clamped the way LSP
+   * says (the analyzer and TextDocument agree on that), and a reversed range is put in order.
+   */
   applyChanges(changes: readonly TextDocumentContentChangeEvent[], version: number): void {
-    const validChanges = this.toValidChanges(changes, version);
-    if (this.analyzer) {
-      // The analyzer must never drift from the text: if it does, start over (and say so, since
-      // it means the incremental path has a bug; the protocol tests watch for this message).
+    this.versionValue = version;
+    for (const change of changes) {
+      if (!this.analyzer) {
+        this.plain = TextDocument.update(this.plain!, [inRange(this.plain!, change)], version);
+        continue;
+      }
       try {
-        this.analyzer.update(validChanges);
-        if (this.analyzer.textLength !== this.document.getText().length) this.resyncAnalyzer('its text differs from the document');
+        this.analyzer.update([change]);
       } catch (error) {
-        this.resyncAnalyzer(error instanceof Error ? error.message : String(error));
+        this.recoverAnalyzer(error instanceof Error ? error.message : String(error));
       }
     }
-    const needsFullCheck = this.skipReasonValue !== undefined || changes.some((change) => change.text.includes('\0')) || this.mayBeTooBig();
+    const needsFullCheck = this.skipReasonValue !== undefined || changes.some((change) => change.text.includes('\0')) || this.utf8Length() > this.settingsValue.maxFileSize;
     this.refreshSkipState(needsFullCheck);
     this.invalidate();
   }
 
-  private resyncAnalyzer(why: string): void {
+  /**
+   * The analyzer changes its lines before it parses them, so after a failure its text is still
+   * right: analyse that text from scratch (and say so: it means the incremental path has a bug,
+   * and the protocol tests watch for this message).
+   */
+  private recoverAnalyzer(why: string): void {
+    this.log(`virtlint: the incremental analysis of ${this.uri} failed (${why}); analysing it from scratch`);
+    const text = this.analyzer!.text;
     this.analyzer = undefined;
-    this.log(`virtlint: the incremental analysis of ${this.uri} fell out of step (${why}); analysing it from scratch`);
+    this.plain = TextDocument.create(this.uri, this.languageId, this.versionValue, text);
   }
 
-  /**
-   * Applies the changes to the text and returns them with valid ranges. A client may send
-   * positions past a line's end or the file's end (LSP clamps them) or inside a CRLF; both
-   * the text and the analyzer must see the same clamped positions, so they are resolved here.
-   */
-  private toValidChanges(changes: readonly TextDocumentContentChangeEvent[], version: number): ContentChange[] {
-    const valid: ContentChange[] = [];
-    let document = this.document;
-    for (const change of changes) {
-      let next: ContentChange;
-      if ('range' in change) {
-        let start = document.offsetAt(change.range.start);
-        let end = document.offsetAt(change.range.end);
-        if (end < start) [start, end] = [end, start];
-        next = { range: { start: document.positionAt(start), end: document.positionAt(end) }, text: change.text };
-      } else {
-        next = { text: change.text };
-      }
-      valid.push(next);
-      document = TextDocument.update(document, [next.range ? { range: next.range, text: next.text } : { text: next.text }], version);
-    }
-    this.document = document;
-    return valid;
+  private utf8Length(): number {
+    return this.analyzer ? this.analyzer.utf8Length : Buffer.byteLength(this.plain!.getText(), 'utf8');
   }
 
   /** Called on save: `run: onSave` reports from here on what the text says now. */
@@ -160,23 +158,35 @@ export class OpenDocument {
     this.current = undefined;
   }
 
-  private mayBeTooBig(): boolean {
-    // A UTF-16 code unit is at most 3 UTF-8 bytes; only count bytes near the limit.
-    return this.document.getText().length * 3 > this.settingsValue.maxFileSize;
-  }
-
-  /** Recomputes whether the file is skipped; `full` rescans the whole text. */
+  /** Recomputes whether the file is skipped (`full`: look at the whole text) and moves the text to where it then lives. */
   private refreshSkipState(full: boolean): void {
-    const text = this.document.getText();
-    const reason = full || this.skipReasonValue !== undefined ? skipReasonFor(text, this.settingsValue.maxFileSize) : undefined;
+    const reason = full || this.skipReasonValue !== undefined ? skipReasonFor(this.text, this.settingsValue.maxFileSize) : undefined;
     this.skipReasonValue = reason;
-    if (reason !== undefined) this.analyzer = undefined;
-    else if (!this.analyzer) this.analyzer = new DocumentAnalyzer(text, this.analysisOptions());
+    if (reason !== undefined) {
+      if (this.analyzer) this.plain = TextDocument.create(this.uri, this.languageId, this.versionValue, this.analyzer.text);
+      this.analyzer = undefined;
+    } else if (!this.analyzer) {
+      this.analyzer = new DocumentAnalyzer(this.plain!.getText(), this.analysisOptions());
+      this.plain = undefined;
+    }
   }
 
   analysisOptions(): AnalysisOptions {
     return analysisOptionsFor(this.settingsValue, this.uri, this.workspaceFolders());
   }
+}
+
+/**
+ * The change with its range clamped to the document and put in order. TextDocument clamps
+ * offsets but not the line numbers it uses to update its line table, so a position past the
+ * end would corrupt it; the analyzer clamps the same way.
+ */
+export function inRange(document: TextDocument, change: TextDocumentContentChangeEvent): TextDocumentContentChangeEvent {
+  if (!('range' in change)) return change;
+  let start = document.offsetAt(change.range.start);
+  let end = document.offsetAt(change.range.end);
+  if (end < start) [start, end] = [end, start];
+  return { range: { start: document.positionAt(start), end: document.positionAt(end) }, text: change.text };
 }
 
 /**
