@@ -16,7 +16,8 @@ export class LspClient {
   private readonly listeners: ((method: string, params: Json) => void)[] = [];
   stderr = '';
 
-  constructor(serverScript: string) {
+  /** `settings` answers the server's workspace/configuration requests (the `virtlint` section). */
+  constructor(serverScript: string, private readonly settings: Record<string, unknown> = {}) {
     this.child = spawn(process.execPath, [serverScript, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
     this.child.stdout.on('data', (chunk: Buffer) => this.onData(chunk));
     this.child.stderr.on('data', (chunk: Buffer) => (this.stderr = (this.stderr + chunk.toString()).slice(-4000)));
@@ -145,9 +146,9 @@ export class LspClient {
       return;
     }
     if ('method' in message && 'id' in message) {
-      // A request from the server: answer configuration with empty settings, anything else with null.
+      // A request from the server: answer configuration with the settings given, anything else with null.
       const params = message.params as { items?: unknown[] } | undefined;
-      const result = message.method === 'workspace/configuration' ? (params?.items ?? []).map(() => ({})) : null;
+      const result = message.method === 'workspace/configuration' ? (params?.items ?? []).map(() => this.settings) : null;
       this.send({ id: message.id, result });
       return;
     }

@@ -1,5 +1,6 @@
 // Entry point of the virtlint language server: `--stdio` (Neovim and other editors) or
 // `--node-ipc` (the VS Code client); other transports are left to vscode-languageserver.
+import './memoryMode';
 import { format } from 'node:util';
 import { createConnection, ProposedFeatures, StreamMessageReader, StreamMessageWriter } from 'vscode-languageserver/node';
 import { FrameSanitizer } from './framing';
