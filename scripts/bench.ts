@@ -355,6 +355,7 @@ async function benchLsp(opts: Options): Promise<void> {
         if (percentile(samples, 95) > 16) problems.push(`LSP change latency ${size} lines, ${model}, ${kind}: p95 ${fmt(percentile(samples, 95))} ms > 16 ms`);
       }
       if (size === 5000 && model === 'push') await hoverAndActions(client, document.uri, opts);
+      if (size === 50000 && model === 'pull') await hoverAndActionsAfterEdits(document, text, opts);
       await client.close();
     }
   }
@@ -408,6 +409,33 @@ async function uncappedReports(opts: Options): Promise<void> {
  * diagnostics): bursts of 50 edits, typing in comments with an instruction edit and a line
  * break in each burst (so each pull gets a full report), then one pull.
  */
+/** Hover and code action on a flagged line right after typing elsewhere, as a user does in a big file. */
+async function hoverAndActionsAfterEdits(document: BenchDocument, text: string, opts: Options): Promise<void> {
+  const lines = text.split('\n');
+  const blockLines = blockStarts(lines);
+  const hover: number[] = [];
+  const actions: number[] = [];
+  let empty = 0;
+  for (let i = 0; i < (opts.quick ? 40 : 200); i++) {
+    const change = benchEdit(blockLines, lines, 'comment', i);
+    document.client.notify('textDocument/didChange', { textDocument: { uri: document.uri, version: ++document.version }, contentChanges: [change] });
+    const flagged = change.range.start.line + 4; // "    pushfq" in the block just edited
+    let t = performance.now();
+    const h = await document.client.request('textDocument/hover', { textDocument: { uri: document.uri }, position: { line: flagged, character: 6 } });
+    hover.push(performance.now() - t);
+    t = performance.now();
+    const a = await document.client.request<unknown[]>('textDocument/codeAction', { textDocument: { uri: document.uri }, range: { start: { line: flagged, character: 4 }, end: { line: flagged, character: 10 } }, context: { diagnostics: [] } });
+    actions.push(performance.now() - t);
+    if (!h || !a || a.length === 0) empty++;
+  }
+  const note = empty ? ` (${empty} empty answers)` : '';
+  row(['hover right after an edit, 50k lines', `p50 ${fmt(percentile(hover, 50))} ms, p95 ${fmt(percentile(hover, 95))} ms${note}`, 'p95 ≤ 5 ms']);
+  row(['code action right after an edit, 50k lines', `p50 ${fmt(percentile(actions, 50))} ms, p95 ${fmt(percentile(actions, 95))} ms${note}`, 'p95 ≤ 10 ms']);
+  if (percentile(hover, 95) > 5) problems.push(`hover after an edit, 50k lines: p95 ${fmt(percentile(hover, 95))} ms > 5 ms`);
+  if (percentile(actions, 95) > 10) problems.push(`code action after an edit, 50k lines: p95 ${fmt(percentile(actions, 95))} ms > 10 ms`);
+  if (empty) problems.push(`hover/code action after an edit: ${empty} empty answers`);
+}
+
 async function memoryUnderEdits(opts: Options): Promise<void> {
   const client = await startClient('pull');
   const text = nasmDocument(50000);

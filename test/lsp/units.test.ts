@@ -11,6 +11,9 @@ import { analysisOptionsFor, inRange, OpenDocument, skipReasonFor } from '../../
 import { DEFAULT_SETTINGS, normalizeSettings, SETTINGS } from '../../server/src/lsp/settings';
 import { commentFor, disableForFileEdit, disableForLineEdit } from '../../server/src/lsp/suppressions';
 import { applyTextEdits, PROJECT_ROOT } from './client';
+import { linesOfText } from '../../server/src/analysis/fixes/index';
+
+const asLines = (lines: readonly string[]) => linesOfText(lines.join('\n'));
 
 describe('lsp units: settings', () => {
   it('fills every missing or invalid value with its default', () => {
@@ -96,28 +99,28 @@ describe('lsp units: suppression comments', () => {
 
   it('indents the disable-next-line comment like the instruction', () => {
     const lines = ['start:', '\t  popf'];
-    const edited = applyTextEdits(lines.join('\n'), [disableForLineEdit(lines, 1, 'nasm', 'popf')]);
+    const edited = applyTextEdits(lines.join('\n'), [disableForLineEdit(asLines(lines), 1, 'nasm', 'popf')]);
     assert.equal(edited, 'start:\n\t  ; virtlint-disable-next-line popf -- why this is safe here\n\t  popf');
   });
 
   it('adds the id to an existing disable-next-line comment instead of stacking another', () => {
     const nasm = ['    ; virtlint-disable-next-line invalid-in-mode -- 8086 only', '    pop cs'];
-    assert.equal(applyTextEdits(nasm.join('\n'), [disableForLineEdit(nasm, 1, 'nasm', 'pop-sreg')]), '    ; virtlint-disable-next-line invalid-in-mode, pop-sreg -- 8086 only\n    pop cs');
+    assert.equal(applyTextEdits(nasm.join('\n'), [disableForLineEdit(asLines(nasm), 1, 'nasm', 'pop-sreg')]), '    ; virtlint-disable-next-line invalid-in-mode, pop-sreg -- 8086 only\n    pop cs');
     const gas = ['/* virtlint-disable-next-line sgdt */', '    popf'];
-    assert.equal(applyTextEdits(gas.join('\n'), [disableForLineEdit(gas, 1, 'gas-att', 'popf')]), '/* virtlint-disable-next-line sgdt, popf */\n    popf');
+    assert.equal(applyTextEdits(gas.join('\n'), [disableForLineEdit(asLines(gas), 1, 'gas-att', 'popf')]), '/* virtlint-disable-next-line sgdt, popf */\n    popf');
     const noIds = ['; virtlint-disable-next-line', 'popf'];
-    assert.match(applyTextEdits(noIds.join('\n'), [disableForLineEdit(noIds, 1, 'nasm', 'popf')]), /^; virtlint-disable-next-line\n; virtlint-disable-next-line popf -- /);
+    assert.match(applyTextEdits(noIds.join('\n'), [disableForLineEdit(asLines(noIds), 1, 'nasm', 'popf')]), /^; virtlint-disable-next-line\n; virtlint-disable-next-line popf -- /);
   });
 
   it('puts disable-file below a first-line modeline, even in a one-line file', () => {
-    assert.equal(applyTextEdits('popf', [disableForFileEdit(['popf'], 'nasm', 'popf')]), '; virtlint-disable-file popf\npopf');
+    assert.equal(applyTextEdits('popf', [disableForFileEdit(asLines(['popf']), 'nasm', 'popf')]), '; virtlint-disable-file popf\npopf');
     const modeline = '; virtlint: bits=16';
-    assert.equal(applyTextEdits(modeline, [disableForFileEdit([modeline], 'nasm', 'popf')]), `${modeline}\n; virtlint-disable-file popf`);
+    assert.equal(applyTextEdits(modeline, [disableForFileEdit(asLines([modeline]), 'nasm', 'popf')]), `${modeline}\n; virtlint-disable-file popf`);
   });
 
   it('the GNU as comment is accepted by as, and by gcc (cpp) for .S files', () => {
     const lines = ['    .text', '    pushf', '    popf'];
-    const withComment = applyTextEdits(lines.join('\n') + '\n', [disableForLineEdit(lines, 2, 'gas-att', 'popf'), disableForFileEdit(lines, 'gas-att', 'pushf')]);
+    const withComment = applyTextEdits(lines.join('\n') + '\n', [disableForLineEdit(asLines(lines), 2, 'gas-att', 'popf'), disableForFileEdit(asLines(lines), 'gas-att', 'pushf')]);
     const dir = mkdtempSync(join(tmpdir(), 'virtlint-gas-'));
     try {
       writeFileSync(join(dir, 'a.s'), withComment);

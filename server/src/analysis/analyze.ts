@@ -326,7 +326,25 @@ export function buildResult(table: LineTable<LineEntry>, header: DocumentHeader,
     },
     findings,
     suppressed,
+    instructionsTouching: (line) => instructionsTouching(table, line),
   };
+}
+
+/** Longest run of `\` continuation lines looked through for the statement a line belongs to. */
+const MAX_CONTINUED_LINES = 1000;
+
+function instructionsTouching(table: LineTable<LineEntry>, line: number): ParsedInstruction[] {
+  const found: ParsedInstruction[] = [];
+  if (!Number.isInteger(line) || line < 0) return found;
+  // A statement continued onto later lines is parsed where it ends.
+  const last = Math.min(table.length, line + MAX_CONTINUED_LINES);
+  for (let at = line; at < last; at++) {
+    const entry = table.at(at);
+    if (at > line && !entry.before.pending) break;
+    settleEntry(entry, at);
+    for (const ins of entry.parsed.instructions) if (ins.range.start.line <= line && line <= ins.range.end.line) found.push(ins);
+  }
+  return found;
 }
 
 function flatInstructions(table: LineTable<LineEntry>): ParsedInstruction[] {

@@ -14,9 +14,11 @@ export interface HoverInfo {
   range: Range;
 }
 
-export function hoverAt(text: string, result: AnalysisResult, position: Position): HoverInfo | undefined {
+/** `source`: the document's text, or a function giving one line of it (an editor holds lines). */
+export function hoverAt(source: string | ((line: number) => string), result: AnalysisResult, position: Position): HoverInfo | undefined {
   if (!isValidPosition(position)) return undefined;
-  return suppressionHover(lineAt(text, position.line), position) ?? findingHover(result, position) ?? instructionHover(result, position);
+  const line = typeof source === 'string' ? lineAt(source, position.line) : source(position.line);
+  return suppressionHover(line, position) ?? findingHover(result, position) ?? instructionHover(result, position);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -70,7 +72,7 @@ export function ruleSummary(id: string): string {
 // Flagged instructions
 
 function findingHover(result: AnalysisResult, position: Position): HoverInfo | undefined {
-  const hits = indexOf(result).findings.get(position.line)?.filter((finding) => contains(finding.range, position)) ?? [];
+  const hits = result.findings.filter((finding) => contains(finding.range, position));
   if (hits.length === 0) return undefined;
   // A virtualization finding explains more than a meta one on the same statement.
   const finding = hits.find((hit) => ruleById(hit.ruleId)?.group !== 'meta') ?? hits[0]!;
@@ -129,7 +131,8 @@ function icedLine(facts: CodeFacts): string {
 // Any other instruction: one line of iced facts
 
 function instructionHover(result: AnalysisResult, position: Position): HoverInfo | undefined {
-  const instruction = innermost(indexOf(result).instructions.get(position.line)?.filter((ins) => contains(ins.range, position)) ?? []);
+  const onLine = result.instructionsTouching ? result.instructionsTouching(position.line) : instructionIndexOf(result).get(position.line);
+  const instruction = innermost(onLine?.filter((ins) => contains(ins.range, position)) ?? []);
   if (!instruction) return undefined;
   const line = instructionFactsLine(instruction, result);
   return line === undefined ? undefined : { markdown: line, range: instruction.range };
@@ -170,7 +173,7 @@ function privilegeVerdict(facts: CodeFacts, instruction: ParsedInstruction | und
   const rule = ruleForCode(facts.code);
   if (rule) {
     if (isInt3(facts.code)) return `sensitive but unprivileged, reported by \`${rule}\` only when \`all\` rules are selected (INT3 is the debugger breakpoint)`;
-    const suppressed = instruction && result && indexOf(result).suppressed.get(instruction.range.start.line)?.some((finding) => finding.ruleId === rule && sameRange(finding.range, instruction.range));
+    const suppressed = instruction && result?.suppressed.some((finding) => finding.ruleId === rule && sameRange(finding.range, instruction.range));
     return `sensitive but unprivileged (rule \`${rule}\`), not reported here: ${suppressed ? 'suppressed by a comment' : 'the rule is off for this profile or selection'}`;
   }
   return 'unprivileged and not sensitive: it behaves the same under a VMM';
@@ -189,22 +192,14 @@ function svmExit(facts: CodeFacts): string {
 // ---------------------------------------------------------------------------------------------
 // Positions
 
-// Hovers arrive many times for one analysis result, so the per-line index is built once per result.
-interface LineIndex {
-  findings: Map<number, Finding[]>;
-  suppressed: Map<number, Finding[]>;
-  instructions: Map<number, ParsedInstruction[]>;
-}
-
+// Findings are few enough to scan per hover. Instructions are not: a result without
+// `instructionsTouching` gets a per-line index, built once.
 const MAX_STATEMENT_LINES = 1000;
-const lineIndexes = new WeakMap<AnalysisResult, LineIndex>();
+const instructionIndexes = new WeakMap<AnalysisResult, Map<number, ParsedInstruction[]>>();
 
-function indexOf(result: AnalysisResult): LineIndex {
-  let index = lineIndexes.get(result);
-  if (!index) {
-    index = { findings: byLine(result.findings), suppressed: byLine(result.suppressed), instructions: byLine(result.instructions) };
-    lineIndexes.set(result, index);
-  }
+function instructionIndexOf(result: AnalysisResult): Map<number, ParsedInstruction[]> {
+  let index = instructionIndexes.get(result);
+  if (!index) instructionIndexes.set(result, (index = byLine(result.instructions)));
   return index;
 }
 

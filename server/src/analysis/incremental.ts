@@ -6,7 +6,7 @@
 import { buildResult, detectHeader, parseAllLines, parseLineEntry, settleEntry, type DocumentHeader, type LineEntry } from './analyze';
 import type { LineTable } from './lineTable';
 import { initialParserState, sameParserState } from './parser';
-import type { AnalysisOptions, AnalysisResult, Range } from './types';
+import type { AnalysisOptions, AnalysisResult, Range, SourceLines } from './types';
 
 /** An LSP-style content change: with a range it replaces that range; without, the whole text. */
 export interface ContentChange {
@@ -28,8 +28,9 @@ export class DocumentAnalyzer {
   /** Length of `text` and its size in UTF-8, kept up to date without joining the lines. */
   private length = 0;
   private bytes = 0;
-  /** `text`, once asked for, until the next change. */
+  /** `text` and `lines()`, once asked for, until the next change. */
   private joined: string | undefined;
+  private view: SourceLines | undefined;
 
   constructor(text: string, private options: AnalysisOptions = {}) {
     this.replaceAll(text);
@@ -61,6 +62,28 @@ export class DocumentAnalyzer {
     return this.raw.length;
   }
 
+  /** One line without its line break (`''` past the end). */
+  lineText(line: number): string {
+    return this.raw[line] ?? '';
+  }
+
+  /** The text as lines, without joining them; valid until the next change (it reads the live lines). */
+  lines(): SourceLines {
+    if (!this.view) {
+      const raw = this.raw;
+      let eol: string | undefined;
+      const eols = this.eols;
+      this.view = {
+        lineCount: raw.length,
+        line: (index) => raw[index] ?? '',
+        get eol() {
+          return (eol ??= eols.includes('\r\n') ? '\r\n' : '\n');
+        },
+      };
+    }
+    return this.view;
+  }
+
   setOptions(options: AnalysisOptions): void {
     const structural = options.dialect !== this.options.dialect || options.bits !== this.options.bits || options.fileName !== this.options.fileName;
     this.options = options;
@@ -71,6 +94,7 @@ export class DocumentAnalyzer {
   update(changes: readonly ContentChange[]): void {
     this.cached = undefined;
     this.joined = undefined;
+    this.view = undefined;
     for (const change of changes) {
       if (!change.range) this.replaceAll(change.text);
       else this.applyRangeChange(change.range, change.text);
@@ -83,6 +107,7 @@ export class DocumentAnalyzer {
 
   private replaceAll(text: string): void {
     this.joined = undefined;
+    this.view = undefined;
     [this.raw, this.eols] = splitKeepingBreaks(text);
     this.length = text.length;
     this.bytes = utf8Length(text);

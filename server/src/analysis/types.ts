@@ -174,6 +174,11 @@ export interface AnalysisResult {
   findings: Finding[];
   /** Findings that a suppression comment removed (for `--report-suppressed` style uses). */
   suppressed: Finding[];
+  /**
+   * The instructions whose statement touches `line`, without building `instructions` for the
+   * whole file (an editor hovers right after each keystroke). Results from the analyzer have it.
+   */
+  instructionsTouching?: (line: number) => ParsedInstruction[];
 }
 
 export interface AnalysisOptions {
@@ -190,4 +195,16 @@ export interface AnalysisOptions {
   severities?: Record<string, SeverityOrOff>;
   /** Report INT3 under the `int` rule (also turned on by the selection `all`). */
   includeInt3?: boolean;
+}
+
+/**
+ * A document's text seen line by line, for callers (fixes, code actions) that need a few lines
+ * of a big file an editor already holds as lines. A plain string works wherever this does.
+ */
+export interface SourceLines {
+  readonly lineCount: number;
+  /** Line `index` without its line break (`''` past the end). */
+  line(index: number): string;
+  /** `\r\n` when the text has any, else `\n`: what added lines should end with. */
+  readonly eol: string;
 }

@@ -2,7 +2,7 @@
 // for the instruction, "Disable <id> for this line", "Disable <id> for the entire file",
 // "Show documentation for <id>"; plus `source.fixAll.virtlint`.
 import { CodeActionKind, type CodeAction, type Diagnostic, type Range as LspRange, type TextEdit as LspTextEdit } from 'vscode-languageserver';
-import type { AnalysisResult, Finding } from '../analysis/types';
+import type { AnalysisResult, Finding, SourceLines } from '../analysis/types';
 import { isKnownRuleId } from '../analysis/catalogue/index';
 import { fixAll, fixesForFinding, type FixOptions } from '../analysis/fixes/index';
 import { findingToDiagnostic, SOURCE } from './conversions';
@@ -14,7 +14,8 @@ export const SHOW_DOCUMENTATION_COMMAND = 'virtlint.showDocumentation';
 
 export interface CodeActionInput {
   uri: string;
-  text: string;
+  /** The document's lines (a 50,000-line file is not joined or split per request). */
+  source: SourceLines;
   result: AnalysisResult;
   /** Findings after the settings' filters (what the user sees as diagnostics). */
   findings: readonly Finding[];
@@ -49,7 +50,7 @@ function wants(only: readonly string[] | undefined, kind: string): boolean {
 function quickFixActions(input: CodeActionInput): CodeAction[] {
   const targets = targetFindings(input);
   if (targets.length === 0) return [];
-  const lines = input.text.split(/\r?\n/);
+  const lines = input.source;
   const fixOptions = fixOptionsFrom(input.settings);
   const fixes: CodeAction[] = [];
   const disableLine: CodeAction[] = [];
@@ -60,7 +61,7 @@ function quickFixActions(input: CodeActionInput): CodeAction[] {
   for (const finding of targets) {
     if (!isKnownRuleId(finding.ruleId)) continue;
     const diagnostic = findingToDiagnostic(finding);
-    for (const fix of fixesForFinding(input.text, input.result, finding, fixOptions)) {
+    for (const fix of fixesForFinding(input.source, input.result, finding, fixOptions)) {
       const action: CodeAction = { title: fix.title, kind: CodeActionKind.QuickFix, diagnostics: [diagnostic], edit: editFor(input.uri, [fix.edit]) };
       if (fix.isPreferred) action.isPreferred = true;
       fixes.push(action);
@@ -114,10 +115,9 @@ function targetFindings(input: CodeActionInput): Finding[] {
 function fixAllActionFor(input: CodeActionInput): CodeAction | undefined {
   const strategy = input.settings.fix.fixAllStrategy;
   if (strategy === 'none') return undefined;
+  // Only what the user sees, in the result's order.
   const visible = new Set(input.findings);
-  // fixAll works on the whole result; hand it only what the user sees.
-  const result: AnalysisResult = { ...input.result, findings: input.result.findings.filter((finding) => visible.has(finding)) };
-  const edits = fixAll(input.text, result, strategy, fixOptionsFrom(input.settings));
+  const edits = fixAll(input.source, { findings: input.result.findings.filter((finding) => visible.has(finding)) }, strategy, fixOptionsFrom(input.settings));
   if (edits.length === 0) return undefined;
   return { title: `Fix all virtlint problems (${strategy})`, kind: FIX_ALL_KIND, edit: editFor(input.uri, edits) };
 }

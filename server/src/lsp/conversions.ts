@@ -43,6 +43,17 @@ export function docsUri(ruleId: string): string | undefined {
   return uri;
 }
 
+const descriptions = new Map<string, { href: string } | undefined>();
+
+/** One shared (never modified) `codeDescription` per rule: a big file has thousands of diagnostics. */
+function codeDescriptionFor(ruleId: string): { href: string } | undefined {
+  if (!descriptions.has(ruleId)) {
+    const href = docsUri(ruleId);
+    descriptions.set(ruleId, href ? { href } : undefined);
+  }
+  return descriptions.get(ruleId);
+}
+
 export function findingToDiagnostic(finding: Finding): Diagnostic {
   const diagnostic: Diagnostic = {
     range: toLspRange(finding.range),
@@ -51,8 +62,8 @@ export function findingToDiagnostic(finding: Finding): Diagnostic {
     code: finding.ruleId,
     message: firstLine(finding.message),
   };
-  const href = docsUri(finding.ruleId);
-  if (href) diagnostic.codeDescription = { href };
+  const description = codeDescriptionFor(finding.ruleId);
+  if (description) diagnostic.codeDescription = description;
   return diagnostic;
 }
 

@@ -4,7 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { relative } from 'node:path';
 import type { Diagnostic, Position, TextDocumentContentChangeEvent } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { DocumentAnalyzer, type AnalysisOptions, type AnalysisResult, type Finding } from '../analysis/index';
+import { DocumentAnalyzer, type AnalysisOptions, type AnalysisResult, type Finding, type SourceLines } from '../analysis/index';
+import { linesOfText } from '../analysis/fixes/index';
 import { defaultSeverity, isKnownRuleId, resolveRuleSelection } from '../analysis/catalogue/index';
 import { findingToDiagnostic, skippedDiagnostic, tooManyDiagnostic } from './conversions';
 import { globMatches } from './glob';
@@ -60,6 +61,17 @@ export class OpenDocument {
   }
   get lineCount(): number {
     return this.analyzer ? this.analyzer.lineCount : this.plain!.lineCount;
+  }
+  /** The text as lines, valid until the next change. */
+  lines(): SourceLines {
+    return this.analyzer ? this.analyzer.lines() : linesOfText(this.plain!.getText());
+  }
+  /** One line without its line break (`''` past the end). */
+  lineText(line: number): string {
+    if (this.analyzer) return this.analyzer.lineText(line);
+    const document = this.plain!;
+    if (line < 0 || line >= document.lineCount) return '';
+    return document.getText({ start: { line, character: 0 }, end: { line, character: Number.MAX_SAFE_INTEGER } });
   }
   get settings(): VirtlintSettings {
     return this.settingsValue;

@@ -159,7 +159,7 @@ export function startServer(connection: Connection, gateway: ClientGateway = con
       throwIfCancelled(token);
       const result = document.result();
       if (!result || !validPosition(params.position, document)) return null;
-      const hover = hoverAt(document.text, result, params.position);
+      const hover = hoverAt((line) => document.lineText(line), result, params.position);
       if (!hover) return null;
       return { contents: { kind: 'markdown', value: hover.markdown }, range: hover.range };
     }),
@@ -176,7 +176,7 @@ export function startServer(connection: Connection, gateway: ClientGateway = con
       if (!result || !validRange(params.range, document)) return [];
       return codeActionsFor({
         uri: document.uri,
-        text: document.text,
+        source: document.lines(),
         result,
         findings: document.visibleFindings(),
         settings: document.settings,

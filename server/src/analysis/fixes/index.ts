@@ -1,11 +1,11 @@
 // Quick fixes for sensitive instructions: trapping equivalents, forced-emulation prefixes
 // and hypercalls through a chosen ABI. Pure text in, edits out; no IO.
-import type { AnalysisResult, Finding, Range } from '../types';
+import type { AnalysisResult, Finding, Range, SourceLines } from '../types';
 import { conventionFor, prefixFlavour } from './abi';
 import type { FixContext, FixKind, FixOptions, FixStrategy, GeneratedFix } from './context';
 import { upper } from './context';
 import { emitHypercall } from './hypercall';
-import { editForLines, labelMaker, siteOf, splitLines, type TextEdit } from './layout';
+import { editForLines, labelMaker, linesOfText, siteOf, splitLines, type TextEdit } from './layout';
 import { planFor } from './plans';
 import { forcedEmulationFix, popfTrapFix, smswTrapFix } from './trap';
 import { xenIretFix, xenPopfFix, xenPushfFix } from './xen';
@@ -37,7 +37,7 @@ const ABI_NAME: Record<FixOptions['abi'], string> = {
   custom: 'a custom-ABI hypercall',
 };
 
-function contextFor(text: string, finding: Finding, options: FixOptions): FixContext | undefined {
+function contextFor(text: string | SourceLines, finding: Finding, options: FixOptions): FixContext | undefined {
   if (META.has(finding.ruleId)) return undefined;
   const site = siteOf(text, finding);
   if (!site) return undefined;
@@ -93,7 +93,7 @@ function toQuickFix(ctx: FixContext, fix: GeneratedFix, isPreferred: boolean): Q
 }
 
 /** Every fix offered for one finding: trap-strategy fixes first, then the hypercall. */
-export function fixesForFinding(text: string, result: AnalysisResult, finding: Finding, options: FixOptions): QuickFix[] {
+export function fixesForFinding(text: string | SourceLines, result: AnalysisResult, finding: Finding, options: FixOptions): QuickFix[] {
   void result;
   const ctx = contextFor(text, finding, options);
   if (!ctx) return [];
@@ -104,7 +104,7 @@ export function fixesForFinding(text: string, result: AnalysisResult, finding: F
 }
 
 /** The fix a strategy picks for one finding (trap: the ISA equivalent, else the prefix). */
-export function fixForStrategy(text: string, finding: Finding, strategy: FixStrategy, options: FixOptions): QuickFix | undefined {
+export function fixForStrategy(text: string | SourceLines, finding: Finding, strategy: FixStrategy, options: FixOptions): QuickFix | undefined {
   const ctx = contextFor(text, finding, options);
   if (!ctx) return undefined;
   const fix = strategy === 'trap' ? trapFixes(ctx)[0] : hypercallFix(ctx);
@@ -112,7 +112,7 @@ export function fixForStrategy(text: string, finding: Finding, strategy: FixStra
 }
 
 /** One edit per fixable finding, sorted, never overlapping (one fix per source line). */
-export function fixAll(text: string, result: AnalysisResult, strategy: FixStrategy, options: FixOptions): TextEdit[] {
+export function fixAll(text: string | SourceLines, result: Pick<AnalysisResult, 'findings'>, strategy: FixStrategy, options: FixOptions): TextEdit[] {
   const edits: TextEdit[] = [];
   const findings = [...result.findings].sort((a, b) => comparePositions(a.range.start, b.range.start));
   for (const finding of findings) {
@@ -155,4 +155,4 @@ export function applyEdits(text: string, edits: TextEdit[]): string {
   return out + text.slice(cursor);
 }
 
-export { splitLines };
+export { linesOfText, splitLines };

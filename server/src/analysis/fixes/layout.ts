@@ -1,7 +1,7 @@
 // Where a fix goes in the source line: the instruction's span, the indentation for the
 // lines a fix adds, and the trailing comment (which moves to the first line so the last
 // line can end with a `virtlint-fixed:` marker).
-import type { Dialect, Finding, ParsedInstruction, Range } from '../types';
+import type { Dialect, Finding, ParsedInstruction, Range, SourceLines } from '../types';
 import type { Line } from './ir';
 import { commentMarker, isGas, renderLine } from './render';
 
@@ -27,31 +27,59 @@ export function splitLines(text: string): string[] {
   return text.split(/\r?\n/);
 }
 
+/** What fixes need to know about the whole text, worked out once per text. */
 interface TextFacts {
-  text: string;
-  lines: string[];
-  eol: string;
-  /** Every `vl_...` word already in the text, so generated labels never clash. */
-  labelWords: Set<string>;
+  source: SourceLines;
+  /** Every `vl_...` word already in the text, so generated labels never clash (found on first use). */
+  labelWords(): Set<string>;
 }
 
 // fixAll asks about the same text once per finding; split and scan it only once.
-let lastFacts: TextFacts | undefined;
-function factsOf(text: string): TextFacts {
-  if (lastFacts?.text !== text) {
-    lastFacts = { text, lines: splitLines(text), eol: text.includes('\r\n') ? '\r\n' : '\n', labelWords: new Set(text.match(/vl_\w+/g) ?? []) };
+let lastText: { text: string; facts: TextFacts } | undefined;
+const factsByLines = new WeakMap<SourceLines, TextFacts>();
+
+function factsOf(text: string | SourceLines): TextFacts {
+  if (typeof text !== 'string') {
+    let facts = factsByLines.get(text);
+    if (!facts) factsByLines.set(text, (facts = factsFor(text)));
+    return facts;
   }
-  return lastFacts;
+  if (lastText?.text !== text) lastText = { text, facts: factsFor(linesOfText(text)) };
+  return lastText.facts;
 }
 
-export function siteOf(text: string, finding: Finding): Site | undefined {
+function factsFor(source: SourceLines): TextFacts {
+  let words: Set<string> | undefined;
+  return {
+    source,
+    labelWords() {
+      if (!words) {
+        words = new Set<string>();
+        for (let i = 0; i < source.lineCount; i++) {
+          const line = source.line(i);
+          if (line.includes('vl_')) for (const word of line.match(/vl_\w+/g) ?? []) words.add(word);
+        }
+      }
+      return words;
+    },
+  };
+}
+
+/** A string seen as lines (`\r\n` or `\n` breaks, as LSP counts them for assembly files). */
+export function linesOfText(text: string): SourceLines {
+  const lines = splitLines(text);
+  return { lineCount: lines.length, line: (index) => lines[index] ?? '', eol: text.includes('\r\n') ? '\r\n' : '\n' };
+}
+
+export function siteOf(text: string | SourceLines, finding: Finding): Site | undefined {
   const ins = finding.instruction;
   if (!ins || ins.inMacro) return undefined;
   const { start, end } = ins.range;
   if (start.line !== end.line) return undefined; // continued statements: too risky to rewrite
-  const facts = factsOf(text);
-  const lineText = facts.lines[start.line];
-  if (lineText === undefined || end.character > lineText.length) return undefined;
+  const source = factsOf(text).source;
+  if (start.line >= source.lineCount) return undefined;
+  const lineText = source.line(start.line);
+  if (end.character > lineText.length) return undefined;
   const rest = lineText.slice(end.character);
   const trimmed = rest.trim();
   let comment: string | undefined;
@@ -67,7 +95,7 @@ export function siteOf(text: string, finding: Finding): Site | undefined {
     instructionText: lineText.slice(start.character, end.character),
     indent: before.replace(/[^\t]/g, ' '),
     ...(comment !== undefined ? { comment } : {}),
-    eol: facts.eol,
+    eol: source.eol,
   };
 }
 
@@ -110,13 +138,13 @@ export function markerComment(ruleId: string): string {
 }
 
 /** Unique label bases for one fix (`vl_12_a`), never already present in the text. */
-export function labelMaker(text: string, line: number): (hint: string) => string {
+export function labelMaker(text: string | SourceLines, line: number): (hint: string) => string {
   const used = new Set<string>();
   return (hint: string) => {
     let n = 0;
     for (;;) {
       const name = `vl_${hint}_${line + 1}${n ? `_${n}` : ''}`;
-      if (!used.has(name) && !factsOf(text).labelWords.has(name)) {
+      if (!used.has(name) && !factsOf(text).labelWords().has(name)) {
         used.add(name);
         return name;
       }
