@@ -143,6 +143,13 @@ describe('cli', function () {
       const gas = parseJsonReport((await runCli(['-f', 'json', '--dialect', 'gas', 'sub/entry.S'], { cwd: dir })).stdout)[0]!;
       assert.equal(gas.dialect, 'gas-att');
       assert.deepEqual(ruleLines(gas), [`${lineOf(GAS, 'pushfq')}:pushf`]);
+      // `gas` keeps the syntax the file starts in, even where the content alone looks like NASM.
+      const asGas = parseJsonReport((await runCli(['-f', 'json', '--dialect', 'gas', 'plain.txt.asm'], { cwd: dir })).stdout)[0]!;
+      assert.equal(asGas.dialect, 'gas-att');
+      fs.writeFileSync(path.join(dir, 'intel.asm'), '.intel_syntax noprefix\n    sgdt [rax]\n');
+      const intel = parseJsonReport((await runCli(['-f', 'json', '--dialect', 'gas', 'intel.asm'], { cwd: dir })).stdout)[0]!;
+      assert.equal(intel.dialect, 'gas-intel');
+      assert.deepEqual(ruleLines(intel), ['2:sgdt']);
     });
 
     it('-o writes the report to a file and nothing to stdout', async () => {

@@ -3,7 +3,7 @@
 // and suppression comments.
 import { formatMessage, parseProfile, resolveRuleSelection, ruleById, severityFor, type ProfileId } from './catalogue/index';
 import { isInt3, ruleForCode } from './classify';
-import { detectBits, detectDialect, findModeline, sampleOf } from './detect';
+import { detectBits, detectDialect, findModeline, gasSyntaxOf, sampleOf } from './detect';
 import { initialParserState, parseLine, type ParsedLine, type ParserState } from './parser';
 import { Chunk, LineTable } from './lineTable';
 import { resolve } from './resolve';
@@ -47,8 +47,8 @@ export function detectHeader(lines: readonly string[], options: AnalysisOptions)
   let dialectSource: SettingSource;
   if (modeline.dialect) [dialect, dialectSource] = [modeline.dialect, 'modeline'];
   else if (options.dialect) [dialect, dialectSource] = [options.dialect, 'override'];
+  else if (options.dialectFamily === 'gas') [dialect, dialectSource] = [gasSyntaxOf(sample), 'override'];
   else ({ value: dialect, source: dialectSource } = detectDialect(sample, options.fileName));
-  // A GNU as dialect given from outside still starts in whichever syntax the file opens with.
   let bits: Bits;
   let bitsSource: SettingSource;
   if (modeline.bits) [bits, bitsSource] = [modeline.bits, 'modeline'];

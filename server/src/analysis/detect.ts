@@ -1,6 +1,7 @@
 // Guesses a file's dialect and starting bitness from its text. The file name is only a hint,
 // a modeline (`; virtlint: dialect=nasm bits=16`) beats everything.
-import type { Bits, Dialect, SettingSource } from './types';
+import { isRexOnlyRegister, registerNames } from './registers';
+import type { Bits, Dialect, RegisterClass, SettingSource } from './types';
 
 const SAMPLE_LINES = 4000;
 
@@ -116,7 +117,11 @@ export function detectDialect(sample: string, fileName?: string): Detected<Diale
 }
 
 function toDialect(family: keyof Scores, sample: string): Dialect {
-  if (family !== 'gas') return family;
+  return family === 'gas' ? gasSyntaxOf(sample) : family;
+}
+
+/** Which GNU as syntax a file starts in. */
+export function gasSyntaxOf(sample: string): 'gas-att' | 'gas-intel' {
   const intel = /^[ \t]*\.intel_syntax\b/im.exec(sample);
   const att = /^[ \t]*\.att_syntax\b/im.exec(sample);
   if (intel && (!att || intel.index < att.index)) {
@@ -154,13 +159,31 @@ export function detectBits(sample: string, dialect: Dialect, fileName?: string):
   }
   if (/_64\.|64\.s$|\bx86_64\b|amd64/.test(lowerName)) return { value: 64, source: 'extension' };
   if (/_32\.|32\.s$|\bi386\b/.test(lowerName)) return { value: 32, source: 'extension' };
-  const regs = dialect === 'gas-att' ? '%' : '\\b';
-  if (new RegExp(`${regs}(r[abcd]x|r[sd]i|r[sb]p|r(?:[89]|1[0-5])[dwb]?)\\b`, 'i').test(sample)) return { value: 64, source: 'content' };
-  if (new RegExp(`${regs}(e[abcd]x|e[sd]i|e[sb]p)\\b`, 'i').test(sample)) return { value: 32, source: 'content' };
+  const registers = registerEvidence(dialect === 'gas-att' ? 'att' : 'intel');
+  if (registers[64].test(sample)) return { value: 64, source: 'content' };
+  if (registers[32].test(sample)) return { value: 32, source: 'content' };
   if (earliest) return { value: earliest.bits, source: 'directive' };
   if (/\borg\s+0?x?7c00h?\b/i.test(sample)) return { value: 16, source: 'content' };
-  if (new RegExp(`${regs}([abcd]x|[sd]i|[sb]p)\\b`, 'i').test(sample)) return { value: 16, source: 'content' };
+  if (registers[16].test(sample)) return { value: 16, source: 'content' };
   return { value: dialect === 'nasm' || dialect === 'fasm' ? 32 : 64, source: 'default' };
+}
+
+type RegisterEvidence = Record<Bits, RegExp>;
+const evidence: Partial<Record<'att' | 'intel', RegisterEvidence>> = {};
+
+/**
+ * A general-purpose register name that only exists in 64-bit code, or a 32-bit or 16-bit one,
+ * anywhere in the sample (AT&T names carry a `%`). Built from the register table.
+ */
+function registerEvidence(syntax: 'att' | 'intel'): RegisterEvidence {
+  const build = (names: string[]): RegExp => new RegExp(`${syntax === 'att' ? '%' : '\\b'}(${names.join('|')})\\b`, 'i');
+  const legacy = (cls: RegisterClass): string[] => registerNames(cls).filter((name) => !isRexOnlyRegister(name));
+  const gprs: RegisterClass[] = ['gpr8', 'gpr16', 'gpr32', 'gpr64'];
+  return (evidence[syntax] ??= {
+    64: build(gprs.flatMap(registerNames).filter(isRexOnlyRegister)),
+    32: build(legacy('gpr32')),
+    16: build(legacy('gpr16')),
+  });
 }
 
 /** Drops comments and directives so "is there code before the bits directive" can be asked. */

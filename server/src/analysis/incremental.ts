@@ -85,7 +85,7 @@ export class DocumentAnalyzer {
   }
 
   setOptions(options: AnalysisOptions): void {
-    const structural = options.dialect !== this.options.dialect || options.bits !== this.options.bits || options.fileName !== this.options.fileName;
+    const structural = options.dialect !== this.options.dialect || options.dialectFamily !== this.options.dialectFamily || options.bits !== this.options.bits || options.fileName !== this.options.fileName;
     this.options = options;
     if (structural) this.reparseAll();
     this.cached = undefined;

@@ -38,6 +38,18 @@ add(['rip'], 'ip', 8);
 add(['eip'], 'ip', 4);
 add(['ip'], 'ip', 2);
 
+/** Every name of a register class, lower-case. */
+export function registerNames(cls: RegisterClass): string[] {
+  return [...TABLE].filter(([, info]) => info.cls === cls).map(([name]) => name);
+}
+
+/** Names that exist only in 64-bit code (they need a REX prefix): r8-r15 in every size, spl, bpl, sil, dil and the 64-bit registers. */
+export function isRexOnlyRegister(name: string): boolean {
+  const info = TABLE.get(name);
+  if (!info || !['gpr8', 'gpr16', 'gpr32', 'gpr64'].includes(info.cls)) return false;
+  return info.cls === 'gpr64' || /^r\d/.test(name) || /^[sbd]pl$|^sil$|^dil$/.test(name);
+}
+
 /** Looks up a register by its lower-case name (no `%`). */
 export function registerInfo(name: string): RegisterInfo | undefined {
   return TABLE.get(name);

@@ -186,6 +186,11 @@ export interface AnalysisOptions {
   fileName?: string;
   /** Forces the dialect (CLI flag or editor setting). A modeline in the file still wins. */
   dialect?: Dialect;
+  /**
+   * `gas`: the file is GNU as, and which of its two syntaxes it starts in is read from the file
+   * (`.intel_syntax` before any AT&T-looking code), AT&T otherwise. `dialect` and a modeline win.
+   */
+  dialectFamily?: 'gas';
   /** Forces the initial bitness. A modeline still wins; directives in the file still switch regions. */
   bits?: Bits;
   profile?: string;

@@ -20,18 +20,14 @@ export function analysisOptions(settings: LintSettings, fileName: string | undef
   if (fileName !== undefined) options.fileName = fileName;
   const dialect = forcedDialect(settings.dialect);
   if (dialect !== undefined) options.dialect = dialect;
+  if (settings.dialect === 'gas') options.dialectFamily = 'gas';
   if (settings.bits !== undefined) options.bits = settings.bits;
   if (settings.rules !== undefined) options.rules = settings.rules;
   return options;
 }
 
 export function analyze(text: string, fileName: string | undefined, settings: LintSettings): AnalysisResult {
-  const options = analysisOptions(settings, fileName);
-  const result = analyzeText(text, options);
-  if (settings.dialect === 'gas' && result.dialect !== 'gas-att' && result.dialect !== 'gas-intel') {
-    return analyzeText(text, { ...options, dialect: 'gas-att' });
-  }
-  return result;
+  return analyzeText(text, analysisOptions(settings, fileName));
 }
 
 export function toMessage(finding: Finding): ReportMessage {
