@@ -326,6 +326,11 @@ async function editLatencies(document: BenchDocument, text: string, kind: EditKi
 
 async function benchLsp(opts: Options): Promise<void> {
   section('Language server (node dist/server.js --stdio, JSON-RPC over stdio)');
+  out.push(
+    'The documents are NASM, in blocks of 12 lines with a PUSHFQ (reported) and a CPUID (off in the default profile): 417 findings at 5k lines, 4,167 at 50k, of which the first 1,000 are shown (`virtlint.maxDiagnostics`).',
+    'Each latency runs from sending `didChange` to the client holding that version\'s diagnostics: the published set (push), or the answer to a `textDocument/diagnostic` request carrying the previous result id (pull, as VS Code does). Push has no row for comment typing because nothing is published when no diagnostic changes.',
+    '',
+  );
   header(['measure', 'result', 'goal']);
 
   // Start-up: spawn → initialize → didOpen of a 1k-line file → first diagnostics.
@@ -466,13 +471,19 @@ async function memoryUnderEdits(opts: Options): Promise<void> {
   }
   const seconds = (performance.now() - started) / 1000;
   const mb = (b: number): string => (b / 1048576).toFixed(0);
-  const last = rss[rss.length - 1]![1];
-  const mid = rss[Math.floor(rss.length / 2)]![1];
-  const peak = Math.max(...rss.map(([, b]) => b));
+  // RSS saws up and down with each collection, so compare the peaks of the two halves.
+  const peakOf = (samples: [number, number][]): number => Math.max(...samples.map(([, b]) => b));
+  const firstHalf = peakOf(rss.filter(([n]) => n <= done / 2));
+  const secondHalf = peakOf(rss.filter(([n]) => n > done / 2));
+  const peak = Math.max(firstHalf, secondHalf);
   const shown = rss.filter((_, i) => i === 0 || i === rss.length - 1 || i % Math.ceil(rss.length / 6) === 0);
-  row([`RSS, 50k-line file, ${done} edits (bursts of ${burst}, ${fullReports} full reports pulled, ${seconds.toFixed(0)} s)`, shown.map(([n, b]) => `${n}: ${mb(b)} MB`).join(', ') + `; peak ${mb(peak)} MB; second half of the run grew ${mb(last - mid)} MB`, '≤ 150 MB, flat']);
+  row([
+    `RSS, 50k-line file, ${done} edits (bursts of ${burst}, ${fullReports} full reports pulled, ${seconds.toFixed(0)} s)`,
+    shown.map(([n, b]) => `${n}: ${mb(b)} MB`).join(', ') + `; peak ${mb(firstHalf)} MB in the first half, ${mb(secondHalf)} MB in the second`,
+    '≤ 150 MB, flat',
+  ]);
   if (peak > 150 * 1048576) problems.push(`LSP RSS peaked at ${mb(peak)} MB > 150 MB`);
-  if (last - mid > 10 * 1048576) problems.push(`LSP RSS grew ${mb(last - mid)} MB in the second half of the run`);
+  if (secondHalf - firstHalf > 10 * 1048576) problems.push(`LSP RSS peak grew ${mb(secondHalf - firstHalf)} MB from the first half of the run to the second`);
   await client.close();
 }
 
