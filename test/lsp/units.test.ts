@@ -26,6 +26,8 @@ describe('lsp units: settings', () => {
     assert.deepEqual(odd.rules, { cpuid: 'off' });
     assert.equal(odd.maxFileSize, DEFAULT_SETTINGS.maxFileSize);
     assert.deepEqual(odd.overrides, [{ files: '*.S', dialect: 'gas-att' }]);
+    for (const bad of [0, -1, 2.5, '300', null]) assert.equal(normalizeSettings({ maxDiagnostics: bad }).maxDiagnostics, 1000, `maxDiagnostics ${String(bad)}`);
+    assert.equal(normalizeSettings({ maxDiagnostics: 20000 }).maxDiagnostics, 20000);
   });
 
   it('reads fix settings nested (VS Code) or flattened with dots', () => {
