@@ -162,6 +162,16 @@ describe('props: DocumentAnalyzer', function () {
     );
   });
 
+  it('takes a paste of 200,000 lines in one change (too many to pass as arguments)', () => {
+    const doc = new DocumentAnalyzer('bits 64\nnop\n', { fileName: 'paste.asm' });
+    doc.result();
+    const pasted = Array.from({ length: 200_000 }, (_, i) => (i % 9 === 0 ? '    pushfq' : '    mov eax, 1')).join('\n');
+    doc.update([{ range: { start: { line: 1, character: 0 }, end: { line: 1, character: 0 } }, text: `${pasted}\n` }]);
+    assert.equal(doc.lineCount, 200_003);
+    assert.equal(doc.result().findings.length, 22_223);
+    assert.deepEqual(summary(doc.result().findings), summary(analyzeText(doc.text, { fileName: 'paste.asm' }).findings));
+  });
+
   it('places a continued statement right after lines above it came and went', () => {
     const doc = new DocumentAnalyzer('bits 64\nnop\nsgdt \\\n  [rax]\nnop\nsidt [rbx]\n', { fileName: 'cont.asm' });
     doc.result();
