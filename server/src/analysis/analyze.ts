@@ -239,7 +239,7 @@ const policyCache = new WeakMap<AnalysisOptions, Policy>();
 /** What one chunk of lines adds to a result, for one set of options. */
 interface ChunkSummary {
   options: AnalysisOptions;
-  /** Bitness entering the chunk's first line and leaving its last. */
+  /** Bitness entering the chunk's first line, and entering its last line. */
   firstBits: Bits;
   lastBits: Bits;
   /** Lines (offsets in the chunk) whose entering bitness differs from the line before. */
