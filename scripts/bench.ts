@@ -347,14 +347,13 @@ async function benchLsp(opts: Options): Promise<void> {
 
   // Push (Neovim 0.7 and other clients without pull) publishes only when the diagnostics
   // change, so typing in a comment has no push to wait for; the pull rows cover it.
-  const runs: [DiagnosticsModel, EditKind][] = [['pull', 'comment'], ['pull', 'instruction'], ['pull', 'newline'], ['push', 'instruction'], ['push', 'newline']];
+  const kinds: Record<DiagnosticsModel, EditKind[]> = { pull: ['comment', 'instruction', 'newline'], push: ['instruction', 'newline'] };
   for (const size of [5000, 50000]) {
     const text = nasmDocument(size);
     for (const model of ['pull', 'push'] as const) {
       const client = await startClient(model);
       const document = await openDocument(client, `file:///bench/edit-${size}-${model}.asm`, text, model);
-      for (const [runModel, kind] of runs) {
-        if (runModel !== model) continue;
+      for (const kind of kinds[model]) {
         const samples = await editLatencies(document, text, kind, opts.quick ? 40 : size === 5000 ? 200 : 100);
         row([`change → diagnostics, ${size / 1000}k lines, ${model}: ${EDIT_KINDS[kind]}`, `p50 ${fmt(percentile(samples, 50))} ms, p95 ${fmt(percentile(samples, 95))} ms (${samples.length} edits)`, 'p95 ≤ 16 ms']);
         if (percentile(samples, 95) > 16) problems.push(`LSP change latency ${size} lines, ${model}, ${kind}: p95 ${fmt(percentile(samples, 95))} ms > 16 ms`);
@@ -368,31 +367,6 @@ async function benchLsp(opts: Options): Promise<void> {
   await memoryUnderEdits(opts);
 }
 
-async function hoverAndActions(client: LspClient, uri: string, opts: Options): Promise<void> {
-  // Line 6 is "    pushfq" in the generated document (a flagged instruction).
-  const line = 6;
-  const hover: number[] = [];
-  const actions: number[] = [];
-  const diagnostics = (await client.request<unknown>('textDocument/diagnostic', { textDocument: { uri } }, 10_000).catch(() => undefined)) as { items?: unknown[] } | undefined;
-  const lineDiagnostics = (diagnostics?.items ?? []) as { range: { start: { line: number } } }[];
-  const context = { diagnostics: lineDiagnostics.filter((d) => d.range.start.line === line) };
-  let hoverEmpty = 0;
-  let actionsEmpty = 0;
-  for (let i = 0; i < (opts.quick ? 50 : 300); i++) {
-    let t = performance.now();
-    const h = await client.request('textDocument/hover', { textDocument: { uri }, position: { line, character: 6 } });
-    hover.push(performance.now() - t);
-    if (!h) hoverEmpty++;
-    t = performance.now();
-    const a = await client.request<unknown[]>('textDocument/codeAction', { textDocument: { uri }, range: { start: { line, character: 4 }, end: { line, character: 10 } }, context });
-    actions.push(performance.now() - t);
-    if (!a || a.length === 0) actionsEmpty++;
-  }
-  row(['hover on a flagged instruction', `p50 ${fmt(percentile(hover, 50))} ms, p95 ${fmt(percentile(hover, 95))} ms${hoverEmpty ? ` (${hoverEmpty} empty answers)` : ''}`, 'p95 ≤ 5 ms']);
-  row(['code action on a flagged line', `p50 ${fmt(percentile(actions, 50))} ms, p95 ${fmt(percentile(actions, 95))} ms${actionsEmpty ? ` (${actionsEmpty} empty answers)` : ''}`, 'p95 ≤ 10 ms']);
-  if (percentile(hover, 95) > 5) problems.push(`hover p95 ${fmt(percentile(hover, 95))} ms > 5 ms`);
-  if (percentile(actions, 95) > 10) problems.push(`code action p95 ${fmt(percentile(actions, 95))} ms > 10 ms`);
-}
 
 /**
  * What the 1,000-diagnostic cap (VS Code's own limit per file) buys: the same line-break edits
@@ -414,31 +388,48 @@ async function uncappedReports(opts: Options): Promise<void> {
  * diagnostics): bursts of 50 edits, typing in comments with an instruction edit and a line
  * break in each burst (so each pull gets a full report), then one pull.
  */
+/** Hover and code action on a flagged line of the 5k-line file, with its diagnostics as the action's context. */
+async function hoverAndActions(client: LspClient, uri: string, opts: Options): Promise<void> {
+  // Line 6 is "    pushfq" in the generated document (a flagged instruction).
+  const line = 6;
+  const report = (await client.request<unknown>('textDocument/diagnostic', { textDocument: { uri } }, 10_000).catch(() => undefined)) as { items?: unknown[] } | undefined;
+  const diagnostics = ((report?.items ?? []) as { range: { start: { line: number } } }[]).filter((d) => d.range.start.line === line);
+  await timeHoverAndActions(client, uri, opts.quick ? 50 : 300, ['hover on a flagged instruction', 'code action on a flagged line'], () => ({ line, diagnostics }));
+}
+
 /** Hover and code action on a flagged line right after typing elsewhere, as a user does in a big file. */
 async function hoverAndActionsAfterEdits(document: BenchDocument, text: string, opts: Options): Promise<void> {
   const lines = text.split('\n');
   const blockLines = blockStarts(lines);
-  const hover: number[] = [];
-  const actions: number[] = [];
-  let empty = 0;
-  for (let i = 0; i < (opts.quick ? 40 : 200); i++) {
+  await timeHoverAndActions(document.client, document.uri, opts.quick ? 40 : 200, ['hover right after an edit, 50k lines', 'code action right after an edit, 50k lines'], (i) => {
     const change = benchEdit(blockLines, lines, 'comment', i);
     document.client.notify('textDocument/didChange', { textDocument: { uri: document.uri, version: ++document.version }, contentChanges: [change] });
-    const flagged = change.range.start.line + 4; // "    pushfq" in the block just edited
+    return { line: change.range.start.line + 4, diagnostics: [] }; // "    pushfq" in the block just edited
+  });
+}
+
+/** Times `runs` hovers and code actions; `before(i)` may edit first, and names the flagged line and the action's context. */
+async function timeHoverAndActions(client: LspClient, uri: string, runs: number, [hoverLabel, actionLabel]: [string, string], before: (i: number) => { line: number; diagnostics: unknown[] }): Promise<void> {
+  const hover: number[] = [];
+  const actions: number[] = [];
+  let hoverEmpty = 0;
+  let actionsEmpty = 0;
+  for (let i = 0; i < runs; i++) {
+    const { line, diagnostics } = before(i);
     let t = performance.now();
-    const h = await document.client.request('textDocument/hover', { textDocument: { uri: document.uri }, position: { line: flagged, character: 6 } });
+    const h = await client.request('textDocument/hover', { textDocument: { uri }, position: { line, character: 6 } });
     hover.push(performance.now() - t);
+    if (!h) hoverEmpty++;
     t = performance.now();
-    const a = await document.client.request<unknown[]>('textDocument/codeAction', { textDocument: { uri: document.uri }, range: { start: { line: flagged, character: 4 }, end: { line: flagged, character: 10 } }, context: { diagnostics: [] } });
+    const a = await client.request<unknown[]>('textDocument/codeAction', { textDocument: { uri }, range: { start: { line, character: 4 }, end: { line, character: 10 } }, context: { diagnostics } });
     actions.push(performance.now() - t);
-    if (!h || !a || a.length === 0) empty++;
+    if (!a || a.length === 0) actionsEmpty++;
   }
-  const note = empty ? ` (${empty} empty answers)` : '';
-  row(['hover right after an edit, 50k lines', `p50 ${fmt(percentile(hover, 50))} ms, p95 ${fmt(percentile(hover, 95))} ms${note}`, 'p95 ≤ 5 ms']);
-  row(['code action right after an edit, 50k lines', `p50 ${fmt(percentile(actions, 50))} ms, p95 ${fmt(percentile(actions, 95))} ms${note}`, 'p95 ≤ 10 ms']);
-  if (percentile(hover, 95) > 5) problems.push(`hover after an edit, 50k lines: p95 ${fmt(percentile(hover, 95))} ms > 5 ms`);
-  if (percentile(actions, 95) > 10) problems.push(`code action after an edit, 50k lines: p95 ${fmt(percentile(actions, 95))} ms > 10 ms`);
-  if (empty) problems.push(`hover/code action after an edit: ${empty} empty answers`);
+  for (const [label, samples, empty, goal] of [[hoverLabel, hover, hoverEmpty, 5], [actionLabel, actions, actionsEmpty, 10]] as const) {
+    row([label, `p50 ${fmt(percentile(samples, 50))} ms, p95 ${fmt(percentile(samples, 95))} ms${empty ? ` (${empty} empty answers)` : ''}`, `p95 ≤ ${goal} ms`]);
+    if (percentile(samples, 95) > goal) problems.push(`${label}: p95 ${fmt(percentile(samples, 95))} ms > ${goal} ms`);
+    if (empty) problems.push(`${label}: ${empty} empty answers`);
+  }
 }
 
 async function memoryUnderEdits(opts: Options): Promise<void> {

@@ -17,6 +17,7 @@ import type {
   PublishDiagnosticsParams,
   TextDocumentContentChangeEvent,
 } from 'vscode-languageserver-protocol';
+import { withTimeout } from '../../server/src/lsp/timeout';
 
 /** The folder holding virtlint's package.json (the compiled tests may live in any outDir below it). */
 export const PROJECT_ROOT = findProjectRoot(__dirname);
@@ -229,22 +230,6 @@ export class LspTestClient {
     this.listeners = [];
     for (const listener of listeners) listener();
   }
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  return new Promise((resolvePromise, reject) => {
-    const timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
-    promise.then(
-      (value) => {
-        clearTimeout(timer);
-        resolvePromise(value);
-      },
-      (error: unknown) => {
-        clearTimeout(timer);
-        reject(error instanceof Error ? error : new Error(String(error)));
-      },
-    );
-  });
 }
 
 /** Applies LSP content changes to a string (what the editor's buffer does). */

@@ -120,11 +120,16 @@ export class DocumentAnalyzer {
     this.entries = parseAllLines(lines, this.header);
   }
 
-  private charactersBetween(from: { line: number; character: number }, to: { line: number; character: number }): number {
-    if (from.line === to.line) return to.character - from.character;
-    let count = this.raw[from.line]!.length - from.character + this.eols[from.line]!.length;
-    for (let line = from.line + 1; line < to.line; line++) count += this.raw[line]!.length + this.eols[line]!.length;
-    return count + to.character;
+  /**
+   * Adds (`sign` 1) or takes away (-1) the size of lines `[start, end)`, in UTF-16 units and in
+   * UTF-8 bytes. Whole lines, because an edit may split a surrogate pair, which changes how its
+   * other half is encoded, but a pair never spans a line break.
+   */
+  private count(lines: readonly string[], breaks: readonly string[], start: number, end: number, sign: 1 | -1): void {
+    for (let i = start; i < end; i++) {
+      this.length += sign * (lines[i]!.length + breaks[i]!.length);
+      this.bytes += sign * (utf8Length(lines[i]!) + breaks[i]!.length);
+    }
   }
 
   private applyRangeChange(range: Range, text: string): void {
@@ -133,10 +138,6 @@ export class DocumentAnalyzer {
     const end = clampPosition(this.raw, range.end, lastLine);
     const [from, to] = comparePositions(start, end) <= 0 ? [start, end] : [end, start];
     this.joined = undefined;
-    this.length += text.length - this.charactersBetween(from, to);
-    // UTF-8 size by whole lines: an edit may split a surrogate pair, which changes how its
-    // other half is encoded, but a pair never spans a line break.
-    for (let line = from.line; line <= to.line; line++) this.bytes -= utf8Length(this.raw[line]!) + this.eols[line]!.length;
     const prefix = this.raw[from.line]!.slice(0, from.character);
     const suffix = this.raw[to.line]!.slice(to.character);
     const trailingBreak = this.eols[to.line]!;
@@ -151,9 +152,10 @@ export class DocumentAnalyzer {
     const [inserted, insertedBreaks] = splitKeepingBreaks(prefix + text + suffix);
     insertedBreaks[insertedBreaks.length - 1] = trailingBreak;
     const removedCount = to.line - from.line + 1;
+    this.count(this.raw, this.eols, from.line, to.line + 1, -1);
     this.raw = spliced(this.raw, from.line, removedCount, inserted);
     this.eols = spliced(this.eols, from.line, removedCount, insertedBreaks);
-    for (let i = 0; i < inserted.length; i++) this.bytes += utf8Length(inserted[i]!) + insertedBreaks[i]!.length;
+    this.count(inserted, insertedBreaks, 0, inserted.length, 1);
     const delta = inserted.length - removedCount;
 
     const touchesHeader = from.line < HEADER_LINES || to.line >= lastLine - MODELINE_LINES || this.raw.length - 1 - MODELINE_LINES <= from.line + inserted.length;
@@ -199,7 +201,7 @@ function spliced<T>(items: T[], start: number, count: number, fresh: readonly T[
 }
 
 /** Bytes `text` takes in UTF-8, without encoding it. */
-export function utf8Length(text: string): number {
+function utf8Length(text: string): number {
   let bytes = text.length;
   for (let i = 0; i < text.length; i++) {
     const code = text.charCodeAt(i);

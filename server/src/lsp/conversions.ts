@@ -24,34 +24,34 @@ export function toLspRange(range: Range): LspRange {
   return { start: { ...range.start }, end: { ...range.end } };
 }
 
-const docsUriCache = new Map<string, string | undefined>();
-
-/** `file://` URI of the rule's docs page inside the installed package, when that page exists. */
-export function docsUri(ruleId: string): string | undefined {
-  if (docsUriCache.has(ruleId)) return docsUriCache.get(ruleId);
-  let uri: string | undefined;
-  const root = packageRoot();
-  if (root) {
-    try {
-      const file = join(root, docsPath(ruleId));
-      if (existsSync(file)) uri = pathToFileURL(file).href;
-    } catch {
-      uri = undefined;
-    }
-  }
-  docsUriCache.set(ruleId, uri);
-  return uri;
-}
-
+/**
+ * Each rule's `codeDescription` (its docs page inside the installed package), made once and
+ * shared, never modified, by every diagnostic of that rule: a big file has thousands.
+ */
 const descriptions = new Map<string, { href: string } | undefined>();
 
-/** One shared (never modified) `codeDescription` per rule: a big file has thousands of diagnostics. */
 function codeDescriptionFor(ruleId: string): { href: string } | undefined {
   if (!descriptions.has(ruleId)) {
-    const href = docsUri(ruleId);
+    const href = docsFileUri(ruleId);
     descriptions.set(ruleId, href ? { href } : undefined);
   }
   return descriptions.get(ruleId);
+}
+
+/** `file://` URI of the rule's docs page inside the installed package, when that page exists. */
+export function docsUri(ruleId: string): string | undefined {
+  return codeDescriptionFor(ruleId)?.href;
+}
+
+function docsFileUri(ruleId: string): string | undefined {
+  const root = packageRoot();
+  if (!root) return undefined;
+  try {
+    const file = join(root, docsPath(ruleId));
+    return existsSync(file) ? pathToFileURL(file).href : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export function findingToDiagnostic(finding: Finding): Diagnostic {

@@ -28,6 +28,7 @@ import { OpenDocument } from './documents';
 import { connectionGateway, type ClientGateway } from './gateway';
 import type { FileInfoParams } from './protocol';
 import { normalizeSettings } from './settings';
+import { withTimeout } from './timeout';
 
 export const WRITE_HYPERCALL_DEFINITIONS_COMMAND = 'virtlint.writeHypercallDefinitions';
 const SERVER_VERSION = '0.1.0';
@@ -357,22 +358,6 @@ function isContentChange(change: unknown): boolean {
   const range = change.range;
   const isPosition = (p: unknown) => isRecord(p) && Number.isInteger(p.line) && Number.isInteger(p.character) && (p.line as number) >= 0 && (p.character as number) >= 0;
   return isRecord(range) && isPosition(range.start) && isPosition(range.end);
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-    promise.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (error: unknown) => {
-        clearTimeout(timer);
-        reject(error instanceof Error ? error : new Error(String(error)));
-      },
-    );
-  });
 }
 
 function throwIfCancelled(token: CancellationToken | undefined): void {

@@ -5,7 +5,7 @@ import { conventionFor, prefixFlavour } from './abi';
 import type { FixContext, FixKind, FixOptions, FixStrategy, GeneratedFix } from './context';
 import { upper } from './context';
 import { emitHypercall } from './hypercall';
-import { editForLines, labelMaker, linesOfText, siteOf, splitLines, type TextEdit } from './layout';
+import { editForLines, labelMaker, linesOfText, siteOf, type TextEdit } from './layout';
 import { planFor } from './plans';
 import { forcedEmulationFix, popfTrapFix, smswTrapFix } from './trap';
 import { xenIretFix, xenPopfFix, xenPushfFix } from './xen';
@@ -155,4 +155,4 @@ export function applyEdits(text: string, edits: TextEdit[]): string {
   return out + text.slice(cursor);
 }
 
-export { linesOfText, splitLines };
+export { linesOfText };

@@ -23,10 +23,6 @@ export interface Site {
   eol: string;
 }
 
-export function splitLines(text: string): string[] {
-  return text.split(/\r?\n/);
-}
-
 /** What fixes need to know about the whole text, worked out once per text. */
 interface TextFacts {
   source: SourceLines;
@@ -65,9 +61,12 @@ function factsFor(source: SourceLines): TextFacts {
   };
 }
 
-/** A string seen as lines (`\r\n` or `\n` breaks, as LSP counts them for assembly files). */
+/**
+ * A string seen as lines, split at `\r\n` and `\n` only. The analysis (and LSP) also ends a
+ * line at a lone `\r`, so in a file with classic Mac line ends no fix is found for the CLI.
+ */
 export function linesOfText(text: string): SourceLines {
-  const lines = splitLines(text);
+  const lines = text.split(/\r?\n/);
   return { lineCount: lines.length, line: (index) => lines[index] ?? '', eol: text.includes('\r\n') ? '\r\n' : '\n' };
 }
 
