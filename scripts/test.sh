@@ -18,6 +18,21 @@ count() { # tier passed failed
 }
 
 # --- tools -------------------------------------------------------------------------------
+# VIRTLINT_FASM=emulated forces fasm (a 32-bit i386 program) through qemu-user even where the
+# kernel runs it natively, to test the path that machines without 32-bit support take.
+FASM_CHOICE=${VIRTLINT_FASM:-auto}
+apt_install() { # packages...
+  note "installing with apt-get: $*"
+  if [ "$(id -u)" = 0 ]; then
+    export DEBIAN_FRONTEND=noninteractive
+    if [ -z "${APT_UPDATED:-}" ]; then apt-get update -qq >>"$LOG_DIR/apt.log" 2>&1 || true; APT_UPDATED=1; fi
+    apt-get install -y -qq --no-install-recommends "$@" >>"$LOG_DIR/apt.log" 2>&1 \
+      || echo "test: apt-get install $* failed (see $LOG_DIR/apt.log)"
+  else
+    echo "test: missing tools ($*) and not root: install them with apt-get install -y $*"
+  fi
+}
+: >"$LOG_DIR/apt.log"
 need_apt=()
 command -v nasm >/dev/null || need_apt+=(nasm)
 command -v as >/dev/null && command -v objdump >/dev/null && command -v ld >/dev/null || need_apt+=(binutils)
@@ -29,16 +44,14 @@ command -v nvim >/dev/null || need_apt+=(neovim)
 command -v qemu-system-x86_64 >/dev/null || need_apt+=(qemu-system-x86)
 command -v chromium >/dev/null || need_apt+=(chromium)
 dpkg -s libkrb5-dev >/dev/null 2>&1 || need_apt+=(libkrb5-dev)
-if [ ${#need_apt[@]} -gt 0 ]; then
-  note "installing with apt-get: ${need_apt[*]}"
-  if [ "$(id -u)" = 0 ]; then
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq >/dev/null 2>&1 || true
-    apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >"$LOG_DIR/apt.log" 2>&1 \
-      || { echo "test: apt-get install failed (see $LOG_DIR/apt.log)"; }
-  else
-    echo "test: missing tools (${need_apt[*]}) and not root: install them with apt-get install -y ${need_apt[*]}"
-  fi
+[ ${#need_apt[@]} -gt 0 ] && apt_install "${need_apt[@]}"
+# fasm runs natively only where the kernel runs 32-bit programs; elsewhere under qemu-user.
+fasm_runs_natively() { command -v fasm >/dev/null && fasm 2>&1 | grep -q 'flat assembler'; }
+if [ "$FASM_CHOICE" = emulated ] || ! fasm_runs_natively; then
+  need_apt=()
+  command -v qemu-i386 >/dev/null || command -v qemu-i386-static >/dev/null || need_apt+=(qemu-user)
+  dpkg -s libc6-i386 >/dev/null 2>&1 || need_apt+=(libc6-i386)
+  [ ${#need_apt[@]} -gt 0 ] && apt_install "${need_apt[@]}"
 fi
 missing=()
 for tool in nasm as objdump ld fasm gcc patch nvim qemu-system-x86_64 chromium node npm; do
@@ -48,6 +61,35 @@ if [ ${#missing[@]} -gt 0 ]; then
   echo "test: REQUIRED TOOLS MISSING: ${missing[*]}"
   count tools 0 ${#missing[@]}
 fi
+
+# --- machine facts (what a failure elsewhere is most often explained by) ------------------
+first_line() { # the first line a tool prints about itself
+  command -v "$1" >/dev/null || { echo "not installed"; return; }
+  local all out
+  all=$("$@" 2>&1 </dev/null | head -c 4096; true)
+  out=$(grep -m1 -E '[0-9]+\.[0-9]+' <<<"$all" || grep -m1 . <<<"$all" || true)
+  echo "${out:-no output}"
+}
+note "machine"
+echo "kernel:       $(uname -srm)"
+echo "os:           $(. /etc/os-release 2>/dev/null && echo "$PRETTY_NAME")"
+echo "cores/memory: $(nproc) cores, $(free -g 2>/dev/null | awk '/^Mem:/ {print $2 " GiB"}')"
+if [ -x /lib/ld-linux.so.2 ] && /lib/ld-linux.so.2 --version >/dev/null 2>&1; then
+  echo "32-bit:       the kernel runs i386 programs"
+elif [ -x /lib/ld-linux.so.2 ]; then
+  echo "32-bit:       the kernel refuses i386 programs ($(/lib/ld-linux.so.2 --version 2>&1 | head -1))"
+else
+  echo "32-bit:       unknown (no i386 loader installed; fasm's own check is below)"
+fi
+echo "node:         $(node --version) (npm $(npm --version 2>/dev/null))"
+echo "nasm:         $(first_line nasm -v)"
+echo "as:           $(first_line as --version)"
+echo "gcc:          $(first_line gcc --version)"
+echo "fasm:         $(first_line fasm | sed 's/^\(.\{60\}\).*/\1/')"
+echo "qemu-i386:    $(first_line qemu-i386 --version)"
+echo "qemu-system:  $(first_line qemu-system-x86_64 --version)"
+echo "nvim:         $(first_line nvim --version)"
+echo "chromium:     $(first_line chromium --version)"
 
 # --- dependencies and build --------------------------------------------------------------
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
@@ -64,6 +106,17 @@ if ! npm run -s build >"$LOG_DIR/build.log" 2>&1; then
   exit 1
 fi
 count build 1 0
+
+# --- fasm: one way for the whole run ------------------------------------------------------
+note "fasm"
+if fasm_way=$(VIRTLINT_FASM=$FASM_CHOICE node out/test/helpers/fasm.js 2>"$LOG_DIR/fasm.log"); then
+  export VIRTLINT_FASM_WAY=${fasm_way%%$'\t'*}
+  echo "fasm runs ${VIRTLINT_FASM_WAY} (VIRTLINT_FASM=$FASM_CHOICE): ${fasm_way#*$'\t'}"
+else
+  # The fasm tests then fail one by one with this same reason.
+  echo "test: FASM CANNOT RUN: $(cat "$LOG_DIR/fasm.log")"
+  count fasm 0 1
+fi
 
 # --- mocha tiers -------------------------------------------------------------------------
 run_mocha() { # tier glob...

@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { runFasm } from '../helpers/fasm';
 import { parseJsonReport, ROOT, ruleLines, runCli, spawnCli } from './helpers';
 
 const EXAMPLES = path.join(ROOT, 'examples');
@@ -21,7 +22,7 @@ function lineAfter(text: string, anchor: string, needle: RegExp): number {
 }
 
 function assembleWith(tool: string, args: string[], cwd: string): void {
-  const run = spawnSync(tool, args, { cwd, encoding: 'utf8' });
+  const run = tool === 'fasm' ? runFasm(args, cwd) : spawnSync(tool, args, { cwd, encoding: 'utf8' });
   if (run.error) throw new Error(`${tool} is required by this test but could not be run: ${run.error.message}`);
   assert.equal(run.status, 0, `${tool} ${args.join(' ')} failed:\n${run.stdout}${run.stderr}`);
 }

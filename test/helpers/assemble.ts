@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as iced from 'iced-x86';
+import { fasmRunner, runFasm } from './fasm';
 
 export type Bits = 16 | 32 | 64;
 export type Assembler = 'nasm' | 'gas' | 'fasm';
@@ -27,19 +28,27 @@ export interface DecodedInstruction {
 export class AssemblerMissingError extends Error {}
 export class AssemblyFailedError extends Error {}
 
-const INSTALL_HINT: Record<Assembler, string> = {
+const INSTALL_HINT: Record<Exclude<Assembler, 'fasm'>, string> = {
   nasm: 'apt-get install -y nasm',
   gas: 'apt-get install -y binutils',
-  fasm: 'apt-get install -y fasm',
 };
 const EXECUTABLE: Record<Assembler, string> = { nasm: 'nasm', gas: 'as', fasm: 'fasm' };
-const VERSION_FLAG: Record<Assembler, string[]> = { nasm: ['-v'], gas: ['--version'], fasm: [] };
+const VERSION_FLAG: Record<Exclude<Assembler, 'fasm'>, string[]> = { nasm: ['-v'], gas: ['--version'] };
 
 const checked = new Set<Assembler>();
 
 /** Throws AssemblerMissingError with an install hint when the assembler cannot be started. */
 export function requireAssembler(assembler: Assembler): void {
   if (checked.has(assembler)) return;
+  if (assembler === 'fasm') {
+    try {
+      fasmRunner();
+    } catch (error) {
+      throw new AssemblerMissingError(`fasm is required by this test but could not be run: ${(error as Error).message}`);
+    }
+    checked.add(assembler);
+    return;
+  }
   const probe = spawnSync(EXECUTABLE[assembler], VERSION_FLAG[assembler], { encoding: 'utf8' });
   if (probe.error) {
     throw new AssemblerMissingError(
@@ -87,7 +96,7 @@ function withTempDir<T>(work: (dir: string) => T): T {
 
 function run(assembler: Assembler, args: string[], cwd: string): string {
   requireAssembler(assembler);
-  const result = spawnSync(EXECUTABLE[assembler], args, { cwd, encoding: 'utf8', timeout: 60_000 });
+  const result = assembler === 'fasm' ? runFasm(args, cwd) : spawnSync(EXECUTABLE[assembler], args, { cwd, encoding: 'utf8', timeout: 60_000 });
   if (result.error) throw new AssemblyFailedError(`${EXECUTABLE[assembler]} failed to run: ${result.error.message}`);
   if (result.status !== 0) {
     throw new AssemblyFailedError(
