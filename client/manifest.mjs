@@ -88,7 +88,13 @@ function clientKeys(pkg) {
     repository: pkg.repository,
     activationEvents: [LANGUAGE_ID, ...FOREIGN_LANGUAGE_IDS].map((id) => `onLanguage:${id}`),
     capabilities: {
-      untrustedWorkspaces: { supported: true },
+      // The server works untrusted too, but takes the settings that decide the code it writes only
+      // from the user (lsp/settings.ts); VS Code then also ignores their workspace values itself.
+      untrustedWorkspaces: {
+        supported: 'limited',
+        description: 'In a Restricted Mode workspace the settings that decide the code virtlint writes into files come only from your user settings.',
+        restrictedConfigurations: SETTINGS.filter((setting) => setting.restricted).map((setting) => setting.key),
+      },
       virtualWorkspaces: { supported: true },
     },
     contributes: {

@@ -1,9 +1,13 @@
 // npm run fuzz — throws 10^6 generated and mutated lines at analyzeText and random or corrupted
-// binaries at the scanner. Passes when nothing crashes, nothing hangs (a watchdog stops a batch
-// that makes no progress) and a 1 MB single line finishes well under a second. Figures go to
-// stdout and to the "Fuzz" section of BENCHMARKS.md.
+// binaries at the scanner, and fixes random files in every dialect with both strategies. Passes
+// when nothing crashes, nothing hangs (a watchdog stops a batch that makes no progress), a 1 MB
+// single line finishes well under a second, and every fixed file passes the fix checks
+// (test/fixes/fixFuzz.ts: untouched lines keep their bytes, the fixed file assembles, a second
+// run changes nothing...). Figures go to stdout and to the "Fuzz" section of BENCHMARKS.md.
 //
-//   node out/scripts/fuzz.js [--lines N] [--seed S] [--no-report]
+//   node out/scripts/fuzz.js [--lines N] [--fix-files N] [--fix-seconds S] [--only PARTS] [--seed S] [--no-report]
+//
+// PARTS is a comma-separated list of lines, long-lines, binaries, fixes (default: all).
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -16,11 +20,20 @@ import { ScanInputError } from '../server/src/scan/image';
 import { loadImage } from '../server/src/scan/load';
 import { scanImage } from '../server/src/scan/scanner';
 import { SEED_LINES } from '../test/props/corpus';
+import { checkFixes, FUZZ_DIALECTS, randomFile, SeededRandom as Rng, type FixCheck } from '../test/fixes/fixFuzz';
 import { replaceSection } from './report';
+
+const PARTS = ['lines', 'long-lines', 'binaries', 'fixes'] as const;
+type Part = (typeof PARTS)[number];
 
 interface FuzzConfig {
   lines: number;
   seed: number;
+  /** Random files for the fix fuzzer (each fixed with both strategies). */
+  fixFiles: number;
+  /** The fix fuzzer starts no new file after this many seconds. */
+  fixSeconds: number;
+  parts: Part[];
 }
 
 type Progress =
@@ -30,29 +43,6 @@ type Progress =
 const ROOT = path.resolve(__dirname, '..', '..');
 const BATCH_LINES = 2000;
 const WATCHDOG_MS = 30_000;
-
-/** xorshift32: fast, seeded, reproducible. */
-class Rng {
-  constructor(private state: number) {
-    if (this.state === 0) this.state = 0x9e3779b9;
-  }
-  next(): number {
-    let x = this.state;
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    this.state = x;
-    return x;
-  }
-  below(n: number): number {
-    return this.next() % n;
-  }
-  pick<T>(items: readonly T[]): T {
-    return items[this.below(items.length)]!;
-  }
-}
 
 const DIALECTS: Dialect[] = ['nasm', 'gas-att', 'gas-intel', 'masm', 'fasm'];
 const TOKENS = ['[', ']', '(', ')', ',', ':', '%', '$', '*', '\\', '"', "'", ';', '#', 'far', 'ptr', 'dword', 'qword', 'fword', 'rep', 'lock', 'cs:', 'es:', '%ss', 'rax', 'eax', 'ax', '0x', '0x10:0x20', 'virtlint-disable-next-line', 'virtlint-fixed: popf', 'virtlint: dialect=gas-att bits=16', '%macro', '%endmacro', '.macro', '.endm', 'bits 16', '.code32', 'use64', '\t', '\u00a0', '\u200b', '\uFEFF', '😀', '\uD800', '\u0000', '\u202E'];
@@ -246,34 +236,107 @@ function seedBinaries(): [string, Uint8Array][] {
   return out;
 }
 
+/**
+ * Random files in every dialect, each fixed with the trap strategy (KVM or Xen prefix) and the
+ * hypercall strategy (a random ABI), read with a forced dialect or detected from the text.
+ */
+function runFixes(config: FuzzConfig, report: (p: Progress) => void): { figures: Record<string, string | number>; failures: string[] } {
+  const rng = new Rng(config.seed ^ 0x0f1c5eed);
+  const failures: string[] = [];
+  const started = performance.now();
+  const perDialect = new Map<Dialect, number>();
+  const notAssembled = new Map<string, number>();
+  let files = 0;
+  let cases = 0;
+  let fixes = 0;
+  let pins = 0;
+  let compared = 0;
+  let failedCases = 0;
+  while (files < config.fixFiles && performance.now() - started < config.fixSeconds * 1000) {
+    const dialect = rng.pick(FUZZ_DIALECTS);
+    const file = randomFile(rng, dialect);
+    report({ kind: 'progress', done: files, current: file.text });
+    perDialect.set(dialect, (perDialect.get(dialect) ?? 0) + 1);
+    for (const strategy of ['trap', 'hypercall'] as const) {
+      const abi = strategy === 'trap' ? rng.pick(['kvm', 'xen'] as const) : rng.pick(['kvm', 'kvm-amd', 'xen', 'hyperv'] as const);
+      const detect = rng.below(2) === 0;
+      let check: FixCheck;
+      try {
+        check = checkFixes(file, strategy, abi, detect);
+      } catch (e) {
+        check = { fixes: 0, pinned: false, problems: [`threw ${e instanceof Error ? e.stack ?? e.message : String(e)}`] };
+      }
+      cases++;
+      fixes += check.fixes;
+      if (check.pinned) pins++;
+      if (check.notAssembled === undefined) compared++;
+      else {
+        const reason = check.notAssembled.replace(/ \(.*$/s, ''); // without the assembler's message
+        notAssembled.set(reason, (notAssembled.get(reason) ?? 0) + 1);
+      }
+      if (check.problems.length > 0) {
+        failedCases++;
+        const saved = path.join(os.tmpdir(), `virtlint-fixfuzz-${files}.${dialect === 'gas-att' || dialect === 'gas-intel' ? 's' : 'asm'}`);
+        fs.writeFileSync(saved, (file.byteOrderMark ? '\ufeff' : '') + file.text);
+        const how = `--fix ${strategy} --abi ${abi}${detect ? '' : ` --dialect ${dialect}`} --rules all`;
+        failures.push(`fix fuzzer, ${dialect} ${file.bits}-bit, ${how} (${saved}): ${check.problems.slice(0, 5).join('; ')}`);
+      }
+    }
+    files++;
+  }
+  const figures: Record<string, string | number> = {
+    'fix fuzzer: random files': `${files} (${[...perDialect].map(([d, n]) => `${d} ${n}`).join(', ')})`,
+    'fix fuzzer: fix runs (files × {trap, hypercall})': cases,
+    'fix fuzzer: instructions rewritten': fixes,
+    'fix fuzzer: runs that pinned the reading with a modeline': pins,
+    'fix fuzzer: runs compared byte by byte with the real assembler': compared,
+    'fix fuzzer: failed runs': failedCases,
+    'fix fuzzer: time (s)': ((performance.now() - started) / 1000).toFixed(1),
+  };
+  for (const [reason, count] of notAssembled) figures[`fix fuzzer: runs not assembled (${reason})`] = count;
+  return { figures, failures };
+}
+
 async function workerMain(config: FuzzConfig): Promise<void> {
   const report = (p: Progress): void => parentPort!.postMessage(p);
-  const parts = [runLines(config, report), runLongLines(report), await runBinaries(config.seed, report)];
+  const wanted = new Set(config.parts);
+  const parts: { figures: Record<string, string | number>; failures: string[] }[] = [];
+  if (wanted.has('lines')) parts.push(runLines(config, report));
+  if (wanted.has('long-lines')) parts.push(runLongLines(report));
+  if (wanted.has('binaries')) parts.push(await runBinaries(config.seed, report));
+  if (wanted.has('fixes') && config.fixFiles > 0) parts.push(runFixes(config, report));
   const figures: Record<string, string | number> = {};
   const failures: string[] = [];
   for (const part of parts) {
     Object.assign(figures, part.figures);
-    failures.push(...part.failures);
+    for (const failure of part.failures) failures.push(failure);
   }
   report({ kind: 'result', figures, failures });
 }
 
 function parseArgs(argv: string[]): FuzzConfig & { writeReport: boolean } {
-  const config = { lines: 1_000_000, seed: 1, writeReport: true };
+  const config = { lines: 1_000_000, seed: 1, fixFiles: 300, fixSeconds: 600, parts: [...PARTS] as Part[], writeReport: true };
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--lines') config.lines = Number(argv[++i]);
     else if (argv[i] === '--seed') config.seed = Number(argv[++i]);
+    else if (argv[i] === '--fix-files') config.fixFiles = Number(argv[++i]);
+    else if (argv[i] === '--fix-seconds') config.fixSeconds = Number(argv[++i]);
+    else if (argv[i] === '--only') config.parts = (argv[++i] ?? '').split(',').map((part) => part.trim()) as Part[];
     else if (argv[i] === '--no-report') config.writeReport = false;
     else throw new Error(`fuzz: unknown option ${argv[i]}`);
   }
   if (!(config.lines > 0)) throw new Error('fuzz: --lines wants a positive number');
+  if (!(config.fixFiles >= 0) || !(config.fixSeconds > 0)) throw new Error('fuzz: --fix-files wants a number ≥ 0 and --fix-seconds a positive number');
+  const unknown = config.parts.filter((part) => !PARTS.includes(part));
+  if (unknown.length > 0 || config.parts.length === 0) throw new Error(`fuzz: --only takes ${PARTS.join(', ')} (got ${unknown.join(', ') || 'nothing'})`);
   return config;
 }
 
 function main(): void {
   const config = parseArgs(process.argv.slice(2));
   const started = Date.now();
-  const worker = new Worker(__filename, { workerData: { lines: config.lines, seed: config.seed } });
+  const workerConfig: FuzzConfig = { lines: config.lines, seed: config.seed, fixFiles: config.fixFiles, fixSeconds: config.fixSeconds, parts: config.parts };
+  const worker = new Worker(__filename, { workerData: workerConfig });
   let lastProgress = Date.now();
   let current = '';
   let finished = false;
@@ -298,7 +361,9 @@ function main(): void {
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
     for (const [k, v] of Object.entries(message.figures)) console.log(`  ${k}: ${v}`);
     for (const f of message.failures) console.error(`FAIL ${f}`);
-    if (config.writeReport) writeReport(config, message.figures, message.failures, seconds);
+    // The section holds every part's figures: a run of some parts leaves it alone.
+    if (config.writeReport && config.parts.length === PARTS.length) writeReport(config, message.figures, message.failures, seconds);
+    else if (config.writeReport) console.log('fuzz: --only ran some parts; BENCHMARKS.md is left as it was');
     console.log(`fuzz: ${message.failures.length === 0 ? 1 : 0} passed, ${message.failures.length === 0 ? 0 : 1} failed (${message.failures.length} problem(s), ${seconds} s)`);
     process.exitCode = message.failures.length === 0 ? 0 : 1;
     void worker.terminate();
@@ -323,14 +388,14 @@ function writeReport(config: FuzzConfig, figures: Record<string, string | number
   const lines = [
     '## Fuzz',
     '',
-    `Command: \`npm run fuzz\` (= \`node out/scripts/fuzz.js --lines ${config.lines} --seed ${config.seed}\`), ${new Date().toISOString()}, ${seconds} s in all.`,
+    `Command: \`npm run fuzz\` (= \`node out/scripts/fuzz.js --lines ${config.lines} --fix-files ${config.fixFiles} --fix-seconds ${config.fixSeconds} --seed ${config.seed}\`), ${new Date().toISOString()}, ${seconds} s in all.`,
     `Machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? '?'}, Node ${process.version}, load average ${os.loadavg()[0]!.toFixed(2)}.`,
     '',
     '| figure | value |',
     '| --- | ---: |',
     ...Object.entries(figures).map(([k, v]) => `| ${k} | ${v} |`),
     '',
-    failures.length === 0 ? 'Result: no crash, no hang, every 1 MB line under the 1 s limit.' : `Result: ${failures.length} problem(s):\n\n${failures.map((f) => `- ${f.split('\n')[0]}`).join('\n')}`,
+    failures.length === 0 ? 'Result: no crash, no hang, every 1 MB line under the 1 s limit, every fix run passed its checks.' : `Result: ${failures.length} problem(s):\n\n${failures.map((f) => `- ${f.split('\n')[0]}`).join('\n')}`,
   ];
   replaceSection(path.join(ROOT, 'BENCHMARKS.md'), 'fuzz', lines.join('\n'));
 }

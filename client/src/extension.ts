@@ -1,6 +1,7 @@
 // Entry point of the virtlint VS Code extension: starts the language server (dist/server.js)
 // and adds what LSP has no words for: commands, the workspace lint, the language status item.
-// Nothing from the workspace is executed, so untrusted workspaces are fully supported.
+// Nothing from the workspace is executed, so untrusted workspaces are supported; there the server
+// ignores the workspace's values of the settings that decide inserted code (workspaceTrust.ts).
 import * as vscode from 'vscode';
 import { State, type LanguageClient } from 'vscode-languageclient/node';
 import { FILE_INFO_NOTIFICATION, type FileInfoParams } from '../../server/src/lsp/protocol';
@@ -10,6 +11,7 @@ import { FileInfoStatus } from './fileInfoStatus';
 import { openHypercallDefinitions } from './hypercalls';
 import { createLanguageClient } from './languageClient';
 import { WorkspaceLinter, type WorkspaceLintSummary } from './lintWorkspace';
+import { watchWorkspaceTrust } from './workspaceTrust';
 
 /** What `activate` returns; the end-to-end tests use it to look inside. */
 export interface VirtlintApi {
@@ -66,6 +68,7 @@ export function activate(context: vscode.ExtensionContext): VirtlintApi {
     vscode.commands.registerCommand(COMMANDS.showDocumentation, (ruleId?: unknown) => showDocumentation(context.extensionUri, ruleId)),
     vscode.commands.registerCommand(COMMANDS.insertHypercallDefinitions, () => openHypercallDefinitions(client, status)),
     { dispose: () => linterAttachment?.dispose() },
+    watchWorkspaceTrust(() => client),
   );
 
   const ready = start();

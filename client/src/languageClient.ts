@@ -9,6 +9,7 @@ import {
   type ServerOptions,
 } from 'vscode-languageclient/node';
 import { ALL_LANGUAGE_IDS } from './constants';
+import { currentWorkspaceTrust } from './workspaceTrust';
 
 export function documentSelector(): DocumentSelector {
   return ALL_LANGUAGE_IDS.flatMap((language) => [
@@ -33,7 +34,7 @@ export function createLanguageClient(context: vscode.ExtensionContext, outputCha
     // The channel is there when the user asks for it; errors never pop it open.
     revealOutputChannelOn: RevealOutputChannelOn.Never,
     diagnosticCollectionName: 'virtlint',
-    initializationOptions: { extensionPath: context.extensionPath },
+    initializationOptions: { extensionPath: context.extensionPath, workspaceTrust: currentWorkspaceTrust() },
   };
   return new LanguageClient('virtlint', 'virtlint', serverOptions, clientOptions);
 }

@@ -42,7 +42,7 @@ describe('fixes: text', () => {
     const { fixes } = fixesFor({ dialect: 'nasm', bits: 64, ruleId: 'sgdt', instruction: 'sgdt [rsp+8]' });
     const text = titled(fixes, 'hypercall').edit.newText;
     assert.match(text, /^lea rsp, \[rsp-128\]( ;[^\n]*)?\n\s+push rax\n\s+push rbx\n\s+lea rbx, \[rsp\+152\]/);
-    assert.match(text, /\n\s+lea rsp, \[rsp\+128\]$/);
+    assert.match(text, /\n\s+lea rsp, \[rsp\+128\]( ;[^\n]*)?$/);
   });
 
   it('adjusts an AT&T operand with index and negative displacement: -8(%esp,%ecx,4)', () => {
@@ -53,16 +53,18 @@ describe('fixes: text', () => {
     assert.match(titled(trap, 'trap-equivalent').edit.newText, /push %eax( #[^\n]*)?\n\s+mov %cr0, %eax[^\n]*\n\s+mov %ax, -4\(%esp,%ecx,4\)\n\s+pop %eax/);
   });
 
-  it('keeps label, indentation and trailing comment; added lines line up with the instruction', () => {
+  it('keeps label and indentation; added lines line up with the instruction; the comment ends the last line, after the marker', () => {
     const { fixture, fixes } = fixesFor({ dialect: 'nasm', bits: 32, ruleId: 'popf', instruction: 'popf' });
     const after = applyEdits(fixture.text, [titled(fixes, 'trap-equivalent').edit]);
     const lines = after.split('\n');
-    assert.equal(lines[fixture.line], 'target_site:    test word [esp], 0x200 ; keep this comment');
+    assert.equal(lines[fixture.line], 'target_site:    test word [esp], 0x200 ; IF (bit 9) of the saved flags image');
     const column = 'target_site:    '.length;
+    let last = fixture.line;
     for (let i = fixture.line + 1; lines[i]!.includes('vl_') || /^\s+(jz|sti|jmp|cli|popf)/.test(lines[i]!); i++) {
       assert.equal(lines[i]!.search(/\S/), column, `line "${lines[i]}" is not aligned`);
+      last = i;
     }
-    assert.ok(lines.some((l) => /^\s+popf ; virtlint-fixed: popf$/.test(l)), 'the kept POPF ends with the marker');
+    assert.equal(lines[last]!.trim(), 'popf ; virtlint-fixed: popf -- ; keep this comment', 'the kept POPF ends with the marker, then the comment as written');
   });
 
   it('keeps CRLF line endings', () => {
@@ -72,7 +74,7 @@ describe('fixes: text', () => {
     assert.ok(fix);
     const after = applyEdits(crlf, [fix.edit]);
     assert.ok(!/[^\r]\n/.test(after), 'a bare LF slipped in');
-    assert.match(after, /db 0x0f, 0x0b, 0x6b, 0x76, 0x6d ; keep this comment\r\n\s+cpuid ; virtlint-fixed: cpuid\r\n/);
+    assert.match(after, /db 0x0f, 0x0b, 0x6b, 0x76, 0x6d ; KVM forced-emulation prefix \(ud2 \+ "kvm"\)\r\n\s+cpuid ; virtlint-fixed: cpuid -- ; keep this comment\r\n/);
   });
 
   it('writes MASM spellings: ptr, h-suffixed hex, db bytes, plain labels', () => {
@@ -147,7 +149,10 @@ describe('fixes: text', () => {
       assert.equal(edits.length, rules.length);
       for (let i = 1; i < edits.length; i++) assert.ok(edits[i - 1]!.range.end.line < edits[i]!.range.start.line, 'edits overlap or are unsorted');
       const after = applyEdits(source, edits);
-      for (let i = 0; i < rules.length; i++) assert.match(after, new RegExp(`l${i}: .*; c${i}`), `label/comment ${i} lost`);
+      for (let i = 0; i < rules.length; i++) {
+        assert.match(after, new RegExp(`^l${i}: \\S`, 'm'), `label ${i} lost`);
+        assert.match(after, new RegExp(`; c${i}$`, 'm'), `comment ${i} lost`);
+      }
       if (strategy === 'trap') {
         assert.match(after, /mov rcx, cr0/);
         assert.match(after, /\bsti\b/);
@@ -225,7 +230,7 @@ describe('fixes: text', () => {
 
 describe('fixes: definitions and header', () => {
   it('writes every number in each dialect\'s constant syntax', () => {
-    const syntax = { nasm: /^%define (\w+) (0x[0-9a-f]+|\d+) ;/m, 'gas-att': /^\.equ (\w+), (0x[0-9a-f]+|\d+) #/m, 'gas-intel': /^\.equ (\w+), (0x[0-9a-f]+|\d+) #/m, masm: /^(\w+) EQU ([0-9A-F]+h|\d+) ;/m, fasm: /^(\w+) = (0x[0-9a-f]+|\d+) ;/m } as const;
+    const syntax = { nasm: /^%define (\w+) (0x[0-9a-f]+|\d+) ;/m, 'gas-att': /^\.equ (\w+), (0x[0-9a-f]+|\d+) \/\*/m, 'gas-intel': /^\.equ (\w+), (0x[0-9a-f]+|\d+) \/\*/m, masm: /^(\w+) EQU ([0-9A-F]+h|\d+) ;/m, fasm: /^(\w+) = (0x[0-9a-f]+|\d+) ;/m } as const;
     for (const [dialect, pattern] of Object.entries(syntax) as [keyof typeof syntax, RegExp][]) {
       for (const abi of ['kvm', 'xen', 'hyperv'] as const) {
         const text = hypercallDefinitions(dialect, abi);

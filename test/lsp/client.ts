@@ -49,6 +49,7 @@ export interface StartOptions {
   settings?: Record<string, unknown>;
   workspaceFolder?: string;
   extraCapabilities?: ClientCapabilities;
+  initializationOptions?: unknown;
 }
 
 export class LspTestClient {
@@ -59,6 +60,8 @@ export class LspTestClient {
   refreshRequests = 0;
   /** `window/logMessage` texts from the server. */
   readonly logMessages: string[] = [];
+  /** `window/showMessage` texts from the server (what the user would see pop up). */
+  readonly shownMessages: string[] = [];
   settings: Record<string, unknown>;
   stderr = '';
   initializeResult: InitializeResult | undefined;
@@ -98,6 +101,9 @@ export class LspTestClient {
     connection.onNotification('window/logMessage', (params: { message: string }) => {
       this.logMessages.push(params.message);
     });
+    connection.onNotification('window/showMessage', (params: { message: string }) => {
+      this.shownMessages.push(params.message);
+    });
     connection.listen();
   }
 
@@ -126,6 +132,7 @@ export class LspTestClient {
       rootUri: pathToFileURL(folder).href,
       workspaceFolders: [{ uri: pathToFileURL(folder).href, name: 'test' }],
       capabilities,
+      ...(options.initializationOptions === undefined ? {} : { initializationOptions: options.initializationOptions }),
     }) as Promise<InitializeResult>;
     // A server that dies on start must fail the test at once, with its stderr.
     const died = client.exitCode.then((code) => {

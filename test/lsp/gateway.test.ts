@@ -36,6 +36,9 @@ class RecordingGateway implements ClientGateway {
   log(): void {
     // Logs are not under test here.
   }
+  showWarning(): void {
+    // Nor are warnings.
+  }
 }
 
 async function until<T>(probe: () => T | undefined, what: string): Promise<T> {

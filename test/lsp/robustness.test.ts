@@ -116,6 +116,20 @@ describe('lsp: never dies', function () {
     await stillServing(client);
   });
 
+  it('answers a code action over 40,000 findings (no spread of input-sized arrays)', async () => {
+    const uri = fileUri('forty-thousand.asm');
+    const findings = 40_000;
+    await client.open(uri, 'bits 32\n' + '    smsw ax\n'.repeat(findings));
+    const actions = await client.request<Array<{ title: string }>>('textDocument/codeAction', {
+      textDocument: { uri },
+      range: { start: { line: 0, character: 0 }, end: { line: findings + 1, character: 0 } },
+      context: { diagnostics: [], only: ['quickfix'] },
+    });
+    // Per finding: three replacements and "disable for this line"; once: "disable for the file", documentation.
+    assert.equal(actions.length, 4 * findings + 2);
+    assert.equal(actions.filter((action) => action.title === 'Disable smsw for this line').length, findings);
+  });
+
   it('stays up through a storm of 2,000 edits mixed with requests and answers a final request', async () => {
     const uri = fileUri('storm.asm');
     let text = NASM_SOURCE;
@@ -138,6 +152,38 @@ describe('lsp: never dies', function () {
     assert.deepEqual(codesAndLines(final.items ?? []), codesAndLines(fresh.items ?? []));
     assert.deepEqual(client.logMessages.filter((m) => m.includes('incremental analysis of')), []);
     assert.ok(client.alive);
+  });
+});
+
+describe('lsp: lifecycle', function () {
+  this.timeout(60000);
+
+  it('after shutdown refuses every request with InvalidRequest, a second initialize included, and exits 0 on exit', async () => {
+    const client = await LspTestClient.start({ pull: true });
+    const uri = fileUri('lifecycle.asm');
+    await client.open(uri, NASM_SOURCE);
+    await client.pull(uri);
+    await client.request('shutdown', null);
+    const invalidRequest = (error: unknown) => codeOf(error) === -32600;
+    await assert.rejects(client.pull(uri), invalidRequest, 'diagnostics');
+    await assert.rejects(client.request('textDocument/hover', { textDocument: { uri }, position: { line: 6, character: 5 } }), invalidRequest, 'hover');
+    await assert.rejects(client.request('workspace/executeCommand', { command: 'virtlint.writeHypercallDefinitions', arguments: ['nasm', 'kvm'] }), invalidRequest, 'executeCommand');
+    await assert.rejects(client.request('virtlint/noSuchMethod', {}), invalidRequest, 'an unknown method');
+    await assert.rejects(client.request('initialize', { processId: null, rootUri: null, capabilities: {} }), invalidRequest, 'initialize');
+    await assert.rejects(client.request('shutdown', null), invalidRequest, 'a second shutdown');
+    await client.connection.sendNotification('exit');
+    assert.equal(await client.exitCode, 0);
+    client.connection.dispose();
+  });
+
+  it('refuses a second initialize while running, and keeps serving', async () => {
+    const client = await LspTestClient.start({ pull: true });
+    try {
+      await assert.rejects(client.request('initialize', { processId: null, rootUri: null, capabilities: {} }), (error: unknown) => codeOf(error) === -32600);
+      await stillServing(client);
+    } finally {
+      await client.stop();
+    }
   });
 });
 

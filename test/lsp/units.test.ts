@@ -1,14 +1,14 @@
 // The server's pure pieces, without a process: settings, globs, suppression comments.
 import * as assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { globMatches } from '../../server/src/lsp/glob';
+import { join, resolve } from 'node:path';
+import { globProblem, matchGlob } from '../../server/src/lsp/glob';
 import fc from 'fast-check';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { analysisOptionsFor, inRange, OpenDocument, skipReasonFor } from '../../server/src/lsp/documents';
-import { DEFAULT_SETTINGS, normalizeSettings, SETTINGS } from '../../server/src/lsp/settings';
+import { applyWorkspaceTrust, DEFAULT_SETTINGS, MAX_OVERRIDES, normalizeSettings, readWorkspaceTrust, SETTINGS } from '../../server/src/lsp/settings';
 import { commentFor, disableForFileEdit, disableForLineEdit } from '../../server/src/lsp/suppressions';
 import { applyTextEdits, PROJECT_ROOT } from './client';
 import { linesOfText } from '../../server/src/analysis/fixes/index';
@@ -60,14 +60,93 @@ describe('lsp units: settings', () => {
   });
 });
 
+describe('lsp units: workspace trust', () => {
+  it('restricts exactly the settings that decide the code virtlint writes into files', () => {
+    // Reviewed: the others choose what is reported, never what is inserted or run.
+    const restricted = SETTINGS.filter((setting) => setting.restricted).map((setting) => setting.key);
+    assert.deepEqual(restricted, ['virtlint.fix.abi', 'virtlint.fix.customTemplate', 'virtlint.fix.fixAllStrategy']);
+    for (const setting of SETTINGS) {
+      assert.equal(/user settings/.test(setting.description), setting.restricted === true, `${setting.key} says whether a workspace value counts`);
+    }
+  });
+
+  it('takes a client that says nothing about trust as trusted, and anything unclear as untrusted', () => {
+    assert.equal(readWorkspaceTrust(undefined).trusted, true);
+    assert.equal(readWorkspaceTrust({ trusted: true }).trusted, true);
+    for (const unclear of [{}, { trusted: 'yes' }, { trusted: false }, 'garbage', 1]) assert.equal(readWorkspaceTrust(unclear).trusted, false, JSON.stringify(unclear));
+  });
+
+  it('in an untrusted workspace, keeps only the user values of the restricted settings', () => {
+    const fromWorkspace = normalizeSettings({ profile: 'vm-detection-audit', fix: { abi: 'custom', customTemplate: 'call evil', fixAllStrategy: 'hypercall' } });
+    const untrusted = applyWorkspaceTrust(fromWorkspace, readWorkspaceTrust({ trusted: false, userSettings: { fix: { abi: 'custom', customTemplate: 'vmcall ; mine' } } }));
+    assert.deepEqual(untrusted.settings.fix, { abi: 'custom', customTemplate: 'vmcall ; mine', fixAllStrategy: 'none' });
+    assert.equal(untrusted.settings.profile, 'vm-detection-audit', 'settings that insert nothing keep the workspace value');
+    assert.deepEqual(untrusted.ignored, ['virtlint.fix.customTemplate', 'virtlint.fix.fixAllStrategy']);
+    assert.equal(fromWorkspace.fix.customTemplate, 'call evil', 'the input is not modified');
+    const trusted = applyWorkspaceTrust(fromWorkspace, readWorkspaceTrust({ trusted: true }));
+    assert.deepEqual(trusted, { settings: fromWorkspace, ignored: [] });
+  });
+});
+
 describe('lsp units: overrides by glob', () => {
   it('matches base names, ** and braces', () => {
-    assert.ok(globMatches('*.S', '/src/boot/entry.S'));
-    assert.ok(!globMatches('*.S', '/src/boot/entry.s'));
-    assert.ok(globMatches('boot/**/*.{asm,inc}', 'boot/x/y/a.inc'));
-    assert.ok(globMatches('boot/**/*.{asm,inc}', 'boot/a.asm'));
-    assert.ok(!globMatches('boot/**/*.asm', 'kernel/a.asm'));
-    assert.ok(globMatches('**/real?.asm', '/w/real1.asm'));
+    const matches = (glob: string, path: string) => matchGlob(glob, path) === 'match';
+    assert.ok(matches('*.S', '/src/boot/entry.S'));
+    assert.ok(!matches('*.S', '/src/boot/entry.s'));
+    assert.ok(matches('boot/**/*.{asm,inc}', 'boot/x/y/a.inc'));
+    assert.ok(matches('boot/**/*.{asm,inc}', 'boot/a.asm'));
+    assert.ok(!matches('boot/**/*.asm', 'kernel/a.asm'));
+    assert.ok(matches('**/real?.asm', '/w/real1.asm'));
+    assert.ok(matches('legacy/*.asm', '/ws/legacy/a.asm'), 'a glob that is not rooted matches below any folder');
+    assert.ok(matches('**/*.asm', 'C:\\ws\\.config\\a.asm'), 'backslashes and dot folders');
+    assert.ok(matches('**/'.repeat(14) + '*.asm', '/w/' + 'd/'.repeat(40) + 'x.asm'), 'repeated **/ collapse into one');
+    assert.ok(matches('*a*a*a*a*ab', 'aaaaab'), 'many wildcards are fine against a short name');
+  });
+
+  it('names the problem of a glob that cannot be used, and matches nothing with it', () => {
+    assert.match(globProblem('[z-a].asm') ?? '', /Invalid regular expression|Range out of order/);
+    assert.equal(matchGlob('[z-a].asm', 'a.asm'), 'no-match');
+    assert.match(globProblem('') ?? '', /empty/);
+    assert.match(globProblem('a'.repeat(2000)) ?? '', /longer than/);
+    assert.equal(globProblem('boot/**/*.{asm,inc}'), undefined);
+  });
+
+  it('drops overrides with unusable globs (and past the limit), saying why once per load', () => {
+    const problems: string[] = [];
+    const settings = normalizeSettings({ overrides: [{ files: '[z-a].asm', bits: 16 }, { files: '*.S', dialect: 'gas-att' }] }, (problem) => problems.push(problem));
+    assert.deepEqual(settings.overrides, [{ files: '*.S', dialect: 'gas-att' }]);
+    assert.equal(problems.length, 1);
+    assert.match(problems[0] ?? '', /virtlint\.overrides: ignoring the glob "\[z-a\]\.asm"/);
+    const many = Array.from({ length: MAX_OVERRIDES + 5 }, (_, i) => ({ files: `f${i}.asm`, bits: 16 }));
+    const capped: string[] = [];
+    assert.equal(normalizeSettings({ overrides: many }, (problem) => capped.push(problem)).overrides.length, MAX_OVERRIDES);
+    assert.match(capped.join('\n'), new RegExp(`only the first ${MAX_OVERRIDES} of ${MAX_OVERRIDES + 5}`));
+  });
+
+  it('costs each match first: globs that would backtrack for hours are skipped and reported (child process, killed if it hangs)', () => {
+    const lspOut = resolve(__dirname, '..', '..', 'server', 'src', 'lsp');
+    const script = `
+      const { analysisOptionsFor } = require(${JSON.stringify(join(lspOut, 'documents.js'))});
+      const { normalizeSettings } = require(${JSON.stringify(join(lspOut, 'settings.js'))});
+      const settings = normalizeSettings({ overrides: [
+        { files: '*a'.repeat(14) + 'b', bits: 16 },
+        { files: '**/x/'.repeat(14) + 'y', bits: 16 },
+        { files: '**/'.repeat(14) + '*.asm', dialect: 'masm' },
+      ] });
+      const problems = [];
+      const uri = 'file:///ws/' + 'x/'.repeat(100) + 'a'.repeat(200) + 'b.asm';
+      const options = analysisOptionsFor(settings, uri, ['/ws'], (problem) => problems.push(problem));
+      process.stdout.write(JSON.stringify({ bits: options.bits, dialect: options.dialect, problems }));
+    `;
+    // Without the cost check, either glob backtracks for far longer than this: a hang fails here.
+    const run = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 60_000, killSignal: 'SIGKILL' });
+    assert.equal(run.signal, null, 'the match finished instead of being killed');
+    assert.equal(run.status, 0, run.stderr);
+    const outcome = JSON.parse(run.stdout) as { bits?: number; dialect?: string; problems: string[] };
+    assert.equal(outcome.bits, undefined, 'the pathological overrides do not apply');
+    assert.equal(outcome.dialect, 'masm', 'a sane override in the same list still applies');
+    assert.equal(outcome.problems.length, 2);
+    for (const problem of outcome.problems) assert.match(problem, /too costly to match/);
   });
 
   it('turns overrides into analysis options, the last matching one winning', () => {

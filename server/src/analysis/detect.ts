@@ -1,5 +1,6 @@
 // Guesses a file's dialect and starting bitness from its text. The file name is only a hint,
 // a modeline (`; virtlint: dialect=nasm bits=16`) beats everything.
+import { isGas } from './dialects';
 import { isRexOnlyRegister, registerNames } from './registers';
 import type { Bits, Dialect, RegisterClass, SettingSource } from './types';
 
@@ -188,7 +189,7 @@ function registerEvidence(syntax: 'att' | 'intel'): RegisterEvidence {
 
 /** Drops comments and directives so "is there code before the bits directive" can be asked. */
 function stripNonCode(text: string, dialect: Dialect): string {
-  const comment = dialect === 'gas-att' || dialect === 'gas-intel' ? /(#|\/\/).*$/gm : /;.*$/gm;
+  const comment = isGas(dialect) ? /(#|\/\/).*$/gm : /;.*$/gm;
   return text
     .replace(/\/\*[\s\S]*?\*\//g, '')
     .replace(comment, '')

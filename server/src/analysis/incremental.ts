@@ -3,7 +3,10 @@
 // `bits 16`, an unclosed `/*`, a `.intel_syntax` switch...). Lines after that point keep
 // their parse, shifted to their new line numbers. A test checks that the result always equals
 // a from-scratch analysis.
-import { buildResult, detectHeader, parseAllLines, parseLineEntry, settleEntry, type DocumentHeader, type LineEntry } from './analyze';
+import { detectHeader, type DocumentHeader } from './documentHeader';
+import { parseAllLines, parseLineEntry, settleEntry, type LineEntry } from './lineEntries';
+import { buildResult } from './result';
+import { splitKeepingBreaks } from './text/lineBreaks';
 import type { LineTable } from './lineTable';
 import { initialParserState, sameParserState } from './parser';
 import type { AnalysisOptions, AnalysisResult, Range, SourceLines } from './types';
@@ -71,15 +74,8 @@ export class DocumentAnalyzer {
   lines(): SourceLines {
     if (!this.view) {
       const raw = this.raw;
-      let eol: string | undefined;
       const eols = this.eols;
-      this.view = {
-        lineCount: raw.length,
-        line: (index) => raw[index] ?? '',
-        get eol() {
-          return (eol ??= eols.includes('\r\n') ? '\r\n' : '\n');
-        },
-      };
+      this.view = { lineCount: raw.length, line: (index) => raw[index] ?? '', lineBreak: (index) => eols[index] ?? '' };
     }
     return this.view;
   }
@@ -108,7 +104,7 @@ export class DocumentAnalyzer {
   private replaceAll(text: string): void {
     this.joined = undefined;
     this.view = undefined;
-    [this.raw, this.eols] = splitKeepingBreaks(text);
+    ({ lines: this.raw, breaks: this.eols } = splitKeepingBreaks(text));
     this.length = text.length;
     this.bytes = utf8Length(text);
     this.reparseAll();
@@ -149,7 +145,7 @@ export class DocumentAnalyzer {
       this.replaceAll(whole.slice(0, start) + text + whole.slice(end));
       return;
     }
-    const [inserted, insertedBreaks] = splitKeepingBreaks(prefix + text + suffix);
+    const { lines: inserted, breaks: insertedBreaks } = splitKeepingBreaks(prefix + text + suffix);
     insertedBreaks[insertedBreaks.length - 1] = trailingBreak;
     const removedCount = to.line - from.line + 1;
     this.count(this.raw, this.eols, from.line, to.line + 1, -1);
@@ -213,17 +209,6 @@ function utf8Length(text: string): number {
     } else bytes += 2;
   }
   return bytes;
-}
-
-function splitKeepingBreaks(text: string): [string[], string[]] {
-  const parts = text.split(/(\r\n|\r|\n)/);
-  const lines: string[] = [];
-  const breaks: string[] = [];
-  for (let i = 0; i < parts.length; i += 2) {
-    lines.push(parts[i]!);
-    breaks.push(parts[i + 1] ?? '');
-  }
-  return [lines, breaks];
 }
 
 function offsetOf(lines: readonly string[], breaks: readonly string[], pos: { line: number; character: number }): number {

@@ -1,6 +1,7 @@
 // Splits one source line into code, strings and comments, the way each assembler does.
 // The result keeps every character position: comments become spaces in `masked`, and the
 // inside of strings becomes `_`, so later stages can split on `;`, `,` and `:` safely.
+import { isGas } from './dialects';
 import type { Dialect } from './types';
 
 export interface Comment {
@@ -32,10 +33,6 @@ export interface LexedLine {
 }
 
 const CPP_DIRECTIVE = /^\s*#\s*(include|define|undef|if|ifdef|ifndef|elif|else|endif|error|warning|pragma|line|include_next)\b/;
-
-function isGas(dialect: Dialect): boolean {
-  return dialect === 'gas-att' || dialect === 'gas-intel';
-}
 
 const GAS_SPECIAL = /["'#/]/g;
 const NASM_SPECIAL = /[;"'`]/g;

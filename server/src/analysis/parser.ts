@@ -1,60 +1,16 @@
 // Line-by-line parser. Each line is parsed from the state left by the previous line, and
 // yields the state for the next: that is what lets the incremental analyzer re-parse only
 // the lines an edit can affect.
-import { INITIAL_LEX_STATE, lexLine, sameLexState, type Comment, type LexState } from './lexer';
+import { applyCppConditional } from './cppConditionals';
+import { isGas } from './dialects';
+import { applyDirective, closeFasmBlocks, directiveFor, nasmPreprocessor, SEGMENT_WORDS } from './directives';
+import { lexLine, sameLexState, type Comment } from './lexer';
 import { canonicalMnemonic, PREFIXES } from './mnemonics';
 import { parseOperand, splitOperands, type OperandSyntax } from './operands';
+import type { ParserState, PendingStatement } from './parserState';
 import type { Bits, Dialect, ParsedInstruction } from './types';
 
-export interface ParserState {
-  dialect: Dialect;
-  bits: Bits;
-  lex: LexState;
-  /** Open macro-definition blocks (their bodies are parsed, with parameters left unknown). */
-  macroDepth: number;
-  /** MASM/FASM block stack: `m` macro, `r` repeat/loop block (body is real code). */
-  blocks: string;
-  /** MASM: inside `name PROC FAR` (a plain `ret` is then a far return). */
-  masmFarProcedure: boolean;
-  /** MASM: `.model medium|large|huge` makes procedures FAR by default. */
-  masmFarModel: boolean;
-  /** A `.codeNN`/`bits`/`useNN` directive has set the bitness (cpp conditionals then leave it alone). */
-  explicitBits: boolean;
-  /** NASM/MASM/FASM line continuation: the text so far of a statement whose line ended in `\`. */
-  pending?: PendingStatement;
-  /**
-   * Open cpp conditionals in GNU as `.S` files, innermost last, as `kind:savedBits` joined by `|`.
-   * kind `6`/`3` marks `#ifdef CONFIG_X86_64`-style / `CONFIG_X86_32`-style branches, `n` any other.
-   */
-  cppStack: string;
-}
-
-export interface PendingStatement {
-  text: string;
-  masked: string;
-  /** Where each joined line starts in `text`. */
-  segments: Array<{ line: number; offset: number }>;
-}
-
-export function initialParserState(dialect: Dialect, bits: Bits): ParserState {
-  return { dialect, bits, lex: INITIAL_LEX_STATE, macroDepth: 0, blocks: '', masmFarProcedure: false, masmFarModel: false, explicitBits: false, cppStack: '' };
-}
-
-export function sameParserState(a: ParserState, b: ParserState): boolean {
-  return (
-    a.dialect === b.dialect &&
-    a.bits === b.bits &&
-    a.macroDepth === b.macroDepth &&
-    a.blocks === b.blocks &&
-    a.masmFarProcedure === b.masmFarProcedure &&
-    a.masmFarModel === b.masmFarModel &&
-    a.explicitBits === b.explicitBits &&
-    a.cppStack === b.cppStack &&
-    (a.pending?.text ?? '') === (b.pending?.text ?? '') &&
-    (a.pending?.segments[0]?.line ?? -1) === (b.pending?.segments[0]?.line ?? -1) &&
-    sameLexState(a.lex, b.lex)
-  );
-}
+export { initialParserState, sameParserState, type ParserState, type PendingStatement } from './parserState';
 
 export interface ParsedLine {
   instructions: ParsedInstruction[];
@@ -75,17 +31,9 @@ const MACRO_DEFINITION: Record<Dialect, RegExp> = {
   fasm: /^\s*(?:macro|struc)\s+([\w.$?@]+)/i,
 };
 
-const NASM_DATA = new Set(['db', 'dw', 'dd', 'dq', 'dt', 'do', 'dy', 'dz', 'ddq', 'resb', 'resw', 'resd', 'resq', 'rest', 'reso', 'resy', 'resz', 'incbin', 'equ']);
-const MASM_DATA = new Set(['db', 'dw', 'dd', 'dq', 'df', 'dt', 'byte', 'sbyte', 'word', 'sword', 'dword', 'sdword', 'fword', 'qword', 'sqword', 'tbyte', 'oword', 'real4', 'real8', 'real10', 'equ', 'textequ', 'label', 'struct', 'struc', 'union', 'record', 'typedef', 'proto', 'ends', 'endp', 'proc', 'segment', 'macro', 'group', '=']);
-const FASM_DATA = new Set(['db', 'dw', 'du', 'dd', 'dp', 'df', 'dq', 'dt', 'rb', 'rw', 'rd', 'rp', 'rf', 'rq', 'rt', 'file', 'equ', 'label', '=', 'fix']);
-
 
 function syntaxOf(dialect: Dialect): OperandSyntax {
   return dialect === 'gas-att' ? 'att' : 'intel';
-}
-
-function isGas(dialect: Dialect): boolean {
-  return dialect === 'gas-att' || dialect === 'gas-intel';
 }
 
 interface Statement {
@@ -364,156 +312,3 @@ function parseStatement(line: string, masked: string, st: Statement, lineNumber:
   return state;
 }
 
-const SEGMENT_WORDS = new Set(['cs', 'ds', 'es', 'fs', 'gs', 'ss']);
-
-/** Handles a directive word; returns the new state, or undefined when `word` is not a directive. */
-function directiveFor(word: Word, masked: string, st: Statement, state: ParserState, name?: Word): ParserState | undefined {
-  const dialect = state.dialect;
-  const rest = masked.slice(word.end, st.end).trim();
-  const restLower = rest.toLowerCase();
-  const w = word.lower;
-  if (isGas(dialect)) {
-    if (!w.startsWith('.')) return undefined;
-    switch (w) {
-      case '.code16':
-      case '.code16gcc':
-        return { ...state, bits: 16, explicitBits: true };
-      case '.code32':
-        return { ...state, bits: 32, explicitBits: true };
-      case '.code64':
-        return { ...state, bits: 64, explicitBits: true };
-      case '.intel_syntax':
-        return { ...state, dialect: 'gas-intel' };
-      case '.att_syntax':
-        return { ...state, dialect: 'gas-att' };
-      case '.macro':
-        return { ...state, macroDepth: state.macroDepth + 1 };
-      case '.endm':
-      case '.endmacro':
-        return { ...state, macroDepth: Math.max(0, state.macroDepth - 1) };
-      default:
-        return state;
-    }
-  }
-  if (dialect === 'nasm') {
-    if (w === 'bits' || w === 'use16' || w === 'use32' || w === 'use64') return applyDirective([w, ...restLower.split(/\s+/)], state);
-    if (NASM_DATA.has(w) || name && NASM_DATA.has(w)) return state;
-    if (['section', 'segment', 'global', 'extern', 'common', 'org', 'align', 'alignb', 'default', 'cpu', 'absolute', 'struc', 'endstruc', 'istruc', 'iend', 'at', 'static', 'float', 'warning', 'sectalign', 'group', 'import', 'export', 'library', 'module', 'uppercase', 'osabi', 'required'].includes(w) && !name) return state;
-    return undefined;
-  }
-  if (dialect === 'fasm') {
-    if (w === 'use16' || w === 'use32' || w === 'use64') return applyDirective([w], state);
-    if (w === 'format') return /\b(pe64|elf64|ms64\s+coff|macho64)\b/.test(restLower) ? { ...state, bits: 64 } : /\b(pe|elf|coff|ms\s+coff|mz)\b/.test(restLower) ? { ...state, bits: restLower.startsWith('mz') ? 16 : 32 } : state;
-    if (w === 'macro' || w === 'struc') return { ...state, macroDepth: state.macroDepth + 1, blocks: state.blocks + 'm' };
-    if (w === 'rept' || w === 'irp' || w === 'irps' || w === 'irpv' || w === 'repeat' || w === 'while' || w === 'if' || w === 'else' || w === 'virtual' || w === 'match') {
-      return rest.includes('{') ? { ...state, blocks: state.blocks + 'r' } : state;
-    }
-    if (w === 'end' || w === 'include' || w === 'entry' || w === 'section' || w === 'segment' || w === 'org' || w === 'align' || w === 'public' || w === 'extrn' || w === 'stack' || w === 'heap' || w === 'data' || w === 'import' || w === 'library' || w === 'display') return state;
-    if (FASM_DATA.has(w) || (name && FASM_DATA.has(w))) return state;
-    return undefined;
-  }
-  // MASM
-  if (w.startsWith('.')) {
-    if (w === '.model') {
-      const farModel = /^(medium|large|huge)\b/.test(restLower);
-      return { ...state, masmFarModel: farModel, bits: /^flat\b/.test(restLower) ? 32 : /^(tiny|small|compact|medium|large|huge)\b/.test(restLower) ? 16 : state.bits };
-    }
-    return state;
-  }
-  if (name) {
-    if (w === 'proc') {
-      const isFar = /\bfar(16|32)?\b/.test(restLower) || (state.masmFarModel && !/\bnear\b/.test(restLower));
-      return { ...state, masmFarProcedure: isFar };
-    }
-    if (w === 'endp') return { ...state, masmFarProcedure: false };
-    if (w === 'macro') return { ...state, macroDepth: state.macroDepth + 1, blocks: state.blocks + 'm' };
-    if (w === 'segment') {
-      const use = /\buse(16|32|64)\b/.exec(restLower);
-      return use ? { ...state, bits: Number(use[1]) as Bits } : state;
-    }
-    if (MASM_DATA.has(w)) return state;
-    return undefined;
-  }
-  if (w === 'rept' || w === 'repeat' || w === 'irp' || w === 'irpc' || w === 'for' || w === 'forc' || w === 'while') return { ...state, blocks: state.blocks + 'r' };
-  if (w === 'endm') {
-    const top = state.blocks[state.blocks.length - 1];
-    const blocks = state.blocks.slice(0, -1);
-    return top === 'm' ? { ...state, blocks, macroDepth: Math.max(0, state.macroDepth - 1) } : { ...state, blocks };
-  }
-  if (['assume', 'end', 'include', 'includelib', 'extrn', 'extern', 'externdef', 'public', 'option', 'align', 'even', 'org', 'title', 'subtitle', 'page', 'local', 'if', 'ifdef', 'ifndef', 'else', 'elseif', 'endif', 'exitm', 'purge', 'invoke', 'db', 'dw', 'dd', 'dq', 'df', 'dt', 'byte', 'word', 'dword', 'qword', 'fword', 'tbyte', 'comm', 'label'].includes(w)) return state;
-  return undefined;
-}
-
-function applyDirective(words: string[], state: ParserState): ParserState {
-  const [head, arg] = words;
-  if (head === 'bits' && (arg === '16' || arg === '32' || arg === '64')) return { ...state, bits: Number(arg) as Bits, explicitBits: true };
-  if (head === 'use16') return { ...state, bits: 16, explicitBits: true };
-  if (head === 'use32') return { ...state, bits: 32, explicitBits: true };
-  if (head === 'use64') return { ...state, bits: 64, explicitBits: true };
-  return state;
-}
-
-const CPP_64 = /^(defined\s*\(?\s*)?(CONFIG_X86_64|__x86_64__|__amd64__|__LP64__)\s*\)?$/;
-const CPP_32 = /^(defined\s*\(?\s*)?(CONFIG_X86_32|__i386__)\s*\)?$/;
-
-/** Which bitness a cpp condition selects: `6`, `3` or `n` (cannot tell). */
-function conditionKind(keyword: string, condition: string): string {
-  const c = condition.replace(/\/\*.*?\*\/|\/\/.*$/g, '').trim();
-  let kind = CPP_64.test(c) ? '6' : CPP_32.test(c) ? '3' : 'n';
-  if (keyword === 'if' && !/^defined\b/.test(c) && kind !== 'n' && !/^(CONFIG_X86_64|CONFIG_X86_32|__x86_64__|__i386__)$/.test(c)) kind = 'n';
-  const negated = keyword === 'ifndef' || /^!\s*defined/.test(c);
-  if (negated) {
-    const inner = c.replace(/^!\s*/, '');
-    const k = CPP_64.test(inner) ? '6' : CPP_32.test(inner) ? '3' : 'n';
-    return k === '6' ? '3' : k === '3' ? '6' : 'n';
-  }
-  return kind;
-}
-
-function bitsForKind(kind: string, current: Bits): Bits {
-  if (current === 16) return current;
-  return kind === '6' ? 64 : kind === '3' ? 32 : current;
-}
-
-/** Tracks `#ifdef CONFIG_X86_64`-style branches so mixed 32/64-bit `.S` files get the right bitness per branch. */
-function applyCppConditional(line: string, state: ParserState): ParserState {
-  const m = /^\s*#\s*(if|ifdef|ifndef|elif|else|endif)\b(.*)$/.exec(line);
-  if (!m) return state;
-  const keyword = m[1]!;
-  const frames = state.cppStack ? state.cppStack.split('|') : [];
-  if (keyword === 'if' || keyword === 'ifdef' || keyword === 'ifndef') {
-    const kind = state.explicitBits ? 'n' : conditionKind(keyword, m[2]!);
-    frames.push(`${kind}:${state.bits}`);
-    return { ...state, cppStack: frames.join('|'), bits: kind === 'n' ? state.bits : bitsForKind(kind, state.bits) };
-  }
-  const top = frames.pop();
-  if (top === undefined) return state;
-  const [kind, saved] = top.split(':') as [string, string];
-  const savedBits = Number(saved) as Bits;
-  if (keyword === 'endif') return { ...state, cppStack: frames.join('|'), bits: kind === 'n' ? state.bits : savedBits };
-  // #else / #elif: the other branch starts from the state before the #if (the first branch was not
-  // assembled); the other branch of a 32/64 test is the other bitness.
-  const flipped = keyword === 'else' ? (kind === '6' ? '3' : kind === '3' ? '6' : 'n') : state.explicitBits ? 'n' : conditionKind('if', m[2]!);
-  frames.push(`${flipped}:${savedBits}`);
-  return { ...state, cppStack: frames.join('|'), bits: bitsForKind(flipped, savedBits) };
-}
-
-function nasmPreprocessor(text: string, state: ParserState): ParserState {
-  const word = /^[a-z]+/i.exec(text)?.[0]?.toLowerCase();
-  if (word === 'macro' || word === 'imacro' || word === 'rmacro' || word === 'irmacro') return { ...state, macroDepth: state.macroDepth + 1 };
-  if (word === 'endmacro' || word === 'endm') return { ...state, macroDepth: Math.max(0, state.macroDepth - 1) };
-  return state;
-}
-
-/** FASM closes blocks with `}`. */
-function closeFasmBlocks(masked: string, state: ParserState): ParserState {
-  if (state.dialect !== 'fasm') return state;
-  let next = state;
-  for (const ch of masked) {
-    if (ch === '}') {
-      const top = next.blocks[next.blocks.length - 1];
-      next = { ...next, blocks: next.blocks.slice(0, -1), macroDepth: top === 'm' ? Math.max(0, next.macroDepth - 1) : next.macroDepth };
-    }
-  }
-  return next;
-}

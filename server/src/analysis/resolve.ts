@@ -1,6 +1,7 @@
 // Matches a parsed instruction against iced-x86's opcode tables: which `Code` the assembler
 // would emit, or why none can be emitted in this mode.
 import { isFarTransferCode } from './classify';
+import { isGas } from './dialects';
 import { availableIn, codeFacts, codesByMnemonic, OpKind, type CodeFacts } from './iced';
 import { canonicalMnemonic, prefixOperandSize, SIZED_FAMILIES, type MnemonicForm } from './mnemonics';
 import type { Bits, Operand, ParsedInstruction, Resolution } from './types';
@@ -43,7 +44,7 @@ export function resolveInstruction(ins: ParsedInstruction, context: ResolveConte
   }
   const far = isFarSource(ins, form, operands);
   // GNU as emits the one-byte INT3 (CC) for `int $3`, not CD 03.
-  if (name === 'int' && (ins.dialect === 'gas-att' || ins.dialect === 'gas-intel') && operands.length === 1) {
+  if (name === 'int' && isGas(ins.dialect) && operands.length === 1) {
     const op = operands[0]!;
     if (op.kind === 'imm' && op.value === 3n) return pick(codesByMnemonic().get('int3')!.map(codeFacts), ins.bits, undefined, 'int3');
   }

@@ -210,6 +210,6 @@ export interface SourceLines {
   readonly lineCount: number;
   /** Line `index` without its line break (`''` past the end). */
   line(index: number): string;
-  /** `\r\n` when the text has any, else `\n`: what added lines should end with. */
-  readonly eol: string;
+  /** The break after line `index` (`\r\n`, `\n` or `\r`; `''` after the last line). */
+  lineBreak(index: number): string;
 }

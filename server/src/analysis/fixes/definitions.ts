@@ -1,5 +1,6 @@
 // The two files a project needs next to hypercall fixes: the guest-side definitions of the
 // symbolic numbers (in the file's dialect) and a C header for the hypervisor side.
+import { insertedComment } from '../dialects';
 import type { Dialect } from '../types';
 import type { HypercallAbi } from './context';
 import { HYPERCALL_RULES, HYPERV_PAGE_POINTER, XEN, XEN_SYMBOLS, hypercallNumber, hypercallSymbol } from './numbers';
@@ -38,29 +39,29 @@ const ABI_NOTE: Record<HypercallAbi, string> = {
 };
 
 export function hypercallDefinitions(dialect: Dialect, abi: HypercallAbi): string {
-  const c = dialect === 'gas-att' || dialect === 'gas-intel' ? '#' : ';';
+  const note = (text: string): string => insertedComment(dialect, text);
   const out: string[] = [
-    `${c} virtlint hypercall numbers (${abi}). Generated; include this file before code fixed by virtlint.`,
-    `${c} ${ABI_NOTE[abi]}`,
-    `${c} The values are placeholders: change them to the numbers your hypervisor implements.`,
+    note(`virtlint hypercall numbers (${abi}). Generated; include this file before code fixed by virtlint.`),
+    note(ABI_NOTE[abi]),
+    note('The values are placeholders: change them to the numbers your hypervisor implements.'),
   ];
-  if (abi === 'xen') out.push(`${c} Define ${XEN_SYMBOLS.page} and ${XEN_SYMBOLS.vcpuInfo} elsewhere (linker script or kernel data).`);
-  if (abi === 'hyperv') out.push(`${c} Define ${HYPERV_PAGE_POINTER} elsewhere: a pointer to the hypercall page.`);
+  if (abi === 'xen') out.push(note(`Define ${XEN_SYMBOLS.page} and ${XEN_SYMBOLS.vcpuInfo} elsewhere (linker script or kernel data).`));
+  if (abi === 'hyperv') out.push(note(`Define ${HYPERV_PAGE_POINTER} elsewhere: a pointer to the hypercall page.`));
   for (const k of constants(abi)) {
     const value = formatNumber(k.value, dialect);
     switch (dialect) {
       case 'nasm':
-        out.push(`%define ${k.name} ${value} ${c} ${k.note}`);
+        out.push(`%define ${k.name} ${value} ${note(k.note)}`);
         break;
       case 'gas-att':
       case 'gas-intel':
-        out.push(`.equ ${k.name}, ${value} ${c} ${k.note}`);
+        out.push(`.equ ${k.name}, ${value} ${note(k.note)}`);
         break;
       case 'masm':
-        out.push(`${k.name} EQU ${value} ${c} ${k.note}`);
+        out.push(`${k.name} EQU ${value} ${note(k.note)}`);
         break;
       case 'fasm':
-        out.push(`${k.name} = ${value} ${c} ${k.note}`);
+        out.push(`${k.name} = ${value} ${note(k.note)}`);
         break;
     }
   }

@@ -132,7 +132,7 @@ function emitRegisters(plan: Plan, conv: RegisterConvention, bits: Bits): Line[]
     else loadInput(p.frame, value, family);
   }
   if (conv.numberFamily) p.frame.loadImm(conv.numberFamily, plan.numberSymbol);
-  p.frame.emit(...conv.call(plan.numberSymbol));
+  for (const line of conv.call(plan.numberSymbol)) p.frame.emit(line); // a custom template can be long
   deliverOutputs(p, plan, conv.resultFamily);
   epilogue(p, plan, saves);
   return p.frame.lines;

@@ -1,21 +1,24 @@
 // Quick fixes for sensitive instructions: trapping equivalents, forced-emulation prefixes
 // and hypercalls through a chosen ABI. Pure text in, edits out; no IO.
+import { lineOffsets, offsetAt } from '../text/lineBreaks';
 import type { AnalysisResult, Finding, Range, SourceLines } from '../types';
 import { conventionFor, prefixFlavour } from './abi';
 import type { FixContext, FixKind, FixOptions, FixStrategy, GeneratedFix } from './context';
 import { upper } from './context';
 import { emitHypercall } from './hypercall';
-import { editForLines, labelMaker, linesOfText, siteOf, type TextEdit } from './layout';
+import { editForLines, labelMaker, linesOfText, siteOf, sourceOf, type TextEdit } from './layout';
 import { planFor } from './plans';
+import { readingPin, type Reading } from './reading';
 import { forcedEmulationFix, popfTrapFix, smswTrapFix } from './trap';
 import { xenIretFix, xenPopfFix, xenPushfFix } from './xen';
 
-export type { FixOptions, FixStrategy, HypercallAbi } from './context';
+export type { FixKind, FixOptions, FixStrategy, HypercallAbi } from './context';
 export type { TextEdit } from './layout';
 export { hypercallDefinitions, hypercallHeader } from './definitions';
 export { hypercallNumber, hypercallSymbol, HYPERCALL_RULES } from './numbers';
 export { FORCED_EMULATION_PREFIX } from './trap';
 export { parseCustomTemplate } from './abi';
+export { readingPin, type Reading } from './reading';
 
 export interface QuickFix {
   title: string;
@@ -111,48 +114,65 @@ export function fixForStrategy(text: string | SourceLines, finding: Finding, str
   return fix ? toQuickFix(ctx, fix, false) : undefined;
 }
 
-/** One edit per fixable finding, sorted, never overlapping (one fix per source line). */
-export function fixAll(text: string | SourceLines, result: Pick<AnalysisResult, 'findings'>, strategy: FixStrategy, options: FixOptions): TextEdit[] {
-  const edits: TextEdit[] = [];
-  const findings = [...result.findings].sort((a, b) => comparePositions(a.range.start, b.range.start));
+/** What `fixAll` puts together: the fixes, and the modeline that keeps the file's reading when one is needed. */
+export interface PlannedFixes {
+  /** One edit per fixable finding, sorted, never overlapping (one fix per source line). */
+  fixes: TextEdit[];
+  /** Inserts a modeline at the top when the fixed text would otherwise be read differently (reading.ts). */
+  readingPin?: TextEdit;
+}
+
+/**
+ * Every fix a strategy makes in the text. The reading pin needs the result's reading (dialect,
+ * bitness and where each came from); a result without it gets none.
+ */
+export function planFixes(text: string | SourceLines, result: Pick<AnalysisResult, 'findings'> & Partial<Reading>, strategy: FixStrategy, options: FixOptions): PlannedFixes {
+  const fixes: TextEdit[] = [];
+  const findings = result.findings.slice().sort((a, b) => comparePositions(a.range.start, b.range.start));
   for (const finding of findings) {
     const fix = fixForStrategy(text, finding, strategy, options);
     if (!fix) continue;
-    const last = edits[edits.length - 1];
+    const last = fixes[fixes.length - 1];
     if (last && last.range.end.line >= fix.edit.range.start.line) continue; // a fix owns the rest of its line
-    edits.push(fix.edit);
+    fixes.push(fix.edit);
   }
-  return edits;
+  const reading = readingOf(result);
+  const pin = reading ? readingPin(sourceOf(text), fixes, reading) : undefined;
+  return pin ? { fixes, readingPin: pin } : { fixes };
+}
+
+/** The edits of `planFixes`, sorted, the reading pin (if any) first. */
+export function fixAll(text: string | SourceLines, result: Pick<AnalysisResult, 'findings'> & Partial<Reading>, strategy: FixStrategy, options: FixOptions): TextEdit[] {
+  const planned = planFixes(text, result, strategy, options);
+  return planned.readingPin ? [planned.readingPin].concat(planned.fixes) : planned.fixes;
+}
+
+function readingOf(result: Partial<Reading>): Reading | undefined {
+  const { dialect, dialectSource, bits, bitsSource } = result;
+  return dialect && dialectSource && bits && bitsSource ? { dialect, dialectSource, bits, bitsSource } : undefined;
 }
 
 function comparePositions(a: Range['start'], b: Range['start']): number {
   return a.line - b.line || a.character - b.character;
 }
 
-/** Applies non-overlapping edits (any order) to the text. Throws on overlap. */
+/** Applies non-overlapping edits (any order) to the text, counting lines as the analysis does. Throws on overlap. */
 export function applyEdits(text: string, edits: TextEdit[]): string {
-  const lineStarts = [0];
-  for (let i = 0; i < text.length; i++) if (text[i] === '\n') lineStarts.push(i + 1);
-  const offset = (p: Range['start']): number => {
-    const start = lineStarts[p.line];
-    if (start === undefined) return text.length;
-    const next = lineStarts[p.line + 1];
-    const lineEnd = next === undefined ? text.length : next - 1 - (text[next - 2] === '\r' ? 1 : 0);
-    return Math.min(start + p.character, lineEnd);
-  };
+  const offsets = lineOffsets(text);
   const spans = edits
-    .map((e) => ({ start: offset(e.range.start), end: offset(e.range.end), text: e.newText }))
+    .map((e) => ({ start: offsetAt(offsets, e.range.start, text.length), end: offsetAt(offsets, e.range.end, text.length), text: e.newText }))
     .sort((a, b) => a.start - b.start || a.end - b.end);
   for (let i = 1; i < spans.length; i++) {
     if (spans[i]!.start < spans[i - 1]!.end) throw new Error('applyEdits: overlapping edits');
   }
-  let out = '';
+  const parts: string[] = [];
   let cursor = 0;
   for (const s of spans) {
-    out += text.slice(cursor, s.start) + s.text;
+    parts.push(text.slice(cursor, s.start), s.text);
     cursor = s.end;
   }
-  return out + text.slice(cursor);
+  parts.push(text.slice(cursor));
+  return parts.join('');
 }
 
 export { linesOfText };

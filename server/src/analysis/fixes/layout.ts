@@ -1,9 +1,12 @@
 // Where a fix goes in the source line: the instruction's span, the indentation for the
-// lines a fix adds, and the trailing comment (which moves to the first line so the last
-// line can end with a `virtlint-fixed:` marker).
+// lines a fix adds, the line break they end with, and the trailing comment (which ends the
+// last line of the replacement, where the original instruction's line ended).
+import { PREFIXES } from '../mnemonics';
+import { breakForAddedLines, splitKeepingBreaks } from '../text/lineBreaks';
 import type { Dialect, Finding, ParsedInstruction, Range, SourceLines } from '../types';
 import type { Line } from './ir';
-import { commentMarker, isGas, renderLine } from './render';
+import { isGas } from '../dialects';
+import { commentMarker, renderLine } from './render';
 
 export interface TextEdit {
   range: Range;
@@ -18,9 +21,10 @@ export interface Site {
   instructionText: string;
   /** Whitespace that lines up added lines with the instruction. */
   indent: string;
-  /** The trailing comment including its marker, when the line has one. */
+  /** The trailing comment from its marker to the end of the line, exactly as written. */
   comment?: string;
-  eol: string;
+  /** What ends the lines the fix adds (see `breakForAddedLines`). */
+  lineBreak: string;
 }
 
 /** What fixes need to know about the whole text, worked out once per text. */
@@ -61,13 +65,15 @@ function factsFor(source: SourceLines): TextFacts {
   };
 }
 
-/**
- * A string seen as lines, split at `\r\n` and `\n` only. The analysis (and LSP) also ends a
- * line at a lone `\r`, so in a file with classic Mac line ends no fix is found for the CLI.
- */
+/** The text as lines, split once per text however many fixes ask. */
+export function sourceOf(text: string | SourceLines): SourceLines {
+  return factsOf(text).source;
+}
+
+/** A string seen as lines, split where the analysis splits it (`\r\n`, `\n`, lone `\r`). */
 export function linesOfText(text: string): SourceLines {
-  const lines = text.split(/\r?\n/);
-  return { lineCount: lines.length, line: (index) => lines[index] ?? '', eol: text.includes('\r\n') ? '\r\n' : '\n' };
+  const { lines, breaks } = splitKeepingBreaks(text);
+  return { lineCount: lines.length, line: (index) => lines[index] ?? '', lineBreak: (index) => breaks[index] ?? '' };
 }
 
 export function siteOf(text: string | SourceLines, finding: Finding): Site | undefined {
@@ -75,56 +81,79 @@ export function siteOf(text: string | SourceLines, finding: Finding): Site | und
   if (!ins || ins.inMacro) return undefined;
   const { start, end } = ins.range;
   if (start.line !== end.line) return undefined; // continued statements: too risky to rewrite
-  const source = factsOf(text).source;
+  const source = sourceOf(text);
   if (start.line >= source.lineCount) return undefined;
+  // A line after one ending in `\` may be spliced onto it (cpp, NASM): it is not a line of its own.
+  if (start.line > 0 && SPLICED_ONTO_NEXT.test(source.line(start.line - 1))) return undefined;
   const lineText = source.line(start.line);
   if (end.character > lineText.length) return undefined;
-  const rest = lineText.slice(end.character);
-  const trimmed = rest.trim();
-  let comment: string | undefined;
-  if (trimmed !== '') {
-    if (!startsComment(trimmed, ins.dialect)) return undefined; // another statement follows (GNU as `;`)
-    comment = trimmed;
-  }
   const before = lineText.slice(0, start.character);
+  if (!standsAlone(before, ins.dialect)) return undefined;
+  const rest = lineText.slice(end.character);
+  const comment = rest.trimStart();
+  if (comment !== '' && !isOnlyComment(comment, ins.dialect)) return undefined; // another statement follows (GNU as `;`)
   return {
     instruction: ins,
     line: start.line,
     lineText,
     instructionText: lineText.slice(start.character, end.character),
     indent: before.replace(/[^\t]/g, ' '),
-    ...(comment !== undefined ? { comment } : {}),
-    eol: source.eol,
+    ...(comment !== '' ? { comment } : {}),
+    lineBreak: breakForAddedLines((index) => source.lineBreak(index), start.line),
   };
 }
 
-function startsComment(rest: string, dialect: Dialect): boolean {
-  if (isGas(dialect)) return rest.startsWith('#') || rest.startsWith('/*') || rest.startsWith('//');
-  return rest.startsWith(';');
+const MARKER_PREFIX = 'virtlint-fixed:';
+const SPLICED_ONTO_NEXT = /\\[ \t]*$/;
+const LABELS = /^[ \t]*(?:(?:[A-Za-z_.$?@][\w.$?@#~]*|\d+)[ \t]*::?[ \t]*)*$/;
+
+/**
+ * Whether what stands before the instruction on its line means the same when the fix's
+ * first line follows it instead of the instruction: indentation and labels do; so do, in
+ * GNU as, complete statements and comments, unless the statement is a lone prefix (`rep;`).
+ * `times 3` or a prefix would apply to the fix's first line only, so those get no fix.
+ */
+function standsAlone(before: string, dialect: Dialect): boolean {
+  if (!isGas(dialect)) return LABELS.test(before);
+  const statements = withoutBlockComments(before).split(';');
+  const last = statements.pop()!;
+  const previous = statements[statements.length - 1];
+  return LABELS.test(last) && (previous === undefined || !PREFIXES.has(previous.trim().toLowerCase()));
+}
+
+/** The text with its block comments blanked, including the tail of one that began on an earlier line. */
+function withoutBlockComments(text: string): string {
+  const close = text.indexOf('*/');
+  const open = text.indexOf('/*');
+  const tailClosed = close >= 0 && (open < 0 || close < open) ? ' '.repeat(close + 2) + text.slice(close + 2) : text;
+  return tailClosed.replace(/\/\*[\s\S]*?\*\//g, (comment) => ' '.repeat(comment.length));
+}
+
+/** The rest of the line is comment only (GNU as: closed block comments may come before another). */
+function isOnlyComment(rest: string, dialect: Dialect): boolean {
+  if (!isGas(dialect)) return rest.startsWith(';');
+  let at = 0;
+  for (;;) {
+    while (at < rest.length && /\s/.test(rest[at]!)) at++;
+    if (!rest.startsWith('/*', at)) break;
+    const close = rest.indexOf('*/', at + 2);
+    if (close < 0) return true;
+    at = close + 2;
+  }
+  return at === rest.length || rest.startsWith('#', at) || rest.startsWith('//', at);
 }
 
 /**
- * One edit: from the instruction's first character to the end of the line's content.
- * The original trailing comment is put back on the first line (or on a line of its own
- * when the first line carries a `virtlint-fixed` marker).
+ * One edit: from the instruction's first character to the end of the line's content. The
+ * original trailing comment ends the last line, so whatever followed the instruction's line
+ * still follows it: a comment that continues (an unclosed `/*`, a line splice `\`) still
+ * continues into the line it did, and `virtlint-disable-next-line` still names that line.
  */
 export function editForLines(site: Site, lines: Line[], dialect: Dialect): TextEdit {
-  const rendered = lines.map((l) => ({ text: renderLine(l, dialect), line: l }));
-  const texts: string[] = [];
-  const first = rendered[0];
-  if (site.comment !== undefined && first) {
-    const firstComment = 'comment' in first.line ? first.line.comment : undefined;
-    if (firstComment?.startsWith('virtlint-fixed:')) {
-      texts.push(site.comment);
-    } else {
-      const copy = { ...first.line } as Line;
-      if ('comment' in copy) delete copy.comment;
-      texts.push(`${renderLine(copy, dialect)} ${site.comment}`);
-      rendered.shift();
-    }
-  }
-  for (const r of rendered) texts.push(r.text);
-  const newText = texts.map((t, i) => (i === 0 ? t : site.indent + t)).join(site.eol);
+  const texts = lines.map((line) => renderLine(line, dialect));
+  const last = lines.length - 1;
+  if (site.comment !== undefined && last >= 0) texts[last] = withSourceComment(lines[last]!, site.comment, dialect);
+  const newText = texts.map((t, i) => (i === 0 ? t : site.indent + t)).join(site.lineBreak);
   const range: Range = {
     start: { line: site.line, character: site.instruction.range.start.character },
     end: { line: site.line, character: site.lineText.length },
@@ -132,8 +161,27 @@ export function editForLines(site: Site, lines: Line[], dialect: Dialect): TextE
   return { range, newText };
 }
 
+/**
+ * A line ending with the source line's comment. The comment takes the place of the line's
+ * own note, but a `virtlint-fixed` marker stays, in front of it and closed: a block comment
+ * in GNU as, else the marker's ids end at `--` and the comment follows as its reason.
+ */
+function withSourceComment(line: Line, comment: string, dialect: Dialect): string {
+  const own = 'comment' in line ? line.comment : undefined;
+  const code = renderLine(withoutNote(line), dialect);
+  if (!own?.startsWith(MARKER_PREFIX)) return `${code} ${comment}`;
+  return isGas(dialect) ? `${code} /* ${own} */ ${comment}` : `${code} ${commentMarker(dialect)} ${own} -- ${comment}`;
+}
+
+function withoutNote(line: Line): Line {
+  if (!('comment' in line)) return line;
+  const copy = { ...line };
+  delete copy.comment;
+  return copy;
+}
+
 export function markerComment(ruleId: string): string {
-  return `virtlint-fixed: ${ruleId}`;
+  return `${MARKER_PREFIX} ${ruleId}`;
 }
 
 /** Unique label bases for one fix (`vl_12_a`), never already present in the text. */

@@ -1,14 +1,11 @@
 // Prints the fix IR (ir.ts) in each assembler's own syntax.
+import { isGas } from '../dialects';
 import type { Dialect } from '../types';
 import type { Line, Opnd, OrigMemOpnd, Width } from './ir';
 
 const INTEL_SIZE: Record<Width, string> = { 1: 'byte', 2: 'word', 4: 'dword', 8: 'qword' };
 const ATT_SUFFIX: Record<Width, string> = { 1: 'b', 2: 'w', 4: 'l', 8: 'q' };
 const SIZE_KEYWORD = /^\s*(byte|word|dword|fword|pword|qword|tword|tbyte|oword|xmmword)\s+(ptr\s+)?/i;
-
-export function isGas(dialect: Dialect): boolean {
-  return dialect === 'gas-att' || dialect === 'gas-intel';
-}
 
 export function commentMarker(dialect: Dialect): string {
   return isGas(dialect) ? '#' : ';';
