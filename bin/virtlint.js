@@ -5,7 +5,7 @@ const { existsSync } = require('node:fs');
 const { join } = require('node:path');
 
 const bundled = join(__dirname, '..', 'dist', 'cli.js');
-const compiled = join(__dirname, '..', 'out', 'server', 'src', 'cli', 'main.js');
+const compiled = join(__dirname, '..', 'out', 'server', 'src', 'main', 'virtlint.js');
 const entry = existsSync(bundled) ? bundled : compiled;
 if (!existsSync(entry)) {
   process.stderr.write('virtlint: the command-line tool is not built; run `npm run build` first\n');

@@ -10,8 +10,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { analyzeText } from '../server/src/analysis';
-import { parseElf } from '../server/src/scan/elf';
-import { fastSweep, referenceSweep } from '../server/src/scan/sweep';
+import { parseElf } from '../server/src/binary/elf';
+import { fastSweep, referenceSweep } from '../server/src/binary/sweep';
 import { LspClient } from './lspClient';
 import { replaceSection } from './report';
 

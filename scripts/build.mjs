@@ -13,7 +13,7 @@ const common = { bundle: true, platform: 'node', target: 'node20', format: 'cjs'
 const entries = [
   { entry: 'server/src/lsp/main.ts', out: 'server.js' },
   { entry: 'client/src/extension.ts', out: 'client.js', external: ['vscode'] },
-  { entry: 'server/src/cli/main.ts', out: 'cli.js' },
+  { entry: 'server/src/main/virtlint.ts', out: 'cli.js' },
   { entry: 'server/src/scan/worker.ts', out: 'scan-worker.js' },
 ];
 for (const { entry, out, external = [] } of entries) {

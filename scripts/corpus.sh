@@ -78,7 +78,7 @@ s_files=$(find "$corpus/linux/arch/x86" -name '*.S' | wc -l)
 echo "corpus: ready in $corpus — $s_files .S files; $(cd "$corpus/bin" && ls | tr '\n' ' ')"
 [ "$fetch_only" = 1 ] && exit 0
 
-cli="$root/out/server/src/cli/main.js"
+cli="$root/out/server/src/main/virtlint.js"
 [ -f "$cli" ] || { echo "corpus.sh: $cli not found — run 'npx tsc -p .' first" >&2; exit 1; }
 
 json="$corpus/lint-arch-x86.json"
@@ -140,7 +140,7 @@ const lines = [];
 lines.push('<!-- corpus:begin (written by scripts/corpus.sh; do not edit by hand) -->');
 lines.push('## Real corpus: Linux 6.1 arch/x86');
 lines.push('');
-lines.push(`Command: \`npm run corpus\` (runs \`node out/server/src/cli/main.js --format json .corpus/linux/arch/x86\`), ${new Date().toISOString()}.`);
+lines.push(`Command: \`npm run corpus\` (runs \`node out/server/src/main/virtlint.js --format json .corpus/linux/arch/x86\`), ${new Date().toISOString()}.`);
 lines.push('');
 lines.push(`- .S files in the tree: ${sFiles}; files in the report: ${reports.length}`);
 lines.push(`- wall time (including Node start-up): ${wallMs} ms; exit status ${status}`);

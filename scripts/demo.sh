@@ -7,9 +7,8 @@ if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
   echo "demo: installing Node.js and npm from the distribution"
   if [ "$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq nodejs npm; else sudo apt-get update -qq && sudo apt-get install -y -qq nodejs npm; fi
 fi
-major=$(node -p 'process.versions.node.split(".")[0]')
-if [ "$major" -lt 20 ]; then
-  echo "demo: virtlint needs Node.js 20 or newer (found $(node --version))" >&2
+if ! node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 20 || (a === 20 && b >= 12) ? 0 : 1)'; then
+  echo "demo: virtlint needs Node.js 20.12 or newer (found $(node --version))" >&2
   exit 2
 fi
 [ -d node_modules ] || npm ci --no-audit --no-fund

@@ -16,7 +16,7 @@ import { isMainThread, parentPort, Worker, workerData } from 'worker_threads';
 import { analyzeText } from '../server/src/analysis';
 import type { Bits, Dialect } from '../server/src/analysis/types';
 import { resolveRuleSelection } from '../server/src/analysis/catalogue';
-import { ScanInputError } from '../server/src/scan/image';
+import { ScanInputError } from '../server/src/binary/image';
 import { loadImage } from '../server/src/scan/load';
 import { scanImage } from '../server/src/scan/scanner';
 import { SEED_LINES } from '../test/props/corpus';

@@ -8,6 +8,7 @@ import * as path from 'path';
 import { allEntries, docsPath } from '../server/src/analysis/catalogue/index';
 import { parseObservations, type Observation } from '../server/src/analysis/catalogue/observation';
 import { renderObservedModule, renderOverview, renderRulePage } from '../server/src/analysis/catalogue/render';
+import { findPackage } from '../server/src/host/packageInfo';
 
 export const OBSERVED_JSON = 'proof/observed.json';
 export const OBSERVED_MODULE = 'server/src/analysis/catalogue/observed.ts';
@@ -15,17 +16,9 @@ export const OVERVIEW = 'docs/overview.md';
 
 /** The package root: the nearest directory above `start` whose package.json is virtlint's. */
 export function findPackageRoot(start: string): string {
-  for (let dir = path.resolve(start); ; dir = path.dirname(dir)) {
-    const manifest = path.join(dir, 'package.json');
-    if (fs.existsSync(manifest)) {
-      try {
-        if ((JSON.parse(fs.readFileSync(manifest, 'utf8')) as { name?: string }).name === 'virtlint') return dir;
-      } catch {
-        // not ours; keep walking up
-      }
-    }
-    if (path.dirname(dir) === dir) throw new Error(`cannot find the virtlint package root above ${start}`);
-  }
+  const found = findPackage(path.resolve(start));
+  if (!found) throw new Error(`cannot find the virtlint package root above ${start}`);
+  return found.root;
 }
 
 export function readObservations(root: string): { observations: Record<string, Observation>; problems: string[] } {

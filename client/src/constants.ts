@@ -1,5 +1,6 @@
 // Names shared by the extension code and the manifest generator (client/manifest.mjs).
 // No `vscode` import here, so plain Node can load the compiled file.
+import { SHOW_DOCUMENTATION_COMMAND } from '../../server/src/lsp/protocol';
 
 /** The language id virtlint contributes for x86 assembly files. */
 export const LANGUAGE_ID = 'x86asm';
@@ -28,9 +29,7 @@ export const COMMANDS = {
   showOutput: 'virtlint.showOutput',
   lintWorkspace: 'virtlint.lintWorkspace',
   /** Also the command the server attaches to "Show documentation for <id>" code actions. */
-  showDocumentation: 'virtlint.showDocumentation',
+  showDocumentation: SHOW_DOCUMENTATION_COMMAND,
   insertHypercallDefinitions: 'virtlint.insertHypercallDefinitions',
 } as const;
 
-/** Registered by the server (workspace/executeCommand); the client calls it, never registers it. */
-export const SERVER_HYPERCALL_COMMAND = 'virtlint.writeHypercallDefinitions';

@@ -2,7 +2,7 @@
 // (what the hypercall quick fixes call) in the active file's dialect, and opens them beside it.
 import * as vscode from 'vscode';
 import { ExecuteCommandRequest, type LanguageClient } from 'vscode-languageclient/node';
-import { SERVER_HYPERCALL_COMMAND } from './constants';
+import { WRITE_HYPERCALL_DEFINITIONS_COMMAND } from '../../server/src/lsp/protocol';
 import type { FileInfoStatus } from './fileInfoStatus';
 
 export async function openHypercallDefinitions(client: LanguageClient | undefined, status: FileInfoStatus): Promise<vscode.TextDocument | undefined> {
@@ -13,7 +13,7 @@ export async function openHypercallDefinitions(client: LanguageClient | undefine
   const editor = vscode.window.activeTextEditor;
   const dialect = (editor && status.infoFor(editor.document.uri)?.dialect) ?? 'nasm';
   const abi = vscode.workspace.getConfiguration('virtlint', editor?.document.uri).get<string>('fix.abi', 'kvm');
-  const answer: unknown = await client.sendRequest(ExecuteCommandRequest.type, { command: SERVER_HYPERCALL_COMMAND, arguments: [{ dialect, abi }] });
+  const answer: unknown = await client.sendRequest(ExecuteCommandRequest.type, { command: WRITE_HYPERCALL_DEFINITIONS_COMMAND, arguments: [{ dialect, abi }] });
   const text = typeof answer === 'object' && answer !== null && typeof (answer as { text?: unknown }).text === 'string' ? (answer as { text: string }).text : undefined;
   if (!text) {
     void vscode.window.showErrorMessage('virtlint: the server sent no hypercall definitions.');

@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
-import { DEFAULT_MAX_FILE_SIZE, parseArgs, UsageError } from '../../server/src/cli/args';
+import { DEFAULT_MAX_FILE_SIZE, parseArgs } from '../../server/src/cli/args';
+import { UsageError } from '../../server/src/report/options';
 
 describe('cli argument parsing', () => {
   it('has documented defaults', () => {
@@ -24,6 +25,19 @@ describe('cli argument parsing', () => {
     assert.equal(options.dialect, 'gas-intel');
     assert.equal(options.maxWarnings, 0);
     assert.deepEqual(options.paths, ['x.s', '-']);
+  });
+
+  it('reads options in order (a later one wins), values that start with a dash, and grouped short options', () => {
+    const options = parseArgs(['--max-warnings', '-1', '--format', 'json', '-f', 'sarif', '--no-color', '--color', '-', 'a.asm']);
+    assert.equal(options.maxWarnings, -1);
+    assert.equal(options.format, 'sarif');
+    assert.equal(options.color, true);
+    assert.deepEqual(options.paths, ['-', 'a.asm']);
+    assert.equal(parseArgs(['--color', '--no-color', 'a.asm']).color, false);
+    assert.equal(parseArgs(['-fjson', 'a.asm']).format, 'json');
+    const grouped = parseArgs(['-hv']);
+    assert.ok(grouped.help && grouped.version);
+    assert.throws(() => parseArgs(['-xyz', 'a.asm']), (e: unknown) => e instanceof UsageError && e.message === 'unknown option -xyz');
   });
 
   it('treats everything after -- as a path', () => {

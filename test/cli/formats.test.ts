@@ -1,7 +1,9 @@
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { RULES, META_RULES } from '../../server/src/analysis/catalogue';
-import { formatReports, type FileReport } from '../../server/src/cli/format';
+import { packageInfo } from '../../server/src/host/packageInfo';
+import { stylist } from '../../server/src/host/terminal';
+import { formatReports, type FileReport } from '../../server/src/report';
 import { sarifProblems } from './sarifShape';
 
 const CWD = path.join(path.sep, 'work', 'project');
@@ -49,7 +51,7 @@ describe('cli formats', () => {
     });
 
     it('colours only when asked', () => {
-      const out = formatReports(sampleReports(), 'stylish', { cwd: CWD, color: true });
+      const out = formatReports(sampleReports(), 'stylish', { cwd: CWD, style: stylist(true) });
       assert.ok(out.includes('\u001b[31merror'), 'errors in red');
       assert.ok(out.includes('\u001b[33mwarning'), 'warnings in yellow');
     });
@@ -110,7 +112,7 @@ describe('cli formats', () => {
   });
 
   describe('sarif', () => {
-    const log = () => JSON.parse(formatReports(sampleReports(), 'sarif', { cwd: CWD, version: '9.9.9', docsBaseUrl: 'https://example.org/virtlint/' })) as Record<string, any>;
+    const log = () => JSON.parse(formatReports(sampleReports(), 'sarif', { cwd: CWD, tool: { version: '9.9.9' }, docsBaseUrl: 'https://example.org/virtlint/' })) as Record<string, any>;
 
     it('passes the SARIF 2.1.0 structure checks', () => {
       assert.deepEqual(sarifProblems(log()), []);
@@ -166,7 +168,7 @@ describe('cli formats', () => {
 
     it('uses the profile for default levels and file URIs outside the working directory', () => {
       const report: FileReport = { filePath: path.join(path.sep, 'elsewhere', 'x y.asm'), messages: [{ ruleId: 'cpuid', severity: 1, message: 'm', line: 2, column: 1, endLine: 2, endColumn: 6 }], errorCount: 0, warningCount: 1 };
-      const parsed = JSON.parse(formatReports([report], 'sarif', { cwd: CWD, profile: 'vm-detection-audit' })) as Record<string, any>;
+      const parsed = JSON.parse(formatReports([report], 'sarif', { cwd: CWD, profile: 'vm-detection-audit', tool: packageInfo() })) as Record<string, any>;
       assert.deepEqual(sarifProblems(parsed), []);
       const run = parsed.runs[0];
       assert.equal(run.results[0].locations[0].physicalLocation.artifactLocation.uri, 'file:///elsewhere/x%20y.asm');
@@ -177,6 +179,6 @@ describe('cli formats', () => {
   });
 
   it('rejects an unknown format name', () => {
-    assert.throws(() => formatReports([], 'xml'), /unknown format "xml"/);
+    assert.throws(() => formatReports([], 'xml', { cwd: CWD }), /unknown format "xml"/);
   });
 });

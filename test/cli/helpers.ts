@@ -3,11 +3,12 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { main, type CliIo } from '../../server/src/cli/main';
+import { main } from '../../server/src/main/virtlint';
+import type { CommandIo } from '../../server/src/report/options';
 
 /** The repository root (tests run from out/test/cli/). */
 export const ROOT = path.resolve(__dirname, '..', '..', '..');
-export const CLI_SCRIPT = path.join(ROOT, 'out', 'server', 'src', 'cli', 'main.js');
+export const CLI_SCRIPT = path.join(ROOT, 'out', 'server', 'src', 'main', 'virtlint.js');
 
 export interface CliRun {
   code: number;
@@ -18,6 +19,8 @@ export interface CliRun {
 export interface RunOptions {
   cwd?: string;
   stdin?: string | Uint8Array;
+  /** runCli only: standard input as a sequence of chunks (it may be endless). */
+  stdinChunks?: Iterable<Uint8Array | string>;
   isTTY?: boolean;
   env?: Record<string, string | undefined>;
 }
@@ -25,12 +28,12 @@ export interface RunOptions {
 export async function runCli(argv: string[], options: RunOptions = {}): Promise<CliRun> {
   let stdout = '';
   let stderr = '';
-  const io: CliIo = {
+  const io: CommandIo = {
     stdout: { write: (text: string) => (stdout += text), isTTY: options.isTTY ?? false },
     stderr: { write: (text: string) => (stderr += text) },
     cwd: options.cwd ?? ROOT,
     env: options.env ?? {},
-    readStdin: async () => (typeof options.stdin === 'string' ? Buffer.from(options.stdin) : options.stdin ?? new Uint8Array()),
+    stdin: options.stdinChunks ?? (options.stdin === undefined ? [] : [options.stdin]),
   };
   const code = await main(argv, io);
   return { code, stdout, stderr };

@@ -3,7 +3,7 @@
 // then checks a fix by assembling before/after and decoding with iced-x86.
 import * as assert from 'node:assert/strict';
 import * as iced from 'iced-x86';
-import { parseOperand, splitOperands } from '../../server/src/analysis/operands';
+import { parseOperand, splitOperands } from '../../server/src/analysis/syntax/operands';
 import { ruleForCode, type AnalysisResult, type Bits, type Dialect, type Finding, type ParsedInstruction } from '../../server/src/analysis';
 import { applyEdits, FORCED_EMULATION_PREFIX, hypercallDefinitions, type FixOptions, type QuickFix } from '../../server/src/analysis/fixes';
 import { assemble as assembleUncached, type Assembler, type LineBytes } from '../helpers/assemble';

@@ -17,17 +17,16 @@ import type {
   PublishDiagnosticsParams,
   TextDocumentContentChangeEvent,
 } from 'vscode-languageserver-protocol';
+import { findPackage } from '../../server/src/host/packageInfo';
 import { withTimeout } from '../../server/src/lsp/timeout';
 
 /** The folder holding virtlint's package.json (the compiled tests may live in any outDir below it). */
-export const PROJECT_ROOT = findProjectRoot(__dirname);
+export const PROJECT_ROOT = projectRoot();
 
-function findProjectRoot(start: string): string {
-  for (let dir = start; ; dir = dirname(dir)) {
-    const manifest = join(dir, 'package.json');
-    if (existsSync(manifest) && (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name === 'virtlint') return dir;
-    if (dirname(dir) === dir) throw new Error(`no virtlint package.json above ${start}`);
-  }
+function projectRoot(): string {
+  const found = findPackage(__dirname);
+  if (!found) throw new Error(`no virtlint package.json above ${__dirname}`);
+  return found.root;
 }
 
 /** The server under test: `VIRTLINT_LSP_SERVER` (e.g. dist/server.js) or the server compiled next to these tests. */

@@ -18,7 +18,7 @@ describe('scan: bundled build', function () {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const esbuild = require('esbuild') as { build(options: Record<string, unknown>): Promise<unknown> };
     const common = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'silent' };
-    await esbuild.build({ ...common, entryPoints: [path.join(ROOT, 'server/src/cli/main.ts')], outfile: path.join(dir, 'cli.js') });
+    await esbuild.build({ ...common, entryPoints: [path.join(ROOT, 'server/src/main/virtlint.ts')], outfile: path.join(dir, 'cli.js') });
     await esbuild.build({ ...common, entryPoints: [path.join(ROOT, 'server/src/scan/worker.ts')], outfile: path.join(dir, 'scan-worker.js') });
     fs.copyFileSync(path.join(path.dirname(require.resolve('iced-x86')), 'iced_x86_bg.wasm'), path.join(dir, 'iced_x86_bg.wasm'));
   });

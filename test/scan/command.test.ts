@@ -3,21 +3,8 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readImageFile, loadImage } from '../../server/src/scan/load';
-import { runScan } from '../../server/src/scan/command';
+import { scan } from './runScan';
 import { ld, nasm, randomBytes, run, scratchDir } from './toolchain';
-
-interface Captured {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function scan(argv: string[], cwd: string): Promise<Captured> {
-  let stdout = '';
-  let stderr = '';
-  const code = await runScan(argv, { stdout: { write: (t: string) => (stdout += t) }, stderr: { write: (t: string) => (stderr += t) }, cwd, env: {} });
-  return { code, stdout, stderr };
-}
 
 const SOURCE = 'bits 64\nsection .text\nglobal _start\nglobal probe\n_start:\n  nop\nprobe:\n  cpuid\n  pushfq\n  int3\n  ret\n';
 

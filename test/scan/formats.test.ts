@@ -3,11 +3,11 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { resolveRuleSelection } from '../../server/src/analysis/catalogue';
-import { ScanInputError } from '../../server/src/scan/image';
+import { ScanInputError } from '../../server/src/binary/image';
 import { loadImage } from '../../server/src/scan/load';
 import { scanImage, type BinaryFinding } from '../../server/src/scan/scanner';
-import { parseSystemMap, SymbolIndex } from '../../server/src/scan/symbols';
-import { referenceSweep } from '../../server/src/scan/sweep';
+import { parseSystemMap, SymbolIndex } from '../../server/src/binary/symbols';
+import { referenceSweep } from '../../server/src/binary/sweep';
 import { ld, nasm, nmSymbols, randomBytes, run, scratchDir } from './toolchain';
 
 const ALL = resolveRuleSelection(['all'], 'deprivileged-kernel');

@@ -2,12 +2,12 @@
 // exactly one sequential sweep's hits, whatever the chunking.
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import { parseElf } from '../../server/src/scan/elf';
+import { parseElf } from '../../server/src/binary/elf';
 import { parallelSweep, SweepWorkers, workerScriptPath, type SeamStats } from '../../server/src/scan/parallel';
-import { computeShapeBitset } from '../../server/src/scan/lengths';
-import { decodeShapeTable } from '../../server/src/scan/shapes';
-import { FAST_SHAPES } from '../../server/src/scan/shapes.generated';
-import { fastSweep, type Bitness } from '../../server/src/scan/sweep';
+import { computeShapeBitset } from '../../server/src/binary/lengths';
+import { decodeShapeTable } from '../../server/src/binary/shapes';
+import { FAST_SHAPES } from '../../server/src/binary/shapes.generated';
+import { fastSweep, type Bitness } from '../../server/src/binary/sweep';
 import { randomBytes } from './toolchain';
 
 describe('scan: parallel sweep equals one sequential sweep', function () {

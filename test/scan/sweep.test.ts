@@ -2,11 +2,11 @@
 // hits, on random bytes (lots of invalid and exotic encodings) and on real compiler output.
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import { iced } from '../../server/src/analysis/iced';
-import { ruleForCode } from '../../server/src/analysis/classify';
-import { parseElf } from '../../server/src/scan/elf';
-import { fastLength } from '../../server/src/scan/lengths';
-import { fastSweep, referenceSweep, INT3_CODE, type Bitness } from '../../server/src/scan/sweep';
+import { iced } from '../../server/src/analysis/resolve/iced';
+import { ruleForCode } from '../../server/src/analysis/resolve/classify';
+import { parseElf } from '../../server/src/binary/elf';
+import { fastLength } from '../../server/src/binary/lengths';
+import { fastSweep, referenceSweep, INT3_CODE, type Bitness } from '../../server/src/binary/sweep';
 import { nasm, randomBytes, scratchDir } from './toolchain';
 
 function referenceBoundaries(bytes: Uint8Array, bits: Bitness): number[] {

@@ -20,9 +20,9 @@ import {
 import { describeObservation, parseObservations } from '../../server/src/analysis/catalogue/observation';
 import { renderObservedModule, renderRulePage } from '../../server/src/analysis/catalogue/render';
 import { EXAMPLES, type RuleExample } from '../../server/src/analysis/catalogue/examples';
-import { ruleForCode, sensitiveCodes } from '../../server/src/analysis/classify';
+import { ruleForCode, sensitiveCodes } from '../../server/src/analysis/resolve/classify';
 import { analyzeText, type Dialect } from '../../server/src/analysis/index';
-import { codeFacts, codeName, iced } from '../../server/src/analysis/iced';
+import { codeFacts, codeName, iced } from '../../server/src/analysis/resolve/iced';
 import { expectedFiles, findPackageRoot, generate, readObservations } from '../../scripts/gen-docs';
 
 const CORE = ['sgdt', 'sidt', 'sldt', 'smsw', 'str', 'pushf', 'popf', 'lar', 'lsl', 'verr', 'verw', 'push-sreg', 'pop-sreg', 'mov-sreg', 'far-call', 'far-jmp', 'far-ret', 'int', 'iret'];

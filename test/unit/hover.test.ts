@@ -5,7 +5,7 @@ import * as fc from 'fast-check';
 import { analyzeText } from '../../server/src/analysis/index';
 import { ruleById } from '../../server/src/analysis/catalogue/index';
 import { hoverAt, instructionFactsLine, ruleSummary } from '../../server/src/analysis/hover';
-import { Code } from '../../server/src/analysis/iced';
+import { Code } from '../../server/src/analysis/resolve/iced';
 import type { AnalysisResult, Bits, Finding, Operand, ParsedInstruction, Range } from '../../server/src/analysis/types';
 
 function range(line: number, start: number, end: number): Range {

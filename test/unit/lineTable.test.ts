@@ -2,7 +2,7 @@
 // chunks an edit did not touch, and leave the table it was made from as it was.
 import * as assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { CHUNK_LINES, LineTable } from '../../server/src/analysis/lineTable';
+import { CHUNK_LINES, LineTable } from '../../server/src/analysis/text/lineTable';
 
 function contents<T>(table: LineTable<T>): T[] {
   return table.chunks.flatMap((chunk) => [...chunk.items]);

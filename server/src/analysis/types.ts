@@ -7,6 +7,10 @@ export const DIALECTS: readonly Dialect[] = ['nasm', 'gas-att', 'gas-intel', 'ma
 export type Bits = 16 | 32 | 64;
 export const BITS: readonly Bits[] = [16, 32, 64];
 
+/** The hypercall interfaces the fixes can call (`custom` takes a user template). */
+export const HYPERCALL_ABIS = ['kvm', 'kvm-amd', 'xen', 'hyperv', 'custom'] as const;
+export type HypercallAbi = (typeof HYPERCALL_ABIS)[number];
+
 export interface Position {
   line: number;
   character: number;

@@ -1,26 +1,35 @@
-// Finding the files to lint and reading them safely: binary data, text that is not UTF-8 and
-// oversized files are turned into a clear per-file problem instead of being linted.
+// Finding the files to lint and reading them safely: unreadable paths, FIFOs and devices, binary
+// data, text that is not UTF-8 and oversized files become a clear per-file problem instead of
+// being linted (or hanging, or filling memory).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { describeFsError, readRegularFile, type BoundedRead } from '../host/boundedRead';
+import { InputError } from '../report/options';
 
 /** Extensions picked up when a directory is walked (files named explicitly are always linted). */
 export const ASSEMBLY_EXTENSIONS: readonly string[] = ['.asm', '.s', '.S', '.sx', '.nasm', '.yasm', '.inc', '.mac', '.fasm', '.masm'];
 const SKIPPED_DIRECTORIES = new Set(['node_modules', '.git', '.hg', '.svn']);
 
-export class PathError extends Error {}
+export interface InputFile {
+  /** Absolute path, or `-` for standard input. */
+  path: string;
+  /** Set when the path cannot be linted at all (an unreadable directory, a symbolic link loop...). */
+  problem?: string;
+}
 
 /**
  * Expands the command-line paths into files, in a fixed order: arguments as given, each directory
  * walked depth-first with entries sorted by name. Duplicates are dropped; `-` stays as is.
- * Symbolic links to directories are not followed (they can form cycles).
+ * Symbolic links to directories are not followed (they can form cycles). A path that does not
+ * exist is a usage error; one that exists but cannot be read is listed with its problem.
  */
-export function expandPaths(paths: readonly string[], cwd: string): string[] {
+export function expandPaths(paths: readonly string[], cwd: string): InputFile[] {
   const seen = new Set<string>();
-  const out: string[] = [];
-  const add = (file: string): void => {
+  const out: InputFile[] = [];
+  const add = (file: string, problem?: string): void => {
     if (!seen.has(file)) {
       seen.add(file);
-      out.push(file);
+      out.push(problem === undefined ? { path: file } : { path: file, problem });
     }
   };
   for (const given of paths) {
@@ -32,13 +41,16 @@ export function expandPaths(paths: readonly string[], cwd: string): string[] {
     let stat: fs.Stats;
     try {
       stat = fs.statSync(full);
-    } catch {
-      throw new PathError(`no such file or directory: ${given}`);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') throw new InputError(`${missingPathText(full)}: ${given}`);
+      add(full, `cannot read this path: ${describeFsError(e)}`);
+      continue;
     }
     if (stat.isDirectory()) {
       const before = out.length;
       walk(full, add);
-      if (out.length === before) throw new PathError(`no assembly files (${ASSEMBLY_EXTENSIONS.join(' ')}) under ${given}`);
+      if (out.length === before) throw new InputError(`no assembly files (${ASSEMBLY_EXTENSIONS.join(' ')}) under ${given}`);
     } else {
       add(full);
     }
@@ -46,12 +58,22 @@ export function expandPaths(paths: readonly string[], cwd: string): string[] {
   return out;
 }
 
-function walk(dir: string, add: (file: string) => void): void {
+function missingPathText(full: string): string {
+  try {
+    if (fs.lstatSync(full).isSymbolicLink()) return `broken symbolic link (to ${fs.readlinkSync(full)})`;
+  } catch {
+    // Not there at all.
+  }
+  return 'no such file or directory';
+}
+
+function walk(dir: string, add: (file: string, problem?: string) => void): void {
   let entries: fs.Dirent[];
   try {
     entries = fs.readdirSync(dir, { withFileTypes: true });
   } catch (e) {
-    throw new PathError(`cannot read directory ${dir}: ${(e as Error).message}`);
+    add(dir, `cannot read the directory: ${describeFsError(e)}; the files under it were not linted`);
+    return;
   }
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const entry of entries) {
@@ -82,22 +104,23 @@ export type ReadOutcome =
   | { ok: true; text: string; hasBom: boolean }
   | { ok: false; problem: string };
 
-/** Reads a file from disk, refusing files over `maxBytes` before reading them. */
+/** Reads a regular file from disk, refusing files over `maxBytes` without reading them whole. */
 export function readSourceFile(file: string, maxBytes: number): ReadOutcome {
-  let size: number;
-  try {
-    size = fs.statSync(file).size;
-  } catch (e) {
-    return { ok: false, problem: `cannot read the file: ${describeFsError(e)}` };
+  const read = readRegularFile(file, maxBytes);
+  if (read.ok) return decodeSource(read.bytes, maxBytes);
+  return { ok: false, problem: boundedReadProblem(read, maxBytes) };
+}
+
+/** Why a bounded read failed, as a per-file problem. */
+export function boundedReadProblem(read: Exclude<BoundedRead, { ok: true }>, maxBytes: number): string {
+  switch (read.reason) {
+    case 'too-large':
+      return tooLarge(read.size, maxBytes);
+    case 'not-regular':
+      return `${read.kind}, not a regular file; not linted`;
+    case 'error':
+      return `cannot read the file: ${describeFsError(read.error)}`;
   }
-  if (size > maxBytes) return { ok: false, problem: tooLarge(size, maxBytes) };
-  let bytes: Buffer;
-  try {
-    bytes = fs.readFileSync(file);
-  } catch (e) {
-    return { ok: false, problem: `cannot read the file: ${describeFsError(e)}` };
-  }
-  return decodeSource(bytes, maxBytes);
 }
 
 /** Checks and decodes bytes (from a file or stdin) as UTF-8 text. */
@@ -117,8 +140,10 @@ export function decodeSource(bytes: Uint8Array, maxBytes: number): ReadOutcome {
   }
 }
 
-function tooLarge(size: number, maxBytes: number): string {
-  return `file is ${formatBytes(size)}, over the --max-file-size limit of ${formatBytes(maxBytes)}; not linted`;
+function tooLarge(size: number | undefined, maxBytes: number): string {
+  const limit = `the --max-file-size limit of ${formatBytes(maxBytes)}`;
+  if (size === undefined) return `input is over ${limit} (reading stopped there); not linted`;
+  return `file is ${formatBytes(size)}, over ${limit}; not linted`;
 }
 
 export function formatBytes(bytes: number): string {
@@ -153,12 +178,4 @@ export function firstInvalidUtf8Offset(bytes: Uint8Array): number {
     i += length;
   }
   return bytes.length;
-}
-
-function describeFsError(e: unknown): string {
-  const code = (e as NodeJS.ErrnoException).code;
-  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
-  if (code === 'ENOENT') return 'no such file';
-  if (code === 'EISDIR') return 'is a directory';
-  return (e as Error).message;
 }

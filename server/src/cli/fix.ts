@@ -1,6 +1,6 @@
 // --fix: rewrite the sensitive instructions with the fix engine, then lint what is left.
 import type { AnalysisResult } from '../analysis';
-import { applyEdits, fixAll, type FixOptions, type FixStrategy, type TextEdit } from '../analysis/fixes';
+import { applyEdits, planFixes, type FixOptions, type FixStrategy } from '../analysis/fixes';
 
 export interface FixOutcome {
   text: string;
@@ -8,19 +8,11 @@ export interface FixOutcome {
   applied: number;
 }
 
+/** The engine writes added lines with the line break of the line they replace, so the text keeps its own style. */
 export function applyFixes(text: string, result: AnalysisResult, strategy: FixStrategy, options: FixOptions): FixOutcome {
-  const edits = fixAll(text, result, strategy, options);
-  if (edits.length === 0) return { text, applied: 0 };
-  const crlf = usesCrlf(text);
-  const matched: TextEdit[] = crlf ? edits.map((edit) => ({ range: edit.range, newText: edit.newText.replace(/\r?\n/g, '\r\n') })) : edits;
-  return { text: applyEdits(text, matched), applied: edits.length };
-}
-
-/** The engine writes `\n`; a file that mostly uses CRLF keeps CRLF. */
-function usesCrlf(text: string): boolean {
-  const crlf = text.split('\r\n').length - 1;
-  const lf = text.split('\n').length - 1;
-  return crlf > 0 && crlf * 2 >= lf;
+  const { fixes, readingPin } = planFixes(text, result, strategy, options);
+  if (fixes.length === 0) return { text, applied: 0 };
+  return { text: applyEdits(text, readingPin ? [readingPin].concat(fixes) : fixes), applied: fixes.length };
 }
 
 export function fixNote(applied: number, dryRun: boolean): string | undefined {

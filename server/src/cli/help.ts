@@ -52,10 +52,13 @@ Other:
 Severities: error and warning count (json severity 2 and 1). info and hint findings are shown
 but never change the exit status; json gives them severity 1 plus "level": "info"|"hint", sarif
 level "note", github ::notice. A file that cannot be linted (binary, not UTF-8, over the size
-limit, unreadable) gets one error with ruleId null and "fatal": true, and is never rewritten.
+limit, not a regular file, unreadable) gets one error with ruleId null and "fatal": true, and is
+never rewritten. --fix writes through a temporary file (a failed write leaves the file as it
+was) and never through a symbolic link. An output file that is an input is refused.
 
 Exit status: 0 no problems (or only warnings, at most --max-warnings of them); 1 errors, or
-more warnings than --max-warnings; 2 bad usage, a missing path, or an internal error.
+more warnings than --max-warnings; 2 bad usage, a missing path, a failed --fix write, or an
+internal error.
 
 Rule ids (suppress in source with "virtlint-disable-next-line <id> -- reason"):
   core:     ${core.join(' ')}

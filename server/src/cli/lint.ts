@@ -3,7 +3,7 @@ import { analyzeText, type AnalysisOptions, type AnalysisResult, type Dialect, t
 import { ruleById } from '../analysis/catalogue';
 import { fixesForFinding, type FixOptions } from '../analysis/fixes';
 import type { CliDialect, CliOptions } from './args';
-import type { FileReport, ReportMessage } from './format/types';
+import { countMessages, type FileReport, type ReportMessage } from '../report/types';
 
 export type LintSettings = Pick<CliOptions, 'dialect' | 'bits' | 'profile' | 'rules' | 'severities' | 'reportUnknownMnemonics' | 'quiet'>;
 
@@ -62,8 +62,7 @@ export function reportFor(filePath: string, text: string, result: AnalysisResult
   return {
     filePath,
     messages,
-    errorCount: messages.filter((m) => m.severity === 2).length,
-    warningCount: messages.filter((m) => m.severity === 1 && m.level === undefined).length,
+    ...countMessages(messages),
     fatalErrorCount: 0,
     fixableErrorCount,
     fixableWarningCount,
@@ -81,17 +80,4 @@ function isFixable(text: string, result: AnalysisResult, finding: Finding, fixOp
   } catch {
     return false;
   }
-}
-
-/** A file that could not be linted: one fatal message at 1:1 (ESLint's convention for parse failures). */
-export function fileProblemReport(filePath: string, problem: string): FileReport {
-  return {
-    filePath,
-    messages: [{ ruleId: null, severity: 2, fatal: true, message: problem, line: 1, column: 1, endLine: 1, endColumn: 1 }],
-    errorCount: 1,
-    warningCount: 0,
-    fatalErrorCount: 1,
-    fixableErrorCount: 0,
-    fixableWarningCount: 0,
-  };
 }

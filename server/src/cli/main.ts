@@ -1,48 +1,35 @@
-// `virtlint` command-line entry: lint assembly files, print a report, optionally fix them.
+// `virtlint` (the lint command): lint assembly files, print a report, optionally fix them.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { hypercallDefinitions, hypercallHeader, parseCustomTemplate, type FixOptions } from '../analysis/fixes';
+import { hypercallDefinitions, hypercallHeader, parseCustomTemplate, type FixOptions, type FixStrategy } from '../analysis/fixes';
 import type { Dialect } from '../analysis/types';
-import { parseArgs, UsageError, type CliDialect, type CliOptions } from './args';
+import { describeFsError, readRegularFile, readStreamBounded } from '../host/boundedRead';
+import { runCommand, settle } from '../host/command';
+import { packageInfo } from '../host/packageInfo';
+import { stylist, wantsColor } from '../host/terminal';
+import { displayPath, escapeControlCharacters, fileProblemReport, formatReports, type FileReport } from '../report';
+import { exitVerdict, InputError, UsageError, type CommandIo } from '../report/options';
+import { parseArgs, type CliDialect, type CliOptions } from './args';
 import { unifiedDiff } from './diff';
+import { boundedReadProblem, decodeSource, expandPaths, formatBytes, readSourceFile, type InputFile, type ReadOutcome } from './files';
 import { applyFixes, fixNote } from './fix';
-import { decodeSource, expandPaths, PathError, readSourceFile, type ReadOutcome } from './files';
-import { formatReports, type FileReport } from './format';
 import { helpText } from './help';
-import { analyze, fileProblemReport, reportFor } from './lint';
-import { packageInfo } from './packageInfo';
+import { analyze, reportFor } from './lint';
+import { refusalToRewrite, replaceFileContent } from './safeWrite';
+import { checkOutputTargets, type NamedPath } from './targets';
 
-export interface CliIo {
-  stdout: { write(text: string): unknown; isTTY?: boolean };
-  stderr: { write(text: string): unknown };
-  /** Default: process.cwd(). */
-  cwd?: string;
-  /** Default: process.env (only NO_COLOR and VIRTLINT_DEBUG are read). */
-  env?: Record<string, string | undefined>;
-  /** Default: reads process.stdin to the end. */
-  readStdin?: () => Promise<Uint8Array>;
+// What the entry point (main/virtlint.ts, which may import only the two commands) needs besides runLint.
+export { EXIT_UNUSABLE, type CommandIo } from '../report/options';
+export { reportInternalError } from '../host/command';
+
+const COMMAND = 'virtlint';
+const STDIN_NAME = '<stdin>';
+
+export function runLint(argv: string[], io: CommandIo): Promise<number> {
+  return runCommand(COMMAND, io, () => run(argv, io));
 }
 
-export const STDIN_NAME = '<stdin>';
-
-export async function main(argv: string[], io: CliIo): Promise<number> {
-  if (argv[0] === 'scan') return runScanCommand(argv.slice(1), io);
-  try {
-    return await run(argv, io);
-  } catch (e) {
-    if (e instanceof UsageError || e instanceof PathError) {
-      io.stderr.write(`virtlint: ${e.message}\n${e instanceof UsageError ? 'Run `virtlint --help` for usage.\n' : ''}`);
-      return 2;
-    }
-    const debug = (io.env ?? process.env).VIRTLINT_DEBUG;
-    io.stderr.write(`virtlint: internal error: ${(e as Error)?.message ?? String(e)}\n`);
-    if (debug) io.stderr.write(`${(e as Error)?.stack ?? ''}\n`);
-    else io.stderr.write('(set VIRTLINT_DEBUG=1 for details, and please report it)\n');
-    return 2;
-  }
-}
-
-async function run(argv: string[], io: CliIo): Promise<number> {
+async function run(argv: string[], io: CommandIo): Promise<number> {
   const options = parseArgs(argv);
   if (options.help) {
     io.stdout.write(helpText());
@@ -53,68 +40,95 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     return 0;
   }
   const cwd = io.cwd ?? process.cwd();
-  const fixOptions = readFixOptions(options, cwd);
-  const wrote = writeGeneratedFiles(options, fixOptions, cwd, io);
-  if (options.paths.length === 0) {
-    if (wrote) return 0;
-    throw new UsageError('no files given (use "-" for standard input)');
-  }
+  const writesGenerated = options.writeHypercallDefs !== undefined || options.writeHypercallHeader !== undefined;
+  if (options.paths.length === 0 && !writesGenerated) throw new UsageError('no files given (use "-" for standard input)');
   if (options.fix !== undefined && !options.fixDryRun && options.paths.includes('-')) {
     throw new UsageError('--fix cannot rewrite standard input; use --fix-dry-run to see the diff');
   }
   const files = expandPaths(options.paths, cwd);
+  checkOutputTargets(outputTargets(options, cwd), inputPaths(files, options, cwd));
+  const fixOptions = readFixOptions(options, cwd);
+  writeGeneratedFiles(options, fixOptions, cwd, io);
+  if (options.paths.length === 0) return 0;
 
-  const diffsToStderr = options.outputFile === undefined && (options.format === 'json' || options.format === 'sarif');
-  const reports: FileReport[] = [];
-  let internalFailure = false;
-  let writeFailed = false;
-  for (const file of files) {
-    const input = file === '-' ? await readStdin(io, options.maxFileSize) : readSourceFile(file, options.maxFileSize);
-    const displayName = file === '-' ? stdinName(options, cwd) : file;
-    if (!input.ok) {
-      reports.push(fileProblemReport(displayName, input.problem));
-      continue;
-    }
-    try {
-      const linted = lintOne(displayName, file === '-', input.text, options, fixOptions);
-      reports.push(linted.report);
-      if (linted.fixedText !== undefined) {
-        if (options.fixDryRun) {
-          const [oldName, newName] = diffNames(displayName, cwd);
-          const diff = unifiedDiff(input.text, linted.fixedText, oldName, newName);
-          (diffsToStderr ? io.stderr : io.stdout).write(diff);
-        } else if (!writeFixedFile(file, (input.hasBom ? '\ufeff' : '') + linted.fixedText, io)) {
-          writeFailed = true;
-          linted.report.note = 'the fixes could not be written (see the error above); the problems listed are what would remain';
-        }
-      }
-    } catch (e) {
-      internalFailure = true;
-      reports.push(fileProblemReport(displayName, `internal error while linting this file: ${(e as Error)?.message ?? String(e)}`));
-    }
-  }
-
-  if (options.fix === 'hypercall' && reports.some((r) => r.note !== undefined)) {
+  const outcome = await lintFiles(files, options, fixOptions, cwd, io);
+  if (options.fix === 'hypercall' && outcome.rewroteAny) {
     io.stderr.write(
       `virtlint: the hypercall replacements use symbols named VIRTLINT_HC_*; generate their definitions with\n` +
         `  virtlint --write-hypercall-defs <file> --abi ${options.abi} --dialect <dialect>\n`,
     );
   }
-  const color = options.color ?? (options.outputFile === undefined && io.stdout.isTTY === true && !(io.env ?? process.env).NO_COLOR);
-  const formatOptions = { cwd, color: options.outputFile === undefined && color, profile: options.profile, ...(options.docsBaseUrl ? { docsBaseUrl: options.docsBaseUrl } : {}) };
-  const output = formatReports(reports, options.format, formatOptions);
+  const output = formatReports(outcome.reports, options.format, {
+    cwd,
+    style: stylist(wantsColor(options.color, io, options.outputFile === undefined)),
+    tool: packageInfo(),
+    profile: options.profile,
+    ...(options.docsBaseUrl ? { docsBaseUrl: options.docsBaseUrl } : {}),
+  });
   if (options.outputFile !== undefined) writeOutputFile(path.resolve(cwd, options.outputFile), output);
   else io.stdout.write(output);
+  return settle(COMMAND, io, exitVerdict(outcome.reports, options.maxWarnings, outcome.unusable));
+}
 
-  if (internalFailure || writeFailed) return 2;
-  const errors = reports.reduce((sum, r) => sum + r.errorCount, 0);
-  const warnings = reports.reduce((sum, r) => sum + r.warningCount, 0);
-  if (errors > 0) return 1;
-  if (options.maxWarnings >= 0 && warnings > options.maxWarnings) {
-    io.stderr.write(`virtlint: ${warnings} warnings, more than --max-warnings ${options.maxWarnings}\n`);
-    return 1;
+interface LintOutcome {
+  reports: FileReport[];
+  /** A file hit an internal error, or its fixes could not be written. */
+  unusable: boolean;
+  /** --fix changed at least one file (or would, with --fix-dry-run). */
+  rewroteAny: boolean;
+}
+
+async function lintFiles(files: readonly InputFile[], options: CliOptions, fixOptions: FixOptions, cwd: string, io: CommandIo): Promise<LintOutcome> {
+  const outcome: LintOutcome = { reports: [], unusable: false, rewroteAny: false };
+  for (const file of files) {
+    const displayName = file.path === '-' ? stdinName(options, cwd) : file.path;
+    const input = await readInput(file, io, options.maxFileSize);
+    if (!input.ok) {
+      outcome.reports.push(fileProblemReport(displayName, input.problem));
+      continue;
+    }
+    try {
+      const fixed = lintAndFix(file.path, displayName, input, options, fixOptions, cwd, io);
+      outcome.reports.push(fixed.report);
+      outcome.rewroteAny ||= fixed.rewrote;
+      outcome.unusable ||= fixed.writeFailed;
+    } catch (e) {
+      outcome.unusable = true;
+      outcome.reports.push(fileProblemReport(displayName, `internal error while linting this file: ${(e as Error)?.message ?? String(e)}`));
+    }
   }
-  return 0;
+  return outcome;
+}
+
+/** Lints one text and applies --fix: writes the file, or prints the diff for --fix-dry-run. */
+function lintAndFix(
+  file: string,
+  displayName: string,
+  input: { text: string; hasBom: boolean },
+  options: CliOptions,
+  fixOptions: FixOptions,
+  cwd: string,
+  io: CommandIo,
+): { report: FileReport; rewrote: boolean; writeFailed: boolean } {
+  const isStdin = file === '-';
+  const refusal = options.fix !== undefined && !isStdin ? refusalToRewrite(file) : undefined;
+  const linted = lintOne(displayName, isStdin, input.text, options, refusal === undefined ? options.fix : undefined, fixOptions);
+  const outcome = { report: linted.report, rewrote: linted.fixedText !== undefined, writeFailed: false };
+  if (refusal !== undefined) {
+    linted.report.note = `not fixed: ${refusal}`;
+    io.stderr.write(`virtlint: not fixing ${escapeControlCharacters(displayName)}: ${escapeControlCharacters(refusal)}\n`);
+  }
+  if (linted.fixedText === undefined) return outcome;
+  if (options.fixDryRun) {
+    const diffsToStderr = options.outputFile === undefined && (options.format === 'json' || options.format === 'sarif');
+    const [oldName, newName] = diffNames(displayName, cwd);
+    const diff = unifiedDiff(input.text, linted.fixedText, oldName, newName, { byteOrderMark: input.hasBom });
+    (diffsToStderr ? io.stderr : io.stdout).write(diff);
+  } else if (!writeFixedFile(file, (input.hasBom ? '\ufeff' : '') + linted.fixedText, io)) {
+    outcome.writeFailed = true;
+    linted.report.note = 'the fixes could not be written and the file is unchanged (see the error above); the problems listed are what would remain';
+  }
+  return outcome;
 }
 
 interface Linted {
@@ -123,11 +137,11 @@ interface Linted {
   fixedText?: string;
 }
 
-function lintOne(displayName: string, isStdin: boolean, text: string, options: CliOptions, fixOptions: FixOptions): Linted {
+function lintOne(displayName: string, isStdin: boolean, text: string, options: CliOptions, fix: FixStrategy | undefined, fixOptions: FixOptions): Linted {
   const detectionName = isStdin ? options.stdinFilename : displayName;
   const result = analyze(text, detectionName, options);
-  if (options.fix === undefined) return { report: reportFor(displayName, text, result, options, fixOptions) };
-  const fixed = applyFixes(text, result, options.fix, fixOptions);
+  if (fix === undefined) return { report: reportFor(displayName, text, result, options, fixOptions) };
+  const fixed = applyFixes(text, result, fix, fixOptions);
   if (fixed.applied === 0 || fixed.text === text) return { report: reportFor(displayName, text, result, options, fixOptions) };
   const remaining = analyze(fixed.text, detectionName, options);
   const report = reportFor(displayName, fixed.text, remaining, options, fixOptions);
@@ -136,26 +150,46 @@ function lintOne(displayName: string, isStdin: boolean, text: string, options: C
   return { report, fixedText: fixed.text };
 }
 
-/** Writes a fixed file; on failure says so (the report still shows the fixed text's problems). */
-function writeFixedFile(file: string, content: string, io: CliIo): boolean {
+/** Writes a fixed file; on failure says so and leaves it unchanged (the report still shows the fixed text's problems). */
+function writeFixedFile(file: string, content: string, io: CommandIo): boolean {
   try {
-    fs.writeFileSync(file, content);
+    replaceFileContent(file, content);
     return true;
   } catch (e) {
-    io.stderr.write(`virtlint: cannot write the fixed ${file}: ${(e as Error).message}\n`);
+    io.stderr.write(`virtlint: cannot write the fixed ${escapeControlCharacters(file)} (left unchanged): ${escapeControlCharacters((e as Error).message)}\n`);
     return false;
+  }
+}
+
+function outputTargets(options: CliOptions, cwd: string): NamedPath[] {
+  const targets: NamedPath[] = [];
+  const add = (option: string, file: string | undefined): void => {
+    if (file !== undefined) targets.push({ label: `${option} ${file}`, path: path.resolve(cwd, file) });
+  };
+  add('-o', options.outputFile);
+  add('--write-hypercall-defs', options.writeHypercallDefs);
+  add('--write-hypercall-header', options.writeHypercallHeader);
+  return targets;
+}
+
+function* inputPaths(files: readonly InputFile[], options: CliOptions, cwd: string): Generator<NamedPath> {
+  if (options.fixTemplateFile !== undefined) yield { label: `the --fix-template ${options.fixTemplateFile}`, path: path.resolve(cwd, options.fixTemplateFile) };
+  for (const file of files) {
+    if (file.path !== '-' && file.problem === undefined) yield { label: `the input ${displayPath(file.path, cwd)}`, path: file.path };
   }
 }
 
 function readFixOptions(options: CliOptions, cwd: string): FixOptions {
   const fixOptions: FixOptions = { abi: options.abi };
   if (options.fixTemplateFile === undefined) return fixOptions;
-  let template: string;
-  try {
-    template = fs.readFileSync(path.resolve(cwd, options.fixTemplateFile), 'utf8');
-  } catch (e) {
-    throw new UsageError(`--fix-template: cannot read ${options.fixTemplateFile}: ${(e as Error).message}`);
+  const name = options.fixTemplateFile;
+  const read = readRegularFile(path.resolve(cwd, name), options.maxFileSize);
+  if (!read.ok) {
+    if (read.reason === 'error') throw new UsageError(`--fix-template: cannot read ${name}: ${describeFsError(read.error)}`);
+    if (read.reason === 'not-regular') throw new UsageError(`--fix-template: ${name} is ${read.kind}, not a regular file`);
+    throw new UsageError(`--fix-template: ${name} is over the --max-file-size limit of ${formatBytes(options.maxFileSize)}`);
   }
+  const template = read.bytes.toString('utf8');
   if (parseCustomTemplate(template, 64) === undefined || parseCustomTemplate(template, 32) === undefined) {
     throw new UsageError(`--fix-template: ${options.fixTemplateFile} is not a valid template (see docs/cli.md)`);
   }
@@ -163,20 +197,16 @@ function readFixOptions(options: CliOptions, cwd: string): FixOptions {
   return fixOptions;
 }
 
-function writeGeneratedFiles(options: CliOptions, fixOptions: FixOptions, cwd: string, io: CliIo): boolean {
-  let wrote = false;
+function writeGeneratedFiles(options: CliOptions, fixOptions: FixOptions, cwd: string, io: CommandIo): void {
   if (options.writeHypercallDefs !== undefined) {
     const target = path.resolve(cwd, options.writeHypercallDefs);
     writeOutputFile(target, ensureNewline(hypercallDefinitions(definitionsDialect(options.dialect, target), fixOptions.abi)));
-    io.stderr.write(`virtlint: wrote hypercall definitions (${fixOptions.abi}) to ${options.writeHypercallDefs}\n`);
-    wrote = true;
+    io.stderr.write(`virtlint: wrote hypercall definitions (${fixOptions.abi}) to ${escapeControlCharacters(options.writeHypercallDefs)}\n`);
   }
   if (options.writeHypercallHeader !== undefined) {
     writeOutputFile(path.resolve(cwd, options.writeHypercallHeader), ensureNewline(hypercallHeader(fixOptions.abi)));
-    io.stderr.write(`virtlint: wrote hypercall header (${fixOptions.abi}) to ${options.writeHypercallHeader}\n`);
-    wrote = true;
+    io.stderr.write(`virtlint: wrote hypercall header (${fixOptions.abi}) to ${escapeControlCharacters(options.writeHypercallHeader)}\n`);
   }
-  return wrote;
 }
 
 /** The definitions file's dialect: --dialect, else guessed from the target's extension, else NASM. */
@@ -200,19 +230,18 @@ function writeOutputFile(target: string, content: string): void {
     fs.mkdirSync(path.dirname(target), { recursive: true });
     fs.writeFileSync(target, content);
   } catch (e) {
-    throw new PathError(`cannot write ${target}: ${(e as Error).message}`);
+    throw new InputError(`cannot write ${target}: ${(e as Error).message}`);
   }
 }
 
-async function readStdin(io: CliIo, maxBytes: number): Promise<ReadOutcome> {
-  const bytes = await (io.readStdin ?? readProcessStdin)();
-  return decodeSource(bytes, maxBytes);
+async function readInput(file: InputFile, io: CommandIo, maxBytes: number): Promise<ReadOutcome> {
+  if (file.problem !== undefined) return { ok: false, problem: file.problem };
+  return file.path === '-' ? readStdin(io, maxBytes) : readSourceFile(file.path, maxBytes);
 }
 
-async function readProcessStdin(): Promise<Uint8Array> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
-  return Buffer.concat(chunks);
+async function readStdin(io: CommandIo, maxBytes: number): Promise<ReadOutcome> {
+  const read = await readStreamBounded(io.stdin ?? process.stdin, maxBytes);
+  return read.ok ? decodeSource(read.bytes, maxBytes) : { ok: false, problem: boundedReadProblem(read, maxBytes) };
 }
 
 function stdinName(options: CliOptions, cwd: string): string {
@@ -226,46 +255,3 @@ function diffNames(file: string, cwd: string): [string, string] {
   const shown = relative.split(path.sep).join('/');
   return [`a/${shown}`, `b/${shown}`];
 }
-
-type RunScan = (argv: string[], io: CliIo) => Promise<number>;
-
-async function runScanCommand(argv: string[], io: CliIo): Promise<number> {
-  let runScan: RunScan | undefined;
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    runScan = (require('../scan/command') as { runScan?: RunScan }).runScan;
-  } catch (e) {
-    io.stderr.write(`virtlint scan: the binary scanner could not be loaded: ${(e as Error).message}\n`);
-    return 2;
-  }
-  if (typeof runScan !== 'function') {
-    io.stderr.write('virtlint scan: the binary scanner is not part of this build\n');
-    return 2;
-  }
-  try {
-    return await runScan(argv, io);
-  } catch (e) {
-    io.stderr.write(`virtlint scan: internal error: ${(e as Error)?.message ?? String(e)}\n`);
-    return 2;
-  }
-}
-
-/** Runs the CLI against the real process (used by bin/virtlint.js and when this file is run directly). */
-export function runFromProcess(): void {
-  const io: CliIo = { stdout: process.stdout, stderr: process.stderr };
-  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-    // `virtlint ... | head` closes the pipe early: not an error. The exit status stays the lint result.
-    if (e.code !== 'EPIPE') throw e;
-  });
-  main(process.argv.slice(2), io).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (e: unknown) => {
-      process.stderr.write(`virtlint: internal error: ${(e as Error)?.message ?? String(e)}\n`);
-      process.exitCode = 2;
-    },
-  );
-}
-
-if (require.main === module) runFromProcess();

@@ -8,9 +8,9 @@ import { fixAll, fixesForFinding, type FixOptions } from '../analysis/fixes/inde
 import { findingToDiagnostic, SOURCE } from './conversions';
 import { disableForFileEdit, disableForLineEdit } from './suppressions';
 import type { VirtlintSettings } from './settings';
+import { SHOW_DOCUMENTATION_COMMAND } from './protocol';
 
 export const FIX_ALL_KIND = `${CodeActionKind.SourceFixAll}.virtlint`;
-export const SHOW_DOCUMENTATION_COMMAND = 'virtlint.showDocumentation';
 
 export interface CodeActionInput {
   uri: string;
@@ -32,8 +32,8 @@ export function fixOptionsFrom(settings: VirtlintSettings): FixOptions {
 }
 
 export function codeActionsFor(input: CodeActionInput): CodeAction[] {
-  const actions: CodeAction[] = [];
-  if (wants(input.only, CodeActionKind.QuickFix)) actions.push(...quickFixActions(input));
+  // A range can hold tens of thousands of findings: arrays are joined with loops, never spread.
+  const actions: CodeAction[] = wants(input.only, CodeActionKind.QuickFix) ? quickFixActions(input) : [];
   if (wants(input.only, FIX_ALL_KIND)) {
     const fixAllAction = fixAllActionFor(input);
     if (fixAllAction) actions.push(fixAllAction);
@@ -93,7 +93,10 @@ function quickFixActions(input: CodeActionInput): CodeAction[] {
       });
     }
   }
-  return [...fixes, ...disableLine, ...disableFile, ...documentation];
+  for (const group of [disableLine, disableFile, documentation]) {
+    for (const action of group) fixes.push(action);
+  }
+  return fixes;
 }
 
 /**
@@ -101,11 +104,14 @@ function quickFixActions(input: CodeActionInput): CodeAction[] {
  * when it sent some, otherwise every finding touching the requested range.
  */
 function targetFindings(input: CodeActionInput): Finding[] {
-  const ours = input.contextDiagnostics.filter((diagnostic) => diagnostic.source === SOURCE && typeof diagnostic.code === 'string');
-  if (ours.length > 0) {
-    const matched = input.findings.filter((finding) =>
-      ours.some((diagnostic) => diagnostic.code === finding.ruleId && samePosition(diagnostic.range.start, finding.range.start)),
-    );
+  const ours = new Set<string>();
+  for (const diagnostic of input.contextDiagnostics) {
+    if (diagnostic.source === SOURCE && typeof diagnostic.code === 'string' && isRecord(diagnostic.range) && isRecord(diagnostic.range.start)) {
+      ours.add(findingKey(diagnostic.code, diagnostic.range.start));
+    }
+  }
+  if (ours.size > 0) {
+    const matched = input.findings.filter((finding) => ours.has(findingKey(finding.ruleId, finding.range.start)));
     // Stale diagnostics (run: onSave, or a request racing an edit) fall back to the range.
     if (matched.length > 0) return matched;
   }
@@ -117,7 +123,10 @@ function fixAllActionFor(input: CodeActionInput): CodeAction | undefined {
   if (strategy === 'none') return undefined;
   // Only what the user sees, in the result's order.
   const visible = new Set(input.findings);
-  const edits = fixAll(input.source, { findings: input.result.findings.filter((finding) => visible.has(finding)) }, strategy, fixOptionsFrom(input.settings));
+  const { dialect, dialectSource, bits, bitsSource } = input.result;
+  const shown = { findings: input.result.findings.filter((finding) => visible.has(finding)), dialect, dialectSource, bits, bitsSource };
+  // With the result's reading, fix-all adds the modeline that keeps the fixed file read the same way.
+  const edits = fixAll(input.source, shown, strategy, fixOptionsFrom(input.settings));
   if (edits.length === 0) return undefined;
   return { title: `Fix all virtlint problems (${strategy})`, kind: FIX_ALL_KIND, edit: editFor(input.uri, edits) };
 }
@@ -126,8 +135,13 @@ function editFor(uri: string, edits: readonly LspTextEdit[]): { changes: Record<
   return { changes: { [uri]: edits.map((edit) => ({ range: edit.range, newText: edit.newText })) } };
 }
 
-function samePosition(a: { line: number; character: number }, b: { line: number; character: number }): boolean {
-  return a.line === b.line && a.character === b.character;
+/** Names a finding by rule and start, the way a diagnostic the client sends back names it. */
+function findingKey(ruleId: string, start: { line: number; character: number }): string {
+  return `${ruleId}@${start.line}:${start.character}`;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null;
 }
 
 /** A cursor anywhere on an instruction's line(s) asks about that instruction (Neovim sends the cursor, not the diagnostic). */

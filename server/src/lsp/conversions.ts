@@ -5,7 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { Diagnostic, DiagnosticSeverity, type Range as LspRange } from 'vscode-languageserver';
 import type { Finding, Range, Severity } from '../analysis/types';
 import { docsPath } from '../analysis/catalogue/index';
-import { packageRoot } from './packageRoot';
+import { packageInfo } from '../host/packageInfo';
 
 export const SOURCE = 'virtlint';
 
@@ -44,7 +44,7 @@ export function docsUri(ruleId: string): string | undefined {
 }
 
 function docsFileUri(ruleId: string): string | undefined {
-  const root = packageRoot();
+  const root = packageInfo()?.root;
   if (!root) return undefined;
   try {
     const file = join(root, docsPath(ruleId));

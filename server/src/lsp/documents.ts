@@ -8,7 +8,7 @@ import { DocumentAnalyzer, type AnalysisOptions, type AnalysisResult, type Findi
 import { linesOfText } from '../analysis/fixes/index';
 import { defaultSeverity, isKnownRuleId, resolveRuleSelection } from '../analysis/catalogue/index';
 import { findingToDiagnostic, skippedDiagnostic, tooManyDiagnostic } from './conversions';
-import { globMatches } from './glob';
+import { MatchBudget, matchGlob, type GlobMatch } from './glob';
 import { DEFAULT_SETTINGS, type VirtlintSettings } from './settings';
 
 export interface DiagnosticsReport {
@@ -47,6 +47,8 @@ export class OpenDocument {
     text: string,
     private readonly workspaceFolders: () => readonly string[],
     private readonly log: (message: string) => void = () => undefined,
+    /** Told about settings that cannot be used for this file (the server shows each once). */
+    private readonly reportSettingProblem: (problem: string) => void = () => undefined,
   ) {
     this.versionValue = version;
     this.plain = TextDocument.create(uri, languageId, version, text);
@@ -184,7 +186,7 @@ export class OpenDocument {
   }
 
   analysisOptions(): AnalysisOptions {
-    return analysisOptionsFor(this.settingsValue, this.uri, this.workspaceFolders());
+    return analysisOptionsFor(this.settingsValue, this.uri, this.workspaceFolders(), this.reportSettingProblem);
   }
 }
 
@@ -271,7 +273,12 @@ export function skipReasonFor(text: string, maxFileSize: number): string | undef
   return undefined;
 }
 
-export function analysisOptionsFor(settings: VirtlintSettings, uri: string, workspaceFolders: readonly string[]): AnalysisOptions {
+export function analysisOptionsFor(
+  settings: VirtlintSettings,
+  uri: string,
+  workspaceFolders: readonly string[],
+  reportSettingProblem: (problem: string) => void = () => undefined,
+): AnalysisOptions {
   const filePath = pathOf(uri);
   const options: AnalysisOptions = {
     fileName: filePath,
@@ -281,8 +288,11 @@ export function analysisOptionsFor(settings: VirtlintSettings, uri: string, work
   const selection = selectionTokens(settings);
   if (selection) options.rules = selection;
   if (settings.includeInt3) options.includeInt3 = true;
+  const budget = new MatchBudget();
   for (const override of settings.overrides) {
-    if (!overrideApplies(override.files, filePath, workspaceFolders)) continue;
+    const applies = overrideApplies(override.files, filePath, workspaceFolders, budget);
+    if (applies === 'over-budget') reportSettingProblem(`virtlint.overrides: the glob ${JSON.stringify(override.files.slice(0, 200))} is too costly to match against ${filePath.slice(0, 500)}; it is ignored for that file`);
+    if (applies !== 'match') continue;
     if (override.dialect) options.dialect = override.dialect;
     if (override.bits) options.bits = override.bits;
   }
@@ -295,18 +305,18 @@ export function analysisOptionsFor(settings: VirtlintSettings, uri: string, work
  * severity means "run it"); otherwise undefined (the profile decides).
  */
 export function selectionTokens(settings: VirtlintSettings): string[] | undefined {
-  if (settings.ruleSelection.length > 0) return [...settings.ruleSelection];
+  if (settings.ruleSelection.length > 0) return settings.ruleSelection.slice();
   const turnedOn = Object.entries(settings.rules)
     .filter(([id, severity]) => severity !== 'off' && isKnownRuleId(id) && defaultSeverity(id, settings.profile) === 'off')
     .map(([id]) => id);
   if (turnedOn.length === 0) return undefined;
-  const profileRules = [...resolveRuleSelection(undefined, settings.profile).enabled].filter((id) => isKnownRuleId(id));
-  return [...profileRules, ...turnedOn];
+  const profileRules = Array.from(resolveRuleSelection(undefined, settings.profile).enabled).filter((id) => isKnownRuleId(id));
+  return profileRules.concat(turnedOn);
 }
 
 /** Unknown mnemonics are opt-in: that filter lives in the settings rather than in the analysis. */
 export function filterFindings(findings: readonly Finding[], settings: VirtlintSettings): Finding[] {
-  return settings.reportUnknownMnemonics ? [...findings] : findings.filter((finding) => finding.ruleId !== 'unknown-mnemonic');
+  return settings.reportUnknownMnemonics ? findings.slice() : findings.filter((finding) => finding.ruleId !== 'unknown-mnemonic');
 }
 
 function pathOf(uri: string): string {
@@ -320,10 +330,16 @@ function pathOf(uri: string): string {
   return uri.replace(/^[a-z][a-z0-9+.-]*:\/*/i, '/');
 }
 
-function overrideApplies(glob: string, filePath: string, workspaceFolders: readonly string[]): boolean {
-  if (globMatches(glob, filePath)) return true;
-  return workspaceFolders.some((folder) => {
+/** Paths relative to the workspace folders come first: they are short, so the cheapest to match. */
+function overrideApplies(glob: string, filePath: string, workspaceFolders: readonly string[], budget: MatchBudget): GlobMatch {
+  let outcome: GlobMatch = 'no-match';
+  for (const folder of workspaceFolders) {
     const rel = relative(folder, filePath);
-    return !rel.startsWith('..') && globMatches(glob, rel);
-  });
+    if (rel.startsWith('..')) continue;
+    const match = matchGlob(glob, rel, budget);
+    if (match === 'match') return match;
+    if (match === 'over-budget') outcome = match;
+  }
+  const match = matchGlob(glob, filePath, budget);
+  return match === 'no-match' ? outcome : match;
 }

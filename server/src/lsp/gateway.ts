@@ -1,6 +1,6 @@
 // Everything the server sends to the client goes through this interface, so tests (or
 // another transport) can replace the connection.
-import type { Connection, PublishDiagnosticsParams } from 'vscode-languageserver';
+import { MessageType, ShowMessageNotification, type Connection, type PublishDiagnosticsParams } from 'vscode-languageserver';
 import { FILE_INFO_NOTIFICATION, type FileInfoParams } from './protocol';
 
 export interface ClientGateway {
@@ -14,6 +14,8 @@ export interface ClientGateway {
   /** `virtlint/fileInfo`: what a file was understood as (dialect, bits, profile). */
   sendFileInfo(params: FileInfoParams): void;
   log(message: string): void;
+  /** A warning the user should see (window/showMessage). */
+  showWarning(message: string): void;
 }
 
 export function connectionGateway(connection: Connection): ClientGateway {
@@ -27,5 +29,7 @@ export function connectionGateway(connection: Connection): ClientGateway {
     },
     sendFileInfo: (params) => void connection.sendNotification(FILE_INFO_NOTIFICATION, params).catch(() => undefined),
     log: (message) => connection.console.log(message),
+    // A notification, not window/showMessageRequest: nothing to answer, and every client knows it.
+    showWarning: (message) => void connection.sendNotification(ShowMessageNotification.type, { type: MessageType.Warning, message }).catch(() => undefined),
   };
 }

@@ -17,11 +17,9 @@ if (process.argv.includes('--stdio')) {
   for (const method of ['log', 'info', 'debug', 'warn', 'error'] as const) console[method] = (...args: unknown[]) => toStderr(format(...args));
   const input = process.stdin.pipe(new FrameSanitizer(toStderr));
   const connection = createConnection(ProposedFeatures.all, new StreamMessageReader(input), new StreamMessageWriter(process.stdout));
+  const server = startServer(connection);
   // The editor closing our stdin means it is gone.
-  input.on('end', () => process.exit(shuttingDown ? 0 : 1));
-  let shuttingDown = false;
-  connection.onShutdown(() => void (shuttingDown = true));
-  startServer(connection);
+  input.on('end', () => process.exit(server.shutDown ? 0 : 1));
 } else {
   startServer(createConnection(ProposedFeatures.all));
 }

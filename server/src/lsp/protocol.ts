@@ -19,3 +19,27 @@ export interface FileInfoParams {
   dialectSource?: string;
   bitsSource?: string;
 }
+
+/**
+ * Client → server: whether the user trusts the workspace. The same object may come at start
+ * in `initializationOptions.workspaceTrust`; a client that sends neither is taken as trusted
+ * (it has no notion of trust). While the workspace is untrusted, the settings that decide the
+ * code virtlint writes into files (`virtlint.fix.*`) are taken only from `userSettings`, never
+ * from workspace/configuration, which mixes in the workspace's own values.
+ */
+export const WORKSPACE_TRUST_NOTIFICATION = 'virtlint/didChangeWorkspaceTrust';
+
+export interface WorkspaceTrustParams {
+  trusted: boolean;
+  /** The user's own values (user settings only), shaped like the `virtlint` section: `{ fix: { abi: 'xen' } }`. */
+  userSettings?: unknown;
+}
+
+/**
+ * The command the server attaches to "Show documentation for <id>" code actions. The VS Code
+ * client registers it (it opens the rule's page); other editors may map it to their own action.
+ */
+export const SHOW_DOCUMENTATION_COMMAND = 'virtlint.showDocumentation';
+
+/** Registered by the server (`workspace/executeCommand`): returns hypercall definitions for a dialect and ABI. */
+export const WRITE_HYPERCALL_DEFINITIONS_COMMAND = 'virtlint.writeHypercallDefinitions';

@@ -21,42 +21,45 @@ import {
 } from 'vscode-languageserver';
 import { hoverAt } from '../analysis/hover';
 import { hypercallDefinitions, type HypercallAbi } from '../analysis/fixes/index';
-import { DIALECTS, type Dialect } from '../analysis/types';
-import { codeActionsFor, FIX_ALL_KIND, SHOW_DOCUMENTATION_COMMAND } from './codeActions';
+import { DIALECTS, HYPERCALL_ABIS, type Dialect } from '../analysis/types';
+import { codeActionsFor, FIX_ALL_KIND } from './codeActions';
 import { docsUri } from './conversions';
+import { packageInfo } from '../host/packageInfo';
 import { OpenDocument } from './documents';
+import { errorMessage, ServerSession, type ClientFeatures } from './session';
 import { connectionGateway, type ClientGateway } from './gateway';
-import type { FileInfoParams } from './protocol';
-import { normalizeSettings } from './settings';
+import { SHOW_DOCUMENTATION_COMMAND, WORKSPACE_TRUST_NOTIFICATION, WRITE_HYPERCALL_DEFINITIONS_COMMAND, type FileInfoParams } from './protocol';
+import type { WorkspaceTrust } from './settings';
+import { applyWorkspaceTrust, normalizeSettings, readWorkspaceTrust } from './settingsReader';
 import { withTimeout } from './timeout';
 
-export const WRITE_HYPERCALL_DEFINITIONS_COMMAND = 'virtlint.writeHypercallDefinitions';
-const SERVER_VERSION = '0.1.0';
-/** A client that never answers workspace/configuration must not block diagnostics forever. */
-const SETTINGS_TIMEOUT_MS = 5000;
-
-interface ClientFeatures {
-  pullDiagnostics: boolean;
-  diagnosticRefresh: boolean;
-  configuration: boolean;
-  dynamicConfigurationRegistration: boolean;
-  showDocument: boolean;
+export interface RunningServer {
+  /** True once `shutdown` has been answered (the `exit` that follows then means success). */
+  readonly shutDown: boolean;
 }
 
-export function startServer(connection: Connection, gateway: ClientGateway = connectionGateway(connection)): void {
-  const documents = new Map<string, OpenDocument>();
-  const lastPublished = new Map<string, string>();
-  const lastFileInfo = new Map<string, string>();
-  const pendingPublish = new Set<string>();
-  let features: ClientFeatures = { pullDiagnostics: false, diagnosticRefresh: false, configuration: false, dynamicConfigurationRegistration: false, showDocument: false };
-  let workspaceFolders: string[] = [];
-  /** Settings pushed through didChangeConfiguration, for clients without workspace/configuration. */
-  let pushedSettings: unknown = undefined;
+export function startServer(connection: Connection, gateway: ClientGateway = connectionGateway(connection)): RunningServer {
+  const session = new ServerSession(gateway);
+  registerLifecycle(connection, session);
+  registerDocumentSync(connection, session);
+  registerFeatures(connection, session);
+  connection.listen();
+  return {
+    get shutDown() {
+      return session.lifecycle === 'shutDown';
+    },
+  };
+}
 
+/** initialize, initialized, shutdown, and the refusal of anything unknown or late. */
+function registerLifecycle(connection: Connection, session: ServerSession): void {
   connection.onInitialize(
-    guardedRequest('initialize', (params: InitializeParams): InitializeResult => {
-      features = clientFeatures(params);
-      workspaceFolders = folderPaths(params);
+    session.guardedRequest('initialize', (params: InitializeParams): InitializeResult => {
+      if (session.lifecycle !== 'uninitialized') throw new ResponseError(ErrorCodes.InvalidRequest, 'virtlint: the server is already initialized');
+      session.features = clientFeatures(params);
+      session.trust = readWorkspaceTrust(isRecord(params?.initializationOptions) ? params.initializationOptions.workspaceTrust : undefined);
+      session.workspaceFolders = folderPaths(params);
+      session.lifecycle = 'running';
       return {
         capabilities: {
           textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental, save: { includeText: false } },
@@ -64,97 +67,116 @@ export function startServer(connection: Connection, gateway: ClientGateway = con
           // Edits are inline (no codeAction/resolve): a request for one line measured ~1 ms.
           codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, CodeActionKind.SourceFixAll, FIX_ALL_KIND], resolveProvider: false },
           executeCommandProvider: { commands: [WRITE_HYPERCALL_DEFINITIONS_COMMAND] },
-          ...(features.pullDiagnostics ? { diagnosticProvider: { identifier: 'virtlint', interFileDependencies: false, workspaceDiagnostics: false } } : {}),
+          ...(session.features.pullDiagnostics ? { diagnosticProvider: { identifier: 'virtlint', interFileDependencies: false, workspaceDiagnostics: false } } : {}),
         },
-        serverInfo: { name: 'virtlint', version: SERVER_VERSION },
+        serverInfo: { name: 'virtlint', version: packageInfo()?.version ?? 'unknown' },
       };
     }),
   );
 
+  connection.onShutdown(() => {
+    if (session.lifecycle === 'shutDown') throw new ResponseError(ErrorCodes.InvalidRequest, 'virtlint: the server is already shut down');
+    session.lifecycle = 'shutDown';
+    session.pendingPublish.clear();
+  });
+
+  // Methods nobody handles: MethodNotFound as before, InvalidRequest once shut down.
+  connection.onRequest((method: string) => {
+    session.refuseAfterShutdown();
+    throw new ResponseError(ErrorCodes.MethodNotFound, `virtlint: unhandled method ${method}`);
+  });
+
   connection.onInitialized(
-    guardedNotification('initialized', () => {
-      if (features.configuration && features.dynamicConfigurationRegistration) {
+    session.guardedNotification('initialized', () => {
+      if (session.features.configuration && session.features.dynamicConfigurationRegistration) {
         void connection.client.register(DidChangeConfigurationNotification.type, { section: 'virtlint' }).catch(() => undefined);
       }
     }),
   );
+}
 
+/** Documents opening, changing, saving and closing, and settings or trust changing under them. */
+function registerDocumentSync(connection: Connection, session: ServerSession): void {
   connection.onDidOpenTextDocument(
-    guardedNotification('didOpen', (params) => {
+    session.guardedNotification('didOpen', (params) => {
       const { uri, languageId, version, text } = params.textDocument;
       if (typeof uri !== 'string' || typeof text !== 'string') return;
-      const document = new OpenDocument(uri, String(languageId ?? ''), Number(version) || 0, text, () => workspaceFolders, (message) => gateway.log(message));
-      documents.set(uri, document);
-      document.settingsReady = loadSettings(document);
-      schedulePublish(uri);
+      const document = new OpenDocument(uri, String(languageId ?? ''), Number(version) || 0, text, () => session.workspaceFolders, (message) => session.gateway.log(message), session.reportSettingProblem);
+      session.documents.set(uri, document);
+      document.settingsReady = session.loadSettings(document);
+      session.schedulePublish(uri);
     }),
   );
 
   connection.onDidChangeTextDocument(
-    guardedNotification('didChange', (params) => {
-      const document = documents.get(params.textDocument.uri);
+    session.guardedNotification('didChange', (params) => {
+      const document = session.documents.get(params.textDocument.uri);
       if (!document || !Array.isArray(params.contentChanges) || !params.contentChanges.every(isContentChange)) return;
       document.applyChanges(params.contentChanges, Number(params.textDocument.version) || document.version + 1);
-      schedulePublish(document.uri);
+      session.schedulePublish(document.uri);
     }),
   );
 
   connection.onDidSaveTextDocument(
-    guardedNotification('didSave', (params) => {
-      const document = documents.get(params.textDocument.uri);
+    session.guardedNotification('didSave', (params) => {
+      const document = session.documents.get(params.textDocument.uri);
       if (!document) return;
       document.markSaved();
       // A pull client does not pull on save by itself; with run: onSave the save is the news.
-      if (features.pullDiagnostics && features.diagnosticRefresh && document.settings.run === 'onSave') gateway.refreshDiagnostics();
-      schedulePublish(document.uri);
+      if (session.features.pullDiagnostics && session.features.diagnosticRefresh && document.settings.run === 'onSave') session.gateway.refreshDiagnostics();
+      session.schedulePublish(document.uri);
     }),
   );
 
   connection.onDidCloseTextDocument(
-    guardedNotification('didClose', (params) => {
+    session.guardedNotification('didClose', (params) => {
       const uri = params.textDocument.uri;
-      if (!documents.delete(uri)) return;
-      pendingPublish.delete(uri);
-      lastFileInfo.delete(uri);
-      if (!features.pullDiagnostics && lastPublished.has(uri)) gateway.publishDiagnostics({ uri, diagnostics: [] });
-      lastPublished.delete(uri);
+      if (!session.documents.delete(uri)) return;
+      session.pendingPublish.delete(uri);
+      session.lastFileInfo.delete(uri);
+      if (!session.features.pullDiagnostics && session.lastPublished.has(uri)) session.gateway.publishDiagnostics({ uri, diagnostics: [] });
+      session.lastPublished.delete(uri);
     }),
   );
 
   connection.onDidChangeConfiguration(
-    guardedNotification('didChangeConfiguration', (params) => {
-      if (!features.configuration) {
+    session.guardedNotification('didChangeConfiguration', (params) => {
+      if (!session.features.configuration) {
         const settings = (params as { settings?: unknown }).settings;
-        pushedSettings = isRecord(settings) && 'virtlint' in settings ? settings.virtlint : settings;
+        session.pushedSettings = isRecord(settings) && 'virtlint' in settings ? settings.virtlint : settings;
       }
-      const reloads = [...documents.values()].map((document) => (document.settingsReady = loadSettings(document)));
-      void Promise.all(reloads).then(() => {
-        if (features.pullDiagnostics) {
-          if (features.diagnosticRefresh) gateway.refreshDiagnostics();
-        } else {
-          for (const uri of documents.keys()) schedulePublish(uri);
-        }
-      });
+      session.reloadAllSettings();
     }),
   );
 
+  connection.onNotification(
+    WORKSPACE_TRUST_NOTIFICATION,
+    session.guardedNotification(WORKSPACE_TRUST_NOTIFICATION, (params: unknown) => {
+      session.trust = readWorkspaceTrust(params ?? {});
+      session.reloadAllSettings();
+    }),
+  );
+}
+
+/** Pulled diagnostics, hovers, code actions and commands. */
+function registerFeatures(connection: Connection, session: ServerSession): void {
   connection.languages.diagnostics.on(
-    guardedRequest('textDocument/diagnostic', async (params, token): Promise<DocumentDiagnosticReport> => {
-      const document = documents.get(requireUri(params));
+    session.guardedRequest('textDocument/diagnostic', async (params, token): Promise<DocumentDiagnosticReport> => {
+      const document = session.documents.get(requireUri(params));
       if (!document) return { kind: DocumentDiagnosticReportKind.Full, items: [] };
       await document.settingsReady;
       await yieldToEventLoop();
       throwIfCancelled(token);
       const report = document.report();
-      announceFileInfo(document);
+      session.announceFileInfo(document);
       if (params.previousResultId === report.resultId) return { kind: DocumentDiagnosticReportKind.Unchanged, resultId: report.resultId };
       return { kind: DocumentDiagnosticReportKind.Full, resultId: report.resultId, items: report.diagnostics };
     }),
   );
 
   connection.onHover(
-    guardedRequest('textDocument/hover', async (params, token): Promise<Hover | null> => {
-      const document = documents.get(requireUri(params));
+    session.guardedRequest('textDocument/hover', async (params, token): Promise<Hover | null> => {
+      const document = session.documents.get(requireUri(params));
       if (!document) return null;
       await document.settingsReady;
       throwIfCancelled(token);
@@ -167,8 +189,8 @@ export function startServer(connection: Connection, gateway: ClientGateway = con
   );
 
   connection.onCodeAction(
-    guardedRequest('textDocument/codeAction', async (params, token): Promise<CodeAction[]> => {
-      const document = documents.get(requireUri(params));
+    session.guardedRequest('textDocument/codeAction', async (params, token): Promise<CodeAction[]> => {
+      const document = session.documents.get(requireUri(params));
       if (!document) return [];
       await document.settingsReady;
       await yieldToEventLoop();
@@ -189,7 +211,7 @@ export function startServer(connection: Connection, gateway: ClientGateway = con
   );
 
   connection.onExecuteCommand(
-    guardedRequest('workspace/executeCommand', async (params): Promise<unknown> => {
+    session.guardedRequest('workspace/executeCommand', async (params): Promise<unknown> => {
       const args = Array.isArray(params.arguments) ? params.arguments : [];
       switch (params.command) {
         case WRITE_HYPERCALL_DEFINITIONS_COMMAND: {
@@ -201,7 +223,7 @@ export function startServer(connection: Connection, gateway: ClientGateway = con
           const ruleId = typeof args[0] === 'string' ? args[0] : '';
           const uri = docsUri(ruleId);
           if (!uri) throw new ResponseError(ErrorCodes.InvalidParams, `virtlint has no documentation page for "${ruleId}"`);
-          if (features.showDocument) await gateway.showDocument(uri).catch(() => false);
+          if (session.features.showDocument) await session.gateway.showDocument(uri).catch(() => false);
           return { uri };
         }
         default:
@@ -209,92 +231,6 @@ export function startServer(connection: Connection, gateway: ClientGateway = con
       }
     }),
   );
-
-  async function loadSettings(document: OpenDocument): Promise<void> {
-    let raw: unknown = pushedSettings;
-    if (features.configuration) {
-      try {
-        const answer = await withTimeout(gateway.fetchSettings(document.uri), SETTINGS_TIMEOUT_MS);
-        raw = Array.isArray(answer) ? answer[0] : answer;
-      } catch (error) {
-        gateway.log(`virtlint: could not read settings for ${document.uri}: ${errorMessage(error)}`);
-      }
-    }
-    document.applySettings(normalizeSettings(raw));
-  }
-
-  /** Tells the client what the file was understood as, when that changed. */
-  function announceFileInfo(document: OpenDocument): void {
-    const result = document.result();
-    if (!result) return;
-    const info: FileInfoParams = {
-      uri: document.uri,
-      dialect: result.dialect,
-      bits: result.bits,
-      profile: document.settings.profile,
-      dialectSource: result.dialectSource,
-      bitsSource: result.bitsSource,
-    };
-    const key = JSON.stringify(info);
-    if (lastFileInfo.get(document.uri) === key) return;
-    lastFileInfo.set(document.uri, key);
-    gateway.sendFileInfo(info);
-  }
-
-  function schedulePublish(uri: string): void {
-    if (features.pullDiagnostics) return;
-    const first = pendingPublish.size === 0;
-    pendingPublish.add(uri);
-    // Coalesce: all changes already read from the stream are applied before analysing once.
-    // No timer debounce: one edit to the next published diagnostics measured a 3-9 ms median
-    // (p95 under 55 ms) on 500- and 5,000-line files (test/lsp/storm.bench.ts), well below
-    // the time between keystrokes.
-    if (first) setImmediate(() => void flushPublish());
-  }
-
-  async function flushPublish(): Promise<void> {
-    const uris = [...pendingPublish];
-    pendingPublish.clear();
-    for (const uri of uris) {
-      const document = documents.get(uri);
-      if (!document) continue;
-      try {
-        await document.settingsReady;
-        if (documents.get(uri) !== document) continue;
-        const report = document.report();
-        announceFileInfo(document);
-        if (lastPublished.get(uri) === report.resultId) continue;
-        lastPublished.set(uri, report.resultId);
-        gateway.publishDiagnostics({ uri, version: document.version, diagnostics: report.diagnostics });
-      } catch (error) {
-        gateway.log(`virtlint: diagnostics for ${uri} failed: ${errorMessage(error)}`);
-      }
-    }
-  }
-
-  function guardedRequest<P, R>(name: string, handler: (params: P, token: CancellationToken) => R | Promise<R>) {
-    return async (params: P, token: CancellationToken): Promise<R> => {
-      try {
-        return await handler(params, token);
-      } catch (error) {
-        if (error instanceof ResponseError) throw error;
-        gateway.log(`virtlint: ${name} failed: ${errorMessage(error)}`);
-        throw new ResponseError(ErrorCodes.InternalError, `virtlint: ${name} failed: ${errorMessage(error)}`);
-      }
-    };
-  }
-
-  function guardedNotification<P>(name: string, handler: (params: P) => void) {
-    return (params: P): void => {
-      try {
-        handler(params);
-      } catch (error) {
-        gateway.log(`virtlint: ${name} failed: ${errorMessage(error)}`);
-      }
-    };
-  }
-
-  connection.listen();
 }
 
 function clientFeatures(params: InitializeParams): ClientFeatures {
@@ -342,13 +278,12 @@ function validRange(range: Range | undefined, document: OpenDocument): range is 
   return isRecord(range) && validPosition(range.start, document) && isRecord(range.end) && Number.isInteger(range.end.line) && range.end.line >= range.start.line;
 }
 
-const ABIS: readonly HypercallAbi[] = ['kvm', 'kvm-amd', 'xen', 'hyperv', 'custom'];
 
 function hypercallArguments(args: unknown[]): { dialect: Dialect; abi: HypercallAbi } {
   const first = args[0];
   const named = isRecord(first) ? first : { dialect: first, abi: args[1] };
   const dialect = (DIALECTS as readonly unknown[]).includes(named.dialect) ? (named.dialect as Dialect) : 'nasm';
-  const abi = (ABIS as readonly unknown[]).includes(named.abi) ? (named.abi as HypercallAbi) : 'kvm';
+  const abi = (HYPERCALL_ABIS as readonly unknown[]).includes(named.abi) ? (named.abi as HypercallAbi) : 'kvm';
   return { dialect, abi };
 }
 
@@ -370,8 +305,4 @@ function yieldToEventLoop(): Promise<void> {
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -1,14 +1,13 @@
-// NOTE FOR THE CLIENT HELPER: this file is the canonical list of the `virtlint.*` settings.
-// `contributes.configuration` in package.json must list exactly these keys, with these
-// defaults, enums and descriptions (SETTINGS below). The server reads them through
-// `workspace/configuration` (section `virtlint`) and re-reads them on
-// `workspace/didChangeConfiguration`.
-import type { Bits, Dialect, SeverityOrOff } from '../analysis/types';
-import { BITS, DIALECTS } from '../analysis/types';
+// The canonical list of the `virtlint.*` settings, part of the client/server contract:
+// `contributes.configuration` in package.json is written from SETTINGS (client/manifest.mjs),
+// the client reads it for workspace trust, and the server reads the values through
+// `workspace/configuration` (section `virtlint`; settingsReader.ts). It imports nothing but the
+// analysis types, so the client bundle stays free of the server.
+import type { Bits, Dialect, HypercallAbi, SeverityOrOff } from '../analysis/types';
+import { BITS, DIALECTS, HYPERCALL_ABIS } from '../analysis/types';
 
 export type RunMode = 'onType' | 'onSave';
 export type FixAllStrategy = 'none' | 'trap' | 'hypercall';
-export type HypercallAbiSetting = 'kvm' | 'kvm-amd' | 'xen' | 'hyperv' | 'custom';
 export type ProfileSetting = 'deprivileged-kernel' | 'hardware-assisted-guest' | 'vm-detection-audit';
 
 export interface FileOverride {
@@ -26,17 +25,17 @@ export interface VirtlintSettings {
   ruleSelection: string[];
   includeInt3: boolean;
   overrides: FileOverride[];
-  fix: { abi: HypercallAbiSetting; customTemplate: string; fixAllStrategy: FixAllStrategy };
+  fix: { abi: HypercallAbi; customTemplate: string; fixAllStrategy: FixAllStrategy };
   reportUnknownMnemonics: boolean;
   maxFileSize: number;
   maxDiagnostics: number;
 }
 
-const RUN_MODES: readonly RunMode[] = ['onType', 'onSave'];
-const PROFILES: readonly ProfileSetting[] = ['deprivileged-kernel', 'hardware-assisted-guest', 'vm-detection-audit'];
-const ABIS: readonly HypercallAbiSetting[] = ['kvm', 'kvm-amd', 'xen', 'hyperv', 'custom'];
-const FIX_ALL: readonly FixAllStrategy[] = ['none', 'trap', 'hypercall'];
-const SEVERITIES: readonly SeverityOrOff[] = ['error', 'warning', 'info', 'hint', 'off'];
+export const RUN_MODES: readonly RunMode[] = ['onType', 'onSave'];
+export const PROFILES: readonly ProfileSetting[] = ['deprivileged-kernel', 'hardware-assisted-guest', 'vm-detection-audit'];
+export const ABIS: readonly HypercallAbi[] = HYPERCALL_ABIS;
+export const FIX_ALL: readonly FixAllStrategy[] = ['none', 'trap', 'hypercall'];
+export const SEVERITIES: readonly SeverityOrOff[] = ['error', 'warning', 'info', 'hint', 'off'];
 
 export interface SettingDescription {
   /** Full key, e.g. `virtlint.fix.abi`. */
@@ -45,7 +44,14 @@ export interface SettingDescription {
   default: unknown;
   enum?: readonly string[];
   description: string;
+  /**
+   * The setting decides code that virtlint writes into the user's files, so in an untrusted
+   * workspace only the user's own value counts (VS Code calls these restricted configurations).
+   */
+  restricted?: true;
 }
+
+const USER_VALUE_ONLY = 'In a workspace you have not trusted, only the value from your user settings is used.';
 
 /** Every setting with its default and a description for `contributes.configuration`. */
 export const SETTINGS: readonly SettingDescription[] = [
@@ -56,9 +62,16 @@ export const SETTINGS: readonly SettingDescription[] = [
   { key: 'virtlint.ruleSelection', type: 'array', default: [], description: 'Rules to run: rule ids or the groups `core`, `extended`, `all`. Empty means the profile\'s defaults.' },
   { key: 'virtlint.includeInt3', type: 'boolean', default: false, description: 'Also report INT3 (the breakpoint instruction) under the `int` rule.' },
   { key: 'virtlint.overrides', type: 'array', default: [], description: 'Force the dialect and/or bitness for files matching a glob: `[{ "files": "boot/**/*.S", "dialect": "gas-att", "bits": 16 }]`. A `virtlint:` modeline in the file still wins.' },
-  { key: 'virtlint.fix.abi', type: 'string', default: 'kvm', enum: ABIS, description: 'Hypercall interface used by the hypercall quick fixes.' },
-  { key: 'virtlint.fix.customTemplate', type: 'string', default: '', description: 'Instruction template used when `virtlint.fix.abi` is `custom`.' },
-  { key: 'virtlint.fix.fixAllStrategy', type: 'string', default: 'none', enum: FIX_ALL, description: 'What `source.fixAll.virtlint` (fix all on save) does: `none` changes nothing, `trap` uses trapping equivalents, `hypercall` uses hypercalls.' },
+  { key: 'virtlint.fix.abi', type: 'string', default: 'kvm', enum: ABIS, restricted: true, description: `Hypercall interface used by the hypercall quick fixes. ${USER_VALUE_ONLY}` },
+  { key: 'virtlint.fix.customTemplate', type: 'string', default: '', restricted: true, description: `Instruction template used when \`virtlint.fix.abi\` is \`custom\`. ${USER_VALUE_ONLY}` },
+  {
+    key: 'virtlint.fix.fixAllStrategy',
+    type: 'string',
+    default: 'none',
+    enum: FIX_ALL,
+    restricted: true,
+    description: `What \`source.fixAll.virtlint\` (fix all on save) does: \`none\` changes nothing, \`trap\` uses trapping equivalents, \`hypercall\` uses hypercalls. ${USER_VALUE_ONLY}`,
+  },
   { key: 'virtlint.reportUnknownMnemonics', type: 'boolean', default: false, description: 'Report mnemonics that are not x86 instructions (usually macros) as hints.' },
   { key: 'virtlint.maxFileSize', type: 'number', default: 2_000_000, description: 'Files larger than this many bytes are not linted (a single notice is shown instead).' },
   {
@@ -84,62 +97,12 @@ export const DEFAULT_SETTINGS: VirtlintSettings = {
 };
 
 /**
- * Turns whatever the client sent (possibly nothing, possibly garbage) into complete settings.
- * Invalid values fall back to the default; `fix.abi` may also arrive flattened as `"fix.abi"`.
+ * Whether the client trusts the workspace, and the user's own values of the restricted
+ * settings. It comes in `initializationOptions.workspaceTrust` and in the
+ * `virtlint/didChangeWorkspaceTrust` notification (see protocol.ts).
  */
-export function normalizeSettings(raw: unknown): VirtlintSettings {
-  const source = isRecord(raw) ? raw : {};
-  const fixRaw = isRecord(source.fix) ? source.fix : {};
-  const fixValue = (name: string): unknown => fixRaw[name] ?? source[`fix.${name}`];
-  return {
-    enable: pickBoolean(source.enable, DEFAULT_SETTINGS.enable),
-    run: pickEnum(source.run, RUN_MODES, DEFAULT_SETTINGS.run),
-    profile: pickEnum(source.profile, PROFILES, DEFAULT_SETTINGS.profile),
-    rules: pickSeverities(source.rules),
-    ruleSelection: Array.isArray(source.ruleSelection) ? source.ruleSelection.filter((t): t is string => typeof t === 'string') : [],
-    includeInt3: pickBoolean(source.includeInt3, DEFAULT_SETTINGS.includeInt3),
-    overrides: pickOverrides(source.overrides),
-    fix: {
-      abi: pickEnum(fixValue('abi'), ABIS, DEFAULT_SETTINGS.fix.abi),
-      customTemplate: typeof fixValue('customTemplate') === 'string' ? (fixValue('customTemplate') as string) : '',
-      fixAllStrategy: pickEnum(fixValue('fixAllStrategy'), FIX_ALL, DEFAULT_SETTINGS.fix.fixAllStrategy),
-    },
-    reportUnknownMnemonics: pickBoolean(source.reportUnknownMnemonics, DEFAULT_SETTINGS.reportUnknownMnemonics),
-    maxFileSize: typeof source.maxFileSize === 'number' && source.maxFileSize > 0 ? source.maxFileSize : DEFAULT_SETTINGS.maxFileSize,
-    maxDiagnostics: Number.isInteger(source.maxDiagnostics) && (source.maxDiagnostics as number) > 0 ? (source.maxDiagnostics as number) : DEFAULT_SETTINGS.maxDiagnostics,
-  };
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function pickBoolean(value: unknown, fallback: boolean): boolean {
-  return typeof value === 'boolean' ? value : fallback;
-}
-
-function pickEnum<T extends string>(value: unknown, allowed: readonly T[], fallback: T): T {
-  return typeof value === 'string' && (allowed as readonly string[]).includes(value) ? (value as T) : fallback;
-}
-
-function pickSeverities(value: unknown): Record<string, SeverityOrOff> {
-  const result: Record<string, SeverityOrOff> = {};
-  if (!isRecord(value)) return result;
-  for (const [id, severity] of Object.entries(value)) {
-    if (typeof severity === 'string' && (SEVERITIES as readonly string[]).includes(severity)) result[id] = severity as SeverityOrOff;
-  }
-  return result;
-}
-
-function pickOverrides(value: unknown): FileOverride[] {
-  if (!Array.isArray(value)) return [];
-  const result: FileOverride[] = [];
-  for (const entry of value) {
-    if (!isRecord(entry) || typeof entry.files !== 'string') continue;
-    const override: FileOverride = { files: entry.files };
-    if (typeof entry.dialect === 'string' && (DIALECTS as readonly string[]).includes(entry.dialect)) override.dialect = entry.dialect as Dialect;
-    if (typeof entry.bits === 'number' && (BITS as readonly number[]).includes(entry.bits)) override.bits = entry.bits as Bits;
-    result.push(override);
-  }
-  return result;
+export interface WorkspaceTrust {
+  trusted: boolean;
+  /** `virtlint`-shaped values from the user's settings only, never from the workspace's. */
+  userSettings: unknown;
 }

@@ -1,19 +1,12 @@
-// Text edits that insert suppression comments, in each dialect's comment syntax.
-//
-// GNU as (AT&T or Intel): `#` starts a comment on x86 ELF targets, but `.S` files go
-// through cpp first, which reads a line starting with `#` as a directive: in assembler
-// mode it lets unknown words through, yet a line like `# include ...` or `# if ...` would
-// run. A C block comment is removed by cpp and accepted by `as` on its own (checked with
-// both in test/lsp/units.test.ts), so gas files get `/* ... */`.
-// NASM, YASM, MASM and FASM use `;`.
+// Text edits that insert suppression comments, in each dialect's comment syntax
+// (`insertedComment`: checked with cpp and `as` in test/lsp/units.test.ts).
 import type { TextEdit } from 'vscode-languageserver';
+import { insertedComment } from '../analysis';
 import type { Dialect, SourceLines } from '../analysis/types';
 
 export const REASON_PLACEHOLDER = 'why this is safe here';
 
-export function commentFor(dialect: Dialect, body: string): string {
-  return dialect === 'gas-att' || dialect === 'gas-intel' ? `/* ${body} */` : `; ${body}`;
-}
+export const commentFor = insertedComment;
 
 const NEXT_LINE_IDS = /virtlint-disable-next-line((?:[ \t]*,?[ \t]*[A-Za-z0-9_][A-Za-z0-9_-]*)+)/;
 

@@ -1,46 +1,43 @@
-// `virtlint scan [options] <file...>`: lint compiled code (ELF, PE/COFF, raw images).
+// `virtlint scan [options] <file...>` (the scan command): lint compiled code (ELF, PE/COFF, raw images).
 import * as fs from 'fs';
 import * as path from 'path';
-import { isProfileId, isSeverityOrOff, resolveRuleSelection, unknownSelectionTokens, DEFAULT_PROFILE, type ProfileId } from '../analysis/catalogue';
-import type { SeverityOrOff } from '../analysis/types';
-import { ScanInputError, type BinaryImage } from './image';
-import { loadImage, readImageFile, type LoadOptions } from './load';
+import { resolveRuleSelection, RULES } from '../analysis/catalogue';
+import { describeFsError, fileKind, readRegularFile, type BoundedRead } from '../host/boundedRead';
+import { parseCommandOptions, type CommandOptions } from '../host/argv';
+import { runCommand, settle } from '../host/command';
+import { packageInfo } from '../host/packageInfo';
+import { stylist, wantsColor } from '../host/terminal';
+import { formatReports, type FileReport } from '../report';
+import { exitVerdict, flag, InputError, integer, oneOf, parseBits, pathValue, UsageError, valued, type CommandIo, type OptionSpec } from '../report/options';
+import { addressWidthFor, fitsAddressWidth, ScanInputError, type BinaryImage } from '../binary/image';
+import { loadImage, readImageFile, RAW_DEFAULT_BITS, type LoadOptions } from './load';
 import { PARALLEL_MIN_BYTES, SweepWorkers, workerScriptPath } from './parallel';
-import { formatReports } from '../cli/format';
-import { fatalReport, toFileReport, type FileReport } from './report';
+import { fatalReport, toFileReport } from './report';
 import { scanImage, type DisassemblySyntax, type ScanOptions } from './scanner';
-import { parseSystemMap, SymbolIndex } from './symbols';
-import type { Bitness } from './sweep';
+import { parseSystemMap, SymbolIndex } from '../binary/symbols';
+import type { Bitness } from '../binary/sweep';
 
-/** The CLI's io (see server/src/cli/main.ts `CliIo`); only these members are used. */
-export interface ScanIo {
-  stdout: { write(text: string): unknown; isTTY?: boolean };
-  stderr: { write(text: string): unknown };
-  cwd?: string;
-  env?: Record<string, string | undefined>;
-}
+const COMMAND = 'virtlint scan';
 
-export const SCAN_FORMATS = ['stylish', 'json', 'sarif', 'github'] as const;
-export type ScanFormat = (typeof SCAN_FORMATS)[number];
-
-export interface ScanArgs {
-  files: string[];
-  format: ScanFormat;
-  profile: ProfileId;
-  rules?: string[];
-  severities: Record<string, SeverityOrOff>;
+/** The scan command's own options. */
+interface ScanOwnOptions {
   bits?: Bitness;
   base?: bigint;
   raw: boolean;
   map?: string;
   sections: string[];
   syntax: DisassemblySyntax;
-  maxWarnings: number;
   maxSizeBytes: number;
   /** Threads for large sections, this one included; 1 = no workers. */
   jobs: number;
-  help: boolean;
 }
+
+export type ScanArgs = CommandOptions<ScanOwnOptions>;
+
+/** A System.map of a large kernel is a few MB; the cap stops a wrong path (a disk image, /dev/zero) from filling memory. */
+export const MAX_MAP_BYTES = 64 * 1024 * 1024;
+
+const ruleIds = (group: string): string => RULES.filter((rule) => rule.group === group).map((rule) => rule.id).join(' ');
 
 export const SCAN_USAGE = `Usage: virtlint scan [options] <file...>
 
@@ -49,127 +46,67 @@ objects, PE32/PE32+ images, COFF objects, and raw images. Every executable secti
 with a linear sweep (iced-x86); each finding gives address, section and symbol+offset.
 
 Options:
-  --format <f>          stylish (default), json, sarif, github
+  -f, --format <f>      stylish (default), json, sarif, github
   --profile <p>         deprivileged-kernel (default), hardware-assisted-guest, vm-detection-audit
   --rules <list>        rule ids or core, extended, all (comma-separated; repeatable); all adds INT3
-  --severity <id=level> override a rule's severity (error, warning, info, hint, off); repeatable
+  --severity <id=level> override a rule's severity (error, warning, info, hint, off); id may be a
+                        rule id, core, extended, meta or all; repeatable
   --bits 16|32|64       bitness of a raw image, or override the header's (e.g. --bits 64 for Xen)
-  --base <address>      load address of a raw image (hex with 0x, or decimal); default 0
+  --base <address>      load address of a raw image (hex with 0x, or decimal); default 0. Must fit
+                        the address size: 32 bits for 16- and 32-bit code, 64 bits for 64-bit code;
+                        addresses past the top wrap around, as the CPU's do
   --raw                 treat the file as raw code even if it has an ELF/PE header
-  --map <System.map>    extra symbols for attribution (e.g. a stripped vmlinux)
+  --map <System.map>    extra symbols for attribution (e.g. a stripped vmlinux); a regular file of
+                        at most ${MAX_MAP_BYTES / (1024 * 1024)} MB
   --section <name>      scan only this section (repeatable)
   --syntax <s>          disassembly shown in messages: intel (default), att, nasm, masm
   --max-warnings <n>    exit 1 when there are more than n warnings
+  --color, --no-color   force colour on or off (default: on when stdout is a terminal)
   --max-size <MB>       refuse files larger than this (default 1024)
   --jobs <n>            threads for sections over 2 MB, this one included (default 1: a worker needs
                         ~100 ms to start, more than it saves on a 15 MB kernel .text; see BENCHMARKS.md)
   -h, --help            this text
 
 Exit status: 0 no errors, 1 findings at error severity (or too many warnings), 2 bad usage or unreadable input.
-In json output, each message has address, section and symbol; line and column are always 1.`;
+In json output, each message has address, section and symbol; line and column are always 1.
+Control characters in symbol and section names are shown escaped (\\x1B) in messages.
 
-class UsageError extends Error {}
+Rule ids:
+  core:     ${ruleIds('core')}
+  extended: ${ruleIds('extended')}`;
+
+const SYNTAXES: readonly DisassemblySyntax[] = ['intel', 'att', 'nasm', 'masm'];
+const MAX_JOBS = 64;
+
+const SCAN_OPTIONS: readonly OptionSpec<ScanArgs>[] = [
+  valued('--bits', undefined, (o, value, name) => (o.bits = parseBits(name, value))),
+  valued('--base', undefined, (o, value) => (o.base = parseAddress(value))),
+  flag('--raw', undefined, (o) => (o.raw = true)),
+  valued('--map', undefined, (o, value, name) => (o.map = pathValue(name, value))),
+  valued('--section', undefined, (o, value) => o.sections.push(value)),
+  valued('--syntax', undefined, (o, value, name) => (o.syntax = oneOf(name, value, SYNTAXES))),
+  valued('--max-size', undefined, (o, value, name) => (o.maxSizeBytes = megabytes(name, value))),
+  valued('--jobs', undefined, (o, value, name) => (o.jobs = integer(name, value, 1, MAX_JOBS))),
+];
 
 export function parseScanArgs(argv: readonly string[]): ScanArgs {
-  const args: ScanArgs = {
-    files: [],
-    format: 'stylish',
-    profile: DEFAULT_PROFILE,
-    severities: {},
-    raw: false,
-    sections: [],
-    syntax: 'intel',
-    maxWarnings: -1,
-    maxSizeBytes: 1024 * 1024 * 1024,
-    jobs: 1,
-    help: false,
-  };
-  const rules: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;
-    const name = eq > 0 ? arg.slice(0, eq) : arg;
-    const value = (): string => {
-      if (eq > 0) return arg.slice(eq + 1);
-      const next = argv[++i];
-      if (next === undefined) throw new UsageError(`${name} needs a value`);
-      return next;
-    };
-    switch (name) {
-      case '-h':
-      case '--help':
-        args.help = true;
-        break;
-      case '--format': {
-        const f = value();
-        if (!(SCAN_FORMATS as readonly string[]).includes(f)) throw new UsageError(`unknown format "${f}" (expected ${SCAN_FORMATS.join(', ')})`);
-        args.format = f as ScanFormat;
-        break;
-      }
-      case '--profile': {
-        const p = value();
-        if (!isProfileId(p)) throw new UsageError(`unknown profile "${p}"`);
-        args.profile = p;
-        break;
-      }
-      case '--rules':
-        rules.push(...value().split(','));
-        break;
-      case '--severity': {
-        const [id, level] = value().split('=');
-        if (!id || !level || !isSeverityOrOff(level)) throw new UsageError('--severity wants id=level with level error, warning, info, hint or off');
-        args.severities[id] = level;
-        break;
-      }
-      case '--bits': {
-        const b = Number(value());
-        if (b !== 16 && b !== 32 && b !== 64) throw new UsageError('--bits must be 16, 32 or 64');
-        args.bits = b;
-        break;
-      }
-      case '--base':
-        args.base = parseAddress(value());
-        break;
-      case '--raw':
-        args.raw = true;
-        break;
-      case '--map':
-        args.map = value();
-        break;
-      case '--section':
-        args.sections.push(value());
-        break;
-      case '--syntax': {
-        const s = value();
-        if (s !== 'intel' && s !== 'att' && s !== 'nasm' && s !== 'masm') throw new UsageError('--syntax must be intel, att, nasm or masm');
-        args.syntax = s;
-        break;
-      }
-      case '--max-warnings': {
-        const n = Number(value());
-        if (!Number.isInteger(n)) throw new UsageError('--max-warnings wants an integer');
-        args.maxWarnings = n;
-        break;
-      }
-      case '--max-size': {
-        const mb = Number(value());
-        if (!(mb > 0)) throw new UsageError('--max-size wants a positive number of megabytes');
-        args.maxSizeBytes = Math.floor(mb * 1024 * 1024);
-        break;
-      }
-      case '--jobs': {
-        const n = Number(value());
-        if (!Number.isInteger(n) || n < 1 || n > 64) throw new UsageError('--jobs wants an integer from 1 to 64');
-        args.jobs = n;
-        break;
-      }
-      default:
-        if (arg.startsWith('-') && arg !== '-') throw new UsageError(`unknown option ${arg}`);
-        args.files.push(arg);
-    }
-  }
-  if (rules.length > 0) args.rules = rules.map((r) => r.trim()).filter((r) => r !== '');
+  const args = parseCommandOptions<ScanOwnOptions>(argv, SCAN_OPTIONS, { raw: false, sections: [], syntax: 'intel', maxSizeBytes: 1024 * 1024 * 1024, jobs: 1 });
+  if (args.base !== undefined) checkBaseFitsBitness(args.base, args.bits ?? RAW_DEFAULT_BITS);
   return args;
+}
+
+function megabytes(name: string, value: string): number {
+  const mb = Number(value);
+  if (!(mb > 0)) throw new UsageError(`${name} wants a positive number of megabytes, not "${value}"`);
+  return Math.floor(mb * 1024 * 1024);
+}
+
+/** 16- and 32-bit code runs at 32-bit addresses, 64-bit code at 64-bit ones. */
+function checkBaseFitsBitness(base: bigint, bits: Bitness): void {
+  const width = addressWidthFor(bits);
+  if (fitsAddressWidth(base, width)) return;
+  const hint = width < 64 ? ' (for 64-bit code, pass --bits 64)' : '';
+  throw new UsageError(`--base 0x${base.toString(16)} does not fit in the ${width}-bit addresses of ${bits}-bit code${hint}`);
 }
 
 function parseAddress(text: string): bigint {
@@ -180,38 +117,20 @@ function parseAddress(text: string): bigint {
   return value;
 }
 
-export async function runScan(argv: string[], io: ScanIo): Promise<number> {
-  let args: ScanArgs;
-  try {
-    args = parseScanArgs(argv);
-  } catch (e) {
-    if (!(e instanceof UsageError)) throw e;
-    io.stderr.write(`virtlint scan: ${e.message}\n${SCAN_USAGE}\n`);
-    return 2;
-  }
+export function runScan(argv: string[], io: CommandIo): Promise<number> {
+  return runCommand(COMMAND, io, () => run(argv, io));
+}
+
+async function run(argv: string[], io: CommandIo): Promise<number> {
+  const args = parseScanArgs(argv);
   if (args.help) {
     io.stdout.write(SCAN_USAGE + '\n');
     return 0;
   }
-  if (args.files.length === 0) {
-    io.stderr.write(`virtlint scan: no files given\n${SCAN_USAGE}\n`);
-    return 2;
-  }
-  const unknown = unknownSelectionTokens(args.rules ?? []);
-  if (unknown.length > 0) io.stderr.write(`virtlint scan: unknown rule id(s) ignored: ${unknown.join(', ')}\n`);
+  if (args.paths.length === 0) throw new UsageError('no files given');
   const selection = resolveRuleSelection(args.rules, args.profile);
   const cwd = io.cwd ?? process.cwd();
-
-  let extraSymbols: SymbolIndex | undefined;
-  if (args.map !== undefined) {
-    try {
-      extraSymbols = new SymbolIndex(parseSystemMap(fs.readFileSync(path.resolve(cwd, args.map), 'utf8'), args.map));
-    } catch (e) {
-      io.stderr.write(`virtlint scan: cannot use map ${args.map}: ${errorText(e)}\n`);
-      return 2;
-    }
-  }
-
+  const extraSymbols = args.map === undefined ? undefined : readSystemMap(path.resolve(cwd, args.map), args.map);
   const workers = startWorkers(args, cwd);
   try {
     return await scanFiles(args, io, cwd, selection, extraSymbols, workers);
@@ -223,7 +142,7 @@ export async function runScan(argv: string[], io: ScanIo): Promise<number> {
 /** Workers start before any file is read, so their start-up overlaps reading and parsing. */
 function startWorkers(args: ScanArgs, cwd: string): SweepWorkers | undefined {
   if (args.jobs < 2) return undefined;
-  const large = args.files.some((file) => {
+  const large = args.paths.some((file) => {
     try {
       return fs.statSync(path.resolve(cwd, file)).size >= PARALLEL_MIN_BYTES;
     } catch {
@@ -236,7 +155,7 @@ function startWorkers(args: ScanArgs, cwd: string): SweepWorkers | undefined {
 
 async function scanFiles(
   args: ScanArgs,
-  io: ScanIo,
+  io: CommandIo,
   cwd: string,
   selection: { enabled: Set<string>; includeInt3: boolean },
   extraSymbols: SymbolIndex | undefined,
@@ -244,7 +163,7 @@ async function scanFiles(
 ): Promise<number> {
   const reports: FileReport[] = [];
   let failed = false;
-  for (const file of args.files) {
+  for (const file of args.paths) {
     const fullPath = path.resolve(cwd, file);
     let image: BinaryImage;
     try {
@@ -261,21 +180,36 @@ async function scanFiles(
     reports.push(toFileReport(fullPath, image, findings));
   }
 
-  let output: string;
+  const output = formatReports(reports, args.format, {
+    cwd,
+    style: stylist(wantsColor(args.color, io, true)),
+    tool: packageInfo(),
+    profile: args.profile,
+  });
+  io.stdout.write(output);
+  return settle(COMMAND, io, exitVerdict(reports, args.maxWarnings, failed));
+}
+
+/** The symbols of a --map file; a map that cannot be used stops the scan. */
+function readSystemMap(fullPath: string, shownName: string): SymbolIndex {
+  const read = readRegularFile(fullPath, MAX_MAP_BYTES);
+  if (!read.ok) throw new InputError(`cannot use map ${shownName}: ${mapReadProblem(read)}`);
   try {
-    const color = io.stdout.isTTY === true && !(io.env ?? process.env).NO_COLOR;
-    output = formatReports(reports, args.format, { cwd, color, profile: args.profile });
+    return new SymbolIndex(parseSystemMap(read.bytes.toString('utf8'), shownName));
   } catch (e) {
-    io.stderr.write(`virtlint scan: cannot format the report: ${errorText(e)}\n`);
-    return 2;
+    throw new InputError(`cannot use map ${shownName}: ${errorText(e)}`);
   }
-  if (output !== '') io.stdout.write(output.endsWith('\n') ? output : output + '\n');
-  if (failed) return 2;
-  const errors = reports.reduce((n, r) => n + r.errorCount - (r.fatalErrorCount ?? 0), 0);
-  const warnings = reports.reduce((n, r) => n + r.warningCount, 0);
-  if (errors > 0) return 1;
-  if (args.maxWarnings >= 0 && warnings > args.maxWarnings) return 1;
-  return 0;
+}
+
+function mapReadProblem(failure: Exclude<BoundedRead, { ok: true }>): string {
+  switch (failure.reason) {
+    case 'not-regular':
+      return `${failure.kind}, not a regular file`;
+    case 'too-large':
+      return `larger than the ${MAX_MAP_BYTES / 1048576} MB limit for a System.map (a large kernel's is a few MB)`;
+    case 'error':
+      return describeFsError(failure.error);
+  }
 }
 
 function loadOptions(args: ScanArgs): LoadOptions {
@@ -290,24 +224,15 @@ function readLimited(fullPath: string, maxBytes: number): Uint8Array {
   try {
     stat = fs.statSync(fullPath);
   } catch (e) {
-    throw new ScanInputError(errorCodeText(e, 'cannot read the file'));
+    throw new ScanInputError(describeFsError(e));
   }
   if (stat.isDirectory()) throw new ScanInputError('is a directory (scan takes binary files; lint source trees with `virtlint <dir>`)');
-  if (!stat.isFile()) throw new ScanInputError('not a regular file');
+  if (!stat.isFile()) throw new ScanInputError(`${fileKind(stat)}, not a regular file`);
   if (stat.size > maxBytes) throw new ScanInputError(`file is ${(stat.size / 1048576).toFixed(1)} MB, over the --max-size limit of ${(maxBytes / 1048576).toFixed(0)} MB`);
   if (stat.size === 0) throw new ScanInputError('empty file');
   return readImageFile(fullPath, stat.size);
 }
 
-function errorCodeText(e: unknown, fallback: string): string {
-  const code = (e as NodeJS.ErrnoException | undefined)?.code;
-  if (code === 'ENOENT') return 'no such file';
-  if (code === 'EACCES') return 'permission denied';
-  return code ? `${fallback} (${code})` : fallback;
-}
-
 function errorText(e: unknown): string {
-  if (e instanceof ScanInputError) return e.message;
-  if (e instanceof Error) return (e as NodeJS.ErrnoException).code ? errorCodeText(e, e.message) : e.message;
-  return String(e);
+  return e instanceof ScanInputError ? e.message : describeFsError(e);
 }

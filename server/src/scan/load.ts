@@ -1,16 +1,16 @@
 // Recognise a file's format and parse it into a BinaryImage.
 import * as fs from 'fs';
-import { isElf, parseElf } from './elf';
-import { ScanInputError, type BinaryImage } from './image';
-import { isCoffObject, isPe, parseCoffObject, parsePe } from './pe';
-import type { Bitness } from './sweep';
+import { isElf, parseElf } from '../binary/elf';
+import { addressWidthFor, fitsAddressWidth, ScanInputError, type BinaryImage } from '../binary/image';
+import { isCoffObject, isPe, parseCoffObject, parsePe } from '../binary/pe';
+import type { Bitness } from '../binary/sweep';
 
 export interface LoadOptions {
   /** Treat the file as raw machine code even if it has a known header. */
   raw?: boolean;
   /** Bitness for raw images, or to override a header's (e.g. 64-bit code in an ELF32 wrapper like Xen's). */
   bits?: Bitness;
-  /** Load address of a raw image. */
+  /** Load address of a raw image; must fit the address width of `bits` (see `addressWidthFor`). */
   base?: bigint;
   /** Only these sections (by name). */
   sections?: readonly string[];
@@ -30,6 +30,9 @@ export function loadImage(bytes: Uint8Array, options: LoadOptions = {}): BinaryI
   if (options.bits !== undefined && image.format !== 'raw') {
     image.bits = options.bits;
     for (const section of image.sections) section.bits = options.bits;
+    // 64-bit code in a 32-bit container runs with 64-bit addresses; 32-bit code in a 64-bit
+    // container keeps the file's 64-bit addresses, which its symbols use.
+    if (options.bits === 64) image.addressWidth = 64;
   }
   limitOverlap(image, bytes.length);
   if (options.sections && options.sections.length > 0) {
@@ -55,10 +58,16 @@ function limitOverlap(image: BinaryImage, fileSize: number): void {
   }
 }
 
+/** Raw images are decoded as 16-bit code (a boot sector) unless `bits` says otherwise. */
+export const RAW_DEFAULT_BITS: Bitness = 16;
+
 function rawImage(bytes: Uint8Array, options: LoadOptions): BinaryImage {
-  const bits = options.bits ?? 16;
+  const bits = options.bits ?? RAW_DEFAULT_BITS;
+  const addressWidth = addressWidthFor(bits);
+  const base = options.base ?? 0n;
+  if (!fitsAddressWidth(base, addressWidth)) throw new ScanInputError(`load address 0x${base.toString(16)} does not fit in the ${addressWidth}-bit addresses of ${bits}-bit code`);
   const notes = options.bits === undefined ? ['raw image without --bits: decoded as 16-bit code'] : [];
-  return { format: 'raw', bits, sections: [{ name: 'raw', address: options.base ?? 0n, fileOffset: 0, bytes, bits }], symbols: [], notes };
+  return { format: 'raw', bits, addressWidth, sections: [{ name: 'raw', address: base, fileOffset: 0, bytes, bits }], symbols: [], notes };
 }
 
 /**

@@ -10,7 +10,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Worker } from 'worker_threads';
-import { fastSweep, type Bitness, type SweepHits } from './sweep';
+import { fastSweep, type Bitness, type SweepHits } from '../binary/sweep';
 import type { ChunkRequest, ChunkResponse } from './worker';
 
 export const RESYNC_WINDOW = 4096;

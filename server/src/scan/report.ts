@@ -1,14 +1,17 @@
-// Turns binary findings into the CLI's report shape (ESLint-compatible), so the CLI's formatters
-// (stylish, json, sarif, github) print binary scans exactly like source lint results.
+// Turns binary findings into the shared report shape (ESLint-compatible, report/types.ts), so the
+// formatters (stylish, json, sarif, github) print binary scans exactly like source lint results.
 //
 // Binary findings have no line or column: every message says line 1, column 1, and carries its
 // location in `address` (hex, 0x-prefixed), `section` and `symbol` (`name+0xoff`). The message
 // ends with the disassembly and location so that formats which ignore those fields still show them.
-import { countsAsWarning, type FileReport, type ReportMessage } from '../cli/format';
-import type { BinaryImage } from './image';
+//
+// Symbol and section names come from the scanned file (or a System.map) and may hold terminal
+// escape sequences: the human-readable texts (message, note) show them escaped; the `symbol` and
+// `section` fields keep the names exactly as the file has them.
+import { escapeControlCharacters } from '../report/terminalText';
+import { countMessages, fileProblemReport, type FileReport, type ReportMessage } from '../report/types';
+import type { BinaryImage } from '../binary/image';
 import type { BinaryFinding } from './scanner';
-
-export type { FileReport, ReportMessage };
 
 export function toFileReport(filePath: string, image: BinaryImage, findings: readonly BinaryFinding[]): FileReport {
   const messages: ReportMessage[] = findings.map((f) => {
@@ -17,7 +20,7 @@ export function toFileReport(filePath: string, image: BinaryImage, findings: rea
     const message: ReportMessage = {
       ruleId: f.ruleId,
       severity: f.severity === 'error' ? 2 : 1,
-      message: `${f.message} [${f.text} at ${where}]`,
+      message: escapeControlCharacters(`${f.message} [${f.text} at ${where}]`),
       line: 1,
       column: 1,
       endLine: 1,
@@ -32,22 +35,16 @@ export function toFileReport(filePath: string, image: BinaryImage, findings: rea
   const report: FileReport = {
     filePath,
     messages,
-    errorCount: messages.filter((m) => m.severity === 2).length,
-    warningCount: messages.filter(countsAsWarning).length,
+    ...countMessages(messages),
     bits: image.bits,
   };
-  const notes = [`${image.format}, ${image.sections.length} code section(s)`, ...image.notes];
-  report.note = notes.join('; ');
+  let note = `${image.format}, ${image.sections.length} code section(s)`;
+  for (const extra of image.notes) note += `; ${extra}`;
+  report.note = escapeControlCharacters(note);
   return report;
 }
 
-/** A report for a file that could not be scanned at all (ESLint's `fatal`). */
+/** A report for a file that could not be scanned at all; the problem may quote names from the file. */
 export function fatalReport(filePath: string, problem: string): FileReport {
-  return {
-    filePath,
-    messages: [{ ruleId: null, severity: 2, message: problem, line: 1, column: 1, endLine: 1, endColumn: 1, fatal: true }],
-    errorCount: 1,
-    warningCount: 0,
-    fatalErrorCount: 1,
-  };
+  return fileProblemReport(filePath, escapeControlCharacters(problem));
 }

@@ -1,14 +1,13 @@
 // Scan a parsed image: sweep every code section, keep the instructions the selected rules cover,
 // and describe each one (address, section, symbol, disassembly). Formatting happens only here,
 // for findings.
-import { ruleForCode } from '../analysis/classify';
-import { codeName, iced, mnemonicName } from '../analysis/iced';
+import { codeName, iced, mnemonicName, ruleForCode } from '../analysis';
 import { formatMessage, ruleById, severityFor, type ProfileId } from '../analysis/catalogue';
 import type { Severity, SeverityOrOff } from '../analysis/types';
-import { hex, type BinaryImage, type CodeSection } from './image';
+import { hex, wrapAddress, type AddressWidth, type BinaryImage, type CodeSection } from '../binary/image';
 import { parallelSweep, PARALLEL_MIN_BYTES, type SweepWorkers } from './parallel';
-import { SymbolIndex } from './symbols';
-import { fastSweep, INT3_CODE, type SweepHits } from './sweep';
+import { SymbolIndex } from '../binary/symbols';
+import { fastSweep, INT3_CODE, type SweepHits } from '../binary/sweep';
 
 export type DisassemblySyntax = 'intel' | 'att' | 'nasm' | 'masm';
 
@@ -58,7 +57,7 @@ export async function scanImage(image: BinaryImage, options: ScanOptions): Promi
       bytes += section.bytes.length;
       const hits = await sweepSection(section, options);
       for (let i = 0; i < hits.offsets.length; i++) {
-        const finding = describeHit(section, hits.offsets[i]!, hits.codes[i]!, options, symbols, describer);
+        const finding = describeHit(section, image.addressWidth, hits.offsets[i]!, hits.codes[i]!, options, symbols, describer);
         if (finding) findings.push(finding);
       }
     }
@@ -77,6 +76,7 @@ function sweepSection(section: CodeSection, options: ScanOptions): SweepHits | P
 
 function describeHit(
   section: CodeSection,
+  addressWidth: AddressWidth,
   offset: number,
   code: number,
   options: ScanOptions,
@@ -88,7 +88,7 @@ function describeHit(
   if (code === INT3_CODE && !options.includeInt3) return undefined;
   const severity = severityFor(ruleId, options.profile, options.severities);
   if (severity === 'off') return undefined;
-  const address = section.address + BigInt(offset);
+  const address = wrapAddress(section.address + BigInt(offset), addressWidth);
   const { text, bytes, mnemonic, codeName } = describer.describe(section, offset, address);
   const entry = ruleById(ruleId);
   const message = entry ? formatMessage(entry, mnemonic) : ruleId;

@@ -1,7 +1,7 @@
 // Worker-thread entry for parallel scans: sweeps one chunk of a section on request.
 // Bundled builds ship it as dist/scan-worker.js (see parallel.ts for how it is found).
 import { parentPort } from 'worker_threads';
-import { fastSweep, type Bitness } from './sweep';
+import { fastSweep, type Bitness } from '../binary/sweep';
 
 export interface ChunkRequest {
   id: number;

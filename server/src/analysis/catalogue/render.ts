@@ -1,8 +1,8 @@
 // Markdown for docs/rules/<id>.md and docs/overview.md, and the generated observed.ts.
 // Pure functions: scripts/gen-docs.ts writes their output, and the catalogue test checks the
 // committed files still equal it, so the docs cannot drift from the catalogue.
-import { isInt3, sensitiveCodes } from '../classify';
-import { codeFacts, type CodeFacts } from '../iced';
+import { isInt3, sensitiveCodes } from '../resolve/classify';
+import { codeFacts, type CodeFacts } from '../resolve/iced';
 import { allEntries, defaultSeverity, docsPath, formatMessage, PROFILE_INFO, ruleById, RULES } from './index';
 import { describeObservation, type Observation, type ObservationMap } from './observation';
 import { EXAMPLES } from './examples';

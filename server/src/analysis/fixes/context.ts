@@ -1,12 +1,14 @@
 // What every fix generator gets, and what it hands back.
-import type { Bits, Dialect, MemoryOperand, Operand, ParsedInstruction } from '../types';
+import type { FixKind as MitigationKind } from '../catalogue/schema';
+import type { Bits, Dialect, HypercallAbi, MemoryOperand, Operand, ParsedInstruction } from '../types';
 import type { Line, Width } from './ir';
 import type { Site } from './layout';
 import { familyOf, gprWidth } from './registers';
 
 export type FixStrategy = 'trap' | 'hypercall';
-export type HypercallAbi = 'kvm' | 'kvm-amd' | 'xen' | 'hyperv' | 'custom';
-export type FixKind = 'trap-equivalent' | 'forced-emulation' | 'hypercall';
+export type { HypercallAbi } from '../types';
+/** The catalogue's fix kinds that are edits: a CR4 setting is advice, not a change to the code. */
+export type FixKind = Exclude<MitigationKind, 'cr4-control'>;
 
 export interface FixOptions {
   abi: HypercallAbi;

@@ -1,6 +1,6 @@
 // The two files a project needs next to hypercall fixes: the guest-side definitions of the
 // symbolic numbers (in the file's dialect) and a C header for the hypervisor side.
-import { insertedComment } from '../dialects';
+import { insertedComment } from '../syntax/dialects';
 import type { Dialect } from '../types';
 import type { HypercallAbi } from './context';
 import { HYPERCALL_RULES, HYPERV_PAGE_POINTER, XEN, XEN_SYMBOLS, hypercallNumber, hypercallSymbol } from './numbers';

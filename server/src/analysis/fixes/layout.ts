@@ -1,11 +1,11 @@
 // Where a fix goes in the source line: the instruction's span, the indentation for the
 // lines a fix adds, the line break they end with, and the trailing comment (which ends the
 // last line of the replacement, where the original instruction's line ended).
-import { PREFIXES } from '../mnemonics';
+import { PREFIXES } from '../syntax/mnemonics';
 import { breakForAddedLines, splitKeepingBreaks } from '../text/lineBreaks';
 import type { Dialect, Finding, ParsedInstruction, Range, SourceLines } from '../types';
 import type { Line } from './ir';
-import { isGas } from '../dialects';
+import { isGas } from '../syntax/dialects';
 import { commentMarker, renderLine } from './render';
 
 export interface TextEdit {

@@ -4,8 +4,8 @@
 // in 64-bit mode, and `mov ecx, cr0` (the only MOV from CR0 there is) turns a 16-bit boot
 // sector into 32-bit code. So when the fixed text would be read differently, the fixes come
 // with a modeline that keeps the reading they were written for.
-import { insertedComment } from '../dialects';
-import { detectHeader } from '../documentHeader';
+import { insertedComment } from '../syntax/dialects';
+import { detectHeader } from '../document/documentHeader';
 import { breakForAddedLines, splitKeepingBreaks } from '../text/lineBreaks';
 import type { AnalysisOptions, AnalysisResult, SourceLines } from '../types';
 import type { TextEdit } from './layout';

@@ -1,5 +1,5 @@
 // Prints the fix IR (ir.ts) in each assembler's own syntax.
-import { isGas } from '../dialects';
+import { isGas } from '../syntax/dialects';
 import type { Dialect } from '../types';
 import type { Line, Opnd, OrigMemOpnd, Width } from './ir';
 

@@ -1,0 +1,107 @@
+// Policy and findings: which rules are on and at what severity (profile, selection, user
+// severities), and what each line reports before suppression comments are applied.
+import { formatMessage, parseProfile, resolveRuleSelection, ruleById, severityFor, type ProfileId } from '../catalogue/index';
+import { isInt3, ruleForCode } from '../resolve/classify';
+import type { LineEntry } from './lineEntries';
+import { parseDirectives, type SuppressionDirective } from './suppress';
+import type { AnalysisOptions, Finding, ParsedInstruction } from '../types';
+
+export interface Policy {
+  profile: ProfileId;
+  enabled: Set<string>;
+  includeInt3: boolean;
+  options: AnalysisOptions;
+  /** The shared contribution of a line with nothing to report. */
+  nothing: EntryFindings;
+}
+
+export function policyFor(options: AnalysisOptions): Policy {
+  const profile = parseProfile(options.profile);
+  const selection = resolveRuleSelection(options.rules, profile);
+  const nothing: EntryFindings = { options, findings: [], directives: [] };
+  return { profile, enabled: selection.enabled, includeInt3: selection.includeInt3 || options.includeInt3 === true, options, nothing };
+}
+
+function makeFinding(ruleId: string, ins: ParsedInstruction, policy: Policy, message?: string): Finding | undefined {
+  if (!policy.enabled.has(ruleId)) return undefined;
+  const severity = severityFor(ruleId, policy.profile, policy.options.severities);
+  if (severity === 'off') return undefined;
+  const entry = ruleById(ruleId);
+  const finding: Finding = {
+    ruleId,
+    severity,
+    message: message ?? (entry ? formatMessage(entry, displayMnemonic(ins)) : ruleId),
+    range: ins.range,
+    mnemonicRange: ins.mnemonicRange,
+    instruction: ins,
+  };
+  if (ins.resolution?.status === 'ok') {
+    finding.code = ins.resolution.code;
+    finding.codeName = ins.resolution.codeName;
+  }
+  return finding;
+}
+
+function displayMnemonic(ins: ParsedInstruction): string {
+  return ins.mnemonic.toUpperCase();
+}
+
+/** The finding for one instruction before suppression. */
+function findingFor(ins: ParsedInstruction, policy: Policy): Finding | undefined {
+  const resolution = ins.resolution;
+  if (!resolution) return undefined;
+  switch (resolution.status) {
+    case 'ok': {
+      const ruleId = ruleForCode(resolution.code);
+      if (!ruleId) return undefined;
+      if (isInt3(resolution.code) && !policy.includeInt3) return undefined;
+      return makeFinding(ruleId, ins, policy);
+    }
+    case 'invalid-in-mode': {
+      const where = resolution.validIn.length > 0 ? ` (valid in ${resolution.validIn.map((b) => `${b}-bit`).join(', ')} code)` : '';
+      return makeFinding('invalid-in-mode', ins, policy, `${resolution.reason}${where}`);
+    }
+    case 'unknown-mnemonic':
+      if (ins.inMacro) return undefined;
+      return makeFinding('unknown-mnemonic', ins, policy);
+    case 'unresolved':
+      return undefined;
+  }
+}
+
+/** What one line contributes before suppression; cached on the entry while the options stay the same. */
+export interface EntryFindings {
+  options: AnalysisOptions;
+  /** Instruction findings (unknown mnemonics included; the macro filter needs the whole file) and bad ids in comments, in position order. */
+  findings: Finding[];
+  directives: SuppressionDirective[];
+}
+
+export function entryFindings(entry: LineEntry, line: number, policy: Policy): EntryFindings {
+  const cached = entry.contribution;
+  if (cached && cached.options === policy.options) return cached;
+  const directives = entry.parsed.comments.length > 0 ? parseDirectives(entry.parsed.comments, line) : [];
+  const findings: Finding[] = [];
+  for (const ins of entry.parsed.instructions) {
+    const finding = findingFor(ins, policy);
+    if (finding) findings.push(finding);
+  }
+  for (const directive of directives) {
+    for (const mention of directive.ids) {
+      if (ruleById(mention.id)) continue;
+      const severity = severityFor('unknown-rule', policy.profile, policy.options.severities);
+      if (severity === 'off') continue;
+      findings.push({
+        ruleId: 'unknown-rule',
+        severity,
+        message: `Unknown rule id "${mention.id}" in a virtlint-${directive.kind} comment`,
+        range: mention.range,
+        mnemonicRange: mention.range,
+      });
+    }
+  }
+  if (findings.length > 1) findings.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
+  const result: EntryFindings = findings.length === 0 && directives.length === 0 ? policy.nothing : { options: policy.options, findings, directives };
+  entry.contribution = result;
+  return result;
+}

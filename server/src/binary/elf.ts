@@ -1,0 +1,140 @@
+// ELF32/ELF64 little-endian x86 files: executable sections (SHF_EXECINSTR) and the symbols of
+// .symtab and .dynsym. Without section headers, executable PT_LOAD segments are used instead.
+import { ByteReader, ScanInputError, type BinaryImage, type CodeSection, type ImageSymbol } from './image';
+import type { Bitness } from './sweep';
+
+const EM_386 = 3;
+const EM_X86_64 = 62;
+const SHT_SYMTAB = 2;
+const SHT_NOBITS = 8;
+const SHT_DYNSYM = 11;
+const SHF_EXECINSTR = 0x4;
+const PT_LOAD = 1;
+const PF_X = 0x1;
+const STT_SECTION = 3;
+const STT_FILE = 4;
+
+export function isElf(bytes: Uint8Array): boolean {
+  return bytes.length >= 4 && bytes[0] === 0x7f && bytes[1] === 0x45 && bytes[2] === 0x4c && bytes[3] === 0x46;
+}
+
+interface SectionHeader {
+  index: number;
+  name: string;
+  type: number;
+  flags: bigint;
+  address: bigint;
+  offset: number;
+  size: number;
+  link: number;
+  entrySize: number;
+}
+
+export function parseElf(bytes: Uint8Array): BinaryImage {
+  const r = new ByteReader(bytes, 'ELF file');
+  r.require(0, 52, 'the ELF header');
+  const elfClass = r.u8(4);
+  if (elfClass !== 1 && elfClass !== 2) throw new ScanInputError(`not a valid ELF file: unknown class ${elfClass} (expected 1 = 32-bit or 2 = 64-bit)`);
+  const is64 = elfClass === 2;
+  if (r.u8(5) !== 1) throw new ScanInputError('big-endian ELF files are not x86 code; only little-endian ELF is supported');
+  const machine = r.u16(18);
+  if (machine !== EM_386 && machine !== EM_X86_64) throw new ScanInputError(`ELF machine ${machine} is not x86 (expected 3 = i386 or 62 = x86-64)`);
+  const bits: Bitness = machine === EM_X86_64 ? 64 : 32;
+  const format = is64 ? 'elf64' : 'elf32';
+  const notes: string[] = [];
+
+  const shoff = is64 ? r.u64AsNumber(0x28, 'e_shoff') : r.u32(0x20);
+  const shentsize = r.u16(is64 ? 0x3a : 0x2e);
+  let shnum = r.u16(is64 ? 0x3c : 0x30);
+  let shstrndx = r.u16(is64 ? 0x3e : 0x32);
+  const headers: SectionHeader[] = [];
+  if (shoff !== 0) {
+    const minEntry = is64 ? 64 : 40;
+    if (shentsize < minEntry) throw new ScanInputError(`corrupt ELF file: section header size ${shentsize} is smaller than ${minEntry}`);
+    if (shnum === 0) shnum = is64 ? r.u64AsNumber(shoff + 0x20, 'extended section count') : r.u32(shoff + 0x14);
+    if (shstrndx === 0xffff) shstrndx = r.u32(shoff + (is64 ? 0x28 : 0x18));
+    r.require(shoff, shnum * shentsize, `the section header table (${shnum} entries)`);
+    for (let i = 0; i < shnum; i++) {
+      const at = shoff + i * shentsize;
+      headers.push({
+        index: i,
+        name: '',
+        type: r.u32(at + 4),
+        flags: is64 ? r.u64(at + 8) : BigInt(r.u32(at + 8)),
+        address: is64 ? r.u64(at + 0x10) : BigInt(r.u32(at + 0x0c)),
+        offset: is64 ? r.u64AsNumber(at + 0x18, 'sh_offset') : r.u32(at + 0x10),
+        size: is64 ? r.u64AsNumber(at + 0x20, 'sh_size') : r.u32(at + 0x14),
+        link: r.u32(at + (is64 ? 0x28 : 0x18)),
+        entrySize: is64 ? r.u64AsNumber(at + 0x38, 'sh_entsize') : r.u32(at + 0x24),
+      });
+    }
+    const names = headers[shstrndx];
+    if (names && names.type !== SHT_NOBITS) {
+      r.require(names.offset, names.size, 'the section name table');
+      for (const h of headers) h.name = r.cString(names.offset + r.u32(shoff + h.index * shentsize, 'sh_name'), 256) || `#${h.index}`;
+    } else {
+      for (const h of headers) h.name = `#${h.index}`;
+    }
+  }
+
+  const sections: CodeSection[] = [];
+  for (const h of headers) {
+    if ((h.flags & BigInt(SHF_EXECINSTR)) === 0n || h.size === 0) continue;
+    if (h.type === SHT_NOBITS) {
+      notes.push(`section ${h.name} is executable but has no bytes in the file (NOBITS); skipped`);
+      continue;
+    }
+    sections.push({ name: h.name, address: h.address, fileOffset: h.offset, bytes: r.slice(h.offset, h.size, `section ${h.name}`), bits });
+  }
+  if (headers.length === 0) for (const segment of loadSegments(r, is64, bits, notes)) sections.push(segment);
+
+  const symbols: ImageSymbol[] = [];
+  for (const h of headers) {
+    if (h.type !== SHT_SYMTAB && h.type !== SHT_DYNSYM) continue;
+    const strings = headers[h.link];
+    if (!strings) continue;
+    r.require(h.offset, h.size, `symbol table ${h.name}`);
+    r.require(strings.offset, strings.size, `string table ${strings.name}`);
+    const entry = is64 ? 24 : 16;
+    const count = Math.floor(h.size / Math.max(entry, h.entrySize || entry));
+    const step = Math.max(entry, h.entrySize || entry);
+    for (let i = 1; i < count; i++) {
+      const at = h.offset + i * step;
+      const nameOffset = r.u32(at);
+      const info = r.u8(at + (is64 ? 4 : 12));
+      const shndx = r.u16(at + (is64 ? 6 : 14));
+      const type = info & 0xf;
+      if (shndx === 0 || type === STT_SECTION || type === STT_FILE || nameOffset === 0) continue;
+      const name = nameOffset < strings.size ? r.cString(strings.offset + nameOffset, Math.min(1024, strings.size - nameOffset)) : '';
+      if (name === '') continue;
+      const address = is64 ? r.u64(at + 8) : BigInt(r.u32(at + 4));
+      const size = is64 ? Number(r.u64(at + 16) & 0xffffffffn) : r.u32(at + 8);
+      const section = shndx < 0xff00 ? headers[shndx]?.name : undefined;
+      symbols.push(section === undefined ? { name, address, size } : { name, address, size, section });
+    }
+  }
+  if (sections.length === 0) notes.push('no executable sections');
+  return { format, bits, addressWidth: is64 ? 64 : 32, sections, symbols, notes };
+}
+
+function loadSegments(r: ByteReader, is64: boolean, bits: Bitness, notes: string[]): CodeSection[] {
+  const phoff = is64 ? r.u64AsNumber(0x20, 'e_phoff') : r.u32(0x1c);
+  const phentsize = r.u16(is64 ? 0x36 : 0x2a);
+  const phnum = r.u16(is64 ? 0x38 : 0x2c);
+  if (phoff === 0 || phnum === 0) return [];
+  r.require(phoff, phnum * phentsize, 'the program header table');
+  const out: CodeSection[] = [];
+  for (let i = 0; i < phnum; i++) {
+    const at = phoff + i * phentsize;
+    if (r.u32(at) !== PT_LOAD) continue;
+    const flags = r.u32(at + (is64 ? 4 : 0x18));
+    if ((flags & PF_X) === 0) continue;
+    const offset = is64 ? r.u64AsNumber(at + 8, 'p_offset') : r.u32(at + 4);
+    const address = is64 ? r.u64(at + 0x10) : BigInt(r.u32(at + 8));
+    const size = is64 ? r.u64AsNumber(at + 0x20, 'p_filesz') : r.u32(at + 0x10);
+    if (size === 0) continue;
+    out.push({ name: `segment${i}`, address, fileOffset: offset, bytes: r.slice(offset, size, `segment ${i}`), bits });
+  }
+  if (out.length > 0) notes.push('no section headers; scanned executable PT_LOAD segments');
+  return out;
+}

@@ -1,0 +1,151 @@
+// Linear sweeps over a block of machine code. `referenceSweep` is the plain iced-x86 loop (one
+// decodeOut per instruction); `fastSweep` sizes most instructions with `fastLength` and asks
+// iced only about deferred positions. Both report the same hits: tests hold them to that.
+import { iced } from '../analysis/resolve/iced';
+import { ruleForCode } from '../analysis/resolve/classify';
+import { BARE_INT3, fastLength } from './lengths';
+import { ensureShapeTable } from './shapes';
+
+ensureShapeTable();
+
+export type Bitness = 16 | 32 | 64;
+
+/** Offsets (within the block) and iced Codes of every instruction the catalogue covers. */
+export interface SweepHits {
+  offsets: number[];
+  codes: number[];
+}
+
+export interface SweepRange {
+  /** First byte to decode (inclusive). */
+  start: number;
+  /** The sweep stops at the first instruction starting at or after `stop`. */
+  stop: number;
+}
+
+const CODE_COUNT = Object.values(iced.Code).reduce<number>((max, v) => (typeof v === 'number' && v > max ? v : max), 0) + 1;
+// 0 = not looked up yet, 1 = a rule covers this Code, 2 = none does. Filled lazily: asking
+// `ruleForCode` about all ~4,900 Codes up front costs more than a whole kernel sweep.
+const COVERED = new Uint8Array(CODE_COUNT);
+
+/** True when `ruleForCode` maps the iced Code to a rule (INT3 included). */
+export function isCoveredCode(code: number): boolean {
+  let state = COVERED[code];
+  if (state === 0 || state === undefined) {
+    state = ruleForCode(code) !== undefined ? 1 : 2;
+    if (code < CODE_COUNT) COVERED[code] = state;
+  }
+  return state === 1;
+}
+
+export const INT3_CODE: number = iced.Code.Int3;
+
+const MAX_INSTRUCTION_LENGTH = 15;
+const DECODE_WINDOW = 64 * 1024;
+
+/** Plain iced linear sweep: decode every instruction, keep those the catalogue covers. */
+export function referenceSweep(bytes: Uint8Array, bits: Bitness, onBoundary?: (offset: number, length: number) => void): SweepHits {
+  const hits: SweepHits = { offsets: [], codes: [] };
+  const decoder = new iced.Decoder(bits, bytes, iced.DecoderOptions.None);
+  const instruction = new iced.Instruction();
+  try {
+    let offset = 0;
+    while (decoder.canDecode) {
+      decoder.decodeOut(instruction);
+      const code = instruction.code;
+      if (isCoveredCode(code)) {
+        hits.offsets.push(offset);
+        hits.codes.push(code);
+      }
+      const length = instruction.length;
+      if (onBoundary) onBoundary(offset, length);
+      offset += length;
+    }
+  } finally {
+    instruction.free();
+    decoder.free();
+  }
+  return hits;
+}
+
+export interface FastSweepResult extends SweepHits {
+  /** Offset where the sweep ended (first instruction start at or after `stop`, or the block end). */
+  end: number;
+  /** How many instructions went to iced (for benchmarks). */
+  deferred: number;
+}
+
+export interface FastSweepOptions {
+  /** Also record boundaries (offset of each instruction start) in [recordFrom, recordTo). */
+  recordFrom?: number;
+  recordTo?: number;
+  boundaries?: number[];
+  /** Record bare INT3 (0xCC) hits. They are common padding; skipping them keeps the hit list small. */
+  includeInt3?: boolean;
+}
+
+/**
+ * Exact linear sweep of `bytes[range.start ..]` until an instruction starts at or after
+ * `range.stop` (or the data ends). Same boundaries and hits as iced decoding from `range.start`.
+ */
+export function fastSweep(bytes: Uint8Array, bits: Bitness, range: SweepRange, options: FastSweepOptions = {}): FastSweepResult {
+  const includeInt3 = options.includeInt3 === true;
+  const offsets: number[] = [];
+  const codes: number[] = [];
+  const end = bytes.length;
+  const stop = Math.min(range.stop, end);
+  const recordFrom = options.recordFrom ?? 0;
+  const recordTo = options.recordTo ?? -1;
+  const boundaries = options.boundaries;
+  let deferred = 0;
+  // iced copies a decoder's whole input into WASM memory, so deferred instructions are decoded
+  // from a window of the block rather than from all of it (a 15 MB copy costs ~40 ms).
+  let decoder: iced.Decoder | undefined;
+  let windowStart = 0;
+  let windowEnd = 0;
+  const instruction = new iced.Instruction();
+  let pos = range.start;
+  try {
+    while (pos < stop) {
+      if (boundaries && pos >= recordFrom && pos < recordTo) boundaries.push(pos);
+      if (bytes[pos] === 0xcc && !includeInt3 && !boundaries) {
+        // INT3 padding between functions is over half the instructions of a kernel: skip runs of it.
+        do pos++;
+        while (pos < stop && bytes[pos] === 0xcc);
+        continue;
+      }
+      const length = fastLength(bytes, pos, end, bits);
+      if (length > 0) {
+        pos += length;
+        continue;
+      }
+      if (length === BARE_INT3) {
+        if (includeInt3) {
+          offsets.push(pos);
+          codes.push(INT3_CODE);
+        }
+        pos += 1;
+        continue;
+      }
+      if (!decoder || pos < windowStart || (pos + MAX_INSTRUCTION_LENGTH > windowEnd && windowEnd < end)) {
+        decoder?.free();
+        windowStart = pos;
+        windowEnd = Math.min(end, pos + DECODE_WINDOW);
+        decoder = new iced.Decoder(bits, bytes.subarray(windowStart, windowEnd), iced.DecoderOptions.None);
+      }
+      decoder.position = pos - windowStart;
+      decoder.decodeOut(instruction);
+      deferred++;
+      const code = instruction.code;
+      if ((includeInt3 || code !== INT3_CODE) && isCoveredCode(code)) {
+        offsets.push(pos);
+        codes.push(code);
+      }
+      pos += instruction.length;
+    }
+  } finally {
+    instruction.free();
+    decoder?.free();
+  }
+  return { offsets, codes, end: pos, deferred };
+}

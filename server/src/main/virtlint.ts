@@ -1,0 +1,46 @@
+// The `virtlint` executable: `virtlint scan …` goes to the scan command, everything else to the
+// lint command. bin/virtlint.js and the bundle dist/cli.js start here.
+import { EXIT_UNUSABLE, reportInternalError, runLint, type CommandIo } from '../cli/main';
+
+type RunScan = (argv: string[], io: CommandIo) => Promise<number>;
+
+export function main(argv: string[], io: CommandIo): Promise<number> {
+  return argv[0] === 'scan' ? runScanCommand(argv.slice(1), io) : runLint(argv, io);
+}
+
+/** Loaded on demand: linting never pays for the scanner, and a build without it still lints. */
+async function runScanCommand(argv: string[], io: CommandIo): Promise<number> {
+  let runScan: RunScan | undefined;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    runScan = (require('../scan/command') as { runScan?: RunScan }).runScan;
+  } catch (e) {
+    io.stderr.write(`virtlint scan: the binary scanner could not be loaded: ${(e as Error).message}\n`);
+    return EXIT_UNUSABLE;
+  }
+  if (typeof runScan !== 'function') {
+    io.stderr.write('virtlint scan: the binary scanner is not part of this build\n');
+    return EXIT_UNUSABLE;
+  }
+  return runScan(argv, io);
+}
+
+/** Runs against the real process (bin/virtlint.js, or this file run directly). */
+export function runFromProcess(): void {
+  const io: CommandIo = { stdout: process.stdout, stderr: process.stderr };
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    // `virtlint ... | head` closes the pipe early: not an error. The exit status stays the lint result.
+    if (e.code !== 'EPIPE') throw e;
+  });
+  main(process.argv.slice(2), io).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e: unknown) => {
+      reportInternalError('virtlint', e, io);
+      process.exitCode = EXIT_UNUSABLE;
+    },
+  );
+}
+
+if (require.main === module) runFromProcess();
