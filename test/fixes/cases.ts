@@ -1,4 +1,5 @@
 // One representative instruction per rule × dialect × bitness for the assembling tests.
+import { ruleIdOf } from '../../server/src/analysis/catalogue';
 import type { Bits } from '../../server/src/analysis';
 import type { TestDialect } from './fixture';
 
@@ -55,7 +56,7 @@ const FORMS: Record<string, (bits: Bits) => Forms | undefined> = {
   xgetbv: () => ({ intel: 'xgetbv', att: 'xgetbv' }),
 };
 
-export const CASE_RULES = Object.keys(FORMS);
+export const CASE_RULES = Object.keys(FORMS).map(ruleIdOf);
 
 export function instructionFor(ruleId: string, dialect: TestDialect | 'masm', bits: Bits): string | undefined {
   // fasm 1.73 does not know RDPID (it assembles `rdpid eax` as an error and `rdpid rax` wrongly).

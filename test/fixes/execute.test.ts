@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { Finding } from '../../server/src/analysis';
+import type { Finding, RuleId } from '../../server/src/analysis';
 import { applyEdits, fixesForFinding, hypercallDefinitions, hypercallHeader, type FixOptions, type QuickFix } from '../../server/src/analysis/fixes';
 import { parseInstruction } from './fixture';
 
@@ -35,7 +35,7 @@ function epilogue(): string[] {
 }
 
 interface Case {
-  ruleId: string;
+  ruleId: RuleId;
   instruction: string;
   /** Register setup for the harness (`rbx=ptr`, `rax=leaf`, `image`...). */
   setup: string[];

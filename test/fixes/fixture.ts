@@ -4,7 +4,7 @@
 import * as assert from 'node:assert/strict';
 import * as iced from 'iced-x86';
 import { parseOperand, splitOperands } from '../../server/src/analysis/syntax/operands';
-import { ruleForCode, type AnalysisResult, type Bits, type Dialect, type Finding, type ParsedInstruction } from '../../server/src/analysis';
+import { ruleForCode, type AnalysisResult, type Bits, type Dialect, type Finding, type ParsedInstruction, type RuleId } from '../../server/src/analysis';
 import { applyEdits, FORCED_EMULATION_PREFIX, hypercallDefinitions, type FixOptions, type QuickFix } from '../../server/src/analysis/fixes';
 import { assemble as assembleUncached, type Assembler, type LineBytes } from '../helpers/assemble';
 
@@ -27,7 +27,7 @@ export const ASSEMBLED_DIALECTS: readonly TestDialect[] = ['nasm', 'gas-att', 'g
 export interface FixtureSpec {
   dialect: Dialect;
   bits: Bits;
-  ruleId: string;
+  ruleId: RuleId;
   /** The instruction as written in the dialect, e.g. `smsw [rsp+8]`, `lar %cx, %eax`. */
   instruction: string;
   abi?: FixOptions['abi'];

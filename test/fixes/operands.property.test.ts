@@ -4,7 +4,7 @@
 import * as assert from 'node:assert/strict';
 import fc from 'fast-check';
 import * as iced from 'iced-x86';
-import type { Bits } from '../../server/src/analysis';
+import type { Bits, RuleId } from '../../server/src/analysis';
 import { fixesForFinding, type FixOptions } from '../../server/src/analysis/fixes';
 import { buildFixture, checkFix, originalDecoded, type TestDialect } from './fixture';
 
@@ -49,7 +49,7 @@ function memText(m: Mem, dialect: TestDialect): string {
 }
 
 /** Rules whose operand is one memory destination or source. */
-const MEM_RULES = [
+const MEM_RULES: { rule: RuleId; intel: (m: string) => string; att: (m: string) => string }[] = [
   { rule: 'sgdt', intel: (m: string) => `sgdt ${m.replace(/^word (ptr )?/, '')}`, att: (m: string) => `sgdt ${m}` },
   { rule: 'smsw', intel: (m: string) => `smsw ${m}`, att: (m: string) => `smsw ${m}` },
   { rule: 'sldt', intel: (m: string) => `sldt ${m}`, att: (m: string) => `sldt ${m}` },
@@ -60,7 +60,7 @@ const MEM_RULES = [
 ];
 
 const REGS16 = ['ax', 'bx', 'cx', 'dx', 'si', 'di', 'bp'];
-const REG_RULES = [
+const REG_RULES: { rule: RuleId; widths: number[] }[] = [
   { rule: 'smsw', widths: [2, 4, 8] },
   { rule: 'sldt', widths: [2, 4, 8] },
   { rule: 'str', widths: [2, 4, 8] },
@@ -82,7 +82,7 @@ const STRATEGIES: { label: string; options: FixOptions; pick: 'trap' | 'hypercal
 
 const STACK_BASES = new Set([iced.Register.RSP, iced.Register.ESP]);
 
-function checkAll(dialect: TestDialect, bits: Bits, rule: string, instruction: string, pick: 'trap' | 'hypercall', options: FixOptions): void {
+function checkAll(dialect: TestDialect, bits: Bits, rule: RuleId, instruction: string, pick: 'trap' | 'hypercall', options: FixOptions): void {
   const fixture = buildFixture({ dialect, bits, ruleId: rule, instruction, abi: options.abi });
   const fixes = fixesForFinding(fixture.text, fixture.result, fixture.finding, options).filter((f) => f.strategy === pick);
   assert.ok(fixes.length > 0, `no ${pick} fix for ${instruction}`);

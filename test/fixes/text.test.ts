@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { AnalysisResult, Finding } from '../../server/src/analysis';
+import type { AnalysisResult, Finding, RuleId } from '../../server/src/analysis';
 import {
   applyEdits,
   fixAll,
@@ -123,7 +123,7 @@ describe('fixes: text', () => {
   });
 
   it('fixAll returns sorted, non-overlapping edits, one per line, and applyEdits applies them', () => {
-    const rules = ['cpuid', 'rdtsc', 'smsw', 'popf', 'pushf'];
+    const rules: RuleId[] = ['cpuid', 'rdtsc', 'smsw', 'popf', 'pushf'];
     const source = ['bits 64', ...rules.map((r, i) => `l${i}: ${r === 'smsw' ? 'smsw ax' : r} ; c${i}`)].join('\n') + '\n';
     const base = buildFixture({ dialect: 'nasm', bits: 64, ruleId: 'cpuid', instruction: 'cpuid' });
     const findings: Finding[] = rules.map((rule, i) => {

@@ -128,7 +128,7 @@ describe('lsp units: overrides by glob', () => {
     const lspOut = resolve(__dirname, '..', '..', 'server', 'src', 'lsp');
     const script = `
       const { analysisOptionsFor } = require(${JSON.stringify(join(lspOut, 'documents.js'))});
-      const { normalizeSettings } = require(${JSON.stringify(join(lspOut, 'settings.js'))});
+      const { normalizeSettings } = require(${JSON.stringify(join(lspOut, 'settingsReader.js'))});
       const settings = normalizeSettings({ overrides: [
         { files: '*a'.repeat(14) + 'b', bits: 16 },
         { files: '**/x/'.repeat(14) + 'y', bits: 16 },

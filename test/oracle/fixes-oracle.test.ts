@@ -4,19 +4,20 @@
 // assemble with the real assembler, and no sensitive instruction may hide in it: every one
 // the decoder finds must either carry a `virtlint-fixed: <rule>` marker on its line (kept on
 // purpose) or still be reported by virtlint (a statement the engine declines to fix).
+import { ruleIdOf } from '../../server/src/analysis/catalogue';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { analyzeText, ruleForCode, type AnalysisOptions } from '../../server/src/analysis';
+import { analyzeText, ruleForCode, type AnalysisOptions, type RuleId } from '../../server/src/analysis';
 import { applyEdits, fixAll, hypercallDefinitions, type FixStrategy, type HypercallAbi } from '../../server/src/analysis/fixes';
 import { assemble, decodeAll, isDataLine } from '../helpers/assemble';
 import { bitsPerLine, FIXTURE_DIR, FIXTURES, packageRoot, type FixtureSpec } from './fixtures';
 
 const MARKER = /virtlint-fixed:\s*([a-z0-9-]+(?:[\s,]+[a-z0-9-]+)*)/i;
 
-function markedRules(line: string): Set<string> {
+function markedRules(line: string): Set<RuleId> {
   const match = MARKER.exec(line);
-  return new Set(match ? match[1]!.split(/[\s,]+/).map((s) => s.toLowerCase()) : []);
+  return new Set(match ? match[1]!.split(/[\s,]+/).map((s) => ruleIdOf(s.toLowerCase())) : []);
 }
 
 interface Row {
@@ -72,7 +73,7 @@ function check(spec: FixtureSpec, strategy: FixStrategy, abi: HypercallAbi): Out
     const marked = markedRules(sourceLine);
     const decodedRules = decodeAll(bytes, bits[line]!)
       .map((d) => ruleForCode(d.code))
-      .filter((r): r is string => r !== undefined);
+      .filter((r): r is RuleId => r !== undefined);
     for (const rule of marked) {
       if (!decodedRules.includes(rule)) {
         rows.push({ where: `${spec.file}[${label}]:${line}`, source: sourceLine.trim(), decoder: decodedRules.join(' ') || '-', virtlint: `stale marker "${rule}"` });

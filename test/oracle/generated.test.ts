@@ -9,7 +9,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as iced from 'iced-x86';
-import { analyzeText, ruleForCode, type Bits, type Dialect } from '../../server/src/analysis';
+import { analyzeText, ruleForCode, type Bits, type Dialect, type RuleId } from '../../server/src/analysis';
 import { assemble, AssemblyFailedError, decodeAll, type Assembler } from '../helpers/assemble';
 
 // Sensitive opcodes, plus look-alikes: MOV r,m (segment overrides), POP m, near RET, MOV CRn/DRn.
@@ -198,7 +198,7 @@ function assembleChunk(target: Target, bits: Bits, lines: string[], from: number
 }
 
 function expectedRules(codes: number[]): string[] {
-  return codes.map((c) => ruleForCode(c)).filter((r): r is string => r !== undefined).sort();
+  return codes.map((c) => ruleForCode(c)).filter((r): r is RuleId => r !== undefined).sort();
 }
 
 /** `text|CodeName` of every line a file's assembler accepted. */

@@ -13,6 +13,8 @@ import {
   PROFILES,
   resolveRuleSelection,
   ruleById,
+  RULE_IDS,
+  ruleIdOf,
   RULES,
   severityFor,
   unknownSelectionTokens,
@@ -44,6 +46,12 @@ describe('catalogue: entries', () => {
     for (const id of CORE) assert.strictEqual(ruleById(id)?.group, 'core', id);
     for (const id of EXTENDED) assert.strictEqual(ruleById(id)?.group, 'extended', id);
     for (const id of META) assert.strictEqual(ruleById(id)?.group, 'meta', id);
+  });
+
+  it('the RuleId type names exactly the catalogue\'s entries', () => {
+    assert.deepStrictEqual([...RULE_IDS].sort(), allEntries().map((entry) => entry.id).sort());
+    assert.strictEqual(ruleIdOf('popf'), 'popf');
+    assert.throws(() => ruleIdOf('popff'), /"popff" is not a virtlint rule id/);
   });
 
   it('ids are unique and kebab-case', () => {

@@ -6,7 +6,7 @@ import { analyzeText } from '../../server/src/analysis/index';
 import { ruleById } from '../../server/src/analysis/catalogue/index';
 import { hoverAt, instructionFactsLine, ruleSummary } from '../../server/src/analysis/hover';
 import { Code } from '../../server/src/analysis/resolve/iced';
-import type { AnalysisResult, Bits, Finding, Operand, ParsedInstruction, Range } from '../../server/src/analysis/types';
+import type { AnalysisResult, Bits, Finding, Operand, ParsedInstruction, Range, RuleId } from '../../server/src/analysis/types';
 
 function range(line: number, start: number, end: number): Range {
   return { start: { line, character: start }, end: { line, character: end } };
@@ -55,7 +55,7 @@ function operandFor(text: string, where: Range): Operand {
   return { kind: 'unknown', text, range: where };
 }
 
-function finding(ins: ParsedInstruction, ruleId: string, code: number, message: string): Finding {
+function finding(ins: ParsedInstruction, ruleId: RuleId, code: number, message: string): Finding {
   return { ruleId, severity: 'warning', message, range: ins.range, mnemonicRange: ins.mnemonicRange, instruction: ins, code, codeName: '' };
 }
 

@@ -4,6 +4,14 @@
 export type Dialect = 'nasm' | 'gas-att' | 'gas-intel' | 'masm' | 'fasm';
 export const DIALECTS: readonly Dialect[] = ['nasm', 'gas-att', 'gas-intel', 'masm', 'fasm'];
 
+/** Every rule id: the 25 instruction rules and the three meta rules. rules.ts holds one entry for each. */
+export const RULE_IDS = [
+  'sgdt', 'sidt', 'sldt', 'smsw', 'str', 'pushf', 'popf', 'lar', 'lsl', 'verr', 'verw', 'push-sreg', 'pop-sreg', 'mov-sreg',
+  'far-call', 'far-jmp', 'far-ret', 'int', 'iret', 'cpuid', 'rdtsc', 'rdtscp', 'rdpmc', 'rdpid', 'xgetbv',
+  'invalid-in-mode', 'unknown-mnemonic', 'unknown-rule',
+] as const;
+export type RuleId = (typeof RULE_IDS)[number];
+
 export type Bits = 16 | 32 | 64;
 export const BITS: readonly Bits[] = [16, 32, 64];
 
@@ -145,7 +153,7 @@ export type Resolution =
   | { status: 'unresolved'; reason: string };
 
 export interface Finding {
-  ruleId: string;
+  ruleId: RuleId;
   severity: Severity;
   /** One line, no trailing period. */
   message: string;

@@ -310,7 +310,7 @@ export function selectionTokens(settings: VirtlintSettings): string[] | undefine
     .filter(([id, severity]) => severity !== 'off' && isKnownRuleId(id) && defaultSeverity(id, settings.profile) === 'off')
     .map(([id]) => id);
   if (turnedOn.length === 0) return undefined;
-  const profileRules = Array.from(resolveRuleSelection(undefined, settings.profile).enabled).filter((id) => isKnownRuleId(id));
+  const profileRules: string[] = Array.from(resolveRuleSelection(undefined, settings.profile).enabled).filter((id) => isKnownRuleId(id));
   return profileRules.concat(turnedOn);
 }
 

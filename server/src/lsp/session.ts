@@ -70,8 +70,8 @@ export class ServerSession {
     document.applySettings(settings);
   }
 
-  /** Logs each distinct problem once, and shows the first few to the user. */
-  reportSettingProblem(problem: string, show = true): void {
+  /** Logs each distinct problem once, and shows the first few to the user. A bound property: documents and the settings reader call it on its own. */
+  readonly reportSettingProblem = (problem: string, show = true): void => {
     if (this.reportedSettingProblems.has(problem)) return;
     if (this.reportedSettingProblems.size >= MAX_SETTING_PROBLEMS_REMEMBERED) this.reportedSettingProblems.clear();
     this.reportedSettingProblems.add(problem);
@@ -80,7 +80,8 @@ export class ServerSession {
       this.settingWarningsShown++;
       this.gateway.showWarning(problem);
     }
-  }
+  };
+
 
   refuseAfterShutdown(): void {
     if (this.lifecycle === 'shutDown') throw new ResponseError(ErrorCodes.InvalidRequest, 'virtlint: the server has shut down; only exit is accepted');

@@ -3,7 +3,7 @@
 import type { Severity, SeverityOrOff } from '../types';
 import { PROFILE_INFO } from './profiles';
 import { META_RULES, RULES } from './rules';
-import type { ProfileId, RuleEntry, RuleGroup } from './schema';
+import type { ProfileId, RuleEntry, RuleGroup, RuleId } from './schema';
 
 export * from './schema';
 export { RULES, META_RULES } from './rules';
@@ -28,8 +28,14 @@ export function ruleById(id: string): RuleEntry | undefined {
 }
 
 /** True for the 25 rule ids and the meta kinds (`invalid-in-mode`, `unknown-mnemonic`, `unknown-rule`). */
-export function isKnownRuleId(id: string): boolean {
+export function isKnownRuleId(id: string): id is RuleId {
   return BY_ID.has(id);
+}
+
+/** `text` as a rule id; throws for a word that names no rule. */
+export function ruleIdOf(text: string): RuleId {
+  if (!isKnownRuleId(text)) throw new Error(`"${text}" is not a virtlint rule id`);
+  return text;
 }
 
 export function isMetaRuleId(id: string): boolean {

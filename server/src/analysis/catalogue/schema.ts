@@ -1,6 +1,10 @@
 // The shape of one catalogue entry. One rule = one entry + its test cases in every
 // dialect + its docs page (docs/rules/<id>.md), kept in agreement by a test.
 import type { SeverityOrOff } from '../types';
+import type { RuleId } from '../types';
+
+export { RULE_IDS, type RuleId } from '../types';
+
 
 export type ProfileId = 'deprivileged-kernel' | 'hardware-assisted-guest' | 'vm-detection-audit';
 export const PROFILES: readonly ProfileId[] = ['deprivileged-kernel', 'hardware-assisted-guest', 'vm-detection-audit'];
@@ -30,7 +34,7 @@ export interface Source {
 }
 
 export interface RuleEntry {
-  id: string;
+  id: RuleId;
   group: RuleGroup;
   family: RuleFamily;
   /** Upper-case mnemonics the rule covers, for display: ['PUSHF', 'PUSHFD', 'PUSHFQ']. */

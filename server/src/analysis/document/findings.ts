@@ -4,7 +4,7 @@ import { formatMessage, parseProfile, resolveRuleSelection, ruleById, severityFo
 import { isInt3, ruleForCode } from '../resolve/classify';
 import type { LineEntry } from './lineEntries';
 import { parseDirectives, type SuppressionDirective } from './suppress';
-import type { AnalysisOptions, Finding, ParsedInstruction } from '../types';
+import type { AnalysisOptions, Finding, ParsedInstruction, RuleId } from '../types';
 
 export interface Policy {
   profile: ProfileId;
@@ -22,7 +22,7 @@ export function policyFor(options: AnalysisOptions): Policy {
   return { profile, enabled: selection.enabled, includeInt3: selection.includeInt3 || options.includeInt3 === true, options, nothing };
 }
 
-function makeFinding(ruleId: string, ins: ParsedInstruction, policy: Policy, message?: string): Finding | undefined {
+function makeFinding(ruleId: RuleId, ins: ParsedInstruction, policy: Policy, message?: string): Finding | undefined {
   if (!policy.enabled.has(ruleId)) return undefined;
   const severity = severityFor(ruleId, policy.profile, policy.options.severities);
   if (severity === 'off') return undefined;

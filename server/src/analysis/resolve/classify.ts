@@ -2,10 +2,11 @@
 // tables (mnemonic, operand kinds, memory size), so source linting, the oracle test
 // and the binary scanner all classify instructions the same way.
 import { codeCount, codeFacts, iced, MemorySize, Mnemonic, OpKind, type CodeFacts } from './iced';
+import type { RuleId } from '../types';
 
 const M = Mnemonic;
 
-const BY_MNEMONIC = new Map<number, string>([
+const BY_MNEMONIC = new Map<number, RuleId>([
   [M.Sgdt, 'sgdt'],
   [M.Sidt, 'sidt'],
   [M.Sldt, 'sldt'],
@@ -47,7 +48,7 @@ function isFarTransfer(facts: CodeFacts): boolean {
 }
 
 /** Rule id for a Code, or undefined when the instruction is not one the catalogue covers. */
-export function ruleForFacts(facts: CodeFacts): string | undefined {
+export function ruleForFacts(facts: CodeFacts): RuleId | undefined {
   if (!facts.isLegacy) return undefined;
   const direct = BY_MNEMONIC.get(facts.mnemonic);
   if (direct) return direct;
@@ -72,9 +73,9 @@ export function isFarTransferCode(code: number): boolean {
   return facts.mnemonic === M.Retf || ((facts.mnemonic === M.Call || facts.mnemonic === M.Jmp) && isFarTransfer(facts));
 }
 
-const ruleByCode = new Map<number, string | undefined>();
+const ruleByCode = new Map<number, RuleId | undefined>();
 
-export function ruleForCode(code: number): string | undefined {
+export function ruleForCode(code: number): RuleId | undefined {
   if (ruleByCode.has(code)) return ruleByCode.get(code);
   const rule = ruleForFacts(codeFacts(code));
   ruleByCode.set(code, rule);
@@ -86,12 +87,12 @@ export function isInt3(code: number): boolean {
   return code === iced.Code.Int3;
 }
 
-let allSensitive: Map<number, string> | undefined;
+let allSensitive: Map<number, RuleId> | undefined;
 
 /** Every iced Code the catalogue covers, with its rule id. */
-export function sensitiveCodes(): Map<number, string> {
+export function sensitiveCodes(): Map<number, RuleId> {
   if (allSensitive) return allSensitive;
-  const table = new Map<number, string>();
+  const table = new Map<number, RuleId>();
   for (let code = 0; code < codeCount(); code++) {
     const rule = ruleForCode(code);
     if (rule) table.set(code, rule);
