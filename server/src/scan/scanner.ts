@@ -4,7 +4,7 @@
 import { codeName, iced, mnemonicName, ruleForCode } from '../analysis';
 import { formatMessage, ruleById, severityFor, type ProfileId } from '../analysis/catalogue';
 import type { Severity, SeverityOrOff } from '../analysis/types';
-import { hex, wrapAddress, type AddressWidth, type BinaryImage, type CodeSection } from '../binary/image';
+import { wrapAddress, type AddressWidth, type BinaryImage, type CodeSection } from '../binary/image';
 import { parallelSweep, PARALLEL_MIN_BYTES, type SweepWorkers } from './parallel';
 import { SymbolIndex } from '../binary/symbols';
 import { fastSweep, INT3_CODE, type SweepHits } from '../binary/sweep';
@@ -140,8 +140,4 @@ class InstructionDescriber {
     this.instruction.free();
     this.formatter.free();
   }
-}
-
-export function formatAddress(address: bigint, bits: number): string {
-  return hex(address, bits === 64 ? 16 : 8);
 }
