@@ -87,6 +87,15 @@ describe('scan: the scan command', function () {
     assert.deepEqual(raw[0]!.messages.map((m) => [m.ruleId, m.address]), [['pushf', '0x7c01'], ['cpuid', '0x7c02']]);
   });
 
+  it('--base on an ELF file says it was not used, and the file keeps its own addresses', async () => {
+    type Report = { note?: string; messages: { address: string }[] }[];
+    const plain = JSON.parse((await scan(['--format', 'json', 'cmd'], dir)).stdout) as Report;
+    const based = JSON.parse((await scan(['--format', 'json', '--base', '0x1000', 'cmd'], dir)).stdout) as Report;
+    assert.deepEqual(based[0]!.messages.map((m) => m.address), plain[0]!.messages.map((m) => m.address));
+    assert.match(based[0]!.note ?? '', /--base was not used: this elf64 file gives its own load addresses \(add --raw to load its bytes at --base\)/);
+    assert.doesNotMatch(plain[0]!.note ?? '', /--base/);
+  });
+
   it('--map attributes findings in a stripped binary; a bad map is a usage error', async () => {
     const stripped = ld(dir, [nasm(dir, 'mapped', SOURCE, 'elf64')], 'mapped');
     fs.writeFileSync(path.join(dir, 'System.map'), run('nm', [stripped], dir));

@@ -34,6 +34,9 @@ export function loadImage(bytes: Uint8Array, options: LoadOptions = {}): BinaryI
     // container keeps the file's 64-bit addresses, which its symbols use.
     if (options.bits === 64) image.addressWidth = 64;
   }
+  if (options.base !== undefined && image.format !== 'raw') {
+    image.notes.push(`--base was not used: this ${image.format} file gives its own load addresses (add --raw to load its bytes at --base)`);
+  }
   limitOverlap(image, bytes.length);
   if (options.sections && options.sections.length > 0) {
     const wanted = new Set(options.sections);
