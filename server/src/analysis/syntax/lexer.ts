@@ -18,10 +18,21 @@ export interface LexState {
   masmCommentDelimiter: string;
   /** The previous line was a cpp directive ending in a backslash. */
   cppContinuation: boolean;
+  /**
+   * NASM: the previous line's `;` comment ended in a backslash. NASM joins such a line with the
+   * next one before it looks for comments, so the whole next line is comment too.
+   */
+  commentContinues: boolean;
 }
 
-export const INITIAL_LEX_STATE: LexState = Object.freeze({ inBlockComment: false, masmCommentDelimiter: '', cppContinuation: false });
-const IN_BLOCK_COMMENT: LexState = Object.freeze({ inBlockComment: true, masmCommentDelimiter: '', cppContinuation: false });
+export const INITIAL_LEX_STATE: LexState = Object.freeze({ inBlockComment: false, masmCommentDelimiter: '', cppContinuation: false, commentContinues: false });
+const IN_BLOCK_COMMENT: LexState = Object.freeze({ ...INITIAL_LEX_STATE, inBlockComment: true });
+const COMMENT_CONTINUES: LexState = Object.freeze({ ...INITIAL_LEX_STATE, commentContinues: true });
+
+/** NASM joins a line ending in a backslash (and nothing after it, not even a space) with the next. */
+function joinsNextLine(line: string): boolean {
+  return line.endsWith('\\');
+}
 
 export interface LexedLine {
   /** Same length as the line: code characters kept, comments blanked, string contents replaced by `_`. */
@@ -48,8 +59,12 @@ export function lexLine(line: string, dialect: Dialect, state: LexState): LexedL
       masked: ' '.repeat(line.length),
       comments: [],
       preprocessor: true,
-      state: { inBlockComment: opensBlock, masmCommentDelimiter: '', cppContinuation: continues },
+      state: { ...INITIAL_LEX_STATE, inBlockComment: opensBlock, cppContinuation: continues },
     };
+  }
+
+  if (dialect === 'nasm' && state.commentContinues) {
+    return { masked: ' '.repeat(line.length), comments: [{ text: line, start: 0 }], preprocessor: false, state: joinsNextLine(line) ? COMMENT_CONTINUES : INITIAL_LEX_STATE };
   }
 
   const comments: Comment[] = [];
@@ -119,9 +134,7 @@ export function lexLine(line: string, dialect: Dialect, state: LexState): LexedL
     if (lineComment) {
       comments.push({ text: line.slice(i), start: i });
       masked += ' '.repeat(n - i);
-      i = n;
-      copied = n;
-      break;
+      return { masked: masked.slice(0, n).padEnd(n, ' '), comments, preprocessor: false, state: dialect === 'nasm' && joinsNextLine(line) ? COMMENT_CONTINUES : INITIAL_LEX_STATE };
     }
     if (ch === '/') {
       masked += ch;
@@ -163,5 +176,10 @@ function findStringEnd(line: string, start: number, quote: string, backslashEsca
 }
 
 export function sameLexState(a: LexState, b: LexState): boolean {
-  return a.inBlockComment === b.inBlockComment && a.masmCommentDelimiter === b.masmCommentDelimiter && a.cppContinuation === b.cppContinuation;
+  return (
+    a.inBlockComment === b.inBlockComment &&
+    a.masmCommentDelimiter === b.masmCommentDelimiter &&
+    a.cppContinuation === b.cppContinuation &&
+    a.commentContinues === b.commentContinues
+  );
 }
