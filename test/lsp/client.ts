@@ -1,8 +1,8 @@
 // A minimal LSP client for the protocol tests: spawns the built server over stdio, the
 // way an editor does, and records what the server sends.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
   createMessageConnection,

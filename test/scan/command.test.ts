@@ -11,11 +11,10 @@ const SOURCE = 'bits 64\nsection .text\nglobal _start\nglobal probe\n_start:\n  
 describe('scan: the scan command', function () {
   this.timeout(60_000);
   let dir: string;
-  let exe: string;
 
   before(() => {
     dir = scratchDir();
-    exe = ld(dir, [nasm(dir, 'cmd', SOURCE, 'elf64')], 'cmd');
+    ld(dir, [nasm(dir, 'cmd', SOURCE, 'elf64')], 'cmd');
   });
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 

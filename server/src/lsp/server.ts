@@ -26,12 +26,10 @@ import { codeActionsFor, FIX_ALL_KIND } from './codeActions';
 import { docsUri } from './conversions';
 import { packageInfo } from '../host/packageInfo';
 import { OpenDocument } from './documents';
-import { errorMessage, ServerSession, type ClientFeatures } from './session';
+import { ServerSession, type ClientFeatures } from './session';
 import { connectionGateway, type ClientGateway } from './gateway';
-import { SHOW_DOCUMENTATION_COMMAND, WORKSPACE_TRUST_NOTIFICATION, WRITE_HYPERCALL_DEFINITIONS_COMMAND, type FileInfoParams } from './protocol';
-import type { WorkspaceTrust } from './settings';
-import { applyWorkspaceTrust, normalizeSettings, readWorkspaceTrust } from './settingsReader';
-import { withTimeout } from './timeout';
+import { SHOW_DOCUMENTATION_COMMAND, WORKSPACE_TRUST_NOTIFICATION, WRITE_HYPERCALL_DEFINITIONS_COMMAND } from './protocol';
+import { readWorkspaceTrust } from './settingsReader';
 
 export interface RunningServer {
   /** True once `shutdown` has been answered (the `exit` that follows then means success). */

@@ -4,7 +4,7 @@
 // `workspace/configuration` (section `virtlint`; settingsReader.ts). It imports nothing but the
 // analysis types, so the client bundle stays free of the server.
 import type { Bits, Dialect, HypercallAbi, SeverityOrOff } from '../analysis/types';
-import { BITS, DIALECTS, HYPERCALL_ABIS } from '../analysis/types';
+import { HYPERCALL_ABIS } from '../analysis/types';
 
 export type RunMode = 'onType' | 'onSave';
 export type FixAllStrategy = 'none' | 'trap' | 'hypercall';

@@ -152,7 +152,6 @@ export class DocumentAnalyzer {
     this.raw = spliced(this.raw, from.line, removedCount, inserted);
     this.eols = spliced(this.eols, from.line, removedCount, insertedBreaks);
     this.count(inserted, insertedBreaks, 0, inserted.length, 1);
-    const delta = inserted.length - removedCount;
 
     const touchesHeader = from.line < HEADER_LINES || to.line >= lastLine - MODELINE_LINES || this.raw.length - 1 - MODELINE_LINES <= from.line + inserted.length;
     if (touchesHeader) {
