@@ -13,7 +13,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { isMainThread, parentPort, Worker, workerData } from 'worker_threads';
-import { analyzeText } from '../server/src/analysis';
+import { analyzeText, DIALECTS } from '../server/src/analysis';
 import type { Bits, Dialect } from '../server/src/analysis/types';
 import { resolveRuleSelection } from '../server/src/analysis/catalogue';
 import { ScanInputError } from '../server/src/binary/image';
@@ -44,7 +44,6 @@ const ROOT = path.resolve(__dirname, '..', '..');
 const BATCH_LINES = 2000;
 const WATCHDOG_MS = 30_000;
 
-const DIALECTS: Dialect[] = ['nasm', 'gas-att', 'gas-intel', 'masm', 'fasm'];
 const TOKENS = ['[', ']', '(', ')', ',', ':', '%', '$', '*', '\\', '"', "'", ';', '#', 'far', 'ptr', 'dword', 'qword', 'fword', 'rep', 'lock', 'cs:', 'es:', '%ss', 'rax', 'eax', 'ax', '0x', '0x10:0x20', 'virtlint-disable-next-line', 'virtlint-fixed: popf', 'virtlint: dialect=gas-att bits=16', '%macro', '%endmacro', '.macro', '.endm', 'bits 16', '.code32', 'use64', '\t', '\u00a0', '\u200b', '\uFEFF', '😀', '\uD800', '\u0000', '\u202E'];
 
 function randomUnicode(rng: Rng, length: number): string {

@@ -18,7 +18,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { analyzeText, type AnalysisOptions, type AnalysisResult, type Bits, type Dialect, type Finding } from '../../server/src/analysis';
+import { analyzeText, isGas, type AnalysisOptions, type AnalysisResult, type Bits, type Dialect, type Finding } from '../../server/src/analysis';
 import { applyEdits, FORCED_EMULATION_PREFIX, fixForStrategy, hypercallDefinitions, planFixes, type FixKind, type FixStrategy, type HypercallAbi, type TextEdit } from '../../server/src/analysis/fixes';
 import { splitKeepingBreaks } from '../../server/src/analysis/text/lineBreaks';
 import { applyFixes } from '../../server/src/cli/fix';
@@ -66,7 +66,6 @@ export interface FuzzFile {
   lineEnds: LineEnds;
 }
 
-const isGas = (dialect: Dialect) => dialect === 'gas-att' || dialect === 'gas-intel';
 const marker = (dialect: Dialect) => (isGas(dialect) ? '#' : ';');
 
 function neutralInstructions(dialect: Dialect, bits: Bits): string[] {

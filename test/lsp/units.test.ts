@@ -10,7 +10,8 @@ import { TextDocument } from 'vscode-languageserver-textdocument';
 import { analysisOptionsFor, inRange, OpenDocument, skipReasonFor } from '../../server/src/lsp/documents';
 import { DEFAULT_SETTINGS, SETTINGS } from '../../server/src/lsp/settings';
 import { applyWorkspaceTrust, MAX_OVERRIDES, normalizeSettings, readWorkspaceTrust } from '../../server/src/lsp/settingsReader';
-import { commentFor, disableForFileEdit, disableForLineEdit } from '../../server/src/lsp/suppressions';
+import { insertedComment as commentFor } from '../../server/src/analysis';
+import { disableForFileEdit, disableForLineEdit } from '../../server/src/lsp/suppressions';
 import { applyTextEdits, PROJECT_ROOT } from './client';
 import { linesOfText } from '../../server/src/analysis/fixes/index';
 

@@ -7,4 +7,3 @@ export { DocumentAnalyzer, type ContentChange } from './document/incremental';
 export { ruleForCode, sensitiveCodes, isInt3 } from './resolve/classify';
 export { codeFacts, codeName, iced, mnemonicName, type CodeFacts } from './resolve/iced';
 export { insertedComment, isGas } from './syntax/dialects';
-export { LINE_BREAK, splitLines } from './text/lineBreaks';

@@ -1,6 +1,6 @@
 // --fix: rewrite the sensitive instructions with the fix engine, then lint what is left.
 import type { AnalysisResult } from '../analysis';
-import { applyEdits, planFixes, type FixOptions, type FixStrategy } from '../analysis/fixes';
+import { applyEdits, plannedEdits, planFixes, type FixOptions, type FixStrategy } from '../analysis/fixes';
 
 export interface FixOutcome {
   text: string;
@@ -10,9 +10,9 @@ export interface FixOutcome {
 
 /** The engine writes added lines with the line break of the line they replace, so the text keeps its own style. */
 export function applyFixes(text: string, result: AnalysisResult, strategy: FixStrategy, options: FixOptions): FixOutcome {
-  const { fixes, readingPin } = planFixes(text, result, strategy, options);
-  if (fixes.length === 0) return { text, applied: 0 };
-  return { text: applyEdits(text, readingPin ? [readingPin].concat(fixes) : fixes), applied: fixes.length };
+  const planned = planFixes(text, result, strategy, options);
+  if (planned.fixes.length === 0) return { text, applied: 0 };
+  return { text: applyEdits(text, plannedEdits(planned)), applied: planned.fixes.length };
 }
 
 export function fixNote(applied: number, dryRun: boolean): string | undefined {

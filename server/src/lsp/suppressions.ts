@@ -6,8 +6,6 @@ import type { Dialect, SourceLines } from '../analysis/types';
 
 export const REASON_PLACEHOLDER = 'why this is safe here';
 
-export const commentFor = insertedComment;
-
 const NEXT_LINE_IDS = /virtlint-disable-next-line((?:[ \t]*,?[ \t]*[A-Za-z0-9_][A-Za-z0-9_-]*)+)/;
 
 /**
@@ -21,7 +19,7 @@ export function disableForLineEdit(lines: SourceLines, line: number, dialect: Di
     return { range: { start: { line: line - 1, character: at }, end: { line: line - 1, character: at } }, newText: `, ${ruleId}` };
   }
   const indent = /^[ \t]*/.exec(lines.line(line))?.[0] ?? '';
-  const comment = commentFor(dialect, `virtlint-disable-next-line ${ruleId} -- ${REASON_PLACEHOLDER}`);
+  const comment = insertedComment(dialect, `virtlint-disable-next-line ${ruleId} -- ${REASON_PLACEHOLDER}`);
   return { range: { start: { line, character: 0 }, end: { line, character: 0 } }, newText: `${indent}${comment}\n` };
 }
 
@@ -31,7 +29,7 @@ export function disableForLineEdit(lines: SourceLines, line: number, dialect: Di
  */
 export function disableForFileEdit(lines: SourceLines, dialect: Dialect, ruleId: string): TextEdit {
   const line = /virtlint:\s*\w+=/.test(lines.line(0)) ? 1 : 0;
-  const comment = commentFor(dialect, `virtlint-disable-file ${ruleId}`);
+  const comment = insertedComment(dialect, `virtlint-disable-file ${ruleId}`);
   const atEnd = line >= lines.lineCount;
   const position = atEnd ? { line: Math.max(0, lines.lineCount - 1), character: lines.line(lines.lineCount - 1).length } : { line, character: 0 };
   return { range: { start: position, end: position }, newText: atEnd ? `\n${comment}` : `${comment}\n` };

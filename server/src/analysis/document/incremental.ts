@@ -8,6 +8,7 @@ import { parseAllLines, parseLineEntry, settleEntry, type LineEntry } from './li
 import { buildResult } from './result';
 import { splitKeepingBreaks } from '../text/lineBreaks';
 import type { LineTable } from '../text/lineTable';
+import { MODELINE_LINES, SAMPLE_LINES } from '../syntax/detect';
 import { initialParserState, sameParserState } from '../syntax/parser';
 import type { AnalysisOptions, AnalysisResult, Range, SourceLines } from '../types';
 
@@ -17,9 +18,6 @@ export interface ContentChange {
   text: string;
 }
 
-/** Lines whose text feeds dialect/bitness detection; an edit there re-runs detection. */
-const HEADER_LINES = 4000;
-const MODELINE_LINES = 20;
 
 export class DocumentAnalyzer {
   /** Lines without their line breaks, and the break after each (`''` after the last), so the text round-trips. */
@@ -153,7 +151,8 @@ export class DocumentAnalyzer {
     this.eols = spliced(this.eols, from.line, removedCount, insertedBreaks);
     this.count(inserted, insertedBreaks, 0, inserted.length, 1);
 
-    const touchesHeader = from.line < HEADER_LINES || to.line >= lastLine - MODELINE_LINES || this.raw.length - 1 - MODELINE_LINES <= from.line + inserted.length;
+    // An edit among the lines detection reads runs detection again.
+    const touchesHeader = from.line < SAMPLE_LINES || to.line >= lastLine - MODELINE_LINES || this.raw.length - 1 - MODELINE_LINES <= from.line + inserted.length;
     if (touchesHeader) {
       const header = detectHeader(this.raw, this.options);
       if (!sameHeader(header, this.header)) {

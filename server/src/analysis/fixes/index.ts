@@ -143,7 +143,11 @@ export function planFixes(text: string | SourceLines, result: Pick<AnalysisResul
 
 /** The edits of `planFixes`, sorted, the reading pin (if any) first. */
 export function fixAll(text: string | SourceLines, result: Pick<AnalysisResult, 'findings'> & Partial<Reading>, strategy: FixStrategy, options: FixOptions): TextEdit[] {
-  const planned = planFixes(text, result, strategy, options);
+  return plannedEdits(planFixes(text, result, strategy, options));
+}
+
+/** A plan as the edits to apply: the reading pin (if any) first, then the fixes. */
+export function plannedEdits(planned: PlannedFixes): TextEdit[] {
   return planned.readingPin ? [planned.readingPin].concat(planned.fixes) : planned.fixes;
 }
 

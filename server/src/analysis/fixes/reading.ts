@@ -6,15 +6,12 @@
 // with a modeline that keeps the reading they were written for.
 import { insertedComment } from '../syntax/dialects';
 import { detectHeader } from '../document/documentHeader';
+import { MODELINE_LINES, SAMPLE_LINES } from '../syntax/detect';
 import { breakForAddedLines, splitKeepingBreaks } from '../text/lineBreaks';
 import type { AnalysisOptions, AnalysisResult, SourceLines } from '../types';
 import type { TextEdit } from './layout';
 
 export type Reading = Pick<AnalysisResult, 'dialect' | 'dialectSource' | 'bits' | 'bitsSource'>;
-
-/** What detection reads (detect.ts): a modeline in the first or last 20 lines, evidence in the first 4000. */
-const MODELINE_LINES = 20;
-const SAMPLE_LINES = 4000;
 
 /** The edit that pins `reading` at the top of the file, or undefined when the edits leave the reading alone. */
 export function readingPin(source: SourceLines, edits: readonly TextEdit[], reading: Reading): TextEdit | undefined {

@@ -4,7 +4,10 @@ import { isGas } from './dialects';
 import { isRexOnlyRegister, registerNames } from './registers';
 import type { Bits, Dialect, RegisterClass, SettingSource } from '../types';
 
-const SAMPLE_LINES = 4000;
+/** Detection reads the first this many lines for evidence of the dialect and bitness. */
+export const SAMPLE_LINES = 4000;
+/** A modeline counts in the first or the last this many lines. */
+export const MODELINE_LINES = 20;
 
 export interface Modeline {
   dialect?: Dialect;
@@ -30,10 +33,10 @@ export function parseDialectName(name: string): Dialect | undefined {
 
 const MODELINE = /virtlint:\s*((?:(?:dialect|bits)\s*=\s*[\w-]+[\s,]*)+)/i;
 
-/** A modeline anywhere in the first or last 20 lines. */
+/** A modeline anywhere in the first or last MODELINE_LINES lines. */
 export function findModeline(lines: readonly string[]): Modeline {
-  const head = lines.slice(0, 20);
-  const tail = lines.length > 20 ? lines.slice(-20) : [];
+  const head = lines.slice(0, MODELINE_LINES);
+  const tail = lines.length > MODELINE_LINES ? lines.slice(-MODELINE_LINES) : [];
   for (const line of [...head, ...tail]) {
     const m = MODELINE.exec(line);
     if (!m) continue;
