@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const require = createRequire(import.meta.url);
 const { SETTINGS } = require(`${root}out/server/src/lsp/settings.js`);
-const { RULES } = require(`${root}out/server/src/analysis/catalogue/index.js`);
+const { RULES, META_RULES } = require(`${root}out/server/src/analysis/catalogue/index.js`);
 const { LANGUAGE_ID, FOREIGN_LANGUAGE_IDS, FILE_EXTENSIONS, COMMANDS } = require(`${root}out/client/src/constants.js`);
 
 const SEVERITY_VALUES = ['error', 'warning', 'info', 'hint', 'off'];
@@ -23,7 +23,7 @@ function schemaExtras(key) {
     case 'virtlint.rules':
       return {
         additionalProperties: { type: 'string', enum: SEVERITY_VALUES },
-        propertyNames: { enum: [...ruleIds, 'invalid-in-mode', 'unknown-mnemonic', 'unknown-rule'] },
+        propertyNames: { enum: [...ruleIds, ...META_RULES.map((rule) => rule.id)] },
       };
     case 'virtlint.ruleSelection':
       return { items: { type: 'string', enum: ['core', 'extended', 'all', ...ruleIds] }, uniqueItems: true };
@@ -77,6 +77,7 @@ const commandTitles = {
   [COMMANDS.lintWorkspace]: 'Lint All Assembly Files in the Workspace',
   [COMMANDS.showDocumentation]: 'Show Rule Documentation',
   [COMMANDS.insertHypercallDefinitions]: 'Open Hypercall Definitions for This File',
+  [COMMANDS.chooseContext]: 'Choose the Include Context of This File',
 };
 
 function clientKeys(pkg) {
@@ -98,6 +99,8 @@ function clientKeys(pkg) {
       virtualWorkspaces: { supported: true },
     },
     contributes: {
+      // Completion and checking for the project configuration file, in any editor that reads JSON schemas.
+      jsonValidation: [{ fileMatch: 'virtlint.config.json', url: './schemas/virtlint.config.schema.json' }],
       languages: [
         {
           id: LANGUAGE_ID,

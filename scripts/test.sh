@@ -142,6 +142,7 @@ run_mocha() { # tier glob...
 run_mocha unit 'out/test/unit/*.test.js'
 run_mocha rules 'out/test/rules/*.test.js'
 run_mocha oracle 'out/test/oracle/*.test.js'
+run_mocha project 'out/test/project/*.test.js'
 run_mocha fixes 'out/test/fixes/*.test.js'
 run_mocha cli 'out/test/cli/*.test.js'
 run_mocha scan 'out/test/scan/*.test.js'

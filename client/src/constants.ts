@@ -31,5 +31,7 @@ export const COMMANDS = {
   /** Also the command the server attaches to "Show documentation for <id>" code actions. */
   showDocumentation: SHOW_DOCUMENTATION_COMMAND,
   insertHypercallDefinitions: 'virtlint.insertHypercallDefinitions',
+  /** Picks the context (includer and mode) whose diagnostics a file included from several places shows. */
+  chooseContext: 'virtlint.chooseContext',
 } as const;
 

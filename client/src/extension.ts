@@ -6,6 +6,7 @@ import * as vscode from 'vscode';
 import { State, type LanguageClient } from 'vscode-languageclient/node';
 import { FILE_INFO_NOTIFICATION, type FileInfoParams } from '../../server/src/lsp/protocol';
 import { COMMANDS } from './constants';
+import { chooseContext } from './contextPicker';
 import { showDocumentation } from './documentation';
 import { FileInfoStatus } from './fileInfoStatus';
 import { openHypercallDefinitions } from './hypercalls';
@@ -67,6 +68,7 @@ export function activate(context: vscode.ExtensionContext): VirtlintApi {
     vscode.commands.registerCommand(COMMANDS.lintWorkspace, () => linter.run()),
     vscode.commands.registerCommand(COMMANDS.showDocumentation, (ruleId?: unknown) => showDocumentation(context.extensionUri, ruleId)),
     vscode.commands.registerCommand(COMMANDS.insertHypercallDefinitions, () => openHypercallDefinitions(client, status)),
+    vscode.commands.registerCommand(COMMANDS.chooseContext, () => chooseContext(client, status)),
     { dispose: () => linterAttachment?.dispose() },
     watchWorkspaceTrust(() => client),
   );

@@ -71,11 +71,22 @@ export class FileInfoStatus implements vscode.Disposable {
       return;
     }
     const dialect = DIALECT_NAMES[info.dialect] ?? info.dialect;
-    this.item.text = `${dialect} · ${info.bits}-bit`;
     const sources = [info.dialectSource && `dialect from ${info.dialectSource}`, info.bitsSource && `bits from ${info.bitsSource}`]
       .filter(Boolean)
       .join(', ');
-    this.item.detail = `virtlint profile ${info.profile}${sources ? ` (${sources})` : ''}`;
+    const profile = `virtlint profile ${info.profile}${sources ? ` (${sources})` : ''}`;
+    const contexts = info.contexts ?? [];
+    if (contexts.length === 0) {
+      this.item.text = `${dialect} · ${info.bits}-bit`;
+      this.item.detail = profile;
+      this.item.command = { title: 'Show Output', command: COMMANDS.showOutput };
+      return;
+    }
+    const selected = info.selectedContext !== undefined ? contexts[info.selectedContext] : undefined;
+    const shown = selected ?? contexts[0]!;
+    this.item.text = selected || contexts.length === 1 ? shown.label : `${shown.label} (+${contexts.length - 1} more)`;
+    this.item.detail = `${selected || contexts.length === 1 ? '' : 'diagnostics of all contexts merged · '}${profile}`;
+    this.item.command = contexts.length > 1 ? { title: 'Choose Context', command: COMMANDS.chooseContext } : { title: 'Show Output', command: COMMANDS.showOutput };
   }
 
   dispose(): void {

@@ -53,11 +53,13 @@ describe('cli', function () {
       assert.equal(result!.filePath, path.join(dir, 'problems.asm'));
     });
 
-    it('counts as fixable only the findings --fix will rewrite (not those inside a macro body)', async () => {
-      fs.writeFileSync(path.join(dir, 'macro.asm'), 'bits 64\n%macro save 0\n    pushfq\n%endmacro\n    pushfq\n');
+    it('counts as fixable only the findings --fix will rewrite: a macro body line without parameters is, one with them is not', async () => {
+      fs.writeFileSync(path.join(dir, 'macro.asm'), 'bits 64\n%macro save 0\n    pushfq\n%endmacro\n%macro put 1\n    push %1\n%endmacro\n    pushfq\n    put fs\n');
       const [result] = parseJsonReport((await runCli(['-f', 'json', 'macro.asm'], { cwd: dir })).stdout);
-      assert.deepEqual(ruleLines(result!), ['3:pushf', '5:pushf']);
-      assert.deepEqual([result!.fixableErrorCount, result!.fixableWarningCount], [0, 1]);
+      assert.deepEqual(ruleLines(result!), ['3:pushf', '6:push-sreg', '8:pushf', '9:push-sreg']);
+      assert.deepEqual([result!.fixableErrorCount, result!.fixableWarningCount], [0, 2]);
+      const fixed = await runCli(['--fix', 'trap', 'macro.asm'], { cwd: dir });
+      assert.match(fixed.stdout, /fixed 2 instructions/);
     });
 
     it('is 0 with warnings only, and 1 once they exceed --max-warnings', async () => {

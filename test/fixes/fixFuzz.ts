@@ -7,7 +7,8 @@
 // sometimes behind a UTF-8 byte order mark. For one strategy, `checkFixes` fixes it as the CLI
 // does and checks:
 //   - every line the fixes did not touch keeps its text and line break, its findings, and
-//     (assembled with nasm, GNU as or fasm, before and after) its bytes;
+//     (assembled with nasm, GNU as or fasm, before and after) its bytes, except a macro's
+//     invocation when its body was fixed: that fix is checked on the invocation's bytes;
 //   - a forced-emulation fix assembles to the prefix and then the original instruction's
 //     bytes, a POPF trap ends with the original POPF;
 //   - the lines a fix wrote report nothing, and the file reads with the same dialect and bitness;
@@ -327,17 +328,24 @@ interface FixedSite {
   /** Where the fix's text starts on the line (what comes before it stays). */
   character: number;
   lineCount: number;
+  /** A macro body line: the original line of the macro's one invocation, where its bytes land. */
+  usedAt?: number;
 }
+
+const IN_BODY = / in the body of (\S+) \(changes every use\)$/;
 
 function siteMap(text: string, result: AnalysisResult, fixes: readonly TextEdit[], strategy: FixStrategy, abi: HypercallAbi, pinLines: number): SiteMap {
   const fixed = new Map<number, FixedSite>();
+  const lines = splitKeepingBreaks(text).lines;
   for (const edit of fixes) {
     const finding = result.findings.find((f) => f.range.start.line === edit.range.start.line && f.range.start.character === edit.range.start.character);
     const fix = finding ? fixForStrategy(text, finding, strategy, { abi }) : undefined;
     const lineCount = splitKeepingBreaks(edit.newText).lines.length;
-    fixed.set(edit.range.start.line, { kind: fix?.kind ?? 'hypercall', ruleId: finding?.ruleId ?? '?', character: edit.range.start.character, lineCount });
+    const macro = IN_BODY.exec(fix?.title ?? '')?.[1];
+    const usedAt = macro === undefined ? -1 : lines.findIndex((line) => line.trim() === macro);
+    fixed.set(edit.range.start.line, { kind: fix?.kind ?? 'hypercall', ruleId: finding?.ruleId ?? '?', character: edit.range.start.character, lineCount, ...(usedAt >= 0 ? { usedAt } : {}) });
   }
-  const count = splitKeepingBreaks(text).lines.length;
+  const count = lines.length;
   const lineAfter: number[] = [];
   let shift = pinLines;
   for (let line = 0; line < count; line++) {
@@ -467,15 +475,20 @@ function checkBytes(file: FuzzFile, bits: Bits, fixedText: string, sites: SiteMa
   }
   const after = assembled.lines;
   const bytesOf = (lines: LineBytes, line: number) => Buffer.from(lines.get(head.length + line + 1) ?? []).toString('hex');
+  // A fixed macro body line's code is assembled at the macro's invocation: it is checked there.
+  const invocations = new Set<number>();
+  for (const site of sites.fixed.values()) if (site.usedAt !== undefined) invocations.add(site.usedAt);
   sites.lineAfter.forEach((at, i) => {
-    const original = bytesOf(before, i);
     const site = sites.fixed.get(i);
     if (!site) {
-      if (bytesOf(after, at) !== original) problems.push(`untouched line ${i + 1} assembled to ${original || 'nothing'} before, ${bytesOf(after, at) || 'nothing'} after`);
+      const original = bytesOf(before, i);
+      if (!invocations.has(i) && bytesOf(after, at) !== original) problems.push(`untouched line ${i + 1} assembled to ${original || 'nothing'} before, ${bytesOf(after, at) || 'nothing'} after`);
       return;
     }
+    const original = bytesOf(before, site.usedAt ?? i);
     let written = '';
-    for (let k = at; k < at + site.lineCount; k++) written += bytesOf(after, k);
+    if (site.usedAt !== undefined) written = bytesOf(after, sites.lineAfter[site.usedAt]!);
+    else for (let k = at; k < at + site.lineCount; k++) written += bytesOf(after, k);
     if (site.kind === 'forced-emulation' && !insertsPrefix(original, written)) {
       problems.push(`line ${i + 1}: the ${site.ruleId} prefix fix assembled to ${written}, not ${original} with a prefix in front of its instruction`);
     } else if (site.kind === 'trap-equivalent' && site.ruleId === 'popf' && !keepsPopf(original, written)) {

@@ -316,6 +316,11 @@ export function decodeAll(bytes: Uint8Array, bits: Bits): DecodedInstruction[] {
 const DATA_DIRECTIVE =
   /^\s*(?:[A-Za-z_.$@?][\w.$@?]*:?\s+)?(?:d[bwdqtoyz]|du|r[bwdqt]|res[bwdqtoyz]|times|align|\.(?:byte|short|word|hword|int|long|quad|octa|ascii|asciz|string|fill|space|skip|zero|value|align|p2align|balign|float|double))\b/i;
 
+/** `times N` repeats whatever follows it: data (`times 4 db 0`) or an instruction (`times 2 push es`). */
+const TIMES_PREFIX = /^\s*(?:[A-Za-z_.$@?][\w.$@?]*:?\s+)?times\s+\S+\s+/i;
+
 export function isDataLine(source: string): boolean {
+  const times = TIMES_PREFIX.exec(source);
+  if (times) return isDataLine(source.slice(times[0].length)) || !/^[A-Za-z]/.test(source.slice(times[0].length));
   return DATA_DIRECTIVE.test(source);
 }

@@ -61,6 +61,8 @@ export class LspTestClient {
   readonly logMessages: string[] = [];
   /** `window/showMessage` texts from the server (what the user would see pop up). */
   readonly shownMessages: string[] = [];
+  /** `$/progress` values (work-done progress), in arrival order. */
+  readonly progress: Array<{ kind: string; title?: string; message?: string }> = [];
   settings: Record<string, unknown>;
   stderr = '';
   initializeResult: InitializeResult | undefined;
@@ -97,6 +99,11 @@ export class LspTestClient {
     });
     connection.onRequest('client/registerCapability', () => null);
     connection.onRequest('window/showDocument', () => ({ success: true }));
+    connection.onRequest('window/workDoneProgress/create', () => null);
+    connection.onNotification('$/progress', (params: { value?: { kind: string; title?: string; message?: string } }) => {
+      if (params.value) this.progress.push(params.value);
+      this.notify();
+    });
     connection.onNotification('window/logMessage', (params: { message: string }) => {
       this.logMessages.push(params.message);
     });

@@ -29,6 +29,7 @@ runRule('far-call', {
     att(16, 'lcall *(%bx)'),
     att(16, 'lcall $0x1234, $0x5678'),
     att(32, 'lcall *8(%esp)'),
+    att(32, 'call $0x10, $1f\n1: nop', { why: 'GNU as reads two immediates as a direct far call without the l' }),
     att(32, 'lcall $0x08, $entry\nentry: nop'),
     att(32, 'lcallw *(%ebx)'),
     att(64, 'lcall *(%rbx)'),

@@ -29,6 +29,8 @@ runRule('far-jmp', {
     att(16, 'ljmp $0x08, $start\nstart: nop'),
     att(32, 'ljmpl *(%eax)'),
     att(32, 'ljmp $8, $1f\n1: nop'),
+    att(16, 'jmp $0x08, $start\nstart: nop', { why: 'GNU as reads two immediates as a direct far jump without the l' }),
+    att(32, 'jmp $0x10, $1f\n1: nop'),
     att(64, 'ljmp *(%rax)'),
     att(64, 'ljmpl *(%rax)'),
     intel(32, 'jmp fword ptr [eax]'),

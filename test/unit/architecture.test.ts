@@ -39,8 +39,8 @@ export const LAYERS: readonly Layer[] = [
   // Decoding binaries is computation on bytes: pure like the analysis (zlib inflates compressed sections).
   { name: 'binary', folder: 'server/src/binary', layers: ['binary', 'analysis'], packages: ['iced-x86'], builtins: ['zlib'] },
   { name: 'report', folder: 'server/src/report', layers: ['report', 'analysis'], packages: [], builtins: ['path', 'url'] },
-  { name: 'host', folder: 'server/src/host', layers: ['host', 'report'], packages: [], builtins: '*' },
-  { name: 'cli', folder: 'server/src/cli', layers: ['cli', 'report', 'host', 'analysis'], packages: ['diff'], builtins: '*' },
+  { name: 'host', folder: 'server/src/host', layers: ['host', 'report', 'analysis'], packages: ['picomatch'], builtins: '*' },
+  { name: 'cli', folder: 'server/src/cli', layers: ['cli', 'report', 'host', 'analysis'], packages: ['diff', 'picomatch'], builtins: '*' },
   { name: 'scan', folder: 'server/src/scan', layers: ['scan', 'binary', 'report', 'host', 'analysis'], packages: [], builtins: '*' },
   { name: 'lsp', folder: 'server/src/lsp', layers: ['lsp', 'host', 'analysis'], packages: ['vscode-languageserver', 'vscode-languageserver-textdocument', 'picomatch'], builtins: '*' },
   { name: 'entry', folder: 'server/src/main', layers: ['entry', 'cli', 'scan'], packages: [], builtins: '*' },
@@ -54,7 +54,7 @@ const BUILTINS = new Set(builtinModules.filter((name) => !name.startsWith('_')))
  * and the rule classification are their own surface, so the scanner's worker bundle gets them
  * without the text pipeline.
  */
-const ANALYSIS_SURFACES = ['index.ts', 'types.ts', 'catalogue/index.ts', 'fixes/index.ts', 'hover/index.ts', 'resolve/iced.ts', 'resolve/classify.ts'].map(
+const ANALYSIS_SURFACES = ['index.ts', 'types.ts', 'project/index.ts', 'catalogue/index.ts', 'fixes/index.ts', 'hover/index.ts', 'resolve/iced.ts', 'resolve/classify.ts'].map(
   (file) => `server/src/analysis/${file}`,
 );
 

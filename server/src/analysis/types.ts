@@ -4,11 +4,11 @@
 export type Dialect = 'nasm' | 'gas-att' | 'gas-intel' | 'masm' | 'fasm';
 export const DIALECTS: readonly Dialect[] = ['nasm', 'gas-att', 'gas-intel', 'masm', 'fasm'];
 
-/** Every rule id: the 25 instruction rules and the three meta rules. rules.ts holds one entry for each. */
+/** Every rule id: the 25 instruction rules and the five meta rules. rules.ts holds one entry for each. */
 export const RULE_IDS = [
   'sgdt', 'sidt', 'sldt', 'smsw', 'str', 'pushf', 'popf', 'lar', 'lsl', 'verr', 'verw', 'push-sreg', 'pop-sreg', 'mov-sreg',
   'far-call', 'far-jmp', 'far-ret', 'int', 'iret', 'cpuid', 'rdtsc', 'rdtscp', 'rdpmc', 'rdpid', 'xgetbv',
-  'invalid-in-mode', 'unknown-mnemonic', 'unknown-rule',
+  'invalid-in-mode', 'unknown-mnemonic', 'unknown-rule', 'unresolved-include', 'undecided-expansion',
 ] as const;
 export type RuleId = (typeof RULE_IDS)[number];
 
@@ -163,10 +163,47 @@ export interface Finding {
   /** iced-x86 Code value and name, when resolved. */
   code?: number;
   codeName?: string;
+  /** Whole-program analysis: every context the finding was seen in (a file included from several places may be read in several). */
+  contexts?: FindingContext[];
+  /** Whole-program analysis: the macros that produced the instruction, outermost first. */
+  macroChain?: MacroStep[];
+  /** Other places that explain the finding (the macro body line, the include site). */
+  related?: RelatedLocation[];
+}
+
+/** A line in some file of a project (0-based line). */
+export interface FileLocation {
+  path: string;
+  line: number;
+  range?: Range;
+}
+
+export interface RelatedLocation {
+  path: string;
+  range: Range;
+  message: string;
+}
+
+/** How a file was read where a finding was seen: from which root, through which include directives, in which mode. */
+export interface FindingContext {
+  /** The file the walk started from. */
+  root: string;
+  /** Include directives from the root to the file, outermost first. */
+  includes: FileLocation[];
+  dialect: Dialect;
+  bits: Bits;
+}
+
+export interface MacroStep {
+  name: string;
+  kind: string;
+  definedAt?: FileLocation;
+  invokedAt: FileLocation;
 }
 
 /** Where a file's dialect or bitness came from, strongest first. */
-export type SettingSource = 'modeline' | 'override' | 'directive' | 'content' | 'extension' | 'default';
+/** `includer`: the file was read in the state its includer had at the include directive. */
+export type SettingSource = 'modeline' | 'override' | 'includer' | 'directive' | 'content' | 'extension' | 'default';
 
 export interface BitsRegion {
   startLine: number;

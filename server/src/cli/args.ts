@@ -31,6 +31,16 @@ interface LintOptions {
   writeHypercallDefs?: string;
   writeHypercallHeader?: string;
   version: boolean;
+  /** -I, in order (relative to the working directory). */
+  includePaths: string[];
+  /** -D NAME[=value] ('' for a bare NAME). */
+  defines: Record<string, string>;
+  /** The -D defines (with the configuration's) are all the build defines. */
+  definesComplete?: boolean;
+  configFile?: string;
+  noConfig: boolean;
+  /** Read each file alone, as before whole-program lint. */
+  noIncludes: boolean;
 }
 
 export type CliOptions = CommandOptions<LintOptions>;
@@ -54,7 +64,21 @@ const LINT_OPTIONS: readonly OptionSpec<CliOptions>[] = [
   valued('--fix-template', undefined, (o, value, name) => (o.fixTemplateFile = pathValue(name, value))),
   valued('--write-hypercall-defs', undefined, (o, value, name) => (o.writeHypercallDefs = pathValue(name, value))),
   valued('--write-hypercall-header', undefined, (o, value, name) => (o.writeHypercallHeader = pathValue(name, value))),
+  valued('--include-path', '-I', (o, value, name) => o.includePaths.push(pathValue(name, value))),
+  valued('--define', '-D', (o, value, name) => addDefine(o.defines, value, name)),
+  valued('--config', undefined, (o, value, name) => (o.configFile = pathValue(name, value))),
+  flag('--no-config', undefined, (o) => (o.noConfig = true)),
+  flag('--no-includes', undefined, (o) => (o.noIncludes = true)),
+  flag('--defines-complete', undefined, (o) => (o.definesComplete = true)),
 ];
+
+/** `NAME` or `NAME=value`, as cc and nasm take -D. */
+function addDefine(defines: Record<string, string>, spec: string, option: string): void {
+  const eq = spec.indexOf('=');
+  const name = eq < 0 ? spec : spec.slice(0, eq);
+  if (!/^[A-Za-z_.$?@][\w.$?@#]*$/.test(name)) throw new UsageError(`${option} wants NAME or NAME=value, not "${spec}"`);
+  defines[name] = eq < 0 ? '' : spec.slice(eq + 1);
+}
 
 export function parseArgs(argv: readonly string[]): CliOptions {
   const options = parseCommandOptions<LintOptions>(argv, LINT_OPTIONS, {
@@ -65,6 +89,10 @@ export function parseArgs(argv: readonly string[]): CliOptions {
     abi: 'kvm',
     abiGiven: false,
     version: false,
+    includePaths: [],
+    defines: {},
+    noConfig: false,
+    noIncludes: false,
   });
   checkCombinations(options);
   return options;
@@ -76,6 +104,7 @@ function absoluteUrl(url: string): string {
 }
 
 function checkCombinations(options: CliOptions): void {
+  if (options.configFile !== undefined && options.noConfig) throw new UsageError('--config and --no-config cannot be used together');
   if (options.fixDryRun && options.fix === undefined) throw new UsageError('--fix-dry-run needs --fix trap|hypercall');
   if (options.fixTemplateFile !== undefined && options.abi !== 'custom') throw new UsageError('--fix-template needs --abi custom');
   if (options.abi === 'custom' && options.fixTemplateFile === undefined && (options.fix === 'hypercall' || options.writeHypercallDefs !== undefined)) {

@@ -10,6 +10,12 @@ import { InputError } from '../report/options';
 export const ASSEMBLY_EXTENSIONS: readonly string[] = ['.asm', '.s', '.S', '.sx', '.nasm', '.yasm', '.inc', '.mac', '.fasm', '.masm'];
 const SKIPPED_DIRECTORIES = new Set(['node_modules', '.git', '.hg', '.svn']);
 
+/** What a directory walk also takes (the configuration's extensions) and leaves out (its ignores). */
+export interface WalkFilter {
+  extensions?: readonly string[];
+  isIgnored?: (file: string) => boolean;
+}
+
 export interface InputFile {
   /** Absolute path, or `-` for standard input. */
   path: string;
@@ -23,10 +29,12 @@ export interface InputFile {
  * Symbolic links to directories are not followed (they can form cycles). A path that does not
  * exist is a usage error; one that exists but cannot be read is listed with its problem.
  */
-export function expandPaths(paths: readonly string[], cwd: string): InputFile[] {
+export function expandPaths(paths: readonly string[], cwd: string, filter: WalkFilter = {}): InputFile[] {
   const seen = new Set<string>();
   const out: InputFile[] = [];
+  const extensions = [...ASSEMBLY_EXTENSIONS, ...(filter.extensions ?? [])];
   const add = (file: string, problem?: string): void => {
+    if (file !== '-' && filter.isIgnored?.(file) === true) return;
     if (!seen.has(file)) {
       seen.add(file);
       out.push(problem === undefined ? { path: file } : { path: file, problem });
@@ -49,8 +57,8 @@ export function expandPaths(paths: readonly string[], cwd: string): InputFile[] 
     }
     if (stat.isDirectory()) {
       const before = out.length;
-      walk(full, add);
-      if (out.length === before) throw new InputError(`no assembly files (${ASSEMBLY_EXTENSIONS.join(' ')}) under ${given}`);
+      walk(full, add, extensions);
+      if (out.length === before) throw new InputError(`no assembly files (${extensions.join(' ')}) under ${given}`);
     } else {
       add(full);
     }
@@ -67,7 +75,7 @@ function missingPathText(full: string): string {
   return 'no such file or directory';
 }
 
-function walk(dir: string, add: (file: string, problem?: string) => void): void {
+function walk(dir: string, add: (file: string, problem?: string) => void, extensions: readonly string[]): void {
   let entries: fs.Dirent[];
   try {
     entries = fs.readdirSync(dir, { withFileTypes: true });
@@ -79,8 +87,8 @@ function walk(dir: string, add: (file: string, problem?: string) => void): void 
   for (const entry of entries) {
     const full = path.join(dir, entry.name);
     if (entry.isDirectory()) {
-      if (!SKIPPED_DIRECTORIES.has(entry.name)) walk(full, add);
-    } else if (hasAssemblyExtension(entry.name) && (entry.isFile() || isFileThroughLink(entry, full))) {
+      if (!SKIPPED_DIRECTORIES.has(entry.name)) walk(full, add, extensions);
+    } else if (hasAssemblyExtension(entry.name, extensions) && (entry.isFile() || isFileThroughLink(entry, full))) {
       add(full);
     }
   }
@@ -95,9 +103,11 @@ function isFileThroughLink(entry: fs.Dirent, full: string): boolean {
   }
 }
 
-export function hasAssemblyExtension(name: string): boolean {
+export function hasAssemblyExtension(name: string, extensions: readonly string[] = ASSEMBLY_EXTENSIONS): boolean {
+  // Linker scripts go through cpp as `.lds.S` but hold no instructions.
+  if (/\.lds\.S$/.test(name)) return false;
   const ext = path.extname(name);
-  return ASSEMBLY_EXTENSIONS.includes(ext) || ASSEMBLY_EXTENSIONS.includes(ext.toLowerCase());
+  return extensions.includes(ext) || extensions.includes(ext.toLowerCase());
 }
 
 export type ReadOutcome =

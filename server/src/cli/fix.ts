@@ -9,7 +9,7 @@ export interface FixOutcome {
 }
 
 /** The engine writes added lines with the line break of the line they replace, so the text keeps its own style. */
-export function applyFixes(text: string, result: AnalysisResult, strategy: FixStrategy, options: FixOptions): FixOutcome {
+export function applyFixes(text: string, result: Pick<AnalysisResult, 'findings'> & Partial<AnalysisResult>, strategy: FixStrategy, options: FixOptions): FixOutcome {
   const planned = planFixes(text, result, strategy, options);
   if (planned.fixes.length === 0) return { text, applied: 0 };
   return { text: applyEdits(text, plannedEdits(planned)), applied: planned.fixes.length };

@@ -34,6 +34,22 @@ Input:
   --stdin-filename <name>    name used for standard input (shown, and used for detection)
   --max-file-size <bytes>    skip larger files with an error (default ${8 * 1024 * 1024}, 8 MiB)
 
+Project (see docs/configuration.md):
+  -I, --include-path <dir>   search <dir> for includes (after the including file's directory);
+                             repeatable
+  -D, --define <NAME[=val]>  define a preprocessor symbol for every file; repeatable
+  --config <file>            read this configuration instead of the nearest virtlint.config.json
+                             (looked for from the first path upward)
+  --no-config                read no configuration file
+  --defines-complete         the -D defines (and the configuration's) are all the build defines:
+                             a name nobody defines is undefined, so conditionals on it are decided
+  --no-includes              read each file alone: no includes, no macros from other files, no
+                             files reached through includes (the behaviour before projects)
+  Files are read as one program: an include is read in its includer's dialect and bitness, macros
+  are expanded and a finding they produce is reported at the invocation. Every file reached
+  through an include is reported too, whatever its extension. compile_commands.json next to the
+  configuration (or in the working directory) gives per-file include paths, defines and bitness.
+
 Fixes:
   --fix trap|hypercall       rewrite findings in place, then report what remains
                              trap: an equivalent that faults, or a forced-emulation prefix

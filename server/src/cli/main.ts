@@ -2,6 +2,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { hypercallDefinitions, hypercallHeader, parseCustomTemplate, type FixOptions, type FixStrategy } from '../analysis/fixes';
+import type { FileSettings } from '../analysis/project';
 import type { Dialect } from '../analysis/types';
 import { describeFsError, readRegularFile, readStreamBounded } from '../host/boundedRead';
 import { runCommand, settle } from '../host/command';
@@ -15,6 +16,8 @@ import { boundedReadProblem, decodeSource, expandPaths, formatBytes, readSourceF
 import { applyFixes, fixNote } from './fix';
 import { helpText } from './help';
 import { analyze, reportFor } from './lint';
+import { loadProject, type Project } from './project';
+import { lintProject, macroFixNote, type ProjectFixer } from './projectLint';
 import { refusalToRewrite, replaceFileContent } from './safeWrite';
 import { checkOutputTargets, type NamedPath } from './targets';
 
@@ -30,7 +33,7 @@ export function runLint(argv: string[], io: CommandIo): Promise<number> {
 }
 
 async function run(argv: string[], io: CommandIo): Promise<number> {
-  const options = parseArgs(argv);
+  let options = parseArgs(argv);
   if (options.help) {
     io.stdout.write(helpText());
     return 0;
@@ -45,13 +48,15 @@ async function run(argv: string[], io: CommandIo): Promise<number> {
   if (options.fix !== undefined && !options.fixDryRun && options.paths.includes('-')) {
     throw new UsageError('--fix cannot rewrite standard input; use --fix-dry-run to see the diff');
   }
-  const files = expandPaths(options.paths, cwd);
+  let project: Project | undefined;
+  if (options.paths.length > 0) ({ project, options } = loadProject(options, cwd, io));
+  const files = expandPaths(options.paths, cwd, project ?? {});
   checkOutputTargets(outputTargets(options, cwd), inputPaths(files, options, cwd));
   const fixOptions = readFixOptions(options, cwd);
   writeGeneratedFiles(options, fixOptions, cwd, io);
-  if (options.paths.length === 0) return 0;
+  if (project === undefined) return 0;
 
-  const outcome = await lintFiles(files, options, fixOptions, cwd, io);
+  const outcome = options.noIncludes ? await lintFiles(files, options, fixOptions, cwd, io, project) : await lintWithIncludes(files, options, fixOptions, cwd, io, project);
   if (options.fix === 'hypercall' && outcome.rewroteAny) {
     io.stderr.write(
       `virtlint: the hypercall replacements use symbols named VIRTLINT_HC_*; generate their definitions with\n` +
@@ -78,7 +83,43 @@ interface LintOutcome {
   rewroteAny: boolean;
 }
 
-async function lintFiles(files: readonly InputFile[], options: CliOptions, fixOptions: FixOptions, cwd: string, io: CommandIo): Promise<LintOutcome> {
+/**
+ * Lints the files on disk as one project (includes read in the includer's mode, macros expanded);
+ * standard input is read alone, as `--no-includes` reads every file. Reports keep the input order;
+ * the files reached only through includes follow.
+ */
+async function lintWithIncludes(files: readonly InputFile[], options: CliOptions, fixOptions: FixOptions, cwd: string, io: CommandIo, project: Project): Promise<LintOutcome> {
+  const onDisk = files.filter((file) => file.path !== '-');
+  const fromStdin = files.filter((file) => file.path === '-');
+  const linted = lintProject(onDisk, project, options, fixOptions, options.fix !== undefined ? projectFixer(options, cwd, io) : undefined);
+  if (linted.macroFindingsNotFixed > 0) io.stderr.write(macroFixNote(linted.macroFindingsNotFixed));
+  const outcome: LintOutcome = { reports: linted.reports, unusable: linted.unusable, rewroteAny: linted.rewroteAny };
+  if (fromStdin.length === 0) return outcome;
+  const stdin = await lintFiles(fromStdin, options, fixOptions, cwd, io, project);
+  const at = files.findIndex((file) => file.path === '-');
+  outcome.reports.splice(at, 0, ...stdin.reports);
+  outcome.unusable ||= stdin.unusable;
+  outcome.rewroteAny ||= stdin.rewroteAny;
+  return outcome;
+}
+
+/** How --fix writes a project's files: as for single files (refusals, safe writes, dry-run diffs). */
+function projectFixer(options: CliOptions, cwd: string, io: CommandIo): ProjectFixer {
+  return {
+    refusal(file) {
+      const refusal = refusalToRewrite(file);
+      if (refusal !== undefined) io.stderr.write(`virtlint: not fixing ${escapeControlCharacters(file)}: ${escapeControlCharacters(refusal)}\n`);
+      return refusal;
+    },
+    write(file, before, after) {
+      if (!options.fixDryRun) return writeFixedFile(file, (before.hasBom ? '\ufeff' : '') + after, io);
+      writeDiff(file, before, after, options, cwd, io);
+      return true;
+    },
+  };
+}
+
+async function lintFiles(files: readonly InputFile[], options: CliOptions, fixOptions: FixOptions, cwd: string, io: CommandIo, project: Project): Promise<LintOutcome> {
   const outcome: LintOutcome = { reports: [], unusable: false, rewroteAny: false };
   for (const file of files) {
     const displayName = file.path === '-' ? stdinName(options, cwd) : file.path;
@@ -88,7 +129,8 @@ async function lintFiles(files: readonly InputFile[], options: CliOptions, fixOp
       continue;
     }
     try {
-      const fixed = lintAndFix(file.path, displayName, input, options, fixOptions, cwd, io);
+      const settingsName = file.path === '-' ? (options.stdinFilename !== undefined ? displayName : undefined) : file.path;
+      const fixed = lintAndFix(file.path, displayName, input, options, fixOptions, cwd, io, settingsName === undefined ? undefined : project.settingsFor(settingsName));
       outcome.reports.push(fixed.report);
       outcome.rewroteAny ||= fixed.rewrote;
       outcome.unusable ||= fixed.writeFailed;
@@ -109,10 +151,11 @@ function lintAndFix(
   fixOptions: FixOptions,
   cwd: string,
   io: CommandIo,
+  fileSettings: FileSettings | undefined,
 ): { report: FileReport; rewrote: boolean; writeFailed: boolean } {
   const isStdin = file === '-';
   const refusal = options.fix !== undefined && !isStdin ? refusalToRewrite(file) : undefined;
-  const linted = lintOne(displayName, isStdin, input.text, options, refusal === undefined ? options.fix : undefined, fixOptions);
+  const linted = lintOne(displayName, isStdin, input.text, options, refusal === undefined ? options.fix : undefined, fixOptions, fileSettings);
   const outcome = { report: linted.report, rewrote: linted.fixedText !== undefined, writeFailed: false };
   if (refusal !== undefined) {
     linted.report.note = `not fixed: ${refusal}`;
@@ -120,15 +163,20 @@ function lintAndFix(
   }
   if (linted.fixedText === undefined) return outcome;
   if (options.fixDryRun) {
-    const diffsToStderr = options.outputFile === undefined && (options.format === 'json' || options.format === 'sarif');
-    const [oldName, newName] = diffNames(displayName, cwd);
-    const diff = unifiedDiff(input.text, linted.fixedText, oldName, newName, { byteOrderMark: input.hasBom });
-    (diffsToStderr ? io.stderr : io.stdout).write(diff);
+    writeDiff(displayName, input, linted.fixedText, options, cwd, io);
   } else if (!writeFixedFile(file, (input.hasBom ? '\ufeff' : '') + linted.fixedText, io)) {
     outcome.writeFailed = true;
     linted.report.note = 'the fixes could not be written and the file is unchanged (see the error above); the problems listed are what would remain';
   }
   return outcome;
+}
+
+/** --fix-dry-run: the diff on stdout, or on stderr when stdout carries a json or sarif report. */
+function writeDiff(displayName: string, before: { text: string; hasBom: boolean }, after: string, options: CliOptions, cwd: string, io: CommandIo): void {
+  const diffsToStderr = options.outputFile === undefined && (options.format === 'json' || options.format === 'sarif');
+  const [oldName, newName] = diffNames(displayName, cwd);
+  const diff = unifiedDiff(before.text, after, oldName, newName, { byteOrderMark: before.hasBom });
+  (diffsToStderr ? io.stderr : io.stdout).write(diff);
 }
 
 interface Linted {
@@ -137,13 +185,21 @@ interface Linted {
   fixedText?: string;
 }
 
-function lintOne(displayName: string, isStdin: boolean, text: string, options: CliOptions, fix: FixStrategy | undefined, fixOptions: FixOptions): Linted {
+function lintOne(
+  displayName: string,
+  isStdin: boolean,
+  text: string,
+  options: CliOptions,
+  fix: FixStrategy | undefined,
+  fixOptions: FixOptions,
+  fileSettings: FileSettings | undefined,
+): Linted {
   const detectionName = isStdin ? options.stdinFilename : displayName;
-  const result = analyze(text, detectionName, options);
+  const result = analyze(text, detectionName, options, fileSettings);
   if (fix === undefined) return { report: reportFor(displayName, text, result, options, fixOptions) };
   const fixed = applyFixes(text, result, fix, fixOptions);
   if (fixed.applied === 0 || fixed.text === text) return { report: reportFor(displayName, text, result, options, fixOptions) };
-  const remaining = analyze(fixed.text, detectionName, options);
+  const remaining = analyze(fixed.text, detectionName, options, fileSettings);
   const report = reportFor(displayName, fixed.text, remaining, options, fixOptions);
   const note = fixNote(fixed.applied, options.fixDryRun);
   if (note !== undefined) report.note = note;

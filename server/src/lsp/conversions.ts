@@ -64,6 +64,12 @@ export function findingToDiagnostic(finding: Finding): Diagnostic {
   };
   const description = codeDescriptionFor(finding.ruleId);
   if (description) diagnostic.codeDescription = description;
+  if (finding.related && finding.related.length > 0) {
+    diagnostic.relatedInformation = finding.related.map((related) => ({
+      location: { uri: pathToFileURL(related.path).href, range: toLspRange(related.range) },
+      message: related.message,
+    }));
+  }
   return diagnostic;
 }
 

@@ -10,6 +10,8 @@ import { defaultSeverity, isKnownRuleId, resolveRuleSelection } from '../analysi
 import { findingToDiagnostic, skippedDiagnostic, tooManyDiagnostic } from './conversions';
 import { MatchBudget, matchGlob, type GlobMatch } from './glob';
 import { DEFAULT_SETTINGS, type VirtlintSettings } from './settings';
+import type { ProjectView } from './projectView';
+import { carriedThrough, projectOnlyFindings } from './carriedFindings';
 
 export interface DiagnosticsReport {
   resultId: string;
@@ -39,6 +41,10 @@ export class OpenDocument {
   private saved: DiagnosticsReport | undefined;
   /** Resolves once the document's settings have arrived from the client. */
   settingsReady: Promise<void> = Promise.resolve();
+  /** What the whole-program analysis says about this file, when it knows it. */
+  private projectViewValue: ProjectView | undefined;
+  /** Project-only findings (through macros, from includes) kept in place while the project's view is older than the text. */
+  private carried: Finding[] = [];
 
   constructor(
     readonly uri: string,
@@ -78,6 +84,31 @@ export class OpenDocument {
   get settings(): VirtlintSettings {
     return this.settingsValue;
   }
+  /** The file's path (for project lookups), `/`-separated. */
+  get path(): string {
+    return documentPath(this.uri);
+  }
+  get projectView(): ProjectView | undefined {
+    return this.projectViewValue;
+  }
+
+  /**
+   * Takes the project's view of the file: its findings replace the file's own while they are
+   * for the current text, and its context decides the mode the own (fast) analysis starts in.
+   */
+  applyProjectView(view: ProjectView | undefined): void {
+    const seedBefore = JSON.stringify(this.projectViewValue?.seed);
+    this.projectViewValue = view;
+    this.carried = [];
+    if (JSON.stringify(view?.seed) !== seedBefore) this.analyzer?.setOptions(this.analysisOptions());
+    this.invalidate();
+  }
+
+  /** True when the diagnostics come from the project's analysis (it is for this very text). */
+  get showsProjectFindings(): boolean {
+    const view = this.projectViewValue;
+    return view?.findings !== undefined && view.version === this.versionValue && this.active;
+  }
   get skipReason(): string | undefined {
     return this.skipReasonValue;
   }
@@ -99,8 +130,10 @@ export class OpenDocument {
    * says (the analyzer and TextDocument agree on that), and a reversed range is put in order.
    */
   applyChanges(changes: readonly TextDocumentContentChangeEvent[], version: number): void {
+    if (this.showsProjectFindings) this.carried = projectOnlyFindings(this.projectViewValue!.findings!);
     this.versionValue = version;
     for (const change of changes) {
+      this.carried = carriedThrough(this.carried, change);
       if (!this.analyzer) {
         this.plain = TextDocument.update(this.plain!, [inRange(this.plain!, change)], version);
         continue;
@@ -160,11 +193,19 @@ export class OpenDocument {
     let diagnostics: Diagnostic[];
     if (!this.settingsValue.enable) diagnostics = [];
     else if (this.skipReasonValue !== undefined) diagnostics = [skippedDiagnostic(this.skipReasonValue)];
-    else diagnostics = capped(this.visibleFindings(), this.settingsValue.maxDiagnostics);
+    else if (this.showsProjectFindings) diagnostics = capped(filterFindings(this.projectViewValue!.findings!, this.settingsValue), this.settingsValue.maxDiagnostics);
+    else diagnostics = capped(this.withCarried(this.visibleFindings()), this.settingsValue.maxDiagnostics);
     const previous = this.previous;
-    if (previous && sameDiagnostics(previous.diagnostics, diagnostics)) this.current = previous;
+    // The project's findings are new objects on every run, so only their values can say they did not change.
+    if (previous && (sameDiagnostics(previous.diagnostics, diagnostics) || (this.showsProjectFindings && sameByValue(previous.diagnostics, diagnostics)))) this.current = previous;
     else this.current = { resultId: `${RUN_NONCE}-${this.generation}`, diagnostics };
     return (this.previous = this.current);
+  }
+
+  private withCarried(own: Finding[]): Finding[] {
+    if (this.carried.length === 0) return own;
+    const all = own.concat(filterFindings(this.carried, this.settingsValue));
+    return all.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
   }
 
   private invalidate(): void {
@@ -186,7 +227,13 @@ export class OpenDocument {
   }
 
   analysisOptions(): AnalysisOptions {
-    return analysisOptionsFor(this.settingsValue, this.uri, this.workspaceFolders(), this.reportSettingProblem);
+    const options = analysisOptionsFor(this.settingsValue, this.uri, this.workspaceFolders(), this.reportSettingProblem);
+    const seed = this.projectViewValue?.seed;
+    if (seed) {
+      options.dialect = seed.dialect;
+      options.bits = seed.bits;
+    }
+    return options;
   }
 }
 
@@ -264,6 +311,10 @@ function sameDiagnostics(a: readonly Diagnostic[], b: readonly Diagnostic[]): bo
   return true;
 }
 
+function sameByValue(a: readonly Diagnostic[], b: readonly Diagnostic[]): boolean {
+  return a.length === b.length && JSON.stringify(a) === JSON.stringify(b);
+}
+
 export function skipReasonFor(text: string, maxFileSize: number): string | undefined {
   if (text.includes('\0')) return 'it contains NUL bytes, so it looks like a binary file, not assembly source';
   if (text.length * 3 > maxFileSize) {
@@ -317,6 +368,11 @@ export function selectionTokens(settings: VirtlintSettings): string[] | undefine
 /** Unknown mnemonics are opt-in: that filter lives in the settings rather than in the analysis. */
 export function filterFindings(findings: readonly Finding[], settings: VirtlintSettings): Finding[] {
   return settings.reportUnknownMnemonics ? findings.slice() : findings.filter((finding) => finding.ruleId !== 'unknown-mnemonic');
+}
+
+/** A document's path as the project model names files: absolute, `/`-separated. */
+export function documentPath(uri: string): string {
+  return pathOf(uri).replace(/\\/g, '/');
 }
 
 function pathOf(uri: string): string {

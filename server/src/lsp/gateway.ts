@@ -2,6 +2,7 @@
 // another transport) can replace the connection.
 import { MessageType, ShowMessageNotification, type Connection, type PublishDiagnosticsParams } from 'vscode-languageserver';
 import { FILE_INFO_NOTIFICATION, type FileInfoParams } from './protocol';
+import type { ProgressHandle } from './projectService';
 
 export interface ClientGateway {
   publishDiagnostics(params: PublishDiagnosticsParams): void;
@@ -16,6 +17,8 @@ export interface ClientGateway {
   log(message: string): void;
   /** A warning the user should see (window/showMessage). */
   showWarning(message: string): void;
+  /** `window/workDoneProgress` when the client supports it (undefined otherwise). */
+  beginProgress?(title: string): Promise<ProgressHandle | undefined>;
 }
 
 export function connectionGateway(connection: Connection): ClientGateway {
@@ -31,5 +34,14 @@ export function connectionGateway(connection: Connection): ClientGateway {
     log: (message) => connection.console.log(message),
     // A notification, not window/showMessageRequest: nothing to answer, and every client knows it.
     showWarning: (message) => void connection.sendNotification(ShowMessageNotification.type, { type: MessageType.Warning, message }).catch(() => undefined),
+    beginProgress: async (title) => {
+      // A client without window.workDoneProgress gets a reporter that sends nothing.
+      const reporter = await connection.window.createWorkDoneProgress();
+      reporter.begin(title, 0, undefined, false);
+      return {
+        report: (message, percentage) => (percentage === undefined ? reporter.report(message) : reporter.report(percentage, message)),
+        done: () => reporter.done(),
+      };
+    },
   };
 }

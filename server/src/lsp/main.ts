@@ -2,8 +2,11 @@
 // `--node-ipc` (the VS Code client); other transports are left to vscode-languageserver.
 import './memoryMode';
 import { format } from 'node:util';
+import { isMainThread, workerData } from 'node:worker_threads';
 import { createConnection, ProposedFeatures, StreamMessageReader, StreamMessageWriter } from 'vscode-languageserver/node';
 import { FrameSanitizer } from './framing';
+import { PROJECT_WORKER_FLAG, setProjectWorkerScript } from './projectRunner';
+import { serveProjectRuns } from './projectWorker';
 import { startServer } from './server';
 
 const toStderr = (message: string): void => void process.stderr.write(`${message}\n`);
@@ -12,7 +15,13 @@ const toStderr = (message: string): void => void process.stderr.write(`${message
 process.on('uncaughtException', (error) => toStderr(`virtlint-lsp: unexpected error: ${error instanceof Error ? error.stack ?? error.message : String(error)}`));
 process.on('unhandledRejection', (reason) => toStderr(`virtlint-lsp: unhandled rejection: ${reason instanceof Error ? reason.message : String(reason)}`));
 
-if (process.argv.includes('--stdio')) {
+// The same script serves the whole-program runs on a worker thread (see projectRunner.ts).
+const isProjectWorker = !isMainThread && (workerData as Record<string, unknown> | null)?.[PROJECT_WORKER_FLAG] === true;
+
+if (isProjectWorker) {
+  serveProjectRuns();
+} else if (process.argv.includes('--stdio')) {
+  setProjectWorkerScript(__filename);
   // stdout carries the protocol: anything printed with console must go to stderr.
   for (const method of ['log', 'info', 'debug', 'warn', 'error'] as const) console[method] = (...args: unknown[]) => toStderr(format(...args));
   const input = process.stdin.pipe(new FrameSanitizer(toStderr));
@@ -21,5 +30,6 @@ if (process.argv.includes('--stdio')) {
   // The editor closing our stdin means it is gone.
   input.on('end', () => process.exit(server.shutDown ? 0 : 1));
 } else {
+  setProjectWorkerScript(__filename);
   startServer(createConnection(ProposedFeatures.all));
 }

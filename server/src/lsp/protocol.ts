@@ -18,6 +18,22 @@ export interface FileInfoParams {
   /** Where the dialect / bitness came from: `modeline`, `override`, `directive`, `content`, `extension`, `default`. */
   dialectSource?: string;
   bitsSource?: string;
+  /** Whole-program analysis: every way the file is read (absent when it is read on its own). */
+  contexts?: FileContextInfo[];
+  /** Index into `contexts` whose diagnostics are shown; absent means every context merged. */
+  selectedContext?: number;
+}
+
+/** One way a file is read in the workspace: from which file, through which include, in which mode. */
+export interface FileContextInfo {
+  /** `included from kernel.asm:12, FASM 32-bit`, or `on its own, NASM 64-bit`. */
+  label: string;
+  /** The file the walk started from. */
+  rootUri: string;
+  /** The include directive that brought the file in directly (0-based line), absent for a root. */
+  includedFrom?: { uri: string; line: number };
+  dialect: Dialect;
+  bits: Bits;
 }
 
 /**
@@ -40,6 +56,13 @@ export interface WorkspaceTrustParams {
  * client registers it (it opens the rule's page); other editors may map it to their own action.
  */
 export const SHOW_DOCUMENTATION_COMMAND = 'virtlint.showDocumentation';
+
+/**
+ * Registered by the server (`workspace/executeCommand`), arguments `[{ uri, context }]`: show the
+ * file's diagnostics in one of its contexts (an index into `FileInfoParams.contexts`), or in all
+ * of them merged when `context` is absent or -1. Returns the FileInfoParams that now apply.
+ */
+export const SELECT_CONTEXT_COMMAND = 'virtlint.selectContext';
 
 /** Registered by the server (`workspace/executeCommand`): returns hypercall definitions for a dialect and ABI. */
 export const WRITE_HYPERCALL_DEFINITIONS_COMMAND = 'virtlint.writeHypercallDefinitions';

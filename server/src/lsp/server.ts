@@ -16,6 +16,7 @@ import {
   type Hover,
   type InitializeParams,
   type InitializeResult,
+  type Location,
   type Position,
   type Range,
 } from 'vscode-languageserver';
@@ -28,7 +29,8 @@ import { packageInfo } from '../host/packageInfo';
 import { OpenDocument } from './documents';
 import { ServerSession, type ClientFeatures } from './session';
 import { connectionGateway, type ClientGateway } from './gateway';
-import { SHOW_DOCUMENTATION_COMMAND, WORKSPACE_TRUST_NOTIFICATION, WRITE_HYPERCALL_DEFINITIONS_COMMAND } from './protocol';
+import { SELECT_CONTEXT_COMMAND, SHOW_DOCUMENTATION_COMMAND, WORKSPACE_TRUST_NOTIFICATION, WRITE_HYPERCALL_DEFINITIONS_COMMAND, type FileInfoParams } from './protocol';
+import { definitionAt, macroHoverAt, referencesAt } from './projectNavigation';
 import { readWorkspaceTrust } from './settingsReader';
 
 export interface RunningServer {
@@ -62,10 +64,12 @@ function registerLifecycle(connection: Connection, session: ServerSession): void
         capabilities: {
           textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental, save: { includeText: false } },
           hoverProvider: true,
+          definitionProvider: true,
+          referencesProvider: true,
           // Edits are inline (no codeAction/resolve): a request for one line measured ~1 ms.
           codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, CodeActionKind.SourceFixAll, FIX_ALL_KIND], resolveProvider: false },
-          executeCommandProvider: { commands: [WRITE_HYPERCALL_DEFINITIONS_COMMAND] },
-          ...(session.features.pullDiagnostics ? { diagnosticProvider: { identifier: 'virtlint', interFileDependencies: false, workspaceDiagnostics: false } } : {}),
+          executeCommandProvider: { commands: [WRITE_HYPERCALL_DEFINITIONS_COMMAND, SELECT_CONTEXT_COMMAND] },
+          ...(session.features.pullDiagnostics ? { diagnosticProvider: { identifier: 'virtlint', interFileDependencies: true, workspaceDiagnostics: false } } : {}),
         },
         serverInfo: { name: 'virtlint', version: packageInfo()?.version ?? 'unknown' },
       };
@@ -76,6 +80,7 @@ function registerLifecycle(connection: Connection, session: ServerSession): void
     if (session.lifecycle === 'shutDown') throw new ResponseError(ErrorCodes.InvalidRequest, 'virtlint: the server is already shut down');
     session.lifecycle = 'shutDown';
     session.pendingPublish.clear();
+    session.project.stop();
   });
 
   // Methods nobody handles: MethodNotFound as before, InvalidRequest once shut down.
@@ -89,6 +94,7 @@ function registerLifecycle(connection: Connection, session: ServerSession): void
       if (session.features.configuration && session.features.dynamicConfigurationRegistration) {
         void connection.client.register(DidChangeConfigurationNotification.type, { section: 'virtlint' }).catch(() => undefined);
       }
+      void session.startProject();
     }),
   );
 }
@@ -102,6 +108,8 @@ function registerDocumentSync(connection: Connection, session: ServerSession): v
       const document = new OpenDocument(uri, String(languageId ?? ''), Number(version) || 0, text, () => session.workspaceFolders, (message) => session.gateway.log(message), session.reportSettingProblem);
       session.documents.set(uri, document);
       document.settingsReady = session.loadSettings(document);
+      session.project.noteOpened(document.path, text, document.version);
+      document.applyProjectView(session.project.viewFor(document.path));
       session.schedulePublish(uri);
     }),
   );
@@ -112,6 +120,7 @@ function registerDocumentSync(connection: Connection, session: ServerSession): v
       if (!document || !Array.isArray(params.contentChanges) || !params.contentChanges.every(isContentChange)) return;
       document.applyChanges(params.contentChanges, Number(params.textDocument.version) || document.version + 1);
       session.schedulePublish(document.uri);
+      session.project.noteChanged(document.path);
     }),
   );
 
@@ -129,7 +138,9 @@ function registerDocumentSync(connection: Connection, session: ServerSession): v
   connection.onDidCloseTextDocument(
     session.guardedNotification('didClose', (params) => {
       const uri = params.textDocument.uri;
-      if (!session.documents.delete(uri)) return;
+      const document = session.documents.get(uri);
+      if (!document || !session.documents.delete(uri)) return;
+      session.project.noteClosed(document.path);
       session.pendingPublish.delete(uri);
       session.lastFileInfo.delete(uri);
       if (!session.features.pullDiagnostics && session.lastPublished.has(uri)) session.gateway.publishDiagnostics({ uri, diagnostics: [] });
@@ -144,6 +155,7 @@ function registerDocumentSync(connection: Connection, session: ServerSession): v
         session.pushedSettings = isRecord(settings) && 'virtlint' in settings ? settings.virtlint : settings;
       }
       session.reloadAllSettings();
+      void session.startProject();
     }),
   );
 
@@ -152,6 +164,7 @@ function registerDocumentSync(connection: Connection, session: ServerSession): v
     session.guardedNotification(WORKSPACE_TRUST_NOTIFICATION, (params: unknown) => {
       session.trust = readWorkspaceTrust(params ?? {});
       session.reloadAllSettings();
+      void session.startProject();
     }),
   );
 }
@@ -178,11 +191,35 @@ function registerFeatures(connection: Connection, session: ServerSession): void 
       if (!document) return null;
       await document.settingsReady;
       throwIfCancelled(token);
+      if (!validPosition(params.position, document)) return null;
+      const macro = macroHoverAt(session.project.index, document.path, document.lineText(params.position.line), params.position);
+      if (macro) return { contents: { kind: 'markdown', value: macro.markdown }, range: macro.range };
       const result = document.result();
-      if (!result || !validPosition(params.position, document)) return null;
+      if (!result) return null;
       const hover = hoverAt((line) => document.lineText(line), result, params.position);
       if (!hover) return null;
       return { contents: { kind: 'markdown', value: hover.markdown }, range: hover.range };
+    }),
+  );
+
+  connection.onDefinition(
+    session.guardedRequest('textDocument/definition', async (params, token): Promise<Location[]> => {
+      const document = session.documents.get(requireUri(params));
+      if (!document || !validPosition(params.position, document)) return [];
+      await session.project.ready;
+      throwIfCancelled(token);
+      return definitionAt(session.project.index, document.path, document.lineText(params.position.line), params.position);
+    }),
+  );
+
+  connection.onReferences(
+    session.guardedRequest('textDocument/references', async (params, token): Promise<Location[]> => {
+      const document = session.documents.get(requireUri(params));
+      if (!document || !validPosition(params.position, document)) return [];
+      await session.project.ready;
+      throwIfCancelled(token);
+      const includeDeclaration = params.context?.includeDeclaration === true;
+      return referencesAt(session.project.index, document.path, document.lineText(params.position.line), params.position, includeDeclaration);
     }),
   );
 
@@ -215,6 +252,15 @@ function registerFeatures(connection: Connection, session: ServerSession): void 
         case WRITE_HYPERCALL_DEFINITIONS_COMMAND: {
           const { dialect, abi } = hypercallArguments(args);
           return { dialect, abi, text: hypercallDefinitions(dialect, abi) };
+        }
+        case SELECT_CONTEXT_COMMAND: {
+          const { uri, context } = contextArguments(args);
+          const document = session.documents.get(uri);
+          if (!document) throw new ResponseError(ErrorCodes.InvalidParams, `virtlint: ${uri} is not open`);
+          session.project.selectContext(document.path, context);
+          await document.settingsReady;
+          const info: FileInfoParams | undefined = session.fileInfoOf(document);
+          return info ?? null;
         }
         case SHOW_DOCUMENTATION_COMMAND: {
           // Clients other than VS Code (which handles this command itself) land here.
@@ -283,6 +329,14 @@ function hypercallArguments(args: unknown[]): { dialect: Dialect; abi: Hypercall
   const dialect = (DIALECTS as readonly unknown[]).includes(named.dialect) ? (named.dialect as Dialect) : 'nasm';
   const abi = (HYPERCALL_ABIS as readonly unknown[]).includes(named.abi) ? (named.abi as HypercallAbi) : 'kvm';
   return { dialect, abi };
+}
+
+function contextArguments(args: unknown[]): { uri: string; context: number | undefined } {
+  const first = args[0];
+  const named = isRecord(first) ? first : { uri: first, context: args[1] };
+  if (typeof named.uri !== 'string') throw new ResponseError(ErrorCodes.InvalidParams, 'virtlint: selectContext needs { uri, context }');
+  const context = Number.isInteger(named.context) && (named.context as number) >= 0 ? (named.context as number) : undefined;
+  return { uri: named.uri, context };
 }
 
 function isContentChange(change: unknown): boolean {

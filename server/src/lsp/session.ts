@@ -1,11 +1,14 @@
 // One language-server session: the open documents, what the client can do, the settings and
 // workspace trust, the lifecycle, and the work the handlers share (loading settings,
 // publishing diagnostics, guarding handlers). server.ts registers the handlers over it.
+import { pathToFileURL } from 'node:url';
 import { ErrorCodes, ResponseError, type CancellationToken } from 'vscode-languageserver';
 import type { OpenDocument } from './documents';
 import type { ClientGateway } from './gateway';
 import type { FileInfoParams } from './protocol';
-import type { WorkspaceTrust } from './settings';
+import { loadWorkspaceConfig, NO_CONFIG, type WorkspaceConfig } from './projectConfig';
+import { ProjectService, type ProjectHost } from './projectService';
+import { DEFAULT_SETTINGS, type VirtlintSettings, type WorkspaceTrust } from './settings';
 import { applyWorkspaceTrust, normalizeSettings, readWorkspaceTrust } from './settingsReader';
 import { withTimeout } from './timeout';
 
@@ -38,10 +41,78 @@ export class ServerSession {
   pushedSettings: unknown = undefined;
   trust: WorkspaceTrust = readWorkspaceTrust(undefined);
   lifecycle: Lifecycle = 'uninitialized';
+  /** The settings the whole-program analysis runs with (the first workspace folder's). */
+  projectSettings: VirtlintSettings = DEFAULT_SETTINGS;
+  readonly project: ProjectService;
+  /** virtlint.config.json and compile_commands.json of a trusted workspace. */
+  private workspaceConfig: WorkspaceConfig = NO_CONFIG;
   private readonly reportedSettingProblems = new Set<string>();
   private settingWarningsShown = 0;
 
-  constructor(readonly gateway: ClientGateway) {}
+  constructor(readonly gateway: ClientGateway) {
+    this.project = new ProjectService(this.projectHost());
+  }
+
+  /** The open document for a path (the project model names files by path). */
+  documentAt(path: string): OpenDocument | undefined {
+    for (const document of this.documents.values()) if (document.path === path) return document;
+    return undefined;
+  }
+
+  /** Reads the project's settings and (re)indexes the workspace; an untrusted workspace is not listed, only its open files are read together. */
+  async startProject(): Promise<void> {
+    if (this.lifecycle !== 'running') return;
+    let raw: unknown = this.pushedSettings;
+    const folder = this.workspaceFolders[0];
+    if (this.features.configuration && folder !== undefined) {
+      try {
+        const answer = await withTimeout(this.gateway.fetchSettings(pathToFileURL(folder).href), SETTINGS_TIMEOUT_MS);
+        raw = Array.isArray(answer) ? answer[0] : answer;
+      } catch (error) {
+        this.gateway.log(`virtlint: could not read the workspace settings: ${errorMessage(error)}`);
+      }
+    }
+    this.projectSettings = applyWorkspaceTrust(normalizeSettings(raw, this.reportSettingProblem), this.trust).settings;
+    this.workspaceConfig = this.trust.trusted && folder !== undefined ? loadWorkspaceConfig(folder, this.reportSettingProblem) : NO_CONFIG;
+    if (this.workspaceConfig.configFile) this.gateway.log(`virtlint: using ${this.workspaceConfig.configFile}`);
+    await this.project.start();
+  }
+
+  private projectHost(): ProjectHost {
+    return {
+      workspaceFolders: () => (this.trust.trusted ? this.workspaceFolders : []),
+      settings: () => this.projectSettings,
+      openBuffer: (path) => {
+        const document = this.documentAt(path);
+        return document ? { text: document.text, version: document.version } : undefined;
+      },
+      openPaths: () => Array.from(this.documents.values(), (document) => document.path),
+      configFolder: () => (this.trust.trusted ? this.workspaceFolders[0] : undefined),
+      ignored: (path) => this.workspaceConfig.isIgnored(path),
+      extraExtensions: () => this.workspaceConfig.extensions,
+      beginProgress: (title) => (this.gateway.beginProgress ? this.gateway.beginProgress(title).catch(() => undefined) : Promise.resolve(undefined)),
+      log: (message) => this.gateway.log(message),
+      viewsChanged: (paths) => this.projectViewsChanged(paths),
+    };
+  }
+
+  /** The project's analysis of these files changed: open ones take the new view and are re-reported. */
+  private projectViewsChanged(paths: ReadonlySet<string>): void {
+    if (this.lifecycle !== 'running') return;
+    let changed = false;
+    for (const document of this.documents.values()) {
+      if (!paths.has(document.path)) continue;
+      const before = this.features.pullDiagnostics ? document.report().resultId : undefined;
+      document.applyProjectView(this.project.viewFor(document.path));
+      if (this.features.pullDiagnostics) {
+        if (document.report().resultId !== before) changed = true;
+        this.announceFileInfo(document);
+      } else {
+        this.schedulePublish(document.uri);
+      }
+    }
+    if (changed && this.features.diagnosticRefresh) this.gateway.refreshDiagnostics();
+  }
 
   reloadAllSettings(): void {
     const reloads: Array<Promise<void>> = [];
@@ -89,8 +160,18 @@ export class ServerSession {
 
   /** Tells the client what the file was understood as, when that changed. */
   announceFileInfo(document: OpenDocument): void {
+    const info = this.fileInfoOf(document);
+    if (!info) return;
+    const key = JSON.stringify(info);
+    if (this.lastFileInfo.get(document.uri) === key) return;
+    this.lastFileInfo.set(document.uri, key);
+    this.gateway.sendFileInfo(info);
+  }
+
+  /** What the file is understood as: dialect, bits and profile, and its contexts in the workspace. */
+  fileInfoOf(document: OpenDocument): FileInfoParams | undefined {
     const result = document.result();
-    if (!result) return;
+    if (!result) return undefined;
     const info: FileInfoParams = {
       uri: document.uri,
       dialect: result.dialect,
@@ -99,10 +180,17 @@ export class ServerSession {
       dialectSource: result.dialectSource,
       bitsSource: result.bitsSource,
     };
-    const key = JSON.stringify(info);
-    if (this.lastFileInfo.get(document.uri) === key) return;
-    this.lastFileInfo.set(document.uri, key);
-    this.gateway.sendFileInfo(info);
+    const view = document.projectView;
+    // The own analysis was told the includer's mode: say where it came from.
+    if (view?.seed) {
+      if (info.dialectSource === 'override') info.dialectSource = 'includer';
+      if (info.bitsSource === 'override') info.bitsSource = 'includer';
+    }
+    if (view && view.contexts.length > 0 && (view.contexts.length > 1 || view.contexts[0]!.includedFrom)) {
+      info.contexts = view.contexts;
+      if (view.selectedContext !== undefined) info.selectedContext = view.selectedContext;
+    }
+    return info;
   }
 
   schedulePublish(uri: string): void {

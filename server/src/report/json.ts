@@ -1,4 +1,5 @@
-// ESLint-compatible JSON: one result object per file, in input order.
+// ESLint-compatible JSON: one result object per file, in input order. Whole-program lint adds, per
+// message, how the line was read (`readIn`, `contexts`) and through which macros (`macroChain`, `related`).
 import type { FileReport, ReportMessage } from './types';
 
 export function formatJson(reports: readonly FileReport[]): string {
@@ -37,5 +38,9 @@ function toEslintMessage(message: ReportMessage): Record<string, unknown> {
   if (message.address !== undefined) out.address = message.address;
   if (message.section !== undefined) out.section = message.section;
   if (message.symbol !== undefined) out.symbol = message.symbol;
+  if (message.readIn !== undefined) out.readIn = message.readIn;
+  if (message.contexts !== undefined) out.contexts = message.contexts;
+  if (message.macroChain !== undefined) out.macroChain = message.macroChain;
+  if (message.related !== undefined) out.related = message.related;
   return out;
 }

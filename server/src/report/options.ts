@@ -53,6 +53,8 @@ export function valued<T>(long: string, short: string | undefined, apply: (into:
 export interface ReportOptions {
   format: FormatName;
   profile: ProfileId;
+  /** --profile was given (a project configuration's profile yields to it). */
+  profileGiven?: boolean;
   /** --rules tokens; undefined: the profile's rules. Checked by `checkRuleSelection` once argv is read. */
   rules?: string[];
   severities: Record<string, SeverityOrOff>;
@@ -70,7 +72,10 @@ export function reportOptionDefaults(): ReportOptions {
 export const REPORT_OPTIONS: readonly OptionSpec<ReportOptions>[] = [
   flag('--help', '-h', (o) => (o.help = true)),
   valued('--format', '-f', (o, value) => (o.format = parseFormat(value))),
-  valued('--profile', undefined, (o, value) => (o.profile = parseProfileName(value))),
+  valued('--profile', undefined, (o, value) => {
+    o.profile = parseProfileName(value);
+    o.profileGiven = true;
+  }),
   valued('--rules', undefined, (o, value) => addRuleTokens(o, value)),
   valued('--severity', undefined, (o, value) => addSeverity(o.severities, value)),
   valued('--max-warnings', undefined, (o, value, name) => (o.maxWarnings = integer(name, value, -1))),

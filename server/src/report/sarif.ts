@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { allEntries, docsPath, parseProfile, type ProfileId, type RuleEntry } from '../analysis/catalogue';
 import type { SeverityOrOff } from '../analysis/types';
-import type { FileReport, FormatOptions, ReportMessage } from './types';
+import type { FileReport, FormatOptions, ReportLocation, ReportMessage } from './types';
 
 export const SARIF_SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
 const SRCROOT = '%SRCROOT%';
@@ -33,7 +33,7 @@ export function formatSarif(reports: readonly FileReport[], options: FormatOptio
         rules.push(unknownRuleDescriptor(message.ruleId));
         ruleIndex.set(message.ruleId, index);
       }
-      results.push(result(message, index, location));
+      results.push(result(message, index, location, report.filePath, cwd));
     }
   }
 
@@ -103,7 +103,7 @@ function unknownRuleDescriptor(id: string): RuleDescriptor {
   };
 }
 
-function result(message: ReportMessage, ruleIndex: number, artifact: Record<string, string>): Record<string, unknown> {
+function result(message: ReportMessage, ruleIndex: number, artifact: Record<string, string>, filePath: string, cwd: string): Record<string, unknown> {
   const physicalLocation: Record<string, unknown> = { artifactLocation: artifact };
   // A binary finding's line/column are placeholders; its location is the address (in properties).
   if (message.address === undefined) {
@@ -123,10 +123,62 @@ function result(message: ReportMessage, ruleIndex: number, artifact: Record<stri
     message: { text: message.message },
     locations: [location],
   };
-  if (message.address !== undefined) {
-    out.properties = { address: message.address, ...(message.section !== undefined ? { section: message.section } : {}) };
+  if (message.related !== undefined) {
+    out.relatedLocations = message.related.map((related, id) => ({ id, ...sarifLocation(related, cwd, related.message) }));
   }
+  const flow = threadFlowLocations(message, filePath, cwd);
+  if (flow.length > 0) out.codeFlows = [{ threadFlows: [{ locations: flow }] }];
+  const properties = resultProperties(message);
+  if (properties !== undefined) out.properties = properties;
   return out;
+}
+
+function resultProperties(message: ReportMessage): Record<string, unknown> | undefined {
+  const properties: Record<string, unknown> = {};
+  if (message.address !== undefined) properties.address = message.address;
+  if (message.section !== undefined && message.address !== undefined) properties.section = message.section;
+  if (message.readIn !== undefined) {
+    properties.dialect = message.readIn.dialect;
+    properties.bits = message.readIn.bits;
+  }
+  if (message.contexts !== undefined && message.contexts.length > 1) properties.contexts = message.contexts;
+  return Object.keys(properties).length > 0 ? properties : undefined;
+}
+
+/**
+ * The way from the root to the instruction, as one thread flow: the include directives of the
+ * first context, then each macro invocation, then the body line(s). Empty when the finding was
+ * read straight from its own file with no macro.
+ */
+function threadFlowLocations(message: ReportMessage, filePath: string, cwd: string): Record<string, unknown>[] {
+  const includes = message.contexts?.[0]?.includes ?? [];
+  const macros = message.macroChain ?? [];
+  if (includes.length === 0 && macros.length === 0) return [];
+  const steps: Record<string, unknown>[] = [];
+  includes.forEach((site, i) => {
+    const target = i + 1 < includes.length ? includes[i + 1]!.path : filePath;
+    steps.push({ location: sarifLocation(site, cwd, `includes ${path.basename(target)}`), nestingLevel: i });
+  });
+  const depth = includes.length;
+  if (macros.length === 0) {
+    steps.push({ location: sarifLocation({ path: filePath, line: message.line, column: message.column, endLine: message.endLine, endColumn: message.endColumn }, cwd, 'the instruction'), nestingLevel: depth });
+    return steps;
+  }
+  macros.forEach((step, i) => steps.push({ location: sarifLocation(step.invokedAt, cwd, `invokes ${step.name}`), nestingLevel: depth + i }));
+  const definitions = new Set(macros.map((step) => (step.definedAt ? `${step.definedAt.path}:${step.definedAt.line}` : '')));
+  for (const related of message.related ?? []) {
+    if (definitions.has(`${related.path}:${related.line}`)) continue;
+    steps.push({ location: sarifLocation(related, cwd, related.message), nestingLevel: depth + macros.length });
+  }
+  return steps;
+}
+
+function sarifLocation(at: ReportLocation, cwd: string, text: string): Record<string, unknown> {
+  const region: Record<string, number> = { startLine: at.line };
+  if (at.column !== undefined) region.startColumn = at.column;
+  if (at.endLine !== undefined) region.endLine = at.endLine;
+  if (at.endColumn !== undefined && at.column !== undefined) region.endColumn = at.endColumn;
+  return { physicalLocation: { artifactLocation: artifactLocation(at.path, cwd), region }, message: { text } };
 }
 
 function artifactLocation(filePath: string, cwd: string): Record<string, string> {

@@ -6,6 +6,8 @@ import { escapeControlCharacters } from './terminalText';
 import { countsAsWarning, type FileReport, type FormatOptions, type ReportMessage, type Stylist, type TextStyle } from './types';
 
 interface Row {
+  /** Lines under the row: where the file was included from, the macro that produced the line. */
+  details: string[];
   position: string;
   severity: string;
   message: string;
@@ -25,7 +27,7 @@ export function formatStylish(reports: readonly FileReport[], options: FormatOpt
   for (const report of reports) {
     if (report.messages.length === 0 && report.note === undefined) continue;
     out.push(paint('underline', header(report, cwd)));
-    for (const row of rows(report.messages, paint)) out.push(row);
+    for (const row of rows(report.messages, paint, cwd)) out.push(row);
     if (report.note !== undefined) out.push(`  ${paint('gray', 'note:')} ${escapeControlCharacters(report.note)}`);
     out.push('');
     for (const message of report.messages) {
@@ -52,10 +54,11 @@ function header(report: FileReport, cwd: string): string {
   return details.length > 0 ? `${shown}  (${details.join(', ')})` : shown;
 }
 
-function rows(messages: readonly ReportMessage[], paint: Stylist): string[] {
+function rows(messages: readonly ReportMessage[], paint: Stylist, cwd: string): string[] {
   const table: Row[] = messages.map((m) => {
     const [severity, style] = severityLabel(m);
     return {
+      details: details(m, cwd),
       position: m.address !== undefined ? escapeControlCharacters(m.address) : `${m.line}:${m.column}`,
       severity,
       message: escapeControlCharacters(m.message.replace(/\s*\r?\n\s*/g, ' ')),
@@ -74,8 +77,35 @@ function rows(messages: readonly ReportMessage[], paint: Stylist): string[] {
       row.ruleId === '' ? row.message : row.message.padEnd(messageWidth),
     ];
     if (row.ruleId !== '') cells.push(paint('gray', row.ruleId));
-    return `  ${cells.join('  ')}`.trimEnd();
+    const indent = ' '.repeat(positionWidth + 4);
+    return [`  ${cells.join('  ')}`.trimEnd(), ...row.details.map((line) => paint('gray', `${indent}${line}`))].join('\n');
   });
+}
+
+/** The macro (unless the message names it already) and the include chain of the first context, briefly. */
+function details(message: ReportMessage, cwd: string): string[] {
+  const out: string[] = [];
+  const macro = message.macroChain?.[0];
+  if (macro !== undefined && !message.message.includes(` via ${macro.name}`)) {
+    const where = macro.definedAt !== undefined ? `, defined at ${location(macro.definedAt, cwd)}` : '';
+    out.push(escapeControlCharacters(`via ${macro.name}${where}`));
+  }
+  const contexts = message.contexts ?? [];
+  const first = contexts[0];
+  if (first !== undefined && first.includes.length > 0) {
+    const chain = first.includes
+      .slice()
+      .reverse()
+      .map((site) => location(site, cwd))
+      .join(' ← ');
+    const others = contexts.length > 1 ? ` (and ${contexts.length - 1} other ${plural(contexts.length - 1, 'context')})` : '';
+    out.push(escapeControlCharacters(`included from ${chain}, read as ${first.dialect} ${first.bits}-bit${others}`));
+  }
+  return out;
+}
+
+function location(at: { path: string; line: number }, cwd: string): string {
+  return `${displayPath(at.path, cwd)}:${at.line}`;
 }
 
 function severityLabel(message: ReportMessage): [string, TextStyle] {

@@ -21,6 +21,43 @@ export interface ReportMessage {
   address?: string;
   section?: string;
   symbol?: string;
+  /** Whole-program lint: the dialect and bitness the line was read in (its first context). */
+  readIn?: { dialect: string; bits: number };
+  /** Whole-program lint: each way the file was reached where the finding was seen. */
+  contexts?: ReportContext[];
+  /** Whole-program lint: the macros that produced the instruction, outermost first. */
+  macroChain?: ReportMacroStep[];
+  /** Other places that explain the finding (the macro body line, the macro's definition). */
+  related?: ReportRelated[];
+}
+
+/** A place in a file, 1-based like the messages; the columns when known. */
+export interface ReportLocation {
+  path: string;
+  line: number;
+  column?: number;
+  endLine?: number;
+  endColumn?: number;
+}
+
+export interface ReportContext {
+  /** The file the walk started from. */
+  root: string;
+  /** The include directives from the root to the file, outermost first. */
+  includes: ReportLocation[];
+  dialect: string;
+  bits: number;
+}
+
+export interface ReportMacroStep {
+  name: string;
+  kind: string;
+  definedAt?: ReportLocation;
+  invokedAt: ReportLocation;
+}
+
+export interface ReportRelated extends ReportLocation {
+  message: string;
 }
 
 export interface FileReport {

@@ -586,4 +586,40 @@ export const META_RULES: readonly RuleEntry[] = [
     severity: severities('warning', 'warning', 'warning'),
     sources: [],
   },
+  {
+    id: 'unresolved-include',
+    group: 'meta',
+    family: 'meta',
+    mnemonics: [],
+    title: 'Include that cannot be followed',
+    message: 'The included file cannot be read, so the code it holds is not checked',
+    problem:
+      'An include directive (`%include`, `include`, `.include`, `#include`, `INCLUDE`) names a file virtlint cannot find in the including file\'s folder or on the include path, or a file that would include itself. ' +
+      'The assembler would stop here; virtlint goes on without the file, so whatever sensitive instructions and mode changes it holds are missing from the results.',
+    vtx: 'Not applicable.',
+    amdv: 'Not applicable.',
+    controls: 'Not applicable.',
+    fixes: [],
+    advice: 'Add the folder to `includePaths` in `virtlint.config.json` (or pass `-I dir`), or point virtlint at the `compile_commands.json` the build writes.',
+    severity: severities('warning', 'warning', 'warning'),
+    sources: [],
+  },
+  {
+    id: 'undecided-expansion',
+    group: 'meta',
+    family: 'meta',
+    mnemonics: [],
+    title: 'Conditional or macro expansion that cannot be decided',
+    message: 'virtlint cannot decide how this expands',
+    problem:
+      'A conditional tests a symbol that only the build defines (`#ifdef CONFIG_X86_64`, `%ifdef DEBUG`, `.if SIZE > 4`), or a macro or repeat block runs past virtlint\'s limits. ' +
+      'Rather than guess, virtlint says so here: it reads every branch it cannot rule out, and stops an expansion that runs away.',
+    vtx: 'Not applicable.',
+    amdv: 'Not applicable.',
+    controls: 'Not applicable.',
+    fixes: [],
+    advice: 'Give the symbol a value under `defines` in `virtlint.config.json` (or `-D NAME=value`, or a `compile_commands.json`), so virtlint reads only the branch the build assembles.',
+    severity: severities('hint', 'hint', 'hint'),
+    sources: [],
+  },
 ];

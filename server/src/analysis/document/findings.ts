@@ -47,7 +47,7 @@ function displayMnemonic(ins: ParsedInstruction): string {
 }
 
 /** The finding for one instruction before suppression. */
-function findingFor(ins: ParsedInstruction, policy: Policy): Finding | undefined {
+export function findingFor(ins: ParsedInstruction, policy: Policy): Finding | undefined {
   const resolution = ins.resolution;
   if (!resolution) return undefined;
   switch (resolution.status) {

@@ -58,8 +58,27 @@ function summaryOf(chunk: Chunk<LineEntry>, start: number, policy: Policy): Chun
  * `instructions` is assembled on first use (few callers need the flat list).
  */
 export function buildResult(table: LineTable<LineEntry>, header: DocumentHeader, options: AnalysisOptions): AnalysisResult {
+  return buildResultWith(table, header, options).result;
+}
+
+/** The policy for a set of options, made once per options object. */
+export function cachedPolicy(options: AnalysisOptions): Policy {
   let policy = policyCache.get(options);
   if (!policy) policyCache.set(options, (policy = policyFor(options)));
+  return policy;
+}
+
+/**
+ * `buildResult`, with findings from elsewhere (the project model's macro findings, reported on
+ * this file's lines) put through the same suppression, and the file's suppression index returned.
+ */
+export function buildResultWith(
+  table: LineTable<LineEntry>,
+  header: DocumentHeader,
+  options: AnalysisOptions,
+  extra: readonly Finding[] = [],
+): { result: AnalysisResult; suppression: SuppressionIndex | undefined } {
+  const policy = cachedPolicy(options);
   const bitsRegions: BitsRegion[] = [{ startLine: 0, bits: header.bits }];
   let regionBits = header.bits;
   const directives: SuppressionDirective[] = [];
@@ -80,6 +99,7 @@ export function buildResult(table: LineTable<LineEntry>, header: DocumentHeader,
       for (const f of contribution.findings) candidates.push(f);
     }
   });
+  for (const finding of extra) candidates.push(finding);
   const index = directives.length > 0 ? new SuppressionIndex(directives) : undefined;
   const findings: Finding[] = [];
   const suppressed: Finding[] = [];
@@ -90,7 +110,12 @@ export function buildResult(table: LineTable<LineEntry>, header: DocumentHeader,
     if (index?.isFixed(finding.ruleId, line)) continue;
     (index?.isSuppressed(finding.ruleId, line) ? suppressed : findings).push(finding);
   }
-  return new TableResult(header, bitsRegions, findings, suppressed, table);
+  if (extra.length > 0) for (const list of [findings, suppressed]) list.sort(byPosition);
+  return { result: new TableResult(header, bitsRegions, findings, suppressed, table), suppression: index };
+}
+
+function byPosition(a: Finding, b: Finding): number {
+  return a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character;
 }
 
 /**

@@ -7,6 +7,7 @@ import type { FixContext, FixKind, FixOptions, FixStrategy, GeneratedFix } from 
 import { upper } from './context';
 import { emitHypercall } from './hypercall';
 import { editForLines, labelMaker, linesOfText, siteOf, sourceOf, type TextEdit } from './layout';
+import { titleInBody, withExpansionLabels } from './macroBody';
 import { planFor } from './plans';
 import { readingPin, type Reading } from './reading';
 import { forcedEmulationFix, popfTrapFix, smswTrapFix } from './trap';
@@ -19,6 +20,7 @@ export { hypercallNumber, hypercallSymbol, HYPERCALL_RULES } from './numbers';
 export { FORCED_EMULATION_PREFIX } from './trap';
 export { parseCustomTemplate } from './abi';
 export { readingPin, type Reading } from './reading';
+export { macroFixRefusal } from './layout';
 
 export interface QuickFix {
   title: string;
@@ -57,15 +59,22 @@ function contextFor(text: string | SourceLines, finding: Finding, options: FixOp
   };
 }
 
-function trapFixes(ctx: FixContext): GeneratedFix[] {
+function trapFixes(text: string | SourceLines, ctx: FixContext): GeneratedFix[] {
   const out: GeneratedFix[] = [];
   const equivalent = ctx.ruleId === 'smsw' ? smswTrapFix(ctx) : ctx.ruleId === 'popf' ? popfTrapFix(ctx) : undefined;
-  if (equivalent) out.push(equivalent);
-  out.push(forcedEmulationFix(ctx, prefixFlavour(ctx.options)));
+  const placedEquivalent = equivalent && placed(text, ctx, equivalent);
+  if (placedEquivalent) out.push(placedEquivalent);
+  const prefixed = placed(text, ctx, forcedEmulationFix(ctx, prefixFlavour(ctx.options)));
+  if (prefixed) out.push(prefixed);
   return out;
 }
 
-function hypercallFix(ctx: FixContext): GeneratedFix | undefined {
+function hypercallFix(text: string | SourceLines, ctx: FixContext): GeneratedFix | undefined {
+  const fix = generatedHypercall(ctx);
+  return fix && placed(text, ctx, fix);
+}
+
+function generatedHypercall(ctx: FixContext): GeneratedFix | undefined {
   if (ctx.options.abi === 'xen') {
     if (ctx.ruleId === 'pushf') return xenPushfFix(ctx);
     if (ctx.ruleId === 'popf') return xenPopfFix(ctx);
@@ -84,6 +93,19 @@ function hypercallFix(ctx: FixContext): GeneratedFix | undefined {
   };
 }
 
+/**
+ * A fix on a macro body line gets labels that are new in each expansion, and a title that
+ * says it changes every use; undefined when its labels cannot be written that way.
+ */
+function placed(text: string | SourceLines, ctx: FixContext, fix: GeneratedFix): GeneratedFix | undefined {
+  const body = ctx.site.macro;
+  if (!body) return fix;
+  const before = ctx.site.lineText.slice(0, ctx.ins.range.start.character);
+  const labelled = withExpansionLabels(fix.lines, ctx.dialect, body, sourceOf(text), before);
+  if (!('lines' in labelled)) return undefined;
+  return { ...fix, title: titleInBody(fix.title, body), lines: labelled.lines };
+}
+
 function toQuickFix(ctx: FixContext, fix: GeneratedFix, isPreferred: boolean): QuickFix {
   return {
     title: fix.title,
@@ -100,8 +122,8 @@ export function fixesForFinding(text: string | SourceLines, result: AnalysisResu
   void result;
   const ctx = contextFor(text, finding, options);
   if (!ctx) return [];
-  const fixes: QuickFix[] = trapFixes(ctx).map((f) => toQuickFix(ctx, f, f.kind === 'trap-equivalent'));
-  const hypercall = hypercallFix(ctx);
+  const fixes: QuickFix[] = trapFixes(text, ctx).map((f) => toQuickFix(ctx, f, f.kind === 'trap-equivalent'));
+  const hypercall = hypercallFix(text, ctx);
   if (hypercall) fixes.push(toQuickFix(ctx, hypercall, false));
   return fixes;
 }
@@ -110,7 +132,7 @@ export function fixesForFinding(text: string | SourceLines, result: AnalysisResu
 export function fixForStrategy(text: string | SourceLines, finding: Finding, strategy: FixStrategy, options: FixOptions): QuickFix | undefined {
   const ctx = contextFor(text, finding, options);
   if (!ctx) return undefined;
-  const fix = strategy === 'trap' ? trapFixes(ctx)[0] : hypercallFix(ctx);
+  const fix = strategy === 'trap' ? trapFixes(text, ctx)[0] : hypercallFix(text, ctx);
   return fix ? toQuickFix(ctx, fix, false) : undefined;
 }
 

@@ -6,6 +6,7 @@ import { breakForAddedLines, splitKeepingBreaks } from '../text/lineBreaks';
 import type { Dialect, Finding, ParsedInstruction, Range, SourceLines } from '../types';
 import type { Line } from './ir';
 import { isGas } from '../syntax/dialects';
+import { bodyInstructionRefusal, enclosingMacro, type MacroBody } from './macroBody';
 import { commentMarker, renderLine } from './render';
 
 export interface TextEdit {
@@ -25,6 +26,8 @@ export interface Site {
   comment?: string;
   /** What ends the lines the fix adds (see `breakForAddedLines`). */
   lineBreak: string;
+  /** The macro whose body holds the line: the fix edits the body, and so every use. */
+  macro?: MacroBody;
 }
 
 /** What fixes need to know about the whole text, worked out once per text. */
@@ -77,30 +80,69 @@ export function linesOfText(text: string): SourceLines {
 }
 
 export function siteOf(text: string | SourceLines, finding: Finding): Site | undefined {
+  const found = siteOrRefusal(text, finding);
+  return 'site' in found ? found.site : undefined;
+}
+
+/**
+ * Why a finding has no fix when that is about macros (a parameterised body line, a line an
+ * invocation produced), or undefined. Other reasons (continued lines, shared lines) give none.
+ * `dialect` reads a body line that came without its instruction (the result's dialect).
+ */
+export function macroFixRefusal(text: string | SourceLines, finding: Finding, dialect: Dialect): string | undefined {
+  if (finding.macroChain && finding.macroChain.length > 0 && !finding.instruction) {
+    const body = finding.macroChain[finding.macroChain.length - 1]!.name;
+    return `the instruction comes from the body of ${body}; its fix goes on the body line`;
+  }
+  const found = finding.instruction ? siteOrRefusal(text, finding) : parameterisedBodyLine(text, finding, dialect);
+  return 'refusal' in found ? found.refusal : undefined;
+}
+
+type SiteLookup = { site: Site } | { refusal: string } | { none: true };
+
+function siteOrRefusal(text: string | SourceLines, finding: Finding): SiteLookup {
   const ins = finding.instruction;
-  if (!ins || ins.inMacro) return undefined;
+  if (!ins) return NONE;
   const { start, end } = ins.range;
-  if (start.line !== end.line) return undefined; // continued statements: too risky to rewrite
+  if (start.line !== end.line) return NONE; // continued statements: too risky to rewrite
   const source = sourceOf(text);
-  if (start.line >= source.lineCount) return undefined;
+  if (start.line >= source.lineCount) return NONE;
   // A line after one ending in `\` may be spliced onto it (cpp, NASM): it is not a line of its own.
-  if (start.line > 0 && SPLICED_ONTO_NEXT.test(source.line(start.line - 1))) return undefined;
+  if (start.line > 0 && SPLICED_ONTO_NEXT.test(source.line(start.line - 1))) return NONE;
   const lineText = source.line(start.line);
-  if (end.character > lineText.length) return undefined;
+  if (end.character > lineText.length) return NONE;
   const before = lineText.slice(0, start.character);
-  if (!standsAlone(before, ins.dialect)) return undefined;
+  if (!standsAlone(before, ins.dialect)) return NONE;
   const rest = lineText.slice(end.character);
   const comment = rest.trimStart();
-  if (comment !== '' && !isOnlyComment(comment, ins.dialect)) return undefined; // another statement follows (GNU as `;`)
-  return {
+  if (comment !== '' && !isOnlyComment(comment, ins.dialect)) return NONE; // another statement follows (GNU as `;`)
+  const instructionText = lineText.slice(start.character, end.character);
+  const site: Site = {
     instruction: ins,
     line: start.line,
     lineText,
-    instructionText: lineText.slice(start.character, end.character),
+    instructionText,
     indent: before.replace(/[^\t]/g, ' '),
     ...(comment !== '' ? { comment } : {}),
     lineBreak: breakForAddedLines((index) => source.lineBreak(index), start.line),
   };
+  if (!ins.inMacro) return { site };
+  const enclosing = enclosingMacro(source, start.line, ins.dialect);
+  if ('refusal' in enclosing) return enclosing;
+  const refusal = bodyInstructionRefusal(ins, instructionText, enclosing.body);
+  return refusal ? { refusal } : { site: { ...site, macro: enclosing.body } };
+}
+
+const NONE: SiteLookup = { none: true };
+
+/** A body line reported without an instruction: its operands are parameters (`push %1`), known only per use. */
+function parameterisedBodyLine(text: string | SourceLines, finding: Finding, dialect: Dialect): SiteLookup {
+  const source = sourceOf(text);
+  const line = finding.range.start.line;
+  if (line >= source.lineCount) return NONE;
+  const enclosing = enclosingMacro(source, line, dialect);
+  if ('refusal' in enclosing) return NONE;
+  return { refusal: `the line's operands are parameters of ${enclosing.body.name}: each use assembles a different instruction, so it is fixed nowhere` };
 }
 
 const MARKER_PREFIX = 'virtlint-fixed:';

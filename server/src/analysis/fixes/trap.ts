@@ -86,14 +86,33 @@ export function popfTrapFix(ctx: FixContext): GeneratedFix | undefined {
   } else {
     lines.push({ t: 'ins', op: 'test', args: [mem(stackPointer(bits), 0, 2), imm(0x200)], comment: 'IF (bit 9) of the saved flags image' });
   }
-  lines.push(
-    { t: 'branch', op: 'jz', target: toCli, toLabel: true },
+  if (ctx.site.macro && ctx.dialect === 'masm') lines.push(...forwardOnlyChoice(toCli, done));
+  else {
+    lines.push(
+      { t: 'branch', op: 'jz', target: toCli, toLabel: true },
+      { t: 'ins', op: 'sti', args: [], comment: 'faults when CPL > IOPL' },
+      { t: 'branch', op: 'jmp', target: done, toLabel: true },
+      { t: 'label', name: toCli },
+      { t: 'ins', op: 'cli', args: [], comment: 'faults when CPL > IOPL' },
+      { t: 'label', name: done },
+    );
+  }
+  lines.push({ t: 'raw', text: ctx.site.instructionText, comment: markerComment('popf') });
+  return { title: `Replace ${upper(ctx.ins.mnemonic)}'s IF change with CLI/STI (trap when CPL>IOPL)`, kind: 'trap-equivalent', strategy: 'trap', lines };
+}
+
+/**
+ * STI or CLI with every jump going forward to the very next label, as MASM's anonymous
+ * labels (`@@:` / `@F`) in a macro body need. STI leaves ZF alone, so the second branch
+ * sees the TEST's result too.
+ */
+function forwardOnlyChoice(afterSti: string, done: string): Line[] {
+  return [
+    { t: 'branch', op: 'jz', target: afterSti, toLabel: true },
     { t: 'ins', op: 'sti', args: [], comment: 'faults when CPL > IOPL' },
-    { t: 'branch', op: 'jmp', target: done, toLabel: true },
-    { t: 'label', name: toCli },
+    { t: 'label', name: afterSti },
+    { t: 'branch', op: 'jnz', target: done, toLabel: true },
     { t: 'ins', op: 'cli', args: [], comment: 'faults when CPL > IOPL' },
     { t: 'label', name: done },
-    { t: 'raw', text: ctx.site.instructionText, comment: markerComment('popf') },
-  );
-  return { title: `Replace ${upper(ctx.ins.mnemonic)}'s IF change with CLI/STI (trap when CPL>IOPL)`, kind: 'trap-equivalent', strategy: 'trap', lines };
+  ];
 }

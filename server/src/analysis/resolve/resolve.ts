@@ -126,9 +126,15 @@ function selectorRegisterFits(facts: CodeFacts, kind: number, op: Operand): bool
   return /m16$/.test(facts.codeName) && op.kind === 'reg' && (op.cls === 'gpr16' || op.cls === 'gpr32' || op.cls === 'gpr64') && facts.opKinds.length === 2;
 }
 
-/** GNU as `ljmp $sel, $off` (AT&T) and `ljmp sel, off` (Intel) give two immediates; iced models them as one far-pointer operand. */
+/**
+ * GNU as `ljmp $sel, $off` (AT&T) and `ljmp sel, off` (Intel) give two immediates; iced models them
+ * as one far-pointer operand. AT&T also takes plain `jmp $sel, $off` and `call $sel, $off` as direct
+ * far transfers: two immediates leave no near reading.
+ */
 function mergeAttFarPointer(ins: ParsedInstruction, form: MnemonicForm, operands: Operand[]): Operand[] {
-  if ((ins.dialect !== 'gas-att' && ins.dialect !== 'gas-intel') || !form.far || ins.operands.length !== 2) return operands;
+  if ((ins.dialect !== 'gas-att' && ins.dialect !== 'gas-intel') || ins.operands.length !== 2) return operands;
+  const plainAttTransfer = ins.dialect === 'gas-att' && (form.name === 'jmp' || form.name === 'call');
+  if (!form.far && !plainAttTransfer) return operands;
   const [first, second] = ins.operands as [Operand, Operand];
   const immediate = (op: Operand): boolean => op.kind === 'imm' || (op.kind === 'sym' && ins.dialect === 'gas-intel');
   if (!immediate(first) || !immediate(second)) return operands;

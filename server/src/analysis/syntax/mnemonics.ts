@@ -50,6 +50,9 @@ const COMMON_ALIASES: Record<string, MnemonicForm> = {
   sal: { name: 'sal' },
   movabs: { name: 'mov' },
   hlt: { name: 'hlt' },
+  // The assemblers' other spellings of LOOPE/LOOPNE (iced knows only the E forms).
+  loopz: { name: 'loope' },
+  loopnz: { name: 'loopne' },
 };
 
 const ATT_SPECIAL: Record<string, MnemonicForm> = {

@@ -244,7 +244,8 @@ function parseStatement(line: string, masked: string, st: Statement, lineNumber:
     if (second) {
       const secondDirective = directiveFor(second, masked, { start: second.start, end: st.end }, state, word);
       if (secondDirective) return secondDirective;
-      if (canonicalMnemonic(second.lower, dialect) || PREFIXES.has(second.lower)) {
+      // `name times 4 db 0` and `name insn`: a label without its colon.
+      if (canonicalMnemonic(second.lower, dialect) || PREFIXES.has(second.lower) || ((dialect === 'nasm' || dialect === 'fasm') && second.lower === 'times')) {
         return parseStatement(line, masked, { start: second.start, end: st.end }, lineNumber, state, out);
       }
     }

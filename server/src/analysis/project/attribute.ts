@@ -1,0 +1,130 @@
+// Findings for lines the assembler saw as changed text: reported at the line the user wrote
+// (the outermost invocation), naming the macro, with the body line as related information.
+import { findingFor, type Policy } from '../document/findings';
+import type { FileLocation, Finding, MacroStep, ParsedInstruction, Range, RelatedLocation } from '../types';
+import type { FileCache } from './fileCache';
+import { basename, dirname, displayPath } from './paths';
+import type { InstanceRecord, ProducedLine } from './walk';
+import type { ColumnSpan, MacroUse, SourceLine } from './source';
+
+/** How many times each body line's instruction was used, by `path:line:rule`. */
+export type BodyUses = Map<string, BodyUse>;
+
+export interface BodyUse {
+  body: SourceLine;
+  count: number;
+  macros: Set<string>;
+  /** The finding one use gave, before it was moved to the invocation. */
+  sample: Finding;
+}
+
+export function bodyUseKey(path: string, line: number, ruleId: string): string {
+  return `${path}:${line}:${ruleId}`;
+}
+
+export function producedFindings(record: InstanceRecord, policy: Policy, cache: FileCache, uses: BodyUses, bodyOf: WeakMap<Finding, SourceLine>): Finding[] {
+  const out: Finding[] = [];
+  for (const produced of record.produced) {
+    for (const ins of produced.entry.parsed.instructions) {
+      const base = findingFor(ins, policy);
+      if (!base || base.ruleId === 'unknown-mnemonic') continue;
+      const written = writtenHere(ins, produced, cache);
+      if (written) {
+        out.push({ ...base, range: written.statement, mnemonicRange: written.mnemonic, instruction: undefined });
+        continue;
+      }
+      const finding = reportedAtInvocation(base, ins, produced, cache);
+      out.push(finding);
+      const body = produced.line.body;
+      if (body) bodyOf.set(finding, body);
+      if (body && produced.line.macros.length > 0) countUse(uses, body, base, produced.line.macros);
+    }
+  }
+  return out;
+}
+
+const SUBSTITUTIONS = new Set<string>(['cpp', 'define', 'fix']);
+
+/**
+ * `ljmp $KERNEL_CS, $next` is the user's instruction even though cpp replaced a constant in it:
+ * when only text substitutions touched the line and its mnemonic is written on it, the finding
+ * belongs to that line, not to a macro.
+ */
+function writtenHere(ins: ParsedInstruction, produced: ProducedLine, cache: FileCache): { statement: Range; mnemonic: Range } | undefined {
+  const { line } = produced;
+  if (line.macros.some((use) => !SUBSTITUTIONS.has(use.kind))) return undefined;
+  const text = cache.lines(line.at.file.path)?.[line.at.line];
+  if (text === undefined) return undefined;
+  const escaped = ins.mnemonic.replace(/[.$?]/g, (c) => `\\${c}`);
+  const found = new RegExp(`(^|[^\\w.$])(${escaped})(?![\\w.$])`, 'i').exec(text);
+  if (!found) return undefined;
+  const start = found.index + found[1]!.length;
+  const at = line.at.line;
+  const end = Math.max(start + ins.mnemonic.length, text.trimEnd().length);
+  return {
+    statement: { start: { line: at, character: start }, end: { line: at, character: end } },
+    mnemonic: { start: { line: at, character: start }, end: { line: at, character: start + ins.mnemonic.length } },
+  };
+}
+
+function countUse(uses: BodyUses, body: SourceLine, sample: Finding, macros: readonly MacroUse[]): void {
+  const key = bodyUseKey(body.file.path, body.line, sample.ruleId);
+  let use = uses.get(key);
+  if (!use) uses.set(key, (use = { body, count: 0, macros: new Set(), sample }));
+  use.count++;
+  use.macros.add(macros[macros.length - 1]!.name);
+}
+
+function reportedAtInvocation(base: Finding, ins: ParsedInstruction, produced: ProducedLine, cache: FileCache): Finding {
+  const { line } = produced;
+  const outermost = line.macros[0];
+  const range = rangeOn(cache, line.at, outermost && sameLine(outermost.invokedAt, line.at) ? outermost.columns : undefined);
+  const chain = line.macros.map(stepOf);
+  const here = dirname(line.at.file.path);
+  const related: RelatedLocation[] = [];
+  if (line.body) {
+    related.push({ path: line.body.file.path, range: rangeOn(cache, line.body), message: `${ins.mnemonic.toUpperCase()} comes from this line` });
+  }
+  for (const use of line.macros) {
+    if (use.definedAt) related.push({ path: use.definedAt.file.path, range: rangeOn(cache, use.definedAt), message: `${use.name} is defined here` });
+  }
+  const via = line.macros.length > 0 ? `; via ${line.macros.map((use) => describeUse(use, here)).join(' → ')}` : '; the line as the assembler reads it after substitution';
+  return {
+    ...base,
+    message: `${base.message}${via}`,
+    range,
+    mnemonicRange: range,
+    instruction: undefined,
+    macroChain: chain.length > 0 ? chain : undefined,
+    related: related.length > 0 ? related : undefined,
+  };
+}
+
+function describeUse(use: MacroUse, here: string): string {
+  if (!use.definedAt) return use.name;
+  const where = displayPath(use.definedAt.file.path, here);
+  return `${use.name}, defined at ${where === use.definedAt.file.path ? basename(where) : where}:${use.definedAt.line + 1}`;
+}
+
+function stepOf(use: MacroUse): MacroStep {
+  return { name: use.name, kind: use.kind, definedAt: use.definedAt ? locationOf(use.definedAt) : undefined, invokedAt: locationOf(use.invokedAt, use.columns) };
+}
+
+export function locationOf(at: SourceLine, columns?: ColumnSpan): FileLocation {
+  const location: FileLocation = { path: at.file.path, line: at.line };
+  if (columns) location.range = { start: { line: at.line, character: columns.start }, end: { line: at.line, character: columns.end } };
+  return location;
+}
+
+function sameLine(a: SourceLine, b: SourceLine): boolean {
+  return a.file.id === b.file.id && a.line === b.line;
+}
+
+/** The given columns, or the line's text without its leading and trailing blanks. */
+export function rangeOn(cache: FileCache, at: SourceLine, columns?: ColumnSpan): Range {
+  if (columns) return { start: { line: at.line, character: columns.start }, end: { line: at.line, character: columns.end } };
+  const text = cache.lines(at.file.path)?.[at.line] ?? '';
+  const start = text.length - text.trimStart().length;
+  const end = Math.max(start, text.trimEnd().length);
+  return { start: { line: at.line, character: start }, end: { line: at.line, character: end } };
+}

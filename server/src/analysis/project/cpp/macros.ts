@@ -1,0 +1,96 @@
+// cpp macro definitions: what `#define` says, read from the directive's tokens.
+import type { SourceLine } from '../source';
+import { lex, type LexOptions, type Token } from './tokens';
+
+export interface BodyToken {
+  readonly kind: Token['kind'];
+  readonly text: string;
+  readonly space: boolean;
+  /** Index of the parameter this token names, -1 otherwise. */
+  readonly param: number;
+  /** `#` before a parameter (function-like macros only). */
+  readonly stringify: boolean;
+  /** The `##` operator. */
+  readonly paste: boolean;
+  /** `__VA_OPT__` in a variadic macro. */
+  readonly vaOpt: boolean;
+}
+
+export interface Macro {
+  readonly name: string;
+  /** Parameter names; null for an object-like macro. */
+  readonly params: readonly string[] | null;
+  /** The last parameter takes the rest of the arguments (`...` or `name...`). */
+  readonly variadic: boolean;
+  readonly body: readonly BodyToken[];
+  /** The `#define` line (absent for defines from the configuration). */
+  readonly definedAt?: SourceLine;
+  /** A bare `-DNAME`: defined as empty for the text, 1 in `#if` (the configuration says '' for it). */
+  readonly bareCommandLine?: boolean;
+}
+
+const VA_ARGS = '__VA_ARGS__';
+
+function bodyOf(tokens: readonly Token[], from: number, params: readonly string[] | null, variadic: boolean): BodyToken[] {
+  const body: BodyToken[] = [];
+  for (let i = from; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    const param = params && t.kind === 'ident' ? params.indexOf(t.text) : -1;
+    const nextParam = params && tokens[i + 1]?.kind === 'ident' ? params.indexOf(tokens[i + 1]!.text) : -1;
+    body.push({
+      kind: t.kind,
+      text: t.text,
+      space: body.length > 0 && t.space,
+      param,
+      stringify: params !== null && t.kind === 'punct' && t.text === '#' && nextParam >= 0,
+      paste: t.kind === 'punct' && t.text === '##',
+      vaOpt: variadic && t.kind === 'ident' && t.text === '__VA_OPT__',
+    });
+  }
+  return body;
+}
+
+/** Reads the parameter list starting after `(` at `tokens[from]`; null when it is malformed. */
+function paramsOf(tokens: readonly Token[], from: number): { params: string[]; variadic: boolean; next: number } | null {
+  const params: string[] = [];
+  let i = from;
+  if (tokens[i]?.text === ')') return { params, variadic: false, next: i + 1 };
+  for (;;) {
+    const t = tokens[i];
+    if (!t) return null;
+    if (t.text === '...') {
+      params.push(VA_ARGS);
+      return tokens[i + 1]?.text === ')' ? { params, variadic: true, next: i + 2 } : null;
+    }
+    if (t.kind !== 'ident') return null;
+    params.push(t.text);
+    const after = tokens[i + 1];
+    if (after?.text === '...') {
+      return tokens[i + 2]?.text === ')' ? { params, variadic: true, next: i + 3 } : null;
+    }
+    if (after?.text === ')') return { params, variadic: false, next: i + 2 };
+    if (after?.text !== ',') return null;
+    i += 2;
+  }
+}
+
+/** The macro a `#define` makes from the tokens after `define`, or undefined when it is malformed. */
+export function parseDefine(tokens: readonly Token[], definedAt: SourceLine | undefined): Macro | undefined {
+  const name = tokens[0];
+  if (!name || name.kind !== 'ident' || name.text === 'defined') return undefined;
+  const open = tokens[1];
+  if (open && open.text === '(' && !open.space) {
+    const list = paramsOf(tokens, 2);
+    if (!list) return undefined;
+    return { name: name.text, params: list.params, variadic: list.variadic, body: bodyOf(tokens, list.next, list.params, list.variadic), definedAt };
+  }
+  return { name: name.text, params: null, variadic: false, body: bodyOf(tokens, 1, null, false), definedAt };
+}
+
+/** A define from the configuration: `NAME` or `NAME(params)` to a value ('' for a bare `-DNAME`). */
+export function commandLineDefine(name: string, value: string, lexOptions: LexOptions): Macro | undefined {
+  const tokens = lex(`${name} ${value}`, lexOptions);
+  const macro = parseDefine(tokens, undefined);
+  if (!macro) return undefined;
+  return value === '' && macro.params === null ? { ...macro, bareCommandLine: true } : macro;
+}

@@ -1,0 +1,520 @@
+// One cpp run over a file and the files it includes: directives, conditional groups (with a third
+// state, unknown, for names the project's configuration does not settle), and macro expansion of
+// the text lines. Lines nothing touched go out as the very input objects.
+import { type ColumnSpan, type ExpandEnv, type ExpandedLine, type MacroUse, type SourceLine } from '../source';
+import { expandList, type Definedness, type ExpandContext } from './expand';
+import { evaluateCondition } from './expression';
+import { LineReader, partAt, type LogicalLine } from './lines';
+import { commandLineDefine, parseDefine, type Macro } from './macros';
+import { copyToken, lex, link, mentionsMacro, wouldPaste, type LexOptions, type Token } from './tokens';
+
+export interface CppOptions {
+  readonly language: 'assembler' | 'c';
+}
+
+/** Tokens the expansions of one line may produce before expansion stops there. */
+const TOKEN_BUDGET = 1 << 16;
+/** Lines one macro invocation's arguments may run on for. */
+const ARGUMENT_LINES = 1000;
+/** Nested includes, in case the walk's own bound is larger. */
+const INCLUDE_DEPTH = 200;
+const HASH = 35;
+
+const CONDITIONALS = new Set(['if', 'ifdef', 'ifndef', 'elif', 'elifdef', 'elifndef', 'else', 'endif']);
+/** Directives cpp knows that change nothing here. */
+const DROPPED = new Set(['line', 'pragma', 'error', 'warning', 'ident', 'sccs', 'assert', 'unassert']);
+
+interface Group {
+  readonly at: SourceLine;
+  /** The enclosing region is read. */
+  readonly parentActive: boolean;
+  /** The current branch is read. */
+  active: boolean;
+  /** A branch was decided true: the rest are not read. */
+  taken: boolean;
+  sawElse: boolean;
+}
+
+/** Names the implementation owns: cpp decides them (not defined means 0), the project does not. */
+function isReserved(name: string): boolean {
+  const c = name.charCodeAt(1);
+  return name.charCodeAt(0) === 95 && (c === 95 || (c >= 65 && c <= 90));
+}
+
+function predefined(language: CppOptions['language']): [string, string][] {
+  const common: [string, string][] = [['__STDC__', '1'], ['__STDC_HOSTED__', '1']];
+  if (language === 'assembler') common.push(['__ASSEMBLER__', '1']);
+  else common.push(['__STDC_VERSION__', '201710L']);
+  return common;
+}
+
+function directiveSummary(line: LogicalLine): string {
+  const text = line.code.slice(line.first).replace(/\s+/g, ' ').trim();
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+/**
+ * The configuration's defines, parsed once per defines map and language: a project walks every
+ * root with the same map (Linux's configuration holds thousands), and macros are never modified.
+ */
+const CONFIGURATION_MACROS = new WeakMap<ReadonlyMap<string, string>, Map<string, readonly Macro[]>>();
+
+function configurationMacros(defines: ReadonlyMap<string, string>, language: CppOptions['language'], lexOptions: LexOptions): readonly Macro[] {
+  let byLanguage = CONFIGURATION_MACROS.get(defines);
+  if (!byLanguage) CONFIGURATION_MACROS.set(defines, (byLanguage = new Map()));
+  let macros = byLanguage.get(language);
+  if (!macros) {
+    const parsed: Macro[] = [];
+    for (const [name, value] of defines) {
+      const macro = commandLineDefine(name, value, lexOptions);
+      if (macro) parsed.push(macro);
+    }
+    byLanguage.set(language, (macros = parsed));
+  }
+  return macros;
+}
+
+export class CppRun {
+  private readonly macros = new Map<string, Macro>();
+  /** Names the text itself says are not defined (`#undef`, an include guard about to be defined). */
+  private readonly knownUndefined = new Set<string>();
+  private readonly lexOptions: LexOptions;
+  private emitted = 0;
+  private full = false;
+  private includeDepth = 0;
+  /** Files that said `#pragma once`. */
+  private readonly once = new Set<string>();
+  /** Lines made from the current input line, waiting to be yielded (a generator per line costs too much). */
+  private readonly ready: ExpandedLine[] = [];
+  private readonly isMacroName = (name: string): boolean => this.macros.has(name) || name === '__LINE__' || name === '__FILE__';
+
+  constructor(
+    private readonly options: CppOptions,
+    private readonly env: ExpandEnv,
+  ) {
+    this.lexOptions = { dollars: options.language === 'c' };
+    for (const [name, value] of predefined(options.language)) this.defineFromConfiguration(name, value);
+    for (const macro of configurationMacros(env.defines, options.language, this.lexOptions)) this.macros.set(macro.name, macro);
+  }
+
+  private defineFromConfiguration(name: string, value: string): void {
+    const macro = commandLineDefine(name, value, this.lexOptions);
+    if (macro) this.macros.set(macro.name, macro);
+  }
+
+  *run(input: Iterable<ExpandedLine>): Generator<ExpandedLine> {
+    yield* this.file(input[Symbol.iterator]());
+  }
+
+  private *file(input: Iterator<ExpandedLine>): Generator<ExpandedLine> {
+    const reader = new LineReader(input);
+    const groups: Group[] = [];
+    let last: LogicalLine | undefined;
+    for (;;) {
+      if (this.full) return;
+      const line = reader.next();
+      if (!line) break;
+      last = line;
+      const active = groups.length === 0 || groups[groups.length - 1]!.active;
+      if (line.first >= 0 && line.code.charCodeAt(line.first) === HASH) {
+        const outcome = this.directive(line, groups, active, reader);
+        if (outcome === 'text') this.text(line, reader);
+        else if (outcome) yield* this.included(outcome, line);
+      } else if (active) {
+        this.text(line, reader);
+      }
+      if (this.ready.length > 0) {
+        for (let k = 0; k < this.ready.length; k++) yield this.ready[k]!;
+        this.ready.length = 0;
+      }
+    }
+    if (reader.unterminatedComment) {
+      this.report(reader.unterminatedComment.at, 'unterminated comment: it runs to the end of the file');
+    }
+    if (groups.length > 0 && last) {
+      const open = groups[0]!.at;
+      this.report(open, `unterminated conditional: ${groups.length} #if group${groups.length > 1 ? 's' : ''} still open at the end of the file`);
+    }
+  }
+
+  private *included(lines: readonly ExpandedLine[], from: LogicalLine): Generator<ExpandedLine> {
+    if (this.includeDepth >= INCLUDE_DEPTH) {
+      this.report(from.parts[0]!.at, `includes nested more than ${INCLUDE_DEPTH} deep; this one is not read`);
+      return;
+    }
+    this.includeDepth++;
+    try {
+      yield* this.file(lines[Symbol.iterator]());
+    } finally {
+      this.includeDepth--;
+    }
+  }
+
+  private report(at: SourceLine, message: string, columns?: ColumnSpan): void {
+    this.env.report({ kind: 'undecided', at, message, ...(columns ? { columns } : {}) });
+  }
+
+  /** Columns of `[start, end)` of `line` on its first physical line, when that line is as written. */
+  private columnsOnFirst(line: LogicalLine, start: number, end: number): ColumnSpan | undefined {
+    const first = line.parts[0]!;
+    if (!first.verbatim) return undefined;
+    const limit = line.parts.length > 1 ? line.starts[1]! : line.code.length;
+    const trimmedEnd = Math.min(end, limit);
+    return { start, end: Math.max(start, trimmedEnd) };
+  }
+
+  // ---- directives -------------------------------------------------------------------------
+
+  /** Handles a directive line; returns an included file's lines, 'text' for a line that is text after all, or undefined. */
+  private directive(line: LogicalLine, groups: Group[], active: boolean, reader: LineReader): readonly ExpandedLine[] | 'text' | undefined {
+    const tokens = lex(line.code, this.lexOptions, line.first + 1, line.code.length, line);
+    const name = tokens[0];
+    const assembler = this.options.language === 'assembler';
+    if (!name) return undefined;
+    // `# 33 "file"` is a line marker for C; GNU as reads it as a comment.
+    if (name.kind !== 'ident') return active && assembler ? 'text' : undefined;
+    if (CONDITIONALS.has(name.text)) {
+      this.conditional(name.text, tokens, line, groups, active, reader);
+      return undefined;
+    }
+    if (!active) return undefined;
+    switch (name.text) {
+      case 'define':
+        this.define(tokens, line);
+        return undefined;
+      case 'undef':
+        this.undefine(tokens);
+        return undefined;
+      case 'include':
+      case 'import':
+        return this.include(tokens, line, false);
+      case 'include_next':
+        return this.include(tokens, line, true);
+    }
+    if (name.text === 'pragma' && tokens[1]?.text === 'once' && tokens.length === 2) this.once.add(line.parts[0]!.at.file.path);
+    if (DROPPED.has(name.text)) return undefined;
+    // GNU as reads `#` as a comment: gcc in assembler mode passes unknown directives on.
+    return assembler ? 'text' : undefined;
+  }
+
+  private define(tokens: Token[], line: LogicalLine): void {
+    const at = line.parts[0]!.at;
+    const macro = parseDefine(tokens.slice(1), at);
+    if (!macro) {
+      this.report(at, `#define is malformed; nothing is defined`, this.columnsOnFirst(line, line.first, line.code.length));
+      return;
+    }
+    this.macros.set(macro.name, macro);
+    this.knownUndefined.delete(macro.name);
+    this.env.defined(macro.name, 'cpp', at);
+  }
+
+  private undefine(tokens: Token[]): void {
+    const name = tokens[1];
+    if (!name || name.kind !== 'ident') return;
+    this.macros.delete(name.text);
+    this.knownUndefined.add(name.text);
+  }
+
+  private include(tokens: Token[], line: LogicalLine, next: boolean): readonly ExpandedLine[] | undefined {
+    const at = line.parts[0]!.at;
+    const target = this.includeTarget(tokens, line);
+    if (!target) {
+      this.report(at, `${directiveSummary(line)}: the file name cannot be read`, this.columnsOnFirst(line, line.first, line.code.length));
+      return undefined;
+    }
+    const columns = target.start >= 0 ? this.columnsOnFirst(line, target.start, target.end) : undefined;
+    const options: { system?: boolean; columns?: ColumnSpan } = { system: next || target.system };
+    if (columns) options.columns = columns;
+    const included = this.env.include(target.spec, at, options);
+    return included && !this.once.has(included.file.path) ? included.lines : undefined;
+  }
+
+  private includeTarget(tokens: Token[], line: LogicalLine): { spec: string; system: boolean; start: number; end: number } | undefined {
+    const first = tokens[1];
+    if (!first) return undefined;
+    const code = line.code;
+    if (first.kind === 'string' && first.text.startsWith('"')) {
+      return { spec: first.text.slice(1, -1), system: false, start: first.start, end: first.end };
+    }
+    if (first.text === '<') {
+      const close = code.indexOf('>', first.start + 1);
+      if (close < 0) return undefined;
+      return { spec: code.slice(first.start + 1, close), system: true, start: first.start, end: close + 1 };
+    }
+    // `#include MACRO`: the expansion names the file.
+    const ctx = this.context(line, true, false);
+    const out = expandList(link(copiesOf(tokens, 1)), ctx, false);
+    const head = out[0];
+    if (!head) return undefined;
+    if (head.kind === 'string' && head.text.startsWith('"')) return { spec: head.text.slice(1, -1), system: false, start: -1, end: -1 };
+    if (head.text !== '<') return undefined;
+    let spec = '';
+    for (let k = 1; k < out.length; k++) {
+      const t = out[k]!;
+      if (t.text === '>') return { spec, system: true, start: -1, end: -1 };
+      spec += (k > 1 && t.space ? ' ' : '') + t.text;
+    }
+    return undefined;
+  }
+
+  private conditional(kind: string, tokens: Token[], line: LogicalLine, groups: Group[], active: boolean, reader: LineReader): void {
+    const at = line.parts[0]!.at;
+    const top = groups[groups.length - 1];
+    if (kind === 'if' || kind === 'ifdef' || kind === 'ifndef') {
+      if (!active) {
+        groups.push({ at, parentActive: false, active: false, taken: true, sawElse: false });
+        return;
+      }
+      this.noteIncludeGuard(reader);
+      const value = this.condition(kind, tokens, line, 'both branches are read');
+      groups.push({ at, parentActive: true, active: value !== false, taken: value === true, sawElse: false });
+      return;
+    }
+    if (!top) {
+      this.report(at, `#${kind} without #if`, this.columnsOnFirst(line, line.first, line.code.length));
+      return;
+    }
+    if (kind === 'endif') {
+      groups.pop();
+      return;
+    }
+    if (kind === 'else') {
+      top.active = top.parentActive && !top.taken && !top.sawElse;
+      top.taken = true;
+      top.sawElse = true;
+      return;
+    }
+    // #elif, #elifdef, #elifndef
+    if (!top.parentActive || top.taken || top.sawElse) {
+      top.active = false;
+      return;
+    }
+    const value = this.condition(kind.slice(2), tokens, line, 'this branch is read too');
+    top.active = value !== false;
+    if (value === true) top.taken = true;
+  }
+
+  /** `#ifndef X` / `#if !defined X` right before `#define X`: X is the include guard, known not to be defined yet. */
+  private noteIncludeGuard(reader: LineReader): void {
+    const next = reader.next();
+    if (!next) return;
+    reader.unread(next);
+    if (next.first < 0 || next.code.charCodeAt(next.first) !== HASH) return;
+    const tokens = lex(next.code, this.lexOptions, next.first + 1);
+    const name = tokens[1];
+    if (tokens[0]?.text === 'define' && name?.kind === 'ident' && !this.macros.has(name.text)) this.knownUndefined.add(name.text);
+  }
+
+  /** The value of a condition: true, false, or 'unknown' (reported). */
+  private condition(kind: string, tokens: Token[], line: LogicalLine, consequence: string): boolean | 'unknown' {
+    const at = line.parts[0]!.at;
+    const columns = line.parts[0]!.verbatim ? this.columnsOnFirst(line, line.first, line.code.length) : undefined;
+    const summary = (): string => directiveSummary(line);
+    if (kind === 'ifdef' || kind === 'ifndef' || kind === 'def' || kind === 'ndef') {
+      const name = tokens[1];
+      if (!name || name.kind !== 'ident') {
+        this.report(at, `${summary()}: no macro name; ${consequence}`, columns);
+        return 'unknown';
+      }
+      const defined = this.definedness(name.text);
+      if (defined === 'unknown') {
+        this.report(at, `${summary()}: ${name.text} is not defined by the project's configuration; ${consequence}`, columns);
+        return 'unknown';
+      }
+      const negate = kind === 'ifndef' || kind === 'ndef';
+      return negate ? defined === 0 : defined === 1;
+    }
+    const ctx = this.context(line, true, true);
+    const expanded = expandList(link(copiesOf(tokens, 1)), ctx, false);
+    if (ctx.stopped) this.reportLimit(ctx, at);
+    const result = evaluateCondition(expanded, (name) => this.identifierValue(name));
+    if ('value' in result) return result.value;
+    if ('error' in result) {
+      this.report(at, `${summary()}: cannot be evaluated (${result.error}); ${consequence}`, columns);
+      return 'unknown';
+    }
+    const names = result.unknown;
+    const verb = names.length > 1 ? 'are' : 'is';
+    this.report(at, `${summary()}: ${names.join(', ')} ${verb} not defined by the project's configuration; ${consequence}`, columns);
+    return 'unknown';
+  }
+
+  private definedness(name: string): Definedness {
+    if (this.macros.has(name) || name === '__LINE__' || name === '__FILE__' || name === '__has_include') return 1;
+    if (isReserved(name) || this.knownUndefined.has(name) || this.env.definesComplete === true) return 0;
+    return 'unknown';
+  }
+
+  /** An identifier left in a `#if` after expansion. */
+  private identifierValue(name: string): 0 | 'unknown' {
+    // A function-like macro's name without arguments is left alone and counts as 0, as in cpp.
+    return this.macros.has(name) || isReserved(name) || this.knownUndefined.has(name) || this.env.definesComplete === true ? 0 : 'unknown';
+  }
+
+  // ---- text lines -------------------------------------------------------------------------
+
+  private context(line: LogicalLine, forCondition: boolean, trackUses: boolean, reader?: LineReader, uses?: MacroUse[]): ExpandContext & { replaced: boolean } {
+    const first = line.parts[0]!;
+    const taken: { line: LogicalLine; eof: Token }[] = [];
+    const lexOptions = this.lexOptions;
+    const run = this;
+    const ctx: ExpandContext & { replaced: boolean } = {
+      macros: this.macros,
+      lexOptions,
+      forCondition,
+      depthLimit: this.env.limits.depth,
+      tokenBudget: TOKEN_BUDGET,
+      tokensMade: 0,
+      stopped: undefined,
+      replaced: false,
+      fileName: first.at.file.path,
+      definedness: (name) => run.definedness(name),
+      lineNumber(token: Token): number {
+        if (!token.line) return first.at.line + 1;
+        return token.line.parts[partAt(token.line, token.start)]!.at.line + 1;
+      },
+    };
+    if (trackUses && uses) {
+      ctx.used = (macro, name, last) => {
+        ctx.replaced = true;
+        uses.push(useOf(macro, name, last));
+      };
+    }
+    if (reader) {
+      ctx.moreLines = (needParen, eof) => {
+        if (taken.length >= ARGUMENT_LINES) return false;
+        const next = nextTextLine(reader, needParen);
+        if (!next) return false;
+        next.tokens ??= lex(next.code, lexOptions, 0, next.code.length, next);
+        eof.kind = 'join';
+        eof.next = link(next.tokens);
+        taken.push({ line: next, eof });
+        return true;
+      };
+      ctx.linesTaken = () => taken.length;
+      ctx.rollback = (mark) => {
+        while (taken.length > mark) {
+          const back = taken.pop()!;
+          back.eof.kind = 'eof';
+          back.eof.next = null;
+          reader.unread(back.line);
+        }
+      };
+    }
+    return ctx;
+  }
+
+  private reportLimit(ctx: ExpandContext, at: SourceLine): void {
+    const why = ctx.stopped === 'depth' ? `macros nest more than ${ctx.depthLimit} deep` : `the expansion grows past ${ctx.tokenBudget} tokens`;
+    this.report(at, `macro expansion stopped: ${why}; the rest of the line is read unexpanded`);
+  }
+
+  private text(line: LogicalLine, reader: LineReader): void {
+    if (!mentionsMacro(line.code, this.lexOptions.dollars, this.isMacroName)) {
+      this.unchanged(line);
+      return;
+    }
+    line.tokens ??= lex(line.code, this.lexOptions, 0, line.code.length, line);
+    const uses: MacroUse[] = [];
+    const ctx = this.context(line, false, true, reader, uses);
+    const out = expandList(link(line.tokens), ctx, true);
+    const first = line.parts[0]!;
+    if (ctx.stopped) this.reportLimit(ctx, first.at);
+    if (!ctx.replaced && !out.some((t) => t.index < 0)) {
+      this.unchanged(line);
+      return;
+    }
+    let macros: readonly MacroUse[] = first.macros;
+    if (uses.length > 0) {
+      const all: MacroUse[] = [];
+      for (const m of first.macros) all.push(m);
+      for (const m of uses) all.push(m);
+      macros = all;
+    }
+    const body = uses.length > 0 ? uses[0]!.definedAt : first.body;
+    this.emit({ text: textOf(line, out, this.lexOptions.dollars), at: first.at, verbatim: false, macros, ...(body ? { body } : {}) });
+  }
+
+  private unchanged(line: LogicalLine): void {
+    if (!line.spliced) {
+      for (const part of line.parts) this.emit(part);
+      return;
+    }
+    const first = line.parts[0]!;
+    const text = line.code.trimEnd();
+    this.emit({ text, at: first.at, verbatim: false, macros: first.macros, ...(first.body ? { body: first.body } : {}) });
+  }
+
+  private emit(line: ExpandedLine): void {
+    if (this.emitted >= this.env.limits.lines) {
+      if (!this.full) this.report(line.at, `more than ${this.env.limits.lines} lines; the rest is not read`);
+      this.full = true;
+      return;
+    }
+    this.emitted++;
+    this.ready.push(line);
+  }
+}
+
+function copiesOf(tokens: readonly Token[], from: number): Token[] {
+  const out: Token[] = [];
+  for (let i = from; i < tokens.length; i++) out.push(copyToken(tokens[i]!));
+  return out;
+}
+
+/** The next logical line if it is text: a directive or the end of the file ends a macro's arguments. */
+function nextTextLine(reader: LineReader, needParen: boolean): LogicalLine | undefined {
+  const skipped: LogicalLine[] = [];
+  for (;;) {
+    const next = reader.next();
+    if (!next) break;
+    const isDirective = next.first >= 0 && next.code.charCodeAt(next.first) === HASH;
+    if (isDirective) {
+      reader.unread(next);
+      break;
+    }
+    if (!needParen) return next;
+    if (next.first < 0 && skipped.length < 16) {
+      skipped.push(next);
+      continue;
+    }
+    if (next.code.charCodeAt(next.first) === 40 /* ( */ && skipped.length === 0) return next;
+    reader.unread(next);
+    break;
+  }
+  for (let k = skipped.length - 1; k >= 0; k--) reader.unread(skipped[k]!);
+  return undefined;
+}
+
+function useOf(macro: Macro, name: Token, last: Token): MacroUse {
+  const line = name.line!;
+  const k = partAt(line, name.start);
+  const part = line.parts[k]!;
+  const partEnd = k + 1 < line.starts.length ? line.starts[k + 1]! : line.code.length;
+  const sameLine = last.line === line && last.end <= partEnd;
+  const use: { -readonly [K in keyof MacroUse]: MacroUse[K] } = { name: macro.name, kind: 'cpp', invokedAt: part.at };
+  if (macro.definedAt) use.definedAt = macro.definedAt;
+  if (part.verbatim) {
+    const start = name.start - line.starts[k]!;
+    const end = (sameLine ? last.end : partEnd) - line.starts[k]!;
+    use.columns = { start, end: Math.min(end, part.text.length) };
+  }
+  return use;
+}
+
+/** The expanded line's text: the written text where tokens are as written, single spaces elsewhere. */
+function textOf(line: LogicalLine, out: readonly Token[], dollars: boolean): string {
+  let text = line.code.slice(0, Math.max(0, line.first));
+  let prev: Token | undefined;
+  for (const t of out) {
+    if (prev && t.line && prev.line === t.line && t.index === prev.index + 1 && prev.index >= 0) {
+      text += t.line.code.slice(prev.end, t.start);
+    } else if (prev && (t.space || wouldPaste(prev, t, dollars))) {
+      text += ' ';
+    }
+    text += t.text;
+    prev = t;
+  }
+  return text.trimEnd();
+}

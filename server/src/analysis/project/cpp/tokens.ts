@@ -1,0 +1,289 @@
+// Preprocessing tokens as cpp lexes them after comments are gone: identifiers, pp-numbers,
+// string and character literals, punctuators, and single other characters. Whitespace is not a
+// token; each token records whether whitespace came before it.
+import type { LogicalLine } from './lines';
+
+export type TokenKind =
+  | 'ident'
+  | 'number'
+  | 'string'
+  | 'char'
+  /** An unterminated quote: cpp keeps the rest of the line as one opaque token. */
+  | 'opaque'
+  | 'punct'
+  | 'other'
+  /** Internal: the end of a token list. */
+  | 'eof'
+  /** Internal: an end of line the expander went past to read a macro's arguments on the next line. */
+  | 'join'
+  /** Internal: an empty macro argument next to `##`. */
+  | 'placemarker'
+  /** Internal, `#if` only: the value of `defined X` when X is neither defined nor known to be undefined. */
+  | 'unknown';
+
+/** Names a macro is not expanded inside (the macros whose expansion produced the token). */
+export interface HideSet {
+  readonly name: string;
+  readonly rest: HideSet | null;
+  readonly size: number;
+}
+
+export interface Token {
+  kind: TokenKind;
+  text: string;
+  /** Whitespace (or a comment) came before it. */
+  space: boolean;
+  hide: HideSet | null;
+  /** The logical line an original token was read from; null for tokens a macro produced. */
+  line: LogicalLine | null;
+  /** Offsets in `line.code` (original tokens only). */
+  start: number;
+  end: number;
+  /** Position in its line's token list (original tokens only), -1 otherwise. */
+  index: number;
+  next: Token | null;
+}
+
+export function hideSetHas(set: HideSet | null, name: string): boolean {
+  for (let s = set; s; s = s.rest) if (s.name === name) return true;
+  return false;
+}
+
+export function hideSetAdd(set: HideSet | null, name: string): HideSet {
+  return hideSetHas(set, name) ? set! : { name, rest: set, size: (set?.size ?? 0) + 1 };
+}
+
+export function hideSetUnion(a: HideSet | null, b: HideSet | null): HideSet | null {
+  if (!a) return b;
+  if (!b) return a;
+  let out = b;
+  for (let s: HideSet | null = a; s; s = s.rest) out = hideSetAdd(out, s.name);
+  return out;
+}
+
+export function hideSetIntersect(a: HideSet | null, b: HideSet | null): HideSet | null {
+  let out: HideSet | null = null;
+  for (let s = a; s; s = s.rest) if (hideSetHas(b, s.name)) out = hideSetAdd(out, s.name);
+  return out;
+}
+
+export function makeToken(kind: TokenKind, text: string, space: boolean): Token {
+  return { kind, text, space, hide: null, line: null, start: -1, end: -1, index: -1, next: null };
+}
+
+export function copyToken(t: Token): Token {
+  return { kind: t.kind, text: t.text, space: t.space, hide: t.hide, line: null, start: -1, end: -1, index: -1, next: null };
+}
+
+const enum Ch {
+  Tab = 9,
+  Space = 32,
+  Bang = 33,
+  DQuote = 34,
+  Hash = 35,
+  Dollar = 36,
+  Percent = 37,
+  Amp = 38,
+  SQuote = 39,
+  Star = 42,
+  Plus = 43,
+  Minus = 45,
+  Dot = 46,
+  Slash = 47,
+  Zero = 48,
+  Nine = 57,
+  Colon = 58,
+  Lt = 60,
+  Eq = 61,
+  Gt = 62,
+  UpperA = 65,
+  UpperE = 69,
+  UpperP = 80,
+  UpperZ = 90,
+  Backslash = 92,
+  Caret = 94,
+  Underscore = 95,
+  LowerA = 97,
+  LowerE = 101,
+  LowerP = 112,
+  LowerZ = 122,
+  Bar = 124,
+}
+
+export function isIdentStart(c: number, dollars: boolean): boolean {
+  return (
+    (c >= Ch.LowerA && c <= Ch.LowerZ) || (c >= Ch.UpperA && c <= Ch.UpperZ) || c === Ch.Underscore || c >= 0x80 || (dollars && c === Ch.Dollar)
+  );
+}
+
+export function isIdentPart(c: number, dollars: boolean): boolean {
+  return isIdentStart(c, dollars) || (c >= Ch.Zero && c <= Ch.Nine);
+}
+
+function isDigit(c: number): boolean {
+  return c >= Ch.Zero && c <= Ch.Nine;
+}
+
+export function isSpace(c: number): boolean {
+  return c === Ch.Space || c === Ch.Tab || c === 11 || c === 12 || c === 13 || c === 10;
+}
+
+/** End of a quoted literal starting at `at` (the quote), or -1 when the line ends first. */
+export function endOfQuoted(text: string, at: number): number {
+  const quote = text.charCodeAt(at);
+  for (let i = at + 1; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === Ch.Backslash) i++;
+    else if (c === quote) return i + 1;
+  }
+  return -1;
+}
+
+/** End of a pp-number starting at `at`. */
+function endOfNumber(text: string, at: number): number {
+  let i = at + 1;
+  while (i < text.length) {
+    const c = text.charCodeAt(i);
+    if ((c === Ch.Plus || c === Ch.Minus) && i > at) {
+      const p = text.charCodeAt(i - 1);
+      if (p === Ch.LowerE || p === Ch.UpperE || p === Ch.LowerP || p === Ch.UpperP) {
+        i++;
+        continue;
+      }
+      break;
+    }
+    if (isIdentPart(c, false) || c === Ch.Dot) i++;
+    else break;
+  }
+  return i;
+}
+
+const THREE_CHAR = new Set(['...', '<<=', '>>=']);
+const TWO_CHAR = new Set([
+  '##', '->', '++', '--', '<<', '>>', '<=', '>=', '==', '!=', '&&', '||', '*=', '/=', '%=', '+=', '-=', '&=', '^=', '|=',
+]);
+
+function punctuatorLength(text: string, at: number): number {
+  const c = text.charCodeAt(at);
+  // Only these characters start a multi-character punctuator.
+  if (c !== Ch.Dot && c !== Ch.Lt && c !== Ch.Gt && c !== Ch.Hash && c !== Ch.Minus && c !== Ch.Plus && c !== Ch.Eq && c !== Ch.Bang && c !== Ch.Amp && c !== Ch.Bar && c !== Ch.Star && c !== Ch.Slash && c !== Ch.Percent && c !== Ch.Caret) {
+    return 1;
+  }
+  if (THREE_CHAR.has(text.substr(at, 3))) return 3;
+  if (TWO_CHAR.has(text.substr(at, 2))) return 2;
+  return 1;
+}
+
+const STRING_PREFIXES = new Set(['L', 'u', 'U', 'u8']);
+
+export interface LexOptions {
+  /** `$` is an identifier character (C, not assembler). */
+  dollars: boolean;
+}
+
+/**
+ * Tokens of `text` from `from` to `to`. `code` lines have their comments blanked already, so
+ * nothing here knows about comments.
+ */
+export function lex(text: string, options: LexOptions, from = 0, to = text.length, line: LogicalLine | null = null): Token[] {
+  const out: Token[] = [];
+  let space = false;
+  let i = from;
+  while (i < to) {
+    const c = text.charCodeAt(i);
+    if (isSpace(c)) {
+      space = true;
+      i++;
+      continue;
+    }
+    const start = i;
+    let kind: TokenKind;
+    if (isIdentStart(c, options.dollars)) {
+      i++;
+      while (i < to && isIdentPart(text.charCodeAt(i), options.dollars)) i++;
+      kind = 'ident';
+      const q = text.charCodeAt(i);
+      if (options.dollars && (q === Ch.DQuote || q === Ch.SQuote) && STRING_PREFIXES.has(text.slice(start, i))) {
+        const end = endOfQuoted(text, i);
+        if (end > 0 && end <= to) {
+          i = end;
+          kind = q === Ch.DQuote ? 'string' : 'char';
+        }
+      }
+    } else if (isDigit(c) || (c === Ch.Dot && i + 1 < to && isDigit(text.charCodeAt(i + 1)))) {
+      i = Math.min(endOfNumber(text, i), to);
+      kind = 'number';
+    } else if (c === Ch.DQuote || c === Ch.SQuote) {
+      const end = endOfQuoted(text, i);
+      if (end > 0 && end <= to) {
+        i = end;
+        kind = c === Ch.DQuote ? 'string' : 'char';
+      } else {
+        i = to;
+        kind = 'opaque';
+      }
+    } else if (c < 0x7f && c > 32 && c !== Ch.Backslash && c !== Ch.Dollar && c !== 64 && c !== 96) {
+      i += Math.min(punctuatorLength(text, i), to - i);
+      kind = 'punct';
+    } else {
+      i++;
+      kind = 'other';
+    }
+    const t = makeToken(kind, text.slice(start, i), space);
+    t.line = line;
+    t.start = start;
+    t.end = i;
+    t.index = out.length;
+    out.push(t);
+    space = false;
+  }
+  return out;
+}
+
+/** Links a token array into a list ending in a fresh `eof` token; returns the head. */
+export function link(tokens: readonly Token[], last?: Token): Token {
+  const end = last ?? makeToken('eof', '', false);
+  let next = end;
+  for (let i = tokens.length - 1; i >= 0; i--) {
+    tokens[i]!.next = next;
+    next = tokens[i]!;
+  }
+  return next;
+}
+
+/** Two tokens that would lex as one if written side by side. */
+export function wouldPaste(a: Token, b: Token, dollars: boolean): boolean {
+  const x = a.text.charCodeAt(a.text.length - 1);
+  const y = b.text.charCodeAt(0);
+  if (Number.isNaN(x) || Number.isNaN(y)) return false;
+  if (isIdentPart(x, dollars) && (isIdentPart(y, dollars) || y === Ch.DQuote || y === Ch.SQuote)) return true;
+  if (a.kind === 'number' && (y === Ch.Dot || y === Ch.Plus || y === Ch.Minus)) return true;
+  if (a.kind !== 'punct' || b.kind !== 'punct') return false;
+  return TWO_CHAR.has(String.fromCharCode(x, y)) || (x === Ch.Dot && y === Ch.Dot) || (x === Ch.Slash && (y === Ch.Slash || y === Ch.Star));
+}
+
+/**
+ * Whether `code` names an identifier `isMacro` accepts, read as the lexer would (not inside
+ * numbers or literals), without making tokens: most lines have no macro in them.
+ */
+export function mentionsMacro(code: string, dollars: boolean, isMacro: (name: string) => boolean): boolean {
+  const n = code.length;
+  let i = 0;
+  while (i < n) {
+    const c = code.charCodeAt(i);
+    if (isIdentStart(c, dollars)) {
+      const start = i++;
+      while (i < n && isIdentPart(code.charCodeAt(i), dollars)) i++;
+      if (isMacro(code.slice(start, i))) return true;
+    } else if (isDigit(c)) {
+      i = endOfNumber(code, i);
+    } else if (c === Ch.DQuote || c === Ch.SQuote) {
+      const end = endOfQuoted(code, i);
+      if (end < 0) return false;
+      i = end;
+    } else {
+      i++;
+    }
+  }
+  return false;
+}

@@ -1,0 +1,119 @@
+// A GNU as macro's parameter list (`.macro name a, b=1, c:req, d:vararg`) and the binding of an
+// invocation's arguments to it (positional, then `name=value` keywords; vararg takes the rest).
+import { isWhite, nameEnd, readArgument, skipComma, skipWhite } from './text';
+
+export interface Formal {
+  readonly name: string;
+  readonly defaultValue: string;
+  readonly required: boolean;
+  readonly vararg: boolean;
+}
+
+export interface MacroHeader {
+  readonly name: string;
+  readonly formals: readonly Formal[];
+  readonly problems: readonly string[];
+}
+
+/** `text` is what follows `.macro`. */
+export function parseMacroHeader(text: string): MacroHeader {
+  const problems: string[] = [];
+  let index = skipWhite(text, 0);
+  const end = nameEnd(text, index);
+  const name = text.slice(index, end);
+  index = end;
+  const formals: Formal[] = [];
+  const afterName = skipWhite(text, index);
+  index = skipComma(text, afterName);
+  while (index < text.length) {
+    const formalEnd = nameEnd(text, index);
+    if (formalEnd === index) {
+      problems.push(`parameter list not understood at \`${text.slice(index)}\``);
+      break;
+    }
+    const formalName = text.slice(index, formalEnd);
+    index = skipWhite(text, formalEnd);
+    let required = false;
+    let vararg = false;
+    if (text[index] === ':') {
+      const qualifierStart = skipWhite(text, index + 1);
+      const qualifierEnd = nameEnd(text, qualifierStart);
+      const qualifier = text.slice(qualifierStart, qualifierEnd);
+      if (qualifier === 'req') required = true;
+      else if (qualifier === 'vararg') vararg = true;
+      else problems.push(`\`${qualifier}\` is not a qualifier for parameter \`${formalName}\``);
+      index = skipWhite(text, qualifierEnd);
+    }
+    let defaultValue = '';
+    if (text[index] === '=') {
+      const piece = readArgument(text, index + 1);
+      defaultValue = required ? '' : piece.value;
+      index = skipWhite(text, piece.end);
+    }
+    if (formals.some((formal) => formal.name === formalName)) problems.push(`parameter \`${formalName}\` is given twice`);
+    else formals.push({ name: formalName, defaultValue, required, vararg });
+    if (vararg) break;
+    index = skipComma(text, index);
+  }
+  return { name, formals, problems };
+}
+
+export interface Binding {
+  readonly values: Map<string, string>;
+  readonly problems: string[];
+  /** GNU as refuses the invocation (it is not expanded). */
+  readonly refused: boolean;
+}
+
+const SEPARATORS = new Set([' ', '\t', ',', '"', ';', '(', ')']);
+
+/** `text` is what follows the macro name at the invocation. */
+export function bindArguments(macroName: string, formals: readonly Formal[], text: string): Binding {
+  const actual = new Map<string, string>();
+  const problems: string[] = [];
+  let positional = 0;
+  let sawKeyword = false;
+  let index = skipWhite(text, 0);
+  while (index < text.length) {
+    let scan = index;
+    while (scan < text.length && !SEPARATORS.has(text[scan]!) && text[scan] !== '=') scan++;
+    if (text[scan] === '=') {
+      sawKeyword = true;
+      const name = text.slice(index, scan);
+      const piece = readArgument(text, scan + 1);
+      if (!formals.some((formal) => formal.name === name)) problems.push(`macro \`${macroName}\` has no parameter \`${name}\``);
+      else actual.set(name, piece.value);
+      index = skipComma(text, piece.end);
+      continue;
+    }
+    if (sawKeyword) return refuse(actual, problems, `positional argument after keyword arguments in \`${macroName}\``);
+    const formal = formals[positional];
+    if (formal === undefined) return refuse(actual, problems, `too many arguments for macro \`${macroName}\``);
+    positional++;
+    if (formal.vararg) {
+      actual.set(formal.name, trimEndWhite(text.slice(index)));
+      break;
+    }
+    const piece = readArgument(text, index);
+    actual.set(formal.name, piece.value);
+    index = skipComma(text, piece.end);
+  }
+  const values = new Map<string, string>();
+  for (const formal of formals) {
+    const given = actual.get(formal.name) ?? '';
+    if (formal.required && given === '') problems.push(`macro \`${macroName}\` needs a value for \`${formal.name}\``);
+    values.set(formal.name, given === '' ? formal.defaultValue : given);
+  }
+  return { values, problems, refused: false };
+}
+
+function refuse(values: Map<string, string>, problems: string[], problem: string): Binding {
+  problems.push(problem);
+  return { values, problems, refused: true };
+}
+
+function trimEndWhite(text: string): string {
+  let end = text.length;
+  while (end > 0 && isWhite(text[end - 1])) end--;
+  return text.slice(0, end);
+}

@@ -1,0 +1,649 @@
+// The GNU as macro stage: `.macro`, `.rept`/`.irp`/`.irpc`, the `.if` family and `.include`,
+// read the way `as` reads them, one line at a time. Ordinary lines pass through as the same
+// objects; lines a macro or a repeat block produced say where the user wrote them and which
+// uses produced them.
+import { lexLine, type LexedLine } from '../../syntax/lexer';
+import type { ColumnSpan, ExpandEnv, ExpandedLine, MacroUse, SourceLine } from '../source';
+import { OPENING_CONDITIONALS, decide, type Decision } from './conditions';
+import { evaluate } from './expression';
+import { bindArguments, parseMacroHeader, type Formal } from './formals';
+import { Frame, InputFrame, LinesFrame, RepeatFrame, type FrameContext, type RestOfLine } from './frames';
+import { cleanText, splitStatements, trimmedEnd, type Statement } from './statements';
+import { substituteBody } from './substitute';
+import { isWhite, nameEnd, readArgument, skipComma, skipWhite } from './text';
+
+interface MacroDefinition {
+  readonly name: string;
+  readonly formals: readonly Formal[];
+  readonly body: readonly ExpandedLine[];
+  readonly definedAt: SourceLine;
+}
+
+interface Conditional {
+  readonly at: SourceLine;
+  readonly columns: ColumnSpan | undefined;
+  /** Lines around the block are read (false inside a branch that is skipped). */
+  readonly outerActive: boolean;
+  reading: boolean;
+  /** Whether an earlier branch was taken: surely, perhaps (undecided), or not. */
+  taken: 'no' | 'maybe' | 'yes';
+  /** The branch is read although it may not be the one `as` takes. */
+  uncertain: boolean;
+}
+
+interface Collection {
+  readonly kind: 'macro' | 'repeat';
+  /** `.macro`, `.rept`, `.irp` or `.irpc`. */
+  readonly directive: string;
+  readonly header: ExpandedLine;
+  readonly columns: ColumnSpan | undefined;
+  /** What follows the directive on its line, without comments. */
+  readonly argument: string;
+  readonly frame: Frame;
+  readonly body: ExpandedLine[];
+  nesting: number;
+  /** Pass the block's lines on as definition lines (it is written in a file, not produced by a macro). */
+  readonly showDefinition: boolean;
+}
+
+type Action =
+  | 'keep'
+  | 'drop'
+  /** The rest of the line is not read here (a block starts, `.exitm`, `.end`). */
+  | 'stop'
+  /** Read `frame` next, then the rest of the line; `keep` emits this statement first. */
+  | { readonly frame: Frame; readonly keep: boolean };
+
+const DIRECTIVES = new Set([
+  ...OPENING_CONDITIONALS,
+  '.elseif', '.else', '.endif', '.macro', '.endm', '.exitm', '.purgem', '.rept', '.irp', '.irpc', '.endr',
+  '.include', '.set', '.equ', '.equiv', '.eqv', '.end', '.altmacro',
+]);
+
+/** Pseudo-ops `as` will not let a macro replace (a subset: those a program is likely to try). */
+const PSEUDO_OPS = new Set([
+  ...DIRECTIVES,
+  '.byte', '.word', '.short', '.long', '.int', '.quad', '.octa', '.ascii', '.asciz', '.string', '.align', '.balign',
+  '.p2align', '.globl', '.global', '.section', '.text', '.data', '.bss', '.code16', '.code32', '.code64', '.fill',
+  '.space', '.skip', '.org', '.type', '.size', '.comm', '.lcomm', '.local', '.weak', '.hidden', '.file', '.loc',
+  '.intel_syntax', '.att_syntax', '.arch', '.previous', '.pushsection', '.popsection', '.noaltmacro',
+]);
+
+const REPEAT_OPENERS = new Set(['.rept', '.irp', '.irpc']);
+
+export class GasExpander implements Iterator<ExpandedLine> {
+  private readonly macros = new Map<string, MacroDefinition>();
+  private readonly symbols = new Map<string, bigint | undefined>();
+  private readonly conditionals: Conditional[] = [];
+  private readonly stack: (Frame | RestOfLine)[] = [];
+  /** Lines made by the last step, handed out from `head`. */
+  private out: ExpandedLine[] = [];
+  private head = 0;
+  private done = false;
+  private readonly reported = new Set<string>();
+  private collection: Collection | undefined;
+  /** Macros expanded so far: `\@`. */
+  private expansions = 0;
+  /** Lines made by expansions so far, against `limits.lines`. */
+  private produced = 0;
+  private exhausted = false;
+  private ended = false;
+  private altmacroReported = false;
+
+  constructor(private readonly env: ExpandEnv) {}
+
+  /** Reads `input` lazily: each `next()` reads input lines until one comes out. */
+  run(input: Iterable<ExpandedLine>): Iterator<ExpandedLine> {
+    this.stack.push(new InputFrame(input));
+    return this;
+  }
+
+  next(): IteratorResult<ExpandedLine> {
+    while (this.head >= this.out.length) {
+      if (this.out.length === 1) this.out.pop();
+      else if (this.out.length > 1) this.out = [];
+      this.head = 0;
+      if (this.done) return { done: true, value: undefined };
+      if (this.stack.length > 0 && !this.ended) this.step();
+      else {
+        this.finish();
+        this.done = true;
+      }
+    }
+    return { done: false, value: this.out[this.head++]! };
+  }
+
+  private step(): void {
+    const top = this.stack[this.stack.length - 1]!;
+    if (top.kind === 'rest') {
+      this.stack.pop();
+      this.readStatements(top.line, top.lexed, top.statements, top.from, top.context);
+      return;
+    }
+    const line = top.next();
+    if (line === undefined) {
+      this.stack.pop();
+      this.frameEnded(top);
+      return;
+    }
+    const lexed = lexLine(line.text, this.env.dialect, top.lex);
+    top.lex = lexed.state;
+    if (this.collection) this.collect(line, lexed, top);
+    else this.readStatements(line, lexed, splitStatements(lexed.masked), 0, top);
+  }
+
+  // ---- statements ----
+
+  private readStatements(line: ExpandedLine, lexed: LexedLine, statements: readonly Statement[], from: number, context: Frame): void {
+    // Undefined while every statement so far is kept (the common case: no array is made).
+    let kept: number[] | undefined;
+    for (let i = from; i < statements.length; i++) {
+      const statement = statements[i]!;
+      const action = this.active() ? this.readStatement(line, lexed, statements, i, context) : this.skipStatement(line, lexed, statement);
+      if (action === 'keep') {
+        kept?.push(i);
+        if (this.ended) break;
+        continue;
+      }
+      kept ??= keptBefore(from, i);
+      if (action === 'drop') continue;
+      if (action !== 'stop' && action.keep) kept.push(i);
+      this.emitKept(line, statements, kept, from);
+      if (action === 'stop') return;
+      if (i + 1 < statements.length) this.stack.push({ kind: 'rest', line, lexed, statements, from: i + 1, context });
+      this.stack.push(action.frame);
+      return;
+    }
+    this.emitKept(line, statements, kept, from);
+  }
+
+  /** In a branch not read, only the conditionals count (for nesting). */
+  private skipStatement(line: ExpandedLine, lexed: LexedLine, statement: Statement): Action {
+    if (statement.word.charCodeAt(0) !== 46) return 'drop';
+    const word = statement.word.toLowerCase();
+    if (OPENING_CONDITIONALS.has(word) || word === '.elseif' || word === '.else' || word === '.endif') this.conditional(word, line, lexed, statement);
+    return 'drop';
+  }
+
+  private readStatement(line: ExpandedLine, lexed: LexedLine, statements: readonly Statement[], index: number, context: Frame): Action {
+    const statement = statements[index]!;
+    for (const label of statement.labels) this.defineLabel(label);
+    if (statement.word === '') return 'keep';
+    if (statement.assignment) {
+      const equals = lexed.masked.indexOf('=', statement.wordEnd);
+      const valueStart = lexed.masked[equals + 1] === '=' ? equals + 2 : equals + 1;
+      this.assign(statement.word, cleanText(line.text, lexed.masked, valueStart, statement.end));
+      return 'keep';
+    }
+    const dot = statement.word.charCodeAt(0) === 46;
+    if (!dot && this.macros.size === 0) return 'keep';
+    const word = statement.word.toLowerCase();
+    if (dot && DIRECTIVES.has(word)) return this.directive(word, line, lexed, statements, index, context);
+    const macro = this.macros.get(word);
+    return macro ? this.invoke(macro, line, lexed, statement, context) : 'keep';
+  }
+
+  /** The kept statements of a line (`undefined`: all from `from`): the line itself when all were kept, else the line with the others blanked. */
+  private emitKept(line: ExpandedLine, statements: readonly Statement[], kept: readonly number[] | undefined, from: number): void {
+    if (from === 0 && (kept === undefined || kept.length === statements.length)) {
+      this.out.push(line);
+      return;
+    }
+    kept ??= keptBefore(from, statements.length);
+    let text = '';
+    let visible = false;
+    for (const index of kept) {
+      const statement = statements[index]!;
+      // Kept statements stay apart: the `;` before each but the first is kept too.
+      text = text === '' ? ' '.repeat(statement.start) : text.padEnd(statement.start - 1, ' ') + ';';
+      text += line.text.slice(statement.start, statement.end);
+      visible ||= statement.word !== '' || statement.labels.length > 0;
+    }
+    if (visible) this.out.push(derived(line, text, false));
+  }
+
+  private directive(word: string, line: ExpandedLine, lexed: LexedLine, statements: readonly Statement[], index: number, context: Frame): Action {
+    const statement = statements[index]!;
+    const argument = (): string => cleanText(line.text, lexed.masked, statement.wordEnd, statement.end);
+    if (OPENING_CONDITIONALS.has(word) || word === '.elseif' || word === '.else' || word === '.endif') {
+      this.conditional(word, line, lexed, statement);
+      return 'drop';
+    }
+    switch (word) {
+      case '.macro':
+      case '.rept':
+      case '.irp':
+      case '.irpc':
+        this.startCollection(word, argument(), line, lexed, statements, index, context);
+        return 'stop';
+      case '.endm':
+      case '.endr':
+        this.report(line, columnsOf(line, lexed, statement), `\`${word}\` without an open block`);
+        return 'drop';
+      case '.exitm':
+        if (!context.insideMacro) {
+          this.report(line, columnsOf(line, lexed, statement), '`.exitm` outside a macro');
+          return 'drop';
+        }
+        this.exitMacro();
+        return 'stop';
+      case '.purgem':
+        this.purge(argument(), line, lexed, statement);
+        return 'drop';
+      case '.include':
+        return this.include(argument(), line, lexed, statement, context);
+      case '.set':
+      case '.equ':
+      case '.equiv':
+      case '.eqv':
+        this.assignFromDirective(argument());
+        return 'keep';
+      case '.end':
+        this.ended = true;
+        return 'keep';
+      case '.altmacro':
+        if (!this.altmacroReported) this.report(line, columnsOf(line, lexed, statement), '`.altmacro` is not expanded by virtlint: macros after it are read in the standard mode');
+        this.altmacroReported = true;
+        return 'keep';
+      default:
+        return 'keep';
+    }
+  }
+
+  // ---- conditionals ----
+
+  private active(): boolean {
+    const count = this.conditionals.length;
+    return count === 0 || this.conditionals[count - 1]!.reading;
+  }
+
+  private conditional(word: string, line: ExpandedLine, lexed: LexedLine, statement: Statement): void {
+    const columns = columnsOf(line, lexed, statement);
+    const argument = (): string => cleanText(line.text, lexed.masked, statement.wordEnd, statement.end);
+    const top = this.conditionals[this.conditionals.length - 1];
+    if (OPENING_CONDITIONALS.has(word)) {
+      const outerActive = this.active();
+      const opened: Conditional = { at: line.at, columns, outerActive, reading: false, taken: outerActive ? 'no' : 'yes', uncertain: false };
+      if (outerActive) this.enterBranch(opened, this.decide(word, argument(), line, columns));
+      this.conditionals.push(opened);
+      return;
+    }
+    if (top === undefined) {
+      this.report(line, columns, `\`${word}\` without \`.if\``);
+      return;
+    }
+    if (word === '.endif') {
+      this.conditionals.pop();
+      return;
+    }
+    if (!top.outerActive) return;
+    if (top.taken === 'yes') {
+      top.reading = false;
+      return;
+    }
+    this.enterBranch(top, word === '.else' ? true : this.decide('.elseif', argument(), line, columns));
+  }
+
+  /** Reads the branch unless it is decided false; an undecided one is read too. */
+  private enterBranch(conditional: Conditional, decision: Decision): void {
+    const earlierMaybe = conditional.taken === 'maybe';
+    if (decision === false) {
+      conditional.reading = false;
+      return;
+    }
+    conditional.reading = true;
+    if (decision === true) {
+      conditional.uncertain = earlierMaybe;
+      conditional.taken = 'yes';
+    } else {
+      conditional.uncertain = true;
+      conditional.taken = 'maybe';
+    }
+  }
+
+  private decide(word: string, argument: string, line: ExpandedLine, columns: ColumnSpan | undefined): Decision {
+    const decision = decide(word, argument, this.symbols, (name) => this.symbols.has(name));
+    if (typeof decision !== 'boolean') this.report(line, columns, `\`${word}\` cannot be decided here: ${decision.undecided}; every branch is read`);
+    return decision;
+  }
+
+  /** Inside a branch read only because its condition was not decided, values set are not known. */
+  private uncertain(): boolean {
+    for (const conditional of this.conditionals) if (conditional.uncertain) return true;
+    return false;
+  }
+
+  // ---- symbols ----
+
+  private defineLabel(label: string): void {
+    const first = label.charCodeAt(0);
+    if (first >= 48 && first <= 57) return;
+    if (!this.symbols.has(label)) this.symbols.set(label, undefined);
+  }
+
+  private assign(name: string, expression: string): void {
+    if (this.uncertain()) {
+      this.symbols.set(name, undefined);
+      return;
+    }
+    const result = evaluate(expression, this.symbols);
+    this.symbols.set(name, result.kind === 'value' ? result.value : undefined);
+  }
+
+  private assignFromDirective(argument: string): void {
+    const end = nameEnd(argument, 0);
+    const comma = skipWhite(argument, end);
+    if (end === 0 || argument[comma] !== ',') return;
+    this.assign(argument.slice(0, end), argument.slice(comma + 1));
+  }
+
+  // ---- blocks: .macro and .rept/.irp/.irpc ----
+
+  private startCollection(directive: string, argument: string, line: ExpandedLine, lexed: LexedLine, statements: readonly Statement[], index: number, context: Frame): void {
+    const showDefinition = context.kind === 'input' || context.kind === 'include';
+    const body: ExpandedLine[] = [];
+    // `as` reads what follows the directive on its line as the block's first line.
+    const tail = statements[index + 1];
+    if (tail !== undefined && line.text.slice(tail.start).trim() !== '') body.push(derived(line, ' '.repeat(tail.start) + line.text.slice(tail.start), false));
+    const kind = directive === '.macro' ? 'macro' : 'repeat';
+    this.collection = { kind, directive, header: line, columns: columnsOf(line, lexed, statements[index]!), argument, frame: context, body, nesting: 0, showDefinition };
+    if (showDefinition) this.out.push(asDefinition(line));
+  }
+
+  private collect(line: ExpandedLine, lexed: LexedLine, frame: Frame): void {
+    const collection = this.collection!;
+    const statements = splitStatements(lexed.masked);
+    const word = statements[0]!.word.toLowerCase();
+    const opens = collection.kind === 'macro' ? word === '.macro' : REPEAT_OPENERS.has(word);
+    const closes = word === (collection.kind === 'macro' ? '.endm' : '.endr');
+    const ends = closes && collection.nesting === 0;
+    // A repeat block's body reaches the assembler through its iterations; a macro's only as a definition.
+    if (collection.showDefinition && (collection.kind === 'macro' || ends)) this.out.push(asDefinition(line));
+    if (opens) collection.nesting++;
+    if (closes) collection.nesting--;
+    if (ends) {
+      this.collection = undefined;
+      if (collection.kind === 'macro') {
+        this.define(collection);
+        if (statements.length > 1) this.readStatements(line, lexed, statements, 1, frame);
+      } else {
+        const repeat = this.repeat(collection);
+        if (repeat === undefined) {
+          if (statements.length > 1) this.readStatements(line, lexed, statements, 1, frame);
+          return;
+        }
+        if (statements.length > 1) this.stack.push({ kind: 'rest', line, lexed, statements, from: 1, context: frame });
+        this.stack.push(repeat);
+      }
+      return;
+    }
+    collection.body.push(line);
+  }
+
+  private define(collection: Collection): void {
+    const header = parseMacroHeader(collection.argument);
+    const { header: line, columns } = collection;
+    for (const problem of header.problems) this.report(line, columns, problem);
+    if (header.name === '') {
+      this.report(line, columns, '`.macro` without a name');
+      return;
+    }
+    const key = header.name.toLowerCase();
+    if (PSEUDO_OPS.has(key)) {
+      this.report(line, columns, `\`${header.name}\` is a directive: \`as\` does not let a macro replace it`);
+      return;
+    }
+    if (this.macros.has(key)) {
+      this.report(line, columns, `macro \`${header.name}\` is already defined: \`as\` keeps the first definition`);
+      return;
+    }
+    const definedAt = line.body ?? line.at;
+    this.macros.set(key, { name: header.name, formals: header.formals, body: collection.body, definedAt });
+    this.env.defined(header.name, 'macro', definedAt);
+  }
+
+  private purge(argument: string, line: ExpandedLine, lexed: LexedLine, statement: Statement): void {
+    const name = argument.trim();
+    if (!this.macros.delete(name.toLowerCase())) this.report(line, columnsOf(line, lexed, statement), `\`.purgem\`: no macro \`${name}\``);
+  }
+
+  private invoke(macro: MacroDefinition, line: ExpandedLine, lexed: LexedLine, statement: Statement, context: Frame): Action {
+    const columns = columnsOf(line, lexed, statement);
+    if (context.macroDepth >= this.env.limits.depth) {
+      this.report(line, columns, `macro \`${macro.name}\` is nested more than ${this.env.limits.depth} deep: not expanded`);
+      return 'drop';
+    }
+    const binding = bindArguments(macro.name, macro.formals, cleanText(line.text, lexed.masked, statement.wordEnd, statement.end));
+    for (const problem of binding.problems) this.report(line, columns, problem);
+    if (binding.refused || !this.reserve(macro.body.length, line, columns)) return 'drop';
+    const count = this.expansions++;
+    const use: MacroUse = { name: macro.name, kind: 'macro', definedAt: macro.definedAt, invokedAt: line.at, ...(columns && { columns }) };
+    const macros = withUse(line.macros, use);
+    const lines: ExpandedLine[] = new Array(macro.body.length);
+    for (let i = 0; i < macro.body.length; i++) {
+      const bodyLine = macro.body[i]!;
+      lines[i] = { text: substituteBody(bodyLine.text, binding.values, count), at: line.at, verbatim: false, body: bodyLine.body ?? bodyLine.at, macros };
+    }
+    const inner: FrameContext = { insideMacro: true, macroDepth: context.macroDepth + 1, includeDepth: context.includeDepth };
+    return { frame: new LinesFrame('macro', lines, inner, this.conditionals.length), keep: false };
+  }
+
+  /** `.exitm`: the innermost macro's expansion ends here, with the conditionals it opened. */
+  private exitMacro(): void {
+    while (this.stack.length > 0) {
+      const frame = this.stack.pop()!;
+      if (frame.kind === 'macro') {
+        this.conditionals.length = Math.min(this.conditionals.length, frame.conditionalDepth);
+        return;
+      }
+    }
+  }
+
+  private repeat(collection: Collection): Frame | undefined {
+    const { header, columns, directive, body } = collection;
+    const plan = directive === '.rept' ? this.repeatCount(collection) : this.iterationValues(collection);
+    if (plan === undefined) return undefined;
+    let iterations = plan.iterations;
+    if (iterations > this.env.limits.repeat) {
+      this.report(header, columns, `\`${directive}\` repeats ${iterations} times, more than the limit of ${this.env.limits.repeat}: only the first ${this.env.limits.repeat} are read`);
+      iterations = this.env.limits.repeat;
+    }
+    if (iterations <= 0 || body.length === 0) return undefined;
+    iterations = this.reserveIterations(iterations, body.length, header, columns);
+    if (iterations === 0) return undefined;
+    const context = collection.frame;
+    const use: MacroUse = { name: directive, kind: 'repeat', definedAt: header.body ?? header.at, invokedAt: header.at, ...(columns && { columns }) };
+    const expansionCount = this.expansions;
+    const substitute = plan.parameter === undefined ? (_iteration: number, text: string): string => text : iterationSubstitution(plan.parameter, plan.values, expansionCount);
+    let make: (iteration: number, bodyIndex: number) => ExpandedLine;
+    if (context.insideMacro) {
+      const macros = withUse(header.macros, use);
+      make = (iteration, bodyIndex) => {
+        const bodyLine = body[bodyIndex]!;
+        return { text: substitute(iteration, bodyLine.text), at: header.at, verbatim: false, body: bodyLine.body ?? bodyLine.at, macros };
+      };
+    } else {
+      // A block written in the file: each line is where the user wrote it, as its own use.
+      const macrosOf = body.map((bodyLine) => withUse(bodyLine.macros, use));
+      make = (iteration, bodyIndex) => {
+        const bodyLine = body[bodyIndex]!;
+        const text = substitute(iteration, bodyLine.text);
+        return { text, at: bodyLine.at, verbatim: bodyLine.verbatim && text === bodyLine.text, body: bodyLine.body ?? bodyLine.at, macros: macrosOf[bodyIndex]! };
+      };
+    }
+    return new RepeatFrame(body.length, iterations, make, context, this.conditionals.length);
+  }
+
+  private repeatCount(collection: Collection): { iterations: number; parameter?: undefined; values: readonly string[] } | undefined {
+    const result = evaluate(collection.argument, this.symbols);
+    if (result.kind !== 'value') {
+      const why = result.kind === 'unknown' ? `\`${result.name}\` has no value known here` : result.message;
+      this.report(collection.header, collection.columns, `\`.rept\` count cannot be decided here: ${why}; the block is read once`);
+      return { iterations: 1, values: [] };
+    }
+    const count = result.value;
+    return { iterations: count <= 0n ? 0 : count > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(count), values: [] };
+  }
+
+  private iterationValues(collection: Collection): { iterations: number; parameter: string; values: readonly string[] } | undefined {
+    const { argument, directive } = collection;
+    const end = nameEnd(argument, 0);
+    if (end === 0) {
+      this.report(collection.header, collection.columns, `\`${directive}\` needs a parameter name`);
+      return undefined;
+    }
+    const parameter = argument.slice(0, end);
+    let index = skipComma(argument, end);
+    const values: string[] = [];
+    if (index >= argument.length) values.push('');
+    else if (directive === '.irp') {
+      while (index < argument.length && values.length <= this.env.limits.repeat) {
+        const piece = readArgument(argument, index);
+        values.push(piece.value);
+        index = skipComma(argument, Math.max(piece.end, index + 1));
+      }
+    } else {
+      let inQuotes = false;
+      while (index < argument.length && values.length <= this.env.limits.repeat) {
+        const c = argument[index]!;
+        if (c === '"') {
+          inQuotes = !inQuotes;
+          index++;
+          continue;
+        }
+        if (!inQuotes && isWhite(c)) {
+          index++;
+          continue;
+        }
+        values.push(c);
+        index++;
+      }
+    }
+    return { iterations: values.length, parameter, values };
+  }
+
+  /** Like `reserve` for a repeat block: as many whole iterations as the limit still allows. */
+  private reserveIterations(iterations: number, bodyLength: number, line: ExpandedLine, columns: ColumnSpan | undefined): number {
+    if (this.exhausted) return 0;
+    const allowed = Math.min(iterations, Math.floor((this.env.limits.lines - this.produced) / bodyLength));
+    if (allowed < iterations) {
+      this.exhausted = true;
+      this.report(line, columns, `macro expansion stopped: more than ${this.env.limits.lines} lines`);
+    }
+    this.produced += allowed * bodyLength;
+    return allowed;
+  }
+
+  /** Counts lines an expansion will make; false (reported once) past `limits.lines`. */
+  private reserve(count: number, line: ExpandedLine, columns: ColumnSpan | undefined): boolean {
+    if (this.exhausted) return false;
+    if (this.produced + count <= this.env.limits.lines) {
+      this.produced += count;
+      return true;
+    }
+    this.exhausted = true;
+    this.report(line, columns, `macro expansion stopped: more than ${this.env.limits.lines} lines`);
+    return false;
+  }
+
+  // ---- includes ----
+
+  private include(argument: string, line: ExpandedLine, lexed: LexedLine, statement: Statement, context: Frame): Action {
+    const columns = columnsOf(line, lexed, statement);
+    const spec = argument.startsWith('"') ? readArgument(argument, 0).value : argument.trim();
+    if (spec === '') {
+      this.report(line, columns, '`.include` without a file name');
+      return 'keep';
+    }
+    if (context.includeDepth >= this.env.limits.depth) {
+      this.report(line, columns, `\`.include\` nested more than ${this.env.limits.depth} deep: not read`);
+      return 'keep';
+    }
+    const specColumns = line.verbatim ? specColumnsOf(lexed.masked, statement) : undefined;
+    const included = this.env.include(spec, line.at, specColumns ? { columns: specColumns } : undefined);
+    if (!included) return 'keep';
+    const inner: FrameContext = { insideMacro: false, macroDepth: context.macroDepth, includeDepth: context.includeDepth + 1 };
+    return { frame: new LinesFrame('include', included.lines, inner, this.conditionals.length), keep: true };
+  }
+
+  // ---- ends ----
+
+  private frameEnded(frame: Frame): void {
+    const collection = this.collection;
+    if (collection && collection.frame === frame) {
+      this.collection = undefined;
+      const end = collection.kind === 'macro' ? '.endm' : '.endr';
+      this.report(collection.header, collection.columns, `\`${collection.directive}\` without \`${end}\`: the block is not read`);
+    }
+  }
+
+  private finish(): void {
+    if (this.collection) this.frameEnded(this.collection.frame);
+    for (const conditional of this.conditionals) {
+      if (conditional.outerActive) this.reportAt(conditional.at, conditional.columns, '`.if` without `.endif`');
+    }
+    this.conditionals.length = 0;
+  }
+
+  private report(line: ExpandedLine, columns: ColumnSpan | undefined, message: string): void {
+    this.reportAt(line.at, columns, message);
+  }
+
+  private reportAt(at: SourceLine, columns: ColumnSpan | undefined, message: string): void {
+    const key = `${at.file.id}:${at.line}:${message}`;
+    if (this.reported.has(key)) return;
+    this.reported.add(key);
+    this.env.report({ kind: 'undecided', at, message, ...(columns && { columns }) });
+  }
+}
+
+/** `.irp`/`.irpc` substitution of one parameter, one value per iteration. */
+function iterationSubstitution(parameter: string, values: readonly string[], expansionCount: number): (iteration: number, text: string) => string {
+  let iterationOfValues = -1;
+  const bound = new Map<string, string>();
+  return (iteration, text) => {
+    if (iteration !== iterationOfValues) {
+      bound.set(parameter, values[iteration]!);
+      iterationOfValues = iteration;
+    }
+    return substituteBody(text, bound, expansionCount);
+  };
+}
+
+function keptBefore(from: number, end: number): number[] {
+  const kept: number[] = [];
+  for (let i = from; i < end; i++) kept.push(i);
+  return kept;
+}
+
+function derived(line: ExpandedLine, text: string, verbatim: boolean): ExpandedLine {
+  return { text, at: line.at, verbatim, macros: line.macros, ...(line.body && { body: line.body }) };
+}
+
+function asDefinition(line: ExpandedLine): ExpandedLine {
+  return { ...line, definition: true };
+}
+
+function withUse(macros: readonly MacroUse[], use: MacroUse): readonly MacroUse[] {
+  const chain: MacroUse[] = new Array(macros.length + 1);
+  for (let i = 0; i < macros.length; i++) chain[i] = macros[i]!;
+  chain[macros.length] = use;
+  return chain;
+}
+
+/** The statement's columns, when the line's columns are the user's. */
+function columnsOf(line: ExpandedLine, lexed: LexedLine, statement: Statement): ColumnSpan | undefined {
+  if (!line.verbatim) return undefined;
+  return { start: statement.wordStart, end: trimmedEnd(lexed.masked, statement.wordStart, statement.end) };
+}
+
+/** The quoted file name of an `.include` (quotes excluded), or the word after the directive. */
+function specColumnsOf(masked: string, statement: Statement): ColumnSpan | undefined {
+  const start = skipWhite(masked, statement.wordEnd);
+  if (start >= statement.end) return undefined;
+  if (masked[start] === '"') {
+    const close = masked.indexOf('"', start + 1);
+    return { start: start + 1, end: close < 0 || close > statement.end ? statement.end : close };
+  }
+  return { start, end: trimmedEnd(masked, start, statement.end) };
+}

@@ -1,0 +1,63 @@
+// Every root of a project reads the same headers again, mostly in the same parser state: a line
+// read as written, at the same place, in the same state, parses to the same entry. The cache
+// hands that entry back instead of parsing the line again. Entries are settled on their own line,
+// so every instance that shares one reads the same positions.
+import { parseLineEntry, settleEntry, type LineEntry } from '../document/lineEntries';
+import type { ParserState } from '../syntax/parser';
+
+interface Cached {
+  text: string;
+  state: string;
+  entry: LineEntry;
+}
+
+/** Distinct macro-produced lines kept; past it they are parsed each time (a cache must not grow without bound). */
+const MAX_PRODUCED = 200_000;
+
+export class ParseCache {
+  private readonly byPath = new Map<string, Map<number, Cached[]>>();
+  private readonly produced = new Map<string, LineEntry>();
+
+  /**
+   * The entry for a line a macro produced. Its positions are never read (its findings are moved
+   * to the invocation), so the text and the state are the whole key.
+   */
+  producedLine(text: string, before: ParserState, streamLine: number): LineEntry {
+    if (!cacheable(before)) return parseLineEntry(text, streamLine, before);
+    const key = `${fingerprint(before, false)}\n${text}`;
+    const known = this.produced.get(key);
+    if (known) return known;
+    const entry = parseLineEntry(text, streamLine, before);
+    if (!entry.after.pending && this.produced.size < MAX_PRODUCED) this.produced.set(key, entry);
+    return entry;
+  }
+
+  /** The entry for `text` written at `path:line`, parsed in `before` (the stream position only matters to a fresh parse). */
+  lineAsWritten(path: string, line: number, text: string, before: ParserState, streamLine: number, definition: boolean): LineEntry {
+    const state = cacheable(before) ? fingerprint(before, definition) : undefined;
+    if (state === undefined) return settled(parseLineEntry(text, streamLine, before), line);
+    let lines = this.byPath.get(path);
+    if (!lines) this.byPath.set(path, (lines = new Map()));
+    let known = lines.get(line);
+    if (!known) lines.set(line, (known = []));
+    for (const cached of known) if (cached.text === text && cached.state === state) return cached.entry;
+    const entry = settled(parseLineEntry(text, streamLine, before), line);
+    // A statement left open by `\` carries line numbers in its state: never shared.
+    if (!entry.after.pending) known.push({ text, state, entry });
+    return entry;
+  }
+}
+
+function settled(entry: LineEntry, line: number): LineEntry {
+  settleEntry(entry, line);
+  return entry;
+}
+
+function cacheable(state: ParserState): boolean {
+  return state.pending === undefined;
+}
+
+function fingerprint(s: ParserState, definition: boolean): string {
+  const lex = s.lex;
+  return `${s.dialect}|${s.bits}|${s.macroDepth}|${s.blocks}|${s.masmFarProcedure ? 1 : 0}${s.masmFarModel ? 1 : 0}${s.explicitBits ? 1 : 0}|${s.cppStack}|${lex.inBlockComment ? 1 : 0}${lex.cppContinuation ? 1 : 0}${lex.commentContinues ? 1 : 0}${lex.masmCommentDelimiter}|${definition ? 'd' : ''}`;
+}

@@ -1,0 +1,347 @@
+// Runs the walks for a set of files and turns what they saw into one result per file: the
+// findings of every context the file was read in, merged, each saying where it was seen.
+import { cachedPolicy, buildResultWith } from '../document/result';
+import type { LineEntry } from '../document/lineEntries';
+import { parseLineEntry } from '../document/lineEntries';
+import type { SuppressionIndex } from '../document/suppress';
+import { severityFor, ruleById, parseProfile } from '../catalogue/index';
+import { initialParserState } from '../syntax/parser';
+import { LineTable } from '../text/lineTable';
+import type { AnalysisOptions, AnalysisResult, Finding, FindingContext, FileLocation } from '../types';
+import { bodyUseKey, locationOf, producedFindings, rangeOn, type BodyUse, type BodyUses } from './attribute';
+import { FileCache } from './fileCache';
+import { ParseCache } from './parseCache';
+import { normalize } from './paths';
+import { includedFiles } from './prescan';
+import type { ExpandedLine, ExpansionProblem, SourceLine } from './source';
+import type { FileAnalysis, IncludeSite, MacroDefinition, ProjectInput, ProjectResult } from './types';
+import { limitsOf, walkRoot, type InstanceRecord, type WalkSettings, type WalkSinks } from './walk';
+
+const MAX_EXPANSION_LINES_KEPT = 200;
+
+export function analyzeProgram(input: ProjectInput): ProjectResult {
+  const cache = new FileCache(input.reader);
+  const options = input.options;
+  const files = [...new Set(input.files.map(normalize))];
+  const collected = new Collector();
+  const globalIncludes = (options.includePaths ?? []).map(normalize);
+  const includePathsOf = (file: string): string[] => [...globalIncludes, ...(options.buildFor?.(file)?.includePaths ?? []).map(normalize)];
+  const included = includedFiles(files, cache, includePathsOf);
+  const records: InstanceRecord[] = [];
+  const reached = new Set<string>();
+  const parseCache = new ParseCache();
+  const walkFrom = (root: string): void => {
+    const settings = { ...settingsFor(root, input, includePathsOf(root)), parseCache };
+    for (const record of walkRoot(root, cache, settings, collected.sinks).instances) {
+      records.push(record);
+      reached.add(record.file.path);
+    }
+  };
+  // A file the build assembles on its own is a root even when another file includes it too.
+  for (const file of files) if (!included.has(file) || options.buildFor?.(file) !== undefined) walkFrom(file);
+  // Files named only by includes no walk reached (a false branch, a cycle): read alone.
+  for (const file of files) if (!reached.has(file)) walkFrom(file);
+  const results = resultsOf(records, options.analysis, cache);
+  return { files: results, macros: collected.macros, invocations: collected.invocations, includes: collected.includes, expansions: collected.expansions, ...includersInto(results, collected.includes) };
+}
+
+function settingsFor(root: string, input: ProjectInput, includePaths: readonly string[]): Omit<WalkSettings, 'parseCache'> {
+  const options = input.options;
+  const file = options.settingsFor?.(root);
+  const build = options.buildFor?.(root);
+  return {
+    analysis: options.analysis,
+    dialect: file?.dialect,
+    dialectFamily: file?.dialectFamily,
+    bits: file?.bits ?? build?.bits,
+    includePaths,
+    defines: definesOf(options, build?.defines),
+    // The build's own flags for this file are all it passes.
+    definesComplete: options.definesComplete === true || build?.defines !== undefined,
+    limits: limitsOf(options.limits),
+  };
+}
+
+const DEFINE_MAPS = new WeakMap<ProjectInput['options'], Map<unknown, ReadonlyMap<string, string>>>();
+
+/** The defines for a root: one map object per distinct set, so stages can cache what they parse from it. */
+function definesOf(options: ProjectInput['options'], build: Readonly<Record<string, string>> | undefined): ReadonlyMap<string, string> {
+  let maps = DEFINE_MAPS.get(options);
+  if (!maps) DEFINE_MAPS.set(options, (maps = new Map()));
+  const key = build ?? NO_BUILD;
+  let defines = maps.get(key);
+  if (!defines) {
+    const merged = new Map<string, string>(Object.entries(options.defines ?? {}));
+    for (const [name, value] of Object.entries(build ?? {})) merged.set(name, value);
+    maps.set(key, (defines = merged));
+  }
+  return defines;
+}
+
+const NO_BUILD = {};
+
+/** Remembers (path, line) pairs without building a string per question. */
+class SeenLines {
+  private readonly byPath = new Map<string, Set<number>>();
+
+  /** True the first time a pair is seen. */
+  add(path: string, line: number): boolean {
+    let lines = this.byPath.get(path);
+    if (!lines) this.byPath.set(path, (lines = new Set()));
+    if (lines.has(line)) return false;
+    lines.add(line);
+    return true;
+  }
+}
+
+class Collector {
+  readonly macros = new Map<string, MacroDefinition[]>();
+  readonly invocations = new Map<string, FileLocation[]>();
+  readonly includes: IncludeSite[] = [];
+  readonly expansions = new Map<string, string[]>();
+  private readonly definitionsSeen = new SeenLines();
+  private readonly includesSeen = new SeenLines();
+  private readonly invocationsSeen = new Map<string, SeenLines>();
+  private nextId = 0;
+
+  readonly sinks: WalkSinks = {
+    nextInstanceId: () => this.nextId++,
+    defined: (name, kind, at) => {
+      if (this.definitionsSeen.add(at.file.path, at.line)) push(this.macros, name.toLowerCase(), { name, kind, definedAt: locationOf(at) });
+    },
+    included: (from, spec, target) => {
+      if (this.includesSeen.add(from.file.path, from.line)) this.includes.push({ from: locationOf(from), target, spec });
+    },
+    expanded: (line) => this.expanded(line),
+  };
+
+  private expanded(line: ExpandedLine): void {
+    for (const use of line.macros) {
+      const name = use.name.toLowerCase();
+      let seen = this.invocationsSeen.get(name);
+      if (!seen) this.invocationsSeen.set(name, (seen = new SeenLines()));
+      if (seen.add(use.invokedAt.file.path, use.invokedAt.line)) push(this.invocations, name, locationOf(use.invokedAt, use.columns));
+    }
+    const at = `${line.at.file.path}:${line.at.line}`;
+    let texts = this.expansions.get(at);
+    if (!texts) this.expansions.set(at, (texts = []));
+    if (texts.length < MAX_EXPANSION_LINES_KEPT) texts.push(line.text);
+  }
+}
+
+function push<T>(map: Map<string, T[]>, key: string, value: T): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
+
+function includersInto(results: Map<string, FileAnalysis>, includes: readonly IncludeSite[]): Record<string, never> {
+  for (const site of includes) {
+    if (!site.target) continue;
+    const analysis = results.get(site.target);
+    if (analysis && !analysis.includers.includes(site.from.path)) analysis.includers.push(site.from.path);
+  }
+  return {};
+}
+
+interface InstanceResult {
+  record: InstanceRecord;
+  result: AnalysisResult;
+  suppression: SuppressionIndex | undefined;
+}
+
+function resultsOf(records: readonly InstanceRecord[], analysis: AnalysisOptions, cache: FileCache): Map<string, FileAnalysis> {
+  const policy = cachedPolicy(analysis);
+  const uses: BodyUses = new Map();
+  const bodyOf = new WeakMap<Finding, SourceLine>();
+  const byPath = new Map<string, InstanceResult[]>();
+  for (const record of records) {
+    const extra = producedFindings(record, policy, cache, uses, bodyOf);
+    for (const problem of listedProblems(record.problems)) {
+      const finding = problemFinding(problem, analysis, cache);
+      if (finding) extra.push(finding);
+    }
+    const { result, suppression } = buildResultWith(entriesOf(record, cache), record.header, analysis, extra);
+    push(byPath, record.file.path, { record, result, suppression });
+  }
+  const suppressionOf = (path: string): SuppressionIndex | undefined => byPath.get(path)?.[0]?.suppression;
+  const out = new Map<string, FileAnalysis>();
+  for (const [path, instances] of byPath) out.set(path, mergeInstances(path, instances, uses, bodyOf, suppressionOf));
+  addBodyFindings(out, uses, cache, suppressionOf);
+  return out;
+}
+
+/**
+ * A body line whose own reading found nothing (its operands are parameters: `push %1`) still
+ * carries one finding for what its uses produced, saying how many there were.
+ */
+function addBodyFindings(files: Map<string, FileAnalysis>, uses: BodyUses, cache: FileCache, suppressionOf: (path: string) => SuppressionIndex | undefined): void {
+  for (const use of uses.values()) {
+    const path = use.body.file.path;
+    const analysis = files.get(path);
+    if (!analysis) continue;
+    const { result } = analysis;
+    const line = use.body.line;
+    const known = (list: readonly Finding[]): boolean => list.some((f) => f.ruleId === use.sample.ruleId && f.range.start.line === line && !f.macroChain);
+    if (known(result.findings) || known(result.suppressed)) continue;
+    const range = rangeOn(cache, use.body);
+    const finding: Finding = {
+      ruleId: use.sample.ruleId,
+      severity: use.sample.severity,
+      message: `${use.sample.message.replace(/; via .*$/, '')}${usesNote(use)}`,
+      range,
+      mnemonicRange: range,
+      code: use.sample.code,
+      codeName: use.sample.codeName,
+    };
+    const list = suppressionOf(path)?.isSuppressed(finding.ruleId, line) ? result.suppressed : result.findings;
+    list.push(finding);
+    list.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
+  }
+}
+
+function usesNote(use: BodyUse): string {
+  return ` (used by ${use.count} invocation${use.count === 1 ? '' : 's'} of ${[...use.macros].join(', ')})`;
+}
+
+const EMPTY_PARSED: LineEntry['parsed'] = { instructions: [], comments: [], farProcedure: [] };
+
+/** One entry per line of the instance's file: what the walk parsed there, or an empty line in the state around it. */
+function entriesOf(record: InstanceRecord, cache: FileCache): LineTable<LineEntry> {
+  const lines = cache.lines(record.file.path) ?? [];
+  const entries: LineEntry[] = new Array(lines.length);
+  let state: LineEntry['before'] | undefined;
+  for (let i = 0; i < lines.length; i++) {
+    const seen = record.entries.get(i);
+    if (seen) {
+      entries[i] = seen;
+      state = seen.after;
+      continue;
+    }
+    entries[i] = quietEntry(lines[i]!, i, (state ??= firstState(record)));
+  }
+  return LineTable.from(entries);
+}
+
+function firstState(record: InstanceRecord): LineEntry['before'] {
+  return initialParserState(record.header.dialect, record.header.bits);
+}
+
+/** A line the assembler did not read as code (a false branch, a directive the preprocessor took): only its suppression comments count. */
+function quietEntry(text: string, line: number, state: LineEntry['before']): LineEntry {
+  if (text.includes('virtlint-')) {
+    const entry = parseLineEntry(text, line, state);
+    return { ...entry, parsed: { ...entry.parsed, instructions: [], farProcedure: [] }, after: state };
+  }
+  return { line, before: state, parsed: EMPTY_PARSED, after: state, reports: false, contribution: undefined };
+}
+
+/** Undecided places listed per file inclusion; past it, one line says how many more there are. */
+const MAX_UNDECIDED_LISTED = 50;
+
+function listedProblems(problems: readonly ExpansionProblem[]): ExpansionProblem[] {
+  const listed: ExpansionProblem[] = [];
+  let undecided = 0;
+  let last: ExpansionProblem | undefined;
+  for (const problem of problems) {
+    if (problem.kind === 'undecided' && ++undecided > MAX_UNDECIDED_LISTED) {
+      last = problem;
+      continue;
+    }
+    listed.push(problem);
+  }
+  if (last) {
+    const more = undecided - MAX_UNDECIDED_LISTED;
+    listed.push({ ...last, message: `${more} more place${more === 1 ? '' : 's'} in this file where expansion cannot be decided are not listed (the last is here)` });
+  }
+  return listed;
+}
+
+function problemFinding(problem: ExpansionProblem, analysis: AnalysisOptions, cache: FileCache): Finding | undefined {
+  const ruleId = problem.kind === 'include' ? 'unresolved-include' : 'undecided-expansion';
+  const entry = ruleById(ruleId);
+  const severity = severityFor(ruleId, parseProfile(analysis.profile), analysis.severities);
+  if (!entry || severity === 'off') return undefined;
+  const range = rangeOn(cache, problem.at, problem.columns);
+  return { ruleId, severity, message: problem.message, range, mnemonicRange: range };
+}
+
+function contextOf(record: InstanceRecord, finding: Finding): FindingContext {
+  const includes: FileLocation[] = [];
+  for (let at = record.file.includedAt; at; at = at.file.includedAt) includes.unshift(locationOf(at));
+  const ins = finding.instruction;
+  return { root: record.root, includes, dialect: ins?.dialect ?? record.header.dialect, bits: ins?.bits ?? record.header.bits };
+}
+
+function contextKey(context: FindingContext): string {
+  return `${context.root}|${context.includes.map((at) => `${at.path}:${at.line}`).join('>')}|${context.dialect}|${context.bits}`;
+}
+
+/** One finding per rule and place; a macro's findings also per macro (a recursive macro reaches one body line many times). */
+function findingKey(finding: Finding): string {
+  const { start, end } = finding.range;
+  const what = finding.macroChain ? finding.macroChain[0]!.name : finding.message;
+  return `${finding.ruleId}|${start.line}:${start.character}-${end.line}:${end.character}|${what}`;
+}
+
+function mergeInstances(
+  path: string,
+  instances: readonly InstanceResult[],
+  uses: BodyUses,
+  bodyOf: WeakMap<Finding, SourceLine>,
+  suppressionOf: (path: string) => SuppressionIndex | undefined,
+): FileAnalysis {
+  const findings = new Map<string, Finding>();
+  const suppressed = new Map<string, Finding>();
+  const contexts = new Map<string, FindingContext>();
+  for (const { record, result } of instances) {
+    const fileContext = contextOf(record, { ruleId: 'int', severity: 'info', message: '', range: result.findings[0]?.range ?? ZERO, mnemonicRange: ZERO });
+    contexts.set(contextKey(fileContext), fileContext);
+    for (const finding of result.findings) {
+      const body = bodyOf.get(finding);
+      const silencedInBody = body !== undefined && suppressionOf(body.file.path)?.isSuppressed(finding.ruleId, body.line) === true;
+      addMerged(silencedInBody ? suppressed : findings, finding, contextOf(record, finding), uses, path);
+    }
+    for (const finding of result.suppressed) addMerged(suppressed, finding, contextOf(record, finding), uses, path);
+  }
+  const first = instances[0]!.result;
+  const result: AnalysisResult = {
+    dialect: first.dialect,
+    dialectSource: first.dialectSource,
+    bits: first.bits,
+    bitsSource: first.bitsSource,
+    bitsRegions: first.bitsRegions,
+    get instructions() {
+      return first.instructions;
+    },
+    findings: sorted(findings),
+    suppressed: sorted(suppressed),
+    instructionsTouching: (line: number) => first.instructionsTouching?.(line) ?? [],
+  };
+  return { path, result, contexts: [...contexts.values()], includers: [] };
+}
+
+const ZERO = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
+
+function addMerged(into: Map<string, Finding>, finding: Finding, context: FindingContext, uses: BodyUses, path: string): void {
+  const key = findingKey(finding);
+  let merged = into.get(key);
+  if (!merged) {
+    merged = { ...finding, message: withUses(finding, uses, path), contexts: [] };
+    into.set(key, merged);
+  }
+  const contexts = merged.contexts!;
+  const contextId = contextKey(context);
+  if (!contexts.some((known) => contextKey(known) === contextId)) contexts.push(context);
+}
+
+/** A body line's finding says how many invocations use it. */
+function withUses(finding: Finding, uses: BodyUses, path: string): string {
+  if (!finding.instruction?.inMacro) return finding.message;
+  const use = uses.get(bodyUseKey(path, finding.instruction.line, finding.ruleId));
+  return use ? `${finding.message}${usesNote(use)}` : finding.message;
+}
+
+function sorted(findings: Map<string, Finding>): Finding[] {
+  return [...findings.values()].sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
+}

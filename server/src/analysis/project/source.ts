@@ -1,0 +1,139 @@
+// The contract between the project model's parts: how files reach the core (a reader the shells
+// provide), how one inclusion of a file is named, and what a preprocessor hands to the assembler
+// stage — one line of text at a time, each knowing the line the user wrote and the macros and
+// includes that led to it.
+import type { Bits, Dialect } from '../types';
+
+/** What a shell gives the project model for a path: the text (an editor's unsaved buffer wins over the disk), or why there is none. */
+export type ReadResult = { text: string } | { error: string };
+
+export interface SourceReader {
+  /** `path` is absolute and normalised with `/` separators (see `paths.ts`). */
+  read(path: string): ReadResult;
+}
+
+/** One inclusion of a file: the root, or the file as one include directive brought it in. */
+export interface FileInstance {
+  /** Unique within one walk. */
+  readonly id: number;
+  readonly path: string;
+  /** The include directive that brought the file in; absent for the root. */
+  readonly includedAt?: SourceLine;
+}
+
+export interface SourceLine {
+  readonly file: FileInstance;
+  /** 0-based. */
+  readonly line: number;
+}
+
+/** Columns on a line (0-based UTF-16, end exclusive). */
+export interface ColumnSpan {
+  readonly start: number;
+  readonly end: number;
+}
+
+export type MacroKind = 'macro' | 'cpp' | 'repeat' | 'struc' | 'fix' | 'define';
+
+/** One macro use on the way from what the user wrote to the line the assembler sees. */
+export interface MacroUse {
+  readonly name: string;
+  readonly kind: MacroKind;
+  /** Where the macro (or the `rept`/`irp` block) is defined. */
+  readonly definedAt?: SourceLine;
+  /** The line holding the invocation, and its columns when known. */
+  readonly invokedAt: SourceLine;
+  readonly columns?: ColumnSpan;
+}
+
+/** One line as the assembler proper (after preprocessing) sees it. */
+export interface ExpandedLine {
+  readonly text: string;
+  /** Where the user wrote it: the line itself, or the outermost macro invocation that produced it. */
+  readonly at: SourceLine;
+  /** `text` is exactly the text of `at` (columns map one to one): no macro, define or substitution changed it. */
+  readonly verbatim: boolean;
+  /** For text a macro produced: the body line (or `#define` line) it came from. */
+  readonly body?: SourceLine;
+  /**
+   * Macro uses that produced the text, outermost first; empty for lines read as written.
+   * A stage that expands a line which itself came from an earlier stage keeps that line's `at`
+   * and puts its own use after the earlier ones; `body` is then the body line's own `body ?? at`.
+   */
+  readonly macros: readonly MacroUse[];
+  /** A line of a macro definition, passed on so its file still has it (not assembled as it stands). */
+  readonly definition?: boolean;
+}
+
+/** What a preprocessor may ask of the walk and report to it. */
+export interface ExpandEnv {
+  /**
+   * Opens an include: `spec` as written (quotes removed), `from` the directive's line.
+   * `system` is cpp's `<…>` form (include paths only). Returns the included file's lines as
+   * written (verbatim, no macros), or undefined after the walk has reported why it could not
+   * (not found, cycle, too deep).
+   */
+  include(spec: string, from: SourceLine, options?: { system?: boolean; columns?: ColumnSpan }): IncludedFile | undefined;
+  /** A problem on a line the user can see. */
+  report(problem: ExpansionProblem): void;
+  /** A macro (or `%define`, cpp `#define`, FASM `struc`…) was defined here: for go to definition and find references. */
+  defined(name: string, kind: MacroKind, at: SourceLine): void;
+  /** Defines from the configuration and the build (`-D`), name to value (`''` for `-DNAME`). */
+  readonly defines: ReadonlyMap<string, string>;
+  /**
+   * The defines are all the build gives (`compile_commands.json`, or the configuration says so):
+   * a name none of them and no file defines is undefined, as the assembler would take it, not undecided.
+   */
+  readonly definesComplete?: boolean;
+  /** The dialect the walk reads the program in (GNU as `.S` files have cpp in front of it). */
+  readonly dialect: Dialect;
+  /** The bitness the root starts in (NASM's `__?BITS?__` follows it until a `bits` directive). */
+  readonly bits?: Bits;
+  /** Limits so a runaway macro or loop ends with a report instead of a hang. */
+  readonly limits: ExpansionLimits;
+}
+
+export interface IncludedFile {
+  readonly file: FileInstance;
+  readonly lines: readonly ExpandedLine[];
+}
+
+export interface ExpansionLimits {
+  /** Nested macro invocations. */
+  readonly depth: number;
+  /** Lines one walk may produce in all. */
+  readonly lines: number;
+  /** Iterations of one `rept`/`%rep`/`.rept`/`irp` block. */
+  readonly repeat: number;
+}
+
+export const DEFAULT_LIMITS: ExpansionLimits = { depth: 64, lines: 2_000_000, repeat: 100_000 };
+
+export type ProblemKind =
+  /** The include could not be opened (not found, unreadable), or it would include itself. */
+  | 'include'
+  /** Expansion cannot be decided here: an unknown symbol in a condition, a limit reached, a form not understood. */
+  | 'undecided';
+
+export interface ExpansionProblem {
+  readonly kind: ProblemKind;
+  readonly at: SourceLine;
+  readonly columns?: ColumnSpan;
+  /** One line, no trailing period. */
+  readonly message: string;
+}
+
+/**
+ * A preprocessor: lines in (a file's lines, or an earlier stage's output), lines out.
+ * It must read its input once, in order, and end: every loop and recursion is bounded by `env.limits`.
+ */
+export type Preprocessor = (input: Iterable<ExpandedLine>, env: ExpandEnv) => Iterable<ExpandedLine>;
+
+/** The lines of a file as written, for a preprocessor's input. */
+export function linesOf(file: FileInstance, lines: readonly string[]): ExpandedLine[] {
+  const out: ExpandedLine[] = new Array(lines.length);
+  for (let i = 0; i < lines.length; i++) out[i] = { text: lines[i]!, at: { file, line: i }, verbatim: true, macros: NO_MACROS };
+  return out;
+}
+
+export const NO_MACROS: readonly MacroUse[] = Object.freeze([]);

@@ -1,0 +1,68 @@
+// What one open document takes from the whole-program analysis: the findings to show (in every
+// context merged, or in the one the user picked), the mode its own fast analysis starts in, and
+// the contexts described for the status item.
+import type { Bits, Dialect, Finding, FindingContext } from '../analysis/types';
+import type { FileContextInfo } from './protocol';
+
+export interface ProjectView {
+  /** The project's findings for the file; undefined when the file's own analysis says it all (nothing includes it, it includes nothing, no macro output). */
+  findings: Finding[] | undefined;
+  /** The buffer version the findings were computed from (undefined: from the disk). */
+  version: number | undefined;
+  /** Dialect and bits of the context the file is read in, when an includer decides them. */
+  seed: { dialect: Dialect; bits: Bits } | undefined;
+  contexts: FileContextInfo[];
+  selectedContext: number | undefined;
+}
+
+const DIALECT_NAMES: Record<Dialect, string> = { nasm: 'NASM', 'gas-att': 'GNU as (AT&T)', 'gas-intel': 'GNU as (Intel)', masm: 'MASM', fasm: 'FASM' };
+
+export function contextKey(context: FindingContext): string {
+  const chain = context.includes.map((site) => `${site.path}:${site.line}`).join('>');
+  return `${context.root}|${chain}|${context.dialect}|${context.bits}`;
+}
+
+/** The findings seen in the selected context; every finding when none is selected. */
+export function findingsInContext(findings: readonly Finding[], contexts: readonly FindingContext[], selected: number | undefined): Finding[] {
+  const chosen = selected === undefined ? undefined : contexts[selected];
+  if (!chosen) return contexts.length > 1 ? findings.map((finding) => withItsContexts(finding, contexts.length)) : findings.slice();
+  const key = contextKey(chosen);
+  // A finding that names no context was seen in all of them.
+  return findings.filter((finding) => !finding.contexts || finding.contexts.some((context) => contextKey(context) === key));
+}
+
+/** Merged over several contexts, a finding seen in only some of them says in which. */
+function withItsContexts(finding: Finding, contextCount: number): Finding {
+  const seenIn = finding.contexts ?? [];
+  if (seenIn.length === 0 || seenIn.length >= contextCount) return finding;
+  return { ...finding, message: `${finding.message} [only ${seenIn.map(contextLabel).join('; ')}]` };
+}
+
+/** The mode the file's own analysis should start in: the selected (or first) context's, when an include brought the file in. */
+export function seedOf(contexts: readonly FindingContext[], selected: number | undefined): ProjectView['seed'] {
+  const context = contexts[selected ?? 0];
+  if (!context || context.includes.length === 0) return undefined;
+  return { dialect: context.dialect, bits: context.bits };
+}
+
+export function contextInfos(contexts: readonly FindingContext[], uriOf: (path: string) => string): FileContextInfo[] {
+  return contexts.map((context) => {
+    const direct = context.includes[context.includes.length - 1];
+    const info: FileContextInfo = { label: contextLabel(context), rootUri: uriOf(context.root), dialect: context.dialect, bits: context.bits };
+    if (direct) info.includedFrom = { uri: uriOf(direct.path), line: direct.line };
+    return info;
+  });
+}
+
+/** `included from kernel.asm:12, FASM 32-bit` (with the root when it is another file), or `on its own, NASM 64-bit`. */
+export function contextLabel(context: FindingContext): string {
+  const mode = `${DIALECT_NAMES[context.dialect] ?? context.dialect} ${context.bits}-bit`;
+  const direct = context.includes[context.includes.length - 1];
+  if (!direct) return `on its own, ${mode}`;
+  const via = direct.path === context.root ? '' : ` (from ${baseName(context.root)})`;
+  return `included from ${baseName(direct.path)}:${direct.line + 1}${via}, ${mode}`;
+}
+
+function baseName(path: string): string {
+  return path.slice(path.lastIndexOf('/') + 1);
+}

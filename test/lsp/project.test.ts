@@ -1,0 +1,260 @@
+// The language server reading the workspace as one program: included files in their includer's
+// mode, macro findings at the invocation, unsaved buffers of included files, navigation and
+// hovers for macros and include paths, and the context a file is shown in.
+import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Diagnostic, Hover, Location, PublishDiagnosticsParams } from 'vscode-languageserver-protocol';
+import { codesAndLines, LspTestClient, messageText } from './client';
+import { SELECT_CONTEXT_COMMAND, type FileInfoParams } from '../../server/src/lsp/protocol';
+import { decodeAll } from '../helpers/assemble';
+import { runFasm } from '../helpers/fasm';
+
+const FILES: Record<string, string> = {
+  // FASM boot code in a header: on its own it would be read as NASM, where `push es di` means nothing.
+  'boot.asm': ['use16', 'org 0x7c00', "include 'bios.inc'", '    ret', ''].join('\n'),
+  'bios.inc': ['    push es di', '    mov ax, 0x1234', '    pop di es', ''].join('\n'),
+  // A macro in a header, used in another file.
+  'macros.inc': ['%macro SAVE_FLAGS 0', '    pushf', '%endmacro', ''].join('\n'),
+  'main.asm': ['bits 32', '%include "macros.inc"', 'start:', '    SAVE_FLAGS', '    ret', ''].join('\n'),
+  // One header included in two modes.
+  'shared.inc': ['    push cs', ''].join('\n'),
+  'a32.asm': ['bits 32', '%include "shared.inc"', ''].join('\n'),
+  'a64.asm': ['bits 64', '%include "shared.inc"', ''].join('\n'),
+  // A file nobody includes until an edit does.
+  'host.asm': ['bits 16', ''].join('\n'),
+  'lone.inc': ['    push cs', ''].join('\n'),
+};
+
+type ContextualInfo = FileInfoParams & { contexts: NonNullable<FileInfoParams["contexts"]> };
+
+function ruleAt(diagnostics: readonly Diagnostic[], rule: string, line: number): Diagnostic | undefined {
+  return diagnostics.find((d) => d.code === rule && d.range.start.line === line);
+}
+
+describe('lsp: the workspace as one program', function () {
+  this.timeout(60000);
+  let dir: string;
+  let client: LspTestClient;
+  const uri = (name: string): string => pathToFileURL(join(dir, name)).href;
+  const openFromDisk = (name: string): Promise<void> => client.open(uri(name), readFileSync(join(dir, name), 'utf8'));
+  const published = (name: string, accept: (p: PublishDiagnosticsParams) => boolean): Promise<PublishDiagnosticsParams> =>
+    client.waitForPublished(uri(name), accept, 20000).catch((error: Error) => {
+      throw new Error(`${error.message}\nserver log:\n${client.logMessages.slice(-20).join('\n')}`);
+    });
+  const infoWithContexts = (name: string, count: number): Promise<ContextualInfo> =>
+    client.waitFor(() => (client.fileInfos as ContextualInfo[]).filter((info) => info.uri === uri(name) && (info.contexts?.length ?? 0) === count).at(-1), 20000, `fileInfo of ${name} with ${count} context(s)`);
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'virtlint-lsp-project-'));
+    for (const [name, text] of Object.entries(FILES)) writeFileSync(join(dir, name), text);
+    client = await LspTestClient.start({ pull: false, workspaceFolder: dir, extraCapabilities: { window: { workDoneProgress: true } } });
+  });
+  after(async () => {
+    await client.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('indexes the workspace with work-done progress', async () => {
+    const end = await client.waitFor(() => client.progress.find((p) => p.kind === 'end'), 20000, 'the end of the indexing progress');
+    assert.ok(end);
+    assert.match(client.progress.find((p) => p.kind === 'begin')?.title ?? '', /index/i);
+  });
+
+  it('reads an included file in its includer\'s dialect and mode (fasm and iced-x86 agree)', async () => {
+    // The oracle: what fasm emits for the includer, decoded at 16 bits, pushes and pops ES.
+    const run = runFasm(['boot.asm', 'boot.bin'], dir);
+    assert.equal(run.status, 0, run.stdout + run.stderr);
+    const codes = decodeAll(new Uint8Array(readFileSync(join(dir, 'boot.bin'))), 16).map((d) => d.codeName);
+    assert.deepEqual(codes, ['Pushw_ES', 'Push_r16', 'Mov_r16_imm16', 'Pop_r16', 'Popw_ES', 'Retnw']);
+
+    await openFromDisk('bios.inc');
+    const diagnostics = (await published('bios.inc', (p) => p.diagnostics.length > 0)).diagnostics;
+    assert.deepEqual(codesAndLines(diagnostics), [['push-sreg', 0], ['pop-sreg', 2]]);
+    const info = await infoWithContexts('bios.inc', 1);
+    assert.equal(info.dialect, 'fasm');
+    assert.equal(info.bits, 16);
+    assert.equal(info.contexts[0]!.label, 'included from boot.asm:3, FASM 16-bit');
+    assert.deepEqual(info.contexts[0]!.includedFrom, { uri: uri('boot.asm'), line: 2 });
+  });
+
+  it('reports a macro\'s instruction at the invocation, naming the macro, with the body line as related information', async () => {
+    await openFromDisk('main.asm');
+    const diagnostics = (await published('main.asm', (p) => ruleAt(p.diagnostics, 'pushf', 3) !== undefined)).diagnostics;
+    const pushf = ruleAt(diagnostics, 'pushf', 3)!;
+    assert.match(messageText(pushf), /SAVE_FLAGS/);
+    const related = pushf.relatedInformation ?? [];
+    assert.ok(
+      related.some((r) => r.location.uri === uri('macros.inc') && r.location.range.start.line === 1),
+      JSON.stringify(related),
+    );
+  });
+
+  it('goes to a macro\'s definition and finds its invocations', async () => {
+    const definitions = await client.request<Location[]>('textDocument/definition', { textDocument: { uri: uri('main.asm') }, position: { line: 3, character: 8 } });
+    assert.deepEqual(
+      definitions.map((l) => [l.uri, l.range.start.line]),
+      [[uri('macros.inc'), 0]],
+    );
+    await openFromDisk('macros.inc');
+    const references = await client.request<Location[]>('textDocument/references', {
+      textDocument: { uri: uri('macros.inc') },
+      position: { line: 0, character: 10 },
+      context: { includeDeclaration: false },
+    });
+    assert.deepEqual(
+      references.map((l) => [l.uri, l.range.start.line]),
+      [[uri('main.asm'), 3]],
+    );
+  });
+
+  it('goes from an include directive\'s path to the file it names', async () => {
+    const definitions = await client.request<Location[]>('textDocument/definition', { textDocument: { uri: uri('main.asm') }, position: { line: 1, character: 12 } });
+    assert.deepEqual(definitions.map((l) => l.uri), [uri('macros.inc')]);
+    const nothing = await client.request<Location[]>('textDocument/definition', { textDocument: { uri: uri('main.asm') }, position: { line: 4, character: 5 } });
+    assert.deepEqual(nothing, []);
+  });
+
+  it('shows a macro invocation\'s expansion and where the macro is defined on hover, and keeps instruction hovers', async () => {
+    const hover = await client.request<Hover | null>('textDocument/hover', { textDocument: { uri: uri('main.asm') }, position: { line: 3, character: 6 } });
+    assert.ok(hover, 'a hover on the invocation');
+    const text = (hover.contents as { value: string }).value;
+    assert.match(text, /SAVE\\?_FLAGS/);
+    assert.match(text, /macros\.inc:1/);
+    assert.match(text, /```asm\n\s*pushf\n```/);
+    const instruction = await client.request<Hover | null>('textDocument/hover', { textDocument: { uri: uri('main.asm') }, position: { line: 4, character: 5 } });
+    assert.ok(instruction);
+    assert.doesNotMatch((instruction.contents as { value: string }).value, /Expands here/);
+  });
+
+  it('keeps a macro\'s finding on its moved line through a keystroke, before the project runs again', async () => {
+    const version = await client.change(uri('main.asm'), [{ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, text: '; a new first line\n' }]);
+    await published('main.asm', (p) => p.version === version && ruleAt(p.diagnostics, 'pushf', 4) !== undefined);
+    const atThisVersion = (client.published.get(uri('main.asm')) ?? []).filter((p) => p.version === version);
+    for (const params of atThisVersion) assert.ok(ruleAt(params.diagnostics, 'pushf', 4), `every report of version ${version} has it: ${JSON.stringify(codesAndLines(params.diagnostics))}`);
+    await client.change(uri('main.asm'), [{ range: { start: { line: 0, character: 0 }, end: { line: 1, character: 0 } }, text: '' }]);
+    await published('main.asm', (p) => ruleAt(p.diagnostics, 'pushf', 3) !== undefined);
+  });
+
+  it('re-analyses the includer when an included file changes in an unsaved buffer', async () => {
+    await client.change(uri('macros.inc'), [{ range: { start: { line: 1, character: 4 }, end: { line: 1, character: 9 } }, text: 'popf' }]);
+    const diagnostics = (await published('main.asm', (p) => ruleAt(p.diagnostics, 'popf', 3) !== undefined)).diagnostics;
+    assert.equal(ruleAt(diagnostics, 'pushf', 3), undefined, JSON.stringify(codesAndLines(diagnostics)));
+    assert.match(readFileSync(join(dir, 'macros.inc'), 'utf8'), /pushf/, 'the disk still has the old text');
+    // Closing the buffer without saving brings the disk's text back.
+    await client.close(uri('macros.inc'));
+    await published('main.asm', (p) => ruleAt(p.diagnostics, 'pushf', 3) !== undefined && ruleAt(p.diagnostics, 'popf', 3) === undefined);
+  });
+
+  it('reports a file included in two modes in both, and in the one the user selects', async () => {
+    await openFromDisk('shared.inc');
+    const info = await infoWithContexts('shared.inc', 2);
+    const labels = info.contexts.map((c) => c.label).sort();
+    assert.deepEqual(labels, ['included from a32.asm:2, NASM 32-bit', 'included from a64.asm:2, NASM 64-bit']);
+    const merged = await published('shared.inc', (p) => ruleAt(p.diagnostics, 'push-sreg', 0) !== undefined && ruleAt(p.diagnostics, 'invalid-in-mode', 0) !== undefined);
+    assert.match(messageText(ruleAt(merged.diagnostics, 'invalid-in-mode', 0)!), /\[only included from a64\.asm:2, NASM 64-bit\]$/);
+    assert.match(messageText(ruleAt(merged.diagnostics, 'push-sreg', 0)!), /\[only included from a32\.asm:2, NASM 32-bit\]$/);
+
+    const in64 = info.contexts.findIndex((c) => c.bits === 64);
+    const answer = await client.request<ContextualInfo>('workspace/executeCommand', { command: SELECT_CONTEXT_COMMAND, arguments: [{ uri: uri('shared.inc'), context: in64 }] });
+    assert.equal(answer.selectedContext, in64);
+    const only64 = await published('shared.inc', (p) => ruleAt(p.diagnostics, 'push-sreg', 0) === undefined);
+    assert.ok(ruleAt(only64.diagnostics, 'invalid-in-mode', 0), JSON.stringify(codesAndLines(only64.diagnostics)));
+
+    await client.request('workspace/executeCommand', { command: SELECT_CONTEXT_COMMAND, arguments: [{ uri: uri('shared.inc'), context: -1 }] });
+    await published('shared.inc', (p) => ruleAt(p.diagnostics, 'push-sreg', 0) !== undefined && ruleAt(p.diagnostics, 'invalid-in-mode', 0) !== undefined);
+  });
+
+  it('reads a file in its new includer\'s mode when an edit includes it, and on its own again when the include goes', async () => {
+    await openFromDisk('lone.inc');
+    await openFromDisk('host.asm');
+    const lastInfo = (): ContextualInfo | undefined => (client.fileInfos as ContextualInfo[]).filter((info) => info.uri === uri('lone.inc')).at(-1);
+    await client.waitFor(() => lastInfo(), 20000, 'fileInfo of lone.inc');
+    assert.equal(lastInfo()!.contexts, undefined, 'read on its own');
+    await client.change(uri('host.asm'), [{ range: { start: { line: 1, character: 0 }, end: { line: 1, character: 0 } }, text: '%include "lone.inc"\n' }]);
+    const included = await infoWithContexts('lone.inc', 1);
+    assert.equal(included.contexts[0]!.label, 'included from host.asm:2, NASM 16-bit');
+    assert.equal(included.bits, 16);
+    await client.change(uri('host.asm'), [{ range: { start: { line: 1, character: 0 }, end: { line: 2, character: 0 } }, text: '' }]);
+    await client.waitFor(() => (lastInfo()?.contexts === undefined ? true : undefined), 20000, 'lone.inc read on its own again');
+  });
+});
+
+describe('lsp: the workspace as one program, for a client that pulls diagnostics', function () {
+  this.timeout(60000);
+  let dir: string;
+  let client: LspTestClient;
+  const uri = (name: string): string => pathToFileURL(join(dir, name)).href;
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'virtlint-lsp-project-pull-'));
+    for (const name of ['macros.inc', 'main.asm']) writeFileSync(join(dir, name), FILES[name]!);
+    client = await LspTestClient.start({ pull: true, workspaceFolder: dir });
+  });
+  after(async () => {
+    await client.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('asks the client to pull again when an edit to an included file changes its includer', async () => {
+    await client.open(uri('main.asm'), FILES['main.asm']!);
+    await client.open(uri('macros.inc'), FILES['macros.inc']!);
+    const pulled = (): Promise<Diagnostic[]> => client.pull(uri('main.asm')).then((report) => report.items ?? []);
+    // The project's first run ends with a refresh request when it changes what main.asm shows.
+    let seen = client.refreshRequests;
+    let diagnostics = await pulled();
+    for (let tries = 0; !ruleAt(diagnostics, 'pushf', 3) && tries < 10; tries++) {
+      const before = seen;
+      await client.waitFor(() => (client.refreshRequests > before ? true : undefined), 20000, 'a refresh request');
+      seen = client.refreshRequests;
+      diagnostics = await pulled();
+    }
+    assert.ok(ruleAt(diagnostics, 'pushf', 3), JSON.stringify(codesAndLines(diagnostics)));
+
+    const refreshesBefore = client.refreshRequests;
+    await client.change(uri('macros.inc'), [{ range: { start: { line: 1, character: 4 }, end: { line: 1, character: 9 } }, text: 'popf' }]);
+    await client.waitFor(() => (client.refreshRequests > refreshesBefore ? true : undefined), 20000, 'a refresh request after the edit');
+    const after = await pulled();
+    assert.ok(ruleAt(after, 'popf', 3), JSON.stringify(codesAndLines(after)));
+    assert.equal(ruleAt(after, 'pushf', 3), undefined);
+  });
+});
+
+describe('lsp: the workspace\'s virtlint.config.json', function () {
+  this.timeout(60000);
+  let dir: string;
+  let client: LspTestClient | undefined;
+  const uri = (name: string): string => pathToFileURL(join(dir, name)).href;
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'virtlint-lsp-project-config-'));
+    mkdirSync(join(dir, 'include'));
+    writeFileSync(join(dir, 'include', 'flags.mac'), ['%macro SAVE_FLAGS 0', '    pushf', '%endmacro', ''].join('\n'));
+    writeFileSync(join(dir, 'main.asm'), ['bits 32', '%include "flags.mac"', '    SAVE_FLAGS', ''].join('\n'));
+  });
+  afterEach(async () => {
+    await client?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('finds includes on the configured include paths (and says when one cannot be found without them)', async () => {
+    // Without the configuration the include cannot be found: nasm says so too.
+    assert.throws(() => execFileSync('nasm', ['-f', 'bin', '-o', join(dir, 'out.bin'), join(dir, 'main.asm')], { cwd: dir, stdio: 'pipe' }));
+    execFileSync('nasm', ['-f', 'bin', '-I', join(dir, 'include') + '/', '-o', join(dir, 'out.bin'), join(dir, 'main.asm')], { cwd: dir });
+
+    client = await LspTestClient.start({ pull: false, workspaceFolder: dir });
+    await client.open(uri('main.asm'), readFileSync(join(dir, 'main.asm'), 'utf8'));
+    const missing = await client.waitForPublished(uri('main.asm'), (p) => ruleAt(p.diagnostics, 'unresolved-include', 1) !== undefined, 20000);
+    assert.equal(ruleAt(missing.diagnostics, 'pushf', 2), undefined);
+    await client.stop();
+
+    writeFileSync(join(dir, 'virtlint.config.json'), JSON.stringify({ includePaths: ['include'] }));
+    client = await LspTestClient.start({ pull: false, workspaceFolder: dir });
+    await client.open(uri('main.asm'), readFileSync(join(dir, 'main.asm'), 'utf8'));
+    const found = await client.waitForPublished(uri('main.asm'), (p) => ruleAt(p.diagnostics, 'pushf', 2) !== undefined, 20000);
+    assert.equal(ruleAt(found.diagnostics, 'unresolved-include', 1), undefined);
+  });
+});
