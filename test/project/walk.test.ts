@@ -194,3 +194,14 @@ describe('project walk: what the build tells', () => {
     assert.deepStrictEqual(summary(findingsOf(result, '/p/r.s')), ['2:pushf', '7:pushf']);
   });
 });
+
+describe('project walk: body lines cpp changed', () => {
+  it('a GNU as macro body line with a cpp operand keeps its finding off the #define line', () => {
+    const result = project({
+      '/p/m.S': '#define REG \\reg\n.code32\n.macro load16 reg\n  movw %ax, %REG\n.endm\nload16 ds\nload16 es\n',
+    });
+    const found = findingsOf(result, '/p/m.S');
+    assert.deepStrictEqual(summary(found), ['5:mov-sreg', '6:mov-sreg']);
+    assert.ok(found.every((f) => !f.related?.some((r) => r.range.start.line === 0)), 'nothing points at the #define line');
+  });
+});

@@ -35,7 +35,7 @@ export function producedFindings(record: InstanceRecord, policy: Policy, cache: 
       }
       const finding = reportedAtInvocation(base, ins, produced, cache);
       out.push(finding);
-      const body = produced.line.body;
+      const body = bodyWriting(produced.line.body, ins, cache);
       if (body) bodyOf.set(finding, body);
       if (body && produced.line.macros.length > 0) countUse(uses, body, base, produced.line.macros);
     }
@@ -55,10 +55,8 @@ function writtenHere(ins: ParsedInstruction, produced: ProducedLine, cache: File
   if (line.macros.some((use) => !SUBSTITUTIONS.has(use.kind))) return undefined;
   const text = cache.lines(line.at.file.path)?.[line.at.line];
   if (text === undefined) return undefined;
-  const escaped = ins.mnemonic.replace(/[.$?]/g, (c) => `\\${c}`);
-  const found = new RegExp(`(^|[^\\w.$])(${escaped})(?![\\w.$])`, 'i').exec(text);
-  if (!found) return undefined;
-  const start = found.index + found[1]!.length;
+  const start = mnemonicAt(text, ins.mnemonic);
+  if (start === undefined) return undefined;
   const at = line.at.line;
   const end = Math.max(start + ins.mnemonic.length, text.trimEnd().length);
   return {
@@ -75,16 +73,33 @@ function countUse(uses: BodyUses, body: SourceLine, sample: Finding, macros: rea
   use.macros.add(macros[macros.length - 1]!.name);
 }
 
+/**
+ * The body line an instruction came from, when that line really spells the mnemonic. A GNU as
+ * macro body line that cpp changed (`mov %ax, REG` with `#define REG \reg`) names the `#define`
+ * as its body, which holds an operand, not the instruction: no body line is claimed then.
+ */
+function bodyWriting(body: SourceLine | undefined, ins: ParsedInstruction, cache: FileCache): SourceLine | undefined {
+  if (!body) return undefined;
+  const text = cache.lines(body.file.path)?.[body.line];
+  return text !== undefined && mnemonicAt(text, ins.mnemonic) !== undefined ? body : undefined;
+}
+
+/** Where `mnemonic` stands as a word in `text`, if it does. */
+function mnemonicAt(text: string, mnemonic: string): number | undefined {
+  const escaped = mnemonic.replace(/[.$?]/g, (c) => `\\${c}`);
+  const found = new RegExp(`(^|[^\\w.$])(${escaped})(?![\\w.$])`, 'i').exec(text);
+  return found ? found.index + found[1]!.length : undefined;
+}
+
 function reportedAtInvocation(base: Finding, ins: ParsedInstruction, produced: ProducedLine, cache: FileCache): Finding {
   const { line } = produced;
+  const body = bodyWriting(line.body, ins, cache);
   const outermost = line.macros[0];
   const range = rangeOn(cache, line.at, outermost && sameLine(outermost.invokedAt, line.at) ? outermost.columns : undefined);
   const chain = line.macros.map(stepOf);
   const here = dirname(line.at.file.path);
   const related: RelatedLocation[] = [];
-  if (line.body) {
-    related.push({ path: line.body.file.path, range: rangeOn(cache, line.body), message: `${ins.mnemonic.toUpperCase()} comes from this line` });
-  }
+  if (body) related.push({ path: body.file.path, range: rangeOn(cache, body), message: `${ins.mnemonic.toUpperCase()} comes from this line` });
   for (const use of line.macros) {
     if (use.definedAt) related.push({ path: use.definedAt.file.path, range: rangeOn(cache, use.definedAt), message: `${use.name} is defined here` });
   }
