@@ -7,6 +7,8 @@ import type { FileLocation } from '../analysis/types';
 
 /** How many times one refresh may widen its component after seeing the new include graph. */
 const MAX_WIDENINGS = 4;
+/** An open file read from more roots than this waits for the full refresh (its own fast analysis shows meanwhile). */
+const MAX_QUICK_ROOTS_PER_FILE = 8;
 
 export class ProjectIndex {
   private files = new Map<string, FileAnalysis>();
@@ -133,6 +135,45 @@ export class ProjectIndex {
     const touched = new Set(component);
     for (const file of result.files.keys()) touched.add(file);
     return touched;
+  }
+
+  /**
+   * The quick part of a refresh: the open files an edit affects, re-analysed from their own roots
+   * only. A header many files include ties a whole tree into one component, but an open includer
+   * needs just the walks that reach it. Only files every one of whose roots was in the run are
+   * replaced; the full refresh of the component follows when typing pauses. Returns the files
+   * replaced, or undefined when the quick run would not be much smaller than the full one.
+   */
+  async refreshOpen(
+    changed: Iterable<string>,
+    open: Iterable<string>,
+    analyze: (files: string[]) => Promise<ProjectResult>,
+    exists: (path: string) => boolean,
+  ): Promise<Set<string> | undefined> {
+    const edited = new Set(changed);
+    const component = this.componentOf(edited);
+    const wanted: string[] = [];
+    const roots = new Set<string>();
+    for (const file of open) {
+      // An edited file others include shows its own fast analysis at once; its contexts come with the full refresh.
+      if ((edited.has(file) && this.rootsOf(file).length > 1) || !component.has(file) || !this.files.has(file)) continue;
+      const fileRoots = this.rootsOf(file);
+      if (fileRoots.length > MAX_QUICK_ROOTS_PER_FILE) continue;
+      wanted.push(file);
+      for (const root of fileRoots) roots.add(root);
+    }
+    const full = candidates(component, exists).length;
+    if (wanted.length === 0 || roots.size * 2 > full) return undefined;
+    const result = await analyze(Array.from(roots).filter(exists).sort());
+    const replaced = new Set<string>();
+    for (const file of wanted) {
+      const analysis = result.files.get(file);
+      if (!analysis || !this.rootsOf(file).every((root) => roots.has(root))) continue;
+      this.files.set(file, analysis);
+      replaced.add(file);
+    }
+    if (replaced.size > 0) this.revision++;
+    return replaced;
   }
 
   private replaceComponent(component: ReadonlySet<string>, result: ProjectResult): void {

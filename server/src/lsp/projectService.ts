@@ -13,8 +13,10 @@ import { createProjectRunner, type ProjectRunner } from './projectRunner';
 import type { VirtlintSettings } from './settings';
 import { hasIndexedExtension, listAssemblyFiles } from './workspaceFiles';
 
-/** Quiet time after the last edit before the dependents are re-analysed. */
+/** Quiet time after the last edit before the open dependents are re-analysed. */
 export const PROJECT_DEBOUNCE_MS = 40;
+/** Quiet time before the edited file's whole include component is re-analysed (navigation, closed files). */
+export const FULL_REFRESH_DEBOUNCE_MS = 600;
 /** Most files the workspace listing takes. */
 const MAX_WORKSPACE_FILES = 20_000;
 
@@ -53,7 +55,10 @@ export class ProjectService {
   /** The context each file is shown in, by its key (a re-run may list the contexts in another order). */
   private readonly selectedContexts = new Map<string, string>();
   private readonly pending = new Set<string>();
+  /** Edited files whose whole component still waits for its refresh. */
+  private readonly pendingFull = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
+  private fullTimer: NodeJS.Timeout | undefined;
   private indexed = false;
   private stopped = false;
   private runner: ProjectRunner | undefined;
@@ -76,7 +81,9 @@ export class ProjectService {
   stop(): void {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    if (this.fullTimer) clearTimeout(this.fullTimer);
     this.timer = undefined;
+    this.fullTimer = undefined;
     this.runner?.dispose();
   }
 
@@ -138,6 +145,10 @@ export class ProjectService {
     };
   }
 
+  /**
+   * Right after the typing stops: the open files the edit affects, from their own roots. When that
+   * is not much less than the whole component, or after a longer pause, the whole component.
+   */
   private flush(): Promise<void> {
     this.timer = undefined;
     return this.serially(async () => {
@@ -145,12 +156,38 @@ export class ProjectService {
       const changed = Array.from(this.pending);
       this.pending.clear();
       try {
-        const touched = await this.index.refresh(changed, (files) => this.run(files), (path) => this.isCandidate(path));
-        if (!this.stopped) this.host.viewsChanged(touched);
+        const quick = await this.index.refreshOpen(changed, this.host.openPaths(), (files) => this.run(files), (path) => this.isCandidate(path));
+        if (quick === undefined) {
+          await this.refreshComponent(changed);
+          return;
+        }
+        if (!this.stopped && quick.size > 0) this.host.viewsChanged(quick);
+        for (const path of changed) this.pendingFull.add(path);
+        if (this.fullTimer) clearTimeout(this.fullTimer);
+        this.fullTimer = setTimeout(() => void this.flushFull(), FULL_REFRESH_DEBOUNCE_MS);
       } catch (error) {
         this.host.log(`virtlint: re-analysing the files that include ${changed.join(', ')} failed: ${messageOf(error)}`);
       }
     });
+  }
+
+  private flushFull(): Promise<void> {
+    this.fullTimer = undefined;
+    return this.serially(async () => {
+      if (this.stopped || this.pendingFull.size === 0) return;
+      const changed = Array.from(this.pendingFull);
+      this.pendingFull.clear();
+      try {
+        await this.refreshComponent(changed);
+      } catch (error) {
+        this.host.log(`virtlint: re-analysing the files that include ${changed.join(', ')} failed: ${messageOf(error)}`);
+      }
+    });
+  }
+
+  private async refreshComponent(changed: readonly string[]): Promise<void> {
+    const touched = await this.index.refresh(changed, (files) => this.run(files), (path) => this.isCandidate(path));
+    if (!this.stopped) this.host.viewsChanged(touched);
   }
 
   private async indexWorkspace(): Promise<void> {

@@ -73,15 +73,20 @@ function countUse(uses: BodyUses, body: SourceLine, sample: Finding, macros: rea
   use.macros.add(macros[macros.length - 1]!.name);
 }
 
+/** A one-line text substitution's definition: cpp `#define`, NASM `%define`, FASM `equ`/`fix`/`define`, MASM `TEXTEQU`/`EQU`. */
+const SUBSTITUTION_DEFINITION = /^\s*(?:#\s*define\b|%\s*i?x?define\b|define\b|[\w.$?@]+\s+(?:equ|fix|textequ)\b)/i;
+
 /**
- * The body line an instruction came from, when that line really spells the mnemonic. A GNU as
- * macro body line that cpp changed (`mov %ax, REG` with `#define REG \reg`) names the `#define`
- * as its body, which holds an operand, not the instruction: no body line is claimed then.
+ * The body line an instruction came from. A GNU as macro body line that cpp changed
+ * (`mov %ax, REG` with `#define REG \reg`) names the `#define` as its body; when that definition
+ * does not spell the mnemonic it supplied an operand, not the instruction, and no body line is
+ * claimed. A macro body line may build its mnemonic (`s %+ %1`, `%1`): it is the body all the same.
  */
 function bodyWriting(body: SourceLine | undefined, ins: ParsedInstruction, cache: FileCache): SourceLine | undefined {
   if (!body) return undefined;
   const text = cache.lines(body.file.path)?.[body.line];
-  return text !== undefined && mnemonicAt(text, ins.mnemonic) !== undefined ? body : undefined;
+  if (text === undefined) return undefined;
+  return SUBSTITUTION_DEFINITION.test(text) && mnemonicAt(text, ins.mnemonic) === undefined ? undefined : body;
 }
 
 /** Where `mnemonic` stands as a word in `text`, if it does. */
