@@ -205,3 +205,15 @@ describe('project walk: body lines cpp changed', () => {
     assert.ok(found.every((f) => !f.related?.some((r) => r.range.start.line === 0)), 'nothing points at the #define line');
   });
 });
+
+describe('project walk: includes multiplied by a loop', () => {
+  it('keeps a bounded number of inclusions of one file and stops reading past the line budget', () => {
+    const include = `%if 0\n${'nop\n'.repeat(2000)}%endif\npushf\n`;
+    const result = project({ '/p/main.asm': 'bits 32\n%rep 3000\n%include "x.inc"\n%endrep\n', '/p/x.inc': include }, {}, ['/p/main.asm']);
+    const main = findingsOf(result, '/p/main.asm');
+    assert.ok(main.some((f) => f.ruleId === 'undecided-expansion' && /included more than 32 times/.test(f.message)), summary(main).join(' '));
+    assert.ok(main.some((f) => /lines through includes/.test(f.message)), summary(main).join(' '));
+    assert.deepStrictEqual(summary(findingsOf(result, '/p/x.inc')), ['2002:pushf']);
+    assert.strictEqual(result.files.get('/p/x.inc')!.contexts.length, 1, 'the kept inclusions read it in one state');
+  });
+});

@@ -69,6 +69,10 @@ export interface WalkOutput {
 }
 
 const MAX_INCLUDE_DEPTH = 64;
+/** Inclusions of one file kept and reported per walk; later ones are read (for the state they leave) but not kept. */
+const MAX_KEPT_INCLUSIONS = 32;
+/** Lines one walk may read through includes (a `%rep` around an `%include` multiplies them). */
+const MAX_LINES_INCLUDED = 5_000_000;
 
 export function walkRoot(root: string, cache: FileCache, settings: WalkSettings, sinks: WalkSinks): WalkOutput {
   const rootLines = cache.lines(root) ?? [];
@@ -89,6 +93,10 @@ class Walk {
   private state: ParserState;
   private streamLine = 0;
   private readonly dataSizes = new Map<string, number>();
+  private readonly inclusions = new Map<string, number>();
+  /** Inclusions past MAX_KEPT_INCLUSIONS: read, never kept. */
+  private readonly unkept = new Set<number>();
+  private linesIncluded = 0;
   /** FASM and MASM entries change once label sizes are known; they are not shared between roots. */
   private readonly shareable: boolean;
 
@@ -120,7 +128,9 @@ class Walk {
   env(): ExpandEnv {
     return {
       include: (spec, from, options) => this.include(spec, from, options),
-      report: (problem) => this.instanceFor(problem.at.file, this.state.bits).problems.push(problem),
+      report: (problem) => {
+        if (!this.unkept.has(problem.at.file.id)) this.instanceFor(problem.at.file, this.state.bits).problems.push(problem);
+      },
       defined: (name, kind, at) => this.sinks.defined(name, kind, at),
       defines: this.settings.defines,
       definesComplete: this.settings.definesComplete,
@@ -155,6 +165,11 @@ class Walk {
   }
 
   private take(line: ExpandedLine): void {
+    if (this.unkept.has(line.at.file.id)) {
+      if (!line.definition) this.state = parseLineEntry(line.text, this.streamLine, this.state).after;
+      this.streamLine++;
+      return;
+    }
     const record = this.instanceFor(line.at.file, this.state.bits);
     if (!record.started) {
       record.started = true;
@@ -210,8 +225,8 @@ class Walk {
   }
 
   private include(spec: string, from: SourceLine, options: { system?: boolean; columns?: ColumnSpan } = {}): IncludedFile | undefined {
-    const report = (message: string): undefined => {
-      this.instanceFor(from.file, this.state.bits).problems.push({ kind: 'include', at: from, columns: options.columns, message });
+    const report = (message: string, kind: 'include' | 'undecided' = 'include'): undefined => {
+      if (!this.unkept.has(from.file.id)) this.instanceFor(from.file, this.state.bits).problems.push({ kind, at: from, columns: options.columns, message });
       this.sinks.included(from, spec, undefined);
       return undefined;
     };
@@ -227,10 +242,24 @@ class Walk {
       depth++;
     }
     if (depth > MAX_INCLUDE_DEPTH) return report(`Includes nest deeper than ${MAX_INCLUDE_DEPTH} levels; "${spec}" is not read`);
+    const text = this.cache.lines(target)!;
+    if (this.linesIncluded + text.length > MAX_LINES_INCLUDED) {
+      return report(`The program reads more than ${MAX_LINES_INCLUDED} lines through includes; "${spec}" is not read`, 'undecided');
+    }
+    this.linesIncluded += text.length;
     this.sinks.included(from, spec, target);
     const file: FileInstance = { id: this.sinks.nextInstanceId(), path: target, includedAt: from };
-    this.instanceFor(file, this.state.bits);
-    return { file, lines: linesOf(file, this.cache.lines(target)!) };
+    const count = (this.inclusions.get(target) ?? 0) + 1;
+    this.inclusions.set(target, count);
+    if (count > MAX_KEPT_INCLUSIONS) {
+      if (count === MAX_KEPT_INCLUSIONS + 1) {
+        report(`"${spec}" is included more than ${MAX_KEPT_INCLUSIONS} times; the later inclusions are read but not reported`, 'undecided');
+      }
+      this.unkept.add(file.id);
+    } else {
+      this.instanceFor(file, this.state.bits);
+    }
+    return { file, lines: linesOf(file, text) };
   }
 
   private candidates(spec: string, from: SourceLine, system: boolean): string[] {
