@@ -13,7 +13,7 @@ import {
 export type Definedness = 1 | 0 | 'unknown';
 
 export interface ExpandContext {
-  readonly macros: ReadonlyMap<string, Macro>;
+  readonly macros: { get(name: string): Macro | undefined };
   readonly lexOptions: LexOptions;
   /** Expanding a `#if` line: `defined` is an operator, a bare `-DNAME` is 1. */
   readonly forCondition: boolean;

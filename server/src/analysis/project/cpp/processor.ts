@@ -1,11 +1,15 @@
 // One cpp run over a file and the files it includes: directives, conditional groups (with a third
 // state, unknown, for names the project's configuration does not settle), and macro expansion of
 // the text lines. Lines nothing touched go out as the very input objects.
-import { type ColumnSpan, type ExpandEnv, type ExpandedLine, type MacroUse, type SourceLine } from '../source';
+import { type ColumnSpan, type ExpandEnv, type ExpandedLine, type ExpansionProblem, type IncludedFile, type MacroUse, type SourceLine } from '../source';
 import { expandList, type Definedness, type ExpandContext } from './expand';
 import { evaluateCondition } from './expression';
 import { LineReader, partAt, type LogicalLine } from './lines';
 import { commandLineDefine, parseDefine, type Macro } from './macros';
+import {
+  InstanceMapper, equivalentMacro, includeMemoEnabled, mergeInto, newRecording, recordingsFor, sameContent, storeRecording,
+  type GroupState, type IncludeEvent, type InstanceMap, type NameState, type Recording,
+} from './memo';
 import { copyToken, lex, link, mentionsMacro, wouldPaste, type LexOptions, type Token } from './tokens';
 
 export interface CppOptions {
@@ -24,15 +28,27 @@ const CONDITIONALS = new Set(['if', 'ifdef', 'ifndef', 'elif', 'elifdef', 'elifn
 /** Directives cpp knows that change nothing here. */
 const DROPPED = new Set(['line', 'pragma', 'error', 'warning', 'ident', 'sccs', 'assert', 'unassert']);
 
-interface Group {
-  readonly at: SourceLine;
-  /** The enclosing region is read. */
-  readonly parentActive: boolean;
-  /** The current branch is read. */
-  active: boolean;
-  /** A branch was decided true: the rest are not read. */
-  taken: boolean;
-  sawElse: boolean;
+/** An open conditional group: `parentActive` the enclosing region is read, `active` the current branch is, `taken` a branch was decided true. */
+type Group = GroupState;
+
+/** An include directive's outcome, before its file is read. */
+interface IncludeRequest {
+  readonly spec: string;
+  readonly from: SourceLine;
+  readonly options: { system?: boolean; columns?: ColumnSpan };
+  readonly included: IncludedFile | undefined;
+}
+
+/** A file to go on reading from a line with conditional groups open, after a replay stopped matching. */
+interface Resume {
+  readonly groups: Group[];
+}
+
+interface IncludeResult {
+  /** The include went as the replayed includer's recording says (always true outside a replay). */
+  readonly asRecorded: boolean;
+  /** The instances a replay of the file mapped, for the includer's later lines. */
+  readonly mapper?: InstanceMapper;
 }
 
 /** Names the implementation owns: cpp decides them (not defined means 0), the project does not. */
@@ -57,17 +73,22 @@ function directiveSummary(line: LogicalLine): string {
  * The configuration's defines, parsed once per defines map and language: a project walks every
  * root with the same map (Linux's configuration holds thousands), and macros are never modified.
  */
-const CONFIGURATION_MACROS = new WeakMap<ReadonlyMap<string, string>, Map<string, readonly Macro[]>>();
+const CONFIGURATION_MACROS = new WeakMap<ReadonlyMap<string, string>, Map<string, ReadonlyMap<string, Macro>>>();
 
-function configurationMacros(defines: ReadonlyMap<string, string>, language: CppOptions['language'], lexOptions: LexOptions): readonly Macro[] {
+/** The predefined macros and the configuration's, by name (shared by every run: the files' own changes go on top). */
+function configurationMacros(defines: ReadonlyMap<string, string>, language: CppOptions['language'], lexOptions: LexOptions): ReadonlyMap<string, Macro> {
   let byLanguage = CONFIGURATION_MACROS.get(defines);
   if (!byLanguage) CONFIGURATION_MACROS.set(defines, (byLanguage = new Map()));
   let macros = byLanguage.get(language);
   if (!macros) {
-    const parsed: Macro[] = [];
+    const parsed = new Map<string, Macro>();
+    for (const [name, value] of predefined(language)) {
+      const macro = commandLineDefine(name, value, lexOptions);
+      if (macro) parsed.set(macro.name, macro);
+    }
     for (const [name, value] of defines) {
       const macro = commandLineDefine(name, value, lexOptions);
-      if (macro) parsed.push(macro);
+      if (macro) parsed.set(macro.name, macro);
     }
     byLanguage.set(language, (macros = parsed));
   }
@@ -75,7 +96,9 @@ function configurationMacros(defines: ReadonlyMap<string, string>, language: Cpp
 }
 
 export class CppRun {
-  private readonly macros = new Map<string, Macro>();
+  /** The files' own defines on top of `configuration`; null for a name `#undef` removed. */
+  private readonly macros = new Map<string, Macro | null>();
+  private readonly configuration: ReadonlyMap<string, Macro>;
   /** Names the text itself says are not defined (`#undef`, an include guard about to be defined). */
   private readonly knownUndefined = new Set<string>();
   private readonly lexOptions: LexOptions;
@@ -86,29 +109,95 @@ export class CppRun {
   private readonly once = new Set<string>();
   /** Lines made from the current input line, waiting to be yielded (a generator per line costs too much). */
   private readonly ready: ExpandedLine[] = [];
-  private readonly isMacroName = (name: string): boolean => this.macros.has(name) || name === '__LINE__' || name === '__FILE__';
+  /** The recording of the innermost inclusion being read, when the memo is on. */
+  private recording: Recording | undefined;
+  private readonly memo = includeMemoEnabled();
+  private readonly lookups = { get: (name: string): Macro | undefined => this.lookup(name) };
+  private readonly isMacroName = (name: string): boolean => this.lookup(name) !== undefined || name === '__LINE__' || name === '__FILE__';
 
   constructor(
     private readonly options: CppOptions,
     private readonly env: ExpandEnv,
   ) {
     this.lexOptions = { dollars: options.language === 'c' };
-    for (const [name, value] of predefined(options.language)) this.defineFromConfiguration(name, value);
-    for (const macro of configurationMacros(env.defines, options.language, this.lexOptions)) this.macros.set(macro.name, macro);
+    this.configuration = configurationMacros(env.defines, options.language, this.lexOptions);
   }
 
-  private defineFromConfiguration(name: string, value: string): void {
-    const macro = commandLineDefine(name, value, this.lexOptions);
-    if (macro) this.macros.set(macro.name, macro);
+  private current(name: string): Macro | undefined {
+    const own = this.macros.get(name);
+    return own === undefined ? this.configuration.get(name) : own ?? undefined;
   }
 
   *run(input: Iterable<ExpandedLine>): Generator<ExpandedLine> {
     yield* this.file(input[Symbol.iterator]());
   }
 
-  private *file(input: Iterator<ExpandedLine>): Generator<ExpandedLine> {
+  // ---- the macro table: every look-up and change goes into the current recording ----------
+
+  private lookup(name: string): Macro | undefined {
+    const macro = this.current(name);
+    const recording = this.recording;
+    if (recording && !recording.written.has(name) && !recording.reads.has(name)) {
+      recording.reads.set(name, { macro, undefinedByText: this.knownUndefined.has(name) });
+    }
+    return macro;
+  }
+
+  private undefinedByText(name: string): boolean {
+    this.lookup(name);
+    return this.knownUndefined.has(name);
+  }
+
+  private peek(name: string): NameState {
+    return { macro: this.current(name), undefinedByText: this.knownUndefined.has(name) };
+  }
+
+  private defineMacro(macro: Macro): void {
+    this.macros.set(macro.name, macro);
+    this.knownUndefined.delete(macro.name);
+    this.recording?.written.add(macro.name);
+    this.recording?.events.push({ kind: 'define', macro });
+  }
+
+  private removeMacro(name: string): void {
+    this.macros.set(name, null);
+    this.knownUndefined.add(name);
+    this.recording?.written.add(name);
+    this.recording?.events.push({ kind: 'undefine', name });
+  }
+
+  private markUndefined(name: string): void {
+    this.knownUndefined.add(name);
+    this.recording?.written.add(name);
+    this.recording?.events.push({ kind: 'markUndefined', name });
+  }
+
+  private addOnce(path: string): void {
+    this.once.add(path);
+    this.recording?.events.push({ kind: 'once', path });
+  }
+
+  private notifyDefined(name: string, at: SourceLine): void {
+    this.env.defined(name, 'cpp', at);
+    this.recording?.events.push({ kind: 'defined', name, at });
+  }
+
+  private problem(problem: ExpansionProblem): void {
+    this.env.report(problem);
+    this.recording?.events.push({ kind: 'report', problem });
+  }
+
+  private *flush(): Generator<ExpandedLine> {
+    if (this.ready.length === 0) return;
+    for (let k = 0; k < this.ready.length; k++) yield this.ready[k]!;
+    this.ready.length = 0;
+  }
+
+  // ---- files and includes ------------------------------------------------------------------
+
+  private *file(input: Iterator<ExpandedLine>, resume?: Resume): Generator<ExpandedLine> {
     const reader = new LineReader(input);
-    const groups: Group[] = [];
+    const groups: Group[] = resume ? resume.groups : [];
     let last: LogicalLine | undefined;
     for (;;) {
       if (this.full) return;
@@ -119,39 +208,164 @@ export class CppRun {
       if (line.first >= 0 && line.code.charCodeAt(line.first) === HASH) {
         const outcome = this.directive(line, groups, active, reader);
         if (outcome === 'text') this.text(line, reader);
-        else if (outcome) yield* this.included(outcome, line);
+        else if (outcome) yield* this.includeFile(outcome, line, groups);
       } else if (active) {
         this.text(line, reader);
       }
-      if (this.ready.length > 0) {
-        for (let k = 0; k < this.ready.length; k++) yield this.ready[k]!;
-        this.ready.length = 0;
-      }
+      yield* this.flush();
     }
     if (reader.unterminatedComment) {
       this.report(reader.unterminatedComment.at, 'unterminated comment: it runs to the end of the file');
     }
-    if (groups.length > 0 && last) {
+    if (groups.length > 0 && (last || resume)) {
       const open = groups[0]!.at;
       this.report(open, `unterminated conditional: ${groups.length} #if group${groups.length > 1 ? 's' : ''} still open at the end of the file`);
     }
   }
 
-  private *included(lines: readonly ExpandedLine[], from: LogicalLine): Generator<ExpandedLine> {
+  private *includeFile(request: IncludeRequest, line: LogicalLine, groups: readonly Group[]): Generator<ExpandedLine> {
+    let event: IncludeEvent | undefined;
+    if (this.recording) {
+      const snapshot: Group[] = [];
+      for (const g of groups) snapshot.push({ ...g });
+      const resumeAt = line.parts[line.parts.length - 1]!.at.line + 1;
+      event = { kind: 'include', spec: request.spec, from: request.from, options: request.options, child: undefined, resumeAt, groups: snapshot };
+      this.recording.events.push(event);
+    }
+    yield* this.readIncluded(request, event, undefined);
+  }
+
+  /**
+   * Reads an included file, replaying a recording of it when one matches the macro table. With
+   * `recorded` (a replayed includer's record of this include) it says whether it went as recorded.
+   */
+  private *readIncluded(request: IncludeRequest, event: IncludeEvent | undefined, recorded: IncludeEvent | undefined): Generator<ExpandedLine, IncludeResult> {
+    const included = request.included && !this.once.has(request.included.file.path) ? request.included : undefined;
+    if (!included) return { asRecorded: recorded === undefined || recorded.child === undefined };
     if (this.includeDepth >= INCLUDE_DEPTH) {
-      this.report(from.parts[0]!.at, `includes nested more than ${INCLUDE_DEPTH} deep; this one is not read`);
-      return;
+      this.report(request.from, `includes nested more than ${INCLUDE_DEPTH} deep; this one is not read`);
+      if (this.recording) this.recording.poisoned = true;
+      return { asRecorded: false };
     }
     this.includeDepth++;
     try {
-      yield* this.file(lines[Symbol.iterator]());
+      return yield* this.enter(included, event, recorded);
     } finally {
       this.includeDepth--;
     }
   }
 
+  private *enter(included: IncludedFile, event: IncludeEvent | undefined, recorded: IncludeEvent | undefined): Generator<ExpandedLine, IncludeResult> {
+    const parent = this.recording;
+    let candidates: readonly Recording[] = [];
+    if (recorded) candidates = recorded.child ? [recorded.child] : [];
+    else if (this.memo) candidates = recordingsFor(this.env.defines, this.options.language, included.file.path);
+    let replayed: Recording | undefined;
+    let instances: InstanceMap | undefined;
+    for (const candidate of candidates) {
+      if (candidate.poisoned || !sameContent(candidate, included)) continue;
+      instances = this.matches(candidate);
+      if (instances) {
+        replayed = candidate;
+        break;
+      }
+    }
+    // A replay outside any recording is kept nowhere: it records nothing.
+    const recording = this.memo && (parent || !replayed) ? newRecording(included, this.env.limits.depth, this.env.definesComplete === true) : undefined;
+    this.recording = recording;
+    let result: IncludeResult;
+    if (replayed && instances) {
+      if (recording) for (const name of replayed.reads.keys()) recording.reads.set(name, this.peek(name));
+      instances.set(replayed.file, included.file);
+      const mapper = new InstanceMapper(instances, [[replayed.file, included.file]]);
+      result = { asRecorded: yield* this.replay(replayed, included, mapper), mapper };
+    } else {
+      yield* this.file(included.lines[Symbol.iterator]());
+      result = { asRecorded: recorded === undefined };
+    }
+    this.recording = parent;
+    if (recording) {
+      if (event) event.child = recording;
+      if (parent) mergeInto(parent, recording);
+      if (!replayed && !recording.poisoned) storeRecording(this.env.defines, this.options.language, recording);
+    }
+    return result;
+  }
+
+  /** The instances a recording's look-ups name, mapped to the current ones, when the macro table answers them all as recorded. */
+  private matches(recording: Recording): InstanceMap | undefined {
+    if (recording.depthLimit !== this.env.limits.depth || recording.definesComplete !== (this.env.definesComplete === true)) return undefined;
+    const instances: InstanceMap = new Map();
+    for (const [name, state] of recording.reads) {
+      if (this.knownUndefined.has(name) !== state.undefinedByText) return undefined;
+      if (!equivalentMacro(state.macro, this.current(name), instances)) return undefined;
+    }
+    return instances;
+  }
+
+  /** Does again what `recording` did, for the new inclusion; false when an include went otherwise and the rest was read afresh. */
+  private *replay(recording: Recording, included: IncludedFile, mapper: InstanceMapper): Generator<ExpandedLine, boolean> {
+    for (const event of recording.events) {
+      switch (event.kind) {
+        case 'line':
+          this.emit(mapper.expanded(event.line, recording, included.lines));
+          if (this.full) {
+            yield* this.flush();
+            return true;
+          }
+          break;
+        case 'report':
+          yield* this.flush();
+          this.problem(mapper.problem(event.problem));
+          break;
+        case 'defined':
+          yield* this.flush();
+          this.notifyDefined(event.name, mapper.line(event.at));
+          break;
+        case 'define':
+          this.defineMacro(mapper.macro(event.macro));
+          break;
+        case 'undefine':
+          this.removeMacro(event.name);
+          break;
+        case 'markUndefined':
+          this.markUndefined(event.name);
+          break;
+        case 'once':
+          this.addOnce(event.path);
+          break;
+        case 'include': {
+          yield* this.flush();
+          if (!(yield* this.replayInclude(event, mapper))) {
+            if (this.recording) this.recording.poisoned = true;
+            if (this.full) return false;
+            yield* this.file(included.lines.slice(event.resumeAt)[Symbol.iterator](), { groups: mapper.groups(event.groups) });
+            return false;
+          }
+          if (this.full) return true;
+          break;
+        }
+      }
+    }
+    yield* this.flush();
+    return true;
+  }
+
+  private *replayInclude(recorded: IncludeEvent, mapper: InstanceMapper): Generator<ExpandedLine, boolean> {
+    const from = mapper.line(recorded.from);
+    const request: IncludeRequest = { spec: recorded.spec, from, options: recorded.options, included: this.env.include(recorded.spec, from, recorded.options) };
+    let event: IncludeEvent | undefined;
+    if (this.recording) {
+      event = { ...recorded, from, child: undefined, groups: mapper.groups(recorded.groups) };
+      this.recording.events.push(event);
+    }
+    const result = yield* this.readIncluded(request, event, recorded);
+    if (result.asRecorded && result.mapper) mapper.adopt(result.mapper);
+    return result.asRecorded;
+  }
+
   private report(at: SourceLine, message: string, columns?: ColumnSpan): void {
-    this.env.report({ kind: 'undecided', at, message, ...(columns ? { columns } : {}) });
+    this.problem({ kind: 'undecided', at, message, ...(columns ? { columns } : {}) });
   }
 
   /** Columns of `[start, end)` of `line` on its first physical line, when that line is as written. */
@@ -166,7 +380,7 @@ export class CppRun {
   // ---- directives -------------------------------------------------------------------------
 
   /** Handles a directive line; returns an included file's lines, 'text' for a line that is text after all, or undefined. */
-  private directive(line: LogicalLine, groups: Group[], active: boolean, reader: LineReader): readonly ExpandedLine[] | 'text' | undefined {
+  private directive(line: LogicalLine, groups: Group[], active: boolean, reader: LineReader): IncludeRequest | 'text' | undefined {
     const tokens = lex(line.code, this.lexOptions, line.first + 1, line.code.length, line);
     const name = tokens[0];
     const assembler = this.options.language === 'assembler';
@@ -191,7 +405,7 @@ export class CppRun {
       case 'include_next':
         return this.include(tokens, line, true);
     }
-    if (name.text === 'pragma' && tokens[1]?.text === 'once' && tokens.length === 2) this.once.add(line.parts[0]!.at.file.path);
+    if (name.text === 'pragma' && tokens[1]?.text === 'once' && tokens.length === 2) this.addOnce(line.parts[0]!.at.file.path);
     if (DROPPED.has(name.text)) return undefined;
     // GNU as reads `#` as a comment: gcc in assembler mode passes unknown directives on.
     return assembler ? 'text' : undefined;
@@ -204,19 +418,17 @@ export class CppRun {
       this.report(at, `#define is malformed; nothing is defined`, this.columnsOnFirst(line, line.first, line.code.length));
       return;
     }
-    this.macros.set(macro.name, macro);
-    this.knownUndefined.delete(macro.name);
-    this.env.defined(macro.name, 'cpp', at);
+    this.defineMacro(macro);
+    this.notifyDefined(macro.name, at);
   }
 
   private undefine(tokens: Token[]): void {
     const name = tokens[1];
     if (!name || name.kind !== 'ident') return;
-    this.macros.delete(name.text);
-    this.knownUndefined.add(name.text);
+    this.removeMacro(name.text);
   }
 
-  private include(tokens: Token[], line: LogicalLine, next: boolean): readonly ExpandedLine[] | undefined {
+  private include(tokens: Token[], line: LogicalLine, next: boolean): IncludeRequest | undefined {
     const at = line.parts[0]!.at;
     const target = this.includeTarget(tokens, line);
     if (!target) {
@@ -226,8 +438,7 @@ export class CppRun {
     const columns = target.start >= 0 ? this.columnsOnFirst(line, target.start, target.end) : undefined;
     const options: { system?: boolean; columns?: ColumnSpan } = { system: next || target.system };
     if (columns) options.columns = columns;
-    const included = this.env.include(target.spec, at, options);
-    return included && !this.once.has(included.file.path) ? included.lines : undefined;
+    return { spec: target.spec, from: at, options, included: this.env.include(target.spec, at, options) };
   }
 
   private includeTarget(tokens: Token[], line: LogicalLine): { spec: string; system: boolean; start: number; end: number } | undefined {
@@ -303,7 +514,7 @@ export class CppRun {
     if (next.first < 0 || next.code.charCodeAt(next.first) !== HASH) return;
     const tokens = lex(next.code, this.lexOptions, next.first + 1);
     const name = tokens[1];
-    if (tokens[0]?.text === 'define' && name?.kind === 'ident' && !this.macros.has(name.text)) this.knownUndefined.add(name.text);
+    if (tokens[0]?.text === 'define' && name?.kind === 'ident' && this.lookup(name.text) === undefined) this.markUndefined(name.text);
   }
 
   /** The value of a condition: true, false, or 'unknown' (reported). */
@@ -341,15 +552,15 @@ export class CppRun {
   }
 
   private definedness(name: string): Definedness {
-    if (this.macros.has(name) || name === '__LINE__' || name === '__FILE__' || name === '__has_include') return 1;
-    if (isReserved(name) || this.knownUndefined.has(name) || this.env.definesComplete === true) return 0;
+    if (this.lookup(name) !== undefined || name === '__LINE__' || name === '__FILE__' || name === '__has_include') return 1;
+    if (isReserved(name) || this.undefinedByText(name) || this.env.definesComplete === true) return 0;
     return 'unknown';
   }
 
   /** An identifier left in a `#if` after expansion. */
   private identifierValue(name: string): 0 | 'unknown' {
     // A function-like macro's name without arguments is left alone and counts as 0, as in cpp.
-    return this.macros.has(name) || isReserved(name) || this.knownUndefined.has(name) || this.env.definesComplete === true ? 0 : 'unknown';
+    return this.lookup(name) !== undefined || isReserved(name) || this.undefinedByText(name) || this.env.definesComplete === true ? 0 : 'unknown';
   }
 
   // ---- text lines -------------------------------------------------------------------------
@@ -360,7 +571,7 @@ export class CppRun {
     const lexOptions = this.lexOptions;
     const run = this;
     const ctx: ExpandContext & { replaced: boolean } = {
-      macros: this.macros,
+      macros: this.lookups,
       lexOptions,
       forCondition,
       depthLimit: this.env.limits.depth,
@@ -450,10 +661,12 @@ export class CppRun {
     if (this.emitted >= this.env.limits.lines) {
       if (!this.full) this.report(line.at, `more than ${this.env.limits.lines} lines; the rest is not read`);
       this.full = true;
+      if (this.recording) this.recording.poisoned = true;
       return;
     }
     this.emitted++;
     this.ready.push(line);
+    this.recording?.events.push({ kind: 'line', line });
   }
 }
 

@@ -1,0 +1,193 @@
+// What one inclusion of a header did, kept so a later inclusion from the same macro table can be
+// replayed instead of preprocessed again (a project's roots include the same headers over and
+// over). A recording names every macro its processing looked up with what it found, so a replay
+// happens only when the table gives the very same answers; the file instances it mentions are
+// mapped to the new inclusion's instances when it is replayed.
+import type { ColumnSpan, ExpandedLine, ExpansionProblem, FileInstance, IncludedFile, MacroUse, SourceLine } from '../source';
+import type { Macro } from './macros';
+
+/** What a lookup of a name found: the macro (or none) and whether the text said it is not defined. */
+export interface NameState {
+  readonly macro: Macro | undefined;
+  readonly undefinedByText: boolean;
+}
+
+/** An open conditional group, as a resumed file needs it. */
+export interface GroupState {
+  readonly at: SourceLine;
+  readonly parentActive: boolean;
+  active: boolean;
+  taken: boolean;
+  sawElse: boolean;
+}
+
+export interface IncludeEvent {
+  readonly kind: 'include';
+  readonly spec: string;
+  readonly from: SourceLine;
+  readonly options: { system?: boolean; columns?: ColumnSpan };
+  /** What the included file did; undefined when nothing was read (not found, refused, `#pragma once`). */
+  child: Recording | undefined;
+  /** The includer's next line and its open groups: where it goes on from when a replay stops matching. */
+  readonly resumeAt: number;
+  readonly groups: readonly GroupState[];
+}
+
+export type MemoEvent =
+  | { readonly kind: 'line'; readonly line: ExpandedLine }
+  | { readonly kind: 'report'; readonly problem: ExpansionProblem }
+  | { readonly kind: 'defined'; readonly name: string; readonly at: SourceLine }
+  | { readonly kind: 'define'; readonly macro: Macro }
+  | { readonly kind: 'undefine'; readonly name: string }
+  | { readonly kind: 'markUndefined'; readonly name: string }
+  | { readonly kind: 'once'; readonly path: string }
+  | IncludeEvent;
+
+export interface Recording {
+  readonly file: FileInstance;
+  readonly input: readonly ExpandedLine[];
+  /** Names looked up before this inclusion set them, with what was found. */
+  readonly reads: Map<string, NameState>;
+  /** Names this inclusion (or one it made) defined or undefined. */
+  readonly written: Set<string>;
+  readonly events: MemoEvent[];
+  /** Something it did depends on more than the macro table (a limit): never replayed. */
+  poisoned: boolean;
+  readonly depthLimit: number;
+  readonly definesComplete: boolean;
+}
+
+export function newRecording(file: IncludedFile, depthLimit: number, definesComplete: boolean): Recording {
+  return { file: file.file, input: file.lines, reads: new Map(), written: new Set(), events: [], poisoned: false, depthLimit, definesComplete };
+}
+
+/** Folds a finished inclusion into its includer's recording. */
+export function mergeInto(parent: Recording, child: Recording): void {
+  for (const [name, state] of child.reads) {
+    if (!parent.written.has(name) && !parent.reads.has(name)) parent.reads.set(name, state);
+  }
+  for (const name of child.written) parent.written.add(name);
+  if (child.poisoned) parent.poisoned = true;
+}
+
+export function sameContent(recording: Recording, file: IncludedFile): boolean {
+  if (recording.file.path !== file.file.path || recording.input.length !== file.lines.length) return false;
+  for (let i = 0; i < file.lines.length; i++) if (recording.input[i]!.text !== file.lines[i]!.text) return false;
+  return true;
+}
+
+export type InstanceMap = Map<FileInstance, FileInstance>;
+
+/**
+ * The same macro up to where it was defined: same definition text (a replayed define shares the
+ * recorded macro's body and parameters), defined on the same line of the same file; the instance
+ * it was defined in is mapped (consistently) to the current one.
+ */
+export function equivalentMacro(recorded: Macro | undefined, current: Macro | undefined, instances: InstanceMap): boolean {
+  if (recorded === current) return true;
+  if (!recorded || !current) return false;
+  if (recorded.body !== current.body || recorded.params !== current.params || recorded.name !== current.name) return false;
+  if (recorded.variadic !== current.variadic || recorded.bareCommandLine !== current.bareCommandLine) return false;
+  const a = recorded.definedAt;
+  const b = current.definedAt;
+  if (!a || !b) return a === b;
+  if (a.line !== b.line || a.file.path !== b.file.path) return false;
+  const mapped = instances.get(a.file);
+  if (mapped) return mapped === b.file;
+  instances.set(a.file, b.file);
+  return true;
+}
+
+export class InstanceMapper {
+  /** `created`: recorded instance to new instance for the replayed file and the files it included. */
+  constructor(
+    private readonly instances: InstanceMap,
+    private readonly created: [FileInstance, FileInstance][],
+  ) {}
+
+  /** Takes over the instances an included file's replay made: the includer's later lines may name them. */
+  adopt(child: InstanceMapper): void {
+    for (const pair of child.created) {
+      this.instances.set(pair[0], pair[1]);
+      this.created.push(pair);
+    }
+  }
+
+  line(at: SourceLine): SourceLine {
+    const file = this.instances.get(at.file);
+    return file ? { file, line: at.line } : at;
+  }
+
+  macro(macro: Macro): Macro {
+    if (!macro.definedAt || !this.instances.has(macro.definedAt.file)) return macro;
+    return { ...macro, definedAt: this.line(macro.definedAt) };
+  }
+
+  problem(problem: ExpansionProblem): ExpansionProblem {
+    return { ...problem, at: this.line(problem.at) };
+  }
+
+  private use(use: MacroUse): MacroUse {
+    const mapped: { -readonly [K in keyof MacroUse]: MacroUse[K] } = { ...use, invokedAt: this.line(use.invokedAt) };
+    if (use.definedAt) mapped.definedAt = this.line(use.definedAt);
+    return mapped;
+  }
+
+  /** An output line for the new instances: the new input line itself where the recorded one was its input line. */
+  expanded(line: ExpandedLine, recording: Recording, input: readonly ExpandedLine[]): ExpandedLine {
+    if (line.at.file === recording.file && recording.input[line.at.line] === line) return input[line.at.line]!;
+    const mapped: { -readonly [K in keyof ExpandedLine]: ExpandedLine[K] } = { ...line, at: this.line(line.at) };
+    if (line.body) mapped.body = this.line(line.body);
+    if (line.macros.length > 0) {
+      const macros: MacroUse[] = [];
+      for (const use of line.macros) macros.push(this.use(use));
+      mapped.macros = macros;
+    }
+    return mapped;
+  }
+
+  groups(groups: readonly GroupState[]): GroupState[] {
+    const out: GroupState[] = [];
+    for (const g of groups) out.push({ ...g, at: this.line(g.at) });
+    return out;
+  }
+}
+
+const VARIANTS_PER_FILE = 8;
+const FILES_PER_TABLE = 4096;
+
+/** Recordings per defines map (the configuration), language and path. */
+const MEMO = new WeakMap<ReadonlyMap<string, string>, Map<string, Map<string, Recording[]>>>();
+let memoEnabled = true;
+
+/** Turns the memo off (tests compare results with and without it). */
+export function setIncludeMemo(enabled: boolean): void {
+  memoEnabled = enabled;
+}
+
+export function includeMemoEnabled(): boolean {
+  return memoEnabled;
+}
+
+function filesFor(defines: ReadonlyMap<string, string>, language: string): Map<string, Recording[]> {
+  let byLanguage = MEMO.get(defines);
+  if (!byLanguage) MEMO.set(defines, (byLanguage = new Map()));
+  let files = byLanguage.get(language);
+  if (!files) byLanguage.set(language, (files = new Map()));
+  return files;
+}
+
+export function recordingsFor(defines: ReadonlyMap<string, string>, language: string, path: string): readonly Recording[] {
+  return filesFor(defines, language).get(path) ?? [];
+}
+
+export function storeRecording(defines: ReadonlyMap<string, string>, language: string, recording: Recording): void {
+  const files = filesFor(defines, language);
+  let variants = files.get(recording.file.path);
+  if (!variants) {
+    if (files.size >= FILES_PER_TABLE) files.clear();
+    files.set(recording.file.path, (variants = []));
+  }
+  if (variants.length >= VARIANTS_PER_FILE) variants.shift();
+  variants.push(recording);
+}
