@@ -217,3 +217,14 @@ describe('project walk: includes multiplied by a loop', () => {
     assert.strictEqual(result.files.get('/p/x.inc')!.contexts.length, 1, 'the kept inclusions read it in one state');
   });
 });
+
+describe('project walk: what one analysis leaves for the next', () => {
+  it('a later analysis of an edited file reads the new text, whatever the shared parse cache holds', () => {
+    const before = project({ '/p/main.asm': 'bits 32\n%include "lib.inc"\n', '/p/lib.inc': 'nop\npushf\n' });
+    assert.deepStrictEqual(summary(findingsOf(before, '/p/lib.inc')), ['1:pushf']);
+    const after = project({ '/p/main.asm': 'bits 32\n%include "lib.inc"\n', '/p/lib.inc': 'nop\npopf\n' });
+    assert.deepStrictEqual(summary(findingsOf(after, '/p/lib.inc')), ['1:popf']);
+    const other = project({ '/p/main.asm': 'bits 64\n%include "lib.inc"\n', '/p/lib.inc': 'nop\npush cs\n' });
+    assert.deepStrictEqual(summary(findingsOf(other, '/p/lib.inc')), ['1:invalid-in-mode']);
+  });
+});

@@ -14,7 +14,7 @@ import type { VirtlintSettings } from './settings';
 import { hasIndexedExtension, listAssemblyFiles } from './workspaceFiles';
 
 /** Quiet time after the last edit before the open dependents are re-analysed. */
-export const PROJECT_DEBOUNCE_MS = 40;
+export const PROJECT_DEBOUNCE_MS = 20;
 /** Quiet time before the edited file's whole include component is re-analysed (navigation, closed files). */
 export const FULL_REFRESH_DEBOUNCE_MS = 600;
 /** Most files the workspace listing takes. */

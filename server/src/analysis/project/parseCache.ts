@@ -14,9 +14,19 @@ interface Cached {
 /** Distinct macro-produced lines kept; past it they are parsed each time (a cache must not grow without bound). */
 const MAX_PRODUCED = 200_000;
 
+/** Lines read as written kept in all; past it the cache starts again (an editor session edits many lines). */
+const MAX_WRITTEN = 500_000;
+
 export class ParseCache {
-  private readonly byPath = new Map<string, Map<number, Cached[]>>();
+  /**
+   * One cache for every analysis in the process: the key (path, line, text, parser state) decides
+   * the entry, so a later analysis (the editor's next run) may take what an earlier one parsed.
+   */
+  static readonly shared = new ParseCache();
+
+  private byPath = new Map<string, Map<number, Cached[]>>();
   private readonly produced = new Map<string, LineEntry>();
+  private written = 0;
 
   /**
    * The entry for a line a macro produced. Its positions are never read (its findings are moved
@@ -28,7 +38,9 @@ export class ParseCache {
     const known = this.produced.get(key);
     if (known) return known;
     const entry = parseLineEntry(text, streamLine, before);
-    if (!entry.after.pending && this.produced.size < MAX_PRODUCED) this.produced.set(key, entry);
+    if (entry.after.pending) return entry;
+    if (this.produced.size >= MAX_PRODUCED) this.produced.clear();
+    this.produced.set(key, entry);
     return entry;
   }
 
@@ -43,7 +55,15 @@ export class ParseCache {
     for (const cached of known) if (cached.text === text && cached.state === state) return cached.entry;
     const entry = settled(parseLineEntry(text, streamLine, before), line);
     // A statement left open by `\` carries line numbers in its state: never shared.
-    if (!entry.after.pending) known.push({ text, state, entry });
+    if (!entry.after.pending) {
+      if (++this.written > MAX_WRITTEN) {
+        this.byPath = new Map([[path, lines]]);
+        lines.clear();
+        lines.set(line, (known = []));
+        this.written = 1;
+      }
+      known.push({ text, state, entry });
+    }
     return entry;
   }
 }

@@ -29,7 +29,7 @@ export function analyzeProgram(input: ProjectInput): ProjectResult {
   const included = includedFiles(files, cache, includePathsOf);
   const records: InstanceRecord[] = [];
   const reached = new Set<string>();
-  const parseCache = new ParseCache();
+  const parseCache = ParseCache.shared;
   const walkFrom = (root: string): void => {
     const settings = { ...settingsFor(root, input, includePathsOf(root)), parseCache };
     for (const record of walkRoot(root, cache, settings, collected.sinks).instances) {
