@@ -42,7 +42,8 @@ export function analyzeProgram(input: ProjectInput): ProjectResult {
   // Files named only by includes no walk reached (a false branch, a cycle): read alone.
   for (const file of files) if (!reached.has(file)) walkFrom(file);
   const results = resultsOf(records, options.analysis, cache);
-  return { files: results, macros: collected.macros, invocations: collected.invocations, includes: collected.includes, expansions: collected.expansions, ...includersInto(results, collected.includes) };
+  addIncluders(results, collected.includes);
+  return { files: results, macros: collected.macros, invocations: collected.invocations, includes: collected.includes, expansions: collected.expansions };
 }
 
 function settingsFor(root: string, input: ProjectInput, includePaths: readonly string[]): Omit<WalkSettings, 'parseCache'> {
@@ -135,13 +136,12 @@ function push<T>(map: Map<string, T[]>, key: string, value: T): void {
   else map.set(key, [value]);
 }
 
-function includersInto(results: Map<string, FileAnalysis>, includes: readonly IncludeSite[]): Record<string, never> {
+function addIncluders(results: Map<string, FileAnalysis>, includes: readonly IncludeSite[]): void {
   for (const site of includes) {
     if (!site.target) continue;
     const analysis = results.get(site.target);
     if (analysis && !analysis.includers.includes(site.from.path)) analysis.includers.push(site.from.path);
   }
-  return {};
 }
 
 interface InstanceResult {
@@ -266,10 +266,11 @@ function problemFinding(problem: ExpansionProblem, analysis: AnalysisOptions, ca
   return { ruleId, severity, message: problem.message, range, mnemonicRange: range };
 }
 
-function contextOf(record: InstanceRecord, finding: Finding): FindingContext {
+/** How the instance was read: for a finding, in the mode of its instruction; for the file, in the mode it started in. */
+function contextOf(record: InstanceRecord, finding?: Finding): FindingContext {
   const includes: FileLocation[] = [];
   for (let at = record.file.includedAt; at; at = at.file.includedAt) includes.unshift(locationOf(at));
-  const ins = finding.instruction;
+  const ins = finding?.instruction;
   return { root: record.root, includes, dialect: ins?.dialect ?? record.header.dialect, bits: ins?.bits ?? record.header.bits };
 }
 
@@ -295,7 +296,7 @@ function mergeInstances(
   const suppressed = new Map<string, Finding>();
   const contexts = new Map<string, FindingContext>();
   for (const { record, result } of instances) {
-    const fileContext = contextOf(record, { ruleId: 'int', severity: 'info', message: '', range: result.findings[0]?.range ?? ZERO, mnemonicRange: ZERO });
+    const fileContext = contextOf(record);
     contexts.set(contextKey(fileContext), fileContext);
     for (const finding of result.findings) {
       const body = bodyOf.get(finding);
@@ -321,7 +322,6 @@ function mergeInstances(
   return { path, result, contexts: [...contexts.values()], includers: [] };
 }
 
-const ZERO = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
 
 function addMerged(into: Map<string, Finding>, finding: Finding, context: FindingContext, uses: BodyUses, path: string): void {
   const key = findingKey(finding);
