@@ -25,7 +25,9 @@ export class ParseCache {
   static readonly shared = new ParseCache();
 
   private byPath = new Map<string, Map<number, Cached[]>>();
-  private readonly produced = new Map<string, LineEntry>();
+  /** Macro-produced lines by parser state, then by text. */
+  private readonly produced = new Map<string, Map<string, LineEntry>>();
+  private producedCount = 0;
   private written = 0;
 
   /**
@@ -34,13 +36,19 @@ export class ParseCache {
    */
   producedLine(text: string, before: ParserState, streamLine: number): LineEntry {
     if (!cacheable(before)) return parseLineEntry(text, streamLine, before);
-    const key = `${fingerprint(before, false)}\n${text}`;
-    const known = this.produced.get(key);
+    const state = fingerprint(before, false);
+    let texts = this.produced.get(state);
+    if (!texts) this.produced.set(state, (texts = new Map()));
+    const known = texts.get(text);
     if (known) return known;
     const entry = parseLineEntry(text, streamLine, before);
     if (entry.after.pending) return entry;
-    if (this.produced.size >= MAX_PRODUCED) this.produced.clear();
-    this.produced.set(key, entry);
+    if (++this.producedCount > MAX_PRODUCED) {
+      this.produced.clear();
+      this.produced.set(state, (texts = new Map()));
+      this.producedCount = 1;
+    }
+    texts.set(text, entry);
     return entry;
   }
 
@@ -77,7 +85,18 @@ function cacheable(state: ParserState): boolean {
   return state.pending === undefined;
 }
 
+/** A state's key, kept per state object: lines that change nothing hand the same object on. */
+const FINGERPRINTS = new WeakMap<ParserState, string>();
+const DEFINITION_FINGERPRINTS = new WeakMap<ParserState, string>();
+
 function fingerprint(s: ParserState, definition: boolean): string {
+  const memo = definition ? DEFINITION_FINGERPRINTS : FINGERPRINTS;
+  let key = memo.get(s);
+  if (key === undefined) memo.set(s, (key = fingerprintOf(s, definition)));
+  return key;
+}
+
+function fingerprintOf(s: ParserState, definition: boolean): string {
   const lex = s.lex;
   return `${s.dialect}|${s.bits}|${s.macroDepth}|${s.blocks}|${s.masmFarProcedure ? 1 : 0}${s.masmFarModel ? 1 : 0}${s.explicitBits ? 1 : 0}|${s.cppStack}|${lex.inBlockComment ? 1 : 0}${lex.cppContinuation ? 1 : 0}${lex.commentContinues ? 1 : 0}${lex.masmCommentDelimiter}|${definition ? 'd' : ''}`;
 }

@@ -13,7 +13,7 @@ import { FileCache } from './fileCache';
 import { ParseCache } from './parseCache';
 import { normalize } from './paths';
 import { includedFiles } from './prescan';
-import type { ExpandedLine, ExpansionProblem, SourceLine } from './source';
+import type { ExpandedLine, ExpansionProblem, MacroUse, SourceLine } from './source';
 import type { FileAnalysis, IncludeSite, MacroDefinition, ProjectInput, ProjectResult } from './types';
 import { limitsOf, walkRoot, type InstanceRecord, type WalkSettings, type WalkSinks } from './walk';
 
@@ -116,16 +116,29 @@ class Collector {
     expanded: (line) => this.expanded(line),
   };
 
+  /** The last line's uses and place: a macro's body lines share them, so they are looked at once. */
+  private lastUses: readonly MacroUse[] | undefined;
+  private lastAt: SourceLine | undefined;
+  private lastTexts: string[] | undefined;
+
   private expanded(line: ExpandedLine): void {
-    for (const use of line.macros) {
-      const name = use.name.toLowerCase();
-      let seen = this.invocationsSeen.get(name);
-      if (!seen) this.invocationsSeen.set(name, (seen = new SeenLines()));
-      if (seen.add(use.invokedAt.file.path, use.invokedAt.line)) push(this.invocations, name, locationOf(use.invokedAt, use.columns));
+    if (line.macros !== this.lastUses) {
+      this.lastUses = line.macros;
+      for (const use of line.macros) {
+        const name = use.name.toLowerCase();
+        let seen = this.invocationsSeen.get(name);
+        if (!seen) this.invocationsSeen.set(name, (seen = new SeenLines()));
+        if (seen.add(use.invokedAt.file.path, use.invokedAt.line)) push(this.invocations, name, locationOf(use.invokedAt, use.columns));
+      }
     }
-    const at = `${line.at.file.path}:${line.at.line}`;
-    let texts = this.expansions.get(at);
-    if (!texts) this.expansions.set(at, (texts = []));
+    let texts = this.lastTexts;
+    if (line.at !== this.lastAt || !texts) {
+      const at = `${line.at.file.path}:${line.at.line}`;
+      texts = this.expansions.get(at);
+      if (!texts) this.expansions.set(at, (texts = []));
+      this.lastAt = line.at;
+      this.lastTexts = texts;
+    }
     if (texts.length < MAX_EXPANSION_LINES_KEPT) texts.push(line.text);
   }
 }

@@ -99,6 +99,8 @@ class Walk {
   private linesIncluded = 0;
   /** FASM and MASM entries change once label sizes are known; they are not shared between roots. */
   private readonly shareable: boolean;
+  /** Candidate paths of an include, by the includer's directory and the spec (this walk's root directory and include paths). */
+  private readonly resolved: Map<string, readonly string[]>;
 
   constructor(
     private readonly root: string,
@@ -110,6 +112,7 @@ class Walk {
   ) {
     this.state = initialParserState(header.dialect, header.bits);
     this.shareable = !labelSizesApply(header.dialect);
+    this.resolved = resolutionsFor(cache, dirname(root), settings.includePaths);
   }
 
   instanceFor(file: FileInstance, bits: Bits): InstanceRecord {
@@ -262,7 +265,14 @@ class Walk {
     return { file, lines: linesOf(file, text) };
   }
 
-  private candidates(spec: string, from: SourceLine, system: boolean): string[] {
+  private candidates(spec: string, from: SourceLine, system: boolean): readonly string[] {
+    const key = `${system ? '<' : '"'}${dirname(from.file.path)}\0${spec}`;
+    let known = this.resolved.get(key);
+    if (!known) this.resolved.set(key, (known = this.candidatesOf(spec, from, system)));
+    return known;
+  }
+
+  private candidatesOf(spec: string, from: SourceLine, system: boolean): string[] {
     const trimmed = spec.trim();
     if (trimmed === '') return [];
     if (isAbsolute(trimmed.replace(/\\/g, '/'))) return [joinPath('/', trimmed)];
@@ -278,6 +288,18 @@ class Walk {
     }
     return out;
   }
+}
+
+/** Include resolutions per analysis (its file cache), root directory and include paths: every root resolves the same includes again. */
+const RESOLUTIONS = new WeakMap<FileCache, Map<string, Map<string, readonly string[]>>>();
+
+function resolutionsFor(cache: FileCache, rootDirectory: string, includePaths: readonly string[]): Map<string, readonly string[]> {
+  let byPaths = RESOLUTIONS.get(cache);
+  if (!byPaths) RESOLUTIONS.set(cache, (byPaths = new Map()));
+  const key = `${rootDirectory}\0${includePaths.join('\0')}`;
+  let resolved = byPaths.get(key);
+  if (!resolved) byPaths.set(key, (resolved = new Map()));
+  return resolved;
 }
 
 /**

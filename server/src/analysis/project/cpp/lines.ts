@@ -17,6 +17,8 @@ export interface LogicalLine {
   readonly spliced: boolean;
   /** Offset of the first non-blank character of `code`, -1 for a blank line. */
   readonly first: number;
+  /** A block comment is still open at the end (it ran to the end of the file). */
+  readonly openComment?: boolean;
   /** The line's tokens, once lexed. */
   tokens?: Token[];
 }
@@ -184,7 +186,8 @@ export class LineReader {
       line = more.value;
     }
     const code = scanner.blank(raw);
-    return { parts, starts, raw, code, spliced, first: firstNonBlank(code) };
+    const logical: LogicalLine = { parts, starts, raw, code, spliced, first: firstNonBlank(code) };
+    return scanner.inBlock ? { ...logical, openComment: true } : logical;
   }
 }
 

@@ -112,6 +112,12 @@ export class CppRun {
   /** The recording of the innermost inclusion being read, when the memo is on. */
   private recording: Recording | undefined;
   private readonly memo = includeMemoEnabled();
+  /**
+   * gcc's cpp hands the assembler comments as spaces: a line left blank by that carries nothing
+   * the later stages need (a comment that runs on stays, and so does a `virtlint-` comment, which
+   * the line's own reading still needs), so it is not passed on at all.
+   */
+  private readonly dropsBlankLines: boolean;
   private readonly lookups = { get: (name: string): Macro | undefined => this.lookup(name) };
   private readonly isMacroName = (name: string): boolean => this.lookup(name) !== undefined || name === '__LINE__' || name === '__FILE__';
 
@@ -120,6 +126,7 @@ export class CppRun {
     private readonly env: ExpandEnv,
   ) {
     this.lexOptions = { dollars: options.language === 'c' };
+    this.dropsBlankLines = options.language === 'assembler';
     this.configuration = configurationMacros(env.defines, options.language, this.lexOptions);
   }
 
@@ -622,6 +629,7 @@ export class CppRun {
   }
 
   private text(line: LogicalLine, reader: LineReader): void {
+    if (line.first < 0 && this.dropsBlankLines && !line.openComment && !mentionsVirtlint(line)) return;
     if (!mentionsMacro(line.code, this.lexOptions.dollars, this.isMacroName)) {
       this.unchanged(line);
       return;
@@ -668,6 +676,10 @@ export class CppRun {
     this.ready.push(line);
     this.recording?.events.push({ kind: 'line', line });
   }
+}
+
+function mentionsVirtlint(line: LogicalLine): boolean {
+  return line.raw.includes('virtlint');
 }
 
 function copiesOf(tokens: readonly Token[], from: number): Token[] {

@@ -2,7 +2,8 @@
 // read the way `as` reads them, one line at a time. Ordinary lines pass through as the same
 // objects; lines a macro or a repeat block produced say where the user wrote them and which
 // uses produced them.
-import { lexLine, type LexedLine } from '../../syntax/lexer';
+import { INITIAL_LEX_STATE, lexLine, type LexState, type LexedLine } from '../../syntax/lexer';
+import type { Dialect } from '../../types';
 import type { ColumnSpan, ExpandEnv, ExpandedLine, MacroUse, SourceLine } from '../source';
 import { OPENING_CONDITIONALS, decide, type Decision } from './conditions';
 import { evaluate } from './expression';
@@ -126,10 +127,10 @@ export class GasExpander implements Iterator<ExpandedLine> {
       this.frameEnded(top);
       return;
     }
-    const lexed = lexLine(line.text, this.env.dialect, top.lex);
+    const { lexed, statements } = lexedStatements(line.text, this.env.dialect, top.lex);
     top.lex = lexed.state;
-    if (this.collection) this.collect(line, lexed, top);
-    else this.readStatements(line, lexed, splitStatements(lexed.masked), 0, top);
+    if (this.collection) this.collect(line, lexed, statements, top);
+    else this.readStatements(line, lexed, statements, 0, top);
   }
 
   // ---- statements ----
@@ -350,9 +351,8 @@ export class GasExpander implements Iterator<ExpandedLine> {
     if (showDefinition) this.out.push(asDefinition(line));
   }
 
-  private collect(line: ExpandedLine, lexed: LexedLine, frame: Frame): void {
+  private collect(line: ExpandedLine, lexed: LexedLine, statements: readonly Statement[], frame: Frame): void {
     const collection = this.collection!;
-    const statements = splitStatements(lexed.masked);
     const word = statements[0]!.word.toLowerCase();
     const opens = collection.kind === 'macro' ? word === '.macro' : REPEAT_OPENERS.has(word);
     const closes = word === (collection.kind === 'macro' ? '.endm' : '.endr');
@@ -595,6 +595,38 @@ export class GasExpander implements Iterator<ExpandedLine> {
     this.reported.add(key);
     this.env.report({ kind: 'undecided', at, message, ...(columns && { columns }) });
   }
+}
+
+interface LexedStatements {
+  readonly lexed: LexedLine;
+  readonly statements: readonly Statement[];
+}
+
+/** Lines read outside a comment, by dialect and text: every root reads the same headers and macro bodies again. */
+const LEXED = new Map<Dialect, Map<string, LexedStatements>>();
+let lexedCount = 0;
+/** Distinct lines kept; past it the cache starts again. */
+const MAX_LEXED = 200_000;
+
+/** The line lexed and split into statements; neither is ever modified, so a line read before in the same state is shared. */
+function lexedStatements(text: string, dialect: Dialect, state: LexState): LexedStatements {
+  if (state !== INITIAL_LEX_STATE) {
+    const lexed = lexLine(text, dialect, state);
+    return { lexed, statements: splitStatements(lexed.masked) };
+  }
+  let texts = LEXED.get(dialect);
+  if (!texts) LEXED.set(dialect, (texts = new Map()));
+  let known = texts.get(text);
+  if (!known) {
+    const lexed = lexLine(text, dialect, state);
+    known = { lexed, statements: splitStatements(lexed.masked) };
+    if (++lexedCount > MAX_LEXED) {
+      for (const map of LEXED.values()) map.clear();
+      lexedCount = 1;
+    }
+    texts.set(text, known);
+  }
+  return known;
 }
 
 /** `.irp`/`.irpc` substitution of one parameter, one value per iteration. */
