@@ -12,7 +12,7 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const require = createRequire(import.meta.url);
 const { SETTINGS } = require(`${root}out/server/src/lsp/settings.js`);
 const { RULES, META_RULES } = require(`${root}out/server/src/analysis/catalogue/index.js`);
-const { LANGUAGE_ID, FOREIGN_LANGUAGE_IDS, FILE_EXTENSIONS, COMMANDS } = require(`${root}out/client/src/constants.js`);
+const { LANGUAGE_ID, FOREIGN_LANGUAGE_IDS, HOST_LANGUAGE_IDS, FILE_EXTENSIONS, COMMANDS } = require(`${root}out/client/src/constants.js`);
 
 const SEVERITY_VALUES = ['error', 'warning', 'info', 'hint', 'off'];
 const ruleIds = RULES.map((rule) => rule.id);
@@ -87,7 +87,8 @@ function clientKeys(pkg) {
     categories: ['Linters', 'Programming Languages'],
     keywords: ['x86', 'assembly', 'nasm', 'gas', 'masm', 'fasm', 'virtualization', 'hypervisor', 'popek-goldberg', 'linter'],
     repository: pkg.repository,
-    activationEvents: [LANGUAGE_ID, ...FOREIGN_LANGUAGE_IDS].map((id) => `onLanguage:${id}`),
+    // C, C++ and Rust: their inline assembly only; no language or grammar is contributed for them.
+    activationEvents: [LANGUAGE_ID, ...FOREIGN_LANGUAGE_IDS, ...HOST_LANGUAGE_IDS].map((id) => `onLanguage:${id}`),
     capabilities: {
       // The server works untrusted too, but takes the settings that decide the code it writes only
       // from the user (lsp/settings.ts); VS Code then also ignores their workspace values itself.

@@ -38,6 +38,10 @@ command -v nasm >/dev/null || need_apt+=(nasm)
 command -v as >/dev/null && command -v objdump >/dev/null && command -v ld >/dev/null || need_apt+=(binutils)
 command -v fasm >/dev/null || need_apt+=(fasm)
 command -v gcc >/dev/null || need_apt+=(gcc)
+command -v g++ >/dev/null || need_apt+=(g++)
+command -v clang >/dev/null || need_apt+=(clang)
+command -v addr2line >/dev/null || need_apt+=(binutils)
+[ -x /usr/bin/rustc ] || need_apt+=(rustc) # Debian's rustc: the embedded oracle uses /usr/bin/rustc only
 command -v patch >/dev/null || need_apt+=(patch)
 command -v timeout >/dev/null || need_apt+=(coreutils)
 command -v nvim >/dev/null || need_apt+=(neovim)
@@ -54,7 +58,7 @@ if [ "$FASM_CHOICE" = emulated ] || ! fasm_runs_natively; then
   [ ${#need_apt[@]} -gt 0 ] && apt_install "${need_apt[@]}"
 fi
 missing=()
-for tool in nasm as objdump ld fasm gcc patch nvim qemu-system-x86_64 chromium node npm; do
+for tool in nasm as objdump ld addr2line fasm gcc g++ clang clang++ /usr/bin/rustc patch nvim qemu-system-x86_64 chromium node npm; do
   command -v "$tool" >/dev/null || missing+=("$tool")
 done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -85,6 +89,8 @@ echo "node:         $(node --version) (npm $(npm --version 2>/dev/null))"
 echo "nasm:         $(first_line nasm -v)"
 echo "as:           $(first_line as --version)"
 echo "gcc:          $(first_line gcc --version)"
+echo "clang:        $(first_line clang --version)"
+echo "rustc:        $(first_line /usr/bin/rustc --version)"
 echo "fasm:         $(first_line fasm | sed 's/^\(.\{60\}\).*/\1/')"
 echo "qemu-i386:    $(first_line qemu-i386 --version)"
 echo "qemu-system:  $(first_line qemu-system-x86_64 --version)"
@@ -147,6 +153,7 @@ run_mocha fixes 'out/test/fixes/*.test.js'
 run_mocha cli 'out/test/cli/*.test.js'
 run_mocha scan 'out/test/scan/*.test.js'
 run_mocha props 'out/test/props/*.test.js'
+run_mocha embedded 'out/test/embedded/*.test.js'
 run_mocha lsp 'out/test/lsp/*.test.js'
 
 # --- script tiers (each ends with "<tier>: N passed, N failed") ---------------------------

@@ -18,6 +18,12 @@ export const FOREIGN_LANGUAGE_IDS: readonly string[] = [
 
 export const ALL_LANGUAGE_IDS: readonly string[] = [LANGUAGE_ID, ...FOREIGN_LANGUAGE_IDS];
 
+/**
+ * Languages whose inline assembly and intrinsics virtlint lints (only those: clangd and
+ * rust-analyzer keep the rest). virtlint contributes no grammar or language for them.
+ */
+export const HOST_LANGUAGE_IDS: readonly string[] = ['c', 'cpp', 'rust'];
+
 /** File extensions mapped to LANGUAGE_ID (VS Code matches them case-insensitively). */
 export const FILE_EXTENSIONS: string[] = ['.asm', '.s', '.S', '.nasm', '.yasm', '.inc', '.mac', '.fasm', '.masm', '.a86'];
 

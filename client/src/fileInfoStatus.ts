@@ -3,7 +3,7 @@
 import * as vscode from 'vscode';
 import type { FileInfoParams } from '../../server/src/lsp/protocol';
 import { COMMANDS } from './constants';
-import { documentSelector } from './languageClient';
+import { assemblySelector } from './languageClient';
 
 const DIALECT_NAMES: Record<string, string> = {
   nasm: 'NASM',
@@ -22,7 +22,7 @@ export class FileInfoStatus implements vscode.Disposable {
   readonly onDidChange = this.changeEmitter.event;
 
   constructor() {
-    this.item = vscode.languages.createLanguageStatusItem('virtlint.fileInfo', documentSelector() as vscode.DocumentSelector);
+    this.item = vscode.languages.createLanguageStatusItem('virtlint.fileInfo', assemblySelector() as vscode.DocumentSelector);
     this.item.name = 'virtlint';
     this.item.command = { title: 'Show Output', command: COMMANDS.showOutput };
     this.disposables.push(

@@ -8,11 +8,21 @@ import {
   type LanguageClientOptions,
   type ServerOptions,
 } from 'vscode-languageclient/node';
-import { ALL_LANGUAGE_IDS } from './constants';
+import { ALL_LANGUAGE_IDS, HOST_LANGUAGE_IDS } from './constants';
 import { currentWorkspaceTrust } from './workspaceTrust';
 
+/** Every document the server is given: assembly, and C, C++ and Rust for their inline assembly. */
 export function documentSelector(): DocumentSelector {
-  return ALL_LANGUAGE_IDS.flatMap((language) => [
+  return selectorFor([...ALL_LANGUAGE_IDS, ...HOST_LANGUAGE_IDS]);
+}
+
+/** Assembly documents only (the language status item, which describes an assembly file's dialect and mode). */
+export function assemblySelector(): DocumentSelector {
+  return selectorFor(ALL_LANGUAGE_IDS);
+}
+
+function selectorFor(languages: readonly string[]): DocumentSelector {
+  return languages.flatMap((language) => [
     { scheme: 'file', language },
     { scheme: 'untitled', language },
     // Remote and virtual workspaces: the server only ever sees document text, never the disk.

@@ -287,7 +287,7 @@ describe('cli', function () {
       fs.mkdirSync(path.join(dir, 'empty'));
       const run = await runCli(['empty'], { cwd: dir });
       assert.equal(run.code, 2);
-      assert.match(run.stderr, /no assembly files .* under empty/);
+      assert.match(run.stderr, /no files to lint .* under empty/);
     });
   });
 

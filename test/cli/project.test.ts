@@ -181,8 +181,10 @@ describe('cli: whole-program lint', function () {
     const results = await lintJson(dir, ['.']);
     assert.deepEqual(ruleLines(messagesOf(results, 'asm.h')), [`${lineOf(header, 'pushfl')}:pushf`]);
     assert.deepEqual(ruleLines(messagesOf(results, 'entry.S')), [`${lineOf(entry, 'SAVE_FLAGS')}:pushf`]);
-    const alone = await lintJson(dir, ['--no-includes', '.']);
-    assert.equal(alone.has('asm.h'), false, 'read alone, a directory walk skips headers');
+    const alone = await lintJson(dir, ['--no-includes', '--languages', 'asm', '.']);
+    assert.equal(alone.has('asm.h'), false, 'read alone, a walk for assembly only skips headers');
+    const asC = await lintJson(dir, ['--no-includes', '.']);
+    assert.deepEqual(messagesOf(asC, 'asm.h'), [], 'read as C, the header holds no asm statement');
   });
 
   it('a directory walk skips linker scripts (*.lds.S): cpp reads them, but they hold no instructions', async () => {

@@ -39,7 +39,7 @@ describe('lsp units: settings', () => {
 
   it('describes every setting, with defaults equal to DEFAULT_SETTINGS', () => {
     const keys = SETTINGS.map((s) => s.key);
-    assert.deepEqual(keys, ['virtlint.enable', 'virtlint.run', 'virtlint.profile', 'virtlint.rules', 'virtlint.ruleSelection', 'virtlint.includeInt3', 'virtlint.overrides', 'virtlint.fix.abi', 'virtlint.fix.customTemplate', 'virtlint.fix.fixAllStrategy', 'virtlint.reportUnknownMnemonics', 'virtlint.maxFileSize', 'virtlint.maxDiagnostics']);
+    assert.deepEqual(keys, ['virtlint.enable', 'virtlint.run', 'virtlint.profile', 'virtlint.rules', 'virtlint.ruleSelection', 'virtlint.includeInt3', 'virtlint.overrides', 'virtlint.fix.abi', 'virtlint.fix.customTemplate', 'virtlint.fix.fixAllStrategy', 'virtlint.reportUnknownMnemonics', 'virtlint.maxFileSize', 'virtlint.maxDiagnostics', 'virtlint.languages.c', 'virtlint.languages.cpp', 'virtlint.languages.rust', 'virtlint.inlineAsm.syntax']);
     for (const setting of SETTINGS) {
       assert.ok(setting.description.length > 20, `${setting.key} has a description`);
       const path = setting.key.replace(/^virtlint\./, '').split('.');

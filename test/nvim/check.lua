@@ -179,6 +179,34 @@ check('GNU as file: diagnostics with rule codes and lines', function()
   expect_summary(buf, 'popf@6,pushf@5,sidt@4', 'after applying the disable comment')
 end)
 
+check('C file: one sgdt diagnostic inside the asm string, a hover there, none on C code; the disable comment silences it', function()
+  local buf = open(fixtures .. '/guest.c', client_id)
+  assert(vim.bo[buf].filetype == 'c', 'filetype is ' .. vim.bo[buf].filetype)
+  expect_summary(buf, 'sgdt@7', 'guest.c')
+  local line = vim.api.nvim_buf_get_lines(buf, 7, 8, false)[1]
+  local col = line:find('sgdt %%0') - 1
+  local d = vim.diagnostic.get(buf)[1]
+  assert(d.col == col, string.format('sgdt starts at column %d, expected %d', d.col, col))
+  local hover = request(buf, 'textDocument/hover', { textDocument = { uri = vim.uri_from_bufnr(buf) }, position = { line = 7, character = col + 1 } })
+  assert(hover and hover.contents and (hover.contents.value or ''):find('SGDT'), 'no SGDT hover in the asm string')
+  for _, pos in ipairs({ { 5, 5 }, { 6, 10 }, { 3, 6 } }) do
+    local none = request(buf, 'textDocument/hover', { textDocument = { uri = vim.uri_from_bufnr(buf) }, position = { line = pos[1], character = pos[2] } })
+    assert(none == nil, string.format('a hover at %d:%d on C code', pos[1], pos[2]))
+  end
+  local actions = request(buf, 'textDocument/codeAction', {
+    textDocument = { uri = vim.uri_from_bufnr(buf) },
+    range = { start = { line = 7, character = 0 }, ['end'] = { line = 7, character = 0 } },
+    context = { diagnostics = line_diagnostics(buf, 7) },
+  })
+  local titles = {}
+  for _, action in ipairs(actions or {}) do table.insert(titles, action.title) end
+  assert(vim.deep_equal(titles, { 'Disable sgdt for this line', 'Show documentation for sgdt' }), vim.inspect(titles))
+  local edit = actions[1].edit.changes[vim.uri_from_bufnr(buf)][1]
+  assert(edit.newText == '\t// virtlint-disable-next-line sgdt -- why this is safe here\n', 'comment: ' .. edit.newText)
+  vim.lsp.util.apply_text_edits({ edit }, buf, 'utf-16')
+  expect_summary(buf, '', 'after applying the disable comment')
+end)
+
 vim.lsp.stop_client(client_id)
 vim.wait(2000, function() return vim.lsp.get_client_by_id(client_id) == nil end, 50)
 finish()

@@ -1,4 +1,4 @@
-import { att, fasm, intel, masm, nasm, runRule } from './ruletester';
+import { att, c, cpp, fasm, intel, masm, MASM_INTEL, nasm, runRule, rust } from './ruletester';
 
 runRule('far-call', {
   valid: [
@@ -16,6 +16,10 @@ runRule('far-call', {
     fasm(32, 'call dword [ebx]'),
     fasm(64, 'call qword [rbx]'),
     nasm(32, 'far_call_count: nop'),
+    // Host files: C and C++ (GCC extended and basic asm, intrinsics) and Rust asm!.
+    c(64, 'void f(void (*g)(void)) { asm volatile("call *%0" : : "r"(g) : "memory"); }', { why: 'a near indirect call' }),
+    c(64, 'int printf(const char *, ...);\nvoid f(void) { printf("lcall *(%%rax)\\n"); }'),
+    c(64, '/* lcall into the PCI BIOS */ void f(void) {}'),
   ],
   invalid: [
     nasm(16, 'call far [bx]', { line: 1, column: 1 }),
@@ -49,5 +53,15 @@ runRule('far-call', {
     intel(64, 'call 0x10:0x1000', { expect: 'invalid-in-mode' }),
     fasm(64, 'call 0x10:0x1000', { expect: 'invalid-in-mode' }),
     masm(64, 'target PROC FAR\n  ret\ntarget ENDP\n  call far ptr target', { expect: 'invalid-in-mode', line: 4 }),
+    // Host files: the line and column are the mnemonic's inside the string literal, or the intrinsic's name.
+    c(32, 'struct { unsigned long address; unsigned short segment; } pci_indirect;\nunsigned long f(void) { unsigned long r; asm volatile("lcall *(%%edi); cld" : "=a"(r) : "0"(0xb1010000UL), "D"(&pci_indirect)); return r; }', { line: 2, column: 56, why: 'Linux pci/pcbios.c: lcall into the PCI BIOS' }),
+    c(64, 'void f(void *p) { asm volatile("lcall *(%0)" : : "r"(p) : "memory"); }', { line: 1, column: 33 }),
+    c(64, 'void f(void *p) { asm volatile("{lcall *(%0)|call fword ptr [%0]}" : : "r"(p) : "memory"); }', { ...MASM_INTEL, line: 1, column: 46 }),
+    c(16, 'void f(void) { asm volatile("lcall $0x1234, $0x5678"); }', { line: 1, column: 30 }),
+    c(64, 'void f(void) { asm volatile("lcall $0x10, $0x1000"); }', { expect: 'invalid-in-mode', why: 'no direct far CALL in 64-bit mode' }),
+    cpp(32, 'void bios_call(void *entry) { asm volatile("lcall *(%0)" : : "r"(entry) : "memory"); }', { line: 1, column: 45 }),
+    rust(64, 'pub unsafe fn far_call(p: *const u8) { core::arch::asm!("call fword ptr [{}]", in(reg) p); }', { line: 1, column: 58 }),
+    rust(64, 'pub unsafe fn far_call(p: *const u8) { core::arch::asm!("lcall *({})", in(reg) p, options(att_syntax)); }', { line: 1, column: 58 }),
+    rust(32, 'pub unsafe fn far_call(p: *const u8) { core::arch::asm!("call fword ptr [{}]", in(reg) p); }', { line: 1, column: 58 }),
   ],
 });

@@ -1,4 +1,4 @@
-import { att, fasm, intel, masm, nasm, runRule } from './ruletester';
+import { att, c, cpp, fasm, intel, masm, MASM_INTEL, nasm, runRule, rust } from './ruletester';
 
 runRule('far-jmp', {
   valid: [
@@ -14,6 +14,10 @@ runRule('far-jmp', {
     masm(32, 'jmp dword ptr [eax]'),
     fasm(32, '@@: jmp @b'),
     fasm(64, 'jmp qword [rax]'),
+    // Host files: C and C++ (GCC extended and basic asm, intrinsics) and Rust asm!.
+    c(64, 'void f(void *p) { asm volatile("jmp *%0" : : "r"(p)); }', { why: 'a near indirect jump' }),
+    c(64, 'int printf(const char *, ...);\nvoid f(void) { printf("ljmp $8, $1f\\n"); }'),
+    c(64, '// ljmp to reload CS\nvoid f(void) {}'),
   ],
   invalid: [
     nasm(16, 'jmp far [bx]', { line: 1, column: 1 }),
@@ -47,5 +51,15 @@ runRule('far-jmp', {
     att(64, 'ljmp $0x10, $0x1000', { expect: 'invalid-in-mode' }),
     intel(64, 'jmp 0x10:0x1000', { expect: 'invalid-in-mode' }),
     fasm(64, 'jmp 0x10:0x1000', { expect: 'invalid-in-mode' }),
+    // Host files: the line and column are the mnemonic's inside the string literal, or the intrinsic's name.
+    c(32, 'void f(void) { asm volatile("ljmp $0x08, $1f\\n1:"); }', { line: 1, column: 30, why: 'reload CS after loading a GDT' }),
+    c(64, 'void f(void *p) { asm volatile("ljmp *(%0)" : : "r"(p) : "memory"); }', { line: 1, column: 33 }),
+    c(64, 'void f(void *p) { asm volatile("{ljmp *(%0)|jmp fword ptr [%0]}" : : "r"(p)); }', { ...MASM_INTEL, line: 1, column: 45 }),
+    c(16, 'void f(void) { asm volatile("ljmp $0, $0x7c00"); }', { line: 1, column: 30 }),
+    c(64, 'void f(void) { asm volatile("ljmp $0x08, $0x1000"); }', { expect: 'invalid-in-mode', why: 'no direct far JMP in 64-bit mode' }),
+    cpp(32, 'void reload_cs() { asm volatile("ljmp $0x10, $1f\\n1:" ::: "memory"); }', { line: 1, column: 34 }),
+    rust(64, 'pub unsafe fn far_jmp(p: *const u8) { core::arch::asm!("jmp fword ptr [{}]", in(reg) p); }', { line: 1, column: 57 }),
+    rust(64, 'pub unsafe fn far_jmp(p: *const u8) { core::arch::asm!("ljmp *({})", in(reg) p, options(att_syntax)); }', { line: 1, column: 57 }),
+    rust(32, 'pub unsafe fn reload_cs() { core::arch::asm!("ljmp $0x08, $2f", "2:", options(att_syntax)); }', { line: 1, column: 47 }),
   ],
 });

@@ -1,4 +1,4 @@
-import { att, fasm, intel, masm, nasm, runRule } from './ruletester';
+import { att, c, cpp, fasm, intel, masm, MASM_INTEL, nasm, runRule, rust } from './ruletester';
 
 runRule('far-ret', {
   valid: [
@@ -14,6 +14,10 @@ runRule('far-ret', {
     fasm(32, 'ret 4'),
     fasm(32, 'retn'),
     nasm(32, 'retf_count: dd 0'),
+    // Host files: C and C++ (GCC extended and basic asm, intrinsics) and Rust asm!.
+    c(64, 'void f(void) { asm volatile("jmp 1f; ret; 1:"); }', { why: 'a near RET' }),
+    c(64, 'int printf(const char *, ...);\nvoid f(void) { printf("lretq\\n"); }'),
+    c(64, '/* lret */ void f(void) {}'),
   ],
   invalid: [
     nasm(16, 'retf', { line: 1, column: 1 }),
@@ -42,5 +46,14 @@ runRule('far-ret', {
     fasm(16, 'retfd'),
     fasm(32, 'retfw'),
     fasm(64, 'retfq'),
+    // Host files: the line and column are the mnemonic's inside the string literal, or the intrinsic's name.
+    c(64, 'void f(void) { asm volatile("pushq $0x10\\n\\tpushq $1f\\n\\tlretq\\n1:" ::: "memory"); }', { line: 1, column: 58, why: 'reload CS through a far return' }),
+    c(32, 'void f(void) { asm volatile("lret"); }', { line: 1, column: 30 }),
+    c(64, 'void f(void) { asm volatile("{lretq|retfq}" ::: "memory"); }', { ...MASM_INTEL, line: 1, column: 37 }),
+    c(16, 'void f(void) { asm volatile("lretw"); }', { line: 1, column: 30 }),
+    cpp(64, 'void far_return() { asm volatile("lretq"); }', { line: 1, column: 35 }),
+    rust(64, 'pub unsafe fn far_return() { core::arch::asm!("retf"); }', { line: 1, column: 48 }),
+    rust(64, 'pub unsafe fn far_return() { core::arch::asm!("lretq", options(att_syntax)); }', { line: 1, column: 48 }),
+    rust(32, 'pub unsafe fn far_return() { core::arch::asm!("retf"); }', { line: 1, column: 48 }),
   ],
 });

@@ -1,4 +1,4 @@
-import { att, fasm, intel, masm, nasm, runRule } from './ruletester';
+import { att, c, cpp, fasm, intel, masm, MASM_INTEL, nasm, runRule, rust } from './ruletester';
 
 runRule('int', {
   valid: [
@@ -12,6 +12,12 @@ runRule('int', {
     intel(64, 'nop # int 0x80'),
     masm(32, "db 'int 21h', 0"),
     fasm(32, 'nop ; int 0x80'),
+    // Host files: C and C++ (GCC extended and basic asm, intrinsics) and Rust asm!.
+    c(64, 'void f(void) { asm volatile("int3"); }', { options: { rules: ['int'] }, why: 'INT3 only with --rules all' }),
+    c(64, 'void f(void) { asm volatile("syscall" ::: "rcx", "r11", "memory"); }'),
+    c(64, 'int printf(const char *, ...);\nvoid f(void) { printf("int $0x80\\n"); }'),
+    c(64, 'int f(int interrupt) { return interrupt; } // int $0x80'),
+    rust(64, 'pub unsafe fn f() { core::arch::asm!("int3"); }', { options: { rules: ['core'] }, why: 'INT3 only with --rules all' }),
   ],
   invalid: [
     nasm(16, 'int 0x10', { line: 1, column: 1 }),
@@ -43,5 +49,16 @@ runRule('int', {
     intel(64, 'into', { expect: 'invalid-in-mode' }),
     fasm(64, 'into', { expect: 'invalid-in-mode' }),
     masm(64, 'into', { expect: 'invalid-in-mode' }),
+    // Host files: the line and column are the mnemonic's inside the string literal, or the intrinsic's name.
+    c(32, 'long f(long nr, long a1) { long ret; asm volatile("int $0x80" : "=a"(ret) : "a"(nr), "b"(a1) : "memory"); return ret; }', { line: 1, column: 52, why: 'i386 Linux system call' }),
+    c(64, 'void f(void) { asm volatile("int $0x80" ::: "memory"); }', { line: 1, column: 30 }),
+    c(16, 'void f(void) { asm volatile("int $0x10" : : "a"(0x0e41)); }', { line: 1, column: 30, why: 'BIOS video service' }),
+    c(64, 'void f(void) { asm volatile("{int $0x80|int 0x80}" ::: "memory"); }', { ...MASM_INTEL, line: 1, column: 41 }),
+    c(64, 'void f(void) { asm volatile("int $3"); }', { line: 1, column: 30, why: 'GNU as encodes it as INT3 (CC): counted under all' }),
+    c(64, '#include <intrin.h>\nvoid f(void) { __int2c(); }', { line: 2, column: 16, notCompiled: 'MSVC intrinsic (intrin.h): neither gcc nor clang 14 compiles it to the instruction' }),
+    cpp(32, 'int sys_getpid() { int r; asm volatile("int $0x80" : "=a"(r) : "0"(20)); return r; }', { line: 1, column: 41 }),
+    rust(64, 'pub unsafe fn f() { core::arch::asm!("int 0x80"); }', { line: 1, column: 39 }),
+    rust(64, 'pub unsafe fn f() { core::arch::asm!("int $0x80", options(att_syntax)); }', { line: 1, column: 39 }),
+    rust(32, 'pub unsafe fn f() { core::arch::asm!("int 0x80"); }', { line: 1, column: 39 }),
   ],
 });

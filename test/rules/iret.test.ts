@@ -1,4 +1,4 @@
-import { att, fasm, intel, masm, nasm, runRule } from './ruletester';
+import { att, c, cpp, fasm, intel, masm, MASM_INTEL, nasm, runRule, rust } from './ruletester';
 
 runRule('iret', {
   valid: [
@@ -9,6 +9,10 @@ runRule('iret', {
     intel(64, 'nop # iretq'),
     masm(32, 'ret'),
     fasm(64, 'sysret'),
+    // Host files: C and C++ (GCC extended and basic asm, intrinsics) and Rust asm!.
+    c(64, 'void f(void) { asm volatile("sysretq"); }', { why: 'SYSRET is privileged' }),
+    c(64, 'int printf(const char *, ...);\nvoid f(void) { printf("iretq\\n"); }'),
+    c(64, '/* iretq */ void f(void) {}'),
   ],
   invalid: [
     nasm(16, 'iret', { line: 1, column: 1 }),
@@ -35,5 +39,14 @@ runRule('iret', {
     fasm(64, 'iretq'),
     att(32, 'iretq', { expect: 'invalid-in-mode' }),
     fasm(16, 'iretq', { expect: 'invalid-in-mode' }),
+    // Host files: the line and column are the mnemonic's inside the string literal, or the intrinsic's name.
+    c(64, 'void f(void) { asm volatile("iretq" ::: "memory"); }', { line: 1, column: 30 }),
+    c(32, 'void f(void) { asm volatile("iret"); }', { line: 1, column: 30 }),
+    c(16, 'void f(void) { asm volatile("iret"); }', { line: 1, column: 30 }),
+    c(32, 'void f(void) { asm volatile("{iretl|iretd}" ::: "memory"); }', { ...MASM_INTEL, line: 1, column: 37 }),
+    cpp(64, '[[noreturn]] void return_to_user() { asm volatile("iretq"); __builtin_unreachable(); }', { line: 1, column: 52 }),
+    rust(64, 'pub unsafe fn f() { core::arch::asm!("iretq"); }', { line: 1, column: 39 }),
+    rust(64, 'pub unsafe fn f() { core::arch::asm!("iretq", options(att_syntax)); }', { line: 1, column: 39 }),
+    rust(32, 'pub unsafe fn f() { core::arch::asm!("iretd"); }', { line: 1, column: 39 }),
   ],
 });

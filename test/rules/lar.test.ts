@@ -1,4 +1,4 @@
-import { att, fasm, intel, masm, nasm, runRule } from './ruletester';
+import { att, c, cpp, fasm, intel, masm, MASM_INTEL, nasm, runRule, rust } from './ruletester';
 
 runRule('lar', {
   valid: [
@@ -8,6 +8,10 @@ runRule('lar', {
     intel(64, 'lea rax, [rbx]'),
     masm(32, 'lea eax, [ebx] ; lar'),
     fasm(32, "db 'lar eax, ecx'"),
+    // Host files: C and C++ (GCC extended and basic asm, intrinsics) and Rust asm!.
+    c(32, 'unsigned f(unsigned *p) { unsigned r; asm("leal (%1), %0" : "=r"(r) : "r"(p)); return r; }'),
+    c(64, 'int printf(const char *, ...);\nvoid f(void) { printf("lar eax, ecx\\n"); }'),
+    c(64, '/* lar %ecx, %eax */ void f(void) {}'),
   ],
   invalid: [
     nasm(16, 'lar ax, cx', { line: 1, column: 1 }),
@@ -29,5 +33,13 @@ runRule('lar', {
     fasm(16, 'lar ax, cx'),
     fasm(32, 'lar eax, cx'),
     fasm(64, 'lar rax, cx'),
+    // Host files: the line and column are the mnemonic's inside the string literal, or the intrinsic's name.
+    c(32, 'unsigned f(unsigned sel) { unsigned ar; asm("lar %1, %0" : "=r"(ar) : "r"(sel)); return ar; }', { line: 1, column: 46 }),
+    c(64, 'static inline unsigned int get_desc_ar(unsigned int sel)\n{\n\tunsigned int ar;\n\tasm volatile("lar %[sel], %[ar]" : [ar] "=r" (ar) : [sel] "r" (sel));\n\treturn ar;\n}\nunsigned f(unsigned s) { return get_desc_ar(s); }', { line: 4, column: 16, why: '%[name] operands' }),
+    c(64, 'unsigned f(unsigned sel) { unsigned ar; asm("{lar %1, %0|lar %0, %1}" : "=r"(ar) : "r"(sel)); return ar; }', { ...MASM_INTEL, line: 1, column: 58 }),
+    cpp(64, 'unsigned access_rights(unsigned sel) { unsigned ar; asm volatile("lar %1, %0" : "=r"(ar) : "rm"(sel)); return ar; }', { line: 1, column: 67 }),
+    rust(64, 'pub unsafe fn lar(s: u32) -> u32 { let r: u32; core::arch::asm!("lar {0:e}, {1:e}", out(reg) r, in(reg) s); r }', { line: 1, column: 66 }),
+    rust(64, 'pub unsafe fn lar(s: u32) -> u32 { let r: u32; core::arch::asm!("lar {1:e}, {0:e}", out(reg) r, in(reg) s, options(att_syntax)); r }', { line: 1, column: 66 }),
+    rust(32, 'pub unsafe fn lar(s: u32) -> u32 { let r: u32; core::arch::asm!("lar {0}, {1}", out(reg) r, in(reg) s); r }', { line: 1, column: 66 }),
   ],
 });

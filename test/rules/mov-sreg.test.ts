@@ -1,4 +1,4 @@
-import { att, fasm, intel, masm, nasm, runRule } from './ruletester';
+import { att, c, cpp, fasm, intel, masm, MASM_INTEL, nasm, runRule, rust } from './ruletester';
 
 runRule('mov-sreg', {
   valid: [
@@ -19,6 +19,11 @@ runRule('mov-sreg', {
     fasm(32, 'mov eax, [fs:0x30]'),
     fasm(64, 'mov rax, [gs:0x60]'),
     nasm(32, "db 'mov ax, cs'"),
+    // Host files: C and C++ (GCC extended and basic asm, intrinsics) and Rust asm!.
+    c(64, 'unsigned long f(void) { unsigned long v; asm("movq %%fs:0x28, %0" : "=r"(v)); return v; }', { why: 'segment override, not a segment register operand' }),
+    c(64, 'unsigned long f(void) { unsigned long v; asm volatile("mov %%cr0, %0" : "=r"(v)); return v; }', { why: 'MOV from CR0 is privileged' }),
+    c(64, 'int printf(const char *, ...);\nvoid f(void) { printf("mov %%ds, %%ax\\n"); }'),
+    rust(64, 'pub fn f() -> &\'static str { "mov ax, ds" }'),
   ],
   invalid: [
     nasm(16, 'mov ax, cs', { line: 1, column: 1 }),
@@ -49,5 +54,16 @@ runRule('mov-sreg', {
     fasm(16, 'mov ds, ax'),
     fasm(32, 'mov eax, cs'),
     fasm(64, 'mov [rbx], es'),
+    // Host files: the line and column are the mnemonic's inside the string literal, or the intrinsic's name.
+    c(64, '#define savesegment(seg, value) \\\n\tasm("mov %%" #seg ",%0":"=r" (value) : : "memory")\nunsigned long f(void) { unsigned long x; savesegment(ds, x); return x; }', { why: 'Linux asm/segment.h savesegment: the register comes from #seg' }),
+    c(32, 'static inline void loadgs(unsigned short v)\n{\n  asm volatile("movw %0, %%gs" : : "r" (v));\n}\nvoid f(void) { loadgs(0x18); }', { line: 3, column: 17, why: 'xv6 x86.h loadgs' }),
+    c(64, 'unsigned short f(void) { unsigned short v; asm("mov %%ss, %0" : "=r"(v)); return v; }', { line: 1, column: 49 }),
+    c(64, 'unsigned short f(void) { unsigned short v; asm("{mov %%ss, %0|mov %0, ss}" : "=r"(v)); return v; }', { ...MASM_INTEL, line: 1, column: 63 }),
+    c(16, 'void f(unsigned short v) { asm volatile("mov %0, %%es" : : "r"(v)); }', { line: 1, column: 42 }),
+    c(64, 'void f(unsigned short v) { asm volatile("mov %0, %%ds" : : "rm"(v)); }', { line: 1, column: 42 }),
+    cpp(64, 'unsigned short gs_selector() { unsigned short v; asm volatile("movw %%gs, %0" : "=rm"(v)); return v; }', { line: 1, column: 64 }),
+    rust(64, 'pub unsafe fn ss() -> u16 { let v: u16; core::arch::asm!("mov {0:x}, ss", out(reg) v); v }', { line: 1, column: 59 }),
+    rust(64, 'pub unsafe fn ds() -> u16 { let v: u16; core::arch::asm!("mov %ds, {0:x}", out(reg) v, options(att_syntax)); v }', { line: 1, column: 59 }),
+    rust(32, 'pub unsafe fn cs() -> u16 { let v: u16; core::arch::asm!("mov {0:x}, cs", out(reg) v); v }', { line: 1, column: 59 }),
   ],
 });

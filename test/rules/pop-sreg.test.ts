@@ -1,4 +1,4 @@
-import { att, fasm, intel, masm, nasm, runRule } from './ruletester';
+import { att, c, cpp, fasm, intel, masm, MASM_INTEL, nasm, runRule, rust } from './ruletester';
 
 runRule('pop-sreg', {
   valid: [
@@ -10,6 +10,10 @@ runRule('pop-sreg', {
     intel(64, 'pop qword ptr [rsp]'),
     masm(32, 'pop eax'),
     fasm(32, 'pop dword [fs:0]'),
+    // Host files: C and C++ (GCC extended and basic asm, intrinsics) and Rust asm!.
+    c(64, 'unsigned long f(void) { unsigned long v; asm volatile("push $1; pop %0" : "=r"(v)); return v; }'),
+    c(32, 'void f(void) { asm volatile("pushl $0; popl %%fs:0x30" ::: "memory"); }', { why: 'a memory operand with a segment override' }),
+    c(64, 'int printf(const char *, ...);\nvoid f(void) { printf("pop %%ds\\n"); }'),
   ],
   invalid: [
     nasm(16, 'pop ds', { line: 1, column: 1 }),
@@ -43,5 +47,16 @@ runRule('pop-sreg', {
     intel(64, 'pop ds', { expect: 'invalid-in-mode' }),
     fasm(64, 'pop ss', { expect: 'invalid-in-mode' }),
     masm(64, 'pop ds', { expect: 'invalid-in-mode' }),
+    // Host files: the line and column are the mnemonic's inside the string literal, or the intrinsic's name.
+    c(32, 'void f(unsigned sel) { asm volatile("pushl %0; popl %%ds" : : "r"(sel)); }', { line: 1, column: 48 }),
+    c(32, 'void f(void) { asm volatile("pushl %es\\n\\tpopl %es"); }', { line: 1, column: 43, why: 'basic asm, the mnemonic after a \\n\\t escape' }),
+    c(64, 'void f(void) { asm volatile("push %%gs; pop %%gs" ::: "memory"); }', { line: 1, column: 41 }),
+    c(32, 'void f(unsigned sel) { asm volatile("{pushl %0; popl %%ds|push %0; pop ds}" : : "r"(sel)); }', { ...MASM_INTEL, line: 1, column: 68 }),
+    c(64, 'void f(void) { asm volatile("pop %%ds" ::: "memory"); }', { expect: 'invalid-in-mode', why: 'no POP DS in 64-bit mode' }),
+    cpp(32, 'void load_es(unsigned sel) { asm volatile("push %0\\n\\tpop %%es" : : "r"(sel) : "memory"); }', { line: 1, column: 55 }),
+    rust(32, 'pub unsafe fn ds(v: u32) { core::arch::asm!("push {}", "pop ds", in(reg) v); }', { line: 1, column: 57 }),
+    rust(64, 'pub unsafe fn fs() { core::arch::asm!("push fs", "pop fs"); }', { line: 1, column: 51 }),
+    rust(64, 'pub unsafe fn gs() { core::arch::asm!("push %gs; pop %gs", options(att_syntax)); }', { line: 1, column: 50 }),
+    rust(64, 'pub unsafe fn f() { core::arch::asm!("pop ds"); }', { expect: 'invalid-in-mode' }),
   ],
 });

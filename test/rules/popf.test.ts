@@ -1,4 +1,4 @@
-import { att, fasm, intel, masm, nasm, runRule } from './ruletester';
+import { att, c, cpp, fasm, intel, masm, MASM_INTEL, nasm, runRule, rust } from './ruletester';
 
 runRule('popf', {
   valid: [
@@ -12,6 +12,10 @@ runRule('popf', {
     intel(64, 'pop rax # popf'),
     masm(32, 'pop eax'),
     fasm(32, 'pop eax ; popfd'),
+    // Host files: C and C++ (GCC extended and basic asm, intrinsics) and Rust asm!.
+    c(32, 'void f(void) { asm volatile("pushal; popal"); }'),
+    c(64, 'int printf(const char *, ...);\nvoid f(void) { printf("popf\\n"); }'),
+    c(64, 'void f(void) { asm volatile("nop"); } /* popfq */'),
   ],
   invalid: [
     nasm(16, 'popf', { line: 1, column: 1 }),
@@ -37,5 +41,16 @@ runRule('popf', {
     nasm(64, 'popfd', { expect: 'invalid-in-mode', why: 'no 32-bit POPF in 64-bit mode' }),
     att(32, 'popfq', { expect: 'invalid-in-mode' }),
     masm(32, 'popfq', { expect: 'invalid-in-mode' }),
+    // Host files: the line and column are the mnemonic's inside the string literal, or the intrinsic's name.
+    c(64, 'static inline void native_restore_fl(unsigned long flags)\n{\n\tasm volatile("push %0 ; popf"\n\t\t     : /* no output */\n\t\t     : "g" (flags)\n\t\t     : "memory", "cc");\n}\nvoid f(unsigned long x) { native_restore_fl(x); }', { line: 3, column: 26, why: 'Linux asm/irqflags.h native_restore_fl' }),
+    c(32, 'void f(unsigned fl) { asm volatile("pushl %0; popfl" : : "r"(fl) : "cc"); }', { line: 1, column: 47 }),
+    c(64, 'void f(unsigned long fl) { asm volatile("{pushq %0; popfq|push %0; popfq}" : : "r"(fl) : "cc"); }', { ...MASM_INTEL, line: 1, column: 68 }),
+    c(64, 'void f(unsigned long long x) { __builtin_ia32_writeeflags_u64(x); }', { line: 1, column: 32 }),
+    c(64, '#include <x86intrin.h>\nvoid f(unsigned long long x) { __writeeflags(x); }', { line: 2, column: 32 }),
+    cpp(32, 'void restore(unsigned long f) { asm volatile("push %0\\n\\tpopf" : : "g"(f) : "memory", "cc"); }', { line: 1, column: 58 }),
+    rust(64, 'pub unsafe fn restore(f: u64) { core::arch::asm!("push {}", "popfq", in(reg) f); }', { line: 1, column: 62 }),
+    rust(64, 'pub unsafe fn restore(f: u64) { core::arch::asm!("push {}; popfq", in(reg) f, options(att_syntax)); }', { line: 1, column: 60 }),
+    rust(32, 'pub unsafe fn restore(f: u32) { core::arch::asm!("push {}", "popfd", in(reg) f); }', { line: 1, column: 62 }),
+    rust(64, '#[allow(deprecated)]\npub unsafe fn restore(f: u64) { core::arch::x86_64::__writeeflags(f) }', { line: 2, column: 33 }),
   ],
 });

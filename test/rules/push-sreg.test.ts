@@ -1,4 +1,4 @@
-import { att, fasm, intel, masm, nasm, runRule } from './ruletester';
+import { att, c, cpp, fasm, intel, masm, MASM_INTEL, nasm, runRule, rust } from './ruletester';
 
 runRule('push-sreg', {
   valid: [
@@ -13,6 +13,11 @@ runRule('push-sreg', {
     intel(64, 'push qword ptr fs:[rbx]'),
     masm(32, 'push dword ptr fs:[30h]'),
     fasm(32, 'push dword [fs:0x30]'),
+    // Host files: C and C++ (GCC extended and basic asm, intrinsics) and Rust asm!.
+    c(64, 'void f(unsigned long x) { asm volatile("push %0; pop %0" : "+r"(x)); }', { why: 'a general register' }),
+    c(32, 'unsigned f(void) { unsigned v; asm volatile("pushl %%fs:0x30; popl %0" : "=r"(v)); return v; }', { why: 'segment override, not a segment register operand' }),
+    c(64, 'int printf(const char *, ...);\nvoid f(void) { printf("push %%cs\\n"); }'),
+    rust(64, '// core::arch::asm!("push fs");\npub fn f() {}'),
   ],
   invalid: [
     nasm(16, 'push cs', { line: 1, column: 1 }),
@@ -48,5 +53,17 @@ runRule('push-sreg', {
     fasm(64, 'push fs'),
     intel(64, 'push cs', { expect: 'invalid-in-mode' }),
     fasm(64, 'push ss', { expect: 'invalid-in-mode' }),
+    // Host files: the line and column are the mnemonic's inside the string literal, or the intrinsic's name.
+    c(32, 'unsigned f(void) { unsigned cs; asm volatile("push %%cs; pop %0" : "=r"(cs)); return cs; }', { line: 1, column: 47, why: '%% before a register in extended asm' }),
+    c(32, 'void f(void) { asm volatile("pushl %ds\\n\\tpopl %ds"); }', { line: 1, column: 30, why: 'basic asm: a single %' }),
+    c(64, 'void f(void) { asm volatile("push %%fs; pop %%fs" ::: "memory"); }', { line: 1, column: 30, why: 'PUSH FS exists in 64-bit mode' }),
+    c(32, 'unsigned f(void) { unsigned cs; asm volatile("{push %%cs; pop %0|push cs; pop %0}" : "=r"(cs)); return cs; }', { ...MASM_INTEL, line: 1, column: 66 }),
+    c(16, 'void f(void) { asm volatile("push %%es; pop %%es" ::: "memory"); }', { line: 1, column: 30 }),
+    c(64, 'void f(void) { asm volatile("push %%cs" ::: "memory"); }', { expect: 'invalid-in-mode', why: 'no PUSH CS in 64-bit mode' }),
+    cpp(32, 'unsigned short ss_now() { unsigned short s; asm volatile("pushw %%ss; popw %0" : "=r"(s)); return s; }', { line: 1, column: 59 }),
+    rust(32, 'pub unsafe fn cs() -> u32 { let v: u32; core::arch::asm!("push cs", "pop {}", out(reg) v); v }', { line: 1, column: 59 }),
+    rust(64, 'pub unsafe fn fs() { core::arch::asm!("push fs", "pop fs"); }', { line: 1, column: 40 }),
+    rust(64, 'pub unsafe fn gs() { core::arch::asm!("push %gs; pop %gs", options(att_syntax)); }', { line: 1, column: 40 }),
+    rust(64, 'pub unsafe fn f() { core::arch::asm!("push cs"); }', { expect: 'invalid-in-mode' }),
   ],
 });

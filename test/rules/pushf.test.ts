@@ -1,4 +1,4 @@
-import { att, fasm, intel, masm, nasm, runRule } from './ruletester';
+import { att, c, cpp, fasm, intel, masm, MASM_INTEL, nasm, runRule, rust } from './ruletester';
 
 runRule('pushf', {
   valid: [
@@ -18,6 +18,11 @@ runRule('pushf', {
     masm(32, "str_msg db 'pushfd', 0"),
     fasm(32, "db 'pushfd', 0"),
     fasm(64, 'push rax'),
+    // Host files: C and C++ (GCC extended and basic asm, intrinsics) and Rust asm!.
+    c(32, 'void f(void) { asm volatile("pushal; popal"); }', { why: 'pushes GPRs, not flags' }),
+    c(64, 'int printf(const char *, ...);\nvoid f(void) { printf("pushf; pop %%rax\\n"); }'),
+    c(64, '/* pushf */\nvoid f(void) { asm volatile("nop"); }'),
+    rust(64, '// core::arch::asm!("pushfq");\npub fn f() {}'),
   ],
   invalid: [
     nasm(16, 'pushf', { line: 1, column: 1 }),
@@ -50,5 +55,17 @@ runRule('pushf', {
     att(64, 'pushfl', { expect: 'invalid-in-mode' }),
     masm(64, 'pushfd', { expect: 'invalid-in-mode' }),
     fasm(64, 'pushfd', { expect: 'invalid-in-mode' }),
+    // Host files: the line and column are the mnemonic's inside the string literal, or the intrinsic's name.
+    c(64, 'static inline unsigned long native_save_fl(void)\n{\n\tunsigned long flags;\n\tasm volatile("# __raw_save_flags\\n\\t"\n\t\t     "pushf ; pop %0"\n\t\t     : "=rm" (flags)\n\t\t     : /* no input */\n\t\t     : "memory");\n\treturn flags;\n}\nunsigned long f(void) { return native_save_fl(); }', { line: 5, column: 9, why: 'Linux asm/irqflags.h: adjacent strings, an assembler comment' }),
+    c(32, 'static inline unsigned readeflags(void)\n{\n  unsigned eflags;\n  asm volatile("pushfl; popl %0" : "=r" (eflags));\n  return eflags;\n}\nunsigned f(void) { return readeflags(); }', { line: 4, column: 17, why: 'xv6 x86.h readeflags' }),
+    c(16, 'unsigned f(void) { unsigned fl; asm volatile("pushfl; popl %0" : "=r"(fl)); return fl; }', { line: 1, column: 47 }),
+    c(64, 'unsigned long f(void) { unsigned long fl; asm volatile("{pushfq; popq %0|pushfq; pop %0}" : "=r"(fl)); return fl; }', { ...MASM_INTEL, line: 1, column: 74 }),
+    c(64, 'unsigned long long f(void) { return __builtin_ia32_readeflags_u64(); }', { line: 1, column: 37, why: 'gcc builtin' }),
+    c(32, '#include <x86intrin.h>\nunsigned f(void) { return __readeflags(); }', { line: 2, column: 27 }),
+    cpp(64, 'unsigned long flags() { unsigned long f; asm volatile("pushf\\n\\tpop %0" : "=r"(f) :: "memory"); return f; }', { line: 1, column: 56 }),
+    rust(64, 'pub unsafe fn flags() -> u64 { let f: u64; core::arch::asm!("pushfq", "pop {}", out(reg) f, options(nomem, preserves_flags)); f }', { line: 1, column: 62 }),
+    rust(64, 'pub unsafe fn flags() -> u64 { let f: u64; core::arch::asm!("pushfq; pop {}", out(reg) f, options(att_syntax)); f }', { line: 1, column: 62 }),
+    rust(32, 'pub unsafe fn flags() -> u32 { let f: u32; core::arch::asm!("pushfd", "pop {}", out(reg) f); f }', { line: 1, column: 62 }),
+    rust(64, '#[allow(deprecated)]\npub unsafe fn flags() -> u64 { core::arch::x86_64::__readeflags() }', { line: 2, column: 32, why: 'core::arch intrinsic' }),
   ],
 });

@@ -1,4 +1,4 @@
-import { att, fasm, intel, masm, nasm, runRule } from './ruletester';
+import { att, c, cpp, fasm, intel, masm, nasm, runRule, rust } from './ruletester';
 
 runRule('rdtsc', {
   valid: [
@@ -11,6 +11,11 @@ runRule('rdtsc', {
     masm(64, 'nop ; rdtsc'),
     fasm(32, 'nop ; rdtsc'),
     nasm(64, 'rdtscx: nop', { why: 'label that starts like the mnemonic' }),
+    // Host files: C and C++ (GCC extended and basic asm, intrinsics) and Rust asm!.
+    c(64, 'unsigned long long f(unsigned *aux) { unsigned lo, hi; asm volatile("rdtscp" : "=a"(lo), "=d"(hi), "=c"(*aux)); return ((unsigned long long)hi << 32) | lo; }', { why: 'RDTSCP is its own rule' }),
+    c(64, 'int printf(const char *, ...);\nvoid f(void) { printf("rdtsc\\n"); }'),
+    c(64, 'unsigned long long __rdtsc_value;\nvoid f(void) { __rdtsc_value = 0; } // __rdtsc()', { why: 'an identifier that starts like the intrinsic' }),
+    rust(64, 'pub fn f() -> u64 { 0 } // core::arch::x86_64::_rdtsc()'),
   ],
   invalid: [
     nasm(16, 'rdtsc', { line: 1, column: 1 }),
@@ -27,5 +32,15 @@ runRule('rdtsc', {
     fasm(16, 'rdtsc'),
     fasm(32, 'rdtsc'),
     fasm(64, 'rdtsc'),
+    // Host files: the line and column are the mnemonic's inside the string literal, or the intrinsic's name.
+    c(64, 'static inline unsigned long long rdtsc(void)\n{\n\tunsigned int lo, hi;\n\tasm volatile("rdtsc" : "=a" (lo), "=d" (hi));\n\treturn ((unsigned long long)hi << 32) | lo;\n}\nunsigned long long f(void) { return rdtsc(); }', { line: 4, column: 16 }),
+    c(32, 'unsigned long long f(void) { unsigned long long t; asm volatile("rdtsc" : "=A"(t)); return t; }', { line: 1, column: 66, why: '"=A": EDX:EAX in 32-bit code' }),
+    c(64, '#include <x86intrin.h>\nunsigned long long f(void) { return __rdtsc(); }', { line: 2, column: 37 }),
+    c(32, 'unsigned long long f(void) { return __builtin_ia32_rdtsc(); }', { line: 1, column: 37 }),
+    cpp(64, '#include <x86intrin.h>\nbool slow_cpuid() {\n  unsigned long long t0 = __rdtsc();\n  unsigned a = 1, b, c = 0, d;\n  asm volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));\n  return __rdtsc() - t0 > 1000;\n}', { line: 3, column: 27, count: 2, why: 'VM detection: timing a CPUID exit' }),
+    rust(64, 'pub fn now() -> u64 { unsafe { core::arch::x86_64::_rdtsc() } }', { line: 1, column: 32 }),
+    rust(64, 'pub unsafe fn tsc() -> u64 { let lo: u32; let hi: u32; core::arch::asm!("rdtsc", out("eax") lo, out("edx") hi, options(nomem, nostack)); ((hi as u64) << 32) | lo as u64 }', { line: 1, column: 74 }),
+    rust(64, 'pub unsafe fn tsc() -> u32 { let lo: u32; core::arch::asm!("rdtsc", out("eax") lo, out("edx") _, options(att_syntax)); lo }', { line: 1, column: 61 }),
+    rust(32, 'pub unsafe fn tsc() -> u32 { let lo: u32; core::arch::asm!("rdtsc", out("eax") lo, out("edx") _); lo }', { line: 1, column: 61 }),
   ],
 });

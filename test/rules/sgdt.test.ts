@@ -1,4 +1,4 @@
-import { att, fasm, intel, masm, nasm, runRule } from './ruletester';
+import { att, c, cpp, fasm, intel, masm, MASM_INTEL, nasm, runRule, rust } from './ruletester';
 
 runRule('sgdt', {
   valid: [
@@ -10,6 +10,12 @@ runRule('sgdt', {
     intel(64, 'lgdt [rax] # sgdt'),
     masm(32, 'lgdt fword ptr [eax]'),
     fasm(32, 'lgdt [eax]'),
+    // Host files: C and C++ (GCC extended and basic asm, intrinsics) and Rust asm!.
+    c(64, 'void f(void *p) { asm volatile("lgdt %0" : : "m"(*(char *)p)); }', { why: 'LGDT is privileged: it traps' }),
+    c(64, 'int printf(const char *, ...);\nvoid f(void) { printf("sgdt (%%rax)\\n"); }', { why: 'an ordinary C string' }),
+    c(64, '/* asm volatile("sgdt %0" : "=m"(g)); */\nvoid f(void) { asm volatile("nop"); }', { why: 'in a C comment' }),
+    cpp(64, 'void f() { asm volatile("nop" ::: "memory"); } // sgdt [rax]'),
+    rust(64, '// core::arch::asm!("sgdt [rax]");\npub fn f() -> &\'static str { "sgdt [rax]" }', { why: 'a comment and an ordinary string' }),
   ],
   invalid: [
     nasm(16, 'sgdt [bx]', { line: 1, column: 1 }),
@@ -28,5 +34,18 @@ runRule('sgdt', {
     fasm(16, 'sgdt [bx]'),
     fasm(32, 'sgdt [eax]'),
     fasm(64, 'sgdt [rax]'),
+    // Host files: the line and column are the mnemonic's inside the string literal, or the intrinsic's name.
+    c(64, 'struct desc_ptr { unsigned short size; unsigned long address; } __attribute__((packed));\nvoid store_gdt(struct desc_ptr *dtr)\n{\n\tasm volatile("sgdt %0" : "=m"(*dtr));\n}', { line: 4, column: 16, why: 'Linux asm/desc.h store_gdt' }),
+    c(32, 'void f(void *p) { asm volatile("sgdt (%0)" : : "r"(p) : "memory"); }', { line: 1, column: 33 }),
+    c(16, 'void f(void *p) { __asm__ __volatile__("sgdt (%0)" : : "r"(p) : "memory"); }', { line: 1, column: 41, why: 'gcc -m16' }),
+    c(64, 'void f(void) { asm("sgdt (%rax)"); }', { line: 1, column: 21, why: 'basic asm: a single %' }),
+    c(64, 'void f(void *p) { asm volatile("{sgdt (%0)|sgdt [%0]}" : : "r"(p) : "memory"); }', { line: 1, column: 34, why: 'AT&T takes the first alternative' }),
+    c(64, 'void f(void *p) { asm volatile("{sgdt (%0)|sgdt [%0]}" : : "r"(p) : "memory"); }', { ...MASM_INTEL, line: 1, column: 44, why: '-masm=intel takes the second' }),
+    c(64, 'asm(".text\\n\\tsgdt (%rax)");', { line: 1, column: 15, why: 'file-scope asm, after C escapes' }),
+    c(64, '#include <intrin.h>\nvoid f(void *p) { _sgdt(p); }', { line: 2, column: 19, notCompiled: 'MSVC intrinsic (intrin.h): neither gcc nor clang 14 compiles it to the instruction' }),
+    cpp(64, 'struct Gdtr { unsigned short limit; unsigned long base; } __attribute__((packed));\nGdtr read_gdtr() { Gdtr g; asm volatile("sgdt %0" : "=m"(g)); return g; }', { line: 2, column: 42 }),
+    rust(64, 'pub unsafe fn sgdt(p: *mut u8) {\n    core::arch::asm!("sgdt [{}]", in(reg) p, options(nostack));\n}', { line: 2, column: 23 }),
+    rust(64, 'pub unsafe fn sgdt(p: *mut u8) { core::arch::asm!("sgdt ({})", in(reg) p, options(att_syntax, nostack)); }', { line: 1, column: 52 }),
+    rust(32, 'pub unsafe fn sgdt(p: *mut u8) { core::arch::asm!("sgdt [{}]", in(reg) p); }', { line: 1, column: 52 }),
   ],
 });

@@ -1,4 +1,4 @@
-import { att, fasm, intel, masm, nasm, runRule } from './ruletester';
+import { att, c, cpp, fasm, intel, masm, MASM_INTEL, nasm, runRule, rust } from './ruletester';
 
 runRule('sldt', {
   valid: [
@@ -8,6 +8,10 @@ runRule('sldt', {
     intel(64, 'lldt ax'),
     masm(32, 'lldt ax ; sldt'),
     fasm(32, 'lldt ax'),
+    // Host files: C and C++ (GCC extended and basic asm, intrinsics) and Rust asm!.
+    c(64, 'void f(unsigned short s) { asm volatile("lldt %0" : : "rm"(s)); }', { why: 'LLDT is privileged' }),
+    c(64, 'int printf(const char *, ...);\nconst char *sldt = "sldt %ax";\nvoid f(void) { printf("%s\\n", sldt); }', { why: 'a C identifier and a string' }),
+    c(64, '/* sldt %ax */ void f(void) { asm volatile("nop"); }'),
   ],
   invalid: [
     nasm(16, 'sldt ax', { line: 1, column: 1 }),
@@ -29,5 +33,14 @@ runRule('sldt', {
     fasm(16, 'sldt ax'),
     fasm(32, 'sldt [ebx]'),
     fasm(64, 'sldt rax'),
+    // Host files: the line and column are the mnemonic's inside the string literal, or the intrinsic's name.
+    c(64, 'static inline unsigned short store_ldt(void)\n{\n\tunsigned short ldt;\n\tasm volatile("sldt %0" : "=m"(ldt));\n\treturn ldt;\n}\nunsigned short f(void) { return store_ldt(); }', { line: 4, column: 16, why: 'Linux store_ldt' }),
+    c(32, 'unsigned f(void) { unsigned v; asm("sldt %0" : "=r"(v)); return v; }', { line: 1, column: 37 }),
+    c(64, 'unsigned long f(void) { unsigned long v = 0; asm("sldt %w0" : "+r"(v)); return v; }', { line: 1, column: 51, why: '%w0: the 16-bit register' }),
+    c(64, 'unsigned short f(void) { unsigned short v; asm("{sldt %0|sldt %0}" : "=r"(v)); return v; }', { ...MASM_INTEL, line: 1, column: 58 }),
+    cpp(32, 'unsigned short no_pill() { unsigned short v; asm volatile("sldt %0" : "=r"(v)); return v; }', { line: 1, column: 60, why: 'No Pill' }),
+    rust(64, 'pub unsafe fn sldt() -> u16 { let v: u16; core::arch::asm!("sldt {0:x}", out(reg) v); v }', { line: 1, column: 61 }),
+    rust(64, 'pub unsafe fn sldt() -> u16 { let v: u16; core::arch::asm!("sldt {0:x}", out(reg) v, options(att_syntax)); v }', { line: 1, column: 61 }),
+    rust(32, 'pub unsafe fn sldt() -> u16 { let v: u16; core::arch::asm!("sldt {0:x}", out(reg) v); v }', { line: 1, column: 61 }),
   ],
 });

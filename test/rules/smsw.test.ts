@@ -1,4 +1,4 @@
-import { att, fasm, intel, masm, nasm, runRule } from './ruletester';
+import { att, c, cpp, fasm, intel, masm, MASM_INTEL, nasm, runRule, rust } from './ruletester';
 
 runRule('smsw', {
   valid: [
@@ -10,6 +10,11 @@ runRule('smsw', {
     masm(32, 'mov eax, cr0'),
     fasm(32, 'mov eax, cr0'),
     nasm(32, "db 'smsw eax'"),
+    // Host files: C and C++ (GCC extended and basic asm, intrinsics) and Rust asm!.
+    c(64, 'unsigned long f(void) { unsigned long cr0; asm volatile("mov %%cr0, %0" : "=r"(cr0)); return cr0; }', { why: 'MOV from CR0 is privileged' }),
+    c(32, 'void f(unsigned short v) { asm volatile("lmsw %0" : : "r"(v)); }', { why: 'LMSW is privileged' }),
+    c(64, 'int puts(const char *);\nvoid f(void) { puts("smsw eax"); }'),
+    rust(64, 'pub fn f() {} // core::arch::asm!("smsw eax")'),
   ],
   invalid: [
     nasm(16, 'smsw ax', { line: 1, column: 1 }),
@@ -31,5 +36,14 @@ runRule('smsw', {
     fasm(16, 'smsw ax'),
     fasm(32, 'smsw [ebx]'),
     fasm(64, 'smsw rax'),
+    // Host files: the line and column are the mnemonic's inside the string literal, or the intrinsic's name.
+    c(64, 'unsigned f(void) { unsigned msw; asm volatile("smsw %0" : "=r"(msw)); return msw; }', { line: 1, column: 48 }),
+    c(32, 'unsigned short f(void) { unsigned short msw; asm("smsw %0" : "=m"(msw)); return msw; }', { line: 1, column: 51 }),
+    c(16, 'unsigned short f(void) { unsigned short msw; asm("smsw %0" : "=r"(msw)); return msw; }', { line: 1, column: 51 }),
+    c(64, 'unsigned f(void) { unsigned msw; asm volatile("{smsw %0|smsw %0}" : "=r"(msw)); return msw; }', { ...MASM_INTEL, line: 1, column: 57 }),
+    cpp(64, 'static inline unsigned long read_msw() { unsigned long v; asm volatile("smsw %0" : "=r"(v)); return v; }\nunsigned long f() { return read_msw(); }', { line: 1, column: 73 }),
+    rust(64, 'pub unsafe fn smsw() -> u32 { let v: u32; core::arch::asm!("smsw {0:e}", out(reg) v, options(nomem, nostack)); v }', { line: 1, column: 61 }),
+    rust(64, 'pub unsafe fn smsw() -> u32 { let v: u32; core::arch::asm!("smsw {0:e}", out(reg) v, options(att_syntax)); v }', { line: 1, column: 61 }),
+    rust(32, 'pub unsafe fn smsw() -> u32 { let v: u32; core::arch::asm!("smsw {}", out(reg) v); v }', { line: 1, column: 61 }),
   ],
 });

@@ -1,4 +1,4 @@
-import { att, fasm, intel, masm, nasm, runRule } from './ruletester';
+import { att, c, cpp, fasm, intel, masm, MASM_INTEL, nasm, runRule, rust } from './ruletester';
 
 runRule('str', {
   valid: [
@@ -11,6 +11,11 @@ runRule('str', {
     intel(64, 'ltr ax'),
     masm(32, "msg_str db 'str eax', 0"),
     fasm(32, 'ltr ax'),
+    // Host files: C and C++ (GCC extended and basic asm, intrinsics) and Rust asm!.
+    c(64, 'void f(unsigned short s) { asm volatile("ltr %0" : : "r"(s)); }', { why: 'LTR is privileged' }),
+    c(64, 'char *strcpy(char *, const char *);\nvoid f(char *str) { strcpy(str, "str %ax"); }', { why: 'a C identifier named str, and a string' }),
+    c(64, 'void f(void) { asm volatile("nop" ::: "memory"); /* str %ax */ }'),
+    rust(64, 'pub fn f(str: &str) -> &str { str }', { why: 'a Rust identifier named str' }),
   ],
   invalid: [
     nasm(16, 'str ax', { line: 1, column: 1 }),
@@ -31,5 +36,13 @@ runRule('str', {
     fasm(16, 'str ax'),
     fasm(32, 'str eax'),
     fasm(64, 'str [rcx]'),
+    // Host files: the line and column are the mnemonic's inside the string literal, or the intrinsic's name.
+    c(64, 'static inline unsigned long store_tr(void)\n{\n\tunsigned long tr;\n\tasm volatile("str %0" : "=r"(tr));\n\treturn tr;\n}\nunsigned long f(void) { return store_tr(); }', { line: 4, column: 16, why: 'Linux store_tr' }),
+    c(32, 'unsigned short f(void) { unsigned short tr; asm("str %0" : "=m"(tr)); return tr; }', { line: 1, column: 50 }),
+    c(64, 'unsigned short f(void) { unsigned short tr; asm("{str %0|str %0}" : "=r"(tr)); return tr; }', { ...MASM_INTEL, line: 1, column: 58 }),
+    cpp(64, 'unsigned short task_register() { unsigned short t; asm volatile("str %0" : "=r"(t)); return t; }', { line: 1, column: 66 }),
+    rust(64, 'pub unsafe fn task_register() -> u16 { let t: u16; core::arch::asm!("str {0:x}", out(reg) t); t }', { line: 1, column: 70 }),
+    rust(64, 'pub unsafe fn task_register() -> u16 { let t: u16; core::arch::asm!("str {0:x}", out(reg) t, options(att_syntax)); t }', { line: 1, column: 70 }),
+    rust(32, 'pub unsafe fn task_register() -> u16 { let t: u16; core::arch::asm!("str {0:x}", out(reg) t); t }', { line: 1, column: 70 }),
   ],
 });

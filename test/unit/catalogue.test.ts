@@ -20,8 +20,12 @@ import {
   unknownSelectionTokens,
 } from '../../server/src/analysis/catalogue/index';
 import { describeObservation, parseObservations } from '../../server/src/analysis/catalogue/observation';
-import { renderObservedModule, renderRulePage } from '../../server/src/analysis/catalogue/render';
-import { EXAMPLES, type RuleExample } from '../../server/src/analysis/catalogue/examples';
+import { renderObservedModule, renderOverview, renderRulePage } from '../../server/src/analysis/catalogue/render';
+import { EXAMPLES, type HostExample, type RuleExample } from '../../server/src/analysis/catalogue/examples';
+import { analyzeEmbedded } from '../../server/src/analysis/embedded';
+import type { Bits } from '../../server/src/analysis/types';
+import { readElf } from '../helpers/hostCompilers';
+import { RUST_32_ENV, RUST_32_PRELUDE } from '../rules/hostPrelude';
 import { ruleForCode, sensitiveCodes } from '../../server/src/analysis/resolve/classify';
 import { analyzeText, type Dialect } from '../../server/src/analysis/index';
 import { codeFacts, codeName, iced } from '../../server/src/analysis/resolve/iced';
@@ -224,6 +228,20 @@ describe('catalogue: docs pages', () => {
     assert.match(intPage, /`INT3` \(only with `all`\)/);
   });
 
+  it('a rule page shows the C and Rust examples and the host-comment suppression; the overview says where kernels keep these instructions', () => {
+    const page = renderRulePage(ruleById('sgdt')!);
+    const example = EXAMPLES.sgdt!;
+    assert.ok(page.includes(`\`\`\`c\n${example.c.declarations}\n${example.c.statement}\n\`\`\``), 'C example block');
+    assert.ok(page.includes(`${example.rust.statement}\n\`\`\``) && page.includes('```rust\n'), 'Rust example block');
+    assert.match(page, /\/\/ virtlint-disable-next-line sgdt -- reason/);
+    assert.ok(!renderRulePage(ruleById('unknown-rule')!).includes('```rust'), 'meta kinds have no examples');
+    const overview = renderOverview({});
+    assert.match(overview, /## Where kernels keep these instructions: inline assembly and intrinsics\n/);
+    for (const topic of ['store_gdt', 'native_save_fl', 'savesegment', 'x86.h', '__rdtsc', '__cpuid', 'asm!', '-masm=intel', '--masm', '--bits', 'virtlint-disable-next-line']) {
+      assert.ok(overview.includes(topic), `the overview's inline-asm section mentions ${topic}`);
+    }
+  });
+
   it('observations appear on the rule page and in the generated module', () => {
     const observation = { case: 'sidt-ring3', observed: 'SIDT at CPL 3 returned the host IDT base, no #GP', qemu: '7.2.0 TCG' };
     assert.strictEqual(describeObservation(observation), 'Observed on QEMU 7.2.0 TCG (case `sidt-ring3`): SIDT at CPL 3 returned the host IDT base, no #GP');
@@ -357,4 +375,93 @@ describe('catalogue: examples assemble to the rule they illustrate', () => {
       }
     });
   }
+});
+
+/** The example as a whole C file: the declarations and the statement in a function body. */
+function cSource(example: HostExample): string {
+  const body = [...(example.declarations ? example.declarations.split('\n') : []), example.statement];
+  return `void example(void)\n{\n${body.map((line) => `\t${line}\n`).join('')}}\n`;
+}
+
+/** The example as a whole Rust file (without the 32-bit prelude), `asm!` imported. */
+function rustSource(example: HostExample): string {
+  const body = [...(example.declarations ? example.declarations.split('\n') : []), example.statement];
+  return `use core::arch::asm;\n\n#[allow(unused)]\npub unsafe fn example() {\n${body.map((line) => `    ${line}\n`).join('')}}\n`;
+}
+
+/** Rule ids of the sensitive instructions in every executable section of an object file, in order. */
+function sensitiveRulesInObject(object: string, bits: Bits): string[] {
+  const rules: string[] = [];
+  for (const section of readElf(fs.readFileSync(object)).sections) {
+    if (!section.executable || section.bytes.length === 0) continue;
+    const decoder = new iced.Decoder(bits, section.bytes, iced.DecoderOptions.None);
+    try {
+      while (decoder.canDecode) {
+        const instruction = decoder.decode();
+        const rule = ruleForCode(instruction.code);
+        if (rule) rules.push(rule);
+        instruction.free();
+      }
+    } finally {
+      decoder.free();
+    }
+  }
+  return rules;
+}
+
+function runCompiler(executable: string, args: string[], env?: Readonly<Record<string, string>>): void {
+  try {
+    execFileSync(executable, args, { stdio: ['ignore', 'ignore', 'pipe'], env: env ? { ...process.env, ...env } : process.env });
+  } catch (error) {
+    const stderr = (error as { stderr?: Buffer }).stderr?.toString() ?? '';
+    throw new Error(`${executable} ${args.join(' ')} failed (is it installed? apt-get install -y gcc rustc): ${(error as Error).message}\n${stderr}`);
+  }
+}
+
+/** Debian's rustc (1.63): what CI has; never a newer one elsewhere on PATH. */
+const DEBIAN_RUSTC = '/usr/bin/rustc';
+
+describe('catalogue: the C and Rust examples compile to the rule they illustrate', () => {
+  it('the analyzer reports each C and Rust example (exactly once, under its rule)', () => {
+    for (const [id, example] of Object.entries(EXAMPLES)) {
+      const inC = analyzeEmbedded(cSource(example.c), { language: 'c', build: { bits: example.bits }, rules: ['all'] });
+      assert.deepStrictEqual(inC.findings.map((finding) => finding.ruleId), [id], `C/${example.bits}: \`${example.c.statement}\``);
+      const inRust = analyzeEmbedded(rustSource(example.rust), { language: 'rust', build: { bits: example.bits }, rules: ['all'] });
+      assert.deepStrictEqual(inRust.findings.map((finding) => finding.ruleId), [id], `Rust/${example.bits}: \`${example.rust.statement}\``);
+    }
+  });
+
+  it('gcc: every C example compiles to one instruction of its rule', function () {
+    this.timeout(60000);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'virtlint-c-examples-'));
+    try {
+      for (const [id, example] of Object.entries(EXAMPLES)) {
+        const source = path.join(dir, `${id}.c`);
+        const object = path.join(dir, `${id}.o`);
+        fs.writeFileSync(source, cSource(example.c));
+        runCompiler('gcc', [`-m${example.bits}`, '-O0', '-c', '-o', object, source]);
+        assert.deepStrictEqual(sensitiveRulesInObject(object, example.bits), [id], `gcc -m${example.bits}: \`${example.c.statement}\``);
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('rustc: every Rust example compiles to one instruction of its rule', function () {
+    this.timeout(120000);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'virtlint-rust-examples-'));
+    try {
+      for (const [id, example] of Object.entries(EXAMPLES)) {
+        const source = path.join(dir, `${id.replace(/-/g, '_')}.rs`);
+        const object = path.join(dir, `${id}.o`);
+        const is64 = example.bits === 64;
+        fs.writeFileSync(source, is64 ? rustSource(example.rust) : `${RUST_32_PRELUDE}\n${rustSource(example.rust)}`);
+        const target = is64 ? 'x86_64-unknown-linux-gnu' : 'i686-unknown-linux-gnu';
+        runCompiler(DEBIAN_RUSTC, ['--edition=2021', '--crate-type=lib', '--emit=obj', '-C', 'opt-level=0', '-C', 'panic=abort', '--target', target, '-o', object, source], is64 ? undefined : RUST_32_ENV);
+        assert.deepStrictEqual(sensitiveRulesInObject(object, example.bits), [id], `rustc ${target}: \`${example.rust.statement}\``);
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

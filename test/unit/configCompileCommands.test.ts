@@ -54,9 +54,11 @@ describe('config: compile_commands.json', () => {
     assert.equal(only([{ directory: '/p', file: 'a.S', arguments: ['cc', 'a.S'] }]).bits, undefined);
   });
 
-  it('keeps assembly files only, the first entry for a file, and reads yasm/fasm/ml as their dialects', () => {
+  it('keeps assembly and C/C++ files, the first entry for a file, and reads yasm/fasm/ml as their dialects', () => {
     const entries = entriesOf([
       { directory: '/p', file: 'main.c', arguments: ['cc', '-m32', 'main.c'] },
+      { directory: '/p', file: 'intel.cpp', arguments: ['c++', '-masm=intel', '-c', 'intel.cpp'] },
+      { directory: '/p', file: 'README', arguments: ['cc', 'README'] },
       { directory: '/p', file: 'x.S', arguments: ['cc', '-m32', 'x.S'] },
       { directory: '/p', file: 'x.S', arguments: ['cc', '-m64', 'x.S'] },
       { directory: '/p', file: 'odd.src', arguments: ['/usr/bin/yasm', '-f', 'elf64', 'odd.src'] },
@@ -66,12 +68,15 @@ describe('config: compile_commands.json', () => {
     assert.deepEqual(
       entries.map((e) => [e.file, e.settings]),
       [
+        ['/p/main.c', { bits: 32 }],
+        ['/p/intel.cpp', {}],
         ['/p/x.S', { dialectFamily: 'gas', bits: 32 }],
         ['/p/odd.src', { dialect: 'nasm', bits: 64 }],
         ['/p/f.inc', { dialect: 'fasm' }],
         ['C:/proj/w.asm', { dialect: 'masm' }],
       ],
     );
+    assert.deepEqual(entries.map((e) => e.asmSyntax), [undefined, 'intel', undefined, undefined, undefined, undefined]);
   });
 
   it('reports bad entries with their position and goes on; refuses a file that is not a database', () => {

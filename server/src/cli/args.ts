@@ -41,7 +41,14 @@ interface LintOptions {
   noConfig: boolean;
   /** Read each file alone, as before whole-program lint. */
   noIncludes: boolean;
+  /** Which sources a directory walk lints: assembly, and C, C++ and Rust (inline assembly and intrinsics). */
+  languages: readonly SourceLanguage[];
+  /** GCC's -masm: the syntax inline assembly in C and C++ is written in. */
+  asmSyntax?: 'att' | 'intel';
 }
+
+export const SOURCE_LANGUAGES = ['asm', 'c', 'cpp', 'rust'] as const;
+export type SourceLanguage = (typeof SOURCE_LANGUAGES)[number];
 
 export type CliOptions = CommandOptions<LintOptions>;
 
@@ -70,7 +77,21 @@ const LINT_OPTIONS: readonly OptionSpec<CliOptions>[] = [
   flag('--no-config', undefined, (o) => (o.noConfig = true)),
   flag('--no-includes', undefined, (o) => (o.noIncludes = true)),
   flag('--defines-complete', undefined, (o) => (o.definesComplete = true)),
+  valued('--languages', undefined, (o, value, name) => (o.languages = languageList(name, value))),
+  valued('--masm', undefined, (o, value, name) => (o.asmSyntax = oneOf(name, value, ['att', 'intel'] as const))),
 ];
+
+function languageList(option: string, value: string): SourceLanguage[] {
+  const out: SourceLanguage[] = [];
+  for (const item of value.split(',')) {
+    const name = item.trim();
+    if (name === '') continue;
+    const language = oneOf(option, name, SOURCE_LANGUAGES);
+    if (!out.includes(language)) out.push(language);
+  }
+  if (out.length === 0) throw new UsageError(`${option} wants a comma-separated list of ${SOURCE_LANGUAGES.join(', ')}`);
+  return out;
+}
 
 /** `NAME` or `NAME=value`, as cc and nasm take -D. */
 function addDefine(defines: Record<string, string>, spec: string, option: string): void {
@@ -93,6 +114,7 @@ export function parseArgs(argv: readonly string[]): CliOptions {
     defines: {},
     noConfig: false,
     noIncludes: false,
+    languages: SOURCE_LANGUAGES,
   });
   checkCombinations(options);
   return options;

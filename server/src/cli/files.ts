@@ -8,11 +8,21 @@ import { InputError } from '../report/options';
 
 /** Extensions picked up when a directory is walked (files named explicitly are always linted). */
 export const ASSEMBLY_EXTENSIONS: readonly string[] = ['.asm', '.s', '.S', '.sx', '.nasm', '.yasm', '.inc', '.mac', '.fasm', '.masm'];
+/** C, C++ and Rust sources, linted for their inline assembly and intrinsics. */
+export const HOST_EXTENSIONS: Readonly<Record<'c' | 'cpp' | 'rust', readonly string[]>> = {
+  c: ['.c', '.h'],
+  cpp: ['.cc', '.cpp', '.cxx', '.c++', '.hpp', '.hh', '.hxx'],
+  rust: ['.rs'],
+};
 const SKIPPED_DIRECTORIES = new Set(['node_modules', '.git', '.hg', '.svn']);
 
 /** What a directory walk also takes (the configuration's extensions) and leaves out (its ignores). */
 export interface WalkFilter {
   extensions?: readonly string[];
+  /** Leave assembly out of the walk (`--languages` without `asm`); the configuration's extensions are assembly too. */
+  noAssembly?: boolean;
+  /** Host-language extensions the walk also takes. */
+  hostExtensions?: readonly string[];
   isIgnored?: (file: string) => boolean;
 }
 
@@ -32,7 +42,8 @@ export interface InputFile {
 export function expandPaths(paths: readonly string[], cwd: string, filter: WalkFilter = {}): InputFile[] {
   const seen = new Set<string>();
   const out: InputFile[] = [];
-  const extensions = [...ASSEMBLY_EXTENSIONS, ...(filter.extensions ?? [])];
+  const extensions = filter.noAssembly ? [] : [...ASSEMBLY_EXTENSIONS, ...(filter.extensions ?? [])];
+  for (const ext of filter.hostExtensions ?? []) extensions.push(ext);
   const add = (file: string, problem?: string): void => {
     if (file !== '-' && filter.isIgnored?.(file) === true) return;
     if (!seen.has(file)) {
@@ -58,7 +69,7 @@ export function expandPaths(paths: readonly string[], cwd: string, filter: WalkF
     if (stat.isDirectory()) {
       const before = out.length;
       walk(full, add, extensions);
-      if (out.length === before) throw new InputError(`no assembly files (${extensions.join(' ')}) under ${given}`);
+      if (out.length === before) throw new InputError(`no files to lint (${extensions.join(' ')}) under ${given}`);
     } else {
       add(full);
     }

@@ -1,5 +1,5 @@
 import { RULES, META_RULES } from '../analysis/catalogue';
-import { ASSEMBLY_EXTENSIONS } from './files';
+import { ASSEMBLY_EXTENSIONS, HOST_EXTENSIONS } from './files';
 
 export function helpText(): string {
   const core = RULES.filter((r) => r.group === 'core').map((r) => r.id);
@@ -9,8 +9,9 @@ export function helpText(): string {
 
 Reports x86 instructions that are sensitive but unprivileged: they run at CPL>0 without
 trapping, so a trap-and-emulate hypervisor never sees them. Directories are walked for
-${ASSEMBLY_EXTENSIONS.join(' ')}
-(skipping node_modules and .git); "-" reads standard input.
+assembly (${ASSEMBLY_EXTENSIONS.join(' ')}) and for the inline
+assembly and intrinsics of C (${HOST_EXTENSIONS.c.join(' ')}), C++ (${HOST_EXTENSIONS.cpp.join(' ')})
+and Rust (${HOST_EXTENSIONS.rust.join(' ')}), skipping node_modules and .git; "-" reads standard input.
 
 Output:
   -f, --format <name>        stylish (default), json, sarif, github
@@ -31,7 +32,11 @@ Input:
   --dialect <d>              nasm, yasm, gas (AT&T unless the file switches), gas-att, gas-intel,
                              masm, fasm (default: detected; a "virtlint:" modeline wins)
   --bits 16|32|64            starting bitness (default: detected; directives still switch)
-  --stdin-filename <name>    name used for standard input (shown, and used for detection)
+  --stdin-filename <name>    name used for standard input (shown, and used for detection;
+                             a .c/.cpp/.rs name reads it as C, C++ or Rust)
+  --languages <list>         what to lint: any of asm,c,cpp,rust (default: all of them)
+  --masm att|intel           the syntax of GCC/Clang inline assembly, as gcc's -masm= (default att);
+                             --bits gives C and Rust code's mode too (-m16/-m32/-m64; default 64)
   --max-file-size <bytes>    skip larger files with an error (default ${8 * 1024 * 1024}, 8 MiB)
 
 Project (see docs/configuration.md):

@@ -12,12 +12,14 @@ import { displayPath, escapeControlCharacters, fileProblemReport, formatReports,
 import { exitVerdict, InputError, UsageError, type CommandIo } from '../report/options';
 import { parseArgs, type CliDialect, type CliOptions } from './args';
 import { unifiedDiff } from './diff';
-import { boundedReadProblem, decodeSource, expandPaths, formatBytes, readSourceFile, type InputFile, type ReadOutcome } from './files';
+import { boundedReadProblem, decodeSource, expandPaths, formatBytes, HOST_EXTENSIONS, readSourceFile, type InputFile, type ReadOutcome, type WalkFilter } from './files';
 import { applyFixes, fixNote } from './fix';
 import { helpText } from './help';
 import { analyze, reportFor } from './lint';
+import { lintedHostLanguage, lintHostText, mergeReport, newHostRun } from './embeddedLint';
+import { hostLanguageOf } from '../analysis/embedded';
 import { loadProject, type Project } from './project';
-import { lintProject, macroFixNote, type ProjectFixer } from './projectLint';
+import { lintProject, macroFixNote, ProjectReader, type ProjectFixer } from './projectLint';
 import { refusalToRewrite, replaceFileContent } from './safeWrite';
 import { checkOutputTargets, type NamedPath } from './targets';
 
@@ -50,13 +52,15 @@ async function run(argv: string[], io: CommandIo): Promise<number> {
   }
   let project: Project | undefined;
   if (options.paths.length > 0) ({ project, options } = loadProject(options, cwd, io));
-  const files = expandPaths(options.paths, cwd, project ?? {});
+  const files = expandPaths(options.paths, cwd, walkFilter(project, options));
   checkOutputTargets(outputTargets(options, cwd), inputPaths(files, options, cwd));
   const fixOptions = readFixOptions(options, cwd);
   writeGeneratedFiles(options, fixOptions, cwd, io);
   if (project === undefined) return 0;
 
-  const outcome = options.noIncludes ? await lintFiles(files, options, fixOptions, cwd, io, project) : await lintWithIncludes(files, options, fixOptions, cwd, io, project);
+  const { assembly, host } = splitByLanguage(files, options);
+  const outcome = options.noIncludes ? await lintFiles(assembly, options, fixOptions, cwd, io, project) : await lintWithIncludes(assembly, options, fixOptions, cwd, io, project);
+  await lintHostFiles(host, options, cwd, io, project, outcome);
   if (options.fix === 'hypercall' && outcome.rewroteAny) {
     io.stderr.write(
       `virtlint: the hypercall replacements use symbols named VIRTLINT_HC_*; generate their definitions with\n` +
@@ -73,6 +77,50 @@ async function run(argv: string[], io: CommandIo): Promise<number> {
   if (options.outputFile !== undefined) writeOutputFile(path.resolve(cwd, options.outputFile), output);
   else io.stdout.write(output);
   return settle(COMMAND, io, exitVerdict(outcome.reports, options.maxWarnings, outcome.unusable));
+}
+
+function walkFilter(project: Project | undefined, options: CliOptions): WalkFilter {
+  const filter: WalkFilter = { noAssembly: !options.languages.includes('asm'), hostExtensions: options.languages.flatMap((language) => (language === 'asm' ? [] : HOST_EXTENSIONS[language])) };
+  if (project !== undefined) {
+    filter.extensions = project.extensions;
+    filter.isIgnored = (file) => project.isIgnored(file);
+  }
+  return filter;
+}
+
+/** Assembly goes to the assembly readers; C, C++ and Rust (by extension, or --stdin-filename) to the embedded front ends, when --languages takes them. */
+function splitByLanguage(files: readonly InputFile[], options: CliOptions): { assembly: InputFile[]; host: InputFile[] } {
+  const assembly: InputFile[] = [];
+  const host: InputFile[] = [];
+  for (const file of files) {
+    const name = file.path === '-' ? options.stdinFilename : file.path;
+    const language = name === undefined ? undefined : hostLanguageOf(name);
+    if (language === undefined) {
+      if (options.languages.includes('asm') || file.path === '-') assembly.push(file);
+    } else if (lintedHostLanguage(name!, options) !== undefined) {
+      host.push(file);
+    }
+  }
+  return { assembly, host };
+}
+
+async function lintHostFiles(files: readonly InputFile[], options: CliOptions, cwd: string, io: CommandIo, project: Project, outcome: LintOutcome): Promise<void> {
+  const run = newHostRun(new ProjectReader(options.maxFileSize));
+  for (const file of files) {
+    const isStdin = file.path === '-';
+    const displayName = isStdin ? stdinName(options, cwd) : file.path;
+    const input = await readInput(file, io, options.maxFileSize);
+    if (!input.ok) {
+      mergeReport(outcome.reports, fileProblemReport(displayName, input.problem));
+      continue;
+    }
+    const settingsPath = isStdin ? (options.stdinFilename !== undefined ? path.resolve(cwd, options.stdinFilename) : undefined) : file.path;
+    const language = hostLanguageOf(settingsPath ?? displayName)!;
+    const report = lintHostText(displayName, input.text, settingsPath, language, project, options, run);
+    if (options.fix !== undefined) report.note = 'not fixed: --fix does not rewrite inline assembly (the editor offers the fixes that are safe there)';
+    if (report.fatalErrorCount) outcome.unusable ||= report.messages.some((message) => message.message.startsWith('internal error'));
+    mergeReport(outcome.reports, report);
+  }
 }
 
 interface LintOutcome {

@@ -31,7 +31,7 @@ export interface ProjectLintOutcome {
 }
 
 /** Reads each file once, with the command's bounds; the fixed texts of --fix-dry-run override the disk. */
-class ProjectReader implements SourceReader {
+export class ProjectReader implements SourceReader {
   private readonly outcomes = new Map<string, ReadOutcome>();
   readonly overrides = new Map<string, string>();
 

@@ -121,7 +121,10 @@ export function loadProjectSettings(source: ConfigSource, baseDir: string, calle
     buildFor(file) {
       const build = builds.get(normalizeProjectPath(file));
       if (build === undefined) return undefined;
-      return { includePaths: build.includePaths, defines: build.defines, ...(build.bits !== undefined ? { bits: build.bits } : {}) };
+      const settings: BuildSettings = { includePaths: build.includePaths, defines: build.defines };
+      if (build.bits !== undefined) settings.bits = build.bits;
+      if (build.asmSyntax !== undefined) settings.asmSyntax = build.asmSyntax;
+      return settings;
     },
   };
   return { settings, problems };

@@ -42,7 +42,7 @@ export function codeActionsFor(input: CodeActionInput): CodeAction[] {
 }
 
 /** A kind is wanted when `only` is absent or names it or one of its parents. */
-function wants(only: readonly string[] | undefined, kind: string): boolean {
+export function wants(only: readonly string[] | undefined, kind: string): boolean {
   if (!only || only.length === 0) return true;
   return only.some((requested) => kind === requested || kind.startsWith(`${requested}.`));
 }
@@ -86,11 +86,7 @@ function quickFixActions(input: CodeActionInput): CodeAction[] {
         diagnostics: [diagnostic],
         edit: editFor(input.uri, [disableForFileEdit(lines, input.result.dialect, finding.ruleId)]),
       });
-      documentation.push({
-        title: `Show documentation for ${finding.ruleId}`,
-        kind: CodeActionKind.QuickFix,
-        command: { title: `Show documentation for ${finding.ruleId}`, command: SHOW_DOCUMENTATION_COMMAND, arguments: [finding.ruleId] },
-      });
+      documentation.push(documentationAction(finding.ruleId));
     }
   }
   for (const group of [disableLine, disableFile, documentation]) {
@@ -104,18 +100,27 @@ function quickFixActions(input: CodeActionInput): CodeAction[] {
  * when it sent some, otherwise every finding touching the requested range.
  */
 function targetFindings(input: CodeActionInput): Finding[] {
+  return findingsForRequest(input.findings, input.range, input.contextDiagnostics);
+}
+
+export function findingsForRequest(findings: readonly Finding[], range: LspRange, contextDiagnostics: readonly Diagnostic[]): Finding[] {
   const ours = new Set<string>();
-  for (const diagnostic of input.contextDiagnostics) {
+  for (const diagnostic of contextDiagnostics) {
     if (diagnostic.source === SOURCE && typeof diagnostic.code === 'string' && isRecord(diagnostic.range) && isRecord(diagnostic.range.start)) {
       ours.add(findingKey(diagnostic.code, diagnostic.range.start));
     }
   }
   if (ours.size > 0) {
-    const matched = input.findings.filter((finding) => ours.has(findingKey(finding.ruleId, finding.range.start)));
+    const matched = findings.filter((finding) => ours.has(findingKey(finding.ruleId, finding.range.start)));
     // Stale diagnostics (run: onSave, or a request racing an edit) fall back to the range.
     if (matched.length > 0) return matched;
   }
-  return input.findings.filter((finding) => linesOverlap(finding.range, input.range));
+  return findings.filter((finding) => linesOverlap(finding.range, range));
+}
+
+export function documentationAction(ruleId: string): CodeAction {
+  const title = `Show documentation for ${ruleId}`;
+  return { title, kind: CodeActionKind.QuickFix, command: { title, command: SHOW_DOCUMENTATION_COMMAND, arguments: [ruleId] } };
 }
 
 function fixAllActionFor(input: CodeActionInput): CodeAction | undefined {
@@ -131,7 +136,7 @@ function fixAllActionFor(input: CodeActionInput): CodeAction | undefined {
   return { title: `Fix all virtlint problems (${strategy})`, kind: FIX_ALL_KIND, edit: editFor(input.uri, edits) };
 }
 
-function editFor(uri: string, edits: readonly LspTextEdit[]): { changes: Record<string, LspTextEdit[]> } {
+export function editFor(uri: string, edits: readonly LspTextEdit[]): { changes: Record<string, LspTextEdit[]> } {
   return { changes: { [uri]: edits.map((edit) => ({ range: edit.range, newText: edit.newText })) } };
 }
 

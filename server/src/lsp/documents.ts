@@ -12,11 +12,28 @@ import { MatchBudget, matchGlob, type GlobMatch } from './glob';
 import { DEFAULT_SETTINGS, type VirtlintSettings } from './settings';
 import type { ProjectView } from './projectView';
 import { carriedThrough, projectOnlyFindings } from './carriedFindings';
+import type { Bits } from '../analysis/types';
+import type { EmbeddedResult, HostLanguage } from '../analysis/embedded/index';
+import { analyzeHostDocument, documentHostLanguage, EmbeddedRegions, embeddedFindingsShown, embeddedOptionsFor, NO_ENVIRONMENT, type EmbeddedEnvironment } from './embeddedDocument';
+
+/** A C, C++ or Rust document's analysis, for one generation of its text and settings. */
+interface EmbeddedAnalysis {
+  generation: number;
+  result: EmbeddedResult;
+  /** The findings the editor shows (inside asm statements and on intrinsic calls). */
+  shown: Finding[];
+  /** The mode instructions are read in when the code says nothing. */
+  bits: Bits;
+}
 
 export interface DiagnosticsReport {
   resultId: string;
   diagnostics: Diagnostic[];
 }
+
+/** A host document whose analysis takes longer than this waits for a pause in the typing. */
+const SLOW_ANALYSIS_MS = 30;
+const MAX_ANALYSIS_DELAY_MS = 400;
 
 /** Distinguishes result ids of this server process from those of an earlier one. */
 const RUN_NONCE = `${process.pid.toString(36)}${Date.now().toString(36)}`;
@@ -45,6 +62,11 @@ export class OpenDocument {
   private projectViewValue: ProjectView | undefined;
   /** Project-only findings (through macros, from includes) kept in place while the project's view is older than the text. */
   private carried: Finding[] = [];
+  /** Set for a C, C++ or Rust document: only its inline assembly and intrinsics are analysed. */
+  readonly hostLanguage: HostLanguage | undefined;
+  private embedded: EmbeddedAnalysis | undefined;
+  /** How long the last analysis of this host document took (ms). */
+  private embeddedCostMs = 0;
 
   constructor(
     readonly uri: string,
@@ -55,8 +77,10 @@ export class OpenDocument {
     private readonly log: (message: string) => void = () => undefined,
     /** Told about settings that cannot be used for this file (the server shows each once). */
     private readonly reportSettingProblem: (problem: string) => void = () => undefined,
+    private readonly environment: EmbeddedEnvironment = NO_ENVIRONMENT,
   ) {
     this.versionValue = version;
+    this.hostLanguage = documentHostLanguage(languageId, documentPath(uri));
     this.plain = TextDocument.create(uri, languageId, version, text);
     this.refreshSkipState(true);
   }
@@ -107,13 +131,14 @@ export class OpenDocument {
   /** True when the diagnostics come from the project's analysis (it is for this very text). */
   get showsProjectFindings(): boolean {
     const view = this.projectViewValue;
-    return view?.findings !== undefined && view.version === this.versionValue && this.active;
+    return this.hostLanguage === undefined && view?.findings !== undefined && view.version === this.versionValue && this.active;
   }
   get skipReason(): string | undefined {
     return this.skipReasonValue;
   }
   /** True when the document is analysed (enabled, not skipped). */
   get active(): boolean {
+    if (this.hostLanguage !== undefined && !this.settingsValue.languages[this.hostLanguage]) return false;
     return this.settingsValue.enable && this.skipReasonValue === undefined;
   }
 
@@ -175,8 +200,43 @@ export class OpenDocument {
     return this.analyzer.result();
   }
 
+  /**
+   * A C, C++ or Rust document's analysis (undefined for assembly, or when it is off or skipped),
+   * made on first use after each change.
+   */
+  embeddedAnalysis(): EmbeddedAnalysis | undefined {
+    if (this.hostLanguage === undefined || !this.active) return undefined;
+    if (this.embedded?.generation === this.generation) return this.embedded;
+    // The includer's mode (the project view's seed) is the assembly reading's, not the C compiler's.
+    const options = embeddedOptionsFor(
+      analysisOptionsFor(this.settingsValue, this.uri, this.workspaceFolders(), this.reportSettingProblem),
+      this.settingsValue,
+      this.hostLanguage,
+      this.path,
+      this.environment.projectOptions(),
+      this.environment.headers(this.settingsValue.maxFileSize),
+    );
+    const started = performance.now();
+    const result = analyzeHostDocument(this.text, options, this.log);
+    this.embeddedCostMs = performance.now() - started;
+    const shown = filterFindings(embeddedFindingsShown(result, new EmbeddedRegions(result)), this.settingsValue);
+    this.embedded = { generation: this.generation, result, shown, bits: options.build?.bits ?? 64 };
+    return this.embedded;
+  }
+
+  /**
+   * How long to wait for the typing to pause before analysing this document again: nothing for
+   * assembly (its analysis is incremental) or a host file that analyses fast, about one analysis'
+   * time for one that does not, so a slow file is analysed once per pause, not once per keystroke.
+   */
+  analysisDelayMs(): number {
+    if (this.hostLanguage === undefined || this.embedded?.generation === this.generation || this.embeddedCostMs < SLOW_ANALYSIS_MS) return 0;
+    return Math.min(this.embeddedCostMs, MAX_ANALYSIS_DELAY_MS);
+  }
+
   /** Findings the user sees (settings-level filters applied). */
   visibleFindings(): Finding[] {
+    if (this.hostLanguage !== undefined) return this.embeddedAnalysis()?.shown.slice() ?? [];
     const result = this.result();
     if (!result) return [];
     return filterFindings(result.findings, this.settingsValue);
@@ -192,6 +252,8 @@ export class OpenDocument {
     if (this.current) return this.current;
     let diagnostics: Diagnostic[];
     if (!this.settingsValue.enable) diagnostics = [];
+    // A C, C++ or Rust file virtlint cannot read stays silent: its own language server has the file.
+    else if (this.hostLanguage !== undefined) diagnostics = capped(this.visibleFindings(), this.settingsValue.maxDiagnostics);
     else if (this.skipReasonValue !== undefined) diagnostics = [skippedDiagnostic(this.skipReasonValue)];
     else if (this.showsProjectFindings) diagnostics = capped(filterFindings(this.projectViewValue!.findings!, this.settingsValue), this.settingsValue.maxDiagnostics);
     else diagnostics = capped(this.withCarried(this.visibleFindings()), this.settingsValue.maxDiagnostics);
@@ -208,7 +270,8 @@ export class OpenDocument {
     return all.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
   }
 
-  private invalidate(): void {
+  /** Something outside the text changed (the workspace's configuration, a header): analyse again on the next report. */
+  invalidate(): void {
     this.generation++;
     this.current = undefined;
   }
@@ -220,7 +283,7 @@ export class OpenDocument {
     if (reason !== undefined) {
       if (this.analyzer) this.plain = TextDocument.create(this.uri, this.languageId, this.versionValue, this.analyzer.text);
       this.analyzer = undefined;
-    } else if (!this.analyzer) {
+    } else if (!this.analyzer && this.hostLanguage === undefined) {
       this.analyzer = new DocumentAnalyzer(this.plain!.getText(), this.analysisOptions());
       this.plain = undefined;
     }

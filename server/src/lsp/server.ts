@@ -11,6 +11,7 @@ import {
   TextDocumentSyncKind,
   type CancellationToken,
   type CodeAction,
+  type CodeActionParams,
   type Connection,
   type DocumentDiagnosticReport,
   type Hover,
@@ -24,6 +25,8 @@ import { hoverAt } from '../analysis/hover';
 import { hypercallDefinitions, type HypercallAbi } from '../analysis/fixes/index';
 import { DIALECTS, HYPERCALL_ABIS, type Dialect } from '../analysis/types';
 import { codeActionsFor, FIX_ALL_KIND } from './codeActions';
+import { embeddedCodeActions } from './embeddedActions';
+import { embeddedHoverAt } from './embeddedHover';
 import { docsUri } from './conversions';
 import { packageInfo } from '../host/packageInfo';
 import { OpenDocument } from './documents';
@@ -105,12 +108,23 @@ function registerDocumentSync(connection: Connection, session: ServerSession): v
     session.guardedNotification('didOpen', (params) => {
       const { uri, languageId, version, text } = params.textDocument;
       if (typeof uri !== 'string' || typeof text !== 'string') return;
-      const document = new OpenDocument(uri, String(languageId ?? ''), Number(version) || 0, text, () => session.workspaceFolders, (message) => session.gateway.log(message), session.reportSettingProblem);
+      const document = new OpenDocument(
+        uri,
+        String(languageId ?? ''),
+        Number(version) || 0,
+        text,
+        () => session.workspaceFolders,
+        (message) => session.gateway.log(message),
+        session.reportSettingProblem,
+        session.embeddedEnvironment,
+      );
       session.documents.set(uri, document);
       document.settingsReady = session.loadSettings(document);
-      session.project.noteOpened(document.path, text, document.version);
+      // A C, C++ or Rust file matters to the assembly project only as a header it includes.
+      if (document.hostLanguage === undefined || session.project.index.knows(document.path)) session.project.noteOpened(document.path, text, document.version);
       document.applyProjectView(session.project.viewFor(document.path));
       session.schedulePublish(uri);
+      session.noteHeaderEdited(document);
     }),
   );
 
@@ -120,7 +134,8 @@ function registerDocumentSync(connection: Connection, session: ServerSession): v
       if (!document || !Array.isArray(params.contentChanges) || !params.contentChanges.every(isContentChange)) return;
       document.applyChanges(params.contentChanges, Number(params.textDocument.version) || document.version + 1);
       session.schedulePublish(document.uri);
-      session.project.noteChanged(document.path);
+      session.noteHeaderEdited(document);
+      if (document.hostLanguage === undefined || session.project.index.knows(document.path)) session.project.noteChanged(document.path);
     }),
   );
 
@@ -141,6 +156,7 @@ function registerDocumentSync(connection: Connection, session: ServerSession): v
       const document = session.documents.get(uri);
       if (!document || !session.documents.delete(uri)) return;
       session.project.noteClosed(document.path);
+      session.noteHeaderEdited(document);
       session.pendingPublish.delete(uri);
       session.lastFileInfo.delete(uri);
       if (!session.features.pullDiagnostics && session.lastPublished.has(uri)) session.gateway.publishDiagnostics({ uri, diagnostics: [] });
@@ -178,6 +194,12 @@ function registerFeatures(connection: Connection, session: ServerSession): void 
       await document.settingsReady;
       await yieldToEventLoop();
       throwIfCancelled(token);
+      // A slow C file: an edit that follows within this time cancels the request before the analysis runs.
+      const delay = document.analysisDelayMs();
+      if (delay > 0) {
+        await new Promise((resolve) => setTimeout(resolve, delay));
+        throwIfCancelled(token);
+      }
       const report = document.report();
       session.announceFileInfo(document);
       if (params.previousResultId === report.resultId) return { kind: DocumentDiagnosticReportKind.Unchanged, resultId: report.resultId };
@@ -192,6 +214,7 @@ function registerFeatures(connection: Connection, session: ServerSession): void 
       await document.settingsReady;
       throwIfCancelled(token);
       if (!validPosition(params.position, document)) return null;
+      if (document.hostLanguage !== undefined) return embeddedHover(document, params.position);
       const macro = macroHoverAt(session.project.index, document.path, document.lineText(params.position.line), params.position);
       if (macro) return { contents: { kind: 'markdown', value: macro.markdown }, range: macro.range };
       const result = document.result();
@@ -205,7 +228,8 @@ function registerFeatures(connection: Connection, session: ServerSession): void 
   connection.onDefinition(
     session.guardedRequest('textDocument/definition', async (params, token): Promise<Location[]> => {
       const document = session.documents.get(requireUri(params));
-      if (!document || !validPosition(params.position, document)) return [];
+      // C, C++ and Rust symbols are their language server's.
+      if (!document || document.hostLanguage !== undefined || !validPosition(params.position, document)) return [];
       await session.project.ready;
       throwIfCancelled(token);
       return definitionAt(session.project.index, document.path, document.lineText(params.position.line), params.position);
@@ -215,7 +239,8 @@ function registerFeatures(connection: Connection, session: ServerSession): void 
   connection.onReferences(
     session.guardedRequest('textDocument/references', async (params, token): Promise<Location[]> => {
       const document = session.documents.get(requireUri(params));
-      if (!document || !validPosition(params.position, document)) return [];
+      // C, C++ and Rust symbols are their language server's.
+      if (!document || document.hostLanguage !== undefined || !validPosition(params.position, document)) return [];
       await session.project.ready;
       throwIfCancelled(token);
       const includeDeclaration = params.context?.includeDeclaration === true;
@@ -230,6 +255,7 @@ function registerFeatures(connection: Connection, session: ServerSession): void 
       await document.settingsReady;
       await yieldToEventLoop();
       throwIfCancelled(token);
+      if (document.hostLanguage !== undefined) return validRange(params.range, document) ? embeddedActions(document, params) : [];
       const result = document.result();
       if (!result || !validRange(params.range, document)) return [];
       return codeActionsFor({
@@ -275,6 +301,28 @@ function registerFeatures(connection: Connection, session: ServerSession): void 
       }
     }),
   );
+}
+
+/** A hover in a C, C++ or Rust document: only on an instruction in an asm statement or an intrinsic's name. */
+function embeddedHover(document: OpenDocument, position: Position): Hover | null {
+  const analysis = document.embeddedAnalysis();
+  if (!analysis) return null;
+  const hover = embeddedHoverAt(analysis.result, analysis.shown, analysis.bits, position);
+  return hover ? { contents: { kind: 'markdown', value: hover.markdown }, range: hover.range } : null;
+}
+
+function embeddedActions(document: OpenDocument, params: CodeActionParams): CodeAction[] {
+  const analysis = document.embeddedAnalysis();
+  if (!analysis) return [];
+  return embeddedCodeActions({
+    uri: document.uri,
+    lineText: (line) => document.lineText(line),
+    result: analysis.result,
+    findings: analysis.shown,
+    range: params.range,
+    contextDiagnostics: Array.isArray(params.context?.diagnostics) ? params.context.diagnostics : [],
+    only: Array.isArray(params.context?.only) ? params.context.only : undefined,
+  });
 }
 
 function clientFeatures(params: InitializeParams): ClientFeatures {

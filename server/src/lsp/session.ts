@@ -11,6 +11,8 @@ import { ProjectService, type ProjectHost } from './projectService';
 import { DEFAULT_SETTINGS, type VirtlintSettings, type WorkspaceTrust } from './settings';
 import { applyWorkspaceTrust, normalizeSettings, readWorkspaceTrust } from './settingsReader';
 import { withTimeout } from './timeout';
+import type { EmbeddedEnvironment } from './embeddedDocument';
+import { HeaderCache } from './headerReader';
 
 /** A client that never answers workspace/configuration must not block diagnostics forever. */
 const SETTINGS_TIMEOUT_MS = 5000;
@@ -35,6 +37,8 @@ export class ServerSession {
   readonly lastPublished = new Map<string, string>();
   readonly lastFileInfo = new Map<string, string>();
   readonly pendingPublish = new Set<string>();
+  /** Documents whose analysis is slow wait for a pause in the typing before they are published. */
+  private readonly delayedPublish = new Map<string, NodeJS.Timeout>();
   features: ClientFeatures = { pullDiagnostics: false, diagnosticRefresh: false, configuration: false, dynamicConfigurationRegistration: false, showDocument: false };
   workspaceFolders: string[] = [];
   /** Settings pushed through didChangeConfiguration, for clients without workspace/configuration. */
@@ -48,6 +52,16 @@ export class ServerSession {
   private workspaceConfig: WorkspaceConfig = NO_CONFIG;
   private readonly reportedSettingProblems = new Set<string>();
   private settingWarningsShown = 0;
+  private readonly headers = new HeaderCache();
+  /** What C, C++ and Rust documents read their build configuration and headers from. */
+  readonly embeddedEnvironment: EmbeddedEnvironment = {
+    projectOptions: () => this.workspaceConfig.options,
+    headers: (maxBytes) => {
+      const buffers = { bufferText: (path: string) => this.documentAt(path)?.text };
+      const reader = this.headers.reader(buffers, maxBytes);
+      return { reader, macros: this.headers.macroCache(buffers), stableDefines: (defines) => this.headers.stableDefines(defines) };
+    },
+  };
 
   constructor(readonly gateway: ClientGateway) {
     this.project = new ProjectService(this.projectHost());
@@ -75,6 +89,7 @@ export class ServerSession {
     this.projectSettings = applyWorkspaceTrust(normalizeSettings(raw, this.reportSettingProblem), this.trust).settings;
     this.workspaceConfig = this.trust.trusted && folder !== undefined ? loadWorkspaceConfig(folder, this.reportSettingProblem) : NO_CONFIG;
     if (this.workspaceConfig.configFile) this.gateway.log(`virtlint: using ${this.workspaceConfig.configFile}`);
+    this.hostDocumentsChanged();
     await this.project.start();
   }
 
@@ -112,6 +127,24 @@ export class ServerSession {
       }
     }
     if (changed && this.features.diagnosticRefresh) this.gateway.refreshDiagnostics();
+  }
+
+  /** An open document changed: when it is a header C files read, they are analysed and reported again. */
+  noteHeaderEdited(edited: OpenDocument): void {
+    if (this.headers.hasRead(edited.path)) this.hostDocumentsChanged(edited);
+  }
+
+  /** The build configuration or a header changed: C, C++ and Rust documents are analysed and reported again. */
+  private hostDocumentsChanged(except?: OpenDocument): void {
+    if (except === undefined) this.headers.reset();
+    let any = false;
+    for (const document of this.documents.values()) {
+      if (document.hostLanguage === undefined || document === except) continue;
+      any = true;
+      document.invalidate();
+      this.schedulePublish(document.uri);
+    }
+    if (any && this.features.pullDiagnostics && this.features.diagnosticRefresh) this.gateway.refreshDiagnostics();
   }
 
   reloadAllSettings(): void {
@@ -195,6 +228,21 @@ export class ServerSession {
 
   schedulePublish(uri: string): void {
     if (this.features.pullDiagnostics) return;
+    const delay = this.documents.get(uri)?.analysisDelayMs() ?? 0;
+    const waiting = this.delayedPublish.get(uri);
+    if (waiting) clearTimeout(waiting);
+    if (delay > 0) {
+      this.delayedPublish.set(uri, setTimeout(() => {
+        this.delayedPublish.delete(uri);
+        if (this.lifecycle === 'running') this.publishSoon(uri);
+      }, delay));
+      return;
+    }
+    this.delayedPublish.delete(uri);
+    this.publishSoon(uri);
+  }
+
+  private publishSoon(uri: string): void {
     const first = this.pendingPublish.size === 0;
     this.pendingPublish.add(uri);
     // Coalesce: all changes already read from the stream are applied before analysing once.

@@ -9,6 +9,8 @@ import { HYPERCALL_ABIS } from '../analysis/types';
 export type RunMode = 'onType' | 'onSave';
 export type FixAllStrategy = 'none' | 'trap' | 'hypercall';
 export type ProfileSetting = 'deprivileged-kernel' | 'hardware-assisted-guest' | 'vm-detection-audit';
+/** GCC's `-masm=`: the syntax GNU inline assembly templates in C and C++ are written in. */
+export type InlineAsmSyntax = 'att' | 'intel';
 
 export interface FileOverride {
   /** Glob matched against the document's path (relative to its workspace folder, or absolute); without `/` it matches the base name. */
@@ -29,6 +31,9 @@ export interface VirtlintSettings {
   reportUnknownMnemonics: boolean;
   maxFileSize: number;
   maxDiagnostics: number;
+  /** Host languages whose inline assembly and intrinsics are linted. */
+  languages: { c: boolean; cpp: boolean; rust: boolean };
+  inlineAsm: { syntax: InlineAsmSyntax };
 }
 
 export const RUN_MODES: readonly RunMode[] = ['onType', 'onSave'];
@@ -36,6 +41,7 @@ export const PROFILES: readonly ProfileSetting[] = ['deprivileged-kernel', 'hard
 export const ABIS: readonly HypercallAbi[] = HYPERCALL_ABIS;
 export const FIX_ALL: readonly FixAllStrategy[] = ['none', 'trap', 'hypercall'];
 export const SEVERITIES: readonly SeverityOrOff[] = ['error', 'warning', 'info', 'hint', 'off'];
+export const INLINE_ASM_SYNTAXES: readonly InlineAsmSyntax[] = ['att', 'intel'];
 
 export interface SettingDescription {
   /** Full key, e.g. `virtlint.fix.abi`. */
@@ -80,6 +86,16 @@ export const SETTINGS: readonly SettingDescription[] = [
     default: 1000,
     description: 'Most diagnostics shown for one file, the most severe first; a notice says how many more the CLI would list. VS Code itself shows at most 1,000 per file, so raising this helps only other editors.',
   },
+  { key: 'virtlint.languages.c', type: 'boolean', default: true, description: 'Lint the inline assembly (`asm`, `__asm__`, `__asm { }`) and the intrinsics (`__rdtsc`, `__cpuid`) of C files. Nothing else in a C file is touched.' },
+  { key: 'virtlint.languages.cpp', type: 'boolean', default: true, description: 'Lint the inline assembly and the intrinsics of C++ files. Nothing else in a C++ file is touched.' },
+  { key: 'virtlint.languages.rust', type: 'boolean', default: true, description: 'Lint the `asm!`, `global_asm!` and `naked_asm!` templates and the `core::arch` intrinsics of Rust files. Nothing else in a Rust file is touched.' },
+  {
+    key: 'virtlint.inlineAsm.syntax',
+    type: 'string',
+    default: 'att',
+    enum: INLINE_ASM_SYNTAXES,
+    description: 'The syntax GNU inline assembly in C and C++ is written in, as GCC\'s `-masm=` says: `att` (the default) or `intel`. A `.intel_syntax` line inside a template still switches it.',
+  },
 ];
 
 export const DEFAULT_SETTINGS: VirtlintSettings = {
@@ -94,6 +110,8 @@ export const DEFAULT_SETTINGS: VirtlintSettings = {
   reportUnknownMnemonics: false,
   maxFileSize: 2_000_000,
   maxDiagnostics: 1000,
+  languages: { c: true, cpp: true, rust: true },
+  inlineAsm: { syntax: 'att' },
 };
 
 /**

@@ -4,7 +4,7 @@
 import type { Bits, Dialect, SeverityOrOff } from '../analysis/types';
 import { BITS, DIALECTS } from '../analysis/types';
 import { globProblem } from './glob';
-import { ABIS, DEFAULT_SETTINGS, FIX_ALL, PROFILES, RUN_MODES, SETTINGS, SEVERITIES, type FileOverride, type VirtlintSettings, type WorkspaceTrust } from './settings';
+import { ABIS, DEFAULT_SETTINGS, FIX_ALL, INLINE_ASM_SYNTAXES, PROFILES, RUN_MODES, SETTINGS, SEVERITIES, type FileOverride, type VirtlintSettings, type WorkspaceTrust } from './settings';
 
 /** More overrides than this are ignored (each one is matched against every opened file). */
 export const MAX_OVERRIDES = 200;
@@ -18,6 +18,9 @@ export function normalizeSettings(raw: unknown, report: (problem: string) => voi
   const source = isRecord(raw) ? raw : {};
   const fixRaw = isRecord(source.fix) ? source.fix : {};
   const fixValue = (name: string): unknown => fixRaw[name] ?? source[`fix.${name}`];
+  const languagesRaw = isRecord(source.languages) ? source.languages : {};
+  const languageValue = (name: string): unknown => languagesRaw[name] ?? source[`languages.${name}`];
+  const inlineAsmRaw = isRecord(source.inlineAsm) ? source.inlineAsm : {};
   return {
     enable: pickBoolean(source.enable, DEFAULT_SETTINGS.enable),
     run: pickEnum(source.run, RUN_MODES, DEFAULT_SETTINGS.run),
@@ -34,6 +37,12 @@ export function normalizeSettings(raw: unknown, report: (problem: string) => voi
     reportUnknownMnemonics: pickBoolean(source.reportUnknownMnemonics, DEFAULT_SETTINGS.reportUnknownMnemonics),
     maxFileSize: typeof source.maxFileSize === 'number' && source.maxFileSize > 0 ? source.maxFileSize : DEFAULT_SETTINGS.maxFileSize,
     maxDiagnostics: Number.isInteger(source.maxDiagnostics) && (source.maxDiagnostics as number) > 0 ? (source.maxDiagnostics as number) : DEFAULT_SETTINGS.maxDiagnostics,
+    languages: {
+      c: pickBoolean(languageValue('c'), DEFAULT_SETTINGS.languages.c),
+      cpp: pickBoolean(languageValue('cpp'), DEFAULT_SETTINGS.languages.cpp),
+      rust: pickBoolean(languageValue('rust'), DEFAULT_SETTINGS.languages.rust),
+    },
+    inlineAsm: { syntax: pickEnum(inlineAsmRaw.syntax ?? source['inlineAsm.syntax'], INLINE_ASM_SYNTAXES, DEFAULT_SETTINGS.inlineAsm.syntax) },
   };
 }
 

@@ -13,14 +13,21 @@ const NEXT_LINE_IDS = /virtlint-disable-next-line((?:[ \t]*,?[ \t]*[A-Za-z0-9_][
  * the line above already has such a comment with ids, adds the id to it instead.
  */
 export function disableForLineEdit(lines: SourceLines, line: number, dialect: Dialect, ruleId: string): TextEdit {
-  const above = line > 0 ? NEXT_LINE_IDS.exec(lines.line(line - 1)) : null;
+  return disableAboveEdit((at) => lines.line(at), line, ruleId, (body) => insertedComment(dialect, body));
+}
+
+/**
+ * The same for any comment syntax: `comment` wraps the directive (and may end the inserted line,
+ * as a `\` continuation does); `lineText` gives one line of the document.
+ */
+export function disableAboveEdit(lineText: (line: number) => string, line: number, ruleId: string, comment: (body: string) => string): TextEdit {
+  const above = line > 0 ? NEXT_LINE_IDS.exec(lineText(line - 1)) : null;
   if (above) {
     const at = above.index + above[0].length;
     return { range: { start: { line: line - 1, character: at }, end: { line: line - 1, character: at } }, newText: `, ${ruleId}` };
   }
-  const indent = /^[ \t]*/.exec(lines.line(line))?.[0] ?? '';
-  const comment = insertedComment(dialect, `virtlint-disable-next-line ${ruleId} -- ${REASON_PLACEHOLDER}`);
-  return { range: { start: { line, character: 0 }, end: { line, character: 0 } }, newText: `${indent}${comment}\n` };
+  const indent = /^[ \t]*/.exec(lineText(line))?.[0] ?? '';
+  return { range: { start: { line, character: 0 }, end: { line, character: 0 } }, newText: `${indent}${comment(`virtlint-disable-next-line ${ruleId} -- ${REASON_PLACEHOLDER}`)}\n` };
 }
 
 /**

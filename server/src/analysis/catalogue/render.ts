@@ -3,9 +3,10 @@
 // committed files still equal it, so the docs cannot drift from the catalogue.
 import { isInt3, sensitiveCodes } from '../resolve/classify';
 import { codeFacts, type CodeFacts } from '../resolve/iced';
+import type { Bits } from '../types';
 import { allEntries, defaultSeverity, docsPath, formatMessage, PROFILE_INFO, ruleById, RULES } from './index';
 import { describeObservation, type Observation, type ObservationMap } from './observation';
-import { EXAMPLES } from './examples';
+import { EXAMPLES, type HostExample } from './examples';
 import { describeFix, FAMILY_LABEL, FIX_LABEL } from './labels';
 import { PROFILES, type RuleEntry, type RuleFamily } from './schema';
 
@@ -54,7 +55,25 @@ function exampleBlock(entry: RuleEntry): string[] {
     '',
     `(Under \`${directive.nasm}\` in NASM, \`${directive.gas}\` in GNU as; Intel syntax also needs \`.intel_syntax noprefix\`.)`,
     '',
+    `The same instruction in C, as GCC/Clang inline assembly (AT&T syntax, built with \`-m${example.bits}\`):`,
+    '',
+    ...codeBlock('c', example.c),
+    `And in Rust, with \`asm!\` (Intel syntax unless \`options(att_syntax)\`; \`use core::arch::asm;\`, target ${RUST_TARGET[example.bits]}):`,
+    '',
+    ...codeBlock('rust', example.rust),
+    'virtlint reports the mnemonic inside the string, on the host file\'s own line and column.',
+    '',
   ];
+}
+
+const RUST_TARGET: Record<Bits, string> = { 16: '`i686-unknown-linux-gnu`', 32: '`i686-unknown-linux-gnu`', 64: '`x86_64-unknown-linux-gnu`' };
+
+/** A fenced block: the declarations the statement needs, then the statement. */
+function codeBlock(language: 'c' | 'rust', example: HostExample): string[] {
+  const lines = ['```' + language];
+  if (example.declarations) for (const line of example.declarations.split('\n')) lines.push(line);
+  lines.push(example.statement, '```', '');
+  return lines;
 }
 
 function sourceList(entry: RuleEntry): string[] {
@@ -93,6 +112,12 @@ export function renderRulePage(entry: RuleEntry, observation?: Observation): str
       '',
       '```nasm',
       `; virtlint-disable-next-line ${entry.id} -- reason`,
+      '```',
+      '',
+      'In C, C++ and Rust the directive is a comment of the host language, above the asm statement or intrinsic call (or on its line, with `disable-line`):',
+      '',
+      '```c',
+      `// virtlint-disable-next-line ${entry.id} -- reason`,
       '```',
       '',
       `Other forms: \`virtlint-disable-line ${entry.id}\`, \`virtlint-disable ${entry.id}\` … \`virtlint-enable ${entry.id}\`, \`virtlint-disable-file ${entry.id}\`.`,
@@ -184,6 +209,7 @@ export function renderOverview(observations: ObservationMap): string {
       'Assemblers differ on `int 3`: NASM emits the two-byte `CD 03` (an ordinary INT n, reported), GNU as emits `CC` (INT3). virtlint follows the encoding the assembler would pick.',
     '',
   );
+  lines.push(...embeddedSection());
   const observedIds = Object.keys(observations).filter((id) => ruleById(id));
   if (observedIds.length > 0) {
     lines.push('## Observed on the proof bench', '', '| Rule | Observation |', '|---|---|');
@@ -191,6 +217,32 @@ export function renderOverview(observations: ObservationMap): string {
     lines.push('');
   }
   return lines.join('\n');
+}
+
+/** Where kernels keep these instructions (C and Rust), and how virtlint reads them there. */
+function embeddedSection(): string[] {
+  return [
+    '## Where kernels keep these instructions: inline assembly and intrinsics',
+    '',
+    'Most sensitive instructions in a kernel are not in `.S` files. They sit in C headers, as one-line accessors that everything else calls, and in C, C++ and Rust functions as inline assembly or compiler intrinsics. virtlint reads those too.',
+    '',
+    '### What the code looks like',
+    '',
+    '- **Linux** keeps its accessors in `arch/x86/include/asm/`: `store_gdt`, `store_idt`, `store_tr` and `store_ldt` in `desc.h` (`asm volatile("sgdt %0" : "=m" (*dtr))`), `native_save_fl` in `irqflags.h` (`"pushf ; pop %0"`), `savesegment`/`loadsegment` in `segment.h` (a macro that builds `"mov %%" #seg ",%0"` from its argument), and `rdtsc`, `rdpmc`, `xgetbv` and the MDS `verw` elsewhere. A call like `savesegment(ds, x)` holds a MOV from DS although no C line says `mov`.',
+    '- **Teaching kernels** such as xv6 put the same in one header, `x86.h`, as `static inline` functions: `readeflags` (`asm volatile("pushfl; popl %0" : "=r" (eflags))`), `loadgs` (`asm volatile("movw %0, %%gs" : : "r" (v))`), next to the privileged `lgdt`, `lidt` and `ltr`, which trap and are not reported.',
+    '- **Intrinsics** compile to one instruction without any asm in the source: `__rdtsc()` and `__rdtscp()` (GCC/Clang `<x86intrin.h>`, MSVC `<intrin.h>`), `__cpuid`/`__cpuid_count` and `__get_cpuid` (GCC/Clang `<cpuid.h>`; MSVC has its own `__cpuid(int[4], int)`), `_xgetbv`, `__readeflags`/`__writeeflags`, and MSVC\'s `__sidt`, `_sgdt` and `__segmentlimit`. VM-detection code likes them: it reads the hypervisor-present bit with CPUID and times a CPUID exit between two `__rdtsc()` calls, and an intrinsic is not optimised away the way an unused asm statement without `volatile` can be.',
+    '- **Rust** kernels write `asm!` (Intel syntax by default, `options(att_syntax)` for AT&T), usually wrapped in small `unsafe fn`s such as the `x86_64` crate\'s `instructions::tables::sgdt` and `sidt`; `core::arch::x86_64` offers `__cpuid`, `_rdtsc`, `__rdtscp`, `_xgetbv` and the deprecated `__readeflags`/`__writeeflags`.',
+    '',
+    'Every rule page shows its instruction in C and in Rust next to the assembly forms.',
+    '',
+    '### How virtlint reads them',
+    '',
+    '- **Front ends.** `.c`, `.h`, `.cc`, `.cpp`, `.cxx`, `.hpp`, `.hh` and `.rs` files are read by a C/C++ front end (GNU `asm`/`__asm__` statements, basic, extended and `asm goto`, file-scope `asm(...)`, adjacent string literals, `%0`/`%[name]` operands with their modifiers, `%%reg`, the `{att|intel}` dialect alternatives, `.intel_syntax` inside the template, MSVC `__asm` blocks) and a Rust front end (`asm!`, `global_asm!`, `naked_asm!`, `{}`/`{name}`/`{0:x}` placeholders). Each substitutes the operands the compiler would and hands the template to the same analysis as a `.s` file, with the same rules, profiles and severities. Calls of intrinsics that compile to a sensitive instruction are reported at the call.',
+    '- **Source map.** Every character of the assembly the front end builds remembers where it came from, so a finding points at the mnemonic inside the string literal, on the host file\'s own line and column, even after C escapes such as `\\n\\t` or several literals joined together. When the asm comes from a macro (`savesegment(ds, x)`), the macros come from the project\'s headers and the finding carries the chain of invocations.',
+    '- **Suppression comments** are written in the host language: `// virtlint-disable-next-line sgdt -- reason` above the statement, or `/* virtlint-disable-line popf */` on it. A marker inside a C string is not a comment.',
+    '- **Build settings.** GCC and Clang read the template as AT&T unless the build says `-masm=intel` (`--masm intel` on the command line, or the setting); it also picks which half of `{att|intel}` counts. `-m16`, `-m32` and `-m64` become `--bits 16`, `32` and `64` (64 when nothing says); with `compile_commands.json` they are read per file. Rust `asm!` is Intel syntax unless `options(att_syntax)` says otherwise, whatever `--masm` says.',
+    '',
+  ];
 }
 
 /** Source of server/src/analysis/catalogue/observed.ts for the given observations. */

@@ -16,6 +16,8 @@ export interface BuildEntry {
   /** `-D` defines after `-U` (a later flag wins): name to value, `''` for `-DNAME`. */
   defines: Record<string, string>;
   bits?: Bits;
+  /** GCC/Clang `-masm=att|intel`: the syntax of the file's inline assembly (C and C++ entries). */
+  asmSyntax?: 'att' | 'intel';
   /** The dialect the assembler named by the command reads. */
   settings: FileSettings;
 }
@@ -30,6 +32,8 @@ export type BuildParse = { ok: true; entries: BuildEntry[]; problems: BuildProbl
 
 /** Extensions of assembly sources (others count only when an assembler compiles them). */
 const ASSEMBLY_EXTENSIONS = ['.s', '.sx', '.asm', '.nasm', '.yasm', '.fasm', '.masm', '.inc', '.asm_ia32', '.asm_x86_64'];
+/** C and C++ sources: their entries give the inline assembly's mode, syntax, defines and include paths. */
+const HOST_EXTENSIONS = ['.c', '.cc', '.cpp', '.cxx', '.c++'];
 
 /** NASM/YASM output formats and the bitness nasm starts them in (checked against nasm in the tests). */
 const NASM_FORMAT_BITS: Record<string, Bits> = {
@@ -78,8 +82,8 @@ function readEntry(item: JsonNode, index: number, problems: BuildProblem[]): Bui
   const directoryPath = joinPath('/', directory);
   const filePath = joinPath(directoryPath, file);
   const assembler = assemblerOf(argv[0] ?? '');
-  if (assembler === undefined && !hasAssemblyExtension(filePath)) return undefined;
-  return entryFromArguments(filePath, directoryPath, argv, assembler);
+  if (assembler === undefined && !hasAssemblyExtension(filePath) && !hasHostExtension(filePath)) return undefined;
+  return entryFromArguments(filePath, directoryPath, argv, assembler, assembler === undefined && hasHostExtension(filePath));
 }
 
 function stringField(node: JsonNode | undefined, name: string, at: TextPosition, problems: BuildProblem[]): string | undefined {
@@ -159,11 +163,17 @@ function hasAssemblyExtension(file: string): boolean {
   return extension === '.S' || ASSEMBLY_EXTENSIONS.includes(extension.toLowerCase());
 }
 
+function hasHostExtension(file: string): boolean {
+  const base = baseName(file);
+  const dot = base.lastIndexOf('.');
+  return dot > 0 && (base.slice(dot) === '.C' || HOST_EXTENSIONS.includes(base.slice(dot).toLowerCase()));
+}
+
 /** Reads the flags that matter to an assembly file; anything else is skipped. */
-function entryFromArguments(file: string, directory: string, argv: readonly string[], assembler: Assembler | undefined): BuildEntry {
+function entryFromArguments(file: string, directory: string, argv: readonly string[], assembler: Assembler | undefined, compilesC: boolean): BuildEntry {
   const entry: BuildEntry = { file, includePaths: [], defines: {}, settings: {} };
   if (assembler === 'nasm' || assembler === 'fasm' || assembler === 'masm') entry.settings.dialect = assembler;
-  else entry.settings.dialectFamily = 'gas';
+  else if (!compilesC) entry.settings.dialectFamily = 'gas';
   const flags = new FlagReader(entry, directory, assembler === 'nasm');
   for (let i = 1; i < argv.length; i++) i += flags.read(argv[i]!, argv[i + 1]);
   if (entry.bits !== undefined) entry.settings.bits = entry.bits;
@@ -199,6 +209,7 @@ class FlagReader {
     if (arg.startsWith('-D') || (this.nasm && arg.startsWith('-d'))) return this.define(arg.slice(2)), 0;
     if (arg === '-U' || (this.nasm && arg === '-u')) return this.withValue(next, (name) => this.undefine(name));
     if (arg.startsWith('-U') || (this.nasm && arg.startsWith('-u'))) return this.undefine(arg.slice(2)), 0;
+    if (arg === '-masm=intel' || arg === '-masm=att') return (this.entry.asmSyntax = arg === '-masm=intel' ? 'intel' : 'att'), 0;
     if (this.nasm && arg === '-f') return this.withValue(next, (format) => this.format(format));
     if (this.nasm && arg.startsWith('-f')) return this.format(arg.slice(2)), 0;
     this.bitsFlag(arg);

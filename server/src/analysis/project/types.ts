@@ -22,7 +22,7 @@ export interface ProjectOptions {
   /** Dialect and bitness for a file that starts a walk (configuration, `compile_commands.json`, CLI flags). */
   settingsFor?: (path: string) => FileSettings | undefined;
   /** Per file: extra include paths and defines from `compile_commands.json`. */
-  buildFor?: (path: string) => { includePaths?: readonly string[]; defines?: Readonly<Record<string, string>>; bits?: Bits } | undefined;
+  buildFor?: (path: string) => { includePaths?: readonly string[]; defines?: Readonly<Record<string, string>>; bits?: Bits; asmSyntax?: 'att' | 'intel' } | undefined;
 }
 
 export interface ProjectInput {

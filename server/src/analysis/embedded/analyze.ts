@@ -1,0 +1,221 @@
+// From a host file to findings: the front end finds the assembly and its source map, each block
+// is read as the assembler would read it (its syntax, its bitness) by the same core as a `.s`
+// file, and every finding is carried back to the host's lines, where the host's own comments
+// can suppress it.
+import { cachedBlockAnalysis, type BlockAnalysis } from './blockCache';
+import { cachedPolicy } from '../document/result';
+import { parseDirectives, SuppressionIndex, type SuppressionDirective } from '../document/suppress';
+import { ruleById, severityFor } from '../catalogue';
+import type { AnalysisOptions, Bits, Dialect, Finding, ParsedInstruction } from '../types';
+import type { SourceReader } from '../project/source';
+import type { AsmBlock, EmbeddedScan, FrontEndProblem, HostBuild, HostComment, HostLanguage, IntrinsicCall } from './types';
+import { scanHost } from './frontEnds';
+import type { CMacroCache } from './c';
+import { hostInstruction, hostRange } from './sourceMap';
+
+export interface EmbeddedOptions extends AnalysisOptions {
+  language: HostLanguage;
+  /** Absolute path of the host file (include resolution, messages). */
+  path?: string;
+  build?: HostBuild;
+  /** Reads headers the host file includes, for cpp macros that hold asm (`savesegment` in `asm/segment.h`). */
+  reader?: SourceReader;
+  /** `-I` paths, absolute, `/`-separated. */
+  includePaths?: readonly string[];
+  /** Kept across files by the caller (a CLI run, the language server) so each header's macros are read once. */
+  macros?: CMacroCache;
+}
+
+export interface EmbeddedResult {
+  language: HostLanguage;
+  /** Findings on the host file's lines and columns, after suppression and severity. */
+  findings: Finding[];
+  suppressed: Finding[];
+  /** Instructions in host coordinates (hovers), in source order. */
+  instructions: ParsedInstruction[];
+  blocks: readonly AsmBlock[];
+  intrinsics: readonly IntrinsicCall[];
+  problems: readonly FrontEndProblem[];
+}
+
+const EXTENSIONS: Record<string, HostLanguage> = {
+  '.c': 'c', '.h': 'c', '.cc': 'cpp', '.cpp': 'cpp', '.cxx': 'cpp', '.c++': 'cpp', '.hpp': 'cpp', '.hh': 'cpp', '.hxx': 'cpp', '.rs': 'rust',
+};
+
+/** The host language a path's extension names, if any. */
+export function hostLanguageOf(path: string): HostLanguage | undefined {
+  const slash = path.lastIndexOf('/');
+  const dot = path.lastIndexOf('.');
+  return dot <= slash + 1 ? undefined : EXTENSIONS[path.slice(dot).toLowerCase()];
+}
+
+const DIALECT_OF_SYNTAX: Record<AsmBlock['syntax'], Dialect> = { att: 'gas-att', intel: 'gas-intel', masm: 'masm' };
+const OTHER_MODES: readonly Bits[] = [32, 64, 16];
+
+export function analyzeEmbedded(text: string, options: EmbeddedOptions): EmbeddedResult {
+  const scan = scanHost(text, options);
+  const reading = new BlockReading(options);
+  const candidates: Finding[] = [];
+  const instructions: ParsedInstruction[] = [];
+  for (const block of scan.blocks) {
+    const result = reading.read(block);
+    for (const finding of result.findings) candidates.push(hostFinding(block, finding));
+    for (const ins of result.instructions) instructions.push(hostInstruction(block.lines, ins));
+  }
+  for (const call of scan.intrinsics) for (const finding of reading.intrinsic(call)) candidates.push(finding);
+  const directives = directivesOf(scan.comments);
+  for (const finding of unknownRuleFindings(directives, options)) candidates.push(finding);
+  for (const finding of problemFindings(scan.problems, options)) candidates.push(finding);
+  const index = directives.length > 0 ? new SuppressionIndex(directives) : undefined;
+  const findings: Finding[] = [];
+  const suppressed: Finding[] = [];
+  for (const finding of candidates) {
+    const line = finding.range.start.line;
+    if (index?.isFixed(finding.ruleId, line)) continue;
+    (index?.isSuppressed(finding.ruleId, line) ? suppressed : findings).push(finding);
+  }
+  findings.sort(byPosition);
+  suppressed.sort(byPosition);
+  instructions.sort((a, b) => byRange(a.range, b.range));
+  return { language: options.language, findings, suppressed, instructions, blocks: scan.blocks, intrinsics: scan.intrinsics, problems: scan.problems };
+}
+
+/**
+ * The options a block is read with, one object per dialect, bitness and policy for the life of
+ * the process, so the policy and the block cache are shared by every run (an editor's keystrokes).
+ */
+const sharedOptions = new Map<string, AnalysisOptions>();
+const MAX_SHARED_OPTIONS = 256;
+
+function blockOptions(options: EmbeddedOptions, dialect: Dialect, bits: Bits): AnalysisOptions {
+  const { profile, rules, severities, includeInt3 } = options;
+  const key = JSON.stringify([dialect, bits, profile, rules, severities, includeInt3]);
+  let found = sharedOptions.get(key);
+  if (!found) {
+    if (sharedOptions.size >= MAX_SHARED_OPTIONS) sharedOptions.clear();
+    found = { dialect, bits, profile, rules, severities, includeInt3 };
+    sharedOptions.set(key, found);
+  }
+  return found;
+}
+
+/** Reads the blocks and intrinsic calls of one host file. */
+class BlockReading {
+  private readonly byMode = new Map<string, AnalysisOptions>();
+
+  constructor(private readonly options: EmbeddedOptions) {}
+
+  private defaultBits(): Bits {
+    return this.options.build?.bits ?? this.options.bits ?? 64;
+  }
+
+  private optionsFor(dialect: Dialect, bits: Bits): AnalysisOptions {
+    const key = `${dialect}/${bits}`;
+    let found = this.byMode.get(key);
+    if (!found) this.byMode.set(key, (found = blockOptions(this.options, dialect, bits)));
+    return found;
+  }
+
+  read(block: AsmBlock): BlockAnalysis {
+    const text = blockText(block);
+    const dialect = DIALECT_OF_SYNTAX[block.syntax];
+    const bits = block.bits ?? this.defaultBits();
+    const result = cachedBlockAnalysis(text, this.optionsFor(dialect, bits));
+    if (!block.undecidedBranch || block.bits !== undefined || !result.findings.some(isInvalidInMode)) return result;
+    // A branch nobody could decide may be for another mode (`#ifdef CONFIG_X86_32`): read it in the first mode it is valid in.
+    for (const other of OTHER_MODES) {
+      if (other === bits) continue;
+      const retry = cachedBlockAnalysis(text, this.optionsFor(dialect, other));
+      if (!retry.findings.some(isInvalidInMode)) return retry;
+    }
+    return result;
+  }
+
+  intrinsic(call: IntrinsicCall): Finding[] {
+    const bits = call.bits ?? this.defaultBits();
+    const out: Finding[] = [];
+    if (call.validBits !== undefined && !call.validBits.includes(bits)) return out;
+    const instructions = [call.instruction(bits)];
+    for (const extra of call.alsoEmits?.(bits) ?? []) instructions.push(extra);
+    const result = cachedBlockAnalysis(instructions.join('\n'), this.optionsFor('nasm', bits));
+    for (const finding of result.findings) {
+      if (isInvalidInMode(finding)) continue;
+      const located: Finding = {
+        ...finding,
+        message: `${call.name}() compiles to ${finding.instruction?.mnemonic ?? finding.codeName ?? 'this instruction'}: ${finding.message}`,
+        range: call.range,
+        mnemonicRange: call.range,
+        instruction: undefined,
+      };
+      if (call.macroChain) located.macroChain = [...call.macroChain];
+      out.push(located);
+    }
+    return out;
+  }
+}
+
+function isInvalidInMode(finding: Finding): boolean {
+  return finding.ruleId === 'invalid-in-mode';
+}
+
+function blockText(block: AsmBlock): string {
+  let text = '';
+  for (let i = 0; i < block.lines.length; i++) text += (i > 0 ? '\n' : '') + block.lines[i]!.text;
+  return text;
+}
+
+function hostFinding(block: AsmBlock, finding: Finding): Finding {
+  const located: Finding = {
+    ...finding,
+    range: hostRange(block.lines, finding.range),
+    mnemonicRange: hostRange(block.lines, finding.mnemonicRange),
+    instruction: finding.instruction ? hostInstruction(block.lines, finding.instruction) : undefined,
+  };
+  if (block.macroChain) located.macroChain = [...block.macroChain];
+  if (block.related) located.related = [...block.related];
+  return located;
+}
+
+function directivesOf(comments: readonly HostComment[]): SuppressionDirective[] {
+  const out: SuppressionDirective[] = [];
+  for (const comment of comments) {
+    if (!comment.text.includes('virtlint-')) continue;
+    for (const directive of parseDirectives([{ text: comment.text, start: comment.start }], comment.line)) out.push(directive);
+  }
+  return out;
+}
+
+function unknownRuleFindings(directives: readonly SuppressionDirective[], options: AnalysisOptions): Finding[] {
+  const out: Finding[] = [];
+  if (directives.length === 0) return out;
+  const policy = cachedPolicy(options);
+  const severity = severityFor('unknown-rule', policy.profile, options.severities);
+  if (severity === 'off') return out;
+  for (const directive of directives) {
+    for (const mention of directive.ids) {
+      if (ruleById(mention.id)) continue;
+      out.push({ ruleId: 'unknown-rule', severity, message: `Unknown rule id "${mention.id}" in a virtlint-${directive.kind} comment`, range: mention.range, mnemonicRange: mention.range });
+    }
+  }
+  return out;
+}
+
+/** What the front end could not read is reported under `undecided-expansion`: the instructions there are unknown. */
+function problemFindings(problems: readonly FrontEndProblem[], options: AnalysisOptions): Finding[] {
+  const out: Finding[] = [];
+  if (problems.length === 0) return out;
+  const severity = severityFor('undecided-expansion', cachedPolicy(options).profile, options.severities);
+  if (severity === 'off') return out;
+  for (const problem of problems) out.push({ ruleId: 'undecided-expansion', severity, message: problem.message, range: problem.range, mnemonicRange: problem.range });
+  return out;
+}
+
+function byRange(a: { start: { line: number; character: number } }, b: { start: { line: number; character: number } }): number {
+  return a.start.line - b.start.line || a.start.character - b.start.character;
+}
+
+function byPosition(a: Finding, b: Finding): number {
+  return byRange(a.range, b.range);
+}
+
+export type { EmbeddedScan };

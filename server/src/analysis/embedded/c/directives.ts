@@ -1,0 +1,352 @@
+// Reading one preprocessor directive from the lexer, and the includes and macro definitions of
+// headers: a header is read once per build (kept in a `CMacroCache` the caller holds across
+// files), only for its macros, following its own includes; depth and count are bounded, cycles end.
+import type { SourceReader } from '../../project/source';
+import { dirname, isAbsolute, joinPath, normalize } from '../../project/paths';
+import { ConditionStack } from './conditionals';
+import { CLexer, nextDirective, type CToken } from './lexer';
+import { decodeStringLiteral } from './literals';
+import { MacroTable, parseDefine, srcTokens, type BuildFacts } from './macros';
+import { SourceFile, type CMacro } from './source';
+import { GNU_ASM_KEYWORDS } from './gnuAsm';
+
+/**
+ * The names of header macros whose body may make an asm statement: an asm keyword, a name
+ * in the set, or a name pasted from an argument (`__loadsegment_ ## seg`), whatever header
+ * defines it and whoever includes it. Kept up to date as headers are read.
+ */
+export class AsmNames {
+  private readonly names = new Set<string>();
+  /** Name to the macros whose bodies use it, while it is not in the set. */
+  private readonly usedBy = new Map<string, string[]>();
+
+  has(name: string): boolean {
+    return this.names.has(name);
+  }
+
+  add(macro: CMacro): void {
+    if (this.names.has(macro.name)) return;
+    const body = macro.body;
+    for (let i = 0; i < body.length; i++) {
+      const b = body[i]!;
+      if (b.paste && pastesArgumentToName(body, i)) return this.mark(macro.name);
+      if (b.kind !== 'ident' || b.param >= 0) continue;
+      if (GNU_ASM_KEYWORDS.has(b.text) || this.names.has(b.text)) return this.mark(macro.name);
+    }
+    for (const b of body) {
+      if (b.kind !== 'ident' || b.param >= 0 || b.text === macro.name) continue;
+      const users = this.usedBy.get(b.text);
+      if (users) users.push(macro.name);
+      else this.usedBy.set(b.text, [macro.name]);
+    }
+  }
+
+  private mark(name: string): void {
+    const work = [name];
+    while (work.length > 0) {
+      const next = work.pop()!;
+      if (this.names.has(next)) continue;
+      this.names.add(next);
+      const users = this.usedBy.get(next);
+      if (!users) continue;
+      this.usedBy.delete(next);
+      for (const user of users) if (!this.names.has(user)) work.push(user);
+    }
+  }
+}
+
+/** `name ## param` or `param ## name`: an argument completes a name (the rule `holdsAsm` follows). */
+export function pastesArgumentToName(body: CMacro['body'], paste: number): boolean {
+  const left = body[paste - 1];
+  const right = body[paste + 1];
+  return left !== undefined && left.kind === 'ident' && (left.param >= 0) !== (right !== undefined && right.param >= 0);
+}
+
+export interface Directive {
+  readonly hash: CToken;
+  /** `define`, `if`…; '' for a null directive. */
+  readonly name: string;
+  /** The tokens after the name (none for the directives read as raw text). */
+  readonly tokens: CToken[];
+}
+
+/** Directives whose text is not C tokens (a `'` in `#error don't` is no character constant). */
+const RAW = new Set(['error', 'warning', 'pragma', 'line', 'ident', 'sccs', 'assert', 'unassert']);
+const KNOWN = new Set(['define', 'undef', 'include', 'include_next', 'import', 'if', 'ifdef', 'ifndef', 'elif', 'elifdef', 'elifndef', 'else', 'endif']);
+
+/** Reads the directive starting at `hash` (a `#` first on its line) to the end of its logical line. */
+export function readDirective(lexer: CLexer, hash: CToken): Directive {
+  const name = lexer.nextOnLine();
+  if (!name) return { hash, name: '', tokens: [] };
+  if (name.kind !== 'ident' || RAW.has(name.text) || !KNOWN.has(name.text)) {
+    lexer.seek(lexer.endOfLogicalLine(name.end), false);
+    return { hash, name: name.kind === 'ident' ? name.text : '', tokens: [] };
+  }
+  const tokens: CToken[] = [];
+  for (let t = lexer.nextOnLine(); t; t = lexer.nextOnLine()) tokens.push(t);
+  return { hash, name: name.text, tokens };
+}
+
+export interface IncludeSpec {
+  readonly spec: string;
+  readonly system: boolean;
+}
+
+export function includeSpecOf(directive: Directive, text: string): IncludeSpec | undefined {
+  const first = directive.tokens[0];
+  if (!first) return undefined;
+  if (first.kind === 'string') return { spec: decodeStringLiteral(first.text, -1).text, system: false };
+  if (first.text === '<') {
+    const close = directive.tokens.find((t) => t.text === '>' || t.text === '>>' || t.text === '>=');
+    if (!close) return undefined;
+    return { spec: text.slice(first.end, close.start), system: true };
+  }
+  return undefined;
+}
+
+/** What a header defines (in order) and the headers it includes. */
+interface HeaderInfo {
+  readonly file: SourceFile;
+  readonly defines: readonly CMacro[];
+  readonly includes: readonly string[];
+}
+
+/** What one build (language, bitness, defines, include paths) has learnt about headers. */
+interface BuildCache {
+  /** Path to what the header holds; null while it is being read (an include cycle) or when it cannot be read. */
+  readonly headers: Map<string, HeaderInfo | null>;
+  /**
+   * Every definition of each name in the headers read so far, in reading order. A scan sees the
+   * latest one whose header its includes reach; a header's own conditionals are evaluated with
+   * the latest of all, so a header is read once, whoever includes it.
+   */
+  readonly definitions: Map<string, CMacro[]>;
+  /** Include (kind, includer folder, spec) to the path it resolved to (null: not found). */
+  readonly resolved: Map<string, string | null>;
+  /** Names some header defines as a macro that may make an asm statement (a superset of what any scan sees), for the pre-filter. */
+  readonly asmNames: AsmNames;
+}
+
+/** Defines maps compared against each new one (a project has a few builds, not hundreds). */
+const MAX_DISTINCT_DEFINES = 16;
+
+function sameEntries(a: ReadonlyMap<string, string>, b: ReadonlyMap<string, string>): boolean {
+  if (a.size !== b.size) return false;
+  for (const [name, value] of b) if (a.get(name) !== value) return false;
+  return true;
+}
+
+/** Kept by the caller across files: each header is found and read once per build. */
+export class CMacroCache {
+  private readonly builds = new WeakMap<ReadonlyMap<string, string>, Map<string, BuildCache>>();
+  private readonly sameDefines = new WeakMap<ReadonlyMap<string, string>, ReadonlyMap<string, string>>();
+  private readonly distinctDefines: ReadonlyMap<string, string>[] = [];
+
+  /**
+   * The first defines map seen with the same names and values: a caller that makes a new map per
+   * file (from the same configuration) still shares one build's headers and parsed `-D`s.
+   */
+  sharedDefines(defines: ReadonlyMap<string, string>): ReadonlyMap<string, string> {
+    const known = this.sameDefines.get(defines);
+    if (known) return known;
+    let shared = defines;
+    for (const other of this.distinctDefines) {
+      if (sameEntries(other, defines)) {
+        shared = other;
+        break;
+      }
+    }
+    if (shared === defines && this.distinctDefines.length < MAX_DISTINCT_DEFINES) this.distinctDefines.push(defines);
+    this.sameDefines.set(defines, shared);
+    return shared;
+  }
+
+  forBuild(defines: ReadonlyMap<string, string>, key: string): BuildCache {
+    let byKey = this.builds.get(defines);
+    if (!byKey) this.builds.set(defines, (byKey = new Map()));
+    let build = byKey.get(key);
+    if (!build) byKey.set(key, (build = { headers: new Map(), definitions: new Map(), resolved: new Map(), asmNames: new AsmNames() }));
+    return build;
+  }
+}
+
+export interface IncludeLimits {
+  /** Nested includes. */
+  readonly depth: number;
+  /** Headers one scan may read (those in the cache are free). */
+  readonly headers: number;
+  /** Headers one scan's includes may reach. */
+  readonly visible: number;
+}
+
+/** `#include <a/b.h>` or `#include "c.h"` (`include_next`, `import` too) at a directive's `#`. */
+const INCLUDE_LINE = /#[ \t]*(?:include_next|include|import)[ \t]*(?:<([^>\r\n]*)>|"([^"\r\n]*)")/y;
+
+export const INCLUDE_LIMITS: IncludeLimits = { depth: 40, headers: 4000, visible: 20_000 };
+
+export class Includes {
+  private readCount = 0;
+  /** Headers this scan's includes reach. */
+  private readonly visible = new Set<SourceFile>();
+  private readonly reached = new Set<string>();
+  private readonly cache: BuildCache;
+  private readonly definitions: Map<string, CMacro[]>;
+  /** The text `resolve` just read, so the header is not read twice. */
+  private justRead: { path: string; text: string } | undefined;
+
+  constructor(
+    private readonly reader: SourceReader | undefined,
+    private readonly includePaths: readonly string[],
+    cache: CMacroCache,
+    private readonly build: BuildFacts,
+    private readonly builtins: ReadonlyMap<string, CMacro>,
+    private readonly limits: IncludeLimits = INCLUDE_LIMITS,
+  ) {
+    this.cache = cache.forBuild(build.defines, `${build.language}|${build.bits}|${build.definesComplete}|${includePaths.join('\n')}`);
+    this.definitions = this.cache.definitions;
+  }
+
+  /** The latest definition of `name` in a header this scan's includes reach. */
+  lookup(name: string): CMacro | undefined {
+    const list = this.definitions.get(name);
+    if (!list) return undefined;
+    for (let i = list.length - 1; i >= 0; i--) if (this.visible.has(list[i]!.file)) return list[i];
+    return undefined;
+  }
+
+  /** The header a directive names, found as cpp would (quoted: the includer's folder first). */
+  private resolve(include: IncludeSpec, fromPath: string | undefined): string | undefined {
+    if (!this.reader || include.spec === '') return undefined;
+    const from = include.system || !fromPath ? '' : dirname(fromPath);
+    const key = `${include.system ? '<' : '"'}${from}|${include.spec}`;
+    const known = this.cache.resolved.get(key);
+    if (known !== undefined) return known ?? undefined;
+    const candidates: string[] = [];
+    if (isAbsolute(include.spec)) candidates.push(normalize(include.spec));
+    else {
+      if (from) candidates.push(joinPath(from, include.spec));
+      for (const dir of this.includePaths) candidates.push(joinPath(dir, include.spec));
+    }
+    let found: string | null = null;
+    for (const path of candidates) {
+      if (this.cache.headers.get(path)) {
+        found = path;
+        break;
+      }
+      const read = this.reader.read(path);
+      if ('text' in read) {
+        this.justRead = { path, text: read.text };
+        found = path;
+        break;
+      }
+    }
+    this.cache.resolved.set(key, found);
+    return found ?? undefined;
+  }
+
+  /** The build's asm-making header macro names. */
+  get asmNames(): AsmNames {
+    return this.cache.asmNames;
+  }
+
+  /**
+   * Every `#include` of `text` (in any branch) names a header already read for this build, or
+   * none: the build's `asmNames` then cover every macro the file can see.
+   */
+  includesAllRead(text: string, fromPath: string | undefined): boolean {
+    for (let at = nextDirective(text, 0); at >= 0; at = nextDirective(text, at + 1)) {
+      INCLUDE_LINE.lastIndex = at;
+      const m = INCLUDE_LINE.exec(text);
+      if (!m) {
+        if (/^#\s*(?:include|import)/.test(text.slice(at, at + 40))) return false;
+        continue;
+      }
+      const system = m[1] !== undefined;
+      const path = this.resolve({ spec: system ? m[1]! : m[2]!, system }, fromPath);
+      if (path !== undefined && this.cache.headers.get(path) === undefined) return false;
+    }
+    return true;
+  }
+
+  /** Makes the macros of `include` (and of what it includes) visible to the scan. */
+  include(include: IncludeSpec, fromPath: string | undefined): void {
+    const path = this.resolve(include, fromPath);
+    if (path) this.reach(path, 0);
+  }
+
+  private reach(path: string, depth: number): void {
+    if (this.reached.has(path) || this.reached.size >= this.limits.visible || depth > this.limits.depth) return;
+    this.reached.add(path);
+    const info = this.infoOf(path, depth);
+    if (!info) return;
+    this.visible.add(info.file);
+    for (const inner of info.includes) this.reach(inner, depth + 1);
+  }
+
+  private infoOf(path: string, depth: number): HeaderInfo | null {
+    const key = path;
+    const known = this.cache.headers.get(key);
+    if (known !== undefined) return known;
+    if (depth > this.limits.depth || ++this.readCount > this.limits.headers || !this.reader) return null;
+    const read = this.justRead?.path === path ? this.justRead : this.reader.read(path);
+    this.justRead = undefined;
+    if (!('text' in read)) return null;
+    this.cache.headers.set(key, null);
+    const info = this.read(path, read.text, depth);
+    this.cache.headers.set(key, info);
+    return info;
+  }
+
+  /** A header's macro definitions, with its conditionals evaluated on its own macros and the latest of every header read. */
+  private read(path: string, text: string, depth: number): HeaderInfo {
+    const file = new SourceFile(path, text, false);
+    const lexer = new CLexer(text, file.lineAndColumn);
+    lexer.quiet = true;
+    const definitions = this.definitions;
+    const builtins = this.builtins;
+    const latest = (name: string): CMacro | undefined => {
+      const list = definitions.get(name);
+      return list ? list[list.length - 1] : builtins.get(name);
+    };
+    const table = new MacroTable({ get: latest });
+    const conditions = new ConditionStack({ table, definesComplete: this.build.definesComplete, depthLimit: 64 });
+    const defines: CMacro[] = [];
+    const includes: string[] = [];
+    for (let at = nextDirective(text, 0); at >= 0; at = nextDirective(text, lexer.offset)) {
+      lexer.seek(at, true);
+      const d = readDirective(lexer, lexer.next());
+      if (d.name === 'ifndef' || d.name === 'if') noteIncludeGuard(lexer, table, d);
+      if (conditions.handle(d.name, srcTokens(d.tokens, file))) continue;
+      if (!conditions.active) continue;
+      if (d.name === 'define') {
+        const macro = parseDefine(d.tokens, file);
+        if (!macro) continue;
+        table.define(macro);
+        defines.push(macro);
+        this.cache.asmNames.add(macro);
+        const list = definitions.get(macro.name);
+        if (list) list.push(macro);
+        else definitions.set(macro.name, [macro]);
+      } else if (d.name === 'undef' && d.tokens[0]?.kind === 'ident') {
+        table.undef(d.tokens[0].text);
+      } else if (d.name === 'include' || d.name === 'include_next' || d.name === 'import') {
+        const spec = includeSpecOf(d, text);
+        const found = spec && this.resolve(spec, path);
+        if (!found) continue;
+        this.infoOf(found, depth + 1);
+        includes.push(found);
+      }
+    }
+    return { file, defines, includes };
+  }
+}
+
+/** `#ifndef X` / `#if !defined X` right before `#define X`: X is an include guard, known not to be defined yet. */
+export function noteIncludeGuard(lexer: CLexer, table: MacroTable, directive: Directive): void {
+  const guard = directive.name === 'ifndef' ? directive.tokens[0] : directive.tokens.find((t) => t.kind === 'ident' && t.text !== 'defined');
+  if (!guard || guard.kind !== 'ident' || table.get(guard.text)) return;
+  const text = lexer.text;
+  const after = lexer.offset;
+  const m = /^\s*#\s*define\s+([A-Za-z_$][\w$]*)/.exec(text.slice(after, after + 300));
+  if (m && m[1] === guard.text) table.knownUndefined.add(guard.text);
+}

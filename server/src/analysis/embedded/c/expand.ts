@@ -1,0 +1,374 @@
+// cpp macro expansion over `XToken`s (hide sets as the standard describes, arguments expanded
+// before substitution except next to `#`/`##`), keeping where every token came from: body tokens
+// carry the macro use that made them, argument tokens keep their own origin, and `#x` keeps the
+// host offsets of the argument's characters. Bounded by a nesting depth and a token budget.
+import { hideSetAdd, hideSetHas, hideSetIntersect, hideSetUnion, type HideSet } from '../../project/cpp/tokens';
+import { CLexer } from './lexer';
+import { emptyChars, pushChar } from './literals';
+import { mappableStart, NO_VIA, type CMacro, type MacroBodyToken, type ViaStep, type XToken } from './source';
+
+export type Definedness = 1 | 0 | 'unknown';
+
+export interface ExpandContext {
+  lookup(name: string): CMacro | undefined;
+  /** Expanding a `#if` line: `defined` is an operator. */
+  readonly forCondition: boolean;
+  definedness(name: string): Definedness;
+  readonly depthLimit: number;
+  /** Tokens all expansions of one statement may make. */
+  readonly tokenBudget: number;
+  made: number;
+  stopped: 'depth' | 'size' | undefined;
+}
+
+function isPunct(t: XToken | undefined, text: string): boolean {
+  return t !== undefined && t.kind === 'punct' && t.text === text;
+}
+
+function made(kind: XToken['kind'], text: string, space: boolean, like: XToken): XToken {
+  return {
+    kind, text, space, hide: like.hide, file: null, start: -1, end: -1,
+    anchorStart: like.anchorStart, anchorEnd: like.anchorEnd, userArg: like.userArg, via: like.via,
+  };
+}
+
+/**
+ * Finding asm statements needs only the expansions that can make one: outside an asm
+ * statement's parentheses, a macro that holds no asm and whose arguments name nothing that
+ * does is left as written (its expansion holds no asm keyword).
+ */
+export interface AsmOnlyExpansion {
+  /** Expanding the macro can make an asm statement. */
+  holdsAsm(macro: CMacro): boolean;
+  /** The name is an asm keyword or names a macro that holds asm. */
+  mayMakeAsm(name: string): boolean;
+  readonly keywords: ReadonlySet<string>;
+  readonly qualifiers: ReadonlySet<string>;
+}
+
+/** Where the output stands relative to an asm statement: after its keyword (and qualifiers), or inside its parentheses. */
+class AsmPosition {
+  private pending = false;
+  private depth = 0;
+
+  constructor(private readonly words: AsmOnlyExpansion) {}
+
+  get inside(): boolean {
+    return this.pending || this.depth > 0;
+  }
+
+  note(t: XToken): void {
+    if (t.kind === 'ident' && this.words.keywords.has(t.text)) {
+      this.pending = true;
+      return;
+    }
+    if (this.pending) {
+      if (t.kind === 'ident' && this.words.qualifiers.has(t.text)) return;
+      this.pending = false;
+      if (isPunct(t, '(')) this.depth++;
+      return;
+    }
+    if (this.depth > 0 && t.kind === 'punct') {
+      if (t.text === '(') this.depth++;
+      else if (t.text === ')') this.depth--;
+    }
+  }
+}
+
+/** Index in the work list of the `)` closing the call whose `(` is on top, when no token up to it may make asm; else -1. */
+function inertCallEnd(stack: readonly XToken[], only: AsmOnlyExpansion): number {
+  let depth = 0;
+  for (let i = stack.length - 1; i >= 0; i--) {
+    const t = stack[i]!;
+    if (t.kind === 'ident') {
+      if (only.mayMakeAsm(t.text)) return -1;
+    } else if (t.kind === 'punct') {
+      if (t.text === '(') depth++;
+      else if (t.text === ')' && --depth === 0) return i;
+    }
+  }
+  return -1;
+}
+
+/** Expands `input` fully (rescanning each result with the rest); with `only`, just what can make asm. */
+export function expandTokens(input: readonly XToken[], ctx: ExpandContext, only?: AsmOnlyExpansion): XToken[] {
+  const out: XToken[] = [];
+  // The work list, reversed: the next token is at the end.
+  const stack: XToken[] = [];
+  for (let i = input.length - 1; i >= 0; i--) stack.push(input[i]!);
+  const position = only ? new AsmPosition(only) : undefined;
+  const emit = (t: XToken): void => {
+    out.push(t);
+    position?.note(t);
+  };
+  while (stack.length > 0) {
+    const t = stack.pop()!;
+    if (t.kind !== 'ident') {
+      emit(t);
+      continue;
+    }
+    if (ctx.forCondition && t.text === 'defined') {
+      emit(readDefined(t, stack, ctx));
+      continue;
+    }
+    const macro = ctx.lookup(t.text);
+    if (!macro || hideSetHas(t.hide, macro.name) || ctx.stopped) {
+      emit(t);
+      continue;
+    }
+    if (only && !position!.inside && !only.holdsAsm(macro)) {
+      const end = macro.params === null || !isPunct(stack[stack.length - 1], '(') ? stack.length : inertCallEnd(stack, only);
+      // What comes right before an asm keyword tells a statement from an asm label: expand it then.
+      const after = end > 0 ? stack[end - 1] : undefined;
+      if (end >= 0 && !(after && after.kind === 'ident' && only.mayMakeAsm(after.text))) {
+        emit(t);
+        while (stack.length > end) emit(stack.pop()!);
+        continue;
+      }
+    }
+    if ((t.hide?.size ?? 0) >= ctx.depthLimit) {
+      ctx.stopped = 'depth';
+      emit(t);
+      continue;
+    }
+    let body: XToken[];
+    if (macro.params === null) {
+      body = substitute(macro, [], t, t, hideSetAdd(t.hide, macro.name), ctx);
+    } else {
+      if (!isPunct(stack[stack.length - 1], '(')) {
+        emit(t);
+        continue;
+      }
+      const call = readArguments(stack, macro);
+      if (!call) {
+        emit(t);
+        continue;
+      }
+      const hide = hideSetAdd(hideSetIntersect(t.hide, call.close.hide), macro.name);
+      body = substitute(macro, call.args, t, call.close, hide, ctx);
+    }
+    ctx.made += body.length;
+    if (ctx.made > ctx.tokenBudget) ctx.stopped = 'size';
+    for (let i = body.length - 1; i >= 0; i--) stack.push(body[i]!);
+  }
+  return out;
+}
+
+function readDefined(op: XToken, stack: XToken[], ctx: ExpandContext): XToken {
+  const paren = isPunct(stack[stack.length - 1], '(');
+  if (paren) stack.pop();
+  const name = stack[stack.length - 1];
+  if (!name || name.kind !== 'ident') return made('other', 'defined', op.space, op);
+  stack.pop();
+  if (paren && isPunct(stack[stack.length - 1], ')')) stack.pop();
+  const value = ctx.definedness(name.text);
+  return value === 'unknown' ? made('unknown', name.text, op.space, op) : made('number', String(value), op.space, op);
+}
+
+interface Call {
+  args: XToken[][];
+  close: XToken;
+}
+
+/** Pops `( args )` from the work list; puts everything back and returns null when it does not close or does not fit. */
+function readArguments(stack: XToken[], macro: CMacro): Call | null {
+  const params = macro.params!;
+  const taken: XToken[] = [];
+  const args: XToken[][] = [[]];
+  let depth = 0;
+  taken.push(stack.pop()!);
+  for (;;) {
+    const t = stack.pop();
+    if (!t) {
+      for (let i = taken.length - 1; i >= 0; i--) stack.push(taken[i]!);
+      return null;
+    }
+    taken.push(t);
+    if (t.kind === 'punct') {
+      if (t.text === '(') depth++;
+      else if (t.text === ')') {
+        if (depth === 0) {
+          if (params.length === 0 && args.length === 1 && args[0]!.length === 0) return { args: [], close: t };
+          if (macro.variadic && args.length === params.length - 1) args.push([]);
+          if (args.length === params.length) return { args, close: t };
+          for (let i = taken.length - 1; i >= 0; i--) stack.push(taken[i]!);
+          return null;
+        }
+        depth--;
+      } else if (t.text === ',' && depth === 0 && !(macro.variadic && args.length === params.length)) {
+        args.push([]);
+        continue;
+      }
+    }
+    args[args.length - 1]!.push(t);
+  }
+}
+
+/** A string literal token spelling `tokens` (`#x`), with the host offsets of the characters. */
+function stringify(tokens: readonly XToken[], like: XToken, space: boolean): XToken {
+  const chars = emptyChars();
+  let spelling = '';
+  let userArg = false;
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    userArg ||= t.userArg;
+    if (i > 0 && t.space) {
+      pushChar(chars, ' ', -1, -1);
+      spelling += ' ';
+    }
+    const base = mappableStart(t);
+    for (let k = 0; k < t.text.length; k++) {
+      const ch = t.text[k]!;
+      pushChar(chars, ch, base < 0 ? -1 : base + k, base < 0 ? -1 : base + k + 1);
+      spelling += (t.kind === 'string' || t.kind === 'char') && (ch === '"' || ch === '\\') ? `\\${ch}` : ch;
+    }
+  }
+  const out = made('string', `"${spelling}"`, space, like);
+  out.userArg = userArg;
+  out.chars = chars;
+  // Spelled by tokens no macro made: the literal belongs to the text that wrote them.
+  if (tokens.length > 0 && tokens.every((t) => t.via.length === 0)) out.via = NO_VIA;
+  return out;
+}
+
+/** `a ## b`: one token when the spellings lex as one, else both. */
+function paste(lhs: XToken, rhs: XToken): XToken[] {
+  const text = lhs.text + rhs.text;
+  const lexer = new CLexer(text, () => ({ line: 0, column: 0 }));
+  lexer.quiet = true;
+  const first = lexer.next();
+  if (first.end === text.length && first.start === 0) {
+    const joined = made(first.kind, text, lhs.space, lhs);
+    joined.userArg = lhs.userArg || rhs.userArg;
+    if (first.kind === 'ident' && lhs.userArg !== rhs.userArg) joined.chosenByArgument = true;
+    return [joined];
+  }
+  return [lhs, { ...rhs, space: false }];
+}
+
+class Substitution {
+  private readonly expanded: (XToken[] | undefined)[] = [];
+  readonly out: XToken[] = [];
+  private readonly bodyVia: readonly ViaStep[];
+
+  constructor(
+    private readonly macro: CMacro,
+    private readonly args: readonly XToken[][],
+    name: XToken,
+    close: XToken,
+    private readonly ctx: ExpandContext,
+  ) {
+    const step: ViaStep = { macro, file: name.file, start: name.start, end: name.end };
+    const via: ViaStep[] = [];
+    for (const s of name.via) via.push(s);
+    via.push(step);
+    this.bodyVia = via;
+    this.bodyFromArgument = name.chosenByArgument === true;
+    this.anchorStart = name.anchorStart;
+    this.anchorEnd = close.anchorEnd >= 0 && name.anchorStart >= 0 && close.anchorEnd >= name.anchorStart ? close.anchorEnd : name.anchorEnd;
+  }
+
+  private readonly anchorStart: number;
+  private readonly anchorEnd: number;
+  /** The macro was chosen by an argument: its body counts as the argument's (reported at the invocation). */
+  private readonly bodyFromArgument: boolean;
+
+  private bodyToken(b: MacroBodyToken): XToken {
+    return {
+      kind: b.kind, text: b.text, space: b.space, hide: null, file: b.file, start: b.start, end: b.end,
+      anchorStart: this.anchorStart, anchorEnd: this.anchorEnd, userArg: this.bodyFromArgument, via: this.bodyVia,
+    };
+  }
+
+  private expandedArg(index: number): XToken[] {
+    let done = this.expanded[index];
+    if (!done) {
+      const raw = this.args[index] ?? [];
+      const copies: XToken[] = [];
+      for (const t of raw) copies.push({ ...t });
+      done = raw.length === 0 ? [] : expandTokens(copies, this.ctx);
+      this.expanded[index] = done;
+    }
+    return done;
+  }
+
+  private push(tokens: readonly XToken[], space: boolean): void {
+    for (let i = 0; i < tokens.length; i++) {
+      const t = { ...tokens[i]! };
+      if (i === 0) t.space = space;
+      this.out.push(t);
+    }
+  }
+
+  run(): void {
+    const body = this.macro.body;
+    const last = this.args.length - 1;
+    for (let i = 0; i < body.length; i++) {
+      const b = body[i]!;
+      const nextIsPaste = i + 1 < body.length && body[i + 1]!.paste;
+      if (b.paste) {
+        i++;
+        if (i < body.length) this.pasteWith(body[i]!);
+        continue;
+      }
+      if (b.stringify && i + 1 < body.length) {
+        i++;
+        const s = stringify(this.args[body[i]!.param] ?? [], this.bodyToken(b), b.space);
+        this.out.push(s);
+        continue;
+      }
+      // GNU `, ## __VA_ARGS__`: the comma goes when the variable arguments are empty.
+      if (b.text === ',' && nextIsPaste && this.macro.variadic && body[i + 2]?.param === last) {
+        const rest = this.args[last] ?? [];
+        if (rest.length > 0) {
+          this.out.push(this.bodyToken(b));
+          this.push(rest, true);
+        }
+        i += 2;
+        continue;
+      }
+      if (b.param >= 0) {
+        if (nextIsPaste) {
+          const raw = this.args[b.param] ?? [];
+          if (raw.length === 0) this.out.push(placemarker(this.bodyToken(b)));
+          else this.push(raw, b.space);
+        } else {
+          this.push(this.expandedArg(b.param), b.space);
+        }
+        continue;
+      }
+      this.out.push(this.bodyToken(b));
+    }
+  }
+
+  private pasteWith(rhs: MacroBodyToken): void {
+    const right: XToken[] = [];
+    if (rhs.param >= 0) for (const t of this.args[rhs.param] ?? []) right.push({ ...t });
+    else right.push(this.bodyToken(rhs));
+    if (right.length === 0) return;
+    const lhs = this.out.pop();
+    if (!lhs || lhs.kind === 'placemarker') {
+      for (const t of right) this.out.push(t);
+      return;
+    }
+    for (const t of paste(lhs, right[0]!)) this.out.push(t);
+    for (let k = 1; k < right.length; k++) this.out.push(right[k]!);
+  }
+}
+
+function placemarker(like: XToken): XToken {
+  return { ...like, kind: 'placemarker', text: '' };
+}
+
+function substitute(macro: CMacro, args: readonly XToken[][], name: XToken, close: XToken, hide: HideSet, ctx: ExpandContext): XToken[] {
+  const work = new Substitution(macro, args, name, close, ctx);
+  work.run();
+  const out: XToken[] = [];
+  for (const t of work.out) {
+    if (t.kind === 'placemarker') continue;
+    t.hide = t.hide ? hideSetUnion(t.hide, hide) : hide;
+    out.push(t);
+  }
+  if (out.length > 0) out[0]!.space = name.space;
+  return out;
+}

@@ -1,0 +1,376 @@
+// A C/C++ lexer that knows only what finding inline assembly needs: comments (kept, for
+// suppression directives), string and character literals (raw strings too), identifiers,
+// pp-numbers, punctuators, line splices, and where logical lines start (for directives). It is
+// pulled one token at a time and can be moved to any offset, so an MSVC `__asm` block, which is
+// not C, can be read as raw text and the lexer set past it.
+import type { HostComment } from '../types';
+
+export type CTokenKind = 'ident' | 'number' | 'string' | 'char' | 'punct' | 'other' | 'eof';
+
+export interface CToken {
+  readonly kind: CTokenKind;
+  /** The spelling as written (splices included). */
+  readonly text: string;
+  readonly start: number;
+  readonly end: number;
+  /** Whitespace or a comment came before it. */
+  readonly space: boolean;
+  /** First token of a logical line (a `#` here starts a directive). */
+  readonly bol: boolean;
+}
+
+export interface LexProblem {
+  readonly start: number;
+  readonly end: number;
+  readonly message: string;
+}
+
+const NL = 10;
+const CR = 13;
+const BACKSLASH = 92;
+const SLASH = 47;
+const STAR = 42;
+const DQUOTE = 34;
+const SQUOTE = 39;
+
+export function isIdentStart(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || c === 36 || c >= 0x80;
+}
+
+export function isIdentPart(c: number): boolean {
+  return isIdentStart(c) || (c >= 48 && c <= 57);
+}
+
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+
+const PUNCT3 = new Set(['...', '<<=', '>>=', '->*', '<=>']);
+const PUNCT2 = new Set([
+  '##', '->', '++', '--', '<<', '>>', '<=', '>=', '==', '!=', '&&', '||', '*=', '/=', '%=', '+=', '-=', '&=', '^=', '|=', '::', '.*',
+]);
+
+/** Characters that can start a punctuator of more than one character. */
+const MULTI_START = new Set(Array.from('.<>#-+=!&|*/%^:', (ch) => ch.charCodeAt(0)));
+
+function punctuatorLength(text: string, at: number): number {
+  const three = text.substr(at, 3);
+  if (PUNCT3.has(three)) return 3;
+  return PUNCT2.has(three.slice(0, 2)) ? 2 : 1;
+}
+
+const STRING_PREFIXES = new Set(['L', 'u', 'U', 'u8']);
+const RAW_PREFIXES = new Set(['R', 'LR', 'uR', 'UR', 'u8R']);
+
+export class CLexer {
+  private at = 0;
+  private bol = true;
+  private peeked: CToken | undefined;
+  readonly comments: HostComment[] = [];
+  readonly problems: LexProblem[] = [];
+  /** Problems are not reported while reading a branch the preprocessor skips. */
+  quiet = false;
+
+  constructor(
+    readonly text: string,
+    private readonly lineOf: (offset: number) => { line: number; column: number },
+  ) {}
+
+  get offset(): number {
+    return this.peeked ? this.peeked.start : this.at;
+  }
+
+  /** Goes on reading at `offset` (after raw text read by someone else). */
+  seek(offset: number, bol: boolean): void {
+    this.peeked = undefined;
+    this.at = offset;
+    this.bol = bol;
+  }
+
+  peek(): CToken {
+    this.peeked ??= this.read();
+    return this.peeked;
+  }
+
+  next(): CToken {
+    const t = this.peek();
+    this.peeked = undefined;
+    return t;
+  }
+
+  /** The next token when it is on the same logical line, else undefined (the line's end stays for `next`). */
+  nextOnLine(): CToken | undefined {
+    const t = this.peek();
+    if (t.kind === 'eof' || t.bol) return undefined;
+    this.peeked = undefined;
+    return t;
+  }
+
+  /** Offset of the end of the logical line holding `from` (splices followed). */
+  endOfLogicalLine(from: number): number {
+    const text = this.text;
+    let i = from;
+    for (;;) {
+      const nl = nextBreak(text, i);
+      if (nl < 0) return text.length;
+      if (isSpliceBefore(text, nl)) {
+        i = afterBreak(text, nl);
+        continue;
+      }
+      return nl;
+    }
+  }
+
+  private read(): CToken {
+    const text = this.text;
+    const n = text.length;
+    let space = false;
+    let bol = this.bol;
+    let i = this.at;
+    while (i < n) {
+      const c = text.charCodeAt(i);
+      if (c === NL || c === CR) {
+        bol = true;
+        space = true;
+        i++;
+        continue;
+      }
+      if (c === 32 || c === 9 || c === 11 || c === 12) {
+        space = true;
+        i++;
+        continue;
+      }
+      if (c === BACKSLASH && spliceEnd(text, i) > 0) {
+        i = spliceEnd(text, i);
+        space = true;
+        continue;
+      }
+      if (c === SLASH && text.charCodeAt(i + 1) === SLASH) {
+        i = this.lineComment(i);
+        space = true;
+        continue;
+      }
+      if (c === SLASH && text.charCodeAt(i + 1) === STAR) {
+        i = this.blockComment(i);
+        space = true;
+        continue;
+      }
+      break;
+    }
+    this.bol = false;
+    if (i >= n) {
+      this.at = n;
+      return { kind: 'eof', text: '', start: n, end: n, space, bol: true };
+    }
+    const start = i;
+    const c = text.charCodeAt(i);
+    let kind: CTokenKind;
+    if (isIdentStart(c)) {
+      i++;
+      while (i < n && isIdentPart(text.charCodeAt(i))) i++;
+      kind = 'ident';
+      const q = text.charCodeAt(i);
+      if (q === DQUOTE || q === SQUOTE) {
+        const prefix = text.slice(start, i);
+        if (q === DQUOTE && RAW_PREFIXES.has(prefix)) {
+          i = this.rawString(start, i);
+          kind = 'string';
+        } else if (STRING_PREFIXES.has(prefix)) {
+          i = this.quoted(start, i);
+          kind = q === DQUOTE ? 'string' : 'char';
+        }
+      }
+    } else if (isDigit(c) || (c === 46 && isDigit(text.charCodeAt(i + 1)))) {
+      i = endOfNumber(text, i);
+      kind = 'number';
+    } else if (c === DQUOTE || c === SQUOTE) {
+      i = this.quoted(start, i);
+      kind = c === DQUOTE ? 'string' : 'char';
+    } else if (c > 32 && c < 127 && c !== BACKSLASH && c !== 64 && c !== 96) {
+      i += MULTI_START.has(c) ? punctuatorLength(text, i) : 1;
+      kind = 'punct';
+    } else {
+      i++;
+      kind = 'other';
+    }
+    this.at = i;
+    return { kind, text: text.slice(start, i), start, end: i, space, bol };
+  }
+
+  /** End of a quoted literal whose quote is at `quote`; at the line's end when it does not close (reported). */
+  private quoted(start: number, quote: number): number {
+    const text = this.text;
+    const q = text.charCodeAt(quote);
+    let i = quote + 1;
+    while (i < text.length) {
+      const c = text.charCodeAt(i);
+      if (c === BACKSLASH) {
+        const splice = spliceEnd(text, i);
+        i = splice > 0 ? splice : i + 2;
+        continue;
+      }
+      if (c === q) return i + 1;
+      if (c === NL || c === CR) break;
+      i++;
+    }
+    const end = Math.min(i, text.length);
+    this.problem(start, end, q === DQUOTE ? 'unterminated string literal' : 'unterminated character constant');
+    return end;
+  }
+
+  /** `R"delim( … )delim"`, which may span lines and holds no escapes. */
+  private rawString(start: number, quote: number): number {
+    const text = this.text;
+    const open = text.indexOf('(', quote + 1);
+    const delimiter = open < 0 ? '' : text.slice(quote + 1, open);
+    if (open < 0 || delimiter.length > 16 || /[\s\\)]/.test(delimiter)) {
+      return this.quoted(start, quote);
+    }
+    const close = text.indexOf(`)${delimiter}"`, open + 1);
+    if (close < 0) {
+      this.problem(start, text.length, 'unterminated raw string literal');
+      return text.length;
+    }
+    return close + delimiter.length + 2;
+  }
+
+  private lineComment(from: number): number {
+    const end = this.endOfLogicalLine(from);
+    this.addComment(from, end);
+    return end;
+  }
+
+  private blockComment(from: number): number {
+    const close = this.text.indexOf('*/', from + 2);
+    if (close < 0) {
+      this.problem(from, this.text.length, 'unterminated comment');
+      this.addComment(from, this.text.length);
+      return this.text.length;
+    }
+    this.addComment(from, close + 2);
+    return close + 2;
+  }
+
+  /** A comment cut at each line break, one `HostComment` per line. */
+  private addComment(from: number, to: number): void {
+    const text = this.text;
+    let i = from;
+    while (i < to) {
+      const nl = nextBreak(text, i);
+      const end = nl < 0 || nl > to ? to : nl;
+      const where = this.lineOf(i);
+      this.comments.push({ line: where.line, start: where.column, text: text.slice(i, end) });
+      if (end >= to) break;
+      i = afterBreak(text, end);
+    }
+  }
+
+  private problem(start: number, end: number, message: string): void {
+    if (!this.quiet) this.problems.push({ start, end, message });
+  }
+}
+
+function nextBreak(text: string, from: number): number {
+  for (let i = from; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === NL || c === CR) return i;
+  }
+  return -1;
+}
+
+function afterBreak(text: string, at: number): number {
+  return text.charCodeAt(at) === CR && text.charCodeAt(at + 1) === NL ? at + 2 : at + 1;
+}
+
+/** Whether the line break at `nl` ends a line whose last non-blank character is a backslash. */
+function isSpliceBefore(text: string, nl: number): boolean {
+  let i = nl - 1;
+  while (i >= 0 && (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9)) i--;
+  return i >= 0 && text.charCodeAt(i) === BACKSLASH;
+}
+
+/** After a backslash at `at` that ends its line (blanks allowed, as gcc does): the next line's start; else -1. */
+export function spliceEnd(text: string, at: number): number {
+  let i = at + 1;
+  while (i < text.length && (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9)) i++;
+  const c = text.charCodeAt(i);
+  if (c !== NL && c !== CR) return -1;
+  return afterBreak(text, i);
+}
+
+function endOfNumber(text: string, at: number): number {
+  let i = at + 1;
+  while (i < text.length) {
+    const c = text.charCodeAt(i);
+    if (c === 43 || c === 45) {
+      const p = text.charCodeAt(i - 1) | 32;
+      if (p === 101 || p === 112) {
+        i++;
+        continue;
+      }
+      break;
+    }
+    if (isIdentPart(c) || c === 46 || (c === SQUOTE && isIdentPart(text.charCodeAt(i + 1)))) i++;
+    else break;
+  }
+  return i;
+}
+
+/**
+ * Offset of the next `#` that starts a directive at or after `from` (itself at the start of a
+ * logical line), or -1. Reads comments, literals and splices without making tokens: a header is
+ * read for its directives only, and most of its lines are not.
+ */
+export function nextDirective(text: string, from: number): number {
+  const n = text.length;
+  let i = from;
+  let lineStart = true;
+  while (i < n) {
+    if (lineStart) {
+      while (i < n && (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9)) i++;
+      if (text.charCodeAt(i) === 35) return i;
+      lineStart = false;
+    }
+    const c = text.charCodeAt(i);
+    if (c === NL || c === CR) {
+      i++;
+      lineStart = true;
+      continue;
+    }
+    if (c === BACKSLASH) {
+      const splice = spliceEnd(text, i);
+      i = splice > 0 ? splice : i + 1;
+      continue;
+    }
+    if (c === SLASH) {
+      const d = text.charCodeAt(i + 1);
+      if (d === STAR) {
+        const close = text.indexOf('*/', i + 2);
+        if (close < 0) return -1;
+        i = close + 2;
+        continue;
+      }
+      if (d === SLASH) {
+        const nl = nextBreak(text, i);
+        if (nl < 0) return -1;
+        i = isSpliceBefore(text, nl) ? afterBreak(text, nl) : nl;
+        continue;
+      }
+    }
+    if (c === DQUOTE || c === SQUOTE) {
+      i++;
+      while (i < n) {
+        const q = text.charCodeAt(i);
+        if (q === BACKSLASH) i += 2;
+        else if (q === c) {
+          i++;
+          break;
+        } else if (q === NL || q === CR) break;
+        else i++;
+      }
+      continue;
+    }
+    i++;
+  }
+  return -1;
+}

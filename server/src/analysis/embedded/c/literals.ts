@@ -1,0 +1,103 @@
+// String literals decoded the way the compiler reads them, keeping for every character the
+// source offsets it was written at (an escape covers its whole spelling, a plain character one).
+import { spliceEnd } from './lexer';
+
+/** Decoded characters with, per character, the source offsets `[from, to)` it came from (-1 when unknown). */
+export interface Chars {
+  text: string;
+  from: number[];
+  to: number[];
+}
+
+export function emptyChars(): Chars {
+  return { text: '', from: [], to: [] };
+}
+
+export function pushChar(out: Chars, ch: string, from: number, to: number): void {
+  out.text += ch;
+  out.from.push(from);
+  out.to.push(to);
+}
+
+export function appendChars(out: Chars, more: Chars): void {
+  out.text += more.text;
+  for (let i = 0; i < more.from.length; i++) {
+    out.from.push(more.from[i]!);
+    out.to.push(more.to[i]!);
+  }
+}
+
+const SIMPLE: Record<string, string> = {
+  n: '\n', t: '\t', r: '\r', a: '\x07', b: '\b', f: '\f', v: '\v', e: '\x1b', E: '\x1b', '\\': '\\', "'": "'", '"': '"', '?': '?',
+};
+
+function isOctal(c: string | undefined): boolean {
+  return c !== undefined && c >= '0' && c <= '7';
+}
+
+function isHex(c: string | undefined): boolean {
+  return c !== undefined && /^[0-9a-fA-F]$/.test(c);
+}
+
+/**
+ * The characters of a string literal token `spelling` written at `base` (base -1: positions
+ * unknown). Prefixes (`L`, `u8`…) and raw strings (`R"x(…)x"`) are understood.
+ */
+export function decodeStringLiteral(spelling: string, base: number): Chars {
+  const out = emptyChars();
+  const quote = spelling.indexOf('"');
+  if (quote < 0) return out;
+  const at = (i: number): number => (base < 0 ? -1 : base + i);
+  if (quote > 0 && spelling[quote - 1] === 'R') {
+    const open = spelling.indexOf('(', quote);
+    const delimiter = spelling.slice(quote + 1, open);
+    const end = spelling.length - delimiter.length - 2;
+    for (let i = open + 1; i < end; i++) pushChar(out, spelling[i]!, at(i), at(i) < 0 ? -1 : at(i) + 1);
+    return out;
+  }
+  const last = spelling.endsWith('"') && spelling.length > quote + 1 ? spelling.length - 1 : spelling.length;
+  let i = quote + 1;
+  while (i < last) {
+    const c = spelling[i]!;
+    if (c !== '\\') {
+      pushChar(out, c, at(i), at(i) < 0 ? -1 : at(i) + 1);
+      i++;
+      continue;
+    }
+    const splice = spliceEnd(spelling, i);
+    if (splice > 0) {
+      i = splice;
+      continue;
+    }
+    const start = i;
+    const e = spelling[i + 1];
+    let value: string;
+    if (e === undefined) {
+      value = '\\';
+      i++;
+    } else if (e in SIMPLE) {
+      value = SIMPLE[e]!;
+      i += 2;
+    } else if (e === 'x') {
+      let j = i + 2;
+      while (j < last && isHex(spelling[j])) j++;
+      value = String.fromCharCode(parseInt(spelling.slice(i + 2, j) || '0', 16) & 0xffff);
+      i = j;
+    } else if (isOctal(e)) {
+      let j = i + 1;
+      while (j < last && j < i + 4 && isOctal(spelling[j])) j++;
+      value = String.fromCharCode(parseInt(spelling.slice(i + 1, j), 8) & 0xff);
+      i = j;
+    } else if (e === 'u' || e === 'U') {
+      const digits = e === 'u' ? 4 : 8;
+      const hex = spelling.slice(i + 2, i + 2 + digits);
+      value = /^[0-9a-fA-F]+$/.test(hex) ? String.fromCodePoint(Math.min(parseInt(hex, 16), 0x10ffff)) : e;
+      i += 2 + (value === e ? 0 : digits);
+    } else {
+      value = e;
+      i += 2;
+    }
+    for (const ch of value) pushChar(out, ch, at(start), at(start) < 0 ? -1 : at(i));
+  }
+  return out;
+}

@@ -1,0 +1,159 @@
+// cpp macro definitions as the C front end keeps them: `#define` read from tokens with the
+// positions of the body, the predefined and build macros, and the table a file's directives change.
+import type { Bits } from '../../types';
+import { CLexer, type CToken } from './lexer';
+import { SourceFile, type CMacro, type MacroBodyToken, type SrcToken } from './source';
+
+const VA_ARGS = '__VA_ARGS__';
+
+function paramsOf(tokens: readonly CToken[], from: number): { params: string[]; variadic: boolean; next: number } | null {
+  const params: string[] = [];
+  let i = from;
+  if (tokens[i]?.text === ')') return { params, variadic: false, next: i + 1 };
+  for (;;) {
+    const t = tokens[i];
+    if (!t) return null;
+    if (t.text === '...') {
+      params.push(VA_ARGS);
+      return tokens[i + 1]?.text === ')' ? { params, variadic: true, next: i + 2 } : null;
+    }
+    if (t.kind !== 'ident') return null;
+    params.push(t.text);
+    const after = tokens[i + 1];
+    if (after?.text === '...') return tokens[i + 2]?.text === ')' ? { params, variadic: true, next: i + 3 } : null;
+    if (after?.text === ')') return { params, variadic: false, next: i + 2 };
+    if (after?.text !== ',') return null;
+    i += 2;
+  }
+}
+
+/** The macro a `#define` makes from the tokens after `define`; undefined when malformed. */
+export function parseDefine(tokens: readonly CToken[], file: SourceFile, builtin = false): CMacro | undefined {
+  const name = tokens[0];
+  if (!name || name.kind !== 'ident' || name.text === 'defined') return undefined;
+  const open = tokens[1];
+  let params: string[] | null = null;
+  let variadic = false;
+  let from = 1;
+  if (open && open.text === '(' && !open.space) {
+    const list = paramsOf(tokens, 2);
+    if (!list) return undefined;
+    params = list.params;
+    variadic = list.variadic;
+    from = list.next;
+  }
+  const body: MacroBodyToken[] = [];
+  for (let i = from; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    const param = params && t.kind === 'ident' ? params.indexOf(t.text) : -1;
+    const next = tokens[i + 1];
+    const nextParam = params && next?.kind === 'ident' ? params.indexOf(next.text) : -1;
+    body.push({
+      kind: t.kind, text: t.text, space: body.length > 0 && t.space, file, start: t.start, end: t.end, param,
+      stringify: params !== null && t.kind === 'punct' && (t.text === '#' || t.text === '%:') && nextParam >= 0,
+      paste: t.kind === 'punct' && t.text === '##',
+    });
+  }
+  return { name: name.text, params, variadic, body, file, nameStart: name.start, nameEnd: name.end, builtin };
+}
+
+/** Every token of `text` (a define given on the command line), for `parseDefine`. */
+function tokensOf(text: string): CToken[] {
+  const lexer = new CLexer(text, () => ({ line: 0, column: 0 }));
+  lexer.quiet = true;
+  const out: CToken[] = [];
+  for (let t = lexer.next(); t.kind !== 'eof'; t = lexer.next()) out.push(t);
+  return out;
+}
+
+export interface BuildFacts {
+  readonly language: 'c' | 'cpp';
+  readonly bits: Bits;
+  readonly defines: ReadonlyMap<string, string>;
+  readonly definesComplete: boolean;
+}
+
+function predefined(build: BuildFacts): [string, string][] {
+  const out: [string, string][] = [
+    ['__GNUC__', '12'], ['__GNUC_MINOR__', '2'], ['__STDC__', '1'], ['__STDC_HOSTED__', '1'], ['__CHAR_BIT__', '8'],
+  ];
+  if (build.language === 'cpp') out.push(['__cplusplus', '201703L']);
+  else out.push(['__STDC_VERSION__', '201710L']);
+  if (build.bits === 64) {
+    out.push(['__x86_64__', '1'], ['__x86_64', '1'], ['__amd64__', '1'], ['__amd64', '1'], ['__LP64__', '1'], ['_LP64', '1']);
+    out.push(['__SIZEOF_LONG__', '8'], ['__SIZEOF_POINTER__', '8']);
+  } else {
+    out.push(['__i386__', '1'], ['__i386', '1'], ['i386', '1'], ['__SIZEOF_LONG__', '4'], ['__SIZEOF_POINTER__', '4']);
+  }
+  if (build.bits === 16) out.push(['__code16gcc__', '1']);
+  return out;
+}
+
+const BUILD_FILE = new SourceFile('<build>', '', false);
+
+/** Per defines map, per language and bitness: a project's defines are parsed once, not once per file. */
+const BUILTINS = new WeakMap<ReadonlyMap<string, string>, Map<string, ReadonlyMap<string, CMacro>>>();
+
+/** The predefined macros and the build's `-D`s. */
+export function builtinMacros(build: BuildFacts): ReadonlyMap<string, CMacro> {
+  let byMode = BUILTINS.get(build.defines);
+  if (!byMode) BUILTINS.set(build.defines, (byMode = new Map()));
+  const key = `${build.language}|${build.bits}`;
+  let macros = byMode.get(key);
+  if (!macros) byMode.set(key, (macros = parseBuiltins(build)));
+  return macros;
+}
+
+function parseBuiltins(build: BuildFacts): Map<string, CMacro> {
+  const out = new Map<string, CMacro>();
+  const add = (name: string, value: string): void => {
+    const macro = parseDefine(tokensOf(`${name} ${value === '' ? '' : value}`), BUILD_FILE, true);
+    if (macro) out.set(macro.name, macro);
+  };
+  for (const [name, value] of predefined(build)) add(name, value);
+  for (const [name, value] of build.defines) add(name, value);
+  return out;
+}
+
+/** Names the implementation owns: cpp decides them (not defined means 0), the project does not. */
+export function isReserved(name: string): boolean {
+  const c = name.charCodeAt(1);
+  return name.charCodeAt(0) === 95 && (c === 95 || (c >= 65 && c <= 90));
+}
+
+/** The macros in force: the files' own on top of the builtins; null marks an `#undef`. */
+export class MacroTable {
+  private readonly own = new Map<string, CMacro | null>();
+  /** Names the text says are not defined (`#undef`, an include guard about to be defined). */
+  readonly knownUndefined = new Set<string>();
+
+  constructor(private readonly builtins: { get(name: string): CMacro | undefined }) {}
+
+  get(name: string): CMacro | undefined {
+    const own = this.own.get(name);
+    return own === undefined ? this.builtins.get(name) : (own ?? undefined);
+  }
+
+  define(macro: CMacro): void {
+    this.own.set(macro.name, macro);
+    this.knownUndefined.delete(macro.name);
+  }
+
+  undef(name: string): void {
+    this.own.set(name, null);
+    this.knownUndefined.add(name);
+  }
+
+  /** The file's own definitions (not the builtins), in definition order. */
+  ownMacros(): CMacro[] {
+    const out: CMacro[] = [];
+    for (const m of this.own.values()) if (m) out.push(m);
+    return out;
+  }
+}
+
+export function srcTokens(tokens: readonly CToken[], file: SourceFile): SrcToken[] {
+  const out: SrcToken[] = [];
+  for (const t of tokens) out.push({ kind: t.kind, text: t.text, space: t.space, file, start: t.start, end: t.end });
+  return out;
+}

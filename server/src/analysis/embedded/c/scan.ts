@@ -1,0 +1,529 @@
+// The C/C++ front end: one pass over the host file with the preprocessor's conditionals and
+// macros (its own and its headers'), finding GNU asm statements (written in the code or made by
+// a macro invocation whose arguments decide the template), asm statements in the file's own
+// `#define`s whose body alone decides them, MSVC `__asm`, and intrinsic calls.
+import type { Bits, MacroStep, Range, RelatedLocation } from '../../types';
+import type { SourceReader } from '../../project/source';
+import { intrinsicNamed, type IntrinsicEntry } from '../intrinsics';
+import type { AsmBlock, EmbeddedScan, FrontEndProblem, HostBuild, HostComment, IntrinsicCall } from '../types';
+import { ConditionStack } from './conditionals';
+import { CMacroCache, includeSpecOf, Includes, noteIncludeGuard, pastesArgumentToName, readDirective } from './directives';
+import { expandTokens, type AsmOnlyExpansion, type ExpandContext } from './expand';
+import { GNU_ASM_KEYWORDS, GNU_ASM_QUALIFIERS, readGnuAsm, type GnuAsmStatement } from './gnuAsm';
+import { CLexer, type CToken } from './lexer';
+import { builtinMacros, MacroTable, parseDefine, srcTokens, type BuildFacts } from './macros';
+import { readMsvcAsm, startsMsvcAsm, type MsvcAsm } from './msvc';
+import { operandKind, type OperandKind, type Width } from './operands';
+import { SourceFile, fromSource, type CMacro, type ViaStep, type XToken } from './source';
+import { asmLines, printTemplate, type TemplateOperand } from './template';
+import { declaredWidth } from './ctypes';
+
+export interface CScanOptions {
+  language: 'c' | 'cpp';
+  build?: HostBuild;
+  /** Absolute path of the host file (include resolution, macro locations). */
+  path?: string;
+  reader?: SourceReader;
+  /** `-I` paths, absolute, `/`-separated. */
+  includePaths?: readonly string[];
+  /** Kept by the caller across files so each header is read once. */
+  macros?: CMacroCache;
+}
+
+const DEPTH_LIMIT = 64;
+const IDENTIFIER = /[A-Za-z_$\u0080-\uffff][\w$\u0080-\uffff]*/g;
+const RECENT = 8;
+const NO_DEFINES: ReadonlyMap<string, string> = new Map();
+const TOKEN_BUDGET = 200_000;
+/** Tokens one asm statement or macro invocation may span before it is taken as unterminated. */
+const GATHER_LIMIT = 50_000;
+
+/** Words after which `name(` is an expression (a call), not a declaration. */
+const EXPRESSION_KEYWORDS = new Set(['return', 'case', 'else', 'do', 'sizeof', 'typeof', '__typeof__', 'co_return', 'co_yield', 'throw', 'defined']);
+
+type Mode = 'code' | 'definition';
+
+export class CScanner {
+  private readonly host: SourceFile;
+  private readonly lexer: CLexer;
+  private readonly build: BuildFacts;
+  private readonly table: MacroTable;
+  private readonly conditions: ConditionStack;
+  private readonly includes: Includes;
+  private readonly syntax: 'att' | 'intel';
+  private readonly blocks: AsmBlock[] = [];
+  private readonly intrinsics: IntrinsicCall[] = [];
+  private readonly problems: FrontEndProblem[] = [];
+  private readonly comments: HostComment[];
+  private readonly holdsAsmMemo = new Map<CMacro, boolean>();
+  private readonly asmOnly: AsmOnlyExpansion = {
+    holdsAsm: (macro) => this.holdsAsm(macro, new Set()),
+    mayMakeAsm: (name) => {
+      if (GNU_ASM_KEYWORDS.has(name)) return true;
+      const macro = this.table.get(name);
+      return macro !== undefined && this.holdsAsm(macro, new Set());
+    },
+    keywords: GNU_ASM_KEYWORDS,
+    qualifiers: GNU_ASM_QUALIFIERS,
+  };
+  private readonly typeWidths = new Map<string, Width>();
+  private braceDepth = 0;
+  /** Where each open `#if` group started (for a group never closed). */
+  private readonly openGroups: CToken[] = [];
+  private instance = 0;
+  /** The last code tokens, a ring (declarations, call contexts). */
+  private readonly recent: CToken[] = new Array<CToken>(RECENT);
+  private recentCount = 0;
+
+  constructor(text: string, private readonly options: CScanOptions) {
+    this.host = new SourceFile(options.path ?? '', text, true);
+    this.lexer = new CLexer(text, this.host.lineAndColumn);
+    this.comments = this.lexer.comments;
+    const build = options.build ?? {};
+    const cache = options.macros ?? new CMacroCache();
+    const defines = cache.sharedDefines(build.defines ?? NO_DEFINES);
+    this.build = { language: options.language, bits: build.bits ?? 64, defines, definesComplete: build.definesComplete === true };
+    this.syntax = build.asmSyntax ?? 'att';
+    const builtins = builtinMacros(this.build);
+    const includes = new Includes(options.reader, options.includePaths ?? [], cache, this.build, builtins);
+    this.includes = includes;
+    this.table = new MacroTable({ get: (name) => includes.lookup(name) ?? builtins.get(name) });
+    this.conditions = new ConditionStack({ table: this.table, definesComplete: this.build.definesComplete, depthLimit: DEPTH_LIMIT });
+  }
+
+  run(): EmbeddedScan {
+    if (this.nothingToFind()) return { blocks: [], intrinsics: [], comments: [], problems: [] };
+    for (;;) {
+      const t = this.lexer.next();
+      if (t.kind === 'eof') break;
+      if (t.bol && t.text === '#') {
+        this.directive(t);
+        continue;
+      }
+      if (this.conditions.active) this.code(t);
+    }
+    for (const p of this.lexer.problems) this.problem(p.start, p.end, p.message);
+    for (const hash of this.openGroups) this.problem(hash.start, hash.end, 'conditional directive without #endif');
+    return { blocks: this.blocks, intrinsics: this.intrinsics, comments: this.comments, problems: this.problems };
+  }
+
+  /**
+   * The pre-filter: a file that names no asm keyword, no intrinsic, no header macro that may
+   * make asm, pastes no names and has no `virtlint-` comment cannot hold anything to report,
+   * so it is not lexed (an unterminated comment or `#if` in it goes unreported). Only when
+   * every header it includes has been read: the names of unread ones are not known yet.
+   */
+  private nothingToFind(): boolean {
+    const text = this.host.text;
+    if (text.includes('asm') || text.includes('virtlint-') || text.includes('##') || text.includes('%:%:')) return false;
+    if (!this.includes.includesAllRead(text, this.options.path)) return false;
+    const asmNames = this.includes.asmNames;
+    IDENTIFIER.lastIndex = 0;
+    for (let m = IDENTIFIER.exec(text); m; m = IDENTIFIER.exec(text)) {
+      if (asmNames.has(m[0]) || intrinsicNamed(m[0], this.options.language)) return false;
+    }
+    return true;
+  }
+
+  private range(start: number, end: number): Range {
+    return { start: this.host.position(start), end: this.host.position(end) };
+  }
+
+  private problem(start: number, end: number, message: string): void {
+    this.problems.push({ range: this.range(start, end), message });
+  }
+
+  // ---- directives ---------------------------------------------------------------------------
+
+  private directive(hash: CToken): void {
+    const d = readDirective(this.lexer, hash);
+    if (this.conditions.active && (d.name === 'ifndef' || d.name === 'if')) noteIncludeGuard(this.lexer, this.table, d);
+    if (d.name === 'if' || d.name === 'ifdef' || d.name === 'ifndef') this.openGroups.push(hash);
+    else if (d.name === 'endif') this.openGroups.pop();
+    if (this.conditions.handle(d.name, srcTokens(d.tokens, this.host))) {
+      this.lexer.quiet = !this.conditions.active;
+      return;
+    }
+    if (!this.conditions.active) return;
+    if (d.name === 'define') {
+      const macro = parseDefine(d.tokens, this.host);
+      if (!macro) return;
+      this.table.define(macro);
+      this.definitionIntrinsics(macro);
+      if (this.holdsAsm(macro, new Set())) this.definitionBlocks(macro);
+    } else if (d.name === 'undef' && d.tokens[0]?.kind === 'ident') {
+      this.table.undef(d.tokens[0].text);
+    } else if (d.name === 'include' || d.name === 'include_next' || d.name === 'import') {
+      const spec = includeSpecOf(d, this.host.text);
+      if (spec) this.includes.include(spec, this.options.path);
+    }
+  }
+
+  /** Whether expanding the macro can make an asm statement. */
+  private holdsAsm(macro: CMacro, seen: Set<CMacro>): boolean {
+    const known = this.holdsAsmMemo.get(macro);
+    if (known !== undefined) return known;
+    if (seen.has(macro) || seen.size > DEPTH_LIMIT) return false;
+    seen.add(macro);
+    let holds = false;
+    const body = macro.body;
+    for (let i = 0; i < body.length; i++) {
+      const b = body[i]!;
+      // `__loadsegment_ ## seg`: the argument chooses the macro, which this table cannot list; expanding tells.
+      if (b.paste && pastesArgumentToName(body, i)) holds = true;
+      if (holds) break;
+      if (b.kind !== 'ident' || b.param >= 0) continue;
+      if (GNU_ASM_KEYWORDS.has(b.text)) holds = true;
+      else {
+        const inner = this.table.get(b.text);
+        if (inner && inner !== macro && this.holdsAsm(inner, seen)) holds = true;
+      }
+      if (holds) break;
+    }
+    seen.delete(macro);
+    this.holdsAsmMemo.set(macro, holds);
+    return holds;
+  }
+
+  /** Asm statements a `#define` of this file holds whose template its body alone decides: reported at the body. */
+  private definitionBlocks(macro: CMacro): void {
+    const tokens: XToken[] = [];
+    for (const b of macro.body) {
+      const x = fromSource(b, b.param >= 0);
+      if (b.param >= 0) x.hide = { name: b.text, rest: null, size: 1 };
+      tokens.push(x);
+    }
+    this.statementsIn(tokens, 'definition', false);
+  }
+
+  private definitionIntrinsics(macro: CMacro): void {
+    const body = macro.body;
+    for (let i = 0; i < body.length; i++) {
+      const b = body[i]!;
+      if (b.kind !== 'ident' || body[i + 1]?.text !== '(') continue;
+      const before = body[i - 1];
+      if (before && before.kind === 'ident' && !EXPRESSION_KEYWORDS.has(before.text)) continue;
+      this.intrinsic(b.text, b.start, b.end);
+    }
+  }
+
+  // ---- code ---------------------------------------------------------------------------------
+
+  private remember(t: CToken): void {
+    this.recent[this.recentCount++ % RECENT] = t;
+  }
+
+  /** The code token `back` places before the current one (1: the last one). */
+  private before(back: number): CToken | undefined {
+    return back <= RECENT && back <= this.recentCount ? this.recent[(this.recentCount - back) % RECENT] : undefined;
+  }
+
+  private code(t: CToken): void {
+    if (t.kind === 'punct') {
+      if (t.text === '{') this.braceDepth++;
+      else if (t.text === '}') this.braceDepth = Math.max(0, this.braceDepth - 1);
+      else this.noteDeclaration(t);
+      this.remember(t);
+      return;
+    }
+    if (t.kind !== 'ident') {
+      this.remember(t);
+      return;
+    }
+    if ((t.text === '__asm' || t.text === '_asm') && startsMsvcAsm(this.host.text, t.end)) {
+      this.msvc(t);
+      return;
+    }
+    if (GNU_ASM_KEYWORDS.has(t.text)) {
+      this.gnuStatement(t, undefined);
+      return;
+    }
+    const macro = this.table.get(t.text);
+    if (macro && !macro.builtin && this.holdsAsm(macro, new Set())) {
+      this.gnuStatement(t, macro);
+      return;
+    }
+    const next = this.lexer.peek();
+    if (next.text === '(' && !next.bol && this.isCall()) this.intrinsic(t.text, t.start, t.end);
+    this.remember(t);
+  }
+
+  private isCall(): boolean {
+    const before = this.before(1);
+    if (before && before.kind === 'ident' && !EXPRESSION_KEYWORDS.has(before.text)) return false;
+    return this.braceDepth > 0;
+  }
+
+  private intrinsic(name: string, start: number, end: number): void {
+    const entry = intrinsicNamed(name, this.options.language);
+    if (!entry) return;
+    const call: IntrinsicCall = {
+      name, range: this.range(start, end), instruction: (bits: Bits) => entry.instruction(bits), ...intrinsicFacts(entry), ...this.branchFacts(),
+    };
+    this.intrinsics.push(call);
+  }
+
+  private branchFacts(): { undecidedBranch?: boolean; bits?: Bits } {
+    const out: { undecidedBranch?: boolean; bits?: Bits } = {};
+    if (this.conditions.undecided) out.undecidedBranch = true;
+    const bits = this.conditions.bits;
+    if (bits) out.bits = bits;
+    return out;
+  }
+
+  /** `u16 sel;`, `unsigned long flags =`, `(unsigned short seg)`: the width of the name just declared. */
+  private noteDeclaration(t: CToken): void {
+    if (t.text !== ';' && t.text !== ',' && t.text !== '=' && t.text !== ')' && t.text !== '[') return;
+    const name = this.before(1);
+    if (!name || name.kind !== 'ident') return;
+    const words: string[] = [];
+    for (let back = 2, w = this.before(back); w && w.kind === 'ident'; w = this.before(++back)) words.push(w.text);
+    const width = declaredWidth(words, this.build.bits);
+    if (width) this.typeWidths.set(name.text, width);
+  }
+
+  /** The tokens of a statement from `first` through its parenthesised group, directives handled on the way. */
+  private gather(first: CToken, macro: CMacro | undefined): CToken[] | undefined {
+    const tokens: CToken[] = [first];
+    if (macro?.params) {
+      if (this.lexer.peek().text !== '(') return undefined;
+    } else {
+      // Qualifiers (or more macros) up to the `(`.
+      for (let k = 0; k < 8; k++) {
+        const next = this.lexer.peek();
+        if (next.text === '(' || next.kind !== 'ident' || (next.bol && macro)) break;
+        tokens.push(this.lexer.next());
+      }
+      if (this.lexer.peek().text !== '(') return macro ? tokens : undefined;
+    }
+    let depth = 0;
+    for (;;) {
+      const t = this.lexer.next();
+      if (t.kind === 'eof' || tokens.length > GATHER_LIMIT) {
+        this.problem(first.start, tokens[tokens.length - 1]!.end, `${first.text}: no closing parenthesis`);
+        return undefined;
+      }
+      if (t.bol && t.text === '#') {
+        this.directive(t);
+        continue;
+      }
+      if (!this.conditions.active) continue;
+      tokens.push(t);
+      if (t.text === '(') depth++;
+      else if (t.text === ')' && --depth === 0) return tokens;
+    }
+  }
+
+  private gnuStatement(first: CToken, macro: CMacro | undefined): void {
+    const facts = this.branchFacts();
+    const topLevel = this.braceDepth === 0;
+    const before = this.before(1);
+    const tokens = this.gather(first, macro);
+    this.remember(first);
+    if (!tokens) return;
+    const xs: XToken[] = [];
+    for (const t of srcTokens(tokens, this.host)) xs.push(fromSource(t, true));
+    this.statementsIn(xs, 'code', topLevel, facts, before);
+  }
+
+  private expandContext(): ExpandContext {
+    return {
+      lookup: (name) => this.table.get(name),
+      forCondition: false,
+      definedness: () => 'unknown',
+      depthLimit: DEPTH_LIMIT,
+      tokenBudget: TOKEN_BUDGET,
+      made: 0,
+      stopped: undefined,
+    };
+  }
+
+  /** `before`: the code token before `tokens` (for an asm label right after a declarator). */
+  private statementsIn(tokens: XToken[], mode: Mode, topLevel: boolean, facts = this.branchFacts(), before?: CToken): void {
+    const ctx = this.expandContext();
+    const expanded = expandTokens(tokens, ctx, this.asmOnly);
+    if (ctx.stopped) {
+      const first = tokens[0]!;
+      const last = tokens[tokens.length - 1]!;
+      this.problem(first.start, last.end, ctx.stopped === 'depth' ? 'macro expansion nested too deeply' : 'macro expansion too large');
+    }
+    let depth = 0;
+    for (let i = 0; i < expanded.length; i++) {
+      const t = expanded[i]!;
+      if (t.kind === 'punct') {
+        if (t.text === '{') depth++;
+        else if (t.text === '}') depth = Math.max(0, depth - 1);
+        continue;
+      }
+      if (t.kind !== 'ident' || !GNU_ASM_KEYWORDS.has(t.text)) continue;
+      const atTop = topLevel && depth === 0;
+      const read = readGnuAsm(expanded, i, atTop);
+      if (!read) continue;
+      const previous = i > 0 ? expanded[i - 1] : before;
+      if (!isAsmLabel(read.statement, previous, atTop) && this.reportedHere(read.statement, mode)) this.block(read.statement, facts);
+      i = read.end - 1;
+    }
+  }
+
+  /**
+   * Code: the statement is reported here when the code wrote it or its template (an argument
+   * made part of it), or when header macros alone make it (the compiler credits each invocation,
+   * and the header may not be linted at all: `<cpuid.h>`); a statement the body of one of this
+   * file's own macros decides is reported at that body.
+   * Definition: when the body decides it (no parameter in the template or constraints), itself
+   * or through header macros only.
+   */
+  private reportedHere(s: GnuAsmStatement, mode: Mode): boolean {
+    const decided: XToken[] = [];
+    for (const t of s.templateTokens) decided.push(t);
+    for (const op of s.operands) for (const t of op.constraintTokens) decided.push(t);
+    if (decided.some((t) => t.userArg)) return mode === 'code';
+    if (mode === 'code') return s.keyword.userArg || madeByHeadersOnly(s.keyword, decided);
+    const isRoot = (t: XToken): boolean => t.via.length === 0 && !t.userArg;
+    return isRoot(s.keyword) || decided.some(isRoot) || madeByHeadersOnly(s.keyword, decided);
+  }
+
+  private operandsOf(s: GnuAsmStatement): TemplateOperand[] {
+    const out: TemplateOperand[] = [];
+    const kinds: OperandKind[] = [];
+    for (let i = 0; i < s.operands.length; i++) {
+      const op = s.operands[i]!;
+      let exprText = '';
+      for (const t of op.expr) exprText += (t.space && exprText ? ' ' : '') + t.text;
+      const kind = operandKind(op.constraint, exprText, i, (n) => kinds[n]);
+      kinds.push(kind);
+      const single = op.expr.length === 1 && op.expr[0]!.kind === 'ident' ? op.expr[0]!.text : undefined;
+      out.push({ name: op.name, kind, typeWidth: single === undefined ? undefined : this.typeWidths.get(single) });
+    }
+    return out;
+  }
+
+  private block(s: GnuAsmStatement, facts: { undecidedBranch?: boolean; bits?: Bits }): void {
+    const bits = facts.bits ?? this.build.bits;
+    const extended = s.form === 'gnu-extended' || s.form === 'gnu-goto';
+    const chars = extended
+      ? printTemplate(s.template, { syntax: this.syntax, bits, operands: this.operandsOf(s), labels: s.labels, instance: this.instance++ })
+      : s.template;
+    const k = s.keyword;
+    const start = k.anchorStart;
+    const end = s.close.anchorEnd >= start ? s.close.anchorEnd : k.anchorEnd;
+    const range = this.range(start, end);
+    let fallbackStart = -1;
+    let fallbackEnd = -1;
+    for (const t of s.templateTokens) {
+      if (t.anchorStart < 0) continue;
+      if (fallbackStart < 0 || t.anchorStart < fallbackStart) fallbackStart = t.anchorStart;
+      if (t.anchorEnd > fallbackEnd) fallbackEnd = t.anchorEnd;
+    }
+    const fallback = fallbackStart >= 0 ? this.range(fallbackStart, fallbackEnd) : range;
+    const block: AsmBlock = {
+      form: s.form,
+      syntax: this.syntax,
+      lines: asmLines(chars, this.host, fallback),
+      range,
+      keywordRange: this.keywordRange(k),
+      ...this.macroFacts(k),
+      ...facts,
+    };
+    this.blocks.push(block);
+  }
+
+  private keywordRange(k: XToken): Range {
+    if (k.via.length === 0) return this.range(k.start, k.end);
+    const outer = k.via[0]!;
+    if (outer.file?.isHost) return this.range(outer.start, outer.end);
+    return this.range(k.anchorStart, k.anchorEnd);
+  }
+
+  private macroFacts(k: XToken): { macroChain?: MacroStep[]; related?: RelatedLocation[] } {
+    if (k.via.length === 0) return {};
+    const chain: MacroStep[] = [];
+    for (const step of k.via) chain.push(this.stepOf(step));
+    const related: RelatedLocation[] = [];
+    if (k.file) {
+      const last = k.via[k.via.length - 1]!.macro;
+      related.push({ path: k.file.path, range: { start: k.file.position(k.start), end: k.file.position(k.end) }, message: `asm statement in the body of ${last.name}` });
+    }
+    return { macroChain: chain, related };
+  }
+
+  private stepOf(step: ViaStep): MacroStep {
+    const macro = step.macro;
+    const out: MacroStep = {
+      name: macro.name,
+      kind: 'cpp',
+      invokedAt: step.file
+        ? { path: step.file.path, line: step.file.position(step.start).line, range: { start: step.file.position(step.start), end: step.file.position(step.end) } }
+        : { path: this.host.path, line: 0 },
+    };
+    if (!macro.builtin) out.definedAt = { path: macro.file.path, line: macro.file.position(macro.nameStart).line };
+    return out;
+  }
+
+  // ---- MSVC ---------------------------------------------------------------------------------
+
+  private msvc(keyword: CToken): void {
+    const asm: MsvcAsm = readMsvcAsm(this.host.text, keyword.start, keyword.end);
+    const facts = this.branchFacts();
+    for (const c of asm.comments) {
+      const at = this.host.position(c.start);
+      for (const [k, text] of this.host.text.slice(c.start, c.end).split(/\r\n|\r|\n/).entries()) {
+        this.comments.push({ line: at.line + k, start: k === 0 ? at.character : 0, text });
+      }
+    }
+    if (asm.unterminated) this.problem(keyword.start, asm.end, `${keyword.text} block: no closing brace`);
+    const range = this.range(asm.start, asm.end);
+    const lines = [];
+    for (const span of asm.lines) {
+      const host = this.range(span.start, span.end);
+      lines.push({ text: this.host.text.slice(span.start, span.end), segments: [{ textStart: 0, textEnd: span.end - span.start, host, exact: true }], fallback: host });
+    }
+    this.blocks.push({ form: asm.form, syntax: 'masm', lines, range, keywordRange: this.range(keyword.start, keyword.end), ...facts });
+    this.lexer.seek(asm.end, false);
+    // What follows starts a new statement, as after a `}` or `;`.
+    this.remember({ kind: 'punct', text: asm.form === 'msvc-block' ? '}' : ';', start: asm.end, end: asm.end, space: false, bol: false });
+  }
+}
+
+export function scanC(text: string, options: CScanOptions): EmbeddedScan {
+  return new CScanner(text, options).run();
+}
+
+/** Words after which an asm statement can start. */
+const STATEMENT_WORDS = new Set(['else', 'do', '__extension__']);
+
+/**
+ * `register void *tos asm("r11")`, `int f(void) __asm__("g")`: an asm label names a register or
+ * symbol after a declarator; it is no assembly. It has no `:`, and follows a name or, at file
+ * scope, anything but the end of a declaration.
+ */
+function isAsmLabel(s: GnuAsmStatement, previous: { kind: string; text: string } | undefined, topLevel: boolean): boolean {
+  if (s.form !== 'gnu-basic' && s.form !== 'gnu-toplevel') return false;
+  if (!previous) return false;
+  if (previous.kind === 'ident') return !STATEMENT_WORDS.has(previous.text);
+  return topLevel && previous.text !== ';' && previous.text !== '}' && previous.text !== '{';
+}
+
+/**
+ * No token of the statement was written in the host file, nor made by one of its own macros
+ * (whose definition is reported at its body): header macros alone made it.
+ */
+function madeByHeadersOnly(keyword: XToken, decided: readonly XToken[]): boolean {
+  if (touchesHost(keyword)) return false;
+  for (const t of decided) if (touchesHost(t)) return false;
+  return true;
+}
+
+function touchesHost(t: XToken): boolean {
+  if (t.file?.isHost) return true;
+  for (const step of t.via) if (step.macro.file.isHost) return true;
+  return false;
+}
+
+/** What an intrinsic call carries from its table entry besides its main instruction. */
+function intrinsicFacts(entry: IntrinsicEntry): Pick<IntrinsicCall, 'alsoEmits' | 'validBits'> {
+  const facts: { alsoEmits?: (bits: Bits) => readonly string[]; validBits?: readonly Bits[] } = {};
+  if (entry.alsoEmits) facts.alsoEmits = (bits) => entry.alsoEmits!(bits);
+  if (entry.bits) facts.validBits = entry.bits;
+  return facts;
+}

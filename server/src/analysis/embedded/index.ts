@@ -1,0 +1,6 @@
+// Public surface of the embedded-assembly front ends: C, C++ and Rust host files in, findings on
+// the host file's lines and columns out, through the same rules, profiles and suppressions.
+export * from './types';
+export { INTRINSICS, intrinsicNamed, type IntrinsicEntry } from './intrinsics';
+export { analyzeEmbedded, hostLanguageOf, type EmbeddedOptions, type EmbeddedResult } from './analyze';
+export { CMacroCache } from './c';

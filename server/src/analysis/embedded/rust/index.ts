@@ -1,0 +1,2 @@
+// The Rust front end's public surface (pure: text in, an EmbeddedScan out).
+export { scanRust, type RustScanOptions } from './scan';
