@@ -2,30 +2,8 @@
 // positions of the body, the predefined and build macros, and the table a file's directives change.
 import type { Bits } from '../../types';
 import { CLexer, type CToken } from './lexer';
+import { paramsOf } from '../../project/cpp/macros';
 import { SourceFile, type CMacro, type MacroBodyToken, type SrcToken } from './source';
-
-const VA_ARGS = '__VA_ARGS__';
-
-function paramsOf(tokens: readonly CToken[], from: number): { params: string[]; variadic: boolean; next: number } | null {
-  const params: string[] = [];
-  let i = from;
-  if (tokens[i]?.text === ')') return { params, variadic: false, next: i + 1 };
-  for (;;) {
-    const t = tokens[i];
-    if (!t) return null;
-    if (t.text === '...') {
-      params.push(VA_ARGS);
-      return tokens[i + 1]?.text === ')' ? { params, variadic: true, next: i + 2 } : null;
-    }
-    if (t.kind !== 'ident') return null;
-    params.push(t.text);
-    const after = tokens[i + 1];
-    if (after?.text === '...') return tokens[i + 2]?.text === ')' ? { params, variadic: true, next: i + 3 } : null;
-    if (after?.text === ')') return { params, variadic: false, next: i + 2 };
-    if (after?.text !== ',') return null;
-    i += 2;
-  }
-}
 
 /** The macro a `#define` makes from the tokens after `define`; undefined when malformed. */
 export function parseDefine(tokens: readonly CToken[], file: SourceFile, builtin = false): CMacro | undefined {

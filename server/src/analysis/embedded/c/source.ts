@@ -2,12 +2,13 @@
 // macro expansion works on: each knows where it was written, the host code that produced it,
 // and the macro uses on the way, so a character of an asm template maps back to the host file.
 import type { Position } from '../../types';
+import { PositionIndex } from '../positions';
 import { type Chars } from './literals';
 import type { CTokenKind } from './lexer';
 import type { HideSet } from '../../project/cpp/tokens';
 
 export class SourceFile {
-  private starts: number[] | undefined;
+  private positions: PositionIndex | undefined;
 
   constructor(
     readonly path: string,
@@ -16,33 +17,9 @@ export class SourceFile {
     readonly isHost: boolean,
   ) {}
 
-  /** Where lines start, counting `\r\n`, `\n` and a lone `\r` as LSP does (text/lineBreaks.ts). */
-  private lineStarts(): number[] {
-    if (this.starts) return this.starts;
-    const starts = [0];
-    const text = this.text;
-    for (let i = 0; i < text.length; i++) {
-      const c = text.charCodeAt(i);
-      if (c === 10) starts.push(i + 1);
-      else if (c === 13) {
-        if (text.charCodeAt(i + 1) === 10) i++;
-        starts.push(i + 1);
-      }
-    }
-    this.starts = starts;
-    return starts;
-  }
-
+  /** The line and column of an offset, with line breaks counted as LSP counts them (text/lineBreaks.ts). */
   position(offset: number): Position {
-    const starts = this.lineStarts();
-    let lo = 0;
-    let hi = starts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (starts[mid]! <= offset) lo = mid;
-      else hi = mid - 1;
-    }
-    return { line: lo, character: offset - starts[lo]! };
+    return (this.positions ??= new PositionIndex(this.text)).position(offset);
   }
 
   lineAndColumn = (offset: number): { line: number; column: number } => {

@@ -10,7 +10,7 @@ import { readArguments, splitArguments } from './asmMacro';
 import { CfgRegions, matchDelimiters } from './cfg';
 import { lexRust, type RustComment, type RustToken } from './lexer';
 import { decodeString } from './literals';
-import { PositionIndex } from './positions';
+import { PositionIndex } from '../positions';
 import { expandTemplate, type TemplateLiteral } from './template';
 
 export interface RustScanOptions {

@@ -6,7 +6,7 @@ import type { Bits } from '../../types';
 import type { AsmLine, SourceMapSegment } from '../types';
 import type { AsmOperand } from './asmMacro';
 import type { LiteralPiece } from './literals';
-import type { PositionIndex } from './positions';
+import type { PositionIndex } from '../positions';
 import { registerName, type RegisterClass } from './registers';
 
 export interface TemplateLiteral {

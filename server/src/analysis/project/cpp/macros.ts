@@ -50,8 +50,8 @@ function bodyOf(tokens: readonly Token[], from: number, params: readonly string[
   return body;
 }
 
-/** Reads the parameter list starting after `(` at `tokens[from]`; null when it is malformed. */
-function paramsOf(tokens: readonly Token[], from: number): { params: string[]; variadic: boolean; next: number } | null {
+/** Reads the parameter list starting after `(` at `tokens[from]`; null when it is malformed (shared with the C front end). */
+export function paramsOf(tokens: readonly { readonly text: string; readonly kind: string }[], from: number): { params: string[]; variadic: boolean; next: number } | null {
   const params: string[] = [];
   let i = from;
   if (tokens[i]?.text === ')') return { params, variadic: false, next: i + 1 };

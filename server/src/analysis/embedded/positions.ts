@@ -1,6 +1,6 @@
 // Offsets in the host text to LSP positions (line breaks as LSP counts them: \r\n, \n, lone \r).
-import { lineOffsets } from '../../text/lineBreaks';
-import type { Position, Range } from '../../types';
+import { lineOffsets } from '../text/lineBreaks';
+import type { Position, Range } from '../types';
 
 export class PositionIndex {
   private readonly starts: number[];
