@@ -125,6 +125,15 @@ describe('cli: C, C++ and Rust sources', function () {
     }
   });
 
+  it('--fix leaves a C file as it was and says so', async () => {
+    const before = fs.readFileSync(path.join(dir, 'gdt.c'), 'utf8');
+    const run = await runCli(['-f', 'json', '--fix', 'trap', 'gdt.c'], { cwd: dir });
+    assert.equal(fs.readFileSync(path.join(dir, 'gdt.c'), 'utf8'), before);
+    const [result] = parseJsonReport(run.stdout);
+    assert.deepEqual(result!.messages.map((m) => m.ruleId), ['sgdt']);
+    assert.match(JSON.stringify(result), /not fixed: --fix does not rewrite inline assembly/);
+  });
+
   it('gives one report for a header read as assembly by a .S file and as C', async () => {
     const header = [
       '#ifdef __ASSEMBLY__',
