@@ -80,11 +80,12 @@ export function hostReport(displayPath: string, result: EmbeddedResult, options:
   return { filePath: displayPath, messages, ...countMessages(messages), fatalErrorCount: 0, fixableErrorCount: 0, fixableWarningCount: 0, dialect: result.language };
 }
 
-export function lintHostText(displayPath: string, text: string, path: string | undefined, language: HostLanguage, project: Project, options: CliOptions, run: HostRun | undefined): FileReport {
+/** The report for one host file; `failed` when the analysis itself threw (the run is then unusable). */
+export function lintHostText(displayPath: string, text: string, path: string | undefined, language: HostLanguage, project: Project, options: CliOptions, run: HostRun | undefined): { report: FileReport; failed: boolean } {
   try {
-    return hostReport(displayPath, analyzeEmbedded(text, hostOptions(path, language, project, options, run)), options);
+    return { report: hostReport(displayPath, analyzeEmbedded(text, hostOptions(path, language, project, options, run)), options), failed: false };
   } catch (e) {
-    return fileProblemReport(displayPath, `internal error while linting this file: ${(e as Error)?.message ?? String(e)}`);
+    return { report: fileProblemReport(displayPath, `internal error while linting this file: ${(e as Error)?.message ?? String(e)}`), failed: true };
   }
 }
 

@@ -116,9 +116,9 @@ async function lintHostFiles(files: readonly InputFile[], options: CliOptions, c
     }
     const settingsPath = isStdin ? (options.stdinFilename !== undefined ? path.resolve(cwd, options.stdinFilename) : undefined) : file.path;
     const language = hostLanguageOf(settingsPath ?? displayName)!;
-    const report = lintHostText(displayName, input.text, settingsPath, language, project, options, run);
+    const { report, failed } = lintHostText(displayName, input.text, settingsPath, language, project, options, run);
     if (options.fix !== undefined) report.note = 'not fixed: --fix does not rewrite inline assembly (a suppression comment is the one change offered there, in the editor)';
-    if (report.fatalErrorCount) outcome.unusable ||= report.messages.some((message) => message.message.startsWith('internal error'));
+    outcome.unusable ||= failed;
     mergeReport(outcome.reports, report);
   }
 }

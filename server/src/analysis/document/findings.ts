@@ -77,6 +77,27 @@ export interface EntryFindings {
   directives: SuppressionDirective[];
 }
 
+/** An `unknown-rule` finding for each id in the directives that names no rule (none when the policy turns the rule off). */
+export function unknownRuleFindings(directives: readonly SuppressionDirective[], policy: Policy): Finding[] {
+  const out: Finding[] = [];
+  if (directives.length === 0) return out;
+  const severity = severityFor('unknown-rule', policy.profile, policy.options.severities);
+  if (severity === 'off') return out;
+  for (const directive of directives) {
+    for (const mention of directive.ids) {
+      if (ruleById(mention.id)) continue;
+      out.push({
+        ruleId: 'unknown-rule',
+        severity,
+        message: `Unknown rule id "${mention.id}" in a virtlint-${directive.kind} comment`,
+        range: mention.range,
+        mnemonicRange: mention.range,
+      });
+    }
+  }
+  return out;
+}
+
 export function entryFindings(entry: LineEntry, line: number, policy: Policy): EntryFindings {
   const cached = entry.contribution;
   if (cached && cached.options === policy.options) return cached;
@@ -86,20 +107,7 @@ export function entryFindings(entry: LineEntry, line: number, policy: Policy): E
     const finding = findingFor(ins, policy);
     if (finding) findings.push(finding);
   }
-  for (const directive of directives) {
-    for (const mention of directive.ids) {
-      if (ruleById(mention.id)) continue;
-      const severity = severityFor('unknown-rule', policy.profile, policy.options.severities);
-      if (severity === 'off') continue;
-      findings.push({
-        ruleId: 'unknown-rule',
-        severity,
-        message: `Unknown rule id "${mention.id}" in a virtlint-${directive.kind} comment`,
-        range: mention.range,
-        mnemonicRange: mention.range,
-      });
-    }
-  }
+  for (const finding of unknownRuleFindings(directives, policy)) findings.push(finding);
   if (findings.length > 1) findings.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
   const result: EntryFindings = findings.length === 0 && directives.length === 0 ? policy.nothing : { options: policy.options, findings, directives };
   entry.contribution = result;

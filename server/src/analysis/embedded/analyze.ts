@@ -5,7 +5,8 @@
 import { cachedBlockAnalysis, type BlockAnalysis } from './blockCache';
 import { cachedPolicy } from '../document/result';
 import { parseDirectives, SuppressionIndex, type SuppressionDirective } from '../document/suppress';
-import { ruleById, severityFor } from '../catalogue';
+import { severityFor } from '../catalogue';
+import { unknownRuleFindings } from '../document/findings';
 import type { AnalysisOptions, Bits, Dialect, Finding, ParsedInstruction } from '../types';
 import type { SourceReader } from '../project/source';
 import type { AsmBlock, EmbeddedScan, FrontEndProblem, HostBuild, HostComment, HostLanguage, IntrinsicCall } from './types';
@@ -64,7 +65,7 @@ export function analyzeEmbedded(text: string, options: EmbeddedOptions): Embedde
   }
   for (const call of scan.intrinsics) for (const finding of reading.intrinsic(call)) candidates.push(finding);
   const directives = directivesOf(scan.comments);
-  for (const finding of unknownRuleFindings(directives, options)) candidates.push(finding);
+  for (const finding of unknownRuleFindings(directives, cachedPolicy(options))) candidates.push(finding);
   for (const finding of problemFindings(scan.problems, options)) candidates.push(finding);
   const index = directives.length > 0 ? new SuppressionIndex(directives) : undefined;
   const findings: Finding[] = [];
@@ -181,21 +182,6 @@ function directivesOf(comments: readonly HostComment[]): SuppressionDirective[] 
   for (const comment of comments) {
     if (!comment.text.includes('virtlint-')) continue;
     for (const directive of parseDirectives([{ text: comment.text, start: comment.start }], comment.line)) out.push(directive);
-  }
-  return out;
-}
-
-function unknownRuleFindings(directives: readonly SuppressionDirective[], options: AnalysisOptions): Finding[] {
-  const out: Finding[] = [];
-  if (directives.length === 0) return out;
-  const policy = cachedPolicy(options);
-  const severity = severityFor('unknown-rule', policy.profile, options.severities);
-  if (severity === 'off') return out;
-  for (const directive of directives) {
-    for (const mention of directive.ids) {
-      if (ruleById(mention.id)) continue;
-      out.push({ ruleId: 'unknown-rule', severity, message: `Unknown rule id "${mention.id}" in a virtlint-${directive.kind} comment`, range: mention.range, mnemonicRange: mention.range });
-    }
   }
   return out;
 }

@@ -4,6 +4,7 @@
 // pulled one token at a time and can be moved to any offset, so an MSVC `__asm` block, which is
 // not C, can be read as raw text and the lexer set past it.
 import type { HostComment } from '../types';
+import { isIdentPart as isCppIdentPart, isIdentStart as isCppIdentStart } from '../../project/cpp/tokens';
 
 export type CTokenKind = 'ident' | 'number' | 'string' | 'char' | 'punct' | 'other' | 'eof';
 
@@ -33,12 +34,15 @@ const STAR = 42;
 const DQUOTE = 34;
 const SQUOTE = 39;
 
-export function isIdentStart(c: number): boolean {
-  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || c === 36 || c >= 0x80;
+/** GCC takes `$` in identifiers. */
+const DOLLARS = true;
+
+function isIdentStart(c: number): boolean {
+  return isCppIdentStart(c, DOLLARS);
 }
 
-export function isIdentPart(c: number): boolean {
-  return isIdentStart(c) || (c >= 48 && c <= 57);
+function isIdentPart(c: number): boolean {
+  return isCppIdentPart(c, DOLLARS);
 }
 
 function isDigit(c: number): boolean {

@@ -4,6 +4,7 @@
 // numbers and punctuation. Unterminated literals and comments are reported and end at the text's end.
 export type RustTokenKind = 'ident' | 'lifetime' | 'string' | 'char' | 'number' | 'punct';
 
+import { isIdentPart as isCppIdentPart, isIdentStart as isCppIdentStart } from '../../project/cpp/tokens';
 export interface RustToken {
   readonly kind: RustTokenKind;
   readonly start: number;
@@ -46,11 +47,11 @@ const SQUOTE = 39;
 const HASH = 35;
 
 function isIdentStart(c: number): boolean {
-  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || c >= 0x80;
+  return isCppIdentStart(c, false);
 }
 
 function isIdentPart(c: number): boolean {
-  return isIdentStart(c) || (c >= 48 && c <= 57);
+  return isCppIdentPart(c, false);
 }
 
 function isDigit(c: number): boolean {
