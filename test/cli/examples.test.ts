@@ -52,6 +52,15 @@ describe('cli examples', function () {
       assembleWith('gcc', ['-c', '-o', path.join(out, 'entry64.o'), 'entry.S'], path.join(EXAMPLES, 'kernel'));
     });
     it('vmdetect/timing.fasm with fasm', () => assembleWith('fasm', ['timing.fasm', path.join(out, 'timing.o')], path.join(EXAMPLES, 'vmdetect')));
+    it('kernel/traps.c (with cpu.h) with gcc, 32- and 64-bit, and clang', () => {
+      const kernel = path.join(EXAMPLES, 'kernel');
+      assembleWith('gcc', ['-c', '-ffreestanding', '-m32', '-o', path.join(out, 'traps32.o'), 'traps.c'], kernel);
+      assembleWith('gcc', ['-c', '-ffreestanding', '-o', path.join(out, 'traps64.o'), 'traps.c'], kernel);
+      assembleWith('clang', ['-c', '-ffreestanding', '-o', path.join(out, 'traps-clang.o'), 'traps.c'], kernel);
+    });
+    it('vmdetect/cpuid.c with gcc -O2', () => assembleWith('gcc', ['-c', '-O2', '-o', path.join(out, 'cpuid.o'), 'cpuid.c'], path.join(EXAMPLES, 'vmdetect')));
+    it("rust/cpu.rs with Debian's rustc", () =>
+      assembleWith('/usr/bin/rustc', ['--edition', '2021', '--crate-type', 'lib', '--emit', 'obj', '-O', '-o', path.join(out, 'cpu-rs.o'), 'cpu.rs'], path.join(EXAMPLES, 'rust')));
   });
 
   it('boot.asm: NASM, starts 16-bit; the suppressed far jumps and segment loads stay quiet', async () => {
@@ -119,6 +128,46 @@ describe('cli examples', function () {
     ]);
   });
 
+  it('cpu.h: the accessors in inline assembly; LIDT is privileged, the suppressed POPF stays quiet', async () => {
+    const text = read('kernel/cpu.h');
+    const result = await lint(['examples/kernel/cpu.h']);
+    assert.equal(result.dialect, 'c');
+    assert.deepEqual(ruleLines(result), [`${lineAfter(text, 'store_idt(struct', /"sidt /)}:sidt`, `${lineAfter(text, 'save_flags(void)', /"pushf/)}:pushf`]);
+  });
+
+  it('traps.c: a macro from cpu.h is reported where it is used, and both segment loads of one asm statement', async () => {
+    const text = read('kernel/traps.c');
+    const result = await lint(['examples/kernel/traps.c']);
+    assert.deepEqual(ruleLines(result), [
+      `${lineAfter(text, 'current_data_selector', /savesegment\(/)}:mov-sreg`,
+      `${lineAfter(text, 'reload_data_segments', /%%ds/)}:mov-sreg`,
+      `${lineAfter(text, 'reload_data_segments', /%%es/)}:mov-sreg`,
+    ]);
+  });
+
+  it('cpuid.c: intrinsics are clean by default and each one is reported in the audit profile', async () => {
+    const text = read('vmdetect/cpuid.c');
+    assert.deepEqual((await lint(['examples/vmdetect/cpuid.c'])).messages, []);
+    const audit = await lint(['--profile', 'vm-detection-audit', 'examples/vmdetect/cpuid.c']);
+    const expected = text.split('\n').flatMap((l, i) => {
+      const calls = [...l.matchAll(/\b(__get_cpuid|__cpuid|__rdtsc)\s*\(/g)];
+      return calls.map((c) => `${i + 1}:${c[1] === '__rdtsc' ? 'rdtsc' : 'cpuid'}`);
+    });
+    assert.equal(expected.length, 5);
+    assert.deepEqual(ruleLines(audit), expected);
+  });
+
+  it('cpu.rs: asm! in Intel syntax; LTR is privileged and quiet', async () => {
+    const text = read('rust/cpu.rs');
+    const result = await lint(['examples/rust/cpu.rs']);
+    assert.equal(result.dialect, 'rust');
+    assert.deepEqual(ruleLines(result), [
+      `${lineAfter(text, 'fn store_idt', /"sidt /)}:sidt`,
+      `${lineAfter(text, 'fn read_rflags', /"pushfq"/)}:pushf`,
+      `${lineAfter(text, 'fn code_selector', /, cs"/)}:mov-sreg`,
+    ]);
+  });
+
   it('the README command lints the whole folder through bin/virtlint.js', () => {
     const run = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'virtlint.js'), '--no-color', 'examples/'], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
     assert.equal(run.status, 1, run.stderr);
@@ -127,6 +176,9 @@ describe('cli examples', function () {
       'examples/kernel/boot.asm  (nasm, 16-bit)',
       'examples/kernel/entry.S  (gas-att, 32-bit)',
       'examples/vmdetect/redpill.asm  (masm, 32-bit)',
+      'examples/kernel/cpu.h  (c)',
+      'examples/kernel/traps.c  (c)',
+      'examples/rust/cpu.rs  (rust)',
     ]);
     assert.match(run.stdout, /✖ \d+ problems \(3 errors, \d+ warnings\)/);
   });
