@@ -3,6 +3,7 @@
 ; Build: nasm -f bin -DLM=0|1 -DCASE_FILE='"case.inc"' harness.asm -o case.bin
 ; Run:   qemu-system-x86_64 -accel tcg -cpu max -kernel case.bin -debugcon stdio
 ;        -device isa-debug-exit,iobase=0xf4,iosize=4 ...
+;        or on Bochs from a disk image built with bochs/boot.asm (see lib/models.js)
 ;
 ; Ring 0 builds a GDT (ring 0/3 code and data, TSS, LDT), an IDT whose every
 ; exception reports vector, error code and faulting IP on port 0xE9, a few DPL-3
@@ -580,10 +581,7 @@ finish:                        ; al = exit value
   call puts
   pop zax
   out 0xF4, al
-  cli
-.halt:
-  hlt
-  jmp .halt
+  jmp bochs_shutdown
 
 fatal:                         ; zsi = reason
   push zsi
@@ -594,7 +592,20 @@ fatal:                         ; zsi = reason
   call newline
   mov al, 3
   out 0xF4, al
+  jmp bochs_shutdown
+
+; QEMU has stopped at the isa-debug-exit write above. Bochs has no such device: its
+; shutdown port (0x8900) stops the simulation when it is sent the word "Shutdown".
+bochs_shutdown:
   cli
+  mov zsi, msg_bochs_shutdown
+  mov dx, 0x8900
+.next:
+  lodsb
+  test al, al
+  jz .halt
+  out dx, al
+  jmp .next
 .halt:
   hlt
   jmp .halt
@@ -1513,6 +1524,7 @@ msg_boot:        db 'S boot long-mode', 10, 0
 msg_boot:        db 'S boot protected-mode', 10, 0
 %endif
 msg_end:         db 'END', 10, 0
+msg_bochs_shutdown: db 'Shutdown', 0
 msg_fatal:       db 'FATAL ', 0
 msg_unexpected:  db 'unexpected exception', 0
 msg_emu_fault:   db 'the emulated instruction faulted at CPL 0 and no resume point was set', 0

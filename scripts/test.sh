@@ -43,11 +43,16 @@ command -v clang >/dev/null || need_apt+=(clang)
 command -v addr2line >/dev/null || need_apt+=(binutils)
 [ -x /usr/bin/rustc ] || need_apt+=(rustc) # Debian's rustc: the embedded oracle uses /usr/bin/rustc only
 command -v patch >/dev/null || need_apt+=(patch)
+for triplet in aarch64-linux-gnu arm-linux-gnueabihf riscv64-linux-gnu powerpc64le-linux-gnu mips-linux-gnu; do # other ISAs' assemblers: the foreign-assembly oracle
+  command -v "$triplet-as" >/dev/null || need_apt+=("binutils-$triplet")
+done
 command -v timeout >/dev/null || need_apt+=(coreutils)
 command -v nvim >/dev/null || need_apt+=(neovim)
 command -v qemu-system-x86_64 >/dev/null || need_apt+=(qemu-system-x86)
+dpkg -s bochs bochs-sdl bochsbios vgabios >/dev/null 2>&1 || need_apt+=(bochs bochs-sdl bochsbios vgabios) # the proof bench's second CPU model
 command -v chromium >/dev/null || need_apt+=(chromium)
 dpkg -s libkrb5-dev >/dev/null 2>&1 || need_apt+=(libkrb5-dev)
+command -v x86_64-w64-mingw32-gcc >/dev/null && command -v i686-w64-mingw32-gcc >/dev/null || need_apt+=(gcc-mingw-w64-x86-64 gcc-mingw-w64-i686) # scan: PE32/PE32+ fixtures
 [ ${#need_apt[@]} -gt 0 ] && apt_install "${need_apt[@]}"
 # fasm runs natively only where the kernel runs 32-bit programs; elsewhere under qemu-user.
 fasm_runs_natively() { command -v fasm >/dev/null && fasm 2>&1 | grep -q 'flat assembler'; }

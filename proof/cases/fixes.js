@@ -110,7 +110,7 @@ ${unit.r3}_v${i}:                            ; ${fix.quickFix.title.replace(/\n/
   mov PTR [fx_saved_sp], zsp
 ${fixture.setup(bits)}
   REPORT "sp0", zsp
-${defs}.fix_start:
+${fixture.primeStack ?? ''}${defs}.fix_start:
 ${verbatim(fix.fixed)}.fix_end:
 ${fixture.after(bits)}
   mov zsp, [fx_saved_sp]
@@ -149,7 +149,7 @@ ${fixture.ring0Init ?? ''}
   mov PTR [fx_saved_sp], zsp
 ${fixture.setup(bits)}
   REPORT "sp0", zsp
-${verbatim(fixture.source(bits))}.orig_end:
+${fixture.primeStack ?? ''}${verbatim(fixture.source(bits))}.orig_end:
 ${fixture.after(bits)}
   REPORT "orig.end", .orig_end
   mov zsp, [fx_saved_sp]
@@ -181,9 +181,11 @@ function judgeFix(j, fixture, fix, bits) {
   if (!xenMask) j.expect(reached > 0, `the replacement never reached the monitor (monitor events: ${events.map((e) => e.kind).join(', ') || 'none'})`);
   j.expect([...inText, ...viaPage].every((e) => expectedKinds.includes(e.kind)), `a ${kind} fix reached the monitor as ${[...inText, ...viaPage].map((e) => e.kind).join(', ')}`);
   let sameVector;
-  if (fixture.expectSameFault) {
+  // the instruction itself faults at CPL 0 only on a model that lacks its function
+  const faultWhy = fixture.expectSameFault?.[j.model];
+  if (faultWhy) {
     sameVector = sameFault(j);
-    j.expect(sameVector !== undefined, `expected the same exception from the original at CPL 0 and from the replacement (${fixture.expectSameFault}); saw ${j.faults().map((f) => `vector ${f.vec} at CPL ${f.cpl}`).join(', ') || 'none'}`);
+    j.expect(sameVector !== undefined, `expected the same exception from the original at CPL 0 and from the replacement (${faultWhy}); saw ${j.faults().map((f) => `vector ${f.vec} at CPL ${f.cpl}`).join(', ') || 'none'}`);
   } else {
     j.expectOnlyFaultsAt([]);
   }
@@ -193,7 +195,7 @@ function judgeFix(j, fixture, fix, bits) {
   const differences = [];
   // When the instruction itself faults at CPL 0, the meaning to keep is that fault; a
   // hypercall sequence is interrupted part-way, so its registers are not compared.
-  const compareState = !(fixture.expectSameFault && kind === 'hypercall');
+  const compareState = !(faultWhy && kind === 'hypercall');
   if (a && b && compareState) {
     const sp0a = j.r('sp0', 0);
     const sp0b = j.r('sp0', 3);
@@ -214,7 +216,8 @@ function judgeFix(j, fixture, fix, bits) {
       sa = withReturnAddress(j, sa, j.r('orig.end', 0), 'original');
       sb = withReturnAddress(j, sb, end, 'replacement');
     }
-    if (pushed > 0 && sa && sb && !sa.subarray(0, pushed).equals(sb.subarray(0, pushed))) {
+    if (fixture.comparePushed && pushed > 0 && sa && sb) fixture.comparePushed(sa, sb, pushed, differences);
+    else if (pushed > 0 && sa && sb && !sa.subarray(0, pushed).equals(sb.subarray(0, pushed))) {
       differences.push(`pushed bytes: CPL 0 ${sa.subarray(0, pushed).toString('hex')}, fixed ${sb.subarray(0, pushed).toString('hex')}`);
     }
     const ma = j.bytes('mem', 0);
@@ -228,7 +231,7 @@ function judgeFix(j, fixture, fix, bits) {
   }
   const via = [...new Set([...inText, ...viaPage].map((e) => e.kind + (e.nr !== undefined ? ` #${hex(e.nr)}` : '')))].join(', ');
   if (sameVector !== undefined) {
-    return `${fix.quickFix.title} [${kind}${kind === 'hypercall' ? ', ' + fix.abi : ''}]: trapped to the monitor (${[...new Set([...inText, ...viaPage].map((e) => e.kind))].join(', ')}); the emulated instruction raised vector ${sameVector} exactly as the original did at CPL 0 (${fixture.expectSameFault})${compareState ? '; registers at the fault equal the original' : '; delivered at the hypercall site'}`;
+    return `${fix.quickFix.title} [${kind}${kind === 'hypercall' ? ', ' + fix.abi : ''}]: trapped to the monitor (${[...new Set([...inText, ...viaPage].map((e) => e.kind))].join(', ')}); the emulated instruction raised vector ${sameVector} exactly as the original did at CPL 0 (${faultWhy})${compareState ? '; registers at the fault equal the original' : '; delivered at the hypercall site'}`;
   }
   return `${fix.quickFix.title} [${kind}${kind === 'hypercall' ? ', ' + fix.abi : ''}]: trapped to the monitor (${via}); ${fixture.summary ? fixture.summary(j, a, b) : 'registers, flags and memory equal the CPL 0 original'}`;
 }

@@ -12,6 +12,9 @@ function presetRegisters(bits, overrides = {}) {
   return Object.entries(regs).map(([r, v]) => `  mov ${r}, ${v}`).join('\n');
 }
 
+/** What the slot below the stack pointer holds before a PUSH of a segment register. */
+const SLOT_PRIME = 0x5a5a5a5a;
+
 function resetBuffer() {
   return `  mov zdi, fx_buf
   mov ecx, 16
@@ -73,6 +76,7 @@ function sameFault(j) {
   return f0.length === 1 && f3.length === 1 && f0[0].vec === f3[0].vec ? f0[0].vec : undefined;
 }
 
+/** `why` by model: the models on which the instruction itself faults at CPL 0; elsewhere it is compared like any other. */
 const faultingFixture = (rule, source, why) => ({
   ...simple(rule, source, { zcx: '0' }),
   setup: (bits) => `${resetBuffer()}
@@ -122,8 +126,8 @@ ${presetRegisters(bits)}
   simple('lsl', '  lsl eax, bx\n', { zbx: '0x10' }),
   simple('verr', '  verr bx\n', { zbx: '0x10' }),
   simple('verw', '  verw bx\n', { zbx: '0x10' }),
-  { ...simple('push-sreg', '  push cs\n'), modes: [32] },
-  { ...simple('push-sreg', '  push ss\n'), modes: [32], variant: 'ss' },
+  { ...selectorPush('  push cs\n'), modes: [32] },
+  { ...selectorPush('  push ss\n'), modes: [32], variant: 'ss' },
   {
     // 64-bit code has only PUSH FS/GS; both rings load the same selector first
     ...simple('push-sreg', '  push fs\n'),
@@ -187,8 +191,8 @@ ${presetRegisters(bits)}`,
   simple('cpuid', '  cpuid\n', { zax: '0', zcx: '0' }),
   { ...simple('rdtsc', '  rdtsc\n'), ...tscVolatile },
   { ...simple('rdtscp', '  rdtscp\n'), ...tscVolatile },
-  faultingFixture('rdpmc', '  rdpmc\n', 'QEMU TCG does not implement performance counters: RDPMC is #UD at CPL 0 too'),
-  faultingFixture('rdpid', (bits) => (bits === 64 ? '  rdpid rax\n' : '  rdpid eax\n'), 'this QEMU TCG CPU model lacks RDPID: #UD at CPL 0 too'),
+  faultingFixture('rdpmc', '  rdpmc\n', { 'qemu-tcg': 'QEMU TCG does not implement performance counters: RDPMC is #UD at CPL 0 too' }),
+  faultingFixture('rdpid', (bits) => (bits === 64 ? '  rdpid rax\n' : '  rdpid eax\n'), { 'qemu-tcg': 'this QEMU TCG CPU model lacks RDPID: #UD at CPL 0 too' }),
   {
     ...simple('xgetbv', '  xgetbv\n', { zcx: '0' }),
     // XCR0 is set once; CR4.OSXSAVE is on only around each run (CPUID.1:ECX.OSXSAVE mirrors it)
@@ -208,6 +212,30 @@ ${PRESET_FLAGS}`,
   CR4_CLEAR CR4_OSXSAVE`,
   },
 ];
+
+/**
+ * PUSH CS/SS with a 32-bit slot: the SDM allows zero extension or a 16-bit move that keeps
+ * the slot's upper half (recent Intel cores). The slot is primed in both rings so that the
+ * comparison can accept either, as long as the selector bytes are the same.
+ */
+function selectorPush(source) {
+  return {
+    ...simple('push-sreg', source),
+    // after the sp0 report, whose own pushes use the slot
+    primeStack: `  mov dword [esp - 4], ${SLOT_PRIME}\n`,
+    summary(j) {
+      const upper = (cpl) => j.bytes('stack', cpl)?.subarray(2, 4).toString('hex') ?? '?';
+      return `registers, flags, memory and the pushed selector equal the CPL 0 original (upper half of the slot: original ${upper(0)}, fixed ${upper(3)}; the SDM allows zero or unchanged)`;
+    },
+    comparePushed(sa, sb, pushed, differences) {
+      const keptUpper = SLOT_PRIME >>> 16;
+      const upperOk = (buf) => [0, keptUpper].includes(buf.readUInt16LE(2));
+      if (pushed !== 4 || !sa.subarray(0, 2).equals(sb.subarray(0, 2)) || !upperOk(sa) || !upperOk(sb)) {
+        differences.push(`pushed bytes: CPL 0 ${sa.subarray(0, pushed).toString('hex')}, fixed ${sb.subarray(0, pushed).toString('hex')} (the selector must match; the upper half may be zero or the primed ${hex(BigInt(keptUpper))})`);
+      }
+    },
+  };
+}
 
 function farFixture(rule, source) {
   return {

@@ -62,9 +62,13 @@ function hex(v) {
 
 /** Collects failed expectations for one case run; every lookup that misses is itself a failure. */
 class Judge {
-  constructor(events, bits) {
+  /** `model`: the id of the CPU model that printed the events (`qemu-tcg`, `bochs`). */
+  constructor(events, bits, model = 'qemu-tcg') {
     this.events = events;
     this.bits = bits;
+    this.model = model;
+    /** Behaviour the SDM leaves open or a model may lack, by key: compared across models. */
+    this.behaviours = {};
     this.mask = bits === 64 ? (1n << 64n) - 1n : (1n << 32n) - 1n;
     this.sentinel = bits === 64 ? 0xa5a5a5a5a5a5a5a5n : 0xa5a5a5a5n;
     /** @type {string[]} */
@@ -78,6 +82,15 @@ class Judge {
 
   fail(message) {
     this.failures.push(message);
+  }
+
+  /**
+   * Records what this model did where models may legitimately differ (an encoding the SDM
+   * leaves open, a feature a model lacks). The bench lists every key whose value differs
+   * between models, with each model's `text`.
+   */
+  behaviour(key, value, text) {
+    this.behaviours[key] = { value: String(value), text };
   }
 
   expect(condition, message) {

@@ -4,7 +4,9 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
-import { RULES } from '../../server/src/analysis/catalogue';
+import { RULES, describeObservation } from '../../server/src/analysis/catalogue';
+import { execFileSync } from 'child_process';
+import * as os from 'os';
 
 interface HarnessEvent {
   type: string;
@@ -23,6 +25,7 @@ interface HarnessEvent {
 
 interface JudgeLike {
   failures: string[];
+  behaviours: Record<string, { value: string; text: string }>;
   sentinel: bigint;
   r(name: string, cpl?: number): bigint;
   expectFault(ipName: string, vec: number, err: number | undefined, what: string): HarnessEvent | undefined;
@@ -32,12 +35,13 @@ interface JudgeLike {
 
 interface ObserveModule {
   parseOutput(text: string): HarnessEvent[];
-  Judge: new (events: HarnessEvent[], bits: number) => JudgeLike;
+  Judge: new (events: HarnessEvent[], bits: number, model?: string) => JudgeLike;
 }
 
 interface BenchCase {
   rule: string;
   name: string;
+  judge(j: JudgeLike, bits: number): string;
 }
 
 function packageRoot(): string {
@@ -164,18 +168,27 @@ describe('proof bench: coverage of the catalogue', () => {
     assert.deepStrictEqual(withFixes.filter((id) => !fixtureRules.has(id)), []);
   });
 
-  it('ships proof/observed.json with one complete entry per rule', () => {
+  it('ships proof/observed.json with one complete entry per rule, seen on both CPU models', () => {
     const file = path.join(root, 'proof', 'observed.json');
     const observed = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, Record<string, unknown>>;
     assert.deepStrictEqual(Object.keys(observed).sort(), ruleIds);
     for (const [rule, entry] of Object.entries(observed)) {
-      for (const field of ['case', 'observed', 'qemu', 'mode']) {
+      for (const field of ['case', 'observed', 'qemu', 'mode', 'platform', 'model']) {
         assert.strictEqual(typeof entry[field], 'string', `${rule}.${field}`);
         assert.ok((entry[field] as string).length > 0, `${rule}.${field} is empty`);
       }
       assert.match(entry['qemu'] as string, /QEMU/);
       assert.match(entry['mode'] as string, /^(32-bit protected mode|64-bit long mode)$/);
+      const models = entry['models'] as Record<string, { demonstrated: boolean; modes: string[]; cpu: string }>;
+      assert.deepStrictEqual(Object.keys(models).sort(), ['bochs', 'qemu-tcg'], `${rule}: both models ran it`);
+      assert.strictEqual(models['bochs']!.cpu, 'tigerlake');
+      // every rule is shown on Bochs; on QEMU every rule but RDPID, which its TCG CPU model lacks
+      assert.ok(models['bochs']!.demonstrated, `${rule} is not demonstrated on Bochs`);
+      assert.strictEqual(models['qemu-tcg']!.demonstrated, rule !== 'rdpid', `${rule} on QEMU`);
+      assert.ok(Array.isArray(entry['differences']), `${rule}.differences`);
     }
+    assert.match(observed['rdpid']!['platform'] as string, /^Bochs 2\.7 \(tigerlake\)/);
+    assert.match(observed['sgdt']!['platform'] as string, /^QEMU [\d.]+ TCG and Bochs 2\.7 \(tigerlake\), 32- and 64-bit$/);
   });
 });
 
@@ -224,5 +237,234 @@ describe('proof bench: images shared by several cases', () => {
     const names = (list: HarnessEvent[]) => list.map((e) => (e.type === 'R' ? `${e.name}=${e.value}` : e.type));
     assert.deepStrictEqual(names(images.eventsFor(events, 0)), ['S', 'x=1', 'X', 'END']);
     assert.deepStrictEqual(names(images.eventsFor(events, 1, 1)), ['S', 'x=2', 'y=4', 'END']);
+  });
+});
+
+// ---------- two CPU models ----------
+
+interface ModelsModule {
+  MODELS: { id: string }[];
+  harnessLines(stdout: string): string;
+  bochsConfig(disk: string, log: string): string;
+}
+interface Described {
+  id: string;
+  label: string;
+  version: string;
+  cpu: string;
+  prose: string;
+}
+interface Result {
+  id: string;
+  c: { kind?: string; rule: string; name: string; claim: string; coversIn?: number[] };
+  bits: number;
+  model: string;
+  failures: string[];
+  observed: string;
+  notDemonstrated?: string;
+  behaviours?: Record<string, { value: string; text: string }>;
+}
+interface SummaryModule {
+  summarise(results: Result[], setupFailures: string[], models: Described[]): {
+    line: string;
+    failed: number;
+    differences: { rule: string; case: string; text: string }[];
+    observed: Record<string, Record<string, unknown>>;
+  };
+  modesText(bits: number[]): string;
+}
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const models = require(path.join(root, 'proof/lib/models.js')) as ModelsModule;
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const summary = require(path.join(root, 'proof/lib/summary.js')) as SummaryModule;
+
+const QEMU: Described = { id: 'qemu-tcg', label: 'QEMU 7.2 TCG', version: 'QEMU emulator version 7.2', cpu: 'max', prose: "under QEMU's TCG emulator (no KVM)" };
+const BOCHS: Described = { id: 'bochs', label: 'Bochs 2.7 (tigerlake)', version: 'Bochs x86 Emulator 2.7', cpu: 'tigerlake', prose: 'under Bochs 2.7 (CPU model tigerlake)' };
+
+function caseNamed(name: string): BenchCase {
+  const c = RULE_CASES.find((x) => x.name === name);
+  if (!c) throw new Error(`no rule case ${name}`);
+  return c;
+}
+
+/** Output of the INT case as a model prints it, with the #GP error code `err` for INT 0x40 at CPL 3. */
+function intOutput(err: string): string {
+  return [
+    'S boot long-mode',
+    'G 0 40',
+    'X 3 0d ' + err + ' 0000000000100a00',
+    'R 3 probe.ip 0000000000100a00',
+    'G 3 41',
+    'R 3 control.ip 0000000000100a10',
+    'END',
+  ].join('\n');
+}
+
+describe('proof bench: judges on each CPU model', () => {
+  it("accepts QEMU TCG's long-mode INT error code 0x402 only from QEMU, and records it as that model's behaviour", () => {
+    const intCase = caseNamed('int-gate-dpl');
+    const onQemu = new observe.Judge(observe.parseOutput(intOutput('0000000000000402')), 64, 'qemu-tcg');
+    intCase.judge(onQemu, 64);
+    assert.deepStrictEqual(onQemu.failures, []);
+    assert.strictEqual(onQemu.behaviours['gp-error-code']?.value, '0x402');
+    const onBochs = new observe.Judge(observe.parseOutput(intOutput('0000000000000402')), 64, 'bochs');
+    intCase.judge(onBochs, 64);
+    assert.ok(onBochs.failures.some((f) => f.includes('does not name gate 0x40')), onBochs.failures.join('; '));
+    const sdm = new observe.Judge(observe.parseOutput(intOutput('0000000000000202')), 64, 'bochs');
+    intCase.judge(sdm, 64);
+    assert.deepStrictEqual(sdm.failures, []);
+  });
+
+  it('accepts either SDM behaviour for the upper half of a 32-bit PUSH CS slot, and nothing else', () => {
+    const pushCase = caseNamed('push-sreg-cpl');
+    const run = (cs: string) => {
+      const out = ['S boot protected-mode', 'R 0 cpl0.cs 00000008', 'R 0 cpl0.ss 00000010', 'R 3 probe.ip 00100a00', `R 3 cpl3.cs ${cs}`, 'R 3 cpl3.ss 00000023', 'END'].join('\n');
+      const j = new observe.Judge(observe.parseOutput(out), 32, 'bochs');
+      pushCase.judge(j, 32);
+      return j;
+    };
+    assert.deepStrictEqual(run('0000001b').failures, []);
+    assert.strictEqual(run('0000001b').behaviours['push-sreg-slot']?.value, 'zero-extend');
+    assert.strictEqual(run('a5a5001b').behaviours['push-sreg-slot']?.value, '16-bit move');
+    assert.ok(run('1234001b').failures.some((f) => f.includes('upper half')));
+  });
+});
+
+describe('proof bench: results from two CPU models', () => {
+  const rule = (name: string, ruleId: string, extra: Partial<Result['c']> = {}) => ({ kind: undefined, rule: ruleId, name, claim: `claim of ${name}`, ...extra });
+  const sgdt = rule('sgdt-leak', 'sgdt');
+  const rdpid = rule('rdpid-reveals', 'rdpid');
+  const fix = { kind: 'fix', rule: 'sgdt', name: 'fix-sgdt', claim: 'fix' };
+  const result = (c: Result['c'], model: string, bits: number, extra: Partial<Result> = {}): Result => ({
+    id: `${c.name}-${bits}`,
+    c,
+    bits,
+    model,
+    failures: [],
+    observed: `${c.name} on ${model}`,
+    ...extra,
+  });
+
+  it('counts cases per model, covers a rule shown on either model, and proves a fix only when every model passed it', () => {
+    const results = [
+      result(sgdt, 'qemu-tcg', 64),
+      result(sgdt, 'bochs', 64),
+      result(rdpid, 'qemu-tcg', 64, { notDemonstrated: 'lacks RDPID', behaviours: { rdpid: { value: 'absent', text: 'no RDPID' } } }),
+      result(rdpid, 'bochs', 64, { behaviours: { rdpid: { value: 'present', text: 'RDPID read TSC_AUX' } } }),
+      result(fix, 'qemu-tcg', 64),
+      result(fix, 'bochs', 64, { failures: ['meaning changed'] }),
+    ];
+    const s = summary.summarise(results, [], [QEMU, BOCHS]);
+    assert.strictEqual(s.line, 'proof: 6 cases, 5 passed, 1 failed; rules covered 2/25; fixes proven 0; models: qemu-tcg, bochs');
+    assert.strictEqual(s.failed, 1);
+    assert.deepStrictEqual(s.differences.map((d) => [d.case, d.text]), [['rdpid-reveals', '64-bit: QEMU 7.2 TCG: no RDPID; Bochs 2.7 (tigerlake): RDPID read TSC_AUX']]);
+    const rd = s.observed['rdpid']!;
+    assert.strictEqual(rd['model'], 'bochs');
+    assert.strictEqual(rd['platform'], 'Bochs 2.7 (tigerlake), 64-bit');
+    assert.match(rd['observed'] as string, /^under Bochs 2\.7 \(CPU model tigerlake\), 64-bit long mode: rdpid-reveals on bochs$/);
+    assert.strictEqual(s.observed['sgdt']!['platform'], 'QEMU 7.2 TCG and Bochs 2.7 (tigerlake), 64-bit');
+  });
+
+  it('lists no difference where the models recorded the same behaviour, and names per-model modes when they differ', () => {
+    const same = { k: { value: 'x', text: 'same' } };
+    const results = [result(sgdt, 'qemu-tcg', 32, { behaviours: same }), result(sgdt, 'bochs', 32, { behaviours: same }), result(sgdt, 'qemu-tcg', 64)];
+    const s = summary.summarise(results, ['setup broke'], [QEMU, BOCHS]);
+    assert.deepStrictEqual(s.differences, []);
+    assert.strictEqual(s.observed['sgdt']!['platform'], 'QEMU 7.2 TCG (32- and 64-bit) and Bochs 2.7 (tigerlake) (32-bit)');
+    assert.match(s.line, /^proof: 4 cases, 3 passed, 1 failed;/);
+    assert.strictEqual(summary.modesText([64, 32, 64]), '32- and 64-bit');
+  });
+
+  it("keeps only the harness's lines from Bochs's stdout", () => {
+    const stdout = [
+      '========================================================================',
+      '                        Bochs x86 Emulator 2.7',
+      'Next at t=0',
+      '(0) [0x0000fffffff0] f000:fff0 (unk. ctxt): jmpf 0xf000:e05b          ; ea5be000f0',
+      'S boot long-mode',
+      'R 0 unit 0000000000000000',
+      'END',
+      '(0).[10333180] [0x000000100425] 0008:0000000000100425 (unk. ctxt): out dx, al                ; ee',
+    ].join('\n');
+    assert.strictEqual(models.harnessLines(stdout), 'S boot long-mode\nR 0 unit 0000000000000000\nEND\n');
+    assert.strictEqual(models.harnessLines('Next at t=0\nFATAL boot: BIOS disk read failed\n(0) junk'), 'FATAL boot: BIOS disk read failed\n');
+    assert.strictEqual(models.harnessLines('Bochs banner only'), '');
+    // a run cut short keeps what it printed, so the judge reports that END was never reached
+    const judge = new observe.Judge(observe.parseOutput(models.harnessLines('S boot long-mode\nR 0 unit 0\n')), 64, 'bochs');
+    assert.ok(judge.failures.some((f) => f.includes('did not reach END')));
+  });
+
+  it('configures Bochs headless with the tigerlake CPU, the debug port and no reset on a triple fault', () => {
+    const rc = models.bochsConfig('/tmp/d.img', '/tmp/b.log');
+    for (const line of ['display_library: sdl2', 'port_e9_hack: enabled=1', 'ata0-master: type=disk, path=/tmp/d.img, mode=flat', 'log: /tmp/b.log', 'panic: action=fatal']) {
+      assert.ok(rc.split('\n').includes(line), `bochsrc has ${line}`);
+    }
+    assert.match(rc, /^cpu: model=tigerlake, .*reset_on_triple_fault=0$/m);
+    assert.deepStrictEqual(models.MODELS.map((m) => m.id), ['qemu-tcg', 'bochs']);
+  });
+});
+
+describe('proof bench: the Bochs boot disk', () => {
+  const bootAsm = path.join(root, 'proof', 'bochs', 'boot.asm');
+
+  function buildDisk(dir: string, kernel: Buffer): Buffer {
+    fs.writeFileSync(path.join(dir, 'kernel.bin'), kernel);
+    execFileSync('nasm', ['-f', 'bin', `-DKERNEL="${path.join(dir, 'kernel.bin')}"`, '-o', path.join(dir, 'disk.img'), bootAsm]);
+    return fs.readFileSync(path.join(dir, 'disk.img'));
+  }
+
+  it('puts a boot sector before the kernel and pads the disk to whole 16x63 cylinders', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'virtlint-boot-'));
+    try {
+      const kernel = Buffer.alloc(3000, 0x5a);
+      const disk = buildDisk(dir, kernel);
+      assert.strictEqual(disk.length % (512 * 16 * 63), 0);
+      assert.strictEqual(disk.readUInt16LE(510), 0xaa55);
+      assert.ok(disk.subarray(512, 512 + kernel.length).equals(kernel));
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('stops Bochs with a FATAL line, in bounded time, when the kernel has no multiboot header', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'virtlint-boot-'));
+    try {
+      buildDisk(dir, Buffer.alloc(1024, 0x90));
+      const log = path.join(dir, 'bochs.log');
+      fs.writeFileSync(path.join(dir, 'rc'), models.bochsConfig(path.join(dir, 'disk.img'), log));
+      fs.writeFileSync(path.join(dir, 'commands'), 'c\nquit\n');
+      let stdout = '';
+      try {
+        stdout = execFileSync('timeout', ['30', 'bochs', '-q', '-unlock', '-f', path.join(dir, 'rc'), '-rc', path.join(dir, 'commands')], {
+          encoding: 'utf8',
+          stdio: ['ignore', 'pipe', 'ignore'],
+          env: { ...process.env, SDL_VIDEODRIVER: 'dummy', SDL_AUDIODRIVER: 'dummy' },
+        });
+      } catch (e) {
+        const err = e as { status?: number; stdout?: string };
+        assert.notStrictEqual(err.status, 124, 'Bochs ran into the 30 s timeout');
+        stdout = err.stdout ?? '';
+      }
+      assert.strictEqual(models.harnessLines(stdout), 'FATAL boot: no multiboot a.out header at the start of the kernel\n');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('proof bench: what the hover and docs say', () => {
+  it('names every model and mode that showed the behaviour, and the differences', () => {
+    const text = describeObservation({
+      case: 'rdpid-reveals-64',
+      observed: 'under Bochs 2.7 (CPU model tigerlake), 64-bit long mode: RDPID at CPL 3 returned 0x5a3',
+      qemu: 'QEMU emulator version 7.2.22',
+      mode: '64-bit long mode',
+      platform: 'Bochs 2.7 (tigerlake), 32- and 64-bit',
+      differences: ['32- and 64-bit: QEMU 7.2.22 TCG: no RDPID; Bochs 2.7 (tigerlake): RDPID works'],
+    });
+    assert.strictEqual(
+      text,
+      'Observed on Bochs 2.7 (tigerlake), 32- and 64-bit (case `rdpid-reveals-64`): RDPID at CPL 3 returned 0x5a3; the CPU models differ: 32- and 64-bit: QEMU 7.2.22 TCG: no RDPID; Bochs 2.7 (tigerlake): RDPID works',
+    );
   });
 });

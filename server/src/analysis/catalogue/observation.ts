@@ -1,4 +1,4 @@
-// What the QEMU proof bench saw for one rule (proof/observed.json, written by the bench).
+// What the proof bench saw for one rule (proof/observed.json, written by the bench).
 export interface Observation {
   /** Name of the bench case that exercised the rule. */
   case: string;
@@ -10,16 +10,21 @@ export interface Observation {
   accel?: string;
   /** CPU mode of the case, e.g. `64-bit long mode`. */
   mode?: string;
+  /** Every CPU model and mode that showed the behaviour, e.g. `QEMU 7.2.22 TCG and Bochs 2.7 (tigerlake), 32- and 64-bit`. */
+  platform?: string;
+  /** Where the CPU models behaved differently, one sentence each. */
+  differences?: string[];
 }
 
 export type ObservationMap = Readonly<Record<string, Observation>>;
 
 /** "Observed on QEMU 7.2.22 TCG, 64-bit long mode (case `x`): ..." — one sentence for hover cards and docs pages. */
 export function describeObservation(observation: Observation): string {
-  const platform = [qemuName(observation.qemu), observation.accel].filter(Boolean).join(' ') + (observation.mode ? `, ${observation.mode}` : '');
+  const platform = observation.platform || [qemuName(observation.qemu), observation.accel].filter(Boolean).join(' ') + (observation.mode ? `, ${observation.mode}` : '');
   // The bench may repeat the platform at the start of its sentence ("under QEMU's TCG emulator (no KVM), 64-bit long mode: ...").
-  const observed = observation.observed.replace(/^under QEMU[^:]*:\s*/i, '');
-  return `Observed on ${platform} (case \`${observation.case}\`): ${observed}`;
+  const observed = observation.observed.replace(/^under (?:QEMU|Bochs)[^:]*:\s*/i, '');
+  const differences = observation.differences?.length ? `; the CPU models differ: ${observation.differences.join('; ')}` : '';
+  return `Observed on ${platform} (case \`${observation.case}\`): ${observed}${differences}`;
 }
 
 /**
@@ -42,6 +47,8 @@ export function parseObservations(json: string): { observations: Record<string, 
       const observation: Observation = { case: entry.case, observed: oneLine(entry.observed), qemu: oneLine(entry.qemu) };
       if (typeof entry.accel === 'string') observation.accel = oneLine(entry.accel);
       if (typeof entry.mode === 'string') observation.mode = oneLine(entry.mode);
+      if (typeof entry.platform === 'string' && entry.platform !== '') observation.platform = oneLine(entry.platform);
+      if (Array.isArray(entry.differences) && entry.differences.length > 0) observation.differences = entry.differences.filter((d): d is string => typeof d === 'string').map(oneLine);
       observations[ruleId] = observation;
     } else {
       problems.push(`${ruleId}: expected { case, observed, qemu } strings`);
