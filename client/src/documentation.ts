@@ -1,5 +1,6 @@
 // virtlint.showDocumentation: opens docs/rules/<id>.md, shipped inside the extension, in the Markdown preview.
 import * as vscode from 'vscode';
+import { summaryFromTitle } from './ruleSummary';
 
 const RULE_ID = /^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/;
 
@@ -39,5 +40,15 @@ async function pickRule(docsFolder: vscode.Uri): Promise<string | undefined> {
     .filter(([name, type]) => type === vscode.FileType.File && name.endsWith('.md'))
     .map(([name]) => name.slice(0, -'.md'.length))
     .sort();
-  return vscode.window.showQuickPick(ids, { placeHolder: 'Rule to show the documentation of' });
+  const picks = await Promise.all(ids.map(async (id): Promise<vscode.QuickPickItem> => ({ label: id, detail: await pageSummary(vscode.Uri.joinPath(docsFolder, `${id}.md`)) })));
+  const chosen = await vscode.window.showQuickPick(picks, { placeHolder: 'Rule to show the documentation of', matchOnDetail: true });
+  return chosen?.label;
+}
+
+async function pageSummary(page: vscode.Uri): Promise<string | undefined> {
+  try {
+    return summaryFromTitle(new TextDecoder().decode(await vscode.workspace.fs.readFile(page)));
+  } catch {
+    return undefined;
+  }
 }

@@ -9,6 +9,8 @@ import { ALL_LANGUAGE_IDS, WORKSPACE_GLOB } from './constants';
 
 const MAX_FILES = 10_000;
 const DID_OPEN_WAIT_MS = 5_000;
+/** Lets the server fetch the changed settings before the files are asked for again. */
+const SETTINGS_SETTLE_MS = 500;
 
 export interface WorkspaceLintSummary {
   files: number;
@@ -34,7 +36,38 @@ export class WorkspaceLinter implements vscode.Disposable {
       }),
       vscode.workspace.onDidChangeTextDocument((event) => this.collection.delete(event.document.uri)),
       vscode.workspace.onDidCloseTextDocument((document) => this.openedInServer.delete(document.uri.toString())),
+      vscode.workspace.onDidChangeConfiguration((event) => {
+        if (event.affectsConfiguration('virtlint')) this.scheduleRefresh();
+      }),
+      { dispose: () => clearTimeout(this.refreshTimer) },
     );
+  }
+
+  private refreshTimer: ReturnType<typeof setTimeout> | undefined;
+
+  /** Results of closed files were computed under the old settings: ask for them again. */
+  private scheduleRefresh(): void {
+    clearTimeout(this.refreshTimer);
+    this.refreshTimer = setTimeout(() => void this.refresh(), SETTINGS_SETTLE_MS);
+  }
+
+  private async refresh(): Promise<void> {
+    const client = this.getClient();
+    if (!client || !client.isRunning()) return;
+    const uris: vscode.Uri[] = [];
+    this.collection.forEach((uri) => void uris.push(uri));
+    const summary: WorkspaceLintSummary = { files: 0, filesWithProblems: 0, problems: 0, skipped: [], cancelled: false };
+    for (const uri of uris) {
+      try {
+        const diagnostics = await this.lintFile(client, uri, summary);
+        if (!diagnostics || isShownInEditor(uri)) this.collection.delete(uri);
+        else this.collection.set(uri, diagnostics);
+      } catch (error) {
+        this.collection.delete(uri);
+        this.log(`lint workspace: could not refresh ${uri.toString()}: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+    for (const skip of summary.skipped) this.log(`lint workspace: after the settings change, skipped ${skip.uri}: ${skip.reason}`);
   }
 
   /** Call after each (re)start of the language client: tracks which documents the server has been sent. */

@@ -3,7 +3,7 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { WorkspaceLintSummary } from '../../../client/src/lintWorkspace';
-import { ruleOf, virtlint, workspaceFile } from './helpers';
+import { ruleOf, virtlint, waitFor, workspaceFile } from './helpers';
 
 describe('workspace lint', () => {
   it('analyses every assembly file, including ones never opened in an editor', async () => {
@@ -31,6 +31,22 @@ describe('workspace lint', () => {
     const blob = result.skipped.find((skip) => skip.uri.endsWith('/blob.inc'));
     assert.ok(blob, `the binary blob.inc is skipped with a reason, not linted: ${JSON.stringify(result.skipped)}`);
     assert.ok(blob.reason.length > 0);
+  });
+
+  it('refreshes the results of files that are not open when the settings change', async () => {
+    await virtlint();
+    const boot = workspaceFile('boot.S');
+    const rulesOf = () => vscode.languages.getDiagnostics(boot).filter((d) => d.source === 'virtlint').map((d) => `${d.range.start.line}:${ruleOf(d)}`).sort();
+    await vscode.commands.executeCommand<WorkspaceLintSummary>('virtlint.lintWorkspace');
+    assert.deepEqual(rulesOf(), ['4:pushf', '5:popf', '6:far-ret']);
+    const settings = vscode.workspace.getConfiguration('virtlint');
+    await settings.update('rules', { popf: 'off' }, vscode.ConfigurationTarget.Workspace);
+    try {
+      await waitFor('boot.S without popf', () => JSON.stringify(rulesOf()) === JSON.stringify(['4:pushf', '6:far-ret']));
+    } finally {
+      await settings.update('rules', undefined, vscode.ConfigurationTarget.Workspace);
+    }
+    await waitFor('boot.S with popf again', () => JSON.stringify(rulesOf()) === JSON.stringify(['4:pushf', '5:popf', '6:far-ret']));
   });
 
   it('skips files over virtlint.maxFileSize and says why', async () => {
