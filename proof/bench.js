@@ -11,6 +11,7 @@ const { parseOutput, Judge } = require('./lib/observe');
 const { packImages, imageSource, eventsFor } = require('./lib/images');
 const { MODELS, run } = require('./lib/models');
 const { RULE_CASES } = require('./cases/rules');
+const { LOW_MODE_CASES } = require('./cases/lowModes');
 const { summarise, resultLines, RULE_COUNT } = require('./lib/summary');
 
 const ROOT = path.resolve(__dirname, '..');
@@ -126,7 +127,7 @@ function chooseModels(ids, setupFailures) {
 function imagesFor(args, fixCases) {
   const images = [];
   for (const bits of [32, 64]) {
-    const units = (args.gaps ? [] : RULE_CASES).concat(fixCases).filter((c) => {
+    const units = (args.gaps ? [] : RULE_CASES.concat(LOW_MODE_CASES)).concat(fixCases).filter((c) => {
       if (!(c.modes ?? [32, 64]).includes(bits)) return false;
       const ids = (c.subcases ?? [{ id: `${c.name}-${bits}` }]).map((s) => s.id).concat(`${c.name}-${bits}`);
       return !args.only || ids.some((id) => id.includes(args.only));

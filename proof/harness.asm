@@ -1512,6 +1512,151 @@ emu_fault:
   mov zsp, emu_frame
   jmp isr_return
 
+; ---- 16-bit code at CPL 3: virtual-8086 mode and 16-bit protected mode (32-bit image only) ----
+;
+; lowrun copies a case's 16-bit blob to LOW_BASE and enters it at CPL 3 from ring 0 with an
+; IRET: in virtual-8086 mode (EFLAGS.VM in the flags asked for; CS = SS = LOW_SEG) or in 16-bit
+; protected mode (CS = SEL_CODE16_3, SS = SEL_DATA16_3, both based at LOW_BASE). Offsets are the
+; same in both. While it runs, #GP and INT LOW_GATE_VECTOR go to the handlers below, on their own
+; stack. The blob keeps its state in the area at LOW_AREA: before a probe it writes where a #GP
+; should resume (LOW_RESUME); each #GP is logged and resumes there once; it ends by writing
+; LOW_DONE and executing HLT, whose #GP brings lowrun back to its caller.
+
+%if LM == 0
+LOW_BASE        equ 0x30000
+LOW_SEG         equ LOW_BASE >> 4
+LOW_SP          equ 0xFE00
+LOW_AREA        equ 0xFF00
+LOW_RESUME      equ LOW_AREA + 0x00   ; word: where the next #GP resumes; LOW_DONE ends the run
+LOW_FAULTS      equ LOW_AREA + 0x02   ; word: #GPs taken before the end
+LOW_GATE        equ LOW_AREA + 0x04   ; word: entries through INT LOW_GATE_VECTOR
+LOW_END_IP      equ LOW_AREA + 0x06   ; word: IP of the #GP that ended the run
+LOW_GATE_FL     equ LOW_AREA + 0x08   ; dword: EFLAGS the last gate entry saved
+LOW_FAULT_IP    equ LOW_AREA + 0x10   ; word[4]: IP of each logged #GP
+LOW_FAULT_ERR   equ LOW_AREA + 0x18   ; word[4]: its error code
+LOW_RESULT      equ LOW_AREA + 0x40   ; word[4]: what the blob stores
+LOW_DONE        equ 0xFFFF
+LOW_GATE_VECTOR equ 0x42
+EFL_VM          equ 1 << 17
+SEL_CODE16_3    equ 0x33
+SEL_DATA16_3    equ 0x43
+
+; esi = blob, ecx = its length, eax = EFLAGS for the run (IOPL, IF, VM), edx = entry offset
+lowrun:
+  pushad
+  mov [low_flags], eax
+  mov [low_entry], edx
+  mov edi, LOW_BASE
+  rep movsb
+  mov edi, LOW_BASE + LOW_AREA
+  mov ecx, 0x100
+  mov al, 0xA5
+  rep stosb
+  mov word [LOW_BASE + LOW_FAULTS], 0
+  mov word [LOW_BASE + LOW_GATE], 0
+  mov dword [LOW_BASE + LOW_GATE_FL], 0
+  mov word [LOW_BASE + LOW_RESUME], LOW_DONE
+  mov eax, [tss + 4]
+  mov [low_saved_esp0], eax
+  mov dword [tss + 4], low_stack_top
+  mov eax, low_gp
+  mov ecx, 13
+  mov dx, 0x008E
+  call set_gate
+  mov eax, low_gate
+  mov ecx, LOW_GATE_VECTOR
+  mov dx, 0x00EE
+  call set_gate
+  mov [low_saved_esp], esp
+  mov eax, [low_flags]
+  test eax, EFL_VM
+  jz .protected16
+  push dword LOW_SEG             ; GS, FS, DS, ES of the virtual-8086 task
+  push dword LOW_SEG
+  push dword LOW_SEG
+  push dword LOW_SEG
+  push dword LOW_SEG
+  push dword LOW_SP
+  push eax
+  push dword LOW_SEG
+  push dword [low_entry]
+  iretd
+.protected16:
+  push dword SEL_DATA16_3
+  push dword LOW_SP
+  push eax
+  push dword SEL_CODE16_3
+  push dword [low_entry]
+  iretd
+
+; #GP while a blob runs. Stack: eax, ds, error code, EIP, CS, EFLAGS, ESP, SS (and ES..GS from VM86).
+low_gp:
+  push ds
+  push eax
+  mov ax, SEL_DATA0
+  mov ds, ax
+  movzx eax, word [LOW_BASE + LOW_RESUME]
+  cmp eax, LOW_DONE
+  je .done
+  push ebx
+  movzx ebx, word [LOW_BASE + LOW_FAULTS]
+  inc word [LOW_BASE + LOW_FAULTS]
+  cmp ebx, 4
+  jae .logged
+  mov eax, [esp + 16]            ; EIP
+  mov [LOW_BASE + LOW_FAULT_IP + ebx*2], ax
+  mov eax, [esp + 12]            ; error code
+  mov [LOW_BASE + LOW_FAULT_ERR + ebx*2], ax
+.logged:
+  movzx eax, word [LOW_BASE + LOW_RESUME]
+  mov [esp + 16], eax
+  mov word [LOW_BASE + LOW_RESUME], LOW_DONE   ; one resume per probe: another #GP ends the run
+  pop ebx
+  pop eax
+  pop ds
+  add esp, 4
+  iretd
+.done:
+  mov eax, [esp + 12]
+  mov [LOW_BASE + LOW_END_IP], ax
+  mov ax, SEL_DATA0
+  mov es, ax
+  mov fs, ax
+  mov gs, ax
+  mov esp, [low_saved_esp]
+  mov eax, [isr_table + 13*4]
+  mov ecx, 13
+  mov dx, 0x008E
+  call set_gate
+  mov dword [idt + LOW_GATE_VECTOR*8], 0
+  mov dword [idt + LOW_GATE_VECTOR*8 + 4], 0
+  mov eax, [low_saved_esp0]
+  mov [tss + 4], eax
+  popad
+  ret
+
+; INT LOW_GATE_VECTOR (DPL 3) while a blob runs: count it, keep the EFLAGS it saved, return.
+low_gate:
+  push ds
+  push eax
+  mov ax, SEL_DATA0
+  mov ds, ax
+  inc word [LOW_BASE + LOW_GATE]
+  mov eax, [esp + 16]            ; EFLAGS
+  mov [LOW_BASE + LOW_GATE_FL], eax
+  pop eax
+  pop ds
+  iretd
+
+align 4
+low_flags:      dd 0
+low_entry:      dd 0
+low_saved_esp:  dd 0
+low_saved_esp0: dd 0
+low_stack:      times 1024 db 0
+low_stack_top:
+%endif
+
 ; ---- the case ------------------------------------------------------------------
 
 %include CASE_FILE
@@ -1568,14 +1713,18 @@ gdt:
   dq 0x00CFFA000000FFFF          ; 0x18 ring-3 code, 32-bit
   dq 0x00CFF2000000FFFF          ; 0x20 ring-3 data
 %endif
-  ; 0x28 TSS (16 bytes in long mode; the second half is just an unused slot in 32-bit)
+  ; 0x28 TSS (16 bytes in long mode; in 32-bit the second half holds a 16-bit ring-3 code segment)
   dw tss_end - tss - 1
   dw ABS(tss) & 0xFFFF
   db (ABS(tss) >> 16) & 0xFF
   db 0x89
   db 0x00
   db (ABS(tss) >> 24) & 0xFF
+%if LM
   dq 0
+%else
+  dq 0x0000FA030000FFFF          ; 0x30 ring-3 code, 16-bit, base 0x30000 (lowrun's 16-bit protected mode)
+%endif
   ; 0x38 LDT
   dw ldt_end - ldt - 1
   dw ABS(ldt) & 0xFFFF
@@ -1583,7 +1732,11 @@ gdt:
   db 0x82
   db 0x00
   db (ABS(ldt) >> 24) & 0xFF
+%if LM
   dq 0
+%else
+  dq 0x0000F2030000FFFF          ; 0x40 ring-3 data, 16-bit, base 0x30000
+%endif
 gdt_end:
 
 align 16

@@ -14,8 +14,18 @@ function modesText(bitsList) {
   return `${sorted.slice(0, -1).map((b) => `${b}-`).join(', ')} and ${sorted[sorted.length - 1]}-bit`;
 }
 
+/** A passing rule case run in the rule's own modes (32-bit protected mode, long mode): it shows the catalogue's claim. */
 function isDemonstration(r) {
-  return r.failures.length === 0 && r.c.kind !== 'fix' && !r.notDemonstrated && (!r.c.coversIn || r.c.coversIn.includes(r.bits));
+  return r.failures.length === 0 && r.c.kind !== 'fix' && r.c.modeName === undefined && !r.notDemonstrated && (!r.c.coversIn || r.c.coversIn.includes(r.bits));
+}
+
+/**
+ * A passing case of a further mode (16-bit protected mode, virtual-8086 mode): it shows what the
+ * instruction does there, which may be the opposite of the claim (a trap), so it is reported as
+ * a note of its own and does not count as covering the rule.
+ */
+function isModeNote(r) {
+  return r.failures.length === 0 && r.c.kind !== 'fix' && r.c.modeName !== undefined;
 }
 
 /** One line per result: `ok   <model> <case>: <what was seen>` and the failures under it. */
@@ -67,10 +77,19 @@ function provenFixes(results) {
   return [...byId.values()].filter(Boolean).length;
 }
 
-/** `QEMU 7.2.22 TCG and Bochs 2.7 (tigerlake), 32- and 64-bit`: where a rule's behaviour was shown. */
-function platformText(demonstrations, models) {
+/** "32- and 64-bit", then the further modes: "32- and 64-bit, 16-bit protected mode and virtual-8086 mode". */
+function allModesText(demonstrations, notes) {
+  const further = [...new Set(notes.map((r) => r.c.modeName))];
+  const bits = modesText(demonstrations.map((r) => r.bits));
+  if (further.length === 0) return bits;
+  const listed = further.length === 1 ? further[0] : `${further.slice(0, -1).join(', ')} and ${further[further.length - 1]}`;
+  return bits === '' ? listed : `${bits}, ${listed}`;
+}
+
+/** `QEMU 7.2.22 TCG and Bochs 2.7 (tigerlake), 32- and 64-bit`: where a rule's behaviour was shown (and its further modes run). */
+function platformText(demonstrations, models, notes = []) {
   const perModel = models
-    .map((m) => ({ label: m.label, modes: modesText(demonstrations.filter((r) => r.model === m.id).map((r) => r.bits)) }))
+    .map((m) => ({ label: m.label, modes: allModesText(demonstrations.filter((r) => r.model === m.id), notes.filter((r) => r.model === m.id)) }))
     .filter((m) => m.modes !== '');
   if (perModel.length === 0) return '';
   const sameModes = perModel.every((m) => m.modes === perModel[0].modes);
@@ -80,7 +99,8 @@ function platformText(demonstrations, models) {
 
 /** The observed.json entry of one rule from its passing rule-case results on every model. */
 function ruleObservation(rule, results, models, differences) {
-  const runs = results.filter((r) => r.c.rule === rule && r.c.kind !== 'fix' && r.failures.length === 0);
+  const notes = results.filter((r) => r.c.rule === rule && isModeNote(r));
+  const runs = results.filter((r) => r.c.rule === rule && r.c.kind !== 'fix' && r.c.modeName === undefined && r.failures.length === 0);
   if (runs.length === 0) return undefined;
   const demonstrations = runs.filter(isDemonstration);
   const order = (r) => models.findIndex((m) => m.id === r.model) * 2 + (r.bits === 64 ? 0 : 1);
@@ -93,10 +113,12 @@ function ruleObservation(rule, results, models, differences) {
     observed: `${model.prose}, ${MODE_NAMES[primary.bits]}: ${demonstrated ? '' : 'not demonstrable on this CPU model: '}${primary.observed}`,
     model: model.id,
     mode: MODE_NAMES[primary.bits],
-    platform: platformText(demonstrations, models),
+    platform: platformText(demonstrations, models, notes),
     models: {},
     differences: differences.filter((d) => d.rule === rule).map((d) => d.text),
   };
+  const modeNotes = modeNotesOf(notes, models);
+  if (modeNotes.length > 0) entry.modeNotes = modeNotes;
   for (const m of models) {
     if (m.id === 'qemu-tcg') {
       entry.qemu = m.version;
@@ -112,12 +134,23 @@ function ruleObservation(rule, results, models, differences) {
       version: m.version,
       cpu: m.cpu,
       case: quoted.id,
-      modes: shown.map((r) => MODE_NAMES[r.bits]).sort(),
+      modes: shown.map((r) => MODE_NAMES[r.bits]).sort().concat(notes.filter((r) => r.model === m.id).map((r) => r.c.modeName)),
       demonstrated: shown.length > 0,
       observed: quoted.observed,
     };
   }
   return entry;
+}
+
+/** One note per further-mode case: its mode, case, the models it passed on and what the first of them showed. */
+function modeNotesOf(notes, models) {
+  const byCase = new Map();
+  const ordered = notes.slice().sort((a, b) => models.findIndex((m) => m.id === a.model) - models.findIndex((m) => m.id === b.model));
+  for (const r of ordered) {
+    if (!byCase.has(r.id)) byCase.set(r.id, { mode: r.c.modeName, case: r.id, models: [], observed: r.observed });
+    byCase.get(r.id).models.push(r.model);
+  }
+  return [...byCase.values()];
 }
 
 /**

@@ -468,3 +468,90 @@ describe('proof bench: what the hover and docs say', () => {
     );
   });
 });
+
+interface LowModeCase extends BenchCase {
+  mode: string;
+  modeName: string;
+  modes: number[];
+}
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { LOW_MODE_CASES } = require(path.join(root, 'proof/cases/lowModes.js')) as { LOW_MODE_CASES: LowModeCase[] };
+
+/** What ring 0 reports after the two `lowrun`s of a further-mode case (values in hex). */
+function lowModeOutput(iopl0: Record<string, string>, iopl3: Record<string, string>): string {
+  const defaults: Record<string, string> = { faults: '0', 'fault.ip': 'a5a5', 'fault.err': 'a5a5', 'end.ip': '20', gate: '0', 'gate.flags': '0', result: 'a5a5' };
+  const lines = ['S boot protected-mode'];
+  for (const [iopl, values] of [['0', iopl0], ['3', iopl3]] as const) {
+    for (const name of Object.keys(defaults)) lines.push(`R 0 iopl${iopl}.${name} ${(values[name] ?? defaults[name]!).padStart(8, '0')}`);
+  }
+  lines.push('R 0 probe.ip 00000010', 'R 0 done.ip 00000020', 'END');
+  return lines.join('\n');
+}
+
+function judgeLow(rule: string, mode: string, output: string): JudgeLike {
+  const c = LOW_MODE_CASES.find((x) => x.rule === rule && x.mode === mode);
+  if (!c) throw new Error(`no ${mode} case for ${rule}`);
+  const j = new observe.Judge(observe.parseOutput(output), 32, 'bochs');
+  c.judge(j, 32);
+  return j;
+}
+
+describe('proof bench: 16-bit protected mode and virtual-8086 mode', () => {
+  it('has a case in each mode for each IOPL-sensitive rule, in the 32-bit image only', () => {
+    for (const mode of ['pm16', 'v86']) {
+      assert.deepStrictEqual(LOW_MODE_CASES.filter((c) => c.mode === mode).map((c) => c.rule).sort(), ['int', 'iret', 'popf', 'pushf']);
+    }
+    for (const c of LOW_MODE_CASES) assert.deepStrictEqual(c.modes, [32]);
+  });
+
+  it('virtual-8086 mode: accepts #GP(0) at the probe with IOPL 0 and the instruction running with IOPL 3, and nothing else', () => {
+    const trapped = { faults: '1', 'fault.ip': '10', 'fault.err': '0' };
+    assert.deepStrictEqual(judgeLow('popf', 'v86', lowModeOutput(trapped, { result: '3203' })).failures, []);
+    // no trap at IOPL 0 is the protected-mode behaviour, not virtual-8086 mode's
+    assert.ok(judgeLow('popf', 'v86', lowModeOutput({ result: '3203' }, { result: '3203' })).failures.some((f) => f.includes('expected one #GP')));
+    // a trap elsewhere, or with another error code, is not the probe's
+    assert.ok(judgeLow('popf', 'v86', lowModeOutput({ ...trapped, 'fault.ip': '12' }, { result: '3203' })).failures.some((f) => f.includes('the probe is at')));
+    assert.ok(judgeLow('popf', 'v86', lowModeOutput({ ...trapped, 'fault.err': '42' }, { result: '3203' })).failures.some((f) => f.includes('error code')));
+    // the control must run: a #GP at IOPL 3 fails, so does POPF not loading IF there
+    assert.ok(judgeLow('popf', 'v86', lowModeOutput(trapped, { ...trapped, result: '3203' })).failures.length > 0);
+    assert.ok(judgeLow('popf', 'v86', lowModeOutput(trapped, { result: '3003' })).failures.some((f) => f.includes('IF=0')));
+    // INT n: the gate must see EFLAGS.VM set
+    assert.deepStrictEqual(judgeLow('int', 'v86', lowModeOutput(trapped, { gate: '1', 'gate.flags': '23002', result: '1' })).failures, []);
+    assert.ok(judgeLow('int', 'v86', lowModeOutput(trapped, { gate: '1', 'gate.flags': '3002', result: '1' })).failures.some((f) => f.includes('VM=0')));
+  });
+
+  it('16-bit protected mode: accepts no fault at either IOPL, with IF kept at IOPL 0 and loaded at IOPL 3', () => {
+    assert.deepStrictEqual(judgeLow('iret', 'pm16', lowModeOutput({ result: '0003' }, { result: '3203' })).failures, []);
+    assert.ok(judgeLow('iret', 'pm16', lowModeOutput({ faults: '1', 'fault.ip': '10', 'fault.err': '0' }, { result: '3203' })).failures.some((f) => f.includes('expected none')));
+    assert.ok(judgeLow('iret', 'pm16', lowModeOutput({ result: '0203' }, { result: '3203' })).failures.some((f) => f.includes('IF=1')));
+    assert.ok(judgeLow('pushf', 'pm16', lowModeOutput({ result: '0002', 'end.ip': '1e' }, { result: '3002' })).failures.some((f) => f.includes('not at the blob')));
+  });
+
+  it('reports a further mode as a note with its mode and case, lists it in the platform, and does not count it as covering the rule', () => {
+    const c = LOW_MODE_CASES.find((x) => x.rule === 'popf' && x.mode === 'v86')!;
+    const main = { kind: undefined, rule: 'popf', name: 'popf-silent', claim: 'silent' };
+    const results = [
+      { id: 'popf-silent-64', c: main, bits: 64, model: 'qemu-tcg', failures: [], observed: 'silent on qemu' },
+      { id: 'popf-v86-32', c, bits: 32, model: 'qemu-tcg', failures: [], observed: 'POPF trapped' },
+      { id: 'popf-v86-32', c, bits: 32, model: 'bochs', failures: [], observed: 'POPF trapped' },
+    ];
+    const s = summary.summarise(results as unknown as Result[], [], [QEMU, BOCHS]);
+    const popf = s.observed['popf']!;
+    assert.strictEqual(popf['case'], 'popf-silent-64');
+    assert.strictEqual(popf['platform'], 'QEMU 7.2 TCG (64-bit, virtual-8086 mode) and Bochs 2.7 (tigerlake) (virtual-8086 mode)');
+    assert.deepStrictEqual(popf['modeNotes'], [{ mode: 'virtual-8086 mode', case: 'popf-v86-32', models: ['qemu-tcg', 'bochs'], observed: 'POPF trapped' }]);
+    const onlyNote = summary.summarise(results.slice(1) as unknown as Result[], [], [QEMU, BOCHS]);
+    assert.match(onlyNote.line, /rules covered 0\/25/);
+  });
+
+  it('the hover and docs sentence adds each further mode after the main observation', () => {
+    const text = describeObservation({
+      case: 'popf-silent-64',
+      observed: 'POPF kept IF',
+      qemu: 'QEMU emulator version 7.2.22',
+      platform: 'QEMU 7.2.22 TCG, 64-bit and virtual-8086 mode',
+      modeNotes: [{ mode: 'virtual-8086 mode', case: 'popf-v86-32', observed: 'POPF with IOPL 0: #GP(0x0)' }],
+    });
+    assert.strictEqual(text, 'Observed on QEMU 7.2.22 TCG, 64-bit and virtual-8086 mode (case `popf-silent-64`): POPF kept IF; virtual-8086 mode (case `popf-v86-32`): POPF with IOPL 0: #GP(0x0)');
+  });
+});

@@ -14,6 +14,14 @@ export interface Observation {
   platform?: string;
   /** Where the CPU models behaved differently, one sentence each. */
   differences?: string[];
+  /** What further modes (16-bit protected mode, virtual-8086 mode) showed, one note per case. */
+  modeNotes?: ModeNote[];
+}
+
+export interface ModeNote {
+  mode: string;
+  case: string;
+  observed: string;
 }
 
 export type ObservationMap = Readonly<Record<string, Observation>>;
@@ -24,7 +32,8 @@ export function describeObservation(observation: Observation): string {
   // The bench may repeat the platform at the start of its sentence ("under QEMU's TCG emulator (no KVM), 64-bit long mode: ...").
   const observed = observation.observed.replace(/^under (?:QEMU|Bochs)[^:]*:\s*/i, '');
   const differences = observation.differences?.length ? `; the CPU models differ: ${observation.differences.join('; ')}` : '';
-  return `Observed on ${platform} (case \`${observation.case}\`): ${observed}${differences}`;
+  const notes = (observation.modeNotes ?? []).map((note) => `; ${note.mode} (case \`${note.case}\`): ${note.observed}`).join('');
+  return `Observed on ${platform} (case \`${observation.case}\`): ${observed}${notes}${differences}`;
 }
 
 /**
@@ -49,6 +58,8 @@ export function parseObservations(json: string): { observations: Record<string, 
       if (typeof entry.mode === 'string') observation.mode = oneLine(entry.mode);
       if (typeof entry.platform === 'string' && entry.platform !== '') observation.platform = oneLine(entry.platform);
       if (Array.isArray(entry.differences) && entry.differences.length > 0) observation.differences = entry.differences.filter((d): d is string => typeof d === 'string').map(oneLine);
+      const modeNotes = Array.isArray(entry.modeNotes) ? entry.modeNotes.filter(isModeNote) : [];
+      if (modeNotes.length > 0) observation.modeNotes = modeNotes.map((note) => ({ mode: oneLine(note.mode), case: note.case, observed: oneLine(note.observed) }));
       observations[ruleId] = observation;
     } else {
       problems.push(`${ruleId}: expected { case, observed, qemu } strings`);
@@ -62,6 +73,11 @@ function qemuName(qemu: string): string {
   const banner = /qemu emulator version (\d+(?:\.\d+)*)/i.exec(qemu);
   if (banner) return `QEMU ${banner[1]}`;
   return /qemu/i.test(qemu) ? qemu : `QEMU ${qemu}`;
+}
+
+function isModeNote(value: unknown): value is ModeNote {
+  const note = value as Partial<Record<keyof ModeNote, unknown>> | null;
+  return !!note && typeof note === 'object' && typeof note.mode === 'string' && typeof note.case === 'string' && typeof note.observed === 'string';
 }
 
 function oneLine(text: string): string {
