@@ -1,115 +1,72 @@
-// Checks a SARIF log against the parts of the SARIF 2.1.0 schema (OASIS, sarif-schema-2.1.0.json)
-// that a producer like virtlint can get wrong: required properties, enums, minimums, and the
-// cross-references (ruleIndex → rules[], uriBaseId → originalUriBaseIds). Returns the problems found.
+// Validates a SARIF log with Microsoft's SARIF Multitool (`@microsoft/sarif-multitool`, a dev
+// dependency): the SARIF 2.1.0 schema, the SARIF rules, and GitHub code scanning's ingestion rules
+// ("Gh"). Returns one line per error or warning the validator reports (notes are advice and kept
+// out), plus the two cross-references it does not check: ruleIndex → rules[], and unique rule ids.
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 
-type Json = Record<string, unknown>;
+const MULTITOOL_PACKAGE = '@microsoft/sarif-multitool-linux';
 
-const LEVELS = ['none', 'note', 'warning', 'error'];
+function multitool(): string {
+  const folder = path.dirname(require.resolve(`${MULTITOOL_PACKAGE}/package.json`));
+  const binary = path.join(folder, 'Sarif.Multitool');
+  if (!fs.existsSync(binary)) throw new Error(`${binary} is missing: run npm ci (the SARIF validator is a dev dependency)`);
+  return binary;
+}
+
+interface ValidatorResult {
+  ruleId?: string;
+  level?: string;
+  message?: { text?: string; id?: string; arguments?: string[] };
+}
 
 export function sarifProblems(log: unknown): string[] {
-  const problems: string[] = [];
-  const fail = (where: string, what: string) => problems.push(`${where}: ${what}`);
-  if (!isObject(log)) return ['log: not an object'];
-  if (log.version !== '2.1.0') fail('log.version', `must be "2.1.0", got ${JSON.stringify(log.version)}`);
-  if (log.$schema !== undefined && !isAbsoluteUri(log.$schema)) fail('log.$schema', 'must be an absolute URI');
-  if (!Array.isArray(log.runs)) return [...problems, 'log.runs: required array'];
-  log.runs.forEach((run: unknown, r) => checkRun(run, `runs[${r}]`, fail));
-  return problems;
-}
-
-function checkRun(run: unknown, where: string, fail: (where: string, what: string) => void): void {
-  if (!isObject(run)) return fail(where, 'not an object');
-  const tool = run.tool;
-  if (!isObject(tool) || !isObject(tool.driver)) return fail(`${where}.tool.driver`, 'required object');
-  const driver = tool.driver;
-  if (typeof driver.name !== 'string' || driver.name === '') fail(`${where}.tool.driver.name`, 'required non-empty string');
-  if (driver.informationUri !== undefined && !isAbsoluteUri(driver.informationUri)) fail(`${where}.tool.driver.informationUri`, 'must be an absolute URI');
-  const rules = driver.rules === undefined ? [] : driver.rules;
-  if (!Array.isArray(rules)) return fail(`${where}.tool.driver.rules`, 'must be an array');
-  const ids = new Set<string>();
-  rules.forEach((rule: unknown, i) => {
-    const at = `${where}.tool.driver.rules[${i}]`;
-    if (!isObject(rule) || typeof rule.id !== 'string') return fail(at, 'reportingDescriptor needs a string id');
-    if (ids.has(rule.id)) fail(at, `duplicate rule id ${rule.id}`);
-    ids.add(rule.id);
-    for (const key of ['shortDescription', 'fullDescription', 'help']) {
-      const message = rule[key];
-      if (message !== undefined && (!isObject(message) || typeof message.text !== 'string')) fail(`${at}.${key}`, 'multiformatMessageString needs text');
-    }
-    if (rule.helpUri !== undefined && !isAbsoluteUri(rule.helpUri)) fail(`${at}.helpUri`, 'must be an absolute URI');
-    const config = rule.defaultConfiguration;
-    if (config !== undefined && (!isObject(config) || (config.level !== undefined && !LEVELS.includes(String(config.level))))) fail(`${at}.defaultConfiguration.level`, 'not a SARIF level');
-    const tags = isObject(rule.properties) ? rule.properties.tags : undefined;
-    if (tags !== undefined && (!Array.isArray(tags) || tags.some((t) => typeof t !== 'string'))) fail(`${at}.properties.tags`, 'must be an array of strings');
-  });
-  const baseIds = isObject(run.originalUriBaseIds) ? run.originalUriBaseIds : {};
-  for (const [id, location] of Object.entries(baseIds)) {
-    if (!isObject(location) || typeof location.uri !== 'string' || !isAbsoluteUri(location.uri) || !location.uri.endsWith('/')) {
-      fail(`${where}.originalUriBaseIds.${id}`, 'needs an absolute uri ending in /');
-    }
-  }
-  if (run.invocations !== undefined) {
-    if (!Array.isArray(run.invocations)) fail(`${where}.invocations`, 'must be an array');
-    else run.invocations.forEach((inv: unknown, i) => {
-      if (!isObject(inv) || typeof inv.executionSuccessful !== 'boolean') fail(`${where}.invocations[${i}]`, 'executionSuccessful is required');
-      const notes = isObject(inv) ? inv.toolExecutionNotifications : undefined;
-      if (Array.isArray(notes)) notes.forEach((n: unknown, k) => checkMessage(isObject(n) ? n.message : undefined, `${where}.invocations[${i}].toolExecutionNotifications[${k}].message`, fail));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'virtlint-sarif-'));
+  try {
+    const input = path.join(dir, 'input.sarif');
+    const output = path.join(dir, 'validation.sarif');
+    fs.writeFileSync(input, JSON.stringify(log, null, 2));
+    const run = spawnSync(multitool(), ['validate', '--rule-kind', 'Gh;Sarif', '-o', output, input], {
+      encoding: 'utf8',
+      timeout: 120_000,
+      // The self-contained .NET build needs ICU unless told to use invariant culture.
+      env: { ...process.env, DOTNET_SYSTEM_GLOBALIZATION_INVARIANT: '1', DOTNET_CLI_TELEMETRY_OPTOUT: '1' },
     });
-  }
-  if (run.results === undefined) return;
-  if (!Array.isArray(run.results)) return fail(`${where}.results`, 'must be an array');
-  run.results.forEach((result: unknown, i) => {
-    const at = `${where}.results[${i}]`;
-    if (!isObject(result)) return fail(at, 'not an object');
-    checkMessage(result.message, `${at}.message`, fail);
-    if (result.level !== undefined && !LEVELS.includes(String(result.level))) fail(`${at}.level`, 'not a SARIF level');
-    if (result.ruleIndex !== undefined) {
-      const index = result.ruleIndex;
-      if (!Number.isInteger(index) || (index as number) < -1) fail(`${at}.ruleIndex`, 'must be an integer >= -1');
-      else if ((index as number) >= 0) {
-        const rule = rules[index as number];
-        if (!isObject(rule) || rule.id !== result.ruleId) fail(`${at}.ruleIndex`, `rules[${index}] is not ${String(result.ruleId)}`);
-      }
+    if (run.error) throw new Error(`the SARIF validator could not be run: ${run.error.message}`);
+    if (!fs.existsSync(output)) throw new Error(`the SARIF validator wrote no result (exit ${run.status}):\n${run.stdout}${run.stderr}`);
+    const validation = JSON.parse(fs.readFileSync(output, 'utf8')) as { runs: Array<{ results?: ValidatorResult[] }> };
+    const problems: string[] = [];
+    for (const result of validation.runs.flatMap((r) => r.results ?? [])) {
+      const level = result.level ?? 'warning';
+      if (level !== 'error' && level !== 'warning') continue;
+      problems.push(`${level} ${result.ruleId}: ${(result.message?.arguments ?? []).join(' | ')}${result.message?.text ? ` ${result.message.text}` : ''}`);
     }
-    if (!Array.isArray(result.locations)) return;
-    result.locations.forEach((location: unknown, l) => checkLocation(location, `${at}.locations[${l}]`, baseIds, fail));
+    return [...problems, ...crossReferenceProblems(log as SarifLog)];
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+interface SarifLog {
+  runs?: Array<{ tool?: { driver?: { rules?: Array<{ id?: string }> } }; results?: Array<{ ruleId?: string; ruleIndex?: number }> }>;
+}
+
+function crossReferenceProblems(log: SarifLog): string[] {
+  const problems: string[] = [];
+  (log.runs ?? []).forEach((run, r) => {
+    const rules = run.tool?.driver?.rules ?? [];
+    const seen = new Set<string>();
+    rules.forEach((rule, i) => {
+      if (rule.id !== undefined && seen.has(rule.id)) problems.push(`runs[${r}].tool.driver.rules[${i}]: duplicate rule id ${rule.id}`);
+      if (rule.id !== undefined) seen.add(rule.id);
+    });
+    (run.results ?? []).forEach((result, i) => {
+      if (result.ruleIndex === undefined) return;
+      const id = rules[result.ruleIndex]?.id;
+      if (id !== result.ruleId) problems.push(`runs[${r}].results[${i}].ruleIndex: rules[${result.ruleIndex}] is ${id ?? 'missing'}, not ${result.ruleId}`);
+    });
   });
-}
-
-function checkMessage(message: unknown, where: string, fail: (where: string, what: string) => void): void {
-  if (!isObject(message) || (typeof message.text !== 'string' && typeof message.id !== 'string')) fail(where, 'message needs text or id');
-}
-
-function checkLocation(location: unknown, where: string, baseIds: Json, fail: (where: string, what: string) => void): void {
-  if (!isObject(location)) return fail(where, 'not an object');
-  const physical = location.physicalLocation;
-  if (physical === undefined) return;
-  if (!isObject(physical) || (physical.artifactLocation === undefined && physical.address === undefined)) {
-    return fail(`${where}.physicalLocation`, 'needs artifactLocation or address');
-  }
-  const artifact = physical.artifactLocation;
-  if (isObject(artifact)) {
-    if (typeof artifact.uri !== 'string' || artifact.uri === '' || /[\s\\]/.test(artifact.uri)) fail(`${where}.artifactLocation.uri`, `not a URI reference: ${String(artifact.uri)}`);
-    if (artifact.uriBaseId !== undefined && !(String(artifact.uriBaseId) in baseIds)) fail(`${where}.artifactLocation.uriBaseId`, 'not declared in originalUriBaseIds');
-    if (artifact.uriBaseId === undefined && typeof artifact.uri === 'string' && !isAbsoluteUri(artifact.uri)) fail(`${where}.artifactLocation.uri`, 'relative URI without uriBaseId');
-  }
-  const region = physical.region;
-  if (region === undefined) return;
-  if (!isObject(region)) return fail(`${where}.region`, 'not an object');
-  for (const key of ['startLine', 'startColumn', 'endLine', 'endColumn']) {
-    const value = region[key];
-    if (value !== undefined && (!Number.isInteger(value) || (value as number) < 1)) fail(`${where}.region.${key}`, 'must be an integer >= 1');
-  }
-  if (typeof region.startLine === 'number' && typeof region.endLine === 'number' && region.endLine < region.startLine) fail(`${where}.region`, 'endLine before startLine');
-  if (region.startLine === region.endLine && typeof region.startColumn === 'number' && typeof region.endColumn === 'number' && region.endColumn < region.startColumn) {
-    fail(`${where}.region`, 'endColumn before startColumn');
-  }
-}
-
-function isObject(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function isAbsoluteUri(value: unknown): boolean {
-  return typeof value === 'string' && /^[a-zA-Z][a-zA-Z0-9+.-]*:/.test(value) && URL.canParse(value);
+  return problems;
 }

@@ -41,7 +41,7 @@ describe('scan: the scan command', function () {
 
   it('stylish shows the address and the disassembly; sarif and github render', async () => {
     const stylish = (await scan(['--rules', 'all', 'cmd'], dir)).stdout;
-    assert.match(stylish, /0x[0-9a-f]+\s+\w+\s+.*\[pushfq at 0x[0-9a-f]+ <probe\+0x2>\]/);
+    assert.match(stylish, /0x[0-9a-f]+\s+\w+\s+.*\[pushfq at 0x[0-9a-f]+ <probe\+0x2>, found by traversal\]/);
     const sarif = JSON.parse((await scan(['--format', 'sarif', 'cmd'], dir)).stdout) as { runs: { results: unknown[] }[] };
     assert.equal(sarif.runs[0]!.results.length, 1);
     assert.match((await scan(['--format', 'github', 'cmd'], dir)).stdout, /::(error|warning) /);

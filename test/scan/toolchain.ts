@@ -9,11 +9,18 @@ export function run(tool: string, args: string[], cwd: string): string {
   const result = spawnSync(tool, args, { cwd, encoding: 'utf8' });
   if (result.error) {
     const code = (result.error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new Error(`${tool} is not installed (apt-get install -y ${tool === 'nasm' ? 'nasm' : tool === 'gcc' ? 'gcc' : 'binutils'})`);
+    if (code === 'ENOENT') throw new Error(`${tool} is not installed (apt-get install -y ${installHint(tool)})`);
     throw result.error;
   }
   if (result.status !== 0) throw new Error(`${tool} ${args.join(' ')} failed (${result.status}):\n${result.stderr}`);
   return result.stdout;
+}
+
+function installHint(tool: string): string {
+  if (tool === 'nasm' || tool === 'gcc') return tool;
+  if (tool.startsWith('x86_64-w64-mingw32-')) return 'gcc-mingw-w64-x86-64';
+  if (tool.startsWith('i686-w64-mingw32-')) return 'gcc-mingw-w64-i686';
+  return 'binutils';
 }
 
 export function scratchDir(): string {

@@ -1,6 +1,7 @@
 // ELF32/ELF64 little-endian x86 files: executable sections (SHF_EXECINSTR) and the symbols of
 // .symtab and .dynsym. Without section headers, executable PT_LOAD segments are used instead.
-import { ByteReader, ScanInputError, type BinaryImage, type CodeSection, type ImageSymbol } from './image';
+import { parseEhFrame } from './ehframe';
+import { ByteReader, ScanInputError, type BinaryImage, type CodeHint, type CodeSection, type DebugSections, type ImageSymbol } from './image';
 import type { Bitness } from './sweep';
 
 const EM_386 = 3;
@@ -13,6 +14,10 @@ const PT_LOAD = 1;
 const PF_X = 0x1;
 const STT_SECTION = 3;
 const STT_FILE = 4;
+const STT_FUNC = 2;
+const STT_GNU_IFUNC = 10;
+const ET_REL = 1;
+const SHF_COMPRESSED = 0x800n;
 
 export function isElf(bytes: Uint8Array): boolean {
   return bytes.length >= 4 && bytes[0] === 0x7f && bytes[1] === 0x45 && bytes[2] === 0x4c && bytes[3] === 0x46;
@@ -89,6 +94,7 @@ export function parseElf(bytes: Uint8Array): BinaryImage {
   if (headers.length === 0) for (const segment of loadSegments(r, is64, bits, notes)) sections.push(segment);
 
   const symbols: ImageSymbol[] = [];
+  const hints: CodeHint[] = [];
   for (const h of headers) {
     if (h.type !== SHT_SYMTAB && h.type !== SHT_DYNSYM) continue;
     const strings = headers[h.link];
@@ -111,10 +117,45 @@ export function parseElf(bytes: Uint8Array): BinaryImage {
       const size = is64 ? Number(r.u64(at + 16) & 0xffffffffn) : r.u32(at + 8);
       const section = shndx < 0xff00 ? headers[shndx]?.name : undefined;
       symbols.push(section === undefined ? { name, address, size } : { name, address, size, section });
+      if (type === STT_FUNC || type === STT_GNU_IFUNC) hints.push(functionHint(address, size, section));
     }
   }
   if (sections.length === 0) notes.push('no executable sections');
-  return { format, bits, addressWidth: is64 ? 64 : 32, sections, symbols, notes };
+  const linked = r.u16(16) !== ET_REL;
+  if (linked) {
+    const entry = is64 ? r.u64(0x18) : BigInt(r.u32(0x18));
+    if (entry !== 0n) hints.push({ kind: 'entry', address: entry, size: 0 });
+    for (const h of headers) {
+      if (h.name !== '.eh_frame' || h.type === SHT_NOBITS) continue;
+      for (const range of parseEhFrame(bytes, h.offset, h.size, h.address, is64 ? 8 : 4, notes)) hints.push({ kind: 'unwind', address: range.address, size: range.size });
+    }
+  }
+  const image: BinaryImage = { format, bits, addressWidth: is64 ? 64 : 32, sections, symbols, notes, hints };
+  const debug = linked ? debugSections(r, headers) : undefined;
+  if (debug) image.debug = debug;
+  return image;
+}
+
+function functionHint(address: bigint, size: number, section: string | undefined): CodeHint {
+  const hint: CodeHint = { kind: size > 0 ? 'symbol' : 'function', address, size };
+  if (section !== undefined) hint.section = section;
+  return hint;
+}
+
+/** .debug_line and the string sections its version 5 tables point into. */
+function debugSections(r: ByteReader, headers: readonly SectionHeader[]): DebugSections | undefined {
+  const find = (name: string): Uint8Array | undefined => {
+    const h = headers.find((candidate) => candidate.name === name && candidate.type !== SHT_NOBITS && (candidate.flags & SHF_COMPRESSED) === 0n);
+    return h && h.size > 0 ? r.slice(h.offset, h.size, `section ${name}`) : undefined;
+  };
+  const line = find('.debug_line');
+  if (line === undefined) return undefined;
+  const debug: DebugSections = { line };
+  const lineStr = find('.debug_line_str');
+  const str = find('.debug_str');
+  if (lineStr) debug.lineStr = lineStr;
+  if (str) debug.str = str;
+  return debug;
 }
 
 function loadSegments(r: ByteReader, is64: boolean, bits: Bitness, notes: string[]): CodeSection[] {

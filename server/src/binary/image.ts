@@ -23,6 +23,30 @@ export interface ImageSymbol {
   section?: string;
 }
 
+/** How the bytes of a finding were known to be code, most confident first. */
+export type Discovery = 'symbol' | 'unwind' | 'traversal' | 'sweep';
+export const DISCOVERY_ORDER: readonly Discovery[] = ['symbol', 'unwind', 'traversal', 'sweep'];
+
+/**
+ * What a file says about where its code is. `symbol` and `unwind` hints with a size cover a
+ * region that is code as a whole; the others are addresses where execution starts (traversal roots).
+ */
+export interface CodeHint {
+  kind: 'symbol' | 'unwind' | 'entry' | 'export' | 'function';
+  address: bigint;
+  /** Bytes covered; 0 for a bare start address. */
+  size: number;
+  /** Section the address is relative to (object files, where every section starts at 0). */
+  section?: string;
+}
+
+/** DWARF sections kept for source mapping (only in linked ELF files). */
+export interface DebugSections {
+  line: Uint8Array;
+  lineStr?: Uint8Array;
+  str?: Uint8Array;
+}
+
 export interface BinaryImage {
   format: ImageFormat;
   /** Bitness implied by the header (machine type / class). */
@@ -33,6 +57,9 @@ export interface BinaryImage {
   symbols: ImageSymbol[];
   /** Things the user should know (no executable section, sections skipped, ...). */
   notes: string[];
+  /** Code discovery roots and regions from symbols, unwind tables, entry points and exports. */
+  hints?: CodeHint[];
+  debug?: DebugSections;
 }
 
 /** A file the scanner cannot read as the format it claims to be; the message is for the user. */

@@ -197,7 +197,7 @@ function probeShape(key: number): boolean {
   return ok;
 }
 
-/** Decode every ModRM/SIB variant of one shape with iced; true when all agree with `rawLength` and none is covered by a rule. */
+/** Decode every ModRM/SIB variant of one shape with iced; true when all agree with `rawLength`, are valid, and none is covered by a rule. */
 export function checkShape(key: number): boolean {
   let rest = key;
   const memory = rest % 2 === 1;
@@ -244,7 +244,8 @@ export function checkShape(key: number): boolean {
       if (ours <= 0) continue; // this variant is deferred anyway (group check)
       decoder.position = i * stride;
       decoder.decodeOut(instruction);
-      if (instruction.length !== ours || ruleForCode(instruction.code) !== undefined) ok = false;
+      // Invalid encodings go to iced too: code discovery ends a path at them.
+      if (instruction.length !== ours || instruction.code === iced.Code.INVALID || ruleForCode(instruction.code) !== undefined) ok = false;
     }
   } finally {
     instruction.free();

@@ -1,7 +1,7 @@
 // PE32/PE32+ executables and COFF object files (what `nasm -f win32/win64` writes) for x86.
 // Executable sections are those marked IMAGE_SCN_MEM_EXECUTE or IMAGE_SCN_CNT_CODE. Symbols come
 // from the export table of an image, or the COFF symbol table of an object.
-import { addressWidthFor, ByteReader, ScanInputError, wrapAddress, type AddressWidth, type BinaryImage, type CodeSection, type ImageSymbol } from './image';
+import { addressWidthFor, ByteReader, ScanInputError, wrapAddress, type AddressWidth, type BinaryImage, type CodeHint, type CodeSection, type ImageSymbol } from './image';
 import type { Bitness } from './sweep';
 
 const MACHINE_I386 = 0x14c;
@@ -89,7 +89,38 @@ export function parsePe(bytes: Uint8Array): BinaryImage {
   const raw = readSections(r, opt + optionalSize, sectionCount, 0);
   const sections = codeSections(r, raw, imageBase, addressWidth, bits, true, notes);
   const symbols = exportSymbols(r, raw, opt, plus, imageBase, addressWidth, notes);
-  return { format: plus ? 'pe32+' : 'pe32', bits, addressWidth, sections, symbols, notes };
+  const hints: CodeHint[] = symbols.map((symbol) => ({ kind: 'export', address: symbol.address, size: 0 }));
+  const entry = r.u32(opt + 16, 'AddressOfEntryPoint');
+  if (entry !== 0) hints.push({ kind: 'entry', address: wrapAddress(imageBase + BigInt(entry), addressWidth), size: 0 });
+  if (plus) for (const hint of runtimeFunctions(r, raw, opt, imageBase, addressWidth, notes)) hints.push(hint);
+  return { format: plus ? 'pe32+' : 'pe32', bits, addressWidth, sections, symbols, notes, hints };
+}
+
+const EXCEPTION_DIRECTORY = 3;
+const MAX_RUNTIME_FUNCTIONS = 4_000_000;
+
+/** The x64 exception directory (.pdata): RUNTIME_FUNCTION entries of begin RVA, end RVA, unwind info RVA. */
+function runtimeFunctions(r: ByteReader, raw: RawSection[], opt: number, imageBase: bigint, addressWidth: AddressWidth, notes: string[]): CodeHint[] {
+  const countField = opt + 108;
+  if (countField + 4 > r.length || r.u32(countField) <= EXCEPTION_DIRECTORY) return [];
+  const directory = countField + 4 + EXCEPTION_DIRECTORY * 8;
+  if (directory + 8 > r.length) return [];
+  const rva = r.u32(directory);
+  const size = r.u32(directory + 4);
+  if (rva === 0 || size === 0) return [];
+  const at = rvaToOffset(raw, rva);
+  if (at === undefined || at + size > r.length) {
+    notes.push('the exception directory (.pdata) lies outside the file; unwind ranges skipped');
+    return [];
+  }
+  const out: CodeHint[] = [];
+  const count = Math.min(Math.floor(size / 12), MAX_RUNTIME_FUNCTIONS);
+  for (let i = 0; i < count; i++) {
+    const begin = r.u32(at + i * 12);
+    const end = r.u32(at + i * 12 + 4);
+    if (end > begin) out.push({ kind: 'unwind', address: wrapAddress(imageBase + BigInt(begin), addressWidth), size: end - begin });
+  }
+  return out;
 }
 
 function rvaToOffset(raw: RawSection[], rva: number): number | undefined {

@@ -6,8 +6,6 @@ import { ruleForCode } from '../analysis/resolve/classify';
 import { BARE_INT3, fastLength } from './lengths';
 import { ensureShapeTable } from './shapes';
 
-ensureShapeTable();
-
 export type Bitness = 16 | 32 | 64;
 
 /** Offsets (within the block) and iced Codes of every instruction the catalogue covers. */
@@ -23,17 +21,26 @@ export interface SweepRange {
   stop: number;
 }
 
-const CODE_COUNT = Object.values(iced.Code).reduce<number>((max, v) => (typeof v === 'number' && v > max ? v : max), 0) + 1;
 // 0 = not looked up yet, 1 = a rule covers this Code, 2 = none does. Filled lazily: asking
-// `ruleForCode` about all ~4,900 Codes up front costs more than a whole kernel sweep.
-const COVERED = new Uint8Array(CODE_COUNT);
+// `ruleForCode` about all ~4,900 Codes up front costs more than a whole kernel sweep. Made on
+// first use, like the shape table: importing the scanner does no work.
+let covered: Uint8Array | undefined;
+
+function coveredTable(): Uint8Array {
+  if (covered) return covered;
+  let max = 0;
+  for (const value of Object.values(iced.Code)) if (typeof value === 'number' && value > max) max = value;
+  covered = new Uint8Array(max + 1);
+  return covered;
+}
 
 /** True when `ruleForCode` maps the iced Code to a rule (INT3 included). */
 export function isCoveredCode(code: number): boolean {
-  let state = COVERED[code];
+  const table = coveredTable();
+  let state = table[code];
   if (state === 0 || state === undefined) {
     state = ruleForCode(code) !== undefined ? 1 : 2;
-    if (code < CODE_COUNT) COVERED[code] = state;
+    if (code < table.length) table[code] = state;
   }
   return state === 1;
 }
@@ -89,6 +96,7 @@ export interface FastSweepOptions {
  * `range.stop` (or the data ends). Same boundaries and hits as iced decoding from `range.start`.
  */
 export function fastSweep(bytes: Uint8Array, bits: Bitness, range: SweepRange, options: FastSweepOptions = {}): FastSweepResult {
+  ensureShapeTable();
   const includeInt3 = options.includeInt3 === true;
   const offsets: number[] = [];
   const codes: number[] = [];

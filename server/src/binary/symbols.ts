@@ -11,39 +11,49 @@ function sortSymbols(symbols: readonly ImageSymbol[]): SortedSymbols {
   return { addresses: sorted.map((s) => s.address), names: sorted.map((s) => s.name) };
 }
 
+/** Sorted on first use: a scan with no findings never pays for sorting a large symbol table. */
 export class SymbolIndex {
-  private readonly global: SortedSymbols;
-  private readonly bySection = new Map<string, SortedSymbols>();
+  private sorted: { global: SortedSymbols; bySection: Map<string, SortedSymbols> } | undefined;
 
-  constructor(symbols: readonly ImageSymbol[]) {
-    const global: ImageSymbol[] = [];
-    const grouped = new Map<string, ImageSymbol[]>();
-    for (const symbol of symbols) {
-      if (symbol.section === undefined) {
-        global.push(symbol);
-        continue;
-      }
-      let list = grouped.get(symbol.section);
-      if (!list) grouped.set(symbol.section, (list = []));
-      list.push(symbol);
-    }
-    this.global = sortSymbols(global);
-    for (const [section, list] of grouped) this.bySection.set(section, sortSymbols(list));
+  constructor(private readonly symbols: readonly ImageSymbol[]) {}
+
+  private index(): { global: SortedSymbols; bySection: Map<string, SortedSymbols> } {
+    this.sorted ??= sortAll(this.symbols);
+    return this.sorted;
   }
 
   get size(): number {
-    let n = this.global.addresses.length;
-    for (const s of this.bySection.values()) n += s.addresses.length;
+    const { global, bySection } = this.index();
+    let n = global.addresses.length;
+    for (const s of bySection.values()) n += s.addresses.length;
     return n;
   }
 
   /** `name+0xoff` of the closest symbol at or below `address` (same section first), or undefined. */
   describe(address: bigint, section: string): string | undefined {
-    const own = this.bySection.get(section);
-    const hit = (own && nearest(own, address)) ?? nearest(this.global, address);
+    const { global, bySection } = this.index();
+    const own = bySection.get(section);
+    const hit = (own && nearest(own, address)) ?? nearest(global, address);
     if (!hit) return undefined;
     return hit.offset === 0n ? hit.name : `${hit.name}+0x${hex(hit.offset)}`;
   }
+}
+
+function sortAll(symbols: readonly ImageSymbol[]): { global: SortedSymbols; bySection: Map<string, SortedSymbols> } {
+  const bySection = new Map<string, SortedSymbols>();
+  const global: ImageSymbol[] = [];
+  const grouped = new Map<string, ImageSymbol[]>();
+  for (const symbol of symbols) {
+    if (symbol.section === undefined) {
+      global.push(symbol);
+      continue;
+    }
+    let list = grouped.get(symbol.section);
+    if (!list) grouped.set(symbol.section, (list = []));
+    list.push(symbol);
+  }
+  for (const [section, list] of grouped) bySection.set(section, sortSymbols(list));
+  return { global: sortSymbols(global), bySection };
 }
 
 function nearest(list: SortedSymbols, address: bigint): { name: string; offset: bigint } | undefined {

@@ -38,6 +38,8 @@ function toEslintMessage(message: ReportMessage): Record<string, unknown> {
   if (message.address !== undefined) out.address = message.address;
   if (message.section !== undefined) out.section = message.section;
   if (message.symbol !== undefined) out.symbol = message.symbol;
+  if (message.discovery !== undefined) out.discovery = message.discovery;
+  if (message.source !== undefined) out.source = message.source;
   if (message.readIn !== undefined) out.readIn = message.readIn;
   if (message.contexts !== undefined) out.contexts = message.contexts;
   if (message.macroChain !== undefined) out.macroChain = message.macroChain;

@@ -61,7 +61,8 @@ export function formatSarif(reports: readonly FileReport[], options: FormatOptio
 
 interface RuleDescriptor {
   id: string;
-  name: string;
+  /** Omitted when it would only repeat the id (SARIF validator rule SARIF1001). */
+  name?: string;
   shortDescription: { text: string };
   fullDescription: { text: string };
   help: { text: string; markdown: string };
@@ -73,11 +74,11 @@ interface RuleDescriptor {
 function ruleDescriptor(entry: RuleEntry, profile: ProfileId, options: FormatOptions): RuleDescriptor {
   const helpUri = docsUri(docsPath(entry.id), options);
   const severity = entry.severity[profile];
-  const tags = ['virtualization', entry.group, entry.family];
-  if (entry.detection !== undefined) tags.push('vm-detection');
+  const tags = new Set(['virtualization', entry.group, entry.family]);
+  if (entry.detection !== undefined) tags.add('vm-detection');
   return {
     id: entry.id,
-    name: pascalCase(entry.id),
+    ...userFacingName(entry.id),
     shortDescription: { text: plainText(entry.title) },
     fullDescription: { text: plainText(entry.problem) },
     help: {
@@ -86,14 +87,14 @@ function ruleDescriptor(entry: RuleEntry, profile: ProfileId, options: FormatOpt
     },
     helpUri,
     defaultConfiguration: severity === 'off' ? { level: 'none', enabled: false } : { level: sarifLevel(severity) },
-    properties: { tags },
+    properties: { tags: [...tags] },
   };
 }
 
 function unknownRuleDescriptor(id: string): RuleDescriptor {
   return {
     id,
-    name: pascalCase(id),
+    ...userFacingName(id),
     shortDescription: { text: id },
     fullDescription: { text: `Reported as ${id}; not in this version's rule catalogue.` },
     help: { text: id, markdown: id },
@@ -104,9 +105,12 @@ function unknownRuleDescriptor(id: string): RuleDescriptor {
 }
 
 function result(message: ReportMessage, ruleIndex: number, artifact: Record<string, string>, filePath: string, cwd: string): Record<string, unknown> {
-  const physicalLocation: Record<string, unknown> = { artifactLocation: artifact };
-  // A binary finding's line/column are placeholders; its location is the address (in properties).
-  if (message.address === undefined) {
+  // A binary finding's line/column are placeholders; its location is the source line when debug
+  // information gives one, else the binary with the address (in properties).
+  const physicalLocation: Record<string, unknown> = { artifactLocation: message.source ? artifactLocation(message.source.file, cwd) : artifact };
+  if (message.source !== undefined) physicalLocation.region = { startLine: message.source.line, endLine: message.source.line };
+  else if (message.bytes !== undefined) physicalLocation.region = { byteOffset: message.bytes.offset, byteLength: message.bytes.length };
+  else if (message.address === undefined) {
     physicalLocation.region = {
       startLine: message.line,
       startColumn: message.column,
@@ -130,6 +134,7 @@ function result(message: ReportMessage, ruleIndex: number, artifact: Record<stri
   if (flow.length > 0) out.codeFlows = [{ threadFlows: [{ locations: flow }] }];
   const properties = resultProperties(message);
   if (properties !== undefined) out.properties = properties;
+  if (properties !== undefined && message.source !== undefined && artifact.uri !== undefined) properties.binary = artifact.uri;
   return out;
 }
 
@@ -137,6 +142,7 @@ function resultProperties(message: ReportMessage): Record<string, unknown> | und
   const properties: Record<string, unknown> = {};
   if (message.address !== undefined) properties.address = message.address;
   if (message.section !== undefined && message.address !== undefined) properties.section = message.section;
+  if (message.discovery !== undefined) properties.discovery = message.discovery;
   if (message.readIn !== undefined) {
     properties.dialect = message.readIn.dialect;
     properties.bits = message.readIn.bits;
@@ -211,6 +217,11 @@ function informationUri(options: FormatOptions): string {
 
 function sarifLevel(severity: Exclude<SeverityOrOff, 'off'>): SarifLevel {
   return severity === 'error' ? 'error' : severity === 'warning' ? 'warning' : 'note';
+}
+
+function userFacingName(id: string): { name?: string } {
+  const name = pascalCase(id);
+  return name.toLowerCase() === id.toLowerCase() ? {} : { name };
 }
 
 function pascalCase(id: string): string {

@@ -21,6 +21,12 @@ export interface ReportMessage {
   address?: string;
   section?: string;
   symbol?: string;
+  /** Binary scans: the instruction's bytes in the file, for formats that locate by byte range. */
+  bytes?: { offset: number; length: number };
+  /** Binary scans: how the instruction was known to be code (symbol, unwind, traversal, sweep). */
+  discovery?: string;
+  /** Binary scans: the source line DWARF debug information gives for the address. */
+  source?: { file: string; line: number };
   /** Whole-program lint: the dialect and bitness the line was read in (its first context). */
   readIn?: { dialect: string; bits: number };
   /** Whole-program lint: each way the file was reached where the finding was seen. */

@@ -9,11 +9,11 @@ import { packageInfo } from '../host/packageInfo';
 import { stylist, wantsColor } from '../host/terminal';
 import { formatReports, type FileReport } from '../report';
 import { exitVerdict, flag, InputError, integer, oneOf, parseBits, pathValue, UsageError, valued, type CommandIo, type OptionSpec } from '../report/options';
-import { addressWidthFor, fitsAddressWidth, ScanInputError, type BinaryImage } from '../binary/image';
+import { addressWidthFor, DISCOVERY_ORDER, fitsAddressWidth, ScanInputError, type BinaryImage, type Discovery } from '../binary/image';
 import { loadImage, readImageFile, RAW_DEFAULT_BITS, type LoadOptions } from './load';
 import { PARALLEL_MIN_BYTES, SweepWorkers, workerScriptPath } from './parallel';
 import { fatalReport, toFileReport } from './report';
-import { scanImage, type DisassemblySyntax, type ScanOptions } from './scanner';
+import { scanImage, type DisassemblySyntax, type ScanOptions, type SweepMode } from './scanner';
 import { parseSystemMap, SymbolIndex } from '../binary/symbols';
 import type { Bitness } from '../binary/sweep';
 
@@ -30,6 +30,8 @@ interface ScanOwnOptions {
   maxSizeBytes: number;
   /** Threads for large sections, this one included; 1 = no workers. */
   jobs: number;
+  sweep: SweepMode;
+  minConfidence: Discovery;
 }
 
 export type ScanArgs = CommandOptions<ScanOwnOptions>;
@@ -42,8 +44,11 @@ const ruleIds = (group: string): string => RULES.filter((rule) => rule.group ===
 export const SCAN_USAGE = `Usage: virtlint scan [options] <file...>
 
 Finds sensitive-but-unprivileged x86 instructions in compiled code: ELF32/ELF64 executables and
-objects, PE32/PE32+ images, COFF objects, and raw images. Every executable section is decoded
-with a linear sweep (iced-x86); each finding gives address, section and symbol+offset.
+objects, PE32/PE32+ images, COFF objects, and raw images. Only code is decoded: regions of function
+symbols with a size, unwind tables (.eh_frame, .pdata), and what a traversal from entry points,
+exports and function starts reaches through direct jumps and calls; data between functions is not
+read as instructions. Each finding gives address, section, symbol+offset, the source line when the
+file has DWARF line information, and how its code was found (discovery).
 
 Options:
   -f, --format <f>      stylish (default), json, sarif, github
@@ -59,6 +64,10 @@ Options:
   --map <System.map>    extra symbols for attribution (e.g. a stripped vmlinux); a regular file of
                         at most ${MAX_MAP_BYTES / (1024 * 1024)} MB
   --section <name>      scan only this section (repeatable)
+  --sweep <mode>        discover (default): decode only discovered code; linear: decode every byte
+                        of every executable section (also used when a file names no code at all,
+                        e.g. raw images: a note says so on stderr)
+  --min-confidence <d>  report only code found by d or better: symbol > unwind > traversal > sweep
   --syntax <s>          disassembly shown in messages: intel (default), att, nasm, masm
   --max-warnings <n>    exit 1 when there are more than n warnings
   --color, --no-color   force colour on or off (default: on when stdout is a terminal)
@@ -77,6 +86,7 @@ Rule ids:
 
 const SYNTAXES: readonly DisassemblySyntax[] = ['intel', 'att', 'nasm', 'masm'];
 const MAX_JOBS = 64;
+const SWEEP_MODES: readonly SweepMode[] = ['discover', 'linear'];
 
 const SCAN_OPTIONS: readonly OptionSpec<ScanArgs>[] = [
   valued('--bits', undefined, (o, value, name) => (o.bits = parseBits(name, value))),
@@ -87,10 +97,12 @@ const SCAN_OPTIONS: readonly OptionSpec<ScanArgs>[] = [
   valued('--syntax', undefined, (o, value, name) => (o.syntax = oneOf(name, value, SYNTAXES))),
   valued('--max-size', undefined, (o, value, name) => (o.maxSizeBytes = megabytes(name, value))),
   valued('--jobs', undefined, (o, value, name) => (o.jobs = integer(name, value, 1, MAX_JOBS))),
+  valued('--sweep', undefined, (o, value, name) => (o.sweep = oneOf(name, value, SWEEP_MODES))),
+  valued('--min-confidence', undefined, (o, value, name) => (o.minConfidence = oneOf(name, value, DISCOVERY_ORDER))),
 ];
 
 export function parseScanArgs(argv: readonly string[]): ScanArgs {
-  const args = parseCommandOptions<ScanOwnOptions>(argv, SCAN_OPTIONS, { raw: false, sections: [], syntax: 'intel', maxSizeBytes: 1024 * 1024 * 1024, jobs: 1 });
+  const args = parseCommandOptions<ScanOwnOptions>(argv, SCAN_OPTIONS, { raw: false, sections: [], syntax: 'intel', maxSizeBytes: 1024 * 1024 * 1024, jobs: 1, sweep: 'discover', minConfidence: 'sweep' });
   if (args.base !== undefined) checkBaseFitsBitness(args.base, args.bits ?? RAW_DEFAULT_BITS);
   return args;
 }
@@ -173,10 +185,22 @@ async function scanFiles(
       reports.push(fatalReport(fullPath, errorText(e)));
       continue;
     }
-    const options: ScanOptions = { profile: args.profile, enabled: selection.enabled, includeInt3: selection.includeInt3, severities: args.severities, syntax: args.syntax };
+    const options: ScanOptions = {
+      profile: args.profile,
+      enabled: selection.enabled,
+      includeInt3: selection.includeInt3,
+      severities: args.severities,
+      syntax: args.syntax,
+      sweep: args.sweep,
+      minConfidence: args.minConfidence,
+    };
     if (extraSymbols) options.extraSymbols = extraSymbols;
     if (workers) options.workers = workers;
-    const { findings } = await scanImage(image, options);
+    const { findings, stats } = await scanImage(image, options);
+    if (stats.fellBackToSweep) {
+      io.stderr.write(`${COMMAND}: ${file}: no symbols, unwind tables or entry points inside code; decoded every executable byte (linear sweep)\n`);
+      image.notes.push('no code roots: linear sweep');
+    }
     reports.push(toFileReport(fullPath, image, findings));
   }
 

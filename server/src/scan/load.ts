@@ -102,6 +102,33 @@ export function readImageFile(fullPath: string, size: number): Uint8Array {
 }
 
 const SPARSE_MIN_BYTES = 8 * 1024 * 1024;
+const DISCOVERY_SECTIONS = new Set(['.eh_frame', '.debug_line', '.debug_line_str', '.debug_str']);
+
+/** Reads the section name table first, so that sections can be chosen by name. */
+function sectionNameReader(
+  view: DataView,
+  bytes: Uint8Array,
+  is64: boolean,
+  shoff: number,
+  shentsize: number,
+  shnum: number,
+  size: number,
+  readRange: (offset: number, length: number) => void,
+): (nameOffset: number) => string {
+  const index = view.getUint16(is64 ? 0x3e : 0x32, true);
+  if (index >= shnum) return () => '';
+  const at = shoff + index * shentsize;
+  const offset = is64 ? Number(view.getBigUint64(at + 0x18, true)) : view.getUint32(at + 0x10, true);
+  const length = is64 ? Number(view.getBigUint64(at + 0x20, true)) : view.getUint32(at + 0x14, true);
+  if (offset + length > size || length > 1024 * 1024) return () => '';
+  readRange(offset, length);
+  return (nameOffset) => {
+    if (nameOffset >= length) return '';
+    let end = offset + nameOffset;
+    while (end < offset + length && bytes[end] !== 0) end++;
+    return Buffer.from(bytes.subarray(offset + nameOffset, end)).toString('latin1');
+  };
+}
 const SHT_NOBITS = 8;
 
 /** Reads the section header table and the sections an ELF scan needs; false when the layout is not understood. */
@@ -114,6 +141,7 @@ function readElfParts(bytes: Uint8Array, size: number, readRange: (offset: numbe
   const shnum = view.getUint16(is64 ? 0x3c : 0x30, true);
   if (shoff === 0 || shnum === 0 || shentsize < (is64 ? 64 : 40) || shoff + shnum * shentsize > size) return false;
   readRange(shoff, shnum * shentsize);
+  const names = sectionNameReader(view, bytes, is64, shoff, shentsize, shnum, size, readRange);
   let requested = 0;
   for (let i = 0; i < shnum; i++) {
     const at = shoff + i * shentsize;
@@ -121,8 +149,8 @@ function readElfParts(bytes: Uint8Array, size: number, readRange: (offset: numbe
     const flags = is64 ? Number(view.getBigUint64(at + 8, true) & 0xffffn) : view.getUint32(at + 8, true);
     const offset = is64 ? Number(view.getBigUint64(at + 0x18, true)) : view.getUint32(at + 0x10, true);
     const length = is64 ? Number(view.getBigUint64(at + 0x20, true)) : view.getUint32(at + 0x14, true);
-    // Executable sections, symbol tables (2, 11) and string tables (3) are all the parser reads.
-    const needed = (flags & 0x4) !== 0 || type === 2 || type === 11 || type === 3;
+    // Executable sections, symbol tables (2, 11), string tables (3), unwind and line tables are all the parser reads.
+    const needed = (flags & 0x4) !== 0 || type === 2 || type === 11 || type === 3 || DISCOVERY_SECTIONS.has(names(view.getUint32(at, true)));
     if (!needed || type === SHT_NOBITS) continue;
     requested += length;
     // Overlapping sections (a crafted file) would re-read the same bytes: read everything once instead.

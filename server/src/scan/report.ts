@@ -16,7 +16,9 @@ import type { BinaryFinding } from './scanner';
 export function toFileReport(filePath: string, image: BinaryImage, findings: readonly BinaryFinding[]): FileReport {
   const messages: ReportMessage[] = findings.map((f) => {
     const address = `0x${f.address.toString(16)}`;
-    const where = f.symbol ? `${address} <${f.symbol}>` : `${address} in ${f.section}`;
+    let where = f.symbol ? `${address} <${f.symbol}>` : `${address} in ${f.section}`;
+    if (f.source) where += `, ${f.source.file}:${f.source.line}`;
+    where += `, found by ${f.discovery}`;
     const message: ReportMessage = {
       ruleId: f.ruleId,
       severity: f.severity === 'error' ? 2 : 1,
@@ -27,9 +29,12 @@ export function toFileReport(filePath: string, image: BinaryImage, findings: rea
       endColumn: 1,
       address,
       section: f.section,
+      bytes: { offset: f.fileOffset, length: f.bytes.length / 2 },
     };
     if (f.severity === 'info' || f.severity === 'hint') message.level = f.severity;
     if (f.symbol !== undefined) message.symbol = f.symbol;
+    message.discovery = f.discovery;
+    if (f.source !== undefined) message.source = f.source;
     return message;
   });
   const report: FileReport = {

@@ -1,0 +1,179 @@
+// Function ranges from an ELF .eh_frame section: every FDE names the first address and the size
+// of a piece of code that has unwind information. Present in most stripped user-space binaries.
+// Corrupt entries end the walk (what was read so far is kept) and are reported as a note.
+import { ByteReader, ScanInputError } from './image';
+
+export interface UnwindRange {
+  address: bigint;
+  size: number;
+}
+
+const DW_EH_PE_OMIT = 0xff;
+const DW_EH_PE_PCREL = 0x10;
+const DW_EH_PE_DATAREL = 0x30;
+const MAX_ENTRIES = 2_000_000;
+
+interface Cie {
+  /** Pointer encoding of the FDEs' pc-begin and pc-range (DW_EH_PE_*). */
+  fdeEncoding: number;
+  /** True when FDEs carry an augmentation-data block (augmentation string starts with 'z'). */
+  hasAugmentationData: boolean;
+}
+
+/** Reads LEB128 numbers and encoded pointers at a moving position. */
+class Cursor {
+  constructor(
+    private readonly r: ByteReader,
+    public at: number,
+  ) {}
+
+  u8(): number {
+    return this.r.u8(this.at++, 'an .eh_frame field');
+  }
+
+  uleb(): bigint {
+    let value = 0n;
+    let shift = 0n;
+    for (let i = 0; i < 10; i++) {
+      const byte = this.u8();
+      value |= BigInt(byte & 0x7f) << shift;
+      shift += 7n;
+      if ((byte & 0x80) === 0) return value;
+    }
+    throw new ScanInputError('corrupt .eh_frame: LEB128 number longer than 10 bytes');
+  }
+
+  sleb(): bigint {
+    let value = 0n;
+    let shift = 0n;
+    for (let i = 0; i < 10; i++) {
+      const byte = this.u8();
+      value |= BigInt(byte & 0x7f) << shift;
+      shift += 7n;
+      if ((byte & 0x80) === 0) return byte & 0x40 ? value - (1n << shift) : value;
+    }
+    throw new ScanInputError('corrupt .eh_frame: LEB128 number longer than 10 bytes');
+  }
+
+  /** The value of a pointer in `encoding`'s format, before its application (pcrel...) is applied. */
+  rawPointer(encoding: number, addressSize: number): bigint {
+    const at = this.at;
+    switch (encoding & 0x0f) {
+      case 0x00:
+        this.at += addressSize;
+        return addressSize === 8 ? this.r.u64(at) : BigInt(this.r.u32(at));
+      case 0x01:
+        return this.uleb();
+      case 0x02:
+        this.at += 2;
+        return BigInt(this.r.u16(at));
+      case 0x03:
+        this.at += 4;
+        return BigInt(this.r.u32(at));
+      case 0x04:
+        this.at += 8;
+        return this.r.u64(at);
+      case 0x09:
+        return this.sleb();
+      case 0x0a:
+        this.at += 2;
+        return BigInt(this.r.i16(at));
+      case 0x0b:
+        this.at += 4;
+        return BigInt(this.r.u32(at) | 0);
+      case 0x0c:
+        this.at += 8;
+        return BigInt.asIntN(64, this.r.u64(at));
+      default:
+        throw new ScanInputError(`corrupt .eh_frame: unknown pointer encoding 0x${encoding.toString(16)}`);
+    }
+  }
+}
+
+/**
+ * FDE ranges of an .eh_frame section loaded at `sectionAddress`; `fileOffset` locates it in `bytes`.
+ * Addresses are wrapped to `addressSize` bytes. Entries with a zero range are left out.
+ */
+export function parseEhFrame(
+  bytes: Uint8Array,
+  fileOffset: number,
+  size: number,
+  sectionAddress: bigint,
+  addressSize: 4 | 8,
+  notes: string[],
+): UnwindRange[] {
+  const r = new ByteReader(bytes, '.eh_frame');
+  const out: UnwindRange[] = [];
+  const cies = new Map<number, Cie>();
+  const end = fileOffset + size;
+  const mask = (1n << BigInt(addressSize * 8)) - 1n;
+  let at = fileOffset;
+  try {
+    r.require(fileOffset, size, 'the .eh_frame section');
+    for (let n = 0; n < MAX_ENTRIES && at + 4 <= end; n++) {
+      let length = r.u32(at);
+      let body = at + 4;
+      if (length === 0) break; // terminator
+      if (length === 0xffffffff) {
+        const long = r.u64(at + 4);
+        if (long > BigInt(end)) throw new ScanInputError('corrupt .eh_frame: entry length past the section');
+        length = Number(long);
+        body = at + 12;
+      }
+      const next = body + length;
+      if (next > end || length < 4) throw new ScanInputError('corrupt .eh_frame: entry length past the section');
+      const id = r.u32(body);
+      if (id === 0) cies.set(at, readCie(r, body + 4, addressSize));
+      else {
+        const cie = cies.get(body - id);
+        if (cie === undefined) throw new ScanInputError('corrupt .eh_frame: FDE refers to no CIE');
+        const range = readFde(new Cursor(r, body + 4), cie, (pos) => sectionAddress + BigInt(pos - fileOffset), addressSize);
+        if (range && range.size > 0) out.push({ address: range.address & mask, size: range.size });
+      }
+      at = next;
+    }
+  } catch (e) {
+    if (!(e instanceof ScanInputError)) throw e;
+    notes.push(`${e.message}; kept the ${out.length} function range(s) read before it`);
+  }
+  return out;
+}
+
+function readCie(r: ByteReader, start: number, addressSize: 4 | 8): Cie {
+  const c = new Cursor(r, start);
+  const version = c.u8();
+  const augmentation = r.cString(c.at, 64);
+  c.at += augmentation.length + 1;
+  if (augmentation.includes('eh')) c.at += 8; // GCC 2.x "eh" data: not produced by anything current
+  c.uleb(); // code alignment
+  c.sleb(); // data alignment
+  if (version === 1) c.u8();
+  else c.uleb(); // return address register
+  const cie: Cie = { fdeEncoding: 0, hasAugmentationData: augmentation.startsWith('z') };
+  if (!cie.hasAugmentationData) return cie;
+  c.uleb(); // augmentation data length
+  for (const letter of augmentation.slice(1)) {
+    if (letter === 'R') cie.fdeEncoding = c.u8();
+    else if (letter === 'L') c.u8();
+    else if (letter === 'P') {
+      const encoding = c.u8();
+      c.rawPointer(encoding, addressSize);
+    } else if (letter !== 'S' && letter !== 'B') break; // unknown letter: the rest cannot be read, and is not needed
+  }
+  return cie;
+}
+
+function readFde(c: Cursor, cie: Cie, addressOf: (pos: number) => bigint, addressSize: 4 | 8): UnwindRange | undefined {
+  if (cie.fdeEncoding === DW_EH_PE_OMIT) return undefined;
+  const fieldPos = c.at;
+  const raw = c.rawPointer(cie.fdeEncoding, addressSize);
+  const application = cie.fdeEncoding & 0x70;
+  let address: bigint;
+  if (application === 0) address = raw;
+  else if (application === DW_EH_PE_PCREL) address = addressOf(fieldPos) + raw;
+  else if (application === DW_EH_PE_DATAREL) return undefined; // needs the GOT address; not used on x86 .eh_frame
+  else return undefined;
+  const range = c.rawPointer(cie.fdeEncoding & 0x0f, addressSize);
+  if (range <= 0n || range > 0x7fffffffn) return undefined;
+  return { address: BigInt.asUintN(64, address), size: Number(range) };
+}
