@@ -48,6 +48,10 @@ for triplet in aarch64-linux-gnu arm-linux-gnueabihf riscv64-linux-gnu powerpc64
 done
 command -v timeout >/dev/null || need_apt+=(coreutils)
 command -v nvim >/dev/null || need_apt+=(neovim)
+command -v emacs >/dev/null || need_apt+=(emacs-nox) # the emacs tier (eglot)
+dpkg -s elpa-eglot >/dev/null 2>&1 || need_apt+=(elpa-eglot)
+command -v pre-commit >/dev/null || need_apt+=(pre-commit) # the package tier: the pre-commit hook
+/usr/bin/python3 -c 'import yaml' 2>/dev/null || need_apt+=(python3-yaml) # the package tier reads action.yml with it
 command -v qemu-system-x86_64 >/dev/null || need_apt+=(qemu-system-x86)
 dpkg -s bochs bochs-sdl bochsbios vgabios >/dev/null 2>&1 || need_apt+=(bochs bochs-sdl bochsbios vgabios) # the proof bench's second CPU model
 command -v chromium >/dev/null || need_apt+=(chromium)
@@ -160,6 +164,7 @@ run_mocha scan 'out/test/scan/*.test.js'
 run_mocha props 'out/test/props/*.test.js'
 run_mocha embedded 'out/test/embedded/*.test.js'
 run_mocha lsp 'out/test/lsp/*.test.js'
+run_mocha package 'out/test/package/*.test.js'
 
 # --- script tiers (each ends with "<tier>: N passed, N failed") ---------------------------
 run_script() { # tier command...
@@ -183,6 +188,7 @@ run_script() { # tier command...
 
 run_script grammar bash test/grammar/run.sh
 run_script nvim bash test/nvim/run.sh
+run_script emacs bash test/emacs/run.sh
 run_script proof bash proof/run.sh
 run_script vscode bash test/vscode/run.sh
 
