@@ -4,7 +4,8 @@ import * as assert from 'assert';
 import * as fc from 'fast-check';
 import { analyzeText } from '../../server/src/analysis/index';
 import { ruleById } from '../../server/src/analysis/catalogue/index';
-import { hoverAt, instructionFactsLine, ruleSummary } from '../../server/src/analysis/hover';
+import { hoverAt, instructionFactsLine, ruleSummary } from '../../server/src/analysis/hover/index';
+import { fixesForFinding } from '../../server/src/analysis/fixes/index';
 import { Code } from '../../server/src/analysis/resolve/iced';
 import type { AnalysisResult, Bits, Finding, Operand, ParsedInstruction, Range, RuleId } from '../../server/src/analysis/types';
 
@@ -89,23 +90,36 @@ const analysis = result([sidt, movCr0, add, cpuid, movDs, cli, macro], [sidtFind
 describe('hover: flagged instruction', () => {
   const hover = hoverAt(TEXT, analysis, { line: 0, character: 6 });
 
-  it('shows a card with the verdict and every section', () => {
+  it('leads with the answer: the message, then the fixes the menu offers, one paragraph of why, the link', () => {
     assert.ok(hover, 'no hover on a flagged instruction');
-    const { markdown } = hover;
-    assert.match(markdown.split('\n')[0] ?? '', /^\*\*SIDT\*\* — sensitive but unprivileged \(Robin & Irvine: sensitive register instruction\)\. Rule `sidt`, warning\.$/);
-    for (const section of ['**At CPL>0:**', '**VT-x:**', '**AMD-V:**', '**UMIP / CR4:**', '**Fixes:**', '**VM detection:**', 'Sources: ']) {
-      assert.ok(markdown.includes(section), `missing ${section}`);
-    }
-    assert.ok(markdown.includes(sidtFinding.message), 'the finding message is not shown');
-    assert.match(markdown, /Red Pill/);
-    assert.match(markdown, /Forced-emulation prefix, Hypercall, CR4 control \(system setting\)/);
-    assert.match(markdown, /iced-x86: `Sidt_m1664` · `0F 01 \/1` · allowed at CPL 3, not privileged/);
-    assert.match(markdown, /\[RI\]\(https:\/\/www\.usenix\.org\/[^ )]+ "Robin & Irvine/);
+    const blocks = hover.markdown.split('\n\n');
+    assert.equal(blocks[0], `**${sidtFinding.message}.**`);
+    assert.match(blocks[1] ?? '', /^`sidt` · warning/);
+    // The fixes engine offers these for SIDT in 64-bit code with the default (KVM) ABI.
+    const offered = fixesForFinding(TEXT, analysis, sidtFinding, { abi: 'kvm' }).map((fix) => fix.title);
+    assert.ok(offered.length > 0);
+    assert.equal(blocks[2], `**Do:** ${offered.join(' · ')}. System setting: CR4.UMIP.`);
+    assert.ok((blocks[3] ?? '').startsWith('SIDT stores the interrupt descriptor table register'), blocks[3]);
+    assert.match(blocks[4] ?? '', /^\[VT-x, AMD-V, UMIP, proof observations, encoding and sources\]\(docs\/rules\/sidt\.md\)$/);
+    assert.equal(blocks.length, 5);
+  });
+
+  it('says the message once and stays under about 600 characters before the link', () => {
+    const markdown = hover?.markdown ?? '';
+    assert.equal(markdown.split(sidtFinding.message).length, 2, 'the message appears exactly once');
+    assert.ok(markdown.indexOf('[VT-x') <= 620, `${markdown.indexOf('[VT-x')} characters before the link`);
+  });
+
+  it('lists the fixes for the ABI it is given, and takes the link maker it is given', () => {
+    const xen = hoverAt(TEXT, analysis, { line: 0, character: 6 }, { fixes: { abi: 'xen' }, docsLink: (id) => `https://example.test/${id}` });
+    const offered = fixesForFinding(TEXT, analysis, sidtFinding, { abi: 'xen' }).map((fix) => fix.title);
+    assert.ok(xen?.markdown.includes(`**Do:** ${offered.join(' · ')}.`));
+    assert.match(xen?.markdown ?? '', /\(https:\/\/example\.test\/sidt\)$/);
   });
 
   it('covers the whole instruction, operands included', () => {
     assert.deepStrictEqual(hover?.range, sidt.range);
-    assert.ok(hoverAt(TEXT, analysis, { line: 0, character: 12 })?.markdown.startsWith('**SIDT**'));
+    assert.ok(hoverAt(TEXT, analysis, { line: 0, character: 12 })?.markdown.startsWith(`**${sidtFinding.message}`));
   });
 
   it('meta findings show their title and advice', () => {
@@ -205,12 +219,11 @@ describe('hover: rule ids in suppression comments', () => {
 });
 
 describe('hover: bad input', () => {
-  it('a finding with an unknown iced code still gets a card, without the iced line', () => {
+  it('a finding with an unknown iced code still gets a card', () => {
     const broken = { ...sidtFinding, code: 987654 };
     const hover = hoverAt(TEXT, result([sidt], [broken]), { line: 0, character: 5 });
     assert.ok(hover, 'no hover');
-    assert.ok(hover.markdown.startsWith('**SIDT** — sensitive but unprivileged'));
-    assert.ok(!hover.markdown.includes('iced-x86:'));
+    assert.ok(hover.markdown.startsWith(`**${sidtFinding.message}.**`));
   });
 
   it('never throws on arbitrary text, comments and positions', () => {
@@ -244,8 +257,7 @@ describe('hover: on analyzeText results', () => {
 
   it('card on the flagged SIDT, facts lines elsewhere', () => {
     const card = hoverAt(nasmSource, nasm, { line: 1, character: 6 });
-    assert.match(card?.markdown ?? '', /^\*\*SIDT\*\* — sensitive but unprivileged .* Rule `sidt`, warning\./);
-    assert.match(card?.markdown ?? '', /\*\*At CPL>0:\*\*/);
+    assert.match(card?.markdown ?? '', /^\*\*SIDT stores the IDTR without trapping: .*VMM's IDT base.*\.\*\*\n\n`sidt` · warning, long mode\n/);
     assert.strictEqual(card?.range.start.line, 1);
     assert.match(hoverAt(nasmSource, nasm, { line: 2, character: 5 })?.markdown ?? '', /^`MOV r64, cr` — privileged/);
     assert.match(hoverAt(nasmSource, nasm, { line: 3, character: 5 })?.markdown ?? '', /^`CPUID` — sensitive but unprivileged \(rule `cpuid`\), not reported here: the rule is off/);
@@ -260,8 +272,51 @@ describe('hover: on analyzeText results', () => {
   it('GNU as AT&T: card on lret, the iret rule reported as an error in the default profile', () => {
     const source = ['# virtlint: dialect=gas-att bits=64', '    lretq', '    iretq', '    addq %rbx, %rax'].join('\n');
     const result = analyzeText(source);
-    assert.match(hoverAt(source, result, { line: 1, character: 6 })?.markdown ?? '', /^\*\*LRETQ\*\* — sensitive but unprivileged .*Rule `far-ret`, warning\./);
-    assert.match(hoverAt(source, result, { line: 2, character: 6 })?.markdown ?? '', /^\*\*IRETQ\*\* — sensitive but unprivileged \(a later addition to Robin & Irvine's list\)\. Rule `iret`, error\./);
+    assert.match(hoverAt(source, result, { line: 1, character: 6 })?.markdown ?? '', /^\*\*LRETQ checks the return selector's RPL against the real CPL.*\n\n`far-ret` · warning, long mode\n/);
+    assert.match(hoverAt(source, result, { line: 2, character: 6 })?.markdown ?? '', /^\*\*IRETQ silently ignores IF and IOPL.*\n\n`iret` · error, long mode\n/);
     assert.match(hoverAt(source, result, { line: 3, character: 6 })?.markdown ?? '', /^`ADD r\/m64, r64` — unprivileged and not sensitive/);
+  });
+});
+
+describe('hover: the execution mode and the menu', () => {
+  it('16-bit real-mode code: the real-mode answer, and no hypercall where the menu offers none', () => {
+    const source = ['; virtlint: dialect=nasm bits=16 mode=real', '    smsw ax', '    pushf'].join('\n');
+    const analysed = analyzeText(source);
+    for (const line of [1, 2]) {
+      const finding = analysed.findings.find((candidate) => candidate.range.start.line === line)!;
+      const card = hoverAt(source, analysed, { line, character: 5 })?.markdown ?? '';
+      assert.ok(card.startsWith(`**${finding.message}.**`));
+      assert.match(card, /real mode/);
+      const offered = fixesForFinding(source, analysed, finding, { abi: 'kvm' }).map((fix) => fix.title);
+      const doLine = card.split('\n').find((row) => row.startsWith('**Do:**')) ?? '';
+      assert.ok(doLine.startsWith(offered.length > 0 ? `**Do:** ${offered.join(' · ')}.` : '**Do:** no quick fix on this line'), doLine);
+      if (!offered.some((title) => /hypercall/i.test(title))) assert.doesNotMatch(card, /hypercall/i, 'no hypercall the menu does not offer');
+      assert.ok(card.indexOf('[VT-x') <= 620, `${card.indexOf('[VT-x')} characters before the link`);
+    }
+  });
+
+  it('an instruction real mode does not report says why, instead of blaming the profile', () => {
+    const source = ['; virtlint: dialect=nasm bits=16', 'org 0x7c00', '    mov ds, ax', '    push cs'].join('\n');
+    const analysed = analyzeText(source);
+    assert.deepEqual(analysed.findings, []);
+    for (const line of [2, 3]) {
+      const facts = hoverAt(source, analysed, { line, character: 5 })?.markdown ?? '';
+      assert.match(facts, /not reported here: real mode has no CPL and checks nothing/);
+      assert.doesNotMatch(facts, /off for this profile/);
+    }
+  });
+
+  it('the same line reads differently per profile', () => {
+    const source = ['; virtlint: dialect=nasm bits=32', '    sgdt [ebx]'].join('\n');
+    const kernel = hoverAt(source, analyzeText(source), { line: 1, character: 5 })?.markdown ?? '';
+    const audit = hoverAt(source, analyzeText(source, { profile: 'vm-detection-audit' }), { line: 1, character: 5 })?.markdown ?? '';
+    const hardware = hoverAt(source, analyzeText(source, { profile: 'hardware-assisted-guest' }), { line: 1, character: 5 })?.markdown ?? '';
+    assert.match(kernel.split('\n')[0]!, /deprivileged kernel/);
+    assert.match(audit.split('\n')[0]!, /reveals the GDT base/);
+    assert.match(hardware.split('\n')[0]!, /descriptor-table exiting/);
+    // The why follows the profile too: what goes wrong, what detectors do with it, what VT-x changes.
+    assert.match(kernel, /\n\nSGDT writes the limit and linear base/);
+    assert.match(audit, /\n\nVM-detection tools such as ScoopyNG/);
+    assert.match(hardware, /\n\nThe guest kernel runs at its real CPL 0 with its own descriptor-table registers/);
   });
 });

@@ -15,6 +15,18 @@ export type RuleId = (typeof RULE_IDS)[number];
 export type Bits = 16 | 32 | 64;
 export const BITS: readonly Bits[] = [16, 32, 64];
 
+/**
+ * The processor mode code runs in, as far as the analysis can know it: `real` (no CPL, no
+ * protection checks), `v86` (virtual-8086: CPL 3, real-mode segments, IOPL-sensitive flags and
+ * INT n), `pm16`/`pm32` (protected mode with a 16- or 32-bit code segment), `long` (64-bit mode),
+ * or `unknown` (16-bit code with nothing to say whether it runs before or after CR0.PE is set).
+ */
+export type ExecutionMode = 'real' | 'v86' | 'pm16' | 'pm32' | 'long' | 'unknown';
+export const EXECUTION_MODES: readonly ExecutionMode[] = ['real', 'v86', 'pm16', 'pm32', 'long', 'unknown'];
+/** The modes a user can name (a setting, `; virtlint: mode=…`): every mode but `unknown`. */
+export type DeclaredMode = Exclude<ExecutionMode, 'unknown'>;
+export const DECLARED_MODES: readonly DeclaredMode[] = ['real', 'v86', 'pm16', 'pm32', 'long'];
+
 /** The hypercall interfaces the fixes can call (`custom` takes a user template). */
 export const HYPERCALL_ABIS = ['kvm', 'kvm-amd', 'xen', 'hyperv', 'custom'] as const;
 export type HypercallAbi = (typeof HYPERCALL_ABIS)[number];
@@ -163,6 +175,8 @@ export interface Finding {
   /** iced-x86 Code value and name, when resolved. */
   code?: number;
   codeName?: string;
+  /** The execution mode the statement runs in (what the message and severity were chosen for). */
+  mode?: ExecutionMode;
   /** Whole-program analysis: every context the finding was seen in (a file included from several places may be read in several). */
   contexts?: FindingContext[];
   /** Whole-program analysis: the macros that produced the instruction, outermost first. */
@@ -210,6 +224,20 @@ export interface BitsRegion {
   bits: Bits;
 }
 
+/**
+ * Where the execution mode comes from: a `mode=` comment or setting (`modeline`, `directive`,
+ * `override`), the control flow (`pe-switch`: a `mov cr0` that sets or clears CR0.PE), the
+ * bitness (`bits`: 32-bit code runs in protected mode, 64-bit code in long mode), or a hint
+ * (`content`: a boot sector's `org 0x7c00`, BIOS or DOS interrupts).
+ */
+export type ModeSource = 'modeline' | 'override' | 'directive' | 'pe-switch' | 'bits' | 'content' | 'default';
+
+export interface ModeRegion {
+  startLine: number;
+  mode: ExecutionMode;
+  source: ModeSource;
+}
+
 export interface AnalysisResult {
   dialect: Dialect;
   dialectSource: SettingSource;
@@ -218,6 +246,10 @@ export interface AnalysisResult {
   bitsSource: SettingSource;
   /** Bitness changes by line (first entry starts at line 0). */
   bitsRegions: BitsRegion[];
+  /** Execution-mode changes by line (first entry starts at line 0); results of the document analyzer have it. */
+  modeRegions?: ModeRegion[];
+  /** The profile the findings' messages and severities were chosen for; results of the document analyzer have it. */
+  profile?: string;
   instructions: ParsedInstruction[];
   /** Virtualization findings plus the meta kinds (invalid-in-mode, unknown-mnemonic, bad suppressions), after suppression and severity. */
   findings: Finding[];
@@ -242,6 +274,12 @@ export interface AnalysisOptions {
   dialectFamily?: 'gas';
   /** Forces the initial bitness. A modeline still wins; directives in the file still switch regions. */
   bits?: Bits;
+  /**
+   * The execution mode at the top of the file (a setting: `real`, `v86`, `pm16`, `pm32`, `long`).
+   * A `; virtlint: mode=…` modeline wins; later `mode=` comments, a CR0.PE switch and a bitness
+   * the mode cannot have (`bits 32` after `mode=real`) still change it further down.
+   */
+  mode?: DeclaredMode;
   profile?: string;
   /** Rule selection: ids, or the groups `core`, `extended`, `all`. Undefined = the profile's defaults. */
   rules?: string[];

@@ -21,10 +21,11 @@ import {
   type Position,
   type Range,
 } from 'vscode-languageserver';
-import { hoverAt } from '../analysis/hover';
+import { hoverAt } from '../analysis/hover/index';
+import { docsPath } from '../analysis/catalogue/index';
 import { hypercallDefinitions, type HypercallAbi } from '../analysis/fixes/index';
 import { DIALECTS, HYPERCALL_ABIS, type Dialect } from '../analysis/types';
-import { codeActionsFor, FIX_ALL_KIND } from './codeActions';
+import { codeActionsFor, FIX_ALL_KIND, fixOptionsFrom } from './codeActions';
 import { embeddedCodeActions } from './embeddedActions';
 import { embeddedHoverAt } from './embeddedHover';
 import { docsUri } from './conversions';
@@ -219,7 +220,7 @@ function registerFeatures(connection: Connection, session: ServerSession): void 
       if (macro) return { contents: { kind: 'markdown', value: macro.markdown }, range: macro.range };
       const result = document.result();
       if (!result) return null;
-      const hover = hoverAt((line) => document.lineText(line), result, params.position);
+      const hover = hoverAt(document.lines(), result, params.position, { fixes: fixOptionsFrom(document.settings), docsLink: (ruleId) => docsUri(ruleId) ?? docsPath(ruleId) });
       if (!hover) return null;
       return { contents: { kind: 'markdown', value: hover.markdown }, range: hover.range };
     }),

@@ -30,8 +30,10 @@ export const PROFILE_INFO: Readonly<Record<ProfileId, ProfileInfo>> = {
       '`popf` and `iret` are errors: they lose a write (the IF or IOPL change) with no trap and no visible result, so the kernel\'s state silently diverges from what the code says. ' +
       'The other core rules are warnings: the register reads (`sgdt`, `sidt`, `sldt`, `str`, `smsw`, `pushf`) return the wrong value but only matter if the code uses it, ' +
       'the descriptor checks (`lar`, `lsl`, `verr`, `verw`) give a wrong answer the code can often do without, ' +
-      'and the segment loads, far transfers and software interrupts frequently fault at CPL>0, so the VMM at least gets control. ' +
-      'The extended rules (CPUID, time-stamp and counter reads, XGETBV) are off: they leak host details but do not break a deprivileged kernel.',
+      'and the segment loads, far transfers and software interrupts frequently fault at CPL>0, so the VMM at least gets control: a segment-register load is therefore `info`, while a store of CS or SS, which reveals the CPL without a trap, stays a warning. ' +
+      'The extended rules (CPUID, time-stamp and counter reads, XGETBV) are off: they leak host details but do not break a deprivileged kernel. ' +
+      'Severities also follow the execution mode: in real mode (boot sectors, code before CR0.PE is set) and virtual-8086 mode there is no CPL to check, so segment loads and stores and far transfers are not reported, ' +
+      'PUSHF, POPF, IRET and INT n are hints (a virtual-8086 monitor traps them when IOPL < 3), and 16-bit code whose mode cannot be told is never an error.',
     selectedSeverity: 'warning',
   },
   'hardware-assisted-guest': {
@@ -50,7 +52,8 @@ export const PROFILE_INFO: Readonly<Record<ProfileId, ProfileInfo>> = {
     audience: 'Reviewing code (your own or a sample) for the tricks that tell a virtual machine from bare metal, or for leaks of host state.',
     rationale:
       'The instructions that leak host or hypervisor state and underpin the known detection idioms (Red Pill, No Pill, the STR 0x4000 test, the CPUID hypervisor bit, timing) are warnings: ' +
-      '`sgdt`, `sidt`, `sldt`, `str`, `smsw`, `cpuid`, `rdtsc`, `rdtscp`, `rdpmc`, `rdpid`, `xgetbv`. The remaining core rules are `info`, so they stay visible without drowning the leaks.',
+      '`sgdt`, `sidt`, `sldt`, `str`, `smsw`, `cpuid`, `rdtsc`, `rdtscp`, `rdpmc`, `rdpid`, `xgetbv`. The remaining core rules are `info`, so they stay visible without drowning the leaks. ' +
+      'Segment-register loads and stores of DS, ES, FS and GS reveal nothing and are not reported here; a store of CS or SS, which holds the CPL, is.',
     selectedSeverity: 'info',
   },
 };

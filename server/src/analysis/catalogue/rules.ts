@@ -33,7 +33,7 @@ export const RULES: readonly RuleEntry[] = [
     family: 'sensitive-register',
     mnemonics: ['SGDT'],
     title: 'SGDT reveals the GDTR without trapping',
-    message: '{mnemonic} stores the GDTR without trapping: under a software VMM it returns the VMM\'s GDT base, not the guest\'s',
+    message: '{mnemonic} stores the GDTR without trapping: a deprivileged kernel reads the VMM\'s GDT base, not the one it loaded',
     problem:
       'SGDT writes the limit and linear base of the global descriptor table to memory at any privilege level; only the matching load, LGDT, is privileged. ' +
       'A deprivileged guest kernel therefore reads the GDTR that the VMM installed for it, not the table it believes it loaded, and the VMM never gets a chance to substitute the virtual value. ' +
@@ -56,7 +56,7 @@ export const RULES: readonly RuleEntry[] = [
     family: 'sensitive-register',
     mnemonics: ['SIDT'],
     title: 'SIDT reveals the IDTR without trapping',
-    message: '{mnemonic} stores the IDTR without trapping: under a software VMM it returns the host\'s IDT base',
+    message: '{mnemonic} stores the IDTR without trapping: a deprivileged kernel reads the VMM\'s IDT base, not the one it loaded',
     problem:
       'SIDT stores the interrupt descriptor table register at any CPL, while only LIDT is privileged. ' +
       'Under a software VMM there is one physical IDTR and it points at the VMM\'s table, so a guest that executes SIDT sees where the VMM keeps its IDT rather than the table it set up. ' +
@@ -101,7 +101,7 @@ export const RULES: readonly RuleEntry[] = [
     family: 'sensitive-register',
     mnemonics: ['SMSW'],
     title: 'SMSW reveals CR0 without trapping',
-    message: '{mnemonic} reads CR0 without trapping: a deprivileged guest sees the real PE/MP/EM/TS bits, not its virtual CR0',
+    message: '{mnemonic} reads CR0 without trapping: a deprivileged kernel sees the real PE, MP, EM and TS bits, not its virtual CR0',
     problem:
       'SMSW stores the low 16 bits of CR0 (the machine status word: PE, MP, EM, TS, ET, NE); in 64-bit mode the 32- and 64-bit register forms return the whole of CR0. ' +
       'It works at every CPL, unlike MOV from CR0, which is privileged. ' +
@@ -123,7 +123,7 @@ export const RULES: readonly RuleEntry[] = [
     family: 'protection-system',
     mnemonics: ['STR'],
     title: 'STR reveals the task register without trapping',
-    message: '{mnemonic} reads the task register without trapping: it reveals the VMM\'s TSS selector',
+    message: '{mnemonic} reads the task register without trapping: a deprivileged kernel sees the VMM\'s TSS selector',
     problem:
       'STR stores the selector of the current task-state segment at any CPL (LTR, which loads it, is privileged). ' +
       'Robin & Irvine list it with the protection-system instructions: a guest running at CPL 3 that inspects the selector can tell it is not at the privilege level it assumes. ' +
@@ -144,7 +144,7 @@ export const RULES: readonly RuleEntry[] = [
     family: 'sensitive-register',
     mnemonics: ['PUSHF', 'PUSHFD', 'PUSHFQ'],
     title: 'PUSHF exposes the real EFLAGS without trapping',
-    message: '{mnemonic} exposes the real EFLAGS (IF, IOPL) without trapping: a deprivileged kernel sees the VMM\'s interrupt state',
+    message: '{mnemonic} exposes the real EFLAGS (IF, IOPL) without trapping: a deprivileged kernel sees the VMM\'s interrupt state, not its own',
     problem:
       'PUSHF pushes EFLAGS, including the interrupt flag and the I/O privilege level, at any CPL in protected mode (only virtual-8086 mode with IOPL < 3 makes it fault). ' +
       'A deprivileged guest kernel that disabled interrupts with a trapped CLI still finds IF = 1 on the stack, because the VMM kept the real flag set; it reads the VMM\'s state instead of its own virtual state. ' +
@@ -187,7 +187,7 @@ export const RULES: readonly RuleEntry[] = [
     family: 'protection-system',
     mnemonics: ['LAR'],
     title: 'LAR checks descriptors against the real CPL without trapping',
-    message: '{mnemonic} checks the descriptor against the real CPL: at CPL>0 it silently fails for kernel descriptors instead of trapping',
+    message: '{mnemonic} checks the descriptor against the real CPL: at CPL>0 it silently reports kernel descriptors as inaccessible instead of trapping',
     problem:
       'LAR loads the access-rights bytes of a descriptor, but only if the descriptor is visible at the current CPL and the selector\'s RPL; otherwise it clears ZF and loads nothing, without a fault. ' +
       'A guest kernel that believes it runs at CPL 0 but is deprivileged gets "not accessible" for its own DPL-0 descriptors, and the VMM never hears about it. ' +
@@ -286,6 +286,7 @@ export const RULES: readonly RuleEntry[] = [
     problem:
       'Loading a segment register runs the protection checks with the current CPL: SS needs RPL = DPL = CPL, and data segments need a DPL no lower than CPL and RPL. ' +
       'A guest kernel that assumes ring 0 and pops its DPL-0 selectors while actually at ring 1 or 3 gets #GP faults or must be handed different selectors, so its view of segmentation diverges from a real machine. ' +
+      'The refusal is a fault, not a silent failure: it reaches the VMM, which can emulate the load, at the cost of a trap each time. ' +
       'POP DS/ES/SS cannot be encoded in 64-bit mode, and POP CS does not exist after the 8086.',
     vtx: PROTECTION_CHECK_NATIVE_VTX,
     amdv: PROTECTION_CHECK_NATIVE_SVM,
@@ -302,11 +303,12 @@ export const RULES: readonly RuleEntry[] = [
     family: 'protection-system',
     mnemonics: ['MOV r/m, Sreg', 'MOV Sreg, r/m'],
     title: 'MOV to or from a segment register depends on the real CPL',
-    message: '{mnemonic} with a segment register depends on the real CPL: storing CS/SS reveals it, loading a selector is checked against it',
+    message: '{mnemonic} with a segment register depends on the real CPL: a CS or SS store reveals it, a selector load is checked against it',
     problem:
-      'Reading CS or SS with MOV exposes the CPL in the selector\'s low two bits, just like PUSH CS. ' +
-      'Writing a segment register runs the same privilege checks as POP: SS must match the CPL exactly, and MOV to CS is not allowed at all. ' +
-      'A deprivileged guest kernel therefore sees a ring other than 0 and has its kernel selectors refused, and none of this traps to the VMM.',
+      'Reading CS or SS with MOV exposes the CPL in the selector\'s low two bits, just like PUSH CS, and that read never traps. ' +
+      'Writing a segment register runs the same privilege checks as POP: SS must match the CPL exactly, data segments need a DPL no lower than the CPL and RPL, and MOV to CS raises #UD. ' +
+      'A deprivileged guest kernel therefore sees a ring other than 0 without the VMM knowing, and has its kernel selectors refused with #GP, which does reach the VMM. ' +
+      'Reading DS, ES, FS or GS gives back the selector last loaded, so it reveals nothing the code did not choose itself.',
     vtx: PROTECTION_CHECK_NATIVE_VTX,
     amdv: PROTECTION_CHECK_NATIVE_SVM,
     controls: NO_CONTROL,
@@ -321,7 +323,7 @@ export const RULES: readonly RuleEntry[] = [
     family: 'protection-system',
     mnemonics: ['CALL FAR', 'LCALL'],
     title: 'Far CALL runs privilege checks with the real CPL',
-    message: 'A far {mnemonic} checks RPL, DPL and call gates against the real CPL: a deprivileged kernel\'s ring transitions go wrong',
+    message: 'A far {mnemonic} checks RPL, DPL and call gates against the real CPL: a deprivileged kernel\'s ring transitions go wrong or fault to the VMM',
     problem:
       'A far CALL loads CS, and the processor compares the target\'s DPL, the selector\'s RPL and any call gate\'s DPL with the current CPL. ' +
       'Kernel code that calls through gates or into ring-0 code expecting CPL 0 is refused or lands at a different privilege level when it runs deprivileged, without the VMM being involved. ' +
@@ -341,7 +343,7 @@ export const RULES: readonly RuleEntry[] = [
     family: 'protection-system',
     mnemonics: ['JMP FAR', 'LJMP'],
     title: 'Far JMP runs privilege checks with the real CPL',
-    message: 'A far {mnemonic} checks RPL and DPL against the real CPL: a deprivileged kernel\'s jumps to ring-0 code fail',
+    message: 'A far {mnemonic} checks RPL and DPL against the real CPL: a deprivileged kernel\'s jumps to ring-0 code fault to the VMM',
     problem:
       'A far JMP to non-conforming code requires the selector\'s RPL not to exceed CPL and the segment\'s DPL to equal CPL; through a call gate the gate\'s DPL must be at least CPL. ' +
       'All of these are judged with the real CPL, so a deprivileged kernel jumping to its DPL-0 code segment gets #GP or needs different selectors. ' +
@@ -378,7 +380,7 @@ export const RULES: readonly RuleEntry[] = [
     family: 'protection-system',
     mnemonics: ['INT n', 'INTO', 'INT1', 'INT3'],
     title: 'INT n checks the gate DPL against the real CPL',
-    message: '{mnemonic} checks the gate DPL against the real CPL: a deprivileged kernel\'s software interrupts to DPL-0 gates fault',
+    message: '{mnemonic} checks the gate DPL against the real CPL: a deprivileged kernel\'s software interrupts to DPL-0 gates fault to the VMM as #GP instead of arriving as the vector',
     problem:
       'A software interrupt raises #GP when the gate\'s DPL is below the current CPL. Kernel code that issues INT n to its own DPL-0 gates works at ring 0 but faults when the kernel is deprivileged, ' +
       'and the interrupt then reaches the VMM as a protection fault rather than as the intended vector. ' +
@@ -418,7 +420,7 @@ export const RULES: readonly RuleEntry[] = [
     family: 'later-addition',
     mnemonics: ['CPUID'],
     title: 'CPUID reveals the host CPU and the hypervisor',
-    message: '{mnemonic} runs at any CPL and reports the host CPU\'s features: under a VMM it reveals the hypervisor unless the VMM intercepts it',
+    message: '{mnemonic} reports the host CPU\'s features at any CPL: it does not break a deprivileged kernel, but shows host details unless the VMM filters it',
     problem:
       'CPUID is unprivileged and, without CPUID faulting, never traps on its own. A guest therefore sees the host processor\'s model and feature bits unless the VMM intercepts it; ' +
       'under hardware virtualization it exposes the hypervisor-present bit (leaf 1, ECX bit 31) and the hypervisor leaves from 0x40000000. ' +
@@ -441,7 +443,7 @@ export const RULES: readonly RuleEntry[] = [
     family: 'later-addition',
     mnemonics: ['RDTSC'],
     title: 'RDTSC reads the host time-stamp counter',
-    message: '{mnemonic} reads the time-stamp counter at CPL>0 unless CR4.TSD is set: it exposes host time and the cost of VM exits',
+    message: '{mnemonic} reads the time-stamp counter at CPL>0 unless CR4.TSD is set: the value is the host\'s unless the VMM offsets it',
     problem:
       'RDTSC returns the processor\'s time-stamp counter and is allowed at every CPL while CR4.TSD is clear. ' +
       'A guest can use it to measure how long trapped instructions take and so notice the VMM, and the values it sees are the host\'s unless the VMM offsets or intercepts them.',
@@ -480,7 +482,7 @@ export const RULES: readonly RuleEntry[] = [
     family: 'later-addition',
     mnemonics: ['RDPMC'],
     title: 'RDPMC reads performance counters when CR4.PCE allows it',
-    message: '{mnemonic} reads a performance-monitoring counter at CPL>0 when CR4.PCE is set: it can expose host activity',
+    message: '{mnemonic} reads a performance counter at CPL>0 when CR4.PCE is set: it can show host activity',
     problem:
       'RDPMC reads a performance counter. When CR4.PCE is set it works at every CPL, and the counters then reflect whatever the physical CPU has been doing, VMM included, unless the VMM virtualizes them.',
     vtx: 'Exits only with "RDPMC exiting".',
@@ -498,7 +500,7 @@ export const RULES: readonly RuleEntry[] = [
     family: 'later-addition',
     mnemonics: ['RDPID'],
     title: 'RDPID reads IA32_TSC_AUX with no privilege check',
-    message: '{mnemonic} reads IA32_TSC_AUX at any CPL with no control bit: it reveals the processor id the host assigned',
+    message: '{mnemonic} reads IA32_TSC_AUX at any CPL with no control bit: it returns the processor id the host assigned',
     problem:
       'RDPID returns IA32_TSC_AUX, normally the CPU number chosen by the operating system. Its only fault conditions are a LOCK prefix or missing CPU support; no CPL test and no CR4 bit apply, ' +
       'so the guest reads whatever the host put there unless the VMM virtualizes the MSR.',

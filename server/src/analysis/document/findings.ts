@@ -1,10 +1,11 @@
 // Policy and findings: which rules are on and at what severity (profile, selection, user
 // severities), and what each line reports before suppression comments are applied.
 import { formatMessage, parseProfile, resolveRuleSelection, ruleById, severityFor, type ProfileId } from '../catalogue/index';
+import { modeMessageTemplate, modeSeverity, segmentFormOf, type ModeContext } from '../catalogue/modes';
 import { isInt3, ruleForCode } from '../resolve/classify';
 import type { LineEntry } from './lineEntries';
 import { parseDirectives, type SuppressionDirective } from './suppress';
-import type { AnalysisOptions, Finding, ParsedInstruction, RuleId } from '../types';
+import type { AnalysisOptions, ExecutionMode, Finding, ParsedInstruction, RuleId } from '../types';
 
 export interface Policy {
   profile: ProfileId;
@@ -112,4 +113,43 @@ export function entryFindings(entry: LineEntry, line: number, policy: Policy): E
   const result: EntryFindings = findings.length === 0 && directives.length === 0 ? policy.nothing : { options: policy.options, findings, directives };
   entry.contribution = result;
   return result;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The execution mode
+
+/** A finding as it reads in `mode`, or undefined when the mode makes it noise; computed once per finding and mode. */
+const inModeCache = new WeakMap<Finding, { mode: ExecutionMode; adapted: Finding | undefined }>();
+
+/**
+ * The finding with the message and severity of the execution mode it runs in. A severity the
+ * user set for the rule (or its group, or `all`) is kept as set; the message still follows the mode.
+ */
+export function findingInMode(finding: Finding, mode: ExecutionMode, policy: Policy): Finding | undefined {
+  const cached = inModeCache.get(finding);
+  if (cached && cached.mode === mode) return cached.adapted;
+  const adapted = adaptToMode(finding, mode, policy);
+  inModeCache.set(finding, { mode, adapted });
+  return adapted;
+}
+
+function adaptToMode(finding: Finding, mode: ExecutionMode, policy: Policy): Finding | undefined {
+  const entry = ruleById(finding.ruleId);
+  if (!entry || entry.group === 'meta') return finding;
+  const ins = finding.instruction;
+  const sreg = ins?.operands.find((operand) => operand.kind === 'reg' && operand.cls === 'sreg');
+  const segment = segmentFormOf(finding.ruleId, finding.codeName, sreg?.kind === 'reg' ? sreg.reg : undefined);
+  const context: ModeContext = { mode, profile: policy.profile, ...(segment ? { segment } : {}) };
+  const severity = hasSeverityOverride(finding.ruleId, entry.group, policy.options) ? finding.severity : modeSeverity(finding.ruleId, context, finding.severity);
+  if (severity === 'off') return undefined;
+  const template = modeMessageTemplate(finding.ruleId, context);
+  const mnemonic = ins ? displayMnemonic(ins) : undefined;
+  const usual = formatMessage(entry, mnemonic);
+  const message = template && finding.message.startsWith(usual) ? formatMessage({ ...entry, message: template }, mnemonic) + finding.message.slice(usual.length) : finding.message;
+  return { ...finding, severity, message, mode };
+}
+
+function hasSeverityOverride(ruleId: string, group: string, options: AnalysisOptions): boolean {
+  const overrides = options.severities;
+  return overrides !== undefined && (overrides[ruleId] !== undefined || overrides[group] !== undefined || overrides['all'] !== undefined);
 }

@@ -3,7 +3,7 @@
 // `bits 16`, an unclosed `/*`, a `.intel_syntax` switch...). Lines after that point keep
 // their parse, shifted to their new line numbers. A test checks that the result always equals
 // a from-scratch analysis.
-import { detectHeader, type DocumentHeader } from './documentHeader';
+import { detectHeader, sameHeader, type DocumentHeader } from './documentHeader';
 import { parseAllLines, parseLineEntry, settleEntry, type LineEntry } from './lineEntries';
 import { buildResult } from './result';
 import { splitKeepingBreaks } from '../text/lineBreaks';
@@ -213,10 +213,6 @@ function offsetOf(lines: readonly string[], breaks: readonly string[], pos: { li
   let offset = 0;
   for (let i = 0; i < pos.line; i++) offset += lines[i]!.length + breaks[i]!.length;
   return offset + pos.character;
-}
-
-function sameHeader(a: DocumentHeader, b: DocumentHeader): boolean {
-  return a.dialect === b.dialect && a.bits === b.bits && a.dialectSource === b.dialectSource && a.bitsSource === b.bitsSource;
 }
 
 function clampPosition(lines: readonly string[], pos: { line: number; character: number }, lastLine: number): { line: number; character: number } {

@@ -1,5 +1,6 @@
 // One entry per source line: the parser states around it, what it parsed to (instructions
 // resolved against iced-x86), and the findings cached for the options last used.
+import { modeEventsOf, type ModeEvent } from './executionMode';
 import type { EntryFindings } from './findings';
 import { initialParserState, parseLine, type ParsedLine, type ParserState } from '../syntax/parser';
 import type { DocumentHeader } from './documentHeader';
@@ -23,6 +24,13 @@ export interface LineEntry {
   reports: boolean;
   /** Findings and directives of this line, for the options they were computed with. */
   contribution: EntryFindings | undefined;
+  /** What the line says about the execution mode (computed on first use). */
+  modeEvents?: readonly ModeEvent[];
+}
+
+/** The line's mode events, computed once per parse. */
+export function entryModeEvents(entry: LineEntry): readonly ModeEvent[] {
+  return (entry.modeEvents ??= modeEventsOf(entry.parsed.instructions, entry.parsed.comments));
 }
 
 export function parseLineEntry(line: string, lineNumber: number, before: ParserState): LineEntry {

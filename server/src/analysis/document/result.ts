@@ -1,11 +1,12 @@
 // From parsed lines to a result: per-chunk summaries (bitness regions, macro names, the lines
 // that report something), suppression, and the result object the shells read.
 import type { DocumentHeader } from './documentHeader';
-import { entryFindings, policyFor, type Policy } from './findings';
-import { settleEntry, type LineEntry } from './lineEntries';
+import { modeAt, modeRegionsOf, type LineEvents } from './executionMode';
+import { entryFindings, findingInMode, policyFor, type Policy } from './findings';
+import { entryModeEvents, settleEntry, type LineEntry } from './lineEntries';
 import type { Chunk, LineTable } from '../text/lineTable';
 import { SuppressionIndex, type SuppressionDirective } from './suppress';
-import type { AnalysisOptions, AnalysisResult, Bits, BitsRegion, Dialect, Finding, ParsedInstruction, SettingSource } from '../types';
+import type { AnalysisOptions, AnalysisResult, Bits, BitsRegion, Dialect, Finding, ModeRegion, ParsedInstruction, SettingSource } from '../types';
 
 const policyCache = new WeakMap<AnalysisOptions, Policy>();
 
@@ -20,6 +21,8 @@ interface ChunkSummary {
   macroNames: string[];
   /** Lines (offsets in the chunk) with findings or suppression comments. */
   contributing: number[];
+  /** Lines (offsets in the chunk) that say something about the execution mode. */
+  modeLines: number[];
 }
 
 const NO_OFFSETS: number[] = [];
@@ -29,7 +32,7 @@ function summaryOf(chunk: Chunk<LineEntry>, start: number, policy: Policy): Chun
   const cached = chunk.memo as ChunkSummary | undefined;
   if (cached && cached.options === policy.options) return cached;
   const items = chunk.items;
-  const summary: ChunkSummary = { options: policy.options, firstBits: items[0]!.before.bits, lastBits: items[0]!.before.bits, bitsChanges: NO_OFFSETS, macroNames: NO_NAMES, contributing: NO_OFFSETS };
+  const summary: ChunkSummary = { options: policy.options, firstBits: items[0]!.before.bits, lastBits: items[0]!.before.bits, bitsChanges: NO_OFFSETS, macroNames: NO_NAMES, contributing: NO_OFFSETS, modeLines: NO_OFFSETS };
   for (let offset = 0; offset < items.length; offset++) {
     const entry = items[offset]!;
     if (entry.before.bits !== summary.lastBits) {
@@ -40,6 +43,12 @@ function summaryOf(chunk: Chunk<LineEntry>, start: number, policy: Policy): Chun
     if (entry.parsed.definesMacro) {
       if (summary.macroNames === NO_NAMES) summary.macroNames = [];
       summary.macroNames.push(entry.parsed.definesMacro);
+    }
+    if (entry.parsed.instructions.length > 0 || entry.parsed.comments.length > 0) {
+      if (entryModeEvents(entry).length > 0) {
+        if (summary.modeLines === NO_OFFSETS) summary.modeLines = [];
+        summary.modeLines.push(offset);
+      }
     }
     if (!entry.reports) continue;
     settleEntry(entry, start + offset);
@@ -84,6 +93,7 @@ export function buildResultWith(
   const directives: SuppressionDirective[] = [];
   const macroNames = new Set<string>();
   const candidates: Finding[] = [];
+  const modeEvents: LineEvents[] = [];
   table.chunks.forEach((chunk, index) => {
     const start = table.startOf(index);
     const summary = summaryOf(chunk, start, policy);
@@ -91,6 +101,7 @@ export function buildResultWith(
     for (const offset of summary.bitsChanges) bitsRegions.push({ startLine: start + offset, bits: chunk.items[offset]!.before.bits });
     regionBits = summary.lastBits;
     for (const name of summary.macroNames) macroNames.add(name);
+    for (const offset of summary.modeLines) modeEvents.push({ line: start + offset, events: entryModeEvents(chunk.items[offset]!) });
     for (const offset of summary.contributing) {
       const entry = chunk.items[offset]!;
       settleEntry(entry, start + offset);
@@ -100,18 +111,47 @@ export function buildResultWith(
     }
   });
   for (const finding of extra) candidates.push(finding);
+  const modeRegions = cachedModeRegions(header, bitsRegions, modeEvents);
   const index = directives.length > 0 ? new SuppressionIndex(directives) : undefined;
   const findings: Finding[] = [];
   const suppressed: Finding[] = [];
-  for (const finding of candidates) {
-    const ins = finding.instruction;
-    if (ins && finding.ruleId === 'unknown-mnemonic' && macroNames.has(ins.mnemonic)) continue;
-    const line = ins?.line ?? finding.range.start.line;
+  for (const candidate of candidates) {
+    const ins = candidate.instruction;
+    if (ins && candidate.ruleId === 'unknown-mnemonic' && macroNames.has(ins.mnemonic)) continue;
+    const line = ins?.line ?? candidate.range.start.line;
+    const finding = findingInMode(candidate, modeAt(modeRegions, line), policy);
+    if (!finding) continue;
     if (index?.isFixed(finding.ruleId, line)) continue;
     (index?.isSuppressed(finding.ruleId, line) ? suppressed : findings).push(finding);
   }
   if (extra.length > 0) for (const list of [findings, suppressed]) list.sort(byPosition);
-  return { result: new TableResult(header, bitsRegions, findings, suppressed, table), suppression: index };
+  return { result: new TableResult(header, bitsRegions, modeRegions, policy.profile, findings, suppressed, table), suppression: index };
+}
+
+/** The last mode regions per header (one per open document), reused while nothing they depend on changed. */
+const modeRegionCache = new WeakMap<DocumentHeader, { bitsRegions: BitsRegion[]; events: LineEvents[]; regions: ModeRegion[] }>();
+
+function cachedModeRegions(header: DocumentHeader, bitsRegions: BitsRegion[], events: LineEvents[]): ModeRegion[] {
+  const cached = modeRegionCache.get(header);
+  if (cached && sameList(cached.bitsRegions, bitsRegions, sameBitsRegion) && sameList(cached.events, events, sameLineEvents)) return cached.regions;
+  const regions = modeRegionsOf(header, bitsRegions, events);
+  modeRegionCache.set(header, { bitsRegions, events, regions });
+  return regions;
+}
+
+function sameList<T>(a: readonly T[], b: readonly T[], same: (x: T, y: T) => boolean): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (!same(a[i]!, b[i]!)) return false;
+  return true;
+}
+
+function sameBitsRegion(a: BitsRegion, b: BitsRegion): boolean {
+  return a.startLine === b.startLine && a.bits === b.bits;
+}
+
+/** Event lists are computed once per parsed line, so the same line keeps the same list. */
+function sameLineEvents(a: LineEvents, b: LineEvents): boolean {
+  return a.line === b.line && a.events === b.events;
 }
 
 function byPosition(a: Finding, b: Finding): number {
@@ -134,6 +174,8 @@ class TableResult implements AnalysisResult {
   constructor(
     header: DocumentHeader,
     readonly bitsRegions: BitsRegion[],
+    readonly modeRegions: ModeRegion[],
+    readonly profile: string,
     readonly findings: Finding[],
     readonly suppressed: Finding[],
     private readonly table: LineTable<LineEntry>,

@@ -1,24 +1,36 @@
 // Hover text: a full card for a flagged instruction, one line of iced facts for any other
 // instruction, and the rule summary for a rule id inside a virtlint suppression comment.
-import { allEntries, describeObservation, formatMessage, OBSERVED, ruleById } from '../catalogue/index';
-import { FAMILY_LABEL, FIX_LABEL } from '../catalogue/labels';
+import { allEntries, docsPath, formatMessage, ruleById } from '../catalogue/index';
+import { FAMILY_LABEL } from '../catalogue/labels';
+import { MODE_LABEL, modeSeverity, modeWhy, segmentFormOf, type SegmentForm } from '../catalogue/modes';
+import { modeAt } from '../document/executionMode';
+import { fixesForFinding, type FixOptions } from '../fixes/index';
 import type { RuleEntry } from '../catalogue/schema';
 import { PROFILES } from '../catalogue/schema';
 import { isInt3, ruleForCode } from '../resolve/classify';
 import { codeFacts, type CodeFacts } from '../resolve/iced';
 import { resolve, resolveInstruction } from '../resolve/resolve';
-import type { AnalysisResult, Finding, ParsedInstruction, Position, Range, Resolution } from '../types';
+import type { AnalysisResult, ExecutionMode, Finding, ParsedInstruction, Position, Range, Resolution, SourceLines } from '../types';
 
 export interface HoverInfo {
   markdown: string;
   range: Range;
 }
 
-/** `source`: the document's text, or a function giving one line of it (an editor holds lines). */
-export function hoverAt(source: string | ((line: number) => string), result: AnalysisResult, position: Position): HoverInfo | undefined {
+export interface HoverOptions {
+  /** The options the code actions use, so the hover lists the same fixes (default: the KVM ABI). */
+  fixes?: FixOptions;
+  /** Where the rule's page is for the reader (default: `docs/rules/<id>.md`). */
+  docsLink?: (ruleId: string) => string;
+}
+
+/** The document: its text, its lines, or a function giving one line of it. */
+export type HoverSource = string | SourceLines | ((line: number) => string);
+
+export function hoverAt(source: HoverSource, result: AnalysisResult, position: Position, options: HoverOptions = {}): HoverInfo | undefined {
   if (!isValidPosition(position)) return undefined;
-  const line = typeof source === 'string' ? lineAt(source, position.line) : source(position.line);
-  return suppressionHover(line, position) ?? findingHover(result, position) ?? instructionHover(result, position);
+  const line = typeof source === 'string' ? lineAt(source, position.line) : typeof source === 'function' ? source(position.line) : source.line(position.line);
+  return suppressionHover(line, position) ?? findingHover(source, result, position, options) ?? instructionHover(result, position);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -69,62 +81,101 @@ export function ruleSummary(id: string): string {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Flagged instructions
+// Flagged instructions: the answer first (the problem in this mode and profile), then what to
+// do (the quick fixes the code-action menu offers for this line), one paragraph of why, and a
+// link to the rule's page for the hardware details, proof observations, encoding and sources.
 
-function findingHover(result: AnalysisResult, position: Position): HoverInfo | undefined {
+function findingHover(source: HoverSource, result: AnalysisResult, position: Position, options: HoverOptions): HoverInfo | undefined {
   const hits = result.findings.filter((finding) => contains(finding.range, position));
   if (hits.length === 0) return undefined;
   // A virtualization finding explains more than a meta one on the same statement.
   const finding = hits.find((hit) => ruleById(hit.ruleId)?.group !== 'meta') ?? hits[0]!;
   const entry = ruleById(finding.ruleId);
   if (!entry) return { markdown: `**${finding.ruleId}** — ${finding.message}`, range: finding.range };
-  return { markdown: entry.group === 'meta' ? metaCard(entry, finding) : findingCard(entry, finding), range: finding.range };
+  if (entry.group === 'meta') return { markdown: metaCard(entry, finding), range: finding.range };
+  const fixTitles = offeredFixes(source, result, finding, options);
+  return { markdown: findingCard(entry, finding, fixTitles, (options.docsLink ?? docsPath)(entry.id), result.profile), range: finding.range };
 }
 
-function shownMnemonic(finding: Finding, entry: RuleEntry): string {
-  return (finding.instruction?.mnemonic ?? entry.mnemonics[0] ?? entry.id).toUpperCase();
+/** The titles of the quick fixes the code-action menu offers for the finding, from the same engine. */
+function offeredFixes(source: HoverSource, result: AnalysisResult, finding: Finding, options: HoverOptions): string[] {
+  try {
+    return fixesForFinding(sourceForFixes(source, finding), result, finding, options.fixes ?? DEFAULT_FIX_OPTIONS).map((fix) => fix.title);
+  } catch {
+    // A hover must never take the server down; a fix engine failure only loses the list.
+    return [];
+  }
 }
 
-export function findingCard(entry: RuleEntry, finding: Finding): string {
-  const family = entry.family === 'later-addition' ? 'a later addition to Robin & Irvine\'s list' : `Robin & Irvine: ${FAMILY_LABEL[entry.family].replace(/ \(Robin & Irvine 2000\)$/, '').toLowerCase()}`;
-  const lines = [
-    `**${shownMnemonic(finding, entry)}** — sensitive but unprivileged (${family}). Rule \`${entry.id}\`, ${finding.severity}.`,
-    '',
-    `${finding.message}.`,
-    '',
-    `**At CPL>0:** ${entry.problem}`,
-    '',
-    `**VT-x:** ${entry.vtx}`,
-    '',
-    `**AMD-V:** ${entry.amdv}`,
-    '',
-    `**UMIP / CR4:** ${entry.controls}`,
-    '',
-    `**Fixes:** ${entry.fixes.map((kind) => (kind === 'cr4-control' ? `${FIX_LABEL[kind]} (system setting)` : FIX_LABEL[kind])).join(', ')}. ${entry.advice}`,
-  ];
-  if (entry.detection) lines.push('', `**VM detection:** ${entry.detection}`);
-  const observation = OBSERVED[entry.id];
-  if (observation) lines.push('', `**Proof bench:** ${describeObservation(observation)}.`);
-  const facts = finding.code === undefined ? undefined : safeCodeFacts(finding.code);
-  if (facts) lines.push('', icedLine(facts));
-  if (entry.sources.length > 0) lines.push('', `Sources: ${entry.sources.map((source) => `[${source.key}](${source.url} "${source.title.replace(/"/g, "'")}")`).join(' · ')}`);
+const DEFAULT_FIX_OPTIONS: FixOptions = { abi: 'kvm' };
+
+/** A line function holds no line count: the lines through the finding's statement are enough to place its fixes. */
+function sourceForFixes(source: HoverSource, finding: Finding): string | SourceLines {
+  if (typeof source !== 'function') return source;
+  const lineCount = finding.range.end.line + 1;
+  return { lineCount, line: (index) => (index < lineCount ? source(index) : ''), lineBreak: (index) => (index < lineCount - 1 ? '\n' : '') };
+}
+
+export function findingCard(entry: RuleEntry, finding: Finding, fixTitles: readonly string[], docsLink: string, profile?: string): string {
+  const mode = finding.mode;
+  const where = mode ? `, ${MODE_LABEL[mode]}` : '';
+  const lines = [`**${finding.message}.**`, '', `\`${entry.id}\` · ${finding.severity}${where}`, '', whatToDo(entry, fixTitles, mode), '', whyParagraph(entry, finding, profile)];
+  lines.push('', `[VT-x, AMD-V, UMIP, proof observations, encoding and sources](${docsLink})`);
   return lines.join('\n');
+}
+
+function whatToDo(entry: RuleEntry, fixTitles: readonly string[], mode: ExecutionMode | undefined): string {
+  const control = entry.fixes.includes('cr4-control') && mode !== 'real' ? ` ${controlAdvice(entry)}` : '';
+  if (fixTitles.length === 0) return `**Do:** no quick fix on this line; ${lowerFirst(firstSentence(entry.advice))}${control}`;
+  return `**Do:** ${fixTitles.map((title) => `${title}`).join(' · ')}.${control}`;
+}
+
+function controlAdvice(entry: RuleEntry): string {
+  if (entry.id === 'rdpmc') return 'System setting: leave CR4.PCE clear.';
+  if (entry.id === 'rdtsc' || entry.id === 'rdtscp') return 'System setting: CR4.TSD.';
+  return 'System setting: CR4.UMIP.';
+}
+
+/** Why, from the point of view of the mode and the profile: what goes wrong, what is revealed, or what it costs. */
+function whyParagraph(entry: RuleEntry, finding: Finding, profile: string | undefined): string {
+  const mode = finding.mode;
+  // The message already gives both readings; the paragraph says what would settle it.
+  if (mode === 'unknown') return UNKNOWN_MODE_WHY;
+  if (profile === 'hardware-assisted-guest' && mode !== 'real') return openingSentences(entry.vtx);
+  const forMode = mode ? modeWhy(entry.id, mode, segmentFormOfFinding(finding)) : undefined;
+  if (forMode) return forMode;
+  if (profile === 'vm-detection-audit' && entry.detection) return openingSentences(entry.detection);
+  return openingSentences(entry.problem);
+}
+
+const UNKNOWN_MODE_WHY =
+  'Real mode, virtual-8086 mode or 16-bit protected mode: nothing in the file says which. A `; virtlint: mode=` comment above the code, or the `mode` setting, does.';
+
+/** The first sentence of a paragraph, and the second as well when the first is short and the two stay short. */
+function openingSentences(text: string): string {
+  const first = firstSentence(text);
+  if (first.length >= 90 || first.length === text.length) return first;
+  const both = `${first} ${firstSentence(text.slice(first.length).trimStart())}`;
+  return both.length <= 260 ? both : first;
+}
+
+function segmentFormOfFinding(finding: Finding): SegmentForm | undefined {
+  const sreg = finding.instruction?.operands.find((operand) => operand.kind === 'reg' && operand.cls === 'sreg');
+  return segmentFormOf(finding.ruleId, finding.codeName, sreg?.kind === 'reg' ? sreg.reg : undefined);
+}
+
+/** The first sentence of a paragraph (a period followed by a space and a capital, or the end). */
+function firstSentence(text: string): string {
+  const end = /\.\s+(?=[A-Z(])/.exec(text);
+  return end ? text.slice(0, end.index + 1) : text;
+}
+
+function lowerFirst(text: string): string {
+  return text.length > 0 ? text[0]!.toLowerCase() + text.slice(1) : text;
 }
 
 function metaCard(entry: RuleEntry, finding: Finding): string {
   return [`**\`${entry.id}\`** — ${entry.title}`, '', `${finding.message}.`, '', entry.advice].join('\n');
-}
-
-function safeCodeFacts(code: number): CodeFacts | undefined {
-  try {
-    return codeFacts(code);
-  } catch {
-    return undefined;
-  }
-}
-
-function icedLine(facts: CodeFacts): string {
-  return `iced-x86: \`${facts.codeName}\` · \`${facts.opCodeString}\` · ${facts.cpl3 && !facts.isPrivileged ? 'allowed at CPL 3, not privileged' : 'privileged'}`;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -174,9 +225,21 @@ function privilegeVerdict(facts: CodeFacts, instruction: ParsedInstruction | und
   if (rule) {
     if (isInt3(facts.code)) return `sensitive but unprivileged, reported by \`${rule}\` only when \`all\` rules are selected (INT3 is the debugger breakpoint)`;
     const suppressed = instruction && result?.suppressed.some((finding) => finding.ruleId === rule && sameRange(finding.range, instruction.range));
-    return `sensitive but unprivileged (rule \`${rule}\`), not reported here: ${suppressed ? 'suppressed by a comment' : 'the rule is off for this profile or selection'}`;
+    return `sensitive but unprivileged (rule \`${rule}\`), not reported here: ${suppressed ? 'suppressed by a comment' : whyNotReported(rule, instruction, result)}`;
   }
   return 'unprivileged and not sensitive: it behaves the same under a VMM';
+}
+
+/** A rule the mode silences (segment loads in real mode) says so; otherwise the profile or selection turned it off. */
+function whyNotReported(rule: string, instruction: ParsedInstruction | undefined, result: AnalysisResult | undefined): string {
+  const regions = result?.modeRegions;
+  if (instruction && regions && regions.length > 0) {
+    const mode = modeAt(regions, instruction.line);
+    if ((mode === 'real' || mode === 'v86') && modeSeverity(rule, { mode, profile: 'deprivileged-kernel' }, 'warning') === 'off') {
+      return `${MODE_LABEL[mode]} has no CPL and checks nothing, so it behaves the same under a VMM`;
+    }
+  }
+  return 'the rule is off for this profile or selection';
 }
 
 function vtxExit(facts: CodeFacts): string {
