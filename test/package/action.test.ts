@@ -5,6 +5,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { sarifProblems } from '../cli/sarifShape';
 import { FIXTURES, makeTempDir, readYaml, removeDir, ROOT, run } from './tools';
 
 interface Step {
@@ -113,6 +114,7 @@ describe('package: the GitHub Action', function () {
     const results = runShellSteps(action, { paths: 'errors', 'fail-on': 'error', 'sarif-file': 'out.sarif' }, workspace);
     assert.equal(failedStep(results), 'Check findings', JSON.stringify(results, null, 1));
     assert.deepEqual(sarifRuleIds(path.join(workspace, 'out.sarif')), ['popf']);
+    assert.deepEqual(sarifProblems(JSON.parse(fs.readFileSync(path.join(workspace, 'out.sarif'), 'utf8'))), [], 'the uploaded SARIF passes the SARIF validator with GitHub rules');
     assert.match(results.at(-1)!.output, /1 errors, 0 warnings/);
   });
 
