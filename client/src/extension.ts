@@ -9,6 +9,7 @@ import { COMMANDS } from './constants';
 import { chooseContext } from './contextPicker';
 import { showDocumentation } from './documentation';
 import { FileInfoStatus } from './fileInfoStatus';
+import { ForeignAssemblyHandOver } from './foreignLanguage';
 import { openHypercallDefinitions } from './hypercalls';
 import { createLanguageClient } from './languageClient';
 import { WorkspaceLinter, type WorkspaceLintSummary } from './lintWorkspace';
@@ -30,6 +31,7 @@ export function activate(context: vscode.ExtensionContext): VirtlintApi {
   const output = vscode.window.createOutputChannel('virtlint', { log: true });
   const status = new FileInfoStatus();
   const linter = new WorkspaceLinter(() => client, (line) => output.info(line));
+  const handOver = new ForeignAssemblyHandOver();
   context.subscriptions.push(output, status, linter);
   let linterAttachment: vscode.Disposable | undefined;
 
@@ -37,7 +39,10 @@ export function activate(context: vscode.ExtensionContext): VirtlintApi {
     client = createLanguageClient(context, output);
     client.onDidChangeState((event) => status.setServerState(event.newState === State.Running));
     // Registered before start(): the first fileInfo arrives right after the first didOpen.
-    client.onNotification(FILE_INFO_NOTIFICATION, (info: FileInfoParams) => status.update(info));
+    client.onNotification(FILE_INFO_NOTIFICATION, (info: FileInfoParams) => {
+      status.update(info);
+      if (typeof info?.architecture === 'string') void handOver.handle(vscode.Uri.parse(info.uri), info.architecture);
+    });
     try {
       await client.start();
       linterAttachment?.dispose();

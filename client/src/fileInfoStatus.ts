@@ -5,6 +5,26 @@ import type { FileInfoParams } from '../../server/src/lsp/protocol';
 import { COMMANDS } from './constants';
 import { assemblySelector } from './languageClient';
 
+const MODE_NAMES: Record<string, string> = {
+  real: 'real mode',
+  v86: 'virtual-8086',
+  pm16: '16-bit protected',
+  pm32: 'protected mode',
+  long: 'long mode',
+  unknown: 'mode unknown',
+};
+
+/** The entry of `regions` (sorted by startLine, first at line 0) that covers `line`. */
+export function regionAt<T extends { startLine: number }>(regions: readonly T[] | undefined, line: number): T | undefined {
+  if (!regions || regions.length === 0) return undefined;
+  let found = regions[0];
+  for (const region of regions) {
+    if (region.startLine > line) break;
+    found = region;
+  }
+  return found;
+}
+
 const DIALECT_NAMES: Record<string, string> = {
   nasm: 'NASM',
   'gas-att': 'GNU as (AT&T)',
@@ -29,6 +49,9 @@ export class FileInfoStatus implements vscode.Disposable {
       this.item,
       this.changeEmitter,
       vscode.window.onDidChangeActiveTextEditor(() => this.render()),
+      vscode.window.onDidChangeTextEditorSelection((event) => {
+        if (event.textEditor === vscode.window.activeTextEditor) this.render();
+      }),
       vscode.workspace.onDidChangeConfiguration((event) => {
         if (event.affectsConfiguration('virtlint')) this.render();
       }),
@@ -70,14 +93,23 @@ export class FileInfoStatus implements vscode.Disposable {
       this.item.detail = `profile ${configuredProfile} · waiting for analysis`;
       return;
     }
+    if (info.architecture) {
+      this.item.text = `${info.architecture} assembly · not linted`;
+      this.item.detail = 'virtlint checks x86 code only; this file reads as another instruction set';
+      return;
+    }
     const dialect = DIALECT_NAMES[info.dialect] ?? info.dialect;
+    const line = vscode.window.activeTextEditor?.selection.active.line ?? 0;
+    const bits = regionAt(info.bitsRegions, line)?.bits ?? info.bits;
+    const mode = regionAt(info.modeRegions, line)?.mode;
+    const atCursor = `${bits}-bit${mode ? ` · ${MODE_NAMES[mode] ?? mode}` : ''}`;
     const sources = [info.dialectSource && `dialect from ${info.dialectSource}`, info.bitsSource && `bits from ${info.bitsSource}`]
       .filter(Boolean)
       .join(', ');
     const profile = `virtlint profile ${info.profile}${sources ? ` (${sources})` : ''}`;
     const contexts = info.contexts ?? [];
     if (contexts.length === 0) {
-      this.item.text = `${dialect} · ${info.bits}-bit`;
+      this.item.text = `${dialect} · ${atCursor}`;
       this.item.detail = profile;
       this.item.command = { title: 'Show Output', command: COMMANDS.showOutput };
       return;

@@ -1,5 +1,6 @@
 // Plain data shared by every part of the analysis. No LSP, no IO.
 // Positions follow LSP conventions: 0-based lines, 0-based UTF-16 character offsets.
+import type { ForeignArchitecture } from './syntax/architecture';
 
 export type Dialect = 'nasm' | 'gas-att' | 'gas-intel' | 'masm' | 'fasm';
 export const DIALECTS: readonly Dialect[] = ['nasm', 'gas-att', 'gas-intel', 'masm', 'fasm'];
@@ -250,6 +251,8 @@ export interface AnalysisResult {
   modeRegions?: ModeRegion[];
   /** The profile the findings' messages and severities were chosen for; results of the document analyzer have it. */
   profile?: string;
+  /** Set when the text is assembly for another instruction set (arm64, arm, riscv, powerpc, mips): nothing is reported. */
+  architecture?: ForeignArchitecture;
   instructions: ParsedInstruction[];
   /** Virtualization findings plus the meta kinds (invalid-in-mode, unknown-mnemonic, bad suppressions), after suppression and severity. */
   findings: Finding[];

@@ -22,6 +22,12 @@ export interface FileInfoParams {
   contexts?: FileContextInfo[];
   /** Index into `contexts` whose diagnostics are shown; absent means every context merged. */
   selectedContext?: number;
+  /** Where the bitness changes (0-based lines), so a client can show the bitness at the cursor. */
+  bitsRegions?: { startLine: number; bits: Bits }[];
+  /** Where the execution mode changes: `real`, `v86`, `pm16`, `pm32`, `long` or `unknown`. */
+  modeRegions?: { startLine: number; mode: string }[];
+  /** Set when the file is assembly for another instruction set (`arm64`, `riscv`, …): nothing is reported. */
+  architecture?: string;
 }
 
 /** One way a file is read in the workspace: from which file, through which include, in which mode. */

@@ -213,6 +213,9 @@ export class ServerSession {
       dialectSource: result.dialectSource,
       bitsSource: result.bitsSource,
     };
+    if (result.bitsRegions.length > 1) info.bitsRegions = result.bitsRegions.map(({ startLine, bits }) => ({ startLine, bits }));
+    if (result.modeRegions) info.modeRegions = result.modeRegions.map(({ startLine, mode }) => ({ startLine, mode }));
+    if (result.architecture) info.architecture = result.architecture;
     const view = document.projectView;
     // The own analysis was told the includer's mode: say where it came from.
     if (view?.seed) {

@@ -39,6 +39,7 @@ describe('diagnostics, hover and edits (probe.asm)', () => {
     assert.equal(info.dialect, 'nasm');
     assert.equal(info.bits, 32);
     assert.equal(info.profile, 'deprivileged-kernel');
+    assert.deepEqual(info.modeRegions?.map((r) => r.mode), ['pm32'], 'the execution mode the status item shows at the cursor');
   });
 
   it('shows a card on a flagged instruction and a one-liner on an ordinary one', async () => {
@@ -62,6 +63,15 @@ describe('diagnostics, hover and edits (probe.asm)', () => {
     await editor.edit((builder) => builder.delete(new vscode.Range(6, 0, 7, 0)));
     await waitForSummary(uri, ['6:sidt', '7:pushf', '11:smsw']);
     assert.deepEqual(summary(uri), ['6:sidt', '7:pushf', '11:smsw']);
+  });
+
+  it('hands a file of another instruction set back to a language meant for it, and reports nothing there', async () => {
+    const riscv = await openInEditor('trap-riscv.S');
+    await waitFor('trap-riscv.S to leave the x86 language', () => riscv.document.languageId !== 'x86asm');
+    assert.equal(riscv.document.languageId, 'plaintext', 'no RISC-V language is installed in the test instance');
+    assert.deepEqual(virtlintDiagnostics(riscv.document.uri), []);
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+    editor = await openInEditor('probe.asm');
   });
 
   it('lints an untitled buffer too', async () => {

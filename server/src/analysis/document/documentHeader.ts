@@ -1,6 +1,7 @@
 // A document's dialect and starting bitness, and where each came from: a modeline comment,
 // the caller's override, or detection from the text.
 import { detectBits, detectDialect, findModeline, gasSyntaxOf, MODELINE_LINES, sampleOf } from '../syntax/detect';
+import { foreignArchitectureOf, type ForeignArchitecture } from '../syntax/architecture';
 import type { AnalysisOptions, Bits, DeclaredMode, Dialect, SettingSource } from '../types';
 import { declaredModeIn } from './executionMode';
 
@@ -14,6 +15,8 @@ export interface DocumentHeader {
   modeSource?: 'modeline' | 'override';
   /** `org 0x7c00` among the lines detection reads: 16-bit code here runs in real mode. */
   bootSector?: boolean;
+  /** The text is assembly for another instruction set; set only when nobody named the dialect. */
+  foreignArchitecture?: ForeignArchitecture;
 }
 
 export function detectHeader(lines: readonly string[], options: AnalysisOptions): DocumentHeader {
@@ -35,6 +38,10 @@ export function detectHeader(lines: readonly string[], options: AnalysisOptions)
   if (modelineMode) [header.mode, header.modeSource] = [modelineMode, 'modeline'];
   else if (options.mode) [header.mode, header.modeSource] = [options.mode, 'override'];
   if (BOOT_SECTOR_ORIGIN.test(sample)) header.bootSector = true;
+  if (!modeline.dialect && !options.dialect) {
+    const foreign = foreignArchitectureOf(sample);
+    if (foreign) header.foreignArchitecture = foreign;
+  }
   return header;
 }
 
@@ -66,6 +73,7 @@ export function sameHeader(a: DocumentHeader, b: DocumentHeader): boolean {
     a.bitsSource === b.bitsSource &&
     a.mode === b.mode &&
     a.modeSource === b.modeSource &&
-    a.bootSector === b.bootSector
+    a.bootSector === b.bootSector &&
+    a.foreignArchitecture === b.foreignArchitecture
   );
 }

@@ -1,5 +1,6 @@
 // From parsed lines to a result: per-chunk summaries (bitness regions, macro names, the lines
 // that report something), suppression, and the result object the shells read.
+import type { ForeignArchitecture } from '../syntax/architecture';
 import type { DocumentHeader } from './documentHeader';
 import { modeAt, modeRegionsOf, type LineEvents } from './executionMode';
 import { entryFindings, findingInMode, policyFor, type Policy } from './findings';
@@ -111,6 +112,8 @@ export function buildResultWith(
     }
   });
   for (const finding of extra) candidates.push(finding);
+  // Another instruction set's mnemonics read as x86 are noise, not findings.
+  if (header.foreignArchitecture) candidates.length = 0;
   const modeRegions = cachedModeRegions(header, bitsRegions, modeEvents);
   const index = directives.length > 0 ? new SuppressionIndex(directives) : undefined;
   const findings: Finding[] = [];
@@ -169,6 +172,7 @@ class TableResult implements AnalysisResult {
   readonly dialectSource: SettingSource;
   readonly bits: Bits;
   readonly bitsSource: SettingSource;
+  readonly architecture: ForeignArchitecture | undefined;
   private flat: ParsedInstruction[] | undefined = undefined;
 
   constructor(
@@ -184,6 +188,7 @@ class TableResult implements AnalysisResult {
     this.dialectSource = header.dialectSource;
     this.bits = header.bits;
     this.bitsSource = header.bitsSource;
+    this.architecture = header.foreignArchitecture;
   }
 
   /** Every instruction in order; built on first use (few callers need the flat list). */
