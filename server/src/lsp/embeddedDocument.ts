@@ -2,7 +2,7 @@
 // inline assembly is analysed with (settings, the workspace's build configuration, a header
 // reader), and which findings the editor shows — only those inside an asm statement, on an
 // intrinsic call or in a virtlint comment, so clangd and rust-analyzer keep the rest of the file.
-import { analyzeEmbedded, hostLanguageOf, type CMacroCache, type EmbeddedOptions, type EmbeddedResult, type HostBuild, type HostLanguage } from '../analysis/embedded/index';
+import { analyzeEmbedded, EmbeddedSession, hostLanguageOf, type CMacroCache, type EmbeddedOptions, type EmbeddedResult, type HostBuild, type HostLanguage } from '../analysis/embedded/index';
 import { normalizeProjectPath, type ProjectOptions, type SourceReader } from '../analysis/project/index';
 import type { AnalysisOptions, Bits, Finding, Position, Range } from '../analysis/types';
 import type { VirtlintSettings } from './settings';
@@ -78,8 +78,34 @@ export function embeddedOptionsFor(
   return options;
 }
 
+/** Documents whose last analysis is kept for the next one; past it the oldest is dropped. */
+const MAX_SESSIONS = 16;
+const sessions = new Map<string, EmbeddedSession>();
+
+/** The session of the document at `path`: an edit is read again from where it is, not from the top. */
+function sessionFor(path: string): EmbeddedSession {
+  let session = sessions.get(path);
+  if (session) {
+    sessions.delete(path);
+  } else {
+    session = new EmbeddedSession();
+    if (sessions.size >= MAX_SESSIONS) sessions.delete(sessions.keys().next().value!);
+  }
+  sessions.set(path, session);
+  return session;
+}
+
 /** Analyses a host document; a front-end failure is logged and leaves the document with nothing to show. */
 export function analyzeHostDocument(text: string, options: EmbeddedOptions, log: (message: string) => void): EmbeddedResult {
+  // The session needs a macro cache that lives as long as it does: the headers' macros are compared by identity.
+  if (options.path !== undefined && options.macros && options.session === undefined) {
+    const session = sessionFor(options.path);
+    try {
+      return analyzeEmbedded(text, { ...options, session });
+    } catch {
+      sessions.delete(options.path);
+    }
+  }
   try {
     return analyzeEmbedded(text, options);
   } catch (error) {

@@ -12,6 +12,7 @@ import type { SourceReader } from '../project/source';
 import type { AsmBlock, EmbeddedScan, FrontEndProblem, HostBuild, HostComment, HostLanguage, IntrinsicCall } from './types';
 import { scanHost } from './frontEnds';
 import type { CMacroCache } from './c';
+import type { CIncrementalState } from './c/incremental';
 import { hostInstruction, hostRange } from './sourceMap';
 
 export interface EmbeddedOptions extends AnalysisOptions {
@@ -25,6 +26,17 @@ export interface EmbeddedOptions extends AnalysisOptions {
   includePaths?: readonly string[];
   /** Kept across files by the caller (a CLI run, the language server) so each header's macros are read once. */
   macros?: CMacroCache;
+  /** Kept by the caller between analyses of one document (an editor's buffer), with the same `macros`. */
+  session?: EmbeddedSession;
+}
+
+/**
+ * What one analysis of a document leaves for the next: a C or C++ file edited since is read
+ * again only from the top-level declaration before the edit to the first one after it whose
+ * state is unchanged (c/incremental.ts). Results equal those of a fresh analysis.
+ */
+export class EmbeddedSession {
+  readonly c: CIncrementalState = {};
 }
 
 export interface EmbeddedResult {
@@ -59,9 +71,9 @@ export function analyzeEmbedded(text: string, options: EmbeddedOptions): Embedde
   const candidates: Finding[] = [];
   const instructions: ParsedInstruction[] = [];
   for (const block of scan.blocks) {
-    const result = reading.read(block);
-    for (const finding of result.findings) candidates.push(hostFinding(block, finding));
-    for (const ins of result.instructions) instructions.push(hostInstruction(block.lines, ins));
+    const located = reading.located(block);
+    for (const finding of located.findings) candidates.push(finding);
+    for (const ins of located.instructions) instructions.push(ins);
   }
   for (const call of scan.intrinsics) for (const finding of reading.intrinsic(call)) candidates.push(finding);
   const directives = directivesOf(scan.comments);
@@ -100,6 +112,16 @@ function blockOptions(options: EmbeddedOptions, dialect: Dialect, bits: Bits): A
   return found;
 }
 
+/** A block's findings and instructions on the host's lines, for the options they were read with. */
+interface Located {
+  readonly options: AnalysisOptions;
+  readonly findings: readonly Finding[];
+  readonly instructions: readonly ParsedInstruction[];
+}
+
+/** An incremental scan hands back the same block objects for what an edit did not touch: their host findings are kept with them. */
+const locatedByBlock = new WeakMap<AsmBlock, Located>();
+
 /** Reads the blocks and intrinsic calls of one host file. */
 class BlockReading {
   private readonly byMode = new Map<string, AnalysisOptions>();
@@ -115,6 +137,21 @@ class BlockReading {
     let found = this.byMode.get(key);
     if (!found) this.byMode.set(key, (found = blockOptions(this.options, dialect, bits)));
     return found;
+  }
+
+  /** The block's findings and instructions in host coordinates. */
+  located(block: AsmBlock): Located {
+    const options = this.optionsFor(DIALECT_OF_SYNTAX[block.syntax], block.bits ?? this.defaultBits());
+    const known = locatedByBlock.get(block);
+    if (known && known.options === options) return known;
+    const result = this.read(block);
+    const findings: Finding[] = [];
+    const instructions: ParsedInstruction[] = [];
+    for (const finding of result.findings) findings.push(hostFinding(block, finding));
+    for (const ins of result.instructions) instructions.push(hostInstruction(block.lines, ins));
+    const located: Located = { options, findings, instructions };
+    locatedByBlock.set(block, located);
+    return located;
   }
 
   read(block: AsmBlock): BlockAnalysis {

@@ -13,5 +13,6 @@ export function scanHost(text: string, options: EmbeddedOptions): EmbeddedScan {
     ...(options.reader ? { reader: options.reader } : {}),
     ...(options.includePaths ? { includePaths: options.includePaths } : {}),
     ...(options.macros ? { macros: options.macros } : {}),
+    ...(options.session ? { incremental: options.session.c } : {}),
   });
 }

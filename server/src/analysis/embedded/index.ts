@@ -2,5 +2,5 @@
 // the host file's lines and columns out, through the same rules, profiles and suppressions.
 export * from './types';
 export { INTRINSICS, intrinsicNamed, type IntrinsicEntry } from './intrinsics';
-export { analyzeEmbedded, hostLanguageOf, type EmbeddedOptions, type EmbeddedResult } from './analyze';
+export { analyzeEmbedded, EmbeddedSession, hostLanguageOf, type EmbeddedOptions, type EmbeddedResult } from './analyze';
 export { CMacroCache } from './c';

@@ -3,6 +3,7 @@
 // the inline-asm oracle compiles a call of each and checks the instruction the compiler emitted.
 import type { Bits } from '../types';
 import type { HostLanguage } from './types';
+import { NameHashes } from './c/nameFilter';
 
 export type IntrinsicCompiler = 'gcc' | 'clang' | 'msvc' | 'rustc';
 
@@ -380,6 +381,18 @@ const RUST_CORE_ARCH: IntrinsicEntry[] = [
 export const INTRINSICS: readonly IntrinsicEntry[] = [...C_AND_CPP, ...RUST_CORE_ARCH];
 
 const byLanguage = new Map<HostLanguage, Map<string, IntrinsicEntry>>();
+const hashesByLanguage = new Map<HostLanguage, NameHashes>();
+
+/** The names of `language`'s intrinsics as hashes, for the pre-filter's pass. */
+export function intrinsicNameHashes(language: HostLanguage): NameHashes {
+  let hashes = hashesByLanguage.get(language);
+  if (!hashes) {
+    hashes = new NameHashes();
+    for (const entry of INTRINSICS) if (entry.languages.includes(language)) hashes.add(entry.name);
+    hashesByLanguage.set(language, hashes);
+  }
+  return hashes;
+}
 
 /** The intrinsic `name` names in `language`, if it is one that compiles to a sensitive instruction. */
 export function intrinsicNamed(name: string, language: HostLanguage): IntrinsicEntry | undefined {

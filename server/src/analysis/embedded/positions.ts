@@ -5,8 +5,28 @@ import type { Position, Range } from '../types';
 export class PositionIndex {
   private readonly starts: number[];
 
-  constructor(text: string) {
-    this.starts = lineOffsets(text).starts;
+  constructor(text: string, starts?: number[]) {
+    this.starts = starts ?? lineOffsets(text).starts;
+  }
+
+  /**
+   * The index of `text`, made from `old`'s (the index of the text before the edit that replaced
+   * `[start, oldEnd)` with `text[start, newEnd)`): a line start depends on the two characters
+   * around it, so only those between `start` and `newEnd + 1` are looked at again.
+   */
+  static afterEdit(old: PositionIndex, text: string, start: number, oldEnd: number, newEnd: number): PositionIndex {
+    const delta = newEnd - oldEnd;
+    const starts: number[] = [0];
+    const before = old.starts;
+    let k = 1;
+    for (; k < before.length && before[k]! < start; k++) starts.push(before[k]!);
+    const last = Math.min(newEnd + 1, text.length);
+    for (let s = Math.max(start, 1); s <= last; s++) {
+      const c = text.charCodeAt(s - 1);
+      if (c === 10 || (c === 13 && text.charCodeAt(s) !== 10)) starts.push(s);
+    }
+    for (; k < before.length; k++) if (before[k]! + delta > last) starts.push(before[k]! + delta);
+    return new PositionIndex(text, starts);
   }
 
   position(offset: number): Position {

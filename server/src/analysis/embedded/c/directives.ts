@@ -9,6 +9,7 @@ import { decodeStringLiteral } from './literals';
 import { MacroTable, parseDefine, srcTokens, type BuildFacts } from './macros';
 import { SourceFile, type CMacro } from './source';
 import { GNU_ASM_KEYWORDS } from './gnuAsm';
+import { NameHashes } from './nameFilter';
 
 /**
  * The names of header macros whose body may make an asm statement: an asm keyword, a name
@@ -17,6 +18,8 @@ import { GNU_ASM_KEYWORDS } from './gnuAsm';
  */
 export class AsmNames {
   private readonly names = new Set<string>();
+  /** The same names as hashes, for the pre-filter's pass. */
+  readonly hashes = new NameHashes();
   /** Name to the macros whose bodies use it, while it is not in the set. */
   private readonly usedBy = new Map<string, string[]>();
 
@@ -47,6 +50,7 @@ export class AsmNames {
       const next = work.pop()!;
       if (this.names.has(next)) continue;
       this.names.add(next);
+      this.hashes.add(next);
       const users = this.usedBy.get(next);
       if (!users) continue;
       this.usedBy.delete(next);
@@ -182,6 +186,9 @@ export interface IncludeLimits {
 /** `#include <a/b.h>` or `#include "c.h"` (`include_next`, `import` too) at a directive's `#`. */
 const INCLUDE_LINE = /#[ \t]*(?:include_next|include|import)[ \t]*(?:<([^>\r\n]*)>|"([^"\r\n]*)")/y;
 
+/** Any include directive, whatever follows the word (`#include MACRO`). */
+const INCLUDE_WORD = /#\s*(?:include|import)/y;
+
 export const INCLUDE_LIMITS: IncludeLimits = { depth: 40, headers: 4000, visible: 20_000 };
 
 export class Includes {
@@ -245,27 +252,29 @@ export class Includes {
   }
 
   /** The build's asm-making header macro names. */
+  /** What this scan shares with every other of its build (its identity names the build). */
+  get buildCache(): BuildCache {
+    return this.cache;
+  }
+
   get asmNames(): AsmNames {
     return this.cache.asmNames;
   }
 
   /**
-   * Every `#include` of `text` (in any branch) names a header already read for this build, or
-   * none: the build's `asmNames` then cover every macro the file can see.
+   * The directive whose `#` is at `at` is no `#include`, or names a header already read for this
+   * build, or none: the build's `asmNames` then cover the macros it brings.
    */
-  includesAllRead(text: string, fromPath: string | undefined): boolean {
-    for (let at = nextDirective(text, 0); at >= 0; at = nextDirective(text, at + 1)) {
-      INCLUDE_LINE.lastIndex = at;
-      const m = INCLUDE_LINE.exec(text);
-      if (!m) {
-        if (/^#\s*(?:include|import)/.test(text.slice(at, at + 40))) return false;
-        continue;
-      }
-      const system = m[1] !== undefined;
-      const path = this.resolve({ spec: system ? m[1]! : m[2]!, system }, fromPath);
-      if (path !== undefined && this.cache.headers.get(path) === undefined) return false;
+  knownInclude(text: string, at: number, fromPath: string | undefined): boolean {
+    INCLUDE_LINE.lastIndex = at;
+    const m = INCLUDE_LINE.exec(text);
+    if (!m) {
+      INCLUDE_WORD.lastIndex = at;
+      return !INCLUDE_WORD.test(text);
     }
-    return true;
+    const system = m[1] !== undefined;
+    const path = this.resolve({ spec: system ? m[1]! : m[2]!, system }, fromPath);
+    return path === undefined || this.cache.headers.get(path) !== undefined;
   }
 
   /** Makes the macros of `include` (and of what it includes) visible to the scan. */

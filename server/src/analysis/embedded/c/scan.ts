@@ -4,7 +4,8 @@
 // `#define`s whose body alone decides them, MSVC `__asm`, and intrinsic calls.
 import type { Bits, MacroStep, Range, RelatedLocation } from '../../types';
 import type { SourceReader } from '../../project/source';
-import { intrinsicNamed, type IntrinsicEntry } from '../intrinsics';
+import { intrinsicNameHashes, intrinsicNamed, type IntrinsicEntry } from '../intrinsics';
+import { NameHashes, onIncludeLine, someIdentifier } from './nameFilter';
 import type { AsmBlock, EmbeddedScan, FrontEndProblem, HostBuild, HostComment, IntrinsicCall } from '../types';
 import { ConditionStack } from './conditionals';
 import { CMacroCache, includeSpecOf, Includes, noteIncludeGuard, pastesArgumentToName, readDirective } from './directives';
@@ -17,6 +18,10 @@ import { operandKind, type OperandKind, type Width } from './operands';
 import { SourceFile, fromSource, type CMacro, type ViaStep, type XToken } from './source';
 import { asmLines, printTemplate, type TemplateOperand } from './template';
 import { declaredWidth } from './ctypes';
+import {
+  checkpointAt, checkpointBefore, PositionShift, sameKey, sameMemo, sameWidthsAs, START, textEdit,
+  type Checkpoint, type CIncrementalState, type CScanRecord, type MemoNote, type TextEdit, type WidthNote,
+} from './incremental';
 
 export interface CScanOptions {
   language: 'c' | 'cpp';
@@ -28,10 +33,11 @@ export interface CScanOptions {
   includePaths?: readonly string[];
   /** Kept by the caller across files so each header is read once. */
   macros?: CMacroCache;
+  /** Kept by the caller across scans of one document: an edited copy is read again only where the edit reaches. */
+  incremental?: CIncrementalState;
 }
 
 const DEPTH_LIMIT = 64;
-const IDENTIFIER = /[A-Za-z_$\u0080-\uffff][\w$\u0080-\uffff]*/g;
 const RECENT = 8;
 const NO_DEFINES: ReadonlyMap<string, string> = new Map();
 const TOKEN_BUDGET = 200_000;
@@ -42,6 +48,11 @@ const GATHER_LIMIT = 50_000;
 const EXPRESSION_KEYWORDS = new Set(['return', 'case', 'else', 'do', 'sizeof', 'typeof', '__typeof__', 'co_return', 'co_yield', 'throw', 'defined']);
 
 type Mode = 'code' | 'definition';
+
+/** The words that start GNU or MSVC asm. */
+const ASM_WORDS: ReadonlySet<string> = new Set([...GNU_ASM_KEYWORDS, '_asm']);
+const ASM_WORD_HASHES = new NameHashes();
+for (const word of ASM_WORDS) ASM_WORD_HASHES.add(word);
 
 export class CScanner {
   private readonly host: SourceFile;
@@ -74,6 +85,17 @@ export class CScanner {
   /** The last code tokens, a ring (declarations, call contexts). */
   private readonly recent: CToken[] = new Array<CToken>(RECENT);
   private recentCount = 0;
+  // What the next scan of an edited copy needs (incremental.ts).
+  private readonly key: readonly unknown[];
+  private readonly checkpoints: Checkpoint[] = [];
+  private directiveOffsets: number[] = [];
+  private readonly widthNotes: WidthNote[] = [];
+  private readonly memoNotes: MemoNote[] = [];
+  private directiveDepth = 0;
+  private replaying = false;
+  private rawText = false;
+  /** Set while reading an edited copy: the old scan, the edit, and the checkpoint reading resumed at. */
+  private resumed: { record: CScanRecord; edit: TextEdit; from: Checkpoint; widths: ReadonlyMap<string, Width> } | undefined;
 
   constructor(text: string, private readonly options: CScanOptions) {
     this.host = new SourceFile(options.path ?? '', text, true);
@@ -89,10 +111,19 @@ export class CScanner {
     this.includes = includes;
     this.table = new MacroTable({ get: (name) => includes.lookup(name) ?? builtins.get(name) });
     this.conditions = new ConditionStack({ table: this.table, definesComplete: this.build.definesComplete, depthLimit: DEPTH_LIMIT });
+    this.key = [includes.buildCache, this.syntax, options.language, this.host.path];
   }
 
   run(): EmbeddedScan {
-    if (this.nothingToFind()) return { blocks: [], intrinsics: [], comments: [], problems: [] };
+    if (this.nothingToFind()) {
+      this.keep(undefined);
+      return { blocks: [], intrinsics: [], comments: [], problems: [] };
+    }
+    const previous = this.options.incremental?.record;
+    if (previous && sameKey(previous.key, this.key) && !previous.rawText) {
+      if (previous.host.text === this.host.text) return this.finish(previous);
+      this.resume(previous);
+    }
     for (;;) {
       const t = this.lexer.next();
       if (t.kind === 'eof') break;
@@ -100,29 +131,185 @@ export class CScanner {
         this.directive(t);
         continue;
       }
-      if (this.conditions.active) this.code(t);
+      if (!this.conditions.active) continue;
+      this.code(t);
+      if (t.kind === 'punct' && this.braceDepth === 0 && (t.text === '}' || t.text === ';')) {
+        const converged = this.checkpoint(t.end);
+        if (converged) return this.finish(converged);
+      }
     }
-    for (const p of this.lexer.problems) this.problem(p.start, p.end, p.message);
-    for (const hash of this.openGroups) this.problem(hash.start, hash.end, 'conditional directive without #endif');
-    return { blocks: this.blocks, intrinsics: this.intrinsics, comments: this.comments, problems: this.problems };
+    return this.finish(this.recordNow());
+  }
+
+  /** The results of a record, kept for the next scan when the caller asked for that. */
+  private finish(record: CScanRecord): EmbeddedScan {
+    this.keep(record);
+    const host = record.host;
+    const problems: FrontEndProblem[] = record.problems.slice();
+    const range = (start: number, end: number): Range => ({ start: host.position(start), end: host.position(end) });
+    for (const p of record.lexProblems) problems.push({ range: range(p.start, p.end), message: p.message });
+    for (const hash of record.openGroups) problems.push({ range: range(hash.start, hash.end), message: 'conditional directive without #endif' });
+    return { blocks: record.blocks, intrinsics: record.intrinsics, comments: record.comments, problems };
+  }
+
+  private keep(record: CScanRecord | undefined): void {
+    const state = this.options.incremental;
+    if (!state) return;
+    if (record) state.record = record;
+    else delete state.record;
+  }
+
+  private recordNow(): CScanRecord {
+    const openGroups: { start: number; end: number }[] = [];
+    for (const hash of this.openGroups) openGroups.push({ start: hash.start, end: hash.end });
+    return {
+      key: this.key, host: this.host, checkpoints: this.checkpoints, directiveOffsets: this.directiveOffsets, widths: this.widthNotes, memo: this.memoNotes,
+      blocks: this.blocks, intrinsics: this.intrinsics, comments: this.comments, problems: this.problems, lexProblems: this.lexer.problems, openGroups, rawText: this.rawText,
+    };
+  }
+
+  // ---- reading an edited copy (incremental.ts) -----------------------------------------------
+
+  /** Restores the state the old scan had at its last checkpoint before the edit, and reads on from there. */
+  private resume(record: CScanRecord): void {
+    const edit = textEdit(record.host.text, this.host.text);
+    this.host.seedFromEdit(record.host, edit.start, edit.oldEnd, edit.newEnd);
+    const { checkpoint: from, index } = checkpointBefore(record.checkpoints, edit.start);
+    this.replaying = true;
+    const memo = record.memo;
+    let m = 0;
+    for (let k = 0; k <= from.directives; k++) {
+      for (; m < from.memo && memo[m]!.directives === k; m++) {
+        const macro = this.table.get(memo[m]!.name);
+        if (macro) this.holdsAsm(macro, new Set());
+      }
+      if (k === from.directives) break;
+      this.lexer.seek(record.directiveOffsets[k]!, true);
+      this.directive(this.lexer.next());
+    }
+    this.replaying = false;
+    this.directiveOffsets = record.directiveOffsets.slice(0, from.directives);
+    for (let k = 0; k < from.widths; k++) {
+      const note = record.widths[k]!;
+      this.noteWidth(note.name, note.width);
+    }
+    for (let k = 0; k < from.memo; k++) this.memoNotes.push(memo[k]!);
+    for (let k = 0; k <= index; k++) this.checkpoints.push(record.checkpoints[k]!);
+    replaceWith(this.blocks, record.blocks, from.blocks);
+    replaceWith(this.intrinsics, record.intrinsics, from.intrinsics);
+    replaceWith(this.problems, record.problems, from.problems);
+    replaceWith(this.comments, record.comments, from.comments);
+    replaceWith(this.lexer.problems, record.lexProblems, from.lexProblems);
+    this.instance = from.instance;
+    this.braceDepth = 0;
+    this.recentCount = 0;
+    if (from !== START) this.remember({ kind: 'punct', text: '}', start: from.offset - 1, end: from.offset, space: false, bol: false });
+    this.lexer.seek(from.offset, from === START);
+    this.lexer.quiet = !this.conditions.active;
+    this.resumed = { record, edit, from, widths: new Map(this.typeWidths) };
   }
 
   /**
-   * The pre-filter: a file that names no asm keyword, no intrinsic, no header macro that may
-   * make asm, pastes no names and has no `virtlint-` comment cannot hold anything to report,
-   * so it is not lexed (an unterminated comment or `#if` in it goes unreported). Only when
+   * Notes a checkpoint after a top-level `}` or `;` ending at `offset`. Past the edit, when the
+   * old scan had one at the same place with the same state, the scan is over: the old record's
+   * rest, moved by the edit, completes this one (returned).
+   */
+  private checkpoint(offset: number): CScanRecord | undefined {
+    const here: Checkpoint = {
+      offset, blocks: this.blocks.length, intrinsics: this.intrinsics.length, problems: this.problems.length, comments: this.comments.length,
+      lexProblems: this.lexer.problems.length, instance: this.instance, directives: this.directiveOffsets.length, widths: this.widthNotes.length, memo: this.memoNotes.length,
+    };
+    this.checkpoints.push(here);
+    const resumed = this.resumed;
+    if (!resumed || offset < resumed.edit.newEnd) return undefined;
+    const { record, edit, from, widths } = resumed;
+    const delta = edit.newEnd - edit.oldEnd;
+    const at = checkpointAt(record.checkpoints, offset - delta);
+    if (at < 0) return undefined;
+    const old = record.checkpoints[at]!;
+    if (here.directives !== from.directives || old.directives !== from.directives || here.instance - from.instance !== old.instance - from.instance) return undefined;
+    if (!sameWidthsAs(this.typeWidths, widths, this.widthNotes, from.widths, record.widths, from.widths, old.widths)) return undefined;
+    // Which macros were asked about matters only if a later directive can change the answers.
+    const directivesFollow = old.directives < record.directiveOffsets.length;
+    if (directivesFollow && !sameMemo(this.memoNotes, from.memo, here.memo, record.memo, from.memo, old.memo)) return undefined;
+    return this.spliced(record, at, edit);
+  }
+
+  /**
+   * Macros the old scan asked about between the two checkpoints and this one did not: this scan
+   * asks first somewhere after here, where no directive follows, so with the macros in force here.
+   */
+  private noteMemoOnlyOldAsked(record: CScanRecord, from: Checkpoint, old: Checkpoint): void {
+    const here = this.checkpoints[this.checkpoints.length - 1]!;
+    const asked = new Set<string>();
+    for (let k = from.memo; k < here.memo; k++) asked.add(this.memoNotes[k]!.name);
+    for (let k = from.memo; k < old.memo; k++) {
+      const name = record.memo[k]!.name;
+      if (!asked.has(name)) this.memoNotes.push({ directives: here.directives, name });
+    }
+  }
+
+  /** This scan up to its last checkpoint, then the old record's rest from its checkpoint `at`, moved by the edit. */
+  private spliced(record: CScanRecord, at: number, edit: TextEdit): CScanRecord {
+    const old = record.checkpoints[at]!;
+    const here = this.checkpoints[this.checkpoints.length - 1]!;
+    const delta = edit.newEnd - edit.oldEnd;
+    const shift = new PositionShift(record.host.position(edit.oldEnd), this.host.position(edit.newEnd), this.host.path);
+    const still = shift.isIdentityFrom(record.host.position(old.offset));
+    for (let k = old.blocks; k < record.blocks.length; k++) this.blocks.push(still ? record.blocks[k]! : shift.block(record.blocks[k]!));
+    for (let k = old.intrinsics; k < record.intrinsics.length; k++) this.intrinsics.push(still ? record.intrinsics[k]! : shift.intrinsic(record.intrinsics[k]!));
+    for (let k = old.problems; k < record.problems.length; k++) {
+      const p = record.problems[k]!;
+      this.problems.push(still ? p : { range: shift.range(p.range), message: p.message });
+    }
+    for (let k = old.comments; k < record.comments.length; k++) this.comments.push(still ? record.comments[k]! : shift.comment(record.comments[k]!));
+    const lexProblems = this.lexer.problems;
+    for (let k = old.lexProblems; k < record.lexProblems.length; k++) {
+      const p = record.lexProblems[k]!;
+      lexProblems.push({ start: p.start + delta, end: p.end + delta, message: p.message });
+    }
+    for (let k = old.widths; k < record.widths.length; k++) this.widthNotes.push(record.widths[k]!);
+    this.noteMemoOnlyOldAsked(record, this.resumed!.from, old);
+    const memoBase = this.memoNotes.length;
+    for (let k = old.memo; k < record.memo.length; k++) this.memoNotes.push(record.memo[k]!);
+    for (const offset of record.directiveOffsets.slice(old.directives)) this.directiveOffsets.push(offset + delta);
+    for (let k = at + 1; k < record.checkpoints.length; k++) {
+      const c = record.checkpoints[k]!;
+      this.checkpoints.push({
+        offset: c.offset + delta,
+        blocks: c.blocks - old.blocks + here.blocks,
+        intrinsics: c.intrinsics - old.intrinsics + here.intrinsics,
+        problems: c.problems - old.problems + here.problems,
+        comments: c.comments - old.comments + here.comments,
+        lexProblems: c.lexProblems - old.lexProblems + here.lexProblems,
+        instance: c.instance - old.instance + here.instance,
+        directives: c.directives - old.directives + here.directives,
+        widths: c.widths - old.widths + here.widths,
+        memo: c.memo - old.memo + memoBase,
+      });
+    }
+    const openGroups: { start: number; end: number }[] = [];
+    for (const hash of record.openGroups) openGroups.push(hash.start < old.offset ? hash : { start: hash.start + delta, end: hash.end + delta });
+    return { ...this.recordNow(), openGroups, rawText: record.rawText };
+  }
+
+  /**
+   * The pre-filter: a file that names no asm keyword (outside its `#include` lines), no
+   * intrinsic, no header macro that may make asm, pastes no names and has no `virtlint-`
+   * comment cannot hold anything to report, so it is not lexed (an unterminated comment or `#if` in it goes unreported). Only when
    * every header it includes has been read: the names of unread ones are not known yet.
    */
   private nothingToFind(): boolean {
     const text = this.host.text;
-    if (text.includes('asm') || text.includes('virtlint-') || text.includes('##') || text.includes('%:%:')) return false;
-    if (!this.includes.includesAllRead(text, this.options.path)) return false;
+    if (text.includes('virtlint-') || text.includes('##') || text.includes('%:%:')) return false;
     const asmNames = this.includes.asmNames;
-    IDENTIFIER.lastIndex = 0;
-    for (let m = IDENTIFIER.exec(text); m; m = IDENTIFIER.exec(text)) {
-      if (asmNames.has(m[0]) || intrinsicNamed(m[0], this.options.language)) return false;
-    }
-    return true;
+    const language = this.options.language;
+    const wanted = (name: string, start: number): boolean => {
+      if (ASM_WORDS.has(name)) return !onIncludeLine(text, start);
+      return asmNames.has(name) || intrinsicNamed(name, language) !== undefined;
+    };
+    const unknownInclude = (hash: number): boolean => !this.includes.knownInclude(text, hash, this.options.path);
+    return !someIdentifier(text, [ASM_WORD_HASHES, asmNames.hashes, intrinsicNameHashes(language)], wanted, unknownInclude);
   }
 
   private range(start: number, end: number): Range {
@@ -136,6 +323,16 @@ export class CScanner {
   // ---- directives ---------------------------------------------------------------------------
 
   private directive(hash: CToken): void {
+    this.directiveOffsets.push(hash.start);
+    this.directiveDepth++;
+    try {
+      this.runDirective(hash);
+    } finally {
+      this.directiveDepth--;
+    }
+  }
+
+  private runDirective(hash: CToken): void {
     const d = readDirective(this.lexer, hash);
     if (this.conditions.active && (d.name === 'ifndef' || d.name === 'if')) noteIncludeGuard(this.lexer, this.table, d);
     if (d.name === 'if' || d.name === 'ifdef' || d.name === 'ifndef') this.openGroups.push(hash);
@@ -163,6 +360,8 @@ export class CScanner {
   private holdsAsm(macro: CMacro, seen: Set<CMacro>): boolean {
     const known = this.holdsAsmMemo.get(macro);
     if (known !== undefined) return known;
+    // The answer depends on the macros in force when first asked: a resumed scan asks again at the same point.
+    if (seen.size === 0 && this.directiveDepth === 0 && !this.replaying) this.memoNotes.push({ directives: this.directiveOffsets.length, name: macro.name });
     if (seen.has(macro) || seen.size > DEPTH_LIMIT) return false;
     seen.add(macro);
     let holds = false;
@@ -279,7 +478,12 @@ export class CScanner {
     const words: string[] = [];
     for (let back = 2, w = this.before(back); w && w.kind === 'ident'; w = this.before(++back)) words.push(w.text);
     const width = declaredWidth(words, this.build.bits);
-    if (width) this.typeWidths.set(name.text, width);
+    if (width) this.noteWidth(name.text, width);
+  }
+
+  private noteWidth(name: string, width: Width): void {
+    this.typeWidths.set(name, width);
+    this.widthNotes.push({ name, width });
   }
 
   /** The tokens of a statement from `first` through its parenthesised group, directives handled on the way. */
@@ -463,6 +667,7 @@ export class CScanner {
   // ---- MSVC ---------------------------------------------------------------------------------
 
   private msvc(keyword: CToken): void {
+    this.rawText = true;
     const asm: MsvcAsm = readMsvcAsm(this.host.text, keyword.start, keyword.end);
     const facts = this.branchFacts();
     for (const c of asm.comments) {
@@ -483,6 +688,11 @@ export class CScanner {
     // What follows starts a new statement, as after a `}` or `;`.
     this.remember({ kind: 'punct', text: asm.form === 'msvc-block' ? '}' : ';', start: asm.end, end: asm.end, space: false, bol: false });
   }
+}
+
+function replaceWith<T>(target: T[], source: readonly T[], count: number): void {
+  target.length = 0;
+  for (let k = 0; k < count; k++) target.push(source[k]!);
 }
 
 export function scanC(text: string, options: CScanOptions): EmbeddedScan {

@@ -19,7 +19,16 @@ export class SourceFile {
 
   /** The line and column of an offset, with line breaks counted as LSP counts them (text/lineBreaks.ts). */
   position(offset: number): Position {
-    return (this.positions ??= new PositionIndex(this.text)).position(offset);
+    return this.index().position(offset);
+  }
+
+  index(): PositionIndex {
+    return (this.positions ??= new PositionIndex(this.text));
+  }
+
+  /** Takes the index of an edited copy of `old` instead of counting every line again. */
+  seedFromEdit(old: SourceFile, start: number, oldEnd: number, newEnd: number): void {
+    this.positions = PositionIndex.afterEdit(old.index(), this.text, start, oldEnd, newEnd);
   }
 
   lineAndColumn = (offset: number): { line: number; column: number } => {
