@@ -89,19 +89,6 @@ async function pool(items, jobs, fn) {
   return results;
 }
 
-async function pool(items, jobs, fn) {
-  const results = new Array(items.length);
-  let next = 0;
-  async function worker() {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i]);
-    }
-  }
-  await Promise.all(Array.from({ length: Math.min(jobs, items.length) }, worker));
-  return results;
-}
-
 function loadFixCases(gaps) {
   // The fix cases need the compiled fix engine; without it they cannot be generated, which is a failure, not a skip.
   const { fixCases } = require('./cases/fixes');
