@@ -22,7 +22,8 @@ echo "server: $root/bin/virtlint-lsp.js ($(emacs --version | head -1), eglot $(l
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/fixtures" "$work/bin" "$work/home"
-cp "$here"/fixtures/* "$work/fixtures/"
+# The same files the Neovim tier opens, so both editors are held to the same findings.
+cp "$here"/../nvim/fixtures/guest.asm "$here"/../nvim/fixtures/guest.c "$work/fixtures/"
 # `virtlint-lsp` on PATH, as `npm install -g virtlint` would put it.
 ln -s "$root/bin/virtlint-lsp.js" "$work/bin/virtlint-lsp"
 
