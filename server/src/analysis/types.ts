@@ -1,8 +1,9 @@
 // Plain data shared by every part of the analysis. No LSP, no IO.
 // Positions follow LSP conventions: 0-based lines, 0-based UTF-16 character offsets.
-import type { ForeignArchitecture } from './syntax/architecture';
 
 export type Dialect = 'nasm' | 'gas-att' | 'gas-intel' | 'masm' | 'fasm';
+/** Instruction sets whose assembly is recognised and left alone (syntax/architecture.ts). */
+export type ForeignArchitecture = 'arm64' | 'arm' | 'riscv' | 'powerpc' | 'mips';
 export const DIALECTS: readonly Dialect[] = ['nasm', 'gas-att', 'gas-intel', 'masm', 'fasm'];
 
 /** Every rule id: the 25 instruction rules and the five meta rules. rules.ts holds one entry for each. */

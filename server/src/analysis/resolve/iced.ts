@@ -2,6 +2,7 @@
 // tables (Code, Mnemonic, OpCodeInfo); nothing about the ISA is typed in by hand.
 import * as iced from 'iced-x86';
 import type { Bits } from '../types';
+import { CODE_MNEMONICS } from './codeMnemonics.generated';
 
 export { iced };
 
@@ -106,8 +107,9 @@ export function codesByMnemonic(): Map<string, number[]> {
   for (let code = 0; code < CODE_NAMES.length; code++) {
     const name = CODE_NAMES[code];
     if (name === undefined || name === 'INVALID' || name.startsWith('DeclareByte') || name.startsWith('DeclareWord') || name.startsWith('DeclareDword') || name.startsWith('DeclareQword') || name === 'Zero_bytes') continue;
-    const facts = codeFacts(code);
-    const key = facts.mnemonicName.toLowerCase();
+    // From the generated table: asking OpCodeInfo for all ~5,000 codes was most of start-up.
+    const mnemonic = CODE_MNEMONICS[code] ?? codeFacts(code).mnemonic;
+    const key = mnemonicName(mnemonic).toLowerCase();
     let list = table.get(key);
     if (!list) table.set(key, (list = []));
     list.push(code);

@@ -1,6 +1,8 @@
 // Recognises assembly for other instruction sets (a `.S` file under arch/arm64 looks like ours by
 // name), so it can be left alone instead of being reported as x86 full of unknown mnemonics.
-export type ForeignArchitecture = 'arm64' | 'arm' | 'riscv' | 'powerpc' | 'mips';
+import type { ForeignArchitecture } from '../types';
+
+export type { ForeignArchitecture };
 
 interface ArchitectureSignals {
   /** Instruction shapes that exist only in this architecture's assembly. */
