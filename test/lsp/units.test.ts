@@ -37,9 +37,19 @@ describe('lsp units: settings', () => {
     assert.deepEqual(normalizeSettings({ 'fix.abi': 'hyperv', 'fix.customTemplate': 'vmcall' }).fix, { abi: 'hyperv', customTemplate: 'vmcall', fixAllStrategy: 'none' });
   });
 
+  it('reads virtlint.mode and per-glob modes, and passes them to the analysis', () => {
+    assert.equal(normalizeSettings({ mode: 'real' }).mode, 'real');
+    assert.equal(normalizeSettings({ mode: 'protected' }).mode, 'auto', 'an unknown value falls back to auto');
+    const settings = normalizeSettings({ mode: 'pm16', overrides: [{ files: 'boot/**', mode: 'real' }, { files: 'x.asm', mode: 'weird' }] });
+    assert.deepEqual(settings.overrides, [{ files: 'boot/**', mode: 'real' }, { files: 'x.asm' }]);
+    assert.equal(analysisOptionsFor(settings, 'file:///ws/kernel.asm', ['/ws']).mode, 'pm16');
+    assert.equal(analysisOptionsFor(settings, 'file:///ws/boot/mbr.asm', ['/ws']).mode, 'real');
+    assert.equal(analysisOptionsFor(DEFAULT_SETTINGS, 'file:///ws/kernel.asm', ['/ws']).mode, undefined, 'auto leaves it to the analysis');
+  });
+
   it('describes every setting, with defaults equal to DEFAULT_SETTINGS', () => {
     const keys = SETTINGS.map((s) => s.key);
-    assert.deepEqual(keys, ['virtlint.enable', 'virtlint.run', 'virtlint.profile', 'virtlint.rules', 'virtlint.ruleSelection', 'virtlint.includeInt3', 'virtlint.overrides', 'virtlint.fix.abi', 'virtlint.fix.customTemplate', 'virtlint.fix.fixAllStrategy', 'virtlint.reportUnknownMnemonics', 'virtlint.maxFileSize', 'virtlint.maxDiagnostics', 'virtlint.languages.c', 'virtlint.languages.cpp', 'virtlint.languages.rust', 'virtlint.inlineAsm.syntax']);
+    assert.deepEqual(keys, ['virtlint.enable', 'virtlint.run', 'virtlint.profile', 'virtlint.mode', 'virtlint.rules', 'virtlint.ruleSelection', 'virtlint.includeInt3', 'virtlint.overrides', 'virtlint.fix.abi', 'virtlint.fix.customTemplate', 'virtlint.fix.fixAllStrategy', 'virtlint.reportUnknownMnemonics', 'virtlint.maxFileSize', 'virtlint.maxDiagnostics', 'virtlint.languages.c', 'virtlint.languages.cpp', 'virtlint.languages.rust', 'virtlint.inlineAsm.syntax']);
     for (const setting of SETTINGS) {
       assert.ok(setting.description.length > 20, `${setting.key} has a description`);
       const path = setting.key.replace(/^virtlint\./, '').split('.');

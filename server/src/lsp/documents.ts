@@ -399,6 +399,7 @@ export function analysisOptionsFor(
     profile: settings.profile,
     severities: { ...settings.rules },
   };
+  if (settings.mode !== 'auto') options.mode = settings.mode;
   const selection = selectionTokens(settings);
   if (selection) options.rules = selection;
   if (settings.includeInt3) options.includeInt3 = true;
@@ -409,6 +410,7 @@ export function analysisOptionsFor(
     if (applies !== 'match') continue;
     if (override.dialect) options.dialect = override.dialect;
     if (override.bits) options.bits = override.bits;
+    if (override.mode) options.mode = override.mode;
   }
   return options;
 }

@@ -3,8 +3,8 @@
 // the client reads it for workspace trust, and the server reads the values through
 // `workspace/configuration` (section `virtlint`; settingsReader.ts). It imports nothing but the
 // analysis types, so the client bundle stays free of the server.
-import type { Bits, Dialect, HypercallAbi, SeverityOrOff } from '../analysis/types';
-import { HYPERCALL_ABIS } from '../analysis/types';
+import type { Bits, DeclaredMode, Dialect, HypercallAbi, SeverityOrOff } from '../analysis/types';
+import { DECLARED_MODES, HYPERCALL_ABIS } from '../analysis/types';
 
 export type RunMode = 'onType' | 'onSave';
 export type FixAllStrategy = 'none' | 'trap' | 'hypercall';
@@ -17,12 +17,18 @@ export interface FileOverride {
   files: string;
   dialect?: Dialect;
   bits?: Bits;
+  mode?: DeclaredMode;
 }
+
+/** `auto`: the analysis infers the execution mode (the CR0.PE switch, boot-sector hints, the bitness). */
+export type ModeSetting = 'auto' | DeclaredMode;
+export const MODE_SETTINGS: readonly ModeSetting[] = ['auto', ...DECLARED_MODES];
 
 export interface VirtlintSettings {
   enable: boolean;
   run: RunMode;
   profile: ProfileSetting;
+  mode: ModeSetting;
   rules: Record<string, SeverityOrOff>;
   ruleSelection: string[];
   includeInt3: boolean;
@@ -64,6 +70,7 @@ export const SETTINGS: readonly SettingDescription[] = [
   { key: 'virtlint.enable', type: 'boolean', default: true, description: 'Lint x86 assembly files for instructions that defeat trap-and-emulate virtualization.' },
   { key: 'virtlint.run', type: 'string', default: 'onType', enum: RUN_MODES, description: 'Lint while typing (`onType`) or only when the file is saved (`onSave`).' },
   { key: 'virtlint.profile', type: 'string', default: 'deprivileged-kernel', enum: PROFILES, description: 'Which situation the code runs in; it sets which rules are on and how severe they are. `deprivileged-kernel`: a guest kernel run at CPL>0 by a trap-and-emulate monitor. `hardware-assisted-guest`: a guest under VT-x/AMD-V. `vm-detection-audit`: look for instructions that reveal a hypervisor.' },
+  { key: 'virtlint.mode', type: 'string', default: 'auto', enum: MODE_SETTINGS, description: 'The processor mode the code runs in, when the file does not say (`; virtlint: mode=real` and a CR0.PE switch in the code still win): `auto` infers it; `real`, `v86` (virtual-8086), `pm16`, `pm32` (protected mode) or `long`. Messages and severities follow it: real-mode code has no CPL to check against.' },
   { key: 'virtlint.rules', type: 'object', default: {}, description: 'Per-rule severity, overriding the profile: `{ "popf": "error", "cpuid": "off" }`. Values: error, warning, info, hint, off.' },
   { key: 'virtlint.ruleSelection', type: 'array', default: [], description: 'Rules to run: rule ids or the groups `core`, `extended`, `all`. Empty means the profile\'s defaults.' },
   { key: 'virtlint.includeInt3', type: 'boolean', default: false, description: 'Also report INT3 (the breakpoint instruction) under the `int` rule.' },
@@ -102,6 +109,7 @@ export const DEFAULT_SETTINGS: VirtlintSettings = {
   enable: true,
   run: 'onType',
   profile: 'deprivileged-kernel',
+  mode: 'auto',
   rules: {},
   ruleSelection: [],
   includeInt3: false,

@@ -1,10 +1,10 @@
 // Reading settings on the server: whatever a client sends becomes complete, valid settings, and
 // in an untrusted workspace the settings that decide the code virtlint writes come from the
 // user only. The list of settings itself is the client/server contract in settings.ts.
-import type { Bits, Dialect, SeverityOrOff } from '../analysis/types';
-import { BITS, DIALECTS } from '../analysis/types';
+import type { Bits, DeclaredMode, Dialect, SeverityOrOff } from '../analysis/types';
+import { BITS, DECLARED_MODES, DIALECTS } from '../analysis/types';
 import { globProblem } from './glob';
-import { ABIS, DEFAULT_SETTINGS, FIX_ALL, INLINE_ASM_SYNTAXES, PROFILES, RUN_MODES, SETTINGS, SEVERITIES, type FileOverride, type VirtlintSettings, type WorkspaceTrust } from './settings';
+import { ABIS, DEFAULT_SETTINGS, FIX_ALL, INLINE_ASM_SYNTAXES, MODE_SETTINGS, PROFILES, RUN_MODES, SETTINGS, SEVERITIES, type FileOverride, type VirtlintSettings, type WorkspaceTrust } from './settings';
 
 /** More overrides than this are ignored (each one is matched against every opened file). */
 export const MAX_OVERRIDES = 200;
@@ -25,6 +25,7 @@ export function normalizeSettings(raw: unknown, report: (problem: string) => voi
     enable: pickBoolean(source.enable, DEFAULT_SETTINGS.enable),
     run: pickEnum(source.run, RUN_MODES, DEFAULT_SETTINGS.run),
     profile: pickEnum(source.profile, PROFILES, DEFAULT_SETTINGS.profile),
+    mode: pickEnum(source.mode, MODE_SETTINGS, DEFAULT_SETTINGS.mode),
     rules: pickSeverities(source.rules),
     ruleSelection: Array.isArray(source.ruleSelection) ? source.ruleSelection.filter((t): t is string => typeof t === 'string') : [],
     includeInt3: pickBoolean(source.includeInt3, DEFAULT_SETTINGS.includeInt3),
@@ -81,6 +82,7 @@ function pickOverrides(value: unknown, report: (problem: string) => void): FileO
     const override: FileOverride = { files: entry.files };
     if (typeof entry.dialect === 'string' && (DIALECTS as readonly string[]).includes(entry.dialect)) override.dialect = entry.dialect as Dialect;
     if (typeof entry.bits === 'number' && (BITS as readonly number[]).includes(entry.bits)) override.bits = entry.bits as Bits;
+    if (typeof entry.mode === 'string' && (DECLARED_MODES as readonly string[]).includes(entry.mode)) override.mode = entry.mode as DeclaredMode;
     result.push(override);
   }
   return result;
