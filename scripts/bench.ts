@@ -1,7 +1,7 @@
 // npm run bench — performance figures, each next to a baseline measured in the same run, written
 // to the "bench" section of BENCHMARKS.md with the command and the machine.
 //
-//   node out/scripts/bench.js [--quick] [--only cli,analysis,scan,growth,lsp,project,embedded] [--no-report]
+//   node out/scripts/bench.js [--quick] [--only cli,analysis,scan,growth,lsp,project,embedded,startup] [--no-report]
 //
 // Needs `npm run build` (dist/cli.js, dist/server.js) and `npm run corpus` (.corpus/). Wall times
 // are the minimum and median of several runs: the minimum is the least disturbed by other load.
@@ -743,7 +743,7 @@ async function benchEmbedded(opts: Options): Promise<void> {
 }
 
 function parseOptions(argv: string[]): Options {
-  const opts: Options = { quick: false, only: new Set(['cli', 'analysis', 'scan', 'growth', 'lsp', 'project', 'embedded']), report: true };
+  const opts: Options = { quick: false, only: new Set(['cli', 'analysis', 'scan', 'growth', 'lsp', 'project', 'embedded', 'startup']), report: true };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--quick') opts.quick = true;
@@ -752,6 +752,35 @@ function parseOptions(argv: string[]): Options {
     else fail(`unknown option ${a}`);
   }
   return opts;
+}
+
+/** Start-up: what a run pays before and around the work, next to `node -e 0` in the same run. */
+async function benchStartup(opts: Options): Promise<void> {
+  section('Start-up');
+  const runs = opts.quick ? 5 : 11;
+  const oneLine = path.join(SCRATCH, 'one-line.asm');
+  fs.mkdirSync(SCRATCH, { recursive: true });
+  fs.writeFileSync(oneLine, '    pushf\n');
+  const node = timeShell('node -e 0', runs);
+  const lintOne = timeShell(`node ${CLI} ${oneLine} > /dev/null`, runs);
+  const scanSmall = timeShell(`node ${CLI} scan /usr/bin/true > /dev/null`, runs);
+  const tree = timeShell(`node ${CLI} --languages asm --no-includes --format json ${TREE} > /dev/null`, opts.quick ? 3 : 7);
+  const serverStart: number[] = [];
+  for (let i = 0; i < (opts.quick ? 3 : 7); i++) {
+    const t0 = performance.now();
+    const client = await startClient();
+    await openDocument(client, `file:///bench/startup-${i}.asm`, nasmDocument(1000));
+    serverStart.push(performance.now() - t0);
+    await client.close();
+  }
+  header(['measure', 'virtlint', 'baseline: `node -e 0`', 'goal']);
+  row(['one-line file (`virtlint one-line.asm`)', timing(lintOne), timing(node), '≤ 2× node -e 0']);
+  row(['`virtlint scan /usr/bin/true`', timing(scanSmall), timing(node), 'none (for comparison)']);
+  row(['`virtlint --languages asm --no-includes` over arch/x86', timing(tree), timing(node), '≤ 400 ms']);
+  row(['language server: spawn → first diagnostics, 1k-line file', `${fmt(Math.min(...serverStart))} ms (median ${fmt(median(serverStart))}, ${serverStart.length} runs)`, timing(node), '≤ 150 ms']);
+  if (lintOne.min > 2 * node.min) problems.push(`one-line lint ${fmt(lintOne.min)} ms > 2 × node -e 0 (${fmt(node.min)} ms)`);
+  if (tree.min > 400) problems.push(`arch/x86 per file ${fmt(tree.min)} ms > 400 ms`);
+  if (median(serverStart) > 150) problems.push(`server start to first diagnostics ${fmt(median(serverStart))} ms > 150 ms`);
 }
 
 async function main(): Promise<void> {
@@ -767,6 +796,7 @@ async function main(): Promise<void> {
     ['lsp', 'language server', benchLsp],
     ['project', 'whole-program reading', benchProject],
     ['embedded', 'C, C++ and Rust', benchEmbedded],
+    ['startup', 'start-up', benchStartup],
   ];
   let missed = 0;
   for (const [name, title, run] of parts) {
