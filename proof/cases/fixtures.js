@@ -122,6 +122,13 @@ ${presetRegisters(bits)}
   mov byte [xen_vcpu_info + 0], 1
   push PTR 0x2C7                 ; CF PF ZF SF and IF set`,
   },
+  // FS/GS-relative destinations: the hypercall fix has the hypervisor fill a stack buffer and
+  // copies it through the segment (the base is not the hypervisor's to add). Both rings load
+  // the same ring-3 data selector first.
+  segmentRelative('sgdt', 'fs', '  sgdt [fs:fx_buf]\n'),
+  segmentRelative('sidt', 'gs', '  sidt [gs:fx_buf]\n'),
+  segmentRelative('str', 'fs', '  str [fs:fx_buf]\n'),
+  segmentRelative('smsw', 'gs', '  smsw [gs:fx_buf]\n'),
   simple('lar', '  lar eax, bx\n', { zbx: '0x08' }),
   simple('lsl', '  lsl eax, bx\n', { zbx: '0x10' }),
   simple('verr', '  verr bx\n', { zbx: '0x10' }),
@@ -212,6 +219,19 @@ ${PRESET_FLAGS}`,
   CR4_CLEAR CR4_OSXSAVE`,
   },
 ];
+
+/** A memory destination through FS or GS, which both rings load with the same data selector. */
+function segmentRelative(rule, sreg, source) {
+  return {
+    ...simple(rule, source),
+    variant: `${sreg}-mem`,
+    setup: (bits) => `${resetBuffer()}
+  mov ax, SEL_DATA3
+  mov ${sreg}, ax
+${presetRegisters(bits)}
+${PRESET_FLAGS}`,
+  };
+}
 
 /**
  * PUSH CS/SS with a 32-bit slot: the SDM allows zero extension or a 16-bit move that keeps

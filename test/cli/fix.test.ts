@@ -91,7 +91,7 @@ describe('cli --fix', function () {
     const fixed = fs.readFileSync(file(), 'utf8');
     assert.ok(fixed.includes('vmcall'), fixed);
     assert.ok(fixed.includes('VIRTLINT_HC_POPF'));
-    assert.match(run.stderr, /--write-hypercall-defs/);
+    assert.match(run.stderr, /wrote the hypercall numbers \(kvm\) the fixes include to .*virtlint-hypercalls\.inc/);
     const defs = await runCli(['--write-hypercall-defs', 'hc.inc', '--abi', 'kvm', '--dialect', 'nasm'], { cwd: dir });
     assert.equal(defs.code, 0, defs.stderr);
     assert.match(fs.readFileSync(path.join(dir, 'hc.inc'), 'utf8'), /%define VIRTLINT_HC_POPF /);
@@ -198,11 +198,11 @@ describe('cli --fix: the rest of the file is read as before (issue 20)', functio
   it('counts a lone CR as a line break, as the analysis does: the fix lands on the instruction, not the line below', async () => {
     write('cr.asm', 'bits 32\nnop ; note\rpushf\nret\n');
     await runCli(['--fix', 'trap', 'cr.asm'], { cwd: dir });
-    assert.equal(read('cr.asm'), 'bits 32\nnop ; note\rdb 0x0f, 0x0b, 0x6b, 0x76, 0x6d ; KVM forced-emulation prefix (ud2 + "kvm")\npushf ; virtlint-fixed: pushf\nret\n');
+    assert.equal(read('cr.asm'), 'bits 32\nnop ; note\r; virtlint: KVM forced-emulation prefix for PUSHF, needs kvm.force_emulation_prefix=1; elsewhere its ud2 is an invalid-opcode fault\ndb 0x0f, 0x0b, 0x6b, 0x76, 0x6d ; KVM forced-emulation prefix (ud2 + "kvm")\npushf ; virtlint-fixed: pushf\nret\n');
     write('mac.asm', 'bits 32\rnop\rpopf\r');
     const dry = await runCli(['--fix', 'trap', '--fix-dry-run', 'mac.asm'], { cwd: dir });
     assert.match(dry.stdout, /would rewrite 1 instruction/);
-    assert.match(dry.stdout, /\+bits 32\rnop\rtest word \[esp\], 0x200/);
+    assert.match(dry.stdout, /\+bits 32\rnop\r; virtlint: POPF's IF change as CLI\/STI[^\r]*\rtest word \[esp\], 0x200/);
   });
 
   it('a second run changes nothing, and fixes never make the file start in another mode', async () => {

@@ -28,7 +28,8 @@ describe('fixes: macro body lines as text', () => {
     assert.equal(
       trap.edit.newText,
       [
-        'test word ptr [esp], 200h ; IF (bit 9) of the saved flags image',
+        "; virtlint: POPFD's IF change as CLI/STI, which fault when CPL > IOPL so the VMM sees it",
+        '    test word ptr [esp], 200h ; IF (bit 9) of the saved flags image',
         '    jz @F',
         '    sti ; faults when CPL > IOPL',
         '    @@:',
@@ -43,8 +44,15 @@ describe('fixes: macro body lines as text', () => {
   it('MASM: no labelled fix when the file already uses @@ labels; the prefix is still offered', () => {
     const text = lines('.model flat', '.code', 'SAVE_FLAGS MACRO', '    popfd', 'ENDM', '    jmp @F', '    SAVE_FLAGS', '@@: nop', 'end');
     const { fixes } = fixesOn(text, 'masm', 'popf');
-    assert.deepEqual(fixes.map((f) => f.kind), ['forced-emulation', 'hypercall']);
-    assert.equal(fixes[0]!.edit.newText, ['db 0Fh, 0Bh, 6Bh, 76h, 6Dh ; KVM forced-emulation prefix (ud2 + "kvm")', '    popfd ; virtlint-fixed: popf'].join('\n'));
+    assert.deepEqual(fixes.map((f) => f.kind), ['hypercall', 'forced-emulation']);
+    assert.equal(
+      fixes[1]!.edit.newText,
+      [
+        '; virtlint: KVM forced-emulation prefix for POPFD, needs kvm.force_emulation_prefix=1; elsewhere its ud2 is an invalid-opcode fault',
+        '    db 0Fh, 0Bh, 6Bh, 76h, 6Dh ; KVM forced-emulation prefix (ud2 + "kvm")',
+        '    popfd ; virtlint-fixed: popf',
+      ].join('\n'),
+    );
   });
 
   it("MASM: Xen's POPF sequence jumps past its own label, so it is not offered in a macro body", () => {
@@ -66,20 +74,20 @@ describe('fixes: macro body lines as text', () => {
 
   it('the label spellings: NASM %%, GNU as \\@, FASM local before the first use', () => {
     const nasm = fixesOn(lines('bits 32', '%macro M 0', '    popf', '%endmacro', '    M'), 'nasm', 'popf').fixes[0]!.edit.newText;
-    assert.match(nasm, /jz %%vl_cli_3\n/);
-    assert.match(nasm, /\n {4}%%vl_cli_3:\n/);
+    assert.match(nasm, /jz %%vl_cli_1\n/);
+    assert.match(nasm, /\n {4}%%vl_cli_1:\n/);
     const gas = fixesOn(lines('.code32', '.macro M', '    popfl', '.endm', '    M'), 'gas-att', 'popf').fixes[0]!.edit.newText;
-    assert.match(gas, /jz \.Lvl_cli_3\\@\n/);
-    assert.match(gas, /\n {4}\.Lvl_popf_3\\@:\n/);
+    assert.match(gas, /jz \.Lvl_cli_1\\@\n/);
+    assert.match(gas, /\n {4}\.Lvl_popf_1\\@:\n/);
     const fasm = fixesOn(lines('use32', 'macro M {', '    popfd', '}', '    M'), 'fasm', 'popf').fixes[0]!.edit.newText.split('\n');
-    assert.equal(fasm[1], '    local ..vl_cli_3, ..vl_popf_3');
-    assert.match(fasm[2]!, /^ {4}jz \.\.vl_cli_3$/);
+    assert.equal(fasm[2], '    local ..vl_cli_1, ..vl_popf_1');
+    assert.match(fasm[3]!, /^ {4}jz \.\.vl_cli_1$/);
   });
 
   it('NASM: in a %rep inside the macro, labelled fixes are refused and the prefix assembles', () => {
     const text = lines('bits 32', '%macro M 0', '%rep 2', '    popf', '%endrep', '%endmacro', '    M', '    M');
     const { result, fixes } = fixesOn(text, 'nasm', 'popf');
-    assert.deepEqual(fixes.map((f) => f.kind), ['forced-emulation', 'hypercall']);
+    assert.deepEqual(fixes.map((f) => f.kind), ['hypercall', 'forced-emulation']);
     const fixed = applyEdits(text, fixAll(text, result, 'trap', KVM));
     const image = Buffer.from(assembleDetailed('nasm', fixed, { bits: 32 }).image).toString('hex');
     assert.equal(image, '0f0b6b766d9d'.repeat(4), 'four prefixed POPFs: two uses × two repeats');
@@ -88,6 +96,6 @@ describe('fixes: macro body lines as text', () => {
   it('outside a macro the fix is as before (no "in the body" title, no macro-local labels)', () => {
     const { fixes } = fixesOn(lines('bits 32', '    popf'), 'nasm', 'popf');
     assert.ok(!fixes[0]!.title.includes('in the body'));
-    assert.match(fixes[0]!.edit.newText, /jz \.\.@vl_cli_2\n/);
+    assert.match(fixes[0]!.edit.newText, /jz \.\.@vl_cli_1\n/);
   });
 });

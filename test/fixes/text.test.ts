@@ -7,9 +7,12 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { AnalysisResult, Finding, RuleId } from '../../server/src/analysis';
+import { analyzeText } from '../../server/src/analysis';
 import {
   applyEdits,
   fixAll,
+  fixUntilStable,
+  MAX_FIX_PASSES,
   fixesForFinding,
   HYPERCALL_RULES,
   hypercallDefinitions,
@@ -41,7 +44,7 @@ describe('fixes: text', () => {
   it('64-bit sequences step over the red zone first: [rsp+8] → [rsp+8+128+16]', () => {
     const { fixes } = fixesFor({ dialect: 'nasm', bits: 64, ruleId: 'sgdt', instruction: 'sgdt [rsp+8]' });
     const text = titled(fixes, 'hypercall').edit.newText;
-    assert.match(text, /^lea rsp, \[rsp-128\]( ;[^\n]*)?\n\s+push rax\n\s+push rbx\n\s+lea rbx, \[rsp\+152\]/);
+    assert.match(text, /^; virtlint: KVM hypercall for SGDT, numbers in virtlint-hypercalls\.inc\n\s+lea rsp, \[rsp-128\]( ;[^\n]*)?\n\s+push rax\n\s+push rbx\n\s+lea rbx, \[rsp\+152\]/);
     assert.match(text, /\n\s+lea rsp, \[rsp\+128\]( ;[^\n]*)?$/);
   });
 
@@ -57,10 +60,12 @@ describe('fixes: text', () => {
     const { fixture, fixes } = fixesFor({ dialect: 'nasm', bits: 32, ruleId: 'popf', instruction: 'popf' });
     const after = applyEdits(fixture.text, [titled(fixes, 'trap-equivalent').edit]);
     const lines = after.split('\n');
-    assert.equal(lines[fixture.line], 'target_site:    test word [esp], 0x200 ; IF (bit 9) of the saved flags image');
+    // The block opens with one comment saying what it does and what it needs; the code follows, aligned.
+    assert.equal(lines[fixture.line], "target_site:    ; virtlint: POPF's IF change as CLI/STI, which fault when CPL > IOPL so the VMM sees it");
+    assert.equal(lines[fixture.line + 1], '                test word [esp], 0x200 ; IF (bit 9) of the saved flags image');
     const column = 'target_site:    '.length;
     let last = fixture.line;
-    for (let i = fixture.line + 1; lines[i]!.includes('vl_') || /^\s+(jz|sti|jmp|cli|popf)/.test(lines[i]!); i++) {
+    for (let i = fixture.line + 1; lines[i]!.includes('vl_') || /^\s+(test|jz|sti|jmp|cli|popf)/.test(lines[i]!); i++) {
       assert.equal(lines[i]!.search(/\S/), column, `line "${lines[i]}" is not aligned`);
       last = i;
     }
@@ -70,7 +75,7 @@ describe('fixes: text', () => {
   it('keeps CRLF line endings', () => {
     const fixture = buildFixture({ dialect: 'nasm', bits: 64, ruleId: 'cpuid', instruction: 'cpuid' });
     const crlf = fixture.text.replace(/\n/g, '\r\n');
-    const [fix] = fixesForFinding(crlf, fixture.result, fixture.finding, { abi: 'kvm' });
+    const fix = fixesForFinding(crlf, fixture.result, fixture.finding, { abi: 'kvm' }).find((f) => f.kind === 'forced-emulation');
     assert.ok(fix);
     const after = applyEdits(crlf, [fix.edit]);
     assert.ok(!/[^\r]\n/.test(after), 'a bare LF slipped in');
@@ -101,13 +106,12 @@ describe('fixes: text', () => {
     assert.match(popf, /\n\s+vl_cli_\d+:\n/);
   });
 
-  it('offers no hypercall fix in 16-bit code, for far transfers, or for fs/gs-relative memory', () => {
+  it('offers no hypercall fix in 16-bit code or for far transfers', () => {
     const none = (spec: FixtureSpec, abi: FixOptions['abi']) =>
       assert.deepEqual(fixesFor({ ...spec, abi }).fixes.filter((f) => f.strategy === 'hypercall').map((f) => f.title), []);
     for (const abi of ['kvm', 'kvm-amd', 'xen', 'hyperv', 'custom'] as const) {
       none({ dialect: 'nasm', bits: 16, ruleId: 'sgdt', instruction: 'sgdt [bx]' }, abi);
       none({ dialect: 'nasm', bits: 32, ruleId: 'far-ret', instruction: 'retf' }, abi);
-      none({ dialect: 'nasm', bits: 64, ruleId: 'sgdt', instruction: 'sgdt [fs:rax+8]' }, abi);
     }
     none({ dialect: 'nasm', bits: 32, ruleId: 'iret', instruction: 'iretd' }, 'xen');
     assert.equal(fixesFor({ dialect: 'nasm', bits: 64, ruleId: 'iret', instruction: 'iretq', abi: 'xen' }).fixes.filter((f) => f.strategy === 'hypercall').length, 1);
@@ -145,10 +149,13 @@ describe('fixes: text', () => {
     // A duplicate finding on the same line must not produce a second, overlapping edit.
     const result: AnalysisResult = { ...base.result, findings: [...findings.reverse(), findings[0]!] };
     for (const strategy of ['trap', 'hypercall'] as const) {
+      // The hypercall fixes also include the definitions file, once, before the first line of code.
       const edits = fixAll(source, result, strategy, { abi: 'kvm' });
+      const include = strategy === 'hypercall' ? edits.shift() : undefined;
+      if (strategy === 'hypercall') assert.deepEqual(include, { range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, newText: '%include "virtlint-hypercalls.inc"\n' });
       assert.equal(edits.length, rules.length);
       for (let i = 1; i < edits.length; i++) assert.ok(edits[i - 1]!.range.end.line < edits[i]!.range.start.line, 'edits overlap or are unsorted');
-      const after = applyEdits(source, edits);
+      const after = applyEdits(source, include ? [include, ...edits] : edits);
       for (let i = 0; i < rules.length; i++) {
         assert.match(after, new RegExp(`^l${i}: \\S`, 'm'), `label ${i} lost`);
         assert.match(after, new RegExp(`; c${i}$`, 'm'), `comment ${i} lost`);
@@ -218,13 +225,14 @@ describe('fixes: text', () => {
 
   it('titles name the instruction, the mechanism and the hypercall number', () => {
     const smsw = fixesFor({ dialect: 'nasm', bits: 64, ruleId: 'smsw', instruction: 'smsw ax' }).fixes.map((f) => f.title);
+    // The fixture defines the numbers itself, so the hypercall adds no include and its title says none.
     assert.deepEqual(smsw, [
       'Replace SMSW with MOV from CR0 (traps at CPL>0)',
-      "Prefix SMSW with KVM's forced-emulation marker",
       'Replace SMSW with a KVM hypercall (VIRTLINT_HC_SMSW)',
+      "Prefix SMSW with KVM's forced-emulation marker (needs kvm.force_emulation_prefix=1)",
     ]);
     const cpuid = fixesFor({ dialect: 'nasm', bits: 64, ruleId: 'cpuid', instruction: 'cpuid', abi: 'xen' }).fixes.map((f) => f.title);
-    assert.deepEqual(cpuid, ["Prefix CPUID with Xen's forced-emulation marker", 'Replace CPUID with a Xen hypercall (VIRTLINT_HC_CPUID)']);
+    assert.deepEqual(cpuid, ["Prefix CPUID with Xen's forced-emulation marker (Xen emulates CPUID for PV guests)", 'Replace CPUID with a Xen hypercall (VIRTLINT_HC_CPUID)']);
   });
 });
 
@@ -274,5 +282,44 @@ describe('fixes: definitions and header', () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('fixes: readable blocks, labels and the pass bound', () => {
+  it("the forced-emulation prefix keeps the user's comment on the instruction, not on the db line", () => {
+    const { fixture, fixes } = fixesFor({ dialect: 'nasm', bits: 32, ruleId: 'sgdt', instruction: 'sgdt [esp+8]' });
+    const after = applyEdits(fixture.text, [titled(fixes, 'forced-emulation').edit]).split('\n');
+    const db = after.findIndex((line) => /\bdb 0x0f, 0x0b/.test(line));
+    assert.ok(db > 0);
+    assert.doesNotMatch(after[db]!, /keep this comment/);
+    assert.match(after[db + 1]!, /sgdt \[esp\+8\] ; virtlint-fixed: sgdt -- ; keep this comment$/);
+    assert.match(after[db - 1]!, /; virtlint: KVM forced-emulation prefix for SGDT, needs kvm\.force_emulation_prefix=1/);
+  });
+
+  it('generated labels are numbered, not named after a line, and fixes planned together never share one', () => {
+    const text = ['bits 32', ...Array<string>(40).fill('nop'), 'popf', 'popf', 'popf'].join('\n') + '\n';
+    const result = analyzeText(text, { rules: ['all'] });
+    const after = applyEdits(text, fixAll(text, result, 'trap', { abi: 'kvm' }));
+    const labels = (after.match(/^\s*\.\.@(vl_\w+):/gm) ?? []).map((l) => l.trim());
+    assert.deepEqual(labels, ['..@vl_cli_1:', '..@vl_popf_1:', '..@vl_cli_2:', '..@vl_popf_2:', '..@vl_cli_3:', '..@vl_popf_3:']);
+    // A later fix in the fixed text takes the next free numbers.
+    const more = after + 'popf\n';
+    const fix = fixesForFinding(more, analyzeText(more, { rules: ['all'] }), analyzeText(more, { rules: ['all'] }).findings.find((f) => f.ruleId === 'popf' && f.range.start.line > 60)!, { abi: 'kvm' })[0]!;
+    assert.match(fix.edit.newText, /\.\.@vl_cli_4:/);
+  });
+
+  it('fix passes stop at MAX_FIX_PASSES and say so; the next run finishes the line', () => {
+    const line = Array<string>(MAX_FIX_PASSES + 2).fill('pushf').join('; ');
+    const text = `.code32\n    ${line}\n`;
+    const options = { dialect: 'gas-att' as const, rules: ['all'] };
+    const reanalyze = (t: string) => analyzeText(t, options);
+    const first = fixUntilStable(text, reanalyze(text), 'trap', { abi: 'kvm' }, reanalyze);
+    assert.equal(first.passes, MAX_FIX_PASSES);
+    assert.equal(first.stable, false);
+    assert.equal(first.applied, MAX_FIX_PASSES);
+    const second = fixUntilStable(first.text, reanalyze(first.text), 'trap', { abi: 'kvm' }, reanalyze);
+    assert.equal(second.applied, 2);
+    assert.equal(second.stable, true);
+    assert.deepEqual(reanalyze(second.text).findings.map((f) => f.ruleId), []);
   });
 });

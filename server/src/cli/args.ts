@@ -45,6 +45,8 @@ interface LintOptions {
   languages: readonly SourceLanguage[];
   /** GCC's -masm: the syntax inline assembly in C and C++ is written in. */
   asmSyntax?: 'att' | 'intel';
+  /** Threads, this one included; unset: the cores, when there are enough files to share. */
+  jobs?: number;
 }
 
 export const SOURCE_LANGUAGES = ['asm', 'c', 'cpp', 'rust'] as const;
@@ -79,7 +81,11 @@ const LINT_OPTIONS: readonly OptionSpec<CliOptions>[] = [
   flag('--defines-complete', undefined, (o) => (o.definesComplete = true)),
   valued('--languages', undefined, (o, value, name) => (o.languages = languageList(name, value))),
   valued('--masm', undefined, (o, value, name) => (o.asmSyntax = oneOf(name, value, ['att', 'intel'] as const))),
+  valued('--jobs', undefined, (o, value, name) => (o.jobs = integer(name, value, 1, MAX_JOBS))),
 ];
+
+/** Threads `--jobs` may ask for. */
+const MAX_JOBS = 64;
 
 function languageList(option: string, value: string): SourceLanguage[] {
   const out: SourceLanguage[] = [];

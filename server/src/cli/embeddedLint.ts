@@ -5,6 +5,7 @@ import { normalizeProjectPath, type SourceReader } from '../analysis/project';
 import { fileProblemReport, type FileReport } from '../report';
 import { countMessages, type ReportMessage } from '../report/types';
 import type { CliOptions } from './args';
+import { readSourceFile, type InputFile } from './files';
 import { analysisOptions, toMessage } from './lint';
 import type { Project } from './project';
 
@@ -87,6 +88,17 @@ export function lintHostText(displayPath: string, text: string, path: string | u
   } catch (e) {
     return { report: fileProblemReport(displayPath, `internal error while linting this file: ${(e as Error)?.message ?? String(e)}`), failed: true };
   }
+}
+
+export const HOST_FIX_NOTE = 'not fixed: --fix does not rewrite inline assembly (a suppression comment is the one change offered there, in the editor)';
+
+/** The report for a host file on disk (a problem report when it cannot be read); `failed` as for `lintHostText`. */
+export function lintHostFile(file: InputFile, project: Project, options: CliOptions, run: HostRun): { report: FileReport; failed: boolean } {
+  const input = file.problem !== undefined ? { ok: false as const, problem: file.problem } : readSourceFile(file.path, options.maxFileSize);
+  if (!input.ok) return { report: fileProblemReport(file.path, input.problem), failed: false };
+  const linted = lintHostText(file.path, input.text, file.path, hostLanguageOf(file.path)!, project, options, run);
+  if (options.fix !== undefined) linted.report.note = HOST_FIX_NOTE;
+  return linted;
 }
 
 /**

@@ -50,6 +50,9 @@ Project (see docs/configuration.md):
                              a name nobody defines is undefined, so conditionals on it are decided
   --no-includes              read each file alone: no includes, no macros from other files, no
                              files reached through includes (the behaviour before projects)
+  --jobs <n>                 threads, this one included; the report is the same whatever the
+                             number (default: the cores, at most 4, for C, C++ and Rust files
+                             when there are 64 or more; 1 with --fix)
   Files are read as one program: an include is read in its includer's dialect and bitness, macros
   are expanded and a finding they produce is reported at the invocation. Every file reached
   through an include is reported too, whatever its extension. compile_commands.json next to the

@@ -1,5 +1,6 @@
 // `virtlint` (the lint command): lint assembly files, print a report, optionally fix them.
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { hypercallDefinitions, hypercallHeader, parseCustomTemplate, type FixOptions, type FixStrategy } from '../analysis/fixes';
 import type { FileSettings } from '../analysis/project';
@@ -13,10 +14,11 @@ import { exitVerdict, InputError, UsageError, type CommandIo } from '../report/o
 import { parseArgs, type CliDialect, type CliOptions } from './args';
 import { unifiedDiff } from './diff';
 import { boundedReadProblem, decodeSource, expandPaths, formatBytes, HOST_EXTENSIONS, readSourceFile, type InputFile, type ReadOutcome, type WalkFilter } from './files';
-import { applyFixes, fixNote } from './fix';
+import { applyFixes, fixNote, reanalyzeAlone, unstableNote, writeDefinitionsNextTo } from './fix';
 import { helpText } from './help';
 import { analyze, reportFor } from './lint';
-import { lintedHostLanguage, lintHostText, mergeReport, newHostRun } from './embeddedLint';
+import { HOST_FIX_NOTE, lintedHostLanguage, lintHostFile, lintHostText, mergeReport, newHostRun, type HostRun } from './embeddedLint';
+import { LintWorkers, threadCount, type HostLinted } from './parallel';
 import { hostLanguageOf } from '../analysis/embedded';
 import { loadProject, type Project } from './project';
 import { lintProject, macroFixNote, ProjectReader, type ProjectFixer } from './projectLint';
@@ -26,6 +28,7 @@ import { checkOutputTargets, type NamedPath } from './targets';
 // What the entry point (main/virtlint.ts, which may import only the two commands) needs besides runLint.
 export { EXIT_UNUSABLE, type CommandIo } from '../report/options';
 export { reportInternalError } from '../host/command';
+export { serveIfLintWorker } from './parallel';
 
 const COMMAND = 'virtlint';
 const STDIN_NAME = '<stdin>';
@@ -59,14 +62,25 @@ async function run(argv: string[], io: CommandIo): Promise<number> {
   if (project === undefined) return 0;
 
   const { assembly, host } = splitByLanguage(files, options);
-  const outcome = options.noIncludes ? await lintFiles(assembly, options, fixOptions, cwd, io, project) : await lintWithIncludes(assembly, options, fixOptions, cwd, io, project);
-  await lintHostFiles(host, options, cwd, io, project, outcome);
-  if (options.fix === 'hypercall' && outcome.rewroteAny) {
-    io.stderr.write(
-      `virtlint: the hypercall replacements use symbols named VIRTLINT_HC_*; generate their definitions with\n` +
-        `  virtlint --write-hypercall-defs <file> --abi ${options.abi} --dialect <dialect>\n`,
-    );
+  const workers = startWorkers(argv, cwd, host.length, project, options);
+  try {
+    const hostRun = newHostRun(new ProjectReader(options.maxFileSize));
+    const queued = workers?.queueHostFiles(host.filter((file) => file.path !== '-'), hostRun);
+    const outcome = options.noIncludes ? await lintFiles(assembly, options, fixOptions, cwd, io, project) : await lintWithIncludes(assembly, options, fixOptions, cwd, io, project, workers);
+    await lintHostFiles(host, options, cwd, io, project, outcome, hostRun, queued);
+    return finish(outcome, options, cwd, io);
+  } finally {
+    await workers?.close();
   }
+}
+
+/** Workers for `--jobs` (or enough C files); none for --fix, which rewrites files as it goes. */
+function startWorkers(argv: readonly string[], cwd: string, hostFiles: number, project: Project, options: CliOptions): LintWorkers | undefined {
+  if (options.fix !== undefined) return undefined;
+  return LintWorkers.start(threadCount(options.jobs, hostFiles, os.availableParallelism()), options.jobs !== undefined, argv, cwd, project, options);
+}
+
+function finish(outcome: LintOutcome, options: CliOptions, cwd: string, io: CommandIo): number {
   const output = formatReports(outcome.reports, options.format, {
     cwd,
     style: stylist(wantsColor(options.color, io, options.outputFile === undefined)),
@@ -104,23 +118,27 @@ function splitByLanguage(files: readonly InputFile[], options: CliOptions): { as
   return { assembly, host };
 }
 
-async function lintHostFiles(files: readonly InputFile[], options: CliOptions, cwd: string, io: CommandIo, project: Project, outcome: LintOutcome): Promise<void> {
-  const run = newHostRun(new ProjectReader(options.maxFileSize));
+/** The host files' reports in input order; `queued` has those on disk when workers lint them. */
+async function lintHostFiles(files: readonly InputFile[], options: CliOptions, cwd: string, io: CommandIo, project: Project, outcome: LintOutcome, run: HostRun, queued: (() => Promise<HostLinted[]>) | undefined): Promise<void> {
+  const onDisk = files.filter((file) => file.path !== '-');
+  const linted = queued !== undefined ? await queued() : onDisk.map((file) => lintHostFile(file, project, options, run));
+  let next = 0;
   for (const file of files) {
-    const isStdin = file.path === '-';
-    const displayName = isStdin ? stdinName(options, cwd) : file.path;
-    const input = await readInput(file, io, options.maxFileSize);
-    if (!input.ok) {
-      mergeReport(outcome.reports, fileProblemReport(displayName, input.problem));
-      continue;
-    }
-    const settingsPath = isStdin ? (options.stdinFilename !== undefined ? path.resolve(cwd, options.stdinFilename) : undefined) : file.path;
-    const language = hostLanguageOf(settingsPath ?? displayName)!;
-    const { report, failed } = lintHostText(displayName, input.text, settingsPath, language, project, options, run);
-    if (options.fix !== undefined) report.note = 'not fixed: --fix does not rewrite inline assembly (a suppression comment is the one change offered there, in the editor)';
+    const { report, failed } = file.path === '-' ? await lintHostStdin(file, options, cwd, io, project, run) : linted[next++]!;
     outcome.unusable ||= failed;
     mergeReport(outcome.reports, report);
   }
+}
+
+async function lintHostStdin(file: InputFile, options: CliOptions, cwd: string, io: CommandIo, project: Project, run: HostRun): Promise<{ report: FileReport; failed: boolean }> {
+  const displayName = stdinName(options, cwd);
+  const input = await readInput(file, io, options.maxFileSize);
+  if (!input.ok) return { report: fileProblemReport(displayName, input.problem), failed: false };
+  const settingsPath = options.stdinFilename !== undefined ? path.resolve(cwd, options.stdinFilename) : undefined;
+  const language = hostLanguageOf(settingsPath ?? displayName)!;
+  const linted = lintHostText(displayName, input.text, settingsPath, language, project, options, run);
+  if (options.fix !== undefined) linted.report.note = HOST_FIX_NOTE;
+  return linted;
 }
 
 interface LintOutcome {
@@ -136,10 +154,10 @@ interface LintOutcome {
  * standard input is read alone, as `--no-includes` reads every file. Reports keep the input order;
  * the files reached only through includes follow.
  */
-async function lintWithIncludes(files: readonly InputFile[], options: CliOptions, fixOptions: FixOptions, cwd: string, io: CommandIo, project: Project): Promise<LintOutcome> {
+async function lintWithIncludes(files: readonly InputFile[], options: CliOptions, fixOptions: FixOptions, cwd: string, io: CommandIo, project: Project, workers: LintWorkers | undefined): Promise<LintOutcome> {
   const onDisk = files.filter((file) => file.path !== '-');
   const fromStdin = files.filter((file) => file.path === '-');
-  const linted = lintProject(onDisk, project, options, fixOptions, options.fix !== undefined ? projectFixer(options, cwd, io) : undefined);
+  const linted = await lintProject(onDisk, project, options, fixOptions, options.fix !== undefined ? projectFixer(options, cwd, io) : undefined, workers?.analyzer());
   if (linted.macroFindingsNotFixed > 0) io.stderr.write(macroFixNote(linted.macroFindingsNotFixed));
   const outcome: LintOutcome = { reports: linted.reports, unusable: linted.unusable, rewroteAny: linted.rewroteAny };
   if (fromStdin.length === 0) return outcome;
@@ -159,7 +177,8 @@ function projectFixer(options: CliOptions, cwd: string, io: CommandIo): ProjectF
       if (refusal !== undefined) io.stderr.write(`virtlint: not fixing ${escapeControlCharacters(file)}: ${escapeControlCharacters(refusal)}\n`);
       return refusal;
     },
-    write(file, before, after) {
+    write(file, before, after, definitions) {
+      writeDefinitionsNextTo(file, definitions, options.fixDryRun, io);
       if (!options.fixDryRun) return writeFixedFile(file, (before.hasBom ? '\ufeff' : '') + after, io);
       writeDiff(file, before, after, options, cwd, io);
       return true;
@@ -210,6 +229,8 @@ function lintAndFix(
     io.stderr.write(`virtlint: not fixing ${escapeControlCharacters(displayName)}: ${escapeControlCharacters(refusal)}\n`);
   }
   if (linted.fixedText === undefined) return outcome;
+  if (!isStdin) writeDefinitionsNextTo(file, linted.definitions, options.fixDryRun, io);
+  if (linted.unstable) io.stderr.write(unstableNote(displayName));
   if (options.fixDryRun) {
     writeDiff(displayName, input, linted.fixedText, options, cwd, io);
   } else if (!writeFixedFile(file, (input.hasBom ? '\ufeff' : '') + linted.fixedText, io)) {
@@ -231,6 +252,9 @@ interface Linted {
   report: FileReport;
   /** Set when --fix changed the text. */
   fixedText?: string;
+  /** The definitions file the hypercall fixes include (fix.ts). */
+  definitions?: import('../analysis/fixes').DefinitionsFile;
+  unstable?: boolean;
 }
 
 function lintOne(
@@ -245,13 +269,13 @@ function lintOne(
   const detectionName = isStdin ? options.stdinFilename : displayName;
   const result = analyze(text, detectionName, options, fileSettings);
   if (fix === undefined) return { report: reportFor(displayName, text, result, options, fixOptions) };
-  const fixed = applyFixes(text, result, fix, fixOptions);
+  const fixed = applyFixes(text, result, fix, fixOptions, reanalyzeAlone(options, detectionName, result, fileSettings));
   if (fixed.applied === 0 || fixed.text === text) return { report: reportFor(displayName, text, result, options, fixOptions) };
   const remaining = analyze(fixed.text, detectionName, options, fileSettings);
   const report = reportFor(displayName, fixed.text, remaining, options, fixOptions);
   const note = fixNote(fixed.applied, options.fixDryRun);
   if (note !== undefined) report.note = note;
-  return { report, fixedText: fixed.text };
+  return { report, fixedText: fixed.text, ...(fixed.definitions ? { definitions: fixed.definitions } : {}), ...(fixed.stable ? {} : { unstable: true }) };
 }
 
 /** Writes a fixed file; on failure says so and leaves it unchanged (the report still shows the fixed text's problems). */

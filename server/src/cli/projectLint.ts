@@ -4,12 +4,12 @@
 // file by file on each file's result; a finding reported at a macro invocation is fixed in the
 // macro's body, which carries its own finding.
 import type { AnalysisResult, Finding } from '../analysis';
-import type { FixOptions, FixStrategy } from '../analysis/fixes';
-import { analyzeProject, normalizeProjectPath, type FileAnalysis, type ProjectResult, type ReadResult, type SourceReader } from '../analysis/project';
+import type { DefinitionsFile, FixOptions, FixStrategy } from '../analysis/fixes';
+import { analyzeProject, normalizeProjectPath, type FileAnalysis, type ProjectInput, type ReadResult, type SourceReader } from '../analysis/project';
 import { fileProblemReport, type FileReport } from '../report';
 import type { CliOptions } from './args';
 import { readSourceFile, type InputFile, type ReadOutcome } from './files';
-import { applyFixes, fixNote } from './fix';
+import { applyFixes, fixNote, reanalyzeAlone } from './fix';
 import { analysisOptions, reportFor } from './lint';
 import type { Project } from './project';
 
@@ -17,7 +17,7 @@ export interface ProjectFixer {
   /** Why the file may not be rewritten (a symbolic link...), or undefined. */
   refusal(file: string): string | undefined;
   /** Prints the --fix-dry-run diff, or writes the file; false when the write failed. */
-  write(file: string, before: { text: string; hasBom: boolean }, after: string): boolean;
+  write(file: string, before: { text: string; hasBom: boolean }, after: string, definitions?: DefinitionsFile): boolean;
 }
 
 export interface ProjectLintOutcome {
@@ -51,7 +51,17 @@ export class ProjectReader implements SourceReader {
   }
 }
 
-export function lintProject(files: readonly InputFile[], project: Project, options: CliOptions, fixOptions: FixOptions, fixer: ProjectFixer | undefined): ProjectLintOutcome {
+/** Each file's analysis for a set of roots read through `reader`: the project model on this thread, or spread over workers (parallel.ts). */
+export type ProjectAnalyzer = (roots: readonly string[], reader: ProjectReader) => Promise<ReadonlyMap<string, FileAnalysis>>;
+
+export async function lintProject(
+  files: readonly InputFile[],
+  project: Project,
+  options: CliOptions,
+  fixOptions: FixOptions,
+  fixer: ProjectFixer | undefined,
+  analyzer: ProjectAnalyzer = async (roots, reader) => analyzeProject(projectInput(roots, reader, project, options)).files,
+): Promise<ProjectLintOutcome> {
   const reader = new ProjectReader(options.maxFileSize);
   const slots: { path: string; problem?: string }[] = [];
   const roots: string[] = [];
@@ -62,29 +72,29 @@ export function lintProject(files: readonly InputFile[], project: Project, optio
     if (problem === undefined) roots.push(path);
   }
   const outcome: ProjectLintOutcome = { reports: [], unusable: false, rewroteAny: false, macroFindingsNotFixed: 0 };
-  let result: ProjectResult;
+  let result: ReadonlyMap<string, FileAnalysis>;
   try {
-    result = analyze(roots, reader, project, options);
+    result = await analyzer(roots, reader);
   } catch (e) {
     outcome.unusable = true;
     for (const slot of slots) outcome.reports.push(fileProblemReport(slot.path, slot.problem ?? `internal error while linting this file: ${(e as Error)?.message ?? String(e)}`));
     return outcome;
   }
   const reported = reportedFiles(slots, result, project);
-  const fixing = options.fix !== undefined && fixer !== undefined ? fixFiles(reported, result, reader, options, fixOptions, fixer) : undefined;
+  const fixing = options.fix !== undefined && fixer !== undefined ? fixFiles(reported, result, reader, options, fixOptions, fixer, project) : undefined;
   outcome.macroFindingsNotFixed = fixing?.macroFindings ?? 0;
   if (fixing !== undefined && fixing.fixed.size > 0) {
     outcome.rewroteAny = true;
     outcome.unusable = fixing.writeFailed.size > 0;
     for (const [path, text] of fixing.fixed) reader.overrides.set(path, text);
-    result = analyze(roots, reader, project, options);
+    result = await analyzer(roots, reader);
   }
   for (const slot of reported) {
     if (slot.problem !== undefined) {
       outcome.reports.push(fileProblemReport(slot.path, slot.problem));
       continue;
     }
-    const analysis = result.files.get(slot.path);
+    const analysis = result.get(slot.path);
     const text = reader.read(slot.path);
     if (analysis === undefined || !('text' in text)) continue;
     const report = reportFor(slot.path, text.text, analysis.result, options, fixOptions);
@@ -99,8 +109,9 @@ function readProblem(outcome: ReadOutcome): string | undefined {
   return outcome.ok ? undefined : outcome.problem;
 }
 
-function analyze(roots: readonly string[], reader: SourceReader, project: Project, options: CliOptions): ProjectResult {
-  return analyzeProject({
+/** What the project model is asked for the command's roots. */
+export function projectInput(roots: readonly string[], reader: SourceReader, project: Project, options: CliOptions): ProjectInput {
+  return {
     files: roots,
     reader,
     options: {
@@ -111,14 +122,14 @@ function analyze(roots: readonly string[], reader: SourceReader, project: Projec
       settingsFor: (path) => project.settingsFor(path),
       buildFor: (path) => project.buildFor(path),
     },
-  });
+  };
 }
 
 /** The input files in order, then every other file the walks reached (by path), leaving out ignored ones. */
-function reportedFiles(slots: readonly { path: string; problem?: string }[], result: ProjectResult, project: Project): { path: string; problem?: string }[] {
+function reportedFiles(slots: readonly { path: string; problem?: string }[], result: ReadonlyMap<string, FileAnalysis>, project: Project): { path: string; problem?: string }[] {
   const named = new Set(slots.map((slot) => slot.path));
   const reached: string[] = [];
-  for (const path of result.files.keys()) if (!named.has(path) && !project.isIgnored(path)) reached.push(path);
+  for (const path of result.keys()) if (!named.has(path) && !project.isIgnored(path)) reached.push(path);
   reached.sort();
   const out = slots.slice();
   for (const path of reached) out.push({ path });
@@ -134,16 +145,17 @@ interface FixRun {
 
 function fixFiles(
   files: readonly { path: string; problem?: string }[],
-  result: ProjectResult,
+  result: ReadonlyMap<string, FileAnalysis>,
   reader: ProjectReader,
   options: CliOptions,
   fixOptions: FixOptions,
   fixer: ProjectFixer,
+  project: Project,
 ): FixRun {
   const strategy: FixStrategy = options.fix!;
   const run: FixRun = { fixed: new Map(), macroFindings: 0, notes: new Map(), writeFailed: new Set() };
   for (const file of files) {
-    const analysis = result.files.get(file.path);
+    const analysis = result.get(file.path);
     const read = reader.outcome(file.path);
     if (file.problem !== undefined || analysis === undefined || !read.ok) continue;
     const refusal = fixer.refusal(file.path);
@@ -152,10 +164,10 @@ function fixFiles(
       continue;
     }
     for (const finding of analysis.result.findings) if (producedByMacro(finding)) run.macroFindings++;
-    const fixed = applyFixes(read.text, fixableResult(analysis), strategy, fixOptions);
+    const fixed = applyFixes(read.text, fixableResult(analysis), strategy, fixOptions, reanalyzeAlone(options, file.path, analysis.result, project.settingsFor(file.path)));
     if (fixed.applied === 0 || fixed.text === read.text) continue;
     run.fixed.set(file.path, fixed.text);
-    if (fixer.write(file.path, read, fixed.text)) run.notes.set(file.path, fixNote(fixed.applied, options.fixDryRun)!);
+    if (fixer.write(file.path, read, fixed.text, fixed.definitions)) run.notes.set(file.path, fixNote(fixed.applied, options.fixDryRun)!);
     else {
       run.writeFailed.add(file.path);
       run.notes.set(file.path, 'the fixes could not be written and the file is unchanged (see the error above); the problems listed are what would remain');

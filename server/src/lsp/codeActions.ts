@@ -2,9 +2,12 @@
 // for the instruction, "Disable <id> for this line", "Disable <id> for the entire file",
 // "Show documentation for <id>"; plus `source.fixAll.virtlint`.
 import { CodeActionKind, type CodeAction, type Diagnostic, type Range as LspRange, type TextEdit as LspTextEdit } from 'vscode-languageserver';
-import type { AnalysisResult, Finding, SourceLines } from '../analysis/types';
+import type { AnalysisOptions, AnalysisResult, Finding, SourceLines } from '../analysis/types';
+import { analyzeText } from '../analysis/index';
 import { isKnownRuleId } from '../analysis/catalogue/index';
-import { fixAll, fixesForFinding, type FixOptions } from '../analysis/fixes/index';
+import { fixesForFinding, fixUntilStable, planFixes, plannedEdits, type FixOptions } from '../analysis/fixes/index';
+import { filterFindings } from './documents';
+import { wholeTextWith, workspaceEditWith } from './fixEdits';
 import { findingToDiagnostic, SOURCE } from './conversions';
 import { disableForFileEdit, disableForLineEdit } from './suppressions';
 import type { VirtlintSettings } from './settings';
@@ -23,6 +26,10 @@ export interface CodeActionInput {
   range: LspRange;
   contextDiagnostics: readonly Diagnostic[];
   only: readonly string[] | undefined;
+  /** The document's analysis options: with them, fix-all analyses its result again and fixes what is left (fixUntilStable). */
+  analysisOptions?: () => AnalysisOptions;
+  /** The client can create files in a WorkspaceEdit (else a hypercall fix writes its numbers into the document). */
+  createFiles?: boolean;
 }
 
 export function fixOptionsFrom(settings: VirtlintSettings): FixOptions {
@@ -62,7 +69,8 @@ function quickFixActions(input: CodeActionInput): CodeAction[] {
     if (!isKnownRuleId(finding.ruleId)) continue;
     const diagnostic = findingToDiagnostic(finding);
     for (const fix of fixesForFinding(input.source, input.result, finding, fixOptions)) {
-      const action: CodeAction = { title: fix.title, kind: CodeActionKind.QuickFix, diagnostics: [diagnostic], edit: editFor(input.uri, [fix.edit]) };
+      const { edit, inline } = workspaceEditWith(input.uri, [fix.edit], fix.definitions, input.createFiles === true);
+      const action: CodeAction = { title: inline ? inlineTitle(fix.title, fix.definitions!.file.name) : fix.title, kind: CodeActionKind.QuickFix, diagnostics: [diagnostic], edit };
       if (fix.isPreferred) action.isPreferred = true;
       fixes.push(action);
     }
@@ -130,10 +138,44 @@ function fixAllActionFor(input: CodeActionInput): CodeAction | undefined {
   const visible = new Set(input.findings);
   const { dialect, dialectSource, bits, bitsSource } = input.result;
   const shown = { findings: input.result.findings.filter((finding) => visible.has(finding)), dialect, dialectSource, bits, bitsSource };
+  const fixOptions = fixOptionsFrom(input.settings);
   // With the result's reading, fix-all adds the modeline that keeps the fixed file read the same way.
-  const edits = fixAll(input.source, shown, strategy, fixOptionsFrom(input.settings));
-  if (edits.length === 0) return undefined;
-  return { title: `Fix all virtlint problems (${strategy})`, kind: FIX_ALL_KIND, edit: editFor(input.uri, edits) };
+  const planned = planFixes(input.source, shown, strategy, fixOptions);
+  if (planned.fixes.length === 0) return undefined;
+  const title = `Fix all virtlint problems (${strategy})`;
+  const createFiles = input.createFiles === true;
+  // Only GNU as puts statements side by side on a line; elsewhere one pass fixes everything.
+  const whole = input.analysisOptions && (dialect === 'gas-att' || dialect === 'gas-intel') ? laterPasses(input, shown) : undefined;
+  if (whole) return { title, kind: FIX_ALL_KIND, edit: wholeTextWith(input.uri, whole, planned.definitions, createFiles) };
+  const edits = plannedEdits({ ...planned, definitions: undefined });
+  return { title, kind: FIX_ALL_KIND, edit: workspaceEditWith(input.uri, edits, planned.definitions, createFiles).edit };
+}
+
+/**
+ * When fixing leaves fixable findings (a GNU as line with two sensitive statements), the passes
+ * repeat (bounded) and the action replaces the whole text; undefined when one pass was enough.
+ */
+function laterPasses(input: CodeActionInput, shown: Parameters<typeof planFixes>[1]): LspTextEdit | undefined {
+  const options = input.analysisOptions!();
+  const strategy = input.settings.fix.fixAllStrategy as 'trap' | 'hypercall';
+  const reanalyze = (text: string) => ({ findings: filterFindings(analyzeText(text, { ...options, dialect: shown.dialect, bits: shown.bits }).findings, input.settings) });
+  const original = joinedText(input.source);
+  const fixed = fixUntilStable(original, shown, strategy, fixOptionsFrom(input.settings), reanalyze);
+  if (fixed.passes <= 1) return undefined;
+  const last = input.source.lineCount - 1;
+  const end = { line: Math.max(0, last), character: last >= 0 ? input.source.line(last).length : 0 };
+  return { range: { start: { line: 0, character: 0 }, end }, newText: fixed.text };
+}
+
+function joinedText(source: SourceLines): string {
+  const parts: string[] = [];
+  for (let i = 0; i < source.lineCount; i++) parts.push(source.line(i), source.lineBreak(i));
+  return parts.join('');
+}
+
+/** The title of a hypercall fix whose numbers go into the document: `(adds F)` becomes what happens instead. */
+function inlineTitle(title: string, fileName: string): string {
+  return title.replace(`(adds ${fileName})`, '(defines its numbers in the file)');
 }
 
 export function editFor(uri: string, edits: readonly LspTextEdit[]): { changes: Record<string, LspTextEdit[]> } {

@@ -268,6 +268,8 @@ function registerFeatures(connection: Connection, session: ServerSession): void 
         range: params.range,
         contextDiagnostics: Array.isArray(params.context?.diagnostics) ? params.context.diagnostics : [],
         only: Array.isArray(params.context?.only) ? params.context.only : undefined,
+        analysisOptions: () => document.analysisOptions(),
+        createFiles: session.features.createFiles,
       });
     }),
   );
@@ -334,6 +336,7 @@ function clientFeatures(params: InitializeParams): ClientFeatures {
     configuration: capabilities.workspace?.configuration === true,
     dynamicConfigurationRegistration: capabilities.workspace?.didChangeConfiguration?.dynamicRegistration === true,
     showDocument: capabilities.window?.showDocument?.support === true,
+    createFiles: capabilities.workspace?.workspaceEdit?.documentChanges === true && (capabilities.workspace.workspaceEdit.resourceOperations ?? []).includes('create'),
   };
 }
 

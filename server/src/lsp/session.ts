@@ -30,6 +30,8 @@ export interface ClientFeatures {
   configuration: boolean;
   dynamicConfigurationRegistration: boolean;
   showDocument: boolean;
+  /** The client applies a WorkspaceEdit that creates a file (a hypercall fix's definitions file). */
+  createFiles: boolean;
 }
 
 export class ServerSession {
@@ -39,7 +41,7 @@ export class ServerSession {
   readonly pendingPublish = new Set<string>();
   /** Documents whose analysis is slow wait for a pause in the typing before they are published. */
   private readonly delayedPublish = new Map<string, NodeJS.Timeout>();
-  features: ClientFeatures = { pullDiagnostics: false, diagnosticRefresh: false, configuration: false, dynamicConfigurationRegistration: false, showDocument: false };
+  features: ClientFeatures = { pullDiagnostics: false, diagnosticRefresh: false, configuration: false, dynamicConfigurationRegistration: false, showDocument: false, createFiles: false };
   workspaceFolders: string[] = [];
   /** Settings pushed through didChangeConfiguration, for clients without workspace/configuration. */
   pushedSettings: unknown = undefined;

@@ -1,11 +1,26 @@
 // The `virtlint` executable: `virtlint scan …` goes to the scan command, everything else to the
 // lint command. bin/virtlint.js and the bundle dist/cli.js start here.
-import { EXIT_UNUSABLE, reportInternalError, runLint, type CommandIo } from '../cli/main';
+// Each command is required when it runs, not imported: a scan never loads the lint command and
+// its project model, and a lint never loads the scanner (start-up is most of a small run).
+import { isMainThread } from 'node:worker_threads';
+import { EXIT_UNUSABLE, reportInternalError, type CommandIo } from '../cli/processBasics';
 
-type RunScan = (argv: string[], io: CommandIo) => Promise<number>;
+type RunCommand = (argv: string[], io: CommandIo) => Promise<number>;
+type RunScan = RunCommand;
 
 export function main(argv: string[], io: CommandIo): Promise<number> {
-  return argv[0] === 'scan' ? runScanCommand(argv.slice(1), io) : runLint(argv, io);
+  if (argv[0] === 'scan') return runScanCommand(argv.slice(1), io);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { runLint } = require('../cli/main') as { runLint: RunCommand };
+  return runLint(argv, io);
+}
+
+/** A lint worker thread (--jobs) runs this same script and serves jobs instead. */
+function servedAsLintWorker(): boolean {
+  if (isMainThread) return false;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { serveIfLintWorker } = require('../cli/parallel') as { serveIfLintWorker: () => boolean };
+  return serveIfLintWorker();
 }
 
 /** Loaded on demand: linting never pays for the scanner, and a build without it still lints. */
@@ -43,4 +58,4 @@ export function runFromProcess(): void {
   );
 }
 
-if (require.main === module) runFromProcess();
+if (!servedAsLintWorker() && require.main === module) runFromProcess();

@@ -1,8 +1,11 @@
 // Code actions in a real editor, on fixtures/workspace/fixes.asm: the list and its order, and
-// applying a trap fix, a hypercall fix and "Disable <id> for this line".
+// applying a trap fix, a hypercall fix and "Disable <id> for this line"; and a hypercall fix on
+// a new file, which creates the definitions file it includes so that nasm assembles the result.
 import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { codeActionsAt, openInEditor, revert, ruleOf, virtlint, virtlintDiagnostics, waitFor, waitForSummary } from './helpers';
+import { codeActionsAt, openInEditor, revert, ruleOf, virtlint, virtlintDiagnostics, waitFor, waitForSummary, workspaceFile } from './helpers';
 
 const FIXES_FINDINGS = ['4:smsw', '5:sidt', '6:pushf', '7:popf'];
 
@@ -37,6 +40,10 @@ describe('code actions (fixes.asm)', () => {
 
   after(async () => {
     await revert(editor);
+    // The hypercall fix below created the definitions file next to fixes.asm: leave the workspace as it was.
+    const cleanup = new vscode.WorkspaceEdit();
+    cleanup.deleteFile(workspaceFile('virtlint-hypercalls.inc'), { ignoreIfNotExists: true });
+    await vscode.workspace.applyEdit(cleanup);
   });
 
   it('lists the fixes first, then disable-line, disable-file and documentation, like vscode-eslint', async () => {
@@ -73,6 +80,7 @@ describe('code actions (fixes.asm)', () => {
     await waitFor('sidt to be fixed', () => !virtlintDiagnostics(uri).some((d) => ruleOf(d) === 'sidt'));
     assert.doesNotMatch(editor.document.getText(), /^\s*sidt\b/m);
     assert.match(editor.document.getText(), /VIRTLINT_HC_SIDT/, 'the replacement calls the SIDT hypercall');
+    assert.match(editor.document.getText(), /^%include "virtlint-hypercalls\.inc"$/m, 'the numbers are included');
   });
 
   it('disables a rule for one line with a comment the analyzer honours', async () => {
@@ -103,5 +111,40 @@ describe('code actions (fixes.asm)', () => {
       vscode.window.tabGroups.all.flatMap((group) => group.tabs).find((tab) => /^Preview popf\.md$/.test(tab.label)),
     );
     assert.ok(previewTab.input instanceof vscode.TabInputWebview, 'shown in the Markdown preview, not as source');
+  });
+
+  describe('a hypercall fix on a new file', () => {
+    const folder = 'self-contained';
+    after(async () => {
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+      const cleanup = new vscode.WorkspaceEdit();
+      cleanup.deleteFile(workspaceFile(folder), { recursive: true, ignoreIfNotExists: true });
+      await vscode.workspace.applyEdit(cleanup);
+    });
+
+    it('creates virtlint-hypercalls.inc beside it and includes it: nasm assembles the saved file', async () => {
+      const uri = workspaceFile(`${folder}/guest.asm`);
+      await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode('; virtlint: dialect=nasm bits=64\nsection .text\nentry:\n    sgdt [rsp+8]   ; read the GDTR\n    ret\n'));
+      const document = await vscode.workspace.openTextDocument(uri);
+      await vscode.window.showTextDocument(document);
+      await waitForSummary(uri, ['3:sgdt']);
+      const fixes = instructionFixes(await codeActionsAt(uri, diagnosticFor(uri, 'sgdt').range));
+      const hypercall = fixes.find((action) => action.title === 'Replace SGDT with a KVM hypercall (VIRTLINT_HC_SGDT) (adds virtlint-hypercalls.inc)');
+      assert.ok(hypercall, `the title says what the fix adds: ${JSON.stringify(fixes.map((a) => a.title))}`);
+      await apply(hypercall);
+      await waitFor('sgdt to be fixed', () => !virtlintDiagnostics(uri).some((d) => ruleOf(d) === 'sgdt'));
+      const definitions = workspaceFile(`${folder}/virtlint-hypercalls.inc`);
+      const created = vscode.workspace.textDocuments.find((d) => d.uri.toString() === definitions.toString());
+      assert.ok(created, 'the definitions file was created');
+      assert.match(created.getText(), /^%define VIRTLINT_HC_SGDT /m);
+      assert.ok(await created.save(), 'the definitions file saves');
+      assert.ok(await document.save(), 'the fixed file saves');
+      const dir = path.dirname(uri.fsPath);
+      const nasm = spawnSync('nasm', ['-f', 'elf64', '-o', 'guest.o', 'guest.asm'], { cwd: dir, encoding: 'utf8' });
+      assert.equal(nasm.error, undefined, 'nasm runs');
+      assert.equal(nasm.status, 0, `${nasm.stderr}\n${document.getText()}`);
+      assert.equal(document.getText().split('%include "virtlint-hypercalls.inc"').length, 2, 'included once');
+      assert.match(document.getText(), /; read the GDTR$/m, "the user's comment stays on the fix's last line");
+    });
   });
 });

@@ -33,6 +33,12 @@ export interface GeneratedFix {
   kind: FixKind;
   strategy: FixStrategy;
   lines: Line[];
+  /** What the block's opening comment says it does and needs (default: the title). */
+  summary?: string;
+  /** The code names VIRTLINT_* numbers, so the file must include the definitions. */
+  usesNumbers?: boolean;
+  /** A mechanism the hypervisor offers its paravirtual guests (Xen's event-channel mask, iret hypercall). */
+  paravirt?: boolean;
 }
 
 export function upper(mnemonic: string): string {

@@ -3,7 +3,7 @@
 import { insertedComment } from '../syntax/dialects';
 import type { Dialect } from '../types';
 import type { HypercallAbi } from './context';
-import { HYPERCALL_RULES, HYPERV_PAGE_POINTER, XEN, XEN_SYMBOLS, hypercallNumber, hypercallSymbol } from './numbers';
+import { HYPERCALL_RULES, HYPERV_PAGE_POINTER, SEGMENT_REGISTERS, XEN, XEN_SYMBOLS, hypercallNumber, hypercallSymbol, segmentSymbol } from './numbers';
 import { formatNumber } from './render';
 
 interface Constant {
@@ -19,6 +19,7 @@ const GUEST_NOTE: Partial<Record<string, string>> = {
 
 function constants(abi: HypercallAbi): Constant[] {
   const list: Constant[] = HYPERCALL_RULES.map((rule) => ({ name: hypercallSymbol(rule), value: hypercallNumber(rule, abi), note: `replaces ${rule.toUpperCase()}${GUEST_NOTE[rule] ?? ''}` }));
+  SEGMENT_REGISTERS.forEach((sreg, value) => list.push({ name: segmentSymbol(sreg), value, note: `segment register ${sreg.toUpperCase()} (PUSH/POP/MOV Sreg hypercalls)` }));
   if (abi === 'xen') {
     list.push(
       { name: XEN_SYMBOLS.iret, value: XEN.iret, note: '__HYPERVISOR_iret' },
@@ -29,6 +30,12 @@ function constants(abi: HypercallAbi): Constant[] {
   }
   return list;
 }
+
+/** Symbols the ABI's sequences use that the program defines elsewhere. */
+const EXTERNAL_SYMBOLS: Partial<Record<HypercallAbi, string[]>> = {
+  xen: [XEN_SYMBOLS.page, XEN_SYMBOLS.vcpuInfo],
+  hyperv: [HYPERV_PAGE_POINTER],
+};
 
 const ABI_NOTE: Record<HypercallAbi, string> = {
   kvm: 'KVM: VMCALL, number in EAX/RAX, arguments in RBX, RCX, RDX, RSI, status in RAX.',
@@ -47,6 +54,11 @@ export function hypercallDefinitions(dialect: Dialect, abi: HypercallAbi): strin
   ];
   if (abi === 'xen') out.push(note(`Define ${XEN_SYMBOLS.page} and ${XEN_SYMBOLS.vcpuInfo} elsewhere (linker script or kernel data).`));
   if (abi === 'hyperv') out.push(note(`Define ${HYPERV_PAGE_POINTER} elsewhere: a pointer to the hypercall page.`));
+  const external = EXTERNAL_SYMBOLS[abi];
+  if (dialect === 'nasm' && external) {
+    // NASM needs external symbols declared in an object file and refuses them in a flat binary.
+    out.push('%ifnidni __?OUTPUT_FORMAT?__, bin', `extern ${external.join(', ')}`, '%endif');
+  }
   for (const k of constants(abi)) {
     const value = formatNumber(k.value, dialect);
     switch (dialect) {

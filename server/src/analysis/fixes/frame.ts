@@ -44,16 +44,16 @@ export class Frame {
   }
 
   /** Reserves bytes below SP without touching flags; returns their offset from the original SP. */
-  reserve(bytes: number): number {
+  reserve(bytes: number, comment?: string): number {
     if (bytes === 0) return -this.depth;
-    this.emit(ins('lea', reg(this.sp), mem(this.sp, -bytes)));
+    this.emit({ ...ins('lea', reg(this.sp), mem(this.sp, -bytes)), ...(comment ? { comment } : {}) });
     this.depth += bytes;
     return -this.depth;
   }
 
-  release(bytes: number): void {
+  release(bytes: number, comment?: string): void {
     if (bytes === 0) return;
-    this.emit(ins('lea', reg(this.sp), mem(this.sp, bytes)));
+    this.emit({ ...ins('lea', reg(this.sp), mem(this.sp, bytes)), ...(comment ? { comment } : {}) });
     this.depth -= bytes;
   }
 

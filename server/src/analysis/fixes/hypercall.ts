@@ -10,6 +10,7 @@ import { Frame } from './frame';
 import { imm, reg, type Line, type Width } from './ir';
 import type { Plan, PlanInput } from './plans';
 import { familyAvailable, familyOf, regOfWidth } from './registers';
+import { addressFamilies } from './context';
 
 type ArgValue = PlanInput | { k: 'address'; of: 'output' };
 
@@ -17,6 +18,8 @@ export function emitHypercall(plan: Plan, convention: Convention, bits: Bits): L
   if (bits === 16) return undefined;
   return convention.kind === 'hyperv' ? emitHyperv(plan, convention.bits) : emitRegisters(plan, convention, bits);
 }
+
+const RED_ZONE_NOTE = 'step over the 128-byte red zone below RSP';
 
 interface Prologue {
   frame: Frame;
@@ -35,11 +38,11 @@ function prologue(plan: Plan, bits: Bits): Prologue | undefined {
   }
   // 64-bit user code may keep data in the 128-byte red zone below RSP; step over it.
   const redZone = bits === 64 ? 128 : 0;
-  frame.reserve(redZone);
+  frame.reserve(redZone, RED_ZONE_NOTE);
   let bufferBytes = 0;
   let bufferOffset: number | undefined;
-  if (plan.output?.k === 'regs') {
-    const end = Math.max(...plan.output.regs.map((r) => r.offset + r.width));
+  const end = plan.output?.k === 'regs' ? Math.max(...plan.output.regs.map((r) => r.offset + r.width)) : plan.output?.k === 'segmem' ? plan.output.bytes : 0;
+  if (end > 0) {
     bufferBytes = Math.ceil(end / frame.saveWidth) * frame.saveWidth;
     bufferOffset = frame.reserve(bufferBytes);
   }
@@ -53,6 +56,7 @@ function loadOutputAddress(p: Prologue, plan: Plan, family: string): void {
   if (!out) p.frame.loadImm(family, 0);
   else if (out.k === 'mem') p.frame.emit({ t: 'ins', op: 'lea', args: [target, p.frame.orig(out.operand)] });
   else if (out.k === 'slot') p.frame.emit({ t: 'ins', op: 'lea', args: [target, p.frame.at(p.slotOffset!)] });
+  else if (out.k === 'segmem') p.frame.emit({ t: 'ins', op: 'lea', args: [target, p.frame.at(p.bufferOffset!)], comment: `a buffer: the ${out.operand.segment ?? ''} base is not the hypervisor's to add` });
   else p.frame.emit({ t: 'ins', op: 'lea', args: [target, p.frame.at(p.bufferOffset!)] });
 }
 
@@ -105,8 +109,36 @@ function deliverOutputs(p: Prologue, plan: Plan, scratch: string): void {
 
 function epilogue(p: Prologue, plan: Plan, saves: string[]): void {
   for (const family of [...saves].reverse()) p.frame.restore(family);
+  copyToSegmentOperand(p, plan);
   p.frame.release(p.bufferBytes + p.redZone);
   if (plan.dropSlot) p.frame.release(plan.dropSlot);
+}
+
+const SCRATCH_ORDER = ['c', 'a', 'd', 'b', 'si', 'di'];
+
+/**
+ * An FS/GS-relative destination: with every register restored (the operand's address may use
+ * them), copy the buffer to it through a saved scratch register, the widest pieces first. The
+ * operand keeps its own segment override, so the CPU adds the base.
+ */
+function copyToSegmentOperand(p: Prologue, plan: Plan): void {
+  if (plan.output?.k !== 'segmem') return;
+  const { frame } = p;
+  const target = plan.output.operand;
+  const avoid = addressFamilies(target);
+  const scratch = SCRATCH_ORDER.find((f) => !avoid.has(f))!;
+  frame.save(scratch);
+  let copied = 0;
+  for (const width of [8, 4, 2, 1] as const) {
+    while (width <= frame.saveWidth && plan.output.bytes - copied >= width) {
+      const via = reg(regOfWidth(scratch, width));
+      frame.emit({ t: 'ins', op: 'mov', args: [via, frame.at(p.bufferOffset! + copied, width)] });
+      const destination = frame.orig(target, width);
+      frame.emit({ t: 'ins', op: 'mov', args: [{ ...destination, adjust: destination.adjust + copied }, via], ...(copied === 0 ? { comment: `through ${target.segment ?? 'its segment'}` } : {}) });
+      copied += width;
+    }
+  }
+  frame.restore(scratch);
 }
 
 function unique(list: (string | undefined)[]): string[] {
@@ -178,6 +210,7 @@ function emitHyperv(plan: Plan, bits: 32 | 64): Line[] | undefined {
   frame.emit(hypervCall(bits));
   deliverOutputs(p, plan, 'a');
   for (const family of [...layout.saves].reverse()) frame.restore(family);
+  copyToSegmentOperand(p, plan);
   frame.release(blockBytes + p.bufferBytes + p.redZone);
   if (plan.dropSlot) frame.release(plan.dropSlot);
   return frame.lines;

@@ -6,7 +6,9 @@ import { conventionFor, prefixFlavour } from './abi';
 import type { FixContext, FixKind, FixOptions, FixStrategy, GeneratedFix } from './context';
 import { upper } from './context';
 import { emitHypercall } from './hypercall';
+import { definitionsFile, hasDefinitions, includeEdit, type DefinitionsFile } from './definitionsFile';
 import { editForLines, labelMaker, linesOfText, siteOf, sourceOf, type TextEdit } from './layout';
+import { insertedComment } from '../syntax/dialects';
 import { titleInBody, withExpansionLabels } from './macroBody';
 import { planFor } from './plans';
 import { readingPin, type Reading } from './reading';
@@ -21,6 +23,7 @@ export { FORCED_EMULATION_PREFIX } from './trap';
 export { parseCustomTemplate } from './abi';
 export { readingPin, type Reading } from './reading';
 export { macroFixRefusal } from './layout';
+export { definitionsFile, definitionsFileName, includeDirective, type DefinitionsFile } from './definitionsFile';
 
 export interface QuickFix {
   title: string;
@@ -29,20 +32,27 @@ export interface QuickFix {
   kind: FixKind;
   edit: TextEdit;
   isPreferred?: boolean;
+  /**
+   * A hypercall fix in a file that does not include the definitions yet: the include to add
+   * (part of the fix) and the file it names, which the shell creates where it is missing.
+   */
+  definitions?: { include: TextEdit; file: DefinitionsFile };
 }
 
 /** Meta findings (invalid-in-mode, unknown-mnemonic, unknown-rule) have no fixes. */
 const META = new Set(['invalid-in-mode', 'unknown-mnemonic', 'unknown-rule']);
 
 const ABI_NAME: Record<FixOptions['abi'], string> = {
-  kvm: 'a KVM hypercall',
-  'kvm-amd': 'a KVM (AMD, VMMCALL) hypercall',
-  xen: 'a Xen hypercall',
-  hyperv: 'a Hyper-V hypercall',
-  custom: 'a custom-ABI hypercall',
+  kvm: 'KVM hypercall',
+  'kvm-amd': 'KVM (AMD, VMMCALL) hypercall',
+  xen: 'Xen hypercall',
+  hyperv: 'Hyper-V hypercall',
+  custom: 'custom-ABI hypercall',
 };
 
-function contextFor(text: string | SourceLines, finding: Finding, options: FixOptions): FixContext | undefined {
+type LabelMaker = (hint: string) => string;
+
+function contextFor(text: string | SourceLines, finding: Finding, options: FixOptions, label: LabelMaker = labelMaker(text)): FixContext | undefined {
   if (META.has(finding.ruleId)) return undefined;
   const site = siteOf(text, finding);
   if (!site) return undefined;
@@ -54,24 +64,39 @@ function contextFor(text: string | SourceLines, finding: Finding, options: FixOp
     dialect: ins.dialect,
     bits: ins.bits,
     options,
-    label: labelMaker(text, site.line),
+    label,
     ...(finding.codeName ? { codeName: finding.codeName } : {}),
   };
 }
 
+/** The ISA's own trapping equivalent, where there is one (SMSW, POPF's IF change). */
+function trapEquivalent(text: string | SourceLines, ctx: FixContext): GeneratedFix | undefined {
+  const equivalent = ctx.ruleId === 'smsw' ? smswTrapFix(ctx) : ctx.ruleId === 'popf' ? popfTrapFix(ctx) : undefined;
+  return equivalent && placed(text, ctx, headed(ctx, equivalent));
+}
+
+function prefixFix(text: string | SourceLines, ctx: FixContext): GeneratedFix | undefined {
+  return placed(text, ctx, headed(ctx, forcedEmulationFix(ctx, prefixFlavour(ctx.options))));
+}
+
+/** Xen honours its forced-emulation prefix outside test setups for one instruction: CPUID from a PV guest. */
+function prefixWorksInProduction(ctx: FixContext): boolean {
+  return ctx.ruleId === 'cpuid' && prefixFlavour(ctx.options) === 'xen';
+}
+
+/** The trap strategy's choice: the equivalent, else the prefix. */
 function trapFixes(text: string | SourceLines, ctx: FixContext): GeneratedFix[] {
   const out: GeneratedFix[] = [];
-  const equivalent = ctx.ruleId === 'smsw' ? smswTrapFix(ctx) : ctx.ruleId === 'popf' ? popfTrapFix(ctx) : undefined;
-  const placedEquivalent = equivalent && placed(text, ctx, equivalent);
-  if (placedEquivalent) out.push(placedEquivalent);
-  const prefixed = placed(text, ctx, forcedEmulationFix(ctx, prefixFlavour(ctx.options)));
+  const equivalent = trapEquivalent(text, ctx);
+  if (equivalent) out.push(equivalent);
+  const prefixed = prefixFix(text, ctx);
   if (prefixed) out.push(prefixed);
   return out;
 }
 
 function hypercallFix(text: string | SourceLines, ctx: FixContext): GeneratedFix | undefined {
   const fix = generatedHypercall(ctx);
-  return fix && placed(text, ctx, fix);
+  return fix && placed(text, ctx, headed(ctx, fix));
 }
 
 function generatedHypercall(ctx: FixContext): GeneratedFix | undefined {
@@ -86,11 +111,24 @@ function generatedHypercall(ctx: FixContext): GeneratedFix | undefined {
   const lines = emitHypercall(plan, convention, ctx.bits);
   if (!lines) return undefined;
   return {
-    title: `Replace ${upper(ctx.ins.mnemonic)} with ${ABI_NAME[ctx.options.abi]} (${plan.numberSymbol})`,
+    title: `Replace ${upper(ctx.ins.mnemonic)} with a ${ABI_NAME[ctx.options.abi]} (${plan.numberSymbol})`,
     kind: 'hypercall',
     strategy: 'hypercall',
     lines,
+    usesNumbers: true,
   };
+}
+
+/** The one-line comment that opens every inserted block: what it does and what it needs. */
+function headed(ctx: FixContext, fix: GeneratedFix): GeneratedFix {
+  const body = `virtlint: ${fix.summary ?? summaryOf(ctx, fix)}`;
+  return { ...fix, lines: [{ t: 'raw', text: insertedComment(ctx.dialect, body) }, ...fix.lines] };
+}
+
+function summaryOf(ctx: FixContext, fix: GeneratedFix): string {
+  const name = upper(ctx.ins.mnemonic);
+  if (fix.kind === 'hypercall') return `${ABI_NAME[ctx.options.abi]} for ${name}, numbers in ${definitionsFile(ctx.dialect, ctx.options.abi).name}`;
+  return fix.title;
 }
 
 /**
@@ -106,34 +144,59 @@ function placed(text: string | SourceLines, ctx: FixContext, fix: GeneratedFix):
   return { ...fix, title: titleInBody(fix.title, body), lines: labelled.lines };
 }
 
-function toQuickFix(ctx: FixContext, fix: GeneratedFix, isPreferred: boolean): QuickFix {
+function toQuickFix(text: string | SourceLines, ctx: FixContext, fix: GeneratedFix, isPreferred: boolean): QuickFix {
+  const definitions = fix.usesNumbers ? definitionsNeeded(text, ctx) : undefined;
   return {
-    title: fix.title,
+    title: definitions ? withAddition(fix.title, `adds ${definitions.file.name}`) : fix.title,
     ruleId: ctx.ruleId,
     strategy: fix.strategy,
     kind: fix.kind,
     edit: editForLines(ctx.site, fix.lines, ctx.dialect),
     ...(isPreferred ? { isPreferred: true } : {}),
+    ...(definitions ? { definitions } : {}),
   };
 }
 
-/** Every fix offered for one finding: trap-strategy fixes first, then the hypercall. */
+/** `Replace X with ... (adds F)`, before a macro body's ` in the body of M (changes every use)`, which stays last. */
+function withAddition(title: string, addition: string): string {
+  const body = title.indexOf(' in the body of ');
+  return body < 0 ? `${title} (${addition})` : `${title.slice(0, body)} (${addition})${title.slice(body)}`;
+}
+
+/** The include a fix using the symbolic numbers adds, unless the text has them already. */
+function definitionsNeeded(text: string | SourceLines, ctx: FixContext): QuickFix['definitions'] {
+  const source = sourceOf(text);
+  if (hasDefinitions(source, ctx.dialect)) return undefined;
+  return { include: includeEdit(source, ctx.dialect), file: definitionsFile(ctx.dialect, ctx.options.abi) };
+}
+
+/**
+ * Every fix offered for one finding, the one that works in production first: the ISA's
+ * trapping equivalent, the hypercall (Xen's paravirt mechanisms first for a PV guest), and
+ * last the forced-emulation prefix, which a hypervisor honours only when a test setting is on
+ * (its title says which). Xen PV CPUID is the exception: Xen emulates it behind the prefix.
+ */
 export function fixesForFinding(text: string | SourceLines, result: AnalysisResult, finding: Finding, options: FixOptions): QuickFix[] {
   void result;
   const ctx = contextFor(text, finding, options);
   if (!ctx) return [];
-  const fixes: QuickFix[] = trapFixes(text, ctx).map((f) => toQuickFix(ctx, f, f.kind === 'trap-equivalent'));
+  const equivalent = trapEquivalent(text, ctx);
   const hypercall = hypercallFix(text, ctx);
-  if (hypercall) fixes.push(toQuickFix(ctx, hypercall, false));
-  return fixes;
+  const prefixed = prefixFix(text, ctx);
+  const ordered: { fix: GeneratedFix; preferred: boolean }[] = [];
+  if (prefixed && prefixWorksInProduction(ctx)) ordered.push({ fix: prefixed, preferred: true });
+  if (equivalent) ordered.push({ fix: equivalent, preferred: true });
+  if (hypercall) ordered.push({ fix: hypercall, preferred: !equivalent && hypercall.paravirt === true });
+  if (prefixed && !prefixWorksInProduction(ctx)) ordered.push({ fix: prefixed, preferred: false });
+  return ordered.map(({ fix, preferred }) => toQuickFix(text, ctx, fix, preferred));
 }
 
 /** The fix a strategy picks for one finding (trap: the ISA equivalent, else the prefix). */
-export function fixForStrategy(text: string | SourceLines, finding: Finding, strategy: FixStrategy, options: FixOptions): QuickFix | undefined {
-  const ctx = contextFor(text, finding, options);
+export function fixForStrategy(text: string | SourceLines, finding: Finding, strategy: FixStrategy, options: FixOptions, label?: LabelMaker): QuickFix | undefined {
+  const ctx = contextFor(text, finding, options, label);
   if (!ctx) return undefined;
   const fix = strategy === 'trap' ? trapFixes(text, ctx)[0] : hypercallFix(text, ctx);
-  return fix ? toQuickFix(ctx, fix, false) : undefined;
+  return fix ? toQuickFix(text, ctx, fix, false) : undefined;
 }
 
 /** What `fixAll` puts together: the fixes, and the modeline that keeps the file's reading when one is needed. */
@@ -142,6 +205,8 @@ export interface PlannedFixes {
   fixes: TextEdit[];
   /** Inserts a modeline at the top when the fixed text would otherwise be read differently (reading.ts). */
   readingPin?: TextEdit;
+  /** Hypercall fixes: the include of the definitions file (once) and the file it names. */
+  definitions?: { include: TextEdit; file: DefinitionsFile };
 }
 
 /**
@@ -150,17 +215,20 @@ export interface PlannedFixes {
  */
 export function planFixes(text: string | SourceLines, result: Pick<AnalysisResult, 'findings'> & Partial<Reading>, strategy: FixStrategy, options: FixOptions): PlannedFixes {
   const fixes: TextEdit[] = [];
+  let definitions: PlannedFixes['definitions'];
+  const label = labelMaker(text);
   const findings = result.findings.slice().sort((a, b) => comparePositions(a.range.start, b.range.start));
   for (const finding of findings) {
-    const fix = fixForStrategy(text, finding, strategy, options);
-    if (!fix) continue;
     const last = fixes[fixes.length - 1];
-    if (last && last.range.end.line >= fix.edit.range.start.line) continue; // a fix owns the rest of its line
+    if (last && last.range.end.line >= finding.range.start.line) continue; // a fix owns the rest of its line
+    const fix = fixForStrategy(text, finding, strategy, options, label);
+    if (!fix) continue;
     fixes.push(fix.edit);
+    definitions ??= fix.definitions;
   }
   const reading = readingOf(result);
-  const pin = reading ? readingPin(sourceOf(text), fixes, reading) : undefined;
-  return pin ? { fixes, readingPin: pin } : { fixes };
+  const pin = reading ? readingPin(sourceOf(text), definitions ? fixes.concat(definitions.include) : fixes, reading) : undefined;
+  return { fixes, ...(pin ? { readingPin: pin } : {}), ...(definitions ? { definitions } : {}) };
 }
 
 /** The edits of `planFixes`, sorted, the reading pin (if any) first. */
@@ -168,9 +236,57 @@ export function fixAll(text: string | SourceLines, result: Pick<AnalysisResult, 
   return plannedEdits(planFixes(text, result, strategy, options));
 }
 
-/** A plan as the edits to apply: the reading pin (if any) first, then the fixes. */
+/** A plan as the edits to apply: the reading pin (if any) first, the include of the definitions, then the fixes. */
 export function plannedEdits(planned: PlannedFixes): TextEdit[] {
-  return planned.readingPin ? [planned.readingPin].concat(planned.fixes) : planned.fixes;
+  const edits: TextEdit[] = [];
+  if (planned.readingPin) edits.push(planned.readingPin);
+  if (planned.definitions) edits.push(planned.definitions.include);
+  for (const fix of planned.fixes) edits.push(fix);
+  return edits;
+}
+
+/** Passes `fixUntilStable` makes at most: each fixes the first fixable statement of every line, so a GNU as line of N statements takes N. */
+export const MAX_FIX_PASSES = 10;
+
+export interface StableFixes {
+  text: string;
+  /** Instructions rewritten, over all passes. */
+  applied: number;
+  passes: number;
+  /** False when the last pass still changed the text (the bound was reached). */
+  stable: boolean;
+  /** The definitions file the hypercall fixes include (the first pass that needed it says which). */
+  definitions?: DefinitionsFile;
+}
+
+/**
+ * Fixes, analyses the fixed text again and fixes what is left, until a pass changes nothing or
+ * `MAX_FIX_PASSES` passes ran (ESLint's fix loop). A second run on the result then changes nothing.
+ */
+export function fixUntilStable(
+  text: string,
+  result: Pick<AnalysisResult, 'findings'> & Partial<Reading>,
+  strategy: FixStrategy,
+  options: FixOptions,
+  reanalyze: (text: string) => Pick<AnalysisResult, 'findings'> & Partial<Reading>,
+  maxPasses: number = MAX_FIX_PASSES,
+): StableFixes {
+  let current = text;
+  let currentResult = result;
+  let applied = 0;
+  let definitions: DefinitionsFile | undefined;
+  for (let pass = 1; pass <= maxPasses; pass++) {
+    const planned = planFixes(current, currentResult, strategy, options);
+    const next = planned.fixes.length === 0 ? current : applyEdits(current, plannedEdits(planned));
+    if (next === current) return { text: current, applied, passes: pass - 1, stable: true, ...(definitions ? { definitions } : {}) };
+    applied += planned.fixes.length;
+    definitions ??= planned.definitions?.file;
+    current = next;
+    // The pin, if any, now fixes the reading: later passes keep it.
+    currentResult = reanalyze(current);
+  }
+  const stable = planFixes(current, currentResult, strategy, options).fixes.length === 0;
+  return { text: current, applied, passes: maxPasses, stable, ...(definitions ? { definitions } : {}) };
 }
 
 function readingOf(result: Partial<Reading>): Reading | undefined {

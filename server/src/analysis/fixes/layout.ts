@@ -26,6 +26,11 @@ export interface Site {
   comment?: string;
   /** What ends the lines the fix adds (see `breakForAddedLines`). */
   lineBreak: string;
+  /**
+   * GNU as statements after this one on its line (`pushf; popf`), from the first one on: the fix
+   * moves them to a line of their own after it, where the next pass fixes them in turn.
+   */
+  following?: string;
   /** The macro whose body holds the line: the fix edits the body, and so every use. */
   macro?: MacroBody;
 }
@@ -113,9 +118,10 @@ function siteOrRefusal(text: string | SourceLines, finding: Finding): SiteLookup
   if (end.character > lineText.length) return NONE;
   const before = lineText.slice(0, start.character);
   if (!standsAlone(before, ins.dialect)) return NONE;
-  const rest = lineText.slice(end.character);
-  const comment = rest.trimStart();
-  if (comment !== '' && !isOnlyComment(comment, ins.dialect)) return NONE; // another statement follows (GNU as `;`)
+  const rest = lineText.slice(end.character).trimStart();
+  const following = followingStatements(rest, ins.dialect);
+  if (following === undefined && rest !== '' && !isOnlyComment(rest, ins.dialect)) return NONE;
+  const comment = following === undefined ? rest : '';
   const instructionText = lineText.slice(start.character, end.character);
   const site: Site = {
     instruction: ins,
@@ -124,6 +130,7 @@ function siteOrRefusal(text: string | SourceLines, finding: Finding): SiteLookup
     instructionText,
     indent: before.replace(/[^\t]/g, ' '),
     ...(comment !== '' ? { comment } : {}),
+    ...(following !== undefined ? { following } : {}),
     lineBreak: breakForAddedLines((index) => source.lineBreak(index), start.line),
   };
   if (!ins.inMacro) return { site };
@@ -171,6 +178,13 @@ function withoutBlockComments(text: string): string {
   return tailClosed.replace(/\/\*[\s\S]*?\*\//g, (comment) => ' '.repeat(comment.length));
 }
 
+/** GNU as: the statements after a `;` that directly follows the instruction, or undefined when none do. */
+function followingStatements(rest: string, dialect: Dialect): string | undefined {
+  if (!isGas(dialect) || !rest.startsWith(';')) return undefined;
+  const statements = rest.slice(1).trimStart();
+  return statements === '' || isOnlyComment(statements, dialect) ? undefined : statements;
+}
+
 /** The rest of the line is comment only (GNU as: closed block comments may come before another). */
 function isOnlyComment(rest: string, dialect: Dialect): boolean {
   if (!isGas(dialect)) return rest.startsWith(';');
@@ -195,6 +209,7 @@ export function editForLines(site: Site, lines: Line[], dialect: Dialect): TextE
   const texts = lines.map((line) => renderLine(line, dialect));
   const last = lines.length - 1;
   if (site.comment !== undefined && last >= 0) texts[last] = withSourceComment(lines[last]!, site.comment, dialect);
+  if (site.following !== undefined) texts.push(site.following);
   const newText = texts.map((t, i) => (i === 0 ? t : site.indent + t)).join(site.lineBreak);
   const range: Range = {
     start: { line: site.line, character: site.instruction.range.start.character },
@@ -226,18 +241,20 @@ export function markerComment(ruleId: string): string {
   return `${MARKER_PREFIX} ${ruleId}`;
 }
 
-/** Unique label bases for one fix (`vl_12_a`), never already present in the text. */
-export function labelMaker(text: string | SourceLines, line: number): (hint: string) => string {
-  const used = new Set<string>();
+/**
+ * Label bases (`vl_cli_1`) never already present in the text. They are numbered, not named
+ * after a line (a line number in a label is wrong as soon as lines move). Fixes planned
+ * together share one maker, so two fixes in one run never pick the same name.
+ */
+export function labelMaker(text: string | SourceLines): (hint: string) => string {
+  const next = new Map<string, number>();
   return (hint: string) => {
-    let n = 0;
-    for (;;) {
-      const name = `vl_${hint}_${line + 1}${n ? `_${n}` : ''}`;
-      if (!used.has(name) && !factsOf(text).labelWords().has(name)) {
-        used.add(name);
+    for (let n = next.get(hint) ?? 1; ; n++) {
+      const name = `vl_${hint}_${n}`;
+      if (!factsOf(text).labelWords().has(name)) {
+        next.set(hint, n + 1);
         return name;
       }
-      n++;
     }
   };
 }

@@ -41,3 +41,10 @@ export const XEN_SYMBOLS = {
   page: 'hypercall_page',
 } as const;
 export const HYPERV_PAGE_POINTER = 'hv_hypercall_pg';
+
+/** Segment-register numbers the segment-register hypercalls pass (the order of the ISA's Sreg field). */
+export const SEGMENT_REGISTERS = ['es', 'cs', 'ss', 'ds', 'fs', 'gs'] as const;
+
+export function segmentSymbol(sreg: string): string {
+  return `VIRTLINT_SREG_${sreg.toUpperCase()}`;
+}

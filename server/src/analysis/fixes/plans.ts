@@ -3,12 +3,12 @@
 import type { MemoryOperand, ParsedInstruction } from '../types';
 import { intelOperands, memoryOperand, registerOperand, stackOperandWidth } from './context';
 import type { Width } from './ir';
-import { hypercallSymbol } from './numbers';
+import { hypercallSymbol, SEGMENT_REGISTERS, segmentSymbol } from './numbers';
 import { regOfWidth } from './registers';
 
 export type PlanInput =
   | { k: 'reg'; name: string; width: Width }
-  | { k: 'imm'; value: number }
+  | { k: 'imm'; value: number | string }
   /** A 16-bit selector read from the user's memory operand (zero-extended). */
   | { k: 'mem16'; operand: MemoryOperand }
   /** The value at [original SP + offset] (the image POPF or POP sreg would have read). */
@@ -17,6 +17,12 @@ export type PlanInput =
 export type PlanOutput =
   /** The hypervisor writes the result to the user's memory operand (passed by address). */
   | { k: 'mem'; operand: MemoryOperand }
+  /**
+   * An FS/GS-relative destination, whose address without the segment base means nothing to the
+   * hypervisor: it writes `bytes` to a stack buffer, and the guest copies them to the operand
+   * with its own segment override once every register is restored.
+   */
+  | { k: 'segmem'; operand: MemoryOperand; bytes: number }
   /** The hypervisor writes the value into the slot the instruction would have pushed. */
   | { k: 'slot' }
   /** The hypervisor writes these registers' new values to a stack buffer; the fix loads them. */
@@ -44,7 +50,10 @@ export interface Plan {
   flags: string;
 }
 
-const SREG_NUMBER: Record<string, number> = { es: 0, cs: 1, ss: 2, ds: 3, fs: 4, gs: 5 };
+/** A segment register's number, by its symbol in the definitions file (VIRTLINT_SREG_DS, not 3). */
+function segmentNumber(op: ParsedInstruction['operands'][number] | undefined): string | undefined {
+  return op?.kind === 'reg' && (SEGMENT_REGISTERS as readonly string[]).includes(op.reg) ? segmentSymbol(op.reg) : undefined;
+}
 const FLAGS_KEPT = 'the sequence writes no flags; the hypervisor must return with RFLAGS unchanged';
 
 function destination(op: ParsedInstruction['operands'][number] | undefined): PlanOutput | undefined {
@@ -54,7 +63,12 @@ function destination(op: ParsedInstruction['operands'][number] | undefined): Pla
     return { k: 'regs', regs: [{ name: r.name, width: r.width, offset: 0, valueWidth: 2 }] };
   }
   const m = memoryOperand(op);
-  return m && usableAddress(m) ? { k: 'mem', operand: m } : undefined;
+  return m ? memoryOutput(m, 2) : undefined;
+}
+
+/** A memory destination of `bytes`: by address, or through a buffer when FS/GS-relative. */
+function memoryOutput(m: MemoryOperand, bytes: number): PlanOutput {
+  return usableAddress(m) ? { k: 'mem', operand: m } : { k: 'segmem', operand: m, bytes };
 }
 
 /** fs/gs-relative memory can't be passed as a plain address; other overrides are flat. */
@@ -79,8 +93,9 @@ export function planFor(ruleId: string, ins: ParsedInstruction): Plan | undefine
   switch (ruleId) {
     case 'sgdt':
     case 'sidt': {
+      // A pseudo-descriptor: 2 bytes of limit and a 4-byte base, an 8-byte base in 64-bit mode.
       const m = memoryOperand(op0);
-      return m && usableAddress(m) ? { ...base, output: { k: 'mem', operand: m } } : undefined;
+      return m ? { ...base, output: memoryOutput(m, ins.bits === 64 ? 10 : 6) } : undefined;
     }
     case 'sldt':
     case 'str': {
@@ -127,20 +142,20 @@ export function planFor(ruleId: string, ins: ParsedInstruction): Plan | undefine
       return selector ? { ...base, inputs: [selector], flags: 'the hypervisor sets ZF as the instruction would' } : undefined;
     }
     case 'push-sreg': {
-      const s = op0?.kind === 'reg' ? SREG_NUMBER[op0.reg] : undefined;
+      const s = segmentNumber(op0);
       if (s === undefined) return undefined;
       const w = stackOperandWidth(ins);
       return { ...base, inputs: [{ k: 'imm', value: s }, { k: 'imm', value: w }], reserveSlot: w, output: { k: 'slot' } };
     }
     case 'pop-sreg': {
-      const s = op0?.kind === 'reg' ? SREG_NUMBER[op0.reg] : undefined;
+      const s = segmentNumber(op0);
       if (s === undefined) return undefined;
       const w = stackOperandWidth(ins);
       return { ...base, inputs: [{ k: 'imm', value: s }, { k: 'stack', offset: 0, width: 2 }], dropSlot: w };
     }
     case 'mov-sreg': {
-      const toSreg = op0?.kind === 'reg' ? SREG_NUMBER[op0.reg] : undefined;
-      const fromSreg = op1?.kind === 'reg' ? SREG_NUMBER[op1.reg] : undefined;
+      const toSreg = segmentNumber(op0);
+      const fromSreg = segmentNumber(op1);
       if (fromSreg !== undefined) {
         const output = destination(op0);
         return output ? { ...base, inputs: [{ k: 'imm', value: fromSreg }], output } : undefined;

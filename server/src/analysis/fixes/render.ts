@@ -46,6 +46,8 @@ function immText(value: number | string, dialect: Dialect): string {
 
 /** The user's memory operand with the push adjustment folded into its displacement. */
 function origMemText(o: OrigMemOpnd, dialect: Dialect, asAddress: boolean, wantWidth: Width | undefined): string {
+  // An access of a set width drops the size the operand had in its own instruction (SGDT's `fword ptr`, copied 8 + 2 bytes).
+  const ownSize = o.width !== undefined && dialect !== 'gas-att';
   let text = o.operand.text.trim();
   if (dialect === 'gas-att') {
     if (text.startsWith('*')) text = text.slice(1);
@@ -59,7 +61,7 @@ function origMemText(o: OrigMemOpnd, dialect: Dialect, asAddress: boolean, wantW
     }
     return text;
   }
-  if (asAddress) text = text.replace(SIZE_KEYWORD, '');
+  if (asAddress || ownSize) text = text.replace(SIZE_KEYWORD, '');
   if (o.adjust !== 0) {
     const close = text.lastIndexOf(']');
     if (close >= 0) {

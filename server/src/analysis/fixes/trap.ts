@@ -14,10 +14,22 @@ export const FORCED_EMULATION_PREFIX = {
 
 export type PrefixFlavour = keyof typeof FORCED_EMULATION_PREFIX;
 
+/**
+ * What the prefix needs to work. KVM honours it only with kvm.force_emulation_prefix=1 (a self-test
+ * knob); Xen honours it for CPUID from PV guests, and otherwise only with hvm_fep (debug builds).
+ * Anywhere else the ud2 raises #UD.
+ */
+function prefixNeeds(ctx: FixContext, flavour: PrefixFlavour): string {
+  if (flavour === 'kvm') return 'needs kvm.force_emulation_prefix=1';
+  return ctx.ruleId === 'cpuid' ? 'Xen emulates CPUID for PV guests' : "needs Xen's hvm_fep (debug builds)";
+}
+
 export function forcedEmulationFix(ctx: FixContext, flavour: PrefixFlavour): GeneratedFix {
   const name = flavour === 'xen' ? "Xen's" : "KVM's";
+  const needs = prefixNeeds(ctx, flavour);
   return {
-    title: `Prefix ${upper(ctx.ins.mnemonic)} with ${name} forced-emulation marker`,
+    title: `Prefix ${upper(ctx.ins.mnemonic)} with ${name} forced-emulation marker (${needs})`,
+    summary: `${flavour === 'xen' ? 'Xen' : 'KVM'} forced-emulation prefix for ${upper(ctx.ins.mnemonic)}, ${needs}; elsewhere its ud2 is an invalid-opcode fault`,
     kind: 'forced-emulation',
     strategy: 'trap',
     lines: [
@@ -37,7 +49,8 @@ export function smswTrapFix(ctx: FixContext): GeneratedFix | undefined {
   const { bits } = ctx;
   const operand = ctx.ins.operands[0];
   const title = 'Replace SMSW with MOV from CR0 (traps at CPL>0)';
-  const make = (lines: Line[]): GeneratedFix => ({ title, kind: 'trap-equivalent', strategy: 'trap', lines });
+  const summary = `${upper(ctx.ins.mnemonic)} as MOV from CR0, which faults at CPL>0 so the VMM emulates it`;
+  const make = (lines: Line[]): GeneratedFix => ({ title, summary, kind: 'trap-equivalent', strategy: 'trap', lines });
   const crWidth = bits === 64 ? 8 : 4;
   const dest = registerOperand(operand);
   if (dest) {
@@ -98,7 +111,13 @@ export function popfTrapFix(ctx: FixContext): GeneratedFix | undefined {
     );
   }
   lines.push({ t: 'raw', text: ctx.site.instructionText, comment: markerComment('popf') });
-  return { title: `Replace ${upper(ctx.ins.mnemonic)}'s IF change with CLI/STI (trap when CPL>IOPL)`, kind: 'trap-equivalent', strategy: 'trap', lines };
+  return {
+    title: `Replace ${upper(ctx.ins.mnemonic)}'s IF change with CLI/STI (trap when CPL>IOPL)`,
+    summary: `${upper(ctx.ins.mnemonic)}'s IF change as CLI/STI, which fault when CPL > IOPL so the VMM sees it`,
+    kind: 'trap-equivalent',
+    strategy: 'trap',
+    lines,
+  };
 }
 
 /**

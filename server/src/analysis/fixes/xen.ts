@@ -7,10 +7,16 @@ import { stackOperandWidth, upper } from './context';
 import { imm, ins, mem, reg, symMem, type Line } from './ir';
 import { markerComment } from './layout';
 import { XEN_SYMBOLS } from './numbers';
+import { definitionsFileName } from './definitionsFile';
 import { fullReg, stackPointer } from './registers';
 
 const maskByte = () => symMem(`${XEN_SYMBOLS.vcpuInfo}+${XEN_SYMBOLS.mask}`, 0, 1);
 const pendingByte = () => symMem(`${XEN_SYMBOLS.vcpuInfo}+${XEN_SYMBOLS.pending}`, 0, 1);
+
+/** What every Xen PV fix carries: its summary, the numbers it names, and that it is Xen's own mechanism. */
+function paravirt(ctx: FixContext, what: string, needs: readonly string[]): Pick<GeneratedFix, 'summary' | 'usesNumbers' | 'paravirt'> {
+  return { summary: `Xen PV ${upper(ctx.ins.mnemonic)} ${what}; needs ${needs.join(' and ')}, numbers in ${definitionsFileName(ctx.dialect)}`, usesNumbers: true, paravirt: true };
+}
 
 function title(ctx: FixContext, what: string): string {
   return `Replace ${upper(ctx.ins.mnemonic)}${what}`;
@@ -37,7 +43,7 @@ export function xenPushfFix(ctx: FixContext): GeneratedFix | undefined {
     { t: 'label', name: skip },
     { t: 'raw', text: popText, comment: markerComment('popf') },
   ];
-  return { title: title(ctx, " with Xen's event-channel mask as IF"), kind: 'hypercall', strategy: 'hypercall', lines };
+  return { title: title(ctx, " with Xen's event-channel mask as IF"), kind: 'hypercall', strategy: 'hypercall', lines, ...paravirt(ctx, "reads IF from Xen's event-channel mask", [XEN_SYMBOLS.vcpuInfo]) };
 }
 
 /**
@@ -70,7 +76,7 @@ export function xenPopfFix(ctx: FixContext): GeneratedFix | undefined {
     { t: 'label', name: done },
     { t: 'raw', text: ctx.site.instructionText, comment: markerComment('popf') },
   ];
-  return { title: title(ctx, "'s IF change with Xen's event-channel mask"), kind: 'hypercall', strategy: 'hypercall', lines };
+  return { title: title(ctx, "'s IF change with Xen's event-channel mask"), kind: 'hypercall', strategy: 'hypercall', lines, ...paravirt(ctx, "sets Xen's event-channel mask from IF", [XEN_SYMBOLS.vcpuInfo, XEN_SYMBOLS.page]) };
 }
 
 /** IRETQ → `push 0` (no VGCF_in_syscall) and a jump to Xen's iret hypercall; 64-bit frames only. */
@@ -80,5 +86,5 @@ export function xenIretFix(ctx: FixContext): GeneratedFix | undefined {
     { t: 'ins', op: 'push', args: [imm(0)], suffixWidth: 8, comment: 'flags word: not returning from a syscall' },
     { t: 'branch', op: 'jmp', target: `${XEN_SYMBOLS.page} + ${XEN_SYMBOLS.iret}*32`, comment: 'HYPERVISOR_iret: does not return' },
   ];
-  return { title: title(ctx, " with Xen's iret hypercall"), kind: 'hypercall', strategy: 'hypercall', lines };
+  return { title: title(ctx, " with Xen's iret hypercall"), kind: 'hypercall', strategy: 'hypercall', lines, ...paravirt(ctx, "returns through Xen's iret hypercall", [XEN_SYMBOLS.page]) };
 }

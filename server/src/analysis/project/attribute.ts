@@ -43,6 +43,15 @@ export function producedFindings(record: InstanceRecord, policy: Policy, cache: 
   return out;
 }
 
+/** Whether `producedFindings` can make anything of the line: an instruction some rule on reports. */
+export function mayReport(produced: ProducedLine, policy: Policy): boolean {
+  for (const ins of produced.entry.parsed.instructions) {
+    const base = findingFor(ins, policy);
+    if (base && base.ruleId !== 'unknown-mnemonic') return true;
+  }
+  return false;
+}
+
 const SUBSTITUTIONS = new Set<string>(['cpp', 'define', 'fix']);
 
 /**

@@ -2,6 +2,7 @@
 // the way the assembler reads it — from its root, through includes in the includer's state, with
 // macros expanded and their findings reported where the user wrote the invocation.
 import { analyzeProgram } from './program';
+export { ProgramRun, type ProgramPart } from './program';
 import type { ProjectInput, ProjectResult } from './types';
 
 export type * from './types';

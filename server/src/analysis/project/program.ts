@@ -8,7 +8,7 @@ import { severityFor, ruleById, parseProfile } from '../catalogue/index';
 import { initialParserState } from '../syntax/parser';
 import { LineTable } from '../text/lineTable';
 import type { AnalysisOptions, AnalysisResult, Finding, FindingContext, FileLocation } from '../types';
-import { bodyUseKey, locationOf, producedFindings, rangeOn, type BodyUse, type BodyUses } from './attribute';
+import { bodyUseKey, locationOf, mayReport, producedFindings, rangeOn, type BodyUse, type BodyUses } from './attribute';
 import { FileCache } from './fileCache';
 import { ParseCache } from './parseCache';
 import { normalize } from './paths';
@@ -20,30 +20,113 @@ import { limitsOf, walkRoot, type InstanceRecord, type WalkSettings, type WalkSi
 const MAX_EXPANSION_LINES_KEPT = 200;
 
 export function analyzeProgram(input: ProjectInput): ProjectResult {
-  const cache = new FileCache(input.reader);
-  const options = input.options;
-  const files = [...new Set(input.files.map(normalize))];
-  const collected = new Collector();
-  const globalIncludes = (options.includePaths ?? []).map(normalize);
-  const includePathsOf = (file: string): string[] => [...globalIncludes, ...(options.buildFor?.(file)?.includePaths ?? []).map(normalize)];
-  const included = includedFiles(files, cache, includePathsOf);
-  const records: InstanceRecord[] = [];
-  const reached = new Set<string>();
-  const parseCache = ParseCache.shared;
-  const walkFrom = (root: string): void => {
-    const settings = { ...settingsFor(root, input, includePathsOf(root)), parseCache };
-    for (const record of walkRoot(root, cache, settings, collected.sinks).instances) {
-      records.push(record);
-      reached.add(record.file.path);
+  return new ProgramRun(input).whole();
+}
+
+/** What a share of a program's walks saw, for a shell that spreads the roots over threads. */
+export interface ProgramPart {
+  records: InstanceRecord[];
+  includes: IncludeSite[];
+}
+
+/**
+ * A program read in parts: `roots()` in order, cut into consecutive slices walked apart (each by
+ * `walkPart`, possibly on another thread), then `filesOf` with the parts in slice order gives
+ * exactly `analyzeProgram`'s files. The macro index (macros, invocations, expansions) is not kept.
+ */
+export class ProgramRun {
+  readonly cache: FileCache;
+  private readonly files: string[];
+  private readonly includePathsOf: (file: string) => string[];
+
+  constructor(private readonly input: ProjectInput) {
+    this.cache = new FileCache(input.reader);
+    this.files = [...new Set(input.files.map(normalize))];
+    const globalIncludes = (input.options.includePaths ?? []).map(normalize);
+    this.includePathsOf = (file) => [...globalIncludes, ...(input.options.buildFor?.(file)?.includePaths ?? []).map(normalize)];
+  }
+
+  /** The whole program on this thread, with the macro index. */
+  whole(): ProjectResult {
+    const collected = new Collector();
+    const records = this.walk(this.roots(), collected);
+    this.walkUnreached(records, collected);
+    const results = resultsOf(records, this.input.options.analysis, this.cache);
+    addIncluders(results, collected.includes);
+    return { files: results, macros: collected.macros, invocations: collected.invocations, includes: collected.includes, expansions: collected.expansions };
+  }
+
+  /** The files walked first, in order: those nobody includes, and those the build assembles on their own. */
+  roots(): string[] {
+    const included = includedFiles(this.files, this.cache, this.includePathsOf);
+    return this.files.filter((file) => !included.has(file) || this.input.options.buildFor?.(file) !== undefined);
+  }
+
+  /** Files named only by includes no walk reached (a false branch, a cycle): each read alone, unless an earlier one of them reached it. */
+  private walkUnreached(records: InstanceRecord[], collected: Collector): void {
+    const reached = new Set<string>();
+    for (const record of records) reached.add(record.file.path);
+    for (const file of this.files) {
+      if (reached.has(file)) continue;
+      for (const record of this.walk([file], collected)) {
+        records.push(record);
+        reached.add(record.file.path);
+      }
     }
-  };
-  // A file the build assembles on its own is a root even when another file includes it too.
-  for (const file of files) if (!included.has(file) || options.buildFor?.(file) !== undefined) walkFrom(file);
-  // Files named only by includes no walk reached (a false branch, a cycle): read alone.
-  for (const file of files) if (!reached.has(file)) walkFrom(file);
-  const results = resultsOf(records, options.analysis, cache);
-  addIncluders(results, collected.includes);
-  return { files: results, macros: collected.macros, invocations: collected.invocations, includes: collected.includes, expansions: collected.expansions };
+  }
+
+  /**
+   * The walks of `roots`; instance ids start at `firstInstanceId` (parts must not share ids).
+   * Macro-produced lines no rule reports are left out: they add nothing to the result, and a part
+   * may have to be copied to another thread.
+   */
+  walkPart(roots: readonly string[], firstInstanceId: number): ProgramPart {
+    const collected = new Collector(firstInstanceId);
+    const records = this.walk(roots, collected);
+    const policy = cachedPolicy(this.input.options.analysis);
+    for (const record of records) record.produced = record.produced.filter((produced) => mayReport(produced, policy));
+    return { records, includes: collected.includes };
+  }
+
+  /** Each file's analysis from the parts, in slice order, then the files none of them reached (walked here). */
+  filesOf(parts: readonly ProgramPart[], firstInstanceId: number): Map<string, FileAnalysis> {
+    const records: InstanceRecord[] = [];
+    const includes = new IncludeList();
+    for (const part of parts) {
+      for (const record of part.records) records.push(record);
+      for (const site of part.includes) includes.add(site);
+    }
+    const rest = new Collector(firstInstanceId);
+    this.walkUnreached(records, rest);
+    for (const site of rest.includes) includes.add(site);
+    const results = resultsOf(records, this.input.options.analysis, this.cache);
+    addIncluders(results, includes.sites);
+    return results;
+  }
+
+  private walk(roots: readonly string[], collected: Collector): InstanceRecord[] {
+    const records: InstanceRecord[] = [];
+    for (const root of roots) {
+      const settings = { ...settingsFor(root, this.input, this.includePathsOf(root)), parseCache: ParseCache.shared };
+      for (const record of walkRoot(root, this.cache, settings, collected.sinks).instances) records.push(record);
+    }
+    return records;
+  }
+}
+
+/** Include sites, each directive once (the first walk that read it). */
+class IncludeList {
+  readonly sites: IncludeSite[] = [];
+  private readonly seen = new SeenLines();
+
+  add(site: IncludeSite): void {
+    if (this.seen.add(site.from.path, site.from.line)) this.sites.push(site);
+  }
+
+  /** As `add`, making the site only for a directive not seen before. */
+  addAt(from: SourceLine, spec: string, target: string | undefined): void {
+    if (this.seen.add(from.file.path, from.line)) this.sites.push({ from: locationOf(from), target, spec });
+  }
 }
 
 function settingsFor(root: string, input: ProjectInput, includePaths: readonly string[]): Omit<WalkSettings, 'parseCache'> {
@@ -96,14 +179,15 @@ class SeenLines {
 }
 
 class Collector {
+  constructor(private nextId = 0) {}
+
   readonly macros = new Map<string, MacroDefinition[]>();
   readonly invocations = new Map<string, FileLocation[]>();
-  readonly includes: IncludeSite[] = [];
   readonly expansions = new Map<string, string[]>();
   private readonly definitionsSeen = new SeenLines();
-  private readonly includesSeen = new SeenLines();
+  private readonly includeList = new IncludeList();
+  readonly includes = this.includeList.sites;
   private readonly invocationsSeen = new Map<string, SeenLines>();
-  private nextId = 0;
 
   readonly sinks: WalkSinks = {
     nextInstanceId: () => this.nextId++,
@@ -111,7 +195,7 @@ class Collector {
       if (this.definitionsSeen.add(at.file.path, at.line)) push(this.macros, name.toLowerCase(), { name, kind, definedAt: locationOf(at) });
     },
     included: (from, spec, target) => {
-      if (this.includesSeen.add(from.file.path, from.line)) this.includes.push({ from: locationOf(from), target, spec });
+      this.includeList.addAt(from, spec, target);
     },
     expanded: (line) => this.expanded(line),
   };

@@ -1,0 +1,273 @@
+// `--jobs`: the lint command's work spread over worker threads, with exactly the serial result.
+//
+// Two kinds of job: a consecutive slice of the project's roots walked (the project model's
+// `ProgramRun.walkPart`), and a batch of C, C++ and Rust files linted. This thread takes walks
+// first (it needs them all before it merges them into per-file results), the workers C files
+// first. The slices are merged in root order and the host reports put back in input order, so
+// neither the split nor which thread ran a job changes the output. Each worker re-reads the
+// command line and the configuration itself: the project's settings hold functions, which cannot
+// be posted.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { ProgramRun, type ProgramPart } from '../analysis/project';
+import type { FileReport } from '../report';
+import type { CommandIo } from '../report/options';
+import { parseArgs, type CliOptions } from './args';
+import { lintHostFile, newHostRun, type HostRun } from './embeddedLint';
+import type { InputFile } from './files';
+import { loadProject, type Project } from './project';
+import { projectInput, ProjectReader, type ProjectAnalyzer } from './projectLint';
+
+/** Without `--jobs`, fewer C, C++ and Rust files than this are linted on this thread alone (a worker takes ~100 ms to start). */
+export const PARALLEL_MIN_FILES = 64;
+/** Roots per walk job and files per host job: small enough to balance the threads, big enough to keep messages few. */
+const ROOTS_PER_JOB = 8;
+const HOST_FILES_PER_JOB = 24;
+/** Jobs a worker holds at once, so it never waits for this thread to hand it the next. */
+const JOBS_IN_FLIGHT = 2;
+/** Instance ids of the walk slices (and of the walks run after them) must not meet. */
+const INSTANCE_ID_STRIDE = 1_000_000_000;
+
+const WORKER_KIND = 'virtlint-lint-worker';
+
+/** Jobs the workers of this process have finished, by kind (tests check that a run really was shared). */
+export const workerJobsDone = { walk: 0, host: 0 };
+
+let thisThreadTakesJobs = true;
+
+/** Tests: with false, this thread leaves every job to the workers while one is alive, so their part is certain. */
+export function setThisThreadTakesJobs(takes: boolean): void {
+  thisThreadTakesJobs = takes;
+}
+
+interface WorkerSetup {
+  kind: typeof WORKER_KIND;
+  argv: string[];
+  cwd: string;
+}
+
+type JobMessage = { kind: 'walk'; roots: string[]; firstInstanceId: number } | { kind: 'host'; files: InputFile[] };
+export type HostLinted = { report: FileReport; failed: boolean };
+type JobOutcome = { kind: 'walk'; part: ProgramPart } | { kind: 'host'; linted: HostLinted[] };
+
+interface Job {
+  message: JobMessage;
+  /** Runs the job on this thread (when no worker took it, or its worker failed). */
+  local(): JobOutcome;
+  done(outcome: JobOutcome): void;
+  failed(error: unknown): void;
+}
+
+/** Runs a job here; an error it throws is its promise's, as it would have been the serial run's. */
+function runHere(job: Job): void {
+  let outcome: JobOutcome;
+  try {
+    outcome = job.local();
+  } catch (e) {
+    job.failed(e);
+    return;
+  }
+  job.done(outcome);
+}
+
+interface WorkerSlot {
+  worker: Worker;
+  ready: boolean;
+  dead: boolean;
+  inFlight: Map<number, Job>;
+}
+
+/**
+ * Threads for this run: `--jobs`, or else the cores (at most four) when there are enough C, C++
+ * and Rust files to share. Walks alone are not spread unless `--jobs` asks: a worker copies its
+ * walks back and warms its own caches, which on two cores costs about what it saves (V8's
+ * compiler and collector threads already take much of the second core).
+ */
+export function threadCount(jobs: number | undefined, hostFiles: number, available: number): number {
+  if (jobs !== undefined) return jobs;
+  return hostFiles >= PARALLEL_MIN_FILES ? Math.max(1, Math.min(available, 4)) : 1;
+}
+
+/** The script a worker runs: the command's own entry (the bundle, or the tsc output's main/virtlint.js). */
+function workerScript(): string | undefined {
+  const candidate = path.basename(__filename) === 'parallel.js' ? path.join(__dirname, '..', 'main', 'virtlint.js') : __filename;
+  return fs.existsSync(candidate) ? candidate : undefined;
+}
+
+export class LintWorkers {
+  private readonly slots: WorkerSlot[] = [];
+  /** Jobs no thread has taken: walks first. */
+  private readonly walks: Job[] = [];
+  private readonly hosts: Job[] = [];
+  private nextJobId = 1;
+
+  private constructor(
+    private readonly project: Project,
+    private readonly options: CliOptions,
+    private readonly workersWalk: boolean,
+  ) {}
+
+  /**
+   * Starts `threads - 1` workers (this thread is the other); undefined when there is nothing to
+   * start or no script to start it from. Without `workersWalk` the workers take only C files.
+   */
+  static start(threads: number, workersWalk: boolean, argv: readonly string[], cwd: string, project: Project, options: CliOptions): LintWorkers | undefined {
+    const script = workerScript();
+    if (threads < 2 || script === undefined) return undefined;
+    const workers = new LintWorkers(project, options, workersWalk);
+    const setup: WorkerSetup = { kind: WORKER_KIND, argv: [...argv], cwd };
+    for (let i = 1; i < threads; i++) workers.spawn(script, setup);
+    return workers;
+  }
+
+  /** The project model's analysis with the walks spread over the threads. */
+  analyzer(): ProjectAnalyzer {
+    return async (roots, reader) => {
+      const run = new ProgramRun(projectInput(roots, reader, this.project, this.options));
+      const ordered = run.roots();
+      const parts: Promise<JobOutcome>[] = [];
+      for (let start = 0, slice = 1; start < ordered.length; start += ROOTS_PER_JOB, slice++) {
+        const message: JobMessage = { kind: 'walk', roots: ordered.slice(start, start + ROOTS_PER_JOB), firstInstanceId: slice * INSTANCE_ID_STRIDE };
+        parts.push(this.submit(this.walks, message, () => ({ kind: 'walk', part: run.walkPart(message.roots, message.firstInstanceId) })));
+      }
+      const outcomes = await this.drain(parts);
+      return run.filesOf(outcomes.map(walkPart), 0);
+    };
+  }
+
+  /**
+   * Queues the C, C++ and Rust files on disk, so the workers start on them at once; the returned
+   * function waits for their reports (in the order given), running what is left here.
+   */
+  queueHostFiles(files: readonly InputFile[], run: HostRun): () => Promise<HostLinted[]> {
+    const batches: Promise<JobOutcome>[] = [];
+    for (let start = 0; start < files.length; start += HOST_FILES_PER_JOB) {
+      const message: JobMessage = { kind: 'host', files: files.slice(start, start + HOST_FILES_PER_JOB) };
+      batches.push(this.submit(this.hosts, message, () => ({ kind: 'host', linted: message.files.map((file) => lintHostFile(file, this.project, this.options, run)) })));
+    }
+    for (const batch of batches) batch.catch(() => undefined);
+    return async () => {
+      const linted: HostLinted[] = [];
+      for (const outcome of await this.drain(batches)) if (outcome.kind === 'host') for (const one of outcome.linted) linted.push(one);
+      return linted;
+    };
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.slots.map((slot) => slot.worker.terminate()));
+  }
+
+  private spawn(script: string, setup: WorkerSetup): void {
+    const worker = new Worker(script, { workerData: setup });
+    worker.unref();
+    const slot: WorkerSlot = { worker, ready: false, dead: false, inFlight: new Map() };
+    this.slots.push(slot);
+    worker.on('message', (reply: { ready: true } | { id: number; outcome?: JobOutcome; error?: string }) => {
+      if ('ready' in reply) {
+        slot.ready = true;
+      } else {
+        const job = slot.inFlight.get(reply.id);
+        slot.inFlight.delete(reply.id);
+        // A job the worker could not finish is run here: the result is this thread's, as without workers.
+        if (job !== undefined && reply.outcome !== undefined) {
+          workerJobsDone[reply.outcome.kind]++;
+          job.done(reply.outcome);
+        } else if (job !== undefined) {
+          runHere(job);
+        }
+      }
+      this.feed(slot);
+    });
+    const fail = (): void => {
+      if (slot.dead) return;
+      slot.dead = true;
+      const orphans = [...slot.inFlight.values()];
+      slot.inFlight.clear();
+      for (const job of orphans) (job.message.kind === 'walk' ? this.walks : this.hosts).unshift(job);
+    };
+    worker.on('error', fail);
+    worker.on('exit', fail);
+  }
+
+  private submit(queue: Job[], message: JobMessage, local: () => JobOutcome): Promise<JobOutcome> {
+    return new Promise<JobOutcome>((resolve, reject) => {
+      queue.push({ message, local, done: resolve, failed: reject });
+      for (const slot of this.slots) this.feed(slot);
+    });
+  }
+
+  /**
+   * This thread walks (it merges the walks), workers lint C files: each kind's caches (headers'
+   * cpp recordings and parsed lines; C headers' macros) then warm up on one thread only. Workers
+   * help with walks when they may; this thread lints C files only once no worker is left.
+   */
+  private take(forWorker: boolean): Job | undefined {
+    if (forWorker) return this.hosts.shift() ?? (this.workersWalk ? this.walks.shift() : undefined);
+    return this.walks.shift() ?? (this.slots.every((slot) => slot.dead) ? this.hosts.shift() : undefined);
+  }
+
+  private feed(slot: WorkerSlot): void {
+    while (slot.ready && !slot.dead && slot.inFlight.size < JOBS_IN_FLIGHT) {
+      const job = this.take(true);
+      if (job === undefined) return;
+      const id = this.nextJobId++;
+      slot.inFlight.set(id, job);
+      slot.worker.postMessage({ id, job: job.message });
+    }
+  }
+
+  /** Runs queued jobs on this thread until `pending` have all settled, letting the workers' messages in between jobs. */
+  private async drain(pending: Promise<JobOutcome>[]): Promise<JobOutcome[]> {
+    let settled = false;
+    const all = Promise.all(pending).finally(() => (settled = true));
+    // Seen as handled while a job runs here; the error is still thrown by the await below.
+    all.catch(() => undefined);
+    while (!settled) {
+      const allDead = this.slots.every((slot) => slot.dead);
+      const job = thisThreadTakesJobs || allDead ? this.take(false) : undefined;
+      if (job === undefined) {
+        if (allDead && this.walks.length + this.hosts.length === 0) break;
+        await Promise.race([all, nextTurn(50)]);
+        continue;
+      }
+      runHere(job);
+      await nextTurn(0);
+    }
+    return all;
+  }
+}
+
+function nextTurn(ms: number): Promise<void> {
+  return new Promise((resolve) => (ms === 0 ? setImmediate(resolve) : setTimeout(resolve, ms).unref()));
+}
+
+function walkPart(outcome: JobOutcome): ProgramPart {
+  if (outcome.kind !== 'walk') throw new Error('a walk job came back as a host job');
+  return outcome.part;
+}
+
+/** True in a thread `LintWorkers` started; it then serves jobs until it is terminated. */
+export function serveIfLintWorker(): boolean {
+  if (isMainThread || parentPort === null || (workerData as Partial<WorkerSetup> | undefined)?.kind !== WORKER_KIND) return false;
+  const port = parentPort;
+  const setup = workerData as WorkerSetup;
+  const silent: CommandIo = { stdout: { write: () => true }, stderr: { write: () => true }, cwd: setup.cwd };
+  const loaded = loadProject(parseArgs(setup.argv), setup.cwd, silent);
+  const reader = new ProjectReader(loaded.options.maxFileSize);
+  const run = new ProgramRun(projectInput([], reader, loaded.project, loaded.options));
+  const hostRun = newHostRun(new ProjectReader(loaded.options.maxFileSize));
+  port.on('message', ({ id, job }: { id: number; job: JobMessage }) => {
+    try {
+      const outcome: JobOutcome =
+        job.kind === 'walk'
+          ? { kind: 'walk', part: run.walkPart(job.roots, job.firstInstanceId) }
+          : { kind: 'host', linted: job.files.map((file) => lintHostFile(file, loaded.project, loaded.options, hostRun)) };
+      port.postMessage({ id, outcome });
+    } catch (e) {
+      port.postMessage({ id, error: (e as Error)?.message ?? String(e) });
+    }
+  });
+  port.postMessage({ ready: true });
+  return true;
+}
