@@ -10,11 +10,12 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const require = createRequire(import.meta.url);
-const { SETTINGS } = require(`${root}out/server/src/lsp/settings.js`);
+const { SETTINGS, MODE_SETTINGS } = require(`${root}out/server/src/lsp/settings.js`);
 const { RULES, META_RULES } = require(`${root}out/server/src/analysis/catalogue/index.js`);
 const { LANGUAGE_ID, FOREIGN_LANGUAGE_IDS, HOST_LANGUAGE_IDS, FILE_EXTENSIONS, COMMANDS } = require(`${root}out/client/src/constants.js`);
 
 const SEVERITY_VALUES = ['error', 'warning', 'info', 'hint', 'off'];
+const MODE_VALUES = MODE_SETTINGS.filter((mode) => mode !== 'auto');
 const ruleIds = RULES.map((rule) => rule.id);
 
 /** Extra JSON-schema detail for settings whose shape the flat list cannot express. */
@@ -37,6 +38,7 @@ function schemaExtras(key) {
             files: { type: 'string', description: 'Glob matched against the file path (relative to its workspace folder); without `/` it matches the file name.' },
             dialect: { type: 'string', enum: ['nasm', 'gas-att', 'gas-intel', 'masm', 'fasm'], description: 'Assembler dialect of the matching files.' },
             bits: { type: 'number', enum: [16, 32, 64], description: 'Bitness the matching files start in.' },
+            mode: { type: 'string', enum: MODE_VALUES, description: 'Execution mode the matching files start in (see `virtlint.mode`).' },
           },
         },
       };
@@ -51,7 +53,7 @@ function schemaExtras(key) {
 
 function configurationProperties() {
   const properties = {};
-  for (const setting of SETTINGS) {
+  for (const [order, setting] of SETTINGS.entries()) {
     properties[setting.key] = {
       type: setting.type,
       default: setting.default,
@@ -59,6 +61,9 @@ function configurationProperties() {
       ...schemaExtras(setting.key),
       scope: 'resource',
       markdownDescription: setting.description,
+      ...(setting.enumDescriptions ? { enumDescriptions: [...setting.enumDescriptions] } : {}),
+      ...(setting.examples ? { examples: [...setting.examples] } : {}),
+      order,
     };
   }
   properties['virtlint.trace.server'] = {
@@ -67,6 +72,8 @@ function configurationProperties() {
     default: 'off',
     scope: 'window',
     markdownDescription: 'Log the messages between VS Code and the virtlint language server to the `virtlint` output channel (for bug reports).',
+    enumDescriptions: ['No logging.', 'Log each request and notification.', 'Log each message with its contents.'],
+    order: SETTINGS.length,
   };
   return properties;
 }

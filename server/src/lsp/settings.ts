@@ -61,22 +61,67 @@ export interface SettingDescription {
    * workspace only the user's own value counts (VS Code calls these restricted configurations).
    */
   restricted?: true;
+  /** One line per `enum` value, shown in the Settings UI's drop-down. */
+  enumDescriptions?: readonly string[];
+  /** Example values the settings.json editor offers. */
+  examples?: readonly string[];
 }
 
 const USER_VALUE_ONLY = 'In a workspace you have not trusted, only the value from your user settings is used.';
 
-/** Every setting with its default and a description for `contributes.configuration`. */
+/** Every setting with its default and a description for `contributes.configuration`, most important first (the Settings UI shows them in this order). */
 export const SETTINGS: readonly SettingDescription[] = [
-  { key: 'virtlint.enable', type: 'boolean', default: true, description: 'Lint x86 assembly files for instructions that defeat trap-and-emulate virtualization.' },
-  { key: 'virtlint.run', type: 'string', default: 'onType', enum: RUN_MODES, description: 'Lint while typing (`onType`) or only when the file is saved (`onSave`).' },
-  { key: 'virtlint.profile', type: 'string', default: 'deprivileged-kernel', enum: PROFILES, description: 'Which situation the code runs in; it sets which rules are on and how severe they are. `deprivileged-kernel`: a guest kernel run at CPL>0 by a trap-and-emulate monitor. `hardware-assisted-guest`: a guest under VT-x/AMD-V. `vm-detection-audit`: look for instructions that reveal a hypervisor.' },
-  { key: 'virtlint.mode', type: 'string', default: 'auto', enum: MODE_SETTINGS, description: 'The processor mode the code runs in, when the file does not say (`; virtlint: mode=real` and a CR0.PE switch in the code still win): `auto` infers it; `real`, `v86` (virtual-8086), `pm16`, `pm32` (protected mode) or `long`. Messages and severities follow it: real-mode code has no CPL to check against.' },
-  { key: 'virtlint.rules', type: 'object', default: {}, description: 'Per-rule severity, overriding the profile: `{ "popf": "error", "cpuid": "off" }`. Values: error, warning, info, hint, off.' },
-  { key: 'virtlint.ruleSelection', type: 'array', default: [], description: 'Rules to run: rule ids or the groups `core`, `extended`, `all`. Empty means the profile\'s defaults.' },
-  { key: 'virtlint.includeInt3', type: 'boolean', default: false, description: 'Also report INT3 (the breakpoint instruction) under the `int` rule.' },
-  { key: 'virtlint.overrides', type: 'array', default: [], description: 'Force the dialect and/or bitness for files matching a glob: `[{ "files": "boot/**/*.S", "dialect": "gas-att", "bits": 16 }]`. A `virtlint:` modeline in the file still wins.' },
-  { key: 'virtlint.fix.abi', type: 'string', default: 'kvm', enum: ABIS, restricted: true, description: `Hypercall interface used by the hypercall quick fixes. ${USER_VALUE_ONLY}` },
-  { key: 'virtlint.fix.customTemplate', type: 'string', default: '', restricted: true, description: `Instruction template used when \`virtlint.fix.abi\` is \`custom\`. ${USER_VALUE_ONLY}` },
+  {
+    key: 'virtlint.profile',
+    type: 'string',
+    default: 'deprivileged-kernel',
+    enum: PROFILES,
+    description: 'Which situation the code runs in; it sets which rules are on and how severe they are. `deprivileged-kernel`: a guest kernel run at CPL>0 by a trap-and-emulate monitor. `hardware-assisted-guest`: a guest under VT-x/AMD-V. `vm-detection-audit`: look for instructions that reveal a hypervisor.',
+    enumDescriptions: ['A guest kernel run deprivileged (CPL>0) by a trap-and-emulate monitor: reports what silently goes wrong or reveals the real privilege level.', 'A guest under VT-x or AMD-V: the core rules are handled by the hardware; reports what leaks or costs a VM exit.', 'Auditing code for hypervisor detection: reports every instruction that can reveal a hypervisor, including CPUID and the time-stamp counter.'],
+  },
+  {
+    key: 'virtlint.mode',
+    type: 'string',
+    default: 'auto',
+    enum: MODE_SETTINGS,
+    description: 'The processor mode the code runs in, when the file does not say (`; virtlint: mode=real` and a CR0.PE switch in the code still win). Messages and severities follow it: real-mode code has no CPL to check against. Per folder: `mode` in `virtlint.overrides`.',
+    enumDescriptions: ['Infer it: a CR0.PE switch in the code, a boot sector\'s origin or BIOS calls mean real mode; otherwise the bitness decides (32-bit: protected mode, 64-bit: long mode).', 'Real mode: no CPL and no descriptor checks (boot sectors, BIOS and DOS code).', 'Virtual-8086 mode under a monitor: PUSHF, POPF, INT n and IRET trap when IOPL < 3.', '16-bit protected mode (286-style kernels, APM and PnP BIOS calls).', '32-bit protected mode.', '64-bit long mode.'],
+  },
+  {
+    key: 'virtlint.enable',
+    type: 'boolean',
+    default: true,
+    description: 'Lint x86 assembly files for instructions that defeat trap-and-emulate virtualization.',
+  },
+  {
+    key: 'virtlint.run',
+    type: 'string',
+    default: 'onType',
+    enum: RUN_MODES,
+    description: 'Lint while typing (`onType`) or only when the file is saved (`onSave`).',
+    enumDescriptions: ['Lint as you type (after a short pause).', 'Lint only when the file is saved.'],
+  },
+  {
+    key: 'virtlint.ruleSelection',
+    type: 'array',
+    default: [],
+    description: 'Rules to run: rule ids or the groups `core`, `extended`, `all`. Empty means the profile\'s defaults.',
+  },
+  {
+    key: 'virtlint.rules',
+    type: 'object',
+    default: {},
+    description: 'Per-rule severity, overriding the profile: `{ "popf": "error", "cpuid": "off" }`. Values: error, warning, info, hint, off.',
+  },
+  {
+    key: 'virtlint.fix.abi',
+    type: 'string',
+    default: 'kvm',
+    enum: ABIS,
+    restricted: true,
+    description: `Hypercall interface used by the hypercall quick fixes. ${USER_VALUE_ONLY}`,
+    enumDescriptions: ['KVM on Intel: `vmcall`, the number in RAX, arguments in RBX, RCX, RDX, RSI (32- and 64-bit code).', 'KVM on AMD: `vmmcall`, the same registers as `kvm`.', 'Xen: a call into the hypercall page, arguments in RDI, RSI, RDX, R10, R8 (64-bit) or EBX, ECX, EDX, ESI, EDI (32-bit).', 'Hyper-V: a call through the hypercall page, with the input and output blocks passed by address.', 'Your own interface, described by `virtlint.fix.customTemplate`.'],
+  },
   {
     key: 'virtlint.fix.fixAllStrategy',
     type: 'string',
@@ -84,24 +129,71 @@ export const SETTINGS: readonly SettingDescription[] = [
     enum: FIX_ALL,
     restricted: true,
     description: `What \`source.fixAll.virtlint\` (fix all on save) does: \`none\` changes nothing, \`trap\` uses trapping equivalents, \`hypercall\` uses hypercalls. ${USER_VALUE_ONLY}`,
+    enumDescriptions: ['Fix all on save changes nothing.', 'Fix all on save replaces each finding with an instruction sequence that traps to the monitor.', 'Fix all on save replaces each finding with a hypercall of `virtlint.fix.abi`.'],
   },
-  { key: 'virtlint.reportUnknownMnemonics', type: 'boolean', default: false, description: 'Report mnemonics that are not x86 instructions (usually macros) as hints.' },
-  { key: 'virtlint.maxFileSize', type: 'number', default: 2_000_000, description: 'Files larger than this many bytes are not linted (a single notice is shown instead).' },
   {
-    key: 'virtlint.maxDiagnostics',
-    type: 'number',
-    default: 1000,
-    description: 'Most diagnostics shown for one file, the most severe first; a notice says how many more the CLI would list. VS Code itself shows at most 1,000 per file, so raising this helps only other editors.',
+    key: 'virtlint.fix.customTemplate',
+    type: 'string',
+    default: '',
+    restricted: true,
+    description: `Hypercall template used when \`virtlint.fix.abi\` is \`custom\`: instruction lines separated by \`|\` or newlines, where \`{nr}\` is the hypercall number, and \`@\` lines that give the register convention (\`@nr\`, \`@args\`, \`@ret\`, \`@clobbers\`, \`@prefix kvm|xen\`). Example for a monitor that takes the number in RAX and arguments in RDI, RSI: \`@nr rax | @args rdi,rsi | @ret rax | vmcall\`. ${USER_VALUE_ONLY}`,
+    examples: ['@nr rax | @args rdi,rsi | @ret rax | vmcall'],
   },
-  { key: 'virtlint.languages.c', type: 'boolean', default: true, description: 'Lint the inline assembly (`asm`, `__asm__`, `__asm { }`) and the intrinsics (`__rdtsc`, `__cpuid`) of C files. Nothing else in a C file is touched.' },
-  { key: 'virtlint.languages.cpp', type: 'boolean', default: true, description: 'Lint the inline assembly and the intrinsics of C++ files. Nothing else in a C++ file is touched.' },
-  { key: 'virtlint.languages.rust', type: 'boolean', default: true, description: 'Lint the `asm!`, `global_asm!` and `naked_asm!` templates and the `core::arch` intrinsics of Rust files. Nothing else in a Rust file is touched.' },
+  {
+    key: 'virtlint.languages.c',
+    type: 'boolean',
+    default: true,
+    description: 'Lint the inline assembly (`asm`, `__asm__`, `__asm { }`) and the intrinsics (`__rdtsc`, `__cpuid`) of C files. Nothing else in a C file is touched.',
+  },
+  {
+    key: 'virtlint.languages.cpp',
+    type: 'boolean',
+    default: true,
+    description: 'Lint the inline assembly and the intrinsics of C++ files. Nothing else in a C++ file is touched.',
+  },
+  {
+    key: 'virtlint.languages.rust',
+    type: 'boolean',
+    default: true,
+    description: 'Lint the `asm!`, `global_asm!` and `naked_asm!` templates and the `core::arch` intrinsics of Rust files. Nothing else in a Rust file is touched.',
+  },
   {
     key: 'virtlint.inlineAsm.syntax',
     type: 'string',
     default: 'att',
     enum: INLINE_ASM_SYNTAXES,
     description: 'The syntax GNU inline assembly in C and C++ is written in, as GCC\'s `-masm=` says: `att` (the default) or `intel`. A `.intel_syntax` line inside a template still switches it.',
+    enumDescriptions: ['AT&T syntax, GCC\'s default (`-masm=att`).', 'Intel syntax, as with `-masm=intel`.'],
+  },
+  {
+    key: 'virtlint.overrides',
+    type: 'array',
+    default: [],
+    description: 'Force the dialect and/or bitness for files matching a glob: `[{ "files": "boot/**/*.S", "dialect": "gas-att", "bits": 16, "mode": "real" }]`. A `virtlint:` modeline in the file still wins.',
+  },
+  {
+    key: 'virtlint.includeInt3',
+    type: 'boolean',
+    default: false,
+    description: 'Also report INT3 (the breakpoint instruction) under the `int` rule.',
+  },
+  {
+    key: 'virtlint.reportUnknownMnemonics',
+    type: 'boolean',
+    default: false,
+    description: 'Report mnemonics that are not x86 instructions (usually macros) as hints.',
+  },
+  {
+    key: 'virtlint.maxFileSize',
+    type: 'number',
+    default: 2_000_000,
+    description: 'Files larger than this many bytes are not linted (a single notice is shown instead).',
+  },
+  {
+    key: 'virtlint.maxDiagnostics',
+    type: 'number',
+    default: 1000,
+    description: 'Most diagnostics shown for one file, the most severe first; a notice says how many more the CLI would list. VS Code itself shows at most 1,000 per file, so raising this helps only other editors.',
   },
 ];
 
