@@ -10,6 +10,8 @@ import { CACHE, ROOT, checkInstalled } from './codeServer';
 import { EXPECTATIONS_FILE, RESULTS_FILE, type Expectations } from './suite/index';
 
 const FIXTURES = path.join(ROOT, 'test', 'vscode', 'fixtures', 'workspace');
+/** Fixtures other tiers own, copied into the workspace rather than kept twice. */
+const SHARED_FIXTURES = [path.join(ROOT, 'test', 'fixtures', 'foreign', 'trap-riscv.S')];
 
 function summary(passed: number, failed: number): void {
   console.log(`vscode: ${passed} passed, ${failed} failed`);
@@ -39,6 +41,7 @@ async function main(): Promise<number> {
   const workspace = path.join(CACHE, 'runs', 'workspace');
   rmSync(workspace, { recursive: true, force: true });
   cpSync(FIXTURES, workspace, { recursive: true });
+  for (const file of SHARED_FIXTURES) cpSync(file, path.join(workspace, path.basename(file)));
   rmSync(RESULTS_FILE, { force: true });
   const expectations: Expectations = vsix ? { mode: 'vsix' } : { mode: 'folder', extensionPath: ROOT };
   mkdirSync(path.dirname(EXPECTATIONS_FILE), { recursive: true });

@@ -3,6 +3,7 @@
 // its sequence ended before. A unit that cannot be read ends the parse with a note; rows read
 // before it are kept.
 import { ByteReader, ScanInputError, type DebugSections } from './image';
+import { readLeb128 } from './leb128';
 
 export interface SourceLine {
   file: string;
@@ -136,27 +137,11 @@ class Cursor {
   }
 
   uleb(): number {
-    let value = 0;
-    let scale = 1;
-    for (let i = 0; i < 10; i++) {
-      const byte = this.u8();
-      value += (byte & 0x7f) * scale;
-      scale *= 128;
-      if ((byte & 0x80) === 0) return value;
-    }
-    throw new ScanInputError('corrupt .debug_line: LEB128 number longer than 10 bytes');
+    return readLeb128(() => this.u8(), false, '.debug_line');
   }
 
   sleb(): number {
-    let value = 0;
-    let scale = 1;
-    for (let i = 0; i < 10; i++) {
-      const byte = this.u8();
-      value += (byte & 0x7f) * scale;
-      scale *= 128;
-      if ((byte & 0x80) === 0) return byte & 0x40 ? value - scale : value;
-    }
-    throw new ScanInputError('corrupt .debug_line: LEB128 number longer than 10 bytes');
+    return readLeb128(() => this.u8(), true, '.debug_line');
   }
 
   string(): string {

@@ -2,6 +2,7 @@
 // of a piece of code that has unwind information. Present in most stripped user-space binaries.
 // Corrupt entries end the walk (what was read so far is kept) and are reported as a note.
 import { ByteReader, ScanInputError } from './image';
+import { readLeb128BigInt } from './leb128';
 
 export interface UnwindRange {
   address: bigint;
@@ -32,27 +33,11 @@ class Cursor {
   }
 
   uleb(): bigint {
-    let value = 0n;
-    let shift = 0n;
-    for (let i = 0; i < 10; i++) {
-      const byte = this.u8();
-      value |= BigInt(byte & 0x7f) << shift;
-      shift += 7n;
-      if ((byte & 0x80) === 0) return value;
-    }
-    throw new ScanInputError('corrupt .eh_frame: LEB128 number longer than 10 bytes');
+    return readLeb128BigInt(() => this.u8(), false, '.eh_frame');
   }
 
   sleb(): bigint {
-    let value = 0n;
-    let shift = 0n;
-    for (let i = 0; i < 10; i++) {
-      const byte = this.u8();
-      value |= BigInt(byte & 0x7f) << shift;
-      shift += 7n;
-      if ((byte & 0x80) === 0) return byte & 0x40 ? value - (1n << shift) : value;
-    }
-    throw new ScanInputError('corrupt .eh_frame: LEB128 number longer than 10 bytes');
+    return readLeb128BigInt(() => this.u8(), true, '.eh_frame');
   }
 
   /** The value of a pointer in `encoding`'s format, before its application (pcrel...) is applied. */
