@@ -11,4 +11,4 @@ if (!existsSync(entry)) {
   process.stderr.write('virtlint: the command-line tool is not built; run `npm run build` first\n');
   process.exit(2);
 }
-require(entry).runFromProcess();
+require('./compileCache').requireWithCompileCache(entry).runFromProcess();

@@ -2,7 +2,9 @@
 // tables (Code, Mnemonic, OpCodeInfo); nothing about the ISA is typed in by hand.
 import * as iced from 'iced-x86';
 import type { Bits } from '../types';
+import { CODE_ROWS } from './codeFacts.generated';
 import { CODE_MNEMONICS } from './codeMnemonics.generated';
+import { FACT_FLAGS, type CodeRow } from './codeRows';
 
 export { iced };
 
@@ -37,33 +39,85 @@ export interface CodeFacts {
   defaultOpSize64: boolean;
 }
 
-const CODE_NAMES: string[] = [];
-const MNEMONIC_NAMES: string[] = [];
-for (const [name, value] of Object.entries(iced.Code)) if (typeof value === 'number') CODE_NAMES[value] = name;
-for (const [name, value] of Object.entries(iced.Mnemonic)) if (typeof value === 'number') MNEMONIC_NAMES[value] = name;
+// iced's enums map both ways (wasm-bindgen writes value → name too), so no name table is built here.
+const CODE_NAME_OF = iced.Code as unknown as Record<number, string | undefined>;
+const MNEMONIC_NAME_OF = iced.Mnemonic as unknown as Record<number, string | undefined>;
 
 const factsCache = new Map<number, CodeFacts>();
 
 export function codeName(code: number): string {
-  return CODE_NAMES[code] ?? `Code#${code}`;
+  return CODE_NAME_OF[code] ?? `Code#${code}`;
 }
 
 export function mnemonicName(mnemonic: number): string {
-  return MNEMONIC_NAMES[mnemonic] ?? `Mnemonic#${mnemonic}`;
+  return MNEMONIC_NAME_OF[mnemonic] ?? `Mnemonic#${mnemonic}`;
 }
 
 export function codeCount(): number {
-  return CODE_NAMES.length;
+  return CODE_MNEMONICS.length;
 }
 
 export function codeFacts(code: number): CodeFacts {
   const cached = factsCache.get(code);
   if (cached) return cached;
+  const row = CODE_ROWS[code];
+  const facts = row !== undefined && CODE_MNEMONICS[code] !== undefined ? factsFromRow(code, CODE_MNEMONICS[code]!, row) : factsFromOpCodeInfo(code);
+  factsCache.set(code, facts);
+  return facts;
+}
+
+/** The generated facts; the two strings only a hover shows are read from OpCodeInfo when asked. */
+function factsFromRow(code: number, mnemonic: number, row: CodeRow): CodeFacts {
+  const [flags = 0, operandSize = 0, memorySize = 0, decoderOption = 0, ...opKinds] = row;
+  const has = (flag: number) => (flags & flag) !== 0;
+  let strings: { instructionString: string; opCodeString: string } | undefined;
+  const readStrings = () => (strings ??= opCodeStrings(code));
+  return {
+    code,
+    codeName: codeName(code),
+    mnemonic,
+    mnemonicName: mnemonicName(mnemonic),
+    get instructionString() {
+      return readStrings().instructionString;
+    },
+    get opCodeString() {
+      return readStrings().opCodeString;
+    },
+    opKinds,
+    operandSize,
+    mode16: has(FACT_FLAGS.mode16),
+    mode32: has(FACT_FLAGS.mode32),
+    mode64: has(FACT_FLAGS.mode64),
+    isPrivileged: has(FACT_FLAGS.isPrivileged),
+    mustBeCpl0: has(FACT_FLAGS.mustBeCpl0),
+    cpl3: has(FACT_FLAGS.cpl3),
+    intelVmExit: has(FACT_FLAGS.intelVmExit),
+    intelMayVmExit: has(FACT_FLAGS.intelMayVmExit),
+    amdVmExit: has(FACT_FLAGS.amdVmExit),
+    amdMayVmExit: has(FACT_FLAGS.amdMayVmExit),
+    isLegacy: has(FACT_FLAGS.isLegacy),
+    memorySize,
+    decoderOption,
+    defaultOpSize64: has(FACT_FLAGS.defaultOpSize64),
+  };
+}
+
+function opCodeStrings(code: number): { instructionString: string; opCodeString: string } {
+  const info = iced.CodeExt.opCode(code);
+  try {
+    return { instructionString: info.instructionString, opCodeString: info.opCodeString };
+  } finally {
+    info.free();
+  }
+}
+
+/** Every fact from OpCodeInfo itself: for a Code newer than the generated table. */
+export function factsFromOpCodeInfo(code: number): CodeFacts {
   const info = iced.CodeExt.opCode(code);
   try {
     const opKinds: number[] = [];
     for (let i = 0; i < info.opCount; i++) opKinds.push(info.opKind(i));
-    const facts: CodeFacts = {
+    return {
       code,
       codeName: codeName(code),
       mnemonic: info.mnemonic,
@@ -87,8 +141,6 @@ export function codeFacts(code: number): CodeFacts {
       decoderOption: info.decoderOption,
       defaultOpSize64: info.defaultOpSize64 || info.forceOpSize64,
     };
-    factsCache.set(code, facts);
-    return facts;
   } finally {
     info.free();
   }
@@ -104,8 +156,8 @@ let byMnemonic: Map<string, number[]> | undefined;
 export function codesByMnemonic(): Map<string, number[]> {
   if (byMnemonic) return byMnemonic;
   const table = new Map<string, number[]>();
-  for (let code = 0; code < CODE_NAMES.length; code++) {
-    const name = CODE_NAMES[code];
+  for (let code = 0; code < CODE_MNEMONICS.length; code++) {
+    const name = CODE_NAME_OF[code];
     if (name === undefined || name === 'INVALID' || name.startsWith('DeclareByte') || name.startsWith('DeclareWord') || name.startsWith('DeclareDword') || name.startsWith('DeclareQword') || name === 'Zero_bytes') continue;
     // From the generated table: asking OpCodeInfo for all ~5,000 codes was most of start-up.
     const mnemonic = CODE_MNEMONICS[code] ?? codeFacts(code).mnemonic;

@@ -1,0 +1,76 @@
+// Loads a bundle through V8's code cache, so that a run skips compiling what an earlier run of
+// the same bundle compiled (about a fifth of a one-line lint's CPU time). Node 22 does this
+// itself (module.enableCompileCache); Node 20, which Debian 12 ships, does not.
+// The cache lives in $XDG_CACHE_HOME/virtlint (or VIRTLINT_CACHE_DIR); VIRTLINT_NO_COMPILE_CACHE=1
+// turns it off. V8 checks the source and its own version and flags against the cache and
+// rejects a cache that does not match, which is then rewritten; a cache that cannot be read or
+// written only costs the time it would have saved.
+'use strict';
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const vm = require('node:vm');
+const Module = require('node:module');
+
+function cacheDirectory() {
+  if (process.env.VIRTLINT_CACHE_DIR) return process.env.VIRTLINT_CACHE_DIR;
+  const home = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
+  return path.join(home, 'virtlint');
+}
+
+/** One file per bundle: a new build or another Node version replaces it. */
+function cacheFileFor(file, stat) {
+  const name = `${path.basename(file)}-${stat.size}-${Math.trunc(stat.mtimeMs)}-${process.version}-${process.arch}.v8cache`;
+  return { directory: cacheDirectory(), name, prefix: `${path.basename(file)}-` };
+}
+
+function writeCache(script, cache) {
+  try {
+    fs.mkdirSync(cache.directory, { recursive: true });
+    for (const old of fs.readdirSync(cache.directory)) {
+      if (old.startsWith(cache.prefix) && old !== cache.name) fs.rmSync(path.join(cache.directory, old), { force: true });
+    }
+    const target = path.join(cache.directory, cache.name);
+    const partial = `${target}.${process.pid}.tmp`;
+    fs.writeFileSync(partial, script.createCachedData());
+    fs.renameSync(partial, target);
+  } catch {
+    // A read-only or full disk: the next run compiles again.
+  }
+}
+
+/** `require(file)`, compiled from the cache when there is one. */
+function requireWithCompileCache(file) {
+  if (typeof Module.enableCompileCache === 'function') {
+    if (!process.env.VIRTLINT_NO_COMPILE_CACHE) Module.enableCompileCache(cacheDirectory());
+    return require(file);
+  }
+  if (process.env.VIRTLINT_NO_COMPILE_CACHE) return require(file);
+  let source;
+  let cache;
+  try {
+    const stat = fs.statSync(file);
+    source = fs.readFileSync(file, 'utf8');
+    cache = cacheFileFor(file, stat);
+  } catch {
+    return require(file);
+  }
+  let cachedData;
+  try {
+    cachedData = fs.readFileSync(path.join(cache.directory, cache.name));
+  } catch {
+    cachedData = undefined;
+  }
+  const script = new vm.Script(Module.wrap(source), { filename: file, cachedData });
+  // Written at exit, so that it holds every function this run compiled, not only the top level.
+  if (cachedData === undefined || script.cachedDataRejected) process.once('exit', () => writeCache(script, cache));
+  const loaded = new Module(file, module);
+  loaded.filename = file;
+  loaded.paths = Module._nodeModulePaths(path.dirname(file));
+  Module._cache[file] = loaded;
+  script.runInThisContext().call(loaded.exports, loaded.exports, Module.createRequire(file), loaded, file, path.dirname(file));
+  loaded.loaded = true;
+  return loaded.exports;
+}
+
+module.exports = { requireWithCompileCache };
