@@ -24,6 +24,9 @@ const TREE = path.join(CORPUS, 'linux', 'arch', 'x86');
 const VMLINUX = path.join(CORPUS, 'bin', 'vmlinux');
 const CLI = path.join(ROOT, 'dist', 'cli.js');
 const SERVER = path.join(ROOT, 'dist', 'server.js');
+/** What a user runs (`virtlint`, `virtlint-lsp`): the bundles through the launchers' compile cache. */
+const CLI_LAUNCHER = path.join(ROOT, 'bin', 'virtlint.js');
+const SERVER_LAUNCHER = path.join(ROOT, 'bin', 'virtlint-lsp.js');
 const SCRATCH = path.join(ROOT, '.tmp', 'bench');
 const MNEMONICS = 'sgdt|sidt|sldt|smsw|str|pushf[lwdq]?|popf[lwdq]?|lar|lsl|verr|verw|lret[lwq]?|retf|ljmp[lwq]?|lcall[lwq]?|iret[lwdq]?|int|int3|cpuid|rdtsc|rdtscp|rdpmc|rdpid|xgetbv';
 
@@ -288,8 +291,8 @@ async function pullDiagnostics(document: BenchDocument): Promise<{ kind: string;
   return report;
 }
 
-async function startClient(model: DiagnosticsModel = 'push', settings: Record<string, unknown> = {}): Promise<LspClient> {
-  const client = new LspClient(SERVER, settings);
+async function startClient(model: DiagnosticsModel = 'push', settings: Record<string, unknown> = {}, serverScript = SERVER): Promise<LspClient> {
+  const client = new LspClient(serverScript, settings);
   const textDocument = { publishDiagnostics: { versionSupport: true }, hover: { contentFormat: ['markdown'] }, ...(model === 'pull' ? { diagnostic: { dynamicRegistration: false } } : {}) };
   const workspace = Object.keys(settings).length > 0 ? { configuration: true } : {};
   await client.request('initialize', { processId: process.pid, rootUri: null, capabilities: { textDocument, workspace } });
@@ -762,19 +765,20 @@ async function benchStartup(opts: Options): Promise<void> {
   fs.mkdirSync(SCRATCH, { recursive: true });
   fs.writeFileSync(oneLine, '    pushf\n');
   const node = timeShell('node -e 0', runs);
-  const lintOne = timeShell(`node ${CLI} ${oneLine} > /dev/null`, runs);
-  const scanSmall = timeShell(`node ${CLI} scan /usr/bin/true > /dev/null`, runs);
-  const tree = timeShell(`node ${CLI} --languages asm --no-includes --format json ${TREE} > /dev/null`, opts.quick ? 3 : 7);
+  // The first run of each writes the launcher's code cache; the figures are the best and the median.
+  const lintOne = timeShell(`node ${CLI_LAUNCHER} ${oneLine} > /dev/null`, runs);
+  const scanSmall = timeShell(`node ${CLI_LAUNCHER} scan /usr/bin/true > /dev/null`, runs);
+  const tree = timeShell(`node ${CLI_LAUNCHER} --languages asm --no-includes --format json ${TREE} > /dev/null`, opts.quick ? 3 : 7);
   const serverStart: number[] = [];
   for (let i = 0; i < (opts.quick ? 3 : 7); i++) {
     const t0 = performance.now();
-    const client = await startClient();
+    const client = await startClient('push', {}, SERVER_LAUNCHER);
     await openDocument(client, `file:///bench/startup-${i}.asm`, nasmDocument(1000));
     serverStart.push(performance.now() - t0);
     await client.close();
   }
   header(['measure', 'virtlint', 'baseline: `node -e 0`', 'goal']);
-  row(['one-line file (`virtlint one-line.asm`)', timing(lintOne), timing(node), '≤ 2× node -e 0']);
+  row(['one-line file (`bin/virtlint.js one-line.asm`)', timing(lintOne), timing(node), '≤ 2× node -e 0']);
   row(['`virtlint scan /usr/bin/true`', timing(scanSmall), timing(node), 'none (for comparison)']);
   row(['`virtlint --languages asm --no-includes` over arch/x86', timing(tree), timing(node), '≤ 400 ms']);
   row(['language server: spawn → first diagnostics, 1k-line file', `${fmt(Math.min(...serverStart))} ms (median ${fmt(median(serverStart))}, ${serverStart.length} runs)`, timing(node), '≤ 150 ms']);
