@@ -90,6 +90,8 @@ const commandTitles = {
 function clientKeys(pkg) {
   return {
     main: './dist/client.js',
+    // The web extension (vscode.dev, github.dev): the same client built for a browser.
+    browser: './dist/web/client.js',
     icon: 'client/icon.png',
     categories: ['Linters', 'Programming Languages'],
     keywords: ['x86', 'assembly', 'nasm', 'gas', 'masm', 'fasm', 'virtualization', 'hypervisor', 'popek-goldberg', 'linter'],

@@ -1,7 +1,8 @@
-// Bundles the three entry points with esbuild and puts iced-x86's WASM next to them.
+// Bundles the three entry points with esbuild and puts iced-x86's WASM next to them; then the web
+// extension's two bundles (dist/web/), which must not contain a Node built-in.
 import { build } from 'esbuild';
-import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { builtinModules, createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 
 const require = createRequire(import.meta.url);
@@ -24,4 +25,80 @@ for (const { entry, out, external = [] } of entries) {
   await build({ ...common, entryPoints: [join(root, entry)], outfile: join(dist, out), external });
 }
 copyFileSync(join(dirname(require.resolve('iced-x86')), 'iced_x86_bg.wasm'), join(dist, 'iced_x86_bg.wasm'));
+
+// --- The web extension (vscode.dev, github.dev): client and server for a browser's workers. ---
+const lsp = join(root, 'server/src/lsp');
+// The server's Node-only modules and what the web server uses instead (server/src/lsp/browser*.ts).
+const WEB_STAND_INS = new Map([
+  ['url', join(lsp, 'browserUrl.ts')],
+  ['path', join(lsp, 'browserPath.ts')],
+  ['fs', join(lsp, 'browserNoDisk.ts')],
+  ['worker_threads', join(lsp, 'browserNoThreads.ts')],
+]);
+const PACKAGE_INFO = join(root, 'server/src/host/packageInfo.ts');
+const BUILTINS = new Set(builtinModules.flatMap((name) => [name, `node:${name}`]));
+
+/** Fails the build when a web bundle would need a Node built-in; `standIns` may replace some. */
+function noNodeBuiltins(standIns) {
+  return {
+    name: 'no-node-builtins',
+    setup(bundle) {
+      bundle.onResolve({ filter: /^[a-z_:/]+$/ }, (args) => {
+        if (!BUILTINS.has(args.path)) return undefined;
+        const standIn = standIns.get(args.path.replace(/^node:/, ''));
+        if (standIn) return { path: standIn };
+        return { errors: [{ text: `the web bundle may not use the Node built-in "${args.path}" (imported by ${args.importer.slice(root.length + 1)})` }] };
+      });
+    },
+  };
+}
+
+/** The web server's own seams: the package lookup, and iced-x86 reading its WASM with fs. */
+const webServerSeams = {
+  name: 'web-server-seams',
+  setup(bundle) {
+    bundle.onResolve({ filter: /\/packageInfo$/ }, (args) => (join(args.resolveDir, `${args.path}.ts`) === PACKAGE_INFO ? { path: join(lsp, 'browserPackageInfo.ts') } : undefined));
+    bundle.onLoad({ filter: /iced-x86[\\/]iced_x86\.js$/ }, (args) => ({ contents: icedForTheWeb(readFileSync(args.path, 'utf8')), loader: 'js' }));
+  },
+};
+
+/** wasm-bindgen's Node loader with its three Node uses replaced; fails if iced's loader changed shape. */
+function icedForTheWeb(source) {
+  const replacements = [
+    [/require\(`util`\)/, 'globalThis'],
+    [/const path = require\('path'\)\.join\(__dirname, 'iced_x86_bg\.wasm'\);\s*const bytes = require\('fs'\)\.readFileSync\(path\);/, `const bytes = require(${JSON.stringify(join(lsp, 'browserWasm.ts'))}).icedWasmBytes();`],
+  ];
+  let patched = source;
+  for (const [pattern, replacement] of replacements) {
+    if (!pattern.test(patched)) throw new Error(`build: iced-x86's loader no longer matches ${pattern}; update icedForTheWeb in scripts/build.mjs`);
+    patched = patched.replace(pattern, replacement);
+  }
+  return patched;
+}
+
+// Each web bundle's esbuild metafile goes next to it (not packaged): test/web checks from it that
+// no Node built-in and no Node-only module went in.
+const web = { bundle: true, platform: 'browser', target: 'es2022', sourcemap: true, metafile: true, logLevel: 'warning', minify: common.minify };
+mkdirSync(join(dist, 'web'), { recursive: true });
+const webBundles = [
+  {
+    entryPoints: [join(lsp, 'browserMain.ts')],
+    outfile: join(dist, 'web/server.js'),
+    format: 'iife',
+    plugins: [noNodeBuiltins(WEB_STAND_INS), webServerSeams],
+    define: { 'process.pid': '0', setImmediate: 'webSetImmediate', 'Buffer.byteLength': 'webUtf8ByteLength' },
+    inject: [join(lsp, 'browserGlobals.ts')],
+  },
+  {
+    entryPoints: [join(root, 'client/src/browserExtension.ts')],
+    outfile: join(dist, 'web/client.js'),
+    format: 'cjs',
+    external: ['vscode'],
+    plugins: [noNodeBuiltins(new Map())],
+  },
+];
+for (const options of webBundles) {
+  const { metafile } = await build({ ...web, ...options });
+  writeFileSync(options.outfile.replace(/\.js$/, '.meta.json'), JSON.stringify(metafile));
+}
 console.log('build: dist/ ready');

@@ -191,6 +191,7 @@ run_script nvim bash test/nvim/run.sh
 run_script emacs bash test/emacs/run.sh
 run_script proof bash proof/run.sh
 run_script vscode bash test/vscode/run.sh
+run_script web bash test/web/run.sh
 
 note "summary"
 printf '%s\n' "${SUMMARY[@]}"

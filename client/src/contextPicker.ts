@@ -1,7 +1,7 @@
 // virtlint.chooseContext: a file included from several places is read in each includer's mode;
 // the user picks the one whose diagnostics the editor shows (or all of them merged).
 import * as vscode from 'vscode';
-import { ExecuteCommandRequest, type LanguageClient } from 'vscode-languageclient/node';
+import { ExecuteCommandRequest, type BaseLanguageClient } from 'vscode-languageclient';
 import { SELECT_CONTEXT_COMMAND, type FileInfoParams } from '../../server/src/lsp/protocol';
 import type { FileInfoStatus } from './fileInfoStatus';
 
@@ -9,7 +9,7 @@ interface ContextPick extends vscode.QuickPickItem {
   context: number | undefined;
 }
 
-export async function chooseContext(client: LanguageClient | undefined, status: FileInfoStatus): Promise<void> {
+export async function chooseContext(client: BaseLanguageClient | undefined, status: FileInfoStatus): Promise<void> {
   const document = vscode.window.activeTextEditor?.document;
   const info = document ? status.infoFor(document.uri) : undefined;
   if (!client || !client.isRunning() || !document) {

@@ -1,97 +1,15 @@
-// Entry point of the virtlint VS Code extension: starts the language server (dist/server.js)
-// and adds what LSP has no words for: commands, the workspace lint, the language status item.
+// Entry point of the virtlint VS Code extension: starts the language server (dist/server.js) in a
+// Node child process (languageClient.ts) and adds what LSP has no words for (activation.ts).
 // Nothing from the workspace is executed, so untrusted workspaces are supported; there the server
 // ignores the workspace's values of the settings that decide inserted code (workspaceTrust.ts).
-import * as vscode from 'vscode';
-import { State, type LanguageClient } from 'vscode-languageclient/node';
-import { FILE_INFO_NOTIFICATION, type FileInfoParams } from '../../server/src/lsp/protocol';
-import { COMMANDS } from './constants';
-import { chooseContext } from './contextPicker';
-import { showDocumentation } from './documentation';
-import { FileInfoStatus } from './fileInfoStatus';
-import { ForeignAssemblyHandOver } from './foreignLanguage';
-import { openHypercallDefinitions } from './hypercalls';
+import type * as vscode from 'vscode';
+import { activateVirtlint, deactivateVirtlint, type VirtlintApi } from './activation';
 import { createLanguageClient } from './languageClient';
-import { WorkspaceLinter, type WorkspaceLintSummary } from './lintWorkspace';
-import { watchWorkspaceTrust } from './workspaceTrust';
 
-/** What `activate` returns; the end-to-end tests use it to look inside. */
-export interface VirtlintApi {
-  readonly client: LanguageClient | undefined;
-  /** Resolves once the language server has started (or failed to). */
-  readonly ready: Promise<void>;
-  fileInfo(uri: vscode.Uri): FileInfoParams | undefined;
-  readonly onDidReceiveFileInfo: vscode.Event<FileInfoParams>;
-  lintWorkspace(): Thenable<WorkspaceLintSummary>;
-}
-
-let client: LanguageClient | undefined;
+export type { VirtlintApi };
 
 export function activate(context: vscode.ExtensionContext): VirtlintApi {
-  const output = vscode.window.createOutputChannel('virtlint', { log: true });
-  const status = new FileInfoStatus();
-  const linter = new WorkspaceLinter(() => client, (line) => output.info(line));
-  const handOver = new ForeignAssemblyHandOver();
-  context.subscriptions.push(output, status, linter);
-  let linterAttachment: vscode.Disposable | undefined;
-
-  const start = async (): Promise<void> => {
-    client = createLanguageClient(context, output);
-    client.onDidChangeState((event) => status.setServerState(event.newState === State.Running));
-    // Registered before start(): the first fileInfo arrives right after the first didOpen.
-    client.onNotification(FILE_INFO_NOTIFICATION, (info: FileInfoParams) => {
-      status.update(info);
-      if (typeof info?.architecture === 'string') void handOver.handle(vscode.Uri.parse(info.uri), info.architecture);
-    });
-    try {
-      await client.start();
-      linterAttachment?.dispose();
-      linterAttachment = linter.attach(client);
-    } catch (error) {
-      output.error(`could not start the virtlint language server: ${error instanceof Error ? error.message : String(error)}`);
-      void vscode.window.showErrorMessage('virtlint: the language server did not start. See "virtlint: Show Output".');
-    }
-  };
-
-  const restart = async (): Promise<void> => {
-    const previous = client;
-    client = undefined;
-    if (previous) {
-      try {
-        await previous.dispose(2_000);
-      } catch (error) {
-        output.warn(`stopping the old server failed: ${error instanceof Error ? error.message : String(error)}`);
-      }
-    }
-    await start();
-    output.info('language server restarted');
-  };
-
-  context.subscriptions.push(
-    vscode.commands.registerCommand(COMMANDS.restartServer, restart),
-    vscode.commands.registerCommand(COMMANDS.showOutput, () => output.show(true)),
-    vscode.commands.registerCommand(COMMANDS.lintWorkspace, () => linter.run()),
-    vscode.commands.registerCommand(COMMANDS.showDocumentation, (ruleId?: unknown) => showDocumentation(context.extensionUri, ruleId)),
-    vscode.commands.registerCommand(COMMANDS.insertHypercallDefinitions, () => openHypercallDefinitions(client, status)),
-    vscode.commands.registerCommand(COMMANDS.chooseContext, () => chooseContext(client, status)),
-    { dispose: () => linterAttachment?.dispose() },
-    watchWorkspaceTrust(() => client),
-  );
-
-  const ready = start();
-  return {
-    get client() {
-      return client;
-    },
-    ready,
-    fileInfo: (uri) => status.infoFor(uri),
-    onDidReceiveFileInfo: status.onDidChange,
-    lintWorkspace: () => linter.run(),
-  };
+  return activateVirtlint(context, createLanguageClient, 'in a Node process');
 }
 
-export async function deactivate(): Promise<void> {
-  const running = client;
-  client = undefined;
-  if (running) await running.stop();
-}
+export const deactivate = deactivateVirtlint;

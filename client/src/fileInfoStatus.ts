@@ -3,7 +3,7 @@
 import * as vscode from 'vscode';
 import type { FileInfoParams } from '../../server/src/lsp/protocol';
 import { COMMANDS } from './constants';
-import { assemblySelector } from './languageClient';
+import { assemblySelector } from './clientOptions';
 
 const MODE_NAMES: Record<string, string> = {
   real: 'real mode',

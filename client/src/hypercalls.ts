@@ -1,11 +1,11 @@
 // virtlint.insertHypercallDefinitions: asks the server for the hypercall helper definitions
 // (what the hypercall quick fixes call) in the active file's dialect, and opens them beside it.
 import * as vscode from 'vscode';
-import { ExecuteCommandRequest, type LanguageClient } from 'vscode-languageclient/node';
+import { ExecuteCommandRequest, type BaseLanguageClient } from 'vscode-languageclient';
 import { WRITE_HYPERCALL_DEFINITIONS_COMMAND } from '../../server/src/lsp/protocol';
 import type { FileInfoStatus } from './fileInfoStatus';
 
-export async function openHypercallDefinitions(client: LanguageClient | undefined, status: FileInfoStatus): Promise<vscode.TextDocument | undefined> {
+export async function openHypercallDefinitions(client: BaseLanguageClient | undefined, status: FileInfoStatus): Promise<vscode.TextDocument | undefined> {
   if (!client || !client.isRunning()) {
     void vscode.window.showErrorMessage('virtlint: the language server is not running.');
     return undefined;

@@ -4,7 +4,7 @@
 // diagnostics are requested explicitly. Pull diagnostics only cover files shown in tabs, so the
 // results live in a collection of their own, dropped for a file once the editor takes it over.
 import * as vscode from 'vscode';
-import { DidOpenTextDocumentNotification, DocumentDiagnosticRequest, type LanguageClient } from 'vscode-languageclient/node';
+import { DidOpenTextDocumentNotification, DocumentDiagnosticRequest, type BaseLanguageClient } from 'vscode-languageclient';
 import { ALL_LANGUAGE_IDS, WORKSPACE_GLOB } from './constants';
 
 const MAX_FILES = 10_000;
@@ -27,7 +27,7 @@ export class WorkspaceLinter implements vscode.Disposable {
   private readonly openWaiters = new Map<string, () => void>();
 
   constructor(
-    private readonly getClient: () => LanguageClient | undefined,
+    private readonly getClient: () => BaseLanguageClient | undefined,
     private readonly log: (line: string) => void,
   ) {
     this.disposables.push(
@@ -71,7 +71,7 @@ export class WorkspaceLinter implements vscode.Disposable {
   }
 
   /** Call after each (re)start of the language client: tracks which documents the server has been sent. */
-  attach(client: LanguageClient): vscode.Disposable {
+  attach(client: BaseLanguageClient): vscode.Disposable {
     this.openedInServer.clear();
     const feature = client.getFeature(DidOpenTextDocumentNotification.method);
     for (const document of feature.openDocuments) this.openedInServer.add(document.uri.toString());
@@ -125,7 +125,7 @@ export class WorkspaceLinter implements vscode.Disposable {
     return summary;
   }
 
-  private async lintFile(client: LanguageClient, uri: vscode.Uri, summary: WorkspaceLintSummary): Promise<vscode.Diagnostic[] | undefined> {
+  private async lintFile(client: BaseLanguageClient, uri: vscode.Uri, summary: WorkspaceLintSummary): Promise<vscode.Diagnostic[] | undefined> {
     const maxFileSize = vscode.workspace.getConfiguration('virtlint', uri).get<number>('maxFileSize', 2_000_000);
     const stat = await vscode.workspace.fs.stat(uri);
     if (stat.size > maxFileSize) {

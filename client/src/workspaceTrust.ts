@@ -2,7 +2,7 @@
 // the workspace and, while not, the user's own values of the settings that decide the code
 // virtlint writes into files. The server then ignores the workspace's values of those.
 import * as vscode from 'vscode';
-import type { LanguageClient } from 'vscode-languageclient/node';
+import type { BaseLanguageClient } from 'vscode-languageclient';
 import { WORKSPACE_TRUST_NOTIFICATION, type WorkspaceTrustParams } from '../../server/src/lsp/protocol';
 import { SETTINGS } from '../../server/src/lsp/settings';
 
@@ -22,7 +22,7 @@ export function currentWorkspaceTrust(): WorkspaceTrustParams {
 }
 
 /** Tells the running server when trust is granted, and when a user value it relies on changes. */
-export function watchWorkspaceTrust(client: () => LanguageClient | undefined): vscode.Disposable {
+export function watchWorkspaceTrust(client: () => BaseLanguageClient | undefined): vscode.Disposable {
   const send = (): void => {
     const running = client();
     if (running?.isRunning()) void running.sendNotification(WORKSPACE_TRUST_NOTIFICATION, currentWorkspaceTrust()).catch(() => undefined);

@@ -72,3 +72,15 @@ export const SELECT_CONTEXT_COMMAND = 'virtlint.selectContext';
 
 /** Registered by the server (`workspace/executeCommand`): returns hypercall definitions for a dialect and ABI. */
 export const WRITE_HYPERCALL_DEFINITIONS_COMMAND = 'virtlint.writeHypercallDefinitions';
+
+/**
+ * Web extension only: the first message the client posts to the server's Web Worker, before any
+ * LSP message. It carries iced-x86's WASM, read through the extension's URI, because a worker
+ * has no file system to read it from (browserMain.ts).
+ */
+export const ICED_WASM_MESSAGE = 'virtlint/icedWasm';
+
+export interface IcedWasmMessage {
+  kind: typeof ICED_WASM_MESSAGE;
+  bytes: ArrayBuffer | Uint8Array;
+}

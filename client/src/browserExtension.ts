@@ -1,0 +1,13 @@
+// Entry point of the virtlint web extension (vscode.dev, github.dev, code-server's web worker
+// host), bundled as dist/web/client.js: the desktop extension's commands and status item
+// (activation.ts) over a server that runs in a Web Worker (browserLanguageClient.ts). The server
+// has no file system there: it lints the documents the editor opens (no includes from disk).
+import type * as vscode from 'vscode';
+import { activateVirtlint, deactivateVirtlint, type VirtlintApi } from './activation';
+import { createBrowserLanguageClient } from './browserLanguageClient';
+
+export function activate(context: vscode.ExtensionContext): VirtlintApi {
+  return activateVirtlint(context, createBrowserLanguageClient, 'in a web worker');
+}
+
+export const deactivate = deactivateVirtlint;

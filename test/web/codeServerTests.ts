@@ -1,0 +1,228 @@
+// Part (c): the packaged extension in code-server's web worker extension host, driven by headless
+// Chromium. The extension loaded is the .vsix unpacked without its Node bundles (dist/client.js,
+// dist/server.js), and the user setting `remote.extensionKind` asks for the web host: whatever
+// virtlint shows can only come from dist/web/client.js and dist/web/server.js in the browser.
+import * as assert from 'node:assert/strict';
+import { cpSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import * as path from 'node:path';
+import { LspClient } from '../../scripts/lspClient';
+import { CACHE, ROOT, startSession, type Page, type Session } from '../vscode/codeServer';
+import { fixture, hover, initialize, locate, open } from './scenario';
+import { failAll, runChecks, type Check, type Outcome } from './tier';
+import { unpackedVsix } from './vsix';
+
+const FIXTURE = 'probe.asm';
+const HOVER_WORD = 'sidt';
+export const SCREENSHOT = path.join(CACHE, 'results', 'web-hover.png');
+const NODE_BUNDLES = ['dist/client.js', 'dist/server.js'];
+const RESTART_TITLE = 'virtlint: Restart Language Server';
+
+function webOnlyExtension(): string {
+  const extension = unpackedVsix(path.join(CACHE, 'runs', 'web-extension'));
+  for (const bundle of NODE_BUNDLES) {
+    if (!existsSync(path.join(extension, bundle))) throw new Error(`the .vsix has no ${bundle}: not the package users install`);
+    rmSync(path.join(extension, bundle));
+  }
+  return extension;
+}
+
+async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+async function openFromExplorer(page: Page, name: string): Promise<void> {
+  const row = page.locator(`.explorer-folders-view .monaco-list-row[aria-label^="${name}"]`).first();
+  await row.waitFor({ timeout: 60_000 });
+  await row.click();
+  await page.locator(`.tabs-container .tab[aria-label^="${name}"]`).first().waitFor({ timeout: 30_000 });
+}
+
+async function hoverWord(page: Page, word: string): Promise<void> {
+  const token = page.locator(`.editor-instance .monaco-editor .view-lines .view-line span span:text-is("${word}")`).first();
+  await token.waitFor({ timeout: 30_000 });
+  const box = await token.boundingBox();
+  if (!box) throw new Error(`"${word}" is not visible in the editor`);
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height + 40, { steps: 2 });
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2, { steps: 5 });
+}
+
+/**
+ * The paragraphs of the desktop server's hover on `word` that only the hover has: plain prose,
+ * not in the diagnostic's message (VS Code shows that in the same hover box).
+ */
+async function hoverOnlyProse(name: string, languageId: string, word: string): Promise<string[]> {
+  const node = new LspClient(path.join(ROOT, 'dist', 'server.js'));
+  try {
+    await initialize(node);
+    const document = fixture(name, languageId);
+    const at = locate(document, word);
+    const diagnostic = (await open(node, document)).find((candidate) => candidate.range.start.line === at.line);
+    const answer = await hover(node, document, at.line, at.character + 1);
+    if (!answer || !diagnostic) throw new Error(`the Node server gave no ${answer ? 'diagnostic' : 'hover'} on ${word}`);
+    const prose = answer.contents.value.split('\n\n').filter((paragraph) => /^\w.*\w\W?$/.test(paragraph) && !/[*`_[\]|<>#\n]/.test(paragraph) && !diagnostic.message.includes(paragraph));
+    if (prose.length === 0) throw new Error(`the Node server's hover on ${word} has no plain paragraph to look for`);
+    return prose;
+  } finally {
+    await node.close();
+  }
+}
+
+/** The Problems panel's rows, read in one go (rows come and go while diagnostics arrive). */
+function problemsText(page: Page): Promise<string> {
+  return page.evaluate(() => {
+    const document = (globalThis as unknown as { document: { querySelectorAll(selector: string): ArrayLike<{ textContent: string | null }> } }).document;
+    return Array.from(document.querySelectorAll('.markers-panel .monaco-list-row'), (row) => row.textContent ?? '').join('\n');
+  });
+}
+
+interface ClearWatch {
+  virtlintProblemsCleared?: boolean;
+}
+
+/** playwright's `evaluate` with an argument (the shared Page type declares only the plain form). */
+type EvaluateWith = <T, A>(fn: (argument: A) => T, argument: A) => Promise<T>;
+
+/** Notes in the page the moment the Problems panel stops listing virtlint's finding of `rule`. */
+async function watchProblemsClear(page: Page, rule: string): Promise<void> {
+  const evaluate = (page.evaluate as unknown as EvaluateWith).bind(page);
+  await evaluate((watched: string) => {
+    const scope = globalThis as unknown as ClearWatch & {
+      document: { querySelector(selector: string): object | null; querySelectorAll(selector: string): ArrayLike<{ textContent: string | null }> };
+      MutationObserver: new (callback: () => void) => { observe(target: object, options: object): void };
+    };
+    scope.virtlintProblemsCleared = false;
+    const panel = scope.document.querySelector('.markers-panel');
+    if (!panel) throw new Error('the Problems panel is not open');
+    const finding = new RegExp(`virtlint\\(?${watched}\\)?\\[Ln`);
+    new scope.MutationObserver(() => {
+      const text = Array.from(scope.document.querySelectorAll('.markers-panel .monaco-list-row'), (row) => row.textContent ?? '').join('\n');
+      if (!finding.test(text)) scope.virtlintProblemsCleared = true;
+    }).observe(panel, { subtree: true, childList: true, characterData: true });
+  }, rule);
+}
+
+/** Waits until the Problems panel lists virtlint's finding of each rule: its source, its code, then the position. */
+async function waitForProblems(page: Page, rules: readonly string[]): Promise<void> {
+  let text = '';
+  const listed = async (): Promise<boolean> => {
+    text = await problemsText(page);
+    return rules.every((rule) => new RegExp(`virtlint\\(?${rule}\\)?\\[Ln \\d+`).test(text));
+  };
+  try {
+    await waitFor(`virtlint problems of ${rules.join(', ')}`, listed);
+  } catch (error) {
+    throw new Error(`${error instanceof Error ? error.message : String(error)}; the Problems panel lists: ${JSON.stringify(text.slice(0, 600))}`);
+  }
+}
+
+function checks(session: () => Session, requested: string[], expectedHover: () => string[]): Check[] {
+  return [
+    {
+      title: 'code-server web worker host: virtlint diagnostics on probe.asm (squiggles, Problems panel)',
+      async run() {
+        const { page } = session();
+        await openFromExplorer(page, FIXTURE);
+        await waitFor('squiggles', async () => (await page.locator('.editor-instance .squiggly-warning, .editor-instance .squiggly-error').count()) > 0);
+        await page.keyboard.press('Control+Shift+M');
+        await waitForProblems(page, ['sidt', 'smsw']);
+      },
+    },
+    {
+      // The extension activates with the first assembly file, so this comes after the diagnostics.
+      title: "code-server web worker host: the extension host fetched the .vsix's dist/web/client.js (the Node bundles are not there)",
+      async run() {
+        const extension = path.join(CACHE, 'runs', 'web-extension', 'extension');
+        await waitFor('dist/web/client.js to be requested', async () => requested.some((url) => url.includes(`path=${extension}/dist/web/client.js`)), 10_000);
+        for (const bundle of NODE_BUNDLES) assert.ok(!existsSync(path.join(extension, bundle)), `${bundle} is in the loaded extension`);
+      },
+    },
+    {
+      title: 'code-server web worker host: hover on sidt explains it (screenshot saved)',
+      async run() {
+        const { page } = session();
+        await hoverWord(page, HOVER_WORD);
+        const hover = page.locator('.monaco-hover:not(.hidden) .monaco-hover-content, .monaco-hover:not(.hidden) .hover-contents').first();
+        try {
+          await hover.waitFor({ state: 'visible', timeout: 15_000 });
+        } catch {
+          await hoverWord(page, HOVER_WORD);
+          await hover.waitFor({ state: 'visible', timeout: 15_000 });
+        }
+        let shown = '';
+        const complete = async (): Promise<boolean> => {
+          shown = (await hover.textContent()) ?? '';
+          return expectedHover().every((paragraph) => shown.includes(paragraph));
+        };
+        await waitFor('the hover text', complete, 20_000).catch((error: unknown) => {
+          throw new Error(`${error instanceof Error ? error.message : String(error)}: wanted ${JSON.stringify(expectedHover())}, shown ${JSON.stringify(shown.slice(0, 400))}`);
+        });
+        await page.waitForTimeout(500);
+        mkdirSync(path.dirname(SCREENSHOT), { recursive: true });
+        await page.screenshot({ path: SCREENSHOT });
+        assert.ok(existsSync(SCREENSHOT));
+        console.log(`  (screenshot: ${path.relative(ROOT, SCREENSHOT)})`);
+      },
+    },
+    {
+      title: 'code-server web worker host: C inline asm in guest.c is linted (pushf, sgdt in the Problems panel)',
+      async run() {
+        const { page } = session();
+        await openFromExplorer(page, 'guest.c');
+        await waitForProblems(page, ['pushf', 'sgdt']);
+      },
+    },
+    {
+      title: 'code-server web worker host: after "virtlint: Restart Language Server" the new worker lints an edit (sldt typed into probe.asm)',
+      async run() {
+        const { page } = session();
+        await openFromExplorer(page, FIXTURE);
+        await page.keyboard.press('F1');
+        await page.keyboard.type(RESTART_TITLE);
+        await page.locator(`.quick-input-widget .monaco-list-row[aria-label*="${RESTART_TITLE}"]`).first().waitFor({ timeout: 10_000 });
+        await watchProblemsClear(page, 'sidt');
+        await page.keyboard.press('Enter');
+        // The old client takes its diagnostics with it; only a working new server brings them back.
+        await waitFor("the old server's problems to go", () => page.evaluate(() => (globalThis as unknown as ClearWatch).virtlintProblemsCleared === true), 20_000);
+        await waitForProblems(page, ['sidt']);
+        await page.locator('.editor-instance .monaco-editor .view-lines').first().click();
+        await page.keyboard.press('Control+End');
+        await page.keyboard.type('    sldt ax');
+        await waitForProblems(page, ['sldt']);
+      },
+    },
+  ];
+}
+
+export async function runCodeServerTests(outcome: Outcome): Promise<void> {
+  let session: Session | undefined;
+  const requested: string[] = [];
+  let expectedHover: string[] = [];
+  const all = checks(() => session!, requested, () => expectedHover);
+  try {
+    expectedHover = await hoverOnlyProse(FIXTURE, 'nasm', HOVER_WORD);
+    const extension = webOnlyExtension();
+    const workspace = path.join(CACHE, 'runs', 'web-workspace');
+    rmSync(workspace, { recursive: true, force: true });
+    cpSync(path.join(ROOT, 'test', 'vscode', 'fixtures', 'workspace'), workspace, { recursive: true });
+    session = await startSession({
+      name: 'web',
+      log: (line) => console.log(line),
+      viewport: { width: 1280, height: 900 },
+      extraSettings: { 'remote.extensionKind': { 'virtlint.virtlint': ['web'] }, 'workbench.colorTheme': 'Default Dark Modern', 'editor.fontSize': 15, 'editor.minimap.enabled': false, 'editor.hover.above': false },
+    });
+    (session.page as unknown as { on(event: 'request', handler: (request: { url(): string }) => void): void }).on('request', (request) => requested.push(decodeURIComponent(request.url())));
+    await session.page.goto(session.url(workspace, [['extensionDevelopmentPath', session.remoteUri(extension)]]), { waitUntil: 'domcontentloaded', timeout: 60_000 });
+    await session.page.locator('.monaco-workbench').first().waitFor({ timeout: 60_000 });
+    await runChecks(all, outcome);
+    if (outcome.failed.length > 0) await session.page.screenshot({ path: path.join(session.runDir, 'failure.png') }).catch(() => undefined);
+  } catch (error) {
+    failAll(all, `setup failed: ${error instanceof Error ? error.message : String(error)}`, outcome);
+  } finally {
+    await session?.close();
+  }
+}
