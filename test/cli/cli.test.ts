@@ -174,7 +174,7 @@ describe('cli', function () {
       assert.equal((await runCli(['--version'])).stdout, `virtlint ${pkg.version}\n`);
       const help = await runCli(['--help']);
       assert.equal(help.code, 0);
-      for (const option of ['--format', '--rules', '--dialect', '--bits', '--profile', '--max-warnings', '--severity', '--no-color', '--quiet', '--report-unknown-mnemonics', '--max-file-size', '--fix', '--fix-dry-run', '--abi', '--write-hypercall-defs', '--write-hypercall-header', 'Exit status']) {
+      for (const option of ['--format', '--rules', '--dialect', '--bits', '--mode', '--profile', '--max-warnings', '--severity', '--no-color', '--quiet', '--report-unknown-mnemonics', '--max-file-size', '--fix', '--fix-dry-run', '--abi', '--write-hypercall-defs', '--write-hypercall-header', 'Exit status']) {
         assert.ok(help.stdout.includes(option), `help mentions ${option}`);
       }
     });

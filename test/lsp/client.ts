@@ -55,7 +55,7 @@ export class LspTestClient {
   readonly published = new Map<string, PublishDiagnosticsParams[]>();
   readonly configurationRequests: unknown[] = [];
   /** `virtlint/fileInfo` notifications, in arrival order. */
-  readonly fileInfos: Array<{ uri: string; dialect: string; bits: number; profile: string; dialectSource?: string; bitsSource?: string }> = [];
+  readonly fileInfos: Array<{ uri: string; dialect: string; bits: number; profile: string; dialectSource?: string; bitsSource?: string; bitsRegions?: { startLine: number; bits: number }[]; modeRegions?: { startLine: number; mode: string }[] }> = [];
   refreshRequests = 0;
   /** `window/logMessage` texts from the server. */
   readonly logMessages: string[] = [];

@@ -67,10 +67,15 @@ describe('lsp: push diagnostics (clients without pull, like Neovim 0.7)', functi
     await client.open(uri, NASM_SOURCE);
     await client.waitForPublished(uri, hasCodes(NASM_EXPECTED));
     const info = await client.waitFor(() => client.fileInfos.find((i) => i.uri === uri), 5000, 'virtlint/fileInfo');
-    assert.deepEqual(info, { uri, dialect: 'nasm', bits: 32, profile: 'deprivileged-kernel', dialectSource: 'modeline', bitsSource: 'modeline' });
+    // One mode region even when the mode never changes: it is the only place the client learns the mode.
+    const protectedMode = [{ startLine: 0, mode: 'pm32' }];
+    assert.deepEqual(info, { uri, dialect: 'nasm', bits: 32, profile: 'deprivileged-kernel', dialectSource: 'modeline', bitsSource: 'modeline', modeRegions: protectedMode });
     await client.change(uri, [{ range: { start: { line: 0, character: 0 }, end: { line: 1, character: 0 } }, text: '; virtlint: dialect=nasm bits=16\n' }]);
     const after = await client.waitFor(() => client.fileInfos.filter((i) => i.uri === uri).at(1), 5000, 'second fileInfo');
     assert.equal(after.bits, 16);
+    // 16-bit until `bits 32` (line 1) takes effect, with nothing that tells that code's mode; protected mode after.
+    assert.deepEqual(after.bitsRegions, [{ startLine: 0, bits: 16 }, { startLine: 2, bits: 32 }]);
+    assert.deepEqual(after.modeRegions, [{ startLine: 0, mode: 'unknown' }, { startLine: 2, mode: 'pm32' }]);
     await client.change(uri, [{ range: { start: { line: 5, character: 0 }, end: { line: 5, character: 0 } }, text: '    nop\n' }]);
     await client.request('textDocument/hover', { textDocument: { uri }, position: { line: 0, character: 0 } });
     await new Promise((r) => setTimeout(r, 100));

@@ -5,17 +5,24 @@
 // into the incremental analyzer (top-down and bottom-up), and auto-detected.
 // Data directive lines (db/dw/.byte/.ascii/...: see isDataLine in ../helpers/assemble) are
 // left out on the decoder side only; a virtlint finding on such a line is a mismatch.
+// The fixtures are read in protected mode, where every rule reports (the 16-bit ones say so with a
+// `virtlint: mode=pm16` comment); each 16-bit fixture is also read without that comment, in the
+// mode its content implies, where the catalogue's mode policy says which rules stay (modePolicy.ts).
+// Either way virtlint must also say each line runs in the mode expected there.
 // Every mismatch of the run is also written to out/test-reports/oracle-mismatches.txt.
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { analyzeText, DocumentAnalyzer, ruleForCode, type AnalysisOptions, type AnalysisResult } from '../../server/src/analysis';
+import { analyzeText, DocumentAnalyzer, type AnalysisOptions, type AnalysisResult, type Bits, type ExecutionMode } from '../../server/src/analysis';
+import { modeAt } from '../../server/src/analysis/document/executionMode';
 import { assembleDetailed, concatLines, decodeAll, isDataLine } from '../helpers/assemble';
-import { bitsPerLine, FIXTURE_DIR, FIXTURES, MIN_INSTRUCTION_LINES_PER_FIXTURE, MIN_INSTRUCTION_LINES_TOTAL, packageRoot, type FixtureSpec } from './fixtures';
+import { bitsPerLine, FIXTURE_DIR, FIXTURES, MIN_INSTRUCTION_LINES_PER_FIXTURE, MIN_INSTRUCTION_LINES_TOTAL, MODE_COMMENT, packageRoot, protectedModeOf, type FixtureSpec } from './fixtures';
+import { reportedInMode, sensitiveInstructions, type SensitiveInstruction } from './modePolicy';
 
 interface LineExpectation {
   rules: string[];
   codeNames: string[];
+  sensitive: SensitiveInstruction[];
 }
 
 interface AssembledFixture {
@@ -24,6 +31,8 @@ interface AssembledFixture {
   lines: string[];
   /** 1-based line → what the decoder found there (instruction lines only). */
   oracle: Map<number, LineExpectation>;
+  /** 1-based line → the bitness the assembler was in. */
+  bits: Bits[];
   instructionLineCount: number;
 }
 
@@ -49,14 +58,11 @@ function buildOracle(spec: FixtureSpec): AssembledFixture {
     if (invalid.length > 0) {
       throw new Error(`${spec.file}:${line}: iced-x86 cannot decode the bytes of "${source.trim()}" at ${bits[line]}-bit (${Buffer.from(bytes).toString('hex')}); fix the fixture`);
     }
-    const rules: string[] = [];
-    for (const d of decoded) {
-      const rule = ruleForCode(d.code);
-      if (rule) rules.push(rule);
-    }
-    if (rules.length > 0) oracle.set(line, { rules: rules.sort(), codeNames: decoded.map((d) => d.codeName) });
+    const sensitive = sensitiveInstructions(bytes, bits[line]!);
+    const rules = sensitive.map((i) => i.rule).sort();
+    if (rules.length > 0) oracle.set(line, { rules, codeNames: decoded.map((d) => d.codeName), sensitive });
   }
-  return { spec, text, lines, oracle, instructionLineCount };
+  return { spec, text, lines, oracle, bits, instructionLineCount };
 }
 
 function virtlintByLine(result: AnalysisResult): Map<number, string[]> {
@@ -80,22 +86,37 @@ interface Mismatch {
   virtlint: string;
 }
 
-function compare(fixture: AssembledFixture, mode: string, result: AnalysisResult): Mismatch[] {
+/** The execution mode a 1-based line is expected to run in. */
+type ModeOfLine = (line: number) => ExecutionMode;
+
+/** Read as the fixtures say: protected mode of each line's bitness. */
+function protectedModes(fixture: AssembledFixture): ModeOfLine {
+  return (line) => protectedModeOf(fixture.bits[line]!);
+}
+
+/**
+ * Per line: the rules the decoder's instructions belong to, less those the mode policy silences
+ * in the line's expected mode, against virtlint's findings; and the mode virtlint says the line
+ * runs in against the expected one.
+ */
+function compare(fixture: AssembledFixture, variant: string, result: AnalysisResult, modeOf: ModeOfLine = protectedModes(fixture)): Mismatch[] {
   const found = virtlintByLine(result);
   const lines = new Set<number>([...fixture.oracle.keys(), ...found.keys()]);
   const mismatches: Mismatch[] = [];
   for (const line of [...lines].sort((a, b) => a - b)) {
     const expected = fixture.oracle.get(line);
-    const expectedRules = expected?.rules ?? [];
+    const mode = modeOf(line);
+    const expectedRules = (expected?.sensitive ?? []).filter((i) => reportedInMode(i, mode)).map((i) => i.rule).sort();
     const actualRules = found.get(line) ?? [];
-    if (expectedRules.join(',') === actualRules.join(',')) continue;
+    const actualMode = result.modeRegions ? modeAt(result.modeRegions, line - 1) : 'none';
+    if (expectedRules.join(',') === actualRules.join(',') && (!expected || actualMode === mode)) continue;
     mismatches.push({
       file: fixture.spec.file,
-      mode,
+      mode: variant,
       line,
       source: (fixture.lines[line - 1] ?? '').trim().replace(/\s+/g, ' '),
-      oracle: expected ? `${expectedRules.join(' ')} (${expected.codeNames.join(' ')})` : '-',
-      virtlint: actualRules.length > 0 ? actualRules.join(' ') : '-',
+      oracle: `${expectedRules.join(' ') || '-'}${expected ? ` (${expected.codeNames.join(' ')}) in ${mode}` : ''}`,
+      virtlint: `${actualRules.join(' ') || '-'} in ${actualMode}`,
     });
   }
   return mismatches;
@@ -235,6 +256,22 @@ describe('oracle: assemblers + iced-x86 vs virtlint', function () {
         assert.equal(result.dialect, spec.dialect, `dialect: ${detected}`);
         assert.equal(result.bits, spec.bits, `bits: ${detected}`);
         assert.equal(mismatches.length, 0, `${detected}; ${mismatches.length} line(s) differ:\n${table(mismatches)}`);
+      });
+    }
+
+    const contentMode = spec.contentMode;
+    if (contentMode) {
+      it(`${spec.file}: read without its mode comment, in ${contentMode} mode by its content (the catalogue's mode policy applied)`, () => {
+        const fixture = assembled.get(spec.file)!;
+        assert.match(fixture.text, MODE_COMMENT, 'the fixture states its mode');
+        const text = fixture.text.replace(MODE_COMMENT, 'virtlint mode comment taken out');
+        const result = analyzeText(text, { fileName: spec.file, rules: ['all'] });
+        const modeOf: ModeOfLine = (line) => (fixture.bits[line] === 16 ? contentMode : protectedModeOf(fixture.bits[line]!));
+        const mismatches = compare(fixture, `${contentMode} mode`, result, modeOf);
+        allMismatches.push(...mismatches);
+        assert.equal(mismatches.length, 0, `${mismatches.length} line(s) differ:\n${table(mismatches)}`);
+        const silenced = [...fixture.oracle].filter(([line, e]) => e.sensitive.some((i) => !reportedInMode(i, modeOf(line))));
+        assert.ok(silenced.length > 0, `no line where ${contentMode} mode changes the answer: the variant would test nothing`);
       });
     }
   }

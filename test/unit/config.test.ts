@@ -5,7 +5,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { PROFILES } from '../../server/src/analysis/catalogue';
-import { CONFIG_DIALECTS, parseConfig, type ConfigProblem } from '../../server/src/analysis/project/config';
+import { CONFIG_DIALECTS, CONFIG_MODES, fileSettings, parseConfig, type ConfigProblem } from '../../server/src/analysis/project/config';
 import { RULE_IDS } from '../../server/src/analysis/types';
 import { parseJsonText } from '../../server/src/analysis/project/jsonText';
 
@@ -102,7 +102,8 @@ describe('config: virtlint.config.json', () => {
       ['{"files": [{"glob": "*.asm", "dialect": "tasm"}]}', /"files\[0\]\.dialect": unknown dialect "tasm"/],
       ['{"files": [{"glob": "*.asm", "bits": 8}]}', /"files\[0\]\.bits" must be 16, 32 or 64, not 8/],
       ['{"files": [{"dialect": "nasm"}]}', /"files\[0\]" needs a "glob"/],
-      ['{"files": [{"glob": "*.asm", "mode": 16}]}', /unknown key "mode" in "files\[0\]"/],
+      ['{"files": [{"glob": "*.asm", "cpu": 16}]}', /unknown key "cpu" in "files\[0\]" \(expected glob, dialect, bits, mode\)/],
+      ['{"files": [{"glob": "*.asm", "mode": 16}]}', /"files\[0\]\.mode" must be a string, not a number/],
       ['{"extensions": {"a/b": "nasm"}}', /"extensions": "a\/b" is not a file extension/],
       ['{"defines": {"1X": "1"}}', /"defines": "1X" is not a macro name/],
       ['{"compileCommands": ""}', /"compileCommands" must not be empty/],
@@ -115,6 +116,24 @@ describe('config: virtlint.config.json', () => {
       assert.ok(problems.some((p) => pattern.test(p.message)), `${text}: ${JSON.stringify(problems)}`);
       for (const problem of problems) assert.ok(problem.line >= 1 && problem.column >= 1);
     }
+  });
+
+  it('reads the execution mode, top level and per glob; refuses any other name at its value', () => {
+    const text = '{\n  "mode": "real",\n  "files": [{ "glob": "pm/*.asm", "mode": "pm16" }, { "glob": "x/*.asm", "mode": "auto" }]\n}';
+    const parsed = parseConfig(text);
+    assert.ok(parsed.ok);
+    assert.equal(parsed.config.mode, 'real');
+    assert.deepEqual(parsed.config.files.map((rule) => rule.mode), ['pm16', 'auto']);
+    // `auto` is a mode given as nothing: it takes back an earlier one (see mergeSettings).
+    assert.deepEqual(fileSettings(undefined, undefined, 'auto'), { mode: undefined });
+    assert.ok('mode' in fileSettings(undefined, undefined, 'auto'));
+    assert.deepEqual(fileSettings(undefined, undefined, 'v86'), { mode: 'v86' });
+    for (const mode of CONFIG_MODES) assert.ok(parseConfig(JSON.stringify({ mode })).ok, mode);
+    const bad = '{ "mode": "protected",\n  "files": [{ "glob": "a", "mode": "v8086" }] }';
+    assert.deepEqual(problemsOf(bad), [
+      { message: '"mode": unknown mode "protected" (expected auto, real, v86, pm16, pm32, long)', ...positionOf(bad, '"protected"') },
+      { message: '"files[0].mode": unknown mode "v8086" (expected auto, real, v86, pm16, pm32, long)', ...positionOf(bad, '"v8086"') },
+    ]);
   });
 
   it('is strict JSON: comments and trailing commas are syntax errors with a position', () => {
@@ -160,12 +179,12 @@ describe('config: virtlint.config.json', () => {
     };
     assert.equal(schema.additionalProperties, false);
     const keys = Object.keys(schema.properties).sort();
-    assert.deepEqual(keys, ['$schema', 'compileCommands', 'defines', 'definesComplete', 'extensions', 'files', 'ignore', 'includePaths', 'profile', 'rules', 'severities']);
+    assert.deepEqual(keys, ['$schema', 'compileCommands', 'defines', 'definesComplete', 'extensions', 'files', 'ignore', 'includePaths', 'mode', 'profile', 'rules', 'severities']);
     for (const key of keys) {
       const problems = parseConfig(JSON.stringify({ [key]: 42 })).ok ? [] : ['refused'];
       assert.deepEqual(problems, ['refused'], `${key}: 42 is the wrong type for every key`);
     }
-    assert.deepEqual(Object.keys(schema.properties.files!.items!.properties!).sort(), ['bits', 'dialect', 'glob']);
+    assert.deepEqual(Object.keys(schema.properties.files!.items!.properties!).sort(), ['bits', 'dialect', 'glob', 'mode']);
     assert.equal(schema.properties.files!.items!.additionalProperties, false);
     assert.ok(parseConfig(JSON.stringify({ $schema: 'x', files: [{ glob: 'a', dialect: 'nasm', bits: 32 }] })).ok);
   });
@@ -191,6 +210,8 @@ describe('config: the JSON schema follows the catalogue', () => {
     assert.deepEqual(schema.properties.severities.propertyNames.enum, [...RULE_IDS, 'core', 'extended', 'meta', 'all']);
     assert.deepEqual(schema.properties.profile.enum, [...PROFILES]);
     assert.deepEqual(schema.properties.files.items.properties.dialect.enum, [...CONFIG_DIALECTS]);
+    assert.deepEqual(schema.properties.mode.enum, [...CONFIG_MODES]);
+    assert.deepEqual(schema.properties.files.items.properties.mode.enum, [...CONFIG_MODES]);
     assert.deepEqual(schema.properties.extensions.additionalProperties.enum, [...CONFIG_DIALECTS]);
   });
 });

@@ -65,6 +65,18 @@ describe('execution mode: inference', () => {
     assert.deepEqual(modes('bits 16\n    mov cr0, eax\n    pushf\n', { dialect: 'nasm' }), [[0, 'unknown']]);
   });
 
+  it('16-bit code after 32-bit code is protected mode; after a starting bitness no code ran in, it is not', () => {
+    const after32 = 'bits 32\n    cpuid\nbits 16\n    pushf\n';
+    assert.deepEqual(modes(after32, { dialect: 'nasm' }), [[0, 'pm32'], [3, 'pm16']]);
+    // `bits 16` first thing in a file the build starts at 32 bits (nasm -f elf32): the 32 is a flag, not code.
+    const first16 = '; entry\nbits 16\n    pushf\nbits 32\n    cpuid\n';
+    assert.deepEqual(modes(first16, { dialect: 'nasm', bits: 32 }), [[0, 'pm32'], [2, 'unknown'], [4, 'pm32']]);
+    assert.deepEqual(modes(`${first16}bits 16\n    pushf\n`, { dialect: 'nasm', bits: 32 }), [[0, 'pm32'], [2, 'unknown'], [4, 'pm32'], [6, 'pm16']]);
+    // A macro definition is not code that ran.
+    const macroFirst = '%macro SAVE 0\n    pushf\n%endmacro\nbits 16\n    pushf\n';
+    assert.deepEqual(modes(macroFirst, { dialect: 'nasm', bits: 32 }), [[0, 'pm32'], [4, 'unknown']]);
+  });
+
   it('a boot sector origin or a BIOS/DOS service call makes 16-bit code real mode', () => {
     assert.deepEqual(modes('bits 16\norg 0x7c00\n    pushf\n', { dialect: 'nasm' }), [[0, 'real']]);
     assert.deepEqual(modes('bits 16\n    pushf\n    mov ah, 0x4c\n    int 0x21\n', { dialect: 'nasm' }), [[0, 'real']]);

@@ -208,6 +208,8 @@ export interface FindingContext {
   includes: FileLocation[];
   dialect: Dialect;
   bits: Bits;
+  /** The execution mode the finding's line ran in there (findings only). */
+  mode?: ExecutionMode;
 }
 
 export interface MacroStep {

@@ -1,6 +1,7 @@
 // Command-line parsing for `virtlint`: the options both commands share (report/options.ts) plus
 // lint's own. argv in, options or a UsageError out.
 import type { FixStrategy } from '../analysis/fixes';
+import { CONFIG_MODES, type ConfigMode } from '../analysis/project';
 import { HYPERCALL_ABIS, type Bits, type HypercallAbi } from '../analysis/types';
 import { parseCommandOptions, type CommandOptions } from '../host/argv';
 import { flag, integer, oneOf, parseBits, pathValue, UsageError, valued, type OptionSpec } from '../report/options';
@@ -17,6 +18,8 @@ export const DEFAULT_MAX_FILE_SIZE = 8 * 1024 * 1024;
 interface LintOptions {
   dialect?: CliDialect;
   bits?: Bits;
+  /** `auto` (inferred) or the execution mode files start in. */
+  mode?: ConfigMode;
   outputFile?: string;
   quiet: boolean;
   reportUnknownMnemonics: boolean;
@@ -61,6 +64,7 @@ const LINT_OPTIONS: readonly OptionSpec<CliOptions>[] = [
   valued('--docs-base-url', undefined, (o, value) => (o.docsBaseUrl = absoluteUrl(value))),
   valued('--dialect', undefined, (o, value, name) => (o.dialect = oneOf(name, value, CLI_DIALECTS))),
   valued('--bits', undefined, (o, value, name) => (o.bits = parseBits(name, value))),
+  valued('--mode', undefined, (o, value, name) => (o.mode = oneOf(name, value, CONFIG_MODES))),
   flag('--report-unknown-mnemonics', undefined, (o) => (o.reportUnknownMnemonics = true)),
   valued('--stdin-filename', undefined, (o, value, name) => (o.stdinFilename = pathValue(name, value))),
   valued('--max-file-size', undefined, (o, value, name) => (o.maxFileSize = integer(name, value, 1))),

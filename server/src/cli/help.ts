@@ -32,6 +32,10 @@ Input:
   --dialect <d>              nasm, yasm, gas (AT&T unless the file switches), gas-att, gas-intel,
                              masm, fasm (default: detected; a "virtlint:" modeline wins)
   --bits 16|32|64            starting bitness (default: detected; directives still switch)
+  --mode <mode>              auto (default: inferred), real, v86, pm16, pm32, long: the execution
+                             mode files start in; messages and severities follow it. A
+                             "virtlint: mode=" comment, a CR0.PE switch or code of another
+                             bitness still change it
   --stdin-filename <name>    name used for standard input (shown, and used for detection;
                              a .c/.cpp/.rs name reads it as C, C++ or Rust)
   --languages <list>         what to lint: any of asm,c,cpp,rust (default: all of them)

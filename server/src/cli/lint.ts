@@ -7,7 +7,7 @@ import { mergeSettings } from '../host/projectSettings';
 import type { CliDialect, CliOptions } from './args';
 import { countMessages, type FileReport, type ReportContext, type ReportLocation, type ReportMacroStep, type ReportMessage } from '../report/types';
 
-export type LintSettings = Pick<CliOptions, 'dialect' | 'bits' | 'profile' | 'rules' | 'severities' | 'reportUnknownMnemonics' | 'quiet'>;
+export type LintSettings = Pick<CliOptions, 'dialect' | 'bits' | 'mode' | 'profile' | 'rules' | 'severities' | 'reportUnknownMnemonics' | 'quiet'>;
 
 /** `yasm` is NASM syntax; `gas` means "GNU as, whichever syntax the file uses" (AT&T unless it says otherwise). */
 function forcedDialect(dialect: CliDialect | undefined): Dialect | undefined {
@@ -25,6 +25,7 @@ export function analysisOptions(settings: LintSettings, fileName: string | undef
   if (dialect !== undefined) options.dialect = dialect;
   if (settings.dialect === 'gas') options.dialectFamily = 'gas';
   if (settings.bits !== undefined) options.bits = settings.bits;
+  if (settings.mode !== undefined && settings.mode !== 'auto') options.mode = settings.mode;
   if (settings.rules !== undefined) options.rules = settings.rules;
   if (file !== undefined) mergeSettings(options, file);
   return options;

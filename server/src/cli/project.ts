@@ -21,7 +21,7 @@ export function loadProject(options: CliOptions, cwd: string, io: CommandIo): { 
     includePaths: options.includePaths.map((dir) => path.resolve(cwd, dir)),
     defines: options.defines,
     definesComplete: options.definesComplete === true,
-    file: fileSettings(options.dialect as ConfigDialect | undefined, options.bits),
+    file: fileSettings(options.dialect as ConfigDialect | undefined, options.bits, options.mode),
   });
   for (const problem of problems) reportProblem(problem, io);
   return { project: settings, options: withConfigRules(options, settings.config) };

@@ -87,7 +87,7 @@ export function loadProjectSettings(source: ConfigSource, baseDir: string, calle
   const builds = readBuilds(config, configFile, projectDir, problems);
   const fileRules = (config?.files ?? []).flatMap((rule) => {
     const matches = globMatcher(rule.glob, 'files', problems);
-    return matches ? [{ matches, settings: fileSettings(rule.dialect, rule.bits) }] : [];
+    return matches ? [{ matches, settings: fileSettings(rule.dialect, rule.bits, rule.mode) }] : [];
   });
   const ignored = (config?.ignore ?? []).flatMap((glob) => globMatcher(glob, 'ignore', problems) ?? []);
   const extensionDialects = config?.extensions ?? {};
@@ -108,7 +108,7 @@ export function loadProjectSettings(source: ConfigSource, baseDir: string, calle
       return rel !== undefined && ignored.length > 0 && ancestorsAndSelf(rel).some((candidate) => ignored.some((matches) => matches(candidate)));
     },
     settingsFor(file) {
-      const merged: FileSettings = {};
+      const merged: FileSettings = config?.mode !== undefined ? fileSettings(undefined, undefined, config.mode) : {};
       const build = builds.get(normalizeProjectPath(file));
       if (build !== undefined) mergeSettings(merged, build.settings);
       const extensionDialect = extensionDialects[path.extname(file)];
@@ -199,4 +199,9 @@ export function mergeSettings(into: FileSettings, from: FileSettings): void {
     delete into.dialect;
   }
   if (from.bits !== undefined) into.bits = from.bits;
+  // A mode given as undefined is `auto`: it takes back the mode an earlier setting named.
+  if ('mode' in from) {
+    if (from.mode === undefined) delete into.mode;
+    else into.mode = from.mode;
+  }
 }

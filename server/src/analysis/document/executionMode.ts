@@ -172,9 +172,10 @@ class ModeWalk {
   sawPeSet = false;
   sawBiosCall = false;
 
-  constructor(private bits: Bits, start: ModeStart) {
+  /** `startProtected`: code ran in the starting bitness, so if it is 32 or 64, CR0.PE is set. */
+  constructor(private bits: Bits, start: ModeStart, startProtected: boolean) {
     if (start.mode) this.declare(start.mode, start.modeSource ?? 'override');
-    if (bits !== 16) this.pe = true;
+    if (bits !== 16 && startProtected) this.pe = true;
   }
 
   enterLine(bits: Bits | undefined): void {
@@ -231,9 +232,13 @@ class ModeWalk {
  * The mode regions of a file from its starting bitness, its bitness regions and the lines that
  * carry mode events (both in line order). 16-bit code nothing speaks for is `unknown`, or `real`
  * when the file is a boot sector, calls BIOS or DOS services, or switches CR0.PE on somewhere.
+ * 16-bit code after 32- or 64-bit code runs in protected mode; but a starting bitness the file
+ * leaves before its first instruction (`firstCodeLine`) is only the assembler's default or a
+ * build flag (`bits 16` first thing in a file built with -f elf32), which says nothing of CR0.PE.
  */
-export function modeRegionsOf(start: ModeStart, bitsRegions: readonly BitsRegion[], eventLines: readonly LineEvents[]): ModeRegion[] {
-  const walk = new ModeWalk(bitsRegions[0]?.bits ?? 16, start);
+export function modeRegionsOf(start: ModeStart, bitsRegions: readonly BitsRegion[], eventLines: readonly LineEvents[], firstCodeLine = 0): ModeRegion[] {
+  const firstSwitch = bitsRegions[1]?.startLine ?? Infinity;
+  const walk = new ModeWalk(bitsRegions[0]?.bits ?? 16, start, firstCodeLine < firstSwitch);
   const regions: ModeRegion[] = [];
   const note = (line: number): void => {
     const { mode, source } = walk.current();

@@ -133,6 +133,14 @@ export function findingInMode(finding: Finding, mode: ExecutionMode, policy: Pol
   return adapted;
 }
 
+/** The finding each adapted one was made from: callers that keyed facts on a candidate find them again. */
+const candidateOf = new WeakMap<Finding, Finding>();
+
+/** The candidate `findingInMode` adapted this finding from (itself when it was not adapted). */
+export function modeCandidateOf(finding: Finding): Finding {
+  return candidateOf.get(finding) ?? finding;
+}
+
 function adaptToMode(finding: Finding, mode: ExecutionMode, policy: Policy): Finding | undefined {
   const entry = ruleById(finding.ruleId);
   if (!entry || entry.group === 'meta') return finding;
@@ -146,7 +154,9 @@ function adaptToMode(finding: Finding, mode: ExecutionMode, policy: Policy): Fin
   const mnemonic = ins ? displayMnemonic(ins) : undefined;
   const usual = formatMessage(entry, mnemonic);
   const message = template && finding.message.startsWith(usual) ? formatMessage({ ...entry, message: template }, mnemonic) + finding.message.slice(usual.length) : finding.message;
-  return { ...finding, severity, message, mode };
+  const adapted: Finding = { ...finding, severity, message, mode };
+  candidateOf.set(adapted, finding);
+  return adapted;
 }
 
 function hasSeverityOverride(ruleId: string, group: string, options: AnalysisOptions): boolean {

@@ -24,6 +24,8 @@ interface ChunkSummary {
   contributing: number[];
   /** Lines (offsets in the chunk) that say something about the execution mode. */
   modeLines: number[];
+  /** The first line (offset in the chunk) with an instruction outside a macro definition, or -1. */
+  firstCode: number;
 }
 
 const NO_OFFSETS: number[] = [];
@@ -33,7 +35,7 @@ function summaryOf(chunk: Chunk<LineEntry>, start: number, policy: Policy): Chun
   const cached = chunk.memo as ChunkSummary | undefined;
   if (cached && cached.options === policy.options) return cached;
   const items = chunk.items;
-  const summary: ChunkSummary = { options: policy.options, firstBits: items[0]!.before.bits, lastBits: items[0]!.before.bits, bitsChanges: NO_OFFSETS, macroNames: NO_NAMES, contributing: NO_OFFSETS, modeLines: NO_OFFSETS };
+  const summary: ChunkSummary = { options: policy.options, firstBits: items[0]!.before.bits, lastBits: items[0]!.before.bits, bitsChanges: NO_OFFSETS, macroNames: NO_NAMES, contributing: NO_OFFSETS, modeLines: NO_OFFSETS, firstCode: -1 };
   for (let offset = 0; offset < items.length; offset++) {
     const entry = items[offset]!;
     if (entry.before.bits !== summary.lastBits) {
@@ -46,6 +48,7 @@ function summaryOf(chunk: Chunk<LineEntry>, start: number, policy: Policy): Chun
       summary.macroNames.push(entry.parsed.definesMacro);
     }
     if (entry.parsed.instructions.length > 0 || entry.parsed.comments.length > 0) {
+      if (summary.firstCode < 0 && entry.parsed.instructions.some((ins) => !ins.inMacro)) summary.firstCode = offset;
       if (entryModeEvents(entry).length > 0) {
         if (summary.modeLines === NO_OFFSETS) summary.modeLines = [];
         summary.modeLines.push(offset);
@@ -95,9 +98,11 @@ export function buildResultWith(
   const macroNames = new Set<string>();
   const candidates: Finding[] = [];
   const modeEvents: LineEvents[] = [];
+  let firstCodeLine: number | undefined;
   table.chunks.forEach((chunk, index) => {
     const start = table.startOf(index);
     const summary = summaryOf(chunk, start, policy);
+    if (firstCodeLine === undefined && summary.firstCode >= 0) firstCodeLine = start + summary.firstCode;
     if (summary.firstBits !== regionBits) bitsRegions.push({ startLine: start, bits: summary.firstBits });
     for (const offset of summary.bitsChanges) bitsRegions.push({ startLine: start + offset, bits: chunk.items[offset]!.before.bits });
     regionBits = summary.lastBits;
@@ -114,7 +119,7 @@ export function buildResultWith(
   for (const finding of extra) candidates.push(finding);
   // Another instruction set's mnemonics read as x86 are noise, not findings.
   if (header.foreignArchitecture) candidates.length = 0;
-  const modeRegions = cachedModeRegions(header, bitsRegions, modeEvents);
+  const modeRegions = cachedModeRegions(header, bitsRegions, modeEvents, firstCodeLine ?? Infinity);
   const index = directives.length > 0 ? new SuppressionIndex(directives) : undefined;
   const findings: Finding[] = [];
   const suppressed: Finding[] = [];
@@ -132,13 +137,13 @@ export function buildResultWith(
 }
 
 /** The last mode regions per header (one per open document), reused while nothing they depend on changed. */
-const modeRegionCache = new WeakMap<DocumentHeader, { bitsRegions: BitsRegion[]; events: LineEvents[]; regions: ModeRegion[] }>();
+const modeRegionCache = new WeakMap<DocumentHeader, { bitsRegions: BitsRegion[]; events: LineEvents[]; firstCodeLine: number; regions: ModeRegion[] }>();
 
-function cachedModeRegions(header: DocumentHeader, bitsRegions: BitsRegion[], events: LineEvents[]): ModeRegion[] {
+function cachedModeRegions(header: DocumentHeader, bitsRegions: BitsRegion[], events: LineEvents[], firstCodeLine: number): ModeRegion[] {
   const cached = modeRegionCache.get(header);
-  if (cached && sameList(cached.bitsRegions, bitsRegions, sameBitsRegion) && sameList(cached.events, events, sameLineEvents)) return cached.regions;
-  const regions = modeRegionsOf(header, bitsRegions, events);
-  modeRegionCache.set(header, { bitsRegions, events, regions });
+  if (cached && cached.firstCodeLine === firstCodeLine && sameList(cached.bitsRegions, bitsRegions, sameBitsRegion) && sameList(cached.events, events, sameLineEvents)) return cached.regions;
+  const regions = modeRegionsOf(header, bitsRegions, events, firstCodeLine);
+  modeRegionCache.set(header, { bitsRegions, events, firstCodeLine, regions });
   return regions;
 }
 

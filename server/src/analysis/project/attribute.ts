@@ -22,7 +22,18 @@ export function bodyUseKey(path: string, line: number, ruleId: string): string {
   return `${path}:${line}:${ruleId}`;
 }
 
-export function producedFindings(record: InstanceRecord, policy: Policy, cache: FileCache, uses: BodyUses, bodyOf: WeakMap<Finding, SourceLine>): Finding[] {
+/** Where a finding a macro produced came from: its body line, and the macro uses on the way. */
+export interface ProducedOrigin {
+  body: SourceLine;
+  macros: readonly MacroUse[];
+}
+
+/**
+ * The findings of the lines the assembler saw as changed text. Each one reported at an
+ * invocation has its body line in `origins`; the caller counts the body's uses with `countUse`
+ * once the execution mode has had its say (a use the mode silences is no use).
+ */
+export function producedFindings(record: InstanceRecord, policy: Policy, cache: FileCache, origins: WeakMap<Finding, ProducedOrigin>): Finding[] {
   const out: Finding[] = [];
   for (const produced of record.produced) {
     for (const ins of produced.entry.parsed.instructions) {
@@ -36,8 +47,7 @@ export function producedFindings(record: InstanceRecord, policy: Policy, cache: 
       const finding = reportedAtInvocation(base, ins, produced, cache);
       out.push(finding);
       const body = bodyWriting(produced.line.body, ins, cache);
-      if (body) bodyOf.set(finding, body);
-      if (body && produced.line.macros.length > 0) countUse(uses, body, base, produced.line.macros);
+      if (body) origins.set(finding, { body, macros: produced.line.macros });
     }
   }
   return out;
@@ -74,7 +84,8 @@ function writtenHere(ins: ParsedInstruction, produced: ProducedLine, cache: File
   };
 }
 
-function countUse(uses: BodyUses, body: SourceLine, sample: Finding, macros: readonly MacroUse[]): void {
+/** One more use of a body line; `sample` is the finding one use gave. */
+export function countUse(uses: BodyUses, body: SourceLine, sample: Finding, macros: readonly MacroUse[]): void {
   const key = bodyUseKey(body.file.path, body.line, sample.ruleId);
   let use = uses.get(key);
   if (!use) uses.set(key, (use = { body, count: 0, macros: new Set(), sample }));

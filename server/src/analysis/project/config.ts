@@ -2,7 +2,7 @@
 // typed settings or every problem (with its line and column) out; finding and reading the file is
 // the shells' job. Paths and globs stay as written: they are relative to the file's directory.
 import { isKnownRuleId, isProfileId, isSeverityOrOff, PROFILES, unknownSelectionTokens, type ProfileId } from '../catalogue';
-import type { Bits, SeverityOrOff } from '../types';
+import { DECLARED_MODES, type Bits, type SeverityOrOff } from '../types';
 import { kindName, readJson, type JsonMember, type JsonNode, type TextPosition } from './jsonText';
 import type { FileSettings } from './types';
 
@@ -12,6 +12,10 @@ export const CONFIG_FILE_NAME = 'virtlint.config.json';
 export const CONFIG_DIALECTS = ['nasm', 'yasm', 'gas', 'gas-att', 'gas-intel', 'masm', 'fasm'] as const;
 export type ConfigDialect = (typeof CONFIG_DIALECTS)[number];
 
+/** What `mode` accepts: `auto` (inferred, as with no `mode`) or a mode the analysis can be told. */
+export const CONFIG_MODES = ['auto', ...DECLARED_MODES] as const;
+export type ConfigMode = (typeof CONFIG_MODES)[number];
+
 /** Severity keys besides rule ids. */
 const SEVERITY_GROUPS: readonly string[] = ['core', 'extended', 'meta', 'all'];
 
@@ -19,10 +23,13 @@ export interface FileRule {
   glob: string;
   dialect?: ConfigDialect;
   bits?: Bits;
+  mode?: ConfigMode;
 }
 
 export interface ProjectConfig {
   profile?: ProfileId;
+  /** The execution mode files start in when nothing in them says (`auto`: inferred). */
+  mode?: ConfigMode;
   /** Rule ids and groups, as `--rules` takes them. */
   rules?: string[];
   severities: Record<string, SeverityOrOff>;
@@ -57,14 +64,20 @@ export function parseConfig(text: string): ConfigParse {
   return checker.problems.length === 0 ? { ok: true, config } : { ok: false, problems: checker.problems };
 }
 
-/** The dialect and bitness a configuration (or the command line) names, as the project model takes them. */
-export function fileSettings(dialect: ConfigDialect | undefined, bits: Bits | undefined): FileSettings {
+/** The dialect, bitness and execution mode a configuration (or the command line) names, as the project model takes them. */
+export function fileSettings(dialect: ConfigDialect | undefined, bits: Bits | undefined, mode?: ConfigMode): FileSettings {
   const settings: FileSettings = {};
   if (dialect === 'gas') settings.dialectFamily = 'gas';
   else if (dialect === 'yasm') settings.dialect = 'nasm';
   else if (dialect !== undefined) settings.dialect = dialect;
   if (bits !== undefined) settings.bits = bits;
+  if (mode !== undefined) settings.mode = mode === 'auto' ? undefined : mode;
   return settings;
+}
+
+/** A `mode` value: `auto` or a declared mode. */
+export function isConfigMode(text: string): text is ConfigMode {
+  return (CONFIG_MODES as readonly string[]).includes(text);
 }
 
 type KeyChecker = (config: ProjectConfig, value: JsonNode, name: string) => void;
@@ -79,6 +92,10 @@ class ConfigChecker {
       if (profile === undefined) return;
       if (isProfileId(profile)) config.profile = profile;
       else this.problem(value.at, `"${name}": unknown profile "${profile}" (expected ${PROFILES.join(', ')})`);
+    },
+    mode: (config, value, name) => {
+      const mode = this.mode(value, name);
+      if (mode !== undefined) config.mode = mode;
     },
     rules: (config, value, name) => {
       const rules = this.stringList(value, name);
@@ -207,7 +224,10 @@ class ConfigChecker {
       } else if (member.key === 'bits') {
         const bits = this.bits(member.value, key);
         if (bits !== undefined) rule.bits = bits;
-      } else this.problem(member.keyAt, `unknown key "${member.key}" in "${name}" (expected glob, dialect, bits)`);
+      } else if (member.key === 'mode') {
+        const mode = this.mode(member.value, key);
+        if (mode !== undefined) rule.mode = mode;
+      } else this.problem(member.keyAt, `unknown key "${member.key}" in "${name}" (expected glob, dialect, bits, mode)`);
     }
     if (glob === undefined) {
       if (!members.some((m) => m.key === 'glob')) this.problem(value.at, `"${name}" needs a "glob"`);
@@ -221,6 +241,14 @@ class ConfigChecker {
     if (text === undefined) return undefined;
     if ((CONFIG_DIALECTS as readonly string[]).includes(text)) return text as ConfigDialect;
     this.problem(value.at, `"${name}": unknown dialect "${text}" (expected ${CONFIG_DIALECTS.join(', ')})`);
+    return undefined;
+  }
+
+  private mode(value: JsonNode, name: string): ConfigMode | undefined {
+    const text = this.string(value, name);
+    if (text === undefined) return undefined;
+    if (isConfigMode(text)) return text;
+    this.problem(value.at, `"${name}": unknown mode "${text}" (expected ${CONFIG_MODES.join(', ')})`);
     return undefined;
   }
 

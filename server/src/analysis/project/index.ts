@@ -12,5 +12,5 @@ export { normalize as normalizeProjectPath } from './paths';
 export function analyzeProject(input: ProjectInput): ProjectResult {
   return analyzeProgram(input);
 }
-export { parseConfig, fileSettings, CONFIG_FILE_NAME, CONFIG_DIALECTS, type ConfigDialect, type ConfigParse, type ConfigProblem, type FileRule, type ProjectConfig } from './config';
+export { parseConfig, fileSettings, isConfigMode, CONFIG_FILE_NAME, CONFIG_DIALECTS, CONFIG_MODES, type ConfigDialect, type ConfigMode, type ConfigParse, type ConfigProblem, type FileRule, type ProjectConfig } from './config';
 export { parseCompileCommands, COMPILE_COMMANDS_FILE_NAME, type BuildEntry, type BuildParse, type BuildProblem } from './compileCommands';

@@ -1,14 +1,16 @@
 // Runs the walks for a set of files and turns what they saw into one result per file: the
 // findings of every context the file was read in, merged, each saying where it was seen.
 import { cachedPolicy, buildResultWith } from '../document/result';
+import { modeAt } from '../document/executionMode';
+import { modeCandidateOf } from '../document/findings';
 import type { LineEntry } from '../document/lineEntries';
 import { parseLineEntry } from '../document/lineEntries';
 import type { SuppressionIndex } from '../document/suppress';
 import { severityFor, ruleById, parseProfile } from '../catalogue/index';
 import { initialParserState } from '../syntax/parser';
 import { LineTable } from '../text/lineTable';
-import type { AnalysisOptions, AnalysisResult, Finding, FindingContext, FileLocation } from '../types';
-import { bodyUseKey, locationOf, mayReport, producedFindings, rangeOn, type BodyUse, type BodyUses } from './attribute';
+import type { AnalysisOptions, AnalysisResult, Finding, FindingContext, FileLocation, Severity } from '../types';
+import { bodyUseKey, countUse, locationOf, mayReport, producedFindings, rangeOn, type BodyUse, type BodyUses, type ProducedOrigin } from './attribute';
 import { FileCache } from './fileCache';
 import { ParseCache } from './parseCache';
 import { normalize } from './paths';
@@ -138,6 +140,7 @@ function settingsFor(root: string, input: ProjectInput, includePaths: readonly s
     dialect: file?.dialect,
     dialectFamily: file?.dialectFamily,
     bits: file?.bits ?? build?.bits,
+    mode: file?.mode,
     includePaths,
     defines: definesOf(options, build?.defines),
     // The build's own flags for this file are all it passes.
@@ -250,22 +253,70 @@ interface InstanceResult {
 function resultsOf(records: readonly InstanceRecord[], analysis: AnalysisOptions, cache: FileCache): Map<string, FileAnalysis> {
   const policy = cachedPolicy(analysis);
   const uses: BodyUses = new Map();
+  const origins = new WeakMap<Finding, ProducedOrigin>();
   const bodyOf = new WeakMap<Finding, SourceLine>();
   const byPath = new Map<string, InstanceResult[]>();
-  for (const record of records) {
-    const extra = producedFindings(record, policy, cache, uses, bodyOf);
+  const byInstance = new Map<string, InstanceResult>();
+  for (const record of includersFirst(records)) {
+    const extra = producedFindings(record, policy, cache, origins);
     for (const problem of listedProblems(record.problems)) {
       const finding = problemFinding(problem, analysis, cache);
       if (finding) extra.push(finding);
     }
-    const { result, suppression } = buildResultWith(entriesOf(record, cache), record.header, analysis, extra);
-    push(byPath, record.file.path, { record, result, suppression });
+    const header = withIncludersMode(record, byInstance);
+    const { result, suppression } = buildResultWith(entriesOf(record, cache), header, analysis, extra);
+    // Uses are counted in the mode each ran in: one the mode silences does not make its body line report.
+    for (const list of [result.findings, result.suppressed]) {
+      for (const finding of list) {
+        const origin = origins.get(modeCandidateOf(finding));
+        if (!origin) continue;
+        bodyOf.set(finding, origin.body);
+        if (origin.macros.length > 0) countUse(uses, origin.body, finding, origin.macros);
+      }
+    }
+    const instance = { record, result, suppression };
+    byInstance.set(instanceKey(record.root, record.file.id), instance);
+    push(byPath, record.file.path, instance);
   }
   const suppressionOf = (path: string): SuppressionIndex | undefined => byPath.get(path)?.[0]?.suppression;
   const out = new Map<string, FileAnalysis>();
   for (const [path, instances] of byPath) out.set(path, mergeInstances(path, instances, uses, bodyOf, suppressionOf));
   addBodyFindings(out, uses, cache, suppressionOf);
   return out;
+}
+
+function instanceKey(root: string, fileId: number): string {
+  return `${root}\u0000${fileId}`;
+}
+
+/** The records with every includer before the files it includes (instance ids are per walk, so per root). */
+function includersFirst(records: readonly InstanceRecord[]): InstanceRecord[] {
+  const byKey = new Map(records.map((record) => [instanceKey(record.root, record.file.id), record]));
+  const ordered: InstanceRecord[] = [];
+  const placed = new Set<InstanceRecord>();
+  const place = (record: InstanceRecord): void => {
+    if (placed.has(record)) return;
+    placed.add(record);
+    const includedAt = record.file.includedAt;
+    const includer = includedAt && byKey.get(instanceKey(record.root, includedAt.file.id));
+    if (includer) place(includer);
+    ordered.push(record);
+  };
+  for (const record of records) place(record);
+  return ordered;
+}
+
+/**
+ * An included file starts in the execution mode its includer is in at the include directive, as
+ * it starts in its bitness: a boot sector's real-mode include is real-mode code. A `mode=` comment
+ * in the file, a CR0.PE switch or a bitness the mode cannot have still change it further down.
+ */
+function withIncludersMode(record: InstanceRecord, byInstance: ReadonlyMap<string, InstanceResult>): InstanceRecord['header'] {
+  const includedAt = record.file.includedAt;
+  if (!includedAt || record.header.mode) return record.header;
+  const regions = byInstance.get(instanceKey(record.root, includedAt.file.id))?.result.modeRegions;
+  const mode = regions ? modeAt(regions, includedAt.line) : 'unknown';
+  return mode === 'unknown' ? record.header : { ...record.header, mode, modeSource: 'override' };
 }
 
 /**
@@ -290,6 +341,7 @@ function addBodyFindings(files: Map<string, FileAnalysis>, uses: BodyUses, cache
       mnemonicRange: range,
       code: use.sample.code,
       codeName: use.sample.codeName,
+      ...(use.sample.mode ? { mode: use.sample.mode } : {}),
     };
     const list = suppressionOf(path)?.isSuppressed(finding.ruleId, line) ? result.suppressed : result.findings;
     list.push(finding);
@@ -368,17 +420,23 @@ function contextOf(record: InstanceRecord, finding?: Finding): FindingContext {
   const includes: FileLocation[] = [];
   for (let at = record.file.includedAt; at; at = at.file.includedAt) includes.unshift(locationOf(at));
   const ins = finding?.instruction;
-  return { root: record.root, includes, dialect: ins?.dialect ?? record.header.dialect, bits: ins?.bits ?? record.header.bits };
+  const context: FindingContext = { root: record.root, includes, dialect: ins?.dialect ?? record.header.dialect, bits: ins?.bits ?? record.header.bits };
+  if (finding?.mode) context.mode = finding.mode;
+  return context;
 }
 
 function contextKey(context: FindingContext): string {
   return `${context.root}|${context.includes.map((at) => `${at.path}:${at.line}`).join('>')}|${context.dialect}|${context.bits}`;
 }
 
-/** One finding per rule and place; a macro's findings also per macro (a recursive macro reaches one body line many times). */
+/**
+ * One finding per rule and place; a macro's findings also per macro (a recursive macro reaches one
+ * body line many times). The message before the execution mode reworded it: one line read in two
+ * modes is one finding seen in both contexts.
+ */
 function findingKey(finding: Finding): string {
   const { start, end } = finding.range;
-  const what = finding.macroChain ? finding.macroChain[0]!.name : finding.message;
+  const what = finding.macroChain ? finding.macroChain[0]!.name : modeCandidateOf(finding).message;
   return `${finding.ruleId}|${start.line}:${start.character}-${end.line}:${end.character}|${what}`;
 }
 
@@ -409,6 +467,8 @@ function mergeInstances(
     bits: first.bits,
     bitsSource: first.bitsSource,
     bitsRegions: first.bitsRegions,
+    ...(first.modeRegions ? { modeRegions: first.modeRegions } : {}),
+    ...(first.profile ? { profile: first.profile } : {}),
     get instructions() {
       return first.instructions;
     },
@@ -420,11 +480,14 @@ function mergeInstances(
 }
 
 
+const SEVERITY_RANK: Readonly<Record<Severity, number>> = { error: 3, warning: 2, info: 1, hint: 0 };
+
 function addMerged(into: Map<string, Finding>, finding: Finding, context: FindingContext, uses: BodyUses, path: string): void {
   const key = findingKey(finding);
   let merged = into.get(key);
-  if (!merged) {
-    merged = { ...finding, message: withUses(finding, uses, path), contexts: [] };
+  // Read in several modes, the finding speaks for the mode where it matters most.
+  if (!merged || SEVERITY_RANK[finding.severity] > SEVERITY_RANK[merged.severity]) {
+    merged = { ...finding, message: withUses(finding, uses, path), contexts: merged?.contexts ?? [] };
     into.set(key, merged);
   }
   const contexts = merged.contexts!;

@@ -1,12 +1,14 @@
 // The project model's public types: what a shell asks for and what it gets back.
 import type { ExpansionLimits, SourceReader } from './source';
-import type { AnalysisOptions, AnalysisResult, Bits, Dialect, FileLocation, FindingContext } from '../types';
+import type { AnalysisOptions, AnalysisResult, Bits, DeclaredMode, Dialect, FileLocation, FindingContext } from '../types';
 
 /** Settings one file gets from the configuration (per-glob dialect and bitness). */
 export interface FileSettings {
   dialect?: Dialect;
   dialectFamily?: 'gas';
   bits?: Bits;
+  /** The execution mode the file starts in. Present but undefined is `auto`: inferred, whatever an earlier setting said. */
+  mode?: DeclaredMode;
 }
 
 export interface ProjectOptions {

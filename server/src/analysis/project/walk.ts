@@ -5,7 +5,7 @@
 import { detectHeader, type DocumentHeader } from '../document/documentHeader';
 import { parseLineEntry, settleEntry, type LineEntry } from '../document/lineEntries';
 import { initialParserState, type ParserState } from '../syntax/parser';
-import type { AnalysisOptions, Bits, Dialect } from '../types';
+import type { AnalysisOptions, Bits, DeclaredMode, Dialect } from '../types';
 import { applyDataLabelSizes, labelSizesApply, noteDataLabel } from './dataLabels';
 import type { FileCache } from './fileCache';
 import type { ParseCache } from './parseCache';
@@ -49,6 +49,8 @@ export interface WalkSettings {
   dialect?: Dialect;
   dialectFamily?: 'gas';
   bits?: Bits;
+  /** The mode the root starts in (a setting); the file's own `mode=` modeline still wins. */
+  mode?: DeclaredMode;
   includePaths: readonly string[];
   defines: ReadonlyMap<string, string>;
   definesComplete: boolean;
@@ -76,7 +78,7 @@ const MAX_LINES_INCLUDED = 5_000_000;
 
 export function walkRoot(root: string, cache: FileCache, settings: WalkSettings, sinks: WalkSinks): WalkOutput {
   const rootLines = cache.lines(root) ?? [];
-  const header = detectHeader(rootLines, { ...settings.analysis, fileName: root, dialect: settings.dialect, dialectFamily: settings.dialectFamily, bits: settings.bits });
+  const header = detectHeader(rootLines, { ...settings.analysis, fileName: root, dialect: settings.dialect, dialectFamily: settings.dialectFamily, bits: settings.bits, mode: settings.mode ?? settings.analysis.mode });
   const rootFile: FileInstance = { id: sinks.nextInstanceId(), path: root };
   const instances = new Map<number, InstanceRecord>();
   const walk = new Walk(root, header, cache, { ...settings, defines: definesFor(root, header, settings.defines) }, sinks, instances);
