@@ -1283,6 +1283,31 @@ hv_xen_iret:
   mov rax, [rsi + 32]
   mov [rbp + F_SP], rax
   jmp hv_done
+%else
+; Xen HYPERVISOR_iret (32-bit PV): the guest jumped to the stub with the frame IRETD would have
+; popped at [esp]: EIP, CS, EFLAGS (a same-ring return, no ESP and SS). Xen's own stub pushes
+; EAX in front of the frame and restores it; this page's stub is UD2, so the frame is on top.
+hv_xen_iret:
+  mov esi, [ebp + F_SP]
+  mov eax, [esi]
+  mov [ebp + F_IP], eax
+  mov eax, [esi + 8]
+  mov edx, eax
+  shr edx, 9
+  and dl, 1
+  mov [virtual_if], dl
+  mov edx, eax
+  shr edx, 12
+  and dl, 3
+  mov [virtual_iopl], dl
+  and eax, 0x244DD5
+  mov edx, [ebp + F_FL]
+  and edx, ~0x244DD5
+  or eax, edx
+  mov [ebp + F_FL], eax
+  add esi, 12
+  mov [ebp + F_SP], esi
+  jmp hv_done
 %endif
 
 ; The emulated instruction faulted at CPL 0 (r0_fault_vec): the guest gets that fault at

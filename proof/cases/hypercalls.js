@@ -39,7 +39,7 @@ const ROUTINES = {
 };
 
 const XEN_EXTRA = [
-  ['VIRTLINT_XEN_HC_IRET', 'hv_xen_iret', false, 64],
+  ['VIRTLINT_XEN_HC_IRET', 'hv_xen_iret', false, undefined], // IRETQ and IRETD frames
   ['VIRTLINT_XEN_HC_XEN_VERSION', 'hv_nop', false, undefined],
 ];
 

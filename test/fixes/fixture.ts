@@ -186,7 +186,7 @@ export function decodeLine(bytes: Uint8Array, bits: Bits): Decoded[] {
 }
 
 function stackDelta(ins: iced.Instruction, codeName: string): number {
-  if (codeName.startsWith('Lea_') && (ins.op0Register === iced.Register.RSP || ins.op0Register === iced.Register.ESP)) {
+  if (codeName.startsWith('Lea_') && (ins.op0Register === iced.Register.RSP || ins.op0Register === iced.Register.ESP || ins.op0Register === iced.Register.SP)) {
     return Number(BigInt.asIntN(32, BigInt(ins.memoryDisplacement)));
   }
   if (codeName.startsWith('Call_')) return 0; // the callee returns to the next instruction

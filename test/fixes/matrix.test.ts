@@ -38,6 +38,21 @@ function assertMemoryOperandSurvives(fixture: Fixture, checked: CheckedFix): voi
 }
 
 
+/**
+ * 16-bit code: the sequence's own stack slots are read through BP (never ESP, whose upper half
+ * may hold anything), and a call that passes an address also passes its segment register.
+ */
+function assertSixteenBitFrame(fix: QuickFix, checked: CheckedFix): void {
+  const register = iced.Register as unknown as Record<string, number>;
+  for (const line of checked.region) {
+    for (const d of line.decoded) {
+      if (d.memory && d.memory.base === register.ESP && !d.codeName.startsWith('Lea_')) assert.fail(`"${line.text}" reads the stack through ESP in 16-bit code`);
+    }
+  }
+  const passesAddress = /\blea\s+(e(ax|bx|cx|dx|si|di)\s*,|[^\n]*,\s*%e(ax|bx|cx|dx|si|di)\b)/.test(fix.edit.newText);
+  if (passesAddress) assert.match(fix.edit.newText, /VIRTLINT_SREG_(SS|DS|ES|FS|GS)\b/, 'the segment of the address goes along');
+}
+
 function checkCommon(fixture: Fixture, fix: QuickFix): CheckedFix {
   const checked = checkFix(fixture, fix);
   if (!CONTROL_TRANSFER.has(fixture.spec.ruleId)) {
@@ -51,9 +66,11 @@ function checkCommon(fixture: Fixture, fix: QuickFix): CheckedFix {
   return checked;
 }
 
+/** 16-bit code has hypercalls where the ABI has a 16-bit convention: KVM's and a register template's, not Xen's or Hyper-V's. */
 function hypercallExpected(rule: string, abi: FixOptions['abi'], bits: Bits): boolean {
-  if (bits === 16) return false;
-  if (abi === 'xen' && rule === 'iret') return bits === 64;
+  if (bits === 16 && (abi === 'xen' || abi === 'hyperv')) return false;
+  if (abi === 'xen' && rule === 'iret') return bits !== 16; // Xen's iret hypercall: IRETD and IRETQ frames
+  if (abi === 'xen' && rule === 'far-ret') return bits === 32; // a 32-bit RETF frame made an IRETD frame for Xen's iret hypercall
   if (abi === 'xen' && (rule === 'pushf' || rule === 'popf')) return true;
   return (HYPERCALL_RULES as readonly string[]).includes(rule);
 }
@@ -99,6 +116,7 @@ for (const dialect of ASSEMBLED_DIALECTS) {
             } else {
               assert.ok(checked.allCodes.some((c) => HYPERCALL_INSTRUCTION[abi].test(c)), `no ${String(HYPERCALL_INSTRUCTION[abi])} in ${checked.allCodes.join(' ')}`);
             }
+            if (bits === 16) assertSixteenBitFrame(fixes[0]!, checked);
           });
         }
       }

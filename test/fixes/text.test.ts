@@ -14,6 +14,7 @@ import {
   fixUntilStable,
   MAX_FIX_PASSES,
   fixesForFinding,
+  fixPreview,
   HYPERCALL_RULES,
   hypercallDefinitions,
   hypercallHeader,
@@ -106,15 +107,69 @@ describe('fixes: text', () => {
     assert.match(popf, /\n\s+vl_cli_\d+:\n/);
   });
 
-  it('offers no hypercall fix in 16-bit code or for far transfers', () => {
-    const none = (spec: FixtureSpec, abi: FixOptions['abi']) =>
-      assert.deepEqual(fixesFor({ ...spec, abi }).fixes.filter((f) => f.strategy === 'hypercall').map((f) => f.title), []);
-    for (const abi of ['kvm', 'kvm-amd', 'xen', 'hyperv', 'custom'] as const) {
-      none({ dialect: 'nasm', bits: 16, ruleId: 'sgdt', instruction: 'sgdt [bx]' }, abi);
-      none({ dialect: 'nasm', bits: 32, ruleId: 'far-ret', instruction: 'retf' }, abi);
+  it('offers 16-bit hypercalls only through the ABIs that have a 16-bit convention, and none for far transfers', () => {
+    const hypercalls = (spec: FixtureSpec, abi: FixOptions['abi']) => fixesFor({ ...spec, abi }).fixes.filter((f) => f.strategy === 'hypercall');
+    const none = (spec: FixtureSpec, abi: FixOptions['abi']) => assert.deepEqual(hypercalls(spec, abi).map((f) => f.title), []);
+    const sgdt16: FixtureSpec = { dialect: 'nasm', bits: 16, ruleId: 'sgdt', instruction: 'sgdt [bx]' };
+    for (const abi of ['xen', 'hyperv'] as const) none(sgdt16, abi);
+    for (const abi of ['kvm', 'kvm-amd', 'custom'] as const) {
+      const [fix] = hypercalls(sgdt16, abi);
+      assert.ok(fix, `a 16-bit hypercall through ${abi}`);
+      // The offset in EBX, the segment it is relative to (DS: a BX base) after the last argument.
+      assert.match(fix.edit.newText, /lea ebx, \[bx\]\n\s+push ebp\n\s+mov bp, sp[^\n]*\n\s+mov ecx, VIRTLINT_SREG_DS\n/);
     }
-    none({ dialect: 'nasm', bits: 32, ruleId: 'iret', instruction: 'iretd' }, 'xen');
-    assert.equal(fixesFor({ dialect: 'nasm', bits: 64, ruleId: 'iret', instruction: 'iretq', abi: 'xen' }).fixes.filter((f) => f.strategy === 'hypercall').length, 1);
+    const onStack = hypercalls({ dialect: 'nasm', bits: 16, ruleId: 'sidt', instruction: 'sidt [bp+si+4]' }, 'kvm')[0]!.edit.newText;
+    assert.match(onStack, /lea ebx, \[bp\+si\+4\][\s\S]*mov ecx, VIRTLINT_SREG_SS\n/, 'a BP base addresses SS');
+    const overridden = hypercalls({ dialect: 'nasm', bits: 16, ruleId: 'str', instruction: 'str word [es:di]' }, 'kvm')[0]!.edit.newText;
+    assert.match(overridden, /mov ecx, VIRTLINT_SREG_ES\n/, 'an override names its segment');
+    for (const abi of ['kvm', 'kvm-amd', 'hyperv', 'custom'] as const) {
+      none({ dialect: 'nasm', bits: 32, ruleId: 'far-ret', instruction: 'retf' }, abi);
+      none({ dialect: 'nasm', bits: 32, ruleId: 'far-jmp', instruction: 'jmp 0x10:0x1000' }, abi);
+      none({ dialect: 'nasm', bits: 32, ruleId: 'far-call', instruction: 'call 0x10:0x1000' }, abi);
+    }
+    // Xen: a 32-bit RETF through the iret hypercall; not one with an immediate, a 16-bit one or LRETQ.
+    assert.deepEqual(hypercalls({ dialect: 'nasm', bits: 32, ruleId: 'far-ret', instruction: 'retf' }, 'xen').map((f) => f.title), ["Replace RETF with Xen's iret hypercall"]);
+    none({ dialect: 'nasm', bits: 32, ruleId: 'far-ret', instruction: 'retf 8' }, 'xen');
+    none({ dialect: 'nasm', bits: 32, ruleId: 'far-ret', instruction: 'retfw' }, 'xen');
+    none({ dialect: 'nasm', bits: 64, ruleId: 'far-ret', instruction: 'retfq' }, 'xen');
+    none({ dialect: 'nasm', bits: 32, ruleId: 'far-jmp', instruction: 'jmp 0x10:0x1000' }, 'xen');
+    none({ dialect: 'nasm', bits: 16, ruleId: 'iret', instruction: 'iret' }, 'xen');
+    none({ dialect: 'nasm', bits: 32, ruleId: 'iret', instruction: 'iretw' }, 'xen');
+    const iretd = hypercalls({ dialect: 'nasm', bits: 32, ruleId: 'iret', instruction: 'iretd' }, 'xen');
+    assert.deepEqual(iretd.map((f) => f.title), ["Replace IRETD with Xen's iret hypercall"]);
+    // The page's stub pushes EAX itself: the jump alone, nothing pushed in front of the frame.
+    assert.match(iretd[0]!.edit.newText, /\n\s+jmp hypercall_page \+ VIRTLINT_XEN_HC_IRET\*32 ; keep this comment$/);
+    assert.doesNotMatch(iretd[0]!.edit.newText, /push/);
+    assert.equal(hypercalls({ dialect: 'nasm', bits: 64, ruleId: 'iret', instruction: 'iretq' }, 'xen').length, 1);
+  });
+
+  it('previews a fix as a short diff: the lines it replaces, then the lines they become, cut after a few', () => {
+    for (const spec of [
+      { dialect: 'nasm', bits: 64, ruleId: 'sidt', instruction: 'sidt [rbx+rcx*4+16]' },
+      { dialect: 'gas-att', bits: 32, ruleId: 'popf', instruction: 'popf' },
+      { dialect: 'nasm', bits: 16, ruleId: 'sgdt', instruction: 'sgdt [bx+2]' },
+    ] as FixtureSpec[]) {
+      const { fixture, fixes } = fixesFor(spec);
+      for (const fix of fixes) {
+        const original = fixture.text.split('\n');
+        const fixed = applyEdits(fixture.text, [fix.edit]).split('\n');
+        const whole = fixPreview(fixture.text, [fix.edit], { maxAdded: 1000 }).split('\n');
+        assert.equal(whole[0], `@@ line ${fixture.line + 1} @@`);
+        assert.equal(whole[1], `-${original[fixture.line]!}`, 'the line as written');
+        const added = whole.slice(2).map((line) => line.slice(1));
+        assert.deepEqual(added, fixed.slice(fixture.line, fixture.line + added.length), `${fix.title}: the + lines are the fixed text`);
+        assert.equal(fixed.length - original.length, added.length - 1, 'every added line is shown');
+        const short = fixPreview(fixture.text, [fix.edit], { maxAdded: 4 }).split('\n');
+        if (added.length > 4) {
+          assert.deepEqual(short.slice(2, 5), whole.slice(2, 5));
+          assert.equal(short[5], `+… ${added.length - 3} more lines`);
+          assert.equal(short.length, 6);
+        } else assert.deepEqual(short, whole);
+      }
+    }
+    // An include lands on its own line: nothing is removed.
+    const include = { range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, newText: '%include "virtlint-hypercalls.inc"\n' };
+    assert.equal(fixPreview('    cpuid\n', [include]), '@@ line 1 @@\n+%include "virtlint-hypercalls.inc"');
   });
 
   it('gives meta findings and findings without a parsed instruction no fixes', () => {

@@ -14,6 +14,8 @@ export type Assembler = 'nasm' | 'gas' | 'fasm';
 export interface AssembleOptions {
   /** Initial bitness. Directives inside the source may still switch it. */
   bits: Bits;
+  /** Files written next to the source before assembling (name → text), e.g. a file it includes. */
+  companions?: Readonly<Record<string, string>>;
 }
 
 /** 1-based source line → bytes emitted for that line (lines that emit nothing are absent). */
@@ -85,9 +87,10 @@ export function concatLines(lines: LineBytes): Buffer {
   return Buffer.concat([...lines].sort((a, b) => a[0] - b[0]).map(([, bytes]) => bytes));
 }
 
-function withTempDir<T>(work: (dir: string) => T): T {
+function withTempDir<T>(work: (dir: string) => T, companions: Readonly<Record<string, string>> = {}): T {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'virtlint-asm-'));
   try {
+    for (const [name, text] of Object.entries(companions)) fs.writeFileSync(path.join(dir, name), text);
     return work(dir);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
@@ -130,7 +133,7 @@ export function assembleNasm(source: string, options: AssembleOptions): Assembly
       lines: parseNasmListing(fs.readFileSync(path.join(dir, 'src.lst'), 'utf8')),
       image: fs.readFileSync(path.join(dir, 'src.bin')),
     };
-  });
+  }, options.companions);
 }
 
 // Relocated values appear as `[0000]` (absolute) or `(FFEE)` (relative); the digits inside
@@ -183,7 +186,7 @@ export function assembleGas(source: string, options: AssembleOptions): Assembly 
       lines: parseGasListing(fs.readFileSync(path.join(dir, 'src.lst'), 'utf8')),
       image: fs.readFileSync(path.join(dir, 'text.bin')),
     };
-  });
+  }, options.companions);
 }
 
 const GAS_LISTING_LINE = /^\s*(\d+) (?:[0-9a-f]{4,8}| {4}) ((?:[0-9A-F]{2})*)(?:\s|$)/;
@@ -232,7 +235,7 @@ export function assembleFasm(source: string, options: AssembleOptions): Assembly
     const stdout = run('fasm', ['src.asm', 'src.bin'], dir);
     const binary = fs.readFileSync(path.join(dir, 'src.bin'));
     return { lines: bytesBetweenMarkers(stdout, binary), image: binary };
-  });
+  }, options.companions);
 }
 
 const FASM_FORMAT_LINE = /^\s*(?:format|entry|section|segment|stack|heap)\b/i;

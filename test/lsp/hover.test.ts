@@ -40,7 +40,12 @@ async function check(client: LspTestClient, name: string, text: string, lines: r
     const offered = menuFixes(actions);
     if (offered.length === 0) assert.match(doLine, /no quick fix on this line/);
     else assert.ok(doLine.startsWith(`**Do:** ${offered.join(' · ')}.`), `hover: ${doLine}\nmenu: ${offered.join(' | ')}`);
-    assert.match(card, new RegExp(`\\]\\(file://[^)]*/docs/rules/${String(onLine[0]!.code)}\\.md\\)$`));
+    assert.match(card, new RegExp(`\\]\\(file://[^)]*/docs/rules/${String(onLine[0]!.code)}\\.md\\)$`, 'm'));
+    // After the card, one short diff per fix the menu offers, in the menu's order, from the line as written.
+    const previews = [...card.matchAll(/^_(.+)_\n\n```diff\n([\s\S]*?)\n```$/gm)];
+    assert.deepEqual(previews.map((preview) => preview[1]), offered, 'a preview per offered fix');
+    const written = text.split('\n')[line]!;
+    for (const preview of previews) assert.ok(preview[2]!.split('\n').includes(`-${written}`), `the preview replaces the line as written:\n${preview[2]}`);
     cards.push(card);
   }
   return cards;
@@ -59,6 +64,28 @@ describe('lsp: hover lists the menu\'s fixes', function () {
     }
   });
 
+  it('a client without file operations: the hover says the numbers go into the file, as the menu does', async () => {
+    const client = await LspTestClient.start({ pull: true });
+    try {
+      const cards = await check(client, 'hover-menu-inline.asm', NASM_64, [1]);
+      assert.match(cards[0]!, /hypercall \(VIRTLINT_HC_SIDT\) \(defines its numbers in the file\)/);
+      assert.doesNotMatch(cards[0]!, /adds virtlint-hypercalls\.inc/);
+    } finally {
+      await client.stop();
+    }
+  });
+
+  it('a client that creates files: the hover says the fix adds the definitions file, as the menu does', async () => {
+    const fileOperations = { workspace: { workspaceEdit: { documentChanges: true, resourceOperations: ['create' as const] } } };
+    const client = await LspTestClient.start({ pull: true, extraCapabilities: fileOperations });
+    try {
+      const cards = await check(client, 'hover-menu-create.asm', NASM_64, [1]);
+      assert.match(cards[0]!, /hypercall \(VIRTLINT_HC_SIDT\) \(adds virtlint-hypercalls\.inc\)/);
+    } finally {
+      await client.stop();
+    }
+  });
+
   it('the Xen ABI from the settings: the hover follows the menu', async () => {
     const client = await LspTestClient.start({ pull: true, configuration: true, settings: { fix: { abi: 'xen' } } });
     try {
@@ -69,14 +96,12 @@ describe('lsp: hover lists the menu\'s fixes', function () {
     }
   });
 
-  it('a boot sector: real-mode answers, and no hypercall where the menu has none', async () => {
+  it('a boot sector: real-mode answers, and the 16-bit KVM hypercalls the menu offers', async () => {
     const client = await LspTestClient.start({ pull: true });
     try {
       const cards = await check(client, 'hover-menu-boot.asm', BOOT_16, [2, 3, 4]);
-      for (const card of cards) {
-        assert.match(card, /real mode/);
-        assert.doesNotMatch(card, /hypercall/i);
-      }
+      for (const card of cards) assert.match(card, /real mode/);
+      assert.match(cards[2]!, /Replace SGDT with a KVM hypercall/);
     } finally {
       await client.stop();
     }

@@ -1,15 +1,16 @@
-// The fix engine under the same oracle. Each fixture is rewritten with fixAll (trap, and
-// hypercall for each ABI, whose definitions are put in front; the symbols an ABI assumes the
-// kernel provides, such as Xen's hypercall_page, are defined as zeroed data at the end). The result must still
-// assemble with the real assembler, and no sensitive instruction may hide in it: every one
-// the decoder finds must either carry a `virtlint-fixed: <rule>` marker on its line (kept on
-// purpose) or still be reported by virtlint (a statement the engine declines to fix).
+// The fix engine under the same oracle. Each fixture is fixed as `virtlint --fix` does it
+// (trap, and hypercall for each ABI): fixes until a pass changes nothing, with the definitions
+// file the hypercall fixes include written next to the source, as the CLI writes it. The symbols
+// an ABI assumes the kernel provides, such as Xen's hypercall_page, are defined as zeroed data at
+// the end. The result must still assemble with the real assembler, and no sensitive instruction
+// may hide in it: every one the decoder finds must either carry a `virtlint-fixed: <rule>` marker
+// on its line (kept on purpose) or still be reported by virtlint (a statement the engine declines to fix).
 import { ruleIdOf } from '../../server/src/analysis/catalogue';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { analyzeText, ruleForCode, type AnalysisOptions, type RuleId } from '../../server/src/analysis';
-import { applyEdits, fixAll, hypercallDefinitions, type FixStrategy, type HypercallAbi } from '../../server/src/analysis/fixes';
+import { fixUntilStable, type FixStrategy, type HypercallAbi } from '../../server/src/analysis/fixes';
 import { assemble, decodeAll, isDataLine } from '../helpers/assemble';
 import { bitsPerLine, FIXTURE_DIR, FIXTURES, packageRoot, type FixtureSpec } from './fixtures';
 
@@ -48,15 +49,13 @@ function check(spec: FixtureSpec, strategy: FixStrategy, abi: HypercallAbi): Out
   const text = fs.readFileSync(path.join(FIXTURE_DIR, spec.file), 'utf8');
   const options: AnalysisOptions = { fileName: spec.file, dialect: spec.dialect, bits: spec.bits, rules: ['all'] };
   const before = analyzeText(text, options);
-  const edits = fixAll(text, before, strategy, { abi });
-  const fixed = applyEdits(text, edits);
-  const definitions = strategy === 'hypercall' ? hypercallDefinitions(spec.dialect, abi) : '';
-  const withDefinitions = definitions === '' ? fixed : `${definitions.replace(/\n?$/, '\n')}${fixed}`;
-  const source = strategy === 'hypercall' ? `${withDefinitions.replace(/\n?$/, '\n')}${kernelSymbols(spec)}\n` : withDefinitions;
+  const fixed = fixUntilStable(text, before, strategy, { abi }, (next) => analyzeText(next, options));
+  const source = strategy === 'hypercall' ? `${fixed.text.replace(/\n?$/, '\n')}${kernelSymbols(spec)}\n` : fixed.text;
   const lines = source.split(/\r?\n/);
+  const companions = fixed.definitions ? { [fixed.definitions.name]: fixed.definitions.text } : {};
 
   // A failure to assemble throws here with the assembler's own message: the fix broke the file.
-  const bytesByLine = assemble(spec.assembler, source, { bits: spec.bits });
+  const bytesByLine = assemble(spec.assembler, source, { bits: spec.bits, companions });
   const bits = bitsPerLine(lines, spec.assembler, spec.bits);
   const after = analyzeText(source, options);
   const reported = new Map<number, string[]>();
@@ -95,7 +94,7 @@ function check(spec: FixtureSpec, strategy: FixStrategy, abi: HypercallAbi): Out
     if (decodedLines.has(line)) continue;
     rows.push({ where: `${spec.file}[${label}]:${line}`, source: (lines[line - 1] ?? '').trim(), decoder: '-', virtlint: rules.sort().join(' ') });
   }
-  return { rows, before: before.findings.length, after: after.findings.length, edits: edits.length };
+  return { rows, before: before.findings.length, after: after.findings.length, edits: fixed.applied };
 }
 
 function table(rows: readonly Row[]): string {

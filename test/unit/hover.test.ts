@@ -291,7 +291,8 @@ describe('hover: the execution mode and the menu', () => {
       const doLine = card.split('\n').find((row) => row.startsWith('**Do:**')) ?? '';
       assert.ok(doLine.startsWith(offered.length > 0 ? `**Do:** ${offered.join(' · ')}.` : '**Do:** no quick fix on this line'), doLine);
       if (!offered.some((title) => /hypercall/i.test(title))) assert.doesNotMatch(card, /hypercall/i, 'no hypercall the menu does not offer');
-      assert.ok(card.indexOf('[VT-x') <= 620, `${card.indexOf('[VT-x')} characters before the link`);
+      // Three fixes in the menu here (SMSW: MOV from CR0, the 16-bit hypercall, the prefix): a little more room.
+      assert.ok(card.indexOf('[VT-x') <= 720, `${card.indexOf('[VT-x')} characters before the link`);
     }
   });
 

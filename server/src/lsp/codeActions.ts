@@ -5,7 +5,7 @@ import { CodeActionKind, type CodeAction, type Diagnostic, type Range as LspRang
 import type { AnalysisOptions, AnalysisResult, Finding, SourceLines } from '../analysis/types';
 import { analyzeText } from '../analysis/index';
 import { isKnownRuleId } from '../analysis/catalogue/index';
-import { fixesForFinding, fixUntilStable, planFixes, plannedEdits, type FixOptions } from '../analysis/fixes/index';
+import { fixesForFinding, fixUntilStable, planFixes, plannedEdits, titleWithNumbersInline, type FixOptions } from '../analysis/fixes/index';
 import { filterFindings } from './documents';
 import { wholeTextWith, workspaceEditWith } from './fixEdits';
 import { findingToDiagnostic, SOURCE } from './conversions';
@@ -30,6 +30,28 @@ export interface CodeActionInput {
   analysisOptions?: () => AnalysisOptions;
   /** The client can create files in a WorkspaceEdit (else a hypercall fix writes its numbers into the document). */
   createFiles?: boolean;
+  /** The client resolves an action's edit (codeAction/resolve): quick fixes carry `data` instead of their edit. */
+  lazyEdits?: boolean;
+  /** The document's version, so that resolving a stale action gives nothing rather than a wrong edit. */
+  version?: number;
+}
+
+/** What a lazy quick fix carries to codeAction/resolve: which fix of which finding, in which version. */
+export interface FixActionData {
+  virtlintFix: 1;
+  uri: string;
+  version?: number;
+  ruleId: string;
+  start: { line: number; character: number };
+  /** Its place among `fixesForFinding`'s fixes for the finding, and its title there, checked on resolve. */
+  index: number;
+  title: string;
+}
+
+export function isFixActionData(value: unknown): value is FixActionData {
+  if (!isRecord(value) || value.virtlintFix !== 1 || typeof value.uri !== 'string' || typeof value.ruleId !== 'string') return false;
+  if (typeof value.index !== 'number' || typeof value.title !== 'string' || !isRecord(value.start)) return false;
+  return typeof value.start.line === 'number' && typeof value.start.character === 'number';
 }
 
 export function fixOptionsFrom(settings: VirtlintSettings): FixOptions {
@@ -68,12 +90,15 @@ function quickFixActions(input: CodeActionInput): CodeAction[] {
   for (const finding of targets) {
     if (!isKnownRuleId(finding.ruleId)) continue;
     const diagnostic = findingToDiagnostic(finding);
-    for (const fix of fixesForFinding(input.source, input.result, finding, fixOptions)) {
+    fixesForFinding(input.source, input.result, finding, fixOptions).forEach((fix, index) => {
       const { edit, inline } = workspaceEditWith(input.uri, [fix.edit], fix.definitions, input.createFiles === true);
-      const action: CodeAction = { title: inline ? inlineTitle(fix.title, fix.definitions!.file.name) : fix.title, kind: CodeActionKind.QuickFix, diagnostics: [diagnostic], edit };
+      const title = inline ? titleWithNumbersInline(fix.title, fix.definitions!.file.name) : fix.title;
+      const action: CodeAction = { title, kind: CodeActionKind.QuickFix, diagnostics: [diagnostic] };
+      if (input.lazyEdits) action.data = fixActionData(input, finding, index, title);
+      else action.edit = edit;
       if (fix.isPreferred) action.isPreferred = true;
       fixes.push(action);
-    }
+    });
     const line = finding.range.start.line;
     const dialect = finding.instruction?.dialect ?? input.result.dialect;
     const lineKey = `${finding.ruleId}@${line}`;
@@ -101,6 +126,36 @@ function quickFixActions(input: CodeActionInput): CodeAction[] {
     for (const action of group) fixes.push(action);
   }
   return fixes;
+}
+
+function fixActionData(input: CodeActionInput, finding: Finding, index: number, title: string): FixActionData {
+  const { line, character } = finding.range.start;
+  return { virtlintFix: 1, uri: input.uri, ...(input.version !== undefined ? { version: input.version } : {}), ruleId: finding.ruleId, start: { line, character }, index, title };
+}
+
+export interface ResolveInput {
+  source: SourceLines;
+  result: AnalysisResult;
+  findings: readonly Finding[];
+  settings: VirtlintSettings;
+  createFiles?: boolean;
+  version?: number;
+}
+
+/**
+ * codeAction/resolve for a lazy quick fix: the same fix computed again from the document as it
+ * is now, with its edit. An action made for another version, or whose fix is no longer the one
+ * it named, comes back without an edit (the client then applies nothing).
+ */
+export function resolveFixAction(action: CodeAction, data: FixActionData, input: ResolveInput): CodeAction {
+  if (data.version !== undefined && input.version !== undefined && data.version !== input.version) return action;
+  const finding = input.findings.find((f) => f.ruleId === data.ruleId && f.range.start.line === data.start.line && f.range.start.character === data.start.character);
+  if (!finding) return action;
+  const fix = fixesForFinding(input.source, input.result, finding, fixOptionsFrom(input.settings))[data.index];
+  if (!fix) return action;
+  const { edit, inline } = workspaceEditWith(data.uri, [fix.edit], fix.definitions, input.createFiles === true);
+  const title = inline ? titleWithNumbersInline(fix.title, fix.definitions!.file.name) : fix.title;
+  return title === data.title ? { ...action, edit } : action;
 }
 
 /**
@@ -171,11 +226,6 @@ function joinedText(source: SourceLines): string {
   const parts: string[] = [];
   for (let i = 0; i < source.lineCount; i++) parts.push(source.line(i), source.lineBreak(i));
   return parts.join('');
-}
-
-/** The title of a hypercall fix whose numbers go into the document: `(adds F)` becomes what happens instead. */
-function inlineTitle(title: string, fileName: string): string {
-  return title.replace(`(adds ${fileName})`, '(defines its numbers in the file)');
 }
 
 export function editFor(uri: string, edits: readonly LspTextEdit[]): { changes: Record<string, LspTextEdit[]> } {

@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { TextEdit as LspTextEdit, WorkspaceEdit } from 'vscode-languageserver';
-import type { DefinitionsFile } from '../analysis/fixes/index';
+import { inlineNumbersEdit, type DefinitionsFile } from '../analysis/fixes/index';
 
 /** Where the definitions file goes for a document: next to it. Undefined for a document that is not a file. */
 export function definitionsUri(documentUri: string, file: DefinitionsFile): string | undefined {
@@ -48,7 +48,7 @@ export function workspaceEditWith(uri: string, edits: readonly LspTextEdit[], de
   const include = { range: definitions.include.range, newText: definitions.include.newText };
   const where = placeFor(uri, definitions.file, createFiles);
   if (where.inline) {
-    const inline = { range: definitions.include.range, newText: inlineDefinitions(definitions) };
+    const inline = inlineNumbersEdit(definitions.include, definitions.file);
     return { edit: { changes: { [uri]: withInclude(own, inline) } }, inline: true };
   }
   return { edit: withFile(uri, withInclude(own, include), where.create, definitions.file), inline: false };
@@ -61,8 +61,13 @@ export function workspaceEditWith(uri: string, edits: readonly LspTextEdit[], de
 export function wholeTextWith(uri: string, whole: LspTextEdit, definitions: FixDefinitions | undefined, createFiles: boolean): WorkspaceEdit {
   if (!definitions) return { changes: { [uri]: [whole] } };
   const where = placeFor(uri, definitions.file, createFiles);
-  if (where.inline) return { changes: { [uri]: [{ range: whole.range, newText: whole.newText.replace(definitions.include.newText, inlineDefinitions(definitions)) }] } };
+  if (where.inline) return { changes: { [uri]: [{ range: whole.range, newText: whole.newText.replace(definitions.include.newText, inlineNumbersEdit(definitions.include, definitions.file).newText) }] } };
   return withFile(uri, [whole], where.create, definitions.file);
+}
+
+/** Whether a hypercall fix writes its numbers into the document (the hover and the menu say so alike). */
+export function numbersGoInline(uri: string, file: DefinitionsFile, createFiles: boolean): boolean {
+  return placeFor(uri, file, createFiles).inline;
 }
 
 /** Whether the numbers go into the document, and otherwise the file to create (none when it exists). */
@@ -95,14 +100,4 @@ function withFile(uri: string, edits: LspTextEdit[], create: string | undefined,
       { textDocument: { uri, version: null }, edits },
     ],
   };
-}
-
-function inlineDefinitions(definitions: FixDefinitions): string {
-  return withBreak(definitions.file.text, definitions.include.newText);
-}
-
-/** The definitions' lines ended as the document's include line would have been (CRLF files stay CRLF). */
-function withBreak(text: string, includeLine: string): string {
-  const lineBreak = /\r\n$/.test(includeLine) ? '\r\n' : /\r$/.test(includeLine) ? '\r' : '\n';
-  return lineBreak === '\n' ? text : text.replace(/\n/g, lineBreak);
 }

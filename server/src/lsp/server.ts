@@ -25,7 +25,8 @@ import { hoverAt } from '../analysis/hover/index';
 import { docsPath } from '../analysis/catalogue/index';
 import { hypercallDefinitions, type HypercallAbi } from '../analysis/fixes/index';
 import { DIALECTS, HYPERCALL_ABIS, type Dialect } from '../analysis/types';
-import { codeActionsFor, FIX_ALL_KIND, fixOptionsFrom } from './codeActions';
+import { codeActionsFor, FIX_ALL_KIND, fixOptionsFrom, isFixActionData, resolveFixAction } from './codeActions';
+import { numbersGoInline } from './fixEdits';
 import { embeddedCodeActions } from './embeddedActions';
 import { embeddedHoverAt } from './embeddedHover';
 import { docsUri } from './conversions';
@@ -70,8 +71,8 @@ function registerLifecycle(connection: Connection, session: ServerSession): void
           hoverProvider: true,
           definitionProvider: true,
           referencesProvider: true,
-          // Edits are inline (no codeAction/resolve): a request for one line measured ~1 ms.
-          codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, CodeActionKind.SourceFixAll, FIX_ALL_KIND], resolveProvider: false },
+          // A client that resolves edits gets quick fixes without them (codeAction/resolve computes them); others get them inline.
+          codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, CodeActionKind.SourceFixAll, FIX_ALL_KIND], resolveProvider: true },
           executeCommandProvider: { commands: [WRITE_HYPERCALL_DEFINITIONS_COMMAND, SELECT_CONTEXT_COMMAND] },
           ...(session.features.pullDiagnostics ? { diagnosticProvider: { identifier: 'virtlint', interFileDependencies: true, workspaceDiagnostics: false } } : {}),
         },
@@ -220,7 +221,12 @@ function registerFeatures(connection: Connection, session: ServerSession): void 
       if (macro) return { contents: { kind: 'markdown', value: macro.markdown }, range: macro.range };
       const result = document.result();
       if (!result) return null;
-      const hover = hoverAt(document.lines(), result, params.position, { fixes: fixOptionsFrom(document.settings), docsLink: (ruleId) => docsUri(ruleId) ?? docsPath(ruleId) });
+      const hover = hoverAt(document.lines(), result, params.position, {
+        fixes: fixOptionsFrom(document.settings),
+        numbersInline: (file) => numbersGoInline(document.uri, file, session.features.createFiles),
+        previews: true,
+        docsLink: (ruleId) => docsUri(ruleId) ?? docsPath(ruleId),
+      });
       if (!hover) return null;
       return { contents: { kind: 'markdown', value: hover.markdown }, range: hover.range };
     }),
@@ -270,6 +276,28 @@ function registerFeatures(connection: Connection, session: ServerSession): void 
         only: Array.isArray(params.context?.only) ? params.context.only : undefined,
         analysisOptions: () => document.analysisOptions(),
         createFiles: session.features.createFiles,
+        lazyEdits: session.features.resolveEdits === true,
+        version: document.version,
+      });
+    }),
+  );
+
+  connection.onCodeActionResolve(
+    session.guardedRequest('codeAction/resolve', async (action: CodeAction, token): Promise<CodeAction> => {
+      if (!isFixActionData(action.data)) return action;
+      const document = session.documents.get(action.data.uri);
+      if (!document || document.hostLanguage !== undefined) return action;
+      await document.settingsReady;
+      throwIfCancelled(token);
+      const result = document.result();
+      if (!result) return action;
+      return resolveFixAction(action, action.data, {
+        source: document.lines(),
+        result,
+        findings: document.visibleFindings(),
+        settings: document.settings,
+        createFiles: session.features.createFiles,
+        version: document.version,
       });
     }),
   );
@@ -337,6 +365,7 @@ function clientFeatures(params: InitializeParams): ClientFeatures {
     dynamicConfigurationRegistration: capabilities.workspace?.didChangeConfiguration?.dynamicRegistration === true,
     showDocument: capabilities.window?.showDocument?.support === true,
     createFiles: capabilities.workspace?.workspaceEdit?.documentChanges === true && (capabilities.workspace.workspaceEdit.resourceOperations ?? []).includes('create'),
+    resolveEdits: (capabilities.textDocument?.codeAction?.resolveSupport?.properties ?? []).includes('edit'),
   };
 }
 

@@ -32,6 +32,8 @@ export interface ClientFeatures {
   showDocument: boolean;
   /** The client applies a WorkspaceEdit that creates a file (a hypercall fix's definitions file). */
   createFiles: boolean;
+  /** The client resolves a code action's edit (codeAction/resolve), so quick fixes are sent without it. */
+  resolveEdits?: boolean;
 }
 
 export class ServerSession {

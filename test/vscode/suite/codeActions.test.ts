@@ -5,7 +5,17 @@ import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { codeActionsAt, openInEditor, revert, ruleOf, virtlint, virtlintDiagnostics, waitFor, waitForSummary, workspaceFile } from './helpers';
+import { codeActionsAt as unresolvedActionsAt, openInEditor, revert, ruleOf, virtlint, virtlintDiagnostics, waitFor, waitForSummary, workspaceFile } from './helpers';
+
+/**
+ * The actions at a range with their edits: VS Code's client resolves a code action's edit
+ * (codeAction/resolve), so the server sends quick fixes without one; VS Code resolves them
+ * before applying, as this asks it to.
+ */
+async function codeActionsAt(uri: vscode.Uri, range: vscode.Range): Promise<vscode.CodeAction[]> {
+  const actions = (await vscode.commands.executeCommand<(vscode.CodeAction | vscode.Command)[]>('vscode.executeCodeActionProvider', uri, range, undefined, 100)) ?? [];
+  return actions.filter((action): action is vscode.CodeAction => 'title' in action && !('command' in action && typeof action.command === 'string'));
+}
 
 const FIXES_FINDINGS = ['4:smsw', '5:sidt', '6:pushf', '7:popf'];
 
@@ -55,6 +65,17 @@ describe('code actions (fixes.asm)', () => {
     const docs = titles.indexOf('Show documentation for popf');
     assert.ok(disableLine > 0, `at least one fix comes before "Disable popf for this line": ${JSON.stringify(titles)}`);
     assert.ok(disableLine < disableFile && disableFile < docs, `order: ${JSON.stringify(titles)}`);
+  });
+
+  it('sends the fixes without their edits and resolves them on demand (codeAction/resolve)', async () => {
+    const uri = editor.document.uri;
+    const popf = diagnosticFor(uri, 'popf');
+    const lazy = instructionFixes(await unresolvedActionsAt(uri, popf.range));
+    assert.ok(lazy.length > 0, 'fixes for popf');
+    for (const action of lazy) assert.equal(action.edit, undefined, `"${action.title}" came with its edit`);
+    const resolved = instructionFixes(await codeActionsAt(uri, popf.range));
+    assert.deepEqual(resolved.map((a) => a.title), lazy.map((a) => a.title));
+    for (const action of resolved) assert.ok(action.edit && action.edit.size > 0, `"${action.title}" resolved to an edit`);
   });
 
   it('applies a trapping fix (trap strategy) and the finding goes away', async () => {

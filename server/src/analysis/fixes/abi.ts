@@ -31,12 +31,13 @@ export function conventionFor(options: FixOptions, bits: Bits): Convention | und
   switch (options.abi) {
     case 'kvm':
     case 'kvm-amd': {
-      if (bits === 16) return undefined; // see README: a 16-bit address would be ambiguous (DS or SS)
+      // 16-bit code too: VMCALL/VMMCALL exit in any mode, and the sequence passes each address's segment (README).
       const op = options.abi === 'kvm' ? 'vmcall' : 'vmmcall';
       return { kind: 'registers', numberFamily: 'a', argFamilies: KVM_ARGS, resultFamily: 'a', extraClobbers: [], call: () => [ins(op)], prefix: 'kvm' };
     }
     case 'xen':
-      if (bits === 16) return undefined; // Xen PV guests run 32- or 64-bit code
+      // No 16-bit convention: PV guests run 32- or 64-bit code, and the hypercall page holds 32/64-bit stubs.
+      if (bits === 16) return undefined;
       return {
         kind: 'registers',
         argFamilies: bits === 64 ? ['di', 'si', 'd', 'r10', 'r8'] : ['b', 'c', 'd', 'si', 'di'],
@@ -46,6 +47,7 @@ export function conventionFor(options: FixOptions, bits: Bits): Convention | und
         prefix: 'xen',
       };
     case 'hyperv':
+      // No 16-bit convention: the hypercall page holds 32/64-bit code, and the TLFS defines none.
       if (bits === 16) return undefined;
       return { kind: 'hyperv', bits };
     case 'custom':
@@ -131,7 +133,6 @@ export function parseCustomTemplate(template: string, bits: Bits): RegisterConve
   }
   const all = [convention.numberFamily, convention.resultFamily, ...convention.argFamilies, ...convention.extraClobbers];
   if (all.some((f) => f !== undefined && (f === 'sp' || !familyAvailable(f, bits)))) return undefined;
-  if (bits === 16) return undefined;
   const lines = body.length ? body : ['vmcall'];
   convention.call = (nr) => lines.map((text): Line => ({ t: 'raw', text: text.replace(/\{nr\}/g, nr) }));
   return convention;

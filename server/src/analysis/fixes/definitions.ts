@@ -19,7 +19,7 @@ const GUEST_NOTE: Partial<Record<string, string>> = {
 
 function constants(abi: HypercallAbi): Constant[] {
   const list: Constant[] = HYPERCALL_RULES.map((rule) => ({ name: hypercallSymbol(rule), value: hypercallNumber(rule, abi), note: `replaces ${rule.toUpperCase()}${GUEST_NOTE[rule] ?? ''}` }));
-  SEGMENT_REGISTERS.forEach((sreg, value) => list.push({ name: segmentSymbol(sreg), value, note: `segment register ${sreg.toUpperCase()} (PUSH/POP/MOV Sreg hypercalls)` }));
+  SEGMENT_REGISTERS.forEach((sreg, value) => list.push({ name: segmentSymbol(sreg), value, note: `segment register ${sreg.toUpperCase()} (PUSH/POP/MOV Sreg hypercalls; in 16-bit code, the segment of an address)` }));
   if (abi === 'xen') {
     list.push(
       { name: XEN_SYMBOLS.iret, value: XEN.iret, note: '__HYPERVISOR_iret' },
@@ -88,8 +88,8 @@ const CONTRACT: Record<string, string> = {
   smsw: 'arg0 = address, arg1 = byte count (2, 4 or 8); write exactly arg1 bytes there: the low arg1 bytes of the virtual CR0, little-endian, as SMSW stores them. 2 = a memory or 16-bit register destination (CR0[15:0]; write nothing past those 2 bytes: they belong to the guest), 4 = a 32-bit register (CR0[31:0]), 8 = a 64-bit register (CR0[63:0]). The guest zero-extends a 32-bit result in 64-bit code and keeps the upper bits of a 16-bit register.',
   pushf: 'arg0 = address of the pushed slot, arg1 = its size (2, 4 or 8: the operand size of the PUSHF); write the guest flags image there with the virtual IF and IOPL, and RF and VM clear (as PUSHF does).',
   popf: 'arg0 = flags image; load the guest RFLAGS from it (IF and IOPL virtualized) before resuming.',
-  lar: 'arg0 = address of the result, arg1 = selector, arg2 = current destination value; write 4 bytes (32-bit code) or 8 bytes (64-bit code): the access rights zero-extended, or arg2 unchanged when invalid; set guest ZF = valid.',
-  lsl: 'arg0 = address of the result, arg1 = selector, arg2 = current destination value; write 4 bytes (32-bit code) or 8 bytes (64-bit code): the segment limit zero-extended, or arg2 unchanged when invalid; set guest ZF = valid.',
+  lar: 'arg0 = address of the result, arg1 = selector, arg2 = current destination value; write 4 bytes (16- or 32-bit code) or 8 bytes (64-bit code): the access rights zero-extended, or arg2 unchanged when invalid; set guest ZF = valid.',
+  lsl: 'arg0 = address of the result, arg1 = selector, arg2 = current destination value; write 4 bytes (16- or 32-bit code) or 8 bytes (64-bit code): the segment limit zero-extended, or arg2 unchanged when invalid; set guest ZF = valid.',
   verr: 'arg0 = selector; set guest ZF = readable at the guest\'s virtual CPL.',
   verw: 'arg0 = selector; set guest ZF = writable at the guest\'s virtual CPL.',
   'push-sreg': 'arg0 = address of the pushed slot, arg1 = segment register (ES 0, CS 1, SS 2, DS 3, FS 4, GS 5), arg2 = slot size (2, 4 or 8); fill the slot with the zero-extended virtual selector.',
@@ -114,6 +114,10 @@ export function hypercallHeader(abi: HypercallAbi): string {
     '/* contract below says to set a flag. Every address is a guest-virtual address. */',
     '/* Write exactly the bytes a contract names and nothing after them: a destination */',
     '/* may be the guest\'s own memory operand, whose neighbouring bytes are live data. */',
+    '/* 16-bit code (KVM and register-template ABIs): the guest passes 32-bit registers, an */',
+    '/* address argument is a 16- or 32-bit offset, and the number of the segment register it */',
+    '/* is relative to (VIRTLINT_SREG_*) follows the last argument a contract names: the */',
+    '/* address is that register\'s base plus the offset. */',
     '#ifndef VIRTLINT_HYPERCALLS_H',
     '#define VIRTLINT_HYPERCALLS_H',
     '',

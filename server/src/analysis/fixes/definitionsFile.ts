@@ -88,6 +88,21 @@ export function includeEdit(source: SourceLines, dialect: Dialect): TextEdit {
   return { range: { start: at, end: at }, newText: `${directive}${lineBreak || '\n'}` };
 }
 
+/**
+ * For a client that cannot create files: the numbers themselves where the include would go,
+ * their lines ended as the include line is (a CRLF file stays CRLF).
+ */
+export function inlineNumbersEdit(include: TextEdit, file: DefinitionsFile): TextEdit {
+  const lineBreak = /\r\n$/.test(include.newText) ? '\r\n' : /\r$/.test(include.newText) ? '\r' : '\n';
+  const text = lineBreak === '\n' ? file.text : file.text.replace(/\n/g, lineBreak);
+  return { range: include.range, newText: text };
+}
+
+/** A hypercall fix's title when its numbers go into the document: `(adds F)` becomes what happens instead. */
+export function titleWithNumbersInline(title: string, fileName: string): string {
+  return title.replace(`(adds ${fileName})`, '(defines its numbers in the file)');
+}
+
 /** How many lines to look at for leading comments: a file that is all comment gets the include at the end of them. */
 const LEADING_LIMIT = 200;
 

@@ -13,6 +13,13 @@ export class Frame {
   readonly saved = new Map<string, number>();
   readonly sp: string;
   readonly saveWidth: Width;
+  /**
+   * 16-bit code: the depth at which BP was pointed at the stack (`anchor`). SP cannot address
+   * memory there, and ESP's upper half may hold anything, so the frame's slots are read through BP.
+   */
+  private anchorDepth: number | undefined;
+  /** The anchor pushed EBP itself (it was not among the sequence's own saves). */
+  anchoredBp = false;
 
   constructor(readonly bits: Bits) {
     this.sp = stackPointer(bits);
@@ -21,7 +28,23 @@ export class Frame {
 
   /** Memory at original SP + offset. */
   at(offset: number, width?: Width): MemOpnd {
-    return mem(this.sp, offset + this.depth, width);
+    if (this.bits !== 16) return mem(this.sp, offset + this.depth, width);
+    if (this.anchorDepth === undefined) throw new Error('a 16-bit frame is read through BP: anchor it first');
+    return mem('bp', offset + this.anchorDepth, width);
+  }
+
+  /**
+   * 16-bit code: saves EBP (unless saved already) and points BP at the stack. Call it after the
+   * user's memory operands are read, since they may use BP; the user's BP is then in its save slot.
+   */
+  anchor(): void {
+    if (this.bits !== 16 || this.anchorDepth !== undefined) return;
+    if (!this.saved.has('bp')) {
+      this.save('bp');
+      this.anchoredBp = true;
+    }
+    this.emit({ t: 'ins', op: 'mov', args: [reg('bp'), reg('sp')], comment: 'SP cannot address memory in 16-bit code' });
+    this.anchorDepth = this.depth;
   }
 
   orig(operand: MemoryOperand, width?: Width): OrigMemOpnd {
@@ -46,15 +69,20 @@ export class Frame {
   /** Reserves bytes below SP without touching flags; returns their offset from the original SP. */
   reserve(bytes: number, comment?: string): number {
     if (bytes === 0) return -this.depth;
-    this.emit({ ...ins('lea', reg(this.sp), mem(this.sp, -bytes)), ...(comment ? { comment } : {}) });
+    this.emit({ ...ins('lea', reg(this.stackDestination()), mem(this.sp, -bytes)), ...(comment ? { comment } : {}) });
     this.depth += bytes;
     return -this.depth;
   }
 
   release(bytes: number, comment?: string): void {
     if (bytes === 0) return;
-    this.emit({ ...ins('lea', reg(this.sp), mem(this.sp, bytes)), ...(comment ? { comment } : {}) });
+    this.emit({ ...ins('lea', reg(this.stackDestination()), mem(this.sp, bytes)), ...(comment ? { comment } : {}) });
     this.depth -= bytes;
+  }
+
+  /** A 16-bit stack moves SP only: writing SP leaves ESP's upper half as PUSH and POP do. */
+  private stackDestination(): string {
+    return this.bits === 16 ? 'sp' : this.sp;
   }
 
   /** Pushes a slot of `width` bytes (its content is replaced later); returns its offset. */

@@ -3,20 +3,40 @@
 // their destination either directly or by overwriting the destination's save slot, so the
 // final POP delivers them. The sequence itself uses only MOV/MOVZX/LEA/PUSH/POP and the
 // call, none of which write flags.
-import type { Bits } from '../types';
+import type { Bits, MemoryOperand } from '../types';
 import type { Convention, RegisterConvention } from './abi';
 import { hypervCall } from './abi';
 import { Frame } from './frame';
 import { imm, reg, type Line, type Width } from './ir';
 import type { Plan, PlanInput } from './plans';
 import { familyAvailable, familyOf, regOfWidth } from './registers';
+import { segmentSymbol } from './numbers';
 import { addressFamilies } from './context';
 
 type ArgValue = PlanInput | { k: 'address'; of: 'output' };
 
 export function emitHypercall(plan: Plan, convention: Convention, bits: Bits): Line[] | undefined {
-  if (bits === 16) return undefined;
-  return convention.kind === 'hyperv' ? emitHyperv(plan, convention.bits) : emitRegisters(plan, convention, bits);
+  if (convention.kind === 'hyperv') return bits === 16 ? undefined : emitHyperv(plan, convention.bits);
+  return emitRegisters(plan, convention, bits);
+}
+
+/**
+ * 16-bit code: an address is an offset in a segment, DS or SS by default, so the call also
+ * passes the segment register the output address is relative to (VIRTLINT_SREG_*), after the
+ * last argument; the hypervisor adds that register's base. Undefined when nothing is passed by address.
+ */
+function addressSegment(plan: Plan): PlanInput | undefined {
+  const out = plan.output;
+  if (!out) return undefined;
+  if (out.k !== 'mem') return { k: 'imm', value: segmentSymbol('ss') }; // the pushed slot or the stack buffer
+  return { k: 'imm', value: segmentSymbol(segmentOf(out.operand)) };
+}
+
+/** The segment an operand addresses: its override, else SS for a BP or SP base, else DS. */
+function segmentOf(operand: MemoryOperand): string {
+  if (operand.segment) return operand.segment.toLowerCase();
+  const base = operand.base ? familyOf(operand.base) : undefined;
+  return base === 'bp' || base === 'sp' ? 'ss' : 'ds';
 }
 
 const RED_ZONE_NOTE = 'step over the 128-byte red zone below RSP';
@@ -108,6 +128,7 @@ function deliverOutputs(p: Prologue, plan: Plan, scratch: string): void {
 }
 
 function epilogue(p: Prologue, plan: Plan, saves: string[]): void {
+  if (p.frame.anchoredBp) p.frame.restore('bp');
   for (const family of [...saves].reverse()) p.frame.restore(family);
   copyToSegmentOperand(p, plan);
   p.frame.release(p.bufferBytes + p.redZone);
@@ -146,7 +167,8 @@ function unique(list: (string | undefined)[]): string[] {
 }
 
 function emitRegisters(plan: Plan, conv: RegisterConvention, bits: Bits): Line[] | undefined {
-  const values: ArgValue[] = [...(plan.output ? [{ k: 'address', of: 'output' } as const] : []), ...plan.inputs];
+  const segment = bits === 16 ? addressSegment(plan) : undefined;
+  const values: ArgValue[] = [...(plan.output ? [{ k: 'address', of: 'output' } as const] : []), ...plan.inputs, ...(segment ? [segment] : [])];
   if (values.length > conv.argFamilies.length) return undefined;
   const argFamilies = conv.argFamilies.slice(0, values.length);
   const saves = unique([conv.resultFamily, conv.numberFamily, ...argFamilies, ...conv.extraClobbers]);
@@ -160,9 +182,12 @@ function emitRegisters(plan: Plan, conv: RegisterConvention, bits: Bits): Line[]
   for (const i of order) {
     const value = values[i]!;
     const family = argFamilies[i]!;
+    // 16-bit code reads its own slots through BP, pointed at the stack once the user's operands are read.
+    if (rank(value, plan) > 0) p.frame.anchor();
     if (value.k === 'address') loadOutputAddress(p, plan, family);
     else loadInput(p.frame, value, family);
   }
+  p.frame.anchor();
   if (conv.numberFamily) p.frame.loadImm(conv.numberFamily, plan.numberSymbol);
   for (const line of conv.call(plan.numberSymbol)) p.frame.emit(line); // a custom template can be long
   deliverOutputs(p, plan, conv.resultFamily);

@@ -13,7 +13,7 @@ import { titleInBody, withExpansionLabels } from './macroBody';
 import { planFor } from './plans';
 import { readingPin, type Reading } from './reading';
 import { forcedEmulationFix, popfTrapFix, smswTrapFix } from './trap';
-import { xenIretFix, xenPopfFix, xenPushfFix } from './xen';
+import { xenFarRetFix, xenIretFix, xenPopfFix, xenPushfFix } from './xen';
 
 export type { FixKind, FixOptions, FixStrategy, HypercallAbi } from './context';
 export type { TextEdit } from './layout';
@@ -23,7 +23,8 @@ export { FORCED_EMULATION_PREFIX } from './trap';
 export { parseCustomTemplate } from './abi';
 export { readingPin, type Reading } from './reading';
 export { macroFixRefusal } from './layout';
-export { definitionsFile, definitionsFileName, includeDirective, type DefinitionsFile } from './definitionsFile';
+export { fixPreview, type PreviewOptions } from './preview';
+export { definitionsFile, definitionsFileName, includeDirective, inlineNumbersEdit, titleWithNumbersInline, type DefinitionsFile } from './definitionsFile';
 
 export interface QuickFix {
   title: string;
@@ -104,6 +105,7 @@ function generatedHypercall(ctx: FixContext): GeneratedFix | undefined {
     if (ctx.ruleId === 'pushf') return xenPushfFix(ctx);
     if (ctx.ruleId === 'popf') return xenPopfFix(ctx);
     if (ctx.ruleId === 'iret') return xenIretFix(ctx);
+    if (ctx.ruleId === 'far-ret') return xenFarRetFix(ctx);
   }
   const plan = planFor(ctx.ruleId, ctx.ins);
   const convention = conventionFor(ctx.options, ctx.bits);

@@ -1,6 +1,6 @@
 // What each sensitive instruction needs from a hypercall: the values it passes, where the
 // results go, and what it does to the stack. ABI-independent.
-import type { MemoryOperand, ParsedInstruction } from '../types';
+import type { Bits, MemoryOperand, ParsedInstruction } from '../types';
 import { intelOperands, memoryOperand, registerOperand, stackOperandWidth } from './context';
 import type { Width } from './ir';
 import { hypercallSymbol, SEGMENT_REGISTERS, segmentSymbol } from './numbers';
@@ -56,22 +56,25 @@ function segmentNumber(op: ParsedInstruction['operands'][number] | undefined): s
 }
 const FLAGS_KEPT = 'the sequence writes no flags; the hypervisor must return with RFLAGS unchanged';
 
-function destination(op: ParsedInstruction['operands'][number] | undefined): PlanOutput | undefined {
+function destination(op: ParsedInstruction['operands'][number] | undefined, bits: Bits): PlanOutput | undefined {
   const r = registerOperand(op);
   if (r) {
     if (r.family === 'sp' || r.width === 1) return undefined;
     return { k: 'regs', regs: [{ name: r.name, width: r.width, offset: 0, valueWidth: 2 }] };
   }
   const m = memoryOperand(op);
-  return m ? memoryOutput(m, 2) : undefined;
+  return m ? memoryOutput(m, 2, bits) : undefined;
 }
 
-/** A memory destination of `bytes`: by address, or through a buffer when FS/GS-relative. */
-function memoryOutput(m: MemoryOperand, bytes: number): PlanOutput {
-  return usableAddress(m) ? { k: 'mem', operand: m } : { k: 'segmem', operand: m, bytes };
+/**
+ * A memory destination of `bytes`: by address, or through a buffer when FS/GS-relative. In
+ * 16-bit code every address goes with its segment register, so FS and GS need no buffer.
+ */
+function memoryOutput(m: MemoryOperand, bytes: number, bits: Bits): PlanOutput {
+  return bits === 16 || usableAddress(m) ? { k: 'mem', operand: m } : { k: 'segmem', operand: m, bytes };
 }
 
-/** fs/gs-relative memory can't be passed as a plain address; other overrides are flat. */
+/** fs/gs-relative memory can't be passed as a plain address in 32/64-bit code; other overrides are flat. */
 function usableAddress(m: MemoryOperand): boolean {
   return m.segment !== 'fs' && m.segment !== 'gs';
 }
@@ -95,11 +98,11 @@ export function planFor(ruleId: string, ins: ParsedInstruction): Plan | undefine
     case 'sidt': {
       // A pseudo-descriptor: 2 bytes of limit and a 4-byte base, an 8-byte base in 64-bit mode.
       const m = memoryOperand(op0);
-      return m ? { ...base, output: memoryOutput(m, ins.bits === 64 ? 10 : 6) } : undefined;
+      return m ? { ...base, output: memoryOutput(m, ins.bits === 64 ? 10 : 6, ins.bits) } : undefined;
     }
     case 'sldt':
     case 'str': {
-      const output = destination(op0);
+      const output = destination(op0, ins.bits);
       return output ? { ...base, output } : undefined;
     }
     case 'smsw': {
@@ -107,7 +110,7 @@ export function planFor(ruleId: string, ins: ParsedInstruction): Plan | undefine
       // in 64-bit mode) and only 16 bits into memory or a 16-bit register. The hypervisor
       // cannot tell a memory destination from a register's result buffer by the address
       // alone, so the byte count goes along as arg1.
-      const output = destination(op0);
+      const output = destination(op0, ins.bits);
       if (!output) return undefined;
       const bytes: Width = output.k === 'regs' ? output.regs[0]!.width : 2;
       const sized: PlanOutput = output.k === 'regs' ? { k: 'regs', regs: [{ ...output.regs[0]!, valueWidth: bytes }] } : output;
@@ -157,7 +160,7 @@ export function planFor(ruleId: string, ins: ParsedInstruction): Plan | undefine
       const toSreg = segmentNumber(op0);
       const fromSreg = segmentNumber(op1);
       if (fromSreg !== undefined) {
-        const output = destination(op0);
+        const output = destination(op0, ins.bits);
         return output ? { ...base, inputs: [{ k: 'imm', value: fromSreg }], output } : undefined;
       }
       if (toSreg !== undefined) {

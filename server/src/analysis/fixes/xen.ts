@@ -1,5 +1,5 @@
-// Xen PV has real mechanisms for three of the rules: the per-vCPU event-channel mask
-// stands in for IF (PUSHF, POPF) and hypercall 23 performs IRET.
+// Xen PV has real mechanisms for four of the rules: the per-vCPU event-channel mask
+// stands in for IF (PUSHF, POPF), and hypercall 23 performs IRET and so a 32-bit far RET.
 // Assumed symbols (see hypercallDefinitions): `xen_vcpu_info` = this vCPU's struct
 // vcpu_info, `hypercall_page` = the page Xen filled with hypercall stubs.
 import type { FixContext, GeneratedFix } from './context';
@@ -79,12 +79,72 @@ export function xenPopfFix(ctx: FixContext): GeneratedFix | undefined {
   return { title: title(ctx, "'s IF change with Xen's event-channel mask"), kind: 'hypercall', strategy: 'hypercall', lines, ...paravirt(ctx, "sets Xen's event-channel mask from IF", [XEN_SYMBOLS.vcpuInfo, XEN_SYMBOLS.page]) };
 }
 
-/** IRETQ → `push 0` (no VGCF_in_syscall) and a jump to Xen's iret hypercall; 64-bit frames only. */
+/**
+ * IRET through Xen's iret hypercall (23), which does not return. 64-bit: IRETQ → `push 0` (the
+ * flags word: not returning from a syscall) and the jump; the page's stub pushes RCX, R11 and RAX.
+ * 32-bit: IRETD → the jump alone; the page's stub pushes EAX, and Xen reads EIP, CS, EFLAGS (and
+ * ESP, SS for an outer ring) above it, the frame IRETD would have popped. A 16-bit frame has none.
+ */
 export function xenIretFix(ctx: FixContext): GeneratedFix | undefined {
-  if (ctx.bits !== 64 || !(ctx.codeName === 'Iretq' || ctx.ins.mnemonic === 'iretq')) return undefined;
+  const jump: Line = { t: 'branch', op: 'jmp', target: `${XEN_SYMBOLS.page} + ${XEN_SYMBOLS.iret}*32`, comment: 'HYPERVISOR_iret: does not return' };
+  let lines: Line[];
+  if (ctx.bits === 64 && (ctx.codeName === 'Iretq' || ctx.ins.mnemonic === 'iretq')) {
+    lines = [{ t: 'ins', op: 'push', args: [imm(0)], suffixWidth: 8, comment: 'flags word: not returning from a syscall' }, jump];
+  } else if (ctx.bits === 32 && isIretd(ctx)) {
+    lines = [jump];
+  } else return undefined;
+  return { title: title(ctx, " with Xen's iret hypercall"), kind: 'hypercall', strategy: 'hypercall', lines, ...paravirt(ctx, "returns through Xen's iret hypercall", [XEN_SYMBOLS.page]) };
+}
+
+/** A 32-bit frame: IRETD, or IRET/IRETL written in 32-bit code without a 16-bit operand size. */
+function isIretd(ctx: FixContext): boolean {
+  if (ctx.codeName !== undefined) return ctx.codeName === 'Iretd';
+  if (ctx.ins.prefixes.some((p) => p === 'o16' || p === 'data16')) return false;
+  return /^iret[dl]?$/.test(ctx.ins.mnemonic);
+}
+
+/**
+ * A 32-bit far RET (no immediate) through Xen's iret hypercall: the frame RETF would pop (EIP, CS,
+ * and ESP, SS for an outer ring) becomes an IRETD frame by moving EIP and CS down one slot and
+ * putting the flags between CS and the rest, with IF = !evtchn_upcall_mask. The stack ends where
+ * RETF leaves it. The kept PUSHF only captures the flags before the sequence changes them.
+ */
+export function xenFarRetFix(ctx: FixContext): GeneratedFix | undefined {
+  if (ctx.bits !== 32 || ctx.ins.operands.length > 0 || !isRetfd(ctx)) return undefined;
+  const sp = stackPointer(32);
+  const eax = reg('eax');
+  const virtualIfClear = ctx.label('xenretf');
   const lines: Line[] = [
-    { t: 'ins', op: 'push', args: [imm(0)], suffixWidth: 8, comment: 'flags word: not returning from a syscall' },
+    { t: 'ins', op: 'lea', args: [reg(sp), mem(sp, -4)], comment: 'room for the flags between CS and what RETF leaves' },
+    { t: 'ins', op: 'pushf', args: [], comment: markerComment('pushf') },
+    ins('push', eax),
+    { t: 'ins', op: 'mov', args: [eax, mem(sp, 12)], comment: 'EIP down one slot' },
+    ins('mov', mem(sp, 8), eax),
+    { t: 'ins', op: 'mov', args: [eax, mem(sp, 16)], comment: 'CS down one slot' },
+    ins('mov', mem(sp, 12), eax),
+    { t: 'ins', op: 'mov', args: [eax, mem(sp, 4)], comment: 'the flags, IF from the event-channel mask' },
+    ins('and', eax, imm(0xfffffdff)),
+    { t: 'ins', op: 'cmp', args: [maskByte(), imm(0)], comment: 'events masked = virtual IF clear' },
+    { t: 'branch', op: 'jne', target: virtualIfClear, toLabel: true },
+    ins('or', eax, imm(0x200)),
+    { t: 'label', name: virtualIfClear },
+    ins('mov', mem(sp, 16), eax),
+    ins('pop', eax),
+    { t: 'ins', op: 'lea', args: [reg(sp), mem(sp, 4)], comment: 'ESP at the IRETD frame: EIP, CS, EFLAGS' },
     { t: 'branch', op: 'jmp', target: `${XEN_SYMBOLS.page} + ${XEN_SYMBOLS.iret}*32`, comment: 'HYPERVISOR_iret: does not return' },
   ];
-  return { title: title(ctx, " with Xen's iret hypercall"), kind: 'hypercall', strategy: 'hypercall', lines, ...paravirt(ctx, "returns through Xen's iret hypercall", [XEN_SYMBOLS.page]) };
+  return {
+    title: title(ctx, " with Xen's iret hypercall"),
+    kind: 'hypercall',
+    strategy: 'hypercall',
+    lines,
+    ...paravirt(ctx, "returns through Xen's iret hypercall", [XEN_SYMBOLS.page, XEN_SYMBOLS.vcpuInfo]),
+  };
+}
+
+/** A 32-bit far RET without an immediate: RETF, LRET or LRETL in 32-bit code without a 16-bit operand size. */
+function isRetfd(ctx: FixContext): boolean {
+  if (ctx.codeName !== undefined) return ctx.codeName === 'Retfd';
+  if (ctx.ins.prefixes.some((p) => p === 'o16' || p === 'data16')) return false;
+  return /^(retf|retfd|lret|lretl)$/.test(ctx.ins.mnemonic);
 }

@@ -4,7 +4,7 @@ import { allEntries, docsPath, formatMessage, ruleById } from '../catalogue/inde
 import { FAMILY_LABEL } from '../catalogue/labels';
 import { MODE_LABEL, modeSeverity, modeWhy, segmentFormOf, type SegmentForm } from '../catalogue/modes';
 import { modeAt } from '../document/executionMode';
-import { fixesForFinding, type FixOptions } from '../fixes/index';
+import { fixesForFinding, fixPreview, inlineNumbersEdit, titleWithNumbersInline, type DefinitionsFile, type FixOptions, type QuickFix } from '../fixes/index';
 import type { RuleEntry } from '../catalogue/schema';
 import { PROFILES } from '../catalogue/schema';
 import { isInt3, ruleForCode } from '../resolve/classify';
@@ -20,6 +20,13 @@ export interface HoverInfo {
 export interface HoverOptions {
   /** The options the code actions use, so the hover lists the same fixes (default: the KVM ABI). */
   fixes?: FixOptions;
+  /**
+   * Whether the menu's hypercall fixes write their numbers into the document instead of adding
+   * the include (a client that cannot create files); the shell knows, and the titles follow it.
+   */
+  numbersInline?: (file: DefinitionsFile) => boolean;
+  /** After the card, a short diff of what each fix would change (the editor's hover; default off). */
+  previews?: boolean;
   /** Where the rule's page is for the reader (default: `docs/rules/<id>.md`). */
   docsLink?: (ruleId: string) => string;
 }
@@ -93,21 +100,46 @@ function findingHover(source: HoverSource, result: AnalysisResult, position: Pos
   const entry = ruleById(finding.ruleId);
   if (!entry) return { markdown: `**${finding.ruleId}** — ${finding.message}`, range: finding.range };
   if (entry.group === 'meta') return { markdown: metaCard(entry, finding), range: finding.range };
-  const fixTitles = offeredFixes(source, result, finding, options);
-  return { markdown: findingCard(entry, finding, fixTitles, (options.docsLink ?? docsPath)(entry.id), result.profile), range: finding.range };
+  const fixSource = sourceForFixes(source, finding);
+  const fixes = offeredFixes(fixSource, result, finding, options);
+  const fixTitles = fixes.map((fix) => menuTitle(fix, options));
+  const card = findingCard(entry, finding, fixTitles, (options.docsLink ?? docsPath)(entry.id), result.profile);
+  const previews = options.previews ? fixPreviews(fixSource, fixes, fixTitles, options) : '';
+  return { markdown: previews ? `${card}\n\n---\n\n${previews}` : card, range: finding.range };
 }
 
-/** The titles of the quick fixes the code-action menu offers for the finding, from the same engine. */
-function offeredFixes(source: HoverSource, result: AnalysisResult, finding: Finding, options: HoverOptions): string[] {
+/** The quick fixes the code-action menu offers for the finding, from the same engine. */
+function offeredFixes(source: string | SourceLines, result: AnalysisResult, finding: Finding, options: HoverOptions): QuickFix[] {
   try {
-    return fixesForFinding(sourceForFixes(source, finding), result, finding, options.fixes ?? DEFAULT_FIX_OPTIONS).map((fix) => fix.title);
+    return fixesForFinding(source, result, finding, options.fixes ?? DEFAULT_FIX_OPTIONS);
   } catch {
     // A hover must never take the server down; a fix engine failure only loses the list.
     return [];
   }
 }
 
+/** Each fix's title and a short diff of its edits, as the menu would apply them (the include, or the numbers inline). */
+function fixPreviews(source: string | SourceLines, fixes: readonly QuickFix[], titles: readonly string[], options: HoverOptions): string {
+  const blocks: string[] = [];
+  fixes.forEach((fix, index) => {
+    const edits = [fix.edit];
+    const definitions = fix.definitions;
+    if (definitions) edits.push(options.numbersInline?.(definitions.file) ? inlineNumbersEdit(definitions.include, definitions.file) : definitions.include);
+    try {
+      blocks.push(`_${titles[index]!}_\n\n\`\`\`diff\n${fixPreview(source, edits)}\n\`\`\``);
+    } catch {
+      // A preview is a courtesy: a failure leaves it out.
+    }
+  });
+  return blocks.join('\n\n');
+}
+
 const DEFAULT_FIX_OPTIONS: FixOptions = { abi: 'kvm' };
+
+function menuTitle(fix: QuickFix, options: HoverOptions): string {
+  const file = fix.definitions?.file;
+  return file && options.numbersInline?.(file) ? titleWithNumbersInline(fix.title, file.name) : fix.title;
+}
 
 /** A line function holds no line count: the lines through the finding's statement are enough to place its fixes. */
 function sourceForFixes(source: HoverSource, finding: Finding): string | SourceLines {
