@@ -112,6 +112,9 @@ describe('fixes: the editor applies self-contained hypercall fixes', () => {
     assert.equal(hypercall.edit?.documentChanges, undefined);
     applyWorkspaceEdit(hypercall.edit!);
     assert.ok(!fs.existsSync(path.join(path.dirname(file), 'virtlint-hypercalls.inc')));
+    const fixed = fs.readFileSync(file, 'utf8');
+    assert.doesNotMatch(fixed, /virtlint-hypercalls\.inc/, 'the block comment does not point at a file that is not there');
+    assert.match(fixed, /numbers defined in this file/);
     nasmInFolder(file);
   });
 

@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { TextEdit as LspTextEdit, WorkspaceEdit } from 'vscode-languageserver';
-import { inlineNumbersEdit, type DefinitionsFile } from '../analysis/fixes/index';
+import { inlineNumbersEdit, textWithNumbersInline, type DefinitionsFile } from '../analysis/fixes/index';
 
 /** Where the definitions file goes for a document: next to it. Undefined for a document that is not a file. */
 export function definitionsUri(documentUri: string, file: DefinitionsFile): string | undefined {
@@ -49,7 +49,8 @@ export function workspaceEditWith(uri: string, edits: readonly LspTextEdit[], de
   const where = placeFor(uri, definitions.file, createFiles);
   if (where.inline) {
     const inline = inlineNumbersEdit(definitions.include, definitions.file);
-    return { edit: { changes: { [uri]: withInclude(own, inline) } }, inline: true };
+    const pointing = own.map((edit) => ({ range: edit.range, newText: textWithNumbersInline(edit.newText, definitions.file.name) }));
+    return { edit: { changes: { [uri]: withInclude(pointing, inline) } }, inline: true };
   }
   return { edit: withFile(uri, withInclude(own, include), where.create, definitions.file), inline: false };
 }
@@ -61,7 +62,10 @@ export function workspaceEditWith(uri: string, edits: readonly LspTextEdit[], de
 export function wholeTextWith(uri: string, whole: LspTextEdit, definitions: FixDefinitions | undefined, createFiles: boolean): WorkspaceEdit {
   if (!definitions) return { changes: { [uri]: [whole] } };
   const where = placeFor(uri, definitions.file, createFiles);
-  if (where.inline) return { changes: { [uri]: [{ range: whole.range, newText: whole.newText.replace(definitions.include.newText, inlineNumbersEdit(definitions.include, definitions.file).newText) }] } };
+  if (where.inline) {
+    const withNumbers = whole.newText.replace(definitions.include.newText, inlineNumbersEdit(definitions.include, definitions.file).newText);
+    return { changes: { [uri]: [{ range: whole.range, newText: textWithNumbersInline(withNumbers, definitions.file.name) }] } };
+  }
   return withFile(uri, [whole], where.create, definitions.file);
 }
 

@@ -98,6 +98,11 @@ export function inlineNumbersEdit(include: TextEdit, file: DefinitionsFile): Tex
   return { range: include.range, newText: text };
 }
 
+/** A fix's text when its numbers go into the document: its block comment no longer points at the file. */
+export function textWithNumbersInline(text: string, fileName: string): string {
+  return text.split(`numbers in ${fileName}`).join('numbers defined in this file');
+}
+
 /** A hypercall fix's title when its numbers go into the document: `(adds F)` becomes what happens instead. */
 export function titleWithNumbersInline(title: string, fileName: string): string {
   return title.replace(`(adds ${fileName})`, '(defines its numbers in the file)');

@@ -24,7 +24,7 @@ export { parseCustomTemplate } from './abi';
 export { readingPin, type Reading } from './reading';
 export { macroFixRefusal } from './layout';
 export { fixPreview, type PreviewOptions } from './preview';
-export { definitionsFile, definitionsFileName, includeDirective, inlineNumbersEdit, titleWithNumbersInline, type DefinitionsFile } from './definitionsFile';
+export { definitionsFile, definitionsFileName, includeDirective, inlineNumbersEdit, textWithNumbersInline, titleWithNumbersInline, type DefinitionsFile } from './definitionsFile';
 
 export interface QuickFix {
   title: string;

@@ -4,7 +4,7 @@ import { allEntries, docsPath, formatMessage, ruleById } from '../catalogue/inde
 import { FAMILY_LABEL } from '../catalogue/labels';
 import { MODE_LABEL, modeSeverity, modeWhy, segmentFormOf, type SegmentForm } from '../catalogue/modes';
 import { modeAt } from '../document/executionMode';
-import { fixesForFinding, fixPreview, inlineNumbersEdit, titleWithNumbersInline, type DefinitionsFile, type FixOptions, type QuickFix } from '../fixes/index';
+import { fixesForFinding, fixPreview, inlineNumbersEdit, textWithNumbersInline, titleWithNumbersInline, type DefinitionsFile, type FixOptions, type QuickFix } from '../fixes/index';
 import type { RuleEntry } from '../catalogue/schema';
 import { PROFILES } from '../catalogue/schema';
 import { isInt3, ruleForCode } from '../resolve/classify';
@@ -122,9 +122,10 @@ function offeredFixes(source: string | SourceLines, result: AnalysisResult, find
 function fixPreviews(source: string | SourceLines, fixes: readonly QuickFix[], titles: readonly string[], options: HoverOptions): string {
   const blocks: string[] = [];
   fixes.forEach((fix, index) => {
-    const edits = [fix.edit];
     const definitions = fix.definitions;
-    if (definitions) edits.push(options.numbersInline?.(definitions.file) ? inlineNumbersEdit(definitions.include, definitions.file) : definitions.include);
+    const inline = definitions !== undefined && options.numbersInline?.(definitions.file) === true;
+    const edits = [inline ? { ...fix.edit, newText: textWithNumbersInline(fix.edit.newText, definitions.file.name) } : fix.edit];
+    if (definitions) edits.push(inline ? inlineNumbersEdit(definitions.include, definitions.file) : definitions.include);
     try {
       blocks.push(`_${titles[index]!}_\n\n\`\`\`diff\n${fixPreview(source, edits)}\n\`\`\``);
     } catch {
