@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { RULES, META_RULES } from '../../server/src/analysis/catalogue';
+import { IDIOM_RULES, RULES, META_RULES } from '../../server/src/analysis/catalogue';
 import { packageInfo } from '../../server/src/host/packageInfo';
 import { stylist } from '../../server/src/host/terminal';
 import { formatReports, type FileReport } from '../../server/src/report';
@@ -136,7 +136,7 @@ describe('cli formats', () => {
       assert.equal(driver.name, 'virtlint');
       assert.equal(driver.version, '9.9.9');
       assert.equal(driver.informationUri, 'https://example.org/virtlint/docs/overview.md');
-      assert.deepEqual(driver.rules.map((r: { id: string }) => r.id), [...RULES, ...META_RULES].map((r) => r.id));
+      assert.deepEqual(driver.rules.map((r: { id: string }) => r.id), [...RULES, ...IDIOM_RULES, ...META_RULES].map((r) => r.id));
       const popf = driver.rules.find((r: { id: string }) => r.id === 'popf');
       assert.equal(popf.name, undefined, 'no name that only repeats the id (SARIF1001)');
       assert.equal(driver.rules.find((r: { id: string }) => r.id === 'far-call').name, 'FarCall');

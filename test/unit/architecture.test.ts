@@ -54,7 +54,7 @@ const BUILTINS = new Set(builtinModules.filter((name) => !name.startsWith('_')))
  * and the rule classification are their own surface, so the scanner's worker bundle gets them
  * without the text pipeline.
  */
-const ANALYSIS_SURFACES = ['index.ts', 'types.ts', 'project/index.ts', 'embedded/index.ts', 'catalogue/index.ts', 'fixes/index.ts', 'hover/index.ts', 'resolve/iced.ts', 'resolve/classify.ts'].map(
+const ANALYSIS_SURFACES = ['index.ts', 'types.ts', 'project/index.ts', 'embedded/index.ts', 'catalogue/index.ts', 'fixes/index.ts', 'hover/index.ts', 'idioms/index.ts', 'resolve/iced.ts', 'resolve/classify.ts'].map(
   (file) => `server/src/analysis/${file}`,
 );
 

@@ -8,6 +8,7 @@ import {
   defaultSeverity,
   docsPath,
   formatMessage,
+  IDIOM_RULES,
   isKnownRuleId,
   META_RULES,
   PROFILES,
@@ -33,6 +34,7 @@ import { expectedFiles, findPackageRoot, generate, readObservations } from '../.
 
 const CORE = ['sgdt', 'sidt', 'sldt', 'smsw', 'str', 'pushf', 'popf', 'lar', 'lsl', 'verr', 'verw', 'push-sreg', 'pop-sreg', 'mov-sreg', 'far-call', 'far-jmp', 'far-ret', 'int', 'iret'];
 const EXTENDED = ['cpuid', 'rdtsc', 'rdtscp', 'rdpmc', 'rdpid', 'xgetbv'];
+const IDIOMS = ['hypervisor-leaf', 'hypervisor-bit', 'hypervisor-signature', 'timing-check', 'vmware-backdoor', 'virtualpc-backdoor', 'red-pill'];
 const META = ['invalid-in-mode', 'unknown-mnemonic', 'unknown-rule', 'unresolved-include', 'undecided-expansion'];
 const UMIP_RULES = ['sgdt', 'sidt', 'sldt', 'smsw', 'str'];
 const LEAKING = [...UMIP_RULES, ...EXTENDED];
@@ -47,6 +49,8 @@ describe('catalogue: entries', () => {
   it('has exactly one entry per stable rule id, in the right group', () => {
     assert.deepStrictEqual(ids(RULES).sort(), [...CORE, ...EXTENDED].sort());
     assert.deepStrictEqual(ids(META_RULES).sort(), [...META].sort());
+    assert.deepStrictEqual(ids(IDIOM_RULES).sort(), [...IDIOMS].sort());
+    for (const id of IDIOMS) assert.strictEqual(ruleById(id)?.group, 'idiom', id);
     for (const id of CORE) assert.strictEqual(ruleById(id)?.group, 'core', id);
     for (const id of EXTENDED) assert.strictEqual(ruleById(id)?.group, 'extended', id);
     for (const id of META) assert.strictEqual(ruleById(id)?.group, 'meta', id);
@@ -150,8 +154,10 @@ describe('catalogue: profiles and selection', () => {
     const hardware = resolveRuleSelection([], 'hardware-assisted-guest');
     for (const id of ['cpuid', 'rdtsc', 'far-call', 'far-jmp', 'sidt']) assert.ok(hardware.enabled.has(id), id);
     for (const id of ['popf', 'pushf', 'lar', 'mov-sreg', 'iret', 'xgetbv']) assert.ok(!hardware.enabled.has(id), id);
+    // The audit profile also runs the VM-detection idioms (several instructions read together); no other profile does.
     const audit = resolveRuleSelection(undefined, 'vm-detection-audit');
-    assert.strictEqual(audit.enabled.size, CORE.length + EXTENDED.length + META.length);
+    assert.strictEqual(audit.enabled.size, CORE.length + EXTENDED.length + IDIOMS.length + META.length);
+    for (const id of IDIOMS) assert.ok(!deprivileged.enabled.has(id) && !hardware.enabled.has(id) && audit.enabled.has(id), id);
   });
 
   it('explicit selection: ids and groups, all enables INT3, unknown tokens ignored and reported', () => {

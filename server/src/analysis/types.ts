@@ -6,10 +6,11 @@ export type Dialect = 'nasm' | 'gas-att' | 'gas-intel' | 'masm' | 'fasm';
 export type ForeignArchitecture = 'arm64' | 'arm' | 'riscv' | 'powerpc' | 'mips';
 export const DIALECTS: readonly Dialect[] = ['nasm', 'gas-att', 'gas-intel', 'masm', 'fasm'];
 
-/** Every rule id: the 25 instruction rules and the five meta rules. rules.ts holds one entry for each. */
+/** Every rule id: the 25 instruction rules, the VM-detection idioms and the five meta rules. rules.ts holds one entry for each. */
 export const RULE_IDS = [
   'sgdt', 'sidt', 'sldt', 'smsw', 'str', 'pushf', 'popf', 'lar', 'lsl', 'verr', 'verw', 'push-sreg', 'pop-sreg', 'mov-sreg',
   'far-call', 'far-jmp', 'far-ret', 'int', 'iret', 'cpuid', 'rdtsc', 'rdtscp', 'rdpmc', 'rdpid', 'xgetbv',
+  'hypervisor-leaf', 'hypervisor-bit', 'hypervisor-signature', 'timing-check', 'vmware-backdoor', 'virtualpc-backdoor', 'red-pill',
   'invalid-in-mode', 'unknown-mnemonic', 'unknown-rule', 'unresolved-include', 'undecided-expansion',
 ] as const;
 export type RuleId = (typeof RULE_IDS)[number];

@@ -1,4 +1,4 @@
-import { RULES, META_RULES } from '../analysis/catalogue';
+import { IDIOM_RULES, RULES, META_RULES } from '../analysis/catalogue';
 import { ASSEMBLY_EXTENSIONS, HOST_EXTENSIONS } from './files';
 
 export function helpText(): string {
@@ -91,6 +91,7 @@ internal error.
 Rule ids (suppress in source with "virtlint-disable-next-line <id> -- reason"):
   core:     ${core.join(' ')}
   extended: ${extended.join(' ')}
+  idioms:   ${IDIOM_RULES.map((r) => r.id).join(' ')} (vm-detection-audit only)
   meta:     ${META_RULES.map((r) => r.id).join(' ')}
 `;
 }

@@ -1,5 +1,6 @@
 // ESLint-compatible JSON: one result object per file, in input order. Whole-program lint adds, per
 // message, how the line was read (`readIn`, `contexts`) and through which macros (`macroChain`, `related`).
+import { taxonomyTags } from './tags';
 import type { FileReport, ReportMessage } from './types';
 
 export function formatJson(reports: readonly FileReport[]): string {
@@ -44,5 +45,7 @@ function toEslintMessage(message: ReportMessage): Record<string, unknown> {
   if (message.contexts !== undefined) out.contexts = message.contexts;
   if (message.macroChain !== undefined) out.macroChain = message.macroChain;
   if (message.related !== undefined) out.related = message.related;
+  const tags = taxonomyTags(message.ruleId);
+  if (tags.length > 0) out.tags = tags;
   return out;
 }

@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { allEntries, docsPath, parseProfile, type ProfileId, type RuleEntry } from '../analysis/catalogue';
 import type { SeverityOrOff } from '../analysis/types';
+import { taxonomyTags } from './tags';
 import type { FileReport, FormatOptions, ReportLocation, ReportMessage } from './types';
 
 export const SARIF_SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
@@ -76,6 +77,7 @@ function ruleDescriptor(entry: RuleEntry, profile: ProfileId, options: FormatOpt
   const severity = entry.severity[profile];
   const tags = new Set(['virtualization', entry.group, entry.family]);
   if (entry.detection !== undefined) tags.add('vm-detection');
+  for (const tag of taxonomyTags(entry.id)) tags.add(tag);
   return {
     id: entry.id,
     ...userFacingName(entry.id),
@@ -148,6 +150,8 @@ function resultProperties(message: ReportMessage): Record<string, unknown> | und
     properties.bits = message.readIn.bits;
   }
   if (message.contexts !== undefined && message.contexts.length > 1) properties.contexts = message.contexts;
+  const tags = taxonomyTags(message.ruleId);
+  if (tags.length > 0) properties.tags = tags;
   return Object.keys(properties).length > 0 ? properties : undefined;
 }
 

@@ -3,7 +3,7 @@
 // for findings.
 import { codeName, iced, mnemonicName } from '../analysis/resolve/iced';
 import { ruleForCode } from '../analysis/resolve/classify';
-import { formatMessage, ruleById, severityFor, type ProfileId } from '../analysis/catalogue';
+import { formatMessage, ruleById, runsIdioms, severityFor, type ProfileId } from '../analysis/catalogue';
 import type { Severity, SeverityOrOff } from '../analysis/types';
 import { DISCOVERY_ORDER, wrapAddress, type AddressWidth, type BinaryImage, type CodeSection, type Discovery } from '../binary/image';
 import { discoverCode } from '../binary/discover';
@@ -11,6 +11,7 @@ import { parseDebugLine, type LineTable, type SourceLine } from '../binary/dwarf
 import { parallelSweep, PARALLEL_MIN_BYTES, type SweepWorkers } from './parallel';
 import { SymbolIndex } from '../binary/symbols';
 import { fastSweep, INT3_CODE, type SweepHits } from '../binary/sweep';
+import { findBinaryIdioms } from '../binary/idioms';
 
 export type DisassemblySyntax = 'intel' | 'att' | 'nasm' | 'masm';
 
@@ -80,16 +81,23 @@ export async function scanImage(image: BinaryImage, options: ScanOptions): Promi
     const discovered = discovering ? discoverCode(image, options.includeInt3) : undefined;
     if (discovering && !discovered) stats.fellBackToSweep = true;
     if (discovered) image.notes.push(coverageNote(image, discovered.decodedBytes));
+    const idioms = runsIdioms(options.profile, options.enabled);
     for (let s = 0; s < image.sections.length; s++) {
       const section = image.sections[s]!;
       stats.bytes += section.bytes.length;
       const found = discovered?.sections[s];
+      const sectionFindings: BinaryFinding[] = [];
+      const collect = (finding: BinaryFinding | undefined): void => {
+        if (finding) sectionFindings.push(finding);
+      };
       if (found) {
-        for (let i = 0; i < found.offsets.length; i++) keep(describeHit(section, found.offsets[i]!, found.codes[i]!, found.discoveries[i]!, context));
-        continue;
+        for (let i = 0; i < found.offsets.length; i++) collect(describeHit(section, found.offsets[i]!, found.codes[i]!, found.discoveries[i]!, context));
+      } else {
+        const hits = await sweepSection(section, options);
+        for (let i = 0; i < hits.offsets.length; i++) collect(describeHit(section, hits.offsets[i]!, hits.codes[i]!, 'sweep', context));
       }
-      const hits = await sweepSection(section, options);
-      for (let i = 0; i < hits.offsets.length; i++) keep(describeHit(section, hits.offsets[i]!, hits.codes[i]!, 'sweep', context));
+      const reported = idioms ? withBinaryIdioms(section, sectionFindings, context) : sectionFindings;
+      for (const finding of reported) keep(finding);
     }
   } finally {
     context.describer.free();
@@ -106,6 +114,30 @@ function coverageNote(image: BinaryImage, decoded: Record<'symbol' | 'unwind' | 
   for (const method of ['symbol', 'unwind', 'traversal'] as const) if (decoded[method] > 0) parts.push(`${method} ${percent(decoded[method])}`);
   const sum = decoded.symbol + decoded.unwind + decoded.traversal;
   return `code discovery decoded ${percent(Math.min(sum, total))} of ${total} executable bytes (${parts.join(', ') || 'nothing'}); the rest was not read as code (--sweep linear reads it all)`;
+}
+
+/**
+ * The section's findings with the idioms in its bytes: an instruction that is part of an idiom is
+ * reported once, as the idiom. The bytes are read in a straight line for this; an idiom takes the
+ * discovery of the instruction finding at its anchor, and counts as found by the sweep otherwise.
+ */
+function withBinaryIdioms(section: CodeSection, findings: BinaryFinding[], context: HitContext): BinaryFinding[] {
+  const { options } = context;
+  const byOffset = new Map<number, BinaryFinding>(findings.map((finding) => [finding.fileOffset - section.fileOffset, finding]));
+  const members = new Set<number>();
+  const idioms: BinaryFinding[] = [];
+  for (const idiom of findBinaryIdioms(section.bytes, section.bits)) {
+    if (!options.enabled.has(idiom.ruleId)) continue;
+    const severity = severityFor(idiom.ruleId, options.profile, options.severities);
+    if (severity === 'off') continue;
+    const anchor = byOffset.get(idiom.anchor);
+    const finding = describeAt(section, idiom.anchor, anchor?.discovery ?? 'sweep', context, idiom.ruleId, severity, idiom.message);
+    idioms.push(finding);
+    for (const member of idiom.members) members.add(member);
+  }
+  if (idioms.length === 0) return findings;
+  const kept = findings.filter((finding) => !members.has(finding.fileOffset - section.fileOffset));
+  return [...kept, ...idioms].sort((a, b) => a.fileOffset - b.fileOffset);
 }
 
 interface HitContext {
@@ -128,17 +160,24 @@ function sweepSection(section: CodeSection, options: ScanOptions): SweepHits | P
 }
 
 function describeHit(section: CodeSection, offset: number, code: number, discovery: Discovery, context: HitContext): BinaryFinding | undefined {
-  const { options, symbols, describer } = context;
-  const addressWidth: AddressWidth = context.image.addressWidth;
+  const { options } = context;
   const ruleId = ruleForCode(code);
   if (ruleId === undefined || !options.enabled.has(ruleId)) return undefined;
   if (code === INT3_CODE && !options.includeInt3) return undefined;
   const severity = severityFor(ruleId, options.profile, options.severities);
   if (severity === 'off') return undefined;
+  return describeAt(section, offset, discovery, context, ruleId, severity);
+}
+
+/** A finding of `ruleId` at the instruction at `offset`; the rule's message for it unless one is given. */
+function describeAt(section: CodeSection, offset: number, discovery: Discovery, context: HitContext, ruleId: string, severity: Severity, givenMessage?: string): BinaryFinding {
+  const { symbols, describer } = context;
+  const addressWidth: AddressWidth = context.image.addressWidth;
+  const options = context.options;
   const address = wrapAddress(section.address + BigInt(offset), addressWidth);
-  const { text, bytes, mnemonic, codeName } = describer.describe(section, offset, address);
+  const { text, bytes, mnemonic, codeName, code } = describer.describe(section, offset, address);
   const entry = ruleById(ruleId);
-  const message = entry ? formatMessage(entry, mnemonic) : ruleId;
+  const message = givenMessage ?? (entry ? formatMessage(entry, mnemonic) : ruleId);
   const symbol = options.extraSymbols?.describe(address, section.name) ?? symbols.describe(address, section.name);
   const finding: BinaryFinding = { ruleId, severity, message, address, section: section.name, fileOffset: section.fileOffset + offset, text, bytes, code, codeName, discovery };
   if (symbol !== undefined) finding.symbol = symbol;
@@ -151,15 +190,15 @@ function describeHit(section: CodeSection, offset: number, code: number, discove
 class InstructionDescriber {
   private readonly formatter: iced.Formatter;
   private readonly instruction = new iced.Instruction();
-  private readonly cache = new Map<string, { text: string; mnemonic: string; codeName: string }>();
-  private bareInt3: { text: string; bytes: string; mnemonic: string; codeName: string } | undefined;
+  private readonly cache = new Map<string, { text: string; mnemonic: string; codeName: string; code: number }>();
+  private bareInt3: { text: string; bytes: string; mnemonic: string; codeName: string; code: number } | undefined;
 
   constructor(syntax: DisassemblySyntax) {
     const kinds = { intel: iced.FormatterSyntax.Intel, att: iced.FormatterSyntax.Gas, nasm: iced.FormatterSyntax.Nasm, masm: iced.FormatterSyntax.Masm };
     this.formatter = new iced.Formatter(kinds[syntax]);
   }
 
-  describe(section: CodeSection, offset: number, address: bigint): { text: string; bytes: string; mnemonic: string; codeName: string } {
+  describe(section: CodeSection, offset: number, address: bigint): { text: string; bytes: string; mnemonic: string; codeName: string; code: number } {
     if (section.bytes[offset] === 0xcc && this.bareInt3) return this.bareInt3; // padding: by far the most common hit with --rules all
     const window = section.bytes.subarray(offset, Math.min(section.bytes.length, offset + 15));
     const decoder = new iced.Decoder(section.bits, window, iced.DecoderOptions.None);
@@ -176,6 +215,7 @@ class InstructionDescriber {
         text: this.formatter.format(this.instruction),
         mnemonic: mnemonicName(this.instruction.mnemonic).toLowerCase(),
         codeName: codeName(this.instruction.code),
+        code: this.instruction.code,
       };
       if (cacheable && this.cache.size < 10_000) this.cache.set(key, described);
       if (bytes === 'cc') this.bareInt3 = { ...described, bytes };

@@ -162,3 +162,19 @@ export const EXAMPLES: Readonly<Record<string, RuleExample>> = {
     host('let lo: u32;', 'asm!("xgetbv", in("ecx") 0, out("eax") lo, out("edx") _);'),
   ),
 };
+
+/** One NASM snippet per VM-detection idiom, for its docs page; test/rules/idioms.test.ts assembles each and checks it is reported. */
+export interface IdiomExample {
+  bits: Bits;
+  nasm: string;
+}
+
+export const IDIOM_EXAMPLES: Readonly<Record<string, IdiomExample>> = {
+  'hypervisor-leaf': { bits: 64, nasm: 'mov eax, 0x40000000      ; the first hypervisor leaf\ncpuid\nmov [rdi], ebx           ; the vendor signature, for later' },
+  'hypervisor-bit': { bits: 64, nasm: 'mov eax, 1\ncpuid\nbt ecx, 31               ; hypervisor present?\njc .virtual' },
+  'hypervisor-signature': { bits: 64, nasm: "mov eax, 0x40000000\ncpuid\ncmp ebx, 'VMwa'          ; 0x61774D56\njne .other\ncmp ecx, 'reVM'\njne .other\ncmp edx, 'ware'" },
+  'timing-check': { bits: 64, nasm: 'rdtsc\nshl rdx, 32\nor rax, rdx\nmov rsi, rax\nxor eax, eax\ncpuid                    ; always exits under VT-x\nrdtsc\nshl rdx, 32\nor rax, rdx\nsub rax, rsi\ncmp rax, 1000\nja .virtual' },
+  'vmware-backdoor': { bits: 32, nasm: "mov eax, 'hXMV'          ; 0x564D5868, 'VMXh'\nxor ebx, ebx\nmov ecx, 10               ; get version\nmov dx, 'XV'             ; port 0x5658, 'VX'\nin eax, dx\ncmp ebx, 'hXMV'" },
+  'virtualpc-backdoor': { bits: 32, nasm: 'mov eax, 1\nxor ebx, ebx\ndb 0x0f, 0x3f, 0x07, 0x0b  ; vpcext 7, 0Bh\ntest ebx, ebx' },
+  'red-pill': { bits: 32, nasm: 'sidt [esp-6]\ncmp byte [esp-1], 0xd0   ; top byte of the IDT base\nja .virtual' },
+};

@@ -2,11 +2,13 @@
 // Pure data and lookups; no IO and no iced-x86 (the docs renderer lives in render.ts).
 import type { Severity, SeverityOrOff } from '../types';
 import { PROFILE_INFO } from './profiles';
+import { IDIOM_RULES } from './idiomRules';
 import { META_RULES, RULES } from './rules';
 import type { ProfileId, RuleEntry, RuleGroup, RuleId } from './schema';
 
 export * from './schema';
 export { RULES, META_RULES } from './rules';
+export { IDIOM_RULES, tagsForFinding } from './idiomRules';
 export { PROFILE_INFO, parseProfile, isProfileId, type ProfileInfo } from './profiles';
 export { SOURCES } from './sources';
 export { OBSERVED } from './observed';
@@ -15,10 +17,10 @@ export { describeObservation, type Observation, type ObservationMap } from './ob
 /** Tokens accepted in a rule selection besides rule ids. */
 export const RULE_GROUP_TOKENS = ['core', 'extended', 'all'] as const;
 
-const ALL_ENTRIES: readonly RuleEntry[] = [...RULES, ...META_RULES];
+const ALL_ENTRIES: readonly RuleEntry[] = [...RULES, ...IDIOM_RULES, ...META_RULES];
 const BY_ID = new Map<string, RuleEntry>(ALL_ENTRIES.map((entry) => [entry.id, entry]));
 
-/** Every entry, virtualization rules first, then the meta kinds. */
+/** Every entry: the instruction rules, the VM-detection idioms, then the meta kinds. */
 export function allEntries(): readonly RuleEntry[] {
   return ALL_ENTRIES;
 }
@@ -65,14 +67,14 @@ export function resolveRuleSelection(tokens: readonly string[] | undefined, prof
   const enabled = new Set<string>(META_RULES.map((entry) => entry.id));
   const normalized = (tokens ?? []).map(normalizeToken).filter((token) => token !== '');
   if (normalized.length === 0) {
-    for (const entry of RULES) if (entry.severity[profile] !== 'off') enabled.add(entry.id);
+    for (const entry of [...RULES, ...IDIOM_RULES]) if (entry.severity[profile] !== 'off') enabled.add(entry.id);
     return { enabled, includeInt3: false };
   }
   let includeInt3 = false;
   for (const token of normalized) {
     if (token === 'all') {
       includeInt3 = true;
-      for (const entry of RULES) enabled.add(entry.id);
+      for (const entry of [...RULES, ...IDIOM_RULES]) enabled.add(entry.id);
     } else if (token === 'core' || token === 'extended') {
       for (const entry of RULES) if (entry.group === token) enabled.add(entry.id);
     } else if (isKnownRuleId(token)) {
@@ -113,6 +115,18 @@ export function formatMessage(entry: RuleEntry, mnemonic: string | undefined): s
   // Display names like "PUSH CS" or "CALL FAR" carry an operand; the message wants the bare mnemonic.
   const shown = mnemonic && mnemonic.trim() !== '' ? mnemonic.trim().toUpperCase() : entry.mnemonics[0]?.split(' ')[0] ?? 'This statement';
   return entry.message.split('{mnemonic}').join(shown);
+}
+
+/** True for the VM-detection idioms (several instructions read together; only the audit profile runs them). */
+export function isIdiomRuleId(id: string): boolean {
+  return BY_ID.get(id)?.group === 'idiom';
+}
+
+/** Whether the idiom pass runs: only the `vm-detection-audit` profile reads idioms, and only when one is selected. */
+export function runsIdioms(profile: ProfileId, enabled: ReadonlySet<string>): boolean {
+  if (profile !== 'vm-detection-audit') return false;
+  for (const id of enabled) if (isIdiomRuleId(id)) return true;
+  return false;
 }
 
 /** Rule ids grouped as the selection tokens name them. */

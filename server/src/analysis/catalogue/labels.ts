@@ -5,6 +5,7 @@ export const FAMILY_LABEL: Readonly<Record<RuleFamily, string>> = {
   'sensitive-register': 'Sensitive register instruction (Robin & Irvine 2000)',
   'protection-system': 'Protection system reference (Robin & Irvine 2000)',
   'later-addition': 'Later addition (not in Robin & Irvine\'s list)',
+  'detection-idiom': 'VM-detection idiom (several instructions read together)',
   meta: 'Meta diagnostic (about the source, not about virtualization)',
 };
 

@@ -4,9 +4,9 @@
 import { isInt3, sensitiveCodes } from '../resolve/classify';
 import { codeFacts, type CodeFacts } from '../resolve/iced';
 import type { Bits } from '../types';
-import { allEntries, defaultSeverity, docsPath, formatMessage, PROFILE_INFO, ruleById, RULES } from './index';
+import { allEntries, defaultSeverity, docsPath, formatMessage, IDIOM_RULES, PROFILE_INFO, ruleById, RULES } from './index';
 import { describeObservation, type Observation, type ObservationMap } from './observation';
-import { EXAMPLES, type HostExample } from './examples';
+import { EXAMPLES, IDIOM_EXAMPLES, type HostExample } from './examples';
 import { describeFix, FAMILY_LABEL, FIX_LABEL } from './labels';
 import { renderModeSection } from './modeDocs';
 import { PROFILES, type RuleEntry, type RuleFamily } from './schema';
@@ -82,7 +82,57 @@ function sourceList(entry: RuleEntry): string[] {
   return ['## Sources', '', ...entry.sources.map((source) => `- [${source.key}] [${source.title}](${source.url})`), ''];
 }
 
+/** The ATT&CK and MBC identifiers of an idiom, as a list (docs) or one line (hover). */
+export function tagLines(entry: RuleEntry): string[] {
+  return (entry.tags ?? []).map((tag) => `- ${tag.taxonomy} **${tag.id}**: ${tag.name}`);
+}
+
+function renderIdiomPage(entry: RuleEntry): string {
+  const lines: string[] = [`# \`${entry.id}\` — ${entry.title}`, '', GENERATED_NOTE, '', 'Part of the [virtlint rule list](../overview.md#vm-detection-idioms).', ''];
+  lines.push('| | |', '|---|---|');
+  lines.push(`| Rule id | \`${entry.id}\` |`);
+  lines.push(`| Group | ${entry.group} |`);
+  lines.push(`| Family | ${FAMILY_LABEL[entry.family]} |`);
+  lines.push(`| Instructions | ${entry.mnemonics.join(', ')} |`);
+  lines.push(`| Default severity | ${severityCell(entry)} |`);
+  lines.push('', `**Message:** ${sampleMessage(entry)}.`, '');
+  lines.push('## What the idiom is', '', entry.problem, '');
+  lines.push(
+    '## How virtlint reads it',
+    '',
+    'Only the `vm-detection-audit` profile runs the idioms. In assembly (every dialect, and each inline asm statement) and in binaries (`virtlint scan --profile vm-detection-audit`, the code bytes read in a straight line) virtlint follows a short straight run of instructions, up to eight before and two dozen after, stopping at an unconditional jump, a call or a return, and tracks the constants moved into registers, the registers they are copied to and the stack slots they are spilled to. ' +
+      'In C, C++ and Rust it also reads across statements within one function body: the leaf an intrinsic is passed (`__cpuid(r, 0x40000000)`), a signature string (`memcmp(v, "VMwareVMware", 12)`), two `__rdtsc()` calls around a CPUID followed by a subtraction and a comparison, the variable an SIDT stores into compared with a constant. ' +
+      'The instructions that form the idiom are reported once, as the idiom, at the instruction named in the message; outside an idiom they keep their own rules.',
+    '',
+  );
+  lines.push('## Under hardware-assisted virtualization', '', `- **Intel VT-x:** ${entry.vtx}`, `- **AMD-V:** ${entry.amdv}`, '');
+  lines.push('## What defeats it', '', entry.controls, '');
+  lines.push('## What to do', '', entry.advice, '');
+  if (entry.detection) lines.push('## Seen in', '', entry.detection, '');
+  lines.push('## ATT&CK and MBC', '', ...tagLines(entry), '');
+  lines.push(...idiomExampleBlock(entry));
+  lines.push(
+    '## Suppressing',
+    '',
+    'Where the check is intended (a guest driver choosing its paravirtual interface), say so at the line the idiom is reported on:',
+    '',
+    '```nasm',
+    `; virtlint-disable-next-line ${entry.id} -- reason`,
+    '```',
+    '',
+  );
+  lines.push(...sourceList(entry));
+  return lines.join('\n');
+}
+
+function idiomExampleBlock(entry: RuleEntry): string[] {
+  const example = IDIOM_EXAMPLES[entry.id];
+  if (!example) return [];
+  return ['## Example', '', `Reported as \`${entry.id}\` (NASM, ${example.bits}-bit):`, '', '```nasm', ...example.nasm.split('\n'), '```', ''];
+}
+
 export function renderRulePage(entry: RuleEntry, observation?: Observation): string {
+  if (entry.group === 'idiom') return renderIdiomPage(entry);
   const lines: string[] = [`# \`${entry.id}\` — ${entry.title}`, '', GENERATED_NOTE, '', 'Part of the [virtlint rule list](../overview.md).', ''];
   lines.push('| | |', '|---|---|');
   lines.push(`| Rule id | \`${entry.id}\` |`);
@@ -211,6 +261,7 @@ export function renderOverview(observations: ObservationMap): string {
       'Assemblers differ on `int 3`: NASM emits the two-byte `CD 03` (an ordinary INT n, reported), GNU as emits `CC` (INT3). virtlint follows the encoding the assembler would pick.',
     '',
   );
+  lines.push(...idiomSection());
   lines.push(...embeddedSection());
   const observedIds = Object.keys(observations).filter((id) => ruleById(id));
   if (observedIds.length > 0) {
@@ -220,6 +271,44 @@ export function renderOverview(observations: ObservationMap): string {
   }
   return lines.join('\n');
 }
+
+/** The VM-detection idioms: what each reveals and which VMM setting defeats it. */
+function idiomSection(): string[] {
+  return [
+    '## VM detection idioms',
+    '',
+    'A single CPUID or RDTSC says little: runtimes execute them all the time for feature detection and timing, which is why instruction-level anti-VM rules (capa, YARA) are noisy. ' +
+      'What an auditor wants is the place where code *tests* for a hypervisor. In the `vm-detection-audit` profile virtlint therefore also reads instructions together, following the constants moved into registers over a short straight run, and reports the known idioms as such; an instruction that is part of an idiom is reported once, as the idiom, and the plain instruction rules report the rest. ' +
+      'The other profiles do not run them. Each idiom carries its MITRE ATT&CK technique (T1497.001, Virtualization/Sandbox Evasion: System Checks) and its MBC behaviour (B0009, Virtual Machine Detection, with the method where MBC names one) in the hover, the docs, JSON and SARIF.',
+    '',
+    '| Idiom | What it looks like | What it reveals | What defeats it | MBC |',
+    '|---|---|---|---|---|',
+    ...IDIOM_RULES.map((entry) => `| ${pageLink(entry.id)} | ${entry.title} | ${IDIOM_REVEALS[entry.id] ?? ''} | ${IDIOM_DEFEATS[entry.id] ?? ''} | ${(entry.tags ?? []).filter((tag) => tag.taxonomy === 'MBC').map((tag) => tag.id).join(', ')} |`),
+    '',
+    'Feature detection (CPUID leaf 1 or 7 tested for ordinary feature bits) and timing loops (RDTSC around ordinary code) are not idioms and keep their instruction findings. A guest kernel looking for its hypervisor (Linux\'s `cpuid_base`) is detection, and is reported as detection: suppress it with a reason.',
+    '',
+  ];
+}
+
+const IDIOM_REVEALS: Record<string, string> = {
+  'hypervisor-leaf': 'Which hypervisor interface is offered (leaf 0x40000000 and above).',
+  'hypervisor-bit': 'Whether a hypervisor says it is there (CPUID.1:ECX bit 31).',
+  'hypervisor-signature': 'The hypervisor by name (KVM, VMware, Hyper-V, Xen, VirtualBox, QEMU TCG, bhyve, Parallels, ACRN).',
+  'timing-check': 'That CPUID exits: its cost in TSC cycles.',
+  'vmware-backdoor': 'VMware, through its I/O-port backdoor.',
+  'virtualpc-backdoor': 'Virtual PC, by answering an invalid opcode instead of raising #UD.',
+  'red-pill': 'A relocated IDT/GDT, a non-zero LDTR, a VMM task register or CR0 bits.',
+};
+
+const IDIOM_DEFEATS: Record<string, string> = {
+  'hypervisor-leaf': 'Hiding the leaves (KVM `kvm=off`, VMware `hypervisor.cpuid.v0 = FALSE`); CPUID faulting for user space.',
+  'hypervisor-bit': 'Clearing the bit (`-cpu …,-hypervisor`, `hypervisor.cpuid.v0 = FALSE`); CPUID faulting.',
+  'hypervisor-signature': 'A changed or empty signature (`hv_vendor_id=`, `kvm=off`).',
+  'timing-check': 'CR4.TSD or RDTSC exiting with exit-time compensation; TSC offsetting and scaling alone do not hide the exit.',
+  'vmware-backdoor': 'The backdoor off or restricted (`monitor_control.restrict_backdoor`); other hypervisors do not answer.',
+  'virtualpc-backdoor': 'Any other hypervisor: the bytes raise #UD.',
+  'red-pill': 'Hardware virtualization (the guest has its own registers) and CR4.UMIP (the kernel returns dummy values).',
+};
 
 /** Where kernels keep these instructions (C and Rust), and how virtlint reads them there. */
 function embeddedSection(): string[] {

@@ -10,11 +10,15 @@ export type ProfileId = 'deprivileged-kernel' | 'hardware-assisted-guest' | 'vm-
 export const PROFILES: readonly ProfileId[] = ['deprivileged-kernel', 'hardware-assisted-guest', 'vm-detection-audit'];
 export const DEFAULT_PROFILE: ProfileId = 'deprivileged-kernel';
 
-/** `core`: Robin & Irvine's list plus IRET; `extended`: later VM-detection relevant reads; `meta`: diagnostics about the source itself. */
-export type RuleGroup = 'core' | 'extended' | 'meta';
+/**
+ * `core`: Robin & Irvine's list plus IRET; `extended`: later VM-detection relevant reads; `idiom`:
+ * VM-detection idioms, several instructions read together (only the `vm-detection-audit` profile
+ * runs them); `meta`: diagnostics about the source itself.
+ */
+export type RuleGroup = 'core' | 'extended' | 'idiom' | 'meta';
 
-/** Robin & Irvine's two groups, or a later addition. */
-export type RuleFamily = 'sensitive-register' | 'protection-system' | 'later-addition' | 'meta';
+/** Robin & Irvine's two groups, a later addition, or a detection idiom built from them. */
+export type RuleFamily = 'sensitive-register' | 'protection-system' | 'later-addition' | 'detection-idiom' | 'meta';
 
 export type FixKind =
   /** An ISA instruction doing the same job that faults at CPL>0 (SMSW → MOV from CR0, POPF's IF → CLI/STI). */
@@ -59,4 +63,13 @@ export interface RuleEntry {
   /** Default severity per profile. */
   severity: Record<ProfileId, SeverityOrOff>;
   sources: Source[];
+  /** Idioms: MITRE ATT&CK and MBC identifiers (`T1497.001`, `B0009`, `B0009.034`), shown in the hover, the docs, JSON and SARIF. */
+  tags?: readonly TaxonomyTag[];
+}
+
+/** One technique of a public taxonomy of malware behaviour. */
+export interface TaxonomyTag {
+  taxonomy: 'ATT&CK' | 'MBC';
+  id: string;
+  name: string;
 }

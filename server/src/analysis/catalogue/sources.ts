@@ -76,6 +76,11 @@ export const SOURCES = {
   PAFISH: source('PAFISH', 'pafish pafish/cpu.c (CPUID and timing checks)', 'https://github.com/a0rtega/pafish/blob/master/pafish/cpu.c'),
   CPEV: source('CPEV', 'Check Point Evasions encyclopedia: CPU techniques', 'https://github.com/CheckPointSW/Evasions/blob/master/_techniques/cpu.md'),
   VMKB: source('VMKB', 'VMware KB 1009458: detecting a VMware virtual machine', 'https://kb.vmware.com/selfservice/microsites/search.do?language=en_US&cmd=displayKC&externalId=1009458'),
+  ATTACK_T1497_001: source('ATTACK-T1497.001', 'MITRE ATT&CK T1497.001: Virtualization/Sandbox Evasion: System Checks', 'https://attack.mitre.org/techniques/T1497/001/'),
+  MBC_B0009: source('MBC-B0009', 'MBC B0009: Virtual Machine Detection', 'https://github.com/MBCProject/mbc-markdown/blob/main/anti-behavioral-analysis/virtual-machine-detection.md'),
+  KVM_CPUID: source('KVM-CPUID', 'Linux Documentation/virt/kvm/x86/cpuid.rst (KVM CPUID bits and signature)', 'https://docs.kernel.org/virt/kvm/x86/cpuid.html'),
+  HV_TLFS: source('HV-TLFS', 'Microsoft Hypervisor Top-Level Functional Specification: feature discovery', 'https://learn.microsoft.com/en-us/virtualization/hyper-v-on-windows/tlfs/feature-discovery'),
+  LINUX_HV: source('LINUX-HV', 'Linux arch/x86/include/asm/cpuid.h (cpuid_base: the hypervisor leaf scan)', 'https://github.com/torvalds/linux/blob/master/arch/x86/include/asm/cpuid.h'),
   CORKAMI: source('CORKAMI', 'corkami: SMSW-based anti-emulation tricks', 'http://corkami.blogspot.com/2010/01/policeman-got-no-gun-u-dont-have-2-run.html'),
 } as const satisfies Record<string, Source>;
 

@@ -143,7 +143,8 @@ export function modeCandidateOf(finding: Finding): Finding {
 
 function adaptToMode(finding: Finding, mode: ExecutionMode, policy: Policy): Finding | undefined {
   const entry = ruleById(finding.ruleId);
-  if (!entry || entry.group === 'meta') return finding;
+  // Idioms are read from several instructions; their wording does not follow one instruction's mode.
+  if (!entry || entry.group === 'meta' || entry.group === 'idiom') return finding;
   const ins = finding.instruction;
   const sreg = ins?.operands.find((operand) => operand.kind === 'reg' && operand.cls === 'sreg');
   const segment = segmentFormOf(finding.ruleId, finding.codeName, sreg?.kind === 'reg' ? sreg.reg : undefined);

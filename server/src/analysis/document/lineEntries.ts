@@ -7,6 +7,7 @@ import type { DocumentHeader } from './documentHeader';
 import { LineTable } from '../text/lineTable';
 import { resolve } from '../resolve/resolve';
 import type { ParsedInstruction, Range, Resolution } from '../types';
+import { dataIdiomOf, type DataIdiom } from '../idioms/dataLines';
 
 export interface LineEntry {
   /**
@@ -26,6 +27,8 @@ export interface LineEntry {
   contribution: EntryFindings | undefined;
   /** What the line says about the execution mode (computed on first use). */
   modeEvents?: readonly ModeEvent[];
+  /** A VM-detection idiom written as data on this line (`db 0x0f, 0x3f, 0x07, 0x0b`, `db 'VMwareVMware'`). */
+  dataIdiom?: DataIdiom;
 }
 
 /** The line's mode events, computed once per parse. */
@@ -39,8 +42,16 @@ export function parseLineEntry(line: string, lineNumber: number, before: ParserS
     ins.resolution = safeResolve(ins, parsed.farProcedure[i] ?? false);
   });
   const reports = parsed.instructions.length > 0 || mentionsVirtlint(parsed.comments);
-  return { line: lineNumber, before, parsed, after: state, reports, contribution: undefined };
+  const entry: LineEntry = { line: lineNumber, before, parsed, after: state, reports, contribution: undefined };
+  if (parsed.instructions.length === 0 && MAY_HOLD_DATA_IDIOM.test(line)) {
+    const dataIdiom = dataIdiomOf(line, parsed.comments.length > 0 ? Math.min(...parsed.comments.map((comment) => comment.start)) : line.length);
+    if (dataIdiom) entry.dataIdiom = dataIdiom;
+  }
+  return entry;
 }
+
+/** A cheap first test before reading a line as detection data. */
+const MAY_HOLD_DATA_IDIOM = /3f|63|VMware|KVMKVM|Microsoft Hv|XenVMM|VBoxVBox|TCGTCG|bhyve|lrpepyh|ACRNACRN/i;
 
 function safeResolve(ins: ParsedInstruction, masmFarProcedure: boolean): ParsedInstruction['resolution'] {
   try {

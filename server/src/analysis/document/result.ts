@@ -4,6 +4,8 @@ import type { ForeignArchitecture } from '../syntax/architecture';
 import type { DocumentHeader } from './documentHeader';
 import { modeAt, modeRegionsOf, type LineEvents } from './executionMode';
 import { entryFindings, findingInMode, policyFor, type Policy } from './findings';
+import { withIdioms } from './idiomFindings';
+import { runsIdioms } from '../catalogue/index';
 import { entryModeEvents, settleEntry, type LineEntry } from './lineEntries';
 import type { Chunk, LineTable } from '../text/lineTable';
 import { SuppressionIndex, type SuppressionDirective } from './suppress';
@@ -96,7 +98,7 @@ export function buildResultWith(
   let regionBits = header.bits;
   const directives: SuppressionDirective[] = [];
   const macroNames = new Set<string>();
-  const candidates: Finding[] = [];
+  let candidates: Finding[] = [];
   const modeEvents: LineEvents[] = [];
   let firstCodeLine: number | undefined;
   table.chunks.forEach((chunk, index) => {
@@ -119,6 +121,7 @@ export function buildResultWith(
   for (const finding of extra) candidates.push(finding);
   // Another instruction set's mnemonics read as x86 are noise, not findings.
   if (header.foreignArchitecture) candidates.length = 0;
+  else if (runsIdioms(policy.profile, policy.enabled)) candidates = withIdioms(candidates, flatInstructions(table), table, policy);
   const modeRegions = cachedModeRegions(header, bitsRegions, modeEvents, firstCodeLine ?? Infinity);
   const index = directives.length > 0 ? new SuppressionIndex(directives) : undefined;
   const findings: Finding[] = [];

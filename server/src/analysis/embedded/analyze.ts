@@ -5,12 +5,13 @@
 import { cachedBlockAnalysis, type BlockAnalysis } from './blockCache';
 import { cachedPolicy } from '../document/result';
 import { parseDirectives, SuppressionIndex, type SuppressionDirective } from '../document/suppress';
-import { severityFor } from '../catalogue';
+import { runsIdioms, severityFor } from '../catalogue';
 import { unknownRuleFindings } from '../document/findings';
 import type { AnalysisOptions, Bits, Dialect, Finding, ParsedInstruction } from '../types';
 import type { SourceReader } from '../project/source';
 import type { AsmBlock, EmbeddedScan, FrontEndProblem, HostBuild, HostComment, HostLanguage, IntrinsicCall } from './types';
 import { scanHost } from './frontEnds';
+import { withHostIdioms } from './hostIdioms';
 import type { CMacroCache } from './c';
 import type { CIncrementalState } from './c/incremental';
 import { hostInstruction, hostRange } from './sourceMap';
@@ -79,10 +80,12 @@ export function analyzeEmbedded(text: string, options: EmbeddedOptions): Embedde
   const directives = directivesOf(scan.comments);
   for (const finding of unknownRuleFindings(directives, cachedPolicy(options))) candidates.push(finding);
   for (const finding of problemFindings(scan.problems, options)) candidates.push(finding);
+  const policy = cachedPolicy(options);
+  const reported = runsIdioms(policy.profile, policy.enabled) ? withHostIdioms(text, candidates, scan.intrinsics, policy) : candidates;
   const index = directives.length > 0 ? new SuppressionIndex(directives) : undefined;
   const findings: Finding[] = [];
   const suppressed: Finding[] = [];
-  for (const finding of candidates) {
+  for (const finding of reported) {
     const line = finding.range.start.line;
     if (index?.isFixed(finding.ruleId, line)) continue;
     (index?.isSuppressed(finding.ruleId, line) ? suppressed : findings).push(finding);

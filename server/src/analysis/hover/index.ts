@@ -1,6 +1,6 @@
 // Hover text: a full card for a flagged instruction, one line of iced facts for any other
 // instruction, and the rule summary for a rule id inside a virtlint suppression comment.
-import { allEntries, docsPath, formatMessage, ruleById } from '../catalogue/index';
+import { allEntries, docsPath, formatMessage, ruleById, tagsForFinding } from '../catalogue/index';
 import { FAMILY_LABEL } from '../catalogue/labels';
 import { MODE_LABEL, modeSeverity, modeWhy, segmentFormOf, type SegmentForm } from '../catalogue/modes';
 import { modeAt } from '../document/executionMode';
@@ -100,6 +100,7 @@ function findingHover(source: HoverSource, result: AnalysisResult, position: Pos
   const entry = ruleById(finding.ruleId);
   if (!entry) return { markdown: `**${finding.ruleId}** — ${finding.message}`, range: finding.range };
   if (entry.group === 'meta') return { markdown: metaCard(entry, finding), range: finding.range };
+  if (entry.group === 'idiom') return { markdown: idiomCard(entry, finding, (options.docsLink ?? docsPath)(entry.id)), range: finding.range };
   const fixSource = sourceForFixes(source, finding);
   const fixes = offeredFixes(fixSource, result, finding, options);
   const fixTitles = fixes.map((fix) => menuTitle(fix, options));
@@ -205,6 +206,26 @@ function firstSentence(text: string): string {
 
 function lowerFirst(text: string): string {
   return text.length > 0 ? text[0]!.toLowerCase() + text.slice(1) : text;
+}
+
+/** A VM-detection idiom: what the code is testing, what defeats the test, and its ATT&CK and MBC identifiers. */
+function idiomCard(entry: RuleEntry, finding: Finding, docsLink: string): string {
+  const tags = tagsForFinding(entry, finding.instruction?.mnemonic)
+    .map((tag) => `${tag.taxonomy} ${tag.id} (${tag.name})`)
+    .join(' · ');
+  return [
+    `**${finding.message}.**`,
+    '',
+    `\`${entry.id}\` · ${finding.severity} · VM-detection idiom`,
+    '',
+    openingSentences(entry.problem),
+    '',
+    `**Defeated by:** ${firstSentence(entry.controls)}`,
+    '',
+    `**Tags:** ${tags}`,
+    '',
+    `[The idiom, what defeats it, and sources](${docsLink})`,
+  ].join('\n');
 }
 
 function metaCard(entry: RuleEntry, finding: Finding): string {

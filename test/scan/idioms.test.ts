@@ -1,0 +1,111 @@
+// VM-detection idioms in binaries: test/fixtures/idioms/detect.c (one detection trick per function)
+// and honest.c (feature detection and a timing loop) built by gcc and mingw-w64, then scanned in the
+// audit profile. Every trick is found where it was compiled, the honest uses stay plain CPUID and
+// RDTSC findings, and the SARIF with ATT&CK/MBC tags passes the validator.
+import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { sarifProblems } from '../cli/sarifShape';
+import { run, scratchDir } from './toolchain';
+import { scan } from './runScan';
+
+const FIXTURES = path.join(__dirname, '..', '..', '..', 'test', 'fixtures', 'idioms');
+
+interface Message {
+  ruleId: string;
+  symbol?: string;
+  tags?: string[];
+}
+
+const IDIOM_IDS = new Set(['hypervisor-leaf', 'hypervisor-bit', 'hypervisor-signature', 'timing-check', 'vmware-backdoor', 'virtualpc-backdoor', 'red-pill']);
+
+async function scanJson(binary: string, dir: string, profile = 'vm-detection-audit'): Promise<Message[]> {
+  const out = await scan(['--profile', profile, '-f', 'json', binary], dir);
+  const reports = JSON.parse(out.stdout) as { messages: Message[] }[];
+  return reports[0]!.messages;
+}
+
+function idioms(messages: readonly Message[]): Message[] {
+  return messages.filter((message) => IDIOM_IDS.has(message.ruleId));
+}
+
+/** The function each trick is in, and the idiom it must be reported as at each optimisation level. */
+const EXPECTED: Record<string, { O0: string; O2: string }> = {
+  hypervisor_vendor_is_vmware: { O0: 'hypervisor-leaf', O2: 'hypervisor-signature' },
+  hypervisor_present: { O0: 'hypervisor-bit', O2: 'hypervisor-bit' },
+  cpuid_exit_is_slow: { O0: 'timing-check', O2: 'timing-check' },
+  vmware_backdoor: { O0: 'vmware-backdoor', O2: 'vmware-backdoor' },
+  virtualpc_backdoor: { O0: 'virtualpc-backdoor', O2: 'virtualpc-backdoor' },
+  red_pill: { O0: 'red-pill', O2: 'red-pill' },
+};
+
+describe('scan: VM-detection idioms in binaries built by gcc and mingw-w64', function () {
+  this.timeout(180_000);
+  let dir: string;
+  before(() => {
+    dir = scratchDir();
+    for (const name of ['detect', 'honest']) {
+      const source = path.join(FIXTURES, `${name}.c`);
+      run('gcc', ['-O0', '-o', `${name}-O0`, source], dir);
+      run('gcc', ['-O2', '-o', `${name}-O2`, source], dir);
+      run('x86_64-w64-mingw32-gcc', ['-O2', '-o', `${name}-w64.exe`, source], dir);
+      run('i686-w64-mingw32-gcc', ['-O2', '-o', `${name}-w32.exe`, source], dir);
+    }
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  for (const level of ['O0', 'O2'] as const) {
+    it(`gcc -${level}: each trick is reported as its idiom, in its function`, async () => {
+      const found = idioms(await scanJson(path.join(dir, `detect-${level}`), dir));
+      for (const [fn, expected] of Object.entries(EXPECTED)) {
+        const inFunction = found.filter((message) => message.symbol === fn || message.symbol?.startsWith(`${fn}+`));
+        assert.deepEqual(inFunction.map((message) => message.ruleId), [expected[level]], `${fn}: ${JSON.stringify(found)}`);
+      }
+    });
+
+    it(`gcc -${level}: feature detection and a timing loop are not idioms, and stay CPUID and RDTSC findings`, async () => {
+      const messages = await scanJson(path.join(dir, `honest-${level}`), dir);
+      assert.deepEqual(idioms(messages), []);
+      assert.ok(messages.some((message) => message.ruleId === 'cpuid'));
+      assert.ok(messages.some((message) => message.ruleId === 'rdtsc'));
+    });
+  }
+
+  for (const target of ['w64', 'w32']) {
+    it(`mingw-w64 (${target}, PE): every kind of trick is found, and nothing in the honest program`, async () => {
+      const found = new Set(idioms(await scanJson(path.join(dir, `detect-${target}.exe`), dir)).map((message) => message.ruleId));
+      for (const id of ['hypervisor-bit', 'timing-check', 'vmware-backdoor', 'virtualpc-backdoor', 'red-pill']) assert.ok(found.has(id), `${id} in ${[...found].join(', ')}`);
+      assert.ok(found.has('hypervisor-signature') || found.has('hypervisor-leaf'), [...found].join(', '));
+      assert.deepEqual(idioms(await scanJson(path.join(dir, `honest-${target}.exe`), dir)), []);
+    });
+  }
+
+  it('other profiles report the plain instructions only', async () => {
+    const messages = await scanJson(path.join(dir, 'detect-O2'), dir, 'hardware-assisted-guest');
+    assert.deepEqual(idioms(messages), []);
+    assert.ok(messages.some((message) => message.ruleId === 'cpuid'));
+  });
+
+  it('the lint command on the C fixture: the same idioms, tagged in JSON, and SARIF that passes the validator', () => {
+    const cli = path.join(__dirname, '..', '..', '..', 'bin', 'virtlint.js');
+    const lint = (format: string): string => spawnSync(process.execPath, [cli, '--profile', 'vm-detection-audit', '-f', format, path.join(FIXTURES, 'detect.c')], { encoding: 'utf8' }).stdout;
+    const messages = (JSON.parse(lint('json')) as { messages: Message[] }[])[0]!.messages;
+    assert.deepEqual(messages.map((message) => message.ruleId), ['hypervisor-signature', 'hypervisor-bit', 'timing-check', 'vmware-backdoor', 'virtualpc-backdoor', 'red-pill']);
+    for (const message of messages) assert.ok(message.tags?.includes('attack/T1497.001'), message.ruleId);
+    assert.deepEqual(sarifProblems(JSON.parse(lint('sarif'))), []);
+  });
+
+  it('JSON carries the ATT&CK and MBC tags; the SARIF passes the validator and has them in properties.tags', async () => {
+    const messages = idioms(await scanJson(path.join(dir, 'detect-O2'), dir));
+    for (const message of messages) assert.ok(message.tags?.includes('attack/T1497.001') && message.tags.includes('mbc/B0009'), JSON.stringify(message));
+    const out = await scan(['--profile', 'vm-detection-audit', '-f', 'sarif', path.join(dir, 'detect-O2')], dir);
+    const log = JSON.parse(out.stdout) as { runs: { results: { ruleId: string; properties?: { tags?: string[] } }[]; tool: { driver: { rules: { id: string; properties: { tags: string[] } }[] } } }[] };
+    assert.deepEqual(sarifProblems(log), []);
+    const results = log.runs[0]!.results.filter((result) => IDIOM_IDS.has(result.ruleId));
+    assert.ok(results.length >= 5);
+    for (const result of results) assert.ok(result.properties?.tags?.includes('attack/T1497.001'), result.ruleId);
+    const timing = log.runs[0]!.tool.driver.rules.find((rule) => rule.id === 'timing-check')!;
+    assert.ok(timing.properties.tags.includes('mbc/B0009.036'), timing.properties.tags.join(', '));
+  });
+});
