@@ -11,12 +11,12 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const require = createRequire(import.meta.url);
 const { SETTINGS, MODE_SETTINGS } = require(`${root}out/server/src/lsp/settings.js`);
-const { RULES, META_RULES } = require(`${root}out/server/src/analysis/catalogue/index.js`);
+const { RULES, IDIOM_RULES, META_RULES } = require(`${root}out/server/src/analysis/catalogue/index.js`);
 const { LANGUAGE_ID, FOREIGN_LANGUAGE_IDS, HOST_LANGUAGE_IDS, FILE_EXTENSIONS, COMMANDS } = require(`${root}out/client/src/constants.js`);
 
 const SEVERITY_VALUES = ['error', 'warning', 'info', 'hint', 'off'];
 const MODE_VALUES = MODE_SETTINGS.filter((mode) => mode !== 'auto');
-const ruleIds = RULES.map((rule) => rule.id);
+const ruleIds = [...RULES, ...IDIOM_RULES].map((rule) => rule.id);
 
 /** Extra JSON-schema detail for settings whose shape the flat list cannot express. */
 function schemaExtras(key) {
