@@ -6,7 +6,7 @@
 // test/unit/codeFacts.test.ts holds the table to the installed iced.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { iced } from '../server/src/analysis/resolve/iced';
+import { factsFromOpCodeInfo, iced } from '../server/src/analysis/resolve/iced';
 import { FACT_FLAGS, type CodeRow } from '../server/src/analysis/resolve/codeRows';
 
 export function rowsFromIced(): CodeRow[] {
@@ -14,30 +14,10 @@ export function rowsFromIced(): CodeRow[] {
   const count = Math.max(...codes) + 1;
   const rows: CodeRow[] = [];
   for (let code = 0; code < count; code++) {
-    const info = iced.CodeExt.opCode(code);
-    try {
-      let flags = 0;
-      const set: Record<keyof typeof FACT_FLAGS, boolean> = {
-        mode16: info.mode16,
-        mode32: info.mode32,
-        mode64: info.mode64,
-        isPrivileged: info.isPrivileged,
-        mustBeCpl0: info.mustBeCpl0,
-        cpl3: info.cpl3,
-        intelVmExit: info.intelVmExit,
-        intelMayVmExit: info.intelMayVmExit,
-        amdVmExit: info.amdVmExit,
-        amdMayVmExit: info.amdMayVmExit,
-        isLegacy: info.encoding === iced.EncodingKind.Legacy,
-        defaultOpSize64: info.defaultOpSize64 || info.forceOpSize64,
-      };
-      for (const [name, bit] of Object.entries(FACT_FLAGS)) if (set[name as keyof typeof FACT_FLAGS]) flags |= bit;
-      const opKinds: number[] = [];
-      for (let i = 0; i < info.opCount; i++) opKinds.push(info.opKind(i));
-      rows.push([flags, info.operandSize, info.memorySize, info.decoderOption, ...opKinds]);
-    } finally {
-      info.free();
-    }
+    const facts = factsFromOpCodeInfo(code);
+    let flags = 0;
+    for (const [name, bit] of Object.entries(FACT_FLAGS)) if (facts[name as keyof typeof FACT_FLAGS]) flags |= bit;
+    rows.push([flags, facts.operandSize, facts.memorySize, facts.decoderOption, ...facts.opKinds]);
   }
   return rows;
 }

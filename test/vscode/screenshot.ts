@@ -6,7 +6,8 @@
 // hover must mention TEXT (default: the word).
 import { cpSync, mkdirSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
-import { CACHE, ROOT, startSession, type Page } from './codeServer';
+import { CACHE, ROOT, startSession } from './codeServer';
+import { hoverWord, openFromExplorer, waitFor } from './workbench';
 
 interface Shot {
   output: string;
@@ -30,32 +31,6 @@ function parseShot(argv: readonly string[]): Shot {
   }
   if (!mentionsGiven && shot.word !== 'popfd') shot.mentions = shot.word.toLowerCase();
   return shot;
-}
-
-async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 45_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  throw new Error(`screenshot: timed out waiting for ${what}`);
-}
-
-async function openFromExplorer(page: Page, name: string): Promise<void> {
-  const row = page.locator(`.explorer-folders-view .monaco-list-row[aria-label^="${name}"]`).first();
-  await row.waitFor({ timeout: 60_000 });
-  await row.click();
-  await page.locator(`.tabs-container .tab[aria-label^="${name}"]`).first().waitFor({ timeout: 30_000 });
-}
-
-async function hoverWord(page: Page, word: string): Promise<void> {
-  const token = page.locator(`.editor-instance .monaco-editor .view-lines .view-line span span:text-is("${word}")`).first();
-  await token.waitFor({ timeout: 30_000 });
-  const box = await token.boundingBox();
-  if (!box) throw new Error(`screenshot: "${word}" is not visible in the editor`);
-  // Move in steps, as a person would; Monaco opens hovers on mouse movement.
-  await page.mouse.move(box.x + box.width / 2, box.y + box.height + 40, { steps: 2 });
-  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2, { steps: 5 });
 }
 
 async function main(): Promise<void> {

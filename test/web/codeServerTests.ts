@@ -7,6 +7,7 @@ import { cpSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 import { LspClient } from '../../scripts/lspClient';
 import { CACHE, ROOT, startSession, type Page, type Session } from '../vscode/codeServer';
+import { hoverWord, openFromExplorer, waitFor } from '../vscode/workbench';
 import { fixture, hover, initialize, locate, open } from './scenario';
 import { failAll, runChecks, type Check, type Outcome } from './tier';
 import { unpackedVsix } from './vsix';
@@ -24,31 +25,6 @@ function webOnlyExtension(): string {
     rmSync(path.join(extension, bundle));
   }
   return extension;
-}
-
-async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
-async function openFromExplorer(page: Page, name: string): Promise<void> {
-  const row = page.locator(`.explorer-folders-view .monaco-list-row[aria-label^="${name}"]`).first();
-  await row.waitFor({ timeout: 60_000 });
-  await row.click();
-  await page.locator(`.tabs-container .tab[aria-label^="${name}"]`).first().waitFor({ timeout: 30_000 });
-}
-
-async function hoverWord(page: Page, word: string): Promise<void> {
-  const token = page.locator(`.editor-instance .monaco-editor .view-lines .view-line span span:text-is("${word}")`).first();
-  await token.waitFor({ timeout: 30_000 });
-  const box = await token.boundingBox();
-  if (!box) throw new Error(`"${word}" is not visible in the editor`);
-  await page.mouse.move(box.x + box.width / 2, box.y + box.height + 40, { steps: 2 });
-  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2, { steps: 5 });
 }
 
 /**
