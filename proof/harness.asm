@@ -1123,6 +1123,10 @@ hv_verw:
 ; zax = segment register number (0 es, 1 cs, 2 ss, 3 ds, 4 fs, 5 gs) -> zax = the value
 ; the deprivileged kernel would see at CPL 0 (its own CS/SS are the ring-0 selectors)
 hv_sreg_value:
+%if LM == 0
+  cmp byte [hv_guest16], 0
+  jne hv16_sreg_value
+%endif
   cmp eax, 1
   je .cs
   cmp eax, 2
@@ -1537,37 +1541,58 @@ emu_fault:
   mov zsp, emu_frame
   jmp isr_return
 
-; ---- 16-bit code at CPL 3: virtual-8086 mode and 16-bit protected mode (32-bit image only) ----
+; ---- 16-bit code: at CPL 3 in virtual-8086 and 16-bit protected mode, at CPL 0 in 16-bit protected mode (32-bit image only) ----
 ;
 ; lowrun copies a case's 16-bit blob to LOW_BASE and enters it at CPL 3 from ring 0 with an
 ; IRET: in virtual-8086 mode (EFLAGS.VM in the flags asked for; CS = SS = LOW_SEG) or in 16-bit
-; protected mode (CS = SEL_CODE16_3, SS = SEL_DATA16_3, both based at LOW_BASE). Offsets are the
-; same in both. While it runs, #GP and INT LOW_GATE_VECTOR go to the handlers below, on their own
-; stack. The blob keeps its state in the area at LOW_AREA: before a probe it writes where a #GP
-; should resume (LOW_RESUME); each #GP is logged and resumes there once; it ends by writing
-; LOW_DONE and executing HLT, whose #GP brings lowrun back to its caller.
+; protected mode (CS = SEL_CODE16_3, SS = SEL_DATA16_3, both based at LOW_BASE). lowrun0 runs
+; the same blob at CPL 0 in 16-bit protected mode (CS = SEL_CODE16_0, SS = SEL_DATA16_0, the
+; ring-0 twins of those descriptors, same base): the fix cases run the original instruction
+; there. Offsets are the same in every mode. While a blob runs, #GP, #UD, INT LOW_GATE_VECTOR
+; and the DPL-0 test gate LOW_TEST_GATE go to the handlers below (at CPL 3 on their own stack).
+; The blob keeps its state in the area at LOW_AREA: before a probe it writes where a fault
+; should resume (LOW_RESUME); each #GP or #UD is logged and resumes there once; it ends by
+; writing LOW_DONE and executing HLT (CPL 3) or UD2 (either CPL), whose fault brings lowrun
+; back to its caller. A VMCALL or VMMCALL at CPL 3 is a hypercall: low_ud hands it to the
+; case's hc_dispatch, with the guest's segment registers kept for the address arguments.
 
 %if LM == 0
 LOW_BASE        equ 0x30000
 LOW_SEG         equ LOW_BASE >> 4
 LOW_SP          equ 0xFE00
 LOW_AREA        equ 0xFF00
-LOW_RESUME      equ LOW_AREA + 0x00   ; word: where the next #GP resumes; LOW_DONE ends the run
-LOW_FAULTS      equ LOW_AREA + 0x02   ; word: #GPs taken before the end
-LOW_GATE        equ LOW_AREA + 0x04   ; word: entries through INT LOW_GATE_VECTOR
-LOW_END_IP      equ LOW_AREA + 0x06   ; word: IP of the #GP that ended the run
+LOW_RESUME      equ LOW_AREA + 0x00   ; word: where the next fault resumes; LOW_DONE ends the run
+LOW_FAULTS      equ LOW_AREA + 0x02   ; word: faults taken before the end
+LOW_GATE        equ LOW_AREA + 0x04   ; word: entries through INT LOW_GATE_VECTOR or LOW_TEST_GATE
+LOW_END_IP      equ LOW_AREA + 0x06   ; word: IP of the fault that ended the run
 LOW_GATE_FL     equ LOW_AREA + 0x08   ; dword: EFLAGS the last gate entry saved
-LOW_FAULT_IP    equ LOW_AREA + 0x10   ; word[4]: IP of each logged #GP
-LOW_FAULT_ERR   equ LOW_AREA + 0x18   ; word[4]: its error code
+LOW_FAULT_IP    equ LOW_AREA + 0x10   ; word[4]: IP of each logged fault
+LOW_FAULT_ERR   equ LOW_AREA + 0x18   ; word[4]: its error code (0 for #UD)
+LOW_FAULT_VEC   equ LOW_AREA + 0x20   ; word[4]: its vector (13 #GP, 6 #UD)
 LOW_RESULT      equ LOW_AREA + 0x40   ; word[4]: what the blob stores
+LOW_FIX_BUF     equ LOW_AREA + 0x80   ; 16 bytes: the 16-bit fix cases' memory operand
+LOW_FIX_REGS    equ LOW_AREA + 0xA0   ; the fix cases' state after the code: EAX EBX ECX EDX ESI EDI EBP ESP EFLAGS (dwords), FS (word)
+LOW_FIX_STACK   equ LOW_AREA + 0xD0   ; 16 bytes from SS:SP after the code
 LOW_DONE        equ 0xFFFF
 LOW_GATE_VECTOR equ 0x42
+LOW_TEST_GATE   equ 0x40
 EFL_VM          equ 1 << 17
 SEL_CODE16_3    equ 0x33
 SEL_DATA16_3    equ 0x43
+SEL_CODE16_0    equ 0x48
+SEL_DATA16_0    equ 0x50
+SEL_SHIFTED16_3 equ 0x5B             ; base LOW_BASE + LOW_SHIFT
+LOW_SHIFT       equ 0x10
+fx16_buf        equ LOW_FIX_BUF                ; the 16-bit fix cases' memory operand through DS
+fx16_shifted_buf equ LOW_FIX_BUF - LOW_SHIFT   ; the same bytes through SEL_SHIFTED16_3
 
 ; esi = blob, ecx = its length, eax = EFLAGS for the run (IOPL, IF, VM), edx = entry offset
-lowrun:
+lowrun0:                         ; at CPL 0, 16-bit protected mode (no VM)
+  mov byte [low_ring0], 1
+  jmp lowrun.start
+lowrun:                          ; at CPL 3
+  mov byte [low_ring0], 0
+.start:
   pushad
   mov [low_flags], eax
   mov [low_entry], edx
@@ -1588,9 +1613,17 @@ lowrun:
   mov ecx, 13
   mov dx, 0x008E
   call set_gate
+  mov eax, low_ud
+  mov ecx, 6
+  mov dx, 0x008E
+  call set_gate
   mov eax, low_gate
   mov ecx, LOW_GATE_VECTOR
   mov dx, 0x00EE
+  call set_gate
+  mov eax, low_gate
+  mov ecx, LOW_TEST_GATE
+  mov dx, 0x008E
   call set_gate
   mov [low_saved_esp], esp
   mov eax, [low_flags]
@@ -1607,19 +1640,33 @@ lowrun:
   push dword [low_entry]
   iretd
 .protected16:
+  cmp byte [low_ring0], 0
+  jne .ring0
   push dword SEL_DATA16_3
   push dword LOW_SP
   push eax
   push dword SEL_CODE16_3
   push dword [low_entry]
   iretd
+.ring0:
+  ; an IRETD to the same ring loads neither SS nor ESP: move to the blob's stack first
+  mov edx, [low_entry]
+  mov cx, SEL_DATA16_0
+  mov ss, cx
+  mov esp, LOW_SP
+  push eax
+  push dword SEL_CODE16_0
+  push edx
+  iretd
 
-; #GP while a blob runs. Stack: eax, ds, error code, EIP, CS, EFLAGS, ESP, SS (and ES..GS from VM86).
+; #GP while a blob runs. Stack: eax, ds, error code, EIP, CS, EFLAGS (ESP, SS from CPL 3; ES..GS from VM86).
 low_gp:
   push ds
   push eax
   mov ax, SEL_DATA0
   mov ds, ax
+  mov byte [low_vec], 13
+low_fault:                       ; the same stack, DS flat, low_vec = the vector
   movzx eax, word [LOW_BASE + LOW_RESUME]
   cmp eax, LOW_DONE
   je .done
@@ -1632,10 +1679,12 @@ low_gp:
   mov [LOW_BASE + LOW_FAULT_IP + ebx*2], ax
   mov eax, [esp + 12]            ; error code
   mov [LOW_BASE + LOW_FAULT_ERR + ebx*2], ax
+  movzx eax, byte [low_vec]
+  mov [LOW_BASE + LOW_FAULT_VEC + ebx*2], ax
 .logged:
   movzx eax, word [LOW_BASE + LOW_RESUME]
   mov [esp + 16], eax
-  mov word [LOW_BASE + LOW_RESUME], LOW_DONE   ; one resume per probe: another #GP ends the run
+  mov word [LOW_BASE + LOW_RESUME], LOW_DONE   ; one resume per probe: another fault ends the run
   pop ebx
   pop eax
   pop ds
@@ -1648,9 +1697,18 @@ low_gp:
   mov es, ax
   mov fs, ax
   mov gs, ax
+  mov ss, ax                     ; a run at CPL 0 ends on the blob's 16-bit stack
   mov esp, [low_saved_esp]
   mov eax, [isr_table + 13*4]
   mov ecx, 13
+  mov dx, 0x008E
+  call set_gate
+  mov eax, [isr_table + 6*4]
+  mov ecx, 6
+  mov dx, 0x008E
+  call set_gate
+  mov eax, isr_0x40
+  mov ecx, LOW_TEST_GATE
   mov dx, 0x008E
   call set_gate
   mov dword [idt + LOW_GATE_VECTOR*8], 0
@@ -1660,7 +1718,132 @@ low_gp:
   popad
   ret
 
-; INT LOW_GATE_VECTOR (DPL 3) while a blob runs: count it, keep the EFLAGS it saved, return.
+; #UD while a blob runs. The harness's own ring-0 code (a hypervisor routine running the
+; instruction) goes to the ordinary handler; a VMCALL or VMMCALL at CPL 3 is a hypercall, served
+; like the monitor serves one from 32-bit code, in the frame isr_common builds; anything else is
+; logged like a #GP, with error code 0.
+low_ud:
+  cmp dword [esp + 4], SEL_CODE0
+  je isr_6
+  push 0                         ; #UD pushes no error code
+  test byte [esp + 8], 3
+  jz .fault
+  push 6
+  pushad
+  mov ebp, esp
+  mov [ss:low_guest_sregs + 0], es
+  mov [ss:low_guest_sregs + 6], ds
+  mov [ss:low_guest_sregs + 8], fs
+  mov [ss:low_guest_sregs + 10], gs
+  mov ax, SEL_DATA0
+  mov ds, ax
+  mov es, ax
+  cld
+  mov eax, [ebp + F_SS]
+  mov [low_guest_sregs + 4], ax
+  mov eax, [ebp + F_CS]
+  mov [low_guest_sregs + 2], ax
+  call descriptor_base
+  add eax, [ebp + F_IP]
+  mov esi, eax
+  cmp word [esi], 0x010F
+  jne .not_hypercall
+  mov edi, msg_vmcall
+  cmp byte [esi + 2], 0xC1
+  je .hypercall
+  mov edi, msg_vmmcall
+  cmp byte [esi + 2], 0xD9
+  jne .not_hypercall
+.hypercall:
+  mov eax, [ebp + F_IP]
+  mov [hc_site_ip], eax
+  ; a fault the hypervisor reflects (the instruction faulted at CPL 0 too) resumes where the blob said
+  movzx eax, word [LOW_BASE + LOW_RESUME]
+  cmp eax, LOW_DONE
+  jne .resume_known
+  xor eax, eax
+.resume_known:
+  mov [resume_ip], eax
+  mov eax, [ebp + F_AX]
+  call monitor_event_nr
+  add dword [ebp + F_IP], 3
+  mov byte [hv_guest16], 1
+  call hypercall
+  mov byte [hv_guest16], 0
+  mov dword [resume_ip], 0
+  mov es, [low_guest_sregs + 0]
+  mov fs, [low_guest_sregs + 8]
+  mov gs, [low_guest_sregs + 10]
+  mov ds, [low_guest_sregs + 6]  ; last: the loads above go through DS
+  popad
+  add esp, 8
+  iretd
+.not_hypercall:
+  mov es, [low_guest_sregs + 0]
+  mov ds, [low_guest_sregs + 6]
+  popad
+  add esp, 4                     ; the vector; the error code stays
+.fault:
+  push ds
+  push eax
+  mov ax, SEL_DATA0
+  mov ds, ax
+  mov byte [low_vec], 6
+  jmp low_fault
+
+; eax = selector -> eax = the base in its GDT or LDT descriptor (0 for a null selector)
+descriptor_base:
+  push ebx
+  mov ebx, gdt
+  test eax, 4
+  jz .table
+  mov ebx, ldt
+.table:
+  and eax, 0xFFF8
+  jnz .read
+  xor eax, eax
+  jmp .out
+.read:
+  add ebx, eax
+  movzx eax, byte [ebx + 7]
+  shl eax, 8
+  mov al, [ebx + 4]
+  shl eax, 16
+  mov ax, [ebx + 2]
+.out:
+  pop ebx
+  ret
+
+; 16-bit hypercalls: eax = a VIRTLINT_SREG_* number the guest passed -> eax = the base of that
+; segment register as the guest held it at the call
+hv16_seg_base:
+  cmp eax, 5
+  ja .bad
+  movzx eax, word [low_guest_sregs + eax*2]
+  jmp descriptor_base
+.bad:
+  mov esi, msg_bad_hc_sreg
+  jmp fatal
+
+; hv_sreg_value for a 16-bit guest: CS and SS are its ring-0 twins (what the deprivileged code
+; reads at CPL 0), the others what the guest holds
+hv16_sreg_value:
+  cmp eax, 5
+  ja hv16_seg_base.bad
+  cmp eax, 1
+  je .cs
+  cmp eax, 2
+  je .ss
+  movzx eax, word [low_guest_sregs + eax*2]
+  ret
+.cs:
+  mov eax, SEL_CODE16_0
+  ret
+.ss:
+  mov eax, SEL_DATA16_0
+  ret
+
+; INT LOW_GATE_VECTOR (DPL 3) or LOW_TEST_GATE (DPL 0) while a blob runs: count it, keep the EFLAGS it saved, return.
 low_gate:
   push ds
   push eax
@@ -1678,6 +1861,12 @@ low_flags:      dd 0
 low_entry:      dd 0
 low_saved_esp:  dd 0
 low_saved_esp0: dd 0
+low_guest_sregs: times 6 dw 0   ; ES CS SS DS FS GS at the last 16-bit hypercall
+low_ring0:      db 0
+low_vec:        db 0
+hv_guest16:     db 0            ; set while a 16-bit guest's hypercall is served
+msg_bad_hc_sreg: db 'hypercall passed a segment register number above 5', 0
+align 4
 low_stack:      times 1024 db 0
 low_stack_top:
 %endif
@@ -1761,6 +1950,9 @@ gdt:
   dq 0
 %else
   dq 0x0000F2030000FFFF          ; 0x40 ring-3 data, 16-bit, base 0x30000
+  dq 0x00009A030000FFFF          ; 0x48 ring-0 code, 16-bit, base 0x30000 (lowrun0: the 16-bit originals of the fix cases)
+  dq 0x000092030000FFFF          ; 0x50 ring-0 data, 16-bit, base 0x30000
+  dq 0x0000F2030010FFFF          ; 0x58 ring-3 data, 16-bit, base 0x30010: FS/GS for the 16-bit fix cases, a base DS and SS do not have
 %endif
 gdt_end:
 

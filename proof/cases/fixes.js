@@ -12,6 +12,7 @@ const path = require('path');
 const { hex } = require('../lib/observe');
 const { FIXTURES, sameFault } = require('./fixtures');
 const { hypercallSupport, hypercallSymbols } = require('./hypercalls');
+const { fixCases16, ABIS16, ABI_INDEX16 } = require('./fixes16');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const ABIS = ['kvm', 'kvm-amd', 'xen', 'hyperv'];
@@ -82,10 +83,17 @@ function globalLabels(text) {
 function dispatchBlock(engine, bits) {
   const parts = ['hc_dispatch:'];
   for (const abi of ABIS) parts.push(`  cmp PTR [hc_abi], ${ABI_INDEX[abi]}`, `  je hc_dispatch_${abi.replace(/-/g, '_')}`);
+  // the 32-bit image also serves 16-bit code's hypercalls (cases/fixes16.js): addresses are segment-relative
+  const abis16 = bits === 32 ? ABIS16 : [];
+  for (const abi of abis16) parts.push(`  cmp PTR [hc_abi], ${ABI_INDEX16[abi]}`, `  je hc_dispatch16_${abi.replace(/-/g, '_')}`);
   parts.push('  xor eax, eax', '  ret');
   for (const abi of ABIS) {
     const d = hypercallSupport({ abi, definitions: engine.fixes.hypercallDefinitions('nasm', abi) }, bits, `hc_dispatch_${abi.replace(/-/g, '_')}`);
     parts.push(d.prelude, d.dispatch);
+  }
+  for (const abi of abis16) {
+    const d = hypercallSupport({ abi, definitions: engine.fixes.hypercallDefinitions('nasm', abi) }, bits, `hc_dispatch16_${abi.replace(/-/g, '_')}`, { segmented: true });
+    parts.push(d.prelude, d.dispatch); // again: the %defines of the ABIs above replaced these numbers
   }
   parts.push(hypercallSymbols(), 'align 8', 'hc_abi: DW_ 0');
   return { key: `hc-dispatch-${bits}`, text: parts.join('\n') };
@@ -281,7 +289,16 @@ function fixCases(options = {}) {
       groups.forEach((g, i) => cases.push(buildGroup(fixture, bits, g.fixes, i, dispatchByBits[bits])));
     }
   }
+  {
+    // 16-bit hypercall fixes, in the 32-bit image (its dispatch block serves them)
+    const sixteen = fixCases16(engine, { gaps: Boolean(options.gaps) });
+    for (const unit of sixteen.cases) {
+      const ownBlocks = unit.blocks;
+      cases.push({ ...unit, blocks: (bits, labels) => [dispatchByBits[32], ...ownBlocks(bits, labels)] });
+    }
+    problems.push(...sixteen.problems);
+  }
   return { cases, problems };
 }
 
-module.exports = { fixCases, slug };
+module.exports = { fixCases, slug, loadEngine };

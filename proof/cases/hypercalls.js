@@ -38,6 +38,30 @@ const ROUTINES = {
   xgetbv: ['hv_xgetbv', true],
 };
 
+/**
+ * 16-bit code: how many arguments each contract names for the calls that pass an address. The
+ * number of the segment register the address is relative to (VIRTLINT_SREG_*) follows them, so
+ * it is argument number N; the hypervisor adds that register's base to arg0.
+ */
+const CONTRACT_ARGS_WITH_ADDRESS = {
+  sgdt: 1,
+  sidt: 1,
+  sldt: 1,
+  str: 1,
+  smsw: 2,
+  pushf: 2,
+  lar: 3,
+  lsl: 3,
+  'push-sreg': 3,
+  'mov-sreg': 2,
+  cpuid: 3,
+  rdtsc: 1,
+  rdtscp: 1,
+  rdpmc: 2,
+  rdpid: 1,
+  xgetbv: 2,
+};
+
 const XEN_EXTRA = [
   ['VIRTLINT_XEN_HC_IRET', 'hv_xen_iret', false, undefined], // IRETQ and IRETD frames
   ['VIRTLINT_XEN_HC_XEN_VERSION', 'hv_nop', false, undefined],
@@ -57,7 +81,12 @@ function argRegisters(abi, bits) {
   return [];
 }
 
-function hypercallSupport(fix, bits, label = 'hc_dispatch') {
+/**
+ * `segmented`: the caller is 16-bit code (KVM ABIs only): an output address is an offset in the
+ * segment whose number follows the contract's arguments, and the harness's hv16_seg_base gives
+ * that segment's base as the guest held it.
+ */
+function hypercallSupport(fix, bits, label = 'hc_dispatch', { segmented = false } = {}) {
   const abi = fix.abi;
   const text = fix.definitions ?? '';
   const lines = [`${label}:`];
@@ -77,8 +106,9 @@ function hypercallSupport(fix, bits, label = 'hc_dispatch') {
   const targets = [];
   for (const [rule, [routine, hasOutput]] of Object.entries(ROUTINES)) {
     const symbol = symbolFor(rule);
-    if (defines(text, symbol)) targets.push({ symbol, routine, hasOutput });
+    if (defines(text, symbol)) targets.push({ symbol, routine, hasOutput, segmentArg: segmented ? CONTRACT_ARGS_WITH_ADDRESS[rule] : undefined });
   }
+  if (segmented && abi !== 'kvm' && abi !== 'kvm-amd') throw new Error(`no 16-bit hypercall convention for ${abi}`);
   if (abi === 'xen') {
     for (const [symbol, routine, hasOutput, onlyBits] of XEN_EXTRA) {
       if (defines(text, symbol) && (onlyBits === undefined || onlyBits === bits)) targets.push({ symbol, routine, hasOutput });
@@ -89,12 +119,14 @@ function hypercallSupport(fix, bits, label = 'hc_dispatch') {
   targets.forEach((t, i) => {
     lines.push(`.t${i}:`);
     if (abi !== 'hyperv') {
+      // 16-bit: the output address plus the base of the segment passed after the contract's arguments
+      const addBase = t.segmentArg === undefined ? [] : [`  mov zax, [hc_raw + ${t.segmentArg}*WSZ]`, '  call hv16_seg_base', '  add [hc_out], zax'];
       if (t.hasOutput === 'by-first-argument') {
         // MOV to a segment register passes the register number (0-5) first; MOV from one passes an address
-        lines.push('  cmp PTR [hc_raw], 6', `  jb .t${i}_load`, '  call hc_args_with_output', `  jmp ${t.routine}`, `.t${i}_load:`, '  call hc_args_without_output', `  jmp ${t.routine}`);
+        lines.push('  cmp PTR [hc_raw], 6', `  jb .t${i}_load`, '  call hc_args_with_output', ...addBase, `  jmp ${t.routine}`, `.t${i}_load:`, '  call hc_args_without_output', `  jmp ${t.routine}`);
         return;
       }
-      lines.push(t.hasOutput ? '  call hc_args_with_output' : '  call hc_args_without_output');
+      lines.push(t.hasOutput ? '  call hc_args_with_output' : '  call hc_args_without_output', ...(t.hasOutput ? addBase : []));
     }
     lines.push(`  jmp ${t.routine}`);
   });

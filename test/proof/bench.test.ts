@@ -555,3 +555,85 @@ describe('proof bench: 16-bit protected mode and virtual-8086 mode', () => {
     assert.strictEqual(text, 'Observed on QEMU 7.2.22 TCG, 64-bit and virtual-8086 mode (case `popf-silent-64`): POPF kept IF; virtual-8086 mode (case `popf-v86-32`): POPF with IOPL 0: #GP(0x0)');
   });
 });
+
+interface Fix16Unit {
+  name: string;
+  rule: string;
+  modes: number[];
+  subcases: { id: string; c: BenchCase & { kind: string } }[];
+}
+
+describe('proof bench: 16-bit hypercall fixes', () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { loadEngine } = require(path.join(root, 'proof/cases/fixes.js')) as { loadEngine(): { fixes: { hypercallDefinitions(d: string, abi: string): string } } };
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { fixCases16 } = require(path.join(root, 'proof/cases/fixes16.js')) as { fixCases16(engine: unknown, o?: { gaps?: boolean }): { cases: Fix16Unit[]; problems: string[] } };
+  const engine = loadEngine();
+
+  it('has a case for every KVM hypercall number, each run with the KVM and the KVM-on-AMD replacement, in the 32-bit image', () => {
+    const { cases, problems } = fixCases16(engine);
+    assert.deepStrictEqual(problems, []);
+    const numbered = [...engine.fixes.hypercallDefinitions('nasm', 'kvm').matchAll(/%define VIRTLINT_HC_(\w+)/g)].map((m) => (m[1] ?? '').toLowerCase().replace(/_/g, '-'));
+    assert.ok(numbered.length >= 20, `the KVM definitions name ${numbered.length} hypercalls`);
+    const covered = new Set(cases.map((u) => u.rule));
+    for (const rule of numbered) assert.ok(covered.has(rule), `no 16-bit fix case for ${rule}`);
+    for (const u of cases) {
+      assert.deepStrictEqual(u.modes, [32]);
+      assert.deepStrictEqual(u.subcases.map((s) => s.id.replace(/^.*-hypercall-/, '')), ['kvm-16bit', 'kvm-amd-16bit'], u.name);
+    }
+  });
+
+  // what the harness prints for one unit: the layout, the original's run at CPL 0, then each replacement's
+  const state = (over: Record<string, string> = {}): string[] => {
+    const s: Record<string, string> = { 's.ax': '11111111', 's.bx': '22222222', 's.cx': '33333333', 's.dx': '44444444', 's.si': '66666666', 's.di': '77777777', 's.bp': '88888888', 's.sp': 'fe00', 's.fl': '202', 's.fs': '0', faults: '0', 'fault.ip': 'a5a5', 'fault.vec': 'a5a5', 'end.ip': '1a2', gate: '0', ...over };
+    const mem = over.mem ?? '5f00e02e1000a5a5a5a5a5a5a5a5a5a5';
+    return [...Object.entries(s).filter(([k]) => k !== 'mem').map(([k, v]) => `R 0 ${k} ${v}`), `B 0 mem ${mem}`, 'B 0 stack 00000000000000000000000000000000'];
+  };
+  const output = (fixed: Record<string, string> = {}, monitor = 'M 3 vmcall 000000c1 564c0001', virtualIf = '1'): string =>
+    [
+      'S boot protected-mode',
+      'R 0 unit 0',
+      'R 0 orig.start 4f',
+      'R 0 done.ip 1a2',
+      'R 0 v0.start a6',
+      'R 0 v0.end cc',
+      'R 0 v1.start 11d',
+      'R 0 v1.end 143',
+      'R 0 run16 0',
+      ...state(),
+      'R 0 run16 1',
+      monitor,
+      ...state(fixed),
+      `R 0 virtual_if ${virtualIf}`,
+      'END',
+    ].join('\n');
+  const judgeSgdt = (text: string): string[] => {
+    const unit = fixCases16(engine).cases.find((u) => u.name === 'fixes16-sgdt')!;
+    const kvm = unit.subcases[0]!.c;
+    const j = new observe.Judge(observe.parseOutput(text), 32, 'qemu-tcg');
+    kvm.judge(j, 32);
+    return j.failures;
+  };
+
+  it('accepts a replacement that reached the monitor by VMCALL and left what the original left at CPL 0', () => {
+    assert.deepStrictEqual(judgeSgdt(output()), []);
+    // ESP's upper half after the IRET to a 16-bit stack is ring 0's (as on hardware): only SP counts
+    assert.deepStrictEqual(judgeSgdt(output({ 's.sp': '10fe00' })), []);
+  });
+
+  it('fails on a changed register, SP, flag, IF or byte, on a missed or foreign monitor entry, and on a run that did not end', () => {
+    const fails = (text: string, part: string): void => {
+      const failures = judgeSgdt(text);
+      assert.ok(failures.some((f) => f.includes(part)), `expected a failure naming ${part}, got ${JSON.stringify(failures)}`);
+    };
+    fails(output({ 's.bx': '2222' }), 'bx:');
+    fails(output({ 's.sp': 'fdfe' }), 'stack pointer');
+    fails(output({ 's.fl': '203' }), 'arithmetic flags');
+    fails(output({}, undefined, '0'), 'IF:');
+    fails(output({ mem: '5f00e02e1000a5a5a5a5a5a5a5a5a5a4' }), 'memory');
+    fails(output({}, 'M 3 vmcall 00000010 564c0001'), 'never reached the monitor');
+    fails(output({}, 'M 3 vmmcall 000000c1 564c0001'), 'reached the monitor as');
+    fails(output({ 'end.ip': '30' }), 'not at the blob');
+    fails(output({ faults: '1', 'fault.ip': 'b0', 'fault.vec': '6' }), 'the replacement faulted');
+  });
+});

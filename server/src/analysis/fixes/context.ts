@@ -68,8 +68,13 @@ export function addressFamilies(op: MemoryOperand): Set<string> {
 }
 
 /** The stack-slot size of PUSHF/POPF/PUSH sreg/POP sreg as written. */
+/** The operand size PUSHF/POPF spell in their mnemonic: NASM pushfw/pushfd/pushfq, GNU as pushfw/pushfl/pushfq. */
+const FLAGS_MNEMONIC_WIDTH: Readonly<Record<string, Width>> = { w: 2, d: 4, l: 4, q: 8 };
+
 export function stackOperandWidth(ins: ParsedInstruction): Width {
   if (ins.sizeHint === 2 || ins.sizeHint === 4 || ins.sizeHint === 8) return ins.sizeHint;
+  const spelled = /^(?:push|pop)f([wdlq])$/i.exec(ins.mnemonic);
+  if (spelled) return FLAGS_MNEMONIC_WIDTH[spelled[1]!.toLowerCase()]!;
   if (ins.prefixes.some((p) => p === 'o16' || p === 'data16')) return 2;
   if (ins.prefixes.some((p) => p === 'o32' || p === 'data32')) return 4;
   return ins.bits === 64 ? 8 : ins.bits === 32 ? 4 : 2;
