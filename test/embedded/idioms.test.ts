@@ -34,7 +34,73 @@ const CASES: HostIdiomCase[] = [
     language: 'c',
     why: 'Linux-style cpuid_base: the signature compared, the leaf in a loop variable',
     code: 'static inline void cpuid(unsigned op, unsigned *a, unsigned *b, unsigned *c, unsigned *d)\n{ asm volatile("cpuid" : "=a"(*a), "=b"(*b), "=c"(*c), "=d"(*d) : "0"(op)); }\nunsigned base(const char *sig) {\n  unsigned base, eax, s[3];\n  for (base = 0x40000000; base < 0x40010000; base += 0x100) {\n    cpuid(base, &eax, &s[0], &s[1], &s[2]);\n    if (!memcmp("KVMKVMKVM\\0\\0\\0", s, 12)) return base;\n  }\n  return 0;\n}',
-    idioms: [['hypervisor-signature', 7]],
+    idioms: [['hypervisor-signature', 6]],
+  },
+  {
+    language: 'c',
+    why: 'a wrapper defined elsewhere (cpuid), the leaf from a loop macro of the file that assigns its parameter',
+    code: '#define each_base(b) for (b = 0x40000000; b < 0x40010000; b += 0x100)\nunsigned scan_bases(const char *sig, unsigned want) {\n  unsigned base, eax, s[3];\n  each_base(base) {\n    cpuid(base, &eax, &s[0], &s[1], &s[2]);\n    if (!memcmp(sig, s, 12) && eax - base >= want) return base;\n  }\n  return 0;\n}',
+    idioms: [['hypervisor-leaf', 5]],
+  },
+  {
+    language: 'c',
+    why: 'a signature literal passed to a function that searches the hypervisor leaves (defined in a header)',
+    code: 'static inline unsigned xen_base(void) {\n  return hypervisor_cpuid_base("XenVMMXenVMM", 2);\n}',
+    idioms: [['hypervisor-signature', 2]],
+  },
+  {
+    language: 'c',
+    why: 'the Jailhouse signature, NUL-padded, passed to the leaf search',
+    code: 'static unsigned cell_base(void) {\n  return hypervisor_cpuid_base("Jailhouse\\0\\0\\0", 0);\n}',
+    idioms: [['hypervisor-signature', 2]],
+  },
+  {
+    language: 'c',
+    why: 'a string that is not a signature passed to the leaf search',
+    code: 'static unsigned other_base(void) {\n  return hypervisor_cpuid_base("NotAHypervsr", 0);\n}',
+    idioms: [],
+  },
+  {
+    language: 'c',
+    why: 'a well-known signature macro (KVM_SIGNATURE) passed to the leaf search',
+    code: 'static unsigned kvm_base(void) {\n  if (has_hypervisor())\n    return hypervisor_cpuid_base(KVM_SIGNATURE, 0);\n  return 0;\n}',
+    idioms: [['hypervisor-signature', 3]],
+  },
+  {
+    language: 'cpp',
+    why: 'cpuid_count with a constant the file defines, then the signature compared',
+    code: '#define VENDOR_LEAF 0x40000000\nbool on_hyperv() {\n  unsigned a, s[3];\n  cpuid_count(VENDOR_LEAF, 0, &a, &s[0], &s[1], &s[2]);\n  return !memcmp(s, "Microsoft Hv", 12);\n}',
+    idioms: [['hypervisor-signature', 4]],
+  },
+  {
+    language: 'c',
+    why: 'through a wrapper, a hypervisor leaf other than the vendor leaf (guest code that already knows its hypervisor)',
+    code: '#define TIMING_LEAF 0x40000010\nunsigned long tsc_khz(void) {\n  return cpuid_eax(TIMING_LEAF);\n}',
+    idioms: [],
+  },
+  {
+    language: 'c',
+    why: 'feature detection through wrappers: cpuid(1, …), cpuid_count(7, …), a leaf variable set to 7',
+    code: 'int features(void) {\n  unsigned a, b, c, d, leaf;\n  cpuid(1, &a, &b, &c, &d);\n  if (!(c & (1 << 28))) return 0;\n  cpuid_count(7, 0, &a, &b, &c, &d);\n  leaf = 7;\n  native_cpuid(&a, &b, &c, &d);\n  cpuid(leaf, &a, &b, &c, &d);\n  return (b >> 5) & 1;\n}',
+    idioms: [],
+  },
+  {
+    language: 'c',
+    why: 'the leaf variable reassigned before the call',
+    code: 'int max_basic(void) {\n  unsigned leaf = 0x40000000, a, b, c, d;\n  leaf = 0;\n  cpuid(leaf, &a, &b, &c, &d);\n  return a;\n}',
+    idioms: [],
+  },
+  {
+    language: 'c',
+    why: 'a hypervisor comparing a signature macro with the leaves it fills for a guest (no CPUID runs)',
+    code: 'static int guest_is_kvm(const unsigned sig[3]) {\n  return !memcmp(sig, KVM_SIGNATURE, 12);\n}',
+    idioms: [],
+  },
+  {
+    language: 'c',
+    why: 'kvm_find_cpuid_entry is not a CPUID wrapper (the name merely contains cpuid)',
+    code: 'void update(struct vcpu *v) {\n  unsigned f;\n  for (f = 0x40000000; f < 0x40010000; f += 0x100) {\n    if (kvm_find_cpuid_entry(v, f)) break;\n  }\n}',
+    idioms: [],
   },
   {
     language: 'cpp',
@@ -112,8 +178,19 @@ describe('embedded: VM-detection idioms in C, C++ and Rust', () => {
   }
 
   it('an idiom replaces the plain findings it is made of', () => {
-    const result = analyzeEmbedded(CASES[4]!.code, { language: 'c', build: { bits: 64 }, profile: 'vm-detection-audit' });
+    const timing = CASES.find((testCase) => testCase.why.startsWith('timing:'))!;
+    const result = analyzeEmbedded(timing.code, { language: 'c', build: { bits: 64 }, profile: 'vm-detection-audit' });
     assert.deepEqual(result.findings.map((finding) => finding.ruleId), ['timing-check']);
+  });
+
+  it('the fixture wrappers.c: the leaf through a loop macro and a constant, the signature macro passed to the search, the literal compared', () => {
+    const found = idiomsOf(fs.readFileSync(path.join(FIXTURES, 'wrappers.c'), 'utf8'), 'c');
+    assert.deepEqual(found, [
+      ['hypervisor-leaf', 23],
+      ['hypervisor-signature', 32],
+      ['hypervisor-leaf', 40],
+      ['hypervisor-signature', 48],
+    ]);
   });
 
   it('the fixtures: detect.c has one idiom per function, honest.c none', () => {

@@ -21,7 +21,7 @@ interface IdiomCase {
   line?: number;
   /** Negative cases: the plain instruction rule that must still report the instruction. */
   plain?: string;
-  /** What the binary pass finds in the assembled bytes when it differs (it does not read strings kept as data). */
+  /** What the binary pass finds in the assembled bytes when it differs (a string kept as data counts only when code after a CPUID points at it). */
   inBytes?: string[];
   why: string;
 }
@@ -134,6 +134,23 @@ describe('VM-detection idioms', () => {
         const found = findBinaryIdioms(image, testCase.bits).map((idiom) => idiom.ruleId);
         assert.deepEqual(found, testCase.inBytes ?? (testCase.idiom ? [testCase.idiom] : []));
       });
+    }
+  });
+
+  it('the binary pass reads the signature an operand points to in the image\'s data (nasm flat images)', () => {
+    const cases: { bits: 32 | 64; load: string; origin: bigint }[] = [
+      { bits: 64, load: 'lea rsi, [rel vendor]', origin: 0n },
+      // 32-bit code pushes the string's address as an immediate.
+      { bits: 32, load: 'push vendor', origin: 0x401000n },
+    ];
+    for (const { bits, load, origin } of cases) {
+      for (const [vendor, expected] of [['VMwareVMware', 'hypervisor-signature'], ['VMwareVMwarf', 'hypervisor-leaf']] as const) {
+        const source = `org 0x${origin.toString(16)}\nmov eax, 0x40000000\ncpuid\n${load}\nmov edx, 12\ncall compare\nret\ncompare: ret\nvendor: db '${vendor}'`;
+        const { image } = assembleDetailed('nasm', source, { bits });
+        const data = { address: origin, read: (address: bigint, length: number) => image.subarray(Number(address - origin), Number(address - origin) + length) };
+        assert.deepEqual(findBinaryIdioms(image, bits).map((idiom) => idiom.ruleId), ['hypervisor-leaf'], `${bits}-bit ${vendor}: without the data`);
+        assert.deepEqual(findBinaryIdioms(image, bits, 0, image.length, data).map((idiom) => idiom.ruleId), [expected], `${bits}-bit ${vendor}`);
+      }
     }
   });
 

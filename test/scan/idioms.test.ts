@@ -1,6 +1,7 @@
-// VM-detection idioms in binaries: test/fixtures/idioms/detect.c (one detection trick per function)
-// and honest.c (feature detection and a timing loop) built by gcc and mingw-w64, then scanned in the
-// audit profile. Every trick is found where it was compiled, the honest uses stay plain CPUID and
+// VM-detection idioms in binaries: test/fixtures/idioms/detect.c (one detection trick per function),
+// wrappers.c (CPUID through a helper, a signature compared by memcmp) and honest.c (feature detection
+// and a timing loop) built by gcc and mingw-w64, then scanned in the audit profile. A signature
+// compared through a call is read from the image's .rodata or .rdata. Every trick is found where it was compiled, the honest uses stay plain CPUID and
 // RDTSC findings, and the SARIF with ATT&CK/MBC tags passes the validator.
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -31,14 +32,19 @@ function idioms(messages: readonly Message[]): Message[] {
 }
 
 /** The function each trick is in, and the idiom it must be reported as at each optimisation level. */
-const EXPECTED: Record<string, { O0: string; O2: string }> = {
-  hypervisor_vendor_is_vmware: { O0: 'hypervisor-leaf', O2: 'hypervisor-signature' },
-  hypervisor_present: { O0: 'hypervisor-bit', O2: 'hypervisor-bit' },
-  cpuid_exit_is_slow: { O0: 'timing-check', O2: 'timing-check' },
-  vmware_backdoor: { O0: 'vmware-backdoor', O2: 'vmware-backdoor' },
-  virtualpc_backdoor: { O0: 'virtualpc-backdoor', O2: 'virtualpc-backdoor' },
-  red_pill: { O0: 'red-pill', O2: 'red-pill' },
+const EXPECTED: Record<string, string> = {
+  // -O0 and -O1 call memcmp with the address of "VMwareVMware" in .rodata; -O2 compares immediates.
+  hypervisor_vendor_is_vmware: 'hypervisor-signature',
+  hypervisor_present: 'hypervisor-bit',
+  cpuid_exit_is_slow: 'timing-check',
+  vmware_backdoor: 'vmware-backdoor',
+  virtualpc_backdoor: 'virtualpc-backdoor',
+  red_pill: 'red-pill',
 };
+
+function inFunction(found: readonly Message[], fn: string): string[] {
+  return found.filter((message) => message.symbol === fn || message.symbol?.startsWith(`${fn}+`)).map((message) => message.ruleId);
+}
 
 describe('scan: VM-detection idioms in binaries built by gcc and mingw-w64', function () {
   this.timeout(180_000);
@@ -47,21 +53,21 @@ describe('scan: VM-detection idioms in binaries built by gcc and mingw-w64', fun
     dir = scratchDir();
     for (const name of ['detect', 'honest']) {
       const source = path.join(FIXTURES, `${name}.c`);
-      run('gcc', ['-O0', '-o', `${name}-O0`, source], dir);
-      run('gcc', ['-O2', '-o', `${name}-O2`, source], dir);
+      for (const level of ['O0', 'O1', 'O2']) run('gcc', [`-${level}`, '-o', `${name}-${level}`, source], dir);
       run('x86_64-w64-mingw32-gcc', ['-O2', '-o', `${name}-w64.exe`, source], dir);
       run('i686-w64-mingw32-gcc', ['-O2', '-o', `${name}-w32.exe`, source], dir);
     }
+    const wrappers = path.join(FIXTURES, 'wrappers.c');
+    for (const level of ['O1', 'O2']) run('gcc', [`-${level}`, '-o', `wrappers-${level}`, wrappers], dir);
+    run('x86_64-w64-mingw32-gcc', ['-O0', '-o', 'detect-w64-O0.exe', path.join(FIXTURES, 'detect.c')], dir);
+    run('i686-w64-mingw32-gcc', ['-O0', '-o', 'detect-w32-O0.exe', path.join(FIXTURES, 'detect.c')], dir);
   });
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  for (const level of ['O0', 'O2'] as const) {
+  for (const level of ['O0', 'O1', 'O2'] as const) {
     it(`gcc -${level}: each trick is reported as its idiom, in its function`, async () => {
       const found = idioms(await scanJson(path.join(dir, `detect-${level}`), dir));
-      for (const [fn, expected] of Object.entries(EXPECTED)) {
-        const inFunction = found.filter((message) => message.symbol === fn || message.symbol?.startsWith(`${fn}+`));
-        assert.deepEqual(inFunction.map((message) => message.ruleId), [expected[level]], `${fn}: ${JSON.stringify(found)}`);
-      }
+      for (const [fn, expected] of Object.entries(EXPECTED)) assert.deepEqual(inFunction(found, fn), [expected], `${fn}: ${JSON.stringify(found)}`);
     });
 
     it(`gcc -${level}: feature detection and a timing loop are not idioms, and stay CPUID and RDTSC findings`, async () => {
@@ -78,6 +84,21 @@ describe('scan: VM-detection idioms in binaries built by gcc and mingw-w64', fun
       for (const id of ['hypervisor-bit', 'timing-check', 'vmware-backdoor', 'virtualpc-backdoor', 'red-pill']) assert.ok(found.has(id), `${id} in ${[...found].join(', ')}`);
       assert.ok(found.has('hypervisor-signature') || found.has('hypervisor-leaf'), [...found].join(', '));
       assert.deepEqual(idioms(await scanJson(path.join(dir, `honest-${target}.exe`), dir)), []);
+    });
+  }
+
+  for (const level of ['O1', 'O2']) {
+    it(`gcc -${level}, wrappers.c: the signature compared after a helper's CPUID (memcmp with .rodata at -O1), the vendor leaf read`, async () => {
+      const found = idioms(await scanJson(path.join(dir, `wrappers-${level}`), dir));
+      assert.deepEqual(inFunction(found, 'vendor_is_vbox'), ['hypervisor-signature'], JSON.stringify(found));
+      assert.deepEqual(inFunction(found, 'hv_max_leaf'), ['hypervisor-leaf'], JSON.stringify(found));
+    });
+  }
+
+  for (const target of ['w64', 'w32']) {
+    it(`mingw-w64 -O0 (${target}): the signature compared by memcmp with a string in .rdata`, async () => {
+      const found = idioms(await scanJson(path.join(dir, `detect-${target}-O0.exe`), dir)).map((message) => message.ruleId);
+      assert.ok(found.includes('hypervisor-signature') && !found.includes('hypervisor-leaf'), found.join(', '));
     });
   }
 

@@ -1,7 +1,7 @@
 // ELF32/ELF64 little-endian x86 files: executable sections (SHF_EXECINSTR) and the symbols of
 // .symtab and .dynsym. Without section headers, executable PT_LOAD segments are used instead.
 import { parseEhFrame } from './ehframe';
-import { ByteReader, ScanInputError, type BinaryImage, type CodeHint, type CodeSection, type DebugSections, type ImageSymbol } from './image';
+import { ByteReader, ScanInputError, type BinaryImage, type CodeHint, type CodeSection, type DataSection, type DebugSections, type ImageSymbol } from './image';
 import type { Bitness } from './sweep';
 
 const EM_386 = 3;
@@ -10,6 +10,7 @@ const SHT_SYMTAB = 2;
 const SHT_NOBITS = 8;
 const SHT_DYNSYM = 11;
 const SHF_EXECINSTR = 0x4;
+const SHF_ALLOC = 0x2;
 const PT_LOAD = 1;
 const PF_X = 0x1;
 const STT_SECTION = 3;
@@ -133,7 +134,19 @@ export function parseElf(bytes: Uint8Array): BinaryImage {
   const image: BinaryImage = { format, bits, addressWidth: is64 ? 64 : 32, sections, symbols, notes, hints };
   const debug = linked ? debugSections(r, headers) : undefined;
   if (debug) image.debug = debug;
+  if (linked) image.data = dataSections(r, headers);
   return image;
+}
+
+/** Loaded sections with bytes in the file that are not code: .rodata, .data and the like. */
+function dataSections(r: ByteReader, headers: readonly SectionHeader[]): DataSection[] {
+  const data: DataSection[] = [];
+  for (const h of headers) {
+    if ((h.flags & BigInt(SHF_ALLOC)) === 0n || (h.flags & BigInt(SHF_EXECINSTR)) !== 0n || h.type === SHT_NOBITS || h.size === 0) continue;
+    if (h.offset + h.size > r.bytes.length) continue;
+    data.push({ name: h.name, address: h.address, bytes: r.slice(h.offset, h.size, `section ${h.name}`) });
+  }
+  return data;
 }
 
 function functionHint(address: bigint, size: number, section: string | undefined): CodeHint {

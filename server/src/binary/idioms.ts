@@ -2,7 +2,7 @@
 // around each candidate (CPUID, RDTSC, IN, SIDT, …) handed to the same matcher the source
 // analysis uses. Pure: bytes in, matches with byte offsets out.
 import { iced, mnemonicName } from '../analysis/resolve/iced';
-import { findIdioms, registerOperand, type IdiomInstruction, type IdiomOperand, type IdiomRuleId } from '../analysis/idioms';
+import { findIdioms, registerOperand, signatureAtStart, type HypervisorSignature, type IdiomInstruction, type IdiomOperand, type IdiomRuleId } from '../analysis/idioms';
 
 export interface BinaryIdiom {
   ruleId: IdiomRuleId | 'virtualpc-backdoor';
@@ -17,10 +17,19 @@ const ANCHORS = new Set<number>([iced.Mnemonic.Cpuid, iced.Mnemonic.Rdtsc, iced.
 const BEFORE = 8;
 const AFTER = 80;
 
+/**
+ * Where the bytes are loaded and what the image's data sections hold at an address: an operand that
+ * points at a vendor signature (`lea rsi, [rip+…]` before `call memcmp`) joins the signature idiom.
+ */
+export interface DataLookup {
+  address: bigint;
+  read(address: bigint, length: number): Uint8Array | undefined;
+}
+
 const REGISTER_NAMES: string[] = [];
 for (const [name, value] of Object.entries(iced.Register)) if (typeof value === 'number') REGISTER_NAMES[value] = name.toLowerCase();
 
-export function findBinaryIdioms(bytes: Uint8Array, bits: 16 | 32 | 64, start = 0, stop = bytes.length): BinaryIdiom[] {
+export function findBinaryIdioms(bytes: Uint8Array, bits: 16 | 32 | 64, start = 0, stop = bytes.length, data?: DataLookup): BinaryIdiom[] {
   const found: BinaryIdiom[] = vpcextBytes(bytes, start, stop);
   const { offsets, anchors } = linearOffsets(bytes, bits, start, stop);
   if (anchors.length === 0) return found;
@@ -34,8 +43,12 @@ export function findBinaryIdioms(bytes: Uint8Array, bits: 16 | 32 | 64, start = 
       const stream: IdiomInstruction[] = [];
       for (let k = first; k <= last; k++) {
         decoder.position = offsets[k]!;
+        if (data) decoder.ip = BigInt.asUintN(bits === 64 ? 64 : 32, data.address + BigInt(offsets[k]!));
         decoder.decodeOut(instruction);
-        stream.push(idiomInstructionOf(instruction, bits));
+        const ins = idiomInstructionOf(instruction, bits);
+        const references = data ? signaturesPointedTo(instruction, bits, data) : [];
+        if (references.length > 0) ins.references = references;
+        stream.push(ins);
       }
       for (const match of findIdioms(stream)) {
         if (first + match.anchor !== anchor) continue;
@@ -121,4 +134,25 @@ function operandOf(instruction: iced.Instruction, i: number, bits: 16 | 32 | 64)
     default:
       return { kind: 'other' };
   }
+}
+
+/** The signatures at the addresses an instruction names: a RIP-relative or absolute memory operand, or an immediate (32-bit code pushes addresses). */
+function signaturesPointedTo(instruction: iced.Instruction, bits: 16 | 32 | 64, data: DataLookup): HypervisorSignature[] {
+  const addresses: bigint[] = [];
+  for (let i = 0; i < instruction.opCount; i++) {
+    const kind = instruction.opKind(i);
+    if (kind === iced.OpKind.Memory) {
+      if (instruction.isIpRelMemoryOperand) addresses.push(instruction.ipRelMemoryAddress);
+      else if (instruction.memoryBase === iced.Register.None && instruction.memoryIndex === iced.Register.None) addresses.push(BigInt.asUintN(bits === 64 ? 64 : 32, instruction.memoryDisplacement));
+    } else if (kind === iced.OpKind.Immediate32 || kind === iced.OpKind.Immediate32to64) {
+      addresses.push(BigInt.asUintN(32, instruction.immediate(i)));
+    }
+  }
+  const found: HypervisorSignature[] = [];
+  for (const address of addresses) {
+    const bytes = data.read(address, 12);
+    const signature = bytes ? signatureAtStart(bytes) : undefined;
+    if (signature && !found.includes(signature)) found.push(signature);
+  }
+  return found;
 }

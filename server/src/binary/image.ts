@@ -60,6 +60,25 @@ export interface BinaryImage {
   /** Code discovery roots and regions from symbols, unwind tables, entry points and exports. */
   hints?: CodeHint[];
   debug?: DebugSections;
+  /** Loaded sections that hold data (ELF .rodata, PE .rdata): what an address in the code may point to. Read, never decoded. */
+  data?: DataSection[];
+}
+
+export interface DataSection {
+  name: string;
+  address: bigint;
+  bytes: Uint8Array;
+}
+
+/** Up to `length` bytes of the image's data at `address`, or undefined when no data section holds it. */
+export function dataAt(image: BinaryImage, address: bigint, length: number): Uint8Array | undefined {
+  for (const section of image.data ?? []) {
+    const offset = address - section.address;
+    if (offset < 0n || offset >= BigInt(section.bytes.length)) continue;
+    const start = Number(offset);
+    return section.bytes.subarray(start, Math.min(section.bytes.length, start + length));
+  }
+  return undefined;
 }
 
 /** A file the scanner cannot read as the format it claims to be; the message is for the user. */

@@ -1,7 +1,7 @@
 // PE32/PE32+ executables and COFF object files (what `nasm -f win32/win64` writes) for x86.
 // Executable sections are those marked IMAGE_SCN_MEM_EXECUTE or IMAGE_SCN_CNT_CODE. Symbols come
 // from the export table of an image, or the COFF symbol table of an object.
-import { addressWidthFor, ByteReader, ScanInputError, wrapAddress, type AddressWidth, type BinaryImage, type CodeHint, type CodeSection, type ImageSymbol } from './image';
+import { addressWidthFor, ByteReader, ScanInputError, wrapAddress, type AddressWidth, type BinaryImage, type CodeHint, type CodeSection, type DataSection, type ImageSymbol } from './image';
 import type { Bitness } from './sweep';
 
 const MACHINE_I386 = 0x14c;
@@ -9,6 +9,7 @@ const MACHINE_AMD64 = 0x8664;
 const SCN_CNT_CODE = 0x20;
 const SCN_MEM_EXECUTE = 0x20000000;
 const SCN_UNINITIALIZED = 0x80;
+const SCN_INITIALIZED_DATA = 0x40;
 
 export function isPe(bytes: Uint8Array): boolean {
   return bytes.length >= 2 && bytes[0] === 0x4d && bytes[1] === 0x5a;
@@ -93,7 +94,20 @@ export function parsePe(bytes: Uint8Array): BinaryImage {
   const entry = r.u32(opt + 16, 'AddressOfEntryPoint');
   if (entry !== 0) hints.push({ kind: 'entry', address: wrapAddress(imageBase + BigInt(entry), addressWidth), size: 0 });
   if (plus) for (const hint of runtimeFunctions(r, raw, opt, imageBase, addressWidth, notes)) hints.push(hint);
-  return { format: plus ? 'pe32+' : 'pe32', bits, addressWidth, sections, symbols, notes, hints };
+  const data = dataSections(r, raw, imageBase, addressWidth);
+  return { format: plus ? 'pe32+' : 'pe32', bits, addressWidth, sections, symbols, notes, hints, data };
+}
+
+/** An image's initialised data sections (.rdata, .data), at their load addresses. */
+function dataSections(r: ByteReader, raw: RawSection[], imageBase: bigint, addressWidth: AddressWidth): DataSection[] {
+  const data: DataSection[] = [];
+  for (const s of raw) {
+    if ((s.flags & SCN_INITIALIZED_DATA) === 0 || s.flags & (SCN_MEM_EXECUTE | SCN_CNT_CODE) || s.rawSize === 0) continue;
+    if (s.rawOffset + s.rawSize > r.bytes.length) continue;
+    const size = s.virtualSize > 0 ? Math.min(s.virtualSize, s.rawSize) : s.rawSize;
+    data.push({ name: s.name, address: wrapAddress(imageBase + BigInt(s.rva), addressWidth), bytes: r.slice(s.rawOffset, size, `section ${s.name}`) });
+  }
+  return data;
 }
 
 const EXCEPTION_DIRECTORY = 3;

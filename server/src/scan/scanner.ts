@@ -5,7 +5,7 @@ import { codeName, iced, mnemonicName } from '../analysis/resolve/iced';
 import { ruleForCode } from '../analysis/resolve/classify';
 import { formatMessage, ruleById, runsIdioms, severityFor, type ProfileId } from '../analysis/catalogue';
 import type { Severity, SeverityOrOff } from '../analysis/types';
-import { DISCOVERY_ORDER, wrapAddress, type AddressWidth, type BinaryImage, type CodeSection, type Discovery } from '../binary/image';
+import { dataAt, DISCOVERY_ORDER, wrapAddress, type AddressWidth, type BinaryImage, type CodeSection, type Discovery } from '../binary/image';
 import { discoverCode } from '../binary/discover';
 import { parseDebugLine, type LineTable, type SourceLine } from '../binary/dwarfLine';
 import { parallelSweep, PARALLEL_MIN_BYTES, type SweepWorkers } from './parallel';
@@ -126,7 +126,8 @@ function withBinaryIdioms(section: CodeSection, findings: BinaryFinding[], conte
   const byOffset = new Map<number, BinaryFinding>(findings.map((finding) => [finding.fileOffset - section.fileOffset, finding]));
   const members = new Set<number>();
   const idioms: BinaryFinding[] = [];
-  for (const idiom of findBinaryIdioms(section.bytes, section.bits)) {
+  const data = { address: section.address, read: (address: bigint, length: number) => dataAt(context.image, address, length) };
+  for (const idiom of findBinaryIdioms(section.bytes, section.bits, 0, section.bytes.length, data)) {
     if (!options.enabled.has(idiom.ruleId)) continue;
     const severity = severityFor(idiom.ruleId, options.profile, options.severities);
     if (severity === 'off') continue;

@@ -28,7 +28,8 @@ export const IDIOM_RULES: readonly RuleEntry[] = [
     problem:
       'Leaves `0x40000000` to `0x400000FF` are reserved by Intel and AMD for hypervisors. Leaf `0x40000000` returns the highest hypervisor leaf in EAX and a 12-byte vendor signature in EBX, ECX and EDX; the leaves above it describe the hypervisor\'s interface. ' +
       'On bare metal they return nothing of meaning, so a program that loads such a leaf into EAX before CPUID is asking whether, and under which hypervisor, it runs. ' +
-      'Guest kernels do this honestly to find paravirtual interfaces (Linux\'s `cpuid_base` scans these leaves for `KVMKVMKVM`, `XenVMMXenVMM`, `Microsoft Hv`); it is detection either way, and the audit reports it as such.',
+      'Guest kernels do this honestly to find paravirtual interfaces (Linux\'s `cpuid_base` scans these leaves for `KVMKVMKVM`, `XenVMMXenVMM`, `Microsoft Hv`); it is detection either way, and the audit reports it as such. ' +
+      'In C and C++ the leaf is also followed into a CPUID wrapper (`cpuid`, `cpuid_count`, `cpuid_eax`, `native_cpuid`, or a function of the file whose body is CPUID inline assembly): a literal, a constant the file defines, or a variable whose last assignment (a `for` start, or a loop macro of the file such as Linux\'s `for_each_possible_hypervisor_cpuid_base`) is the vendor leaf `0x40000000`. Through a wrapper only the vendor leaf counts: guest code reads the leaves above it once it knows its hypervisor.',
     vtx: 'CPUID always exits under VT-x, so the hypervisor chooses what every leaf returns.',
     amdv: 'SVM has a CPUID intercept that every mainstream hypervisor sets.',
     controls:
@@ -70,9 +71,11 @@ export const IDIOM_RULES: readonly RuleEntry[] = [
     title: 'Comparison with a hypervisor vendor signature',
     message: 'Comparison with a hypervisor vendor signature: this code identifies the hypervisor by name',
     problem:
-      'CPUID leaf `0x40000000` returns a 12-byte vendor signature in EBX, ECX and EDX: `KVMKVMKVM`, `VMwareVMware`, `Microsoft Hv`, `XenVMMXenVMM`, `VBoxVBoxVBox`, `TCGTCGTCGTCG` (QEMU\'s emulator), `bhyve bhyve `, ` lrpepyh  vr` (Parallels), `ACRNACRNACRN`. ' +
+      'CPUID leaf `0x40000000` returns a 12-byte vendor signature in EBX, ECX and EDX: `KVMKVMKVM`, `VMwareVMware`, `Microsoft Hv`, `XenVMMXenVMM`, `VBoxVBoxVBox`, `TCGTCGTCGTCG` (QEMU\'s emulator), `bhyve bhyve `, ` lrpepyh  vr` (Parallels), `ACRNACRNACRN`, `Jailhouse` (padded with NULs). ' +
       'Code that compares a register or a buffer with four bytes of one of these signatures, as an immediate (`cmp ebx, 0x61774d56` is `VMwa`), is identifying the hypervisor it runs under. ' +
-      'virtlint reports the comparison once, at the CPUID when one precedes it in the same short run of instructions.',
+      'virtlint reports the comparison once, at the CPUID when one precedes it in the same short run of instructions. ' +
+      'In a binary, an instruction after the CPUID that loads the address of a signature string in the image\'s read-only data (`lea rsi, [rip+…]` before `call memcmp`, or a pushed address in 32-bit code) counts as the comparison: the scanner reads the bytes at that address in `.rodata` or `.rdata`. ' +
+      'In C and C++, a signature string, or a signature macro (`KVM_SIGNATURE`, or one the file defines), passed to a function that searches the hypervisor leaves (`hypervisor_cpuid_base`, or a function of the file that reads the vendor leaf) is reported at the argument; a signature macro passed to a compare function counts only where the same function runs CPUID, since a hypervisor compares it with the leaves it fills for its guests.',
     vtx: 'CPUID always exits under VT-x; the hypervisor writes the signature.',
     amdv: 'SVM\'s CPUID intercept lets the hypervisor write the signature.',
     controls:

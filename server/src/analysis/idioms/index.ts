@@ -5,7 +5,7 @@ import { idiomInstructionOf } from './fromSource';
 import { findIdioms, type IdiomMatch, type IdiomRuleId } from './match';
 
 export { findIdioms, type IdiomMatch, type IdiomRuleId } from './match';
-export { HYPERVISOR_SIGNATURES, signaturesInImmediate, type HypervisorSignature } from './signatures';
+export { HYPERVISOR_SIGNATURES, signatureAtStart, signaturesInImmediate, type HypervisorSignature } from './signatures';
 export { findHostIdioms, type HostEvent, type HostIdiom } from './host';
 export { registerOperand, registerFamily, type IdiomInstruction, type IdiomOperand } from './stream';
 

@@ -175,7 +175,7 @@ function cpuidIdiom(stream: readonly IdiomInstruction[], at: number): IdiomMatch
   return undefined;
 }
 
-/** Comparisons after a CPUID with immediates that hold pieces of a vendor signature. */
+/** Comparisons after a CPUID with immediates that hold pieces of a vendor signature, or loads of a signature's address (passed to memcmp). */
 function signatureComparisons(stream: readonly IdiomInstruction[], at: number): { signatures: HypervisorSignature[]; comparisons: number[] } | undefined {
   const signatures: HypervisorSignature[] = [];
   const comparisons: number[] = [];
@@ -183,12 +183,10 @@ function signatureComparisons(stream: readonly IdiomInstruction[], at: number): 
     const ins = stream[j]!;
     if (ins.mnemonic === 'cpuid') break;
     const value = immediateOf(ins);
-    if (value !== undefined) {
-      const found = signaturesInImmediate(value);
-      if (found.length > 0) {
-        comparisons.push(j);
-        for (const signature of found) if (!signatures.includes(signature)) signatures.push(signature);
-      }
+    const found = [...(value !== undefined ? signaturesInImmediate(value) : []), ...(ins.references ?? [])];
+    if (found.length > 0) {
+      comparisons.push(j);
+      for (const signature of found) if (!signatures.includes(signature)) signatures.push(signature);
     }
     if (isBarrier(ins)) break;
   }

@@ -17,6 +17,8 @@ export const HYPERVISOR_SIGNATURES: readonly HypervisorSignature[] = [
   { text: 'bhyve bhyve ', vendor: 'bhyve' },
   { text: ' lrpepyh  vr', vendor: 'Parallels' },
   { text: 'ACRNACRNACRN', vendor: 'ACRN' },
+  // Linux's arch/x86/kernel/jailhouse.c looks for it with hypervisor_cpuid_base.
+  { text: 'Jailhouse\0\0\0', vendor: 'Jailhouse' },
 ];
 
 /** A piece worth matching: four printable bytes, at least three of them letters (`M\0\0\0` is not). */
@@ -55,4 +57,13 @@ export function signaturesInImmediate(value: bigint): HypervisorSignature[] {
     if (signature && !found.includes(signature)) found.push(signature);
   }
   return found;
+}
+
+/** The signature `bytes` start with, all 12 bytes of it (a string in a binary's read-only data). */
+export function signatureAtStart(bytes: Uint8Array): HypervisorSignature | undefined {
+  if (bytes.length < 12) return undefined;
+  return HYPERVISOR_SIGNATURES.find((signature) => {
+    for (let i = 0; i < 12; i++) if (bytes[i] !== signature.text.charCodeAt(i)) return false;
+    return true;
+  });
 }

@@ -1,6 +1,7 @@
 // The instruction stream the idiom matcher reads: mnemonic and operands in Intel order
 // (destination first), registers named by the general-purpose register they are part of.
 // Source lines (fromSource.ts) and decoded bytes (the binary scanner) both become this shape.
+import type { HypervisorSignature } from './signatures';
 
 export type IdiomOperand =
   | { kind: 'reg'; reg: string; family: string | undefined }
@@ -12,6 +13,8 @@ export interface IdiomInstruction {
   /** iced-x86's mnemonic, lower case (`mov`, `cmp`, `cpuid`, `in`); AT&T suffixes already gone. */
   mnemonic: string;
   operands: IdiomOperand[];
+  /** Signatures in the data an operand points to (a binary's .rodata string whose address the code loads). */
+  references?: HypervisorSignature[];
 }
 
 const FAMILIES: Record<string, string> = {};
