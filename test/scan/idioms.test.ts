@@ -102,6 +102,14 @@ describe('scan: VM-detection idioms in binaries built by gcc and mingw-w64', fun
     });
   }
 
+  it('an idiom is as certain as the code it is in: with --min-confidence symbol every trick of gcc -O2 stays, the backdoors included', async () => {
+    const out = await scan(['--profile', 'vm-detection-audit', '--min-confidence', 'symbol', '-f', 'json', path.join(dir, 'detect-O2')], dir);
+    const messages = (JSON.parse(out.stdout) as { messages: (Message & { discovery?: string })[] }[])[0]!.messages;
+    const found = idioms(messages);
+    for (const [fn, expected] of Object.entries(EXPECTED)) assert.deepEqual(inFunction(found, fn), [expected], `${fn}: ${JSON.stringify(found)}`);
+    for (const message of found as (Message & { discovery?: string })[]) assert.equal(message.discovery, 'symbol', JSON.stringify(message));
+  });
+
   it('other profiles report the plain instructions only', async () => {
     const messages = await scanJson(path.join(dir, 'detect-O2'), dir, 'hardware-assisted-guest');
     assert.deepEqual(idioms(messages), []);

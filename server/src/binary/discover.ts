@@ -13,6 +13,8 @@ export interface DiscoveredHits {
   offsets: number[];
   codes: number[];
   discoveries: Discovery[];
+  /** Which method decoded the instruction that starts at `offset`; undefined where discovery decoded none. */
+  decodedBy(offset: number): Exclude<Discovery, 'sweep'> | undefined;
 }
 
 export interface DiscoveryResult {
@@ -183,7 +185,12 @@ function traverse(states: SectionState[], locate: Locator, queue: Target[], incl
 
 function sortedHits(state: SectionState): DiscoveredHits {
   const hits = state.hits.slice().sort((a, b) => a.offset - b.offset);
-  const out: DiscoveredHits = { offsets: [], codes: [], discoveries: [] };
+  const owner = state.owner;
+  const decodedBy = (offset: number): Exclude<Discovery, 'sweep'> | undefined => {
+    const by = owner[offset];
+    return by === BY_SYMBOL ? 'symbol' : by === BY_UNWIND ? 'unwind' : by === BY_TRAVERSAL ? 'traversal' : undefined;
+  };
+  const out: DiscoveredHits = { offsets: [], codes: [], discoveries: [], decodedBy };
   for (const hit of hits) {
     out.offsets.push(hit.offset);
     out.codes.push(hit.code);

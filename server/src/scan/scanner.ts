@@ -6,7 +6,7 @@ import { ruleForCode } from '../analysis/resolve/classify';
 import { formatMessage, ruleById, runsIdioms, severityFor, type ProfileId } from '../analysis/catalogue';
 import type { Severity, SeverityOrOff } from '../analysis/types';
 import { dataAt, DISCOVERY_ORDER, wrapAddress, type AddressWidth, type BinaryImage, type CodeSection, type Discovery } from '../binary/image';
-import { discoverCode } from '../binary/discover';
+import { discoverCode, type DiscoveredHits } from '../binary/discover';
 import { parseDebugLine, type LineTable, type SourceLine } from '../binary/dwarfLine';
 import { parallelSweep, PARALLEL_MIN_BYTES, type SweepWorkers } from './parallel';
 import { SymbolIndex } from '../binary/symbols';
@@ -96,7 +96,7 @@ export async function scanImage(image: BinaryImage, options: ScanOptions): Promi
         const hits = await sweepSection(section, options);
         for (let i = 0; i < hits.offsets.length; i++) collect(describeHit(section, hits.offsets[i]!, hits.codes[i]!, 'sweep', context));
       }
-      const reported = idioms ? withBinaryIdioms(section, sectionFindings, context) : sectionFindings;
+      const reported = idioms ? withBinaryIdioms(section, sectionFindings, context, found) : sectionFindings;
       for (const finding of reported) keep(finding);
     }
   } finally {
@@ -119,9 +119,10 @@ function coverageNote(image: BinaryImage, decoded: Record<'symbol' | 'unwind' | 
 /**
  * The section's findings with the idioms in its bytes: an instruction that is part of an idiom is
  * reported once, as the idiom. The bytes are read in a straight line for this; an idiom takes the
- * discovery of the instruction finding at its anchor, and counts as found by the sweep otherwise.
+ * discovery of the method that decoded its anchor (an IN or VMCALL is no finding of its own), and
+ * counts as found by the sweep where discovery decoded nothing there.
  */
-function withBinaryIdioms(section: CodeSection, findings: BinaryFinding[], context: HitContext): BinaryFinding[] {
+function withBinaryIdioms(section: CodeSection, findings: BinaryFinding[], context: HitContext, discovered: DiscoveredHits | undefined): BinaryFinding[] {
   const { options } = context;
   const byOffset = new Map<number, BinaryFinding>(findings.map((finding) => [finding.fileOffset - section.fileOffset, finding]));
   const members = new Set<number>();
@@ -132,7 +133,8 @@ function withBinaryIdioms(section: CodeSection, findings: BinaryFinding[], conte
     const severity = severityFor(idiom.ruleId, options.profile, options.severities);
     if (severity === 'off') continue;
     const anchor = byOffset.get(idiom.anchor);
-    const finding = describeAt(section, idiom.anchor, anchor?.discovery ?? 'sweep', context, idiom.ruleId, severity, idiom.message);
+    const discovery = anchor?.discovery ?? discovered?.decodedBy(idiom.anchor) ?? 'sweep';
+    const finding = describeAt(section, idiom.anchor, discovery, context, idiom.ruleId, severity, idiom.message);
     idioms.push(finding);
     for (const member of idiom.members) members.add(member);
   }
