@@ -32,7 +32,7 @@ const lsp = join(root, 'server/src/lsp');
 const WEB_STAND_INS = new Map([
   ['url', join(lsp, 'browserUrl.ts')],
   ['path', join(lsp, 'browserPath.ts')],
-  ['fs', join(lsp, 'browserNoDisk.ts')],
+  ['fs', join(lsp, 'browserFs.ts')],
   ['worker_threads', join(lsp, 'browserNoThreads.ts')],
 ]);
 const PACKAGE_INFO = join(root, 'server/src/host/packageInfo.ts');
@@ -86,7 +86,7 @@ const webBundles = [
     outfile: join(dist, 'web/server.js'),
     format: 'iife',
     plugins: [noNodeBuiltins(WEB_STAND_INS), webServerSeams],
-    define: { 'process.pid': '0', setImmediate: 'webSetImmediate', 'Buffer.byteLength': 'webUtf8ByteLength' },
+    define: { 'process.pid': '0', setImmediate: 'webSetImmediate', 'Buffer.byteLength': 'webUtf8ByteLength', 'Buffer.allocUnsafe': 'webAllocBytes', 'Buffer.concat': 'webConcatBytes' },
     inject: [join(lsp, 'browserGlobals.ts')],
   },
   {

@@ -3,7 +3,7 @@
 // dist/server.js), and the user setting `remote.extensionKind` asks for the web host: whatever
 // virtlint shows can only come from dist/web/client.js and dist/web/server.js in the browser.
 import * as assert from 'node:assert/strict';
-import { cpSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { LspClient } from '../../scripts/lspClient';
 import { CACHE, ROOT, startSession, type Page, type Session } from '../vscode/codeServer';
@@ -96,6 +96,10 @@ async function waitForProblems(page: Page, rules: readonly string[]): Promise<vo
   }
 }
 
+/** Written into the test's copy of the workspace: an includer to open, and an include nobody opens. */
+const INCLUDER = { name: 'boot16.asm', text: 'bits 16\n%include "segs16.inc"\nstart:\n    load_segments\n    hlt\n' };
+const INCLUDED = { name: 'segs16.inc', text: '%macro load_segments 0\n    push cs\n    pushf\n%endmacro\n' };
+
 function checks(session: () => Session, requested: string[], expectedHover: () => string[]): Check[] {
   return [
     {
@@ -153,6 +157,25 @@ function checks(session: () => Session, requested: string[], expectedHover: () =
       },
     },
     {
+      title: `code-server web worker host: ${INCLUDER.name} gets the findings of a macro from ${INCLUDED.name}, a workspace file that is not open (read through vscode.workspace.fs), in 16-bit mode`,
+      async run() {
+        const { page } = session();
+        await openFromExplorer(page, INCLUDER.name);
+        // One row per problem: the message, then virtlint(rule) and the position.
+        let rows: string[] = [];
+        const fromMacro = (rule: string) => rows.find((row) => row.includes(`via load_segments, defined at ${INCLUDED.name}:1`) && new RegExp(`virtlint\\(?${rule}\\)?\\[Ln 4,`).test(row));
+        await waitFor('the macro findings from the include', async () => {
+          rows = (await problemsText(page)).split('\n');
+          return ['push-sreg', 'pushf'].every((rule) => fromMacro(rule) !== undefined);
+        }).catch((error: unknown) => {
+          throw new Error(`${error instanceof Error ? error.message : String(error)}; the Problems panel lists: ${JSON.stringify(rows.join('\n').slice(0, 800))}`);
+        });
+        for (const rule of ['push-sreg', 'pushf']) assert.match(fromMacro(rule)!, /this 16-bit code/, `the ${rule} finding is not read in 16-bit mode`);
+        const text = rows.join('\n');
+        assert.doesNotMatch(text, /unresolved-include/, 'the include is reported unresolved');
+      },
+    },
+    {
       title: 'code-server web worker host: after "virtlint: Restart Language Server" the new worker lints an edit (sldt typed into probe.asm)',
       async run() {
         const { page } = session();
@@ -185,6 +208,7 @@ export async function runCodeServerTests(outcome: Outcome): Promise<void> {
     const workspace = path.join(CACHE, 'runs', 'web-workspace');
     rmSync(workspace, { recursive: true, force: true });
     cpSync(path.join(ROOT, 'test', 'vscode', 'fixtures', 'workspace'), workspace, { recursive: true });
+    for (const file of [INCLUDER, INCLUDED]) writeFileSync(path.join(workspace, file.name), file.text);
     session = await startSession({
       name: 'web',
       log: (line) => console.log(line),

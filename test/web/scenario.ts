@@ -62,6 +62,13 @@ export async function open(driver: LspDriver, document: Document): Promise<Diagn
   return (await published).diagnostics as Diagnostic[];
 }
 
+/** Opens the document and returns the first diagnostics published for it that `match` accepts. */
+export async function openUntil(driver: LspDriver, document: Document, match: (diagnostics: Diagnostic[]) => boolean, timeoutMs?: number): Promise<Diagnostic[]> {
+  const published = driver.waitFor('textDocument/publishDiagnostics', (params) => params.uri === document.uri && match(params.diagnostics as Diagnostic[]), timeoutMs);
+  driver.notify('textDocument/didOpen', { textDocument: { uri: document.uri, languageId: document.languageId, version: 1, text: document.text } });
+  return (await published).diagnostics as Diagnostic[];
+}
+
 export function hover(driver: LspDriver, document: Document, line: number, character: number): Promise<Hover | null> {
   return driver.request<Hover | null>('textDocument/hover', { textDocument: { uri: document.uri }, position: { line, character } });
 }

@@ -1,5 +1,6 @@
 // An LSP client for the server running in the test page's Worker: JSON-RPC objects go through
 // postMessage (the browser transport has no framing), answers are collected from the page.
+import { READ_FILE_REQUEST } from '../../server/src/lsp/protocol';
 import type { WorkerPage } from './browser';
 
 type Json = Record<string, unknown>;
@@ -24,7 +25,11 @@ export class WorkerLspClient {
   private readonly notifications: Message[] = [];
   readonly workerErrors: string[] = [];
 
-  constructor(private readonly page: WorkerPage) {}
+  /** `readFile` answers the server's virtlint/readFile requests (the web client's part); without it they get null. */
+  constructor(
+    private readonly page: WorkerPage,
+    private readonly readFile?: (params: unknown) => unknown,
+  ) {}
 
   async request<T>(method: string, params: unknown, timeoutMs = 30_000): Promise<T> {
     const id = this.nextId++;
@@ -71,7 +76,7 @@ export class WorkerLspClient {
     for (const message of messages) await this.receive(message);
   }
 
-  /** Answers the server's own requests as the Node benchmark client does: settings empty, the rest null. */
+  /** Answers the server's own requests as the Node benchmark client does (settings empty, the rest null), and virtlint/readFile from `readFile`. */
   private async receive(message: Message): Promise<void> {
     if (message.method === undefined) {
       if (message.id !== undefined) this.responses.set(message.id, message);
@@ -82,7 +87,7 @@ export class WorkerLspClient {
       return;
     }
     const items = (message.params as { items?: unknown[] } | undefined)?.items ?? [];
-    const result = message.method === 'workspace/configuration' ? items.map(() => ({})) : null;
+    const result = message.method === 'workspace/configuration' ? items.map(() => ({})) : message.method === READ_FILE_REQUEST && this.readFile ? this.readFile(message.params) : null;
     await this.post({ jsonrpc: '2.0', id: message.id, result });
   }
 }

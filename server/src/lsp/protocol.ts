@@ -84,3 +84,19 @@ export interface IcedWasmMessage {
   kind: typeof ICED_WASM_MESSAGE;
   bytes: ArrayBuffer | Uint8Array;
 }
+
+/**
+ * Web extension only, server → client request: the text of a workspace file the server needs (an
+ * include, a header, virtlint.config.json), because a web worker has no disk. The client reads it
+ * through `vscode.workspace.fs` and sends nothing larger than `maxBytes`. The server keeps each
+ * answer, and analyses again when a file it missed has arrived (browserClientFiles.ts).
+ */
+export const READ_FILE_REQUEST = 'virtlint/readFile';
+
+export interface ReadFileParams {
+  uri: string;
+  maxBytes: number;
+}
+
+/** The text; or the size of a file over `maxBytes`; or that it is not UTF-8 text; or that there is no such file. */
+export type ReadFileResult = { text: string } | { tooLarge: number } | { notText: true } | { missing: true };

@@ -41,6 +41,8 @@ import { readWorkspaceTrust } from './settingsReader';
 export interface RunningServer {
   /** True once `shutdown` has been answered (the `exit` that follows then means success). */
   readonly shutDown: boolean;
+  /** Files beyond the open documents changed (the web worker received some it had missed): read the configuration and the project again. */
+  workspaceFilesChanged(): void;
 }
 
 export function startServer(connection: Connection, gateway: ClientGateway = connectionGateway(connection)): RunningServer {
@@ -53,6 +55,7 @@ export function startServer(connection: Connection, gateway: ClientGateway = con
     get shutDown() {
       return session.lifecycle === 'shutDown';
     },
+    workspaceFilesChanged: () => void session.startProject(),
   };
 }
 
