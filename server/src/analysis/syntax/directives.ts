@@ -19,8 +19,6 @@ export const SEGMENT_WORDS = new Set(['cs', 'ds', 'es', 'fs', 'gs', 'ss']);
 /** Handles a directive word; returns the new state, or undefined when `word` is not a directive. */
 export function directiveFor(word: DirectiveWord, masked: string, st: { start: number; end: number }, state: ParserState, name?: DirectiveWord): ParserState | undefined {
   const dialect = state.dialect;
-  const rest = masked.slice(word.end, st.end).trim();
-  const restLower = rest.toLowerCase();
   const w = word.lower;
   if (isGas(dialect)) {
     if (!w.startsWith('.')) return undefined;
@@ -45,6 +43,9 @@ export function directiveFor(word: DirectiveWord, masked: string, st: { start: n
         return state;
     }
   }
+  // GNU as reads nothing after the word; the other dialects' directives read their arguments.
+  const rest = masked.slice(word.end, st.end).trim();
+  const restLower = rest.toLowerCase();
   if (dialect === 'nasm') {
     if (w === 'bits' || w === 'use16' || w === 'use32' || w === 'use64') return applyDirective([w, ...restLower.split(/\s+/)], state);
     if (NASM_DATA.has(w) || name && NASM_DATA.has(w)) return state;

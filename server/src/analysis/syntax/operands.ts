@@ -84,10 +84,11 @@ function parseAttOperand(src: OperandSource, range: Range): Operand {
     return value === undefined ? { kind: 'imm', text, range } : { kind: 'imm', text, range, value };
   }
   // %seg:anything is a memory operand with a segment override.
-  const segmented = /^%(es|cs|ss|ds|fs|gs)\s*:\s*(.*)$/.exec(lower);
+  const segmented = lower.charCodeAt(0) === 37 /* % */ && lower.includes(':') ? /^%(es|cs|ss|ds|fs|gs)\s*:\s*(.*)$/.exec(lower) : null;
   if (segmented) return attMemory(text, range, segmented[2]!, segmented[1], indirect);
   if (lower.startsWith('%')) {
-    const name = lower.slice(1).replace(/\s+/g, '');
+    const written = lower.slice(1);
+    const name = hasRegExpSpace(written) ? written.replace(/\s+/g, '') : written;
     const info = registerInfo(name);
     if (info) return { kind: 'reg', text, range, reg: name, cls: info.cls, size: info.size };
     return { kind: 'unknown', text, range };
@@ -236,12 +237,28 @@ export function splitOperands(masked: string, from: number, to: number): Array<[
     }
   }
   parts.push(trimSpan(masked, start, to));
-  return parts.filter(([s, e]) => e > s);
+  let empty = false;
+  for (const [s, e] of parts) if (e <= s) empty = true;
+  return empty ? parts.filter(([s, e]) => e > s) : parts;
 }
 
 function trimSpan(text: string, start: number, end: number): [number, number] {
-  while (start < end && /\s/.test(text[start]!)) start++;
-  while (end > start && /\s/.test(text[end - 1]!)) end--;
+  while (start < end && isRegExpSpace(text.charCodeAt(start))) start++;
+  while (end > start && isRegExpSpace(text.charCodeAt(end - 1))) end--;
   return [start, end];
 }
 
+function hasRegExpSpace(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (isRegExpSpace(text.charCodeAt(i))) return true;
+  return false;
+}
+
+/** What `\s` matches in a regular expression (white space and line terminators), without running one per character. */
+function isRegExpSpace(code: number): boolean {
+  if (code <= 32) return code === 32 || (code >= 9 && code <= 13);
+  if (code < 0xa0) return false;
+  return (
+    code === 0xa0 || code === 0x1680 || (code >= 0x2000 && code <= 0x200a) || code === 0x2028 || code === 0x2029 ||
+    code === 0x202f || code === 0x205f || code === 0x3000 || code === 0xfeff
+  );
+}

@@ -62,20 +62,46 @@ interface Word {
   end: number;
 }
 
-const IDENT_START = /[A-Za-z_.$?@]/;
-const IDENT_PART = /[\w.$?@#~]/;
+/** ASCII character classes of a word: 1 may start one (`[A-Za-z_.$?@]`), 2 may continue one (`[\w.$?@#~]`). */
+const WORD_CHARACTERS = (() => {
+  const table = new Uint8Array(128);
+  const mark = (characters: string, bits: number): void => {
+    for (const c of characters) table[c.charCodeAt(0)]! |= bits;
+  };
+  const letters = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+  mark(letters + '_.$?@', 1);
+  mark(letters + '0123456789_.$?@#~', 2);
+  return table;
+})();
+
+/** `code` is in the class (`bits`); past the end of the text (NaN) counts as in, as the text `undefined` matched before. */
+function isWordCharacter(code: number, bits: number): boolean {
+  if (code < 128) return (WORD_CHARACTERS[code]! & bits) !== 0;
+  return code !== code;
+}
 
 function wordAt(masked: string, from: number, to: number): Word | undefined {
   const i = skipSpaces(masked, from, to);
-  if (i >= to || !IDENT_START.test(masked[i]!)) return undefined;
+  if (i >= to || !isWordCharacter(masked.charCodeAt(i), 1)) return undefined;
   let end = i + 1;
-  while (end < to && IDENT_PART.test(masked[end]!)) end++;
+  while (end < to && isWordCharacter(masked.charCodeAt(end), 2)) end++;
   const text = masked.slice(i, end);
   return { text, lower: text.toLowerCase(), start: i, end };
 }
 
 function isSpace(code: number): boolean {
   return code === 32 || code === 9 || code === 12 || code === 11 || code === 13 || code === 0xa0 || code === 0xfeff;
+}
+
+/**
+ * Whether `= …` or `equ …` may follow: the first character after the spaces is `=`, `e`, or one
+ * `isSpace` does not skip but `\s` would (a line feed, a non-ASCII space), so the match decides.
+ */
+function mayAssign(masked: string, from: number, to: number): boolean {
+  const i = skipSpaces(masked, from, to);
+  if (i >= to) return false;
+  const c = masked.charCodeAt(i);
+  return c === 61 || c === 101 || c === 69 || c === 10 || c > 127;
 }
 
 function skipSpaces(masked: string, i: number, to: number): number {
@@ -196,6 +222,9 @@ function parseStatement(line: string, masked: string, st: Statement, lineNumber:
 
   // Labels: `name:`, `1:`, `.L1:`, `@@:`, `name::` (MASM), possibly several.
   for (;;) {
+    // A label needs a colon: most statements have none, and need no slice and no match.
+    const colon = masked.indexOf(':', i);
+    if (colon < 0 || colon >= st.end) break;
     const label = /^([A-Za-z_.$?@][\w.$?@#~]*|\d+)\s*::?/.exec(masked.slice(i, st.end));
     if (!label) break;
     // `fs:` at the start would be a segment override, not a label (e.g. `fs: mov eax,[ebx]` is rare; keep as prefix).
@@ -214,7 +243,7 @@ function parseStatement(line: string, masked: string, st: Statement, lineNumber:
   const directive = directiveFor(first, masked, st, state);
   if (directive) return directive;
   // Symbol assignments: `name = expr`, `name equ expr`.
-  if (/^\s*(=|equ\b)/i.test(masked.slice(first.end, st.end))) return state;
+  if (mayAssign(masked, first.end, st.end) && /^\s*(=|equ\b)/i.test(masked.slice(first.end, st.end))) return state;
 
   // NASM `times N insn`: the instruction follows the count expression.
   if ((dialect === 'nasm' || dialect === 'fasm') && first.lower === 'times') {

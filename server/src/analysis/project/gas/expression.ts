@@ -35,8 +35,35 @@ class Unknown {
 
 const wrap = (value: bigint): bigint => BigInt.asIntN(64, value);
 
+/** An earlier evaluation of a text: the symbols it read, with the values they had, decided its result. */
+interface Remembered {
+  readonly reads: readonly (string | bigint | undefined)[];
+  readonly result: Evaluation;
+}
+
+/** The last evaluation of each text: every root reads the same headers' `.if` and `.set` again. */
+const REMEMBERED = new Map<string, Remembered>();
+/** Distinct texts kept; past it the memo starts again. */
+const MAX_REMEMBERED = 50_000;
+
 export function evaluate(text: string, symbols: SymbolValues): Evaluation {
-  const parser = new Parser(text, symbols);
+  const known = REMEMBERED.get(text);
+  if (known && sameReads(known.reads, symbols)) return known.result;
+  const reads: (string | bigint | undefined)[] = [];
+  const result = evaluateFresh(text, symbols, reads);
+  if (!known && REMEMBERED.size >= MAX_REMEMBERED) REMEMBERED.clear();
+  REMEMBERED.set(text, { reads, result });
+  return result;
+}
+
+/** The symbols read (name, value, name, value…) have the same values now: the parse would take the same path. */
+function sameReads(reads: readonly (string | bigint | undefined)[], symbols: SymbolValues): boolean {
+  for (let i = 0; i < reads.length; i += 2) if (symbols.get(reads[i] as string) !== reads[i + 1]) return false;
+  return true;
+}
+
+function evaluateFresh(text: string, symbols: SymbolValues, reads: (string | bigint | undefined)[]): Evaluation {
+  const parser = new Parser(text, symbols, reads);
   try {
     const value = parser.parseExpression(0);
     parser.skipWhite();
@@ -57,6 +84,7 @@ class Parser {
   constructor(
     private readonly text: string,
     private readonly symbols: SymbolValues,
+    private readonly reads: (string | bigint | undefined)[],
   ) {}
 
   atEnd(): boolean {
@@ -146,6 +174,7 @@ class Parser {
     while (isNamePart(this.text[this.index])) this.index++;
     const name = this.text.slice(start, this.index);
     const value = this.symbols.get(name);
+    this.reads.push(name, value);
     return value === undefined ? this.noteUnknown(name) : value;
   }
 

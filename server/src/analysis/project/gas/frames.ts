@@ -55,6 +55,24 @@ export class LinesFrame extends Frame {
   }
 }
 
+/** A macro's expansion, each line made when it is read: a long body costs no memory before its lines are read. */
+export class MacroFrame extends Frame {
+  private index = 0;
+
+  constructor(
+    private readonly length: number,
+    private readonly make: (bodyIndex: number) => ExpandedLine,
+    context: FrameContext,
+    conditionalDepth: number,
+  ) {
+    super('macro', context.insideMacro, context.macroDepth, context.includeDepth, conditionalDepth);
+  }
+
+  next(): ExpandedLine | undefined {
+    return this.index < this.length ? this.make(this.index++) : undefined;
+  }
+}
+
 /** `iterations` passes over `body`, each line made by `make(iteration, bodyIndex)`. */
 export class RepeatFrame extends Frame {
   private iteration = 0;

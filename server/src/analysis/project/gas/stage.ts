@@ -8,7 +8,7 @@ import type { ColumnSpan, ExpandEnv, ExpandedLine, MacroUse, SourceLine } from '
 import { OPENING_CONDITIONALS, decide, type Decision } from './conditions';
 import { evaluate } from './expression';
 import { bindArguments, parseMacroHeader, type Formal } from './formals';
-import { Frame, InputFrame, LinesFrame, RepeatFrame, type FrameContext, type RestOfLine } from './frames';
+import { Frame, InputFrame, LinesFrame, MacroFrame, RepeatFrame, type FrameContext, type RestOfLine } from './frames';
 import { cleanText, splitStatements, trimmedEnd, type Statement } from './statements';
 import { substituteBody } from './substitute';
 import { isWhite, nameEnd, readArgument, skipComma, skipWhite } from './text';
@@ -419,13 +419,15 @@ export class GasExpander implements Iterator<ExpandedLine> {
     const count = this.expansions++;
     const use: MacroUse = { name: macro.name, kind: 'macro', definedAt: macro.definedAt, invokedAt: line.at, ...(columns && { columns }) };
     const macros = withUse(line.macros, use);
-    const lines: ExpandedLine[] = new Array(macro.body.length);
-    for (let i = 0; i < macro.body.length; i++) {
-      const bodyLine = macro.body[i]!;
-      lines[i] = { text: substituteBody(bodyLine.text, binding.values, count), at: line.at, verbatim: false, body: bodyLine.body ?? bodyLine.at, macros };
-    }
+    const { body } = macro;
+    const { values } = binding;
+    const at = line.at;
+    const make = (i: number): ExpandedLine => {
+      const bodyLine = body[i]!;
+      return { text: substituteBody(bodyLine.text, values, count), at, verbatim: false, body: bodyLine.body ?? bodyLine.at, macros };
+    };
     const inner: FrameContext = { insideMacro: true, macroDepth: context.macroDepth + 1, includeDepth: context.includeDepth };
-    return { frame: new LinesFrame('macro', lines, inner, this.conditionals.length), keep: false };
+    return { frame: new MacroFrame(body.length, make, inner, this.conditionals.length), keep: false };
   }
 
   /** `.exitm`: the innermost macro's expansion ends here, with the conditionals it opened. */
