@@ -200,13 +200,14 @@ describe('scan: code discovery keeps data out (issue 14)', function () {
     }
   });
 
-  for (const [bits, compiler, entry, discovery] of [
-    [64, 'x86_64-w64-mingw32-gcc', '_start', 'unwind'],
-    [32, 'i686-w64-mingw32-gcc', '__start', 'traversal'],
+  for (const [bits, compiler, entry, discovery, how, flags] of [
+    [64, 'x86_64-w64-mingw32-gcc', '_start', 'unwind', '.pdata', []],
+    [32, 'i686-w64-mingw32-gcc', '__start', 'unwind', '.eh_frame', []],
+    [32, 'i686-w64-mingw32-gcc', '__start', 'traversal', 'traversal from the entry point and function symbols (no unwind tables)', ['-fno-asynchronous-unwind-tables']],
   ] as const) {
-    it(`PE${bits === 64 ? '32+' : '32'} (${compiler}): every instruction by ${discovery === 'unwind' ? '.pdata' : 'traversal from the entry point'}, nothing from data`, async () => {
-      const exe = `mixed${bits}.exe`;
-      run(compiler, ['-O1', '-ffreestanding', '-nostdlib', '-fno-toplevel-reorder', '-e', entry, '-o', exe, path.join(FIXTURES, 'mixed.c')], dir);
+    it(`PE${bits === 64 ? '32+' : '32'} (${compiler} ${flags.join(' ')}): every instruction by ${how}, nothing from data`, async () => {
+      const exe = `mixed${bits}${flags.length}.exe`;
+      run(compiler, ['-O1', '-ffreestanding', '-nostdlib', '-fno-toplevel-reorder', ...flags, '-e', entry, '-o', exe, path.join(FIXTURES, 'mixed.c')], dir);
       const truth = truthFromNm(dir, exe);
       expectExactly(await scanJson(dir, exe), truth, new Set(truth.hits.keys()), [discovery]);
       await expectLinearSweepFindsData(dir, exe, truth);

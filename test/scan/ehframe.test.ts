@@ -105,6 +105,19 @@ describe('scan: .eh_frame FDE pointer encodings (issue 14)', () => {
     );
   });
 
+  it('a terminator in the middle ends the walk, unless asked to go past it (mingw PE32 layout)', () => {
+    const bytes: number[] = [...cie(0x1b, false)];
+    bytes.push(...fde(bytes.length, 0, 0x1b, 0x401000n, 0x10, true));
+    bytes.push(0, 0, 0, 0);
+    const second = bytes.length;
+    bytes.push(...cie(0x1b, false));
+    bytes.push(...fde(bytes.length, second, 0x1b, 0x402000n, 0x20, true));
+    bytes.push(0, 0, 0, 0);
+    const walk = (past: boolean): bigint[] => parseEhFrame(new Uint8Array(bytes), 0, bytes.length, SECTION_ADDRESS, 8, [], past).map((r) => r.address);
+    assert.deepEqual(walk(false), [0x401000n]);
+    assert.deepEqual(walk(true), [0x401000n, 0x402000n]);
+  });
+
   it('an FDE pointing at no CIE ends the walk with a note; entries before it are kept', () => {
     const bytes: number[] = [...cie(0x1b, false)];
     bytes.push(...fde(bytes.length, 0, 0x1b, 0x401000n, 0x10, true));

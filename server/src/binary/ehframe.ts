@@ -77,7 +77,9 @@ class Cursor {
 
 /**
  * FDE ranges of an .eh_frame section loaded at `sectionAddress`; `fileOffset` locates it in `bytes`.
- * Addresses are wrapped to `addressSize` bytes. Entries with a zero range are left out.
+ * Addresses are wrapped to `addressSize` bytes. Entries with a zero range are left out. A zero
+ * length ends the walk, unless `pastTerminators`: mingw's ld leaves crtend's terminator in the
+ * middle of the section, with the frames of the objects linked after it behind it.
  */
 export function parseEhFrame(
   bytes: Uint8Array,
@@ -86,6 +88,7 @@ export function parseEhFrame(
   sectionAddress: bigint,
   addressSize: 4 | 8,
   notes: string[],
+  pastTerminators = false,
 ): UnwindRange[] {
   const r = new ByteReader(bytes, '.eh_frame');
   const out: UnwindRange[] = [];
@@ -98,7 +101,11 @@ export function parseEhFrame(
     for (let n = 0; n < MAX_ENTRIES && at + 4 <= end; n++) {
       let length = r.u32(at);
       let body = at + 4;
-      if (length === 0) break; // terminator
+      if (length === 0) {
+        if (!pastTerminators) break;
+        at += 4;
+        continue;
+      }
       if (length === 0xffffffff) {
         const long = r.u64(at + 4);
         if (long > BigInt(end)) throw new ScanInputError('corrupt .eh_frame: entry length past the section');
@@ -116,6 +123,50 @@ export function parseEhFrame(
         if (range && range.size > 0) out.push({ address: range.address & mask, size: range.size });
       }
       at = next;
+    }
+  } catch (e) {
+    if (!(e instanceof ScanInputError)) throw e;
+    notes.push(`${e.message}; kept the ${out.length} function range(s) read before it`);
+  }
+  return out;
+}
+
+/** Where an .eh_frame's bytes are: their file offset, size and load address (a whole PT_LOAD segment when no section header says more). */
+export interface EhFrameRegion {
+  fileOffset: number;
+  size: number;
+  address: bigint;
+}
+
+/**
+ * FDE ranges of the entries that start at `entries` (file offsets inside `region`), as the
+ * .eh_frame_hdr search table lists them. A corrupt entry ends the walk, as in `parseEhFrame`.
+ */
+export function parseFdesAt(bytes: Uint8Array, region: EhFrameRegion, entries: readonly number[], addressSize: 4 | 8, notes: string[]): UnwindRange[] {
+  const r = new ByteReader(bytes, '.eh_frame');
+  const out: UnwindRange[] = [];
+  const cies = new Map<number, Cie>();
+  const end = region.fileOffset + region.size;
+  const mask = (1n << BigInt(addressSize * 8)) - 1n;
+  const addressOf = (pos: number): bigint => region.address + BigInt(pos - region.fileOffset);
+  try {
+    r.require(region.fileOffset, region.size, 'the .eh_frame bytes');
+    for (const at of entries.slice(0, MAX_ENTRIES)) {
+      if (at < region.fileOffset || at + 8 > end) throw new ScanInputError('corrupt .eh_frame_hdr: a table entry points outside .eh_frame');
+      const length = r.u32(at);
+      if (length === 0xffffffff || length < 4 || at + 4 + length > end) throw new ScanInputError('corrupt .eh_frame: entry length past the section');
+      const body = at + 4;
+      const id = r.u32(body);
+      const cieAt = body - id;
+      if (id === 0 || cieAt < region.fileOffset) throw new ScanInputError('corrupt .eh_frame: FDE refers to no CIE');
+      let cie = cies.get(cieAt);
+      if (cie === undefined) {
+        if (r.u32(cieAt + 4) !== 0) throw new ScanInputError('corrupt .eh_frame: FDE refers to no CIE');
+        cie = readCie(r, cieAt + 8, addressSize);
+        cies.set(cieAt, cie);
+      }
+      const range = readFde(new Cursor(r, body + 4), cie, addressOf, addressSize);
+      if (range && range.size > 0) out.push({ address: range.address & mask, size: range.size });
     }
   } catch (e) {
     if (!(e instanceof ScanInputError)) throw e;

@@ -1,6 +1,7 @@
 // ELF32/ELF64 little-endian x86 files: executable sections (SHF_EXECINSTR) and the symbols of
 // .symtab and .dynsym. Without section headers, executable PT_LOAD segments are used instead.
 import { parseEhFrame } from './ehframe';
+import { ehFrameHdrRanges, type FileSegment } from './ehFrameHdr';
 import { ByteReader, ScanInputError, type BinaryImage, type CodeHint, type CodeSection, type DataSection, type DebugSections, type ImageSymbol } from './image';
 import type { Bitness } from './sweep';
 
@@ -12,6 +13,7 @@ const SHT_DYNSYM = 11;
 const SHF_EXECINSTR = 0x4;
 const SHF_ALLOC = 0x2;
 const PT_LOAD = 1;
+const PT_GNU_EH_FRAME = 0x6474e550;
 const PF_X = 0x1;
 const STT_SECTION = 3;
 const STT_FILE = 4;
@@ -126,10 +128,11 @@ export function parseElf(bytes: Uint8Array): BinaryImage {
   if (linked) {
     const entry = is64 ? r.u64(0x18) : BigInt(r.u32(0x18));
     if (entry !== 0n) hints.push({ kind: 'entry', address: entry, size: 0 });
-    for (const h of headers) {
-      if (h.name !== '.eh_frame' || h.type === SHT_NOBITS) continue;
+    const ehFrames = headers.filter((h) => h.name === '.eh_frame' && h.type !== SHT_NOBITS);
+    for (const h of ehFrames) {
       for (const range of parseEhFrame(bytes, h.offset, h.size, h.address, is64 ? 8 : 4, notes)) hints.push({ kind: 'unwind', address: range.address, size: range.size });
     }
+    if (ehFrames.length === 0) for (const range of ehFrameHdrUnwind(r, is64, notes)) hints.push({ kind: 'unwind', address: range.address, size: range.size });
   }
   const image: BinaryImage = { format, bits, addressWidth: is64 ? 64 : 32, sections, symbols, notes, hints };
   const debug = linked ? debugSections(r, headers) : undefined;
@@ -171,24 +174,48 @@ function debugSections(r: ByteReader, headers: readonly SectionHeader[]): DebugS
   return debug;
 }
 
-function loadSegments(r: ByteReader, is64: boolean, bits: Bitness, notes: string[]): CodeSection[] {
+interface ProgramHeader extends FileSegment {
+  index: number;
+  type: number;
+  flags: number;
+}
+
+function programHeaders(r: ByteReader, is64: boolean): ProgramHeader[] {
   const phoff = is64 ? r.u64AsNumber(0x20, 'e_phoff') : r.u32(0x1c);
   const phentsize = r.u16(is64 ? 0x36 : 0x2a);
   const phnum = r.u16(is64 ? 0x38 : 0x2c);
   if (phoff === 0 || phnum === 0) return [];
   r.require(phoff, phnum * phentsize, 'the program header table');
-  const out: CodeSection[] = [];
+  const out: ProgramHeader[] = [];
   for (let i = 0; i < phnum; i++) {
     const at = phoff + i * phentsize;
-    if (r.u32(at) !== PT_LOAD) continue;
-    const flags = r.u32(at + (is64 ? 4 : 0x18));
-    if ((flags & PF_X) === 0) continue;
-    const offset = is64 ? r.u64AsNumber(at + 8, 'p_offset') : r.u32(at + 4);
-    const address = is64 ? r.u64(at + 0x10) : BigInt(r.u32(at + 8));
-    const size = is64 ? r.u64AsNumber(at + 0x20, 'p_filesz') : r.u32(at + 0x10);
-    if (size === 0) continue;
-    out.push({ name: `segment${i}`, address, fileOffset: offset, bytes: r.slice(offset, size, `segment ${i}`), bits });
+    out.push({
+      index: i,
+      type: r.u32(at),
+      flags: r.u32(at + (is64 ? 4 : 0x18)),
+      offset: is64 ? r.u64AsNumber(at + 8, 'p_offset') : r.u32(at + 4),
+      address: is64 ? r.u64(at + 0x10) : BigInt(r.u32(at + 8)),
+      fileSize: is64 ? r.u64AsNumber(at + 0x20, 'p_filesz') : r.u32(at + 0x10),
+    });
+  }
+  return out;
+}
+
+function loadSegments(r: ByteReader, is64: boolean, bits: Bitness, notes: string[]): CodeSection[] {
+  const out: CodeSection[] = [];
+  for (const p of programHeaders(r, is64)) {
+    if (p.type !== PT_LOAD || (p.flags & PF_X) === 0 || p.fileSize === 0) continue;
+    out.push({ name: `segment${p.index}`, address: p.address, fileOffset: p.offset, bytes: r.slice(p.offset, p.fileSize, `segment ${p.index}`), bits });
   }
   if (out.length > 0) notes.push('no section headers; scanned executable PT_LOAD segments');
   return out;
+}
+
+/** Unwind ranges through PT_GNU_EH_FRAME, for a linked file whose section headers do not name .eh_frame. */
+function ehFrameHdrUnwind(r: ByteReader, is64: boolean, notes: string[]): { address: bigint; size: number }[] {
+  const segments = programHeaders(r, is64);
+  const header = segments.find((p) => p.type === PT_GNU_EH_FRAME && p.fileSize > 0);
+  if (!header) return [];
+  const loads = segments.filter((p) => p.type === PT_LOAD && p.fileSize > 0);
+  return ehFrameHdrRanges(r.bytes, header, loads, is64 ? 8 : 4, notes);
 }

@@ -1,6 +1,9 @@
 // PE32/PE32+ executables and COFF object files (what `nasm -f win32/win64` writes) for x86.
 // Executable sections are those marked IMAGE_SCN_MEM_EXECUTE or IMAGE_SCN_CNT_CODE. Symbols come
-// from the export table of an image, or the COFF symbol table of an object.
+// from the export table and the COFF symbol table of an image (mingw keeps one unless stripped),
+// or the COFF symbol table of an object.
+import { parseEhFrame } from './ehframe';
+import { isFunctionType, readCoffSymbols, STORAGE_EXTERNAL, STORAGE_LABEL, STORAGE_STATIC, type CoffSymbolTable } from './coffSymbols';
 import { addressWidthFor, ByteReader, ScanInputError, wrapAddress, type AddressWidth, type BinaryImage, type CodeHint, type CodeSection, type DataSection, type ImageSymbol } from './image';
 import type { Bitness } from './sweep';
 
@@ -87,15 +90,56 @@ export function parsePe(bytes: Uint8Array): BinaryImage {
   const addressWidth: AddressWidth = plus ? 64 : 32;
   const imageBase = plus ? r.u64(opt + 24) : BigInt(r.u32(opt + 28));
   const notes: string[] = [];
-  const raw = readSections(r, opt + optionalSize, sectionCount, 0);
+  const coffTable = readCoffSymbols(r, r.u32(coff + 8), r.u32(coff + 12), notes);
+  const raw = readSections(r, opt + optionalSize, sectionCount, coffTable?.stringTable ?? 0);
   const sections = codeSections(r, raw, imageBase, addressWidth, bits, true, notes);
   const symbols = exportSymbols(r, raw, opt, plus, imageBase, addressWidth, notes);
   const hints: CodeHint[] = symbols.map((symbol) => ({ kind: 'export', address: symbol.address, size: 0 }));
+  if (coffTable) addCoffSymbols(coffTable, raw, imageBase, addressWidth, symbols, hints);
   const entry = r.u32(opt + 16, 'AddressOfEntryPoint');
   if (entry !== 0) hints.push({ kind: 'entry', address: wrapAddress(imageBase + BigInt(entry), addressWidth), size: 0 });
   if (plus) for (const hint of runtimeFunctions(r, raw, opt, imageBase, addressWidth, notes)) hints.push(hint);
+  for (const hint of ehFrameRanges(r, raw, imageBase, addressWidth, notes)) hints.push(hint);
   const data = dataSections(r, raw, imageBase, addressWidth);
   return { format: plus ? 'pe32+' : 'pe32', bits, addressWidth, sections, symbols, notes, hints, data };
+}
+
+/**
+ * The image's own COFF symbols: each named symbol defined inside a section is kept for attribution
+ * (where an export already names the address, the export's name wins), and each function symbol
+ * in an executable section becomes a traversal root. Its size is unknown (GNU tools leave the
+ * auxiliary record's total size 0), so it is a start address, like a sizeless ELF STT_FUNC. Untyped
+ * symbols are not roots: mingw's __CTOR_LIST__ and labels on data inside .text are untyped too.
+ */
+function addCoffSymbols(table: CoffSymbolTable, raw: RawSection[], imageBase: bigint, addressWidth: AddressWidth, symbols: ImageSymbol[], hints: CodeHint[]): void {
+  const exported = new Set(symbols.map((symbol) => symbol.address));
+  for (const record of table.records) {
+    const { storageClass } = record;
+    if (storageClass !== STORAGE_EXTERNAL && storageClass !== STORAGE_STATIC && storageClass !== STORAGE_LABEL) continue;
+    const section = raw[record.sectionNumber - 1];
+    if (record.sectionNumber <= 0 || !section || record.name === '' || record.name.startsWith('.')) continue;
+    // ld also files linker-defined markers (__data_start__, __bss_end__) under a section they lie outside of.
+    if (record.value >= Math.max(section.virtualSize, section.rawSize)) continue;
+    const address = wrapAddress(imageBase + BigInt(section.rva) + BigInt(record.value), addressWidth);
+    if (!exported.has(address)) symbols.push({ name: record.name, address, size: 0 });
+    const executable = (section.flags & (SCN_MEM_EXECUTE | SCN_CNT_CODE)) !== 0;
+    if (executable && storageClass !== STORAGE_LABEL && isFunctionType(record.type)) hints.push({ kind: 'function', address, size: 0 });
+  }
+}
+
+/**
+ * FDE ranges of an .eh_frame section: mingw's 32-bit gcc unwinds with DWARF tables, and strip
+ * keeps them. Without a string table the name is cut to eight characters.
+ */
+function ehFrameRanges(r: ByteReader, raw: RawSection[], imageBase: bigint, addressWidth: AddressWidth, notes: string[]): CodeHint[] {
+  const out: CodeHint[] = [];
+  for (const s of raw) {
+    if ((s.name !== '.eh_frame' && s.name !== '.eh_fram') || s.rawSize === 0) continue;
+    const size = s.virtualSize > 0 ? Math.min(s.virtualSize, s.rawSize) : s.rawSize;
+    const address = wrapAddress(imageBase + BigInt(s.rva), addressWidth);
+    for (const range of parseEhFrame(r.bytes, s.rawOffset, size, address, addressWidth === 64 ? 8 : 4, notes, true)) out.push({ kind: 'unwind', address: range.address, size: range.size });
+  }
+  return out;
 }
 
 /** An image's initialised data sections (.rdata, .data), at their load addresses. */
@@ -177,27 +221,17 @@ export function parseCoffObject(bytes: Uint8Array): BinaryImage {
   const r = new ByteReader(bytes, 'COFF object');
   const bits = machineBits(r.u16(0));
   const sectionCount = r.u16(2);
-  const symbolTable = r.u32(8);
-  const symbolCount = r.u32(12);
-  const stringTable = symbolTable > 0 ? symbolTable + symbolCount * 18 : 0;
-  if (stringTable > 0) r.require(symbolTable, symbolCount * 18, 'the symbol table');
-  const raw = readSections(r, 20, sectionCount, stringTable);
   const notes: string[] = [];
+  const table = readCoffSymbols(r, r.u32(8), r.u32(12), notes);
+  const raw = readSections(r, 20, sectionCount, table?.stringTable ?? 0);
   const addressWidth = addressWidthFor(bits);
   const sections = codeSections(r, raw, 0n, addressWidth, bits, false, notes);
   const symbols: ImageSymbol[] = [];
-  for (let i = 0; i < symbolCount; i++) {
-    const at = symbolTable + i * 18;
-    const sectionNumber = r.i16(at + 12);
-    const storageClass = r.u8(at + 16);
-    const aux = r.u8(at + 17);
-    // Keep external (2) and static (3) symbols defined in a section; skip section-name statics with aux records.
-    if (sectionNumber > 0 && (storageClass === 2 || (storageClass === 3 && aux === 0))) {
-      const name = r.u32(at) === 0 ? r.cString(stringTable + r.u32(at + 4), 512) : r.cString(at, 8);
-      const section = raw[sectionNumber - 1];
-      if (section && name !== '' && !name.startsWith('.')) symbols.push({ name, address: BigInt(r.u32(at + 8)), size: 0, section: section.name });
-    }
-    i += aux;
+  for (const record of table?.records ?? []) {
+    // Keep external and static symbols defined in a section; skip section-name statics with aux records.
+    const keep = record.storageClass === STORAGE_EXTERNAL || (record.storageClass === STORAGE_STATIC && record.auxCount === 0);
+    const section = record.sectionNumber > 0 ? raw[record.sectionNumber - 1] : undefined;
+    if (keep && section && record.name !== '' && !record.name.startsWith('.')) symbols.push({ name: record.name, address: BigInt(record.value), size: 0, section: section.name });
   }
   // Object files have every section at address 0; symbols are only meaningful per section, which
   // `attributeSymbols` handles by preferring symbols inside the same section.
