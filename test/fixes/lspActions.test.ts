@@ -118,6 +118,22 @@ describe('fixes: the editor applies self-contained hypercall fixes', () => {
     nasmInFolder(file);
   });
 
+  it('virtlint.fix.hypercallNumbers "inline": a client that can create files still gets the numbers in the document, and nothing is created', () => {
+    const file = guest(NASM_GUEST);
+    const settings = settingsWith({ abi: 'kvm', hypercallNumbers: 'inline' });
+    const hypercall = actionsFor(file, NASM_GUEST, settings, true).find((a) => a.title.startsWith('Replace SGDT with a KVM hypercall'));
+    assert.equal(hypercall?.title, 'Replace SGDT with a KVM hypercall (VIRTLINT_HC_SGDT) (defines its numbers in the file)');
+    assert.equal(hypercall.edit?.documentChanges, undefined, 'no file operation');
+    applyWorkspaceEdit(hypercall.edit!);
+    assert.deepEqual(fs.readdirSync(path.dirname(file)), ['guest.asm']);
+    const fixed = fs.readFileSync(file, 'utf8');
+    assert.match(fixed, /^%define VIRTLINT_HC_SGDT /m);
+    assert.match(fixed, /numbers defined in this file/);
+    nasmInFolder(file);
+    const fixAll = actionsFor(file, NASM_GUEST, settingsWith({ abi: 'kvm', hypercallNumbers: 'inline', fixAllStrategy: 'hypercall' }), true, [FIX_ALL_KIND]);
+    assert.equal(fixAll[0]?.edit?.documentChanges, undefined, 'fix-all creates nothing either');
+  });
+
   it('fix-all fixes both statements of a GNU as line, with the file it includes, and then offers nothing', () => {
     const text = '.code64\n.text\nstart:\n    pushfq; popfq   # flags\n    sgdt (%rbx); sidt 8(%rsp)\n    ret\n';
     const file = guest(text, 'guest.s');

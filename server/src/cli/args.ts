@@ -31,6 +31,8 @@ interface LintOptions {
   abi: HypercallAbi;
   abiGiven: boolean;
   fixTemplateFile?: string;
+  /** --hypercall-numbers: where hypercall fixes find their numbers (default: a definitions file). */
+  hypercallNumbers?: 'file' | 'inline';
   writeHypercallDefs?: string;
   writeHypercallHeader?: string;
   version: boolean;
@@ -75,6 +77,7 @@ const LINT_OPTIONS: readonly OptionSpec<CliOptions>[] = [
     o.abiGiven = true;
   }),
   valued('--fix-template', undefined, (o, value, name) => (o.fixTemplateFile = pathValue(name, value))),
+  valued('--hypercall-numbers', undefined, (o, value, name) => (o.hypercallNumbers = oneOf(name, value, ['file', 'inline'] as const))),
   valued('--write-hypercall-defs', undefined, (o, value, name) => (o.writeHypercallDefs = pathValue(name, value))),
   valued('--write-hypercall-header', undefined, (o, value, name) => (o.writeHypercallHeader = pathValue(name, value))),
   valued('--include-path', '-I', (o, value, name) => o.includePaths.push(pathValue(name, value))),

@@ -69,6 +69,9 @@ Fixes:
   --fix-dry-run              print a unified diff instead of writing (json/sarif: diff on stderr)
   --abi <abi>                kvm (default), kvm-amd, xen, hyperv, custom
   --fix-template <file>      instruction template for --abi custom
+  --hypercall-numbers <where>  file (default): the fixes include a definitions file, written next
+                             to each fixed file when missing; inline: the numbers are defined in
+                             the fixed file itself (standard input is always fixed inline)
   --write-hypercall-defs <file>    hypercall number definitions in --dialect
                                    (else by the file's extension, else nasm)
   --write-hypercall-header <file>  write a C header with the same numbers for the hypervisor side

@@ -222,7 +222,9 @@ function lintAndFix(
 ): { report: FileReport; rewrote: boolean; writeFailed: boolean } {
   const isStdin = file === '-';
   const refusal = options.fix !== undefined && !isStdin ? refusalToRewrite(file) : undefined;
-  const linted = lintOne(displayName, isStdin, input.text, options, refusal === undefined ? options.fix : undefined, fixOptions, fileSettings);
+  // Standard input has no folder to write a definitions file to: its numbers go into the text.
+  const fixWith: FixOptions = isStdin ? { ...fixOptions, numbers: 'inline' } : fixOptions;
+  const linted = lintOne(displayName, isStdin, input.text, options, refusal === undefined ? options.fix : undefined, fixWith, fileSettings);
   const outcome = { report: linted.report, rewrote: linted.fixedText !== undefined, writeFailed: false };
   if (refusal !== undefined) {
     linted.report.note = `not fixed: ${refusal}`;
@@ -309,6 +311,7 @@ function* inputPaths(files: readonly InputFile[], options: CliOptions, cwd: stri
 
 function readFixOptions(options: CliOptions, cwd: string): FixOptions {
   const fixOptions: FixOptions = { abi: options.abi };
+  if (options.hypercallNumbers === 'inline') fixOptions.numbers = 'inline';
   if (options.fixTemplateFile === undefined) return fixOptions;
   const name = options.fixTemplateFile;
   const read = readRegularFile(path.resolve(cwd, name), options.maxFileSize);

@@ -57,6 +57,7 @@ export function isFixActionData(value: unknown): value is FixActionData {
 export function fixOptionsFrom(settings: VirtlintSettings): FixOptions {
   const options: FixOptions = { abi: settings.fix.abi };
   if (settings.fix.customTemplate !== '') options.customTemplate = settings.fix.customTemplate;
+  if (settings.fix.hypercallNumbers === 'inline') options.numbers = 'inline';
   return options;
 }
 

@@ -28,6 +28,8 @@ function existsOnDisk(uri: string): boolean {
 export interface FixDefinitions {
   include: LspTextEdit;
   file: DefinitionsFile;
+  /** The include edit already holds the numbers (the user's choice): no file to create. */
+  inline?: true;
 }
 
 export interface FixWorkspaceEdit {
@@ -46,6 +48,8 @@ export function workspaceEditWith(uri: string, edits: readonly LspTextEdit[], de
   const own = edits.map((edit) => ({ range: edit.range, newText: edit.newText }));
   if (!definitions) return { edit: { changes: { [uri]: own } }, inline: false };
   const include = { range: definitions.include.range, newText: definitions.include.newText };
+  // The user asked for the numbers in the file (virtlint.fix.hypercallNumbers): the "include" holds them.
+  if (definitions.inline) return { edit: { changes: { [uri]: withInclude(own, include) } }, inline: false };
   const where = placeFor(uri, definitions.file, createFiles);
   if (where.inline) {
     const inline = inlineNumbersEdit(definitions.include, definitions.file);
@@ -60,7 +64,7 @@ export function workspaceEditWith(uri: string, edits: readonly LspTextEdit[], de
  * already holds the include; the file is created as above, or the include replaced by the numbers.
  */
 export function wholeTextWith(uri: string, whole: LspTextEdit, definitions: FixDefinitions | undefined, createFiles: boolean): WorkspaceEdit {
-  if (!definitions) return { changes: { [uri]: [whole] } };
+  if (!definitions || definitions.inline) return { changes: { [uri]: [whole] } };
   const where = placeFor(uri, definitions.file, createFiles);
   if (where.inline) {
     const withNumbers = whole.newText.replace(definitions.include.newText, inlineNumbersEdit(definitions.include, definitions.file).newText);

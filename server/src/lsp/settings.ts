@@ -33,7 +33,7 @@ export interface VirtlintSettings {
   ruleSelection: string[];
   includeInt3: boolean;
   overrides: FileOverride[];
-  fix: { abi: HypercallAbi; customTemplate: string; fixAllStrategy: FixAllStrategy };
+  fix: { abi: HypercallAbi; customTemplate: string; fixAllStrategy: FixAllStrategy; hypercallNumbers: HypercallNumbers };
   reportUnknownMnemonics: boolean;
   maxFileSize: number;
   maxDiagnostics: number;
@@ -48,6 +48,8 @@ export const ABIS: readonly HypercallAbi[] = HYPERCALL_ABIS;
 export const FIX_ALL: readonly FixAllStrategy[] = ['none', 'trap', 'hypercall'];
 export const SEVERITIES: readonly SeverityOrOff[] = ['error', 'warning', 'info', 'hint', 'off'];
 export const INLINE_ASM_SYNTAXES: readonly InlineAsmSyntax[] = ['att', 'intel'];
+export type HypercallNumbers = 'file' | 'inline';
+export const HYPERCALL_NUMBERS: readonly HypercallNumbers[] = ['file', 'inline'];
 
 export interface SettingDescription {
   /** Full key, e.g. `virtlint.fix.abi`. */
@@ -138,7 +140,16 @@ export const SETTINGS: readonly SettingDescription[] = [
     restricted: true,
     description: `Hypercall template used when \`virtlint.fix.abi\` is \`custom\`: instruction lines separated by \`|\` or newlines, where \`{nr}\` is the hypercall number, and \`@\` lines that give the register convention (\`@nr\`, \`@args\`, \`@ret\`, \`@clobbers\`, \`@prefix kvm|xen\`). Example for a monitor that takes the number in RAX and arguments in RDI, RSI: \`@nr rax | @args rdi,rsi | @ret rax | vmcall\`. ${USER_VALUE_ONLY}`,
     examples: ['@nr rax | @args rdi,rsi | @ret rax | vmcall'],
+  },  {
+    key: 'virtlint.fix.hypercallNumbers',
+    type: 'string',
+    default: 'file',
+    enum: HYPERCALL_NUMBERS,
+    restricted: true,
+    description: `Where a hypercall fix finds the \`VIRTLINT_HC_*\` numbers it uses. ${USER_VALUE_ONLY}`,
+    enumDescriptions: ['The fix includes a definitions file for the file\'s dialect (`virtlint-hypercalls.inc`...) and creates it next to the file when it is missing; editors that cannot create files get the numbers in the file instead.', 'The fix defines the numbers in the fixed file itself, after its leading comments: nothing else is created.'],
   },
+
   {
     key: 'virtlint.languages.c',
     type: 'boolean',
@@ -206,7 +217,7 @@ export const DEFAULT_SETTINGS: VirtlintSettings = {
   ruleSelection: [],
   includeInt3: false,
   overrides: [],
-  fix: { abi: 'kvm', customTemplate: '', fixAllStrategy: 'none' },
+  fix: { abi: 'kvm', customTemplate: '', fixAllStrategy: 'none', hypercallNumbers: 'file' },
   reportUnknownMnemonics: false,
   maxFileSize: 2_000_000,
   maxDiagnostics: 1000,

@@ -4,7 +4,7 @@
 import type { Bits, DeclaredMode, Dialect, SeverityOrOff } from '../analysis/types';
 import { BITS, DECLARED_MODES, DIALECTS } from '../analysis/types';
 import { globProblem } from './glob';
-import { ABIS, DEFAULT_SETTINGS, FIX_ALL, INLINE_ASM_SYNTAXES, MODE_SETTINGS, PROFILES, RUN_MODES, SETTINGS, SEVERITIES, type FileOverride, type VirtlintSettings, type WorkspaceTrust } from './settings';
+import { ABIS, DEFAULT_SETTINGS, FIX_ALL, HYPERCALL_NUMBERS, INLINE_ASM_SYNTAXES, MODE_SETTINGS, PROFILES, RUN_MODES, SETTINGS, SEVERITIES, type FileOverride, type VirtlintSettings, type WorkspaceTrust } from './settings';
 
 /** More overrides than this are ignored (each one is matched against every opened file). */
 export const MAX_OVERRIDES = 200;
@@ -34,6 +34,7 @@ export function normalizeSettings(raw: unknown, report: (problem: string) => voi
       abi: pickEnum(fixValue('abi'), ABIS, DEFAULT_SETTINGS.fix.abi),
       customTemplate: typeof fixValue('customTemplate') === 'string' ? (fixValue('customTemplate') as string) : '',
       fixAllStrategy: pickEnum(fixValue('fixAllStrategy'), FIX_ALL, DEFAULT_SETTINGS.fix.fixAllStrategy),
+      hypercallNumbers: pickEnum(fixValue('hypercallNumbers'), HYPERCALL_NUMBERS, DEFAULT_SETTINGS.fix.hypercallNumbers),
     },
     reportUnknownMnemonics: pickBoolean(source.reportUnknownMnemonics, DEFAULT_SETTINGS.reportUnknownMnemonics),
     maxFileSize: typeof source.maxFileSize === 'number' && source.maxFileSize > 0 ? source.maxFileSize : DEFAULT_SETTINGS.maxFileSize,

@@ -14,6 +14,11 @@ export interface FixOptions {
   abi: HypercallAbi;
   /** Only for abi `custom`; see abi.ts for the template language. */
   customTemplate?: string;
+  /**
+   * Where a hypercall fix finds its VIRTLINT_HC_* numbers: `file` (default) includes the
+   * definitions file, which the shells create; `inline` defines them in the fixed file itself.
+   */
+  numbers?: 'file' | 'inline';
 }
 
 export interface FixContext {

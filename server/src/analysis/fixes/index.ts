@@ -6,7 +6,7 @@ import { conventionFor, prefixFlavour } from './abi';
 import type { FixContext, FixKind, FixOptions, FixStrategy, GeneratedFix } from './context';
 import { upper } from './context';
 import { emitHypercall } from './hypercall';
-import { definitionsFile, hasDefinitions, includeEdit, type DefinitionsFile } from './definitionsFile';
+import { definitionsFile, hasDefinitions, includeEdit, inlineNumbersEdit, type DefinitionsFile } from './definitionsFile';
 import { editForLines, labelMaker, linesOfText, siteOf, sourceOf, type TextEdit } from './layout';
 import { insertedComment } from '../syntax/dialects';
 import { titleInBody, withExpansionLabels } from './macroBody';
@@ -24,6 +24,13 @@ export { parseCustomTemplate } from './abi';
 export { readingPin, type Reading } from './reading';
 export { macroFixRefusal } from './layout';
 export { fixPreview, type PreviewOptions } from './preview';
+/** The include a hypercall fix adds and the file it names; `inline`: the numbers themselves instead of the include (nothing to create). */
+export interface FixDefinitionsEdit {
+  include: TextEdit;
+  file: DefinitionsFile;
+  inline?: true;
+}
+
 export { definitionsFile, definitionsFileName, includeDirective, inlineNumbersEdit, textWithNumbersInline, titleWithNumbersInline, type DefinitionsFile } from './definitionsFile';
 
 export interface QuickFix {
@@ -37,7 +44,7 @@ export interface QuickFix {
    * A hypercall fix in a file that does not include the definitions yet: the include to add
    * (part of the fix) and the file it names, which the shell creates where it is missing.
    */
-  definitions?: { include: TextEdit; file: DefinitionsFile };
+  definitions?: FixDefinitionsEdit;
 }
 
 /** Meta findings (invalid-in-mode, unknown-mnemonic, unknown-rule) have no fixes. */
@@ -129,7 +136,10 @@ function headed(ctx: FixContext, fix: GeneratedFix): GeneratedFix {
 
 function summaryOf(ctx: FixContext, fix: GeneratedFix): string {
   const name = upper(ctx.ins.mnemonic);
-  if (fix.kind === 'hypercall') return `${ABI_NAME[ctx.options.abi]} for ${name}, numbers in ${definitionsFile(ctx.dialect, ctx.options.abi).name}`;
+  if (fix.kind === 'hypercall') {
+    const where = ctx.options.numbers === 'inline' ? 'numbers defined in this file' : `numbers in ${definitionsFile(ctx.dialect, ctx.options.abi).name}`;
+    return `${ABI_NAME[ctx.options.abi]} for ${name}, ${where}`;
+  }
   return fix.title;
 }
 
@@ -149,7 +159,7 @@ function placed(text: string | SourceLines, ctx: FixContext, fix: GeneratedFix):
 function toQuickFix(text: string | SourceLines, ctx: FixContext, fix: GeneratedFix, isPreferred: boolean): QuickFix {
   const definitions = fix.usesNumbers ? definitionsNeeded(text, ctx) : undefined;
   return {
-    title: definitions ? withAddition(fix.title, `adds ${definitions.file.name}`) : fix.title,
+    title: definitions ? withAddition(fix.title, definitions.inline ? 'defines its numbers in the file' : `adds ${definitions.file.name}`) : fix.title,
     ruleId: ctx.ruleId,
     strategy: fix.strategy,
     kind: fix.kind,
@@ -169,7 +179,9 @@ function withAddition(title: string, addition: string): string {
 function definitionsNeeded(text: string | SourceLines, ctx: FixContext): QuickFix['definitions'] {
   const source = sourceOf(text);
   if (hasDefinitions(source, ctx.dialect)) return undefined;
-  return { include: includeEdit(source, ctx.dialect), file: definitionsFile(ctx.dialect, ctx.options.abi) };
+  const include = includeEdit(source, ctx.dialect);
+  const file = definitionsFile(ctx.dialect, ctx.options.abi);
+  return ctx.options.numbers === 'inline' ? { include: inlineNumbersEdit(include, file), file, inline: true } : { include, file };
 }
 
 /**
@@ -208,7 +220,7 @@ export interface PlannedFixes {
   /** Inserts a modeline at the top when the fixed text would otherwise be read differently (reading.ts). */
   readingPin?: TextEdit;
   /** Hypercall fixes: the include of the definitions file (once) and the file it names. */
-  definitions?: { include: TextEdit; file: DefinitionsFile };
+  definitions?: FixDefinitionsEdit;
 }
 
 /**
@@ -282,7 +294,7 @@ export function fixUntilStable(
     const next = planned.fixes.length === 0 ? current : applyEdits(current, plannedEdits(planned));
     if (next === current) return { text: current, applied, passes: pass - 1, stable: true, ...(definitions ? { definitions } : {}) };
     applied += planned.fixes.length;
-    definitions ??= planned.definitions?.file;
+    if (!planned.definitions?.inline) definitions ??= planned.definitions?.file;
     current = next;
     // The pin, if any, now fixes the reading: later passes keep it.
     currentResult = reanalyze(current);
