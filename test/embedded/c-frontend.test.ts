@@ -501,6 +501,28 @@ describe('C front end: MSVC inline assembly', () => {
     assert.equal(result.problems.length, 0);
   });
 
+  it('splits a block line at each __asm, reads _emit as a data byte, and takes a /* */ comment that ends a single line as a host comment', () => {
+    const text = [
+      'void f(void *p) {',
+      '  __asm {',
+      '    _emit 0x0f __asm _emit 0x0b __asm sgdt [eax]',
+      '  }',
+      '  __asm _emit 0x90 /* virtlint-disable-line sidt */ __asm sidt [eax]',
+      '}',
+    ].join('\n');
+    const result = scan(text);
+    assert.deepEqual(result.blocks.map((b) => [b.form, texts(b).join('/')]), [
+      ['msvc-block', 'db    0x0f/db    0x0b/sgdt [eax]'],
+      ['msvc-line', 'db    0x90'],
+      ['msvc-line', 'sidt [eax]'],
+    ]);
+    for (const block of result.blocks) for (const asmLine of block.lines) checkMap(text, asmLine);
+    assert.ok(result.comments.some((c) => c.line === 4 && c.text === '/* virtlint-disable-line sidt */'));
+    const analysed = analyzeEmbedded(text, { language: 'c', rules: ['all'], build: { bits: 32 } });
+    assert.deepEqual(analysed.findings.map((f) => [f.ruleId, hostSlice(text, f.range)]), [['sgdt', 'sgdt [eax]']], 'no unknown-mnemonic for _emit; sidt suppressed by the comment');
+    assert.deepEqual(analysed.suppressed.map((f) => f.ruleId), ['sidt']);
+  });
+
   it('tells GNU __asm (…) from MSVC __asm', () => {
     const result = scan('void f(void) { __asm ("cli"); __asm volatile ("sti"); __asm cli }');
     assert.deepEqual(result.blocks.map((b) => b.form), ['gnu-basic', 'gnu-basic', 'msvc-line']);

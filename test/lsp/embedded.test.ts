@@ -154,21 +154,44 @@ describe('lsp: C, C++ and Rust documents', function () {
     for (const position of nothingAt) assert.equal(await hoverAt(client, uri, position), null, `no hover at ${JSON.stringify(position)} (${lineOf(C_SOURCE, position.line).trim()})`);
   });
 
-  it('offers only the disable comment and the documentation, and the comment silences the finding', async () => {
+  it('offers the forced-emulation prefix, the disable comment and the documentation, and the comment silences the finding', async () => {
     const uri = fileUri('embedded-actions.c');
     await client.open(uri, C_SOURCE, 'c');
     const [diagnostic] = (await pullItems(client, uri)) as [Diagnostic];
     const actions = await actionsFor(client, uri, diagnostic);
-    assert.deepEqual(actions.map((a) => a.title), ['Disable sgdt for this line', 'Show documentation for sgdt']);
+    assert.deepEqual(actions.map((a) => a.title), ["Prefix SGDT with KVM's forced-emulation marker (needs kvm.force_emulation_prefix=1)", 'Disable sgdt for this line', 'Show documentation for sgdt']);
     const fixAll = await client.request<CodeAction[]>('textDocument/codeAction', { textDocument: { uri }, range: diagnostic.range, context: { diagnostics: [], only: ['source.fixAll'] } });
     assert.deepEqual(fixAll, [], 'no fix-all in a C file');
-    const edited = applyTextEdits(C_SOURCE, editsOf(actions[0]!, uri));
+    const edited = applyTextEdits(C_SOURCE, editsOf(actions[1]!, uri));
     const asmLine = positionOf(C_SOURCE, 'asm volatile').line;
     assert.equal(lineOf(edited, asmLine), '\t// virtlint-disable-next-line sgdt -- why this is safe here', 'the comment sits above the statement, indented like it');
     assert.equal(lineOf(edited, asmLine + 1), lineOf(C_SOURCE, asmLine));
     await replaceText(client, uri, edited);
     assert.deepEqual(await pullItems(client, uri), [], 'suppressed after the edit');
     assertGccCompiles(edited, 'after the disable comment');
+  });
+
+  it('writes the prefix the ABI setting names into the template; the file compiles and re-lints clean', async () => {
+    const xenClient = await LspTestClient.start({ pull: true, settings: { fix: { abi: 'xen' } } });
+    try {
+      const uri = fileUri('embedded-prefix.c');
+      await xenClient.open(uri, MULTI_LINE_SOURCE, 'c');
+      let text = MULTI_LINE_SOURCE;
+      for (const rule of ['sgdt', 'sidt']) {
+        const item = (await pullUntil(xenClient, uri, () => true)).find((d) => d.code === rule);
+        assert.ok(item, `a ${rule} diagnostic`);
+        const prefix = (await actionsFor(xenClient, uri, item)).find((a) => a.title.startsWith('Prefix '));
+        assert.ok(prefix, `a prefix action for ${rule}`);
+        assert.equal(prefix.title, `Prefix ${rule.toUpperCase()} with Xen's forced-emulation marker (needs Xen's hvm_fep (debug builds))`);
+        text = applyTextEdits(text, editsOf(prefix, uri));
+        await replaceText(xenClient, uri, text);
+      }
+      assert.match(text, /"\.byte 0x0f,0x0b,0x78,0x65,0x6e\\n\\t" \/\* virtlint-fixed: sgdt -- /);
+      assert.deepEqual(await pullItems(xenClient, uri), [], 'both lines are marked fixed');
+      assertGccCompiles(text, 'after the prefix fixes');
+    } finally {
+      await xenClient.stop();
+    }
   });
 
   it('puts the comment above the finding\'s own line in a multi-line asm statement', async () => {

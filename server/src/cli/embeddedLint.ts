@@ -90,7 +90,7 @@ export function lintHostText(displayPath: string, text: string, path: string | u
   }
 }
 
-export const HOST_FIX_NOTE = 'not fixed: --fix does not rewrite inline assembly (a suppression comment is the one change offered there, in the editor)';
+export const HOST_FIX_NOTE = 'not fixed: --fix does not rewrite inline assembly (the editor offers the forced-emulation prefix and suppression comments there)';
 
 /** The report for a host file on disk (a problem report when it cannot be read); `failed` as for `lintHostText`. */
 export function lintHostFile(file: InputFile, project: Project, options: CliOptions, run: HostRun): { report: FileReport; failed: boolean } {

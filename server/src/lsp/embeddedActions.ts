@@ -1,8 +1,11 @@
-// Code actions in C, C++ and Rust documents, only for virtlint's own findings there: a
-// host-language disable comment above the finding's line (the suppression is by line, so in a
-// multi-line asm statement it goes above the line of the finding), and "Show documentation".
+// Code actions in C, C++ and Rust documents, only for virtlint's own findings there: the trap
+// strategy's forced-emulation prefix as a `.byte` statement inside the asm template (where it can
+// be written there honestly, analysis/embedded/prefixFix.ts), a host-language disable comment above
+// the finding's line (the suppression is by line, so in a multi-line asm statement it goes above
+// the line of the finding), and "Show documentation".
 import { CodeActionKind, type CodeAction, type Diagnostic, type Range as LspRange, type TextEdit } from 'vscode-languageserver';
-import type { EmbeddedResult } from '../analysis/embedded/index';
+import { embeddedPrefixFixer, type EmbeddedResult } from '../analysis/embedded/index';
+import type { FixOptions } from '../analysis/fixes/index';
 import { isKnownRuleId } from '../analysis/catalogue/index';
 import type { Finding } from '../analysis/types';
 import { documentationAction, editFor, findingsForRequest, wants } from './codeActions';
@@ -12,6 +15,8 @@ import { disableAboveEdit } from './suppressions';
 
 export interface EmbeddedActionInput {
   uri: string;
+  /** The whole document (the prefix fix edits inside string literals). */
+  text: string;
   lineText(line: number): string;
   result: EmbeddedResult;
   /** The findings the editor shows. */
@@ -19,18 +24,33 @@ export interface EmbeddedActionInput {
   range: LspRange;
   contextDiagnostics: readonly Diagnostic[];
   only: readonly string[] | undefined;
+  /** The ABI setting picks the prefix (KVM's or Xen's), as in assembly files. */
+  fixes: FixOptions;
 }
 
 export function embeddedCodeActions(input: EmbeddedActionInput): CodeAction[] {
   if (!wants(input.only, CodeActionKind.QuickFix)) return [];
+  const prefixed: CodeAction[] = [];
   const disableLine: CodeAction[] = [];
   const documentation: CodeAction[] = [];
   const seenLine = new Set<string>();
   const seenRule = new Set<string>();
+  const seenInstruction = new Set<string>();
+  const prefixFix = embeddedPrefixFixer(input.text, input.result, input.fixes);
   for (const finding of findingsForRequest(input.findings, input.range, input.contextDiagnostics)) {
     if (!isKnownRuleId(finding.ruleId)) continue;
     const line = finding.range.start.line;
     const lineKey = `${finding.ruleId}@${line}`;
+    // One prefix per instruction, whatever number of rules report it.
+    const at = finding.instruction?.range.start;
+    const instructionKey = at ? `${at.line}:${at.character}` : '';
+    const prefix = at && !seenInstruction.has(instructionKey) ? prefixFix(finding) : undefined;
+    if (prefix) {
+      seenInstruction.add(instructionKey);
+      const action: CodeAction = { title: prefix.title, kind: CodeActionKind.QuickFix, diagnostics: [findingToDiagnostic(finding)], edit: editFor(input.uri, [prefix.edit]) };
+      if (prefix.isPreferred) action.isPreferred = true;
+      prefixed.push(action);
+    }
     if (!seenLine.has(lineKey)) {
       seenLine.add(lineKey);
       const edit = hostDisableEdit(input.lineText, line, finding.ruleId, input.result);
@@ -41,8 +61,10 @@ export function embeddedCodeActions(input: EmbeddedActionInput): CodeAction[] {
       documentation.push(documentationAction(finding.ruleId));
     }
   }
-  for (const action of documentation) disableLine.push(action);
-  return disableLine;
+  // As in assembly files: the fix first, then the disable comments, then the documentation.
+  for (const action of disableLine) prefixed.push(action);
+  for (const action of documentation) prefixed.push(action);
+  return prefixed;
 }
 
 /**

@@ -350,12 +350,14 @@ function embeddedActions(document: OpenDocument, params: CodeActionParams): Code
   if (!analysis) return [];
   return embeddedCodeActions({
     uri: document.uri,
+    text: document.text,
     lineText: (line) => document.lineText(line),
     result: analysis.result,
     findings: analysis.shown,
     range: params.range,
     contextDiagnostics: Array.isArray(params.context?.diagnostics) ? params.context.diagnostics : [],
     only: Array.isArray(params.context?.only) ? params.context.only : undefined,
+    fixes: fixOptionsFrom(document.settings),
   });
 }
 

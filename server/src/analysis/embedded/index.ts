@@ -4,3 +4,4 @@ export * from './types';
 export { INTRINSICS, intrinsicNamed, type IntrinsicEntry } from './intrinsics';
 export { analyzeEmbedded, EmbeddedSession, hostLanguageOf, type EmbeddedOptions, type EmbeddedResult } from './analyze';
 export { CMacroCache } from './c';
+export { embeddedPrefixFix, embeddedPrefixFixer, msvcEmits, prefixDirective, type EmbeddedFixInput, type EmbeddedQuickFix } from './prefixFix';

@@ -19,16 +19,21 @@ export type PrefixFlavour = keyof typeof FORCED_EMULATION_PREFIX;
  * knob); Xen honours it for CPUID from PV guests, and otherwise only with hvm_fep (debug builds).
  * Anywhere else the ud2 raises #UD.
  */
-function prefixNeeds(ctx: FixContext, flavour: PrefixFlavour): string {
+export function prefixNeeds(ruleId: string, flavour: PrefixFlavour): string {
   if (flavour === 'kvm') return 'needs kvm.force_emulation_prefix=1';
-  return ctx.ruleId === 'cpuid' ? 'Xen emulates CPUID for PV guests' : "needs Xen's hvm_fep (debug builds)";
+  return ruleId === 'cpuid' ? 'Xen emulates CPUID for PV guests' : "needs Xen's hvm_fep (debug builds)";
+}
+
+/** The title every forced-emulation fix carries, in assembly files and inside inline assembly alike. */
+export function forcedEmulationTitle(mnemonic: string, ruleId: string, flavour: PrefixFlavour): string {
+  const name = flavour === 'xen' ? "Xen's" : "KVM's";
+  return `Prefix ${upper(mnemonic)} with ${name} forced-emulation marker (${prefixNeeds(ruleId, flavour)})`;
 }
 
 export function forcedEmulationFix(ctx: FixContext, flavour: PrefixFlavour): GeneratedFix {
-  const name = flavour === 'xen' ? "Xen's" : "KVM's";
-  const needs = prefixNeeds(ctx, flavour);
+  const needs = prefixNeeds(ctx.ruleId, flavour);
   return {
-    title: `Prefix ${upper(ctx.ins.mnemonic)} with ${name} forced-emulation marker (${needs})`,
+    title: forcedEmulationTitle(ctx.ins.mnemonic, ctx.ruleId, flavour),
     summary: `${flavour === 'xen' ? 'Xen' : 'KVM'} forced-emulation prefix for ${upper(ctx.ins.mnemonic)}, ${needs}; elsewhere its ud2 is an invalid-opcode fault`,
     kind: 'forced-emulation',
     strategy: 'trap',

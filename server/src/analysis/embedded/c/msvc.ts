@@ -71,6 +71,19 @@ function readLine(text: string, keywordStart: number, from: number): MsvcAsm {
       i = j;
       break;
     }
+    if (c === '/' && text[i + 1] === '*') {
+      // A comment that ends the statement (`__asm _emit 0x6d /* why */ __asm sidt [eax]`) is a host comment, not assembly.
+      const close = text.indexOf('*/', i + 2);
+      const stop = close < 0 ? text.length : close + 2;
+      let next = stop;
+      while (text[next] === ' ' || text[next] === '\t') next++;
+      KEYWORD.lastIndex = next;
+      if (next >= text.length || isBreak(text[next]) || KEYWORD.test(text)) {
+        comments.push({ start: i, end: stop });
+        i = stop;
+        break;
+      }
+    }
     if (c === '}') break;
     if (c === '_' && /[^\w$]/.test(text[i - 1] ?? ' ')) {
       KEYWORD.lastIndex = i;
@@ -91,7 +104,7 @@ function readBlock(text: string, keywordStart: number, open: number): MsvcAsm {
   let i = open + 1;
   const finishLine = (at: number): void => {
     const span = trimmed(text, lineStart, lineEnd >= 0 ? lineEnd : at);
-    if (span) lines.push(stripKeyword(text, span));
+    if (span) for (const statement of statementsOf(text, span)) lines.push(statement);
     lineEnd = -1;
   };
   while (i < text.length) {
@@ -127,6 +140,23 @@ function readBlock(text: string, keywordStart: number, open: number): MsvcAsm {
   }
   finishLine(text.length);
   return { form: 'msvc-block', lines, start: keywordStart, end: text.length, comments, unterminated: true };
+}
+
+/** A line inside a block may hold several statements, each after its own `__asm` (`_emit 0x0f __asm _emit 0x0b`), as clang reads it. */
+function statementsOf(text: string, span: RawSpan): RawSpan[] {
+  const out: RawSpan[] = [];
+  let start = span.start;
+  for (let i = span.start + 1; i < span.end; i++) {
+    if (text[i] !== '_' || !/[^\w$]/.test(text[i - 1]!)) continue;
+    KEYWORD.lastIndex = i;
+    if (!KEYWORD.test(text) || KEYWORD.lastIndex > span.end) continue;
+    const part = trimmed(text, start, i);
+    if (part) out.push(stripKeyword(text, part));
+    start = i;
+  }
+  const last = trimmed(text, start, span.end);
+  if (last) out.push(stripKeyword(text, last));
+  return out;
 }
 
 /** A line inside a block may start with its own `__asm`. */

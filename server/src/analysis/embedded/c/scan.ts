@@ -681,7 +681,15 @@ export class CScanner {
     const lines = [];
     for (const span of asm.lines) {
       const host = this.range(span.start, span.end);
-      lines.push({ text: this.host.text.slice(span.start, span.end), segments: [{ textStart: 0, textEnd: span.end - span.start, host, exact: true }], fallback: host });
+      const text = this.host.text.slice(span.start, span.end);
+      if (/^_emit\b/i.test(text)) {
+        // MSVC's `_emit b` puts one byte in the code: MASM's `db`, padded to the same length so the operand keeps its place.
+        const keyword = { textStart: 0, textEnd: 5, host: this.range(span.start, span.start + 5), exact: false };
+        const rest = text.length > 5 ? [{ textStart: 5, textEnd: text.length, host: this.range(span.start + 5, span.end), exact: true }] : [];
+        lines.push({ text: 'db   ' + text.slice(5), segments: [keyword, ...rest], fallback: host });
+        continue;
+      }
+      lines.push({ text, segments: [{ textStart: 0, textEnd: span.end - span.start, host, exact: true }], fallback: host });
     }
     this.blocks.push({ form: asm.form, syntax: 'masm', lines, range, keywordRange: this.range(keyword.start, keyword.end), ...facts });
     this.lexer.seek(asm.end, false);
