@@ -200,8 +200,9 @@ check('C file: one sgdt diagnostic inside the asm string, a hover there, none on
   })
   local titles = {}
   for _, action in ipairs(actions or {}) do table.insert(titles, action.title) end
-  assert(vim.deep_equal(titles, { 'Disable sgdt for this line', 'Show documentation for sgdt' }), vim.inspect(titles))
-  local edit = actions[1].edit.changes[vim.uri_from_bufnr(buf)][1]
+  -- the forced-emulation prefix inside the template comes first, then the disable comment
+  assert(vim.deep_equal(titles, { "Prefix SGDT with KVM's forced-emulation marker (needs kvm.force_emulation_prefix=1)", 'Disable sgdt for this line', 'Show documentation for sgdt' }), vim.inspect(titles))
+  local edit = actions[2].edit.changes[vim.uri_from_bufnr(buf)][1]
   assert(edit.newText == '\t// virtlint-disable-next-line sgdt -- why this is safe here\n', 'comment: ' .. edit.newText)
   vim.lsp.util.apply_text_edits({ edit }, buf, 'utf-16')
   expect_summary(buf, '', 'after applying the disable comment')
