@@ -65,14 +65,16 @@ Project (see docs/configuration.md):
 Fixes:
   --fix trap|hypercall       rewrite findings in place, then report what remains
                              trap: an equivalent that faults, or a forced-emulation prefix
-                             hypercall: a call through --abi (needs the definitions below)
+                             hypercall: a call through --abi; the fix includes a definitions
+                             file for the numbers and writes it next to the fixed file
   --fix-dry-run              print a unified diff instead of writing (json/sarif: diff on stderr)
   --abi <abi>                kvm (default), kvm-amd, xen, hyperv, custom
   --fix-template <file>      instruction template for --abi custom
-  --hypercall-numbers <where>  file (default): the fixes include a definitions file, written next
-                             to each fixed file when missing; inline: the numbers are defined in
-                             the fixed file itself (standard input is always fixed inline)
-  --write-hypercall-defs <file>    hypercall number definitions in --dialect
+  --hypercall-numbers <where>
+                             file (default): the definitions file above, written when missing;
+                             inline: the numbers are defined in the fixed file itself (standard
+                             input is always fixed inline)
+  --write-hypercall-defs <file>    the hypercall number definitions alone, in --dialect
                                    (else by the file's extension, else nasm)
   --write-hypercall-header <file>  write a C header with the same numbers for the hypervisor side
 
