@@ -10,7 +10,12 @@ const root = join(dirname(new URL(import.meta.url).pathname), '..');
 const dist = join(root, 'dist');
 mkdirSync(dist, { recursive: true });
 
-const common = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', sourcemap: true, logLevel: 'warning', minify: process.argv.includes('--minify') };
+// Minified by default: what ships (npm, .vsix) is what the tests and the bench run, and a smaller
+// bundle starts faster (a one-line lint 94 -> 79 ms; keeping names would cost 5 of those). Stack
+// traces map back through the source maps (node --enable-source-maps); `--no-minify` gives a
+// readable bundle for debugging.
+const minify = !process.argv.includes('--no-minify');
+const common = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', sourcemap: true, logLevel: 'warning', minify };
 const entries = [
   { entry: 'server/src/lsp/main.ts', out: 'server.js' },
   { entry: 'client/src/extension.ts', out: 'client.js', external: ['vscode'] },
@@ -78,7 +83,7 @@ function icedForTheWeb(source) {
 
 // Each web bundle's esbuild metafile goes next to it (not packaged): test/web checks from it that
 // no Node built-in and no Node-only module went in.
-const web = { bundle: true, platform: 'browser', target: 'es2022', sourcemap: true, metafile: true, logLevel: 'warning', minify: common.minify };
+const web = { bundle: true, platform: 'browser', target: 'es2022', sourcemap: true, metafile: true, logLevel: 'warning', minify };
 mkdirSync(join(dist, 'web'), { recursive: true });
 const webBundles = [
   {
