@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { factsFromOpCodeInfo, iced } from '../server/src/analysis/resolve/iced';
 import { FACT_FLAGS, type CodeRow } from '../server/src/analysis/resolve/codeRows';
+import { icedVersion } from './gen-code-mnemonics';
 
 export function rowsFromIced(): CodeRow[] {
   const codes = Object.values(iced.Code).filter((value): value is number => typeof value === 'number');
@@ -34,11 +35,6 @@ export const CODE_ROWS: readonly CodeRow[] = [
 ${lines.join('\n')}
 ];
 `;
-}
-
-function icedVersion(): string {
-  const manifest = path.join(path.dirname(require.resolve('iced-x86')), 'package.json');
-  return (JSON.parse(fs.readFileSync(manifest, 'utf8')) as { version: string }).version;
 }
 
 export const GENERATED_PATH = path.join(__dirname, '..', '..', 'server', 'src', 'analysis', 'resolve', 'codeFacts.generated.ts');

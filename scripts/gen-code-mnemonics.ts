@@ -32,7 +32,8 @@ ${rows.join('\n')}
 `;
 }
 
-function icedVersion(): string {
+/** The installed iced-x86's version, for the generated files' headers. */
+export function icedVersion(): string {
   const manifest = path.join(path.dirname(require.resolve('iced-x86')), 'package.json');
   return (JSON.parse(fs.readFileSync(manifest, 'utf8')) as { version: string }).version;
 }

@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadImage } from '../../server/src/scan/load';
 import { run, scratchDir } from './toolchain';
-import { scan } from './runScan';
+import { scanMessages } from './runScan';
 
 const FIXTURES = path.resolve(__dirname, '..', '..', '..', 'test', 'fixtures', 'scan');
 
@@ -43,11 +43,7 @@ function functionNames(dir: string, file: string): Set<string> {
   return names;
 }
 
-async function scanJson(dir: string, file: string): Promise<Finding[]> {
-  const result = await scan(['--format', 'json', '--rules', 'core,extended', file], dir);
-  assert.notEqual(result.code, 2, result.stdout + result.stderr);
-  return (JSON.parse(result.stdout) as { messages: Finding[] }[])[0]!.messages;
-}
+const scanJson = (dir: string, file: string, extra: string[] = []): Promise<Finding[]> => scanMessages<Finding>(dir, file, extra);
 
 function byPrefix(symbols: NmSymbol[], prefix: string): Map<bigint, string> {
   return new Map(symbols.filter((s) => s.name.startsWith(prefix)).map((s) => [s.address, s.name]));

@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadImage } from '../../server/src/scan/load';
 import { nmSymbols, run, scratchDir } from './toolchain';
-import { scan } from './runScan';
+import { scanMessages } from './runScan';
 
 const FIXTURES = path.resolve(__dirname, '..', '..', '..', 'test', 'fixtures', 'scan');
 
@@ -34,11 +34,7 @@ function unwindRanges(dir: string, file: string): string[] {
     .sort();
 }
 
-async function scanJson(dir: string, file: string): Promise<Finding[]> {
-  const result = await scan(['--format', 'json', '--rules', 'core,extended', file], dir);
-  assert.notEqual(result.code, 2, result.stdout + result.stderr);
-  return (JSON.parse(result.stdout) as { messages: Finding[] }[])[0]!.messages;
-}
+const scanJson = (dir: string, file: string, extra: string[] = []): Promise<Finding[]> => scanMessages<Finding>(dir, file, extra);
 
 describe('scan: .eh_frame_hdr through PT_GNU_EH_FRAME when section headers are gone (issue 14)', function () {
   this.timeout(180000);

@@ -7,7 +7,7 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { run, scratchDir } from './toolchain';
-import { scan } from './runScan';
+import { scan, scanMessages } from './runScan';
 
 const FIXTURES = path.resolve(__dirname, '..', '..', '..', 'test', 'fixtures', 'scan');
 
@@ -48,12 +48,7 @@ function truthFromNm(dir: string, file: string): Truth {
   return truth;
 }
 
-async function scanJson(dir: string, file: string, extra: string[] = []): Promise<Finding[]> {
-  const result = await scan(['--format', 'json', '--rules', 'core,extended', ...extra, file], dir);
-  assert.notEqual(result.code, 2, result.stdout + result.stderr);
-  const reports = JSON.parse(result.stdout) as { messages: Finding[] }[];
-  return reports[0]!.messages;
-}
+const scanJson = (dir: string, file: string, extra: string[] = []): Promise<Finding[]> => scanMessages<Finding>(dir, file, extra);
 
 function inData(truth: Truth, address: bigint): string | undefined {
   return truth.data.find((range) => address >= range.begin && address < range.end)?.name;

@@ -2,11 +2,9 @@
 // .eh_frame (a file stripped of its section headers). It holds a pointer to .eh_frame and a sorted
 // table of (initial location, FDE address) pairs; each FDE it points at gives a function's range.
 import { parseEhFrame, parseFdesAt, type EhFrameRegion, type UnwindRange } from './ehframe';
+import { DW_EH_PE_DATAREL, DW_EH_PE_OMIT, DW_EH_PE_PCREL, readRawPointer } from './ehPointer';
 import { ByteReader, ScanInputError } from './image';
 
-const DW_EH_PE_OMIT = 0xff;
-const DW_EH_PE_PCREL = 0x10;
-const DW_EH_PE_DATAREL = 0x30;
 const HEADER_VERSION = 1;
 
 /** A segment of the file as a program header describes it. */
@@ -41,31 +39,10 @@ class HeaderCursor {
   }
 
   private raw(encoding: number): bigint {
-    const at = this.at;
-    const take = (size: number): number => {
-      this.r.require(at, size, 'an .eh_frame_hdr field');
-      if (at + size > this.header.offset + this.header.fileSize) throw new ScanInputError('corrupt .eh_frame_hdr: a field runs past the segment');
-      this.at += size;
-      return at;
-    };
-    switch (encoding & 0x0f) {
-      case 0x00:
-        return this.addressSize === 8 ? this.r.u64(take(8)) : BigInt(this.r.u32(take(4)));
-      case 0x02:
-        return BigInt(this.r.u16(take(2)));
-      case 0x03:
-        return BigInt(this.r.u32(take(4)));
-      case 0x04:
-        return this.r.u64(take(8));
-      case 0x0a:
-        return BigInt(this.r.i16(take(2)));
-      case 0x0b:
-        return BigInt(this.r.u32(take(4)) | 0);
-      case 0x0c:
-        return BigInt.asIntN(64, this.r.u64(take(8)));
-      default:
-        throw new ScanInputError(`corrupt .eh_frame_hdr: unsupported pointer encoding 0x${encoding.toString(16)}`);
-    }
+    const { value, next } = readRawPointer(this.r, this.at, encoding, this.addressSize, '.eh_frame_hdr');
+    if (next > this.header.offset + this.header.fileSize) throw new ScanInputError('corrupt .eh_frame_hdr: a field runs past the segment');
+    this.at = next;
+    return value;
   }
 }
 

@@ -2,6 +2,7 @@
 // of a piece of code that has unwind information. Present in most stripped user-space binaries.
 // Corrupt entries end the walk (what was read so far is kept) and are reported as a note.
 import { ByteReader, ScanInputError } from './image';
+import { DW_EH_PE_DATAREL, DW_EH_PE_OMIT, DW_EH_PE_PCREL, readRawPointer } from './ehPointer';
 import { readLeb128BigInt } from './leb128';
 
 export interface UnwindRange {
@@ -9,9 +10,6 @@ export interface UnwindRange {
   size: number;
 }
 
-const DW_EH_PE_OMIT = 0xff;
-const DW_EH_PE_PCREL = 0x10;
-const DW_EH_PE_DATAREL = 0x30;
 const MAX_ENTRIES = 2_000_000;
 
 interface Cie {
@@ -42,36 +40,9 @@ class Cursor {
 
   /** The value of a pointer in `encoding`'s format, before its application (pcrel...) is applied. */
   rawPointer(encoding: number, addressSize: number): bigint {
-    const at = this.at;
-    switch (encoding & 0x0f) {
-      case 0x00:
-        this.at += addressSize;
-        return addressSize === 8 ? this.r.u64(at) : BigInt(this.r.u32(at));
-      case 0x01:
-        return this.uleb();
-      case 0x02:
-        this.at += 2;
-        return BigInt(this.r.u16(at));
-      case 0x03:
-        this.at += 4;
-        return BigInt(this.r.u32(at));
-      case 0x04:
-        this.at += 8;
-        return this.r.u64(at);
-      case 0x09:
-        return this.sleb();
-      case 0x0a:
-        this.at += 2;
-        return BigInt(this.r.i16(at));
-      case 0x0b:
-        this.at += 4;
-        return BigInt(this.r.u32(at) | 0);
-      case 0x0c:
-        this.at += 8;
-        return BigInt.asIntN(64, this.r.u64(at));
-      default:
-        throw new ScanInputError(`corrupt .eh_frame: unknown pointer encoding 0x${encoding.toString(16)}`);
-    }
+    const { value, next } = readRawPointer(this.r, this.at, encoding, addressSize, '.eh_frame');
+    this.at = next;
+    return value;
   }
 }
 
