@@ -39,8 +39,14 @@ function writeCache(script, cache) {
   }
 }
 
-/** `require(file)`, compiled from the cache when there is one. */
-function requireWithCompileCache(file) {
+/**
+ * `require(file)`, compiled from the cache when there is one. `cacheWhat`: 'run' (the default)
+ * caches every function the run compiled, written at exit; 'top-level' caches what V8 compiles
+ * up front, written at once. Measured (CPU to the result, 15 runs each): the CLI's one-line lint
+ * is about 20 ms cheaper with 'run', while the language server reaches its first diagnostics
+ * about 20 ms cheaper with 'top-level', whose cache is half the size to read back.
+ */
+function requireWithCompileCache(file, { cacheWhat = 'run' } = {}) {
   if (typeof Module.enableCompileCache === 'function') {
     if (!process.env.VIRTLINT_NO_COMPILE_CACHE) Module.enableCompileCache(cacheDirectory());
     return require(file);
@@ -62,8 +68,11 @@ function requireWithCompileCache(file) {
     cachedData = undefined;
   }
   const script = new vm.Script(Module.wrap(source), { filename: file, cachedData });
-  // Written at exit, so that it holds every function this run compiled, not only the top level.
-  if (cachedData === undefined || script.cachedDataRejected) process.once('exit', () => writeCache(script, cache));
+  if (cachedData === undefined || script.cachedDataRejected) {
+    if (cacheWhat === 'top-level') writeCache(script, cache);
+    // Written at exit, so that it holds every function this run compiled, not only the top level.
+    else process.once('exit', () => writeCache(script, cache));
+  }
   const loaded = new Module(file, module);
   loaded.filename = file;
   loaded.paths = Module._nodeModulePaths(path.dirname(file));

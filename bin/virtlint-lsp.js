@@ -19,4 +19,4 @@ if (!existsSync(entry)) {
 if (!process.argv.slice(2).some((arg) => arg === '--stdio' || arg === '--node-ipc' || arg.startsWith('--socket') || arg.startsWith('--pipe'))) {
   process.argv.push('--stdio');
 }
-require('./compileCache').requireWithCompileCache(entry);
+require('./compileCache').requireWithCompileCache(entry, { cacheWhat: 'top-level' });

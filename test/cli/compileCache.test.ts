@@ -7,9 +7,11 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { fileUri, LspTestClient } from '../lsp/client';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const LAUNCHER = path.join(ROOT, 'bin', 'virtlint.js');
+const SERVER_LAUNCHER = path.join(ROOT, 'bin', 'virtlint-lsp.js');
 const hasNativeCache = typeof (require('node:module') as { enableCompileCache?: unknown }).enableCompileCache === 'function';
 
 describe('launcher: the compile cache', function () {
@@ -66,5 +68,38 @@ describe('launcher: the compile cache', function () {
     fs.writeFileSync(blocker, '');
     const expected = lint({ VIRTLINT_NO_COMPILE_CACHE: '1' });
     assert.equal(lint({ VIRTLINT_CACHE_DIR: path.join(blocker, 'cache') }), expected);
+  });
+
+  it('the language server writes its cache as soon as it has compiled, uses it after, and answers the same', async () => {
+    if (!fs.existsSync(path.join(ROOT, 'dist', 'server.js'))) throw new Error('dist/server.js is missing: run npm run build');
+    const cacheDir = path.join(dir, 'server');
+    const serverFiles = () => (fs.existsSync(cacheDir) ? fs.readdirSync(cacheDir).filter((name) => name.startsWith('server.js-')) : []);
+    const diagnose = async (env: Record<string, string | undefined>): Promise<string> => {
+      const saved = { ...process.env };
+      Object.assign(process.env, { VIRTLINT_LSP_SERVER: SERVER_LAUNCHER, VIRTLINT_CACHE_DIR: cacheDir }, env);
+      for (const [key, value] of Object.entries(env)) if (value === undefined) delete process.env[key];
+      let client: LspTestClient | undefined;
+      try {
+        client = await LspTestClient.start({ configuration: false });
+        const uri = fileUri('cache-probe.asm');
+        await client.open(uri, 'bits 64\nsgdt [rax]\npushf\n');
+        const published = await client.waitForPublished(uri, (p) => p.diagnostics.length > 0);
+        // Written before the first answer, not at exit: a server an editor kills still leaves it.
+        if (!hasNativeCache && env.VIRTLINT_NO_COMPILE_CACHE === undefined) assert.equal(serverFiles().length, 1, 'the cache is on disk while the server runs');
+        return JSON.stringify(published.diagnostics.map((d) => [d.code, d.range.start.line, d.message]));
+      } finally {
+        process.env = saved;
+        await client?.stop();
+      }
+    };
+    const uncached = await diagnose({ VIRTLINT_NO_COMPILE_CACHE: '1' });
+    assert.match(uncached, /sgdt/);
+    assert.deepEqual(serverFiles(), [], 'the switch turns it off');
+    assert.equal(await diagnose({ VIRTLINT_NO_COMPILE_CACHE: undefined }), uncached);
+    if (hasNativeCache) return;
+    const [name] = serverFiles();
+    const stamp = fs.statSync(path.join(cacheDir, name!)).mtimeMs;
+    assert.equal(await diagnose({ VIRTLINT_NO_COMPILE_CACHE: undefined }), uncached);
+    assert.equal(fs.statSync(path.join(cacheDir, name!)).mtimeMs, stamp, 'an accepted cache is not rewritten');
   });
 });

@@ -207,7 +207,9 @@ export class ProjectService {
       for (const path of this.host.openPaths()) if (this.isCandidate(path)) files.add(path);
       progress?.report(`analysing ${files.size} files`, 50);
       const started = Date.now();
-      const result = await this.run(Array.from(files).sort());
+      // An empty workspace (a lone file opened before any folder) starts no worker thread: its
+      // start-up would compete with the first diagnostics for the machine's cores.
+      const result = files.size > 0 ? await this.run(Array.from(files).sort()) : emptyProjectResult();
       this.index.replaceAll(result);
       this.indexed = true;
       this.host.log(`virtlint: indexed ${result.files.size} files (${files.size} listed) in ${Date.now() - started} ms`);
@@ -250,6 +252,10 @@ export class ProjectService {
   private isCandidate(path: string): boolean {
     return this.workspaceFiles.has(path) || (this.host.openBuffer(path) !== undefined && (hasIndexedExtension(path) || this.index.knows(path)));
   }
+}
+
+function emptyProjectResult(): ProjectResult {
+  return { files: new Map(), macros: new Map(), invocations: new Map(), includes: [], expansions: new Map() };
 }
 
 function isFromMacro(finding: Finding): boolean {

@@ -155,20 +155,22 @@ let byMnemonic: Map<string, number[]> | undefined;
 /** Lower-case iced mnemonic name → every Code with that mnemonic (instructions only, not `INVALID`/declare-data pseudo codes). */
 export function codesByMnemonic(): Map<string, number[]> {
   if (byMnemonic) return byMnemonic;
-  const table = new Map<string, number[]>();
+  // Grouped by Mnemonic number first, so that each name is built and lower-cased once (about
+  // 1,800 times rather than 4,900): this table is on the path to a server's first diagnostics.
+  const codesOf: number[][] = [];
   for (let code = 0; code < CODE_MNEMONICS.length; code++) {
-    const name = CODE_NAME_OF[code];
-    if (name === undefined || name === 'INVALID' || name.startsWith('DeclareByte') || name.startsWith('DeclareWord') || name.startsWith('DeclareDword') || name.startsWith('DeclareQword') || name === 'Zero_bytes') continue;
-    // From the generated table: asking OpCodeInfo for all ~5,000 codes was most of start-up.
-    const mnemonic = CODE_MNEMONICS[code] ?? codeFacts(code).mnemonic;
-    const key = mnemonicName(mnemonic).toLowerCase();
-    let list = table.get(key);
-    if (!list) table.set(key, (list = []));
-    list.push(code);
+    if (PSEUDO_CODES.has(code)) continue;
+    const mnemonic = CODE_MNEMONICS[code]!;
+    (codesOf[mnemonic] ??= []).push(code);
   }
+  const table = new Map<string, number[]>();
+  codesOf.forEach((codes, mnemonic) => table.set(mnemonicName(mnemonic).toLowerCase(), codes));
   byMnemonic = table;
   return table;
 }
+
+/** Codes that name no instruction: data declarations and the invalid code. */
+const PSEUDO_CODES: ReadonlySet<number> = new Set([iced.Code.INVALID, iced.Code.DeclareByte, iced.Code.DeclareWord, iced.Code.DeclareDword, iced.Code.DeclareQword, iced.Code.Zero_bytes]);
 
 export function isKnownMnemonic(name: string): boolean {
   return codesByMnemonic().has(name);

@@ -51,6 +51,7 @@ const ENOUGH_LINES = 4;
 /** The other instruction set a sample is written for, when its instructions say so clearly. */
 export function foreignArchitectureOf(sample: string): ForeignArchitecture | undefined {
   const votes: Record<ForeignArchitecture, number> = { arm64: 0, arm: 0, riscv: 0, powerpc: 0, mips: 0 };
+  let bestVotes = 0;
   let x86Lines = 0;
   let read = 0;
   for (const raw of sample.split('\n')) {
@@ -58,10 +59,15 @@ export function foreignArchitectureOf(sample: string): ForeignArchitecture | und
     const line = statementOf(raw);
     if (line === '' || line.startsWith('.') || line.startsWith('#')) continue;
     read++;
-    if (X86_REGISTER.test(line)) x86Lines++;
+    if (X86_REGISTER.test(line)) {
+      x86Lines++;
+      // Stop once no other instruction set could still outvote x86 in the lines left: most files
+      // are x86, and this check sits on the path to a file's first diagnostics.
+      if (bestVotes + (SAMPLE_LINES - read) < 2 * x86Lines + ENOUGH_LINES) return undefined;
+    }
     for (const name of Object.keys(SIGNALS) as ForeignArchitecture[]) {
       const signals = SIGNALS[name];
-      if (signals.mnemonics.test(line) && signals.operands.test(line)) votes[name]++;
+      if (signals.mnemonics.test(line) && signals.operands.test(line)) bestVotes = Math.max(bestVotes, ++votes[name]);
     }
   }
   let best: ForeignArchitecture | undefined;

@@ -59,32 +59,37 @@ interface Scores {
   fasm: number;
 }
 
-const SIGNALS: Array<[RegExp, keyof Scores, number]> = [
-  [/^[ \t]*%\s*(macro|define|include|ifdef|ifndef|assign|xdefine|rep|endrep|endmacro)\b/im, 'nasm', 5],
-  [/^[ \t]*\[?\s*bits\s+(16|32|64)\s*\]?/im, 'nasm', 6],
-  [/^[ \t]*(section|segment)\s+\.(text|data|bss)\b/im, 'nasm', 3],
-  [/^[ \t]*(global|extern)\s+\w/im, 'nasm', 2],
-  [/\b(byte|word|dword|qword)\s+\[/i, 'nasm', 2],
-  [/\bres[bwdq]\b/i, 'nasm', 2],
-  [/^[ \t]*default\s+rel\b/im, 'nasm', 5],
-  [/%[a-z]{2,3}\b/i, 'gas', 1],
-  [/%(e?[abcd]x|r[abcd]x|[re]?[sb]p|[re]?[sd]i|r\d+|[cdefgs]s)\b/i, 'gas', 6],
-  [/\$0x[0-9a-f]+|\$\d+\b/i, 'gas', 2],
-  [/^[ \t]*\.(globl|global|text|section|code16|code16gcc|code32|code64|intel_syntax|att_syntax|macro|endm|long|quad|byte|type|size|p2align|balign|align|ascii|asciz|string)\b/im, 'gas', 4],
-  [/^[ \t]*#\s*(include|define|ifdef|ifndef|if)\b/im, 'gas', 3],
-  [/^[ \t]*\w+\s+(proc|endp)\b/im, 'masm', 6],
-  [/^[ \t]*\.(model|386p?|486p?|586p?|686p?|x64|xmm|mmx|stack)\b/im, 'masm', 6],
-  [/^[ \t]*\w+\s+segment\b/im, 'masm', 4],
-  [/^[ \t]*(assume|end|invoke|includelib|option)\b/im, 'masm', 3],
-  [/\b(dword|qword|word|byte|fword)\s+ptr\b/i, 'masm', 2],
-  [/\boffset\s+\w/i, 'masm', 2],
-  [/^[ \t]*\w+\s+macro\b/im, 'masm', 3],
-  [/^[ \t]*format\s+(pe|elf|binary|mz|coff|ms|macho)(64)?\b/im, 'fasm', 8],
-  [/^[ \t]*use(16|32|64)\b/im, 'fasm', 3],
-  [/^[ \t]*macro\s+\w+[^\n]*\{?/im, 'fasm', 3],
-  [/^[ \t]*(rept|irp|match)\b[^\n]*\{/im, 'fasm', 4],
-  [/\bpword\b|\brb\s+\d/i, 'fasm', 3],
-  [/^[ \t]*include\s+'[^']+'/im, 'fasm', 3],
+/**
+ * Content signals: a pattern, the family it votes for, its weight, and words one of which the
+ * pattern cannot match without (lower case). A sample lacking all of them skips the pattern:
+ * most of these scan every line of up to 4,000, on the path to every file's first diagnostics.
+ */
+const SIGNALS: Array<[RegExp, keyof Scores, number, readonly string[]]> = [
+  [/^[ \t]*%\s*(macro|define|include|ifdef|ifndef|assign|xdefine|rep|endrep|endmacro)\b/im, 'nasm', 5, ['%']],
+  [/^[ \t]*\[?\s*bits\s+(16|32|64)\s*\]?/im, 'nasm', 6, ['bits']],
+  [/^[ \t]*(section|segment)\s+\.(text|data|bss)\b/im, 'nasm', 3, ['section', 'segment']],
+  [/^[ \t]*(global|extern)\s+\w/im, 'nasm', 2, ['global', 'extern']],
+  [/\b(byte|word|dword|qword)\s+\[/i, 'nasm', 2, ['[']],
+  [/\bres[bwdq]\b/i, 'nasm', 2, ['res']],
+  [/^[ \t]*default\s+rel\b/im, 'nasm', 5, ['default']],
+  [/%[a-z]{2,3}\b/i, 'gas', 1, ['%']],
+  [/%(e?[abcd]x|r[abcd]x|[re]?[sb]p|[re]?[sd]i|r\d+|[cdefgs]s)\b/i, 'gas', 6, ['%']],
+  [/\$0x[0-9a-f]+|\$\d+\b/i, 'gas', 2, ['$']],
+  [/^[ \t]*\.(globl|global|text|section|code16|code16gcc|code32|code64|intel_syntax|att_syntax|macro|endm|long|quad|byte|type|size|p2align|balign|align|ascii|asciz|string)\b/im, 'gas', 4, ['.']],
+  [/^[ \t]*#\s*(include|define|ifdef|ifndef|if)\b/im, 'gas', 3, ['#']],
+  [/^[ \t]*\w+\s+(proc|endp)\b/im, 'masm', 6, ['proc', 'endp']],
+  [/^[ \t]*\.(model|386p?|486p?|586p?|686p?|x64|xmm|mmx|stack)\b/im, 'masm', 6, ['.']],
+  [/^[ \t]*\w+\s+segment\b/im, 'masm', 4, ['segment']],
+  [/^[ \t]*(assume|end|invoke|includelib|option)\b/im, 'masm', 3, ['assume', 'end', 'invoke', 'includelib', 'option']],
+  [/\b(dword|qword|word|byte|fword)\s+ptr\b/i, 'masm', 2, ['ptr']],
+  [/\boffset\s+\w/i, 'masm', 2, ['offset']],
+  [/^[ \t]*\w+\s+macro\b/im, 'masm', 3, ['macro']],
+  [/^[ \t]*format\s+(pe|elf|binary|mz|coff|ms|macho)(64)?\b/im, 'fasm', 8, ['format']],
+  [/^[ \t]*use(16|32|64)\b/im, 'fasm', 3, ['use']],
+  [/^[ \t]*macro\s+\w+[^\n]*\{?/im, 'fasm', 3, ['macro']],
+  [/^[ \t]*(rept|irp|match)\b[^\n]*\{/im, 'fasm', 4, ['{']],
+  [/\bpword\b|\brb\s+\d/i, 'fasm', 3, ['pword', 'rb']],
+  [/^[ \t]*include\s+'[^']+'/im, 'fasm', 3, ['include']],
 ];
 
 function extensionHint(fileName: string | undefined): keyof Scores | undefined {
@@ -104,7 +109,11 @@ export interface Detected<T> {
 
 export function detectDialect(sample: string, fileName?: string): Detected<Dialect> {
   const scores: Scores = { nasm: 0, gas: 0, masm: 0, fasm: 0 };
-  for (const [pattern, dialect, weight] of SIGNALS) if (pattern.test(sample)) scores[dialect] += weight;
+  // Upper-case ASCII letters only become lower case, so a word the pattern needs is still found.
+  const lower = sample.toLowerCase();
+  for (const [pattern, dialect, weight, words] of SIGNALS) {
+    if (words.some((word) => lower.includes(word)) && pattern.test(sample)) scores[dialect] += weight;
+  }
   const hint = extensionHint(fileName);
   let best: keyof Scores | undefined;
   let bestScore = 0;
@@ -137,18 +146,19 @@ export function gasSyntaxOf(sample: string): 'gas-att' | 'gas-intel' {
 }
 
 /** The first explicit bitness directive, if it comes before any instruction-looking text. */
-const FIRST_BITS: Array<[RegExp, Bits | 'arg']> = [
-  [/^[ \t]*\[?\s*bits\s+(16|32|64)\b/im, 'arg'],
-  [/^[ \t]*\[?\s*use(16|32|64)\b/im, 'arg'],
-  [/^[ \t]*\.code(16|32|64)/im, 'arg'],
-  [/^[ \t]*\.code16gcc\b/im, 16],
+const FIRST_BITS: Array<[RegExp, Bits | 'arg', string]> = [
+  [/^[ \t]*\[?\s*bits\s+(16|32|64)\b/im, 'arg', 'bits'],
+  [/^[ \t]*\[?\s*use(16|32|64)\b/im, 'arg', 'use'],
+  [/^[ \t]*\.code(16|32|64)/im, 'arg', '.code'],
+  [/^[ \t]*\.code16gcc\b/im, 16, '.code16gcc'],
 ];
 
 export function detectBits(sample: string, dialect: Dialect, fileName?: string): Detected<Bits> {
   const lowerName = (fileName ?? '').toLowerCase();
   let earliest: { index: number; bits: Bits } | undefined;
-  for (const [pattern, value] of FIRST_BITS) {
-    const m = pattern.exec(sample);
+  const lower = sample.toLowerCase();
+  for (const [pattern, value, word] of FIRST_BITS) {
+    const m = lower.includes(word) ? pattern.exec(sample) : null;
     if (!m) continue;
     const bits = value === 'arg' ? (Number(m[1]) as Bits) : value;
     if (!earliest || m.index < earliest.index) earliest = { index: m.index, bits };
