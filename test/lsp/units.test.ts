@@ -33,8 +33,8 @@ describe('lsp units: settings', () => {
   });
 
   it('reads fix settings nested (VS Code) or flattened with dots', () => {
-    assert.deepEqual(normalizeSettings({ fix: { abi: 'xen', fixAllStrategy: 'trap' } }).fix, { abi: 'xen', customTemplate: '', fixAllStrategy: 'trap', hypercallNumbers: 'file' });
-    assert.deepEqual(normalizeSettings({ 'fix.abi': 'hyperv', 'fix.customTemplate': 'vmcall', 'fix.hypercallNumbers': 'inline' }).fix, { abi: 'hyperv', customTemplate: 'vmcall', fixAllStrategy: 'none', hypercallNumbers: 'inline' });
+    assert.deepEqual(normalizeSettings({ fix: { abi: 'xen', fixAllStrategy: 'trap' } }).fix, { abi: 'xen', customTemplate: '', fixAllStrategy: 'trap', hypercallNumbers: 'file', hypercallDefinitionsFolder: '' });
+    assert.deepEqual(normalizeSettings({ 'fix.abi': 'hyperv', 'fix.customTemplate': 'vmcall', 'fix.hypercallNumbers': 'inline', 'fix.hypercallDefinitionsFolder': ' include ' }).fix, { abi: 'hyperv', customTemplate: 'vmcall', fixAllStrategy: 'none', hypercallNumbers: 'inline', hypercallDefinitionsFolder: 'include' });
     assert.equal(normalizeSettings({ fix: { hypercallNumbers: 'header' } }).fix.hypercallNumbers, 'file', 'an unknown value falls back to the default');
   });
 
@@ -51,7 +51,7 @@ describe('lsp units: settings', () => {
   it('describes every setting, with defaults equal to DEFAULT_SETTINGS', () => {
     const keys = SETTINGS.map((s) => s.key);
     // Most important first: the Settings UI shows them in this order.
-    assert.deepEqual(keys, ['virtlint.profile', 'virtlint.mode', 'virtlint.enable', 'virtlint.run', 'virtlint.ruleSelection', 'virtlint.rules', 'virtlint.fix.abi', 'virtlint.fix.fixAllStrategy', 'virtlint.fix.customTemplate', 'virtlint.fix.hypercallNumbers', 'virtlint.languages.c', 'virtlint.languages.cpp', 'virtlint.languages.rust', 'virtlint.inlineAsm.syntax', 'virtlint.overrides', 'virtlint.includeInt3', 'virtlint.reportUnknownMnemonics', 'virtlint.maxFileSize', 'virtlint.maxDiagnostics']);
+    assert.deepEqual(keys, ['virtlint.profile', 'virtlint.mode', 'virtlint.enable', 'virtlint.run', 'virtlint.ruleSelection', 'virtlint.rules', 'virtlint.fix.abi', 'virtlint.fix.fixAllStrategy', 'virtlint.fix.customTemplate', 'virtlint.fix.hypercallNumbers', 'virtlint.fix.hypercallDefinitionsFolder', 'virtlint.languages.c', 'virtlint.languages.cpp', 'virtlint.languages.rust', 'virtlint.inlineAsm.syntax', 'virtlint.overrides', 'virtlint.includeInt3', 'virtlint.reportUnknownMnemonics', 'virtlint.maxFileSize', 'virtlint.maxDiagnostics']);
     for (const setting of SETTINGS) {
       assert.ok(setting.description.length > 20, `${setting.key} has a description`);
       const path = setting.key.replace(/^virtlint\./, '').split('.');
@@ -78,7 +78,7 @@ describe('lsp units: workspace trust', () => {
   it('restricts exactly the settings that decide the code virtlint writes into files', () => {
     // Reviewed: the others choose what is reported, never what is inserted or run.
     const restricted = SETTINGS.filter((setting) => setting.restricted).map((setting) => setting.key);
-    assert.deepEqual([...restricted].sort(), ['virtlint.fix.abi', 'virtlint.fix.customTemplate', 'virtlint.fix.fixAllStrategy', 'virtlint.fix.hypercallNumbers']);
+    assert.deepEqual([...restricted].sort(), ['virtlint.fix.abi', 'virtlint.fix.customTemplate', 'virtlint.fix.fixAllStrategy', 'virtlint.fix.hypercallDefinitionsFolder', 'virtlint.fix.hypercallNumbers']);
     for (const setting of SETTINGS) {
       assert.equal(/user settings/.test(setting.description), setting.restricted === true, `${setting.key} says whether a workspace value counts`);
     }
@@ -91,11 +91,11 @@ describe('lsp units: workspace trust', () => {
   });
 
   it('in an untrusted workspace, keeps only the user values of the restricted settings', () => {
-    const fromWorkspace = normalizeSettings({ profile: 'vm-detection-audit', fix: { abi: 'custom', customTemplate: 'call evil', fixAllStrategy: 'hypercall', hypercallNumbers: 'inline' } });
+    const fromWorkspace = normalizeSettings({ profile: 'vm-detection-audit', fix: { abi: 'custom', customTemplate: 'call evil', fixAllStrategy: 'hypercall', hypercallNumbers: 'inline', hypercallDefinitionsFolder: '../../outside' } });
     const untrusted = applyWorkspaceTrust(fromWorkspace, readWorkspaceTrust({ trusted: false, userSettings: { fix: { abi: 'custom', customTemplate: 'vmcall ; mine' } } }));
-    assert.deepEqual(untrusted.settings.fix, { abi: 'custom', customTemplate: 'vmcall ; mine', fixAllStrategy: 'none', hypercallNumbers: 'file' });
+    assert.deepEqual(untrusted.settings.fix, { abi: 'custom', customTemplate: 'vmcall ; mine', fixAllStrategy: 'none', hypercallNumbers: 'file', hypercallDefinitionsFolder: '' });
     assert.equal(untrusted.settings.profile, 'vm-detection-audit', 'settings that insert nothing keep the workspace value');
-    assert.deepEqual([...untrusted.ignored].sort(), ['virtlint.fix.customTemplate', 'virtlint.fix.fixAllStrategy', 'virtlint.fix.hypercallNumbers']);
+    assert.deepEqual([...untrusted.ignored].sort(), ['virtlint.fix.customTemplate', 'virtlint.fix.fixAllStrategy', 'virtlint.fix.hypercallDefinitionsFolder', 'virtlint.fix.hypercallNumbers']);
     assert.equal(fromWorkspace.fix.customTemplate, 'call evil', 'the input is not modified');
     const trusted = applyWorkspaceTrust(fromWorkspace, readWorkspaceTrust({ trusted: true }));
     assert.deepEqual(trusted, { settings: fromWorkspace, ignored: [] });

@@ -172,6 +172,23 @@ describe('config: virtlint.config.json', () => {
     for (const text of ['', '\u0000', '{"a"', '{"a":}', '{,}', 'nul', '{"profile": "\\x"}']) assert.equal(parseConfig(text).ok, false, JSON.stringify(text));
   });
 
+  it('hypercallDefinitionsFolder: a relative folder an include can name, the same values the schema allows', () => {
+    const schema = JSON.parse(fs.readFileSync(path.join(ROOT, 'schemas', 'virtlint.config.schema.json'), 'utf8')) as { properties: Record<string, { pattern?: string }> };
+    const pattern = new RegExp(schema.properties.hypercallDefinitionsFolder!.pattern!);
+    for (const folder of ['include', 'asm/include', '../shared/inc', 'v1.2_x+y@z-w']) {
+      const parsed = parseConfig(JSON.stringify({ hypercallDefinitionsFolder: folder }));
+      assert.ok(parsed.ok && parsed.config.hypercallDefinitionsFolder === folder, folder);
+      assert.ok(pattern.test(folder), `the schema takes ${folder}`);
+    }
+    for (const folder of ['/abs/include', 'my include', 'a"b', "a'b", 'a\\b']) {
+      const parsed = parseConfig(JSON.stringify({ hypercallDefinitionsFolder: folder }));
+      assert.ok(!parsed.ok && /hypercallDefinitionsFolder/.test(parsed.problems[0]!.message), folder);
+      assert.ok(!pattern.test(folder), `the schema refuses ${folder}`);
+    }
+    const empty = parseConfig('{"hypercallDefinitionsFolder": ""}');
+    assert.ok(empty.ok && empty.config.hypercallDefinitionsFolder === undefined, 'empty: next to the fixed file');
+  });
+
   it('the JSON schema describes exactly the keys the parser takes', () => {
     const schema = JSON.parse(fs.readFileSync(path.join(ROOT, 'schemas', 'virtlint.config.schema.json'), 'utf8')) as {
       additionalProperties: boolean;
@@ -179,7 +196,7 @@ describe('config: virtlint.config.json', () => {
     };
     assert.equal(schema.additionalProperties, false);
     const keys = Object.keys(schema.properties).sort();
-    assert.deepEqual(keys, ['$schema', 'compileCommands', 'defines', 'definesComplete', 'extensions', 'files', 'ignore', 'includePaths', 'mode', 'profile', 'rules', 'severities']);
+    assert.deepEqual(keys, ['$schema', 'compileCommands', 'defines', 'definesComplete', 'extensions', 'files', 'hypercallDefinitionsFolder', 'ignore', 'includePaths', 'mode', 'profile', 'rules', 'severities']);
     for (const key of keys) {
       const problems = parseConfig(JSON.stringify({ [key]: 42 })).ok ? [] : ['refused'];
       assert.deepEqual(problems, ['refused'], `${key}: 42 is the wrong type for every key`);

@@ -33,6 +33,8 @@ interface LintOptions {
   fixTemplateFile?: string;
   /** --hypercall-numbers: where hypercall fixes find their numbers (default: a definitions file). */
   hypercallNumbers?: 'file' | 'inline';
+  /** --hypercall-definitions-folder: where the definitions file goes (relative to the working directory); unset: the configuration's, else next to each fixed file. */
+  hypercallDefinitionsFolder?: string;
   writeHypercallDefs?: string;
   writeHypercallHeader?: string;
   version: boolean;
@@ -78,6 +80,7 @@ const LINT_OPTIONS: readonly OptionSpec<CliOptions>[] = [
   }),
   valued('--fix-template', undefined, (o, value, name) => (o.fixTemplateFile = pathValue(name, value))),
   valued('--hypercall-numbers', undefined, (o, value, name) => (o.hypercallNumbers = oneOf(name, value, ['file', 'inline'] as const))),
+  valued('--hypercall-definitions-folder', undefined, (o, value, name) => (o.hypercallDefinitionsFolder = pathValue(name, value))),
   valued('--write-hypercall-defs', undefined, (o, value, name) => (o.writeHypercallDefs = pathValue(name, value))),
   valued('--write-hypercall-header', undefined, (o, value, name) => (o.writeHypercallHeader = pathValue(name, value))),
   valued('--include-path', '-I', (o, value, name) => o.includePaths.push(pathValue(name, value))),

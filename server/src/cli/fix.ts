@@ -4,7 +4,9 @@ import * as path from 'node:path';
 import { analyzeText, type AnalysisResult, type Finding } from '../analysis';
 import type { FileSettings } from '../analysis/project';
 import { fixUntilStable, MAX_FIX_PASSES, type DefinitionsFile, type FixOptions, type FixStrategy } from '../analysis/fixes';
+import { definitionsFolderFor } from '../host/definitionsFolder';
 import { escapeControlCharacters } from '../report';
+import { UsageError } from '../report/options';
 import { analysisOptions, type LintSettings } from './lint';
 
 export interface FixOutcome {
@@ -59,11 +61,23 @@ export function unstableNote(file: string): string {
 }
 
 /**
- * Creates the definitions file the hypercall fixes include, next to the fixed file, unless it is
- * there already (an existing file is never overwritten), and says so on stderr. --fix-dry-run
- * says what it would write.
+ * One file's fix options: the definitions folder (absolute: --hypercall-definitions-folder or the
+ * configuration's; undefined: next to the file) as the include in that file names it.
  */
-export function writeDefinitionsNextTo(fixedFile: string, definitions: DefinitionsFile | undefined, dryRun: boolean, io: { stderr: { write(text: string): unknown } }): boolean {
+export function fixOptionsForFile(fixOptions: FixOptions, file: string, definitionsFolder: string | undefined): FixOptions {
+  if (definitionsFolder === undefined || file === '-') return fixOptions;
+  const relative = definitionsFolderFor(path.resolve(file), definitionsFolder);
+  if (!relative.ok) throw new UsageError(`the hypercall definitions folder cannot be named from ${escapeControlCharacters(file)}: ${escapeControlCharacters(relative.problem)}`);
+  return relative.folder === '' ? fixOptions : { ...fixOptions, definitionsFolder: relative.folder };
+}
+
+/**
+ * Creates the definitions file the hypercall fixes include where the include names it (next to
+ * the fixed file, or in the definitions folder, created when missing), unless it is there already
+ * (an existing file is never overwritten), and says so on stderr. --fix-dry-run says what it
+ * would write.
+ */
+export function writeDefinitionsFor(fixedFile: string, definitions: DefinitionsFile | undefined, dryRun: boolean, io: { stderr: { write(text: string): unknown } }): boolean {
   if (!definitions) return true;
   const target = path.join(path.dirname(fixedFile), definitions.name);
   const shown = escapeControlCharacters(target);
@@ -73,6 +87,7 @@ export function writeDefinitionsNextTo(fixedFile: string, definitions: Definitio
     return true;
   }
   try {
+    fs.mkdirSync(path.dirname(target), { recursive: true });
     fs.writeFileSync(target, definitions.text, { flag: 'wx' });
     io.stderr.write(`virtlint: wrote the hypercall numbers (${definitions.abi}) the fixes include to ${shown}; the values are placeholders for your hypervisor's\n`);
     return true;

@@ -74,6 +74,11 @@ Fixes:
                              file (default): the definitions file above, written when missing;
                              inline: the numbers are defined in the fixed file itself (standard
                              input is always fixed inline)
+  --hypercall-definitions-folder <dir>
+                             write the definitions file in <dir> (default: the configuration's
+                             hypercallDefinitionsFolder, else next to each fixed file); the
+                             include names it relative to the fixed file, so the assemblers
+                             find it when run from the fixed file's folder
   --write-hypercall-defs <file>    the hypercall number definitions alone, in --dialect
                                    (else by the file's extension, else nasm)
   --write-hypercall-header <file>  write a C header with the same numbers for the hypervisor side

@@ -14,7 +14,7 @@ import { exitVerdict, InputError, UsageError, type CommandIo } from '../report/o
 import { parseArgs, type CliDialect, type CliOptions } from './args';
 import { unifiedDiff } from './diff';
 import { boundedReadProblem, decodeSource, expandPaths, formatBytes, HOST_EXTENSIONS, readSourceFile, type InputFile, type ReadOutcome, type WalkFilter } from './files';
-import { applyFixes, fixNote, reanalyzeAlone, unstableNote, writeDefinitionsNextTo } from './fix';
+import { applyFixes, fixNote, fixOptionsForFile, reanalyzeAlone, unstableNote, writeDefinitionsFor } from './fix';
 import { helpText } from './help';
 import { analyze, reportFor } from './lint';
 import { HOST_FIX_NOTE, lintedHostLanguage, lintHostFile, lintHostText, mergeReport, newHostRun, type HostRun } from './embeddedLint';
@@ -55,6 +55,7 @@ async function run(argv: string[], io: CommandIo): Promise<number> {
   }
   let project: Project | undefined;
   if (options.paths.length > 0) ({ project, options } = loadProject(options, cwd, io));
+  options = withDefinitionsFolder(options, project, cwd);
   const files = expandPaths(options.paths, cwd, walkFilter(project, options));
   checkOutputTargets(outputTargets(options, cwd), inputPaths(files, options, cwd));
   const fixOptions = readFixOptions(options, cwd);
@@ -178,7 +179,7 @@ function projectFixer(options: CliOptions, cwd: string, io: CommandIo): ProjectF
       return refusal;
     },
     write(file, before, after, definitions) {
-      writeDefinitionsNextTo(file, definitions, options.fixDryRun, io);
+      writeDefinitionsFor(file, definitions, options.fixDryRun, io);
       if (!options.fixDryRun) return writeFixedFile(file, (before.hasBom ? '\ufeff' : '') + after, io);
       writeDiff(file, before, after, options, cwd, io);
       return true;
@@ -223,7 +224,7 @@ function lintAndFix(
   const isStdin = file === '-';
   const refusal = options.fix !== undefined && !isStdin ? refusalToRewrite(file) : undefined;
   // Standard input has no folder to write a definitions file to: its numbers go into the text.
-  const fixWith: FixOptions = isStdin ? { ...fixOptions, numbers: 'inline' } : fixOptions;
+  const fixWith: FixOptions = isStdin ? { ...fixOptions, numbers: 'inline' } : fixOptionsForFile(fixOptions, file, options.hypercallDefinitionsFolder);
   const linted = lintOne(displayName, isStdin, input.text, options, refusal === undefined ? options.fix : undefined, fixWith, fileSettings);
   const outcome = { report: linted.report, rewrote: linted.fixedText !== undefined, writeFailed: false };
   if (refusal !== undefined) {
@@ -231,7 +232,7 @@ function lintAndFix(
     io.stderr.write(`virtlint: not fixing ${escapeControlCharacters(displayName)}: ${escapeControlCharacters(refusal)}\n`);
   }
   if (linted.fixedText === undefined) return outcome;
-  if (!isStdin) writeDefinitionsNextTo(file, linted.definitions, options.fixDryRun, io);
+  if (!isStdin) writeDefinitionsFor(file, linted.definitions, options.fixDryRun, io);
   if (linted.unstable) io.stderr.write(unstableNote(displayName));
   if (options.fixDryRun) {
     writeDiff(displayName, input, linted.fixedText, options, cwd, io);
@@ -307,6 +308,17 @@ function* inputPaths(files: readonly InputFile[], options: CliOptions, cwd: stri
   for (const file of files) {
     if (file.path !== '-' && file.problem === undefined) yield { label: `the input ${displayPath(file.path, cwd)}`, path: file.path };
   }
+}
+
+/** --hypercall-definitions-folder (else the configuration's), absolute; checked before any file is touched. */
+function withDefinitionsFolder(options: CliOptions, project: Project | undefined, cwd: string): CliOptions {
+  const given = options.hypercallDefinitionsFolder;
+  if (given !== undefined) {
+    const problem = /^[A-Za-z0-9_.+@/\\:-]*$/.test(given) ? undefined : 'it may hold only letters, digits and _ . + @ - / (an include names it unquoted in MASM)';
+    if (problem !== undefined) throw new UsageError(`--hypercall-definitions-folder: ${problem}`);
+    return { ...options, hypercallDefinitionsFolder: path.resolve(cwd, given) };
+  }
+  return project?.definitionsFolder !== undefined ? { ...options, hypercallDefinitionsFolder: project.definitionsFolder } : options;
 }
 
 function readFixOptions(options: CliOptions, cwd: string): FixOptions {

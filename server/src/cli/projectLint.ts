@@ -9,7 +9,7 @@ import { analyzeProject, normalizeProjectPath, type FileAnalysis, type ProjectIn
 import { fileProblemReport, type FileReport } from '../report';
 import type { CliOptions } from './args';
 import { readSourceFile, type InputFile, type ReadOutcome } from './files';
-import { applyFixes, fixNote, reanalyzeAlone } from './fix';
+import { applyFixes, fixNote, fixOptionsForFile, reanalyzeAlone } from './fix';
 import { analysisOptions, reportFor } from './lint';
 import type { Project } from './project';
 
@@ -164,7 +164,7 @@ function fixFiles(
       continue;
     }
     for (const finding of analysis.result.findings) if (producedByMacro(finding)) run.macroFindings++;
-    const fixed = applyFixes(read.text, fixableResult(analysis), strategy, fixOptions, reanalyzeAlone(options, file.path, analysis.result, project.settingsFor(file.path)));
+    const fixed = applyFixes(read.text, fixableResult(analysis), strategy, fixOptionsForFile(fixOptions, file.path, options.hypercallDefinitionsFolder), reanalyzeAlone(options, file.path, analysis.result, project.settingsFor(file.path)));
     if (fixed.applied === 0 || fixed.text === read.text) continue;
     run.fixed.set(file.path, fixed.text);
     if (fixer.write(file.path, read, fixed.text, fixed.definitions)) run.notes.set(file.path, fixNote(fixed.applied, options.fixDryRun)!);

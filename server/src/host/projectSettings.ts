@@ -69,6 +69,8 @@ export interface ProjectSettings {
   includePaths: string[];
   defines: Record<string, string>;
   definesComplete: boolean;
+  /** The configuration's folder for the hypercall definitions file, absolute. */
+  definitionsFolder?: string;
   isIgnored(file: string): boolean;
   settingsFor(file: string): FileSettings | undefined;
   buildFor(file: string): BuildSettings | undefined;
@@ -103,6 +105,7 @@ export function loadProjectSettings(source: ConfigSource, baseDir: string, calle
     includePaths: [...(caller.includePaths ?? []), ...(config?.includePaths ?? []).map((dir) => path.resolve(projectDir, dir))],
     defines: { ...config?.defines, ...caller.defines },
     definesComplete: caller.definesComplete === true || config?.definesComplete === true,
+    ...(config?.hypercallDefinitionsFolder !== undefined ? { definitionsFolder: path.resolve(projectDir, config.hypercallDefinitionsFolder) } : {}),
     isIgnored(file) {
       const rel = relative(file);
       return rel !== undefined && ignored.length > 0 && ancestorsAndSelf(rel).some((candidate) => ignored.some((matches) => matches(candidate)));

@@ -34,6 +34,8 @@ export interface CodeActionInput {
   lazyEdits?: boolean;
   /** The document's version, so that resolving a stale action gives nothing rather than a wrong edit. */
   version?: number;
+  /** The definitions file's folder relative to the document's (`virtlint.fix.hypercallDefinitionsFolder`); unset: next to it. */
+  definitionsFolder?: string;
 }
 
 /** What a lazy quick fix carries to codeAction/resolve: which fix of which finding, in which version. */
@@ -54,8 +56,10 @@ export function isFixActionData(value: unknown): value is FixActionData {
   return typeof value.start.line === 'number' && typeof value.start.character === 'number';
 }
 
-export function fixOptionsFrom(settings: VirtlintSettings): FixOptions {
+/** `definitionsFolder`: where the definitions file goes, relative to the document's folder (session.ts works it out). */
+export function fixOptionsFrom(settings: VirtlintSettings, definitionsFolder?: string): FixOptions {
   const options: FixOptions = { abi: settings.fix.abi };
+  if (definitionsFolder !== undefined && definitionsFolder !== '') options.definitionsFolder = definitionsFolder;
   if (settings.fix.customTemplate !== '') options.customTemplate = settings.fix.customTemplate;
   if (settings.fix.hypercallNumbers === 'inline') options.numbers = 'inline';
   return options;
@@ -81,7 +85,7 @@ function quickFixActions(input: CodeActionInput): CodeAction[] {
   const targets = targetFindings(input);
   if (targets.length === 0) return [];
   const lines = input.source;
-  const fixOptions = fixOptionsFrom(input.settings);
+  const fixOptions = fixOptionsFrom(input.settings, input.definitionsFolder);
   const fixes: CodeAction[] = [];
   const disableLine: CodeAction[] = [];
   const disableFile: CodeAction[] = [];
@@ -141,6 +145,7 @@ export interface ResolveInput {
   settings: VirtlintSettings;
   createFiles?: boolean;
   version?: number;
+  definitionsFolder?: string;
 }
 
 /**
@@ -152,7 +157,7 @@ export function resolveFixAction(action: CodeAction, data: FixActionData, input:
   if (data.version !== undefined && input.version !== undefined && data.version !== input.version) return action;
   const finding = input.findings.find((f) => f.ruleId === data.ruleId && f.range.start.line === data.start.line && f.range.start.character === data.start.character);
   if (!finding) return action;
-  const fix = fixesForFinding(input.source, input.result, finding, fixOptionsFrom(input.settings))[data.index];
+  const fix = fixesForFinding(input.source, input.result, finding, fixOptionsFrom(input.settings, input.definitionsFolder))[data.index];
   if (!fix) return action;
   const { edit, inline } = workspaceEditWith(data.uri, [fix.edit], fix.definitions, input.createFiles === true);
   const title = inline ? titleWithNumbersInline(fix.title, fix.definitions!.file.name) : fix.title;
@@ -194,7 +199,7 @@ function fixAllActionFor(input: CodeActionInput): CodeAction | undefined {
   const visible = new Set(input.findings);
   const { dialect, dialectSource, bits, bitsSource } = input.result;
   const shown = { findings: input.result.findings.filter((finding) => visible.has(finding)), dialect, dialectSource, bits, bitsSource };
-  const fixOptions = fixOptionsFrom(input.settings);
+  const fixOptions = fixOptionsFrom(input.settings, input.definitionsFolder);
   // With the result's reading, fix-all adds the modeline that keeps the fixed file read the same way.
   const planned = planFixes(input.source, shown, strategy, fixOptions);
   if (planned.fixes.length === 0) return undefined;
@@ -216,7 +221,7 @@ function laterPasses(input: CodeActionInput, shown: Parameters<typeof planFixes>
   const strategy = input.settings.fix.fixAllStrategy as 'trap' | 'hypercall';
   const reanalyze = (text: string) => ({ findings: filterFindings(analyzeText(text, { ...options, dialect: shown.dialect, bits: shown.bits }).findings, input.settings) });
   const original = joinedText(input.source);
-  const fixed = fixUntilStable(original, shown, strategy, fixOptionsFrom(input.settings), reanalyze);
+  const fixed = fixUntilStable(original, shown, strategy, fixOptionsFrom(input.settings, input.definitionsFolder), reanalyze);
   if (fixed.passes <= 1) return undefined;
   const last = input.source.lineCount - 1;
   const end = { line: Math.max(0, last), character: last >= 0 ? input.source.line(last).length : 0 };

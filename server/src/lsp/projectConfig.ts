@@ -14,6 +14,8 @@ export interface WorkspaceConfig {
   /** Extra extensions the listing takes (`.asm_ia32`). */
   extensions: readonly string[];
   isIgnored(file: string): boolean;
+  /** The configuration's `hypercallDefinitionsFolder`, absolute. */
+  definitionsFolder?: string;
 }
 
 export const NO_CONFIG: WorkspaceConfig = { options: {}, extensions: [], isIgnored: () => false };
@@ -33,6 +35,7 @@ export function loadWorkspaceConfig(folder: string, report: (problem: string) =>
     },
     extensions: settings.extensions,
     isIgnored: (file) => settings.isIgnored(file),
+    ...(settings.definitionsFolder !== undefined ? { definitionsFolder: settings.definitionsFolder } : {}),
   };
 }
 

@@ -225,7 +225,7 @@ function registerFeatures(connection: Connection, session: ServerSession): void 
       const result = document.result();
       if (!result) return null;
       const hover = hoverAt(document.lines(), result, params.position, {
-        fixes: fixOptionsFrom(document.settings),
+        fixes: fixOptionsFrom(document.settings, session.definitionsFolderFor(document)),
         numbersInline: (file) => numbersGoInline(document.uri, file, session.features.createFiles),
         previews: true,
         docsLink: (ruleId) => docsUri(ruleId) ?? docsPath(ruleId),
@@ -281,6 +281,7 @@ function registerFeatures(connection: Connection, session: ServerSession): void 
         createFiles: session.features.createFiles,
         lazyEdits: session.features.resolveEdits === true,
         version: document.version,
+        definitionsFolder: session.definitionsFolderFor(document),
       });
     }),
   );
@@ -301,6 +302,7 @@ function registerFeatures(connection: Connection, session: ServerSession): void 
         settings: document.settings,
         createFiles: session.features.createFiles,
         version: document.version,
+        definitionsFolder: session.definitionsFolderFor(document),
       });
     }),
   );

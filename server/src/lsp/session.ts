@@ -1,7 +1,9 @@
 // One language-server session: the open documents, what the client can do, the settings and
 // workspace trust, the lifecycle, and the work the handlers share (loading settings,
 // publishing diagnostics, guarding handlers). server.ts registers the handlers over it.
+import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { definitionsFolderFor } from '../host/definitionsFolder';
 import { ErrorCodes, ResponseError, type CancellationToken } from 'vscode-languageserver';
 import type { OpenDocument } from './documents';
 import type { ClientGateway } from './gateway';
@@ -74,6 +76,30 @@ export class ServerSession {
   /** The open document for a path (the project model names files by path). */
   documentAt(path: string): OpenDocument | undefined {
     for (const document of this.documents.values()) if (document.path === path) return document;
+    return undefined;
+  }
+
+  /**
+   * Where a hypercall fix in this document puts the definitions file, relative to the document's
+   * folder: `virtlint.fix.hypercallDefinitionsFolder` (relative to the document's workspace
+   * folder), else the configuration's; undefined: next to the document. A folder outside the
+   * workspace folder, or one an include cannot name, is reported once and not used.
+   */
+  definitionsFolderFor(document: { path: string; settings: VirtlintSettings }): string | undefined {
+    const setting = document.settings.fix.hypercallDefinitionsFolder;
+    const root = this.workspaceFolders.find((folder) => isInside(document.path, folder)) ?? this.workspaceFolders[0];
+    let folder: string | undefined;
+    if (setting !== '' && root !== undefined) {
+      folder = path.resolve(root, setting);
+      if (!isInside(folder, root)) {
+        this.reportSettingProblem(`virtlint.fix.hypercallDefinitionsFolder: ${setting} is outside the workspace folder ${root}; the definitions file goes next to the fixed file`);
+        return undefined;
+      }
+    } else folder = this.workspaceConfig.definitionsFolder;
+    if (folder === undefined) return undefined;
+    const relative = definitionsFolderFor(document.path, folder);
+    if (relative.ok) return relative.folder;
+    this.reportSettingProblem(`virtlint.fix.hypercallDefinitionsFolder: ${relative.problem}; the definitions file goes next to the fixed file`);
     return undefined;
   }
 
@@ -307,4 +333,10 @@ export class ServerSession {
 
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/** `file` is `folder` or below it. */
+function isInside(file: string, folder: string): boolean {
+  const relative = path.relative(folder, file);
+  return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
 }

@@ -33,7 +33,7 @@ export interface VirtlintSettings {
   ruleSelection: string[];
   includeInt3: boolean;
   overrides: FileOverride[];
-  fix: { abi: HypercallAbi; customTemplate: string; fixAllStrategy: FixAllStrategy; hypercallNumbers: HypercallNumbers };
+  fix: { abi: HypercallAbi; customTemplate: string; fixAllStrategy: FixAllStrategy; hypercallNumbers: HypercallNumbers; hypercallDefinitionsFolder: string };
   reportUnknownMnemonics: boolean;
   maxFileSize: number;
   maxDiagnostics: number;
@@ -147,7 +147,15 @@ export const SETTINGS: readonly SettingDescription[] = [
     enum: HYPERCALL_NUMBERS,
     restricted: true,
     description: `Where a hypercall fix finds the \`VIRTLINT_HC_*\` numbers it uses. ${USER_VALUE_ONLY}`,
-    enumDescriptions: ['The fix includes a definitions file for the file\'s dialect (`virtlint-hypercalls.inc`...) and creates it next to the file when it is missing; editors that cannot create files get the numbers in the file instead.', 'The fix defines the numbers in the fixed file itself, after its leading comments: nothing else is created.'],
+    enumDescriptions: ['The fix includes a definitions file for the file\'s dialect (`virtlint-hypercalls.inc`...) and creates it next to the file (or in `virtlint.fix.hypercallDefinitionsFolder`) when it is missing; editors that cannot create files get the numbers in the file instead.', 'The fix defines the numbers in the fixed file itself, after its leading comments: nothing else is created.'],
+  },
+  {
+    key: 'virtlint.fix.hypercallDefinitionsFolder',
+    type: 'string',
+    default: '',
+    restricted: true,
+    description: `The folder, relative to the workspace folder, where a hypercall fix creates the definitions file it includes (\`virtlint-hypercalls.inc\`...); the include line names it relative to the fixed file (\`%include "../include/virtlint-hypercalls.inc"\`), so the assembler finds it when run from the fixed file's folder. Empty: the \`hypercallDefinitionsFolder\` of \`virtlint.config.json\`, else next to the fixed file. Letters, digits and \`_ . + @ - /\` only, inside the workspace folder. ${USER_VALUE_ONLY}`,
+    examples: ['include'],
   },
 
   {
@@ -217,7 +225,7 @@ export const DEFAULT_SETTINGS: VirtlintSettings = {
   ruleSelection: [],
   includeInt3: false,
   overrides: [],
-  fix: { abi: 'kvm', customTemplate: '', fixAllStrategy: 'none', hypercallNumbers: 'file' },
+  fix: { abi: 'kvm', customTemplate: '', fixAllStrategy: 'none', hypercallNumbers: 'file', hypercallDefinitionsFolder: '' },
   reportUnknownMnemonics: false,
   maxFileSize: 2_000_000,
   maxDiagnostics: 1000,

@@ -35,6 +35,7 @@ export function normalizeSettings(raw: unknown, report: (problem: string) => voi
       customTemplate: typeof fixValue('customTemplate') === 'string' ? (fixValue('customTemplate') as string) : '',
       fixAllStrategy: pickEnum(fixValue('fixAllStrategy'), FIX_ALL, DEFAULT_SETTINGS.fix.fixAllStrategy),
       hypercallNumbers: pickEnum(fixValue('hypercallNumbers'), HYPERCALL_NUMBERS, DEFAULT_SETTINGS.fix.hypercallNumbers),
+      hypercallDefinitionsFolder: typeof fixValue('hypercallDefinitionsFolder') === 'string' ? (fixValue('hypercallDefinitionsFolder') as string).trim() : '',
     },
     reportUnknownMnemonics: pickBoolean(source.reportUnknownMnemonics, DEFAULT_SETTINGS.reportUnknownMnemonics),
     maxFileSize: typeof source.maxFileSize === 'number' && source.maxFileSize > 0 ? source.maxFileSize : DEFAULT_SETTINGS.maxFileSize,

@@ -19,6 +19,12 @@ export interface FixOptions {
    * definitions file, which the shells create; `inline` defines them in the fixed file itself.
    */
   numbers?: 'file' | 'inline';
+  /**
+   * The folder of the definitions file, relative to the fixed file's folder and `/`-separated
+   * (`include`, `../include`); undefined or `''`: next to the fixed file. The shells work it out
+   * from the setting, the configuration or the command line.
+   */
+  definitionsFolder?: string;
 }
 
 export interface FixContext {

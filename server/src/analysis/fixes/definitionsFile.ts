@@ -7,9 +7,9 @@ import { hypercallDefinitions } from './definitions';
 import type { TextEdit } from './layout';
 import { breakForAddedLines } from '../text/lineBreaks';
 
-/** The definitions file a fixed file includes: next to it, one per dialect (their syntaxes differ). */
+/** The definitions file a fixed file includes, one per dialect (their syntaxes differ). */
 export interface DefinitionsFile {
-  /** File name, relative to the fixed file's folder. */
+  /** Path relative to the fixed file's folder, `/`-separated: the file name, or `folder/name`. */
   name: string;
   dialect: Dialect;
   abi: HypercallAbi;
@@ -25,12 +25,38 @@ const FILE_NAME: Record<Dialect, string> = {
   fasm: 'virtlint-hypercalls-fasm.inc',
 };
 
-export function definitionsFileName(dialect: Dialect): string {
-  return FILE_NAME[dialect];
+/**
+ * The include's path for the file: its name, behind the folder (relative to the fixed file's own,
+ * `/`-separated, `''` or undefined for the same folder). Every assembler run from the fixed file's
+ * folder finds it there: NASM and GNU as look in the working directory, cpp, FASM and MASM in the
+ * including file's.
+ */
+export function definitionsFileName(dialect: Dialect, folder?: string): string {
+  const inside = normalizeFolder(folder);
+  return inside === '' ? FILE_NAME[dialect] : `${inside}/${FILE_NAME[dialect]}`;
 }
 
-export function definitionsFile(dialect: Dialect, abi: HypercallAbi): DefinitionsFile {
-  return { name: FILE_NAME[dialect], dialect, abi, text: hypercallDefinitions(dialect, abi) };
+export function definitionsFile(dialect: Dialect, abi: HypercallAbi, folder?: string): DefinitionsFile {
+  return { name: definitionsFileName(dialect, folder), dialect, abi, text: hypercallDefinitions(dialect, abi) };
+}
+
+/**
+ * What a folder may hold so that every dialect's include names it as written: MASM's INCLUDE
+ * takes its name unquoted, and a quote would end NASM's, GNU as's and FASM's string.
+ */
+const SAFE_FOLDER = /^[A-Za-z0-9_.+@\/-]*$/;
+
+/** Why a definitions folder (relative, as FixOptions takes it) cannot be named by an include; undefined when it can. */
+export function definitionsFolderProblem(folder: string): string | undefined {
+  if (!SAFE_FOLDER.test(folder)) return 'it may hold only letters, digits and _ . + @ - / (an include names it unquoted in MASM)';
+  if (/^(\/|[A-Za-z]:)/.test(folder)) return 'it must be relative to the fixed file';
+  return undefined;
+}
+
+function normalizeFolder(folder: string | undefined): string {
+  if (folder === undefined) return '';
+  const parts = folder.split(/[\\/]+/).filter((part) => part !== '' && part !== '.');
+  return parts.join('/');
 }
 
 /** The directive that includes `name` (relative to the including file; GNU as and NASM also search there, see the tests). */
@@ -73,12 +99,12 @@ function scanForDefinitions(source: SourceLines, dialect: Dialect): boolean {
 const DEFINES = /(%x?i?define|%assign|\.equ|\.set|\.equiv)\s+VIRTLINT_HC_|VIRTLINT_HC_\w+\s*(\bequ\b|=)/i;
 
 /** Inserts the include after the file's leading comments (a licence, a modeline stay first). */
-export function includeEdit(source: SourceLines, dialect: Dialect): TextEdit {
+export function includeEdit(source: SourceLines, dialect: Dialect, name: string = FILE_NAME[dialect]): TextEdit {
   const line = firstLineAfterLeadingComments(source, dialect);
   const at = { line, character: 0 };
   const lineBreak = breakForAddedLines((index) => source.lineBreak(index), Math.max(0, Math.min(line, source.lineCount - 1)));
   const atEnd = line >= source.lineCount;
-  const directive = includeDirective(dialect, FILE_NAME[dialect]);
+  const directive = includeDirective(dialect, name);
   if (atEnd) {
     const last = Math.max(0, source.lineCount - 1);
     const end = { line: last, character: source.line(last).length };

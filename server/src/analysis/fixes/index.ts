@@ -6,7 +6,7 @@ import { conventionFor, prefixFlavour } from './abi';
 import type { FixContext, FixKind, FixOptions, FixStrategy, GeneratedFix } from './context';
 import { upper } from './context';
 import { emitHypercall } from './hypercall';
-import { definitionsFile, hasDefinitions, includeEdit, inlineNumbersEdit, type DefinitionsFile } from './definitionsFile';
+import { definitionsFile, definitionsFileName, hasDefinitions, includeEdit, inlineNumbersEdit, type DefinitionsFile } from './definitionsFile';
 import { editForLines, labelMaker, linesOfText, siteOf, sourceOf, type TextEdit } from './layout';
 import { insertedComment } from '../syntax/dialects';
 import { titleInBody, withExpansionLabels } from './macroBody';
@@ -31,7 +31,7 @@ export interface FixDefinitionsEdit {
   inline?: true;
 }
 
-export { definitionsFile, definitionsFileName, includeDirective, inlineNumbersEdit, textWithNumbersInline, titleWithNumbersInline, type DefinitionsFile } from './definitionsFile';
+export { definitionsFile, definitionsFileName, definitionsFolderProblem, includeDirective, inlineNumbersEdit, textWithNumbersInline, titleWithNumbersInline, type DefinitionsFile } from './definitionsFile';
 
 export interface QuickFix {
   title: string;
@@ -137,7 +137,7 @@ function headed(ctx: FixContext, fix: GeneratedFix): GeneratedFix {
 function summaryOf(ctx: FixContext, fix: GeneratedFix): string {
   const name = upper(ctx.ins.mnemonic);
   if (fix.kind === 'hypercall') {
-    const where = ctx.options.numbers === 'inline' ? 'numbers defined in this file' : `numbers in ${definitionsFile(ctx.dialect, ctx.options.abi).name}`;
+    const where = ctx.options.numbers === 'inline' ? 'numbers defined in this file' : `numbers in ${definitionsFileName(ctx.dialect, ctx.options.definitionsFolder)}`;
     return `${ABI_NAME[ctx.options.abi]} for ${name}, ${where}`;
   }
   return fix.title;
@@ -179,8 +179,8 @@ function withAddition(title: string, addition: string): string {
 function definitionsNeeded(text: string | SourceLines, ctx: FixContext): QuickFix['definitions'] {
   const source = sourceOf(text);
   if (hasDefinitions(source, ctx.dialect)) return undefined;
-  const include = includeEdit(source, ctx.dialect);
-  const file = definitionsFile(ctx.dialect, ctx.options.abi);
+  const file = definitionsFile(ctx.dialect, ctx.options.abi, ctx.options.definitionsFolder);
+  const include = includeEdit(source, ctx.dialect, file.name);
   return ctx.options.numbers === 'inline' ? { include: inlineNumbersEdit(include, file), file, inline: true } : { include, file };
 }
 

@@ -15,7 +15,7 @@ const pendingByte = () => symMem(`${XEN_SYMBOLS.vcpuInfo}+${XEN_SYMBOLS.pending}
 
 /** What every Xen PV fix carries: its summary, the numbers it names, and that it is Xen's own mechanism. */
 function paravirt(ctx: FixContext, what: string, needs: readonly string[]): Pick<GeneratedFix, 'summary' | 'usesNumbers' | 'paravirt'> {
-  return { summary: `Xen PV ${upper(ctx.ins.mnemonic)} ${what}; needs ${needs.join(' and ')}, numbers in ${definitionsFileName(ctx.dialect)}`, usesNumbers: true, paravirt: true };
+  return { summary: `Xen PV ${upper(ctx.ins.mnemonic)} ${what}; needs ${needs.join(' and ')}, numbers in ${definitionsFileName(ctx.dialect, ctx.options.definitionsFolder)}`, usesNumbers: true, paravirt: true };
 }
 
 function title(ctx: FixContext, what: string): string {

@@ -2,6 +2,7 @@
 // typed settings or every problem (with its line and column) out; finding and reading the file is
 // the shells' job. Paths and globs stay as written: they are relative to the file's directory.
 import { isKnownRuleId, isProfileId, isSeverityOrOff, PROFILES, unknownSelectionTokens, type ProfileId } from '../catalogue';
+import { definitionsFolderProblem } from '../fixes/definitionsFile';
 import { DECLARED_MODES, type Bits, type SeverityOrOff } from '../types';
 import { kindName, readJson, type JsonMember, type JsonNode, type TextPosition } from './jsonText';
 import type { FileSettings } from './types';
@@ -42,6 +43,8 @@ export interface ProjectConfig {
   /** Extra file extensions (with their leading dot) to lint, and the dialect to read them in. */
   extensions: Record<string, ConfigDialect>;
   compileCommands?: string;
+  /** The folder hypercall fixes write their definitions file to (relative to the configuration's directory). */
+  hypercallDefinitionsFolder?: string;
 }
 
 export interface ConfigProblem {
@@ -117,6 +120,13 @@ class ConfigChecker {
     compileCommands: (config, value, name) => {
       const file = this.nonEmptyString(value, name);
       if (file !== undefined) config.compileCommands = file;
+    },
+    hypercallDefinitionsFolder: (config, value, name) => {
+      const folder = this.string(value, name);
+      if (folder === undefined || folder === '') return;
+      const problem = definitionsFolderProblem(folder);
+      if (problem !== undefined) this.problem(value.at, `"${name}": ${problem.replace('the fixed file', 'this file')}`);
+      else config.hypercallDefinitionsFolder = folder;
     },
   };
 
