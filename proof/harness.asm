@@ -1598,6 +1598,9 @@ lowrun:                          ; at CPL 3
   mov [low_entry], edx
   mov edi, LOW_BASE
   rep movsb
+  mov ecx, 16                    ; nothing stale after the final UD2 (an earlier blob's "kvm"/"xen" would make it a prefix)
+  xor eax, eax
+  rep stosb
   mov edi, LOW_BASE + LOW_AREA
   mov ecx, 0x100
   mov al, 0xA5
@@ -1617,6 +1620,11 @@ lowrun:                          ; at CPL 3
   mov ecx, 6
   mov dx, 0x008E
   call set_gate
+  mov eax, low_db
+  mov ecx, 1
+  mov dx, 0x008E
+  call set_gate
+  mov byte [low_emu_active], 0
   mov eax, low_gate
   mov ecx, LOW_GATE_VECTOR
   mov dx, 0x00EE
@@ -1666,6 +1674,10 @@ low_gp:
   mov ax, SEL_DATA0
   mov ds, ax
   mov byte [low_vec], 13
+  test dword [esp + 20], EFL_VM
+  jnz low_fault
+  test byte [esp + 16], 3
+  jnz low_gp_monitor
 low_fault:                       ; the same stack, DS flat, low_vec = the vector
   movzx eax, word [LOW_BASE + LOW_RESUME]
   cmp eax, LOW_DONE
@@ -1684,6 +1696,8 @@ low_fault:                       ; the same stack, DS flat, low_vec = the vector
 .logged:
   movzx eax, word [LOW_BASE + LOW_RESUME]
   mov [esp + 16], eax
+  and dword [esp + 24], ~EFL_TF  ; an instruction low_emulate ran faulted: the blob resumes unstepped
+  mov byte [low_emu_active], 0
   mov word [LOW_BASE + LOW_RESUME], LOW_DONE   ; one resume per probe: another fault ends the run
   pop ebx
   pop eax
@@ -1707,6 +1721,11 @@ low_fault:                       ; the same stack, DS flat, low_vec = the vector
   mov ecx, 6
   mov dx, 0x008E
   call set_gate
+  mov eax, [isr_table + 1*4]
+  mov ecx, 1
+  mov dx, 0x008E
+  call set_gate
+  mov byte [low_emu_active], 0
   mov eax, isr_0x40
   mov ecx, LOW_TEST_GATE
   mov dx, 0x008E
@@ -1746,6 +1765,28 @@ low_ud:
   call descriptor_base
   add eax, [ebp + F_IP]
   mov esi, eax
+  test dword [ebp + F_FL], EFL_VM
+  jnz .not_fep
+  ; the forced-emulation prefix (ud2 + "kvm"/"xen"): run the instruction after it at CPL 0
+  cmp word [esi], 0x0B0F
+  jne .not_fep
+  mov edi, msg_fep_kvm
+  cmp byte [esi + 2], 'k'
+  jne .fep_xen
+  cmp word [esi + 3], 'vm'
+  je .fep
+  jmp .not_fep
+.fep_xen:
+  mov edi, msg_fep_xen
+  cmp byte [esi + 2], 'x'
+  jne .not_fep
+  cmp word [esi + 3], 'en'
+  jne .not_fep
+.fep:
+  call monitor_event
+  add dword [ebp + F_IP], 5
+  jmp low_emulate
+.not_fep:
   cmp word [esi], 0x010F
   jne .not_hypercall
   mov edi, msg_vmcall
@@ -1790,6 +1831,202 @@ low_ud:
   mov ds, ax
   mov byte [low_vec], 6
   jmp low_fault
+
+; #GP at CPL 3 in 16-bit protected mode (stack: eax, ds, error code, EIP, CS, EFLAGS, ESP, SS; DS
+; flat). CLI and STI change the monitor's virtual IF; MOV from CR0 runs at CPL 0 (low_emulate),
+; as the 32-bit monitor serves them; anything else is logged like any #GP.
+low_gp_monitor:
+  pop eax
+  pop ds
+  push 13
+  pushad
+  mov ebp, esp
+  mov [ss:low_guest_sregs + 0], es
+  mov [ss:low_guest_sregs + 6], ds
+  mov [ss:low_guest_sregs + 8], fs
+  mov [ss:low_guest_sregs + 10], gs
+  mov ax, SEL_DATA0
+  mov ds, ax
+  mov es, ax
+  cld
+  mov eax, [ebp + F_SS]
+  mov [low_guest_sregs + 4], ax
+  mov eax, [ebp + F_CS]
+  mov [low_guest_sregs + 2], ax
+  call descriptor_base
+  add eax, [ebp + F_IP]
+  mov esi, eax
+  mov al, [esi]
+  cmp al, 0xFA
+  je .cli
+  cmp al, 0xFB
+  je .sti
+  cmp word [esi], 0x200F         ; MOV r32, CRn
+  jne .not_ours
+  mov edi, msg_movcr
+  call monitor_event
+  jmp low_emulate
+.cli:
+  mov byte [virtual_if], 0
+  mov edi, msg_cli
+  jmp .stepped
+.sti:
+  mov byte [virtual_if], 1
+  mov edi, msg_sti
+.stepped:
+  call monitor_event
+  inc dword [ebp + F_IP]
+  mov es, [low_guest_sregs + 0]
+  mov ds, [low_guest_sregs + 6]
+  popad
+  add esp, 8
+  iretd
+.not_ours:
+  mov es, [low_guest_sregs + 0]
+  mov ds, [low_guest_sregs + 6]
+  popad
+  add esp, 4                     ; the vector; the error code stays
+  push ds
+  push eax
+  mov ax, SEL_DATA0
+  mov ds, ax
+  jmp low_fault
+
+; Runs the 16-bit guest's instruction at its F_IP once at CPL 0 (ebp = the frame low_ud or
+; low_gp_monitor built, DS = ES = flat, the guest's segment registers in low_guest_sregs): in
+; 16-bit protected mode through SEL_CODE16_0, on the guest's stack through SEL_DATA16_0 (the
+; same base as its SS), with its registers, DS, ES, FS and GS, arithmetic flags and DF, the
+; monitor's virtual IF and IOPL, and TF set. The #DB after it (low_db) returns to CPL 3 just after
+; the instruction; a fault in it is logged as the blob's own (low_fault).
+low_emulate:
+  mov byte [low_emu_active], 1
+  mov eax, [ebp + F_FL]
+  mov [low_emu_guest_fl], eax
+  mov eax, [ebp + F_CS]
+  mov [low_emu_guest_cs], eax
+  mov eax, [ebp + F_SS]
+  mov [low_emu_guest_ss], eax
+  ; the opcode after operand- and address-size prefixes: PUSHF under TF stores TF=1 (low_db clears it)
+  mov eax, [ebp + F_CS]
+  call descriptor_base
+  add eax, [ebp + F_IP]
+  mov edi, eax
+.skip_prefix:
+  mov al, [edi]
+  cmp al, 0x66
+  je .prefix
+  cmp al, 0x67
+  jne .opcode
+.prefix:
+  inc edi
+  jmp .skip_prefix
+.opcode:
+  mov [low_emu_opcode], al
+  ; a same-privilege IRETD loads neither SS nor ESP: its frame goes just below the guest's SP
+  mov eax, SEL_DATA16_0
+  call descriptor_base
+  movzx edx, word [ebp + F_SP]
+  sub edx, 12
+  mov [low_emu_ssesp], edx
+  mov word [low_emu_ssesp + 4], SEL_DATA16_0
+  add eax, edx
+  mov ecx, [ebp + F_IP]
+  mov [eax], ecx
+  mov dword [eax + 4], SEL_CODE16_0
+  mov ecx, [ebp + F_FL]
+  and ecx, 0x8D5 | EFL_DF
+  movzx edx, byte [virtual_if]
+  shl edx, 9
+  or ecx, edx
+  movzx edx, byte [virtual_iopl]
+  shl edx, 12
+  or ecx, edx
+  or ecx, EFL_TF | 2
+  mov [eax + 8], ecx
+  mov ax, [low_guest_sregs + 6]
+  mov [low_emu_ds], ax
+  mov es, [low_guest_sregs + 0]
+  mov fs, [low_guest_sregs + 8]
+  mov gs, [low_guest_sregs + 10]
+  popad
+  mov ds, [ss:low_emu_ds]
+  lss esp, [ss:low_emu_ssesp]
+  iretd
+
+; #DB while a blob runs: the single step low_emulate started. Entered at CPL 0 on the guest's
+; 16-bit stack (the frame: EIP, CS, EFLAGS below what the instruction left). Reports the segment
+; registers the instruction left (the monitor's "E" line), makes its IF and IOPL the virtual ones,
+; and returns to CPL 3 after it with its registers and stack, the guest's own IF and IOPL, no TF.
+low_db:
+  push ds
+  push eax
+  mov ax, SEL_DATA0
+  mov ds, ax
+  cmp byte [low_emu_active], 0
+  je .stray
+  mov byte [low_emu_active], 0
+  mov ax, [ss:esp + 4]
+  mov [low_emu_ds], ax
+  mov eax, [ss:esp + 8]
+  mov [low_emu_next], eax
+  mov eax, [ss:esp + 16]
+  mov [low_emu_out_fl], eax
+  pop eax
+  mov [low_emu_eax], eax
+  lea eax, [esp + 16]            ; the guest's SP after the instruction: past DS and the #DB frame
+  mov [low_emu_ssesp], eax
+  mov ax, SEL_DATA0
+  mov ss, ax
+  mov esp, low_stack_top
+  mov eax, [low_emu_eax]
+  pushad
+  mov esi, msg_emu_sregs
+  call puts
+  mov ax, [low_emu_ds]
+  call puthex16
+  call space
+  mov ax, es
+  call puthex16
+  call space
+  mov ax, fs
+  call puthex16
+  call space
+  mov ax, gs
+  call puthex16
+  call newline
+  mov eax, [low_emu_out_fl]
+  mov edx, eax
+  shr edx, 9
+  and dl, 1
+  mov [virtual_if], dl
+  mov edx, eax
+  shr edx, 12
+  and dl, 3
+  mov [virtual_iopl], dl
+  and eax, ~(EFL_TF | EFL_IF | EFL_IOPL)
+  mov edx, [low_emu_guest_fl]
+  and edx, EFL_IF | EFL_IOPL
+  or eax, edx
+  mov [low_emu_out_fl], eax
+  cmp byte [low_emu_opcode], 0x9C
+  jne .not_pushf
+  mov eax, SEL_DATA16_0
+  call descriptor_base
+  movzx edx, word [low_emu_ssesp]
+  and word [eax + edx], ~EFL_TF
+.not_pushf:
+  popad
+  push dword [low_emu_guest_ss]
+  push dword [low_emu_ssesp]
+  push dword [low_emu_out_fl]
+  push dword [low_emu_guest_cs]
+  push dword [low_emu_next]
+  mov ds, [low_emu_ds]
+  iretd
+.stray:
+  pop eax
+  pop ds
+  jmp isr_1
 
 ; eax = selector -> eax = the base in its GDT or LDT descriptor (0 for a null selector)
 descriptor_base:
@@ -1865,6 +2102,19 @@ low_guest_sregs: times 6 dw 0   ; ES CS SS DS FS GS at the last 16-bit hypercall
 low_ring0:      db 0
 low_vec:        db 0
 hv_guest16:     db 0            ; set while a 16-bit guest's hypercall is served
+low_emu_active: db 0            ; low_emulate's single step is under way
+low_emu_opcode: db 0
+low_emu_ds:     dw 0            ; the guest's DS into and out of the emulated instruction
+align 4
+low_emu_ssesp:  dd 0            ; ESP, then SS (a far pointer for LSS); low_db: the guest's SP after the instruction
+                dw 0
+align 4
+low_emu_guest_fl: dd 0
+low_emu_guest_cs: dd 0
+low_emu_guest_ss: dd 0
+low_emu_next:   dd 0
+low_emu_out_fl: dd 0
+low_emu_eax:    dd 0
 msg_bad_hc_sreg: db 'hypercall passed a segment register number above 5', 0
 align 4
 low_stack:      times 1024 db 0

@@ -1,13 +1,18 @@
 'use strict';
-// 16-bit fix cases: for every rule whose finding in 16-bit code gets a hypercall fix (KVM's
-// VMCALL and KVM on AMD's VMMCALL; Xen and Hyper-V have no 16-bit convention), the engine's exact
+// 16-bit fix cases: for every rule whose finding in 16-bit code gets a fix, the engine's exact
 // replacement runs at CPL 3 in 16-bit protected mode and the original instruction at CPL 0 in
 // 16-bit protected mode, both in one 16-bit blob copied to LOW_BASE (harness: lowrun, lowrun0),
-// after the same set-up. The replacement's VMCALL/VMMCALL raises #UD, which the harness's low_ud
-// hands to the same hv_* routines the 32- and 64-bit cases use, adding the base of the segment
-// register the call names to its address argument. The judge compares registers, arithmetic
-// flags, IF (the monitor's virtual IF for the replacement), the stack pointer, the pushed bytes
-// and the memory operand.
+// after the same set-up. Two strategies, one unit each per case:
+// - hypercall (KVM's VMCALL and KVM on AMD's VMMCALL; Xen and Hyper-V have no 16-bit
+//   convention): the VMCALL/VMMCALL raises #UD, which the harness's low_ud hands to the same hv_*
+//   routines the 32- and 64-bit cases use, adding the base of the segment register the call names
+//   to its address argument;
+// - trap (the forced-emulation prefix with KVM's and Xen's bytes, MOV from CR0 for SMSW, CLI/STI
+//   for POPF's IF change): low_ud and low_gp_monitor take the prefix's #UD, MOV from CR0's and
+//   CLI/STI's #GP as the 32-bit monitor does; low_emulate runs the instruction once at CPL 0 in
+//   16-bit protected mode on the guest's stack and segments, and low_db brings it back.
+// The judge compares registers, arithmetic flags, IF (the monitor's virtual IF for the
+// replacement), the stack pointer, the pushed bytes and the memory operand.
 //
 // The text comes from out/server/src/analysis, never from here.
 
@@ -95,26 +100,62 @@ const CASES16 = [
   }),
 ];
 
-/** Every distinct hypercall replacement the engine offers for the case's 16-bit finding. */
-function hypercallFixes16(engine, c) {
+/**
+ * The ABIs whose 16-bit trap-strategy fixes differ: the forced-emulation prefix is KVM's or Xen's
+ * bytes; the trapping equivalents (MOV from CR0, CLI/STI) are the same text under every ABI.
+ */
+const TRAP_ABIS16 = ['kvm', 'xen'];
+
+/** NASM's `..@` labels are global: two units in one image must not both define one (packImages keeps them apart). */
+function globalLabels(text) {
+  return new Set(text.match(/\.\.@\w+/g) ?? []);
+}
+
+/** Every distinct replacement of `strategy` ('hypercall' or 'trap') the engine offers for the case's 16-bit finding. */
+function fixes16For(engine, c, strategy) {
   const text = c.source;
   const result = engine.analysis.analyzeText(text, { dialect: 'nasm', bits: 16, rules: ['all'] });
   const findings = result.findings.filter((f) => f.ruleId === c.rule);
   if (findings.length !== 1) throw new Error(`${c.rule} (16-bit): expected one ${c.rule} finding in ${JSON.stringify(text)}, got ${findings.length}`);
   const out = [];
   const seen = new Set();
-  for (const abi of ABIS16) {
+  const labels = new Set();
+  for (const abi of strategy === 'hypercall' ? ABIS16 : TRAP_ABIS16) {
     for (const qf of engine.fixes.fixesForFinding(text, result, findings[0], { abi })) {
-      if (qf.kind !== 'hypercall') continue;
+      if (qf.strategy !== strategy) continue;
       const fixed = engine.fixes.applyEdits(text, [qf.edit]);
       if (seen.has(fixed)) continue;
       seen.add(fixed);
-      if (/\.\.@/.test(fixed)) throw new Error(`${c.rule} (16-bit, ${abi}): the replacement defines global labels, which the 16-bit blob does not rename`);
+      const own = globalLabels(fixed);
+      if (strategy === 'hypercall' && own.size > 0) throw new Error(`${c.rule} (16-bit, ${abi}): the replacement defines global labels, which the 16-bit blob does not rename`);
+      for (const label of own) {
+        if (labels.has(label)) throw new Error(`${c.rule} (16-bit, ${abi}): two replacements of one case define ${label}`);
+        labels.add(label);
+      }
       const residual = engine.analysis.analyzeText(fixed, { dialect: 'nasm', bits: 16, rules: ['all'] }).findings.map((f) => `${f.ruleId} at line ${f.range.start.line + 1}`);
-      out.push({ abi, quickFix: qf, fixed, residual, definitions: engine.fixes.hypercallDefinitions('nasm', abi) });
+      const definitions = qf.definitions ? engine.fixes.hypercallDefinitions('nasm', abi) : '';
+      out.push({ abi, quickFix: qf, fixed, residual, definitions });
     }
   }
   return out;
+}
+
+/** The monitor events (harness msg_*) a replacement may reach the monitor by: its own mechanism only. */
+function monitorKinds(fix) {
+  switch (fix.quickFix.kind) {
+    case 'hypercall':
+      return [fix.abi === 'kvm' ? 'vmcall' : 'vmmcall'];
+    case 'forced-emulation':
+      return [fix.abi === 'xen' ? 'fep-xen' : 'fep-kvm'];
+    default:
+      return /\bcr0\b/i.test(fix.fixed) ? ['mov-from-cr'] : ['cli', 'sti'];
+  }
+}
+
+/** `hypercall, kvm` / `forced-emulation, xen` / `trap-equivalent`: how a result line names the fix. */
+function fixLabel(fix) {
+  const kind = fix.quickFix.kind;
+  return kind === 'trap-equivalent' ? kind : `${kind}, ${fix.abi}`;
 }
 
 function verbatim(text) {
@@ -184,7 +225,7 @@ function stateReports() {
   return lines.join('\n');
 }
 
-function unitFor(c, fixes) {
+function unitFor(c, fixes, strategy) {
   const tag = `${c.rule}${c.variant ? '-' + c.variant : ''}`;
   const ring0 = (bits, labels) => {
     const p = `${labels.r0}_f16`;
@@ -200,7 +241,7 @@ ${stateReports()}`;
       (fix, i) => `  REPORT "run16", ${i + 1}
   mov byte [virtual_if], 1
   mov byte [virtual_iopl], 0
-  mov PTR [hc_abi], ${ABI_INDEX16[fix.abi]}
+${fix.quickFix.kind === 'hypercall' ? `  mov PTR [hc_abi], ${ABI_INDEX16[fix.abi]}` : ''}
 ${run(`${p}_v${i}`, 'lowrun')}
   movzx eax, byte [virtual_if]
   REPORT "virtual_if", zax`,
@@ -214,9 +255,10 @@ ${c.ring0After ?? ''}
   ret`;
   };
   const subcases = fixes.map((fix, i) => {
+    const kind = fix.quickFix.kind;
     const sc = {
       kind: 'fix',
-      name: `fix-${tag}-hypercall-${fix.abi}-16bit`,
+      name: `fix-${tag}-${kind}${kind === 'trap-equivalent' ? '' : '-' + fix.abi}-16bit`,
       rule: c.rule,
       claim: `${fix.quickFix.title} (16-bit protected mode): reaches the monitor at CPL 3 and leaves what ${c.rule.toUpperCase()} leaves at CPL 0 in 16-bit code`,
       fixText: fix.fixed,
@@ -224,12 +266,15 @@ ${c.ring0After ?? ''}
     };
     return { id: sc.name, c: sc, variant: undefined };
   });
+  const labels = new Set();
+  fixes.forEach((fix) => globalLabels(fix.fixed).forEach((l) => labels.add(l)));
   return {
     kind: 'fix-group',
-    name: `fixes16-${tag}`,
+    name: `fixes16-${strategy === 'trap' ? 'trap-' : ''}${tag}`,
     rule: c.rule,
     modes: [32],
     hasHypercalls: true,
+    globalLabels: labels,
     ring0,
     ring3: () => '  EXIT',
     blocks: (bits, labels) => [{ key: `fix16-${labels.r0}`, text: blobText(`${labels.r0}_f16`, c, fixes) }],
@@ -277,8 +322,10 @@ function judge16(j, c, fix, i) {
 
   const monitor = fixedEvents.filter((e) => e.type === 'M');
   const reached = monitor.filter((e) => e.cpl === 3 && e.ip >= start && e.ip < end);
+  const kinds = monitorKinds(fix);
+  const isHypercall = fix.quickFix.kind === 'hypercall';
   j.expect(reached.length > 0, `the replacement never reached the monitor (monitor events: ${monitor.map((e) => `${e.kind} at ${hex(e.ip)}`).join(', ') || 'none'})`);
-  j.expect(monitor.length === reached.length && reached.every((e) => e.kind === (fix.abi === 'kvm' ? 'vmcall' : 'vmmcall')), `a ${fix.abi} hypercall fix reached the monitor as ${monitor.map((e) => `${e.kind} at CPL ${e.cpl} ${hex(e.ip)}`).join(', ')}`);
+  j.expect(monitor.length === reached.length && reached.every((e) => kinds.includes(e.kind)), `a ${fixLabel(fix)} fix should reach the monitor only as ${kinds.join(' or ')} inside its text; it did as ${monitor.map((e) => `${e.kind} at CPL ${e.cpl} ${hex(e.ip)}`).join(', ')}`);
 
   const reflected = fixedEvents.filter((e) => e.type === 'X');
   const faultWhy = c.expectSameFault?.[j.model];
@@ -287,15 +334,24 @@ function judge16(j, c, fix, i) {
     const f0 = { n: orig.r('faults'), vec: Number(orig.r('fault.vec')), ip: orig.r('fault.ip') };
     const origIp = j.r('orig.start', 0);
     j.expect(f0.n === 1n && f0.ip === origIp, `expected the original to fault once at ${hex(origIp)} (${faultWhy}); saw ${f0.n} faults, first at ${hex(f0.ip)}`);
-    j.expect(reflected.length === 1 && reflected[0].cpl === 3 && reflected[0].vec === f0.vec && reflected[0].ip >= start && reflected[0].ip < end, `expected the hypervisor to reflect vector ${f0.vec} at the hypercall site; saw ${reflected.map((x) => `vector ${x.vec} at ${hex(x.ip)}`).join(', ') || 'none'}`);
+    if (isHypercall) {
+      j.expect(reflected.length === 1 && reflected[0].cpl === 3 && reflected[0].vec === f0.vec && reflected[0].ip >= start && reflected[0].ip < end, `expected the hypervisor to reflect vector ${f0.vec} at the hypercall site; saw ${reflected.map((x) => `vector ${x.vec} at ${hex(x.ip)}`).join(', ') || 'none'}`);
+      j.expect(fixed.r('faults') === 0n, `the replacement faulted: vector ${fixed.r('fault.vec')} at ${hex(fixed.r('fault.ip'))}`);
+    } else {
+      // the monitor ran the instruction at CPL 0 and it faulted there, as the original did
+      const f3 = { n: fixed.r('faults'), vec: Number(fixed.r('fault.vec')), ip: fixed.r('fault.ip') };
+      j.expect(reflected.length === 0, `unexpected exceptions in the replacement's run: ${reflected.map((x) => `vector ${x.vec} at ${hex(x.ip)}`).join(', ')}`);
+      j.expect(f3.n === 1n && f3.vec === f0.vec && f3.ip >= start && f3.ip < end, `expected the instruction the monitor ran at CPL 0 to raise vector ${f0.vec} inside the replacement; saw ${f3.n} faults, vector ${f3.vec} at ${hex(f3.ip)}`);
+    }
     sameVector = f0.vec;
   } else {
     j.expect(orig.r('faults') === 0n, `the original faulted at CPL 0: vector ${orig.r('fault.vec')} at ${hex(orig.r('fault.ip'))}`);
     j.expect(reflected.length === 0, `unexpected exceptions in the replacement's run: ${reflected.map((x) => `vector ${x.vec} at ${hex(x.ip)}`).join(', ')}`);
+    j.expect(fixed.r('faults') === 0n, `the replacement faulted: vector ${fixed.r('fault.vec')} at ${hex(fixed.r('fault.ip'))}`);
   }
-  j.expect(fixed.r('faults') === 0n, `the replacement faulted: vector ${fixed.r('fault.vec')} at ${hex(fixed.r('fault.ip'))}`);
   if (sameVector !== undefined) {
-    return `${fix.quickFix.title} [hypercall, ${fix.abi}, 16-bit protected mode]: trapped to the monitor (${reached[0]?.kind}); the hypervisor's CPL 0 instruction raised vector ${sameVector}, as the original did at CPL 0 (${faultWhy}), delivered at the hypercall site`;
+    const where = isHypercall ? "the hypervisor's CPL 0 instruction raised" : 'the instruction the monitor ran at CPL 0 raised';
+    return `${fix.quickFix.title} [${fixLabel(fix)}, 16-bit protected mode]: trapped to the monitor (${reached[0]?.kind}); ${where} vector ${sameVector}, as the original did at CPL 0 (${faultWhy})`;
   }
 
   const a = Object.fromEntries(REGS.map((r) => [r, orig.r(`s.${r}`)]));
@@ -334,27 +390,33 @@ function judge16(j, c, fix, i) {
     if (ga !== 1n || gb !== 1n) differences.push(`gate 0x40 entered ${ga} times by the original, ${gb} times by the replacement; expected once each`);
   }
   for (const d of differences) j.fail(`meaning changed: ${d}`);
-  return `${fix.quickFix.title} [hypercall, ${fix.abi}, 16-bit protected mode]: trapped to the monitor (${[...new Set(reached.map((e) => `${e.kind} #${hex(e.nr ?? 0n)}`))].join(', ')}); registers, flags, stack and memory equal the CPL 0 original in 16-bit code`;
+  const how = [...new Set(reached.map((e) => (isHypercall ? `${e.kind} #${hex(e.nr ?? 0n)}` : e.kind)))].join(', ');
+  return `${fix.quickFix.title} [${fixLabel(fix)}, 16-bit protected mode]: trapped to the monitor (${how}); registers, flags, stack and memory equal the CPL 0 original in 16-bit code`;
 }
 
-/** The 16-bit fix units, one per case; problems are reported, not skipped. `gaps`: only the known gaps, else all but them. */
+/**
+ * The 16-bit fix units, one per case and strategy (the hypercall fixes, the trap-strategy fixes);
+ * problems are reported, not skipped. `gaps`: only the known gaps, else all but them.
+ */
 function fixCases16(engine, { gaps = false } = {}) {
   const cases = [];
   const problems = [];
   for (const c of CASES16) {
     if (Boolean(c.gap) !== gaps) continue;
-    let fixes;
-    try {
-      fixes = hypercallFixes16(engine, c);
-    } catch (e) {
-      problems.push(e instanceof Error ? e.message : String(e));
-      continue;
+    for (const strategy of ['hypercall', 'trap']) {
+      let fixes;
+      try {
+        fixes = fixes16For(engine, c, strategy);
+      } catch (e) {
+        problems.push(e instanceof Error ? e.message : String(e));
+        continue;
+      }
+      if (fixes.length === 0) {
+        problems.push(`${c.rule} (16-bit): the fix engine offered no ${strategy} fix`);
+        continue;
+      }
+      cases.push(unitFor(c, fixes, strategy));
     }
-    if (fixes.length === 0) {
-      problems.push(`${c.rule} (16-bit): the fix engine offered no hypercall fix`);
-      continue;
-    }
-    cases.push(unitFor(c, fixes));
   }
   return { cases, problems };
 }
