@@ -563,7 +563,7 @@ interface Fix16Unit {
   subcases: { id: string; c: BenchCase & { kind: string } }[];
 }
 
-describe('proof bench: 16-bit hypercall fixes', () => {
+describe('proof bench: 16-bit fixes (hypercall and trap strategy)', () => {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { loadEngine } = require(path.join(root, 'proof/cases/fixes.js')) as { loadEngine(): { fixes: { hypercallDefinitions(d: string, abi: string): string } } };
   // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -575,11 +575,25 @@ describe('proof bench: 16-bit hypercall fixes', () => {
     assert.deepStrictEqual(problems, []);
     const numbered = [...engine.fixes.hypercallDefinitions('nasm', 'kvm').matchAll(/%define VIRTLINT_HC_(\w+)/g)].map((m) => (m[1] ?? '').toLowerCase().replace(/_/g, '-'));
     assert.ok(numbered.length >= 20, `the KVM definitions name ${numbered.length} hypercalls`);
-    const covered = new Set(cases.map((u) => u.rule));
+    const hypercalls = cases.filter((u) => !u.name.startsWith('fixes16-trap-'));
+    const covered = new Set(hypercalls.map((u) => u.rule));
     for (const rule of numbered) assert.ok(covered.has(rule), `no 16-bit fix case for ${rule}`);
-    for (const u of cases) {
+    for (const u of hypercalls) {
       assert.deepStrictEqual(u.modes, [32]);
       assert.deepStrictEqual(u.subcases.map((s) => s.id.replace(/^.*-hypercall-/, '')), ['kvm-16bit', 'kvm-amd-16bit'], u.name);
+    }
+  });
+
+  it('runs the trap strategy too: each hypercall case with the KVM and Xen prefixes, and MOV from CR0 or CLI/STI where the engine offers them', () => {
+    const { cases } = fixCases16(engine);
+    const hypercallUnits = cases.filter((u) => !u.name.startsWith('fixes16-trap-')).map((u) => u.name.replace(/^fixes16-/, ''));
+    const trapUnits = cases.filter((u) => u.name.startsWith('fixes16-trap-'));
+    assert.deepStrictEqual(trapUnits.map((u) => u.name.replace(/^fixes16-trap-/, '')), hypercallUnits);
+    for (const u of trapUnits) {
+      assert.deepStrictEqual(u.modes, [32]);
+      const kinds = u.subcases.map((s) => s.id.replace(/^fix-.*?-(trap-equivalent|forced-emulation-(kvm|xen))-16bit$/, '$1'));
+      const equivalent = u.rule === 'smsw' || u.rule === 'popf' ? ['trap-equivalent'] : [];
+      assert.deepStrictEqual(kinds, [...equivalent, 'forced-emulation-kvm', 'forced-emulation-xen'], u.name);
     }
   });
 
@@ -632,8 +646,32 @@ describe('proof bench: 16-bit hypercall fixes', () => {
     fails(output({}, undefined, '0'), 'IF:');
     fails(output({ mem: '5f00e02e1000a5a5a5a5a5a5a5a5a5a4' }), 'memory');
     fails(output({}, 'M 3 vmcall 00000010 564c0001'), 'never reached the monitor');
-    fails(output({}, 'M 3 vmmcall 000000c1 564c0001'), 'reached the monitor as');
+    fails(output({}, 'M 3 vmmcall 000000c1 564c0001'), 'should reach the monitor only as vmcall');
     fails(output({ 'end.ip': '30' }), 'not at the blob');
     fails(output({ faults: '1', 'fault.ip': 'b0', 'fault.vec': '6' }), 'the replacement faulted');
+  });
+
+  it('a trap-strategy fix passes only through its own monitor entry (the prefix), and its CPL 0 fault must be the original\'s', () => {
+    const unit = fixCases16(engine).cases.find((u) => u.name === 'fixes16-trap-sgdt')!;
+    const kvmPrefix = unit.subcases.find((s) => s.id.endsWith('-forced-emulation-kvm-16bit'))!.c;
+    const judge = (text: string, model = 'qemu-tcg'): string[] => {
+      const j = new observe.Judge(observe.parseOutput(text), 32, model);
+      kvmPrefix.judge(j, 32);
+      return j.failures;
+    };
+    assert.deepStrictEqual(judge(output({}, 'M 3 fep-kvm 000000b0')), []);
+    assert.ok(judge(output({}, 'M 3 fep-xen 000000b0')).some((f) => f.includes('should reach the monitor only as fep-kvm')));
+    assert.ok(judge(output({}, 'M 3 vmcall 000000b0 564c0001')).some((f) => f.includes('should reach the monitor only as fep-kvm')));
+    assert.ok(judge(output({ 's.cx': '0' }, 'M 3 fep-kvm 000000b0')).some((f) => f.includes('cx:')));
+    const rdpmc = fixCases16(engine).cases.find((u) => u.name === 'fixes16-trap-rdpmc')!.subcases[0]!.c;
+    const faulting = (fixedFault: Record<string, string>): string[] => {
+      const text = output({ faults: '1', 'fault.vec': '6', ...fixedFault }, 'M 3 fep-kvm 000000b0').replace('R 0 faults 0\n', 'R 0 faults 1\n').replace('R 0 fault.ip a5a5\n', 'R 0 fault.ip 4f\n').replace('R 0 fault.vec a5a5\n', 'R 0 fault.vec 6\n');
+      const j = new observe.Judge(observe.parseOutput(text), 32, 'qemu-tcg');
+      rdpmc.judge(j, 32);
+      return j.failures;
+    };
+    assert.deepStrictEqual(faulting({ 'fault.ip': 'b5' }), [], 'RDPMC run at CPL 0 by the monitor raised #UD inside the replacement, as the original did');
+    assert.ok(faulting({ 'fault.ip': 'b5', 'fault.vec': 'd' }).some((f) => f.includes('to raise vector 6')));
+    assert.ok(faulting({ 'fault.ip': '30' }).some((f) => f.includes('to raise vector 6')));
   });
 });
