@@ -4,6 +4,7 @@ import { findingFor, type Policy } from '../document/findings';
 import type { FileLocation, Finding, MacroStep, ParsedInstruction, Range, RelatedLocation } from '../types';
 import type { FileCache } from './fileCache';
 import { basename, dirname, displayPath } from './paths';
+import type { LineEntry } from '../document/lineEntries';
 import type { InstanceRecord, ProducedLine } from './walk';
 import type { ColumnSpan, MacroUse, SourceLine } from './source';
 
@@ -55,7 +56,22 @@ export function producedFindings(record: InstanceRecord, policy: Policy, cache: 
 
 /** Whether `producedFindings` can make anything of the line: an instruction some rule on reports. */
 export function mayReport(produced: ProducedLine, policy: Policy): boolean {
-  for (const ins of produced.entry.parsed.instructions) {
+  return entryMayReport(produced.entry, policy);
+}
+
+/** The answers of `entryMayReport`, per policy: macro bodies hand the same cached entry back thousands of times. */
+const MAY_REPORT = new WeakMap<Policy, WeakMap<LineEntry, boolean>>();
+
+export function entryMayReport(entry: LineEntry, policy: Policy): boolean {
+  let known = MAY_REPORT.get(policy);
+  if (!known) MAY_REPORT.set(policy, (known = new WeakMap()));
+  let answer = known.get(entry);
+  if (answer === undefined) known.set(entry, (answer = someInstructionReports(entry, policy)));
+  return answer;
+}
+
+function someInstructionReports(entry: LineEntry, policy: Policy): boolean {
+  for (const ins of entry.parsed.instructions) {
     const base = findingFor(ins, policy);
     if (base && base.ruleId !== 'unknown-mnemonic') return true;
   }

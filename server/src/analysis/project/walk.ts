@@ -3,9 +3,12 @@
 // with the file inclusion (instance) it belongs to. Macro output is kept apart, to be reported
 // at the invocation.
 import { detectHeader, type DocumentHeader } from '../document/documentHeader';
+import type { Policy } from '../document/findings';
+import { cachedPolicy } from '../document/result';
 import { parseLineEntry, settleEntry, type LineEntry } from '../document/lineEntries';
 import { initialParserState, type ParserState } from '../syntax/parser';
 import type { AnalysisOptions, Bits, DeclaredMode, Dialect } from '../types';
+import { entryMayReport } from './attribute';
 import { applyDataLabelSizes, labelSizesApply, noteDataLabel } from './dataLabels';
 import type { FileCache } from './fileCache';
 import type { ParseCache } from './parseCache';
@@ -103,6 +106,7 @@ class Walk {
   private readonly shareable: boolean;
   /** Candidate paths of an include, by the includer's directory and the spec (this walk's root directory and include paths). */
   private readonly resolved: Map<string, readonly string[]>;
+  private readonly policy: Policy;
 
   constructor(
     private readonly root: string,
@@ -115,6 +119,7 @@ class Walk {
     this.state = initialParserState(header.dialect, header.bits);
     this.shareable = !labelSizesApply(header.dialect);
     this.resolved = resolutionsFor(cache, dirname(root), settings.includePaths);
+    this.policy = cachedPolicy(settings.analysis);
   }
 
   instanceFor(file: FileInstance, bits: Bits): InstanceRecord {
@@ -211,7 +216,16 @@ class Walk {
       }
       return;
     }
-    if (entry.parsed.instructions.length > 0) record.produced.push({ line, entry });
+    if (entry.parsed.instructions.length > 0 && this.mayReport(entry)) record.produced.push({ line, entry });
+  }
+
+  /**
+   * Whether a macro-produced line is worth keeping: one no rule reports adds nothing to the result
+   * (crypto macros produce a hundred thousand such lines). FASM and MASM lines may still change
+   * once label sizes are known, so they are all kept.
+   */
+  private mayReport(entry: LineEntry): boolean {
+    return !this.shareable || entryMayReport(entry, this.policy);
   }
 
   private asWritten(line: ExpandedLine, before: ParserState, definition: boolean): LineEntry {
