@@ -168,7 +168,7 @@ export function runStage(preprocessor: Preprocessor, files: Record<string, strin
   const env = new MemoryEnv(memoryReader(files), options);
   const opened = options.input ? undefined : env.open(root);
   const rootFile = opened?.file ?? env.instance(root);
-  const input = options.input ? options.input(rootFile) : opened?.lines;
+  const input = options.input ? options.input(rootFile) : opened && [...opened.lines];
   if (!input) throw new Error(`no file ${root}`);
   const lines = Array.from(preprocessor(input, env));
   return { lines, input, root: rootFile, problems: env.problems, definitions: env.definitions, includes: env.includes, files: env.files };

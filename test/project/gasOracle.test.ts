@@ -116,7 +116,7 @@ describe('GNU as macro stage against as', () => {
     const project: Record<string, string> = {};
     for (const [file, text] of Object.entries(files)) if (file.startsWith('cpp/')) project[file.slice('cpp/'.length)] = text;
     const { preprocessed, text } = cppAndGcc(project, 'boot.S', { bits: 32, defines: ['__ASSEMBLY__'] });
-    const run = runGas({}, 'boot.S', { input: (root) => linesOf(root, splitLines(preprocessed)) });
+    const run = runGas({}, 'boot.S', { input: (root) => [...linesOf(root, splitLines(preprocessed))] });
 
     it('assembles to the same .text bytes as gcc -c', () => {
       const expanded = assembleWithAs({ 'expanded.s': expandedSource(run) }, 'expanded.s', { bits: 32 });

@@ -11,7 +11,7 @@ const messages = (run: { problems: { message: string; at: { line: number } }[] }
 describe('GNU as macro stage: output lines', () => {
   it('passes ordinary lines on as the same objects', () => {
     const file: FileInstance = { id: 0, path: 'main.s' };
-    const input = linesOf(file, ['start:', '\tpushf # flags', '', '/* block */ nop']);
+    const input = [...linesOf(file, ['start:', '\tpushf # flags', '', '/* block */ nop'])];
     const run = runGas({}, 'main.s', { input: () => input });
     assert.strictEqual(run.lines.length, input.length);
     run.lines.forEach((line, i) => assert.strictEqual(line, input[i]));

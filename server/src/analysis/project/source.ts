@@ -95,7 +95,13 @@ export interface ExpandEnv {
 
 export interface IncludedFile {
   readonly file: FileInstance;
-  readonly lines: readonly ExpandedLine[];
+  readonly lines: FileLines;
+}
+
+/** Lines read by index: an array of them, or a file's `FileLines`. */
+export interface IndexedLines {
+  readonly length: number;
+  at(index: number): ExpandedLine | undefined;
 }
 
 export interface ExpansionLimits {
@@ -130,10 +136,54 @@ export interface ExpansionProblem {
 export type Preprocessor = (input: Iterable<ExpandedLine>, env: ExpandEnv) => Iterable<ExpandedLine>;
 
 /** The lines of a file as written, for a preprocessor's input. */
-export function linesOf(file: FileInstance, lines: readonly string[]): ExpandedLine[] {
-  const out: ExpandedLine[] = new Array(lines.length);
-  for (let i = 0; i < lines.length; i++) out[i] = { text: lines[i]!, at: { file, line: i }, verbatim: true, macros: NO_MACROS };
-  return out;
+export function linesOf(file: FileInstance, lines: readonly string[]): FileLines {
+  return new FileLines(file, lines);
+}
+
+/**
+ * One inclusion's lines as written, each line object made when it is first read: a header every
+ * root includes is mostly replayed from the cpp memo, which reads few of its lines (on Linux
+ * arch/x86 the walks include 799k lines; making them all up front was 1.6M objects).
+ * The same index always gives the same object.
+ */
+export class FileLines implements IndexedLines, Iterable<ExpandedLine> {
+  private made: (ExpandedLine | undefined)[] | undefined;
+
+  constructor(
+    readonly file: FileInstance,
+    /** The file's text lines (the file cache's array: every inclusion of a file shares it). */
+    readonly texts: readonly string[],
+  ) {}
+
+  get length(): number {
+    return this.texts.length;
+  }
+
+  at(index: number): ExpandedLine | undefined {
+    if (index < 0 || index >= this.texts.length) return undefined;
+    const made = (this.made ??= new Array<ExpandedLine | undefined>(this.texts.length));
+    return (made[index] ??= { text: this.texts[index]!, at: { file: this.file, line: index }, verbatim: true, macros: NO_MACROS });
+  }
+
+  /** The line at `index` if it was read already (looking does not make it). */
+  madeAt(index: number): ExpandedLine | undefined {
+    return this.made?.[index];
+  }
+
+  /** The lines from `start` on. */
+  from(start: number): Iterator<ExpandedLine> {
+    let index = start;
+    return {
+      next: (): IteratorResult<ExpandedLine> => {
+        const line = this.at(index++);
+        return line ? { done: false, value: line } : { done: true, value: undefined };
+      },
+    };
+  }
+
+  [Symbol.iterator](): Iterator<ExpandedLine> {
+    return this.from(0);
+  }
 }
 
 export const NO_MACROS: readonly MacroUse[] = Object.freeze([]);

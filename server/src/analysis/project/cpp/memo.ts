@@ -3,7 +3,7 @@
 // over). A recording names every macro its processing looked up with what it found, so a replay
 // happens only when the table gives the very same answers; the file instances it mentions are
 // mapped to the new inclusion's instances when it is replayed.
-import type { ColumnSpan, ExpandedLine, ExpansionProblem, FileInstance, IncludedFile, MacroUse, SourceLine } from '../source';
+import type { ColumnSpan, ExpandedLine, ExpansionProblem, FileInstance, FileLines, IncludedFile, MacroUse, SourceLine } from '../source';
 import type { Macro } from './macros';
 
 /** What a lookup of a name found: the macro (or none) and whether the text said it is not defined. */
@@ -45,7 +45,7 @@ export type MemoEvent =
 
 export interface Recording {
   readonly file: FileInstance;
-  readonly input: readonly ExpandedLine[];
+  readonly input: FileLines;
   /** Names looked up before this inclusion set them, with what was found. */
   readonly reads: Map<string, NameState>;
   /** Names this inclusion (or one it made) defined or undefined. */
@@ -72,7 +72,10 @@ export function mergeInto(parent: Recording, child: Recording): void {
 
 export function sameContent(recording: Recording, file: IncludedFile): boolean {
   if (recording.file.path !== file.file.path || recording.input.length !== file.lines.length) return false;
-  for (let i = 0; i < file.lines.length; i++) if (recording.input[i]!.text !== file.lines[i]!.text) return false;
+  const recorded = recording.input.texts;
+  const texts = file.lines.texts;
+  if (recorded === texts) return true;
+  for (let i = 0; i < texts.length; i++) if (recorded[i] !== texts[i]) return false;
   return true;
 }
 
@@ -134,8 +137,8 @@ export class InstanceMapper {
   }
 
   /** An output line for the new instances: the new input line itself where the recorded one was its input line. */
-  expanded(line: ExpandedLine, recording: Recording, input: readonly ExpandedLine[]): ExpandedLine {
-    if (line.at.file === recording.file && recording.input[line.at.line] === line) return input[line.at.line]!;
+  expanded(line: ExpandedLine, recording: Recording, input: FileLines): ExpandedLine {
+    if (line.at.file === recording.file && recording.input.madeAt(line.at.line) === line) return input.at(line.at.line)!;
     const mapped: { -readonly [K in keyof ExpandedLine]: ExpandedLine[K] } = { ...line, at: this.line(line.at) };
     if (line.body) mapped.body = this.line(line.body);
     if (line.macros.length > 0) {

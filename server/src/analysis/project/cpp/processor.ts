@@ -346,7 +346,7 @@ export class CppRun {
           if (!(yield* this.replayInclude(event, mapper))) {
             if (this.recording) this.recording.poisoned = true;
             if (this.full) return false;
-            yield* this.file(included.lines.slice(event.resumeAt)[Symbol.iterator](), { groups: mapper.groups(event.groups) });
+            yield* this.file(included.lines.from(event.resumeAt), { groups: mapper.groups(event.groups) });
             return false;
           }
           if (this.full) return true;

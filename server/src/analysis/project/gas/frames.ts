@@ -1,7 +1,7 @@
 // Where the macro stage reads its next line from: the input, an included file, a macro's
 // expansion, or a `.rept`/`.irp` block's iterations (made lazily, so a long loop costs no memory).
 import { INITIAL_LEX_STATE, type LexState, type LexedLine } from '../../syntax/lexer';
-import type { ExpandedLine } from '../source';
+import type { ExpandedLine, IndexedLines } from '../source';
 import type { Statement } from './statements';
 
 export type FrameKind = 'input' | 'include' | 'macro' | 'repeat';
@@ -46,12 +46,12 @@ export class InputFrame extends Frame {
 export class LinesFrame extends Frame {
   private index = 0;
 
-  constructor(kind: 'include' | 'macro', private readonly lines: readonly ExpandedLine[], context: FrameContext, conditionalDepth: number) {
+  constructor(kind: 'include' | 'macro', private readonly lines: IndexedLines, context: FrameContext, conditionalDepth: number) {
     super(kind, context.insideMacro, context.macroDepth, context.includeDepth, conditionalDepth);
   }
 
   next(): ExpandedLine | undefined {
-    return this.index < this.lines.length ? this.lines[this.index++] : undefined;
+    return this.index < this.lines.length ? this.lines.at(this.index++) : undefined;
   }
 }
 

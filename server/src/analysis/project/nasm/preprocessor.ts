@@ -4,7 +4,7 @@
 // then either a multi-line macro invocation (a new source on the stack) or a line to hand on.
 import { INITIAL_LEX_STATE, lexLine } from '../../syntax/lexer';
 import type { Bits } from '../../types';
-import type { ColumnSpan, ExpandEnv, ExpandedLine, MacroUse, SourceLine } from '../source';
+import { FileLines, type ColumnSpan, type ExpandEnv, type ExpandedLine, type MacroUse, type SourceLine } from '../source';
 import { conditional, conditionKind, type Condition } from './conditions';
 import { assign, define, fileSpec, quoteString, stringDirective, undef } from './defineDirectives';
 import type { Context, DirectiveScope } from './directiveScope';
@@ -73,7 +73,7 @@ export class NasmPreprocessor implements DirectiveScope {
   }
 
   *run(input: Iterable<ExpandedLine>): Generator<ExpandedLine> {
-    this.pushFile(Array.isArray(input) ? (input as readonly ExpandedLine[]) : Array.from(input));
+    this.pushFile(Array.isArray(input) || input instanceof FileLines ? (input as readonly ExpandedLine[] | FileLines) : Array.from(input));
     while (this.frames.length > 0 && !this.stopped) {
       this.step();
       // Handed on in batches: a generator resumed per line costs more than the line itself.
@@ -104,7 +104,7 @@ export class NasmPreprocessor implements DirectiveScope {
 
   // ---- sources ----
 
-  private pushFile(lines: readonly ExpandedLine[]): void {
+  private pushFile(lines: readonly ExpandedLine[] | FileLines): void {
     for (const line of lines) {
       if (!line.text.includes('%')) continue;
       const m = KNOWN_NAME.exec(line.text);

@@ -1,6 +1,6 @@
 // The lines the NASM stage reads: a file's lines, joined where one ends in a backslash, each
 // knowing where it came from.
-import type { ExpandedLine, MacroUse, SourceLine } from '../source';
+import type { ExpandedLine, IndexedLines, MacroUse, SourceLine } from '../source';
 
 /** A line on its way through the preprocessor, with where it came from. */
 export interface RawLine {
@@ -18,16 +18,16 @@ export interface RawLine {
 
 export class FileSource {
   private index = 0;
-  constructor(private readonly lines: readonly ExpandedLine[]) {}
+  constructor(private readonly lines: IndexedLines) {}
 
   next(): RawLine | undefined {
-    const first = this.lines[this.index++];
+    const first = this.lines.at(this.index++);
     if (!first) return undefined;
     let text = first.text;
     let joined = false;
     // nasm joins a line ending in a backslash with the next before anything else (comments too).
     while (text.endsWith('\\') && this.index < this.lines.length) {
-      text = text.slice(0, -1) + this.lines[this.index++]!.text;
+      text = text.slice(0, -1) + this.lines.at(this.index++)!.text;
       joined = true;
     }
     const written = first.macros.length === 0;
