@@ -170,11 +170,16 @@ const NO_BUILD = {};
 /** Remembers (path, line) pairs without building a string per question. */
 class SeenLines {
   private readonly byPath = new Map<string, Set<number>>();
+  /** The last path asked about and its lines: a header's definitions and includes come one after another. */
+  private lastPath: string | undefined;
+  private lastLines: Set<number> | undefined;
 
   /** True the first time a pair is seen. */
   add(path: string, line: number): boolean {
-    let lines = this.byPath.get(path);
+    let lines = path === this.lastPath ? this.lastLines : this.byPath.get(path);
     if (!lines) this.byPath.set(path, (lines = new Set()));
+    this.lastPath = path;
+    this.lastLines = lines;
     if (lines.has(line)) return false;
     lines.add(line);
     return true;
