@@ -5,7 +5,7 @@
 // include reaches and a file no walk reaches.
 import * as assert from 'node:assert/strict';
 import { deserialize, serialize } from 'node:v8';
-import { analyzeProject, ProgramRun, type FileAnalysis, type ProjectInput, type ProgramPart } from '../../server/src/analysis/project/index';
+import { analyzeProject, analyzeProjectFiles, ProgramRun, type FileAnalysis, type ProjectInput, type ProgramPart } from '../../server/src/analysis/project/index';
 
 function input(files: Record<string, string>, roots: readonly string[]): ProjectInput {
   return {
@@ -52,6 +52,10 @@ function assertSameAsWhole(files: Record<string, string>, roots: readonly string
     assert.deepEqual([...parts.keys()], [...whole.keys()], `slices of ${slice}: the files and their order`);
     for (const [path, analysis] of whole) assert.deepEqual(shown(parts.get(path)!), shown(analysis), `slices of ${slice}: ${path}`);
   }
+  // What the command line reads: the same files without the macro index.
+  const withoutIndex = analyzeProjectFiles(input(files, roots));
+  assert.deepEqual([...withoutIndex.keys()], [...whole.keys()], 'without the macro index: the files and their order');
+  for (const [path, analysis] of whole) assert.deepEqual(shown(withoutIndex.get(path)!), shown(analysis), `without the macro index: ${path}`);
 }
 
 const GAS_HEADER = [

@@ -5,7 +5,7 @@
 // macro's body, which carries its own finding.
 import type { AnalysisResult, Finding } from '../analysis';
 import type { DefinitionsFile, FixOptions, FixStrategy } from '../analysis/fixes';
-import { analyzeProject, normalizeProjectPath, type FileAnalysis, type ProjectInput, type ReadResult, type SourceReader } from '../analysis/project';
+import { analyzeProjectFiles, normalizeProjectPath, type FileAnalysis, type ProjectInput, type ReadResult, type SourceReader } from '../analysis/project';
 import { fileProblemReport, type FileReport } from '../report';
 import type { CliOptions } from './args';
 import { readSourceFile, type InputFile, type ReadOutcome } from './files';
@@ -60,7 +60,7 @@ export async function lintProject(
   options: CliOptions,
   fixOptions: FixOptions,
   fixer: ProjectFixer | undefined,
-  analyzer: ProjectAnalyzer = async (roots, reader) => analyzeProject(projectInput(roots, reader, project, options)).files,
+  analyzer: ProjectAnalyzer = async (roots, reader) => analyzeProjectFiles(projectInput(roots, reader, project, options)),
 ): Promise<ProjectLintOutcome> {
   const reader = new ProjectReader(options.maxFileSize);
   const slots: { path: string; problem?: string }[] = [];

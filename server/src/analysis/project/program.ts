@@ -50,12 +50,25 @@ export class ProgramRun {
 
   /** The whole program on this thread, with the macro index. */
   whole(): ProjectResult {
-    const collected = new Collector();
+    const collected = new Collector(0, true);
+    const results = this.filesWith(collected);
+    return { files: results, macros: collected.macros, invocations: collected.invocations, includes: collected.includes, expansions: collected.expansions };
+  }
+
+  /**
+   * Each file's analysis on this thread, the same as `whole().files`, without the macro index
+   * (what a command line reports: the index serves an editor's navigation and hovers).
+   */
+  fileAnalyses(): Map<string, FileAnalysis> {
+    return this.filesWith(new Collector(0, false));
+  }
+
+  private filesWith(collected: Collector): Map<string, FileAnalysis> {
     const records = this.walk(this.roots(), collected);
     this.walkUnreached(records, collected);
     const results = resultsOf(records, this.input.options.analysis, this.cache);
     addIncluders(results, collected.includes);
-    return { files: results, macros: collected.macros, invocations: collected.invocations, includes: collected.includes, expansions: collected.expansions };
+    return results;
   }
 
   /** The files walked first, in order: those nobody includes, and those the build assembles on their own. */
@@ -83,7 +96,7 @@ export class ProgramRun {
    * may have to be copied to another thread.
    */
   walkPart(roots: readonly string[], firstInstanceId: number): ProgramPart {
-    const collected = new Collector(firstInstanceId);
+    const collected = new Collector(firstInstanceId, false);
     const records = this.walk(roots, collected);
     const policy = cachedPolicy(this.input.options.analysis);
     for (const record of records) record.produced = record.produced.filter((produced) => mayReport(produced, policy));
@@ -98,7 +111,7 @@ export class ProgramRun {
       for (const record of part.records) records.push(record);
       for (const site of part.includes) includes.add(site);
     }
-    const rest = new Collector(firstInstanceId);
+    const rest = new Collector(firstInstanceId, false);
     this.walkUnreached(records, rest);
     for (const site of rest.includes) includes.add(site);
     const results = resultsOf(records, this.input.options.analysis, this.cache);
@@ -187,7 +200,11 @@ class SeenLines {
 }
 
 class Collector {
-  constructor(private nextId = 0) {}
+  /** `keepsIndex`: the macro index (definitions, invocations, expansions) is kept; the includes always are. */
+  constructor(
+    private nextId: number,
+    private readonly keepsIndex: boolean,
+  ) {}
 
   readonly macros = new Map<string, MacroDefinition[]>();
   readonly invocations = new Map<string, FileLocation[]>();
@@ -200,12 +217,14 @@ class Collector {
   readonly sinks: WalkSinks = {
     nextInstanceId: () => this.nextId++,
     defined: (name, kind, at) => {
-      if (this.definitionsSeen.add(at.file.path, at.line)) push(this.macros, name.toLowerCase(), { name, kind, definedAt: locationOf(at) });
+      if (this.keepsIndex && this.definitionsSeen.add(at.file.path, at.line)) push(this.macros, name.toLowerCase(), { name, kind, definedAt: locationOf(at) });
     },
     included: (from, spec, target) => {
       this.includeList.addAt(from, spec, target);
     },
-    expanded: (line) => this.expanded(line),
+    expanded: (line) => {
+      if (this.keepsIndex) this.expanded(line);
+    },
   };
 
   /** The last line's uses and place: a macro's body lines share them, so they are looked at once. */
