@@ -58,8 +58,14 @@ function projectOptions(request: RunRequest, config: WorkspaceConfig): ProjectOp
     settingsFor: (path) => {
       const configured = build.settingsFor?.(path);
       const override = analysisOptionsFor(settings, pathToFileURL(path).href, folders);
-      if (override.dialect === undefined && override.bits === undefined) return configured;
-      return { ...configured, ...(override.dialect ? { dialect: override.dialect } : {}), ...(override.bits ? { bits: override.bits } : {}) };
+      if (override.dialect === undefined && override.bits === undefined && override.mode === undefined) return configured;
+      return {
+        ...configured,
+        ...(override.dialect ? { dialect: override.dialect } : {}),
+        ...(override.bits ? { bits: override.bits } : {}),
+        // The editor's `mode` (and its per-glob overrides) as the file's own analysis takes it.
+        ...(override.mode ? { mode: override.mode } : {}),
+      };
     },
   };
 }
