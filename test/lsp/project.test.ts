@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { Diagnostic, Hover, Location, PublishDiagnosticsParams } from 'vscode-languageserver-protocol';
+import { DiagnosticSeverity, type Diagnostic, type Hover, type Location, type PublishDiagnosticsParams } from 'vscode-languageserver-protocol';
 import { codesAndLines, LspTestClient, messageText } from './client';
 import { SELECT_CONTEXT_COMMAND, type FileInfoParams } from '../../server/src/lsp/protocol';
 import { decodeAll } from '../helpers/assemble';
@@ -25,6 +25,11 @@ const FILES: Record<string, string> = {
   'shared.inc': ['    push cs', ''].join('\n'),
   'a32.asm': ['bits 32', '%include "shared.inc"', ''].join('\n'),
   'a64.asm': ['bits 64', '%include "shared.inc"', ''].join('\n'),
+  // A boot sector (real mode) and 16-bit protected-mode code: one include in real mode, one header in both.
+  'mbr.asm': ['bits 16', 'org 0x7c00', '%include "realmode.inc"', '%include "flags.inc"', '    jmp $', ''].join('\n'),
+  'realmode.inc': ['    pushf', '    cli', ''].join('\n'),
+  'apm.asm': ['bits 16 ; virtlint: mode=pm16', '%include "flags.inc"', ''].join('\n'),
+  'flags.inc': ['    pushf', ''].join('\n'),
   // A file nobody includes until an edit does.
   'host.asm': ['bits 16', ''].join('\n'),
   'lone.inc': ['    push cs', ''].join('\n'),
@@ -46,6 +51,10 @@ describe('lsp: the workspace as one program', function () {
     client.waitForPublished(uri(name), accept, 20000).catch((error: Error) => {
       throw new Error(`${error.message}\nserver log:\n${client.logMessages.slice(-20).join('\n')}`);
     });
+  const hoverText = async (name: string, line: number, character: number): Promise<string> => {
+    const hover = await client.request<Hover | null>('textDocument/hover', { textDocument: { uri: uri(name) }, position: { line, character } });
+    return hover ? (hover.contents as { value: string }).value : '';
+  };
   const infoWithContexts = (name: string, count: number): Promise<ContextualInfo> =>
     client.waitFor(() => (client.fileInfos as ContextualInfo[]).filter((info) => info.uri === uri(name) && (info.contexts?.length ?? 0) === count).at(-1), 20000, `fileInfo of ${name} with ${count} context(s)`);
 
@@ -169,6 +178,49 @@ describe('lsp: the workspace as one program', function () {
     await published('shared.inc', (p) => ruleAt(p.diagnostics, 'push-sreg', 0) !== undefined && ruleAt(p.diagnostics, 'invalid-in-mode', 0) !== undefined);
   });
 
+  it('reads an include in its includer\'s execution mode in its own analysis too: the status, the hover, and the diagnostics of an edit', async () => {
+    await openFromDisk('realmode.inc');
+    const info = await infoWithContexts('realmode.inc', 1);
+    assert.equal(info.contexts[0]!.label, 'included from mbr.asm:3, NASM 16-bit');
+    assert.deepEqual(info.modeRegions, [{ startLine: 0, mode: 'real' }]);
+    const hover = await hoverText('realmode.inc', 0, 6);
+    assert.match(hover, /^\*\*PUSHF in real mode/);
+    assert.match(hover, /`pushf` · hint, real mode/);
+    // Right after an edit the file shows its own analysis until the project runs again: in real mode all the same.
+    const version = await client.change(uri('realmode.inc'), [{ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, text: '    nop\n' }]);
+    await published('realmode.inc', (p) => p.version === version && ruleAt(p.diagnostics, 'pushf', 1) !== undefined);
+    const atThisVersion = (client.published.get(uri('realmode.inc')) ?? []).filter((p) => p.version === version);
+    for (const params of atThisVersion) {
+      const pushf = ruleAt(params.diagnostics, 'pushf', 1);
+      assert.ok(pushf, JSON.stringify(codesAndLines(params.diagnostics)));
+      assert.equal(pushf.severity, DiagnosticSeverity.Hint, messageText(pushf));
+      assert.match(messageText(pushf), /^PUSHF in real mode/);
+    }
+    await client.change(uri('realmode.inc'), [{ range: { start: { line: 0, character: 0 }, end: { line: 1, character: 0 } }, text: '' }]);
+  });
+
+  it('shows a line read in two modes as the context the user picks reads it: its message, severity and mode, and the hover\'s', async () => {
+    await openFromDisk('flags.inc');
+    const info = await infoWithContexts('flags.inc', 2);
+    const real = info.contexts.findIndex((c) => c.label.includes('mbr.asm'));
+    const pm16 = info.contexts.findIndex((c) => c.label.includes('apm.asm'));
+    assert.ok(real >= 0 && pm16 >= 0, JSON.stringify(info.contexts));
+    // Merged, the line speaks for the mode where it matters most.
+    const merged = await published('flags.inc', (p) => ruleAt(p.diagnostics, 'pushf', 0)?.severity === DiagnosticSeverity.Warning);
+    assert.doesNotMatch(messageText(ruleAt(merged.diagnostics, 'pushf', 0)!), /real mode/);
+
+    await client.request('workspace/executeCommand', { command: SELECT_CONTEXT_COMMAND, arguments: [{ uri: uri('flags.inc'), context: real }] });
+    const inReal = ruleAt((await published('flags.inc', (p) => ruleAt(p.diagnostics, 'pushf', 0)?.severity === DiagnosticSeverity.Hint)).diagnostics, 'pushf', 0)!;
+    assert.match(messageText(inReal), /^PUSHF in real mode/);
+    assert.match(await hoverText('flags.inc', 0, 6), /`pushf` · hint, real mode/);
+
+    await client.request('workspace/executeCommand', { command: SELECT_CONTEXT_COMMAND, arguments: [{ uri: uri('flags.inc'), context: pm16 }] });
+    const inPm16 = ruleAt((await published('flags.inc', (p) => ruleAt(p.diagnostics, 'pushf', 0)?.severity === DiagnosticSeverity.Warning)).diagnostics, 'pushf', 0)!;
+    assert.doesNotMatch(messageText(inPm16), /real mode/);
+    assert.match(await hoverText('flags.inc', 0, 6), /`pushf` · warning, 16-bit protected mode/);
+    await client.request('workspace/executeCommand', { command: SELECT_CONTEXT_COMMAND, arguments: [{ uri: uri('flags.inc'), context: -1 }] });
+  });
+
   it('reads a file in its new includer\'s mode when an edit includes it, and on its own again when the include goes', async () => {
     await openFromDisk('lone.inc');
     await openFromDisk('host.asm');
@@ -181,6 +233,33 @@ describe('lsp: the workspace as one program', function () {
     assert.equal(included.bits, 16);
     await client.change(uri('host.asm'), [{ range: { start: { line: 1, character: 0 }, end: { line: 2, character: 0 } }, text: '' }]);
     await client.waitFor(() => (lastInfo()?.contexts === undefined ? true : undefined), 20000, 'lone.inc read on its own again');
+  });
+});
+
+describe('lsp: the workspace as one program, in the mode the settings give a file', function () {
+  this.timeout(60000);
+  let dir: string;
+  let client: LspTestClient;
+  const uri = (name: string): string => pathToFileURL(join(dir, name)).href;
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'virtlint-lsp-project-mode-'));
+    writeFileSync(join(dir, 'loader.asm'), ['bits 16', '%include "flags.inc"', ''].join('\n'));
+    writeFileSync(join(dir, 'flags.inc'), ['    pushf', ''].join('\n'));
+    client = await LspTestClient.start({ pull: false, workspaceFolder: dir, settings: { overrides: [{ files: '**/loader.asm', mode: 'real' }] } });
+  });
+  after(async () => {
+    await client.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('reads an include of a file the overrides put in real mode in real mode, in the project and in its own analysis', async () => {
+    await client.open(uri('flags.inc'), readFileSync(join(dir, 'flags.inc'), 'utf8'));
+    const inReal = (p: PublishDiagnosticsParams): boolean => /^PUSHF in real mode/.test(messageText(ruleAt(p.diagnostics, 'pushf', 0) ?? { message: '' } as Diagnostic));
+    const report = await client.waitForPublished(uri('flags.inc'), (p) => inReal(p) && (client.fileInfos as ContextualInfo[]).some((info) => info.uri === uri('flags.inc') && info.contexts?.length === 1), 20000);
+    assert.equal(ruleAt(report.diagnostics, 'pushf', 0)!.severity, DiagnosticSeverity.Hint);
+    const info = (client.fileInfos as ContextualInfo[]).filter((candidate) => candidate.uri === uri('flags.inc')).at(-1)!;
+    assert.deepEqual(info.modeRegions, [{ startLine: 0, mode: 'real' }]);
   });
 });
 

@@ -4,6 +4,7 @@
 import * as assert from 'assert';
 import { analyzeProject, type ProjectOptions, type ProjectResult } from '../../server/src/analysis/project/index';
 import type { Finding } from '../../server/src/analysis/types';
+import { assemble, decodeAll } from '../helpers/assemble';
 
 function project(files: Record<string, string>, options: Partial<ProjectOptions> = {}, report?: string[]): ProjectResult {
   return analyzeProject({
@@ -187,6 +188,20 @@ describe('project walk: what the build tells', () => {
     assert.deepStrictEqual(summary(findingsOf(project(files), '/p/main.asm')), []);
     const built = project(files, { buildFor: (path) => (path === '/p/main.asm' ? { defines: {} } : undefined) });
     assert.deepStrictEqual(summary(findingsOf(built, '/p/main.asm')), ['2:push-sreg']);
+  });
+
+  it('a macro\'s finding is read in the bitness and mode of its invocation, not those the file starts in (nasm agrees)', () => {
+    const source = 'bits 32\n    nop\n%macro SAVE 0\n    pushfd\n%endmacro\n    SAVE\nbits 16\n    SAVE\n%macro SAVE16 0\n    bits 16\n    pushfd\n    bits 32\n%endmacro\nbits 32\n    SAVE16\n';
+    // The oracle: nasm emits PUSHFD with an operand-size prefix at the second invocation and inside SAVE16, so it read them as 16-bit code.
+    const lines = assemble('nasm', source, { bits: 32 });
+    const decoded = (line: number, bits: 16 | 32): string[] => decodeAll(lines.get(line)!, bits).map((d) => d.codeName);
+    assert.deepStrictEqual([decoded(6, 32), decoded(8, 16), decoded(15, 16)], [['Pushfd'], ['Pushfd'], ['Pushfd']]);
+    assert.deepStrictEqual([...lines.get(8)!, ...lines.get(15)!], [0x66, 0x9c, 0x66, 0x9c]);
+    const found = findingsOf(project({ '/p/k.asm': source }), '/p/k.asm').filter((f) => f.macroChain);
+    const readIn = found.map((f) => `${f.range.start.line}:${f.contexts!.map((c) => `${c.bits}/${c.mode}`).join(',')}`);
+    // 16-bit code after 32-bit code runs in 16-bit protected mode.
+    assert.deepStrictEqual(readIn, ['5:32/pm32', '7:16/pm16', '14:16/pm16']);
+    assert.deepStrictEqual(found.map((f) => f.mode), ['pm32', 'pm16', 'pm16']);
   });
 
   it('reports a recursive macro\'s finding once per invocation', () => {

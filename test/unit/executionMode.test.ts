@@ -115,6 +115,23 @@ describe('execution mode: inference', () => {
     );
     assert.deepEqual(edited.modeRegions?.map((region) => region.mode), ['real', 'pm16']);
   });
+
+  it('the incremental analyzer follows a new mode in its options (a setting, or the includer the editor picks)', () => {
+    const text = ['bits 16', '    pushf'].join('\n');
+    const analyzer = new DocumentAnalyzer(text, { dialect: 'nasm', mode: 'pm16' });
+    assert.deepEqual(analyzer.result().findings.map((finding) => finding.mode), ['pm16']);
+    for (const mode of ['real', 'v86', undefined] as const) {
+      analyzer.setOptions({ dialect: 'nasm', ...(mode ? { mode } : {}) });
+      const fresh = analyzeText(text, { dialect: 'nasm', ...(mode ? { mode } : {}) });
+      assert.deepEqual(analyzer.result().modeRegions, fresh.modeRegions, String(mode));
+      assert.deepEqual(
+        analyzer.result().findings.map((finding) => [finding.mode, finding.severity, finding.message]),
+        fresh.findings.map((finding) => [finding.mode, finding.severity, finding.message]),
+      );
+    }
+    analyzer.setOptions({ dialect: 'nasm', mode: 'real' });
+    assert.deepEqual(analyzer.result().findings.map((finding) => finding.mode), ['real']);
+  });
 });
 
 describe('execution mode: the boot-sector fixture', () => {

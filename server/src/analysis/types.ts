@@ -209,8 +209,14 @@ export interface FindingContext {
   includes: FileLocation[];
   dialect: Dialect;
   bits: Bits;
-  /** The execution mode the finding's line ran in there (findings only). */
+  /**
+   * A finding's: the execution mode its line ran in there. The file's: the mode it started in,
+   * when something outside it decides that (its includer's mode at the include directive, a setting).
+   */
   mode?: ExecutionMode;
+  /** How the finding reads in this context (findings only): one line read in several modes is one finding that speaks for the loudest. */
+  severity?: Severity;
+  message?: string;
 }
 
 export interface MacroStep {

@@ -295,6 +295,8 @@ export class OpenDocument {
     if (seed) {
       options.dialect = seed.dialect;
       options.bits = seed.bits;
+      // The includer's mode, like its bitness, wins over the mode settings give this file.
+      if (seed.mode) options.mode = seed.mode;
     }
     return options;
   }

@@ -1,7 +1,7 @@
 // What one open document takes from the whole-program analysis: the findings to show (in every
 // context merged, or in the one the user picked), the mode its own fast analysis starts in, and
 // the contexts described for the status item.
-import type { Bits, Dialect, Finding, FindingContext } from '../analysis/types';
+import type { Bits, DeclaredMode, Dialect, Finding, FindingContext } from '../analysis/types';
 import type { FileContextInfo } from './protocol';
 
 export interface ProjectView {
@@ -9,8 +9,8 @@ export interface ProjectView {
   findings: Finding[] | undefined;
   /** The buffer version the findings were computed from (undefined: from the disk). */
   version: number | undefined;
-  /** Dialect and bits of the context the file is read in, when an includer decides them. */
-  seed: { dialect: Dialect; bits: Bits } | undefined;
+  /** Dialect, bits and execution mode of the context the file is read in, when an includer decides them. */
+  seed: { dialect: Dialect; bits: Bits; mode?: DeclaredMode } | undefined;
   contexts: FileContextInfo[];
   selectedContext: number | undefined;
 }
@@ -22,13 +22,31 @@ export function contextKey(context: FindingContext): string {
   return `${context.root}|${chain}|${context.dialect}|${context.bits}`;
 }
 
-/** The findings seen in the selected context; every finding when none is selected. */
+/**
+ * The findings seen in the selected context, each as it reads there (its message, severity and
+ * mode: a line read in several modes is merged under the loudest); every finding when none is selected.
+ */
 export function findingsInContext(findings: readonly Finding[], contexts: readonly FindingContext[], selected: number | undefined): Finding[] {
   const chosen = selected === undefined ? undefined : contexts[selected];
   if (!chosen) return contexts.length > 1 ? findings.map((finding) => withItsContexts(finding, contexts.length)) : findings.slice();
   const key = contextKey(chosen);
-  // A finding that names no context was seen in all of them.
-  return findings.filter((finding) => !finding.contexts || finding.contexts.some((context) => contextKey(context) === key));
+  const shown: Finding[] = [];
+  for (const finding of findings) {
+    // A finding that names no context was seen in all of them.
+    if (!finding.contexts) {
+      shown.push(finding);
+      continue;
+    }
+    const there = finding.contexts.find((context) => contextKey(context) === key);
+    if (there) shown.push(asReadIn(finding, there));
+  }
+  return shown;
+}
+
+function asReadIn(finding: Finding, context: FindingContext): Finding {
+  const { message = finding.message, severity = finding.severity, mode = finding.mode } = context;
+  if (message === finding.message && severity === finding.severity && mode === finding.mode) return finding;
+  return { ...finding, message, severity, ...(mode ? { mode } : {}) };
 }
 
 /** Merged over several contexts, a finding seen in only some of them says in which. */
@@ -42,7 +60,8 @@ function withItsContexts(finding: Finding, contextCount: number): Finding {
 export function seedOf(contexts: readonly FindingContext[], selected: number | undefined): ProjectView['seed'] {
   const context = contexts[selected ?? 0];
   if (!context || context.includes.length === 0) return undefined;
-  return { dialect: context.dialect, bits: context.bits };
+  const mode = context.mode === 'unknown' ? undefined : context.mode;
+  return { dialect: context.dialect, bits: context.bits, ...(mode ? { mode } : {}) };
 }
 
 export function contextInfos(contexts: readonly FindingContext[], uriOf: (path: string) => string): FileContextInfo[] {

@@ -295,3 +295,14 @@ export function modeAt(regions: readonly ModeRegion[], line: number): ExecutionM
   }
   return regions[low]?.mode ?? 'unknown';
 }
+
+/**
+ * The mode of code read in `bits` on a line whose mode is `mode`, as a `bits` switch there would
+ * leave it: 32- and 64-bit code run in protected and long mode, and 16-bit code after them in
+ * 16-bit protected mode. A macro whose body switches the bitness is read this way.
+ */
+export function modeWithBits(mode: ExecutionMode, bits: Bits): ExecutionMode {
+  if (bits === 64) return 'long';
+  if (bits === 32) return 'pm32';
+  return mode === 'pm32' || mode === 'long' ? 'pm16' : mode;
+}

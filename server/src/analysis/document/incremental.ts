@@ -80,8 +80,11 @@ export class DocumentAnalyzer {
 
   setOptions(options: AnalysisOptions): void {
     const structural = options.dialect !== this.options.dialect || options.dialectFamily !== this.options.dialectFamily || options.bits !== this.options.bits || options.fileName !== this.options.fileName;
+    const modeChanged = options.mode !== this.options.mode;
     this.options = options;
     if (structural) this.reparseAll();
+    // The mode changes no line's parse, only the header the findings are read under.
+    else if (modeChanged) this.header = detectHeader(this.raw, options);
     this.cached = undefined;
   }
 

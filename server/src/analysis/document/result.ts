@@ -2,7 +2,7 @@
 // that report something), suppression, and the result object the shells read.
 import type { ForeignArchitecture } from '../syntax/architecture';
 import type { DocumentHeader } from './documentHeader';
-import { modeAt, modeRegionsOf, type LineEvents } from './executionMode';
+import { modeAt, modeRegionsOf, modeWithBits, type LineEvents } from './executionMode';
 import { entryFindings, findingInMode, policyFor, type Policy } from './findings';
 import { withIdioms } from './idiomFindings';
 import { runsIdioms } from '../catalogue/index';
@@ -86,12 +86,15 @@ export function cachedPolicy(options: AnalysisOptions): Policy {
 /**
  * `buildResult`, with findings from elsewhere (the project model's macro findings, reported on
  * this file's lines) put through the same suppression, and the file's suppression index returned.
+ * `bitsOfExtra` says in which bitness such a finding's instruction was read, when it can differ
+ * from the line's (a macro body that switches `bits`).
  */
 export function buildResultWith(
   table: LineTable<LineEntry>,
   header: DocumentHeader,
   options: AnalysisOptions,
   extra: readonly Finding[] = [],
+  bitsOfExtra?: (finding: Finding) => Bits | undefined,
 ): { result: AnalysisResult; suppression: SuppressionIndex | undefined } {
   const policy = cachedPolicy(options);
   const bitsRegions: BitsRegion[] = [{ startLine: 0, bits: header.bits }];
@@ -130,7 +133,9 @@ export function buildResultWith(
     const ins = candidate.instruction;
     if (ins && candidate.ruleId === 'unknown-mnemonic' && macroNames.has(ins.mnemonic)) continue;
     const line = ins?.line ?? candidate.range.start.line;
-    const finding = findingInMode(candidate, modeAt(modeRegions, line), policy);
+    const lineMode = modeAt(modeRegions, line);
+    const extraBits = ins ? undefined : bitsOfExtra?.(candidate);
+    const finding = findingInMode(candidate, extraBits === undefined ? lineMode : modeWithBits(lineMode, extraBits), policy);
     if (!finding) continue;
     if (index?.isFixed(finding.ruleId, line)) continue;
     (index?.isSuppressed(finding.ruleId, line) ? suppressed : findings).push(finding);

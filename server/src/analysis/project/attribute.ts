@@ -1,7 +1,7 @@
 // Findings for lines the assembler saw as changed text: reported at the line the user wrote
 // (the outermost invocation), naming the macro, with the body line as related information.
 import { findingFor, type Policy } from '../document/findings';
-import type { FileLocation, Finding, MacroStep, ParsedInstruction, Range, RelatedLocation } from '../types';
+import type { Bits, Dialect, FileLocation, Finding, MacroStep, ParsedInstruction, Range, RelatedLocation } from '../types';
 import type { FileCache } from './fileCache';
 import { basename, dirname, displayPath } from './paths';
 import type { LineEntry } from '../document/lineEntries';
@@ -23,16 +23,22 @@ export function bodyUseKey(path: string, line: number, ruleId: string): string {
   return `${path}:${line}:${ruleId}`;
 }
 
-/** Where a finding a macro produced came from: its body line, and the macro uses on the way. */
+/**
+ * Where a finding a macro (or a substitution) produced came from: its body line when one wrote
+ * the instruction, the macro uses on the way, and how the assembler read the produced line there
+ * (the invocation's dialect and bitness, not the file's first ones).
+ */
 export interface ProducedOrigin {
-  body: SourceLine;
+  body?: SourceLine;
   macros: readonly MacroUse[];
+  dialect: Dialect;
+  bits: Bits;
 }
 
 /**
- * The findings of the lines the assembler saw as changed text. Each one reported at an
- * invocation has its body line in `origins`; the caller counts the body's uses with `countUse`
- * once the execution mode has had its say (a use the mode silences is no use).
+ * The findings of the lines the assembler saw as changed text, each with its origin in `origins`;
+ * the caller counts the body's uses with `countUse` once the execution mode has had its say (a
+ * use the mode silences is no use).
  */
 export function producedFindings(record: InstanceRecord, policy: Policy, cache: FileCache, origins: WeakMap<Finding, ProducedOrigin>): Finding[] {
   const out: Finding[] = [];
@@ -41,14 +47,17 @@ export function producedFindings(record: InstanceRecord, policy: Policy, cache: 
       const base = findingFor(ins, policy);
       if (!base || base.ruleId === 'unknown-mnemonic') continue;
       const written = writtenHere(ins, produced, cache);
+      const reading = { macros: produced.line.macros, dialect: ins.dialect, bits: ins.bits };
       if (written) {
-        out.push({ ...base, range: written.statement, mnemonicRange: written.mnemonic, instruction: undefined });
+        const finding: Finding = { ...base, range: written.statement, mnemonicRange: written.mnemonic, instruction: undefined };
+        out.push(finding);
+        origins.set(finding, reading);
         continue;
       }
       const finding = reportedAtInvocation(base, ins, produced, cache);
       out.push(finding);
       const body = bodyWriting(produced.line.body, ins, cache);
-      if (body) origins.set(finding, { body, macros: produced.line.macros });
+      origins.set(finding, body ? { ...reading, body } : reading);
     }
   }
   return out;

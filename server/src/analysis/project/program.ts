@@ -9,7 +9,7 @@ import type { SuppressionIndex } from '../document/suppress';
 import { severityFor, ruleById, parseProfile } from '../catalogue/index';
 import { initialParserState } from '../syntax/parser';
 import { LineTable } from '../text/lineTable';
-import type { AnalysisOptions, AnalysisResult, Finding, FindingContext, FileLocation, Severity } from '../types';
+import type { AnalysisOptions, AnalysisResult, DeclaredMode, Finding, FindingContext, FileLocation, Severity } from '../types';
 import { bodyUseKey, countUse, locationOf, mayReport, producedFindings, rangeOn, type BodyUse, type BodyUses, type ProducedOrigin } from './attribute';
 import { FileCache } from './fileCache';
 import { ParseCache } from './parseCache';
@@ -272,13 +272,19 @@ interface InstanceResult {
   record: InstanceRecord;
   result: AnalysisResult;
   suppression: SuppressionIndex | undefined;
+  /** The mode the instance started in when its includer or a setting decided it. */
+  startMode: DeclaredMode | undefined;
 }
+
+/** How the assembler read a line a macro produced: at the invocation, not where the file starts. */
+type Reading = Pick<FindingContext, 'dialect' | 'bits'>;
 
 function resultsOf(records: readonly InstanceRecord[], analysis: AnalysisOptions, cache: FileCache): Map<string, FileAnalysis> {
   const policy = cachedPolicy(analysis);
   const uses: BodyUses = new Map();
   const origins = new WeakMap<Finding, ProducedOrigin>();
   const bodyOf = new WeakMap<Finding, SourceLine>();
+  const readingOf = new WeakMap<Finding, Reading>();
   const byPath = new Map<string, InstanceResult[]>();
   const byInstance = new Map<string, InstanceResult>();
   const tables = new EntryTables(cache);
@@ -289,23 +295,25 @@ function resultsOf(records: readonly InstanceRecord[], analysis: AnalysisOptions
       if (finding) extra.push(finding);
     }
     const header = withIncludersMode(record, byInstance);
-    const { result, suppression } = buildResultWith(tables.of(record), header, analysis, extra);
+    const { result, suppression } = buildResultWith(tables.of(record), header, analysis, extra, (candidate) => origins.get(candidate)?.bits);
     // Uses are counted in the mode each ran in: one the mode silences does not make its body line report.
     for (const list of [result.findings, result.suppressed]) {
       for (const finding of list) {
         const origin = origins.get(modeCandidateOf(finding));
         if (!origin) continue;
+        readingOf.set(finding, { dialect: origin.dialect, bits: origin.bits });
+        if (!origin.body) continue;
         bodyOf.set(finding, origin.body);
         if (origin.macros.length > 0) countUse(uses, origin.body, finding, origin.macros);
       }
     }
-    const instance = { record, result, suppression };
+    const instance = { record, result, suppression, startMode: header.mode };
     byInstance.set(instanceKey(record.root, record.file.id), instance);
     push(byPath, record.file.path, instance);
   }
   const suppressionOf = (path: string): SuppressionIndex | undefined => byPath.get(path)?.[0]?.suppression;
   const out = new Map<string, FileAnalysis>();
-  for (const [path, instances] of byPath) out.set(path, mergeInstances(path, instances, uses, bodyOf, suppressionOf));
+  for (const [path, instances] of byPath) out.set(path, mergeInstances(path, instances, uses, { bodyOf, readingOf }, suppressionOf));
   addBodyFindings(out, uses, cache, suppressionOf);
   return out;
 }
@@ -472,14 +480,32 @@ function problemFinding(problem: ExpansionProblem, analysis: AnalysisOptions, ca
   return { ruleId, severity, message: problem.message, range, mnemonicRange: range };
 }
 
-/** How the instance was read: for a finding, in the mode of its instruction; for the file, in the mode it started in. */
-function contextOf(record: InstanceRecord, finding?: Finding): FindingContext {
+/** How the instance was read: the dialect, bitness and mode it started in (the mode when its includer or a setting decided it). */
+function fileContextOf({ record, startMode }: InstanceResult): FindingContext {
+  const context: FindingContext = { root: record.root, includes: includeChainOf(record), dialect: record.header.dialect, bits: record.header.bits };
+  if (startMode) context.mode = startMode;
+  return context;
+}
+
+/** How the instance read the finding's line: its instruction's dialect and bitness (a macro's at the invocation), its mode, and what it said there. */
+function findingContextOf(record: InstanceRecord, finding: Finding, reading: Reading | undefined, message: string): FindingContext {
+  const ins = finding.instruction;
+  const context: FindingContext = {
+    root: record.root,
+    includes: includeChainOf(record),
+    dialect: ins?.dialect ?? reading?.dialect ?? record.header.dialect,
+    bits: ins?.bits ?? reading?.bits ?? record.header.bits,
+  };
+  if (finding.mode) context.mode = finding.mode;
+  context.severity = finding.severity;
+  context.message = message;
+  return context;
+}
+
+function includeChainOf(record: InstanceRecord): FileLocation[] {
   const includes: FileLocation[] = [];
   for (let at = record.file.includedAt; at; at = at.file.includedAt) includes.unshift(locationOf(at));
-  const ins = finding?.instruction;
-  const context: FindingContext = { root: record.root, includes, dialect: ins?.dialect ?? record.header.dialect, bits: ins?.bits ?? record.header.bits };
-  if (finding?.mode) context.mode = finding.mode;
-  return context;
+  return includes;
 }
 
 function contextKey(context: FindingContext): string {
@@ -497,25 +523,36 @@ function findingKey(finding: Finding): string {
   return `${finding.ruleId}|${start.line}:${start.character}-${end.line}:${end.character}|${what}`;
 }
 
+/** What the results know of each finding a macro produced. */
+interface ProducedFacts {
+  bodyOf: WeakMap<Finding, SourceLine>;
+  readingOf: WeakMap<Finding, Reading>;
+}
+
 function mergeInstances(
   path: string,
   instances: readonly InstanceResult[],
   uses: BodyUses,
-  bodyOf: WeakMap<Finding, SourceLine>,
+  produced: ProducedFacts,
   suppressionOf: (path: string) => SuppressionIndex | undefined,
 ): FileAnalysis {
   const findings = new Map<string, Finding>();
   const suppressed = new Map<string, Finding>();
   const contexts = new Map<string, FindingContext>();
-  for (const { record, result } of instances) {
-    const fileContext = contextOf(record);
+  for (const instance of instances) {
+    const { record, result } = instance;
+    const fileContext = fileContextOf(instance);
     contexts.set(contextKey(fileContext), fileContext);
+    const merge = (into: Map<string, Finding>, finding: Finding): void => {
+      const message = withUses(finding, uses, path);
+      addMerged(into, finding, message, findingContextOf(record, finding, produced.readingOf.get(finding), message));
+    };
     for (const finding of result.findings) {
-      const body = bodyOf.get(finding);
+      const body = produced.bodyOf.get(finding);
       const silencedInBody = body !== undefined && suppressionOf(body.file.path)?.isSuppressed(finding.ruleId, body.line) === true;
-      addMerged(silencedInBody ? suppressed : findings, finding, contextOf(record, finding), uses, path);
+      merge(silencedInBody ? suppressed : findings, finding);
     }
-    for (const finding of result.suppressed) addMerged(suppressed, finding, contextOf(record, finding), uses, path);
+    for (const finding of result.suppressed) merge(suppressed, finding);
   }
   const first = instances[0]!.result;
   const result: AnalysisResult = {
@@ -539,12 +576,12 @@ function mergeInstances(
 
 const SEVERITY_RANK: Readonly<Record<Severity, number>> = { error: 3, warning: 2, info: 1, hint: 0 };
 
-function addMerged(into: Map<string, Finding>, finding: Finding, context: FindingContext, uses: BodyUses, path: string): void {
+function addMerged(into: Map<string, Finding>, finding: Finding, message: string, context: FindingContext): void {
   const key = findingKey(finding);
   let merged = into.get(key);
-  // Read in several modes, the finding speaks for the mode where it matters most.
+  // Read in several modes, the finding speaks for the mode where it matters most; each context keeps what it said there.
   if (!merged || SEVERITY_RANK[finding.severity] > SEVERITY_RANK[merged.severity]) {
-    merged = { ...finding, message: withUses(finding, uses, path), contexts: merged?.contexts ?? [] };
+    merged = { ...finding, message, contexts: merged?.contexts ?? [] };
     into.set(key, merged);
   }
   const contexts = merged.contexts!;
