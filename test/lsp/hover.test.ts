@@ -39,7 +39,8 @@ async function check(client: LspTestClient, name: string, text: string, lines: r
     const doLine = card.split('\n').find((row) => row.startsWith('**Do:**')) ?? '';
     const offered = menuFixes(actions);
     if (offered.length === 0) assert.match(doLine, /no quick fix on this line/);
-    else assert.ok(doLine.startsWith(`**Do:** ${offered.join(' · ')}.`), `hover: ${doLine}\nmenu: ${offered.join(' | ')}`);
+    // The card names each fix without its title's remarks in parentheses; the previews below give the titles whole.
+    else assert.ok(doLine.startsWith(`**Do:** ${offered.map((title) => title.replace(/\s*\([^()]*\)/g, '').trim()).join(' · ')}.`), `hover: ${doLine}\nmenu: ${offered.join(' | ')}`);
     assert.match(card, new RegExp(`\\]\\(file://[^)]*/docs/rules/${String(onLine[0]!.code)}\\.md\\)$`, 'm'));
     // After the card, one short diff per fix the menu offers, in the menu's order, from the line as written.
     const previews = [...card.matchAll(/^_(.+)_\n\n```diff\n([\s\S]*?)\n```$/gm)];

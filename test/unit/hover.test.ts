@@ -9,6 +9,11 @@ import { fixesForFinding } from '../../server/src/analysis/fixes/index';
 import { Code } from '../../server/src/analysis/resolve/iced';
 import type { AnalysisResult, Bits, Finding, Operand, ParsedInstruction, Range, RuleId } from '../../server/src/analysis/types';
 
+/** A menu title as the card's Do line names it: without its remarks in parentheses. */
+function cardName(title: string): string {
+  return title.replace(/\s*\([^()]*\)/g, '').trim();
+}
+
 function range(line: number, start: number, end: number): Range {
   return { start: { line, character: start }, end: { line, character: end } };
 }
@@ -96,7 +101,7 @@ describe('hover: flagged instruction', () => {
     assert.equal(blocks[0], `**${sidtFinding.message}.**`);
     assert.match(blocks[1] ?? '', /^`sidt` · warning/);
     // The fixes engine offers these for SIDT in 64-bit code with the default (KVM) ABI.
-    const offered = fixesForFinding(TEXT, analysis, sidtFinding, { abi: 'kvm' }).map((fix) => fix.title);
+    const offered = fixesForFinding(TEXT, analysis, sidtFinding, { abi: 'kvm' }).map((fix) => cardName(fix.title));
     assert.ok(offered.length > 0);
     assert.equal(blocks[2], `**Do:** ${offered.join(' · ')}. System setting: CR4.UMIP.`);
     assert.ok((blocks[3] ?? '').startsWith('SIDT stores the interrupt descriptor table register'), blocks[3]);
@@ -104,15 +109,27 @@ describe('hover: flagged instruction', () => {
     assert.equal(blocks.length, 5);
   });
 
-  it('says the message once and stays under about 600 characters before the link', () => {
+  it('says the message once and stays within 600 characters before the link', () => {
     const markdown = hover?.markdown ?? '';
     assert.equal(markdown.split(sidtFinding.message).length, 2, 'the message appears exactly once');
-    assert.ok(markdown.indexOf('[VT-x') <= 620, `${markdown.indexOf('[VT-x')} characters before the link`);
+    assert.ok(markdown.indexOf('[VT-x') <= 600, `${markdown.indexOf('[VT-x')} characters before the link`);
+  });
+
+  it('names each fix by its menu title without the remarks in parentheses, which the previews after the link give whole', () => {
+    const offered = fixesForFinding(TEXT, analysis, sidtFinding, { abi: 'kvm' }).map((fix) => fix.title);
+    const previewed = hoverAt(TEXT, analysis, { line: 0, character: 6 }, { previews: true })?.markdown ?? '';
+    const [card = '', previews = ''] = previewed.split('\n\n---\n\n');
+    assert.ok(offered.some((title) => /\(/.test(title)), offered.join(' | '));
+    for (const title of offered) {
+      assert.ok(card.includes(cardName(title)), title);
+      assert.ok(previews.includes(`_${title}_`), `the preview heading is the whole title: ${title}`);
+    }
+    assert.doesNotMatch(card.split('\n\n')[2]!, /\(/);
   });
 
   it('lists the fixes for the ABI it is given, and takes the link maker it is given', () => {
     const xen = hoverAt(TEXT, analysis, { line: 0, character: 6 }, { fixes: { abi: 'xen' }, docsLink: (id) => `https://example.test/${id}` });
-    const offered = fixesForFinding(TEXT, analysis, sidtFinding, { abi: 'xen' }).map((fix) => fix.title);
+    const offered = fixesForFinding(TEXT, analysis, sidtFinding, { abi: 'xen' }).map((fix) => cardName(fix.title));
     assert.ok(xen?.markdown.includes(`**Do:** ${offered.join(' · ')}.`));
     assert.match(xen?.markdown ?? '', /\(https:\/\/example\.test\/sidt\)$/);
   });
@@ -287,12 +304,12 @@ describe('hover: the execution mode and the menu', () => {
       const card = hoverAt(source, analysed, { line, character: 5 })?.markdown ?? '';
       assert.ok(card.startsWith(`**${finding.message}.**`));
       assert.match(card, /real mode/);
-      const offered = fixesForFinding(source, analysed, finding, { abi: 'kvm' }).map((fix) => fix.title);
+      const offered = fixesForFinding(source, analysed, finding, { abi: 'kvm' }).map((fix) => cardName(fix.title));
       const doLine = card.split('\n').find((row) => row.startsWith('**Do:**')) ?? '';
       assert.ok(doLine.startsWith(offered.length > 0 ? `**Do:** ${offered.join(' · ')}.` : '**Do:** no quick fix on this line'), doLine);
       if (!offered.some((title) => /hypercall/i.test(title))) assert.doesNotMatch(card, /hypercall/i, 'no hypercall the menu does not offer');
-      // Three fixes in the menu here (SMSW: MOV from CR0, the 16-bit hypercall, the prefix): a little more room.
-      assert.ok(card.indexOf('[VT-x') <= 720, `${card.indexOf('[VT-x')} characters before the link`);
+      // Three fixes in the menu for SMSW here (MOV from CR0, the 16-bit hypercall, the prefix), and still within 600.
+      assert.ok(card.indexOf('[VT-x') <= 600, `${card.indexOf('[VT-x')} characters before the link`);
     }
   });
 

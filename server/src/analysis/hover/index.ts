@@ -150,18 +150,50 @@ function sourceForFixes(source: HoverSource, finding: Finding): string | SourceL
   return { lineCount, line: (index) => (index < lineCount ? source(index) : ''), lineBreak: (index) => (index < lineCount - 1 ? '\n' : '') };
 }
 
+/** Characters a card may take before its link: the issue asks for about 600, so the answer and the next step fit one glance. */
+export const CARD_LENGTH_BEFORE_LINK = 600;
+
+const BLOCK_SEPARATOR = '\n\n';
+
 export function findingCard(entry: RuleEntry, finding: Finding, fixTitles: readonly string[], docsLink: string, profile?: string): string {
   const mode = finding.mode;
   const where = mode ? `, ${MODE_LABEL[mode]}` : '';
-  const lines = [`**${finding.message}.**`, '', `\`${entry.id}\` · ${finding.severity}${where}`, '', whatToDo(entry, fixTitles, mode), '', whyParagraph(entry, finding, profile)];
-  lines.push('', `[VT-x, AMD-V, UMIP, proof observations, encoding and sources](${docsLink})`);
-  return lines.join('\n');
+  const answer = [`**${finding.message}.**`, `\`${entry.id}\` · ${finding.severity}${where}`, whatToDo(entry, fixTitles, mode)];
+  // Each block before the link is followed by a separator, the why paragraph's included.
+  const room = CARD_LENGTH_BEFORE_LINK - answer.reduce((total, block) => total + block.length + BLOCK_SEPARATOR.length, 0) - BLOCK_SEPARATOR.length;
+  const blocks = [...answer, sentencesWithin(whyParagraph(entry, finding, profile), room)];
+  blocks.push(`[VT-x, AMD-V, UMIP, proof observations, encoding and sources](${docsLink})`);
+  return blocks.join(BLOCK_SEPARATOR);
 }
 
+/**
+ * The fixes are named as the menu names them, without the titles' remarks in parentheses (what a
+ * fix adds, what it needs, why it traps): the editor's previews after the link, and the menu
+ * itself, give each title in full. Two fixes the remarks alone tell apart keep them.
+ */
 function whatToDo(entry: RuleEntry, fixTitles: readonly string[], mode: ExecutionMode | undefined): string {
   const control = entry.fixes.includes('cr4-control') && mode !== 'real' ? ` ${controlAdvice(entry)}` : '';
   if (fixTitles.length === 0) return `**Do:** no quick fix on this line; ${lowerFirst(firstSentence(entry.advice))}${control}`;
-  return `**Do:** ${fixTitles.map((title) => `${title}`).join(' · ')}.${control}`;
+  const names = fixTitles.map(withoutRemarks);
+  const named = names.map((name, index) => (names.indexOf(name) === names.lastIndexOf(name) ? name : fixTitles[index]!));
+  return `**Do:** ${named.join(' · ')}.${control}`;
+}
+
+/** A fix title without its parenthesised remarks: `Replace SMSW with MOV from CR0 (traps at CPL>0)` is `Replace SMSW with MOV from CR0`. */
+export function withoutRemarks(title: string): string {
+  return title.replace(/\s*\([^()]*\)/g, '').trim();
+}
+
+/** The paragraph's opening sentences that fit in `room` characters; the first one always. */
+function sentencesWithin(paragraph: string, room: number): string {
+  let kept = firstSentence(paragraph);
+  while (kept.length < paragraph.length) {
+    const next = firstSentence(paragraph.slice(kept.length).trimStart());
+    const longer = `${kept} ${next}`;
+    if (longer.length > room) break;
+    kept = longer;
+  }
+  return kept;
 }
 
 function controlAdvice(entry: RuleEntry): string {
@@ -182,8 +214,7 @@ function whyParagraph(entry: RuleEntry, finding: Finding, profile: string | unde
   return openingSentences(entry.problem);
 }
 
-const UNKNOWN_MODE_WHY =
-  'Real mode, virtual-8086 mode or 16-bit protected mode: nothing in the file says which. A `; virtlint: mode=` comment above the code, or the `mode` setting, does.';
+const UNKNOWN_MODE_WHY = 'Nothing in the file says whether this 16-bit code runs in real, virtual-8086 or 16-bit protected mode. A `; virtlint: mode=` comment above it, or the `mode` setting, does.';
 
 /** The first sentence of a paragraph, and the second as well when the first is short and the two stay short. */
 function openingSentences(text: string): string {
