@@ -87,7 +87,7 @@ describe('lsp: the workspace as one program', function () {
     const info = await infoWithContexts('bios.inc', 1);
     assert.equal(info.dialect, 'fasm');
     assert.equal(info.bits, 16);
-    assert.equal(info.contexts[0]!.label, 'included from boot.asm:3, FASM 16-bit');
+    assert.equal(info.contexts[0]!.label, 'included from boot.asm:3, FASM 16-bit protected mode');
     assert.deepEqual(info.contexts[0]!.includedFrom, { uri: uri('boot.asm'), line: 2 });
   });
 
@@ -181,7 +181,7 @@ describe('lsp: the workspace as one program', function () {
   it('reads an include in its includer\'s execution mode in its own analysis too: the status, the hover, and the diagnostics of an edit', async () => {
     await openFromDisk('realmode.inc');
     const info = await infoWithContexts('realmode.inc', 1);
-    assert.equal(info.contexts[0]!.label, 'included from mbr.asm:3, NASM 16-bit');
+    assert.equal(info.contexts[0]!.label, 'included from mbr.asm:3, NASM 16-bit real mode');
     assert.deepEqual(info.modeRegions, [{ startLine: 0, mode: 'real' }]);
     const hover = await hoverText('realmode.inc', 0, 6);
     assert.match(hover, /^\*\*PUSHF in real mode/);
@@ -202,8 +202,10 @@ describe('lsp: the workspace as one program', function () {
   it('shows a line read in two modes as the context the user picks reads it: its message, severity and mode, and the hover\'s', async () => {
     await openFromDisk('flags.inc');
     const info = await infoWithContexts('flags.inc', 2);
-    const real = info.contexts.findIndex((c) => c.label.includes('mbr.asm'));
-    const pm16 = info.contexts.findIndex((c) => c.label.includes('apm.asm'));
+    // The picker's entries say the mode each includer reads the header in.
+    assert.deepEqual(info.contexts.map((c) => c.label).sort(), ['included from apm.asm:2, NASM 16-bit protected mode', 'included from mbr.asm:4, NASM 16-bit real mode']);
+    const real = info.contexts.findIndex((c) => c.mode === 'real');
+    const pm16 = info.contexts.findIndex((c) => c.mode === 'pm16');
     assert.ok(real >= 0 && pm16 >= 0, JSON.stringify(info.contexts));
     // Merged, the line speaks for the mode where it matters most.
     const merged = await published('flags.inc', (p) => ruleAt(p.diagnostics, 'pushf', 0)?.severity === DiagnosticSeverity.Warning);

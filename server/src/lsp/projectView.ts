@@ -1,7 +1,7 @@
 // What one open document takes from the whole-program analysis: the findings to show (in every
 // context merged, or in the one the user picked), the mode its own fast analysis starts in, and
 // the contexts described for the status item.
-import type { Bits, DeclaredMode, Dialect, Finding, FindingContext } from '../analysis/types';
+import type { Bits, DeclaredMode, Dialect, ExecutionMode, Finding, FindingContext } from '../analysis/types';
 import type { FileContextInfo } from './protocol';
 
 export interface ProjectView {
@@ -68,14 +68,22 @@ export function contextInfos(contexts: readonly FindingContext[], uriOf: (path: 
   return contexts.map((context) => {
     const direct = context.includes[context.includes.length - 1];
     const info: FileContextInfo = { label: contextLabel(context), rootUri: uriOf(context.root), dialect: context.dialect, bits: context.bits };
+    if (context.mode) info.mode = context.mode;
     if (direct) info.includedFrom = { uri: uriOf(direct.path), line: direct.line };
     return info;
   });
 }
 
-/** `included from kernel.asm:12, FASM 32-bit` (with the root when it is another file), or `on its own, NASM 64-bit`. */
+/**
+ * 16-bit code's mode, when its includer or a setting tells it (32- and 64-bit code's mode is
+ * its bitness's): two includers of one header may read it in real mode and in protected mode.
+ */
+const SIXTEEN_BIT_MODE_NAMES: Partial<Record<ExecutionMode, string>> = { real: ' real mode', v86: ' virtual-8086 mode', pm16: ' protected mode' };
+
+/** `included from kernel.asm:12, FASM 32-bit` (with the root when it is another file), `… NASM 16-bit real mode`, or `on its own, NASM 64-bit`. */
 export function contextLabel(context: FindingContext): string {
-  const mode = `${DIALECT_NAMES[context.dialect] ?? context.dialect} ${context.bits}-bit`;
+  const sixteenBitMode = context.bits === 16 && context.mode ? (SIXTEEN_BIT_MODE_NAMES[context.mode] ?? '') : '';
+  const mode = `${DIALECT_NAMES[context.dialect] ?? context.dialect} ${context.bits}-bit${sixteenBitMode}`;
   const direct = context.includes[context.includes.length - 1];
   if (!direct) return `on its own, ${mode}`;
   const via = direct.path === context.root ? '' : ` (from ${baseName(context.root)})`;

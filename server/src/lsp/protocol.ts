@@ -32,7 +32,7 @@ export interface FileInfoParams {
 
 /** One way a file is read in the workspace: from which file, through which include, in which mode. */
 export interface FileContextInfo {
-  /** `included from kernel.asm:12, FASM 32-bit`, or `on its own, NASM 64-bit`. */
+  /** `included from kernel.asm:12, FASM 32-bit`, `included from boot.asm:3, NASM 16-bit real mode`, or `on its own, NASM 64-bit`. */
   label: string;
   /** The file the walk started from. */
   rootUri: string;
@@ -40,6 +40,8 @@ export interface FileContextInfo {
   includedFrom?: { uri: string; line: number };
   dialect: Dialect;
   bits: Bits;
+  /** The execution mode the file starts in there, when its includer or a setting decides it (`real`, `v86`, `pm16`, `pm32`, `long`). */
+  mode?: string;
 }
 
 /**
