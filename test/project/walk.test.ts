@@ -204,6 +204,15 @@ describe('project walk: what the build tells', () => {
     assert.deepStrictEqual(found.map((f) => f.mode), ['pm32', 'pm16', 'pm16']);
   });
 
+  it('code a macro produced counts as code that ran: 16-bit code after it runs in protected mode', () => {
+    const files = { '/p/k.asm': 'bits 32\n%macro SAVE 0\n    pushfd\n%endmacro\n    SAVE\nbits 16\n    pushf\n' };
+    const pushf = findingsOf(project(files), '/p/k.asm').find((f) => f.range.start.line === 6);
+    assert.equal(pushf?.mode, 'pm16');
+    // With no code before the switch, `bits 32` said nothing about CR0.PE.
+    const idle = { '/p/k.asm': 'bits 32\n%macro SAVE 0\n    pushfd\n%endmacro\nbits 16\n    pushf\n' };
+    assert.equal(findingsOf(project(idle), '/p/k.asm').find((f) => f.range.start.line === 5)?.mode, 'unknown');
+  });
+
   it('reports a recursive macro\'s finding once per invocation', () => {
     const result = project({ '/p/r.s': '.code32\n.macro ENT n\n  pushf\n  .if \\n\n    ENT "(\\n-1)"\n  .endif\n.endm\nENT 5\n' });
     assert.deepStrictEqual(summary(findingsOf(result, '/p/r.s')), ['2:pushf', '7:pushf']);

@@ -83,18 +83,24 @@ export function cachedPolicy(options: AnalysisOptions): Policy {
   return policy;
 }
 
+/** What the project model knows of the code macros produced on a file's lines. */
+export interface ProducedCode {
+  /** The bitness a finding from `extra` was read in, when it can differ from its line's (a macro body that switches `bits`). */
+  bitsOf?: (finding: Finding) => Bits | undefined;
+  /** The first line where macro output holds an instruction. */
+  firstLine?: number;
+}
+
 /**
  * `buildResult`, with findings from elsewhere (the project model's macro findings, reported on
  * this file's lines) put through the same suppression, and the file's suppression index returned.
- * `bitsOfExtra` says in which bitness such a finding's instruction was read, when it can differ
- * from the line's (a macro body that switches `bits`).
  */
 export function buildResultWith(
   table: LineTable<LineEntry>,
   header: DocumentHeader,
   options: AnalysisOptions,
   extra: readonly Finding[] = [],
-  bitsOfExtra?: (finding: Finding) => Bits | undefined,
+  produced: ProducedCode = {},
 ): { result: AnalysisResult; suppression: SuppressionIndex | undefined } {
   const policy = cachedPolicy(options);
   const bitsRegions: BitsRegion[] = [{ startLine: 0, bits: header.bits }];
@@ -125,7 +131,9 @@ export function buildResultWith(
   // Another instruction set's mnemonics read as x86 are noise, not findings.
   if (header.foreignArchitecture) candidates.length = 0;
   else if (runsIdioms(policy.profile, policy.enabled)) candidates = withIdioms(candidates, flatInstructions(table), table, policy);
-  const modeRegions = cachedModeRegions(header, bitsRegions, modeEvents, firstCodeLine ?? Infinity);
+  // Code a macro produced ran as much as code written on the line (a `bits 16` after it starts 16-bit protected mode).
+  const firstCode = Math.min(firstCodeLine ?? Infinity, produced.firstLine ?? Infinity);
+  const modeRegions = cachedModeRegions(header, bitsRegions, modeEvents, firstCode);
   const index = directives.length > 0 ? new SuppressionIndex(directives) : undefined;
   const findings: Finding[] = [];
   const suppressed: Finding[] = [];
@@ -134,7 +142,7 @@ export function buildResultWith(
     if (ins && candidate.ruleId === 'unknown-mnemonic' && macroNames.has(ins.mnemonic)) continue;
     const line = ins?.line ?? candidate.range.start.line;
     const lineMode = modeAt(modeRegions, line);
-    const extraBits = ins ? undefined : bitsOfExtra?.(candidate);
+    const extraBits = ins ? undefined : produced.bitsOf?.(candidate);
     const finding = findingInMode(candidate, extraBits === undefined ? lineMode : modeWithBits(lineMode, extraBits), policy);
     if (!finding) continue;
     if (index?.isFixed(finding.ruleId, line)) continue;

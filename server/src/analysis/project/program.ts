@@ -295,7 +295,10 @@ function resultsOf(records: readonly InstanceRecord[], analysis: AnalysisOptions
       if (finding) extra.push(finding);
     }
     const header = withIncludersMode(record, byInstance);
-    const { result, suppression } = buildResultWith(tables.of(record), header, analysis, extra, (candidate) => origins.get(candidate)?.bits);
+    const { result, suppression } = buildResultWith(tables.of(record), header, analysis, extra, {
+      bitsOf: (candidate) => origins.get(candidate)?.bits,
+      ...(record.firstProducedCode !== undefined ? { firstLine: record.firstProducedCode } : {}),
+    });
     // Uses are counted in the mode each ran in: one the mode silences does not make its body line report.
     for (const list of [result.findings, result.suppressed]) {
       for (const finding of list) {

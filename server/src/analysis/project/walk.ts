@@ -40,6 +40,8 @@ export interface InstanceRecord {
   problems: ExpansionProblem[];
   /** The walk has parsed a line of this instance (its header bits are then those of its first line). */
   started: boolean;
+  /** The first line whose macro output holds an instruction: code ran there, as on a line of instructions. */
+  firstProducedCode?: number;
 }
 
 export interface ProducedLine {
@@ -216,7 +218,10 @@ class Walk {
       }
       return;
     }
-    if (entry.parsed.instructions.length > 0 && this.mayReport(entry)) record.produced.push({ line, entry });
+    if (entry.parsed.instructions.length === 0) return;
+    // Code a macro produced counts as code that ran, whether or not any rule reports its line.
+    if (record.firstProducedCode === undefined || line.at.line < record.firstProducedCode) record.firstProducedCode = line.at.line;
+    if (this.mayReport(entry)) record.produced.push({ line, entry });
   }
 
   /**
