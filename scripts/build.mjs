@@ -20,6 +20,8 @@ const entries = [
   { entry: 'server/src/lsp/main.ts', out: 'server.js' },
   { entry: 'client/src/extension.ts', out: 'client.js', external: ['vscode'] },
   { entry: 'server/src/main/virtlint.ts', out: 'cli.js' },
+  // What bin/virtlint.js loads for `virtlint scan`: the scanner without the lint command.
+  { entry: 'server/src/main/scan.ts', out: 'scan.js' },
   { entry: 'server/src/scan/worker.ts', out: 'scan-worker.js' },
 ];
 for (const { entry, out, external = [] } of entries) {

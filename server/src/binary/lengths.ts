@@ -169,25 +169,31 @@ function groupCheck(twoByte: boolean, opcode: number, modrm: number): boolean {
  * Never reads at or past `end`; an instruction that would cross `end` is deferred.
  */
 export function fastLength(bytes: Uint8Array, pos: number, end: number, bits: number): number {
-  const length = rawLength(bytes, pos, end, bits);
-  if (length <= 0) return length;
-  const verdict = SHAPE_VERDICT[shapeKey]!;
-  if (verdict === SHAPE_OK) return length;
-  if (verdict === SHAPE_DEFER) return DEFER;
-  return probeShape(shapeKey) ? length : DEFER;
+  const next = fastRun(bytes, pos, pos + 1, end, bits, false);
+  if (next > pos) return next - pos;
+  return bytes[pos] === 0xcc ? BARE_INT3 : DEFER;
 }
 
-// Shape of the last instruction `rawLength` sized; see `shapeIndex`.
-let shapeKey = 0;
 const SHAPE_UNKNOWN = 0;
 const SHAPE_OK = 1;
 const SHAPE_DEFER = 2;
 const SHAPE_COUNT = 3 * 2 * 256 * 6 * 2 * 8 * 2;
 const SHAPE_VERDICT = new Uint8Array(SHAPE_COUNT);
+/** The generated table, read bit by bit (1 = fast path); without it each shape is probed once into SHAPE_VERDICT. */
+let fastShapes: Uint8Array | undefined;
 
-function shapeIndex(bits: number, twoByte: boolean, opcode: number, prefixClass: number, rexW: boolean, reg: number, memory: boolean): number {
-  const bitsIndex = bits === 16 ? 0 : bits === 32 ? 1 : 2;
-  return ((((((bitsIndex * 2 + (twoByte ? 1 : 0)) * 256 + opcode) * 6 + prefixClass) * 2 + (rexW ? 1 : 0)) * 8 + reg) * 2) + (memory ? 1 : 0);
+/** The key of a shape: (bits, two-byte map, opcode, prefix class, REX.W, ModRM.reg, memory form) as one index. */
+function shapeKeyOf(bitsIndex: number, twoByte: number, opcode: number, prefixClass: number, rexW: number, reg: number, memory: number): number {
+  return (((((bitsIndex * 2 + twoByte) * 256 + opcode) * 6 + prefixClass) * 2 + rexW) * 8 + reg) * 2 + memory;
+}
+
+/** Whether the fast path may size instructions of this shape: the generated table, else iced once per shape. */
+function fastShape(key: number): boolean {
+  if (fastShapes !== undefined) return ((fastShapes[key >> 3]! >> (key & 7)) & 1) === 1;
+  const verdict = SHAPE_VERDICT[key]!;
+  if (verdict === SHAPE_OK) return true;
+  if (verdict === SHAPE_DEFER) return false;
+  return probeShape(key);
 }
 
 /** Checks a shape with iced and caches the verdict (used only for shapes the generated table lacks). */
@@ -276,125 +282,149 @@ export function computeShapeBitset(): Uint8Array {
   return bitset;
 }
 
-/** Loads verdicts from a bitset (1 = fast path, 0 = defer). */
+/** Takes the verdicts from a bitset (1 = fast path, 0 = defer); a bitset too short for every shape is ignored. */
 export function loadShapeBitset(bitset: Uint8Array): void {
-  if (bitset.length * 8 < SHAPE_COUNT) return;
-  for (let key = 0; key < SHAPE_COUNT; key++) SHAPE_VERDICT[key] = (bitset[key >> 3]! >> (key & 7)) & 1 ? SHAPE_OK : SHAPE_DEFER;
+  // Looked up in place: copying 147k verdicts out of it cost more than a small scan's sweep.
+  if (bitset.length * 8 >= SHAPE_COUNT) fastShapes = bitset;
 }
 
-/** Length from the tables alone; sets `shapeKey`. */
+/** Length from the tables alone, whatever iced says of the shape (for `checkShape`); DEFER when the tables cannot size it. */
 function rawLength(bytes: Uint8Array, pos: number, end: number, bits: number): number {
-  let p = pos;
-  let opsize16 = bits === 16;
-  let rexW = false;
-  let sawOperandSize = false;
-  let lastRep = 0;
-  // Legacy prefixes.
-  for (;;) {
-    if (p >= end) return DEFER;
-    const kind = PREFIX_KIND[bytes[p]!]!;
-    if (kind === NOT_PREFIX) break;
-    if (kind === PREFIX_FOR_ICED) return DEFER; // LOCK validity and 16-bit addressing are left to iced
-    if (kind === PREFIX_66) {
-      opsize16 = bits !== 16;
-      sawOperandSize = true;
-    } else if (kind === PREFIX_F3) lastRep = 1;
-    else if (kind === PREFIX_F2) lastRep = 2;
+  const next = fastRun(bytes, pos, pos + 1, end, bits, true);
+  return next > pos ? next - pos : DEFER;
+}
+
+/**
+ * Sizes instruction after instruction from `pos` while the fast path can, and returns where it
+ * stopped: the first instruction starting at or after `stop`, or the first one it cannot size
+ * (deferred, a bare INT3, or one that would cross `end`). One loop with everything in locals: a
+ * call per instruction cost a third of a kernel sweep. `anyShape` skips the shape table.
+ */
+export function fastRun(bytes: Uint8Array, pos: number, stop: number, end: number, bits: number, anyShape: boolean): number {
+  const bitsIndex = bits === 16 ? 0 : bits === 32 ? 1 : 2;
+  const moffsSize = bits === 64 ? 8 : bits === 32 ? 4 : 2;
+  const relSize = bits === 16 ? 2 : 4;
+  let start = pos;
+  while (start < stop) {
+    let p = start;
+    let opsize16 = bits === 16;
+    let rexW = 0;
+    let sawOperandSize = 0;
+    let lastRep = 0;
+    // Legacy prefixes.
+    for (;;) {
+      if (p >= end) return start;
+      const kind = PREFIX_KIND[bytes[p]!]!;
+      if (kind === NOT_PREFIX) break;
+      if (kind === PREFIX_FOR_ICED) return start; // LOCK validity and 16-bit addressing are left to iced
+      if (kind === PREFIX_66) {
+        opsize16 = bits !== 16;
+        sawOperandSize = 1;
+      } else if (kind === PREFIX_F3) lastRep = 1;
+      else if (kind === PREFIX_F2) lastRep = 2;
+      p++;
+      if (p - start > 14) return start;
+    }
+    let opcode = bytes[p]!;
+    if (bitsIndex === 2 && (opcode & 0xf0) === 0x40) {
+      rexW = (opcode >> 3) & 1;
+      p++;
+      if (p >= end) return start;
+      opcode = bytes[p]!;
+      if ((opcode & 0xf0) === 0x40) return start; // REX after REX: the first is ignored
+    }
+    if (opcode === 0xcc) return start; // bare INT3 (the caller tells it apart) or a prefixed one (iced)
+    let twoByte = 0;
+    let desc: number;
+    if (opcode === 0x0f) {
+      twoByte = 1;
+      p++;
+      if (p >= end) return start;
+      opcode = bytes[p]!;
+      desc = TWO_BYTE[opcode]!;
+    } else {
+      desc = ONE_BYTE[opcode]!;
+    }
+    if (desc & DEFER_OP) return start;
+    // A legacy prefix after REX cancels it; iced handles that.
     p++;
-    if (p - pos > 14) return DEFER;
-  }
-  let opcode = bytes[p]!;
-  if (bits === 64 && (opcode & 0xf0) === 0x40) {
-    rexW = (opcode & 8) !== 0;
-    p++;
-    if (p >= end) return DEFER;
-    opcode = bytes[p]!;
-    if ((opcode & 0xf0) === 0x40) return DEFER; // REX after REX: the first is ignored
-  }
-  if (opcode === 0xcc) return p === pos ? BARE_INT3 : DEFER;
-  let twoByte = false;
-  let desc: number;
-  if (opcode === 0x0f) {
-    twoByte = true;
-    p++;
-    if (p >= end) return DEFER;
-    opcode = bytes[p]!;
-    desc = TWO_BYTE[opcode]!;
-  } else {
-    desc = ONE_BYTE[opcode]!;
-  }
-  if (desc & DEFER_OP) return DEFER;
-  // A legacy prefix after REX cancels it; iced handles that.
-  p++;
-  const prefixClass = (sawOperandSize ? 1 : 0) + lastRep * 2;
-  if (!(desc & MODRM)) shapeKey = shapeIndex(bits, twoByte, opcode, prefixClass, rexW, 0, false);
-  if (desc & MODRM) {
-    if (p >= end) return DEFER;
-    const modrm = bytes[p]!;
-    shapeKey = shapeIndex(bits, twoByte, opcode, prefixClass, rexW, (modrm >> 3) & 7, modrm < 0xc0);
-    if (desc & GROUP && !groupCheck(twoByte, opcode, modrm)) return DEFER;
-    p++;
-    const mod = modrm >> 6;
-    if (mod !== 3) {
-      const rm = modrm & 7;
-      if (bits === 16) {
-        if (mod === 0) p += rm === 6 ? 2 : 0;
-        else p += mod === 1 ? 1 : 2;
-      } else {
-        if (rm === 4) {
-          if (p >= end) return DEFER;
-          const sib = bytes[p]!;
-          p++;
-          if (mod === 0 && (sib & 7) === 5) p += 4;
-        } else if (mod === 0 && rm === 5) {
-          p += 4;
+    const prefixClass = sawOperandSize + lastRep * 2;
+    let key: number;
+    if (desc & MODRM) {
+      if (p >= end) return start;
+      const modrm = bytes[p]!;
+      key = shapeKeyOf(bitsIndex, twoByte, opcode, prefixClass, rexW, (modrm >> 3) & 7, modrm < 0xc0 ? 1 : 0);
+      if (desc & GROUP && !groupCheck(twoByte === 1, opcode, modrm)) return start;
+      p++;
+      const mod = modrm >> 6;
+      if (mod !== 3) {
+        const rm = modrm & 7;
+        if (bitsIndex === 0) {
+          if (mod === 0) p += rm === 6 ? 2 : 0;
+          else p += mod === 1 ? 1 : 2;
+        } else {
+          if (rm === 4) {
+            if (p >= end) return start;
+            const sib = bytes[p]!;
+            p++;
+            if (mod === 0 && (sib & 7) === 5) p += 4;
+          } else if (mod === 0 && rm === 5) {
+            p += 4;
+          }
+          if (mod === 1) p += 1;
+          else if (mod === 2) p += 4;
         }
-        if (mod === 1) p += 1;
-        else if (mod === 2) p += 4;
       }
+      // F6/F7 /0 and /1 (TEST) carry an immediate; the others do not.
+      if (twoByte === 0 && (opcode === 0xf6 || opcode === 0xf7)) {
+        if (((modrm >> 3) & 7) <= 1) p += opcode === 0xf6 ? 1 : rexW ? 4 : opsize16 ? 2 : 4;
+      }
+    } else {
+      key = shapeKeyOf(bitsIndex, twoByte, opcode, prefixClass, rexW, 0, 0);
     }
-    // F6/F7 /0 and /1 (TEST) carry an immediate; the others do not.
-    if (!twoByte && (opcode === 0xf6 || opcode === 0xf7)) {
-      if (((modrm >> 3) & 7) <= 1) p += opcode === 0xf6 ? 1 : rexW ? 4 : opsize16 ? 2 : 4;
+    switch (desc & 0x0f) {
+      case IMM_NONE:
+        break;
+      case IMM_B:
+        p += 1;
+        break;
+      case IMM_W:
+        p += 2;
+        break;
+      case IMM_Z:
+        p += rexW ? 4 : opsize16 ? 2 : 4;
+        break;
+      case IMM_V:
+        p += rexW ? 8 : opsize16 ? 2 : 4;
+        break;
+      case IMM_MOFFS:
+        p += moffsSize;
+        break;
+      case IMM_ENTER:
+        p += 3;
+        break;
+      case IMM_REL_Z:
+        if (sawOperandSize || rexW) return start;
+        p += relSize;
+        break;
+      default:
+        return start;
     }
+    if (p > end || p - start > 15) return start;
+    if (!anyShape && !fastShape(key)) return start;
+    start = p;
   }
-  switch (desc & 0x0f) {
-    case IMM_NONE:
-      break;
-    case IMM_B:
-      p += 1;
-      break;
-    case IMM_W:
-      p += 2;
-      break;
-    case IMM_Z:
-      p += rexW ? 4 : opsize16 ? 2 : 4;
-      break;
-    case IMM_V:
-      p += rexW ? 8 : opsize16 ? 2 : 4;
-      break;
-    case IMM_MOFFS:
-      p += bits === 64 ? 8 : bits === 32 ? 4 : 2;
-      break;
-    case IMM_ENTER:
-      p += 3;
-      break;
-    case IMM_REL_Z:
-      if (sawOperandSize || rexW) return DEFER;
-      p += bits === 16 ? 2 : 4;
-      break;
-    default:
-      return DEFER;
-  }
-  const length = p - pos;
-  if (p > end || length > 15) return DEFER;
-  return length;
+  return start;
 }
 
 /** How many instruction shapes have been checked against iced so far, and how many stay on the fast path. */
 export function shapeStats(): { probed: number; fast: number } {
   let probed = 0;
   let fast = 0;
+  if (fastShapes !== undefined) {
+    for (let key = 0; key < SHAPE_COUNT; key++) fast += (fastShapes[key >> 3]! >> (key & 7)) & 1;
+    return { probed: SHAPE_COUNT, fast };
+  }
   for (const verdict of SHAPE_VERDICT) {
     if (verdict !== SHAPE_UNKNOWN) probed++;
     if (verdict === SHAPE_OK) fast++;

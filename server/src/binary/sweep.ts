@@ -3,7 +3,7 @@
 // iced only about deferred positions. Both report the same hits: tests hold them to that.
 import { iced } from '../analysis/resolve/iced';
 import { ruleForCode } from '../analysis/resolve/classify';
-import { BARE_INT3, fastLength } from './lengths';
+import { BARE_INT3, fastLength, fastRun } from './lengths';
 import { ensureShapeTable } from './shapes';
 
 export type Bitness = 16 | 32 | 64;
@@ -26,23 +26,22 @@ export interface SweepRange {
 // first use, like the shape table: importing the scanner does no work.
 let covered: Uint8Array | undefined;
 
-function coveredTable(): Uint8Array {
-  if (covered) return covered;
-  let max = 0;
-  for (const value of Object.values(iced.Code)) if (typeof value === 'number' && value > max) max = value;
-  covered = new Uint8Array(max + 1);
-  return covered;
-}
-
 /** True when `ruleForCode` maps the iced Code to a rule (INT3 included). */
 export function isCoveredCode(code: number): boolean {
-  const table = coveredTable();
-  let state = table[code];
-  if (state === 0 || state === undefined) {
+  // Sized by the codes seen, not by iced.Code's ~4,900 names: listing those costs more than a small scan.
+  if (covered === undefined || code >= covered.length) covered = grown(covered, code);
+  let state = covered[code]!;
+  if (state === 0) {
     state = ruleForCode(code) !== undefined ? 1 : 2;
-    if (code < table.length) table[code] = state;
+    covered[code] = state;
   }
   return state === 1;
+}
+
+function grown(table: Uint8Array | undefined, code: number): Uint8Array {
+  const bigger = new Uint8Array(Math.max(8192, 2 * code + 1));
+  if (table) bigger.set(table);
+  return bigger;
 }
 
 export const INT3_CODE: number = iced.Code.Int3;
@@ -115,7 +114,16 @@ export function fastSweep(bytes: Uint8Array, bits: Bitness, range: SweepRange, o
   let pos = range.start;
   try {
     while (pos < stop) {
-      if (boundaries && pos >= recordFrom && pos < recordTo) boundaries.push(pos);
+      if (boundaries && pos < recordTo) {
+        if (pos >= recordFrom) boundaries.push(pos);
+      } else {
+        // Most instructions: sized in one tight loop up to the next one it cannot size.
+        const next = fastRun(bytes, pos, stop, end, bits, false);
+        if (next !== pos) {
+          pos = next;
+          continue;
+        }
+      }
       if (bytes[pos] === 0xcc && !includeInt3 && !boundaries) {
         // INT3 padding between functions is over half the instructions of a kernel: skip runs of it.
         do pos++;

@@ -3,9 +3,9 @@
 // Each command is required when it runs, not imported: a scan never loads the lint command and
 // its project model, and a lint never loads the scanner (start-up is most of a small run).
 import { isMainThread } from 'node:worker_threads';
-import { EXIT_UNUSABLE, reportInternalError, type CommandIo } from '../cli/processBasics';
+import { EXIT_UNUSABLE, type CommandIo } from '../cli/processBasics';
+import { runWithProcess, type RunCommand } from './process';
 
-type RunCommand = (argv: string[], io: CommandIo) => Promise<number>;
 type RunScan = RunCommand;
 
 export function main(argv: string[], io: CommandIo): Promise<number> {
@@ -42,20 +42,7 @@ async function runScanCommand(argv: string[], io: CommandIo): Promise<number> {
 
 /** Runs against the real process (bin/virtlint.js, or this file run directly). */
 export function runFromProcess(): void {
-  const io: CommandIo = { stdout: process.stdout, stderr: process.stderr };
-  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-    // `virtlint ... | head` closes the pipe early: not an error. The exit status stays the lint result.
-    if (e.code !== 'EPIPE') throw e;
-  });
-  main(process.argv.slice(2), io).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (e: unknown) => {
-      reportInternalError('virtlint', e, io);
-      process.exitCode = EXIT_UNUSABLE;
-    },
-  );
+  runWithProcess(main, process.argv.slice(2));
 }
 
 if (!servedAsLintWorker() && require.main === module) runFromProcess();

@@ -9,7 +9,7 @@
 // if it does not within the window, the chunk is simply swept again from the true position.
 import * as fs from 'fs';
 import * as path from 'path';
-import { Worker } from 'worker_threads';
+import type { Worker } from 'worker_threads';
 import { fastSweep, type Bitness, type SweepHits } from '../binary/sweep';
 import type { ChunkRequest, ChunkResponse } from './worker';
 
@@ -32,8 +32,11 @@ export class SweepWorkers {
   private readonly pending = new Map<number, (response: ChunkResponse) => void>();
 
   constructor(count: number, script: string) {
+    // Required here, not imported: a scan on one thread (the default) does not load worker_threads.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { Worker: WorkerThread } = require('worker_threads') as typeof import('worker_threads');
     for (let i = 0; i < count; i++) {
-      const worker = new Worker(script);
+      const worker = new WorkerThread(script);
       worker.unref();
       let markReady: () => void = () => undefined;
       const ready = new Promise<void>((resolve) => (markReady = resolve));

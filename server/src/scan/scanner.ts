@@ -191,14 +191,23 @@ function describeAt(section: CodeSection, offset: number, discovery: Discovery, 
 
 /** Decodes and formats single instructions; caches text for position-independent ones (INT3 padding...). */
 class InstructionDescriber {
-  private readonly formatter: iced.Formatter;
-  private readonly instruction = new iced.Instruction();
+  // Made at the first finding: a scan that finds nothing never builds iced's formatter tables.
+  private formatterMade: iced.Formatter | undefined;
+  private instructionMade: iced.Instruction | undefined;
   private readonly cache = new Map<string, { text: string; mnemonic: string; codeName: string; code: number }>();
   private bareInt3: { text: string; bytes: string; mnemonic: string; codeName: string; code: number } | undefined;
 
-  constructor(syntax: DisassemblySyntax) {
+  constructor(private readonly syntax: DisassemblySyntax) {}
+
+  private get formatter(): iced.Formatter {
     const kinds = { intel: iced.FormatterSyntax.Intel, att: iced.FormatterSyntax.Gas, nasm: iced.FormatterSyntax.Nasm, masm: iced.FormatterSyntax.Masm };
-    this.formatter = new iced.Formatter(kinds[syntax]);
+    this.formatterMade ??= new iced.Formatter(kinds[this.syntax]);
+    return this.formatterMade;
+  }
+
+  private get instruction(): iced.Instruction {
+    this.instructionMade ??= new iced.Instruction();
+    return this.instructionMade;
   }
 
   describe(section: CodeSection, offset: number, address: bigint): { text: string; bytes: string; mnemonic: string; codeName: string; code: number } {
@@ -229,7 +238,9 @@ class InstructionDescriber {
   }
 
   free(): void {
-    this.instruction.free();
-    this.formatter.free();
+    this.instructionMade?.free();
+    this.formatterMade?.free();
+    this.instructionMade = undefined;
+    this.formatterMade = undefined;
   }
 }
