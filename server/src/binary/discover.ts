@@ -3,10 +3,14 @@
 // whole and swept linearly; from the entry point, exports, function symbols without a size and
 // every direct branch or call target found on the way, a recursive traversal follows direct
 // jumps and stops where execution cannot fall through (ret, jmp, ud2, int3, invalid opcode) or
-// goes through a register (jump tables are not guessed). Bytes nobody reaches are not decoded.
+// goes through a register or memory, unless the code before such a jump proves the bound of a jump
+// table (jumpTable.ts): then the table's entries are followed and its bytes are data. Bytes nobody
+// reaches are not decoded.
 import type { BinaryImage, CodeHint, CodeSection, Discovery } from './image';
 import { FlowWalker } from './flow';
 import { INT3_CODE } from './sweep';
+import { recoverJumpTable, type JumpContext } from './jumpTable';
+import { dataAt } from './image';
 
 export interface DiscoveredHits {
   /** Offsets within the section, ascending. */
@@ -30,6 +34,10 @@ const BY_UNWIND = 2;
 const BY_TRAVERSAL = 3;
 /** Not decoded yet, but already queued as a branch target: the queue holds each byte at most once. */
 const QUEUED = 4;
+/** A jump table's bytes: data inside code, never decoded (a finding there is dropped). */
+const TABLE = 5;
+/** How many instructions before an indirect jump the jump-table recovery reads. */
+const PATH_FOR_TABLES = 24;
 const OWNER_DISCOVERY: readonly Discovery[] = ['sweep', 'symbol', 'unwind', 'traversal'];
 
 interface SectionState {
@@ -56,7 +64,7 @@ export function discoverCode(image: BinaryImage, includeInt3: boolean): Discover
   try {
     markRegions(image.hints ?? [], states, locate, targets);
     states.forEach((state, index) => sweepRegions(state, index, includeInt3, targets, decodedBytes));
-    decodedBytes.traversal = traverse(states, locate, targets, includeInt3);
+    decodedBytes.traversal = traverse(states, locate, targets, includeInt3, imageReader(image, states, locate));
   } finally {
     for (const state of states) state.walker?.free();
   }
@@ -153,8 +161,36 @@ function sweepRegions(state: SectionState, index: number, includeInt3: boolean, 
   }
 }
 
+/** What jump-table recovery may read: the image's code and data sections. */
+interface ImageReader {
+  read(address: bigint, length: number): Uint8Array | undefined;
+  isCode(address: bigint): boolean;
+}
+
+function imageReader(image: BinaryImage, states: SectionState[], locate: Locator): ImageReader {
+  return {
+    read: (address, length) => {
+      const at = locate(address);
+      if (!at) return dataAt(image, address, length);
+      const bytes = states[at.index]!.section.bytes;
+      return at.offset + length <= bytes.length ? bytes.subarray(at.offset, at.offset + length) : undefined;
+    },
+    isCode: (address) => locate(address) !== undefined,
+  };
+}
+
+/** Marks a recovered table's bytes inside code sections as data that no pass decodes. */
+function markTable(states: SectionState[], locate: Locator, address: bigint, size: number): void {
+  for (let i = 0; i < size; i++) {
+    const at = locate(address + BigInt(i));
+    if (!at) continue;
+    const owner = states[at.index]!.owner;
+    if (owner[at.offset] !== BY_SYMBOL && owner[at.offset] !== BY_UNWIND) owner[at.offset] = TABLE;
+  }
+}
+
 /** Follows every queued address that lands in bytes no pass has decoded; returns the bytes it decoded. */
-function traverse(states: SectionState[], locate: Locator, queue: Target[], includeInt3: boolean): number {
+function traverse(states: SectionState[], locate: Locator, queue: Target[], includeInt3: boolean, image: ImageReader): number {
   let decoded = 0;
   while (queue.length > 0) {
     const target = queue.pop()!;
@@ -164,9 +200,20 @@ function traverse(states: SectionState[], locate: Locator, queue: Target[], incl
     const owner = state.owner;
     const walker = walkerFor(state);
     let pos = at.offset;
+    // The straight line walked from this target, for jump-table recovery.
+    const path: number[] = [];
     while (pos < owner.length && (owner[pos] === NONE || owner[pos] === QUEUED)) {
       owner[pos] = BY_TRAVERSAL;
       const step = walker.decode(pos);
+      if (step.indirect) {
+        const context: JumpContext = { bytes: state.section.bytes, bits: state.section.bits, base: state.section.address, ...image };
+        const table = recoverJumpTable(context, path.slice(-PATH_FOR_TABLES), pos);
+        if (table) {
+          markTable(states, locate, table.address, table.size);
+          for (const address of table.targets) queue.push({ address, section: at.index });
+        }
+      }
+      path.push(pos);
       decoded += step.length;
       if (step.code >= 0 && (includeInt3 || step.code !== INT3_CODE)) state.hits.push({ offset: pos, code: step.code, owner: BY_TRAVERSAL });
       if (step.hasTarget) {
@@ -192,6 +239,7 @@ function sortedHits(state: SectionState): DiscoveredHits {
   };
   const out: DiscoveredHits = { offsets: [], codes: [], discoveries: [], decodedBy };
   for (const hit of hits) {
+    if (owner[hit.offset] === TABLE) continue; // decoded before a jump table was found over it
     out.offsets.push(hit.offset);
     out.codes.push(hit.code);
     out.discoveries.push(OWNER_DISCOVERY[hit.owner]!);

@@ -18,6 +18,8 @@ export interface Step {
   targetOffset: number;
   /** Its target address, when it lies outside the walked bytes; else -1n. */
   target: bigint;
+  /** True for a near jump through a register or memory (maybe a jump table; see jumpTable.ts). */
+  indirect: boolean;
 }
 
 const MAX_INSTRUCTION_LENGTH = 15;
@@ -43,7 +45,7 @@ export class FlowWalker {
   private readonly ipMask: bigint;
   /** The instruction pointer's width for the current branch (a 66 prefix changes it outside 64-bit code). */
   private targetMask = 0n;
-  readonly step: Step = { length: 0, code: -1, ends: false, hasTarget: false, targetOffset: -1, target: -1n };
+  readonly step: Step = { length: 0, code: -1, ends: false, hasTarget: false, targetOffset: -1, target: -1n, indirect: false };
 
   constructor(
     private readonly bytes: Uint8Array,
@@ -63,6 +65,7 @@ export class FlowWalker {
     step.targetOffset = -1;
     step.target = -1n;
     step.ends = false;
+    step.indirect = false;
     const length = fastLength(this.bytes, pos, this.bytes.length, this.bits);
     if (length > 0) {
       step.length = length;
@@ -110,7 +113,11 @@ export class FlowWalker {
     } else if (opcode === 0xc3 || opcode === 0xc2) this.step.ends = true;
     else if (opcode === 0xff) {
       const reg = (bytes[p + 1]! >> 3) & 7;
-      if (reg === 4) this.step.ends = true; // indirect jmp: a jump table or a tail call, not followed
+      if (reg === 4) {
+        // An indirect jmp: a tail call, or a jump table the traversal may recover.
+        this.step.ends = true;
+        this.step.indirect = true;
+      }
     } else if (opcode === 0x0f) {
       const second = bytes[p + 1]!;
       // MOV to or from CR/DR with REX.R names CR8..CR15 or DR8..DR15; only CR8 exists. The fast
@@ -179,6 +186,9 @@ export class FlowWalker {
         if (instruction.isJccShortOrNear || instruction.isCallNear || instruction.isJcxShort || instruction.isLoop || instruction.isLoopcc) this.setTargetAddress(instruction.nearBranchTarget);
         break;
       case iced.FlowControl.IndirectBranch:
+        step.ends = true;
+        step.indirect = instruction.mnemonic === iced.Mnemonic.Jmp;
+        break;
       case iced.FlowControl.Return:
       case iced.FlowControl.Exception:
         step.ends = true;

@@ -46,8 +46,8 @@ export const SCAN_USAGE = `Usage: virtlint scan [options] <file...>
 Finds sensitive-but-unprivileged x86 instructions in compiled code: ELF32/ELF64 executables and
 objects, PE32/PE32+ images, COFF objects, and raw images. Only code is decoded: regions of function
 symbols with a size, unwind tables (.eh_frame, .pdata), and what a traversal from entry points,
-exports and function starts reaches through direct jumps and calls; data between functions is not
-read as instructions. Each finding gives address, section, symbol+offset, the source line when the
+exports and function starts reaches through direct jumps, calls and jump tables with a proven
+bound; data between functions (and the tables) is not read as instructions. Each finding gives address, section, symbol+offset, the source line when the
 file has DWARF line information, and how its code was found (discovery).
 
 Options:
