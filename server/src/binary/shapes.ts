@@ -3,7 +3,7 @@
 // about ~2,000 shapes first. test/scan/parallel.test.ts recomputes it and fails if it is stale
 // (e.g. after an iced-x86 upgrade). Shapes missing from the table are still checked lazily.
 import * as zlib from 'zlib';
-import { loadShapeBitset } from './lengths';
+import { fastRun, loadShapeBitset } from './lengths';
 import { FAST_SHAPES } from './shapes.generated';
 
 let loaded = false;
@@ -21,4 +21,31 @@ export function ensureShapeTable(): void {
   if (loaded) return;
   loaded = true;
   loadShapeBitset(decodeShapeTable(FAST_SHAPES));
+  primeFastRun();
 }
+
+/**
+ * Runs the length decoder over a few kilobytes of varied bytes in every mode before real code.
+ * V8 optimises the hot loop after a short while, from what each comparison has seen so far; a
+ * branch not yet taken then throws the optimised code away when it first is, and the loop is
+ * compiled again. A kernel sweep paid five such compilations (~50 ms of CPU); primed, it pays one.
+ */
+function primeFastRun(): void {
+  const bytes = new Uint8Array(PRIMER_BYTES);
+  let x = 0x9e3779b9;
+  for (let i = 0; i < bytes.length; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    bytes[i] = x & 0xff;
+  }
+  for (const bits of [16, 32, 64]) {
+    let pos = 0;
+    while (pos < bytes.length) {
+      const next = fastRun(bytes, pos, bytes.length, bytes.length, bits, false);
+      pos = next === pos ? pos + 1 : next;
+    }
+  }
+}
+
+const PRIMER_BYTES = 2048;

@@ -3,7 +3,7 @@
 // iced only about deferred positions. Both report the same hits: tests hold them to that.
 import { iced } from '../analysis/resolve/iced';
 import { ruleForCode } from '../analysis/resolve/classify';
-import { BARE_INT3, fastLength, fastRun } from './lengths';
+import { fastRun } from './lengths';
 import { ensureShapeTable } from './shapes';
 
 export type Bitness = 16 | 32 | 64;
@@ -114,31 +114,26 @@ export function fastSweep(bytes: Uint8Array, bits: Bitness, range: SweepRange, o
   let pos = range.start;
   try {
     while (pos < stop) {
-      if (boundaries && pos < recordTo) {
-        if (pos >= recordFrom) boundaries.push(pos);
-      } else {
-        // Most instructions: sized in one tight loop up to the next one it cannot size.
-        const next = fastRun(bytes, pos, stop, end, bits, false);
-        if (next !== pos) {
-          pos = next;
-          continue;
-        }
-      }
-      if (bytes[pos] === 0xcc && !includeInt3 && !boundaries) {
-        // INT3 padding between functions is over half the instructions of a kernel: skip runs of it.
-        do pos++;
-        while (pos < stop && bytes[pos] === 0xcc);
+      const recording = boundaries !== undefined && pos < recordTo;
+      if (recording && pos >= recordFrom) boundaries.push(pos);
+      // Most instructions are sized in one tight loop, up to the next one it cannot size (one at
+      // a time while boundaries are recorded). fastLength is not called here: V8 would compile a
+      // second copy of that loop into this function.
+      const next = fastRun(bytes, pos, recording ? pos + 1 : stop, end, bits, false);
+      if (next !== pos) {
+        pos = next;
         continue;
       }
-      const length = fastLength(bytes, pos, end, bits);
-      if (length > 0) {
-        pos += length;
-        continue;
-      }
-      if (length === BARE_INT3) {
+      if (bytes[pos] === 0xcc) {
+        // A bare INT3 (fastRun leaves it to the caller). INT3 padding between functions is over
+        // half the instructions of a kernel: without --rules all, runs of it are skipped.
         if (includeInt3) {
           offsets.push(pos);
           codes.push(INT3_CODE);
+        } else if (!boundaries) {
+          do pos++;
+          while (pos < stop && bytes[pos] === 0xcc);
+          continue;
         }
         pos += 1;
         continue;
