@@ -63,6 +63,25 @@ describe('launcher: the compile cache', function () {
     assert.ok(fs.statSync(path.join(cacheDir, name!)).size > 10_000, 'rewritten with real code');
   });
 
+  it('`virtlint scan` loads dist/scan.js: its cache is written once and accepted by the next run (the V8 flag the launcher sets for a scan is set before it loads), and the report is the same', () => {
+    const cacheDir = path.join(dir, 'scan');
+    const scan = (env: Record<string, string>) => {
+      const run = spawnSync(process.execPath, [LAUNCHER, 'scan', '--format', 'json', process.execPath], { encoding: 'utf8', env: { ...process.env, ...env }, maxBuffer: 1 << 28 });
+      assert.ok(run.status === 0 || run.status === 1, run.stderr);
+      assert.equal(run.stderr, '');
+      return run.stdout;
+    };
+    const uncached = scan({ VIRTLINT_NO_COMPILE_CACHE: '1', VIRTLINT_CACHE_DIR: cacheDir });
+    assert.equal(scan({ VIRTLINT_CACHE_DIR: cacheDir }), uncached);
+    if (hasNativeCache) return;
+    const written = fs.readdirSync(cacheDir);
+    assert.equal(written.length, 1);
+    assert.match(written[0]!, /^scan\.js-/, 'the scan bundle, not cli.js');
+    const stamp = fs.statSync(path.join(cacheDir, written[0]!)).mtimeMs;
+    assert.equal(scan({ VIRTLINT_CACHE_DIR: cacheDir }), uncached);
+    assert.equal(fs.statSync(path.join(cacheDir, written[0]!)).mtimeMs, stamp, 'an accepted cache is not rewritten');
+  });
+
   it('a cache folder that cannot be created changes nothing but the time', () => {
     const blocker = path.join(dir, 'a-file');
     fs.writeFileSync(blocker, '');

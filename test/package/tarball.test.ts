@@ -8,7 +8,7 @@ import { pathToFileURL } from 'node:url';
 import { LspSession } from './lspSession';
 import { FIXTURES, makeTempDir, packTarball, removeDir, ROOT, run, tail } from './tools';
 
-const REQUIRED_FILES = ['bin/virtlint.js', 'bin/virtlint-lsp.js', 'dist/cli.js', 'dist/server.js', 'dist/scan-worker.js', 'dist/iced_x86_bg.wasm', 'docs/rules/popf.md', 'package.json'];
+const REQUIRED_FILES = ['bin/virtlint.js', 'bin/virtlint-lsp.js', 'dist/cli.js', 'dist/scan.js', 'dist/server.js', 'dist/scan-worker.js', 'dist/iced_x86_bg.wasm', 'docs/rules/popf.md', 'package.json'];
 
 describe('package: npm pack, then npm install into an empty folder', function () {
   this.timeout(300_000);

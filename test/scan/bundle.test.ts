@@ -20,6 +20,7 @@ describe('scan: bundled build', function () {
     const common = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'silent' };
     await esbuild.build({ ...common, entryPoints: [path.join(ROOT, 'server/src/main/virtlint.ts')], outfile: path.join(dir, 'cli.js') });
     await esbuild.build({ ...common, entryPoints: [path.join(ROOT, 'server/src/scan/worker.ts')], outfile: path.join(dir, 'scan-worker.js') });
+    await esbuild.build({ ...common, entryPoints: [path.join(ROOT, 'server/src/main/scan.ts')], outfile: path.join(dir, 'scan.js') });
     fs.copyFileSync(path.join(path.dirname(require.resolve('iced-x86')), 'iced_x86_bg.wasm'), path.join(dir, 'iced_x86_bg.wasm'));
   });
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -29,12 +30,14 @@ describe('scan: bundled build', function () {
     const body = 'bits 64\nsection .text\nglobal _start\n_start:\npushfq\ntimes 3*1024*1024 nop\nprobe: cpuid\npopfq\nret\n';
     const exe = ld(dir, [nasm(dir, 'big', body, 'elf64')], 'big');
     const before = fs.readdirSync(dir).sort();
-    for (const jobs of ['1', '2']) {
-      const r = spawnSync(process.execPath, [path.join(dir, 'cli.js'), 'scan', '--jobs', jobs, '--rules', 'all', '--format', 'json', exe], { cwd: dir, encoding: 'utf8' });
-      assert.equal(r.stderr, '', `jobs ${jobs}: stderr`);
+    // cli.js runs `scan` itself; scan.js (what bin/virtlint.js loads for a scan) is the scanner alone.
+    for (const [bundle, jobs] of [['cli.js', '1'], ['cli.js', '2'], ['scan.js', '1'], ['scan.js', '2']] as const) {
+      const command = bundle === 'cli.js' ? [path.join(dir, bundle), 'scan'] : [path.join(dir, bundle)];
+      const r = spawnSync(process.execPath, [...command, '--jobs', jobs, '--rules', 'all', '--format', 'json', exe], { cwd: dir, encoding: 'utf8' });
+      assert.equal(r.stderr, '', `${bundle} jobs ${jobs}: stderr`);
       const reports = JSON.parse(r.stdout) as { messages: { ruleId: string; symbol?: string }[] }[];
-      assert.deepEqual(reports[0]!.messages.map((m) => [m.ruleId, m.symbol]), [['pushf', '_start'], ['cpuid', 'probe'], ['popf', 'probe+0x2']], `jobs ${jobs}`);
-      assert.equal(r.status, 1, `jobs ${jobs}: POPF is an error in the default profile`);
+      assert.deepEqual(reports[0]!.messages.map((m) => [m.ruleId, m.symbol]), [['pushf', '_start'], ['cpuid', 'probe'], ['popf', 'probe+0x2']], `${bundle} jobs ${jobs}`);
+      assert.equal(r.status, 1, `${bundle} jobs ${jobs}: POPF is an error in the default profile`);
     }
     assert.deepEqual(fs.readdirSync(dir).sort(), before, 'the bundle created or changed no files');
   });
