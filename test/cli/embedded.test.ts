@@ -125,13 +125,63 @@ describe('cli: C, C++ and Rust sources', function () {
     }
   });
 
-  it('--fix leaves a C file as it was and says so', async () => {
+  it('--fix hypercall leaves a host file as it was and says why', async () => {
     const before = fs.readFileSync(path.join(dir, 'gdt.c'), 'utf8');
-    const run = await runCli(['-f', 'json', '--fix', 'trap', 'gdt.c'], { cwd: dir });
+    const run = await runCli(['-f', 'json', '--fix', 'hypercall', 'gdt.c'], { cwd: dir });
     assert.equal(fs.readFileSync(path.join(dir, 'gdt.c'), 'utf8'), before);
     const [result] = parseJsonReport(run.stdout);
     assert.deepEqual(result!.messages.map((m) => m.ruleId), ['sgdt']);
-    assert.match(JSON.stringify(result), /not fixed: --fix does not rewrite inline assembly/);
+    assert.match(result!.note ?? '', /^not fixed: --fix hypercall does not rewrite inline assembly: a hypercall uses registers/);
+  });
+
+  describe('--fix trap on host files', () => {
+    const MIXED_C = [
+      'void ok(void *p) { asm volatile("sgdt (%0)" :: "r"(p) : "memory"); }',
+      'void locked(void) { asm volatile("lock; sidt (%%eax)" ::: "memory"); }',
+      'unsigned long long stamp(void) { return __rdtsc(); }',
+      'unsigned long three(void) { unsigned long m; asm volatile("pushf\\n\\tpopf\\n\\tsmsw %0" : "=r"(m)); return m; }',
+      '',
+    ].join('\n');
+    const argv = ['--no-config', '-f', 'json', '--rules', 'all', '--fix', 'trap'];
+
+    it('writes a prefix before each instruction the editor would, names each one it leaves and why, and a second run changes nothing', async () => {
+      const tree = tempTree({ 'mixed.c': MIXED_C });
+      try {
+        const first = await runCli([...argv, 'mixed.c'], { cwd: tree });
+        const fixed = fs.readFileSync(path.join(tree, 'mixed.c'), 'utf8');
+        const lines = fixed.split('\n');
+        assert.equal(lines.length, MIXED_C.split('\n').length, 'no line added');
+        assert.match(lines[0]!, /asm volatile\(".byte 0x0f,0x0b,0x6b,0x76,0x6d\\n\\t" \/\* virtlint-fixed: sgdt -- KVM/);
+        assert.equal(lines[1], MIXED_C.split('\n')[1], 'lock; sidt is left alone');
+        assert.equal(lines[3]!.split('.byte 0x0f,0x0b,0x6b,0x76,0x6d').length - 1, 3, 'three prefixes in one literal (three passes)');
+        const [report] = parseJsonReport(first.stdout);
+        assert.deepEqual(report!.messages.map((m) => `${m.line}:${m.ruleId}`), ['2:sidt', '3:rdtsc']);
+        assert.equal(report!.note, 'fixed 4 instructions; the problems listed remain; 2 findings not fixed (the reasons are on stderr)');
+        const stderr = first.stderr.trim().split('\n');
+        assert.equal(stderr.length, 2, first.stderr);
+        assert.match(stderr[0]!, /mixed\.c:2:\d+: sidt not fixed: a prefix statement \(lock;, rep;, data16\) applies to the instruction/);
+        assert.match(stderr[1]!, /mixed\.c:3:\d+: rdtsc not fixed: an intrinsic call/);
+        const second = await runCli([...argv, 'mixed.c'], { cwd: tree });
+        assert.equal(fs.readFileSync(path.join(tree, 'mixed.c'), 'utf8'), fixed, 'idempotent');
+        assert.equal(parseJsonReport(second.stdout)[0]!.note, '2 findings not fixed (the reasons are on stderr)');
+        assert.equal(second.stderr, first.stderr);
+      } finally {
+        removeTree(tree);
+      }
+    });
+
+    it('--fix-dry-run prints the diff (also for standard input) and writes nothing', async () => {
+      const tree = tempTree({ 'flags.rs': FLAGS_RS });
+      try {
+        const run = await runCli(['--no-config', '--fix', 'trap', '--fix-dry-run', 'flags.rs'], { cwd: tree });
+        assert.equal(fs.readFileSync(path.join(tree, 'flags.rs'), 'utf8'), FLAGS_RS);
+        assert.match(run.stdout, /^\+ {8}core::arch::asm!\(".byte 0x0f,0x0b,0x6b,0x76,0x6d", \/\* virtlint-fixed: pushf -- KVM[^\n]*\*\/ "pushfq", "pop \{0\}", out\(reg\) flags\);$/m);
+        const piped = await runCli(['--no-config', '--fix', 'trap', '--fix-dry-run', '--abi', 'xen', '--stdin-filename', 'flags.rs', '-'], { cwd: tree, stdin: FLAGS_RS });
+        assert.match(piped.stdout, /^\+.*"\.byte 0x0f,0x0b,0x78,0x65,0x6e", \/\* virtlint-fixed: pushf -- Xen/m);
+      } finally {
+        removeTree(tree);
+      }
+    });
   });
 
   it('gives one report for a header read as assembly by a .S file and as C', async () => {

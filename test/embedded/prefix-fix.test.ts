@@ -17,6 +17,7 @@ import { analyzeEmbedded, embeddedPrefixFix, type EmbeddedResult, type HostLangu
 import { applyEdits, FORCED_EMULATION_PREFIX, type FixOptions } from '../../server/src/analysis/fixes';
 import type { Finding } from '../../server/src/analysis/types';
 import { compileHost, DEBIAN_RUSTC, type CompiledInstruction, type HostCompilation, type HostCompileOptions } from '../helpers/hostCompilers';
+import { runCli } from '../cli/helpers';
 
 type Bits = 32 | 64;
 
@@ -127,11 +128,38 @@ interface OracleRun {
   asmSyntax?: 'intel';
 }
 
+/** How a fixture gets its prefixes: the editor's quick fixes one by one, or `virtlint --fix trap` on the file. */
+type Fixer = 'editor' | 'cli';
+
+/** `virtlint --fix trap` on the fixture in a folder of its own; a second run must change nothing. */
+async function fixByCli(run: OracleRun, abi: FixOptions['abi']): Promise<FixedText> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'virtlint-prefix-cli-'));
+  try {
+    const file = path.join(dir, run.name);
+    fs.writeFileSync(file, run.source);
+    const argv = ['--no-config', '--rules', 'all', '--fix', 'trap', '--abi', abi, '--bits', String(run.bits), ...(run.asmSyntax ? ['--masm', run.asmSyntax] : []), '-f', 'json', run.name];
+    const first = await runCli(argv, { cwd: dir });
+    assert.equal(first.stderr, '', 'every finding of the fixture takes a prefix: nothing is refused');
+    const fixed = fs.readFileSync(file, 'utf8');
+    assert.notEqual(fixed, run.source, 'the CLI rewrote the file');
+    const [report] = JSON.parse(first.stdout) as { messages: unknown[]; note?: string }[];
+    assert.deepEqual(report!.messages, [], 'the report after --fix lists nothing left');
+    const second = await runCli(argv, { cwd: dir });
+    assert.equal(fs.readFileSync(file, 'utf8'), fixed, 'a second --fix trap changes nothing');
+    assert.equal(second.stderr, '');
+    assert.equal((JSON.parse(second.stdout) as { note?: string }[])[0]!.note, undefined, 'and says nothing was fixed');
+    const markers = (text: string) => text.split('virtlint-fixed:').length - 1;
+    return { text: fixed, statements: new Array<number>(markers(fixed) - markers(run.source)).fill(0), titles: [] };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** Original and fixed compiled the same way: per statement, the prefixed instructions are exactly the original's sensitive ones. */
-async function checkCompiled(run: OracleRun, abi: FixOptions['abi']): Promise<void> {
+async function checkCompiled(run: OracleRun, abi: FixOptions['abi'], fixer: Fixer = 'editor'): Promise<void> {
   const original = analyze(run.source, run.language, run.bits, run.asmSyntax);
   assert.ok(original.findings.length >= 4, `the fixture reports too little: ${original.findings.map((f) => f.ruleId).join(', ')}`);
-  const fixed = fixOneByOne(run.source, run.language, run.bits, { abi }, run.asmSyntax);
+  const fixed = fixer === 'cli' ? await fixByCli(run, abi) : fixOneByOne(run.source, run.language, run.bits, { abi }, run.asmSyntax);
   assert.equal(fixed.statements.length, original.findings.length, 'one prefix per finding');
   const needs = abi === 'xen' ? "Xen's forced-emulation marker \\((needs Xen's hvm_fep \\(debug builds\\)|Xen emulates CPUID for PV guests)\\)" : "KVM's forced-emulation marker \\(needs kvm\\.force_emulation_prefix=1\\)";
   const expectedTitle = new RegExp(`^Prefix [A-Z0-9]+ with ${needs}( in the body of \\w+ \\(changes every use\\))?$`);
@@ -148,7 +176,7 @@ async function checkCompiled(run: OracleRun, abi: FixOptions['abi']): Promise<vo
   }
   let prefixes = 0;
   for (const list of after.prefixed.values()) prefixes += list.length;
-  assert.equal(prefixes, fixed.statements.length, `prefixes in the code vs fixes applied (in the statements at lines ${fixed.statements.join(', ')})`);
+  assert.equal(prefixes, fixed.statements.length, `prefixes in the code vs fixes applied${fixer === 'editor' ? ` (in the statements at lines ${fixed.statements.join(', ')})` : ' (virtlint-fixed markers written)'}`);
   assert.ok(before.sensitive.size > 0, 'the unfixed build has sensitive instructions');
 }
 
@@ -253,6 +281,20 @@ describe('embedded: forced-emulation prefix inside inline assembly, compiled', f
     for (const optimize of [0, 2] as const) {
       it(`${DEBIAN_RUSTC} x86_64 opt-level=${optimize}, ${abi} prefix`, () => checkCompiled({ name: 'fixture.rs', language: 'rust', source: RUST_FIXTURE, bits: 64, compile: { compiler: 'rustc', optimize } }, abi));
     }
+  }
+});
+
+// The same fixtures fixed by `virtlint --fix trap` on the file (every prefix at once, to a fixed
+// point): the CLI must write what the editor writes, and a second run must be a no-op.
+describe('embedded: virtlint --fix trap on host files, compiled', function () {
+  this.timeout(300_000);
+  for (const abi of ['kvm', 'xen'] as const) {
+    for (const bits of [32, 64] as const) {
+      it(`gcc -m${bits} -O2, ${abi} prefix`, () => checkCompiled({ name: 'fixture.c', language: 'c', source: C_FIXTURE, bits, compile: { compiler: 'gcc', optimize: 2 } }, abi, 'cli'));
+    }
+    it(`gcc -m64 -O0 -masm=intel, ${abi} prefix`, () => checkCompiled({ name: 'intel.c', language: 'c', source: C_INTEL_FIXTURE, bits: 64, asmSyntax: 'intel', compile: { compiler: 'gcc', optimize: 0, flags: ['-masm=intel'] } }, abi, 'cli'));
+    it(`clang -m32 -O2 -fasm-blocks (MSVC __asm), ${abi} prefix`, () => checkCompiled({ name: 'msvc.c', language: 'c', source: MSVC_FIXTURE, bits: 32, compile: { compiler: 'clang', optimize: 2, flags: ['-fms-extensions', '-fasm-blocks'] } }, abi, 'cli'));
+    it(`${DEBIAN_RUSTC} x86_64 opt-level=2, ${abi} prefix`, () => checkCompiled({ name: 'fixture.rs', language: 'rust', source: RUST_FIXTURE, bits: 64, compile: { compiler: 'rustc', optimize: 2 } }, abi, 'cli'));
   }
 });
 

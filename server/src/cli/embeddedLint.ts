@@ -90,15 +90,11 @@ export function lintHostText(displayPath: string, text: string, path: string | u
   }
 }
 
-export const HOST_FIX_NOTE = 'not fixed: --fix does not rewrite inline assembly (the editor offers the forced-emulation prefix and suppression comments there)';
-
 /** The report for a host file on disk (a problem report when it cannot be read); `failed` as for `lintHostText`. */
 export function lintHostFile(file: InputFile, project: Project, options: CliOptions, run: HostRun): { report: FileReport; failed: boolean } {
   const input = file.problem !== undefined ? { ok: false as const, problem: file.problem } : readSourceFile(file.path, options.maxFileSize);
   if (!input.ok) return { report: fileProblemReport(file.path, input.problem), failed: false };
-  const linted = lintHostText(file.path, input.text, file.path, hostLanguageOf(file.path)!, project, options, run);
-  if (options.fix !== undefined) linted.report.note = HOST_FIX_NOTE;
-  return linted;
+  return lintHostText(file.path, input.text, file.path, hostLanguageOf(file.path)!, project, options, run);
 }
 
 /**

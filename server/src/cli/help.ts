@@ -67,6 +67,8 @@ Fixes:
                              trap: an equivalent that faults, or a forced-emulation prefix
                              hypercall: a call through --abi; the fix includes a definitions
                              file for the numbers and writes it next to the fixed file
+                             C, C++, Rust: trap writes the prefix into asm templates (each
+                             finding left is named on stderr); hypercall changes nothing
   --fix-dry-run              print a unified diff instead of writing (json/sarif: diff on stderr)
   --abi <abi>                kvm (default), kvm-amd, xen, hyperv, custom
   --fix-template <file>      instruction template for --abi custom

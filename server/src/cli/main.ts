@@ -17,7 +17,8 @@ import { boundedReadProblem, decodeSource, expandPaths, formatBytes, HOST_EXTENS
 import { applyFixes, fixNote, fixOptionsForFile, reanalyzeAlone, unstableNote, writeDefinitionsFor } from './fix';
 import { helpText } from './help';
 import { analyze, reportFor } from './lint';
-import { HOST_FIX_NOTE, lintedHostLanguage, lintHostFile, lintHostText, mergeReport, newHostRun, type HostRun } from './embeddedLint';
+import { lintedHostLanguage, lintHostFile, lintHostText, mergeReport, newHostRun, type HostRun } from './embeddedLint';
+import { fixHostText, HOST_HYPERCALL_NOTE } from './hostFix';
 import { LintWorkers, threadCount, type HostLinted } from './parallel';
 import { hostLanguageOf } from '../analysis/embedded';
 import { loadProject, type Project } from './project';
@@ -68,7 +69,8 @@ async function run(argv: string[], io: CommandIo): Promise<number> {
     const hostRun = newHostRun(new ProjectReader(options.maxFileSize));
     const queued = workers?.queueHostFiles(host.filter((file) => file.path !== '-'), hostRun);
     const outcome = options.noIncludes ? await lintFiles(assembly, options, fixOptions, cwd, io, project) : await lintWithIncludes(assembly, options, fixOptions, cwd, io, project, workers);
-    await lintHostFiles(host, options, cwd, io, project, outcome, hostRun, queued);
+    if (options.fix !== undefined) await fixHostFiles(host, options, fixOptions, cwd, io, project, outcome, hostRun);
+    else await lintHostFiles(host, options, cwd, io, project, outcome, hostRun, queued);
     return finish(outcome, options, cwd, io);
   } finally {
     await workers?.close();
@@ -136,10 +138,45 @@ async function lintHostStdin(file: InputFile, options: CliOptions, cwd: string, 
   const input = await readInput(file, io, options.maxFileSize);
   if (!input.ok) return { report: fileProblemReport(displayName, input.problem), failed: false };
   const settingsPath = options.stdinFilename !== undefined ? path.resolve(cwd, options.stdinFilename) : undefined;
-  const language = hostLanguageOf(settingsPath ?? displayName)!;
-  const linted = lintHostText(displayName, input.text, settingsPath, language, project, options, run);
-  if (options.fix !== undefined) linted.report.note = HOST_FIX_NOTE;
-  return linted;
+  return lintHostText(displayName, input.text, settingsPath, hostLanguageOf(settingsPath ?? displayName)!, project, options, run);
+}
+
+/**
+ * --fix on host files, in input order: `trap` writes the forced-emulation prefixes (or, with
+ * --fix-dry-run, prints their diff; standard input only with --fix-dry-run); `hypercall` lints and says why it changes nothing.
+ */
+async function fixHostFiles(files: readonly InputFile[], options: CliOptions, fixOptions: FixOptions, cwd: string, io: CommandIo, project: Project, outcome: LintOutcome, run: HostRun): Promise<void> {
+  for (const file of files) {
+    const isStdin = file.path === '-';
+    const displayName = isStdin ? stdinName(options, cwd) : file.path;
+    const input = await readInput(file, io, options.maxFileSize);
+    if (!input.ok) {
+      mergeReport(outcome.reports, fileProblemReport(displayName, input.problem));
+      continue;
+    }
+    const settingsPath = isStdin ? (options.stdinFilename !== undefined ? path.resolve(cwd, options.stdinFilename) : undefined) : file.path;
+    const language = hostLanguageOf(settingsPath ?? displayName)!;
+    const refusal = isStdin ? undefined : refusalToRewrite(file.path);
+    if (options.fix === 'hypercall' || refusal !== undefined) {
+      const linted = lintHostText(displayName, input.text, settingsPath, language, project, options, run);
+      linted.report.note = refusal !== undefined ? `not fixed: ${refusal}` : HOST_HYPERCALL_NOTE;
+      if (refusal !== undefined) io.stderr.write(`virtlint: not fixing ${escapeControlCharacters(displayName)}: ${escapeControlCharacters(refusal)}\n`);
+      outcome.unusable ||= linted.failed;
+      mergeReport(outcome.reports, linted.report);
+      continue;
+    }
+    const fixed = fixHostText(displayName, input.text, settingsPath, language, project, options, fixOptions, run, io.stderr);
+    outcome.unusable ||= fixed.failed;
+    if (fixed.fixedText !== undefined) {
+      outcome.rewroteAny = true;
+      if (options.fixDryRun) writeDiff(displayName, input, fixed.fixedText, options, cwd, io);
+      else if (!writeFixedFile(file.path, (input.hasBom ? '\ufeff' : '') + fixed.fixedText, io)) {
+        outcome.unusable = true;
+        fixed.report.note = 'the fixes could not be written and the file is unchanged (see the error above); the problems listed are what would remain';
+      }
+    }
+    mergeReport(outcome.reports, fixed.report);
+  }
 }
 
 interface LintOutcome {

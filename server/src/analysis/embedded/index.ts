@@ -4,4 +4,5 @@ export * from './types';
 export { INTRINSICS, intrinsicNamed, type IntrinsicEntry } from './intrinsics';
 export { analyzeEmbedded, EmbeddedSession, hostLanguageOf, type EmbeddedOptions, type EmbeddedResult } from './analyze';
 export { CMacroCache } from './c';
-export { embeddedPrefixFix, embeddedPrefixFixer, msvcEmits, prefixDirective, type EmbeddedFixInput, type EmbeddedQuickFix } from './prefixFix';
+export { embeddedPrefixDecider, embeddedPrefixFix, embeddedPrefixFixer, PREFIX_REFUSALS, type PrefixDecision, msvcEmits, prefixDirective, type EmbeddedFixInput, type EmbeddedQuickFix } from './prefixFix';
+export { fixHostUntilStable, MAX_HOST_FIX_PASSES, type FixableHostAnalysis, type HostFixOutcome, type HostFixRefusal } from './prefixFixAll';

@@ -60,32 +60,60 @@ export function embeddedPrefixFix(text: string, input: EmbeddedFixInput, finding
 
 /** `embeddedPrefixFix` for many findings of one text: the line table is made once (a request's range may hold thousands). */
 export function embeddedPrefixFixer(text: string, input: EmbeddedFixInput, options: FixOptions): (finding: Finding) => EmbeddedQuickFix | undefined {
+  const decide = embeddedPrefixDecider(text, input, options);
+  return (finding) => {
+    const decision = decide(finding);
+    return 'fix' in decision ? decision.fix : undefined;
+  };
+}
+
+/** The prefix fix for a finding, or why none is written (what the CLI says per finding it leaves). */
+export type PrefixDecision = { readonly fix: EmbeddedQuickFix } | { readonly refusal: string };
+
+export const PREFIX_REFUSALS = {
+  intrinsic: 'an intrinsic call: the compiler chooses the instruction, there is no template to write the prefix into',
+  notFixable: 'the catalogue lists no forced-emulation prefix for this rule',
+  notExact: "the instruction's text is not copied one for one from a string literal of this statement (a macro argument, #x, concat!, an operand)",
+  macroInvocation: 'the statement comes out of a macro invocation: the prefix belongs in the macro body, which is fixed where it is written',
+  prefixStatement: 'a prefix statement (lock;, rep;, data16) applies to the instruction: a .byte between them would take the prefix away from it',
+  notTemplateLiteral: "the literal is not one of the statement's own template strings",
+  cppRaw: 'a C++ raw string: the marker comment and the escapes cannot be written inside it',
+  dialectAlternative: 'inside a {att|intel} alternative: a prefix there would reach one dialect only',
+  joinedLiteral: 'the literal does not stand on its own as a template piece, so no literal of its own can go before it',
+  multiLineLiteral: "a string literal over several lines: the marker comment cannot go on the instruction's line",
+} as const;
+
+export function embeddedPrefixDecider(text: string, input: EmbeddedFixInput, options: FixOptions): (finding: Finding) => PrefixDecision {
   let offsets: ReturnType<typeof lineOffsets> | undefined;
   return (finding) => {
     const ins = finding.instruction;
     // The catalogue says which rules the prefix fixes (not the meta rules, not the detection idioms).
-    if (!ins || !ruleById(finding.ruleId)?.fixes.includes('forced-emulation')) return undefined;
+    if (!ruleById(finding.ruleId)?.fixes.includes('forced-emulation')) return { refusal: PREFIX_REFUSALS.notFixable };
+    if (!ins) return { refusal: PREFIX_REFUSALS.intrinsic };
     const place = exactPlace(input.blocks, ins.range.start);
-    if (!place || place.block.macroChain) return undefined;
-    if (followsPrefixStatement(place.block.lines, place.lineIndex, place.textIndex)) return undefined;
+    if (!place) return { refusal: insideSomeBlock(input.blocks, ins.range.start) ? PREFIX_REFUSALS.notExact : PREFIX_REFUSALS.intrinsic };
+    if (place.block.macroChain) return { refusal: PREFIX_REFUSALS.macroInvocation };
+    if (followsPrefixStatement(place.block.lines, place.lineIndex, place.textIndex)) return { refusal: PREFIX_REFUSALS.prefixStatement };
     offsets ??= lineOffsets(text);
     return prefixFixAt(text, input, finding, ins, place, offsets, options);
   };
 }
 
-function prefixFixAt(text: string, input: EmbeddedFixInput, finding: Finding, ins: NonNullable<Finding['instruction']>, place: ExactPlace, offsets: ReturnType<typeof lineOffsets>, options: FixOptions): EmbeddedQuickFix | undefined {
+function prefixFixAt(text: string, input: EmbeddedFixInput, finding: Finding, ins: NonNullable<Finding['instruction']>, place: ExactPlace, offsets: ReturnType<typeof lineOffsets>, options: FixOptions): PrefixDecision {
   const at = offsetAt(offsets, ins.range.start, text.length);
   const flavour = prefixFlavour(options);
   const marker = `/* virtlint-fixed: ${finding.ruleId} -- ${flavour === 'xen' ? 'Xen' : 'KVM'} forced-emulation prefix, ${prefixNeeds(finding.ruleId, flavour)} */`;
   const title = forcedEmulationTitle(ins.mnemonic, finding.ruleId, flavour);
   const macro = definingMacro(text, offsets, place.block.range.start.line);
-  const quickFix = (start: number, end: number, newText: string): EmbeddedQuickFix => ({
-    title: macro === undefined ? title : `${title} in the body of ${macro} (changes every use)`,
-    ruleId: finding.ruleId,
-    strategy: 'trap',
-    kind: 'forced-emulation',
-    edit: { range: new PositionIndex(text, offsets.starts).range(start, end), newText },
-    ...(finding.ruleId === 'cpuid' && flavour === 'xen' ? { isPreferred: true } : {}),
+  const quickFix = (start: number, end: number, newText: string): PrefixDecision => ({
+    fix: {
+      title: macro === undefined ? title : `${title} in the body of ${macro} (changes every use)`,
+      ruleId: finding.ruleId,
+      strategy: 'trap',
+      kind: 'forced-emulation',
+      edit: { range: new PositionIndex(text, offsets.starts).range(start, end), newText },
+      ...(finding.ruleId === 'cpuid' && flavour === 'xen' ? { isPreferred: true } : {}),
+    },
   });
   if (place.block.form === 'msvc-block' || place.block.form === 'msvc-line') {
     // One `_emit` per byte, each its own statement (`__asm` separates statements on one line); cpp removes the comment.
@@ -95,24 +123,30 @@ function prefixFixAt(text: string, input: EmbeddedFixInput, finding: Finding, in
   const blockEnd = offsetAt(offsets, place.block.range.end, text.length);
   const literals = literalSpans(text, blockStart, blockEnd, input.language);
   const literal = literals.find((l) => l.contentStart <= at && at < l.contentEnd);
-  if (!literal || literal.cppRaw || literal.depth !== 1) return undefined;
-  if (input.language !== 'rust' && insideDialectAlternative(text, literals, at)) return undefined;
+  if (!literal || literal.depth !== 1) return { refusal: PREFIX_REFUSALS.notTemplateLiteral };
+  if (literal.cppRaw) return { refusal: PREFIX_REFUSALS.cppRaw };
+  if (input.language !== 'rust' && insideDialectAlternative(text, literals, at)) return { refusal: PREFIX_REFUSALS.dialectAlternative };
 
   const directive = prefixDirective(flavour);
   const indentStart = indentationStart(text, literal, at);
   let edit: { start: number; end: number; newText: string };
   if (indentStart === literal.contentStart) {
     // The instruction opens its literal: the prefix is a literal (C) or a template argument (Rust) of its own.
-    if (!(input.language === 'rust' ? RUST_TEMPLATE_AFTER : C_TEMPLATE_AFTER).includes(literal.before)) return undefined;
+    if (!(input.language === 'rust' ? RUST_TEMPLATE_AFTER : C_TEMPLATE_AFTER).includes(literal.before)) return { refusal: PREFIX_REFUSALS.joinedLiteral };
     const own = input.language === 'rust' ? `"${directive}",` : `"${directive}\\n\\t"`;
     edit = { start: literal.start, end: literal.start, newText: `${own} ${marker} ` };
   } else {
-    if (/[\r\n]/.test(text.slice(literal.start, literal.end))) return undefined; // the marker must share the instruction's line
+    if (/[\r\n]/.test(text.slice(literal.start, literal.end))) return { refusal: PREFIX_REFUSALS.multiLineLiteral }; // the marker must share the instruction's line
     const afterNewline = !literal.raw && text.slice(indentStart - 2, indentStart) === '\\n' && startsEscape(text, indentStart - 2, literal.contentStart);
     const separator = afterNewline ? `\\n${text.slice(indentStart, at)}` : '; ';
     edit = { start: at, end: literal.end, newText: `${directive}${separator}${text.slice(at, literal.end)} ${marker}` };
   }
   return quickFix(edit.start, edit.end, edit.newText);
+}
+
+/** True when `position` is inside some asm statement (a finding there that has no exact place came through a substitution). */
+function insideSomeBlock(blocks: readonly AsmBlock[], position: Position): boolean {
+  return blocks.some((block) => contains(block.range, position));
 }
 
 /** The cpp macro whose `#define` (continued by `\` lines) holds `line`, if any: a fix there changes every use. */
