@@ -18,6 +18,7 @@ import { applyEdits, FORCED_EMULATION_PREFIX, type FixOptions } from '../../serv
 import type { Finding } from '../../server/src/analysis/types';
 import { compileHost, DEBIAN_RUSTC, type CompiledInstruction, type HostCompilation, type HostCompileOptions } from '../helpers/hostCompilers';
 import { runCli } from '../cli/helpers';
+import { RUST_32_ENV, RUST_32_PRELUDE } from '../rules/hostPrelude';
 
 type Bits = 32 | 64;
 
@@ -242,6 +243,35 @@ const RUST_FIXTURE = [
   '',
 ].join('\n');
 
+// The same forms for i686: Debian's rustc has no i686 `core`, so the crate is `#![no_core]` with
+// the prelude's lang items and built-in asm! (RUSTC_BOOTSTRAP=1).
+const RUST_32_FIXTURE = [
+  RUST_32_PRELUDE,
+  '#[no_mangle]',
+  'pub unsafe fn own_argument(p: *mut u8) { core::arch::asm!("sgdt [{}]", in(reg) p); }',
+  '#[no_mangle]',
+  'pub unsafe fn second_argument() -> u32 { let f: u32; core::arch::asm!("nop", "pushfd", "pop {}", out(reg) f); f }',
+  '#[no_mangle]',
+  'pub unsafe fn after_semicolon() -> u32 { let f: u32; core::arch::asm!("nop; nop; pushfd; pop {}", out(reg) f); f }',
+  '#[no_mangle]',
+  'pub unsafe fn after_newline(p: *mut u8) { core::arch::asm!("nop\\n\\tsidt [{}]", in(reg) p); }',
+  '#[no_mangle]',
+  'pub unsafe fn att(p: *mut u8) { core::arch::asm!("nop", "sgdt ({})", in(reg) p, options(att_syntax)); }',
+  '#[no_mangle]',
+  'pub unsafe fn several_lines(p: *mut u16) {',
+  '    core::arch::asm!(',
+  '        "nop",',
+  '        "sldt word ptr [{}]",',
+  '        in(reg) p,',
+  '    );',
+  '}',
+  '#[no_mangle]',
+  'pub unsafe fn raw_string(p: *mut u8) { core::arch::asm!(r#"sidt [{}]"#, "nop", in(reg) p); }',
+  '#[no_mangle]',
+  'pub unsafe fn segments() -> u32 { let v: u32; core::arch::asm!("push ds", "pop es", "str {0:x}", out(reg) v); v }',
+  '',
+].join('\n');
+
 // MSVC blocks and lines, as clang's -fasm-blocks reads them (32-bit, as MSVC's inline assembler).
 const MSVC_FIXTURE = [
   'void block(void *p) {',
@@ -280,6 +310,7 @@ describe('embedded: forced-emulation prefix inside inline assembly, compiled', f
     }
     for (const optimize of [0, 2] as const) {
       it(`${DEBIAN_RUSTC} x86_64 opt-level=${optimize}, ${abi} prefix`, () => checkCompiled({ name: 'fixture.rs', language: 'rust', source: RUST_FIXTURE, bits: 64, compile: { compiler: 'rustc', optimize } }, abi));
+      it(`${DEBIAN_RUSTC} i686 #![no_core] opt-level=${optimize}, ${abi} prefix`, () => checkCompiled({ name: 'fixture32.rs', language: 'rust', source: RUST_32_FIXTURE, bits: 32, compile: { compiler: 'rustc', optimize, env: RUST_32_ENV } }, abi));
     }
   }
 });
@@ -295,6 +326,7 @@ describe('embedded: virtlint --fix trap on host files, compiled', function () {
     it(`gcc -m64 -O0 -masm=intel, ${abi} prefix`, () => checkCompiled({ name: 'intel.c', language: 'c', source: C_INTEL_FIXTURE, bits: 64, asmSyntax: 'intel', compile: { compiler: 'gcc', optimize: 0, flags: ['-masm=intel'] } }, abi, 'cli'));
     it(`clang -m32 -O2 -fasm-blocks (MSVC __asm), ${abi} prefix`, () => checkCompiled({ name: 'msvc.c', language: 'c', source: MSVC_FIXTURE, bits: 32, compile: { compiler: 'clang', optimize: 2, flags: ['-fms-extensions', '-fasm-blocks'] } }, abi, 'cli'));
     it(`${DEBIAN_RUSTC} x86_64 opt-level=2, ${abi} prefix`, () => checkCompiled({ name: 'fixture.rs', language: 'rust', source: RUST_FIXTURE, bits: 64, compile: { compiler: 'rustc', optimize: 2 } }, abi, 'cli'));
+    it(`${DEBIAN_RUSTC} i686 #![no_core] opt-level=2, ${abi} prefix`, () => checkCompiled({ name: 'fixture32.rs', language: 'rust', source: RUST_32_FIXTURE, bits: 32, compile: { compiler: 'rustc', optimize: 2, env: RUST_32_ENV } }, abi, 'cli'));
   }
 });
 

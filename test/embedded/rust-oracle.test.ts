@@ -1,5 +1,6 @@
 // rustc as the oracle for what an asm! template becomes: each case is compiled by Debian's rustc
-// (1.63, x86_64; its package has no i686 target, so 32-bit templates cannot be checked here) and
+// (1.63, x86_64; 32-bit templates are compiled as `#![no_core]` crates for i686 by the statement
+// oracle, fixtures/embedded/rust/asm32.rs, and by prefix-fix.test.ts) and
 // the function's bytes decoded with iced-x86; the lines the Rust front end hands over, assembled
 // by LLVM's assembler (clang -x assembler, the one rustc uses) in the block's syntax, must decode to the same run of iced Codes inside that function.
 // The registers rustc picks may differ from ours; the instruction forms (class and width) may not.
