@@ -14,6 +14,7 @@ import { scanHost } from './frontEnds';
 import { withHostIdioms } from './hostIdioms';
 import type { CMacroCache } from './c';
 import type { CIncrementalState } from './c/incremental';
+import type { RustIncrementalState } from './rust/incremental';
 import { hostInstruction, hostRange } from './sourceMap';
 
 export interface EmbeddedOptions extends AnalysisOptions {
@@ -32,12 +33,14 @@ export interface EmbeddedOptions extends AnalysisOptions {
 }
 
 /**
- * What one analysis of a document leaves for the next: a C or C++ file edited since is read
- * again only from the top-level declaration before the edit to the first one after it whose
- * state is unchanged (c/incremental.ts). Results equal those of a fresh analysis.
+ * What one analysis of a document leaves for the next: a C, C++ or Rust file edited since is read
+ * again only from the top-level declaration or item before the edit to the first one after it
+ * whose state is unchanged (c/incremental.ts, rust/incremental.ts). Results equal those of a
+ * fresh analysis.
  */
 export class EmbeddedSession {
   readonly c: CIncrementalState = {};
+  readonly rust: RustIncrementalState = {};
 }
 
 export interface EmbeddedResult {

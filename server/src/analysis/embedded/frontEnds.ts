@@ -5,7 +5,7 @@ import { scanC } from './c';
 import { scanRust } from './rust';
 
 export function scanHost(text: string, options: EmbeddedOptions): EmbeddedScan {
-  if (options.language === 'rust') return scanRust(text, options.build ? { build: options.build } : {});
+  if (options.language === 'rust') return scanRust(text, { ...(options.build ? { build: options.build } : {}), ...(options.session ? { incremental: options.session.rust } : {}) });
   return scanC(text, {
     language: options.language,
     ...(options.build ? { build: options.build } : {}),

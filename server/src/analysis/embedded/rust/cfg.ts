@@ -11,6 +11,8 @@ const OTHER = 4;
 const ANY_ARCH = X86 | X86_64 | OTHER;
 /** Bounds on garbage: arch attributes read per file, and tokens one item may span. */
 const MAX_REGIONS = 2000;
+/** The bound on regions a file may have: an incremental scan near it reads the whole file. */
+export const MAX_CFG_REGIONS = MAX_REGIONS;
 const MAX_ITEM_TOKENS = 100_000;
 
 interface CfgRegion {
@@ -28,6 +30,8 @@ function isPunct(token: RustToken | undefined, text: string): boolean {
 
 export class CfgRegions {
   private readonly regions: CfgRegion[] = [];
+  /** A region runs to the end of the tokens without an end of its own (an inner attribute outside every block, an item cut off). */
+  private reachesEnd = false;
   /** For a token that starts `#[…]`, the first token after the run of attributes it begins; -1 elsewhere. */
   private readonly pastAttributes: Int32Array;
   private readonly itemEnds = new Map<number, number>();
@@ -52,6 +56,16 @@ export class CfgRegions {
       past[i] = next >= 0 ? next : close + 1;
     }
     return past;
+  }
+
+  /** The regions read, in token order of their attributes. */
+  get list(): readonly { readonly start: number; readonly end: number }[] {
+    return this.regions;
+  }
+
+  /** True when some region runs on past the last token (an incremental scan cannot stop there). */
+  get openAtEnd(): boolean {
+    return this.reachesEnd;
   }
 
   /** What the attributes around token `index` say about the target. */
@@ -83,6 +97,7 @@ export class CfgRegions {
       if (this.regions.length >= MAX_REGIONS) break;
       const enclosing = openBraces.length > 0 ? this.closeOf[openBraces[openBraces.length - 1]!]! : -1;
       const end = inner ? (enclosing < 0 ? tokens.length : enclosing) : this.itemEnd(close + 1);
+      if (inner && enclosing < 0) this.reachesEnd = true;
       this.regions.push({ start: close + 1, end, arches });
     }
   }
@@ -164,19 +179,29 @@ export class CfgRegions {
           i = close + 1;
           continue;
         }
-        if (close < 0 && (token.text === '{' || token.text === '(' || token.text === '[')) return tokens.length;
+        if (close < 0 && (token.text === '{' || token.text === '(' || token.text === '[')) {
+          this.reachesEnd = true;
+          return tokens.length;
+        }
       }
       i++;
     }
+    if (limit === tokens.length) this.reachesEnd = true;
     return limit;
   }
 }
 
 /** For each opening `(`/`[`/`{` token, the index of its closing token (-1 when unclosed); -2 elsewhere. */
-export function matchDelimiters(tokens: readonly RustToken[]): { closeOf: Int32Array; unbalanced: number[] } {
+export function matchDelimiters(tokens: readonly RustToken[]): { closeOf: Int32Array; unbalanced: number[]; topLevelEnds: number[] } {
   const closeOf = new Int32Array(tokens.length).fill(-2);
   const stack: number[] = [];
   const unbalanced: number[] = [];
+  /**
+   * The `}` and `;` after which no group is open: where an incremental scan may start or stop.
+   * None after an opener that never closes: what reads its group reads to the last token.
+   */
+  const topLevelEnds: number[] = [];
+  let lostOpener = false;
   const pairs: Record<string, string> = { ')': '(', ']': '[', '}': '{' };
   for (let i = 0; i < tokens.length; i++) {
     const token = tokens[i]!;
@@ -186,6 +211,7 @@ export function matchDelimiters(tokens: readonly RustToken[]): { closeOf: Int32A
       closeOf[i] = -1;
       continue;
     }
+    if (token.text === ';' && stack.length === 0 && !lostOpener) topLevelEnds.push(i);
     const opener = pairs[token.text];
     if (!opener) continue;
     // close the nearest matching opener; openers left between are unclosed
@@ -196,9 +222,13 @@ export function matchDelimiters(tokens: readonly RustToken[]): { closeOf: Int32A
       unbalanced.push(i);
       continue;
     }
-    while (stack.length - 1 > k) unbalanced.push(stack.pop()!);
+    while (stack.length - 1 > k) {
+      unbalanced.push(stack.pop()!);
+      lostOpener = true;
+    }
     closeOf[stack.pop()!] = i;
+    if (token.text === '}' && stack.length === 0 && !lostOpener) topLevelEnds.push(i);
   }
   for (const open of stack) unbalanced.push(open);
-  return { closeOf, unbalanced };
+  return { closeOf, unbalanced, topLevelEnds };
 }

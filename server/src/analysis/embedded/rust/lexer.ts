@@ -66,22 +66,37 @@ const PUNCT2 = new Set(['::', '=>', '->', '..', '==', '!=', '<=', '>=', '&&', '|
 const STRING_PREFIXES = new Set(['b', 'c', 'r', 'br', 'cr']);
 
 export function lexRust(text: string): RustLexResult {
-  const lexer = new Lexer(text);
-  lexer.run();
-  return { tokens: lexer.tokens, comments: lexer.comments, problems: lexer.problems };
+  return lexRustFrom(text, 0, text.length);
+}
+
+/**
+ * The tokens, comments and problems that start in `[from, limit)`, read from `from`, which must be
+ * a token boundary outside every comment and literal (an incremental scan's checkpoint). `end` is
+ * where the last one read ends: `limit` exactly when none runs past it.
+ */
+export function lexRustFrom(text: string, from: number, limit: number): RustLexResult & { end: number } {
+  const lexer = new Lexer(text, from);
+  lexer.run(limit);
+  return { tokens: lexer.tokens, comments: lexer.comments, problems: lexer.problems, end: lexer.offset };
 }
 
 class Lexer {
   readonly tokens: RustToken[] = [];
   readonly comments: RustComment[] = [];
   readonly problems: RustLexProblem[] = [];
-  private at = 0;
 
-  constructor(private readonly text: string) {}
+  constructor(
+    private readonly text: string,
+    private at: number,
+  ) {}
 
-  run(): void {
+  get offset(): number {
+    return this.at;
+  }
+
+  run(limit: number): void {
     const text = this.text;
-    while (this.at < text.length) {
+    while (this.at < limit) {
       const c = text.charCodeAt(this.at);
       if (isSpace(c)) this.at++;
       else if (c === SLASH && text.charCodeAt(this.at + 1) === SLASH) this.lineComment();

@@ -8,18 +8,22 @@ import { intrinsicNamed } from '../intrinsics';
 import type { AsmBlock, AsmForm, EmbeddedScan, FrontEndProblem, HostBuild, HostComment, IntrinsicCall } from '../types';
 import { readArguments, splitArguments } from './asmMacro';
 import { CfgRegions, matchDelimiters } from './cfg';
-import { lexRust, type RustComment, type RustToken } from './lexer';
+export { MAX_CFG_REGIONS } from './cfg';
+import { lexRustFrom, type RustComment, type RustLexResult, type RustToken } from './lexer';
+import { scanRustIncrementally, type RustIncrementalState } from './incremental';
 import { decodeString } from './literals';
 import { PositionIndex } from '../positions';
 import { expandTemplate, type TemplateLiteral } from './template';
 
 export interface RustScanOptions {
   build?: HostBuild;
+  /** Kept by the caller between scans of one document: an edited copy is read again only around the edit (incremental.ts). */
+  incremental?: RustIncrementalState;
 }
 
 const FORMS: Record<string, AsmForm> = { asm: 'rust-asm', global_asm: 'rust-global-asm', naked_asm: 'rust-naked-asm' };
 /** Bounds on garbage: problems reported per file. */
-const MAX_PROBLEMS = 200;
+export const MAX_PROBLEMS = 200;
 
 /** Words a file must contain to hold anything this front end reports (checked before lexing). */
 const WORTH_LEXING = /asm\s*!|__cpuid|__get_cpuid_max|has_cpuid|_rdtsc|__rdtscp|_xgetbv|eflags/;
@@ -29,8 +33,56 @@ function isPunct(token: RustToken | undefined, text: string): boolean {
 }
 
 export function scanRust(text: string, options: RustScanOptions = {}): EmbeddedScan {
-  if (!WORTH_LEXING.test(text)) return { blocks: [], intrinsics: [], comments: [], problems: [] };
-  return new RustScanner(text, options.build).run();
+  if (options.incremental) return scanRustIncrementally(text, options.build, options.incremental);
+  if (!WORTH_LEXING.test(text)) return EMPTY_SCAN;
+  return scanRustWindow(text, new PositionIndex(text), options.build, 0, text.length).scan;
+}
+
+const EMPTY_SCAN: EmbeddedScan = { blocks: [], intrinsics: [], comments: [], problems: [] };
+
+/** True when a file holds nothing the front end could report (checked before lexing). */
+export function worthLexing(text: string): boolean {
+  return WORTH_LEXING.test(text);
+}
+
+/** One scan of `[from, limit)`, which starts at a checkpoint (or the file's start). */
+export interface RustWindowScan {
+  /** Problems sorted by position (so windows put side by side keep the order of one scan). */
+  readonly scan: EmbeddedScan;
+  /** Offsets just after each top-level `}` or `;` no `#[cfg]` region runs across, with the regions read before it. */
+  readonly checkpoints: readonly { readonly offset: number; readonly regions: number }[];
+  readonly regions: number;
+  /** The window ends at `limit` on a top-level `}` or `;` (or is empty), with nothing left open: a scan may stop there. */
+  readonly closedAtEnd: boolean;
+}
+
+export function scanRustWindow(text: string, positions: PositionIndex, build: HostBuild | undefined, from: number, limit: number): RustWindowScan {
+  const lexed = lexRustFrom(text, from, limit);
+  const scanner = new RustScanner(text, build, positions, lexed);
+  const scan = scanner.run();
+  const tokens = lexed.tokens;
+  const regions = scanner.regions();
+  const checkpoints: { offset: number; regions: number }[] = [];
+  // Regions are in the order of their attributes, so those begun before a point are a prefix.
+  let regionIndex = 0;
+  let furthestEnd = -1;
+  for (const index of scanner.topLevelEnds) {
+    const after = index + 1;
+    while (regionIndex < regions.length && regions[regionIndex]!.start < after) furthestEnd = Math.max(furthestEnd, regions[regionIndex++]!.end);
+    if (furthestEnd > after) continue;
+    checkpoints.push({ offset: tokens[index]!.end, regions: regionIndex });
+  }
+  const last = tokens[tokens.length - 1];
+  const endsTopLevel = last === undefined || (scanner.topLevelEnds.length > 0 && scanner.topLevelEnds[scanner.topLevelEnds.length - 1] === tokens.length - 1);
+  const closedAtEnd = lexed.end === limit && endsTopLevel && !scanner.cfgOpenAtEnd;
+  return { scan: { ...scan, problems: byStart(scan.problems) }, checkpoints, regions: regions.length, closedAtEnd };
+}
+
+function byStart(problems: readonly FrontEndProblem[]): FrontEndProblem[] {
+  return problems
+    .map((problem, order) => ({ problem, order }))
+    .sort((a, b) => a.problem.range.start.line - b.problem.range.start.line || a.problem.range.start.character - b.problem.range.start.character || a.order - b.order)
+    .map((x) => x.problem);
 }
 
 class RustScanner {
@@ -43,19 +95,32 @@ class RustScanner {
   private readonly intrinsics: IntrinsicCall[] = [];
   private readonly problems: FrontEndProblem[] = [];
 
+  /** The `}` and `;` after which no group is open (its last one, when it is the last token, leaves nothing open). */
+  readonly topLevelEnds: readonly number[];
+
   constructor(
     private readonly text: string,
     private readonly build: HostBuild | undefined,
+    positions: PositionIndex,
+    lexed: RustLexResult,
   ) {
-    this.positions = new PositionIndex(text);
-    const lexed = lexRust(text);
+    this.positions = positions;
     this.tokens = lexed.tokens;
     this.lexComments = lexed.comments;
     for (const problem of lexed.problems) this.problem(problem.start, problem.end, problem.message);
-    const { closeOf, unbalanced } = matchDelimiters(this.tokens);
+    const { closeOf, unbalanced, topLevelEnds } = matchDelimiters(this.tokens);
     this.closeOf = closeOf;
+    this.topLevelEnds = topLevelEnds;
     for (const index of unbalanced) this.problem(this.tokens[index]!.start, this.tokens[index]!.end, `unbalanced \`${this.tokens[index]!.text}\``);
     this.cfg = new CfgRegions(text, this.tokens, closeOf);
+  }
+
+  regions(): readonly { readonly start: number; readonly end: number }[] {
+    return this.cfg.list;
+  }
+
+  get cfgOpenAtEnd(): boolean {
+    return this.cfg.openAtEnd;
   }
 
   run(): EmbeddedScan {

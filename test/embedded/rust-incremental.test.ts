@@ -1,0 +1,141 @@
+// Reading an edited Rust file again from where the edit is (rust/incremental.ts) must give exactly
+// what a fresh analysis of the new text gives: every edit below is checked against one, field by
+// field (findings, instructions, blocks with their source maps, intrinsics, comments, problems).
+import * as assert from 'node:assert/strict';
+import { analyzeEmbedded, EmbeddedSession, type EmbeddedOptions, type EmbeddedResult } from '../../server/src/analysis/embedded/analyze';
+import { scanRust } from '../../server/src/analysis/embedded/rust';
+import type { RustIncrementalState } from '../../server/src/analysis/embedded/rust/incremental';
+import { seededRandom } from '../helpers/seededRandom';
+
+/** Analyses texts one after the other through one session, each checked against a fresh analysis and a fresh scan. */
+class Editor {
+  readonly session = new EmbeddedSession();
+
+  constructor(private readonly extra: Partial<EmbeddedOptions> = {}) {}
+
+  private options(): EmbeddedOptions {
+    return { language: 'rust', rules: ['all'], ...this.extra };
+  }
+
+  analyze(text: string, what: string): EmbeddedResult {
+    const incremental = analyzeEmbedded(text, { ...this.options(), session: this.session });
+    const fresh = analyzeEmbedded(text, this.options());
+    assert.deepEqual(plain(incremental), plain(fresh), `${what}: the incremental analysis differs from a fresh one`);
+    return incremental;
+  }
+
+  get read(): { from: number; to: number } {
+    return this.session.rust.lastRead!;
+  }
+}
+
+function plain(value: unknown): unknown {
+  // Immediates are BigInts, which JSON does not take.
+  return JSON.parse(JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v)));
+}
+
+function items(count: number): string {
+  const out: string[] = ['use core::arch::asm;', '#![allow(unused)]', ''];
+  for (let k = 0; k < count; k++) {
+    const body =
+      k % 4 === 0 ? 'asm!("sgdt [{}]", in(reg) p);'
+      : k % 4 === 1 ? 'let f: u64; asm!("pushfq", "pop {}", out(reg) f); // virtlint-disable-line pushf -- a test'
+      : k % 4 === 2 ? 'let _ = core::arch::x86_64::_rdtsc(); asm!(r#"sidt [{}]"#, in(reg) p);'
+      : 'asm!("nop", "str {0:x}", out(reg) _);';
+    if (k % 5 === 3) out.push('#[cfg(target_arch = "x86")]');
+    out.push(`/// item ${k}`, `pub unsafe fn f${k}(p: *mut u8) {`, `    ${body}`, '}', '');
+    if (k % 6 === 5) out.push(`static S${k}: [u8; 2] = [1, 2];`, `macro_rules! m${k} { () => { core::arch::asm!("smsw ax") }; }`, '');
+  }
+  return out.join('\n');
+}
+
+const BASE = items(16);
+
+function replaceOnce(text: string, from: string, to: string, occurrence = 0): string {
+  let at = -1;
+  for (let k = 0; k <= occurrence; k++) at = text.indexOf(from, at + 1);
+  assert.ok(at >= 0, `"${from}" #${occurrence} is in the text`);
+  return text.slice(0, at) + to + text.slice(at + from.length);
+}
+
+describe('Rust front end: reading an edited file again from the edit', () => {
+  it('an edit inside a function reads that function only, and the later blocks are the same objects', () => {
+    const editor = new Editor();
+    const before = editor.analyze(BASE, 'open');
+    assert.ok(before.findings.some((f) => f.ruleId === 'sidt'));
+    const edited = replaceOnce(BASE, 'sidt', 'sldt', 1);
+    const after = editor.analyze(edited, 'sidt -> sldt');
+    assert.equal(after.findings.filter((f) => f.ruleId === 'sldt').length, 1);
+    const read = editor.read;
+    assert.ok(read.to - read.from < 200, `read ${read.from}..${read.to} of ${edited.length}`);
+    assert.equal(after.blocks[after.blocks.length - 1], before.blocks[before.blocks.length - 1], 'nothing moved after the edit: the last block was not read again');
+  });
+
+  it('a line added moves what follows, equal to a fresh reading', () => {
+    const editor = new Editor();
+    editor.analyze(BASE, 'open');
+    const edited = replaceOnce(BASE, '    asm!("nop"', '    asm!("cli");\n    asm!("nop"', 2);
+    editor.analyze(edited, 'a line added');
+    assert.ok(editor.read.to - editor.read.from < 300, `read ${editor.read.from}..${editor.read.to} of ${edited.length}`);
+  });
+
+  it('an open brace, string or comment reads on to the end; closing it reads a little again', () => {
+    const editor = new Editor();
+    editor.analyze(BASE, 'open');
+    const at = BASE.indexOf('pub unsafe fn f3');
+    for (const opener of ['{', '"', '/*', 'r#"', '#![cfg(target_arch = "x86")]', '#[cfg(target_arch = "x86")] let x = { 1 }']) {
+      const opened = BASE.slice(0, at) + opener + BASE.slice(at);
+      editor.analyze(opened, `${opener} opened`);
+      editor.analyze(BASE, `${opener} taken back`);
+    }
+    const inner = BASE.slice(0, at) + '#![cfg(target_arch = "x86")]\n' + BASE.slice(at);
+    editor.analyze(inner, 'an inner cfg outside every block covers the rest of the file');
+    assert.equal(editor.read.to, inner.length);
+  });
+
+  it('after an asm!( that never closes (its arguments run to the end of the file), an edit below is read to the end', () => {
+    const editor = new Editor();
+    const unclosed = replaceOnce(BASE, 'in(reg) p);\n}', 'in(reg)\n}', 0);
+    editor.analyze(unclosed, 'asm!( left open');
+    for (const [from, to] of [['pop {}', 'pop {}, 1'], ['str {0:x}', 'str {0:x}, p'], ['sidt', 'sldt']] as const) {
+      editor.analyze(replaceOnce(unclosed, from, to, 1), `${from} -> ${to} below it`);
+      assert.equal(editor.read.to, unclosed.length + to.length - from.length);
+    }
+  });
+
+  for (const seed of [1, 2, 3]) {
+    it(`150 random edits (seed ${seed}), each equal to a fresh analysis`, () => {
+      const random = seededRandom(seed);
+      const pieces = ['{', '}', ';', '(', ')', '[', ']', '"', "'", 'r#"', '"#', '/*', '*/', '//', '\n', '\r\n', ' ', 'asm!("sgdt [{}]", in(reg) p);', 'core::arch::asm!("pushfq; popfq");', '#[cfg(target_arch = "x86")]', '#![cfg(not(target_arch = "x86_64"))]', '#[cfg(target_arch = "x86")] let x = { 1 };', '_rdtsc()', 'fn g() {}', 'macro_rules! m { () => {} }', '// virtlint-disable-next-line sgdt -- why\n', "'a", 'b"x"', 'static X: u8 = 1;'];
+      const editor = new Editor();
+      let text = BASE;
+      editor.analyze(text, 'open');
+      let partial = 0;
+      for (let step = 0; step < 150; step++) {
+        const at = random(text.length + 1);
+        if (random(3) === 0 && text.length > 0) {
+          const length = 1 + random(Math.min(40, text.length - at + 1));
+          text = text.slice(0, at) + text.slice(at + length);
+        } else {
+          text = text.slice(0, at) + pieces[random(pieces.length)]! + text.slice(at);
+        }
+        editor.analyze(text, `random edit ${step}`);
+        if (editor.read.to - editor.read.from < text.length) partial++;
+      }
+      assert.ok(partial > 75, `most edits were read in part: ${partial} of 150`);
+    });
+  }
+
+  it('starts afresh under another bitness, and keeps nothing for a file with nothing to report', () => {
+    const session = new EmbeddedSession();
+    const options: EmbeddedOptions = { language: 'rust', rules: ['all'], session };
+    analyzeEmbedded(BASE, options);
+    const edited = replaceOnce(BASE, 'sidt', 'sldt');
+    const bits32 = analyzeEmbedded(edited, { ...options, build: { bits: 32 } });
+    assert.deepEqual(plain(bits32), plain(analyzeEmbedded(edited, { language: 'rust', rules: ['all'], build: { bits: 32 } })));
+    assert.equal(session.rust.lastRead?.to, edited.length, 'read whole');
+    const state: RustIncrementalState = {};
+    scanRust('fn main() {}\n', { incremental: state });
+    assert.equal(state.record, undefined);
+  });
+});
