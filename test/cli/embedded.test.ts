@@ -140,6 +140,7 @@ describe('cli: C, C++ and Rust sources', function () {
       'void locked(void) { asm volatile("lock; sidt (%%eax)" ::: "memory"); }',
       'unsigned long long stamp(void) { return __rdtsc(); }',
       'unsigned long three(void) { unsigned long m; asm volatile("pushf\\n\\tpopf\\n\\tsmsw %0" : "=r"(m)); return m; }',
+      'void twice(void) { asm volatile("pushf\\n\\tpopf\\n\\tpushf\\n\\taddq $8, %%rsp" ::: "memory"); }',
       '',
     ].join('\n');
     const argv = ['--no-config', '-f', 'json', '--rules', 'all', '--fix', 'trap'];
@@ -155,15 +156,17 @@ describe('cli: C, C++ and Rust sources', function () {
         assert.equal(lines[1], MIXED_C.split('\n')[1], 'lock; sidt is left alone');
         assert.equal(lines[3]!.split('.byte 0x0f,0x0b,0x6b,0x76,0x6d').length - 1, 3, 'three prefixes in one literal (three passes)');
         const [report] = parseJsonReport(first.stdout);
-        assert.deepEqual(report!.messages.map((m) => `${m.line}:${m.ruleId}`), ['2:sidt', '3:rdtsc']);
-        assert.equal(report!.note, 'fixed 4 instructions; the problems listed remain; 2 findings not fixed (the reasons are on stderr)');
+        assert.deepEqual(report!.messages.map((m) => `${m.line}:${m.ruleId}`), ['2:sidt', '3:rdtsc', '5:pushf', '5:pushf']);
+        assert.match(lines[4]!, /"pushf\\n\\t\.byte 0x0f,0x0b,0x6b,0x76,0x6d\\n\\tpopf\\n\\tpushf\\n/, 'the POPF beside two PUSHFs is prefixed');
+        assert.equal(report!.note, 'fixed 5 instructions; the problems listed remain; 4 findings not fixed (the reasons are on stderr)');
         const stderr = first.stderr.trim().split('\n');
-        assert.equal(stderr.length, 2, first.stderr);
+        assert.equal(stderr.length, 4, first.stderr);
         assert.match(stderr[0]!, /mixed\.c:2:\d+: sidt not fixed: a prefix statement \(lock;, rep;, data16\) applies to the instruction/);
         assert.match(stderr[1]!, /mixed\.c:3:\d+: rdtsc not fixed: an intrinsic call/);
+        for (const line of stderr.slice(2)) assert.match(line, /mixed\.c:5:\d+: pushf not fixed: another instruction of the same rule on this line/);
         const second = await runCli([...argv, 'mixed.c'], { cwd: tree });
         assert.equal(fs.readFileSync(path.join(tree, 'mixed.c'), 'utf8'), fixed, 'idempotent');
-        assert.equal(parseJsonReport(second.stdout)[0]!.note, '2 findings not fixed (the reasons are on stderr)');
+        assert.equal(parseJsonReport(second.stdout)[0]!.note, '4 findings not fixed (the reasons are on stderr)');
         assert.equal(second.stderr, first.stderr);
       } finally {
         removeTree(tree);

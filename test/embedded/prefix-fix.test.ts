@@ -389,6 +389,8 @@ describe('embedded: forced-emulation prefix inside inline assembly, text', () =>
     { name: 'an instruction a stringified macro argument wrote', language: 'c', text: '#define S(x) #x\nvoid f(void *p) { asm volatile(S(sgdt (%0)) :: "r"(p)); }\n' },
     { name: 'a C++ raw string', language: 'cpp', text: 'void f(void *p) { asm volatile(R"(sgdt (%0))" :: "r"(p)); }\n' },
     { name: 'a line inside a multi-line Rust string', language: 'rust', text: 'pub unsafe fn f(p: *mut u8) {\n    core::arch::asm!("nop\n        sidt [{}]", in(reg) p);\n}\n' },
+    { name: 'two instructions of one rule on one line (one marker would hide the second)', language: 'c', text: 'void f(void) { asm volatile("pushf\\n\\tpopf\\n\\tpushf\\n\\taddl $8, %%esp" ::: "memory"); }\n' },
+    { name: 'two statements of one rule on one line', language: 'rust', text: 'pub unsafe fn f(p: *mut u8) { core::arch::asm!("sgdt [{}]", in(reg) p); core::arch::asm!("sgdt [{}]", in(reg) p); }\n' },
     { name: 'a Rust template built by concat!', language: 'rust', text: 'pub unsafe fn f(p: *mut u8) { core::arch::asm!(concat!("sgdt ", "[{}]"), in(reg) p); }\n' },
   ];
   for (const sample of refused) {
@@ -400,7 +402,11 @@ describe('embedded: forced-emulation prefix inside inline assembly, text', () =>
         return;
       }
       assert.ok(result.findings.length > 0, 'the sample must report something');
-      for (const finding of result.findings) assert.equal(embeddedPrefixFix(sample.text, result, finding, { abi: 'kvm' }), undefined, `${finding.ruleId} got a fix`);
+      const shared = sample.name.startsWith('two ');
+      for (const finding of result.findings) {
+        if (shared && finding.ruleId !== (sample.language === 'rust' ? 'sgdt' : 'pushf')) continue; // the line's POPF has no twin
+        assert.equal(embeddedPrefixFix(sample.text, result, finding, { abi: 'kvm' }), undefined, `${finding.ruleId} got a fix`);
+      }
     });
   }
 });

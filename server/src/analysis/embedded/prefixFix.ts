@@ -28,6 +28,8 @@ export interface EmbeddedQuickFix {
 export interface EmbeddedFixInput {
   readonly language: HostLanguage;
   readonly blocks: readonly AsmBlock[];
+  /** The file's findings: another of the same rule on the finding's line stops the fix (see PREFIX_REFUSALS.sameRuleOnLine). */
+  readonly findings?: readonly Finding[];
 }
 
 /** Statements GNU as and LLVM apply to the statement after them, which a `.byte` must not come between. */
@@ -81,6 +83,7 @@ export const PREFIX_REFUSALS = {
   dialectAlternative: 'inside a {att|intel} alternative: a prefix there would reach one dialect only',
   joinedLiteral: 'the literal does not stand on its own as a template piece, so no literal of its own can go before it',
   multiLineLiteral: "a string literal over several lines: the marker comment cannot go on the instruction's line",
+  sameRuleOnLine: 'another instruction of the same rule on this line: the virtlint-fixed marker counts per line and rule, so it would hide that one unprefixed',
 } as const;
 
 export function embeddedPrefixDecider(text: string, input: EmbeddedFixInput, options: FixOptions): (finding: Finding) => PrefixDecision {
@@ -94,6 +97,7 @@ export function embeddedPrefixDecider(text: string, input: EmbeddedFixInput, opt
     if (!place) return { refusal: insideSomeBlock(input.blocks, ins.range.start) ? PREFIX_REFUSALS.notExact : PREFIX_REFUSALS.intrinsic };
     if (place.block.macroChain) return { refusal: PREFIX_REFUSALS.macroInvocation };
     if (followsPrefixStatement(place.block.lines, place.lineIndex, place.textIndex)) return { refusal: PREFIX_REFUSALS.prefixStatement };
+    if (input.findings && sharesLineAndRule(input.findings, finding)) return { refusal: PREFIX_REFUSALS.sameRuleOnLine };
     offsets ??= lineOffsets(text);
     return prefixFixAt(text, input, finding, ins, place, offsets, options);
   };
@@ -142,6 +146,15 @@ function prefixFixAt(text: string, input: EmbeddedFixInput, finding: Finding, in
     edit = { start: at, end: literal.end, newText: `${directive}${separator}${text.slice(at, literal.end)} ${marker}` };
   }
   return quickFix(edit.start, edit.end, edit.newText);
+}
+
+/** Another finding of the rule on the finding's line, at another instruction. */
+function sharesLineAndRule(findings: readonly Finding[], finding: Finding): boolean {
+  const at = finding.instruction!.range.start;
+  return findings.some((other) => {
+    const start = other.instruction?.range.start;
+    return other.ruleId === finding.ruleId && other.range.start.line === finding.range.start.line && start !== undefined && (start.line !== at.line || start.character !== at.character);
+  });
 }
 
 /** True when `position` is inside some asm statement (a finding there that has no exact place came through a substitution). */
