@@ -3,7 +3,7 @@
 // field (findings, instructions, blocks with their source maps, intrinsics, comments, problems).
 import * as assert from 'node:assert/strict';
 import { analyzeEmbedded, EmbeddedSession, type EmbeddedOptions, type EmbeddedResult } from '../../server/src/analysis/embedded/analyze';
-import { scanRust } from '../../server/src/analysis/embedded/rust';
+import { scanRustIncrementally } from '../../server/src/analysis/embedded/rust';
 import type { RustIncrementalState } from '../../server/src/analysis/embedded/rust/incremental';
 import { seededRandom } from '../helpers/seededRandom';
 
@@ -135,7 +135,7 @@ describe('Rust front end: reading an edited file again from the edit', () => {
     assert.deepEqual(plain(bits32), plain(analyzeEmbedded(edited, { language: 'rust', rules: ['all'], build: { bits: 32 } })));
     assert.equal(session.rust.lastRead?.to, edited.length, 'read whole');
     const state: RustIncrementalState = {};
-    scanRust('fn main() {}\n', { incremental: state });
+    scanRustIncrementally('fn main() {}\n', undefined, state);
     assert.equal(state.record, undefined);
   });
 });

@@ -2,10 +2,14 @@
 import type { EmbeddedScan } from './types';
 import type { EmbeddedOptions } from './analyze';
 import { scanC } from './c';
-import { scanRust } from './rust';
+import { scanRust, scanRustIncrementally } from './rust';
 
 export function scanHost(text: string, options: EmbeddedOptions): EmbeddedScan {
-  if (options.language === 'rust') return scanRust(text, { ...(options.build ? { build: options.build } : {}), ...(options.session ? { incremental: options.session.rust } : {}) });
+  if (options.language === 'rust') {
+    // An editor's document keeps its last scan: an edit is read again only around it.
+    if (options.session) return scanRustIncrementally(text, options.build, options.session.rust);
+    return scanRust(text, options.build ? { build: options.build } : {});
+  }
   return scanC(text, {
     language: options.language,
     ...(options.build ? { build: options.build } : {}),

@@ -10,15 +10,12 @@ import { readArguments, splitArguments } from './asmMacro';
 import { CfgRegions, matchDelimiters } from './cfg';
 export { MAX_CFG_REGIONS } from './cfg';
 import { lexRustFrom, type RustComment, type RustLexResult, type RustToken } from './lexer';
-import { scanRustIncrementally, type RustIncrementalState } from './incremental';
 import { decodeString } from './literals';
 import { PositionIndex } from '../positions';
 import { expandTemplate, type TemplateLiteral } from './template';
 
 export interface RustScanOptions {
   build?: HostBuild;
-  /** Kept by the caller between scans of one document: an edited copy is read again only around the edit (incremental.ts). */
-  incremental?: RustIncrementalState;
 }
 
 const FORMS: Record<string, AsmForm> = { asm: 'rust-asm', global_asm: 'rust-global-asm', naked_asm: 'rust-naked-asm' };
@@ -33,7 +30,6 @@ function isPunct(token: RustToken | undefined, text: string): boolean {
 }
 
 export function scanRust(text: string, options: RustScanOptions = {}): EmbeddedScan {
-  if (options.incremental) return scanRustIncrementally(text, options.build, options.incremental);
   if (!WORTH_LEXING.test(text)) return EMPTY_SCAN;
   return scanRustWindow(text, new PositionIndex(text), options.build, 0, text.length).scan;
 }
