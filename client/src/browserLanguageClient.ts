@@ -1,12 +1,14 @@
 // Builds the LanguageClient of the web extension: the server (dist/web/server.js) in a Web Worker,
-// given iced-x86's WASM as its first message (the worker has no file system to read it from), and
-// answering the worker's virtlint/readFile requests for workspace files from vscode.workspace.fs.
+// given iced-x86's WASM as its first message (the worker has no file system to read it from),
+// answering the worker's requests for workspace files and listings, and telling it of files changed
+// outside the editor (browserWorkspaceFiles.ts).
 // The worker starts from a blob of the script's text: VS Code's web extension host refuses a
 // worker from a vscode-remote: URI (code-server, remote extensions), and a blob works everywhere.
 import * as vscode from 'vscode';
 import { BrowserMessageReader, BrowserMessageWriter, LanguageClient, State, type MessageTransports } from 'vscode-languageclient/browser';
-import { ICED_WASM_MESSAGE, READ_FILE_REQUEST, type IcedWasmMessage, type ReadFileParams, type ReadFileResult } from '../../server/src/lsp/protocol';
+import { ICED_WASM_MESSAGE, LIST_FILES_REQUEST, READ_FILE_REQUEST, type IcedWasmMessage } from '../../server/src/lsp/protocol';
 import { languageClientOptions } from './clientOptions';
+import { listWorkspaceFiles, readWorkspaceFile, watchWorkspace } from './browserWorkspaceFiles';
 
 /** The parts of the browser's Worker used here (the project compiles without the DOM library). */
 interface WebWorker {
@@ -31,38 +33,18 @@ export function createBrowserLanguageClient(context: vscode.ExtensionContext, ou
     worker.postMessage(message, [bytes]);
     return { reader: new BrowserMessageReader(worker), writer: new BrowserMessageWriter(worker) };
   };
-  const client = new LanguageClient('virtlint', 'virtlint', startWorker, languageClientOptions(outputChannel));
+  const watcher = watchWorkspace();
+  const client = new LanguageClient('virtlint', 'virtlint', startWorker, { ...languageClientOptions(outputChannel), synchronize: { fileEvents: watcher } });
   client.onRequest(READ_FILE_REQUEST, readWorkspaceFile);
+  client.onRequest(LIST_FILES_REQUEST, listWorkspaceFiles);
   // The client ends the server's LSP session but leaves its worker running; a stopped worker has nothing left to do.
   client.onDidChangeState((event) => {
     if (event.newState !== State.Stopped) return;
     worker?.terminate();
     worker = undefined;
+    watcher.dispose();
   });
   return client;
-}
-
-/** The largest file sent to the worker whatever it asks: the worker keeps every file it is sent. */
-const MAX_FILE_BYTES = 8 * 1024 * 1024;
-
-/** A workspace file for the server: its text, or why there is none. Never throws: a failed read is a missing file. */
-async function readWorkspaceFile(params: ReadFileParams): Promise<ReadFileResult> {
-  const maxBytes = Math.min(Number(params?.maxBytes) || 0, MAX_FILE_BYTES);
-  try {
-    const uri = vscode.Uri.parse(String(params?.uri), true);
-    const stat = await vscode.workspace.fs.stat(uri);
-    if ((stat.type & vscode.FileType.File) === 0) return { missing: true };
-    if (stat.size > maxBytes) return { tooLarge: stat.size };
-    const bytes = await vscode.workspace.fs.readFile(uri);
-    if (bytes.byteLength > maxBytes) return { tooLarge: bytes.byteLength };
-    try {
-      return { text: new TextDecoder('utf-8', { fatal: true }).decode(bytes) };
-    } catch {
-      return { notText: true };
-    }
-  } catch {
-    return { missing: true };
-  }
 }
 
 /**

@@ -2,7 +2,7 @@
 // the user picks the one whose diagnostics the editor shows (or all of them merged).
 import * as vscode from 'vscode';
 import { ExecuteCommandRequest, type BaseLanguageClient } from 'vscode-languageclient';
-import { SELECT_CONTEXT_COMMAND, type FileInfoParams } from '../../server/src/lsp/protocol';
+import { SELECT_CONTEXT_COMMAND, type FileContextInfo, type FileInfoParams } from '../../server/src/lsp/protocol';
 import type { FileInfoStatus } from './fileInfoStatus';
 
 interface ContextPick extends vscode.QuickPickItem {
@@ -23,13 +23,22 @@ export async function chooseContext(client: BaseLanguageClient | undefined, stat
   }
   const picks: ContextPick[] = [
     { label: 'All contexts', description: `${contexts.length} merged`, context: undefined, picked: info?.selectedContext === undefined },
-    ...contexts.map((context, index): ContextPick => ({ label: context.label, context: index, picked: info?.selectedContext === index })),
+    ...contexts.map((context, index): ContextPick => ({ label: context.label, description: rootOf(context), context: index, picked: info?.selectedContext === index })),
   ];
   const chosen = await vscode.window.showQuickPick(picks, { title: 'virtlint: show diagnostics in which context?' });
   if (!chosen) return;
   const uri = client.code2ProtocolConverter.asUri(document.uri);
   const answer: unknown = await client.sendRequest(ExecuteCommandRequest.type, { command: SELECT_CONTEXT_COMMAND, arguments: [{ uri, context: chosen.context ?? -1 }] });
   if (isFileInfo(answer)) status.update(answer);
+}
+
+/** The file the context's walk starts from, relative to its workspace folder when it is in one. */
+function rootOf(context: FileContextInfo): string {
+  try {
+    return `from ${vscode.workspace.asRelativePath(vscode.Uri.parse(context.rootUri, true), false)}`;
+  } catch {
+    return '';
+  }
 }
 
 function isFileInfo(value: unknown): value is FileInfoParams {

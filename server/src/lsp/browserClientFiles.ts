@@ -8,8 +8,10 @@
 import { pathToFileURL } from './browserUrl';
 import type { ReadFileResult } from './protocol';
 
-/** Distinct paths asked for in one session at most; past it every new path reads as missing. */
-export const MAX_PATHS_ASKED = 2000;
+/** Most files the client lists for the project index in the worker (each is then asked for). */
+export const MAX_LISTED_FILES = 2000;
+/** Distinct paths asked for in one session at most (the listed files and what they include); past it every new path reads as missing. */
+export const MAX_PATHS_ASKED = MAX_LISTED_FILES + 2000;
 /** The largest file the client is asked to send (virtlint.maxFileSize is 2 MB by default). */
 export const MAX_FILE_BYTES = 8 * 1024 * 1024;
 
@@ -58,6 +60,23 @@ export class ClientFiles {
     this.wanted.clear();
     for (const path of paths) this.asked.add(path);
     return paths;
+  }
+
+  /**
+   * Files changed outside the editor: of `paths`, those the worker keeps an answer for or may still
+   * ask about (within the budget), to be asked for now, all in one go. Each is then marked asked.
+   */
+  takeForRefresh(paths: readonly string[]): string[] {
+    const taken: string[] = [];
+    for (const path of paths) {
+      const known = this.answers.has(path) || this.asked.has(path) || this.wanted.has(path);
+      if (!known && this.asked.size + this.wanted.size >= MAX_PATHS_ASKED) continue;
+      this.wanted.delete(path);
+      this.stale.delete(path);
+      this.asked.add(path);
+      taken.push(path);
+    }
+    return taken;
   }
 
   /** Keeps the client's answer; true when it differs from what was read before (an analysis should run again). */

@@ -1,13 +1,15 @@
 // Entry point of the language server in a Web Worker (vscode.dev, github.dev, code-server's web
 // extension host), bundled as dist/web/server.js. The client's first message carries iced-x86's
 // WASM; the server is loaded only then, because loading it instantiates iced. Everything else is
-// the Node server's code: the web build swaps its Node-only modules for the browser*.ts ones. The
-// workspace files the server misses (includes, headers, virtlint.config.json) are asked of the
-// client with virtlint/readFile; when one exists, the server analyses again with it.
-import { BrowserMessageReader, BrowserMessageWriter, createConnection, ProposedFeatures, type Connection, type DataCallback, type Message, type MessageReader } from 'vscode-languageserver/browser';
-import { ICED_WASM_MESSAGE, READ_FILE_REQUEST, type IcedWasmMessage, type ReadFileParams, type ReadFileResult } from './protocol';
+// the Node server's code: the web build swaps its Node-only modules for the browser*.ts ones, and
+// the server reaches the workspace through its client (browserWorkspace.ts): the listing with
+// virtlint/listFiles, the files it misses (includes, headers, virtlint.config.json) with
+// virtlint/readFile; when one exists, the server analyses again with it.
+import { BrowserMessageReader, BrowserMessageWriter, createConnection, ProposedFeatures, type DataCallback, type Message, type MessageReader } from 'vscode-languageserver/browser';
+import { ICED_WASM_MESSAGE, type IcedWasmMessage } from './protocol';
 import { provideIcedWasm } from './browserWasm';
-import { clientFiles, ClientUris, MAX_FILE_BYTES, MAX_PATHS_ASKED } from './browserClientFiles';
+import { clientFiles, ClientUris } from './browserClientFiles';
+import { ClientWorkspace } from './browserWorkspace';
 
 /** The parts of DedicatedWorkerGlobalScope used here (the project compiles without the DOM library). */
 interface WorkerScope {
@@ -33,8 +35,9 @@ function startWithWasm(message: IcedWasmMessage): void {
   // The reader takes over `onmessage` synchronously, so the LSP messages queued behind this one reach it.
   const reader = watchingDocuments(new BrowserMessageReader(scope), uris, documentPath);
   const connection = createConnection(ProposedFeatures.all, reader, new BrowserMessageWriter(scope));
-  const server = startServer(connection);
-  askForMissedFiles(connection, uris, () => server.workspaceFilesChanged());
+  const workspace = new ClientWorkspace(connection, uris, documentPath);
+  const server = startServer(connection, undefined, workspace);
+  workspace.onFilesArrived = () => server.workspaceFilesChanged();
 }
 
 /**
@@ -67,36 +70,6 @@ function watchingDocuments(reader: MessageReader, uris: ClientUris, documentPath
       }),
     dispose: () => reader.dispose(),
   };
-}
-
-/**
- * Asks the client for the paths the server missed, a batch per turn of the event loop, and calls
- * `changed` once a batch changed what the server had read (a missed file exists, a kept one was
- * edited). A path missing for the client stays missing: it is not asked for again.
- */
-function askForMissedFiles(connection: Connection, uris: ClientUris, changed: () => void): void {
-  let scheduled = false;
-  const askBatch = async (): Promise<void> => {
-    scheduled = false;
-    const paths = clientFiles.takeWanted();
-    const answers = await Promise.all(
-      paths.map((path) => {
-        const params: ReadFileParams = { uri: uris.uriOf(path), maxBytes: MAX_FILE_BYTES };
-        return connection.sendRequest<ReadFileResult | null>(READ_FILE_REQUEST, params).catch(() => null);
-      }),
-    );
-    let anyChanged = false;
-    paths.forEach((path, index) => {
-      if (clientFiles.store(path, answers[index])) anyChanged = true;
-    });
-    if (anyChanged) changed();
-  };
-  clientFiles.onWanted = () => {
-    if (scheduled) return;
-    scheduled = true;
-    setTimeout(() => void askBatch(), 0);
-  };
-  clientFiles.onBudgetSpent = () => connection.console.log(`virtlint: the web worker asked the client for ${MAX_PATHS_ASKED} files; other files read as missing`);
 }
 
 scope.onmessage = (event) => {

@@ -70,6 +70,18 @@ export class ProjectIndex {
     return this.includes.filter((site) => site.target === target);
   }
 
+  /** Files with an include directive that found nothing and names a file called `name` (which may just have been created). */
+  unresolvedIncludersOf(name: string): string[] {
+    const wanted = name.toLowerCase();
+    const files = new Set<string>();
+    for (const site of this.includes) {
+      if (site.target !== undefined) continue;
+      const spec = site.spec.replace(/\\/g, '/');
+      if (spec.slice(spec.lastIndexOf('/') + 1).toLowerCase() === wanted) files.add(site.from.path);
+    }
+    return Array.from(files);
+  }
+
   /** Whether a file includes anything (then its own diagnostics depend on other files). */
   includesSomething(path: string): boolean {
     return this.includes.some((site) => site.from.path === path);

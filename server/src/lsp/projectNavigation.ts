@@ -1,30 +1,31 @@
 // Go to definition, find references and hovers from the project index: macros (where they are
 // defined, where they are invoked, what an invocation expands to) and include directives (the
 // file a path names, and every directive that names it).
-import { pathToFileURL } from 'node:url';
 import type { Location, Position, Range } from 'vscode-languageserver';
 import type { FileLocation } from '../analysis/types';
 import type { IncludeSite, MacroDefinition } from '../analysis/project/index';
 import type { ProjectIndex } from './projectIndex';
+import type { WorkspaceAccess } from './workspaceAccess';
 
 /** Lines of an expansion shown in a hover; the rest is summarised. */
 const MAX_HOVER_LINES = 40;
 const WORD = /[A-Za-z0-9_.$?@#~%\\]/;
 
-export function definitionAt(index: ProjectIndex, path: string, lineText: string, position: Position): Location[] {
+/** `workspace` names the files by the client's URIs. */
+export function definitionAt(index: ProjectIndex, workspace: Pick<WorkspaceAccess, 'uriOf'>, path: string, lineText: string, position: Position): Location[] {
   const include = includeAt(index, path, lineText, position);
-  if (include) return include.target ? [{ uri: uriOf(include.target), range: ZERO_RANGE }] : [];
+  if (include) return include.target ? [{ uri: workspace.uriOf(include.target), range: ZERO_RANGE }] : [];
   const name = macroNameAt(index, path, lineText, position);
-  return name ? index.macroDefinitions(name).map((definition) => locationOf(definition.definedAt)) : [];
+  return name ? index.macroDefinitions(name).map((definition) => locationOf(definition.definedAt, workspace)) : [];
 }
 
-export function referencesAt(index: ProjectIndex, path: string, lineText: string, position: Position, includeDeclaration: boolean): Location[] {
+export function referencesAt(index: ProjectIndex, workspace: Pick<WorkspaceAccess, 'uriOf'>, path: string, lineText: string, position: Position, includeDeclaration: boolean): Location[] {
   const include = includeAt(index, path, lineText, position);
-  if (include) return include.target ? index.sitesIncluding(include.target).map((site) => locationOf(site.from)) : [];
+  if (include) return include.target ? index.sitesIncluding(include.target).map((site) => locationOf(site.from, workspace)) : [];
   const name = macroNameAt(index, path, lineText, position);
   if (!name) return [];
-  const locations = index.macroInvocations(name).map(locationOf);
-  if (includeDeclaration) for (const definition of index.macroDefinitions(name)) locations.unshift(locationOf(definition.definedAt));
+  const locations = index.macroInvocations(name).map((site) => locationOf(site, workspace));
+  if (includeDeclaration) for (const definition of index.macroDefinitions(name)) locations.unshift(locationOf(definition.definedAt, workspace));
   return locations;
 }
 
@@ -94,12 +95,8 @@ function wordAt(text: string, character: number): { text: string; start: number;
   return end > start ? { text: text.slice(start, end), start, end } : undefined;
 }
 
-function locationOf(at: FileLocation): Location {
-  return { uri: uriOf(at.path), range: at.range ?? { start: { line: at.line, character: 0 }, end: { line: at.line, character: 0 } } };
-}
-
-function uriOf(path: string): string {
-  return pathToFileURL(path).href;
+function locationOf(at: FileLocation, workspace: Pick<WorkspaceAccess, 'uriOf'>): Location {
+  return { uri: workspace.uriOf(at.path), range: at.range ?? { start: { line: at.line, character: 0 }, end: { line: at.line, character: 0 } } };
 }
 
 function baseName(path: string): string {

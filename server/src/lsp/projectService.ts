@@ -3,7 +3,6 @@
 // graph an edit can affect a moment after the typing stops. What each open document should show
 // (its findings in its contexts, the mode its own fast analysis starts in) is handed to it as a
 // ProjectView; the session publishes.
-import { pathToFileURL } from 'node:url';
 import type { ProjectResult } from '../analysis/project/index';
 import type { Finding } from '../analysis/types';
 import { contextInfos, contextKey, findingsInContext, seedOf, type ProjectView } from './projectView';
@@ -11,7 +10,7 @@ import { ProjectIndex } from './projectIndex';
 import { fingerprint } from './projectReader';
 import { createProjectRunner, type ProjectRunner } from './projectRunner';
 import type { VirtlintSettings } from './settings';
-import { hasIndexedExtension, listAssemblyFiles } from './workspaceFiles';
+import { hasIndexedExtension, isListedPath, type ListOptions, type WorkspaceListing } from './workspaceAccess';
 
 /** Quiet time after the last edit before the open dependents are re-analysed. */
 export const PROJECT_DEBOUNCE_MS = 20;
@@ -39,6 +38,10 @@ export interface ProjectHost {
   ignored?(path: string): boolean;
   /** Extensions the configuration adds to the listing. */
   extraExtensions?(): readonly string[];
+  /** The workspace's assembly files (the desktop walks the disk, the web worker asks its client). */
+  listFiles(folders: readonly string[], options: ListOptions): Promise<WorkspaceListing>;
+  /** The URI the client knows a path by. */
+  uriOf(path: string): string;
   beginProgress(title: string): Promise<ProgressHandle | undefined>;
   log(message: string): void;
   /** The project's view of these files changed (open ones should be re-reported). */
@@ -117,6 +120,32 @@ export class ProjectService {
     if (this.index.knows(path)) this.noteChanged(path);
   }
 
+  /** Whether the project reads `path`: a listed or analysed file, or one the listing would now take (a new file). */
+  dependsOn(path: string): boolean {
+    return this.workspaceFiles.has(path) || this.index.knows(path) || this.wouldList(path);
+  }
+
+  /**
+   * Files changed outside the editor: a new file the listing would take joins the workspace's, a
+   * deleted one leaves it, and each is re-analysed with the files that depend on it (a new file
+   * also with those whose include of its name found nothing).
+   */
+  filesChanged(changes: readonly { path: string; deleted: boolean }[]): void {
+    for (const { path, deleted } of changes) {
+      if (deleted) this.workspaceFiles.delete(path);
+      else if (this.wouldList(path)) this.workspaceFiles.add(path);
+      else if (!this.workspaceFiles.has(path) && !this.index.knows(path)) continue;
+      this.noteChanged(path);
+      if (!deleted) for (const includer of this.index.unresolvedIncludersOf(path.slice(path.lastIndexOf('/') + 1))) this.noteChanged(includer);
+    }
+  }
+
+  /** A file the listing would take now (the limit not reached, the configuration not ignoring it). */
+  private wouldList(path: string): boolean {
+    if (!this.indexed || this.workspaceFiles.size >= MAX_WORKSPACE_FILES || this.host.ignored?.(path)) return false;
+    return isListedPath(path, this.host.workspaceFolders(), this.host.extraExtensions?.());
+  }
+
   /** The context whose diagnostics `path` shows (undefined: all merged). */
   selectContext(path: string, context: number | undefined): void {
     const chosen = context === undefined ? undefined : this.index.fileAnalysis(path)?.contexts[context];
@@ -140,7 +169,7 @@ export class ProjectService {
       findings,
       version,
       seed: seedOf(contexts, selected),
-      contexts: contextInfos(contexts, (file) => pathToFileURL(file).href),
+      contexts: contextInfos(contexts, (file) => this.host.uriOf(file)),
       selectedContext: selected,
     };
   }
@@ -194,14 +223,14 @@ export class ProjectService {
     const progress = await this.host.beginProgress('virtlint: indexing assembly');
     try {
       const folders = this.host.workspaceFolders();
-      const listing = await listAssemblyFiles(folders, {
+      const listing = await this.host.listFiles(folders, {
         maxFiles: MAX_WORKSPACE_FILES,
         extensions: this.host.extraExtensions?.(),
         ignored: this.host.ignored ? (path) => this.host.ignored!(path) : undefined,
-        onDirectory: (_directory, count) => progress?.report(`${count} files found`),
+        onProgress: (count) => progress?.report(`${count} files found`),
         isCancelled: () => this.stopped,
       });
-      if (listing.truncated) this.host.log(`virtlint: the workspace has more than ${MAX_WORKSPACE_FILES} assembly files; only the first are indexed`);
+      if (listing.truncated) this.host.log(`virtlint: the workspace has more assembly files than the ${listing.files.length} listed; only those are indexed`);
       this.workspaceFiles = new Set(listing.files);
       const files = new Set(listing.files);
       for (const path of this.host.openPaths()) if (this.isCandidate(path)) files.add(path);

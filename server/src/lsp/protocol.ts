@@ -102,3 +102,25 @@ export interface ReadFileParams {
 
 /** The text; or the size of a file over `maxBytes`; or that it is not UTF-8 text; or that there is no such file. */
 export type ReadFileResult = { text: string } | { tooLarge: number } | { notText: true } | { missing: true };
+
+/**
+ * Web extension only, server → client request: the workspace's files the project index starts
+ * from, because a web worker cannot list folders. For each folder URI the client lists the files
+ * whose names end in one of `extensions` (in any case), leaves out everything under a folder named
+ * in `skippedFolders`, and sends at most `maxFiles` URIs in all (`truncated` when there were
+ * more). The server checks every name again and applies the configuration's `ignore` itself.
+ */
+export const LIST_FILES_REQUEST = 'virtlint/listFiles';
+
+export interface ListFilesParams {
+  folders: string[];
+  /** With their dot: `.asm`, and the configuration's own (`.asm_ia32`). */
+  extensions: string[];
+  skippedFolders: string[];
+  maxFiles: number;
+}
+
+export interface ListFilesResult {
+  uris: string[];
+  truncated: boolean;
+}

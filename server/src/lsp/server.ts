@@ -1,6 +1,5 @@
 // The language server: thin handlers over the analysis core. Every handler is guarded so a
 // bad request gets an error response or an empty result and the server keeps serving.
-import { fileURLToPath } from 'node:url';
 import {
   CodeActionKind,
   DidChangeConfigurationNotification,
@@ -37,6 +36,8 @@ import { connectionGateway, type ClientGateway } from './gateway';
 import { SELECT_CONTEXT_COMMAND, SHOW_DOCUMENTATION_COMMAND, WORKSPACE_TRUST_NOTIFICATION, WRITE_HYPERCALL_DEFINITIONS_COMMAND, type FileInfoParams } from './protocol';
 import { definitionAt, macroHoverAt, referencesAt } from './projectNavigation';
 import { readWorkspaceTrust } from './settingsReader';
+import type { WorkspaceAccess } from './workspaceAccess';
+import { diskWorkspace } from './workspaceFiles';
 
 export interface RunningServer {
   /** True once `shutdown` has been answered (the `exit` that follows then means success). */
@@ -45,8 +46,9 @@ export interface RunningServer {
   workspaceFilesChanged(): void;
 }
 
-export function startServer(connection: Connection, gateway: ClientGateway = connectionGateway(connection)): RunningServer {
-  const session = new ServerSession(gateway);
+/** `workspace`: how the server reaches files beyond the open documents (the disk, unless the web worker gives its client's). */
+export function startServer(connection: Connection, gateway: ClientGateway = connectionGateway(connection), workspace: WorkspaceAccess = diskWorkspace): RunningServer {
+  const session = new ServerSession(gateway, workspace);
   registerLifecycle(connection, session);
   registerDocumentSync(connection, session);
   registerFeatures(connection, session);
@@ -66,7 +68,7 @@ function registerLifecycle(connection: Connection, session: ServerSession): void
       if (session.lifecycle !== 'uninitialized') throw new ResponseError(ErrorCodes.InvalidRequest, 'virtlint: the server is already initialized');
       session.features = clientFeatures(params);
       session.trust = readWorkspaceTrust(isRecord(params?.initializationOptions) ? params.initializationOptions.workspaceTrust : undefined);
-      session.workspaceFolders = folderPaths(params);
+      session.workspaceFolders = folderPaths(params, session.workspace);
       session.lifecycle = 'running';
       return {
         capabilities: {
@@ -180,6 +182,14 @@ function registerDocumentSync(connection: Connection, session: ServerSession): v
     }),
   );
 
+  // Sent by a client that watches the workspace (the web extension does): files that are not open changed.
+  connection.onDidChangeWatchedFiles(
+    session.guardedNotification('didChangeWatchedFiles', (params) => {
+      if (!Array.isArray(params?.changes)) return;
+      session.filesChangedOutside(params.changes).catch((error: unknown) => session.gateway.log(`virtlint: reading the changed files failed: ${error instanceof Error ? error.message : String(error)}`));
+    }),
+  );
+
   connection.onNotification(
     WORKSPACE_TRUST_NOTIFICATION,
     session.guardedNotification(WORKSPACE_TRUST_NOTIFICATION, (params: unknown) => {
@@ -242,7 +252,7 @@ function registerFeatures(connection: Connection, session: ServerSession): void 
       if (!document || document.hostLanguage !== undefined || !validPosition(params.position, document)) return [];
       await session.project.ready;
       throwIfCancelled(token);
-      return definitionAt(session.project.index, document.path, document.lineText(params.position.line), params.position);
+      return definitionAt(session.project.index, session.workspace, document.path, document.lineText(params.position.line), params.position);
     }),
   );
 
@@ -254,7 +264,7 @@ function registerFeatures(connection: Connection, session: ServerSession): void 
       await session.project.ready;
       throwIfCancelled(token);
       const includeDeclaration = params.context?.includeDeclaration === true;
-      return referencesAt(session.project.index, document.path, document.lineText(params.position.line), params.position, includeDeclaration);
+      return referencesAt(session.project.index, session.workspace, document.path, document.lineText(params.position.line), params.position, includeDeclaration);
     }),
   );
 
@@ -376,15 +386,12 @@ function clientFeatures(params: InitializeParams): ClientFeatures {
   };
 }
 
-function folderPaths(params: InitializeParams): string[] {
+function folderPaths(params: InitializeParams, workspace: WorkspaceAccess): string[] {
   const uris = params?.workspaceFolders?.map((folder) => folder.uri) ?? (params?.rootUri ? [params.rootUri] : []);
   const paths: string[] = [];
   for (const uri of uris) {
-    try {
-      if (uri.startsWith('file:')) paths.push(fileURLToPath(uri));
-    } catch {
-      // A folder we cannot map to a path cannot match an override glob either.
-    }
+    const path = typeof uri === 'string' ? workspace.folderPath(uri) : undefined;
+    if (path !== undefined) paths.push(path);
   }
   return paths;
 }

@@ -2,9 +2,9 @@
 // workspace trust, the lifecycle, and the work the handlers share (loading settings,
 // publishing diagnostics, guarding handlers). server.ts registers the handlers over it.
 import * as path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { definitionsFolderFor } from '../host/definitionsFolder';
-import { ErrorCodes, ResponseError, type CancellationToken } from 'vscode-languageserver';
+import { ErrorCodes, FileChangeType, ResponseError, type CancellationToken, type FileEvent } from 'vscode-languageserver';
+import { COMPILE_COMMANDS_FILE_NAME, CONFIG_FILE_NAME } from '../analysis/project/index';
 import type { OpenDocument } from './documents';
 import type { ClientGateway } from './gateway';
 import type { FileInfoParams } from './protocol';
@@ -15,6 +15,8 @@ import { applyWorkspaceTrust, normalizeSettings, readWorkspaceTrust } from './se
 import { withTimeout } from './timeout';
 import type { EmbeddedEnvironment } from './embeddedDocument';
 import { HeaderCache } from './headerReader';
+import { documentPath } from './documents';
+import type { WorkspaceAccess } from './workspaceAccess';
 
 /** A client that never answers workspace/configuration must not block diagnostics forever. */
 const SETTINGS_TIMEOUT_MS = 5000;
@@ -69,7 +71,10 @@ export class ServerSession {
     },
   };
 
-  constructor(readonly gateway: ClientGateway) {
+  constructor(
+    readonly gateway: ClientGateway,
+    readonly workspace: WorkspaceAccess,
+  ) {
     this.project = new ProjectService(this.projectHost());
   }
 
@@ -110,7 +115,7 @@ export class ServerSession {
     const folder = this.workspaceFolders[0];
     if (this.features.configuration && folder !== undefined) {
       try {
-        const answer = await withTimeout(this.gateway.fetchSettings(pathToFileURL(folder).href), SETTINGS_TIMEOUT_MS);
+        const answer = await withTimeout(this.gateway.fetchSettings(this.workspace.uriOf(folder)), SETTINGS_TIMEOUT_MS);
         raw = Array.isArray(answer) ? answer[0] : answer;
       } catch (error) {
         this.gateway.log(`virtlint: could not read the workspace settings: ${errorMessage(error)}`);
@@ -123,6 +128,28 @@ export class ServerSession {
     await this.project.start();
   }
 
+  /**
+   * Files changed outside the editor (workspace/didChangeWatchedFiles): what the server keeps of
+   * them is read again; a changed configuration or compilation database reads the whole project
+   * again; otherwise the files that depend on the changed ones are analysed again.
+   */
+  async filesChangedOutside(events: readonly FileEvent[]): Promise<void> {
+    if (this.lifecycle !== 'running') return;
+    const changes = events.filter((event) => typeof event?.uri === 'string').map((event) => ({ path: documentPath(event.uri), deleted: event.type === FileChangeType.Deleted }));
+    const configuration = changes.some((change) => isConfigurationFile(change.path));
+    const headers = changes.filter((change) => this.headers.hasRead(change.path));
+    const relevant = changes.filter((change) => isConfigurationFile(change.path) || headers.includes(change) || this.project.dependsOn(change.path));
+    if (relevant.length === 0) return;
+    await this.workspace.refresh(relevant.map((change) => change.path));
+    if (this.lifecycle !== 'running') return;
+    if (configuration) {
+      await this.startProject();
+      return;
+    }
+    if (headers.length > 0) this.hostDocumentsChanged();
+    this.project.filesChanged(relevant);
+  }
+
   private projectHost(): ProjectHost {
     return {
       workspaceFolders: () => (this.trust.trusted ? this.workspaceFolders : []),
@@ -133,6 +160,8 @@ export class ServerSession {
       },
       openPaths: () => Array.from(this.documents.values(), (document) => document.path),
       configFolder: () => (this.trust.trusted ? this.workspaceFolders[0] : undefined),
+      listFiles: (folders, options) => this.workspace.listFiles(folders, options),
+      uriOf: (path) => this.workspace.uriOf(path),
       ignored: (path) => this.workspaceConfig.isIgnored(path),
       extraExtensions: () => this.workspaceConfig.extensions,
       beginProgress: (title) => (this.gateway.beginProgress ? this.gateway.beginProgress(title).catch(() => undefined) : Promise.resolve(undefined)),
@@ -329,6 +358,11 @@ export class ServerSession {
       }
     };
   }
+}
+
+function isConfigurationFile(path: string): boolean {
+  const name = path.slice(path.lastIndexOf('/') + 1);
+  return name === CONFIG_FILE_NAME || name === COMPILE_COMMANDS_FILE_NAME;
 }
 
 export function errorMessage(error: unknown): string {

@@ -1,35 +1,29 @@
-// Listing a workspace's assembly files for the project index: the folders are walked without
-// blocking the server (one directory per turn of the event loop), symbolic links to directories
-// are not followed (they can form cycles), and the walk stops at a file limit.
+// The desktop server's workspace: folders are `file:` URIs, read from the disk. The listing walks
+// them without blocking the server (one directory per turn of the event loop), does not follow
+// symbolic links to directories (they can form cycles), and stops at a file limit. Nothing is kept
+// between reads, so a file changed on disk needs no refresh.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { isListedName, SKIPPED_DIRECTORIES, type ListOptions, type WorkspaceAccess, type WorkspaceListing } from './workspaceAccess';
 
-/** Extensions the index starts from (headers such as `.h` come in only when assembly includes them). */
-export const INDEXED_EXTENSIONS: readonly string[] = ['.asm', '.s', '.sx', '.nasm', '.yasm', '.inc', '.mac', '.fasm', '.masm', '.a86'];
-const SKIPPED_DIRECTORIES = new Set(['node_modules', '.git', '.hg', '.svn', '.vscode-test', 'out', 'dist']);
+export const diskWorkspace: WorkspaceAccess = {
+  folderPath(uri) {
+    if (!uri.startsWith('file:')) return undefined;
+    try {
+      return fileURLToPath(uri);
+    } catch {
+      // A folder we cannot map to a path cannot match an override glob either.
+      return undefined;
+    }
+  },
+  uriOf: (file) => pathToFileURL(file).href,
+  listFiles: listAssemblyFiles,
+  refresh: () => Promise.resolve(),
+};
 
-export interface WorkspaceListing {
-  files: string[];
-  /** True when the walk stopped at `maxFiles`. */
-  truncated: boolean;
-}
+const SKIPPED = new Set(SKIPPED_DIRECTORIES);
 
-export interface ListOptions {
-  maxFiles: number;
-  /** Extensions the configuration adds (`.asm_ia32`), with their dot. */
-  extensions?: readonly string[];
-  /** Paths the configuration excludes (its `ignore` globs); checked for files and directories. */
-  ignored?: (absolutePath: string) => boolean;
-  /** Called after each directory, for progress. */
-  onDirectory?: (directory: string, filesSoFar: number) => void;
-  isCancelled?: () => boolean;
-}
-
-export function hasIndexedExtension(file: string): boolean {
-  return INDEXED_EXTENSIONS.includes(path.extname(file).toLowerCase());
-}
-
-/** The assembly files under `folders`, sorted, as absolute `/`-separated paths. */
 export async function listAssemblyFiles(folders: readonly string[], options: ListOptions): Promise<WorkspaceListing> {
   const found = new Set<string>();
   const pending: string[] = [];
@@ -43,8 +37,8 @@ export async function listAssemblyFiles(folders: readonly string[], options: Lis
       const full = path.join(directory, entry.name);
       if (options.ignored?.(full)) continue;
       if (entry.isDirectory()) {
-        if (!SKIPPED_DIRECTORIES.has(entry.name)) pending.push(full);
-      } else if ((entry.isFile() || entry.isSymbolicLink()) && (hasIndexedExtension(entry.name) || options.extensions?.includes(path.extname(entry.name)))) {
+        if (!SKIPPED.has(entry.name)) pending.push(full);
+      } else if ((entry.isFile() || entry.isSymbolicLink()) && isListedName(entry.name, options.extensions)) {
         if (found.size >= options.maxFiles) {
           truncated = true;
           break;
@@ -52,7 +46,7 @@ export async function listAssemblyFiles(folders: readonly string[], options: Lis
         found.add(toSlashes(full));
       }
     }
-    options.onDirectory?.(directory, found.size);
+    options.onProgress?.(found.size);
   }
   return { files: Array.from(found).sort(), truncated };
 }
