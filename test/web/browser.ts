@@ -13,6 +13,8 @@ export interface WorkerPage {
 
 export interface OpenBrowser {
   page: WorkerPage;
+  /** Another page of the same browser (a second test page: its own worker, its own server). */
+  newPage(): Promise<WorkerPage>;
   close(): Promise<void>;
 }
 
@@ -26,5 +28,5 @@ export async function openBrowser(): Promise<OpenBrowser> {
     headless: true,
     args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
-  return { page: await browser.newPage(), close: () => browser.close() };
+  return { page: await browser.newPage(), newPage: () => browser.newPage(), close: () => browser.close() };
 }

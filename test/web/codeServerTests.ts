@@ -11,6 +11,7 @@ import { hoverWord, openFromExplorer, waitFor } from '../vscode/workbench';
 import { fixture, hover, initialize, locate, open } from './scenario';
 import { failAll, runChecks, type Check, type Outcome } from './tier';
 import { unpackedVsix } from './vsix';
+import { CHANGED_LISTED, INCLUDERS, INVOCATION_LINE, SHARED, writeWorkspace } from './workspaceFixture';
 
 const FIXTURE = 'probe.asm';
 const HOVER_WORD = 'sidt';
@@ -175,6 +176,7 @@ function checks(session: () => Session, requested: string[], expectedHover: () =
         assert.doesNotMatch(text, /unresolved-include/, 'the include is reported unresolved');
       },
     },
+    ...workspaceChecks(session),
     {
       title: 'code-server web worker host: after "virtlint: Restart Language Server" the new worker lints an edit (sldt typed into probe.asm)',
       async run() {
@@ -197,6 +199,91 @@ function checks(session: () => Session, requested: string[], expectedHover: () =
   ];
 }
 
+/** Runs a command from the palette by its title. */
+async function runCommand(page: Page, title: string): Promise<void> {
+  await page.keyboard.press('F1');
+  await page.keyboard.type(title);
+  await page.locator(`.quick-input-widget .monaco-list-row[aria-label*="${title}"]`).first().waitFor({ timeout: 10_000 });
+  await page.keyboard.press('Enter');
+}
+
+/** The Problems panel's rows for findings of `rule` that the macro of `includer` brings to the include's invocation (line 2). */
+function macroRows(text: string, rule: string, includer: string): string[] {
+  return text.split('\n').filter((row) => row.includes(`via enter_guest, defined at ${includer}:`) && new RegExp(`virtlint\\(?${rule}\\)?\\[Ln ${INVOCATION_LINE + 1},`).test(row));
+}
+
+/** Waits until the Problems panel shows each includer's macro finding on the include. */
+async function waitForMacroRows(page: Page, wanted: readonly { rule: string; name: string }[]): Promise<string> {
+  let text = '';
+  await waitFor(`the include's findings from ${wanted.map((includer) => includer.name).join(', ')}`, async () => {
+    text = await problemsText(page);
+    return wanted.every((includer) => macroRows(text, includer.rule, includer.name).length > 0);
+  }).catch((error: unknown) => {
+    throw new Error(`${error instanceof Error ? error.message : String(error)}; the Problems panel lists: ${JSON.stringify(text.slice(0, 800))}`);
+  });
+  return text;
+}
+
+/**
+ * The web extension's workspace (workspaceFixture.ts): shared.inc opened alone, its includers
+ * closed. Listed through vscode.workspace.findFiles, configured by the workspace's
+ * virtlint.config.json, named by the workspace's own URIs, and watched for changes on disk.
+ */
+function workspaceChecks(session: () => Session): Check[] {
+  return [
+    {
+      title: `code-server web worker host: ${SHARED.name} opened alone shows the findings its closed includers' macros bring (${INCLUDERS.listed.rule} from ${INCLUDERS.listed.name}, ${INCLUDERS.upperCase.rule} from ${INCLUDERS.upperCase.name}): the workspace is listed`,
+      async run() {
+        const { page } = session();
+        // Closed editors take their problems with them: the panel then lists the include's alone.
+        await runCommand(page, 'View: Close All Editors');
+        await openFromExplorer(page, SHARED.name);
+        await waitForMacroRows(page, [INCLUDERS.listed, INCLUDERS.upperCase]);
+      },
+    },
+    {
+      title: `code-server web worker host: the workspace's virtlint.config.json applies (${INCLUDERS.configuredExtension.name} listed by its extension, ${INCLUDERS.ignored.name} ignored, node_modules skipped)`,
+      async run() {
+        const { page } = session();
+        const text = await waitForMacroRows(page, [INCLUDERS.configuredExtension]);
+        for (const includer of [INCLUDERS.ignored, INCLUDERS.skipped]) assert.deepEqual(macroRows(text, includer.rule, includer.name.slice(includer.name.lastIndexOf('/') + 1)), [], `${includer.name} was read`);
+      },
+    },
+    {
+      title: `code-server web worker host: "Choose the Include Context" names each context's root relative to the workspace (its URI has the workspace's scheme)`,
+      async run() {
+        const { page } = session();
+        await openFromExplorer(page, SHARED.name);
+        await runCommand(page, 'virtlint: Choose the Include Context of This File');
+        const rows = page.locator('.quick-input-widget .monaco-list-row');
+        await rows.first().waitFor({ timeout: 10_000 });
+        let shown = '';
+        try {
+          await waitFor('the contexts', async () => {
+            shown = (await page.locator('.quick-input-widget .quick-input-list').first().textContent()) ?? '';
+            return LISTED_INCLUDERS.every((includer) => shown.includes(`from ${includer.name}`));
+          }, 15_000);
+        } catch (error) {
+          throw new Error(`${error instanceof Error ? error.message : String(error)}; the quick pick shows ${JSON.stringify(shown.slice(0, 600))}`);
+        } finally {
+          await page.keyboard.press('Escape');
+        }
+      },
+    },
+    {
+      title: `code-server web worker host: ${INCLUDERS.listed.name} changed on disk while closed gives the open include the new macro's sidt (the file watcher reaches the worker)`,
+      async run() {
+        const { page } = session();
+        writeFileSync(path.join(WORKSPACE, INCLUDERS.listed.name), CHANGED_LISTED);
+        await waitForMacroRows(page, [{ rule: 'sidt', name: INCLUDERS.listed.name }]);
+      },
+    },
+  ];
+}
+
+const LISTED_INCLUDERS = [INCLUDERS.listed, INCLUDERS.upperCase, INCLUDERS.configuredExtension];
+const WORKSPACE = path.join(CACHE, 'runs', 'web-workspace');
+
 export async function runCodeServerTests(outcome: Outcome): Promise<void> {
   let session: Session | undefined;
   const requested: string[] = [];
@@ -205,10 +292,11 @@ export async function runCodeServerTests(outcome: Outcome): Promise<void> {
   try {
     expectedHover = await hoverOnlyProse(FIXTURE, 'nasm', HOVER_WORD);
     const extension = webOnlyExtension();
-    const workspace = path.join(CACHE, 'runs', 'web-workspace');
+    const workspace = WORKSPACE;
     rmSync(workspace, { recursive: true, force: true });
     cpSync(path.join(ROOT, 'test', 'vscode', 'fixtures', 'workspace'), workspace, { recursive: true });
     for (const file of [INCLUDER, INCLUDED]) writeFileSync(path.join(workspace, file.name), file.text);
+    writeWorkspace(workspace);
     session = await startSession({
       name: 'web',
       log: (line) => console.log(line),

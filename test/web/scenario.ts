@@ -20,6 +20,7 @@ export interface Diagnostic {
   severity?: number;
   source?: string;
   codeDescription?: { href: string };
+  relatedInformation?: { location: { uri: string; range: Diagnostic['range'] }; message: string }[];
 }
 
 export interface Hover {

@@ -1,6 +1,6 @@
 // An LSP client for the server running in the test page's Worker: JSON-RPC objects go through
 // postMessage (the browser transport has no framing), answers are collected from the page.
-import { READ_FILE_REQUEST } from '../../server/src/lsp/protocol';
+import { LIST_FILES_REQUEST, READ_FILE_REQUEST } from '../../server/src/lsp/protocol';
 import type { WorkerPage } from './browser';
 
 type Json = Record<string, unknown>;
@@ -25,10 +25,11 @@ export class WorkerLspClient {
   private readonly notifications: Message[] = [];
   readonly workerErrors: string[] = [];
 
-  /** `readFile` answers the server's virtlint/readFile requests (the web client's part); without it they get null. */
+  /** `readFile` and `listFiles` answer the server's virtlint/readFile and virtlint/listFiles requests (the web client's part); without them they get null. */
   constructor(
     private readonly page: WorkerPage,
     private readonly readFile?: (params: unknown) => unknown,
+    private readonly listFiles?: (params: unknown) => unknown,
   ) {}
 
   async request<T>(method: string, params: unknown, timeoutMs = 30_000): Promise<T> {
@@ -49,6 +50,12 @@ export class WorkerLspClient {
       const found = this.notifications.find((message) => message.method === method && match((message.params ?? {}) as Json));
       return found ? ((found.params ?? {}) as Json) : undefined;
     });
+  }
+
+  /** Drops the notifications received so far: a later `waitFor` sees only what comes after. */
+  async forgetNotifications(): Promise<void> {
+    await this.drain();
+    this.notifications.length = 0;
   }
 
   private post(message: unknown): Promise<void> {
@@ -76,7 +83,7 @@ export class WorkerLspClient {
     for (const message of messages) await this.receive(message);
   }
 
-  /** Answers the server's own requests as the Node benchmark client does (settings empty, the rest null), and virtlint/readFile from `readFile`. */
+  /** Answers the server's own requests as the Node benchmark client does (settings empty, the rest null), and virtlint/readFile and virtlint/listFiles from the test's folder. */
   private async receive(message: Message): Promise<void> {
     if (message.method === undefined) {
       if (message.id !== undefined) this.responses.set(message.id, message);
@@ -87,7 +94,14 @@ export class WorkerLspClient {
       return;
     }
     const items = (message.params as { items?: unknown[] } | undefined)?.items ?? [];
-    const result = message.method === 'workspace/configuration' ? items.map(() => ({})) : message.method === READ_FILE_REQUEST && this.readFile ? this.readFile(message.params) : null;
+    const result =
+      message.method === 'workspace/configuration'
+        ? items.map(() => ({}))
+        : message.method === READ_FILE_REQUEST && this.readFile
+          ? this.readFile(message.params)
+          : message.method === LIST_FILES_REQUEST && this.listFiles
+            ? this.listFiles(message.params)
+            : null;
     await this.post({ jsonrpc: '2.0', id: message.id, result });
   }
 }

@@ -13,6 +13,7 @@ import { servePage, type PageServer } from './pageServer';
 import { codeActions, fixture, hover, initialize, locate, open, openUntil, type Diagnostic, type Document, type Hover, type LspDriver } from './scenario';
 import { failAll, runChecks, type Check, type Outcome } from './tier';
 import { WorkerLspClient } from './workerClient';
+import { runWorkerWorkspaceTests } from './workerWorkspaceTests';
 
 const NASM = fixture('probe.asm', 'nasm');
 const C = fixture('guest.c', 'c');
@@ -282,6 +283,9 @@ export async function runWorkerTests(outcome: Outcome): Promise<void> {
     if (consoleErrors.length > 0) console.log(`  (the page's console reported: ${consoleErrors.join(' | ')})`);
   } catch (error) {
     failAll(pending, `setup failed: ${error instanceof Error ? error.message : String(error)}`, outcome);
+  }
+  try {
+    await runWorkerWorkspaceTests(browser, page?.url, outcome);
   } finally {
     await node?.close();
     await browser?.close();

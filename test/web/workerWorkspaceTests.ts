@@ -1,0 +1,222 @@
+// Part (b), the workspace: dist/web/server.js in a plain Worker given a workspace folder of a
+// scheme that is not `file:` (`vscode-test-web:`, as in VS Code's web test host), whose files only
+// the test's client can read or list (virtlint/readFile, virtlint/listFiles), next to the Node
+// server given the same folder on disk. An include is opened alone; its includers stay closed, so
+// what it shows comes from the listing, the configuration, the contexts and the watched changes.
+import * as assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { LspClient } from '../../scripts/lspClient';
+import { SELECT_CONTEXT_COMMAND, type FileContextInfo, type FileInfoParams } from '../../server/src/lsp/protocol';
+import { ROOT } from '../vscode/codeServer';
+import type { OpenBrowser } from './browser';
+import { initializeParams, type Diagnostic, type LspDriver } from './scenario';
+import { failAll, runChecks, type Check, type Outcome } from './tier';
+import { WorkerLspClient } from './workerClient';
+import { CHANGED_LISTED, CREATED, INCLUDERS, INVOCATION_LINE, LISTED_RULES, SHARED, UNLISTED_RULES, writeWorkspace } from './workspaceFixture';
+
+/** The folder as the worker's client names it: not a `file:` URI, so only the client can read it. */
+const WEB_FOLDER = 'vscode-test-web://mount/project';
+const FILE_CHANGED = { created: 1, changed: 2, deleted: 3 } as const;
+const WAIT_MS = 30_000;
+
+interface WorkspaceClient {
+  folder: string;
+  asked: { readFile: string[]; listFiles: unknown[] };
+  readFile(params: unknown): unknown;
+  listFiles(params: unknown): unknown;
+}
+
+/** What VS Code's web client does, over the test's folder: reads by URI, lists as browserWorkspaceFiles.ts does. */
+function workspaceClient(folder: string): WorkspaceClient {
+  const asked = { readFile: [] as string[], listFiles: [] as unknown[] };
+  const fileOf = (uri: string): string | undefined => (uri.startsWith(`${WEB_FOLDER}/`) ? path.join(folder, decodeURIComponent(uri.slice(WEB_FOLDER.length + 1))) : undefined);
+  return {
+    folder,
+    asked,
+    readFile(params) {
+      const uri = String((params as { uri?: unknown } | null)?.uri);
+      asked.readFile.push(uri);
+      const file = fileOf(uri);
+      try {
+        if (file === undefined || !statSync(file).isFile()) return { missing: true };
+        return { text: readFileSync(file, 'utf8') };
+      } catch {
+        return { missing: true };
+      }
+    },
+    listFiles(params) {
+      asked.listFiles.push(params);
+      const { folders, extensions, skippedFolders, maxFiles } = params as { folders: string[]; extensions: string[]; skippedFolders: string[]; maxFiles: number };
+      const wanted = new Set(extensions.map((extension) => extension.toLowerCase()));
+      const uris: string[] = [];
+      const walk = (directory: string, uri: string): void => {
+        for (const entry of readdirSync(directory, { withFileTypes: true })) {
+          if (entry.isDirectory()) {
+            if (!skippedFolders.includes(entry.name)) walk(path.join(directory, entry.name), `${uri}/${entry.name}`);
+          } else if (wanted.has(path.extname(entry.name).toLowerCase())) uris.push(`${uri}/${entry.name}`);
+        }
+      };
+      for (const root of folders) if (root === WEB_FOLDER) walk(folder, WEB_FOLDER);
+      return { uris: uris.slice(0, maxFiles), truncated: uris.length > maxFiles };
+    },
+  };
+}
+
+interface Side {
+  driver: LspDriver;
+  /** The folder's URI on this side. */
+  folderUri: string;
+  forget(): Promise<void>;
+}
+
+function sharedUri(side: Side): string {
+  return `${side.folderUri}/${SHARED.name}`;
+}
+
+function rulesAtInvocation(diagnostics: readonly Diagnostic[]): string[] {
+  return diagnostics.filter((diagnostic) => diagnostic.range.start.line === INVOCATION_LINE).map((diagnostic) => String(diagnostic.code));
+}
+
+function comparable(diagnostics: readonly Diagnostic[]): unknown {
+  return diagnostics.map(({ codeDescription: _link, relatedInformation: _related, ...rest }) => rest).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+}
+
+async function initializeIn(side: Side): Promise<void> {
+  await side.driver.request('initialize', { ...initializeParams(), rootUri: side.folderUri, workspaceFolders: [{ uri: side.folderUri, name: 'project' }] });
+  side.driver.notify('initialized', {});
+}
+
+/** The first diagnostics published for the include that `match` accepts (from now on, or already received by the worker). */
+async function sharedDiagnostics(side: Side, match: (rules: string[]) => boolean): Promise<Diagnostic[]> {
+  const params = await side.driver.waitFor('textDocument/publishDiagnostics', (published) => published.uri === sharedUri(side) && match(rulesAtInvocation(published.diagnostics as Diagnostic[])), WAIT_MS);
+  return params.diagnostics as Diagnostic[];
+}
+
+/** Tells the server of a change on disk, as VS Code's watcher does through the client. */
+function notifyChanged(side: Side, name: string, type: number): void {
+  side.driver.notify('workspace/didChangeWatchedFiles', { changes: [{ uri: `${side.folderUri}/${name}`, type }] });
+}
+
+function includesAll(rules: string[], wanted: readonly string[]): boolean {
+  return wanted.every((rule) => rules.includes(rule));
+}
+
+function checks(sides: () => { worker: Side; node: Side }, files: WorkspaceClient): Check[] {
+  const opened: { worker?: Diagnostic[]; node?: Diagnostic[] } = {};
+  const both = async <T>(ask: (side: Side) => Promise<T>): Promise<{ worker: T; node: T }> => ({ worker: await ask(sides().worker), node: await ask(sides().node) });
+  /** Starts waiting on both sides, runs `change` on disk and tells both servers, then returns what each published. */
+  const afterChange = async (change: () => void, name: string, type: number, match: (rules: string[]) => boolean): Promise<{ worker: Diagnostic[]; node: Diagnostic[] }> => {
+    const { worker, node } = sides();
+    await worker.forget();
+    const waits = { worker: sharedDiagnostics(worker, match), node: sharedDiagnostics(node, match) };
+    change();
+    for (const side of [worker, node]) notifyChanged(side, name, type);
+    return { worker: await waits.worker, node: await waits.node };
+  };
+  return [
+    {
+      title: `worker workspace: ${SHARED.name} opened alone gets the findings of its closed includers listed through virtlint/listFiles (${INCLUDERS.listed.rule} from ${INCLUDERS.listed.name}, ${INCLUDERS.upperCase.rule} from ${INCLUDERS.upperCase.name})`,
+      async run() {
+        const { worker, node } = sides();
+        await both(initializeIn);
+        const waits = { worker: sharedDiagnostics(worker, (rules) => includesAll(rules, LISTED_RULES)), node: sharedDiagnostics(node, (rules) => includesAll(rules, LISTED_RULES)) };
+        for (const side of [worker, node]) side.driver.notify('textDocument/didOpen', { textDocument: { uri: sharedUri(side), languageId: 'nasm', version: 1, text: SHARED.text } });
+        opened.worker = await sharedDiagnostics(worker, (rules) => includesAll(rules, [INCLUDERS.listed.rule, INCLUDERS.upperCase.rule]));
+        const listing = files.asked.listFiles.at(-1) as { folders: string[]; extensions: string[]; skippedFolders: string[]; maxFiles: number } | undefined;
+        assert.ok(listing, 'the worker never asked for a listing');
+        assert.deepEqual(listing.folders, [WEB_FOLDER]);
+        assert.ok(listing.skippedFolders.includes('node_modules') && listing.extensions.includes('.asm') && listing.maxFiles > 0, `the listing asked for ${JSON.stringify(listing)}`);
+        opened.worker = await waits.worker;
+        opened.node = await waits.node;
+      },
+    },
+    {
+      title: `worker workspace: ${CONFIG_NAME} of the vscode-test-web: folder, read through virtlint/readFile, adds ${INCLUDERS.configuredExtension.name} (its extension) and leaves out ${INCLUDERS.ignored.name} (its ignore); the findings equal the Node server's`,
+      async run() {
+        assert.ok(opened.worker && opened.node, 'the include did not get its includers\' findings');
+        const rules = rulesAtInvocation(opened.worker);
+        assert.ok(rules.includes(INCLUDERS.configuredExtension.rule), `no ${INCLUDERS.configuredExtension.rule} from ${INCLUDERS.configuredExtension.name}: ${rules.join(', ')}`);
+        for (const rule of UNLISTED_RULES) assert.ok(!rules.includes(rule), `${rule} comes from a file the listing should leave out`);
+        assert.ok(files.asked.readFile.includes(`${WEB_FOLDER}/${CONFIG_NAME}`), `${CONFIG_NAME} was never asked for`);
+        assert.deepEqual(comparable(opened.worker), comparable(opened.node));
+      },
+    },
+    {
+      title: `worker workspace: the contexts of ${SHARED.name} name their includers by vscode-test-web: URIs, as the Node server names them by file: URIs`,
+      async run() {
+        const worker = await currentContexts(sides().worker);
+        assert.ok(worker.length >= LISTED_RULES.length, `${SHARED.name} has ${worker.length} contexts`);
+        for (const context of worker) {
+          assert.ok(context.rootUri.startsWith(`${WEB_FOLDER}/`), `a context's root is ${context.rootUri}`);
+          assert.ok(context.includedFrom?.uri.startsWith(`${WEB_FOLDER}/`), `a context is included from ${context.includedFrom?.uri}`);
+        }
+        const node = sides().node;
+        // The Node server's contexts, its folder's URI swapped for the worker's.
+        const renamed = JSON.parse(JSON.stringify(await currentContexts(node)).split(node.folderUri).join(WEB_FOLDER)) as FileContextInfo[];
+        assert.deepEqual(byRoot(worker), byRoot(renamed));
+      },
+    },
+    {
+      title: `worker workspace: ${INCLUDERS.listed.name} changed on disk (workspace/didChangeWatchedFiles) gives the open include the new macro's sidt, as on the Node server`,
+      async run() {
+        const answers = await afterChange(() => writeFileSync(path.join(files.folder, INCLUDERS.listed.name), CHANGED_LISTED), INCLUDERS.listed.name, FILE_CHANGED.changed, (rules) => rules.includes('sidt'));
+        assert.deepEqual(comparable(answers.worker), comparable(answers.node));
+      },
+    },
+    {
+      title: `worker workspace: ${CREATED.name} created on disk and then deleted (workspace/didChangeWatchedFiles) brings its ${CREATED.rule} to the include and takes it away, as on the Node server`,
+      async run() {
+        const created = await afterChange(() => writeFileSync(path.join(files.folder, CREATED.name), CREATED.text), CREATED.name, FILE_CHANGED.created, (rules) => rules.includes(CREATED.rule));
+        assert.deepEqual(comparable(created.worker), comparable(created.node));
+        const deleted = await afterChange(() => rmSync(path.join(files.folder, CREATED.name)), CREATED.name, FILE_CHANGED.deleted, (rules) => !rules.includes(CREATED.rule) && rules.includes('sidt'));
+        assert.deepEqual(comparable(deleted.worker), comparable(deleted.node));
+      },
+    },
+  ];
+}
+
+const CONFIG_NAME = 'virtlint.config.json';
+
+function byRoot(contexts: readonly FileContextInfo[]): FileContextInfo[] {
+  return contexts.slice().sort((a, b) => a.rootUri.localeCompare(b.rootUri));
+}
+
+/** The include's contexts now: a server announces its file info only when it changes, and answers a context selection with it. */
+async function currentContexts(side: Side): Promise<FileContextInfo[]> {
+  const info = await side.driver.request<FileInfoParams | null>('workspace/executeCommand', { command: SELECT_CONTEXT_COMMAND, arguments: [{ uri: sharedUri(side), context: -1 }] });
+  return info?.contexts ?? [];
+}
+
+/** `browser` and `pageUrl` undefined: the worker page could not be set up, and every check fails. */
+export async function runWorkerWorkspaceTests(browser: OpenBrowser | undefined, pageUrl: string | undefined, outcome: Outcome): Promise<void> {
+  if (!browser || pageUrl === undefined) {
+    failAll(checks(() => undefined as never, workspaceClient('')), 'setup failed: no browser page', outcome);
+    return;
+  }
+  const folder = mkdtempSync(path.join(tmpdir(), 'virtlint-web-workspace-'));
+  writeWorkspace(folder);
+  const files = workspaceClient(folder);
+  let node: LspClient | undefined;
+  let current: { worker: Side; node: Side } | undefined;
+  const all = checks(() => current!, files);
+  try {
+    const page = await browser.newPage();
+    await page.goto(pageUrl, { waitUntil: 'load', timeout: 30_000 });
+    await page.evaluate(() => (globalThis as unknown as { sendWasm(): Promise<void> }).sendWasm(), undefined);
+    const worker = new WorkerLspClient(page, (params) => files.readFile(params), (params) => files.listFiles(params));
+    node = new LspClient(path.join(ROOT, 'dist', 'server.js'));
+    current = {
+      worker: { driver: worker, folderUri: WEB_FOLDER, forget: () => worker.forgetNotifications() },
+      node: { driver: node, folderUri: pathToFileURL(folder).href, forget: () => Promise.resolve() },
+    };
+    await runChecks(all, outcome);
+  } catch (error) {
+    failAll(all, `setup failed: ${error instanceof Error ? error.message : String(error)}`, outcome);
+  } finally {
+    await node?.close();
+    rmSync(folder, { recursive: true, force: true });
+  }
+}
