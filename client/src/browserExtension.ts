@@ -1,8 +1,9 @@
 // Entry point of the virtlint web extension (vscode.dev, github.dev, code-server's web worker
 // host), bundled as dist/web/client.js: the desktop extension's commands and status item
 // (activation.ts) over a server that runs in a Web Worker (browserLanguageClient.ts). The server
-// has no file system there: it lints the documents the editor opens, and asks the client for the
-// files they include (virtlint/readFile, answered from vscode.workspace.fs).
+// has no file system there: it asks the client for the workspace's listing and files
+// (virtlint/listFiles, virtlint/readFile, answered from vscode.workspace), and the client tells it
+// of files changed outside the editor (browserWorkspaceFiles.ts).
 import type * as vscode from 'vscode';
 import { activateVirtlint, deactivateVirtlint, type VirtlintApi } from './activation';
 import { createBrowserLanguageClient } from './browserLanguageClient';

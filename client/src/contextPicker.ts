@@ -35,7 +35,7 @@ export async function chooseContext(client: BaseLanguageClient | undefined, stat
 /** The file the context's walk starts from, relative to its workspace folder when it is in one. */
 function rootOf(context: FileContextInfo): string {
   try {
-    return `from ${vscode.workspace.asRelativePath(vscode.Uri.parse(context.rootUri, true), false)}`;
+    return vscode.workspace.asRelativePath(vscode.Uri.parse(context.rootUri, true), false);
   } catch {
     return '';
   }

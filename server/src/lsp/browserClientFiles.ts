@@ -1,10 +1,11 @@
 // The web worker's files: what the client answered to virtlint/readFile, kept by path, so that the
 // server's synchronous readers (the project model's includes, C headers, virtlint.config.json) can
 // read them through the web build's `fs` (browserFs.ts). A path nobody has asked about yet reads
-// as missing and is noted; browserMain.ts asks the client for the noted paths and, when an answer
-// changed what the server had read, has it analyse again. An answer is kept, so a file that is
-// missing stays missing and a re-run asks nothing new; once the client opens, saves or closes the
-// file, the kept answer is still read but the file is asked for again.
+// as missing and is noted; browserWorkspace.ts asks the client for the noted paths and, when an
+// answer changed what the server had read, has it analyse again. An answer is kept, so a file that
+// is missing stays missing and a re-run asks nothing new; once the client opens, saves or closes
+// the file, the kept answer is still read but the file is asked for again, and once its watcher
+// reports the file changed, it is asked for again before the project re-runs.
 import { pathToFileURL } from './browserUrl';
 import type { ReadFileResult } from './protocol';
 

@@ -1,8 +1,8 @@
 // `node:fs` for the web bundle: a read-only file system holding the workspace files the client
 // has sent (browserClientFiles.ts). A path the client has not been asked about reads as missing,
 // and is asked about; so the server's readers (bounded reads, stats, the configuration lookup)
-// run unchanged and give the desktop's answers once the client's have arrived. Nothing is listed:
-// the worker knows the files the open documents lead to, not the workspace's folders.
+// run unchanged and give the desktop's answers once the client's have arrived. Nothing is listed
+// here: the project index asks the client for its listing (browserWorkspace.ts).
 import { clientFiles, type ClientFile } from './browserClientFiles';
 
 interface ErrnoError extends Error {
