@@ -9,6 +9,7 @@ import type { AsmBlock, AsmLine, HostComment, IntrinsicCall } from '../types';
 import type { LexProblem } from './lexer';
 import type { SourceFile } from './source';
 import type { Width } from './operands';
+import { lastAtOrBefore } from '../../text/sortedOffsets';
 
 /** The scanner's state right after a top-level `}` or `;`: how much of each output and journal existed. */
 export interface Checkpoint {
@@ -96,18 +97,7 @@ export function sameKey(a: readonly unknown[], b: readonly unknown[]): boolean {
 
 /** The last checkpoint at or before `offset` (START when none): `checkpoints` are in offset order. */
 export function checkpointBefore(checkpoints: readonly Checkpoint[], offset: number): { checkpoint: Checkpoint; index: number } {
-  let lo = 0;
-  let hi = checkpoints.length - 1;
-  let found = -1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    if (checkpoints[mid]!.offset <= offset) {
-      found = mid;
-      lo = mid + 1;
-    } else {
-      hi = mid - 1;
-    }
-  }
+  const found = lastAtOrBefore(checkpoints, offset);
   return found < 0 ? { checkpoint: START, index: -1 } : { checkpoint: checkpoints[found]!, index: found };
 }
 

@@ -11,6 +11,7 @@ import type { AsmBlock, EmbeddedScan, FrontEndProblem, HostBuild, HostComment, I
 import { PositionIndex } from '../positions';
 import { PositionShift, textEdit } from '../c/incremental';
 import { scanRustWindow, worthLexing, MAX_PROBLEMS, MAX_CFG_REGIONS } from './scan';
+import { lastAtOrBefore } from '../../text/sortedOffsets';
 
 interface Checkpoint {
   readonly offset: number;
@@ -130,20 +131,6 @@ function before(a: Position, b: Position): boolean {
   return a.line < b.line || (a.line === b.line && a.character < b.character);
 }
 
-/** Index of the last checkpoint at or before `offset`, -1 for none. */
-function lastAtOrBefore(checkpoints: readonly Checkpoint[], offset: number): number {
-  let lo = 0;
-  let hi = checkpoints.length - 1;
-  let found = -1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    if (checkpoints[mid]!.offset <= offset) {
-      found = mid;
-      lo = mid + 1;
-    } else hi = mid - 1;
-  }
-  return found;
-}
 
 /** Index of the first checkpoint at or after `offset` (the length for none). */
 function firstAtOrAfter(checkpoints: readonly Checkpoint[], offset: number): number {
