@@ -29,6 +29,11 @@ export interface HoverOptions {
   previews?: boolean;
   /** Where the rule's page is for the reader (default: `docs/rules/<id>.md`). */
   docsLink?: (ruleId: string) => string;
+  /**
+   * The findings the editor shows for the document, when they are not the result's: the whole
+   * program's, where a line read in several contexts speaks for the loudest (default: the result's).
+   */
+  findings?: readonly Finding[];
 }
 
 /** The document: its text, its lines, or a function giving one line of it. */
@@ -93,7 +98,7 @@ export function ruleSummary(id: string): string {
 // link to the rule's page for the hardware details, proof observations, encoding and sources.
 
 function findingHover(source: HoverSource, result: AnalysisResult, position: Position, options: HoverOptions): HoverInfo | undefined {
-  const hits = result.findings.filter((finding) => contains(finding.range, position));
+  const hits = (options.findings ?? result.findings).filter((finding) => contains(finding.range, position));
   if (hits.length === 0) return undefined;
   // A virtualization finding explains more than a meta one on the same statement.
   const finding = hits.find((hit) => ruleById(hit.ruleId)?.group !== 'meta') ?? hits[0]!;
@@ -158,12 +163,50 @@ const BLOCK_SEPARATOR = '\n\n';
 export function findingCard(entry: RuleEntry, finding: Finding, fixTitles: readonly string[], docsLink: string, profile?: string): string {
   const mode = finding.mode;
   const where = mode ? `, ${MODE_LABEL[mode]}` : '';
-  const answer = [`**${finding.message}.**`, `\`${entry.id}\` · ${finding.severity}${where}`, whatToDo(entry, fixTitles, mode)];
+  const why = whyParagraph(entry, finding, profile);
+  const answerWith = (elsewhere: string): string[] => [`**${finding.message}.**`, `\`${entry.id}\` · ${finding.severity}${where}${elsewhere}`, whatToDo(entry, fixTitles, mode)];
   // Each block before the link is followed by a separator, the why paragraph's included.
-  const room = CARD_LENGTH_BEFORE_LINK - answer.reduce((total, block) => total + block.length + BLOCK_SEPARATOR.length, 0) - BLOCK_SEPARATOR.length;
-  const blocks = [...answer, sentencesWithin(whyParagraph(entry, finding, profile), room)];
+  const roomAfter = (answer: readonly string[]): number => CARD_LENGTH_BEFORE_LINK - answer.reduce((total, block) => total + block.length + BLOCK_SEPARATOR.length, 0) - BLOCK_SEPARATOR.length;
+  // The other readings go in whole, or counted, or not at all: the why paragraph's first sentence stays.
+  const answer = otherReadingNotes(finding).map(answerWith).find((candidate) => roomAfter(candidate) >= firstSentence(why).length) ?? answerWith('');
+  const blocks = [...answer, sentencesWithin(why, roomAfter(answer))];
   blocks.push(`[VT-x, AMD-V, UMIP, proof observations, encoding and sources](${docsLink})`);
   return blocks.join(BLOCK_SEPARATOR);
+}
+
+/** Readings of the line named at most this many at a time, and includers per reading. */
+const MOST_READINGS_NAMED = 2;
+const MOST_INCLUDERS_NAMED = 2;
+
+/**
+ * How the line reads in the contexts that read it otherwise than the card (a header included in
+ * real mode and in protected mode: one finding, shown for the loudest), longest note first:
+ * `; hint in real mode when included from mbr.asm:3`, then `; reads otherwise in 1 other context`.
+ */
+function otherReadingNotes(finding: Finding): string[] {
+  const readings = new Map<string, { severity: string; mode: ExecutionMode | undefined; alone: boolean; includers: string[] }>();
+  let contexts = 0;
+  for (const context of finding.contexts ?? []) {
+    const severity = context.severity;
+    if (severity === undefined || (severity === finding.severity && context.mode === finding.mode)) continue;
+    contexts++;
+    const key = `${severity}|${context.mode ?? ''}`;
+    let reading = readings.get(key);
+    if (!reading) readings.set(key, (reading = { severity, mode: context.mode, alone: false, includers: [] }));
+    const direct = context.includes[context.includes.length - 1];
+    if (direct) reading.includers.push(`${direct.path.slice(direct.path.lastIndexOf('/') + 1)}:${direct.line + 1}`);
+    else reading.alone = true;
+  }
+  if (contexts === 0) return [];
+  const named = Array.from(readings.values()).slice(0, MOST_READINGS_NAMED).map(({ severity, mode, alone, includers }) => {
+    const inMode = mode ? ` in ${MODE_LABEL[mode]}` : '';
+    const more = includers.length > MOST_INCLUDERS_NAMED ? ` and ${includers.length - MOST_INCLUDERS_NAMED} more` : '';
+    const included = includers.length > 0 ? `when included from ${includers.slice(0, MOST_INCLUDERS_NAMED).join(' or ')}${more}` : '';
+    const where = alone ? (included ? `on its own or ${included}` : 'on its own') : included;
+    return `; ${severity}${inMode} ${where}`;
+  });
+  const unnamed = readings.size > MOST_READINGS_NAMED ? `; ${readings.size - MOST_READINGS_NAMED} more readings` : '';
+  return [named.join('') + unnamed, `; reads otherwise in ${contexts} other context${contexts === 1 ? '' : 's'}`];
 }
 
 /**
@@ -184,9 +227,14 @@ export function withoutRemarks(title: string): string {
   return title.replace(/\s*\([^()]*\)/g, '').trim();
 }
 
-/** The paragraph's opening sentences that fit in `room` characters; the first one always. */
+/**
+ * The paragraph's opening sentences that fit in `room` characters; the first one always, but for
+ * a message that leaves it no room (a merged view's `[only included from …]` list): then its
+ * opening words, with an ellipsis.
+ */
 function sentencesWithin(paragraph: string, room: number): string {
   let kept = firstSentence(paragraph);
+  if (kept.length > room) return wordsWithin(kept, room);
   while (kept.length < paragraph.length) {
     const next = firstSentence(paragraph.slice(kept.length).trimStart());
     const longer = `${kept} ${next}`;
@@ -194,6 +242,14 @@ function sentencesWithin(paragraph: string, room: number): string {
     kept = longer;
   }
   return kept;
+}
+
+/** Whole words from the start that fit in `room` characters with the ellipsis after them (at least the first word). */
+function wordsWithin(sentence: string, room: number): string {
+  const cut = sentence.lastIndexOf(' ', room - 1);
+  const firstWordEnd = sentence.indexOf(' ');
+  const words = sentence.slice(0, cut > 0 ? cut : firstWordEnd > 0 ? firstWordEnd : sentence.length);
+  return `${words.replace(/[,;:]$/, '')}…`;
 }
 
 function controlAdvice(entry: RuleEntry): string {
