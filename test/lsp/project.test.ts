@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { DiagnosticSeverity, type Diagnostic, type Hover, type Location, type PublishDiagnosticsParams } from 'vscode-languageserver-protocol';
+import { DiagnosticSeverity, type CodeAction, type Diagnostic, type Hover, type Location, type PublishDiagnosticsParams } from 'vscode-languageserver-protocol';
 import { codesAndLines, LspTestClient, messageText } from './client';
 import { SELECT_CONTEXT_COMMAND, type FileInfoParams } from '../../server/src/lsp/protocol';
 import { decodeAll } from '../helpers/assemble';
@@ -30,6 +30,10 @@ const FILES: Record<string, string> = {
   'realmode.inc': ['    pushf', '    cli', ''].join('\n'),
   'apm.asm': ['bits 16 ; virtlint: mode=pm16', '%include "flags.inc"', ''].join('\n'),
   'flags.inc': ['    pushf', ''].join('\n'),
+  // One header read in a boot sector's real mode and in 32-bit protected mode: POPF a hint and an error, PUSH CS nothing and a warning.
+  'boot16.asm': ['bits 16', 'org 0x7c00', '%include "both.inc"', '    jmp $', ''].join('\n'),
+  'prot32.asm': ['bits 32', '%include "both.inc"', ''].join('\n'),
+  'both.inc': ['    popf', '    push cs', ''].join('\n'),
   // A file nobody includes until an edit does.
   'host.asm': ['bits 16', ''].join('\n'),
   'lone.inc': ['    push cs', ''].join('\n'),
@@ -221,6 +225,30 @@ describe('lsp: the workspace as one program', function () {
     assert.doesNotMatch(messageText(inPm16), /real mode/);
     assert.match(await hoverText('flags.inc', 0, 6), /`pushf` · warning, 16-bit protected mode/);
     await client.request('workspace/executeCommand', { command: SELECT_CONTEXT_COMMAND, arguments: [{ uri: uri('flags.inc'), context: -1 }] });
+  });
+
+  it('says in the merged view what the diagnostic says: the hover and the code actions speak for the same reading, not for the context the file\'s own analysis starts in', async () => {
+    await openFromDisk('both.inc');
+    const info = await infoWithContexts('both.inc', 2);
+    // What makes the two disagree: the file's own analysis (the hover's, the menu's) starts in the first context, real mode.
+    assert.equal(info.contexts[0]!.label, 'included from boot16.asm:3, NASM 16-bit real mode');
+    assert.equal(info.contexts[1]!.label, 'included from prot32.asm:2, NASM 32-bit');
+    const merged = await published('both.inc', (p) => ruleAt(p.diagnostics, 'popf', 0)?.severity === DiagnosticSeverity.Error && ruleAt(p.diagnostics, 'push-sreg', 1) !== undefined);
+    const severityName = ['', 'error', 'warning', 'info', 'hint'];
+    for (const [rule, line] of [['popf', 0], ['push-sreg', 1]] as const) {
+      const diagnostic = ruleAt(merged.diagnostics, rule, line)!;
+      const blocks = (await hoverText('both.inc', line, 6)).split('\n\n');
+      assert.equal(blocks[0], `**${messageText(diagnostic)}.**`, rule);
+      assert.ok(blocks[1]!.startsWith(`\`${rule}\` · ${severityName[diagnostic.severity!]}, 32-bit protected mode`), blocks[1]);
+      const actions = await client.request<CodeAction[]>('textDocument/codeAction', { textDocument: { uri: uri('both.inc') }, range: diagnostic.range, context: { diagnostics: [diagnostic] } });
+      const fixes = actions.filter((action) => !/^(Disable|Show documentation)/.test(action.title));
+      assert.ok(fixes.length > 0 && actions.length > fixes.length, `${rule}: ${JSON.stringify(actions.map((action) => action.title))}`);
+      for (const action of actions.filter((candidate) => !candidate.title.startsWith('Show documentation'))) assert.deepEqual(action.diagnostics?.map((d) => [d.severity, messageText(d)]), [[diagnostic.severity, messageText(diagnostic)]], action.title);
+      // The card's Do line names the menu's fixes (without their remarks in parentheses).
+      assert.ok(blocks[2]!.startsWith(`**Do:** ${fixes.map((fix) => fix.title.replace(/\s*\([^()]*\)/g, '').trim()).join(' · ')}.`), `${blocks[2]}\nmenu: ${fixes.map((fix) => fix.title).join(' | ')}`);
+    }
+    // The other includer's reading, where there is one.
+    assert.match((await hoverText('both.inc', 0, 6)).split('\n\n')[1]!, /; hint in real mode when included from boot16\.asm:3$/);
   });
 
   it('reads a file in its new includer\'s mode when an edit includes it, and on its own again when the include goes', async () => {

@@ -20,7 +20,7 @@ export interface CodeActionInput {
   /** The document's lines (a 50,000-line file is not joined or split per request). */
   source: SourceLines;
   result: AnalysisResult;
-  /** Findings after the settings' filters (what the user sees as diagnostics). */
+  /** Findings after the settings' filters: what the user sees as diagnostics (the project's, when they are shown). */
   findings: readonly Finding[];
   settings: VirtlintSettings;
   range: LspRange;
@@ -195,10 +195,9 @@ export function documentationAction(ruleId: string): CodeAction {
 function fixAllActionFor(input: CodeActionInput): CodeAction | undefined {
   const strategy = input.settings.fix.fixAllStrategy;
   if (strategy === 'none') return undefined;
-  // Only what the user sees, in the result's order.
-  const visible = new Set(input.findings);
+  // Only what the user sees: a line the project reads in several modes is fixed as its diagnostic reads it.
   const { dialect, dialectSource, bits, bitsSource } = input.result;
-  const shown = { findings: input.result.findings.filter((finding) => visible.has(finding)), dialect, dialectSource, bits, bitsSource };
+  const shown = { findings: input.findings.slice(), dialect, dialectSource, bits, bitsSource };
   const fixOptions = fixOptionsFrom(input.settings, input.definitionsFolder);
   // With the result's reading, fix-all adds the modeline that keeps the fixed file read the same way.
   const planned = planFixes(input.source, shown, strategy, fixOptions);

@@ -234,12 +234,18 @@ export class OpenDocument {
     return Math.min(this.embeddedCostMs, MAX_ANALYSIS_DELAY_MS);
   }
 
-  /** Findings the user sees (settings-level filters applied). */
+  /**
+   * Findings the user sees (settings-level filters applied): the diagnostics, and what the hover
+   * and the code actions speak of. The project's when they are for this text (a line read in
+   * several modes as the merged view or the chosen context reads it), else the file's own with
+   * the project-only findings carried since the last run.
+   */
   visibleFindings(): Finding[] {
     if (this.hostLanguage !== undefined) return this.embeddedAnalysis()?.shown.slice() ?? [];
+    if (this.showsProjectFindings) return filterFindings(this.projectViewValue!.findings!, this.settingsValue);
     const result = this.result();
     if (!result) return [];
-    return filterFindings(result.findings, this.settingsValue);
+    return this.withCarried(filterFindings(result.findings, this.settingsValue));
   }
 
   /** The diagnostics to report now, honouring `run`. */
@@ -253,10 +259,8 @@ export class OpenDocument {
     let diagnostics: Diagnostic[];
     if (!this.settingsValue.enable) diagnostics = [];
     // A C, C++ or Rust file virtlint cannot read stays silent: its own language server has the file.
-    else if (this.hostLanguage !== undefined) diagnostics = capped(this.visibleFindings(), this.settingsValue.maxDiagnostics);
-    else if (this.skipReasonValue !== undefined) diagnostics = [skippedDiagnostic(this.skipReasonValue)];
-    else if (this.showsProjectFindings) diagnostics = capped(filterFindings(this.projectViewValue!.findings!, this.settingsValue), this.settingsValue.maxDiagnostics);
-    else diagnostics = capped(this.withCarried(this.visibleFindings()), this.settingsValue.maxDiagnostics);
+    else if (this.hostLanguage === undefined && this.skipReasonValue !== undefined) diagnostics = [skippedDiagnostic(this.skipReasonValue)];
+    else diagnostics = capped(this.visibleFindings(), this.settingsValue.maxDiagnostics);
     const previous = this.previous;
     // The project's findings are new objects on every run, so only their values can say they did not change.
     if (previous && (sameDiagnostics(previous.diagnostics, diagnostics) || (this.showsProjectFindings && sameByValue(previous.diagnostics, diagnostics)))) this.current = previous;

@@ -70,16 +70,16 @@ function projectOptions(request: RunRequest, config: WorkspaceConfig): ProjectOp
   };
 }
 
-/** Only what the server uses, as data a worker can post: no parsed instructions, getters or functions. */
+/**
+ * Only what the server uses, as data a worker can post: no getters or functions, and no parsed
+ * instructions but the findings' own (plain data), which the hover and the quick fixes read a
+ * line by when the diagnostic speaks for another context than the file's own analysis.
+ */
 function plainResult(result: ProjectResult): ProjectResult {
   const files = new Map<string, FileAnalysis>();
   for (const [path, analysis] of result.files) {
     const { dialect, dialectSource, bits, bitsSource } = analysis.result;
-    const findings = analysis.result.findings.map((finding) => {
-      const plain = { ...finding };
-      delete plain.instruction;
-      return plain;
-    });
+    const findings = analysis.result.findings;
     files.set(path, { path, contexts: analysis.contexts, includers: analysis.includers, result: { dialect, dialectSource, bits, bitsSource, bitsRegions: [], instructions: [], findings, suppressed: [] } });
   }
   return { files, macros: result.macros, invocations: result.invocations, includes: result.includes, expansions: result.expansions };

@@ -239,6 +239,8 @@ function registerFeatures(connection: Connection, session: ServerSession): void 
         numbersInline: (file) => numbersGoInline(document.uri, file, session.features.createFiles),
         previews: true,
         docsLink: (ruleId) => docsUri(ruleId) ?? docsPath(ruleId),
+        // The diagnostics' findings: in the merged view a line speaks for its loudest context, not for the one the file's own analysis starts in.
+        findings: document.visibleFindings(),
       });
       if (!hover) return null;
       return { contents: { kind: 'markdown', value: hover.markdown }, range: hover.range };
