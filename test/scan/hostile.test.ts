@@ -135,14 +135,15 @@ describe('scan: 8 MB of random bytes (issue 20 item 8)', function () {
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   it('json and stylish both report every one of the >100,000 findings', async () => {
-    const json = await scan(['--format', 'json', '--bits', '32', 'random.bin'], dir);
+    // About 252,000: over the default --max-findings, which the next describe covers.
+    const json = await scan(['--format', 'json', '--bits', '32', '--max-findings', '1000000', 'random.bin'], dir);
     assert.equal(json.stderr, '');
     const messages = jsonMessages(json.stdout);
     assert.ok(messages.length > 100_000, `${messages.length} findings`);
     const errors = messages.filter((m) => (m as { severity?: number }).severity === 2).length;
     assert.equal(json.code, errors > 0 ? 1 : 0);
 
-    const stylish = await scan(['--bits', '32', 'random.bin'], dir);
+    const stylish = await scan(['--bits', '32', '--max-findings', '1000000', 'random.bin'], dir);
     assert.equal(stylish.stderr, '');
     assert.equal(stylish.code, json.code);
     const rows = stylish.stdout.split('\n').filter((line) => /^\s+0x[0-9a-f]+\s+(error|warning|info|hint)\s/.test(line));
@@ -327,3 +328,39 @@ function findElf32Section(view: DataView, bytes: Uint8Array, name: string): numb
   }
   throw new Error(`no section ${name}`);
 }
+
+describe('scan --max-findings: millions of findings are counted, not listed (`--rules all` on a kernel)', function () {
+  this.timeout(180_000);
+  let dir: string;
+  const padding = 300_000;
+  before(() => {
+    dir = scratchDir();
+    // INT3 padding as a kernel has it between functions, with one PUSHF (a warning) at the start.
+    fs.writeFileSync(path.join(dir, 'padding.bin'), Buffer.concat([Buffer.from([0x9c]), Buffer.alloc(padding, 0xcc)]));
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  const report = (stdout: string) => (JSON.parse(stdout) as { messages: { ruleId: string }[]; errorCount: number; warningCount: number; note?: string }[])[0]!;
+
+  it('lists the first n, counts every finding in the totals, and says so on stderr and in the note', async () => {
+    const all = await scan(['--format', 'json', '--raw', '--bits', '64', '--rules', 'all', '--max-findings', '1000000', 'padding.bin'], dir);
+    const full = report(all.stdout);
+    assert.equal(full.messages.length, padding + 1);
+    const capped = await scan(['--format', 'json', '--raw', '--bits', '64', '--rules', 'all', '--max-findings', '1000', 'padding.bin'], dir);
+    const shown = report(capped.stdout);
+    assert.equal(shown.messages.length, 1000);
+    assert.deepEqual(shown.messages, full.messages.slice(0, 1000), 'the first findings, in address order');
+    assert.equal(shown.errorCount, full.errorCount);
+    assert.equal(shown.warningCount, full.warningCount);
+    assert.equal(capped.code, all.code);
+    assert.match(capped.stderr, new RegExp(`listed the first 1000 of ${padding + 1} findings`));
+    assert.match(shown.note ?? '', /listed the first 1000 of/);
+  });
+
+  it('without the option, the default cap applies; 0 or a word is a usage error', async () => {
+    const defaulted = await scan(['--format', 'json', '--raw', '--bits', '64', '--rules', 'all', 'padding.bin'], dir);
+    assert.equal(report(defaulted.stdout).messages.length, 250_000);
+    assert.match(defaulted.stderr, /--max-findings 250000/);
+    for (const bad of ['0', 'many']) assert.equal((await scan(['--max-findings', bad, 'padding.bin'], dir)).code, 2);
+  });
+});

@@ -13,7 +13,7 @@ import { addressWidthFor, DISCOVERY_ORDER, fitsAddressWidth, ScanInputError, typ
 import { loadImage, readImageFile, RAW_DEFAULT_BITS, type LoadOptions } from './load';
 import { PARALLEL_MIN_BYTES, SweepWorkers, workerScriptPath } from './parallel';
 import { fatalReport, toFileReport } from './report';
-import { scanImage, type DisassemblySyntax, type ScanOptions, type SweepMode } from './scanner';
+import { scanImage, type DisassemblySyntax, type ScanOptions, type ScanStats, type SweepMode } from './scanner';
 import { parseSystemMap, SymbolIndex } from '../binary/symbols';
 import type { Bitness } from '../binary/sweep';
 
@@ -32,9 +32,17 @@ interface ScanOwnOptions {
   jobs: number;
   sweep: SweepMode;
   minConfidence: Discovery;
+  maxFindings: number;
 }
 
 export type ScanArgs = CommandOptions<ScanOwnOptions>;
+
+/**
+ * Findings listed per file unless --max-findings says otherwise. `--rules all` on a kernel finds
+ * millions of INT3 padding bytes; listing them all exhausted the heap (4.4 GB, then a crash).
+ */
+export const DEFAULT_MAX_FINDINGS = 250_000;
+const MAX_FINDINGS_LIMIT = 10_000_000;
 
 /** A System.map of a large kernel is a few MB; the cap stops a wrong path (a disk image, /dev/zero) from filling memory. */
 export const MAX_MAP_BYTES = 64 * 1024 * 1024;
@@ -68,6 +76,8 @@ Options:
                         of every executable section (also used when a file names no code at all,
                         e.g. raw images: a note says so on stderr)
   --min-confidence <d>  report only code found by d or better: symbol > unwind > traversal > sweep
+  --max-findings <n>    list at most n findings per file (default ${DEFAULT_MAX_FINDINGS}); the rest are
+                        counted in the totals and the exit status, and a note says how many
   --syntax <s>          disassembly shown in messages: intel (default), att, nasm, masm
   --max-warnings <n>    exit 1 when there are more than n warnings
   --color, --no-color   force colour on or off (default: on when stdout is a terminal)
@@ -99,10 +109,11 @@ const SCAN_OPTIONS: readonly OptionSpec<ScanArgs>[] = [
   valued('--jobs', undefined, (o, value, name) => (o.jobs = integer(name, value, 1, MAX_JOBS))),
   valued('--sweep', undefined, (o, value, name) => (o.sweep = oneOf(name, value, SWEEP_MODES))),
   valued('--min-confidence', undefined, (o, value, name) => (o.minConfidence = oneOf(name, value, DISCOVERY_ORDER))),
+  valued('--max-findings', undefined, (o, value, name) => (o.maxFindings = integer(name, value, 1, MAX_FINDINGS_LIMIT))),
 ];
 
 export function parseScanArgs(argv: readonly string[]): ScanArgs {
-  const args = parseCommandOptions<ScanOwnOptions>(argv, SCAN_OPTIONS, { raw: false, sections: [], syntax: 'intel', maxSizeBytes: 1024 * 1024 * 1024, jobs: 1, sweep: 'discover', minConfidence: 'sweep' });
+  const args = parseCommandOptions<ScanOwnOptions>(argv, SCAN_OPTIONS, { raw: false, sections: [], syntax: 'intel', maxSizeBytes: 1024 * 1024 * 1024, jobs: 1, sweep: 'discover', minConfidence: 'sweep', maxFindings: DEFAULT_MAX_FINDINGS });
   if (args.base !== undefined) checkBaseFitsBitness(args.base, args.bits ?? RAW_DEFAULT_BITS);
   return args;
 }
@@ -193,6 +204,7 @@ async function scanFiles(
       syntax: args.syntax,
       sweep: args.sweep,
       minConfidence: args.minConfidence,
+      maxFindings: args.maxFindings,
     };
     if (extraSymbols) options.extraSymbols = extraSymbols;
     if (workers) options.workers = workers;
@@ -201,7 +213,13 @@ async function scanFiles(
       io.stderr.write(`${COMMAND}: ${file}: no symbols, unwind tables or entry points inside code; decoded every executable byte (linear sweep)\n`);
       image.notes.push('no code roots: linear sweep');
     }
-    reports.push(toFileReport(fullPath, image, findings));
+    if (stats.omitted) {
+      const omitted = omittedTotal(stats.omitted);
+      const listed = `listed the first ${findings.length} of ${findings.length + omitted} findings (--max-findings ${args.maxFindings}); narrow with --rules or --section, or raise --max-findings`;
+      io.stderr.write(`${COMMAND}: ${file}: ${listed}\n`);
+      image.notes.push(listed);
+    }
+    reports.push(toFileReport(fullPath, image, findings, stats.omitted));
   }
 
   const output = formatReports(reports, args.format, {
@@ -259,4 +277,8 @@ function readLimited(fullPath: string, maxBytes: number): Uint8Array {
 
 function errorText(e: unknown): string {
   return e instanceof ScanInputError ? e.message : describeFsError(e);
+}
+
+function omittedTotal(omitted: NonNullable<ScanStats['omitted']>): number {
+  return Object.values(omitted).reduce((sum, count) => sum + (count ?? 0), 0);
 }

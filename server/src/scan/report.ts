@@ -11,9 +11,10 @@
 import { escapeControlCharacters } from '../report/terminalText';
 import { countMessages, fileProblemReport, type FileReport, type ReportMessage } from '../report/types';
 import type { BinaryImage } from '../binary/image';
-import type { BinaryFinding } from './scanner';
+import type { BinaryFinding, ScanStats } from './scanner';
 
-export function toFileReport(filePath: string, image: BinaryImage, findings: readonly BinaryFinding[]): FileReport {
+/** `omitted`: findings past --max-findings, which count in the totals (and so the exit status) but are not listed. */
+export function toFileReport(filePath: string, image: BinaryImage, findings: readonly BinaryFinding[], omitted?: ScanStats['omitted']): FileReport {
   const messages: ReportMessage[] = findings.map((f) => {
     const address = `0x${f.address.toString(16)}`;
     let where = f.symbol ? `${address} <${f.symbol}>` : `${address} in ${f.section}`;
@@ -37,10 +38,12 @@ export function toFileReport(filePath: string, image: BinaryImage, findings: rea
     if (f.source !== undefined) message.source = f.source;
     return message;
   });
+  const counts = countMessages(messages);
   const report: FileReport = {
     filePath,
     messages,
-    ...countMessages(messages),
+    errorCount: counts.errorCount + (omitted?.error ?? 0),
+    warningCount: counts.warningCount + (omitted?.warning ?? 0),
     bits: image.bits,
   };
   let note = `${image.format}, ${image.sections.length} code section(s)`;

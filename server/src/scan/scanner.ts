@@ -34,6 +34,11 @@ export interface ScanOptions {
   sweep?: SweepMode;
   /** Drop findings whose code was found by a less confident method than this. */
   minConfidence?: Discovery;
+  /**
+   * Findings listed per file; past it they are only counted (`stats.omitted`). INT3 padding in a
+   * kernel gives millions, whose report would not fit in memory.
+   */
+  maxFindings?: number;
 }
 
 export type SweepMode = 'discover' | 'linear';
@@ -65,6 +70,8 @@ export interface ScanStats {
   bytes: number;
   /** Set when discovery was asked for but the file (not a raw image) named no code, so every byte was swept. */
   fellBackToSweep?: boolean;
+  /** Findings past `maxFindings`, counted by severity but not described. */
+  omitted?: Partial<Record<Severity, number>>;
 }
 
 export async function scanImage(image: BinaryImage, options: ScanOptions): Promise<{ findings: BinaryFinding[]; stats: ScanStats }> {
@@ -72,6 +79,7 @@ export async function scanImage(image: BinaryImage, options: ScanOptions): Promi
   const findings: BinaryFinding[] = [];
   const stats: ScanStats = { sections: image.sections.length, bytes: 0 };
   const maxRank = DISCOVERY_ORDER.indexOf(options.minConfidence ?? 'sweep');
+  const maxFindings = options.maxFindings ?? Infinity;
   const keep = (finding: BinaryFinding | undefined): void => {
     if (finding && DISCOVERY_ORDER.indexOf(finding.discovery) <= maxRank) findings.push(finding);
   };
@@ -87,14 +95,17 @@ export async function scanImage(image: BinaryImage, options: ScanOptions): Promi
       stats.bytes += section.bytes.length;
       const found = discovered?.sections[s];
       const sectionFindings: BinaryFinding[] = [];
-      const collect = (finding: BinaryFinding | undefined): void => {
-        if (finding) sectionFindings.push(finding);
+      const collect = (offset: number, code: number, discovery: Discovery): void => {
+        const kind = classifyHit(code, context.options);
+        if (!kind) return;
+        if (findings.length + sectionFindings.length < maxFindings) sectionFindings.push(describeAt(section, offset, discovery, context, kind.ruleId, kind.severity));
+        else if (DISCOVERY_ORDER.indexOf(discovery) <= maxRank) (stats.omitted ??= {})[kind.severity] = (stats.omitted[kind.severity] ?? 0) + 1;
       };
       if (found) {
-        for (let i = 0; i < found.offsets.length; i++) collect(describeHit(section, found.offsets[i]!, found.codes[i]!, found.discoveries[i]!, context));
+        for (let i = 0; i < found.offsets.length; i++) collect(found.offsets[i]!, found.codes[i]!, found.discoveries[i]!);
       } else {
         const hits = await sweepSection(section, options);
-        for (let i = 0; i < hits.offsets.length; i++) collect(describeHit(section, hits.offsets[i]!, hits.codes[i]!, 'sweep', context));
+        for (let i = 0; i < hits.offsets.length; i++) collect(hits.offsets[i]!, hits.codes[i]!, 'sweep');
       }
       const reported = idioms ? withBinaryIdioms(section, sectionFindings, context, found) : sectionFindings;
       for (const finding of reported) keep(finding);
@@ -162,14 +173,14 @@ function sweepSection(section: CodeSection, options: ScanOptions): SweepHits | P
   return fastSweep(section.bytes, section.bits, { start: 0, stop: section.bytes.length }, { includeInt3: options.includeInt3 });
 }
 
-function describeHit(section: CodeSection, offset: number, code: number, discovery: Discovery, context: HitContext): BinaryFinding | undefined {
-  const { options } = context;
+/** The rule and severity a hit is reported under, or undefined when it is not reported. */
+function classifyHit(code: number, options: ScanOptions): { ruleId: string; severity: Severity } | undefined {
   const ruleId = ruleForCode(code);
   if (ruleId === undefined || !options.enabled.has(ruleId)) return undefined;
   if (code === INT3_CODE && !options.includeInt3) return undefined;
   const severity = severityFor(ruleId, options.profile, options.severities);
   if (severity === 'off') return undefined;
-  return describeAt(section, offset, discovery, context, ruleId, severity);
+  return { ruleId, severity };
 }
 
 /** A finding of `ruleId` at the instruction at `offset`; the rule's message for it unless one is given. */
