@@ -1,7 +1,7 @@
 // One file's text → analysis → the report shape the formatters print.
 import { analyzeText, type AnalysisOptions, type AnalysisResult, type Dialect, type FileLocation, type Finding, type FindingContext, type MacroStep, type SeverityOrOff } from '../analysis';
 import { ruleById } from '../analysis/catalogue';
-import { fixesForFinding, type FixOptions } from '../analysis/fixes';
+import { hasFixes, type FixOptions } from '../analysis/fixes';
 import type { FileSettings } from '../analysis/project';
 import { mergeSettings } from '../host/projectSettings';
 import type { CliDialect, CliOptions } from './args';
@@ -89,7 +89,7 @@ export function reportFor(filePath: string, text: string, result: AnalysisResult
     const message = toMessage(finding);
     if (settings.quiet && message.severity !== 2) continue;
     messages.push(message);
-    if (message.level === undefined && isFixable(text, result, finding, fixOptions)) {
+    if (message.level === undefined && isFixable(text, finding, fixOptions)) {
       if (message.severity === 2) fixableErrorCount++;
       else fixableWarningCount++;
     }
@@ -108,13 +108,13 @@ export function reportFor(filePath: string, text: string, result: AnalysisResult
 }
 
 /** Whether `--fix` has something for this finding (macro bodies and continued lines are left alone). */
-function isFixable(text: string, result: AnalysisResult, finding: Finding, fixOptions: FixOptions): boolean {
+function isFixable(text: string, finding: Finding, fixOptions: FixOptions): boolean {
   const entry = ruleById(finding.ruleId);
   if (entry === undefined || entry.group === 'meta') return false;
   // --fix rewrites the macro body, where the instruction is written, not the invocation.
   if (finding.macroChain !== undefined && finding.macroChain.length > 0) return false;
   try {
-    return fixesForFinding(text, result, finding, fixOptions).length > 0;
+    return hasFixes(text, finding, fixOptions);
   } catch {
     return false;
   }

@@ -205,6 +205,13 @@ export function fixesForFinding(text: string | SourceLines, result: AnalysisResu
   return ordered.map(({ fix, preferred }) => toQuickFix(text, ctx, fix, preferred));
 }
 
+/** Whether `fixesForFinding` offers anything, without rendering the quick fixes (the CLI's fixable counts). */
+export function hasFixes(text: string | SourceLines, finding: Finding, options: FixOptions): boolean {
+  const ctx = contextFor(text, finding, options);
+  if (!ctx) return false;
+  return Boolean(prefixFix(text, ctx) || trapEquivalent(text, ctx) || hypercallFix(text, ctx));
+}
+
 /** The fix a strategy picks for one finding (trap: the ISA equivalent, else the prefix). */
 export function fixForStrategy(text: string | SourceLines, finding: Finding, strategy: FixStrategy, options: FixOptions, label?: LabelMaker): QuickFix | undefined {
   const ctx = contextFor(text, finding, options, label);
