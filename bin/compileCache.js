@@ -18,10 +18,23 @@ function cacheDirectory() {
   return path.join(home, 'virtlint');
 }
 
-/** One file per bundle: a new build or another Node version replaces it. */
+/**
+ * One file per installed bundle: a new build or another Node version replaces it. The folder's
+ * hash keeps two installs apart (an editor's extension and an npm install both have a
+ * server.js), which would otherwise replace each other's cache on every start.
+ */
 function cacheFileFor(file, stat) {
-  const name = `${path.basename(file)}-${stat.size}-${Math.trunc(stat.mtimeMs)}-${process.version}-${process.arch}.v8cache`;
-  return { directory: cacheDirectory(), name, prefix: `${path.basename(file)}-` };
+  const install = fnv1a(path.dirname(path.resolve(file)));
+  const prefix = `${path.basename(file)}-${install}-`;
+  const name = `${prefix}${stat.size}-${Math.trunc(stat.mtimeMs)}-${process.version}-${process.arch}.v8cache`;
+  return { directory: cacheDirectory(), name, prefix };
+}
+
+/** A short hash of a path (FNV-1a, 32 bits): enough to tell a machine's few installs apart, and no crypto module to load. */
+function fnv1a(text) {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
+  return (hash >>> 0).toString(16).padStart(8, '0');
 }
 
 function writeCache(script, cache) {

@@ -50,16 +50,20 @@ describe('launcher: the compile cache', function () {
     assert.equal(fs.statSync(path.join(cacheDir, written[0]!)).mtimeMs, stamp, 'an accepted cache is not rewritten');
   });
 
-  it('a corrupt cache is rejected and rewritten; stale files of the bundle are removed', () => {
+  it('a corrupt cache is rejected and rewritten; stale files of this install are removed, another install\'s are kept', () => {
     const cacheDir = path.join(dir, 'corrupt');
     const expected = lint({ VIRTLINT_NO_COMPILE_CACHE: '1' });
     lint({ VIRTLINT_CACHE_DIR: cacheDir });
     if (hasNativeCache) return; // Node's own cache checks its own files
     const [name] = cacheFiles(cacheDir);
     fs.writeFileSync(path.join(cacheDir, name!), Buffer.from('not a V8 code cache at all'));
-    fs.writeFileSync(path.join(cacheDir, 'cli.js-1-2-v0.0.0-x64.v8cache'), 'from an older build');
+    const install = /^cli\.js-[0-9a-f]{8}-/.exec(name!)?.[0];
+    assert.ok(install, `the cache file names its install: ${name}`);
+    fs.writeFileSync(path.join(cacheDir, `${install}1-2-v0.0.0-x64.v8cache`), 'from an older build');
+    const otherInstall = install === 'cli.js-00000000-' ? 'cli.js-00000001-' : 'cli.js-00000000-';
+    fs.writeFileSync(path.join(cacheDir, `${otherInstall}1-2-v0.0.0-x64.v8cache`), 'another install of virtlint');
     assert.equal(lint({ VIRTLINT_CACHE_DIR: cacheDir }), expected);
-    assert.deepEqual(cacheFiles(cacheDir), [name]);
+    assert.deepEqual(cacheFiles(cacheDir).sort(), [name, `${otherInstall}1-2-v0.0.0-x64.v8cache`].sort(), "this install's stale file goes, another install's stays");
     assert.ok(fs.statSync(path.join(cacheDir, name!)).size > 10_000, 'rewritten with real code');
   });
 
