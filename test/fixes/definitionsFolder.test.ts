@@ -13,6 +13,7 @@ import { analyzeText, type Dialect } from '../../server/src/analysis';
 import { applyEdits, definitionsFile, fixesForFinding, linesOfText } from '../../server/src/analysis/fixes';
 import { definitionsFolderFor } from '../../server/src/host/definitionsFolder';
 import { codeActionsFor } from '../../server/src/lsp/codeActions';
+import { fileUriOf } from '../../server/src/lsp/conversions';
 import { DEFAULT_SETTINGS } from '../../server/src/lsp/settings';
 import { parseJsonReport, removeTree, runCli, tempTree } from '../cli/helpers';
 import { buildObject } from './assembleObject';
@@ -137,6 +138,7 @@ describe('fixes: the definitions file in a folder the user names', () => {
       only: undefined,
       createFiles: true,
       definitionsFolder: folder.ok ? folder.folder : undefined,
+      uriOf: fileUriOf,
     });
     const hypercall = actions.find((a) => a.title.startsWith('Replace SGDT with a KVM hypercall'));
     assert.equal(hypercall?.title, 'Replace SGDT with a KVM hypercall (VIRTLINT_HC_SGDT) (adds ../include/virtlint-hypercalls.inc)');

@@ -12,6 +12,7 @@ import type { CodeAction, TextEdit, WorkspaceEdit } from 'vscode-languageserver'
 import { analyzeText, type AnalysisOptions } from '../../server/src/analysis';
 import { applyEdits, definitionsFile, linesOfText } from '../../server/src/analysis/fixes';
 import { codeActionsFor, FIX_ALL_KIND } from '../../server/src/lsp/codeActions';
+import { fileUriOf } from '../../server/src/lsp/conversions';
 import { DEFAULT_SETTINGS, type VirtlintSettings } from '../../server/src/lsp/settings';
 import { removeTree, tempTree } from '../cli/helpers';
 
@@ -37,6 +38,7 @@ function actionsFor(file: string, text: string, settings: VirtlintSettings, crea
     only,
     analysisOptions: () => options,
     createFiles,
+    uriOf: fileUriOf,
   });
 }
 

@@ -80,8 +80,18 @@ function rulesAtInvocation(diagnostics: readonly Diagnostic[]): string[] {
   return diagnostics.filter((diagnostic) => diagnostic.range.start.line === INVOCATION_LINE).map((diagnostic) => String(diagnostic.code));
 }
 
-function comparable(diagnostics: readonly Diagnostic[]): unknown {
-  return diagnostics.map(({ codeDescription: _link, relatedInformation: _related, ...rest }) => rest).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+/**
+ * The diagnostics with the side's folder URI in their related information (the macro bodies)
+ * written as `<folder>`, so that a side naming a body by any other URI (a `file:` link from the
+ * worker) differs. There is at least one such link, or the comparison would prove nothing.
+ */
+function comparable(diagnostics: readonly Diagnostic[], side: Side): unknown {
+  const links = diagnostics.flatMap((diagnostic) => diagnostic.relatedInformation ?? []);
+  assert.ok(links.length > 0, `no related information in ${side.folderUri}'s diagnostics`);
+  const inFolder = (uri: string): string => (uri.startsWith(`${side.folderUri}/`) ? `<folder>${uri.slice(side.folderUri.length)}` : uri);
+  return diagnostics
+    .map(({ codeDescription: _link, relatedInformation, ...rest }) => ({ ...rest, related: relatedInformation?.map(({ location, message }) => ({ uri: inFolder(location.uri), range: location.range, message })) }))
+    .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
 }
 
 async function initializeIn(side: Side): Promise<void> {
@@ -138,7 +148,7 @@ function checks(sides: () => { worker: Side; node: Side }, files: WorkspaceClien
       },
     },
     {
-      title: `worker workspace: ${CONFIG_NAME} of the vscode-test-web: folder, read through virtlint/readFile, adds ${INCLUDERS.configuredExtension.name} (its extension) and leaves out ${INCLUDERS.ignored.name} (its ignore); the findings equal the Node server's`,
+      title: `worker workspace: ${CONFIG_NAME} of the vscode-test-web: folder, read through virtlint/readFile, adds ${INCLUDERS.configuredExtension.name} (its extension) and leaves out ${INCLUDERS.ignored.name} (its ignore); the findings, with their links to the macro bodies (related information), equal the Node server's`,
       async run() {
         assert.ok(withConfiguration, 'the include was not opened');
         const [fromWorker, fromNode] = await withConfiguration;
@@ -146,7 +156,7 @@ function checks(sides: () => { worker: Side; node: Side }, files: WorkspaceClien
         assert.ok(rules.includes(INCLUDERS.configuredExtension.rule), `no ${INCLUDERS.configuredExtension.rule} from ${INCLUDERS.configuredExtension.name}: ${rules.join(', ')}`);
         for (const rule of UNLISTED_RULES) assert.ok(!rules.includes(rule), `${rule} comes from a file the listing should leave out`);
         assert.ok(files.asked.readFile.includes(`${WEB_FOLDER}/${CONFIG_NAME}`), `${CONFIG_NAME} was never asked for`);
-        assert.deepEqual(comparable(fromWorker), comparable(fromNode));
+        assert.deepEqual(comparable(fromWorker, sides().worker), comparable(fromNode, sides().node));
       },
     },
     {
@@ -168,16 +178,16 @@ function checks(sides: () => { worker: Side; node: Side }, files: WorkspaceClien
       title: `worker workspace: ${INCLUDERS.listed.name} changed on disk (workspace/didChangeWatchedFiles) gives the open include the new macro's sidt, as on the Node server`,
       async run() {
         const answers = await afterChange(() => writeFileSync(path.join(files.folder, INCLUDERS.listed.name), CHANGED_LISTED), INCLUDERS.listed.name, FILE_CHANGED.changed, (rules) => rules.includes('sidt'));
-        assert.deepEqual(comparable(answers.worker), comparable(answers.node));
+        assert.deepEqual(comparable(answers.worker, sides().worker), comparable(answers.node, sides().node));
       },
     },
     {
       title: `worker workspace: ${CREATED.name} created on disk and then deleted (workspace/didChangeWatchedFiles) brings its ${CREATED.rule} to the include and takes it away, as on the Node server`,
       async run() {
         const created = await afterChange(() => writeFileSync(path.join(files.folder, CREATED.name), CREATED.text), CREATED.name, FILE_CHANGED.created, (rules) => rules.includes(CREATED.rule));
-        assert.deepEqual(comparable(created.worker), comparable(created.node));
+        assert.deepEqual(comparable(created.worker, sides().worker), comparable(created.node, sides().node));
         const deleted = await afterChange(() => rmSync(path.join(files.folder, CREATED.name)), CREATED.name, FILE_CHANGED.deleted, (rules) => !rules.includes(CREATED.rule) && rules.includes('sidt'));
-        assert.deepEqual(comparable(deleted.worker), comparable(deleted.node));
+        assert.deepEqual(comparable(deleted.worker, sides().worker), comparable(deleted.node, sides().node));
       },
     },
   ];

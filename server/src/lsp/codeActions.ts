@@ -8,7 +8,7 @@ import { isKnownRuleId } from '../analysis/catalogue/index';
 import { fixesForFinding, fixUntilStable, planFixes, plannedEdits, titleWithNumbersInline, type FixOptions } from '../analysis/fixes/index';
 import { filterFindings } from './documents';
 import { wholeTextWith, workspaceEditWith } from './fixEdits';
-import { findingToDiagnostic, SOURCE } from './conversions';
+import { findingToDiagnostic, SOURCE, type UriOf } from './conversions';
 import { disableForFileEdit, disableForLineEdit } from './suppressions';
 import type { VirtlintSettings } from './settings';
 import { SHOW_DOCUMENTATION_COMMAND } from './protocol';
@@ -36,6 +36,8 @@ export interface CodeActionInput {
   version?: number;
   /** The definitions file's folder relative to the document's (`virtlint.fix.hypercallDefinitionsFolder`); unset: next to it. */
   definitionsFolder?: string;
+  /** Names the files an action's diagnostic links to, as the published diagnostics do. */
+  uriOf: UriOf;
 }
 
 /** What a lazy quick fix carries to codeAction/resolve: which fix of which finding, in which version. */
@@ -94,7 +96,7 @@ function quickFixActions(input: CodeActionInput): CodeAction[] {
   const seenRule = new Set<string>();
   for (const finding of targets) {
     if (!isKnownRuleId(finding.ruleId)) continue;
-    const diagnostic = findingToDiagnostic(finding);
+    const diagnostic = findingToDiagnostic(finding, input.uriOf);
     fixesForFinding(input.source, input.result, finding, fixOptions).forEach((fix, index) => {
       const { edit, inline } = workspaceEditWith(input.uri, [fix.edit], fix.definitions, input.createFiles === true);
       const title = inline ? titleWithNumbersInline(fix.title, fix.definitions!.file.name) : fix.title;

@@ -54,7 +54,14 @@ function docsFileUri(ruleId: string): string | undefined {
   }
 }
 
-export function findingToDiagnostic(finding: Finding): Diagnostic {
+/** The URI the client knows a file by, from the path the analysis names it with. */
+export type UriOf = (path: string) => string;
+
+/** The desktop's: every path is a file on disk. */
+export const fileUriOf: UriOf = (path) => pathToFileURL(path).href;
+
+/** `uriOf` names the files of related information (a macro's body) as the client does: the web worker's are `vscode-vfs:` and the like. */
+export function findingToDiagnostic(finding: Finding, uriOf: UriOf): Diagnostic {
   const diagnostic: Diagnostic = {
     range: toLspRange(finding.range),
     severity: toLspSeverity(finding.severity),
@@ -66,7 +73,7 @@ export function findingToDiagnostic(finding: Finding): Diagnostic {
   if (description) diagnostic.codeDescription = description;
   if (finding.related && finding.related.length > 0) {
     diagnostic.relatedInformation = finding.related.map((related) => ({
-      location: { uri: pathToFileURL(related.path).href, range: toLspRange(related.range) },
+      location: { uri: uriOf(related.path), range: toLspRange(related.range) },
       message: related.message,
     }));
   }

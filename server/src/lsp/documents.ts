@@ -7,7 +7,7 @@ import { TextDocument } from 'vscode-languageserver-textdocument';
 import { DocumentAnalyzer, type AnalysisOptions, type AnalysisResult, type Finding, type SourceLines } from '../analysis/index';
 import { linesOfText } from '../analysis/fixes/index';
 import { defaultSeverity, isKnownRuleId, resolveRuleSelection } from '../analysis/catalogue/index';
-import { findingToDiagnostic, skippedDiagnostic, tooManyDiagnostic } from './conversions';
+import { fileUriOf, findingToDiagnostic, skippedDiagnostic, tooManyDiagnostic, type UriOf } from './conversions';
 import { MatchBudget, matchGlob, type GlobMatch } from './glob';
 import { DEFAULT_SETTINGS, type VirtlintSettings } from './settings';
 import type { ProjectView } from './projectView';
@@ -78,6 +78,8 @@ export class OpenDocument {
     /** Told about settings that cannot be used for this file (the server shows each once). */
     private readonly reportSettingProblem: (problem: string) => void = () => undefined,
     private readonly environment: EmbeddedEnvironment = NO_ENVIRONMENT,
+    /** Names the files a diagnostic links to (a macro's body) as the client does. */
+    private readonly uriOf: UriOf = fileUriOf,
   ) {
     this.versionValue = version;
     this.hostLanguage = documentHostLanguage(languageId, documentPath(uri));
@@ -260,7 +262,7 @@ export class OpenDocument {
     if (!this.settingsValue.enable) diagnostics = [];
     // A C, C++ or Rust file virtlint cannot read stays silent: its own language server has the file.
     else if (this.hostLanguage === undefined && this.skipReasonValue !== undefined) diagnostics = [skippedDiagnostic(this.skipReasonValue)];
-    else diagnostics = capped(this.visibleFindings(), this.settingsValue.maxDiagnostics);
+    else diagnostics = capped(this.visibleFindings(), this.settingsValue.maxDiagnostics, this.uriOf);
     const previous = this.previous;
     // The project's findings are new objects on every run, so only their values can say they did not change.
     if (previous && (sameDiagnostics(previous.diagnostics, diagnostics) || (this.showsProjectFindings && sameByValue(previous.diagnostics, diagnostics)))) this.current = previous;
@@ -325,10 +327,11 @@ export function inRange(document: TextDocument, change: TextDocumentContentChang
  * with tens of thousands of findings would otherwise send megabytes on every keystroke; the
  * CLI lists them all.
  */
-function capped(findings: readonly Finding[], limit: number): Diagnostic[] {
-  if (findings.length <= limit) return findings.map(diagnosticFor);
+function capped(findings: readonly Finding[], limit: number, uriOf: UriOf): Diagnostic[] {
+  const diagnosticOf = (finding: Finding): Diagnostic => diagnosticFor(finding, uriOf);
+  if (findings.length <= limit) return findings.map(diagnosticOf);
   const kept = mostSevere(findings, limit);
-  const shown = kept.map(diagnosticFor);
+  const shown = kept.map(diagnosticOf);
   const last = kept[kept.length - 1]?.range.start ?? { line: 0, character: 0 };
   shown.push(tooManyDiagnostic(last, limit, findings.length));
   return shown;
@@ -355,13 +358,14 @@ function mostSevere(findings: readonly Finding[], limit: number): Finding[] {
 /**
  * A finding's diagnostic, converted once: a line the edit did not touch keeps its Finding
  * object (moved in place when lines above it come or go), so only its position is rechecked.
+ * A finding belongs to one document of one server, so it is always converted with the same `uriOf`.
  */
 const converted = new WeakMap<Finding, Diagnostic>();
 
-function diagnosticFor(finding: Finding): Diagnostic {
+function diagnosticFor(finding: Finding, uriOf: UriOf): Diagnostic {
   const known = converted.get(finding);
   if (known && samePlace(known.range, finding.range)) return known;
-  const diagnostic = findingToDiagnostic(finding);
+  const diagnostic = findingToDiagnostic(finding, uriOf);
   converted.set(finding, diagnostic);
   return diagnostic;
 }

@@ -9,7 +9,7 @@ import type { FixOptions } from '../analysis/fixes/index';
 import { isKnownRuleId } from '../analysis/catalogue/index';
 import type { Finding } from '../analysis/types';
 import { documentationAction, editFor, findingsForRequest, wants } from './codeActions';
-import { findingToDiagnostic } from './conversions';
+import { findingToDiagnostic, type UriOf } from './conversions';
 import { lineStartsInsideLiteral } from './hostLiterals';
 import { disableAboveEdit } from './suppressions';
 
@@ -26,6 +26,8 @@ export interface EmbeddedActionInput {
   only: readonly string[] | undefined;
   /** The ABI setting picks the prefix (KVM's or Xen's), as in assembly files. */
   fixes: FixOptions;
+  /** Names the files an action's diagnostic links to, as the published diagnostics do. */
+  uriOf: UriOf;
 }
 
 export function embeddedCodeActions(input: EmbeddedActionInput): CodeAction[] {
@@ -47,14 +49,14 @@ export function embeddedCodeActions(input: EmbeddedActionInput): CodeAction[] {
     const prefix = at && !seenInstruction.has(instructionKey) ? prefixFix(finding) : undefined;
     if (prefix) {
       seenInstruction.add(instructionKey);
-      const action: CodeAction = { title: prefix.title, kind: CodeActionKind.QuickFix, diagnostics: [findingToDiagnostic(finding)], edit: editFor(input.uri, [prefix.edit]) };
+      const action: CodeAction = { title: prefix.title, kind: CodeActionKind.QuickFix, diagnostics: [findingToDiagnostic(finding, input.uriOf)], edit: editFor(input.uri, [prefix.edit]) };
       if (prefix.isPreferred) action.isPreferred = true;
       prefixed.push(action);
     }
     if (!seenLine.has(lineKey)) {
       seenLine.add(lineKey);
       const edit = hostDisableEdit(input.lineText, line, finding.ruleId, input.result);
-      if (edit) disableLine.push({ title: `Disable ${finding.ruleId} for this line`, kind: CodeActionKind.QuickFix, diagnostics: [findingToDiagnostic(finding)], edit: editFor(input.uri, [edit]) });
+      if (edit) disableLine.push({ title: `Disable ${finding.ruleId} for this line`, kind: CodeActionKind.QuickFix, diagnostics: [findingToDiagnostic(finding, input.uriOf)], edit: editFor(input.uri, [edit]) });
     }
     if (!seenRule.has(finding.ruleId)) {
       seenRule.add(finding.ruleId);

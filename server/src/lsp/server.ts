@@ -28,7 +28,7 @@ import { codeActionsFor, FIX_ALL_KIND, fixOptionsFrom, isFixActionData, resolveF
 import { numbersGoInline } from './fixEdits';
 import { embeddedCodeActions } from './embeddedActions';
 import { embeddedHoverAt } from './embeddedHover';
-import { docsUri } from './conversions';
+import { docsUri, type UriOf } from './conversions';
 import { packageInfo } from '../host/packageInfo';
 import { OpenDocument } from './documents';
 import { ServerSession, type ClientFeatures } from './session';
@@ -124,6 +124,7 @@ function registerDocumentSync(connection: Connection, session: ServerSession): v
         (message) => session.gateway.log(message),
         session.reportSettingProblem,
         session.embeddedEnvironment,
+        (path) => session.workspace.uriOf(path),
       );
       session.documents.set(uri, document);
       document.settingsReady = session.loadSettings(document);
@@ -277,7 +278,7 @@ function registerFeatures(connection: Connection, session: ServerSession): void 
       await document.settingsReady;
       await yieldToEventLoop();
       throwIfCancelled(token);
-      if (document.hostLanguage !== undefined) return validRange(params.range, document) ? embeddedActions(document, params) : [];
+      if (document.hostLanguage !== undefined) return validRange(params.range, document) ? embeddedActions(document, params, (path) => session.workspace.uriOf(path)) : [];
       const result = document.result();
       if (!result || !validRange(params.range, document)) return [];
       return codeActionsFor({
@@ -294,6 +295,7 @@ function registerFeatures(connection: Connection, session: ServerSession): void 
         lazyEdits: session.features.resolveEdits === true,
         version: document.version,
         definitionsFolder: session.definitionsFolderFor(document),
+        uriOf: (path) => session.workspace.uriOf(path),
       });
     }),
   );
@@ -359,7 +361,7 @@ function embeddedHover(document: OpenDocument, position: Position): Hover | null
   return hover ? { contents: { kind: 'markdown', value: hover.markdown }, range: hover.range } : null;
 }
 
-function embeddedActions(document: OpenDocument, params: CodeActionParams): CodeAction[] {
+function embeddedActions(document: OpenDocument, params: CodeActionParams, uriOf: UriOf): CodeAction[] {
   const analysis = document.embeddedAnalysis();
   if (!analysis) return [];
   return embeddedCodeActions({
@@ -372,6 +374,7 @@ function embeddedActions(document: OpenDocument, params: CodeActionParams): Code
     contextDiagnostics: Array.isArray(params.context?.diagnostics) ? params.context.diagnostics : [],
     only: Array.isArray(params.context?.only) ? params.context.only : undefined,
     fixes: fixOptionsFrom(document.settings),
+    uriOf,
   });
 }
 
