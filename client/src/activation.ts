@@ -25,12 +25,20 @@ export interface VirtlintApi {
 
 export type CreateLanguageClient = (context: vscode.ExtensionContext, output: vscode.LogOutputChannel) => BaseLanguageClient;
 
+/** What an entry point says of its server. */
+export interface ServerHost {
+  createClient: CreateLanguageClient;
+  /** Names the server's home in the start-up error ("in a web worker"). */
+  where: string;
+  /** The URI schemes of the documents the server is given (clientOptions.ts). */
+  schemes: readonly string[];
+}
+
 let client: BaseLanguageClient | undefined;
 
-/** `where` names the server's home in the start-up error ("in a web worker"). */
-export function activateVirtlint(context: vscode.ExtensionContext, createClient: CreateLanguageClient, where: string): VirtlintApi {
+export function activateVirtlint(context: vscode.ExtensionContext, { createClient, where, schemes }: ServerHost): VirtlintApi {
   const output = vscode.window.createOutputChannel('virtlint', { log: true });
-  const status = new FileInfoStatus();
+  const status = new FileInfoStatus(schemes);
   const linter = new WorkspaceLinter(() => client, (line) => output.info(line));
   const handOver = new ForeignAssemblyHandOver();
   context.subscriptions.push(output, status, linter);

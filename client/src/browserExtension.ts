@@ -7,9 +7,10 @@
 import type * as vscode from 'vscode';
 import { activateVirtlint, deactivateVirtlint, type VirtlintApi } from './activation';
 import { createBrowserLanguageClient } from './browserLanguageClient';
+import { BROWSER_SCHEMES } from './clientOptions';
 
 export function activate(context: vscode.ExtensionContext): VirtlintApi {
-  return activateVirtlint(context, createBrowserLanguageClient, 'in a web worker');
+  return activateVirtlint(context, { createClient: createBrowserLanguageClient, where: 'in a web worker', schemes: BROWSER_SCHEMES });
 }
 
 export const deactivate = deactivateVirtlint;

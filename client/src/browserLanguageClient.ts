@@ -7,7 +7,7 @@
 import * as vscode from 'vscode';
 import { BrowserMessageReader, BrowserMessageWriter, LanguageClient, State, type MessageTransports } from 'vscode-languageclient/browser';
 import { ICED_WASM_MESSAGE, LIST_FILES_REQUEST, READ_FILE_REQUEST, type IcedWasmMessage } from '../../server/src/lsp/protocol';
-import { languageClientOptions } from './clientOptions';
+import { BROWSER_SCHEMES, languageClientOptions } from './clientOptions';
 import { listWorkspaceFiles, readWorkspaceFile, watchWorkspace } from './browserWorkspaceFiles';
 
 /** The parts of the browser's Worker used here (the project compiles without the DOM library). */
@@ -34,7 +34,7 @@ export function createBrowserLanguageClient(context: vscode.ExtensionContext, ou
     return { reader: new BrowserMessageReader(worker), writer: new BrowserMessageWriter(worker) };
   };
   const watcher = watchWorkspace();
-  const client = new LanguageClient('virtlint', 'virtlint', startWorker, { ...languageClientOptions(outputChannel), synchronize: { fileEvents: watcher } });
+  const client = new LanguageClient('virtlint', 'virtlint', startWorker, { ...languageClientOptions(outputChannel, BROWSER_SCHEMES), synchronize: { fileEvents: watcher } });
   client.onRequest(READ_FILE_REQUEST, readWorkspaceFile);
   client.onRequest(LIST_FILES_REQUEST, listWorkspaceFiles);
   // The client ends the server's LSP session but leaves its worker running; a stopped worker has nothing left to do.

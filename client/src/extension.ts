@@ -4,12 +4,13 @@
 // ignores the workspace's values of the settings that decide inserted code (workspaceTrust.ts).
 import type * as vscode from 'vscode';
 import { activateVirtlint, deactivateVirtlint, type VirtlintApi } from './activation';
+import { DESKTOP_SCHEMES } from './clientOptions';
 import { createLanguageClient } from './languageClient';
 
 export type { VirtlintApi };
 
 export function activate(context: vscode.ExtensionContext): VirtlintApi {
-  return activateVirtlint(context, createLanguageClient, 'in a Node process');
+  return activateVirtlint(context, { createClient: createLanguageClient, where: 'in a Node process', schemes: DESKTOP_SCHEMES });
 }
 
 export const deactivate = deactivateVirtlint;

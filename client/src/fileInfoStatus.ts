@@ -41,8 +41,9 @@ export class FileInfoStatus implements vscode.Disposable {
   /** Fires whenever the server reports a file's dialect, bits and profile. */
   readonly onDidChange = this.changeEmitter.event;
 
-  constructor() {
-    this.item = vscode.languages.createLanguageStatusItem('virtlint.fileInfo', assemblySelector() as vscode.DocumentSelector);
+  /** `schemes`: the documents' the server is given. */
+  constructor(schemes: readonly string[]) {
+    this.item = vscode.languages.createLanguageStatusItem('virtlint.fileInfo', assemblySelector(schemes) as vscode.DocumentSelector);
     this.item.name = 'virtlint';
     this.item.command = { title: 'Show Output', command: COMMANDS.showOutput };
     this.disposables.push(

@@ -10,7 +10,7 @@ import { CACHE, ROOT, startSession, type Page, type Session } from '../vscode/co
 import { hoverWord, openFromExplorer, waitFor } from '../vscode/workbench';
 import { fixture, hover, initialize, locate, open } from './scenario';
 import { failAll, runChecks, type Check, type Outcome } from './tier';
-import { unpackedVsix } from './vsix';
+import { packedTestExtension, unpackedVsix } from './vsix';
 import { CHANGED_LISTED, INCLUDERS, INVOCATION_LINE, SHARED, writeWorkspace } from './workspaceFixture';
 
 const FIXTURE = 'probe.asm';
@@ -178,6 +178,17 @@ function checks(session: () => Session, requested: string[], expectedHover: () =
     },
     ...workspaceChecks(session),
     {
+      title: `code-server web worker host: documents of the browser's own file systems reach the server (the web client's selector): ${SCHEME_DOCUMENTS.map((document) => `${document.rule} in ${document.scheme}: ${document.name}`).join(', ')}`,
+      async run() {
+        const { page } = session();
+        await runCommand(page, 'View: Close All Editors');
+        await runCommand(page, SCHEME_COMMAND);
+        await waitForProblems(page, SCHEME_DOCUMENTS.map((document) => document.rule));
+        const text = await problemsText(page);
+        for (const document of SCHEME_DOCUMENTS) assert.ok(text.includes(document.name), `the Problems panel names no ${document.name}: ${JSON.stringify(text.slice(0, 600))}`);
+      },
+    },
+    {
       title: 'code-server web worker host: after "virtlint: Restart Language Server" the new worker lints an edit (sldt typed into probe.asm)',
       async run() {
         const { page } = session();
@@ -287,6 +298,14 @@ function workspaceChecks(session: () => Session): Check[] {
 
 const WORKSPACE = path.join(CACHE, 'runs', 'web-workspace');
 
+/** A second web extension (fixtures/scheme-extension, installed) serves these files on in-browser file systems and opens them with SCHEME_COMMAND. */
+const SCHEME_EXTENSION = path.join(ROOT, 'test', 'web', 'fixtures', 'scheme-extension');
+const SCHEME_COMMAND = 'virtlint test: Open Documents of Browser File Systems';
+const SCHEME_DOCUMENTS = [
+  { scheme: 'memfs', name: 'memfs-probe.asm', rule: 'str' },
+  { scheme: 'vscode-test-web', name: 'test-web-probe.asm', rule: 'verr' },
+];
+
 export async function runCodeServerTests(outcome: Outcome): Promise<void> {
   let session: Session | undefined;
   const requested: string[] = [];
@@ -303,6 +322,8 @@ export async function runCodeServerTests(outcome: Outcome): Promise<void> {
     session = await startSession({
       name: 'web',
       log: (line) => console.log(line),
+      // Installed, not a second development path: the workbench keeps one extensionDevelopmentPath.
+      installVsix: packedTestExtension(SCHEME_EXTENSION),
       viewport: { width: 1280, height: 900 },
       extraSettings: { 'remote.extensionKind': { 'virtlint.virtlint': ['web'] }, 'workbench.colorTheme': 'Default Dark Modern', 'editor.fontSize': 15, 'editor.minimap.enabled': false, 'editor.hover.above': false },
     });

@@ -40,3 +40,15 @@ export function unpackedVsix(folder: string): string {
   if (result.status !== 0) throw new Error(`unzip ${file} failed: ${result.stderr}`);
   return path.join(folder, 'extension');
 }
+
+/** A test extension's folder (plain JavaScript, no dependencies) packed as a .vsix under the cache, to be installed. */
+export function packedTestExtension(folder: string): string {
+  const out = path.join(CACHE, 'runs', `${path.basename(folder)}-vsix`);
+  rmSync(out, { recursive: true, force: true });
+  mkdirSync(out, { recursive: true });
+  const file = path.join(out, `${path.basename(folder)}.vsix`);
+  const vsce = path.join(ROOT, 'node_modules', '.bin', 'vsce');
+  const result = spawnSync(vsce, ['package', '--no-dependencies', '--allow-missing-repository', '--skip-license', '-o', file], { cwd: folder, encoding: 'utf8', timeout: 120_000 });
+  if (result.status !== 0) throw new Error(`vsce package in ${folder} failed: ${result.stdout}${result.stderr}`);
+  return file;
+}
