@@ -15,7 +15,7 @@ import type { OpenBrowser } from './browser';
 import { initializeParams, type Diagnostic, type LspDriver } from './scenario';
 import { failAll, runChecks, type Check, type Outcome } from './tier';
 import { WorkerLspClient } from './workerClient';
-import { CHANGED_LISTED, CREATED, INCLUDERS, INVOCATION_LINE, LISTED_RULES, SHARED, UNLISTED_RULES, writeWorkspace } from './workspaceFixture';
+import { CHANGED_LISTED, CREATED, HEADER, HEADER_CHANGED, HEADER_INCLUDER, INCLUDERS, INVOCATION_LINE, LISTED_RULES, SHARED, UNLISTED_RULES, writeWorkspace } from './workspaceFixture';
 
 /** The folder as the worker's client names it: not a `file:` URI, so only the client can read it. */
 const WEB_FOLDER = 'vscode-test-web://mount/project';
@@ -188,6 +188,26 @@ function checks(sides: () => { worker: Side; node: Side }, files: WorkspaceClien
         assert.deepEqual(comparable(created.worker, sides().worker), comparable(created.node, sides().node));
         const deleted = await afterChange(() => rmSync(path.join(files.folder, CREATED.name)), CREATED.name, FILE_CHANGED.deleted, (rules) => !rules.includes(CREATED.rule) && rules.includes('sidt'));
         assert.deepEqual(comparable(deleted.worker, sides().worker), comparable(deleted.node, sides().node));
+      },
+    },
+    {
+      title: `worker workspace: ${HEADER.name}, a header neither listed nor read by a C file, changed on disk (workspace/didChangeWatchedFiles) gives its open includer ${HEADER_INCLUDER.name} the new macro's ${HEADER_CHANGED.rule}, as on the Node server`,
+      async run() {
+        const { worker, node } = sides();
+        const includerUri = (side: Side): string => `${side.folderUri}/${HEADER_INCLUDER.name}`;
+        const published = (side: Side, rule: string): Promise<Diagnostic[]> =>
+          side.driver.waitFor('textDocument/publishDiagnostics', (params) => params.uri === includerUri(side) && (params.diagnostics as Diagnostic[]).some((diagnostic) => diagnostic.code === rule), WAIT_MS).then((params) => params.diagnostics as Diagnostic[]);
+        await worker.forget();
+        const opened = settled([published(worker, 'pushf'), published(node, 'pushf')]);
+        for (const side of [worker, node]) side.driver.notify('textDocument/didOpen', { textDocument: { uri: includerUri(side), languageId: 'nasm', version: 1, text: HEADER_INCLUDER.text } });
+        await opened;
+        assert.ok(files.asked.readFile.includes(`${WEB_FOLDER}/${HEADER.name}`), `${HEADER.name} was never asked for`);
+        await worker.forget();
+        const changed = settled([published(worker, HEADER_CHANGED.rule), published(node, HEADER_CHANGED.rule)]);
+        writeFileSync(path.join(files.folder, HEADER.name), HEADER_CHANGED.text);
+        for (const side of [worker, node]) notifyChanged(side, HEADER.name, FILE_CHANGED.changed);
+        const [fromWorker, fromNode] = await changed;
+        assert.deepEqual(comparable(fromWorker, worker), comparable(fromNode, node));
       },
     },
   ];

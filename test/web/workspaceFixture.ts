@@ -34,12 +34,20 @@ export const CONFIG = { name: 'virtlint.config.json', text: `${JSON.stringify({ 
 export const CHANGED_LISTED = includer('pushf\n    sidt [0]');
 export const CREATED = { name: 'late.asm', rule: 'str', text: includer('str ax') };
 
+/**
+ * A NASM file that takes its macro from a `.h` header: not a listed extension, and no C file reads
+ * it, so only the includer's walk knows it. HEADER_CHANGED is written while the includer is open.
+ */
+export const HEADER = { name: 'guest_macros.h', text: '%macro leave_guest 0\n    pushf\n%endmacro\n' };
+export const HEADER_INCLUDER = { name: 'exit.asm', text: `bits 16\n%include "${HEADER.name}"\n    leave_guest\n` };
+export const HEADER_CHANGED = { text: '%macro leave_guest 0\n    sidt [0]\n%endmacro\n', rule: 'sidt' };
+
 /** Rules SHARED shows at the invocation once the workspace is listed with its configuration. */
 export const LISTED_RULES = [INCLUDERS.listed.rule, INCLUDERS.upperCase.rule, INCLUDERS.configuredExtension.rule];
 export const UNLISTED_RULES = [INCLUDERS.ignored.rule, INCLUDERS.skipped.rule];
 
 export function writeWorkspace(folder: string): void {
-  for (const file of [SHARED, CONFIG, ...Object.values(INCLUDERS)]) {
+  for (const file of [SHARED, CONFIG, ...Object.values(INCLUDERS), HEADER, HEADER_INCLUDER]) {
     mkdirSync(path.dirname(path.join(folder, file.name)), { recursive: true });
     writeFileSync(path.join(folder, file.name), file.text);
   }
