@@ -15,7 +15,7 @@ import type { OpenBrowser } from './browser';
 import { initializeParams, type Diagnostic, type LspDriver } from './scenario';
 import { failAll, runChecks, type Check, type Outcome } from './tier';
 import { WorkerLspClient } from './workerClient';
-import { CHANGED_LISTED, CREATED, HEADER, HEADER_CHANGED, HEADER_INCLUDER, INCLUDERS, INVOCATION_LINE, LISTED_RULES, SHARED, UNLISTED_RULES, writeWorkspace } from './workspaceFixture';
+import { CHANGED_LISTED, CREATED, HEADER, HEADER_CHANGED, HEADER_INCLUDER, INCLUDERS, LATE_HEADER, LATE_HEADER_INCLUDER, INVOCATION_LINE, LISTED_RULES, SHARED, UNLISTED_RULES, writeWorkspace } from './workspaceFixture';
 
 /** The folder as the worker's client names it: not a `file:` URI, so only the client can read it. */
 const WEB_FOLDER = 'vscode-test-web://mount/project';
@@ -188,6 +188,27 @@ function checks(sides: () => { worker: Side; node: Side }, files: WorkspaceClien
         assert.deepEqual(comparable(created.worker, sides().worker), comparable(created.node, sides().node));
         const deleted = await afterChange(() => rmSync(path.join(files.folder, CREATED.name)), CREATED.name, FILE_CHANGED.deleted, (rules) => !rules.includes(CREATED.rule) && rules.includes('sidt'));
         assert.deepEqual(comparable(deleted.worker, sides().worker), comparable(deleted.node, sides().node));
+      },
+    },
+    {
+      title: `worker workspace: ${LATE_HEADER.name}, a header ${LATE_HEADER_INCLUDER.name} includes but that is not there yet, created on disk (workspace/didChangeWatchedFiles) resolves the include and brings its macro's ${LATE_HEADER.rule}, as on the Node server`,
+      async run() {
+        const { worker, node } = sides();
+        const includerUri = (side: Side): string => `${side.folderUri}/${LATE_HEADER_INCLUDER.name}`;
+        const published = (side: Side, match: (rules: string[]) => boolean): Promise<Diagnostic[]> =>
+          side.driver.waitFor('textDocument/publishDiagnostics', (params) => params.uri === includerUri(side) && match((params.diagnostics as Diagnostic[]).map((diagnostic) => String(diagnostic.code))), WAIT_MS).then((params) => params.diagnostics as Diagnostic[]);
+        const unresolved = (rules: string[]): boolean => rules.includes('unresolved-include');
+        const resolved = (rules: string[]): boolean => rules.includes(LATE_HEADER.rule) && !unresolved(rules);
+        await worker.forget();
+        const opened = settled([published(worker, unresolved), published(node, unresolved)]);
+        for (const side of [worker, node]) side.driver.notify('textDocument/didOpen', { textDocument: { uri: includerUri(side), languageId: 'nasm', version: 1, text: LATE_HEADER_INCLUDER.text } });
+        await opened;
+        await worker.forget();
+        const created = settled([published(worker, resolved), published(node, resolved)]);
+        writeFileSync(path.join(files.folder, LATE_HEADER.name), LATE_HEADER.text);
+        for (const side of [worker, node]) notifyChanged(side, LATE_HEADER.name, FILE_CHANGED.created);
+        const [fromWorker, fromNode] = await created;
+        assert.deepEqual(comparable(fromWorker, worker), comparable(fromNode, node));
       },
     },
     {

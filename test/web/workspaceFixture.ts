@@ -41,13 +41,16 @@ export const CREATED = { name: 'late.asm', rule: 'str', text: includer('str ax')
 export const HEADER = { name: 'guest_macros.h', text: '%macro leave_guest 0\n    pushf\n%endmacro\n' };
 export const HEADER_INCLUDER = { name: 'exit.asm', text: `bits 16\n%include "${HEADER.name}"\n    leave_guest\n` };
 export const HEADER_CHANGED = { text: '%macro leave_guest 0\n    sidt [0]\n%endmacro\n', rule: 'sidt' };
+/** A NASM file whose `.h` does not exist yet: LATE_HEADER is created while it is open. */
+export const LATE_HEADER = { name: 'late_macros.h', text: '%macro late_guest 0\n    str ax\n%endmacro\n', rule: 'str' };
+export const LATE_HEADER_INCLUDER = { name: 'waits.asm', text: `bits 16\n%include "${LATE_HEADER.name}"\n    late_guest\n` };
 
 /** Rules SHARED shows at the invocation once the workspace is listed with its configuration. */
 export const LISTED_RULES = [INCLUDERS.listed.rule, INCLUDERS.upperCase.rule, INCLUDERS.configuredExtension.rule];
 export const UNLISTED_RULES = [INCLUDERS.ignored.rule, INCLUDERS.skipped.rule];
 
 export function writeWorkspace(folder: string): void {
-  for (const file of [SHARED, CONFIG, ...Object.values(INCLUDERS), HEADER, HEADER_INCLUDER]) {
+  for (const file of [SHARED, CONFIG, ...Object.values(INCLUDERS), HEADER, HEADER_INCLUDER, LATE_HEADER_INCLUDER]) {
     mkdirSync(path.dirname(path.join(folder, file.name)), { recursive: true });
     writeFileSync(path.join(folder, file.name), file.text);
   }

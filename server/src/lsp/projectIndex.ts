@@ -21,6 +21,8 @@ export class ProjectIndex {
   private reachedFrom = new Map<string, Set<string>>();
   /** Bumped whenever any part changes. */
   revision = 0;
+  /** The names (lower case, no folder) unresolved includes looked for, as of a revision. */
+  private unresolvedNames: { revision: number; names: Set<string> } | undefined;
 
   fileAnalysis(path: string): FileAnalysis | undefined {
     return this.files.get(path);
@@ -74,12 +76,18 @@ export class ProjectIndex {
   unresolvedIncludersOf(name: string): string[] {
     const wanted = name.toLowerCase();
     const files = new Set<string>();
-    for (const site of this.includes) {
-      if (site.target !== undefined) continue;
-      const spec = site.spec.replace(/\\/g, '/');
-      if (spec.slice(spec.lastIndexOf('/') + 1).toLowerCase() === wanted) files.add(site.from.path);
-    }
+    for (const site of this.includes) if (site.target === undefined && includedName(site.spec) === wanted) files.add(site.from.path);
     return Array.from(files);
+  }
+
+  /** Whether an include that found nothing looked for a file of this name; cheap enough for every watcher event. */
+  isUnresolvedName(name: string): boolean {
+    if (this.unresolvedNames?.revision !== this.revision) {
+      const names = new Set<string>();
+      for (const site of this.includes) if (site.target === undefined) names.add(includedName(site.spec));
+      this.unresolvedNames = { revision: this.revision, names };
+    }
+    return this.unresolvedNames.names.has(name.toLowerCase());
   }
 
   /** Whether a file includes anything (then its own diagnostics depend on other files). */
@@ -240,4 +248,10 @@ function replaceLocated<T>(target: Map<string, T[]>, fresh: ReadonlyMap<string, 
     for (const entry of entries) list.push(entry);
     target.set(name, list);
   }
+}
+
+/** The file name an include asks for, without its folders, in lower case. */
+function includedName(spec: string): string {
+  const path = spec.replace(/\\/g, '/');
+  return path.slice(path.lastIndexOf('/') + 1).toLowerCase();
 }

@@ -120,9 +120,12 @@ export class ProjectService {
     if (this.index.knows(path)) this.noteChanged(path);
   }
 
-  /** Whether the project reads `path`: a listed or analysed file, or one the listing would now take (a new file). */
+  /**
+   * Whether the project reads `path`: a listed or analysed file, one the listing would now take (a
+   * new file), or one an include looked for and did not find, whatever its extension (a new `.h`).
+   */
   dependsOn(path: string): boolean {
-    return this.workspaceFiles.has(path) || this.index.knows(path) || this.wouldList(path);
+    return this.workspaceFiles.has(path) || this.index.knows(path) || this.wouldList(path) || this.index.isUnresolvedName(fileName(path));
   }
 
   /**
@@ -134,9 +137,9 @@ export class ProjectService {
     for (const { path, deleted } of changes) {
       if (deleted) this.workspaceFiles.delete(path);
       else if (this.wouldList(path)) this.workspaceFiles.add(path);
-      else if (!this.workspaceFiles.has(path) && !this.index.knows(path)) continue;
-      this.noteChanged(path);
-      if (!deleted) for (const includer of this.index.unresolvedIncludersOf(path.slice(path.lastIndexOf('/') + 1))) this.noteChanged(includer);
+      if (deleted || this.workspaceFiles.has(path) || this.index.knows(path)) this.noteChanged(path);
+      // An include that found nothing may find this file now, listed or not.
+      if (!deleted) for (const includer of this.index.unresolvedIncludersOf(fileName(path))) this.noteChanged(includer);
     }
   }
 
@@ -293,4 +296,9 @@ function isFromMacro(finding: Finding): boolean {
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/** The last segment of a `/`-separated path. */
+function fileName(path: string): string {
+  return path.slice(path.lastIndexOf('/') + 1);
 }
