@@ -6,6 +6,7 @@ import * as assert from 'node:assert/strict';
 import { analyzeText, DocumentAnalyzer, type Bits, type Dialect, type Finding } from '../../server/src/analysis';
 import { IDIOM_RULES, ruleById, tagsForFinding } from '../../server/src/analysis/catalogue';
 import { IDIOM_EXAMPLES } from '../../server/src/analysis/catalogue/examples';
+import { fixesForFinding } from '../../server/src/analysis/fixes';
 import { hoverAt } from '../../server/src/analysis/hover';
 import { findBinaryIdioms } from '../../server/src/binary/idioms';
 import { assembleDetailed, type Assembler } from '../helpers/assemble';
@@ -152,6 +153,19 @@ describe('VM-detection idioms', () => {
         assert.deepEqual(findBinaryIdioms(image, bits, 0, image.length, data).map((idiom) => idiom.ruleId), [expected], `${bits}-bit ${vendor}`);
       }
     }
+  });
+
+  it('an idiom finding offers no quick fix: its catalogue entry lists none, its docs page says so', () => {
+    let checked = 0;
+    for (const testCase of CASES.filter((c) => c.idiom)) {
+      const result = analyzeText(testCase.code, { dialect: testCase.dialect, bits: testCase.bits, ...AUDIT });
+      for (const finding of result.findings.filter((f) => f.ruleId === testCase.idiom)) {
+        assert.deepEqual(ruleById(finding.ruleId)!.fixes, []);
+        assert.deepEqual(fixesForFinding(testCase.code, result, finding, { abi: 'kvm' }).map((fix) => fix.title), [], `${testCase.idiom} (${testCase.why})`);
+        checked++;
+      }
+    }
+    assert.ok(checked >= 10, `${checked} idiom findings checked`);
   });
 
   it('every idiom has a docs example that is reported as that idiom', () => {

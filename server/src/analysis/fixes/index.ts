@@ -1,5 +1,6 @@
 // Quick fixes for sensitive instructions: trapping equivalents, forced-emulation prefixes
 // and hypercalls through a chosen ABI. Pure text in, edits out; no IO.
+import { ruleById } from '../catalogue';
 import { lineOffsets, offsetAt } from '../text/lineBreaks';
 import type { AnalysisResult, Finding, Range, SourceLines } from '../types';
 import { conventionFor, prefixFlavour } from './abi';
@@ -48,7 +49,6 @@ export interface QuickFix {
 }
 
 /** Meta findings (invalid-in-mode, unknown-mnemonic, unknown-rule) have no fixes. */
-const META = new Set(['invalid-in-mode', 'unknown-mnemonic', 'unknown-rule']);
 
 const ABI_NAME: Record<FixOptions['abi'], string> = {
   kvm: 'KVM hypercall',
@@ -61,7 +61,9 @@ const ABI_NAME: Record<FixOptions['abi'], string> = {
 type LabelMaker = (hint: string) => string;
 
 function contextFor(text: string | SourceLines, finding: Finding, options: FixOptions, label: LabelMaker = labelMaker(text)): FixContext | undefined {
-  if (META.has(finding.ruleId)) return undefined;
+  // A rule whose catalogue entry lists no fix gets none: the meta rules, and the VM-detection
+  // idioms, whose docs say there is nothing to rewrite (the instruction's own rule has the fixes).
+  if ((ruleById(finding.ruleId)?.fixes.length ?? 0) === 0) return undefined;
   const site = siteOf(text, finding);
   if (!site) return undefined;
   const ins = site.instruction;
