@@ -83,6 +83,13 @@ function readLine(text: string, keywordStart: number, from: number): MsvcAsm {
         i = stop;
         break;
       }
+      if (!hasBreak(text, i, stop)) {
+        // Inside the statement: blanks, which the reader of the line's text blanks out.
+        comments.push({ start: i, end: stop });
+        i = stop;
+        end = i;
+        continue;
+      }
     }
     if (c === '}') break;
     if (c === '_' && /[^\w$]/.test(text[i - 1] ?? ' ')) {
@@ -131,6 +138,12 @@ function readBlock(text: string, keywordStart: number, open: number): MsvcAsm {
       const close = text.indexOf('*/', i + 2);
       const stop = close < 0 ? text.length : close + 2;
       comments.push({ start: i, end: stop });
+      // A comment within one line is blanks between operands, as clang reads it (`sidt /* x */ [eax]`);
+      // one that runs over a line break ends the line it starts on.
+      if (!hasBreak(text, i, stop)) {
+        i = stop;
+        continue;
+      }
       finishLine(i);
       i = stop;
       lineStart = i;
@@ -163,6 +176,22 @@ function statementsOf(text: string, span: RawSpan): RawSpan[] {
 function stripKeyword(text: string, span: RawSpan): RawSpan {
   const m = /^_?_asm\s+/.exec(text.slice(span.start, span.end));
   return m ? { start: span.start + m[0].length, end: span.end } : span;
+}
+
+function hasBreak(text: string, start: number, end: number): boolean {
+  for (let k = start; k < end; k++) if (isBreak(text[k])) return true;
+  return false;
+}
+
+/** The text of a statement span with the comments inside it turned into spaces, so every character keeps its column. */
+export function statementText(text: string, span: RawSpan, comments: readonly RawSpan[]): string {
+  let out = text.slice(span.start, span.end);
+  for (const c of comments) {
+    const from = Math.max(c.start, span.start);
+    const to = Math.min(c.end, span.end);
+    if (from < to) out = out.slice(0, from - span.start) + ' '.repeat(to - from) + out.slice(to - span.start);
+  }
+  return out;
 }
 
 function trimmed(text: string, start: number, end: number): RawSpan | undefined {

@@ -13,7 +13,7 @@ import { expandTokens, type AsmOnlyExpansion, type ExpandContext } from './expan
 import { GNU_ASM_KEYWORDS, GNU_ASM_QUALIFIERS, readGnuAsm, type GnuAsmStatement } from './gnuAsm';
 import { CLexer, type CToken } from './lexer';
 import { builtinMacros, MacroTable, parseDefine, srcTokens, type BuildFacts } from './macros';
-import { readMsvcAsm, startsMsvcAsm, type MsvcAsm } from './msvc';
+import { readMsvcAsm, startsMsvcAsm, statementText, type MsvcAsm } from './msvc';
 import { operandKind, type OperandKind, type Width } from './operands';
 import { SourceFile, fromSource, type CMacro, type ViaStep, type XToken } from './source';
 import { asmLines, printTemplate, type TemplateOperand } from './template';
@@ -681,7 +681,7 @@ export class CScanner {
     const lines = [];
     for (const span of asm.lines) {
       const host = this.range(span.start, span.end);
-      const text = this.host.text.slice(span.start, span.end);
+      const text = statementText(this.host.text, span, asm.comments);
       if (/^_emit\b/i.test(text)) {
         // MSVC's `_emit b` puts one byte in the code: MASM's `db`, padded to the same length so the operand keeps its place.
         const keyword = { textStart: 0, textEnd: 5, host: this.range(span.start, span.start + 5), exact: false };
