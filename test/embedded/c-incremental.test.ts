@@ -6,6 +6,7 @@ import { analyzeEmbedded, EmbeddedSession, type EmbeddedOptions, type EmbeddedRe
 import { CMacroCache, scanC } from '../../server/src/analysis/embedded/c';
 import type { SourceReader } from '../../server/src/analysis/project/source';
 import { PositionIndex } from '../../server/src/analysis/embedded/positions';
+import { asData, replaceOnce } from '../helpers/editedText';
 import { seededRandom } from '../helpers/seededRandom';
 
 const HEADERS: Record<string, string> = {
@@ -30,15 +31,10 @@ class Editor {
   analyze(text: string, what: string): EmbeddedResult {
     const incremental = analyzeEmbedded(text, { ...this.options(), session: this.session });
     const fresh = analyzeEmbedded(text, this.options());
-    assert.deepEqual(plain(incremental), plain(fresh), `${what}: the incremental analysis differs from a fresh one`);
+    assert.deepEqual(asData(incremental), asData(fresh), `${what}: the incremental analysis differs from a fresh one`);
     this.last = incremental;
     return incremental;
   }
-}
-
-/** The result as data (the intrinsics' functions left out: they come from the same table entry). */
-function plain(result: EmbeddedResult): unknown {
-  return JSON.parse(JSON.stringify(result));
 }
 
 function rules(result: EmbeddedResult): string[] {
@@ -54,13 +50,6 @@ function functions(count: number, body: (k: number) => string): string {
 }
 
 const BASE = functions(12, (k) => (k % 3 === 0 ? '\tasm volatile(SEL " %0" : "=m" (*(char *)p));' : k % 3 === 1 ? '\tsavesegment(ds, sel);' : '\tasm volatile("sidt %0" : "=m" (*(char *)p)); (void)__rdtsc();'));
-
-function replaceOnce(text: string, from: string, to: string, occurrence = 0): string {
-  let at = -1;
-  for (let k = 0; k <= occurrence; k++) at = text.indexOf(from, at + 1);
-  assert.ok(at >= 0, `"${from}" #${occurrence} is in the text`);
-  return text.slice(0, at) + to + text.slice(at + from.length);
-}
 
 describe('C front end: reading an edited file again from the edit', () => {
   it('an edit inside a function changes that function only, and the later blocks are the same objects', () => {
@@ -96,7 +85,7 @@ describe('C front end: reading an edited file again from the edit', () => {
     const closeAt = unterminated.indexOf('static void f7');
     editor.analyze(`${unterminated.slice(0, closeAt)}*/ ${unterminated.slice(closeAt)}`, 'comment closed before f7');
     const undone = editor.analyze(base, 'undo');
-    assert.deepEqual(plain(undone), plain(open));
+    assert.deepEqual(asData(undone), asData(open));
   });
 
   it('lines added or removed before later blocks move their findings, source maps and comments', () => {
@@ -167,7 +156,7 @@ describe('C front end: reading an edited file again from the edit', () => {
     analyzeEmbedded(BASE, options);
     const bits32 = analyzeEmbedded(replaceOnce(BASE, 'sidt', 'sldt'), { ...options, build: { bits: 32 } });
     const fresh32 = analyzeEmbedded(replaceOnce(BASE, 'sidt', 'sldt'), { ...options, build: { bits: 32 }, session: undefined });
-    assert.deepEqual(plain(bits32), plain(fresh32));
+    assert.deepEqual(asData(bits32), asData(fresh32));
     const msvc = `${BASE}\nvoid m(void) { __asm { sgdt x } }\n`;
     const editor = new Editor();
     editor.analyze(msvc, 'open with an MSVC block');

@@ -5,6 +5,7 @@ import * as assert from 'node:assert/strict';
 import { analyzeEmbedded, EmbeddedSession, type EmbeddedOptions, type EmbeddedResult } from '../../server/src/analysis/embedded/analyze';
 import { scanRustIncrementally } from '../../server/src/analysis/embedded/rust';
 import type { RustIncrementalState } from '../../server/src/analysis/embedded/rust/incremental';
+import { asData, replaceOnce } from '../helpers/editedText';
 import { seededRandom } from '../helpers/seededRandom';
 
 /** Analyses texts one after the other through one session, each checked against a fresh analysis and a fresh scan. */
@@ -20,18 +21,13 @@ class Editor {
   analyze(text: string, what: string): EmbeddedResult {
     const incremental = analyzeEmbedded(text, { ...this.options(), session: this.session });
     const fresh = analyzeEmbedded(text, this.options());
-    assert.deepEqual(plain(incremental), plain(fresh), `${what}: the incremental analysis differs from a fresh one`);
+    assert.deepEqual(asData(incremental), asData(fresh), `${what}: the incremental analysis differs from a fresh one`);
     return incremental;
   }
 
   get read(): { from: number; to: number } {
     return this.session.rust.lastRead!;
   }
-}
-
-function plain(value: unknown): unknown {
-  // Immediates are BigInts, which JSON does not take.
-  return JSON.parse(JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v)));
 }
 
 function items(count: number): string {
@@ -50,13 +46,6 @@ function items(count: number): string {
 }
 
 const BASE = items(16);
-
-function replaceOnce(text: string, from: string, to: string, occurrence = 0): string {
-  let at = -1;
-  for (let k = 0; k <= occurrence; k++) at = text.indexOf(from, at + 1);
-  assert.ok(at >= 0, `"${from}" #${occurrence} is in the text`);
-  return text.slice(0, at) + to + text.slice(at + from.length);
-}
 
 describe('Rust front end: reading an edited file again from the edit', () => {
   it('an edit inside a function reads that function only, and the later blocks are the same objects', () => {
@@ -132,7 +121,7 @@ describe('Rust front end: reading an edited file again from the edit', () => {
     analyzeEmbedded(BASE, options);
     const edited = replaceOnce(BASE, 'sidt', 'sldt');
     const bits32 = analyzeEmbedded(edited, { ...options, build: { bits: 32 } });
-    assert.deepEqual(plain(bits32), plain(analyzeEmbedded(edited, { language: 'rust', rules: ['all'], build: { bits: 32 } })));
+    assert.deepEqual(asData(bits32), asData(analyzeEmbedded(edited, { language: 'rust', rules: ['all'], build: { bits: 32 } })));
     assert.equal(session.rust.lastRead?.to, edited.length, 'read whole');
     const state: RustIncrementalState = {};
     scanRustIncrementally('fn main() {}\n', undefined, state);

@@ -1,0 +1,18 @@
+// What the incremental-analysis tests share: making an edit in a text, and comparing results as data.
+import * as assert from 'node:assert/strict';
+
+/** `text` with the `occurrence`-th (from 0) `from` replaced by `to`; the test fails if there is no such occurrence. */
+export function replaceOnce(text: string, from: string, to: string, occurrence = 0): string {
+  let at = -1;
+  for (let k = 0; k <= occurrence; k++) at = text.indexOf(from, at + 1);
+  assert.ok(at >= 0, `"${from}" #${occurrence} is in the text`);
+  return text.slice(0, at) + to + text.slice(at + from.length);
+}
+
+/**
+ * A result as plain data, for deepEqual against another: functions are left out (they come from
+ * the same table entries), and BigInt immediates, which JSON does not take, become strings.
+ */
+export function asData(value: unknown): unknown {
+  return JSON.parse(JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v)));
+}
