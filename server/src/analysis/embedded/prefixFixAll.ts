@@ -7,6 +7,7 @@ import type { FixOptions } from '../fixes/context';
 import { applyEdits } from '../fixes';
 import type { TextEdit } from '../fixes/layout';
 import { embeddedPrefixDecider, type EmbeddedFixInput } from './prefixFix';
+import { isBefore } from '../text/position';
 
 /** An analysis the passes can read: the blocks the fix needs and the findings to fix. */
 export interface FixableHostAnalysis extends EmbeddedFixInput {
@@ -72,11 +73,7 @@ function onePass(text: string, analysis: FixableHostAnalysis, options: FixOption
 }
 
 function overlaps(a: TextEdit, b: TextEdit): boolean {
-  return (before(a.range.start, b.range.end) && before(b.range.start, a.range.end)) || samePoint(a, b);
-}
-
-function before(a: TextEdit['range']['start'], b: TextEdit['range']['start']): boolean {
-  return a.line < b.line || (a.line === b.line && a.character < b.character);
+  return (isBefore(a.range.start, b.range.end) && isBefore(b.range.start, a.range.end)) || samePoint(a, b);
 }
 
 /** Two insertions at one place would both land there, in an order no pass chose. */

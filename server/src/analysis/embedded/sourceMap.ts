@@ -1,6 +1,7 @@
 // Carrying ranges from the small assembly document a block becomes back to the host file.
 import type { Operand, ParsedInstruction, Position, Range } from '../types';
 import type { AsmLine } from './types';
+import { isBefore } from '../text/position';
 
 /** The host position of character `character` of `line` (an end position when `isEnd`). */
 function hostPosition(line: AsmLine, character: number, isEnd: boolean): Position {
@@ -15,10 +16,6 @@ function hostPosition(line: AsmLine, character: number, isEnd: boolean): Positio
   return isEnd ? line.fallback.end : line.fallback.start;
 }
 
-function before(a: Position, b: Position): boolean {
-  return a.line < b.line || (a.line === b.line && a.character < b.character);
-}
-
 /** Maps a range of the block's document (its line `n` is `lines[n]`) to the host file. */
 export function hostRange(lines: readonly AsmLine[], range: Range): Range {
   const first = lines[range.start.line];
@@ -27,8 +24,8 @@ export function hostRange(lines: readonly AsmLine[], range: Range): Range {
   const start = hostPosition(first, range.start.character, false);
   let end = hostPosition(last, range.end.character, true);
   // A range that runs backwards in the host (operands substituted from elsewhere) covers the start's segment instead.
-  if (before(end, start) || (end.line === start.line && end.character === start.character)) end = range.end.line === range.start.line ? hostPosition(first, range.start.character + 1, true) : end;
-  if (before(end, start)) end = start;
+  if (isBefore(end, start) || (end.line === start.line && end.character === start.character)) end = range.end.line === range.start.line ? hostPosition(first, range.start.character + 1, true) : end;
+  if (isBefore(end, start)) end = start;
   return { start, end };
 }
 

@@ -12,6 +12,7 @@ import { PositionIndex } from '../positions';
 import { PositionShift, textEdit } from '../c/incremental';
 import { scanRustWindow, worthLexing, MAX_PROBLEMS, MAX_CFG_REGIONS } from './scan';
 import { lastAtOrBefore } from '../../text/sortedOffsets';
+import { isBefore } from '../../text/position';
 
 interface Checkpoint {
   readonly offset: number;
@@ -111,10 +112,10 @@ function joinScans(old: EmbeddedScan, window: EmbeddedScan, fromAt: Position, ta
   const keep = <T>(list: readonly T[], at: (item: T) => Position, fresh: readonly T[], move: (item: T) => T): T[] => {
     const out: T[] = [];
     let k = 0;
-    for (; k < list.length && before(at(list[k]!), fromAt); k++) out.push(list[k]!);
+    for (; k < list.length && isBefore(at(list[k]!), fromAt); k++) out.push(list[k]!);
     for (const item of fresh) out.push(item);
     if (tailAt === undefined) return out;
-    while (k < list.length && before(at(list[k]!), tailAt)) k++;
+    while (k < list.length && isBefore(at(list[k]!), tailAt)) k++;
     const identity = shift.isIdentityFrom(tailAt);
     for (; k < list.length; k++) out.push(identity ? list[k]! : move(list[k]!));
     return out;
@@ -125,10 +126,6 @@ function joinScans(old: EmbeddedScan, window: EmbeddedScan, fromAt: Position, ta
     comments: keep(old.comments, (c: HostComment) => ({ line: c.line, character: c.start }), window.comments, (c) => shift.comment(c)),
     problems: keep(old.problems, (p: FrontEndProblem) => p.range.start, window.problems, (p) => ({ ...p, range: shift.range(p.range) })),
   };
-}
-
-function before(a: Position, b: Position): boolean {
-  return a.line < b.line || (a.line === b.line && a.character < b.character);
 }
 
 
