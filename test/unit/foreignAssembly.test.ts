@@ -83,4 +83,18 @@ describe('other instruction sets are recognised', () => {
     assert.equal(foreignArchitectureOf(x86), undefined);
     assert.equal(foreignArchitectureOf(''), undefined);
   });
+
+  it('another set wins only with at least twice the x86 lines plus four, wherever its lines are', () => {
+    // The reading may stop early once x86 cannot be outvoted; lines at the very end still count.
+    for (let x86Lines = 1; x86Lines <= 6; x86Lines++) {
+      const needed = 2 * x86Lines + 4;
+      for (const arm64Lines of [needed - 1, needed]) {
+        const x86 = Array.from({ length: x86Lines }, (_, i) => `\tmovq %rax, ${8 * i}(%rbx)`);
+        const arm64 = Array.from({ length: arm64Lines }, (_, i) => `\tldr x${i % 29}, [x1, #${8 * i}]`);
+        const expected = arm64Lines >= needed ? 'arm64' : undefined;
+        assert.equal(foreignArchitectureOf([...x86, ...arm64].join('\n')), expected, `${x86Lines} x86 lines, then ${arm64Lines} arm64 lines`);
+        assert.equal(foreignArchitectureOf([...x86, ...arm64, '', '.end'].join('\n')), expected, `the same with blank and directive lines after`);
+      }
+    }
+  });
 });

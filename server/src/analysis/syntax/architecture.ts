@@ -54,16 +54,19 @@ export function foreignArchitectureOf(sample: string): ForeignArchitecture | und
   let bestVotes = 0;
   let x86Lines = 0;
   let read = 0;
-  for (const raw of sample.split('\n')) {
+  const rows = sample.split('\n');
+  for (let row = 0; row < rows.length; row++) {
     if (read >= SAMPLE_LINES) break;
-    const line = statementOf(raw);
+    const line = statementOf(rows[row]!);
     if (line === '' || line.startsWith('.') || line.startsWith('#')) continue;
     read++;
     if (X86_REGISTER.test(line)) {
       x86Lines++;
-      // Stop once no other instruction set could still outvote x86 in the lines left: most files
-      // are x86, and this check sits on the path to a file's first diagnostics.
-      if (bestVotes + (SAMPLE_LINES - read) < 2 * x86Lines + ENOUGH_LINES) return undefined;
+      // Stop once no other instruction set could still outvote x86, counting this line's vote and
+      // one for each line left (of the sample, and of the file): most files are x86, and this
+      // check sits on the path to a file's first diagnostics.
+      const linesLeft = Math.min(SAMPLE_LINES - read, rows.length - 1 - row);
+      if (bestVotes + (SAMPLE_LINES - read) < 2 * x86Lines + ENOUGH_LINES || bestVotes + 1 + linesLeft < 2 * x86Lines + ENOUGH_LINES) return undefined;
     }
     for (const name of Object.keys(SIGNALS) as ForeignArchitecture[]) {
       const signals = SIGNALS[name];
