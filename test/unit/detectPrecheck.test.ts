@@ -17,7 +17,7 @@ const SIGNAL_LINES = [
   'rept 4 {', 'IRP r, a,b {', 'match =x, y {', "include 'win32a.inc'", 'x pword 0', 'buf rb 16', 'Section .text', 'segment .data',
   'GLOBAL _start', 'extern printf', 'default rel', 'DEFAULT REL', '%macro m 1', '  %  define X 1', 'bits 16', '[BITS 32]', '  [ bits 64 ]',
   'mov byte [eax], 1', 'resb 4', '  #include <asm/x.h>', '# define X', ' .globl f', '.CODE16', '.intel_syntax noprefix', 'movl %eax, %ebx',
-  'movl $0x10, %eax', 'mov $5, %al', 'pushfq',
+  'movl $0x10, %eax', 'mov $5, %al', 'pushfq', '.386P', '.386px', '.386.', 'assume\u00e9 x', 'use16x', 'USE32', '.', '%', 'end_of_it', 'endm',
 ];
 
 /** How a line may stand in a sample: indented with spaces, tabs or other blanks, after a separator that also starts a line. */

@@ -62,36 +62,36 @@ export interface Scores {
 /**
  * Content signals: a pattern, the family it votes for, its weight, words one of which the
  * pattern cannot match without (lower case), and, for a pattern that is a line's first word
- * after blanks, the words one of which some line must start with (each behind a line feed). A sample lacking all of them
+ * after blanks, the words one of which some line must start with (see `lineLeads`). A sample lacking all of them
  * skips the pattern: most of these scan every line of up to 4,000, on the path to every file's
  * first diagnostics, and a word found anywhere (`end`, `use`, `.`) rarely rules one out.
  */
 const SIGNALS: Array<[RegExp, keyof Scores, number, readonly string[], (readonly string[])?]> = [
-  [/^[ \t]*%\s*(macro|define|include|ifdef|ifndef|assign|xdefine|rep|endrep|endmacro)\b/im, 'nasm', 5, ['%'], ['\n%']],
+  [/^[ \t]*%\s*(macro|define|include|ifdef|ifndef|assign|xdefine|rep|endrep|endmacro)\b/im, 'nasm', 5, ['%'], ['%']],
   [/^[ \t]*\[?\s*bits\s+(16|32|64)\s*\]?/im, 'nasm', 6, ['bits']],
-  [/^[ \t]*(section|segment)\s+\.(text|data|bss)\b/im, 'nasm', 3, ['section', 'segment'], ['\nsection', '\nsegment']],
-  [/^[ \t]*(global|extern)\s+\w/im, 'nasm', 2, ['global', 'extern'], ['\nglobal', '\nextern']],
+  [/^[ \t]*(section|segment)\s+\.(text|data|bss)\b/im, 'nasm', 3, ['section', 'segment'], ['section', 'segment']],
+  [/^[ \t]*(global|extern)\s+\w/im, 'nasm', 2, ['global', 'extern'], ['global', 'extern']],
   [/\b(byte|word|dword|qword)\s+\[/i, 'nasm', 2, ['[']],
   [/\bres[bwdq]\b/i, 'nasm', 2, ['res']],
-  [/^[ \t]*default\s+rel\b/im, 'nasm', 5, ['default'], ['\ndefault']],
+  [/^[ \t]*default\s+rel\b/im, 'nasm', 5, ['default'], ['default']],
   [/%[a-z]{2,3}\b/i, 'gas', 1, ['%']],
   [/%(e?[abcd]x|r[abcd]x|[re]?[sb]p|[re]?[sd]i|r\d+|[cdefgs]s)\b/i, 'gas', 6, ['%']],
   [/\$0x[0-9a-f]+|\$\d+\b/i, 'gas', 2, ['$']],
-  [/^[ \t]*\.(globl|global|text|section|code16|code16gcc|code32|code64|intel_syntax|att_syntax|macro|endm|long|quad|byte|type|size|p2align|balign|align|ascii|asciz|string)\b/im, 'gas', 4, ['.'], ['\n.']],
-  [/^[ \t]*#\s*(include|define|ifdef|ifndef|if)\b/im, 'gas', 3, ['#'], ['\n#']],
+  [/^[ \t]*\.(globl|global|text|section|code16|code16gcc|code32|code64|intel_syntax|att_syntax|macro|endm|long|quad|byte|type|size|p2align|balign|align|ascii|asciz|string)\b/im, 'gas', 4, ['.'], ['.']],
+  [/^[ \t]*#\s*(include|define|ifdef|ifndef|if)\b/im, 'gas', 3, ['#'], ['#']],
   [/^[ \t]*\w+\s+(proc|endp)\b/im, 'masm', 6, ['proc', 'endp']],
-  [/^[ \t]*\.(model|386p?|486p?|586p?|686p?|x64|xmm|mmx|stack)\b/im, 'masm', 6, ['.'], ['\n.model', '\n.386', '\n.486', '\n.586', '\n.686', '\n.x64', '\n.xmm', '\n.mmx', '\n.stack']],
+  [/^[ \t]*\.(model|386p?|486p?|586p?|686p?|x64|xmm|mmx|stack)\b/im, 'masm', 6, ['.'], ['.model', '.386', '.386p', '.486', '.486p', '.586', '.586p', '.686', '.686p', '.x64', '.xmm', '.mmx', '.stack']],
   [/^[ \t]*\w+\s+segment\b/im, 'masm', 4, ['segment']],
-  [/^[ \t]*(assume|end|invoke|includelib|option)\b/im, 'masm', 3, ['assume', 'end', 'invoke', 'includelib', 'option'], ['\nassume', '\nend', '\ninvoke', '\nincludelib', '\noption']],
+  [/^[ \t]*(assume|end|invoke|includelib|option)\b/im, 'masm', 3, ['assume', 'end', 'invoke', 'includelib', 'option'], ['assume', 'end', 'invoke', 'includelib', 'option']],
   [/\b(dword|qword|word|byte|fword)\s+ptr\b/i, 'masm', 2, ['ptr']],
   [/\boffset\s+\w/i, 'masm', 2, ['offset']],
   [/^[ \t]*\w+\s+macro\b/im, 'masm', 3, ['macro']],
-  [/^[ \t]*format\s+(pe|elf|binary|mz|coff|ms|macho)(64)?\b/im, 'fasm', 8, ['format'], ['\nformat']],
-  [/^[ \t]*use(16|32|64)\b/im, 'fasm', 3, ['use'], ['\nuse']],
-  [/^[ \t]*macro\s+\w+[^\n]*\{?/im, 'fasm', 3, ['macro'], ['\nmacro']],
-  [/^[ \t]*(rept|irp|match)\b[^\n]*\{/im, 'fasm', 4, ['{'], ['\nrept', '\nirp', '\nmatch']],
+  [/^[ \t]*format\s+(pe|elf|binary|mz|coff|ms|macho)(64)?\b/im, 'fasm', 8, ['format'], ['format']],
+  [/^[ \t]*use(16|32|64)\b/im, 'fasm', 3, ['use'], ['use16', 'use32', 'use64']],
+  [/^[ \t]*macro\s+\w+[^\n]*\{?/im, 'fasm', 3, ['macro'], ['macro']],
+  [/^[ \t]*(rept|irp|match)\b[^\n]*\{/im, 'fasm', 4, ['{'], ['rept', 'irp', 'match']],
   [/\bpword\b|\brb\s+\d/i, 'fasm', 3, ['pword', 'rb']],
-  [/^[ \t]*include\s+'[^']+'/im, 'fasm', 3, ['include'], ['\ninclude']],
+  [/^[ \t]*include\s+'[^']+'/im, 'fasm', 3, ['include'], ['include']],
 ];
 
 function extensionHint(fileName: string | undefined): keyof Scores | undefined {
@@ -117,9 +117,9 @@ export function contentScores(sample: string, precheck = true): Scores {
   const scores: Scores = { nasm: 0, gas: 0, masm: 0, fasm: 0 };
   // Upper-case ASCII letters only become lower case, so a word the pattern needs is still found.
   const lower = precheck ? sample.toLowerCase() : '';
-  const heads = precheck ? lineHeads(sample) : undefined;
-  for (const [pattern, dialect, weight, words, leads] of SIGNALS) {
-    const possible = !precheck || (leads !== undefined && heads !== undefined ? leads.some((word) => heads.includes(word)) : words.some((word) => lower.includes(word)));
+  const leads = precheck ? lineLeads(sample) : undefined;
+  for (const [pattern, dialect, weight, words, firstWords] of SIGNALS) {
+    const possible = !precheck || (firstWords !== undefined && leads !== undefined ? firstWords.some((word) => leads.has(word)) : words.some((word) => lower.includes(word)));
     if (possible && pattern.test(sample)) scores[dialect] += weight;
   }
   return scores;
@@ -142,26 +142,39 @@ export function detectDialect(sample: string, fileName?: string): Detected<Diale
   return { value: toDialect(best, sample), source: 'content' };
 }
 
-/** Longer than every line-leading word a signal names. */
-const HEAD_LENGTH = 12;
+function isWordCode(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95;
+}
 
 /**
- * Each line's first characters after spaces and tabs, lower case, each behind a line feed, so
- * `heads.includes('\nword')` tells whether some line starts with `word`. Undefined when the
- * sample has a line break other than the line feed (a multiline `^` also starts a line there).
+ * How the sample's lines start, after spaces and tabs, in lower case: a line starting with a
+ * word character gives its word (`\w` run), one starting with `.` gives `.` and `.word`, any
+ * other its first character. A pattern `^[ \t]*word\b` can match only if `word` is among them.
+ * Undefined when the sample has a line break other than the line feed (a multiline `^` also
+ * starts a line there).
  */
-function lineHeads(sample: string): string | undefined {
+function lineLeads(sample: string): Set<string> | undefined {
   if (sample.includes('\r') || sample.includes('\u2028') || sample.includes('\u2029')) return undefined;
-  const heads: string[] = [];
+  const leads = new Set<string>();
   for (let start = 0; start <= sample.length; ) {
     let end = sample.indexOf('\n', start);
     if (end < 0) end = sample.length;
     let first = start;
     while (first < end && (sample.charCodeAt(first) === 0x20 || sample.charCodeAt(first) === 0x09)) first++;
-    heads.push(sample.slice(first, Math.min(end, first + HEAD_LENGTH)));
     start = end + 1;
+    if (first === end) continue;
+    const c = sample.charCodeAt(first);
+    const dot = c === 0x2e;
+    if (!dot && !isWordCode(c)) {
+      leads.add(sample[first]!);
+      continue;
+    }
+    let last = dot ? first + 1 : first;
+    while (last < end && isWordCode(sample.charCodeAt(last))) last++;
+    if (dot) leads.add('.');
+    leads.add(sample.slice(first, last).toLowerCase());
   }
-  return '\n' + heads.join('\n').toLowerCase();
+  return leads;
 }
 
 function toDialect(family: keyof Scores, sample: string): Dialect {
