@@ -49,11 +49,20 @@ function asReadIn(finding: Finding, context: FindingContext): Finding {
   return { ...finding, message, severity, ...(mode ? { mode } : {}) };
 }
 
-/** Merged over several contexts, a finding seen in only some of them says in which. */
+/** Contexts a merged finding's message names before it says how many more there are. */
+export const CONTEXTS_NAMED = 3;
+
+/**
+ * Merged over several contexts, a finding seen in only some of them says in which: the first
+ * few by name (a header a hundred files include would otherwise carry a hundred), then how many
+ * more; the status item lists them all.
+ */
 function withItsContexts(finding: Finding, contextCount: number): Finding {
   const seenIn = finding.contexts ?? [];
   if (seenIn.length === 0 || seenIn.length >= contextCount) return finding;
-  return { ...finding, message: `${finding.message} [only ${seenIn.map(contextLabel).join('; ')}]` };
+  const named = seenIn.slice(0, CONTEXTS_NAMED).map(contextLabel).join('; ');
+  const more = seenIn.length - CONTEXTS_NAMED;
+  return { ...finding, message: `${finding.message} [only ${named}${more > 0 ? `; and ${more} more` : ''}]` };
 }
 
 /** The mode the file's own analysis should start in: the selected (or first) context's, when an include brought the file in. */
