@@ -16,20 +16,63 @@ mkdirSync(dist, { recursive: true });
 // readable bundle for debugging.
 const minify = !process.argv.includes('--no-minify');
 const common = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', sourcemap: true, logLevel: 'warning', minify };
+/**
+ * The lint command and the language server read iced-x86's enums and the generated tables on
+ * every run, but its WebAssembly only for some hovers and rare look-ups: wasm-bindgen's loader
+ * compiles and instantiates the module on import (about 20 ms of CPU, a tenth of a small lint).
+ * Here the loader's `wasm` starts as a stand-in that instantiates the module on first use and
+ * then puts the real exports in its place, so later calls go straight to them.
+ */
+function icedWhenFirstUsed() {
+  return {
+    name: 'iced-when-first-used',
+    setup(bundle) {
+      bundle.onLoad({ filter: /iced-x86[\\/]iced_x86\.js$/ }, (args) => ({ contents: patchIcedLoader(readFileSync(args.path, 'utf8'), LAZY_ICED), loader: 'js' }));
+    },
+  };
+}
+
+const LAZY_ICED = [
+  [
+    /const path = require\('path'\)\.join\(__dirname, 'iced_x86_bg\.wasm'\);\s*const bytes = require\('fs'\)\.readFileSync\(path\);\s*const wasmModule = new WebAssembly\.Module\(bytes\);\s*const wasmInstance = new WebAssembly\.Instance\(wasmModule, imports\);\s*wasm = wasmInstance\.exports;\s*module\.exports\.__wasm = wasm;/,
+    `let instantiated;
+function instantiate() {
+  if (instantiated === undefined) {
+    const bytes = require('fs').readFileSync(require('path').join(__dirname, 'iced_x86_bg.wasm'));
+    instantiated = new WebAssembly.Instance(new WebAssembly.Module(bytes), imports).exports;
+    wasm = instantiated;
+  }
+  return instantiated;
+}
+wasm = new Proxy({}, { get: (_, name) => instantiate()[name] });
+Object.defineProperty(module.exports, '__wasm', { get: instantiate, enumerable: true });`,
+  ],
+];
+
+/** Applies a loader patch; fails the build if iced's loader changed shape. */
+function patchIcedLoader(source, replacements) {
+  let patched = source;
+  for (const [pattern, replacement] of replacements) {
+    if (!pattern.test(patched)) throw new Error(`build: iced-x86's loader no longer matches ${pattern}; update scripts/build.mjs`);
+    patched = patched.replace(pattern, replacement);
+  }
+  return patched;
+}
+
 const entries = [
-  { entry: 'server/src/lsp/main.ts', out: 'server.js' },
+  { entry: 'server/src/lsp/main.ts', out: 'server.js', plugins: [icedWhenFirstUsed()] },
   { entry: 'client/src/extension.ts', out: 'client.js', external: ['vscode'] },
-  { entry: 'server/src/main/virtlint.ts', out: 'cli.js' },
+  { entry: 'server/src/main/virtlint.ts', out: 'cli.js', plugins: [icedWhenFirstUsed()] },
   // What bin/virtlint.js loads for `virtlint scan`: the scanner without the lint command.
   { entry: 'server/src/main/scan.ts', out: 'scan.js' },
   { entry: 'server/src/scan/worker.ts', out: 'scan-worker.js' },
 ];
-for (const { entry, out, external = [] } of entries) {
+for (const { entry, out, external = [], plugins = [] } of entries) {
   if (!existsSync(join(root, entry))) {
     console.error(`build: missing entry point ${entry}`);
     process.exit(1);
   }
-  await build({ ...common, entryPoints: [join(root, entry)], outfile: join(dist, out), external });
+  await build({ ...common, entryPoints: [join(root, entry)], outfile: join(dist, out), external, plugins });
 }
 copyFileSync(join(dirname(require.resolve('iced-x86')), 'iced_x86_bg.wasm'), join(dist, 'iced_x86_bg.wasm'));
 
@@ -71,16 +114,10 @@ const webServerSeams = {
 
 /** wasm-bindgen's Node loader with its three Node uses replaced; fails if iced's loader changed shape. */
 function icedForTheWeb(source) {
-  const replacements = [
+  return patchIcedLoader(source, [
     [/require\(`util`\)/, 'globalThis'],
     [/const path = require\('path'\)\.join\(__dirname, 'iced_x86_bg\.wasm'\);\s*const bytes = require\('fs'\)\.readFileSync\(path\);/, `const bytes = require(${JSON.stringify(join(lsp, 'browserWasm.ts'))}).icedWasmBytes();`],
-  ];
-  let patched = source;
-  for (const [pattern, replacement] of replacements) {
-    if (!pattern.test(patched)) throw new Error(`build: iced-x86's loader no longer matches ${pattern}; update icedForTheWeb in scripts/build.mjs`);
-    patched = patched.replace(pattern, replacement);
-  }
-  return patched;
+  ]);
 }
 
 // Each web bundle's esbuild metafile goes next to it (not packaged): test/web checks from it that
