@@ -152,6 +152,16 @@ describe('cpp stage: conditions the configuration does not decide', () => {
     assert.deepEqual(r.problems, []);
   });
 
+  it('reads the configuration in order, as gcc does: a later define of a name wins, whatever its spelling, and replaces a predefined one', () => {
+    const text = src('\t.long TWICE(3) __STDC__ ONE');
+    const later = runCppText(text, 'assembler', { defines: { 'TWICE(x)': 'x+x', TWICE: 'plain', __STDC__: '7', ONE: '1' } });
+    assert.deepEqual(trimmed(textsOf(later)), ['.long plain(3) 7 1']);
+    const earlier = runCppText(text, 'assembler', { defines: { TWICE: 'plain', 'TWICE(x)': 'x+x', ONE: '1' } });
+    assert.deepEqual(trimmed(textsOf(earlier)), ['.long 3 +3 1 1']);
+    const notAName = runCppText(src('\tdefined'), 'assembler', { defines: { defined: '1' } });
+    assert.deepEqual(trimmed(textsOf(notAName)), ['defined']);
+  });
+
   it('knows a name the text #undef-ed, and an include guard, without a report', () => {
     const header = src('#ifndef MY_HEADER_H', '#define MY_HEADER_H', '\tonce', '#endif');
     const r = runCpp('assembler', { '/p/main.S': src('#define X', '#undef X', '#ifdef X', 'no', '#endif', '#include "h.h"', '#include "h.h"'), '/p/h.h': header }, '/p/main.S');

@@ -5,7 +5,8 @@ import { type ColumnSpan, type ExpandEnv, type ExpandedLine, type ExpansionProbl
 import { expandList, type Definedness, type ExpandContext } from './expand';
 import { evaluateCondition } from './expression';
 import { LineReader, partAt, type LogicalLine } from './lines';
-import { commandLineDefine, parseDefine, type Macro } from './macros';
+import { configurationMacros, type ConfigurationMacros } from './configuration';
+import { parseDefine, type Macro } from './macros';
 import {
   InstanceMapper, equivalentMacro, includeMemoEnabled, mergeInto, newRecording, recordingsFor, sameContent, storeRecording,
   type GroupState, type IncludeEvent, type InstanceMap, type NameState, type Recording,
@@ -57,48 +58,15 @@ function isReserved(name: string): boolean {
   return name.charCodeAt(0) === 95 && (c === 95 || (c >= 65 && c <= 90));
 }
 
-function predefined(language: CppOptions['language']): [string, string][] {
-  const common: [string, string][] = [['__STDC__', '1'], ['__STDC_HOSTED__', '1']];
-  if (language === 'assembler') common.push(['__ASSEMBLER__', '1']);
-  else common.push(['__STDC_VERSION__', '201710L']);
-  return common;
-}
-
 function directiveSummary(line: LogicalLine): string {
   const text = line.code.slice(line.first).replace(/\s+/g, ' ').trim();
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
-/**
- * The configuration's defines, parsed once per defines map and language: a project walks every
- * root with the same map (Linux's configuration holds thousands), and macros are never modified.
- */
-const CONFIGURATION_MACROS = new WeakMap<ReadonlyMap<string, string>, Map<string, ReadonlyMap<string, Macro>>>();
-
-/** The predefined macros and the configuration's, by name (shared by every run: the files' own changes go on top). */
-function configurationMacros(defines: ReadonlyMap<string, string>, language: CppOptions['language'], lexOptions: LexOptions): ReadonlyMap<string, Macro> {
-  let byLanguage = CONFIGURATION_MACROS.get(defines);
-  if (!byLanguage) CONFIGURATION_MACROS.set(defines, (byLanguage = new Map()));
-  let macros = byLanguage.get(language);
-  if (!macros) {
-    const parsed = new Map<string, Macro>();
-    for (const [name, value] of predefined(language)) {
-      const macro = commandLineDefine(name, value, lexOptions);
-      if (macro) parsed.set(macro.name, macro);
-    }
-    for (const [name, value] of defines) {
-      const macro = commandLineDefine(name, value, lexOptions);
-      if (macro) parsed.set(macro.name, macro);
-    }
-    byLanguage.set(language, (macros = parsed));
-  }
-  return macros;
-}
-
 export class CppRun {
   /** The files' own defines on top of `configuration`; null for a name `#undef` removed. */
   private readonly macros = new Map<string, Macro | null>();
-  private readonly configuration: ReadonlyMap<string, Macro>;
+  private readonly configuration: ConfigurationMacros;
   /** Names the text itself says are not defined (`#undef`, an include guard about to be defined). */
   private readonly knownUndefined = new Set<string>();
   private readonly lexOptions: LexOptions;
