@@ -610,9 +610,16 @@ let lexedCount = 0;
 /** Distinct lines kept; past it the cache starts again. */
 const MAX_LEXED = 200_000;
 
+/**
+ * Lines longer than this are not kept: they are what a cpp macro of many statements made on one
+ * line of a file (on arch/x86, 4.6k such lines of 500 characters on average, each seen once),
+ * and keeping them only gives the collector more to copy.
+ */
+const MAX_LEXED_LENGTH = 256;
+
 /** The line lexed and split into statements; neither is ever modified, so a line read before in the same state is shared. */
 function lexedStatements(text: string, dialect: Dialect, state: LexState): LexedStatements {
-  if (state !== INITIAL_LEX_STATE) {
+  if (state !== INITIAL_LEX_STATE || text.length > MAX_LEXED_LENGTH) {
     const lexed = lexLine(text, dialect, state);
     return { lexed, statements: splitStatements(lexed.masked) };
   }
