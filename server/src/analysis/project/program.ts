@@ -3,6 +3,7 @@
 import { cachedPolicy, buildResultWith } from '../document/result';
 import { modeAt } from '../document/executionMode';
 import { modeCandidateOf } from '../document/findings';
+import type { DocumentHeader } from '../document/documentHeader';
 import type { LineEntry } from '../document/lineEntries';
 import { parseLineEntry } from '../document/lineEntries';
 import type { SuppressionIndex } from '../document/suppress';
@@ -268,6 +269,8 @@ function addIncluders(results: Map<string, FileAnalysis>, includes: readonly Inc
   }
 }
 
+type BuiltResult = ReturnType<typeof buildResultWith>;
+
 interface InstanceResult {
   record: InstanceRecord;
   result: AnalysisResult;
@@ -295,10 +298,14 @@ function resultsOf(records: readonly InstanceRecord[], analysis: AnalysisOptions
       if (finding) extra.push(finding);
     }
     const header = withIncludersMode(record, byInstance);
-    const { result, suppression } = buildResultWith(tables.of(record), header, analysis, extra, {
-      bitsOf: (candidate) => origins.get(candidate)?.bits,
-      ...(record.firstProducedCode !== undefined ? { firstLine: record.firstProducedCode } : {}),
-    });
+    const table = tables.of(record);
+    const build = (): BuiltResult =>
+      buildResultWith(table, header, analysis, extra, {
+        bitsOf: (candidate) => origins.get(candidate)?.bits,
+        ...(record.firstProducedCode !== undefined ? { firstLine: record.firstProducedCode } : {}),
+      });
+    const alone = extra.length === 0 && record.firstProducedCode === undefined;
+    const { result, suppression } = alone ? tables.builtAlone(table, header, build) : build();
     // Uses are counted in the mode each ran in: one the mode silences does not make its body line report.
     for (const list of [result.findings, result.suppressed]) {
       for (const finding of list) {
@@ -399,6 +406,12 @@ const EMPTY_PARSED: LineEntry['parsed'] = { instructions: [], comments: [], farP
  */
 class EntryTables {
   private readonly tables = new Map<string, LineTable<LineEntry>>();
+  /**
+   * What `buildResultWith` made of a table in a header with nothing added (no macro findings,
+   * no problems): the same for every instance that reads it so (on arch/x86, most inclusions of
+   * a header), and read only afterwards, so they share it.
+   */
+  private readonly alone = new Map<LineTable<LineEntry>, Map<string, BuiltResult>>();
   private readonly entryIds = new WeakMap<LineEntry, number>();
   private nextEntryId = 0;
 
@@ -409,6 +422,15 @@ class EntryTables {
     let table = this.tables.get(key);
     if (!table) this.tables.set(key, (table = entriesOf(record, this.cache)));
     return table;
+  }
+
+  builtAlone(table: LineTable<LineEntry>, header: DocumentHeader, build: () => BuiltResult): BuiltResult {
+    let byHeader = this.alone.get(table);
+    if (!byHeader) this.alone.set(table, (byHeader = new Map()));
+    const key = JSON.stringify(header);
+    let built = byHeader.get(key);
+    if (!built) byHeader.set(key, (built = build()));
+    return built;
   }
 
   /** Everything `entriesOf` reads: the file, the state its first quiet lines are in, and which entry sits on which line. */
