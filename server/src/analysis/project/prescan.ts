@@ -16,6 +16,7 @@ const INCLUDE_FORMS: readonly RegExp[] = [
 export function includedFiles(files: readonly string[], cache: FileCache, includePaths: (file: string) => readonly string[]): Set<string> {
   const included = new Set<string>();
   const scanned = new Set<string>();
+  const searches = new Map<string, Search>();
   const queue = [...files];
   while (queue.length > 0) {
     const file = queue.pop()!;
@@ -23,12 +24,13 @@ export function includedFiles(files: readonly string[], cache: FileCache, includ
     scanned.add(file);
     const lines = cache.lines(file);
     if (!lines) continue;
+    let search: Search | undefined;
     for (const line of lines) {
       if (!/include/i.test(line)) continue;
       const spec = specOf(line);
       if (spec === undefined) continue;
-      for (const dir of [dirname(file), ...includePaths(file)]) {
-        const target = joinPath(dir, spec);
+      search ??= searchFor(searches, [dirname(file), ...includePaths(file)]);
+      for (const target of search.candidates(spec)) {
         if (target === file || cache.lines(target) === undefined) continue;
         included.add(target);
         queue.push(target);
@@ -37,6 +39,29 @@ export function includedFiles(files: readonly string[], cache: FileCache, includ
     }
   }
   return included;
+}
+
+/**
+ * The paths a spec names from a list of directories, in order. The files of a folder share
+ * their list, and name the same headers again: each list and spec is joined once.
+ */
+class Search {
+  private readonly joined = new Map<string, readonly string[]>();
+
+  constructor(private readonly directories: readonly string[]) {}
+
+  candidates(spec: string): readonly string[] {
+    let paths = this.joined.get(spec);
+    if (!paths) this.joined.set(spec, (paths = this.directories.map((dir) => joinPath(dir, spec))));
+    return paths;
+  }
+}
+
+function searchFor(searches: Map<string, Search>, directories: readonly string[]): Search {
+  const key = directories.join('\0');
+  let search = searches.get(key);
+  if (!search) searches.set(key, (search = new Search(directories)));
+  return search;
 }
 
 function specOf(line: string): string | undefined {
