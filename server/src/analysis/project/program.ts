@@ -16,7 +16,7 @@ import { FileCache } from './fileCache';
 import { ParseCache } from './parseCache';
 import { normalize } from './paths';
 import { includedFiles } from './prescan';
-import type { ExpandedLine, ExpansionProblem, MacroUse, SourceLine } from './source';
+import type { ExpandedLine, ExpansionProblem, FileInstance, MacroUse, SourceLine } from './source';
 import type { FileAnalysis, IncludeSite, MacroDefinition, ProjectInput, ProjectResult } from './types';
 import { limitsOf, walkRoot, type InstanceRecord, type WalkSettings, type WalkSinks } from './walk';
 
@@ -527,14 +527,32 @@ function findingContextOf(record: InstanceRecord, finding: Finding, reading: Rea
   return context;
 }
 
+/**
+ * The include directives that led to an instance, outermost first: one array per file instance,
+ * shared by its contexts and built on its includer's (a header's findings name it in every
+ * context, and an inclusion's chain is its includer's and one more). Never modified.
+ */
+const CHAINS = new WeakMap<FileInstance, FileLocation[]>();
+const CHAIN_KEYS = new WeakMap<readonly FileLocation[], string>();
+
 function includeChainOf(record: InstanceRecord): FileLocation[] {
-  const includes: FileLocation[] = [];
-  for (let at = record.file.includedAt; at; at = at.file.includedAt) includes.unshift(locationOf(at));
-  return includes;
+  return chainOf(record.file);
+}
+
+function chainOf(file: FileInstance): FileLocation[] {
+  let chain = CHAINS.get(file);
+  if (!chain) {
+    const at = file.includedAt;
+    chain = at ? [...chainOf(at.file), locationOf(at)] : [];
+    CHAINS.set(file, chain);
+  }
+  return chain;
 }
 
 function contextKey(context: FindingContext): string {
-  return `${context.root}|${context.includes.map((at) => `${at.path}:${at.line}`).join('>')}|${context.dialect}|${context.bits}`;
+  let chain = CHAIN_KEYS.get(context.includes);
+  if (chain === undefined) CHAIN_KEYS.set(context.includes, (chain = context.includes.map((at) => `${at.path}:${at.line}`).join('>')));
+  return `${context.root}|${chain}|${context.dialect}|${context.bits}`;
 }
 
 /**
@@ -564,13 +582,14 @@ function mergeInstances(
   const findings = new Map<string, Finding>();
   const suppressed = new Map<string, Finding>();
   const contexts = new Map<string, FindingContext>();
+  const keysOf: ContextKeys = new WeakMap();
   for (const instance of instances) {
     const { record, result } = instance;
     const fileContext = fileContextOf(instance);
     contexts.set(contextKey(fileContext), fileContext);
     const merge = (into: Map<string, Finding>, finding: Finding): void => {
       const message = withUses(finding, uses, path);
-      addMerged(into, finding, message, findingContextOf(record, finding, produced.readingOf.get(finding), message));
+      addMerged(into, finding, message, findingContextOf(record, finding, produced.readingOf.get(finding), message), keysOf);
     };
     for (const finding of result.findings) {
       const body = produced.bodyOf.get(finding);
@@ -601,7 +620,10 @@ function mergeInstances(
 
 const SEVERITY_RANK: Readonly<Record<Severity, number>> = { error: 3, warning: 2, info: 1, hint: 0 };
 
-function addMerged(into: Map<string, Finding>, finding: Finding, message: string, context: FindingContext): void {
+/** The keys of the contexts a merged finding lists (a finding of a header is seen in hundreds). */
+type ContextKeys = WeakMap<FindingContext[], Set<string>>;
+
+function addMerged(into: Map<string, Finding>, finding: Finding, message: string, context: FindingContext, keysOf: ContextKeys): void {
   const key = findingKey(finding);
   let merged = into.get(key);
   // Read in several modes, the finding speaks for the mode where it matters most; each context keeps what it said there.
@@ -610,8 +632,12 @@ function addMerged(into: Map<string, Finding>, finding: Finding, message: string
     into.set(key, merged);
   }
   const contexts = merged.contexts!;
+  let keys = keysOf.get(contexts);
+  if (!keys) keysOf.set(contexts, (keys = new Set(contexts.map(contextKey))));
   const contextId = contextKey(context);
-  if (!contexts.some((known) => contextKey(known) === contextId)) contexts.push(context);
+  if (keys.has(contextId)) return;
+  keys.add(contextId);
+  contexts.push(context);
 }
 
 /** A body line's finding says how many invocations use it. */
