@@ -6,7 +6,11 @@ export function isAbsolute(path: string): boolean {
   return path.startsWith('/') || /^[A-Za-z]:\//.test(path);
 }
 
+/** An absolute `/` path with nothing to take out: no `\\`, no empty, `.` or `..` part, no trailing `/`. */
+const ALREADY_NORMAL = /^(?:\/(?!\.\.?(?:\/|$))[^/\\]+)+$/;
+
 export function normalize(path: string): string {
+  if (ALREADY_NORMAL.test(path)) return path;
   const slashed = path.replace(/\\/g, '/');
   const drive = /^[A-Za-z]:/.exec(slashed)?.[0] ?? '';
   const rest = slashed.slice(drive.length);
