@@ -612,7 +612,7 @@ const MAX_LEXED = 200_000;
 
 /**
  * Lines longer than this are not kept: they are what a cpp macro of many statements made on one
- * line of a file (on arch/x86, 4.6k such lines of 500 characters on average, each seen once),
+ * line of a file (on arch/x86, 822 distinct ones of 2.6k characters on average, 64 of 886 look-ups hit),
  * and keeping them only gives the collector more to copy.
  */
 const MAX_LEXED_LENGTH = 256;
