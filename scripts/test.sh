@@ -40,6 +40,7 @@ command -v fasm >/dev/null || need_apt+=(fasm)
 command -v gcc >/dev/null || need_apt+=(gcc)
 command -v g++ >/dev/null || need_apt+=(g++)
 command -v clang >/dev/null || need_apt+=(clang)
+command -v wasm-ld >/dev/null || need_apt+=(lld) # clang --target=wasm32 links with it: the scan tier rebuilds the WebAssembly length loop
 command -v addr2line >/dev/null || need_apt+=(binutils)
 [ -x /usr/bin/rustc ] || need_apt+=(rustc) # Debian's rustc: the embedded oracle uses /usr/bin/rustc only
 command -v patch >/dev/null || need_apt+=(patch)

@@ -3,7 +3,7 @@
 // defers (every catalogue instruction among them) goes to iced-x86, whose flow-control facts decide.
 import { iced } from '../analysis/resolve/iced';
 import { BARE_INT3, fastLength } from './lengths';
-import { ensureShapeTable } from './shapes';
+import { ensureShapeTableAndPrimedLoop } from './shapes';
 import { INT3_CODE, isCoveredCode, type Bitness } from './sweep';
 
 export interface Step {
@@ -54,7 +54,7 @@ export class FlowWalker {
     private readonly base: bigint,
   ) {
     this.ipMask = bits === 64 ? (1n << 64n) - 1n : bits === 32 ? 0xffffffffn : 0xffffn;
-    ensureShapeTable();
+    ensureShapeTableAndPrimedLoop();
   }
 
   /** Decodes the instruction at `pos` into `this.step`. */

@@ -275,10 +275,24 @@ export function isReachableShape(key: number): boolean {
   return true;
 }
 
+/**
+ * False for a GROUP opcode's shape whose ModRM.reg and register/memory form `groupCheck` refuses.
+ * `fastRun` refuses those before it looks at the table; clearing them in the table too lets the
+ * WebAssembly loop (which has no `groupCheck`) read the table alone.
+ */
+function groupAllows(key: number): boolean {
+  const memory = key % 2 === 1;
+  const reg = Math.floor(key / 2) % 8;
+  const opcode = Math.floor(key / (16 * 2 * 6)) % 256;
+  const twoByte = Math.floor(key / (16 * 2 * 6 * 256)) % 2 === 1;
+  const desc = (twoByte ? TWO_BYTE : ONE_BYTE)[opcode]!;
+  return (desc & GROUP) === 0 || groupCheck(twoByte, opcode, (memory ? 0 : 0xc0) | (reg << 3));
+}
+
 /** Computes the whole fast-shape bitset from iced (slow: about a second; used by the generator and its test). */
 export function computeShapeBitset(): Uint8Array {
   const bitset = new Uint8Array(Math.ceil(SHAPE_COUNT / 8));
-  for (let key = 0; key < SHAPE_COUNT; key++) if (isReachableShape(key) && checkShape(key)) bitset[key >> 3]! |= 1 << (key & 7);
+  for (let key = 0; key < SHAPE_COUNT; key++) if (isReachableShape(key) && groupAllows(key) && checkShape(key)) bitset[key >> 3]! |= 1 << (key & 7);
   return bitset;
 }
 
@@ -430,4 +444,22 @@ export function shapeStats(): { probed: number; fast: number } {
     if (verdict === SHAPE_OK) fast++;
   }
   return { probed, fast };
+}
+
+/** Bytes of the tables the WebAssembly length loop reads (`lengthLoop.c`, `tables()`). */
+export const LENGTH_LOOP_TABLE_BYTES = 3 * 256 + SHAPE_COUNT / 8;
+
+/**
+ * The tables `fastRun` reads, laid out for the WebAssembly length loop: prefix kinds, one-byte and
+ * two-byte descriptors, then the generated fast-shape bitset (whose group checks are folded in, so
+ * the loop has no code for them). Undefined until the generated shape table is loaded.
+ */
+export function lengthLoopTables(): Uint8Array | undefined {
+  if (fastShapes === undefined) return undefined;
+  const out = new Uint8Array(LENGTH_LOOP_TABLE_BYTES);
+  out.set(PREFIX_KIND, 0);
+  out.set(ONE_BYTE, 256);
+  out.set(TWO_BYTE, 512);
+  out.set(fastShapes.subarray(0, SHAPE_COUNT / 8), 768);
+  return out;
 }

@@ -7,6 +7,7 @@ import { fastRun, loadShapeBitset } from './lengths';
 import { FAST_SHAPES } from './shapes.generated';
 
 let loaded = false;
+let primed = false;
 
 export function decodeShapeTable(encoded: string): Uint8Array {
   return encoded === '' ? new Uint8Array(0) : new Uint8Array(zlib.inflateRawSync(Buffer.from(encoded, 'base64')));
@@ -16,11 +17,21 @@ export function encodeShapeTable(bitset: Uint8Array): string {
   return zlib.deflateRawSync(bitset, { level: 9 }).toString('base64');
 }
 
-/** Installs the generated table once (cheap: a few milliseconds). */
+/** Installs the generated table once (cheap: about a millisecond). */
 export function ensureShapeTable(): void {
   if (loaded) return;
   loaded = true;
   loadShapeBitset(decodeShapeTable(FAST_SHAPES));
+}
+
+/**
+ * The table, and the JavaScript length loop primed, for callers that size with `fastRun` itself
+ * (code discovery). The sweep runs the WebAssembly loop and skips the priming (~2 ms).
+ */
+export function ensureShapeTableAndPrimedLoop(): void {
+  ensureShapeTable();
+  if (primed) return;
+  primed = true;
   primeFastRun();
 }
 

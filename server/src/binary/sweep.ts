@@ -4,6 +4,7 @@
 import { iced } from '../analysis/resolve/iced';
 import { ruleForCode } from '../analysis/resolve/classify';
 import { fastRun } from './lengths';
+import { stageCode } from './lengthLoop';
 import { ensureShapeTable } from './shapes';
 
 export type Bitness = 16 | 32 | 64;
@@ -112,6 +113,10 @@ export function fastSweep(bytes: Uint8Array, bits: Bitness, range: SweepRange, o
   let windowEnd = 0;
   const instruction = new iced.Instruction();
   let pos = range.start;
+  // The WebAssembly loop reads its own copy of the bytes this sweep can reach.
+  const staged = pos < stop ? stageCode(bytes, pos, Math.min(end, stop + MAX_INSTRUCTION_LENGTH), end, bits) : undefined;
+  // Runs of bare INT3 may be stepped over inside the loop when they are neither reported nor recorded.
+  const skipInt3 = !includeInt3 && !boundaries;
   try {
     while (pos < stop) {
       const recording = boundaries !== undefined && pos < recordTo;
@@ -119,7 +124,8 @@ export function fastSweep(bytes: Uint8Array, bits: Bitness, range: SweepRange, o
       // Most instructions are sized in one tight loop, up to the next one it cannot size (one at
       // a time while boundaries are recorded). fastLength is not called here: V8 would compile a
       // second copy of that loop into this function.
-      const next = fastRun(bytes, pos, recording ? pos + 1 : stop, end, bits, false);
+      const runStop = recording ? pos + 1 : stop;
+      const next = staged ? staged.run(pos, runStop, skipInt3) : fastRun(bytes, pos, runStop, end, bits, false);
       if (next !== pos) {
         pos = next;
         continue;

@@ -1,6 +1,7 @@
 // Recognise a file's format and parse it into a BinaryImage.
 import * as fs from 'fs';
 import { isElf, parseElf } from '../binary/elf';
+import { codeMemory } from '../binary/lengthLoop';
 import { addressWidthFor, fitsAddressWidth, ScanInputError, type BinaryImage } from '../binary/image';
 import { isCoffObject, isPe, parseCoffObject, parsePe } from '../binary/pe';
 import type { Bitness } from '../binary/sweep';
@@ -77,11 +78,13 @@ function rawImage(bytes: Uint8Array, options: LoadOptions): BinaryImage {
  * Reads a file for scanning. For a large ELF only the parts the scanner uses are read (headers,
  * executable sections, symbol and string tables) into an otherwise zero-filled buffer of the file's
  * size, which the OS maps lazily: a 66 MB vmlinux then costs ~15 MB of reads instead of 66.
+ * The buffer is the WebAssembly length loop's memory where it can be (`codeMemory`), so that the
+ * sweep reads the code where it was read to instead of copying it (~6 ms for a kernel's .text).
  */
 export function readImageFile(fullPath: string, size: number): Uint8Array {
   const fd = fs.openSync(fullPath, 'r');
   try {
-    const bytes = new Uint8Array(size);
+    const bytes = codeMemory(size) ?? new Uint8Array(size);
     const readRange = (offset: number, length: number): void => {
       const start = Math.max(0, Math.min(offset, size));
       const end = Math.max(start, Math.min(size, offset + length));
