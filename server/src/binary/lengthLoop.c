@@ -15,9 +15,10 @@ typedef unsigned int u32;
 // Descriptor bits and prefix kinds: the same values as in lengths.ts.
 enum { IMM_NONE, IMM_B, IMM_W, IMM_Z, IMM_V, IMM_MOFFS, IMM_ENTER, IMM_REL_Z };
 enum { MODRM = 0x10, DEFER_OP = 0x20 };
-enum { NOT_PREFIX, PREFIX_66, PREFIX_F3, PREFIX_F2, PREFIX_SEGMENT, PREFIX_FOR_ICED };
+enum { NOT_PREFIX, PREFIX_66, PREFIX_F3, PREFIX_F2, PREFIX_SEGMENT, PREFIX_FOR_ICED, PREFIX_LOCK };
+enum { PREFIX_CLASSES = 12 };
 
-#define SHAPE_COUNT (3 * 2 * 256 * 6 * 2 * 8 * 2)
+#define SHAPE_COUNT (3 * 2 * 256 * PREFIX_CLASSES * 2 * 8 * 2)
 
 static struct {
   u8 prefix_kind[256];
@@ -34,7 +35,7 @@ extern u8 __heap_base;
 u8 *free_memory(void) { return &__heap_base; }
 
 static u32 shape_key(u32 bits_index, u32 two_byte, u32 opcode, u32 prefix_class, u32 rex_w, u32 reg, u32 memory) {
-  return (((((bits_index * 2 + two_byte) * 256 + opcode) * 6 + prefix_class) * 2 + rex_w) * 8 + reg) * 2 + memory;
+  return (((((bits_index * 2 + two_byte) * 256 + opcode) * PREFIX_CLASSES + prefix_class) * 2 + rex_w) * 8 + reg) * 2 + memory;
 }
 
 // Derived from the tables by `prepare()`, so that the loop sizes an instruction with lookups instead
@@ -105,6 +106,7 @@ static u32 fast_run(const u8 *bytes, u32 pos, u32 stop, u32 end, u32 bits) {
     u32 p = start;
     u32 saw_operand_size = 0;
     u32 last_rep = 0;
+    u32 lock = 0;
     u32 byte = bytes[p];
     if (tables_.prefix_kind[byte] != NOT_PREFIX) {
       for (;;) {
@@ -115,6 +117,7 @@ static u32 fast_run(const u8 *bytes, u32 pos, u32 stop, u32 end, u32 bits) {
         if (kind == PREFIX_66) saw_operand_size = 1;
         else if (kind == PREFIX_F3) last_rep = 1;
         else if (kind == PREFIX_F2) last_rep = 2;
+        else if (kind == PREFIX_LOCK) lock = 1;
         p++;
         if (p - start > 14) return start;
       }
@@ -127,18 +130,20 @@ static u32 fast_run(const u8 *bytes, u32 pos, u32 stop, u32 end, u32 bits) {
     byte = bytes[p];
     if (rex & ((byte & 0xf0) == 0x40)) return start; // REX after REX: the first is ignored
     if (byte == 0xcc) return start;
+    // The loads below are unconditional and the choices masks: clang turns `c ? bytes[p] : x`
+    // into a branch, mispredicted on every other instruction.
     const u32 two_byte = byte == 0x0f;
-    p += two_byte;
-    const u32 opcode = two_byte ? bytes[p] : byte;
-    p++;
+    const u32 second = bytes[p + 1];
+    const u32 opcode = byte ^ ((byte ^ second) & -two_byte);
+    p += two_byte + 1;
     const u32 entry = rows[rex_w * 2 + saw_operand_size][two_byte * 256 + opcode];
     if (entry & LAYOUT_DEFER) return start;
     const u32 has_modrm = (entry >> 4) & 1;
-    const u32 modrm = has_modrm ? bytes[p] : 0xc0; // without one: register form, reg 0, no displacement
+    const u32 modrm = 0xc0 ^ ((0xc0 ^ bytes[p]) & -has_modrm); // without one: register form, reg 0, no displacement
     const u32 reg = (modrm >> 3) & 7;
     const u32 shape = disp[modrm];
     const u32 sib = (shape >> 4) & 1;
-    const u32 sib_displacement = sib & ((bytes[p + 1] & 7) == 5) & (modrm < 0x40) ? 4 : 0;
+    const u32 sib_displacement = (sib & ((bytes[p + 1] & 7) == 5) & (modrm < 0x40)) ? 4 : 0;
     p += has_modrm + sib + (shape & 0x0f) + sib_displacement + (entry & 0x0f);
     // F6/F7 /0 and /1 (TEST) carry an immediate; the others do not.
     if (two_byte == 0 && (opcode | 1) == 0xf7 && reg <= 1) {
@@ -146,7 +151,7 @@ static u32 fast_run(const u8 *bytes, u32 pos, u32 stop, u32 end, u32 bits) {
       p += opcode == 0xf6 ? 1 : rex_w ? 4 : opsize16 ? 2 : 4;
     }
     if (p > end || p - start > 15) return start;
-    const u32 key = shape_key(bits_index, two_byte, opcode, saw_operand_size + last_rep * 2, rex_w, reg, modrm < 0xc0);
+    const u32 key = shape_key(bits_index, two_byte, opcode, saw_operand_size + last_rep * 2 + lock * 6, rex_w, reg, modrm < 0xc0);
     if (((tables_.shapes[key >> 3] >> (key & 7)) & 1) == 0) return start;
     start = p;
   }

@@ -118,13 +118,14 @@ const PREFIX_66 = 1;
 const PREFIX_F3 = 2;
 const PREFIX_F2 = 3;
 const PREFIX_SEGMENT = 4;
-const PREFIX_FOR_ICED = 5; // F0 (LOCK), 67 (address size)
+const PREFIX_FOR_ICED = 5; // 67 (address size)
+const PREFIX_LOCK = 6; // F0: whether LOCK is allowed is a property of the shape (a prefix class of its own)
 const PREFIX_KIND = new Uint8Array(256);
 PREFIX_KIND[0x66] = PREFIX_66;
 PREFIX_KIND[0xf3] = PREFIX_F3;
 PREFIX_KIND[0xf2] = PREFIX_F2;
 for (const b of [0x26, 0x2e, 0x36, 0x3e, 0x64, 0x65]) PREFIX_KIND[b] = PREFIX_SEGMENT;
-PREFIX_KIND[0xf0] = PREFIX_FOR_ICED;
+PREFIX_KIND[0xf0] = PREFIX_LOCK;
 PREFIX_KIND[0x67] = PREFIX_FOR_ICED;
 
 /** True when the ModRM.reg / mod combination of a GROUP opcode is one we can size without iced. */
@@ -177,14 +178,16 @@ export function fastLength(bytes: Uint8Array, pos: number, end: number, bits: nu
 const SHAPE_UNKNOWN = 0;
 const SHAPE_OK = 1;
 const SHAPE_DEFER = 2;
-const SHAPE_COUNT = 3 * 2 * 256 * 6 * 2 * 8 * 2;
+/** Prefix classes: 66 or not, times none/F3/F2 as the last repeat prefix, times LOCK or not. */
+const PREFIX_CLASSES = 12;
+const SHAPE_COUNT = 3 * 2 * 256 * PREFIX_CLASSES * 2 * 8 * 2;
 const SHAPE_VERDICT = new Uint8Array(SHAPE_COUNT);
 /** The generated table, read bit by bit (1 = fast path); without it each shape is probed once into SHAPE_VERDICT. */
 let fastShapes: Uint8Array | undefined;
 
 /** The key of a shape: (bits, two-byte map, opcode, prefix class, REX.W, ModRM.reg, memory form) as one index. */
 function shapeKeyOf(bitsIndex: number, twoByte: number, opcode: number, prefixClass: number, rexW: number, reg: number, memory: number): number {
-  return (((((bitsIndex * 2 + twoByte) * 256 + opcode) * 6 + prefixClass) * 2 + rexW) * 8 + reg) * 2 + memory;
+  return (((((bitsIndex * 2 + twoByte) * 256 + opcode) * PREFIX_CLASSES + prefixClass) * 2 + rexW) * 8 + reg) * 2 + memory;
 }
 
 /** Whether the fast path may size instructions of this shape: the generated table, else iced once per shape. */
@@ -212,16 +215,17 @@ export function checkShape(key: number): boolean {
   rest = Math.floor(rest / 8);
   const rexW = rest % 2 === 1;
   rest = Math.floor(rest / 2);
-  const prefixClass = rest % 6;
-  rest = Math.floor(rest / 6);
+  const prefixClass = rest % PREFIX_CLASSES;
+  rest = Math.floor(rest / PREFIX_CLASSES);
   const opcode = rest % 256;
   rest = Math.floor(rest / 256);
   const twoByte = rest % 2 === 1;
   const bits = [16, 32, 64][Math.floor(rest / 2)]!;
   const hasModrm = ((twoByte ? TWO_BYTE : ONE_BYTE)[opcode]! & MODRM) !== 0;
   const head: number[] = [];
+  if (prefixClass >= 6) head.push(0xf0);
   if (prefixClass % 2 === 1) head.push(0x66);
-  const rep = Math.floor(prefixClass / 2);
+  const rep = Math.floor(prefixClass / 2) % 3;
   if (rep === 1) head.push(0xf3);
   if (rep === 2) head.push(0xf2);
   if (rexW) head.push(0x48);
@@ -265,9 +269,9 @@ export function isReachableShape(key: number): boolean {
   const memory = key % 2 === 1;
   const reg = Math.floor(key / 2) % 8;
   const rexW = Math.floor(key / 16) % 2 === 1;
-  const opcode = Math.floor(key / (16 * 2 * 6)) % 256;
-  const twoByte = Math.floor(key / (16 * 2 * 6 * 256)) % 2 === 1;
-  const bitsIndex = Math.floor(key / (16 * 2 * 6 * 256 * 2));
+  const opcode = Math.floor(key / (16 * 2 * PREFIX_CLASSES)) % 256;
+  const twoByte = Math.floor(key / (16 * 2 * PREFIX_CLASSES * 256)) % 2 === 1;
+  const bitsIndex = Math.floor(key / (16 * 2 * PREFIX_CLASSES * 256 * 2));
   const desc = (twoByte ? TWO_BYTE : ONE_BYTE)[opcode]!;
   if (desc & DEFER_OP) return false;
   if (rexW && bitsIndex !== 2) return false;
@@ -283,8 +287,8 @@ export function isReachableShape(key: number): boolean {
 function groupAllows(key: number): boolean {
   const memory = key % 2 === 1;
   const reg = Math.floor(key / 2) % 8;
-  const opcode = Math.floor(key / (16 * 2 * 6)) % 256;
-  const twoByte = Math.floor(key / (16 * 2 * 6 * 256)) % 2 === 1;
+  const opcode = Math.floor(key / (16 * 2 * PREFIX_CLASSES)) % 256;
+  const twoByte = Math.floor(key / (16 * 2 * PREFIX_CLASSES * 256)) % 2 === 1;
   const desc = (twoByte ? TWO_BYTE : ONE_BYTE)[opcode]!;
   return (desc & GROUP) === 0 || groupCheck(twoByte, opcode, (memory ? 0 : 0xc0) | (reg << 3));
 }
@@ -325,12 +329,14 @@ export function fastRun(bytes: Uint8Array, pos: number, stop: number, end: numbe
     let rexW = 0;
     let sawOperandSize = 0;
     let lastRep = 0;
+    let lock = 0;
     // Legacy prefixes.
     for (;;) {
       if (p >= end) return start;
       const kind = PREFIX_KIND[bytes[p]!]!;
       if (kind === NOT_PREFIX) break;
-      if (kind === PREFIX_FOR_ICED) return start; // LOCK validity and 16-bit addressing are left to iced
+      if (kind === PREFIX_FOR_ICED) return start; // 16-bit addressing is left to iced
+      if (kind === PREFIX_LOCK) lock = 1;
       if (kind === PREFIX_66) {
         opsize16 = bits !== 16;
         sawOperandSize = 1;
@@ -362,7 +368,7 @@ export function fastRun(bytes: Uint8Array, pos: number, stop: number, end: numbe
     if (desc & DEFER_OP) return start;
     // A legacy prefix after REX cancels it; iced handles that.
     p++;
-    const prefixClass = sawOperandSize + lastRep * 2;
+    const prefixClass = sawOperandSize + lastRep * 2 + lock * 6;
     let key: number;
     if (desc & MODRM) {
       if (p >= end) return start;
