@@ -87,8 +87,9 @@ export interface StagedCode {
 /**
  * Makes `bytes[from, to)` ready for the loop: in place when they lie in `codeMemory`, else copied
  * into its own memory. `to` must reach 15 bytes past the last instruction start asked about, or
- * the end of the code (`end`, which an instruction may not cross). Undefined when the loop cannot
- * run (no shape table): use `fastRun` then.
+ * the end of the code (`end`, which an instruction may not cross). A copy is good until the next
+ * call (there is one scratch area; sweeps do not nest). Undefined when the loop cannot run (no
+ * shape table): use `fastRun` then.
  */
 export function stageCode(bytes: Uint8Array, from: number, to: number, end: number, bits: number): StagedCode | undefined {
   const limit = Math.min(end, to);
