@@ -2,6 +2,8 @@
 // exactly one sequential sweep's hits, whatever the chunking.
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { parseElf } from '../../server/src/binary/elf';
 import { parallelSweep, SweepWorkers, workerScriptPath, type SeamStats } from '../../server/src/scan/parallel';
 import { computeShapeBitset } from '../../server/src/binary/lengths';
@@ -14,10 +16,11 @@ describe('scan: parallel sweep equals one sequential sweep', function () {
   this.timeout(120_000);
   let workers: SweepWorkers;
 
-  before(() => {
+  before(async () => {
     const script = workerScriptPath();
     assert.ok(script, 'the scan worker script (worker.js next to parallel.js) is missing: run tsc');
     workers = new SweepWorkers(3, script);
+    await workers.allStarted(); // so that every seam below is joined with a worker's sweep
   });
   after(async () => workers.close());
 
@@ -60,6 +63,26 @@ describe('scan: parallel sweep equals one sequential sweep', function () {
     bytes.fill(0x9c, bytes.length - 64); // and after the last one
     const stats = await assertSame(bytes, 64, 'never re-synchronising');
     assert.ok(stats.reswept > 0, 'the fallback re-sweep was exercised');
+  });
+
+  it('does not wait for workers that have not started: this thread sweeps their chunks', async () => {
+    // A worker that never says it is ready stands for one still starting (Node takes ~100 ms of CPU).
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'virtlint-slow-worker-'));
+    const script = path.join(dir, 'never-ready.js');
+    fs.writeFileSync(script, "require('worker_threads').parentPort.on('message', () => {});\n");
+    const slow = new SweepWorkers(2, script);
+    try {
+      const bytes = randomBytes(100_000, 5);
+      const sequential = fastSweep(bytes, 64, { start: 0, stop: bytes.length }, { includeInt3: true });
+      const stats: SeamStats = { joined: 0, reswept: 0 };
+      const parallel = await parallelSweep(bytes, 64, true, slow, 3, stats);
+      assert.deepEqual(parallel.offsets, sequential.offsets);
+      assert.deepEqual(parallel.codes, sequential.codes);
+      assert.equal(stats.local, 2, 'both chunks swept on this thread');
+    } finally {
+      await slow.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

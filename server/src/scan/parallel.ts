@@ -27,7 +27,7 @@ export function workerScriptPath(): string | undefined {
 
 /** Started early (before the file is read) so that worker start-up overlaps the main thread's work. */
 export class SweepWorkers {
-  private readonly workers: { worker: Worker; ready: Promise<void> }[] = [];
+  private readonly workers: { worker: Worker; ready: Promise<void>; started: boolean }[] = [];
   private nextId = 1;
   private readonly pending = new Map<number, (response: ChunkResponse) => void>();
 
@@ -40,8 +40,12 @@ export class SweepWorkers {
       worker.unref();
       let markReady: () => void = () => undefined;
       const ready = new Promise<void>((resolve) => (markReady = resolve));
+      const slot = { worker, ready, started: false };
       worker.on('message', (message: ChunkResponse | { ready: true }) => {
-        if ('ready' in message) return markReady();
+        if ('ready' in message) {
+          slot.started = true;
+          return markReady();
+        }
         const done = this.pending.get(message.id);
         this.pending.delete(message.id);
         done?.(message);
@@ -49,9 +53,10 @@ export class SweepWorkers {
       worker.on('error', (error) => {
         for (const [id, done] of this.pending) done({ id, offsets: [], codes: [], boundaries: [], end: 0, error: error.message });
         this.pending.clear();
+        slot.started = true;
         markReady();
       });
-      this.workers.push({ worker, ready });
+      this.workers.push(slot);
     }
   }
 
@@ -59,9 +64,22 @@ export class SweepWorkers {
     return this.workers.length;
   }
 
-  async sweep(index: number, request: Omit<ChunkRequest, 'id'>): Promise<ChunkResponse> {
+  /** Whether the worker that would take chunk request `index` has started (loaded its script). */
+  isStarted(index: number): boolean {
+    return this.workers[index % this.workers.length]!.started;
+  }
+
+  /** Resolves when every worker has started. */
+  async allStarted(): Promise<void> {
+    await Promise.all(this.workers.map((slot) => slot.ready));
+  }
+
+  /** Sends the request `make` gives once the worker has started; none (undefined) when `make` gives none. */
+  async sweep(index: number, make: () => Omit<ChunkRequest, 'id'> | undefined): Promise<ChunkResponse | undefined> {
     const slot = this.workers[index % this.workers.length]!;
     await slot.ready;
+    const request = make();
+    if (!request) return undefined;
     const id = this.nextId++;
     return new Promise<ChunkResponse>((resolve) => {
       this.pending.set(id, resolve);
@@ -80,6 +98,8 @@ export interface SeamStats {
   joined: number;
   /** No meeting point within the window: the chunk was swept again on this thread. */
   reswept: number;
+  /** The worker had not started when the chunk was due: this thread swept it instead of waiting. */
+  local?: number;
 }
 
 /** Exact sweep of a whole block, split between this thread and the workers. */
@@ -96,24 +116,40 @@ export async function parallelSweep(
   for (let k = 0; k < chunks; k++) starts.push(Math.floor((bytes.length * k) / chunks));
   starts.push(bytes.length);
 
-  const remote: Promise<ChunkResponse>[] = [];
+  // A worker takes ~100 ms of CPU to start (Node's bootstrap without its snapshot, the bundle without
+  // the code cache), more than a kernel's whole sweep: a chunk whose worker has not started when this
+  // thread reaches it is swept here rather than waited for, and is then never sent.
+  const taken: boolean[] = [];
+  const remote: Promise<ChunkResponse | undefined>[] = [];
   for (let k = 1; k < chunks; k++) {
     const from = starts[k]!;
     const to = starts[k + 1]!;
-    // A copy: the worker gets the chunk and the 15 bytes an instruction may run past its end.
+    // A copy, made when the worker is there: the chunk and the 15 bytes an instruction may run past its end.
     // (Uint8Array's slice, not Buffer's, which would return a view and make postMessage clone the whole file.)
-    const slice = Uint8Array.prototype.slice.call(bytes, from, Math.min(bytes.length, to + 15));
-    remote.push(workers.sweep(k - 1, { bytes: slice, bits, stop: to - from, recordTo: RESYNC_WINDOW, includeInt3 }));
+    const request = (): Omit<ChunkRequest, 'id'> | undefined =>
+      taken[k] ? undefined : { bytes: Uint8Array.prototype.slice.call(bytes, from, Math.min(bytes.length, to + 15)), bits, stop: to - from, recordTo: RESYNC_WINDOW, includeInt3 };
+    remote.push(workers.sweep(k - 1, request));
   }
   const first = fastSweep(bytes, bits, { start: 0, stop: starts[1]! }, { includeInt3 });
   const offsets = first.offsets;
   const codes = first.codes;
   let truePos = first.end;
   for (let k = 1; k < chunks; k++) {
-    const chunk = await remote[k - 1]!;
-    if (chunk.error) throw new Error(`scan worker failed: ${chunk.error}`);
     const from = starts[k]!;
     const to = starts[k + 1]!;
+    if (!workers.isStarted(k - 1)) {
+      taken[k] = true;
+      stats.local = (stats.local ?? 0) + 1;
+      if (truePos < to) {
+        const rest = fastSweep(bytes, bits, { start: truePos, stop: to }, { includeInt3 });
+        append(offsets, codes, rest);
+        truePos = rest.end;
+      }
+      continue;
+    }
+    const chunk = await remote[k - 1]!;
+    if (!chunk) throw new Error('scan worker: a started worker was sent no chunk');
+    if (chunk.error) throw new Error(`scan worker failed: ${chunk.error}`);
     const known = new Set(chunk.boundaries.map((b) => b + from));
     // Walk the true sweep forward until it meets one of the chunk's instruction starts.
     const limit = from + RESYNC_WINDOW;
