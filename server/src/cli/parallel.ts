@@ -3,10 +3,12 @@
 // Two kinds of job: a consecutive slice of the project's roots walked (the project model's
 // `ProgramRun.walkPart`), and a batch of C, C++ and Rust files linted. This thread takes walks
 // first (it needs them all before it merges them into per-file results), the workers C files
-// first. The slices are merged in root order and the host reports put back in input order, so
-// neither the split nor which thread ran a job changes the output. Each worker re-reads the
-// command line and the configuration itself: the project's settings hold functions, which cannot
-// be posted.
+// first. Walks are handed out by message; C batches are claimed from a counter in shared memory,
+// so a worker goes from one batch to the next without waiting for this thread (which may be deep
+// in a long walk), and this thread claims what is left once its walks are done. The slices are
+// merged in root order and the host reports put back in input order, so neither the split nor
+// which thread ran a job changes the output. Each worker re-reads the command line and the
+// configuration itself: the project's settings hold functions, which cannot be posted.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
@@ -21,9 +23,9 @@ import { projectInput, ProjectReader, type ProjectAnalyzer } from './projectLint
 
 /** Without `--jobs`, fewer C, C++ and Rust files than this are linted on this thread alone (a worker takes ~100 ms to start). */
 export const PARALLEL_MIN_FILES = 64;
-/** Roots per walk job and files per host job: small enough to balance the threads, big enough to keep messages few. */
+/** Roots per walk job and files per host batch: small enough to balance the threads, big enough to keep messages few. */
 const ROOTS_PER_JOB = 8;
-const HOST_FILES_PER_JOB = 24;
+const HOST_FILES_PER_JOB = 4;
 /** Jobs a worker holds at once, so it never waits for this thread to hand it the next. */
 const JOBS_IN_FLIGHT = 2;
 /** Instance ids of the walk slices (and of the walks run after them) must not meet. */
@@ -45,9 +47,23 @@ interface WorkerSetup {
   kind: typeof WORKER_KIND;
   argv: string[];
   cwd: string;
+  /** Its slot's number plus one, as it notes the C batches it claims. */
+  slotMark: number;
 }
 
 type JobMessage = { kind: 'walk'; roots: string[]; firstInstanceId: number } | { kind: 'host'; files: InputFile[] };
+/**
+ * The C files of a run, cut in batches a thread claims by adding one to `claims[0]`; a worker
+ * notes itself in `claims[1 + batch]` (its slot's number plus one), so the batches of a worker
+ * that dies are run here.
+ */
+interface HostShare {
+  kind: 'hosts';
+  files: InputFile[];
+  batchSize: number;
+  claims: Int32Array;
+}
+type WorkerReply = { ready: true } | { hostsDone: true } | { batch: number; linted?: HostLinted[]; error?: string } | { id: number; outcome?: JobOutcome; error?: string };
 export type HostLinted = { report: FileReport; failed: boolean };
 type JobOutcome = { kind: 'walk'; part: ProgramPart } | { kind: 'host'; linted: HostLinted[] };
 
@@ -75,7 +91,21 @@ interface WorkerSlot {
   worker: Worker;
   ready: boolean;
   dead: boolean;
+  /** Claiming C batches: no walk is posted to it until it says it is done. */
+  claimingHosts: boolean;
   inFlight: Map<number, Job>;
+}
+
+/** The C batches of the run: what came back, and how to run one here. */
+interface HostBatches {
+  share: HostShare;
+  count: number;
+  done: (HostLinted[] | undefined)[];
+  left: number;
+  runHere(batch: number): HostLinted[];
+  settled: Promise<void>;
+  settle(batch: number, linted: HostLinted[]): void;
+  fail(error: unknown): void;
 }
 
 /**
@@ -95,11 +125,25 @@ function workerScript(): string | undefined {
   return fs.existsSync(candidate) ? candidate : undefined;
 }
 
+/**
+ * A worker starts on C files only once it has loaded the bundle: through the launcher's V8 code
+ * cache (bin/compileCache.js, next to dist/) it skips compiling what the main thread's runs
+ * compiled, as the command itself does. The bundle serves as a worker when it is loaded.
+ */
+function startWorker(script: string, setup: WorkerSetup): Worker {
+  const loader = path.join(path.dirname(script), '..', 'bin', 'compileCache.js');
+  if (path.basename(script) !== 'cli.js' || !fs.existsSync(loader)) return new Worker(script, { workerData: setup });
+  const boot = `require(${JSON.stringify(loader)}).requireWithCompileCache(${JSON.stringify(script)});`;
+  return new Worker(boot, { eval: true, workerData: setup });
+}
+
 export class LintWorkers {
   private readonly slots: WorkerSlot[] = [];
   /** Jobs no thread has taken: walks first. */
   private readonly walks: Job[] = [];
-  private readonly hosts: Job[] = [];
+  /** C batches a dead worker had claimed, to run here. */
+  private readonly orphanBatches: number[] = [];
+  private hostBatches: HostBatches | undefined;
   private nextJobId = 1;
 
   private constructor(
@@ -116,8 +160,7 @@ export class LintWorkers {
     const script = workerScript();
     if (threads < 2 || script === undefined) return undefined;
     const workers = new LintWorkers(project, options, workersWalk);
-    const setup: WorkerSetup = { kind: WORKER_KIND, argv: [...argv], cwd };
-    for (let i = 1; i < threads; i++) workers.spawn(script, setup);
+    for (let i = 1; i < threads; i++) workers.spawn(script, { kind: WORKER_KIND, argv: [...argv], cwd, slotMark: i });
     return workers;
   }
 
@@ -131,25 +174,47 @@ export class LintWorkers {
         const message: JobMessage = { kind: 'walk', roots: ordered.slice(start, start + ROOTS_PER_JOB), firstInstanceId: slice * INSTANCE_ID_STRIDE };
         parts.push(this.submit(this.walks, message, () => ({ kind: 'walk', part: run.walkPart(message.roots, message.firstInstanceId) })));
       }
-      const outcomes = await this.drain(parts);
+      const outcomes = await this.drain(Promise.all(parts));
       return run.filesOf(outcomes.map(walkPart), 0);
     };
   }
 
   /**
-   * Queues the C, C++ and Rust files on disk, so the workers start on them at once; the returned
-   * function waits for their reports (in the order given), running what is left here.
+   * Shares the C, C++ and Rust files on disk with the workers, so they start on them at once; the
+   * returned function waits for their reports (in the order given), running what is left here.
    */
   queueHostFiles(files: readonly InputFile[], run: HostRun): () => Promise<HostLinted[]> {
-    const batches: Promise<JobOutcome>[] = [];
-    for (let start = 0; start < files.length; start += HOST_FILES_PER_JOB) {
-      const message: JobMessage = { kind: 'host', files: files.slice(start, start + HOST_FILES_PER_JOB) };
-      batches.push(this.submit(this.hosts, message, () => ({ kind: 'host', linted: message.files.map((file) => lintHostFile(file, this.project, this.options, run)) })));
+    const count = Math.ceil(files.length / HOST_FILES_PER_JOB);
+    const share: HostShare = { kind: 'hosts', files: [...files], batchSize: HOST_FILES_PER_JOB, claims: new Int32Array(new SharedArrayBuffer(4 * (1 + count))) };
+    let resolve!: () => void;
+    let reject!: (error: unknown) => void;
+    const settled = new Promise<void>((yes, no) => ((resolve = yes), (reject = no)));
+    settled.catch(() => undefined);
+    const batches: HostBatches = {
+      share,
+      count,
+      done: new Array<HostLinted[] | undefined>(count),
+      left: count,
+      runHere: (batch) => batchOf(share, batch).map((file) => lintHostFile(file, this.project, this.options, run)),
+      settled,
+      settle(batch, linted) {
+        if (batches.done[batch] !== undefined) return;
+        batches.done[batch] = linted;
+        if (--batches.left === 0) resolve();
+      },
+      fail: reject,
+    };
+    if (count === 0) resolve();
+    this.hostBatches = batches;
+    for (const slot of this.slots) {
+      if (slot.dead) continue;
+      slot.claimingHosts = true;
+      slot.worker.postMessage(share);
     }
-    for (const batch of batches) batch.catch(() => undefined);
     return async () => {
+      await this.drain(settled);
       const linted: HostLinted[] = [];
-      for (const outcome of await this.drain(batches)) if (outcome.kind === 'host') for (const one of outcome.linted) linted.push(one);
+      for (const batch of batches.done) for (const one of batch!) linted.push(one);
       return linted;
     };
   }
@@ -159,17 +224,27 @@ export class LintWorkers {
   }
 
   private spawn(script: string, setup: WorkerSetup): void {
-    const worker = new Worker(script, { workerData: setup });
+    const worker = startWorker(script, setup);
     worker.unref();
-    const slot: WorkerSlot = { worker, ready: false, dead: false, inFlight: new Map() };
+    const slot: WorkerSlot = { worker, ready: false, dead: false, claimingHosts: false, inFlight: new Map() };
     this.slots.push(slot);
-    worker.on('message', (reply: { ready: true } | { id: number; outcome?: JobOutcome; error?: string }) => {
+    const slotMark = this.slots.length;
+    worker.on('message', (reply: WorkerReply) => {
       if ('ready' in reply) {
         slot.ready = true;
+      } else if ('hostsDone' in reply) {
+        slot.claimingHosts = false;
+      } else if ('batch' in reply) {
+        // A batch the worker could not finish is run here: the result is this thread's, as without workers.
+        if (reply.linted !== undefined) {
+          workerJobsDone.host++;
+          this.hostBatches?.settle(reply.batch, reply.linted);
+        } else {
+          this.orphanBatches.push(reply.batch);
+        }
       } else {
         const job = slot.inFlight.get(reply.id);
         slot.inFlight.delete(reply.id);
-        // A job the worker could not finish is run here: the result is this thread's, as without workers.
         if (job !== undefined && reply.outcome !== undefined) {
           workerJobsDone[reply.outcome.kind]++;
           job.done(reply.outcome);
@@ -184,7 +259,15 @@ export class LintWorkers {
       slot.dead = true;
       const orphans = [...slot.inFlight.values()];
       slot.inFlight.clear();
-      for (const job of orphans) (job.message.kind === 'walk' ? this.walks : this.hosts).unshift(job);
+      for (const job of orphans) this.walks.unshift(job);
+      const batches = this.hostBatches;
+      if (batches === undefined) return;
+      // Its claimed batches that never came back, and any claimed by a thread that had not yet noted itself (run twice at worst: the first result is kept).
+      const claimed = Math.min(Atomics.load(batches.share.claims, 0), batches.count);
+      for (let batch = 0; batch < claimed; batch++) {
+        const owner = Atomics.load(batches.share.claims, 1 + batch);
+        if (batches.done[batch] === undefined && (owner === slotMark || owner === 0)) this.orphanBatches.push(batch);
+      }
     };
     worker.on('error', fail);
     worker.on('exit', fail);
@@ -199,16 +282,36 @@ export class LintWorkers {
 
   /**
    * This thread walks (it merges the walks), workers lint C files: each kind's caches (headers'
-   * cpp recordings and parsed lines; C headers' macros) then warm up on one thread only. Workers
-   * help with walks when they may; this thread lints C files only once no worker is left.
+   * cpp recordings and parsed lines; C headers' macros) then warm up on one thread first. Workers
+   * help with walks when they may; this thread claims C batches once it has no walk to run.
    */
   private take(forWorker: boolean): Job | undefined {
-    if (forWorker) return this.hosts.shift() ?? (this.workersWalk ? this.walks.shift() : undefined);
-    return this.walks.shift() ?? (this.slots.every((slot) => slot.dead) ? this.hosts.shift() : undefined);
+    if (forWorker) return this.workersWalk ? this.walks.shift() : undefined;
+    return this.walks.shift() ?? this.hostJob();
+  }
+
+  /** A C batch for this thread: one a dead worker left, or the next unclaimed one. */
+  private hostJob(): Job | undefined {
+    const batches = this.hostBatches;
+    if (batches === undefined || batches.left === 0) return undefined;
+    let batch = this.orphanBatches.shift();
+    while (batch !== undefined && batches.done[batch] !== undefined) batch = this.orphanBatches.shift();
+    if (batch === undefined) {
+      const claimed = Atomics.add(batches.share.claims, 0, 1);
+      if (claimed >= batches.count) return undefined;
+      batch = claimed;
+    }
+    const at = batch;
+    return {
+      message: { kind: 'host', files: batchOf(batches.share, at) },
+      local: () => ({ kind: 'host', linted: batches.runHere(at) }),
+      done: (outcome) => batches.settle(at, (outcome as { linted: HostLinted[] }).linted),
+      failed: (error) => batches.fail(error),
+    };
   }
 
   private feed(slot: WorkerSlot): void {
-    while (slot.ready && !slot.dead && slot.inFlight.size < JOBS_IN_FLIGHT) {
+    while (slot.ready && !slot.dead && !slot.claimingHosts && slot.inFlight.size < JOBS_IN_FLIGHT) {
       const job = this.take(true);
       if (job === undefined) return;
       const id = this.nextJobId++;
@@ -217,17 +320,17 @@ export class LintWorkers {
     }
   }
 
-  /** Runs queued jobs on this thread until `pending` have all settled, letting the workers' messages in between jobs. */
-  private async drain(pending: Promise<JobOutcome>[]): Promise<JobOutcome[]> {
+  /** Runs queued jobs on this thread until `pending` has settled, letting the workers' messages in between jobs. */
+  private async drain<T>(pending: Promise<T>): Promise<T> {
     let settled = false;
-    const all = Promise.all(pending).finally(() => (settled = true));
+    const all = pending.finally(() => (settled = true));
     // Seen as handled while a job runs here; the error is still thrown by the await below.
     all.catch(() => undefined);
     while (!settled) {
       const allDead = this.slots.every((slot) => slot.dead);
       const job = thisThreadTakesJobs || allDead ? this.take(false) : undefined;
       if (job === undefined) {
-        if (allDead && this.walks.length + this.hosts.length === 0) break;
+        if (allDead && this.walks.length + this.orphanBatches.length === 0 && (this.hostBatches === undefined || Atomics.load(this.hostBatches.share.claims, 0) >= this.hostBatches.count)) break;
         await Promise.race([all, nextTurn(50)]);
         continue;
       }
@@ -240,6 +343,10 @@ export class LintWorkers {
 
 function nextTurn(ms: number): Promise<void> {
   return new Promise((resolve) => (ms === 0 ? setImmediate(resolve) : setTimeout(resolve, ms).unref()));
+}
+
+function batchOf(share: HostShare, batch: number): InputFile[] {
+  return share.files.slice(batch * share.batchSize, (batch + 1) * share.batchSize);
 }
 
 function walkPart(outcome: JobOutcome): ProgramPart {
@@ -257,7 +364,24 @@ export function serveIfLintWorker(): boolean {
   const reader = new ProjectReader(loaded.options.maxFileSize);
   const run = new ProgramRun(projectInput([], reader, loaded.project, loaded.options));
   const hostRun = newHostRun(new ProjectReader(loaded.options.maxFileSize));
-  port.on('message', ({ id, job }: { id: number; job: JobMessage }) => {
+  const lintBatches = (share: HostShare, mark: number): void => {
+    const count = Math.ceil(share.files.length / share.batchSize);
+    for (let batch = Atomics.add(share.claims, 0, 1); batch < count; batch = Atomics.add(share.claims, 0, 1)) {
+      Atomics.store(share.claims, 1 + batch, mark);
+      try {
+        port.postMessage({ batch, linted: batchOf(share, batch).map((file) => lintHostFile(file, loaded.project, loaded.options, hostRun)) });
+      } catch {
+        port.postMessage({ batch });
+      }
+    }
+    port.postMessage({ hostsDone: true });
+  };
+  port.on('message', (message: { id: number; job: JobMessage } | HostShare) => {
+    if ('kind' in message) {
+      lintBatches(message, setup.slotMark);
+      return;
+    }
+    const { id, job } = message;
     try {
       const outcome: JobOutcome =
         job.kind === 'walk'
