@@ -25,6 +25,17 @@ function isPunct(t: XToken | undefined, text: string): boolean {
   return t !== undefined && t.kind === 'punct' && t.text === text;
 }
 
+/** A copy to change (`space`, `hide`) without touching the token it came from. */
+function copyOf(t: XToken): XToken {
+  const copy: XToken = {
+    kind: t.kind, text: t.text, space: t.space, hide: t.hide, file: t.file, start: t.start, end: t.end,
+    anchorStart: t.anchorStart, anchorEnd: t.anchorEnd, userArg: t.userArg, via: t.via,
+  };
+  if (t.chars !== undefined) copy.chars = t.chars;
+  if (t.chosenByArgument !== undefined) copy.chosenByArgument = t.chosenByArgument;
+  return copy;
+}
+
 function made(kind: XToken['kind'], text: string, space: boolean, like: XToken): XToken {
   return {
     kind, text, space, hide: like.hide, file: null, start: -1, end: -1,
@@ -243,7 +254,9 @@ function paste(lhs: XToken, rhs: XToken): XToken[] {
     if (first.kind === 'ident' && lhs.userArg !== rhs.userArg) joined.chosenByArgument = true;
     return [joined];
   }
-  return [lhs, { ...rhs, space: false }];
+  const moved = copyOf(rhs);
+  moved.space = false;
+  return [lhs, moved];
 }
 
 class Substitution {
@@ -283,10 +296,9 @@ class Substitution {
   private expandedArg(index: number): XToken[] {
     let done = this.expanded[index];
     if (!done) {
+      // Expansion changes no token it is given (what it makes is new, and `push` copies what it takes).
       const raw = this.args[index] ?? [];
-      const copies: XToken[] = [];
-      for (const t of raw) copies.push({ ...t });
-      done = raw.length === 0 ? [] : expandTokens(copies, this.ctx);
+      done = raw.length === 0 ? [] : expandTokens(raw, this.ctx);
       this.expanded[index] = done;
     }
     return done;
@@ -294,7 +306,7 @@ class Substitution {
 
   private push(tokens: readonly XToken[], space: boolean): void {
     for (let i = 0; i < tokens.length; i++) {
-      const t = { ...tokens[i]! };
+      const t = copyOf(tokens[i]!);
       if (i === 0) t.space = space;
       this.out.push(t);
     }
@@ -343,7 +355,7 @@ class Substitution {
 
   private pasteWith(rhs: MacroBodyToken): void {
     const right: XToken[] = [];
-    if (rhs.param >= 0) for (const t of this.args[rhs.param] ?? []) right.push({ ...t });
+    if (rhs.param >= 0) for (const t of this.args[rhs.param] ?? []) right.push(copyOf(t));
     else right.push(this.bodyToken(rhs));
     if (right.length === 0) return;
     const lhs = this.out.pop();
@@ -357,16 +369,28 @@ class Substitution {
 }
 
 function placemarker(like: XToken): XToken {
-  return { ...like, kind: 'placemarker', text: '' };
+  const marker = copyOf(like);
+  marker.kind = 'placemarker';
+  marker.text = '';
+  return marker;
 }
 
 function substitute(macro: CMacro, args: readonly XToken[][], name: XToken, close: XToken, hide: HideSet, ctx: ExpandContext): XToken[] {
   const work = new Substitution(macro, args, name, close, ctx);
   work.run();
   const out: XToken[] = [];
+  // Tokens of one argument mostly share a hide set: each distinct one is joined with `hide` once.
+  let lastHide: HideSet | null = null;
+  let lastUnion: HideSet | null = null;
   for (const t of work.out) {
     if (t.kind === 'placemarker') continue;
-    t.hide = t.hide ? hideSetUnion(t.hide, hide) : hide;
+    if (!t.hide) t.hide = hide;
+    else if (t.hide === lastHide) t.hide = lastUnion;
+    else {
+      lastHide = t.hide;
+      lastUnion = hideSetUnion(t.hide, hide);
+      t.hide = lastUnion;
+    }
     out.push(t);
   }
   if (out.length > 0) out[0]!.space = name.space;
