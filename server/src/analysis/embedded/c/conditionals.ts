@@ -101,6 +101,8 @@ interface Group {
 }
 
 /** The open conditional groups of one file. */
+const CONDITIONAL_KINDS: ReadonlySet<string> = new Set(['if', 'ifdef', 'ifndef', 'elif', 'elifdef', 'elifndef', 'else', 'endif']);
+
 export class ConditionStack {
   private readonly groups: Group[] = [];
   private activeCache = true;
@@ -129,6 +131,11 @@ export class ConditionStack {
   }
 
   /** Handles a conditional directive; returns false for any other directive name. */
+  /** Whether `handle` takes a directive of this kind (its tokens need be made only then). */
+  static takes(kind: string): boolean {
+    return CONDITIONAL_KINDS.has(kind);
+  }
+
   handle(kind: string, tokens: readonly SrcToken[]): boolean {
     switch (kind) {
       case 'if':

@@ -325,7 +325,7 @@ export class Includes {
       lexer.seek(at, true);
       const d = readDirective(lexer, lexer.next());
       if (d.name === 'ifndef' || d.name === 'if') noteIncludeGuard(lexer, table, d);
-      if (conditions.handle(d.name, srcTokens(d.tokens, file))) continue;
+      if (ConditionStack.takes(d.name) && conditions.handle(d.name, srcTokens(d.tokens, file))) continue;
       if (!conditions.active) continue;
       if (d.name === 'define') {
         const macro = parseDefine(d.tokens, file);

@@ -337,7 +337,7 @@ export class CScanner {
     if (this.conditions.active && (d.name === 'ifndef' || d.name === 'if')) noteIncludeGuard(this.lexer, this.table, d);
     if (d.name === 'if' || d.name === 'ifdef' || d.name === 'ifndef') this.openGroups.push(hash);
     else if (d.name === 'endif') this.openGroups.pop();
-    if (this.conditions.handle(d.name, srcTokens(d.tokens, this.host))) {
+    if (ConditionStack.takes(d.name) && this.conditions.handle(d.name, srcTokens(d.tokens, this.host))) {
       this.lexer.quiet = !this.conditions.active;
       return;
     }
