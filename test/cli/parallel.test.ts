@@ -5,7 +5,7 @@
 // inline assembly and intrinsics, and a file that cannot be read. Enough roots and C files that
 // the work is cut into several jobs of each kind.
 import * as assert from 'node:assert/strict';
-import { setThisThreadTakesJobs, threadCount, workerJobsDone, PARALLEL_MIN_FILES } from '../../server/src/cli/parallel';
+import { setWorkersDieAfterHostBatch, setThisThreadTakesJobs, threadCount, workerJobsDone, PARALLEL_MIN_FILES } from '../../server/src/cli/parallel';
 import { parseJsonReport, removeTree, runCli, spawnCli, tempTree, type CliRun } from './helpers';
 
 const ROOTS = 30;
@@ -117,6 +117,23 @@ describe('cli: --jobs (worker threads)', function () {
     }
     assert.ok(workerJobsDone.walk - before.walk >= Math.ceil(ROOTS / 8), `walk jobs on workers: ${workerJobsDone.walk - before.walk}`);
     assert.ok(workerJobsDone.host - before.host >= Math.ceil(C_FILES / 24), `host jobs on workers: ${workerJobsDone.host - before.host}`);
+  });
+
+  it('the same when a worker dies while linting C files: the batches it had claimed are run here', async () => {
+    const before = { ...workerJobsDone };
+    // This thread takes nothing while the worker lives; the worker ends itself holding its second batch.
+    setWorkersDieAfterHostBatch(true);
+    setThisThreadTakesJobs(false);
+    let parallel: CliRun;
+    try {
+      parallel = await runCli(['--format', 'json', '--jobs', '2', '--languages', 'c', '.'], { cwd: dir });
+    } finally {
+      setWorkersDieAfterHostBatch(false);
+      setThisThreadTakesJobs(true);
+    }
+    const alone = await runCli(['--format', 'json', '--jobs', '1', '--languages', 'c', '.'], { cwd: dir });
+    assertSameRun(alone, parallel, '--jobs 2, the worker stopped after one batch');
+    assert.equal(workerJobsDone.host - before.host, 1, 'the worker linted one batch');
   });
 
   it('--languages asm and --no-includes: the same with and without workers', async () => {

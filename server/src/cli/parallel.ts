@@ -38,6 +38,13 @@ export const workerJobsDone = { walk: 0, host: 0 };
 
 let thisThreadTakesJobs = true;
 
+let workersDieAfterHostBatch = false;
+
+/** Tests: with true, a worker ends itself after its first C batch, holding the next one it claimed, which this thread must then run. */
+export function setWorkersDieAfterHostBatch(die: boolean): void {
+  workersDieAfterHostBatch = die;
+}
+
 /** Tests: with false, this thread leaves every job to the workers while one is alive, so their part is certain. */
 export function setThisThreadTakesJobs(takes: boolean): void {
   thisThreadTakesJobs = takes;
@@ -49,6 +56,8 @@ interface WorkerSetup {
   cwd: string;
   /** Its slot's number plus one, as it notes the C batches it claims. */
   slotMark: number;
+  /** Tests (`setWorkersDieAfterHostBatch`). */
+  dieAfterHostBatch?: boolean;
 }
 
 type JobMessage = { kind: 'walk'; roots: string[]; firstInstanceId: number } | { kind: 'host'; files: InputFile[] };
@@ -160,7 +169,7 @@ export class LintWorkers {
     const script = workerScript();
     if (threads < 2 || script === undefined) return undefined;
     const workers = new LintWorkers(project, options, workersWalk);
-    for (let i = 1; i < threads; i++) workers.spawn(script, { kind: WORKER_KIND, argv: [...argv], cwd, slotMark: i });
+    for (let i = 1; i < threads; i++) workers.spawn(script, { kind: WORKER_KIND, argv: [...argv], cwd, slotMark: i, ...(workersDieAfterHostBatch ? { dieAfterHostBatch: true } : {}) });
     return workers;
   }
 
@@ -330,7 +339,8 @@ export class LintWorkers {
       const allDead = this.slots.every((slot) => slot.dead);
       const job = thisThreadTakesJobs || allDead ? this.take(false) : undefined;
       if (job === undefined) {
-        if (allDead && this.walks.length + this.orphanBatches.length === 0 && (this.hostBatches === undefined || Atomics.load(this.hostBatches.share.claims, 0) >= this.hostBatches.count)) break;
+        // Nothing left to run and no worker to wait for: a job was lost (a bug), which must not hang the command.
+        if (allDead) throw new Error('lint workers: jobs were lost with their workers');
         await Promise.race([all, nextTurn(50)]);
         continue;
       }
@@ -368,6 +378,7 @@ export function serveIfLintWorker(): boolean {
     const count = Math.ceil(share.files.length / share.batchSize);
     for (let batch = Atomics.add(share.claims, 0, 1); batch < count; batch = Atomics.add(share.claims, 0, 1)) {
       Atomics.store(share.claims, 1 + batch, mark);
+      if (setup.dieAfterHostBatch && batch > 0) process.exit(1);
       try {
         port.postMessage({ batch, linted: batchOf(share, batch).map((file) => lintHostFile(file, loaded.project, loaded.options, hostRun)) });
       } catch {
