@@ -82,6 +82,25 @@ describe('Rust front end: reading an edited file again from the edit', () => {
     assert.equal(editor.read.to, inner.length);
   });
 
+  it('under an inner #![cfg] at the top of the file, an edit reads around itself and the attribute still decides', () => {
+    for (const attribute of ['#![cfg(target_arch = "x86_64")]', '#![cfg(target_arch = "x86")]', '#![cfg(not(any(target_arch = "x86", target_arch = "x86_64")))]']) {
+      const editor = new Editor();
+      const text = `${attribute}\n${BASE}`;
+      const before = editor.analyze(text, `${attribute}: open`);
+      const edited = replaceOnce(text, 'sidt', 'sldt', 2);
+      const after = editor.analyze(edited, `${attribute}: sidt -> sldt`);
+      assert.ok(editor.read.to - editor.read.from < 200, `${attribute}: read ${editor.read.from}..${editor.read.to} of ${edited.length}`);
+      const x86 = !attribute.includes('not(');
+      assert.equal(before.findings.length > 0, x86, `${attribute}: findings at open`);
+      assert.equal(after.findings.filter((f) => f.ruleId === 'sldt').length, x86 ? 1 : 0);
+      // Taking the attribute away (or changing what it allows) changes every later verdict: read to the end.
+      editor.analyze(edited.slice(attribute.length + 1), `${attribute}: removed`);
+      assert.equal(editor.read.to, edited.length - attribute.length - 1);
+      editor.analyze(edited, `${attribute}: put back`);
+      editor.analyze(edited.replace(attribute, '#![cfg(target_pointer_width = "64")]'), `${attribute}: changed`);
+    }
+  });
+
   it('after an asm!( that never closes (its arguments run to the end of the file), an edit below is read to the end', () => {
     const editor = new Editor();
     const unclosed = replaceOnce(BASE, 'in(reg) p);\n}', 'in(reg)\n}', 0);

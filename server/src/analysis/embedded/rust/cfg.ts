@@ -8,7 +8,8 @@ import type { RustToken } from './lexer';
 const X86 = 1;
 const X86_64 = 2;
 const OTHER = 4;
-const ANY_ARCH = X86 | X86_64 | OTHER;
+/** Every architecture: what no attribute restricts. */
+export const ANY_ARCH = X86 | X86_64 | OTHER;
 /** Bounds on garbage: arch attributes read per file, and tokens one item may span. */
 const MAX_REGIONS = 2000;
 /** The bound on regions a file may have: an incremental scan near it reads the whole file. */
@@ -20,6 +21,8 @@ interface CfgRegion {
   readonly start: number;
   readonly end: number;
   readonly arches: number;
+  /** An inner `#![cfg]` outside every block: it covers the rest of the file. */
+  readonly wholeRest: boolean;
 }
 
 export type ArchVerdict = { kind: 'x86'; bits?: Bits } | { kind: 'not-x86' };
@@ -30,16 +33,18 @@ function isPunct(token: RustToken | undefined, text: string): boolean {
 
 export class CfgRegions {
   private readonly regions: CfgRegion[] = [];
-  /** A region runs to the end of the tokens without an end of its own (an inner attribute outside every block, an item cut off). */
+  /** An item's region runs to the end of the tokens without an end of its own (the item is cut off). */
   private reachesEnd = false;
   /** For a token that starts `#[…]`, the first token after the run of attributes it begins; -1 elsewhere. */
   private readonly pastAttributes: Int32Array;
   private readonly itemEnds = new Map<number, number>();
 
+  /** `inherited`: what the inner attributes of the file before the first token allow. */
   constructor(
     private readonly text: string,
     private readonly tokens: readonly RustToken[],
     private readonly closeOf: Int32Array,
+    private readonly inherited = ANY_ARCH,
   ) {
     this.pastAttributes = this.attributeRuns();
     this.collect();
@@ -59,18 +64,19 @@ export class CfgRegions {
   }
 
   /** The regions read, in token order of their attributes. */
-  get list(): readonly { readonly start: number; readonly end: number }[] {
+  get list(): readonly { readonly start: number; readonly end: number; readonly arches: number; readonly wholeRest: boolean }[] {
     return this.regions;
   }
 
-  /** True when some region runs on past the last token (an incremental scan cannot stop there). */
+
+  /** True when an item's region runs on past the last token (an incremental scan cannot stop there). */
   get openAtEnd(): boolean {
     return this.reachesEnd;
   }
 
   /** What the attributes around token `index` say about the target. */
   verdictAt(index: number): ArchVerdict {
-    let arches = ANY_ARCH;
+    let arches = this.inherited;
     for (const region of this.regions) if (index >= region.start && index < region.end) arches &= region.arches;
     const x86 = arches & (X86 | X86_64);
     if (x86 === 0) return { kind: 'not-x86' };
@@ -97,8 +103,7 @@ export class CfgRegions {
       if (this.regions.length >= MAX_REGIONS) break;
       const enclosing = openBraces.length > 0 ? this.closeOf[openBraces[openBraces.length - 1]!]! : -1;
       const end = inner ? (enclosing < 0 ? tokens.length : enclosing) : this.itemEnd(close + 1);
-      if (inner && enclosing < 0) this.reachesEnd = true;
-      this.regions.push({ start: close + 1, end, arches });
+      this.regions.push({ start: close + 1, end, arches, wholeRest: inner && enclosing < 0 });
     }
   }
 

@@ -1,16 +1,19 @@
 // What one scan of a Rust file leaves behind so the next scan of an edited copy reads only around
 // the edit: the checkpoints (just after each top-level `}` or `;` that no `#[cfg]` region runs
 // across) and the scan's output. At a checkpoint the scanner's state is the same whatever came
-// before: no group is open, the lexer is between tokens, no attribute reaches past it, and what the
-// scanner looks back at (the token before a name) is a `}` or `;`. So the next scan reads from the
-// last checkpoint before the edit to the first old checkpoint after it at which the new reading is
-// also at such a point, and takes the old results from there on, moved by the edit. The per-file
+// before: no group is open, the lexer is between tokens, no attribute reaches past it but the
+// file's inner `#![cfg]`s (what they allow is kept with the checkpoint), and what the scanner
+// looks back at (the token before a name) is a `}` or `;`. So the next scan reads from the last
+// checkpoint before the edit to the first old checkpoint after it at which the new reading is
+// also at such a point, with the same inner attributes in force, and takes the old results from
+// there on, moved by the edit. The per-file
 // bounds (problems, `#[cfg]` regions) are counts: near them, the file is read whole.
 import type { Position } from '../../types';
 import type { AsmBlock, EmbeddedScan, FrontEndProblem, HostBuild, HostComment, IntrinsicCall } from '../types';
 import { PositionIndex } from '../positions';
 import { PositionShift, textEdit } from '../c/incremental';
 import { scanRustWindow, worthLexing, MAX_PROBLEMS, MAX_CFG_REGIONS } from './scan';
+import { ANY_ARCH } from './cfg';
 import { lastAtOrBefore } from '../../text/sortedOffsets';
 import { isBefore } from '../../text/position';
 
@@ -18,6 +21,8 @@ interface Checkpoint {
   readonly offset: number;
   /** `#[cfg]` regions read before it (the file's bound counts them). */
   readonly regions: number;
+  /** What the file's inner `#![cfg]` attributes before it allow. */
+  readonly arches: number;
 }
 
 interface RustScanRecord {
@@ -37,7 +42,7 @@ export interface RustIncrementalState {
   lastRead?: { readonly from: number; readonly to: number };
 }
 
-const START: Checkpoint = { offset: 0, regions: 0 };
+const START: Checkpoint = { offset: 0, regions: 0, arches: ANY_ARCH };
 
 export function scanRustIncrementally(text: string, build: HostBuild | undefined, state: RustIncrementalState): EmbeddedScan {
   const old = state.record;
@@ -75,15 +80,15 @@ function rescan(old: RustScanRecord, text: string, build: HostBuild | undefined)
   let window;
   while (next < old.checkpoints.length) {
     const candidate = old.checkpoints[next]!;
-    window = scanRustWindow(text, positions, build, from.offset, candidate.offset + delta);
-    if (window.closedAtEnd) {
+    window = scanRustWindow(text, positions, build, from.offset, candidate.offset + delta, from.arches);
+    if (window.closedAtEnd && window.archesAtEnd === candidate.arches) {
       stop = next;
       break;
     }
     next += step;
     step *= 2;
   }
-  if (stop === undefined) window = scanRustWindow(text, positions, build, from.offset, text.length);
+  if (stop === undefined) window = scanRustWindow(text, positions, build, from.offset, text.length, from.arches);
   const regions = from.regions + window!.regions + (stop === undefined ? 0 : old.regions - old.checkpoints[stop]!.regions);
   if (regions >= MAX_CFG_REGIONS) return undefined;
 
@@ -94,13 +99,13 @@ function rescan(old: RustScanRecord, text: string, build: HostBuild | undefined)
   if (scan.problems.length >= MAX_PROBLEMS) return undefined;
 
   const checkpoints: Checkpoint[] = old.checkpoints.slice(0, first + 1);
-  for (const c of window!.checkpoints) checkpoints.push({ offset: c.offset, regions: from.regions + c.regions });
+  for (const c of window!.checkpoints) checkpoints.push({ offset: c.offset, regions: from.regions + c.regions, arches: c.arches });
   if (stop !== undefined) {
     const moved = from.regions + window!.regions - old.checkpoints[stop]!.regions;
     for (let k = stop; k < old.checkpoints.length; k++) {
       const c = old.checkpoints[k]!;
       if (k === stop && checkpoints.length > 0 && checkpoints[checkpoints.length - 1]!.offset === c.offset + delta) continue;
-      checkpoints.push({ offset: c.offset + delta, regions: c.regions + moved });
+      checkpoints.push({ offset: c.offset + delta, regions: c.regions + moved, arches: c.arches });
     }
   }
   const to = stop === undefined ? text.length : old.checkpoints[stop]!.offset + delta;

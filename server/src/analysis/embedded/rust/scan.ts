@@ -7,7 +7,7 @@ import type { Bits } from '../../types';
 import { intrinsicNamed } from '../intrinsics';
 import type { AsmBlock, AsmForm, EmbeddedScan, FrontEndProblem, HostBuild, HostComment, IntrinsicCall } from '../types';
 import { readArguments, splitArguments } from './asmMacro';
-import { CfgRegions, matchDelimiters } from './cfg';
+import { ANY_ARCH, CfgRegions, matchDelimiters } from './cfg';
 export { MAX_CFG_REGIONS } from './cfg';
 import { lexRustFrom, type RustComment, type RustLexResult, type RustToken } from './lexer';
 import { decodeString } from './literals';
@@ -45,33 +45,46 @@ export function worthLexing(text: string): boolean {
 export interface RustWindowScan {
   /** Problems sorted by position (so windows put side by side keep the order of one scan). */
   readonly scan: EmbeddedScan;
-  /** Offsets just after each top-level `}` or `;` no `#[cfg]` region runs across, with the regions read before it. */
-  readonly checkpoints: readonly { readonly offset: number; readonly regions: number }[];
+  /**
+   * Offsets just after each top-level `}` or `;` that no `#[cfg]` region runs across (an inner
+   * `#![cfg]` outside every block, which covers the rest of the file, is not in the way), with the
+   * regions read before it and what the file's inner attributes allow from there on.
+   */
+  readonly checkpoints: readonly { readonly offset: number; readonly regions: number; readonly arches: number }[];
   readonly regions: number;
   /** The window ends at `limit` on a top-level `}` or `;` (or is empty), with nothing left open: a scan may stop there. */
   readonly closedAtEnd: boolean;
+  /** What the file's inner attributes allow at the window's end: a scan stops only where this is what it was. */
+  readonly archesAtEnd: number;
 }
 
-export function scanRustWindow(text: string, positions: PositionIndex, build: HostBuild | undefined, from: number, limit: number): RustWindowScan {
+/** `inherited`: what the file's inner `#![cfg]` attributes before `from` allow. */
+export function scanRustWindow(text: string, positions: PositionIndex, build: HostBuild | undefined, from: number, limit: number, inherited = ANY_ARCH): RustWindowScan {
   const lexed = lexRustFrom(text, from, limit);
-  const scanner = new RustScanner(text, build, positions, lexed);
+  const scanner = new RustScanner(text, build, positions, lexed, inherited);
   const scan = scanner.run();
   const tokens = lexed.tokens;
   const regions = scanner.regions();
-  const checkpoints: { offset: number; regions: number }[] = [];
+  const checkpoints: { offset: number; regions: number; arches: number }[] = [];
   // Regions are in the order of their attributes, so those begun before a point are a prefix.
   let regionIndex = 0;
   let furthestEnd = -1;
+  let arches = inherited;
   for (const index of scanner.topLevelEnds) {
     const after = index + 1;
-    while (regionIndex < regions.length && regions[regionIndex]!.start < after) furthestEnd = Math.max(furthestEnd, regions[regionIndex++]!.end);
+    for (; regionIndex < regions.length && regions[regionIndex]!.start < after; regionIndex++) {
+      const region = regions[regionIndex]!;
+      if (region.wholeRest) arches &= region.arches;
+      else furthestEnd = Math.max(furthestEnd, region.end);
+    }
     if (furthestEnd > after) continue;
-    checkpoints.push({ offset: tokens[index]!.end, regions: regionIndex });
+    checkpoints.push({ offset: tokens[index]!.end, regions: regionIndex, arches });
   }
+  for (; regionIndex < regions.length; regionIndex++) if (regions[regionIndex]!.wholeRest) arches &= regions[regionIndex]!.arches;
   const last = tokens[tokens.length - 1];
   const endsTopLevel = last === undefined || (scanner.topLevelEnds.length > 0 && scanner.topLevelEnds[scanner.topLevelEnds.length - 1] === tokens.length - 1);
   const closedAtEnd = lexed.end === limit && endsTopLevel && !scanner.cfgOpenAtEnd;
-  return { scan: { ...scan, problems: byStart(scan.problems) }, checkpoints, regions: regions.length, closedAtEnd };
+  return { scan: { ...scan, problems: byStart(scan.problems) }, checkpoints, regions: regions.length, closedAtEnd, archesAtEnd: arches };
 }
 
 function byStart(problems: readonly FrontEndProblem[]): FrontEndProblem[] {
@@ -99,6 +112,7 @@ class RustScanner {
     private readonly build: HostBuild | undefined,
     positions: PositionIndex,
     lexed: RustLexResult,
+    inherited: number,
   ) {
     this.positions = positions;
     this.tokens = lexed.tokens;
@@ -108,10 +122,10 @@ class RustScanner {
     this.closeOf = closeOf;
     this.topLevelEnds = topLevelEnds;
     for (const index of unbalanced) this.problem(this.tokens[index]!.start, this.tokens[index]!.end, `unbalanced \`${this.tokens[index]!.text}\``);
-    this.cfg = new CfgRegions(text, this.tokens, closeOf);
+    this.cfg = new CfgRegions(text, this.tokens, closeOf, inherited);
   }
 
-  regions(): readonly { readonly start: number; readonly end: number }[] {
+  regions(): readonly { readonly start: number; readonly end: number; readonly arches: number; readonly wholeRest: boolean }[] {
     return this.cfg.list;
   }
 
