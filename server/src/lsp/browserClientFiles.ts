@@ -80,6 +80,22 @@ export class ClientFiles {
     return taken;
   }
 
+  /**
+   * Listed files read ahead, before the project reads them: of `paths`, those not answered, asked
+   * or noted yet (within the budget), each then marked asked. Without this, each level of includes
+   * the project found would be one more round of requests and one more run.
+   */
+  takeForPrefetch(paths: readonly string[]): string[] {
+    const taken: string[] = [];
+    for (const path of paths) {
+      if (this.answers.has(path) || this.asked.has(path) || this.wanted.has(path)) continue;
+      if (this.asked.size + this.wanted.size >= MAX_PATHS_ASKED) break;
+      this.asked.add(path);
+      taken.push(path);
+    }
+    return taken;
+  }
+
   /** Keeps the client's answer; true when it differs from what was read before (an analysis should run again). */
   store(path: string, answer: ReadFileResult | null | undefined): boolean {
     const before = this.answers.get(path);

@@ -1,7 +1,8 @@
 // The web worker's workspace (workspaceAccess.ts): folders of any scheme (`vscode-vfs:`,
 // `vscode-test-web:`, `vscode-remote:`, `file:`) named by the path documents.ts gives their URIs;
 // the listing asked of the client (virtlint/listFiles, answered with vscode.workspace.findFiles);
-// the files the server misses asked with virtlint/readFile, a batch per turn of the event loop; and
+// the listed files read ahead in one batch, the files the server still misses asked with
+// virtlint/readFile, a batch per turn of the event loop; and
 // the files changed outside the editor asked for again before the project re-runs.
 import type { Connection } from 'vscode-languageserver/browser';
 import { clientFiles, type ClientUris, MAX_FILE_BYTES, MAX_LISTED_FILES, MAX_PATHS_ASKED } from './browserClientFiles';
@@ -64,7 +65,11 @@ export class ClientWorkspace implements WorkspaceAccess {
       found.add(path);
     }
     options.onProgress?.(found.size);
-    return { files: Array.from(found).sort(), truncated };
+    const files = Array.from(found).sort();
+    // Read ahead in one go, so that the project's first run finds them instead of asking level by level.
+    await this.ask(clientFiles.takeForPrefetch(files));
+    if (options.isCancelled?.()) return { files: [], truncated: false };
+    return { files, truncated };
   }
 
   async refresh(paths: readonly string[]): Promise<void> {
