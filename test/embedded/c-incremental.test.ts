@@ -64,6 +64,16 @@ describe('C front end: reading an edited file again from the edit', () => {
     assert.notEqual(after.blocks[0], undefined);
   });
 
+  it('a session given no macro cache uses its own, so an edit is still read from where it is', () => {
+    const session = new EmbeddedSession();
+    const options: EmbeddedOptions = { language: 'c', path: '/src/file.c', reader, includePaths: ['/inc'], rules: ['all'] };
+    const before = analyzeEmbedded(BASE, { ...options, session });
+    const edited = replaceOnce(BASE, 'sidt', 'sldt', 1);
+    const after = analyzeEmbedded(edited, { ...options, session });
+    assert.deepEqual(asData(after), asData(analyzeEmbedded(edited, options)));
+    assert.equal(after.blocks[after.blocks.length - 1], before.blocks[before.blocks.length - 1], 'the blocks past the edit were read again');
+  });
+
   it('an edit to a #define used later reaches every use', () => {
     const editor = new Editor();
     editor.analyze(BASE, 'open');

@@ -12,7 +12,7 @@ import type { SourceReader } from '../project/source';
 import type { AsmBlock, EmbeddedScan, FrontEndProblem, HostBuild, HostComment, HostLanguage, IntrinsicCall } from './types';
 import { scanHost } from './frontEnds';
 import { withHostIdioms } from './hostIdioms';
-import type { CMacroCache } from './c';
+import { CMacroCache } from './c';
 import type { CIncrementalState } from './c/incremental';
 import type { RustIncrementalState } from './rust/incremental';
 import { hostInstruction, hostRange } from './sourceMap';
@@ -28,7 +28,7 @@ export interface EmbeddedOptions extends AnalysisOptions {
   includePaths?: readonly string[];
   /** Kept across files by the caller (a CLI run, the language server) so each header's macros are read once. */
   macros?: CMacroCache;
-  /** Kept by the caller between analyses of one document (an editor's buffer), with the same `macros`. */
+  /** Kept by the caller between analyses of one document (an editor's buffer), with the same `macros` (without them, the session's own). */
   session?: EmbeddedSession;
 }
 
@@ -41,6 +41,11 @@ export interface EmbeddedOptions extends AnalysisOptions {
 export class EmbeddedSession {
   readonly c: CIncrementalState = {};
   readonly rust: RustIncrementalState = {};
+  /**
+   * The headers' macros, for a caller that passes none: a C scan resumes only under the same
+   * macro cache (it names the build), and a new one per call would read the file whole each time.
+   */
+  readonly macros = new CMacroCache();
 }
 
 export interface EmbeddedResult {

@@ -16,7 +16,7 @@ export function scanHost(text: string, options: EmbeddedOptions): EmbeddedScan {
     ...(options.path !== undefined ? { path: options.path } : {}),
     ...(options.reader ? { reader: options.reader } : {}),
     ...(options.includePaths ? { includePaths: options.includePaths } : {}),
-    ...(options.macros ? { macros: options.macros } : {}),
+    ...(options.macros ? { macros: options.macros } : options.session ? { macros: options.session.macros } : {}),
     ...(options.session ? { incremental: options.session.c } : {}),
   });
 }
