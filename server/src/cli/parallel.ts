@@ -60,7 +60,8 @@ interface WorkerSetup {
   dieAfterHostBatch?: boolean;
 }
 
-type JobMessage = { kind: 'walk'; roots: string[]; firstInstanceId: number } | { kind: 'host'; files: InputFile[] };
+/** What a worker is posted: walks only (C batches are claimed through `HostShare`). */
+type JobMessage = { kind: 'walk'; roots: string[]; firstInstanceId: number };
 /**
  * The C files of a run, cut in batches a thread claims by adding one to `claims[0]`; a worker
  * notes itself in `claims[1 + batch]` (its slot's number plus one), so the batches of a worker
@@ -77,11 +78,15 @@ export type HostLinted = { report: FileReport; failed: boolean };
 type JobOutcome = { kind: 'walk'; part: ProgramPart } | { kind: 'host'; linted: HostLinted[] };
 
 interface Job {
-  message: JobMessage;
   /** Runs the job on this thread (when no worker took it, or its worker failed). */
   local(): JobOutcome;
   done(outcome: JobOutcome): void;
   failed(error: unknown): void;
+}
+
+/** A job a worker may be posted. */
+interface WalkJob extends Job {
+  message: JobMessage;
 }
 
 /** Runs a job here; an error it throws is its promise's, as it would have been the serial run's. */
@@ -102,7 +107,7 @@ interface WorkerSlot {
   dead: boolean;
   /** Claiming C batches: no walk is posted to it until it says it is done. */
   claimingHosts: boolean;
-  inFlight: Map<number, Job>;
+  inFlight: Map<number, WalkJob>;
 }
 
 /** The C batches of the run: what came back, and how to run one here. */
@@ -149,7 +154,7 @@ function startWorker(script: string, setup: WorkerSetup): Worker {
 export class LintWorkers {
   private readonly slots: WorkerSlot[] = [];
   /** Jobs no thread has taken: walks first. */
-  private readonly walks: Job[] = [];
+  private readonly walks: WalkJob[] = [];
   /** C batches a dead worker had claimed, to run here. */
   private readonly orphanBatches: number[] = [];
   private hostBatches: HostBatches | undefined;
@@ -282,7 +287,7 @@ export class LintWorkers {
     worker.on('exit', fail);
   }
 
-  private submit(queue: Job[], message: JobMessage, local: () => JobOutcome): Promise<JobOutcome> {
+  private submit(queue: WalkJob[], message: JobMessage, local: () => JobOutcome): Promise<JobOutcome> {
     return new Promise<JobOutcome>((resolve, reject) => {
       queue.push({ message, local, done: resolve, failed: reject });
       for (const slot of this.slots) this.feed(slot);
@@ -294,9 +299,12 @@ export class LintWorkers {
    * cpp recordings and parsed lines; C headers' macros) then warm up on one thread first. Workers
    * help with walks when they may; this thread claims C batches once it has no walk to run.
    */
-  private take(forWorker: boolean): Job | undefined {
-    if (forWorker) return this.workersWalk ? this.walks.shift() : undefined;
+  private take(): Job | undefined {
     return this.walks.shift() ?? this.hostJob();
+  }
+
+  private takeForWorker(): WalkJob | undefined {
+    return this.workersWalk ? this.walks.shift() : undefined;
   }
 
   /** A C batch for this thread: one a dead worker left, or the next unclaimed one. */
@@ -312,7 +320,6 @@ export class LintWorkers {
     }
     const at = batch;
     return {
-      message: { kind: 'host', files: batchOf(batches.share, at) },
       local: () => ({ kind: 'host', linted: batches.runHere(at) }),
       done: (outcome) => batches.settle(at, (outcome as { linted: HostLinted[] }).linted),
       failed: (error) => batches.fail(error),
@@ -321,7 +328,7 @@ export class LintWorkers {
 
   private feed(slot: WorkerSlot): void {
     while (slot.ready && !slot.dead && !slot.claimingHosts && slot.inFlight.size < JOBS_IN_FLIGHT) {
-      const job = this.take(true);
+      const job = this.takeForWorker();
       if (job === undefined) return;
       const id = this.nextJobId++;
       slot.inFlight.set(id, job);
@@ -337,7 +344,7 @@ export class LintWorkers {
     all.catch(() => undefined);
     while (!settled) {
       const allDead = this.slots.every((slot) => slot.dead);
-      const job = thisThreadTakesJobs || allDead ? this.take(false) : undefined;
+      const job = thisThreadTakesJobs || allDead ? this.take() : undefined;
       if (job === undefined) {
         // Nothing left to run and no worker to wait for: a job was lost (a bug), which must not hang the command.
         if (allDead) throw new Error('lint workers: jobs were lost with their workers');
@@ -394,10 +401,7 @@ export function serveIfLintWorker(): boolean {
     }
     const { id, job } = message;
     try {
-      const outcome: JobOutcome =
-        job.kind === 'walk'
-          ? { kind: 'walk', part: run.walkPart(job.roots, job.firstInstanceId) }
-          : { kind: 'host', linted: job.files.map((file) => lintHostFile(file, loaded.project, loaded.options, hostRun)) };
+      const outcome: JobOutcome = { kind: 'walk', part: run.walkPart(job.roots, job.firstInstanceId) };
       port.postMessage({ id, outcome });
     } catch (e) {
       port.postMessage({ id, error: (e as Error)?.message ?? String(e) });
