@@ -62,9 +62,10 @@ export function foreignArchitectureOf(sample: string): ForeignArchitecture | und
     read++;
     if (X86_REGISTER.test(line)) {
       x86Lines++;
-      // Stop once no other instruction set could still outvote x86, counting this line's vote and
-      // one for each line left (of the sample, and of the file): most files are x86, and this
-      // check sits on the path to a file's first diagnostics.
+      // Stop once no other instruction set could still outvote x86: most files are x86, and this
+      // check sits on the path to a file's first diagnostics. The first bound counts a vote for
+      // each line left in the sample's budget (as it always has); the second, which stops short
+      // files early, counts this line's vote and one for each line left in the file.
       const linesLeft = Math.min(SAMPLE_LINES - read, rows.length - 1 - row);
       if (bestVotes + (SAMPLE_LINES - read) < 2 * x86Lines + ENOUGH_LINES || bestVotes + 1 + linesLeft < 2 * x86Lines + ENOUGH_LINES) return undefined;
     }

@@ -62,9 +62,10 @@ export interface Scores {
 /**
  * Content signals: a pattern, the family it votes for, its weight, words one of which the
  * pattern cannot match without (lower case), and, for a pattern that is a line's first word
- * after blanks, the words one of which some line must start with (see `lineLeads`). A sample lacking all of them
- * skips the pattern: most of these scan every line of up to 4,000, on the path to every file's
- * first diagnostics, and a word found anywhere (`end`, `use`, `.`) rarely rules one out.
+ * after blanks, the words one of which some line must start with (see `lineLeads`). A sample
+ * lacking all of them skips the pattern: most of these scan every line of up to 4,000, on the
+ * path to every file's first diagnostics, and a word found anywhere (`end`, `use`, `.`) rarely
+ * rules one out.
  */
 const SIGNALS: Array<[RegExp, keyof Scores, number, readonly string[], (readonly string[])?]> = [
   [/^[ \t]*%\s*(macro|define|include|ifdef|ifndef|assign|xdefine|rep|endrep|endmacro)\b/im, 'nasm', 5, ['%'], ['%']],

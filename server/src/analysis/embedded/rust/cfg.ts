@@ -68,7 +68,6 @@ export class CfgRegions {
     return this.regions;
   }
 
-
   /** True when an item's region runs on past the last token (an incremental scan cannot stop there). */
   get openAtEnd(): boolean {
     return this.reachesEnd;

@@ -6,8 +6,8 @@
 // looks back at (the token before a name) is a `}` or `;`. So the next scan reads from the last
 // checkpoint before the edit to the first old checkpoint after it at which the new reading is
 // also at such a point, with the same inner attributes in force, and takes the old results from
-// there on, moved by the edit. The per-file
-// bounds (problems, `#[cfg]` regions) are counts: near them, the file is read whole.
+// there on, moved by the edit. The per-file bounds (problems, `#[cfg]` regions) are counts: near
+// them, the file is read whole.
 import type { Position } from '../../types';
 import type { AsmBlock, EmbeddedScan, FrontEndProblem, HostBuild, HostComment, IntrinsicCall } from '../types';
 import { PositionIndex } from '../positions';

@@ -70,17 +70,20 @@ export function scanRustWindow(text: string, positions: PositionIndex, build: Ho
   let regionIndex = 0;
   let furthestEnd = -1;
   let arches = inherited;
-  for (const index of scanner.topLevelEnds) {
-    const after = index + 1;
-    for (; regionIndex < regions.length && regions[regionIndex]!.start < after; regionIndex++) {
+  const readRegionsBefore = (limit: number): void => {
+    for (; regionIndex < regions.length && regions[regionIndex]!.start < limit; regionIndex++) {
       const region = regions[regionIndex]!;
       if (region.wholeRest) arches &= region.arches;
       else furthestEnd = Math.max(furthestEnd, region.end);
     }
+  };
+  for (const index of scanner.topLevelEnds) {
+    const after = index + 1;
+    readRegionsBefore(after);
     if (furthestEnd > after) continue;
     checkpoints.push({ offset: tokens[index]!.end, regions: regionIndex, arches });
   }
-  for (; regionIndex < regions.length; regionIndex++) if (regions[regionIndex]!.wholeRest) arches &= regions[regionIndex]!.arches;
+  readRegionsBefore(Infinity);
   const last = tokens[tokens.length - 1];
   const endsTopLevel = last === undefined || (scanner.topLevelEnds.length > 0 && scanner.topLevelEnds[scanner.topLevelEnds.length - 1] === tokens.length - 1);
   const closedAtEnd = lexed.end === limit && endsTopLevel && !scanner.cfgOpenAtEnd;
