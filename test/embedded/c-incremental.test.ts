@@ -6,7 +6,7 @@ import { analyzeEmbedded, EmbeddedSession, type EmbeddedOptions, type EmbeddedRe
 import { CMacroCache, scanC } from '../../server/src/analysis/embedded/c';
 import type { SourceReader } from '../../server/src/analysis/project/source';
 import { PositionIndex } from '../../server/src/analysis/embedded/positions';
-import { asData, replaceOnce } from '../helpers/editedText';
+import { asData, randomEdits, replaceOnce } from '../helpers/editedText';
 import { seededRandom } from '../helpers/seededRandom';
 
 const HEADERS: Record<string, string> = {
@@ -145,18 +145,8 @@ describe('C front end: reading an edited file again from the edit', () => {
     const random = seededRandom(13);
     const pieces = ['{', '}', ';', '/*', '*/', '"', "'", '\n', '\n#define SEL "str"\n', '\n#if 0\n', '\n#endif\n', 'asm("sgdt %0" : "=m"(x));', 'savesegment(es, sel);', '__rdtsc()', 'x', ' ', '\\\n', '//'];
     const editor = new Editor();
-    let text = BASE;
-    editor.analyze(text, 'open');
-    for (let step = 0; step < 150; step++) {
-      const at = random(text.length + 1);
-      if (random(3) === 0 && text.length > 0) {
-        const length = 1 + random(Math.min(40, text.length - at + 1));
-        text = text.slice(0, at) + text.slice(at + length);
-      } else {
-        text = text.slice(0, at) + pieces[random(pieces.length)]! + text.slice(at);
-      }
-      editor.analyze(text, `random edit ${step}`);
-    }
+    editor.analyze(BASE, 'open');
+    randomEdits(BASE, pieces, random, 150, (text, step) => editor.analyze(text, `random edit ${step}`));
   });
 
   it('starts afresh under another build, and for a file with an MSVC block', () => {

@@ -5,7 +5,7 @@ import * as assert from 'node:assert/strict';
 import { analyzeEmbedded, EmbeddedSession, type EmbeddedOptions, type EmbeddedResult } from '../../server/src/analysis/embedded/analyze';
 import { scanRustIncrementally } from '../../server/src/analysis/embedded/rust';
 import type { RustIncrementalState } from '../../server/src/analysis/embedded/rust/incremental';
-import { asData, replaceOnce } from '../helpers/editedText';
+import { asData, randomEdits, replaceOnce } from '../helpers/editedText';
 import { seededRandom } from '../helpers/seededRandom';
 
 /** Analyses texts one after the other through one session, each checked against a fresh analysis and a fresh scan. */
@@ -116,20 +116,12 @@ describe('Rust front end: reading an edited file again from the edit', () => {
       const random = seededRandom(seed);
       const pieces = ['{', '}', ';', '(', ')', '[', ']', '"', "'", 'r#"', '"#', '/*', '*/', '//', '\n', '\r\n', ' ', 'asm!("sgdt [{}]", in(reg) p);', 'core::arch::asm!("pushfq; popfq");', '#[cfg(target_arch = "x86")]', '#![cfg(not(target_arch = "x86_64"))]', '#[cfg(target_arch = "x86")] let x = { 1 };', '_rdtsc()', 'fn g() {}', 'macro_rules! m { () => {} }', '// virtlint-disable-next-line sgdt -- why\n', "'a", 'b"x"', 'static X: u8 = 1;'];
       const editor = new Editor();
-      let text = BASE;
-      editor.analyze(text, 'open');
+      editor.analyze(BASE, 'open');
       let partial = 0;
-      for (let step = 0; step < 150; step++) {
-        const at = random(text.length + 1);
-        if (random(3) === 0 && text.length > 0) {
-          const length = 1 + random(Math.min(40, text.length - at + 1));
-          text = text.slice(0, at) + text.slice(at + length);
-        } else {
-          text = text.slice(0, at) + pieces[random(pieces.length)]! + text.slice(at);
-        }
+      randomEdits(BASE, pieces, random, 150, (text, step) => {
         editor.analyze(text, `random edit ${step}`);
         if (editor.read.to - editor.read.from < text.length) partial++;
-      }
+      });
       assert.ok(partial > 75, `most edits were read in part: ${partial} of 150`);
     });
   }
