@@ -206,6 +206,43 @@ CR4_OSXSAVE equ 1 << 18
   int 0x82
 %endmacro
 
+; ---- macros of the harness itself ------------------------------------------
+
+; The guest's IF and IOPL in the flags image in eax become the monitor's virtual ones (edx is lost).
+%macro VIRTUAL_FLAGS_FROM_EAX 0
+  mov edx, eax
+  shr edx, 9
+  and dl, 1
+  mov [virtual_if], dl
+  mov edx, eax
+  shr edx, 12
+  and dl, 3
+  mov [virtual_iopl], dl
+%endmacro
+
+; A trap from the 16-bit guest (the vector and an error code pushed): saves its registers and
+; segment registers (low_guest_sregs: ES, CS, SS, DS, FS, GS), points DS and ES at flat data, and
+; leaves ebp = the frame, esi = the linear address of the instruction that trapped.
+%macro LOW_GUEST_FRAME 0
+  pushad
+  mov ebp, esp
+  mov [ss:low_guest_sregs + 0], es
+  mov [ss:low_guest_sregs + 6], ds
+  mov [ss:low_guest_sregs + 8], fs
+  mov [ss:low_guest_sregs + 10], gs
+  mov ax, SEL_DATA0
+  mov ds, ax
+  mov es, ax
+  cld
+  mov eax, [ebp + F_SS]
+  mov [low_guest_sregs + 4], ax
+  mov eax, [ebp + F_CS]
+  mov [low_guest_sregs + 2], ax
+  call descriptor_base
+  add eax, [ebp + F_IP]
+  mov esi, eax
+%endmacro
+
 ; ---- image -------------------------------------------------------------------
 
   [bits 32]
@@ -1080,14 +1117,7 @@ hv_pushf:                      ; hc_in0 = slot size (2, 4 or 8)
   jmp hv_done
 hv_popf:                       ; hc_in0 = the image
   mov zax, [hc_in0]
-  mov edx, eax
-  shr edx, 9
-  and dl, 1
-  mov [virtual_if], dl
-  mov edx, eax
-  shr edx, 12
-  and dl, 3
-  mov [virtual_iopl], dl
+  VIRTUAL_FLAGS_FROM_EAX
   and eax, 0x244DD5            ; CF PF AF ZF SF DF OF NT AC ID
   mov zdx, [zbp + F_FL]
   and edx, ~0x244DD5
@@ -1296,14 +1326,7 @@ hv_xen_iret:
   mov eax, [esi]
   mov [ebp + F_IP], eax
   mov eax, [esi + 8]
-  mov edx, eax
-  shr edx, 9
-  and dl, 1
-  mov [virtual_if], dl
-  mov edx, eax
-  shr edx, 12
-  and dl, 3
-  mov [virtual_iopl], dl
+  VIRTUAL_FLAGS_FROM_EAX
   and eax, 0x244DD5
   mov edx, [ebp + F_FL]
   and edx, ~0x244DD5
@@ -1337,27 +1360,6 @@ hv_reflect_fault:
   mov [zbp + F_IP], zax
   mov PTR [resume_ip], 0
   jmp hv_done
-
-print_sregs:
-  push zax
-  push zsi
-  mov zsi, msg_emu_sregs
-  call puts
-  mov ax, ds
-  call puthex16
-  call space
-  mov ax, es
-  call puthex16
-  call space
-  mov ax, fs
-  call puthex16
-  call space
-  mov ax, gs
-  call puthex16
-  call newline
-  pop zsi
-  pop zax
-  ret
 
 hv_int_insn:
   int 0x00
@@ -1441,11 +1443,10 @@ emu_start:
   iretd
 %endif
 
-; #DB after the single step: return to ring 3 just after the emulated instruction.
-emu_finish:
-  mov byte [emu_active], 0
-  ; "E ds es fs gs": the segment registers the instruction left at CPL 0 (a monitor keeps
-  ; them as the guest's virtual state; the return to ring 3 nulls DPL-0 data selectors)
+; "E ds es fs gs" and a new line (keeps every register but the flags).
+print_sregs:
+  push zax
+  push zsi
   mov zsi, msg_emu_sregs
   call puts
   mov ax, ds
@@ -1460,6 +1461,16 @@ emu_finish:
   mov ax, gs
   call puthex16
   call newline
+  pop zsi
+  pop zax
+  ret
+
+; #DB after the single step: return to ring 3 just after the emulated instruction.
+emu_finish:
+  mov byte [emu_active], 0
+  ; "E ds es fs gs": the segment registers the instruction left at CPL 0 (a monitor keeps
+  ; them as the guest's virtual state; the return to ring 3 nulls DPL-0 data selectors)
+  call print_sregs
   mov zcx, F_VEC / WSZ
   xor edx, edx
 .copy:
@@ -1473,14 +1484,7 @@ emu_finish:
   mov [emu_frame + F_CS], zax
   ; the instruction's IF/IOPL become the virtual ones
   mov zax, [zbp + F_FL]
-  mov edx, eax
-  shr edx, 9
-  and dl, 1
-  mov [virtual_if], dl
-  mov edx, eax
-  shr edx, 12
-  and dl, 3
-  mov [virtual_iopl], dl
+  VIRTUAL_FLAGS_FROM_EAX
   ; ring 3 keeps its real IF/IOPL and loses TF
   and eax, ~(EFL_TF | EFL_IF | EFL_IOPL)
   mov zdx, [emu_saved_fl]
@@ -1748,23 +1752,7 @@ low_ud:
   test byte [esp + 8], 3
   jz .fault
   push 6
-  pushad
-  mov ebp, esp
-  mov [ss:low_guest_sregs + 0], es
-  mov [ss:low_guest_sregs + 6], ds
-  mov [ss:low_guest_sregs + 8], fs
-  mov [ss:low_guest_sregs + 10], gs
-  mov ax, SEL_DATA0
-  mov ds, ax
-  mov es, ax
-  cld
-  mov eax, [ebp + F_SS]
-  mov [low_guest_sregs + 4], ax
-  mov eax, [ebp + F_CS]
-  mov [low_guest_sregs + 2], ax
-  call descriptor_base
-  add eax, [ebp + F_IP]
-  mov esi, eax
+  LOW_GUEST_FRAME
   test dword [ebp + F_FL], EFL_VM
   jnz .not_fep
   ; the forced-emulation prefix (ud2 + "kvm"/"xen"): run the instruction after it at CPL 0
@@ -1839,23 +1827,7 @@ low_gp_monitor:
   pop eax
   pop ds
   push 13
-  pushad
-  mov ebp, esp
-  mov [ss:low_guest_sregs + 0], es
-  mov [ss:low_guest_sregs + 6], ds
-  mov [ss:low_guest_sregs + 8], fs
-  mov [ss:low_guest_sregs + 10], gs
-  mov ax, SEL_DATA0
-  mov ds, ax
-  mov es, ax
-  cld
-  mov eax, [ebp + F_SS]
-  mov [low_guest_sregs + 4], ax
-  mov eax, [ebp + F_CS]
-  mov [low_guest_sregs + 2], ax
-  call descriptor_base
-  add eax, [ebp + F_IP]
-  mov esi, eax
+  LOW_GUEST_FRAME
   mov al, [esi]
   cmp al, 0xFA
   je .cli
@@ -1995,14 +1967,7 @@ low_db:
   call puthex16
   call newline
   mov eax, [low_emu_out_fl]
-  mov edx, eax
-  shr edx, 9
-  and dl, 1
-  mov [virtual_if], dl
-  mov edx, eax
-  shr edx, 12
-  and dl, 3
-  mov [virtual_iopl], dl
+  VIRTUAL_FLAGS_FROM_EAX
   and eax, ~(EFL_TF | EFL_IF | EFL_IOPL)
   mov edx, [low_emu_guest_fl]
   and edx, EFL_IF | EFL_IOPL
