@@ -5,9 +5,7 @@
 import { isNamePart, isNameStart } from './text';
 
 /** A symbol's value; `undefined` for a symbol that is defined but has no constant value (a label). */
-export interface SymbolValues {
-  get(name: string): bigint | undefined;
-}
+export type SymbolValues = ReadonlyMap<string, bigint | undefined>;
 
 export type Evaluation =
   | { readonly kind: 'value'; readonly value: bigint }

@@ -1,8 +1,7 @@
 // Where the macro stage reads its next line from: the input, an included file, a macro's
 // expansion, or a `.rept`/`.irp` block's iterations (made lazily, so a long loop costs no memory).
 import { INITIAL_LEX_STATE, type LexState, type LexedLine } from '../../syntax/lexer';
-import type { ExpandedLine, IndexedLines, SourceLine } from '../source';
-import type { ReplayEvent } from './memo';
+import type { ExpandedLine, IndexedLines } from '../source';
 import type { Statement } from './statements';
 
 export type FrameKind = 'input' | 'include' | 'macro' | 'repeat';
@@ -96,29 +95,6 @@ export class RepeatFrame extends Frame {
     }
     if (this.iteration >= this.iterations || this.bodyLength === 0) return undefined;
     return this.make(this.iteration, this.index++);
-  }
-}
-
-/** A recorded macro use done again: its lines go on as they are (they were read when it was recorded). */
-export class ReplayFrame extends Frame {
-  constructor(
-    private readonly events: Iterator<ReplayEvent>,
-    /** The use's line, where its problems are reported. */
-    readonly at: SourceLine,
-    context: FrameContext,
-    conditionalDepth: number,
-  ) {
-    super('macro', context.insideMacro, context.macroDepth, context.includeDepth, conditionalDepth);
-  }
-
-  nextEvent(): ReplayEvent | undefined {
-    const result = this.events.next();
-    return result.done ? undefined : result.value;
-  }
-
-  /** Never read line by line: the stage takes its events. */
-  next(): undefined {
-    return undefined;
   }
 }
 

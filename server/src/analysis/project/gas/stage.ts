@@ -6,10 +6,9 @@ import { INITIAL_LEX_STATE, lexLine, type LexState, type LexedLine } from '../..
 import type { Dialect } from '../../types';
 import type { ColumnSpan, ExpandEnv, ExpandedLine, MacroUse, SourceLine } from '../source';
 import { OPENING_CONDITIONALS, decide, type Decision } from './conditions';
-import { evaluate, type SymbolValues } from './expression';
+import { evaluate } from './expression';
 import { bindArguments, parseMacroHeader, type Formal } from './formals';
-import { Frame, InputFrame, LinesFrame, MacroFrame, RepeatFrame, ReplayFrame, type FrameContext, type RestOfLine } from './frames';
-import { ExpansionMemo, ExpansionRecording, replayed, type ExpansionState, type SymbolState } from './memo';
+import { Frame, InputFrame, LinesFrame, MacroFrame, RepeatFrame, type FrameContext, type RestOfLine } from './frames';
 import { cleanText, splitStatements, trimmedEnd, type Statement } from './statements';
 import { substituteBody } from './substitute';
 import { isWhite, nameEnd, readArgument, skipComma, skipWhite } from './text';
@@ -19,19 +18,6 @@ interface MacroDefinition {
   readonly formals: readonly Formal[];
   readonly body: readonly ExpandedLine[];
   readonly definedAt: SourceLine;
-  /** No `\@` in the body: a use's lines depend on the arguments and the state, not on the count of uses. */
-  readonly replayable: boolean;
-}
-
-/** A use being recorded, until `frame` (its expansion) ends. */
-interface OpenRecording {
-  readonly recording: ExpansionRecording;
-  readonly frame: Frame;
-  readonly macro: MacroDefinition;
-  readonly key: string;
-  readonly conditionals: number;
-  readonly expansionsBefore: number;
-  readonly producedBefore: number;
 }
 
 interface Conditional {
@@ -104,16 +90,6 @@ export class GasExpander implements Iterator<ExpandedLine> {
   private exhausted = false;
   private ended = false;
   private altmacroReported = false;
-  private readonly memo = new ExpansionMemo();
-  /** Uses being recorded, innermost last. */
-  private readonly recordings: OpenRecording[] = [];
-  private readonly symbolView: SymbolValues = { get: (name) => this.symbolValue(name) };
-  /** A use whose frame is about to be pushed: recorded from then on (the statements before it on its line are not its own). */
-  private pendingRecording: OpenRecording | undefined;
-  private readonly expansionState: ExpansionState = {
-    symbol: (name) => (this.symbols.has(name) ? this.symbols.get(name) : null),
-    macro: (name) => this.macros.get(name) ?? null,
-  };
 
   constructor(private readonly env: ExpandEnv) {}
 
@@ -145,18 +121,10 @@ export class GasExpander implements Iterator<ExpandedLine> {
       this.readStatements(top.line, top.lexed, top.statements, top.from, top.context);
       return;
     }
-    if (top instanceof ReplayFrame) {
-      const event = top.nextEvent();
-      if (event === undefined) this.stack.pop();
-      else if ('report' in event) this.reportAt(top.at, event.report.columns, event.report.message);
-      else this.emit(event.line);
-      return;
-    }
     const line = top.next();
     if (line === undefined) {
       this.stack.pop();
       this.frameEnded(top);
-      if (this.recordings.length > 0 && this.recordings[this.recordings.length - 1]!.frame === top) this.finishRecording();
       return;
     }
     const { lexed, statements } = lexedStatements(line.text, this.env.dialect, top.lex);
@@ -185,10 +153,6 @@ export class GasExpander implements Iterator<ExpandedLine> {
       if (action === 'stop') return;
       if (i + 1 < statements.length) this.stack.push({ kind: 'rest', line, lexed, statements, from: i + 1, context });
       this.stack.push(action.frame);
-      if (this.pendingRecording) {
-        this.recordings.push(this.pendingRecording);
-        this.pendingRecording = undefined;
-      }
       return;
     }
     this.emitKept(line, statements, kept, from);
@@ -217,14 +181,13 @@ export class GasExpander implements Iterator<ExpandedLine> {
     const word = statement.word.toLowerCase();
     if (dot && DIRECTIVES.has(word)) return this.directive(word, line, lexed, statements, index, context);
     const macro = this.macros.get(word);
-    for (const open of this.recordings) open.recording.readMacro(word, macro ?? null);
     return macro ? this.invoke(macro, line, lexed, statement, context) : 'keep';
   }
 
   /** The kept statements of a line (`undefined`: all from `from`): the line itself when all were kept, else the line with the others blanked. */
   private emitKept(line: ExpandedLine, statements: readonly Statement[], kept: readonly number[] | undefined, from: number): void {
     if (from === 0 && (kept === undefined || kept.length === statements.length)) {
-      this.emit(line);
+      this.out.push(line);
       return;
     }
     kept ??= keptBefore(from, statements.length);
@@ -237,7 +200,7 @@ export class GasExpander implements Iterator<ExpandedLine> {
       text += line.text.slice(statement.start, statement.end);
       visible ||= statement.word !== '' || statement.labels.length > 0;
     }
-    if (visible) this.emit(derived(line, text, false));
+    if (visible) this.out.push(derived(line, text, false));
   }
 
   private directive(word: string, line: ExpandedLine, lexed: LexedLine, statements: readonly Statement[], index: number, context: Frame): Action {
@@ -263,15 +226,12 @@ export class GasExpander implements Iterator<ExpandedLine> {
           this.report(line, columnsOf(line, lexed, statement), '`.exitm` outside a macro');
           return 'drop';
         }
-        this.notReplayable();
         this.exitMacro();
         return 'stop';
       case '.purgem':
-        this.notReplayable();
         this.purge(argument(), line, lexed, statement);
         return 'drop';
       case '.include':
-        this.notReplayable();
         return this.include(argument(), line, lexed, statement, context);
       case '.set':
       case '.equ':
@@ -280,12 +240,9 @@ export class GasExpander implements Iterator<ExpandedLine> {
         this.assignFromDirective(argument());
         return 'keep';
       case '.end':
-        this.notReplayable();
         this.ended = true;
         return 'keep';
       case '.altmacro':
-        // Reported once: a use that reports it does what a later one would not.
-        if (!this.altmacroReported) this.notReplayable();
         if (!this.altmacroReported) this.report(line, columnsOf(line, lexed, statement), '`.altmacro` is not expanded by virtlint: macros after it are read in the standard mode');
         this.altmacroReported = true;
         return 'keep';
@@ -316,8 +273,6 @@ export class GasExpander implements Iterator<ExpandedLine> {
       this.report(line, columns, `\`${word}\` without \`.if\``);
       return;
     }
-    // A use that closes or switches a conditional opened before it depends on more than it read.
-    for (const open of this.recordings) if (this.conditionals.length <= open.conditionals) open.recording.poisoned = true;
     if (word === '.endif') {
       this.conditionals.pop();
       return;
@@ -348,7 +303,7 @@ export class GasExpander implements Iterator<ExpandedLine> {
   }
 
   private decide(word: string, argument: string, line: ExpandedLine, columns: ColumnSpan | undefined): Decision {
-    const decision = decide(word, argument, this.symbolView, (name) => this.symbolState(name) !== null);
+    const decision = decide(word, argument, this.symbols, (name) => this.symbols.has(name));
     if (typeof decision !== 'boolean') this.report(line, columns, `\`${word}\` cannot be decided here: ${decision.undecided}; every branch is read`);
     return decision;
   }
@@ -364,38 +319,16 @@ export class GasExpander implements Iterator<ExpandedLine> {
   private defineLabel(label: string): void {
     const first = label.charCodeAt(0);
     if (first >= 48 && first <= 57) return;
-    if (this.symbolState(label) === null) this.setSymbol(label, undefined);
+    if (!this.symbols.has(label)) this.symbols.set(label, undefined);
   }
 
   private assign(name: string, expression: string): void {
     if (this.uncertain()) {
-      this.setSymbol(name, undefined);
+      this.symbols.set(name, undefined);
       return;
     }
-    const result = evaluate(expression, this.symbolView);
-    this.setSymbol(name, result.kind === 'value' ? result.value : undefined);
-  }
-
-  /** A symbol's value for an expression (undefined when it has none or is not defined), noted by the uses being recorded. */
-  private symbolValue(name: string): bigint | undefined {
-    const value = this.symbols.get(name);
-    if (this.recordings.length > 0) this.noteSymbol(name, value === undefined && !this.symbols.has(name) ? null : value);
-    return value;
-  }
-
-  private symbolState(name: string): SymbolState {
-    const state = this.symbols.has(name) ? this.symbols.get(name) : null;
-    if (this.recordings.length > 0) this.noteSymbol(name, state);
-    return state;
-  }
-
-  private noteSymbol(name: string, state: SymbolState): void {
-    for (const open of this.recordings) open.recording.readSymbol(name, state);
-  }
-
-  private setSymbol(name: string, value: bigint | undefined): void {
-    this.symbols.set(name, value);
-    for (const open of this.recordings) open.recording.wroteSymbol(name, value);
+    const result = evaluate(expression, this.symbols);
+    this.symbols.set(name, result.kind === 'value' ? result.value : undefined);
   }
 
   private assignFromDirective(argument: string): void {
@@ -409,14 +342,13 @@ export class GasExpander implements Iterator<ExpandedLine> {
 
   private startCollection(directive: string, argument: string, line: ExpandedLine, lexed: LexedLine, statements: readonly Statement[], index: number, context: Frame): void {
     const showDefinition = context.kind === 'input' || context.kind === 'include';
-    if (directive === '.macro') this.notReplayable();
     const body: ExpandedLine[] = [];
     // `as` reads what follows the directive on its line as the block's first line.
     const tail = statements[index + 1];
     if (tail !== undefined && line.text.slice(tail.start).trim() !== '') body.push(derived(line, ' '.repeat(tail.start) + line.text.slice(tail.start), false));
     const kind = directive === '.macro' ? 'macro' : 'repeat';
     this.collection = { kind, directive, header: line, columns: columnsOf(line, lexed, statements[index]!), argument, frame: context, body, nesting: 0, showDefinition };
-    if (showDefinition) this.emit(asDefinition(line));
+    if (showDefinition) this.out.push(asDefinition(line));
   }
 
   private collect(line: ExpandedLine, lexed: LexedLine, statements: readonly Statement[], frame: Frame): void {
@@ -426,7 +358,7 @@ export class GasExpander implements Iterator<ExpandedLine> {
     const closes = word === (collection.kind === 'macro' ? '.endm' : '.endr');
     const ends = closes && collection.nesting === 0;
     // A repeat block's body reaches the assembler through its iterations; a macro's only as a definition.
-    if (collection.showDefinition && (collection.kind === 'macro' || ends)) this.emit(asDefinition(line));
+    if (collection.showDefinition && (collection.kind === 'macro' || ends)) this.out.push(asDefinition(line));
     if (opens) collection.nesting++;
     if (closes) collection.nesting--;
     if (ends) {
@@ -466,8 +398,7 @@ export class GasExpander implements Iterator<ExpandedLine> {
       return;
     }
     const definedAt = line.body ?? line.at;
-    const replayable = !collection.body.some((bodyLine) => bodyLine.text.includes('\\@'));
-    this.macros.set(key, { name: header.name, formals: header.formals, body: collection.body, definedAt, replayable });
+    this.macros.set(key, { name: header.name, formals: header.formals, body: collection.body, definedAt });
     this.env.defined(header.name, 'macro', definedAt);
   }
 
@@ -484,17 +415,10 @@ export class GasExpander implements Iterator<ExpandedLine> {
     }
     const binding = bindArguments(macro.name, macro.formals, cleanText(line.text, lexed.masked, statement.wordEnd, statement.end));
     for (const problem of binding.problems) this.report(line, columns, problem);
-    if (binding.refused) return 'drop';
+    if (binding.refused || !this.reserve(macro.body.length, line, columns)) return 'drop';
+    const count = this.expansions++;
     const use: MacroUse = { name: macro.name, kind: 'macro', definedAt: macro.definedAt, invokedAt: line.at, ...(columns && { columns }) };
     const macros = withUse(line.macros, use);
-    const key = macro.replayable ? expansionKey(binding.values, context.macroDepth, this.uncertain()) : undefined;
-    if (key === undefined) this.notReplayable();
-    const known = key === undefined ? undefined : this.memo.find(macro, key, this.expansionState);
-    if (known && !this.exhausted && this.produced + known.produced <= this.env.limits.lines) return { frame: this.replay(known, line.at, macros, context), keep: false };
-    const expansionsBefore = this.expansions;
-    const producedBefore = this.produced;
-    if (!this.reserve(macro.body.length, line, columns)) return 'drop';
-    const count = this.expansions++;
     const { body } = macro;
     const { values } = binding;
     const at = line.at;
@@ -503,44 +427,7 @@ export class GasExpander implements Iterator<ExpandedLine> {
       return { text: substituteBody(bodyLine.text, values, count), at, verbatim: false, body: bodyLine.body ?? bodyLine.at, macros };
     };
     const inner: FrameContext = { insideMacro: true, macroDepth: context.macroDepth + 1, includeDepth: context.includeDepth };
-    const frame = new MacroFrame(body.length, make, inner, this.conditionals.length);
-    if (key !== undefined && this.memo.worthRecording(macro, key)) {
-      const recording = new ExpansionRecording(line.macros.length, use);
-      this.pendingRecording = { recording, frame, macro, key, conditionals: this.conditionals.length, expansionsBefore, producedBefore };
-    }
-    return { frame, keep: false };
-  }
-
-  /** A recorded use done again: its lines and reports come from the frame, its changes to the symbols and counts are made now. */
-  private replay(known: ExpansionRecording, at: SourceLine, macros: readonly MacroUse[], context: Frame): Frame {
-    for (const [name, state] of known.symbolReads) this.noteSymbol(name, state);
-    for (const open of this.recordings) for (const [name, state] of known.macroReads) open.recording.readMacro(name, state);
-    for (const [name, value] of known.symbolWrites) this.setSymbol(name, value);
-    this.expansions += known.expansions;
-    this.produced += known.produced;
-    const inner: FrameContext = { insideMacro: true, macroDepth: context.macroDepth + 1, includeDepth: context.includeDepth };
-    return new ReplayFrame(replayed(known, at, macros), at, inner, this.conditionals.length);
-  }
-
-  /** The innermost recording's use has ended: kept when it can be said again. */
-  private finishRecording(): void {
-    const open = this.recordings.pop()!;
-    const { recording } = open;
-    if (recording.poisoned || this.exhausted || this.collection !== undefined || this.conditionals.length !== open.conditionals) return;
-    recording.expansions = this.expansions - open.expansionsBefore;
-    recording.produced = this.produced - open.producedBefore;
-    this.memo.store(open.macro, open.key, recording);
-  }
-
-  /** What is being read now cannot be replayed: none of the uses being recorded is kept. */
-  private notReplayable(): void {
-    for (const open of this.recordings) open.recording.poisoned = true;
-  }
-
-  /** A line for the next stage, noted by the uses being recorded. */
-  private emit(line: ExpandedLine): void {
-    this.out.push(line);
-    for (const open of this.recordings) open.recording.emitted(line);
+    return { frame: new MacroFrame(body.length, make, inner, this.conditionals.length), keep: false };
   }
 
   /** `.exitm`: the innermost macro's expansion ends here, with the conditionals it opened. */
@@ -569,7 +456,6 @@ export class GasExpander implements Iterator<ExpandedLine> {
     const context = collection.frame;
     const use: MacroUse = { name: directive, kind: 'repeat', definedAt: header.body ?? header.at, invokedAt: header.at, ...(columns && { columns }) };
     const expansionCount = this.expansions;
-    if (body.some((bodyLine) => bodyLine.text.includes('\\@'))) this.notReplayable();
     const substitute = plan.parameter === undefined ? (_iteration: number, text: string): string => text : iterationSubstitution(plan.parameter, plan.values, expansionCount);
     let make: (iteration: number, bodyIndex: number) => ExpandedLine;
     if (context.insideMacro) {
@@ -591,7 +477,7 @@ export class GasExpander implements Iterator<ExpandedLine> {
   }
 
   private repeatCount(collection: Collection): { iterations: number; parameter?: undefined; values: readonly string[] } | undefined {
-    const result = evaluate(collection.argument, this.symbolView);
+    const result = evaluate(collection.argument, this.symbols);
     if (result.kind !== 'value') {
       const why = result.kind === 'unknown' ? `\`${result.name}\` has no value known here` : result.message;
       this.report(collection.header, collection.columns, `\`.rept\` count cannot be decided here: ${why}; the block is read once`);
@@ -644,7 +530,6 @@ export class GasExpander implements Iterator<ExpandedLine> {
     const allowed = Math.min(iterations, Math.floor((this.env.limits.lines - this.produced) / bodyLength));
     if (allowed < iterations) {
       this.exhausted = true;
-      this.notReplayable();
       this.report(line, columns, `macro expansion stopped: more than ${this.env.limits.lines} lines`);
     }
     this.produced += allowed * bodyLength;
@@ -659,7 +544,6 @@ export class GasExpander implements Iterator<ExpandedLine> {
       return true;
     }
     this.exhausted = true;
-    this.notReplayable();
     this.report(line, columns, `macro expansion stopped: more than ${this.env.limits.lines} lines`);
     return false;
   }
@@ -708,7 +592,6 @@ export class GasExpander implements Iterator<ExpandedLine> {
   }
 
   private reportAt(at: SourceLine, columns: ColumnSpan | undefined, message: string): void {
-    for (const open of this.recordings) open.recording.reported(message, columns);
     const key = `${at.file.id}:${at.line}:${message}`;
     if (this.reported.has(key)) return;
     this.reported.add(key);
@@ -780,13 +663,6 @@ function derived(line: ExpandedLine, text: string, verbatim: boolean): ExpandedL
 
 function asDefinition(line: ExpandedLine): ExpandedLine {
   return { ...line, definition: true };
-}
-
-/** The arguments and the state around a use that its lines depend on beyond the symbols and macros it reads. */
-function expansionKey(values: ReadonlyMap<string, string>, macroDepth: number, uncertain: boolean): string {
-  let key = `${macroDepth}|${uncertain ? 1 : 0}`;
-  for (const [name, value] of values) key += `\u0000${name}\u0001${value}`;
-  return key;
 }
 
 function withUse(macros: readonly MacroUse[], use: MacroUse): readonly MacroUse[] {
