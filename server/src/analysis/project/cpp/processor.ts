@@ -165,8 +165,8 @@ export class CppRun {
     this.recording?.events.push({ kind: 'report', problem });
   }
 
-  /** Called only when lines are ready: a generator made for every input line costs too much. */
   private *flush(): Generator<ExpandedLine> {
+    if (this.ready.length === 0) return;
     for (let k = 0; k < this.ready.length; k++) yield this.ready[k]!;
     this.ready.length = 0;
   }
@@ -190,7 +190,7 @@ export class CppRun {
       } else if (active) {
         this.text(line, reader);
       }
-      if (this.ready.length > 0) yield* this.flush();
+      yield* this.flush();
     }
     if (reader.unterminatedComment) {
       this.report(reader.unterminatedComment.at, 'unterminated comment: it runs to the end of the file');
@@ -296,16 +296,16 @@ export class CppRun {
         case 'line':
           this.emit(mapper.expanded(event.line, recording, included.lines));
           if (this.full) {
-            if (this.ready.length > 0) yield* this.flush();
+            yield* this.flush();
             return true;
           }
           break;
         case 'report':
-          if (this.ready.length > 0) yield* this.flush();
+          yield* this.flush();
           this.problem(mapper.problem(event.problem));
           break;
         case 'defined':
-          if (this.ready.length > 0) yield* this.flush();
+          yield* this.flush();
           this.notifyDefined(event.name, mapper.line(event.at));
           break;
         case 'define':
@@ -321,7 +321,7 @@ export class CppRun {
           this.addOnce(event.path);
           break;
         case 'include': {
-          if (this.ready.length > 0) yield* this.flush();
+          yield* this.flush();
           if (!(yield* this.replayInclude(event, mapper))) {
             if (this.recording) this.recording.poisoned = true;
             if (this.full) return false;
@@ -333,7 +333,7 @@ export class CppRun {
         }
       }
     }
-    if (this.ready.length > 0) yield* this.flush();
+    yield* this.flush();
     return true;
   }
 
