@@ -2,7 +2,7 @@
 // macro table. Whatever it replays must be what reading the header again gives: every check here
 // compares a whole-program analysis with the memo against the same analysis without it.
 import * as assert from 'node:assert/strict';
-import { memoCounters, setIncludeMemo } from '../../server/src/analysis/project/cpp/memo';
+import { setIncludeMemo } from '../../server/src/analysis/project/cpp/memo';
 import { analyzeProject, type ProjectOptions, type ProjectResult } from '../../server/src/analysis/project/index';
 
 function analyze(files: Record<string, string>, roots: string[], options: ProjectOptions, memo: boolean): ProjectResult {
@@ -101,38 +101,5 @@ describe('cpp include memo', () => {
       '/p/c.S': '#define GONE 1\n#include <guard.h>\n',
     };
     sameWithAndWithoutMemo(files, ['/p/a.S', '/p/b.S', '/p/c.S']);
-  });
-
-  it('replays a header whose nested header is already read (its guard defined): the nested one is skipped, the rest replayed', () => {
-    const files = {
-      '/inc/leaf.h': '#ifndef LEAF_H\n#define LEAF_H\n#define INSN cpuid\n#define OTHER_INSN sidt (%rax)\n#endif\n',
-      '/inc/outer.h': '#ifndef OUTER_H\n#define OUTER_H\n#include <leaf.h>\n\tINSN\n#if WANT_SIDT\n\tOTHER_INSN\n#endif\n#endif\n',
-      '/inc/no_sidt.h': '#define WANT_SIDT 0\n',
-      '/p/a.S': '#include <no_sidt.h>\n#include <outer.h>\n',
-      '/p/b.S': '#include <no_sidt.h>\n#include <leaf.h>\n#include <outer.h>\n',
-      '/p/c.S': '#define WANT_SIDT 1\n#include <leaf.h>\n#include <outer.h>\n',
-    };
-    const before = { ...memoCounters };
-    const result = sameWithAndWithoutMemo(files, ['/p/a.S', '/p/b.S', '/p/c.S']);
-    assert.ok(memoCounters.includesSkippedAsRecorded > before.includesSkippedAsRecorded, 'the skipped leaf.h let the replay of outer.h go on');
-    const found = rulesIn(result, '/inc/outer.h');
-    assert.ok(found.includes('3:cpuid:/p/a.S+/p/b.S+/p/c.S'), found.join(', '));
-    assert.ok(found.includes('5:sidt:/p/c.S'), found.join(', '));
-  });
-
-  it('reads a header afresh when a nested header it read whole is skipped now but left other macros than recorded', () => {
-    const files = {
-      '/inc/leaf.h': '#ifndef LEAF_H\n#define LEAF_H\n#define INSN cpuid\n#endif\n',
-      '/inc/outer.h': '#include <leaf.h>\n\tINSN\n',
-      '/p/a.S': '#include <outer.h>\n',
-      // leaf.h's guard is defined here, but INSN is not leaf.h's: a replay of outer.h must not go on.
-      '/p/b.S': '#define LEAF_H\n#define INSN sgdt (%eax)\n#include <outer.h>\n',
-      '/p/c.S': '#define LEAF_H\n#include <outer.h>\n\tINSN\n',
-    };
-    const result = sameWithAndWithoutMemo(files, ['/p/a.S', '/p/b.S', '/p/c.S']);
-    const found = rulesIn(result, '/inc/outer.h');
-    assert.ok(found.includes('1:cpuid:/p/a.S'), found.join(', '));
-    assert.ok(found.includes('1:sgdt:/p/b.S'), found.join(', '));
-    assert.ok(!found.some((f) => /:(cpuid|sgdt):.*c\.S/.test(f)), `INSN is not defined in c.S: ${found.join(', ')}`);
   });
 });

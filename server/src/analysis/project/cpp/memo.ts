@@ -1,9 +1,8 @@
 // What one inclusion of a header did, kept so a later inclusion from the same macro table can be
 // replayed instead of preprocessed again (a project's roots include the same headers over and
-// over). A recording names every macro its own lines looked up with what they found, so a replay
-// happens only when the table gives the very same answers; each file it included is matched again
-// when its include is replayed. The file instances it mentions are mapped to the new inclusion's
-// instances when it is replayed.
+// over). A recording names every macro its processing looked up with what it found, so a replay
+// happens only when the table gives the very same answers; the file instances it mentions are
+// mapped to the new inclusion's instances when it is replayed.
 import type { ColumnSpan, ExpandedLine, ExpansionProblem, FileInstance, FileLines, IncludedFile, MacroUse, SourceLine } from '../source';
 import type { Macro } from './macros';
 
@@ -47,10 +46,7 @@ export type MemoEvent =
 export interface Recording {
   readonly file: FileInstance;
   readonly input: FileLines;
-  /**
-   * Names this file's own lines looked up before it (or a file it included) set them, with what
-   * was found. What the files it included looked up is theirs: each is matched at its include.
-   */
+  /** Names looked up before this inclusion set them, with what was found. */
   readonly reads: Map<string, NameState>;
   /** Names this inclusion (or one it made) defined or undefined. */
   readonly written: Set<string>;
@@ -65,8 +61,11 @@ export function newRecording(file: IncludedFile, depthLimit: number, definesComp
   return { file: file.file, input: file.lines, reads: new Map(), written: new Set(), events: [], poisoned: false, depthLimit, definesComplete };
 }
 
-/** Folds a finished inclusion's changes into its includer's recording (its look-ups stay its own). */
+/** Folds a finished inclusion into its includer's recording. */
 export function mergeInto(parent: Recording, child: Recording): void {
+  for (const [name, state] of child.reads) {
+    if (!parent.written.has(name) && !parent.reads.has(name)) parent.reads.set(name, state);
+  }
   for (const name of child.written) parent.written.add(name);
   if (child.poisoned) parent.poisoned = true;
 }
@@ -83,14 +82,14 @@ export function sameContent(recording: Recording, file: IncludedFile): boolean {
 export type InstanceMap = Map<FileInstance, FileInstance>;
 
 /**
- * The same macro up to where it was defined: the same definition (a replayed define shares the
- * recorded macro's body and parameters; a header read twice makes equal ones), defined on the same
- * line of the same file; the instance it was defined in is mapped (consistently) to the current one.
+ * The same macro up to where it was defined: same definition text (a replayed define shares the
+ * recorded macro's body and parameters), defined on the same line of the same file; the instance
+ * it was defined in is mapped (consistently) to the current one.
  */
 export function equivalentMacro(recorded: Macro | undefined, current: Macro | undefined, instances: InstanceMap): boolean {
   if (recorded === current) return true;
   if (!recorded || !current) return false;
-  if (recorded.name !== current.name || !sameParams(recorded.params, current.params) || !sameBody(recorded.body, current.body)) return false;
+  if (recorded.body !== current.body || recorded.params !== current.params || recorded.name !== current.name) return false;
   if (recorded.variadic !== current.variadic || recorded.bareCommandLine !== current.bareCommandLine) return false;
   const a = recorded.definedAt;
   const b = current.definedAt;
@@ -102,82 +101,10 @@ export function equivalentMacro(recorded: Macro | undefined, current: Macro | un
   return true;
 }
 
-function sameParams(a: readonly string[] | null, b: readonly string[] | null): boolean {
-  if (a === b) return true;
-  if (!a || !b || a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
-function sameBody(a: Macro['body'], b: Macro['body']): boolean {
-  if (a === b) return true;
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i]!;
-    const y = b[i]!;
-    if (x.text !== y.text || x.kind !== y.kind || x.space !== y.space || x.param !== y.param || x.stringify !== y.stringify || x.paste !== y.paste || x.vaOpt !== y.vaOpt) return false;
-  }
-  return true;
-}
-
-/** What a name is once an inclusion is done: 'marked' when it only said the name is not defined (its macro is then whatever it was before). */
-type FinalState = NameState | 'marked';
-
-const FINAL_STATES = new WeakMap<Recording, ReadonlyMap<string, FinalState>>();
-
-function finalStates(recording: Recording): ReadonlyMap<string, FinalState> {
-  let states = FINAL_STATES.get(recording);
-  if (!states) {
-    const collected = new Map<string, FinalState>();
-    collectFinalStates(recording, collected);
-    FINAL_STATES.set(recording, (states = collected));
-  }
-  return states;
-}
-
-function collectFinalStates(recording: Recording, into: Map<string, FinalState>): void {
-  for (const event of recording.events) {
-    switch (event.kind) {
-      case 'define':
-        into.set(event.macro.name, { macro: event.macro, undefinedByText: false });
-        break;
-      case 'undefine':
-        into.set(event.name, { macro: undefined, undefinedByText: true });
-        break;
-      case 'markUndefined': {
-        const known = into.get(event.name);
-        into.set(event.name, known === undefined || known === 'marked' ? 'marked' : { macro: known.macro, undefinedByText: true });
-        break;
-      }
-      case 'include':
-        if (event.child) collectFinalStates(event.child, into);
-        break;
-    }
-  }
-}
-
-/**
- * Whether the macro table after an include that went otherwise than `recorded` (typically: its
- * guard is defined now, so it is skipped, where the recording read it whole) is the table the
- * recording left: what went on now changed only names the recording also changed, and every name
- * the recording changed now has the value the recording gave it. Instances are mapped as by
- * `equivalentMacro`.
- */
-export function leavesTableAsRecorded(recorded: Recording, writtenNow: ReadonlySet<string>, now: (name: string) => NameState, instances: InstanceMap): boolean {
-  const states = finalStates(recorded);
-  for (const name of writtenNow) if (!states.has(name)) return false;
-  for (const [name, state] of states) {
-    if (state === 'marked') return false;
-    const current = now(name);
-    if (current.undefinedByText !== state.undefinedByText || !equivalentMacro(state.macro, current.macro, instances)) return false;
-  }
-  return true;
-}
-
 export class InstanceMapper {
   /** `created`: recorded instance to new instance for the replayed file and the files it included. */
   constructor(
-    readonly instances: InstanceMap,
+    private readonly instances: InstanceMap,
     private readonly created: [FileInstance, FileInstance][],
   ) {}
 
@@ -235,9 +162,6 @@ const FILES_PER_TABLE = 4096;
 /** Recordings per defines map (the configuration), language and path. */
 const MEMO = new WeakMap<ReadonlyMap<string, string>, Map<string, Map<string, Recording[]>>>();
 let memoEnabled = true;
-
-/** What the memo did since the process started (tests check that a replay they set up happened). */
-export const memoCounters = { replays: 0, includesSkippedAsRecorded: 0 };
 
 /** Turns the memo off (tests compare results with and without it). */
 export function setIncludeMemo(enabled: boolean): void {

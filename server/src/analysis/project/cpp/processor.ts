@@ -8,7 +8,7 @@ import { LineReader, partAt, type LogicalLine } from './lines';
 import { configurationMacros, type ConfigurationMacros } from './configuration';
 import { parseDefine, type Macro } from './macros';
 import {
-  InstanceMapper, equivalentMacro, includeMemoEnabled, leavesTableAsRecorded, memoCounters, mergeInto, newRecording, recordingsFor, sameContent, storeRecording,
+  InstanceMapper, equivalentMacro, includeMemoEnabled, mergeInto, newRecording, recordingsFor, sameContent, storeRecording,
   type GroupState, type IncludeEvent, type InstanceMap, type NameState, type Recording,
 } from './memo';
 import { copyToken, lex, link, mentionsMacro, wouldPaste, type LexOptions, type Token } from './tokens';
@@ -24,7 +24,6 @@ const ARGUMENT_LINES = 1000;
 /** Nested includes, in case the walk's own bound is larger. */
 const INCLUDE_DEPTH = 200;
 const HASH = 35;
-const NOTHING_CHANGED: ReadonlySet<string> = new Set();
 
 const CONDITIONALS = new Set(['if', 'ifdef', 'ifndef', 'elif', 'elifdef', 'elifndef', 'else', 'endif']);
 /** Directives cpp knows that change nothing here. */
@@ -51,8 +50,6 @@ interface IncludeResult {
   readonly asRecorded: boolean;
   /** The instances a replay of the file mapped, for the includer's later lines. */
   readonly mapper?: InstanceMapper;
-  /** It went otherwise, and changed these names (undefined when that is not known). */
-  readonly changed?: ReadonlySet<string>;
 }
 
 /** Names the implementation owns: cpp decides them (not defined means 0), the project does not. */
@@ -219,10 +216,7 @@ export class CppRun {
    */
   private *readIncluded(request: IncludeRequest, event: IncludeEvent | undefined, recorded: IncludeEvent | undefined): Generator<ExpandedLine, IncludeResult> {
     const included = request.included && !this.once.has(request.included.file.path) ? request.included : undefined;
-    if (!included) {
-      if (recorded === undefined || recorded.child === undefined) return { asRecorded: true };
-      return { asRecorded: false, changed: NOTHING_CHANGED };
-    }
+    if (!included) return { asRecorded: recorded === undefined || recorded.child === undefined };
     if (this.includeDepth >= INCLUDE_DEPTH) {
       this.report(request.from, `includes nested more than ${INCLUDE_DEPTH} deep; this one is not read`);
       if (this.recording) this.recording.poisoned = true;
@@ -238,12 +232,9 @@ export class CppRun {
 
   private *enter(included: IncludedFile, event: IncludeEvent | undefined, recorded: IncludeEvent | undefined): Generator<ExpandedLine, IncludeResult> {
     const parent = this.recording;
-    const expected = recorded?.child;
     let candidates: readonly Recording[] = [];
-    if (this.memo) candidates = recordingsFor(this.env.defines, this.options.language, included.file.path);
-    // A replayed includer tries what its recording did here first.
-    if (expected) candidates = [expected, ...candidates.filter((candidate) => candidate !== expected)];
-    else if (recorded) candidates = [];
+    if (recorded) candidates = recorded.child ? [recorded.child] : [];
+    else if (this.memo) candidates = recordingsFor(this.env.defines, this.options.language, included.file.path);
     let replayed: Recording | undefined;
     let instances: InstanceMap | undefined;
     for (const candidate of candidates) {
@@ -262,12 +253,10 @@ export class CppRun {
       if (recording) for (const name of replayed.reads.keys()) recording.reads.set(name, this.peek(name));
       instances.set(replayed.file, included.file);
       const mapper = new InstanceMapper(instances, [[replayed.file, included.file]]);
-      memoCounters.replays++;
-      const whole = yield* this.replay(replayed, included, mapper);
-      result = recorded === undefined || replayed === expected ? { asRecorded: whole, mapper } : { asRecorded: false, changed: whole ? replayed.written : recording?.written };
+      result = { asRecorded: yield* this.replay(replayed, included, mapper), mapper };
     } else {
       yield* this.file(included.lines[Symbol.iterator]());
-      result = recorded === undefined ? { asRecorded: true } : { asRecorded: false, changed: recording?.written };
+      result = { asRecorded: recorded === undefined };
     }
     this.recording = parent;
     if (recording) {
@@ -346,31 +335,8 @@ export class CppRun {
       this.recording.events.push(event);
     }
     const result = yield* this.readIncluded(request, event, recorded);
-    if (result.asRecorded) {
-      if (result.mapper) mapper.adopt(result.mapper);
-      return true;
-    }
-    return this.sameTableAfter(recorded, result, mapper);
-  }
-
-  /**
-   * An include that went otherwise than recorded (mostly a header whose guard is defined by now,
-   * where the recording read it whole) leaves the includer's recording good when the macro table
-   * ends up as the recording left it. The names the recording's include changed are then read
-   * from before the includer: the includer's new recording notes them as its own look-ups.
-   */
-  private sameTableAfter(recorded: IncludeEvent, result: IncludeResult, mapper: InstanceMapper): boolean {
-    const expected = recorded.child;
-    if (!expected || result.changed === undefined || this.full) return false;
-    if (!leavesTableAsRecorded(expected, result.changed, (name) => this.peek(name), mapper.instances)) return false;
-    memoCounters.includesSkippedAsRecorded++;
-    const recording = this.recording;
-    if (recording) {
-      for (const name of expected.written) {
-        if (!recording.written.has(name) && !recording.reads.has(name)) recording.reads.set(name, this.peek(name));
-      }
-    }
-    return true;
+    if (result.asRecorded && result.mapper) mapper.adopt(result.mapper);
+    return result.asRecorded;
   }
 
   private report(at: SourceLine, message: string, columns?: ColumnSpan): void {
