@@ -3,6 +3,7 @@
 // character by character against the host text.
 import * as assert from 'node:assert/strict';
 import { CMacroCache, scanC, type CScanOptions } from '../../server/src/analysis/embedded/c';
+import { CLexer, type CToken } from '../../server/src/analysis/embedded/c/lexer';
 import { analyzeEmbedded } from '../../server/src/analysis/embedded/analyze';
 import { intrinsicNamed } from '../../server/src/analysis/embedded/intrinsics';
 import type { AsmBlock, AsmLine, EmbeddedScan, HostBuild } from '../../server/src/analysis/embedded/types';
@@ -602,5 +603,54 @@ describe('C front end: intrinsic calls', () => {
     assert.equal(result.intrinsics.length, 1);
     assert.equal(result.intrinsics[0]!.undecidedBranch, true);
     assert.equal(result.intrinsics[0]!.bits, 64);
+  });
+});
+
+describe('C front end: skipping what the preprocessor does not take', () => {
+  // Texts where a careless skip would stop early or late: a `#` inside a literal, a raw string or a
+  // comment; a directive line continued by a block comment or a splice; `##` first on a line.
+  const tricky = [
+    'int a; /* x\n# not a directive */ b "c # d" \'#\'\n  # define X 1\nrest',
+    'R"x(\n#if 1\n)x" y\n#endif\n',
+    'u8"s" L\'c\' q\n## pasted\n#\n',
+    'a \\\n# b\n#include <x.h> /* two\nlines */ tail\nnext\n',
+    '// line comment \\\n# continued\n#else\n',
+    '"unterminated\n#elif 1\n',
+    'x /* never closed\n#endif\n',
+  ];
+
+  /** Where the lexer goes and what it keeps, read token by token. */
+  function byTokens(text: string, lineRest: boolean): { at: CToken; comments: unknown[]; problems: unknown[] } {
+    const lexer = new CLexer(text, (offset) => ({ line: offset, column: 0 }));
+    if (lineRest) lexer.next();
+    if (lineRest) while (lexer.nextOnLine());
+    else while (!(lexer.peek().kind === 'eof' || (lexer.peek().bol && lexer.peek().text === '#'))) lexer.next();
+    return { at: lexer.peek(), comments: lexer.comments, problems: lexer.problems };
+  }
+
+  function bySkipping(text: string, lineRest: boolean): { at: CToken; comments: unknown[]; problems: unknown[] } {
+    const lexer = new CLexer(text, (offset) => ({ line: offset, column: 0 }));
+    if (lineRest) lexer.next();
+    if (lineRest) lexer.skipRestOfLine();
+    else lexer.skipToDirective();
+    return { at: lexer.peek(), comments: lexer.comments, problems: lexer.problems };
+  }
+
+  it('skips to the same next directive, keeping the same comments and problems, as reading every token', () => {
+    for (const text of tricky) {
+      for (let from = 0; from < text.length; from++) {
+        for (const lineRest of [false, true]) {
+          const suffix = text.slice(from);
+          assert.deepEqual(bySkipping(suffix, lineRest), byTokens(suffix, lineRest), `${lineRest ? 'rest of line' : 'to directive'} from ${from} of ${JSON.stringify(text)}`);
+        }
+      }
+    }
+  });
+
+  it('keeps the comments of a branch not taken and finds the asm after it', () => {
+    const text = '#if 0\nint x; /* virtlint-disable-next-line */ "#endif"\n#define A /* a\n b */ asm("cli")\n#endif\nvoid f(void) { asm("sti"); }\n';
+    const result = scan(text);
+    assert.deepEqual(result.blocks.map((b) => b.lines.map((l) => l.text.trim())), [['sti']]);
+    assert.deepEqual(result.comments.map((c) => c.text), ['/* virtlint-disable-next-line */', '/* a', ' b */']);
   });
 });

@@ -78,13 +78,26 @@ export interface Directive {
 const RAW = new Set(['error', 'warning', 'pragma', 'line', 'ident', 'sccs', 'assert', 'unassert']);
 const KNOWN = new Set(['define', 'undef', 'include', 'include_next', 'import', 'if', 'ifdef', 'ifndef', 'elif', 'elifdef', 'elifndef', 'else', 'endif']);
 
-/** Reads the directive starting at `hash` (a `#` first on its line) to the end of its logical line. */
-export function readDirective(lexer: CLexer, hash: CToken): Directive {
+/** In a branch the preprocessor does not take, the directives whose tokens still matter: an `#elif` may be the branch taken, and decides the bitness of the others. */
+export const READ_WHEN_SKIPPING: ReadonlySet<string> = new Set(['elif', 'elifdef', 'elifndef', 'else', 'endif']);
+/** A header notes include guards in skipped branches too (`noteIncludeGuard`). */
+const HEADER_READS_WHEN_SKIPPING: ReadonlySet<string> = new Set([...READ_WHEN_SKIPPING, 'if', 'ifndef']);
+
+/**
+ * Reads the directive starting at `hash` (a `#` first on its line) to the end of its logical line.
+ * `skipping`, in a branch the preprocessor does not take: the directives whose tokens are still
+ * read; the others are passed over (their comments still kept).
+ */
+export function readDirective(lexer: CLexer, hash: CToken, skipping?: ReadonlySet<string>): Directive {
   const name = lexer.nextOnLine();
   if (!name) return { hash, name: '', tokens: [] };
   if (name.kind !== 'ident' || RAW.has(name.text) || !KNOWN.has(name.text)) {
     lexer.seek(lexer.endOfLogicalLine(name.end), false);
     return { hash, name: name.kind === 'ident' ? name.text : '', tokens: [] };
+  }
+  if (skipping !== undefined && !skipping.has(name.text)) {
+    lexer.skipRestOfLine();
+    return { hash, name: name.text, tokens: [] };
   }
   const tokens: CToken[] = [];
   for (let t = lexer.nextOnLine(); t; t = lexer.nextOnLine()) tokens.push(t);
@@ -309,7 +322,7 @@ export class Includes {
   /** A header's macro definitions, with its conditionals evaluated on its own macros and the latest of every header read. */
   private read(path: string, text: string, depth: number): HeaderInfo {
     const file = new SourceFile(path, text, false);
-    const lexer = new CLexer(text, file.lineAndColumn);
+    const lexer = new CLexer(text);
     lexer.quiet = true;
     const definitions = this.definitions;
     const builtins = this.builtins;
@@ -323,7 +336,7 @@ export class Includes {
     const includes: string[] = [];
     for (let at = nextDirective(text, 0); at >= 0; at = nextDirective(text, lexer.offset)) {
       lexer.seek(at, true);
-      const d = readDirective(lexer, lexer.next());
+      const d = readDirective(lexer, lexer.next(), conditions.active ? undefined : HEADER_READS_WHEN_SKIPPING);
       if (d.name === 'ifndef' || d.name === 'if') noteIncludeGuard(lexer, table, d);
       if (ConditionStack.takes(d.name) && conditions.handle(d.name, srcTokens(d.tokens, file))) continue;
       if (!conditions.active) continue;

@@ -245,7 +245,7 @@ function stringify(tokens: readonly XToken[], like: XToken, space: boolean): XTo
 /** `a ## b`: one token when the spellings lex as one, else both. */
 function paste(lhs: XToken, rhs: XToken): XToken[] {
   const text = lhs.text + rhs.text;
-  const lexer = new CLexer(text, () => ({ line: 0, column: 0 }));
+  const lexer = new CLexer(text);
   lexer.quiet = true;
   const first = lexer.next();
   if (first.end === text.length && first.start === 0) {

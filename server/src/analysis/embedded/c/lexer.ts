@@ -33,6 +33,7 @@ const SLASH = 47;
 const STAR = 42;
 const DQUOTE = 34;
 const SQUOTE = 39;
+const HASH = 35;
 
 /** GCC takes `$` in identifiers. */
 const DOLLARS = true;
@@ -74,10 +75,13 @@ export class CLexer {
   readonly problems: LexProblem[] = [];
   /** Problems are not reported while reading a branch the preprocessor skips. */
   quiet = false;
+  /** What `scanToken` last found. */
+  private readonly scanned: { kind: CTokenKind; start: number; end: number; space: boolean; bol: boolean } = { kind: 'eof', start: 0, end: 0, space: false, bol: true };
 
+  /** `lineOf` places the comments kept; without it none are (a header's comments are never reported). */
   constructor(
     readonly text: string,
-    private readonly lineOf: (offset: number) => { line: number; column: number },
+    private readonly lineOf?: (offset: number) => { line: number; column: number },
   ) {}
 
   get offset(): number {
@@ -126,8 +130,56 @@ export class CLexer {
   }
 
   private read(): CToken {
+    this.scanToken();
+    return this.madeToken();
+  }
+
+  /**
+   * Skips the rest of the current logical line as `nextOnLine` would read it (comments are still
+   * kept, problems reported unless quiet) without making its tokens: a directive whose tokens
+   * nobody needs. The next line's first token is then peeked.
+   */
+  skipRestOfLine(): void {
+    if (this.peeked) {
+      if (this.peeked.kind === 'eof' || this.peeked.bol) return;
+      this.peeked = undefined;
+    }
+    for (;;) {
+      this.scanToken();
+      if (this.scanned.kind === 'eof' || this.scanned.bol) break;
+    }
+    this.peeked = this.madeToken();
+  }
+
+  /**
+   * Skips tokens as `next` would read them, without making them, up to the next `#` that starts a
+   * logical line (peeked) or the end: the code of a branch the preprocessor does not take.
+   */
+  skipToDirective(): void {
+    if (this.peeked) {
+      if (this.peeked.kind === 'eof' || (this.peeked.bol && this.peeked.text === '#')) return;
+      this.peeked = undefined;
+    }
+    const text = this.text;
+    const scanned = this.scanned;
+    for (;;) {
+      this.scanToken();
+      if (scanned.kind === 'eof') break;
+      if (scanned.bol && scanned.kind === 'punct' && scanned.end - scanned.start === 1 && text.charCodeAt(scanned.start) === HASH) break;
+    }
+    this.peeked = this.madeToken();
+  }
+
+  private madeToken(): CToken {
+    const { kind, start, end, space, bol } = this.scanned;
+    return { kind, text: kind === 'eof' ? '' : this.text.slice(start, end), start, end, space, bol };
+  }
+
+  /** Reads the next token's extent into `scanned` (comments kept, problems noted). */
+  private scanToken(): void {
     const text = this.text;
     const n = text.length;
+    const out = this.scanned;
     let space = false;
     let bol = this.bol;
     let i = this.at;
@@ -162,10 +214,16 @@ export class CLexer {
       break;
     }
     this.bol = false;
+    out.space = space;
     if (i >= n) {
       this.at = n;
-      return { kind: 'eof', text: '', start: n, end: n, space, bol: true };
+      out.kind = 'eof';
+      out.start = n;
+      out.end = n;
+      out.bol = true;
+      return;
     }
+    out.bol = bol;
     const start = i;
     const c = text.charCodeAt(i);
     let kind: CTokenKind;
@@ -198,7 +256,9 @@ export class CLexer {
       kind = 'other';
     }
     this.at = i;
-    return { kind, text: text.slice(start, i), start, end: i, space, bol };
+    out.kind = kind;
+    out.start = start;
+    out.end = i;
   }
 
   /** End of a quoted literal whose quote is at `quote`; at the line's end when it does not close (reported). */
@@ -257,12 +317,14 @@ export class CLexer {
 
   /** A comment cut at each line break, one `HostComment` per line. */
   private addComment(from: number, to: number): void {
+    const lineOf = this.lineOf;
+    if (lineOf === undefined) return;
     const text = this.text;
     let i = from;
     while (i < to) {
       const nl = nextBreak(text, i);
       const end = nl < 0 || nl > to ? to : nl;
-      const where = this.lineOf(i);
+      const where = lineOf(i);
       this.comments.push({ line: where.line, start: where.column, text: text.slice(i, end) });
       if (end >= to) break;
       i = afterBreak(text, end);

@@ -37,7 +37,7 @@ export function parseDefine(tokens: readonly CToken[], file: SourceFile, builtin
 
 /** Every token of `text` (a define given on the command line), for `parseDefine`. */
 function tokensOf(text: string): CToken[] {
-  const lexer = new CLexer(text, () => ({ line: 0, column: 0 }));
+  const lexer = new CLexer(text);
   lexer.quiet = true;
   const out: CToken[] = [];
   for (let t = lexer.next(); t.kind !== 'eof'; t = lexer.next()) out.push(t);

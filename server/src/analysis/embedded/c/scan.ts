@@ -8,7 +8,7 @@ import { intrinsicNameHashes, intrinsicNamed, type IntrinsicEntry } from '../int
 import { NameHashes, onIncludeLine, someIdentifier } from './nameFilter';
 import type { AsmBlock, EmbeddedScan, FrontEndProblem, HostBuild, HostComment, IntrinsicCall } from '../types';
 import { ConditionStack } from './conditionals';
-import { CMacroCache, includeSpecOf, Includes, noteIncludeGuard, pastesArgumentToName, readDirective } from './directives';
+import { CMacroCache, includeSpecOf, Includes, noteIncludeGuard, pastesArgumentToName, readDirective, READ_WHEN_SKIPPING } from './directives';
 import { expandTokens, type AsmOnlyExpansion, type ExpandContext } from './expand';
 import { GNU_ASM_KEYWORDS, GNU_ASM_QUALIFIERS, readGnuAsm, type GnuAsmStatement } from './gnuAsm';
 import { CLexer, type CToken } from './lexer';
@@ -125,13 +125,13 @@ export class CScanner {
       this.resume(previous);
     }
     for (;;) {
+      if (!this.conditions.active) this.lexer.skipToDirective();
       const t = this.lexer.next();
       if (t.kind === 'eof') break;
       if (t.bol && t.text === '#') {
         this.directive(t);
         continue;
       }
-      if (!this.conditions.active) continue;
       this.code(t);
       if (t.kind === 'punct' && this.braceDepth === 0 && (t.text === '}' || t.text === ';')) {
         const converged = this.checkpoint(t.end);
@@ -333,7 +333,7 @@ export class CScanner {
   }
 
   private runDirective(hash: CToken): void {
-    const d = readDirective(this.lexer, hash);
+    const d = readDirective(this.lexer, hash, this.conditions.active ? undefined : READ_WHEN_SKIPPING);
     if (this.conditions.active && (d.name === 'ifndef' || d.name === 'if')) noteIncludeGuard(this.lexer, this.table, d);
     if (d.name === 'if' || d.name === 'ifdef' || d.name === 'ifndef') this.openGroups.push(hash);
     else if (d.name === 'endif') this.openGroups.pop();
@@ -502,6 +502,7 @@ export class CScanner {
     }
     let depth = 0;
     for (;;) {
+      if (!this.conditions.active) this.lexer.skipToDirective();
       const t = this.lexer.next();
       if (t.kind === 'eof' || tokens.length > GATHER_LIMIT) {
         this.problem(first.start, tokens[tokens.length - 1]!.end, `${first.text}: no closing parenthesis`);
@@ -511,7 +512,6 @@ export class CScanner {
         this.directive(t);
         continue;
       }
-      if (!this.conditions.active) continue;
       tokens.push(t);
       if (t.text === '(') depth++;
       else if (t.text === ')' && --depth === 0) return tokens;
