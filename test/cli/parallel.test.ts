@@ -5,7 +5,7 @@
 // inline assembly and intrinsics, and a file that cannot be read. Enough roots and C files that
 // the work is cut into several jobs of each kind.
 import * as assert from 'node:assert/strict';
-import { setWorkersDieAfterHostBatch, setThisThreadTakesJobs, threadCount, workerJobsDone, PARALLEL_MIN_FILES } from '../../server/src/cli/parallel';
+import { mainThreadJoinsHostBatches, setWorkersDieAfterHostBatch, setThisThreadTakesJobs, threadCount, workerJobsDone, PARALLEL_MIN_FILES } from '../../server/src/cli/parallel';
 import { parseJsonReport, removeTree, runCli, spawnCli, tempTree, type CliRun } from './helpers';
 
 const ROOTS = 30;
@@ -166,5 +166,13 @@ describe('cli: --jobs (worker threads)', function () {
     assert.equal(threadCount(undefined, PARALLEL_MIN_FILES, 8), 4);
     assert.equal(threadCount(undefined, PARALLEL_MIN_FILES, 2), 2);
     assert.equal(threadCount(3, 1, 2), 3);
+  });
+
+  it('this thread joins the C batches only while most are unclaimed, or when no worker is left', () => {
+    assert.equal(mainThreadJoinsHostBatches(0, 10, true), true);
+    assert.equal(mainThreadJoinsHostBatches(4, 10, true), true);
+    assert.equal(mainThreadJoinsHostBatches(5, 10, true), false);
+    assert.equal(mainThreadJoinsHostBatches(9, 10, true), false);
+    assert.equal(mainThreadJoinsHostBatches(9, 10, false), true);
   });
 });

@@ -5,7 +5,8 @@
 // first (it needs them all before it merges them into per-file results), the workers C files
 // first. Walks are handed out by message; C batches are claimed from a counter in shared memory,
 // so a worker goes from one batch to the next without waiting for this thread (which may be deep
-// in a long walk), and this thread claims what is left once its walks are done. The slices are
+// in a long walk); this thread, its walks done, claims batches too only while most are unclaimed
+// (or when no worker is left). The slices are
 // merged in root order and the host reports put back in input order, so neither the split nor
 // which thread ran a job changes the output. Each worker re-reads the command line and the
 // configuration itself: the project's settings hold functions, which cannot be posted.
@@ -131,6 +132,16 @@ interface HostBatches {
 export function threadCount(jobs: number | undefined, hostFiles: number, available: number): number {
   if (jobs !== undefined) return jobs;
   return hostFiles >= PARALLEL_MIN_FILES ? Math.max(1, Math.min(available, 4)) : 1;
+}
+
+/**
+ * Whether this thread, its walks done, claims C batches too: always when no worker lives, else
+ * only while most are unclaimed. Its first batch reads every header again (about half a second of
+ * CPU over arch/x86), which a worker already warm on them would mostly have finished meanwhile:
+ * joining late only adds that work and the memory traffic that slows the worker down.
+ */
+export function mainThreadJoinsHostBatches(claimed: number, count: number, workerAlive: boolean): boolean {
+  return !workerAlive || claimed * 2 < count;
 }
 
 /** The script a worker runs: the command's own entry (the bundle, or the tsc output's main/virtlint.js). */
@@ -297,7 +308,8 @@ export class LintWorkers {
   /**
    * This thread walks (it merges the walks), workers lint C files: each kind's caches (headers'
    * cpp recordings and parsed lines; C headers' macros) then warm up on one thread first. Workers
-   * help with walks when they may; this thread claims C batches once it has no walk to run.
+   * help with walks when they may; this thread may claim C batches once it has no walk to run
+   * (`mainThreadJoinsHostBatches`).
    */
   private take(): Job | undefined {
     return this.walks.shift() ?? this.hostJob();
@@ -314,6 +326,7 @@ export class LintWorkers {
     let batch = this.orphanBatches.shift();
     while (batch !== undefined && batches.done[batch] !== undefined) batch = this.orphanBatches.shift();
     if (batch === undefined) {
+      if (!mainThreadJoinsHostBatches(Atomics.load(batches.share.claims, 0), batches.count, this.slots.some((slot) => !slot.dead))) return undefined;
       const claimed = Atomics.add(batches.share.claims, 0, 1);
       if (claimed >= batches.count) return undefined;
       batch = claimed;
