@@ -376,6 +376,22 @@ describe('C front end: shared header cache', () => {
     const without = scan(text, { path: '/src/3.c', reader, includePaths: ['/inc'], macros, build: { defines: new Map([['OTHER', '2']]), definesComplete: true } });
     assert.equal(without.blocks.length, 0);
   });
+
+  it('sees only the header macros its own includes reach, whatever the scan before it reached', () => {
+    const files: Record<string, string> = {
+      '/inc/outer.h': '#include <inner.h>\n',
+      '/inc/inner.h': '#define cli_now() asm volatile("cli")\n',
+      '/inc/other.h': '#define cli_now() do { } while (0)\n',
+    };
+    const reader: SourceReader = { read: (path) => (path in files ? { text: files[path]! } : { error: 'no' }) };
+    const macros = new CMacroCache();
+    const use = 'void f(void) { cli_now(); }\n';
+    const blocksOf = (text: string, name: string): number => scan(text, { path: `/src/${name}.c`, reader, includePaths: ['/inc'], macros }).blocks.length;
+    assert.equal(blocksOf(`#include <outer.h>\n${use}`, 'a'), 1);
+    assert.equal(blocksOf(use, 'b'), 0, 'no include: the last scan\'s headers are not this one\'s');
+    assert.equal(blocksOf(`#include <other.h>\n${use}`, 'c'), 0, 'the later definition is not the one this scan reached');
+    assert.equal(blocksOf(`#include <outer.h>\n${use}`, 'd'), 1, 'inner.h reached again, through outer.h');
+  });
 });
 
 describe('C front end: pre-filter', () => {

@@ -126,6 +126,19 @@ interface HeaderInfo {
   readonly file: SourceFile;
   readonly defines: readonly CMacro[];
   readonly includes: readonly string[];
+  /** `includes` as the build's nodes, made on the first walk through it. */
+  includeNodes?: HeaderNode[];
+}
+
+/**
+ * A path some include resolved to, as the walks of one build's scans meet it: each scan that
+ * reaches it stamps it with its number, so a walk asks no set whether it was here.
+ */
+interface HeaderNode {
+  readonly path: string;
+  /** The header once read (an unreadable one stays undefined and is asked about again). */
+  info: HeaderInfo | undefined;
+  reachedIn: number;
 }
 
 /** What one build (language, bitness, defines, include paths) has learnt about headers. */
@@ -140,6 +153,8 @@ interface BuildCache {
   readonly definitions: Map<string, CMacro[]>;
   /** Include (kind, includer folder, spec) to the path it resolved to (null: not found). */
   readonly resolved: Map<string, string | null>;
+  /** Path to its node in the include walks. */
+  readonly nodes: Map<string, HeaderNode>;
   /** Names some header defines as a macro that may make an asm statement (a superset of what any scan sees), for the pre-filter. */
   readonly asmNames: AsmNames;
 }
@@ -182,7 +197,7 @@ export class CMacroCache {
     let byKey = this.builds.get(defines);
     if (!byKey) this.builds.set(defines, (byKey = new Map()));
     let build = byKey.get(key);
-    if (!build) byKey.set(key, (build = { headers: new Map(), definitions: new Map(), resolved: new Map(), asmNames: new AsmNames() }));
+    if (!build) byKey.set(key, (build = { headers: new Map(), definitions: new Map(), resolved: new Map(), nodes: new Map(), asmNames: new AsmNames() }));
     return build;
   }
 }
@@ -204,11 +219,14 @@ const INCLUDE_WORD = /#\s*(?:include|import)/y;
 
 export const INCLUDE_LIMITS: IncludeLimits = { depth: 40, headers: 4000, visible: 20_000 };
 
+/** Scans run one at a time (they are synchronous): a header's stamp says which last reached it. */
+let lastScanNumber = 0;
+
 export class Includes {
   private readCount = 0;
-  /** Headers this scan's includes reach. */
-  private readonly visible = new Set<SourceFile>();
-  private readonly reached = new Set<string>();
+  /** This scan's stamp on the headers (`SourceFile.reachedIn`) and paths (`HeaderNode.reachedIn`) its includes reach. */
+  private readonly scanNumber = ++lastScanNumber;
+  private reachedCount = 0;
   private readonly cache: BuildCache;
   private readonly definitions: Map<string, CMacro[]>;
   /** The text `resolve` just read, so the header is not read twice. */
@@ -230,7 +248,8 @@ export class Includes {
   lookup(name: string): CMacro | undefined {
     const list = this.definitions.get(name);
     if (!list) return undefined;
-    for (let i = list.length - 1; i >= 0; i--) if (this.visible.has(list[i]!.file)) return list[i];
+    const scan = this.scanNumber;
+    for (let i = list.length - 1; i >= 0; i--) if (list[i]!.file.reachedIn === scan) return list[i];
     return undefined;
   }
 
@@ -293,16 +312,26 @@ export class Includes {
   /** Makes the macros of `include` (and of what it includes) visible to the scan. */
   include(include: IncludeSpec, fromPath: string | undefined): void {
     const path = this.resolve(include, fromPath);
-    if (path) this.reach(path, 0);
+    if (path) this.reach(this.nodeOf(path), 0);
   }
 
-  private reach(path: string, depth: number): void {
-    if (this.reached.has(path) || this.reached.size >= this.limits.visible || depth > this.limits.depth) return;
-    this.reached.add(path);
-    const info = this.infoOf(path, depth);
+  private nodeOf(path: string): HeaderNode {
+    const nodes = this.cache.nodes;
+    let node = nodes.get(path);
+    if (!node) nodes.set(path, (node = { path, info: undefined, reachedIn: 0 }));
+    return node;
+  }
+
+  private reach(node: HeaderNode, depth: number): void {
+    if (node.reachedIn === this.scanNumber || this.reachedCount >= this.limits.visible || depth > this.limits.depth) return;
+    node.reachedIn = this.scanNumber;
+    this.reachedCount++;
+    const info = node.info ?? this.infoOf(node.path, depth);
     if (!info) return;
-    this.visible.add(info.file);
-    for (const inner of info.includes) this.reach(inner, depth + 1);
+    node.info = info;
+    info.file.reachedIn = this.scanNumber;
+    const inner = (info.includeNodes ??= info.includes.map((path) => this.nodeOf(path)));
+    for (const next of inner) this.reach(next, depth + 1);
   }
 
   private infoOf(path: string, depth: number): HeaderInfo | null {

@@ -9,6 +9,8 @@ import type { HideSet } from '../../project/cpp/tokens';
 
 export class SourceFile {
   private positions: PositionIndex | undefined;
+  /** A header: the number of the last scan whose includes reached it (`Includes`). */
+  reachedIn = 0;
 
   constructor(
     readonly path: string,
