@@ -68,11 +68,11 @@ export class CScanner {
   private readonly comments: HostComment[];
   private readonly holdsAsmMemo = new Map<CMacro, boolean>();
   private readonly asmOnly: AsmOnlyExpansion = {
-    holdsAsm: (macro) => this.holdsAsm(macro, new Set()),
+    holdsAsm: (macro) => this.holdsAsm(macro),
     mayMakeAsm: (name) => {
       if (GNU_ASM_KEYWORDS.has(name)) return true;
       const macro = this.table.get(name);
-      return macro !== undefined && this.holdsAsm(macro, new Set());
+      return macro !== undefined && this.holdsAsm(macro);
     },
     keywords: GNU_ASM_KEYWORDS,
     qualifiers: GNU_ASM_QUALIFIERS,
@@ -181,7 +181,7 @@ export class CScanner {
     for (let k = 0; k <= from.directives; k++) {
       for (; m < from.memo && memo[m]!.directives === k; m++) {
         const macro = this.table.get(memo[m]!.name);
-        if (macro) this.holdsAsm(macro, new Set());
+        if (macro) this.holdsAsm(macro);
       }
       if (k === from.directives) break;
       this.lexer.seek(record.directiveOffsets[k]!, true);
@@ -347,7 +347,7 @@ export class CScanner {
       if (!macro) return;
       this.table.define(macro);
       this.definitionIntrinsics(macro);
-      if (this.holdsAsm(macro, new Set())) this.definitionBlocks(macro);
+      if (this.holdsAsm(macro)) this.definitionBlocks(macro);
     } else if (d.name === 'undef' && d.tokens[0]?.kind === 'ident') {
       this.table.undef(d.tokens[0].text);
     } else if (d.name === 'include' || d.name === 'include_next' || d.name === 'import') {
@@ -357,11 +357,15 @@ export class CScanner {
   }
 
   /** Whether expanding the macro can make an asm statement. */
-  private holdsAsm(macro: CMacro, seen: Set<CMacro>): boolean {
+  /** `seen`: the macros whose bodies are being read, outermost first (none when asked from outside). */
+  private holdsAsm(macro: CMacro, seen?: Set<CMacro>): boolean {
     const known = this.holdsAsmMemo.get(macro);
     if (known !== undefined) return known;
-    // The answer depends on the macros in force when first asked: a resumed scan asks again at the same point.
-    if (seen.size === 0 && this.directiveDepth === 0 && !this.replaying) this.memoNotes.push({ directives: this.directiveOffsets.length, name: macro.name });
+    if (seen === undefined) {
+      // The answer depends on the macros in force when first asked: a resumed scan asks again at the same point.
+      if (this.directiveDepth === 0 && !this.replaying) this.memoNotes.push({ directives: this.directiveOffsets.length, name: macro.name });
+      seen = new Set();
+    }
     if (seen.has(macro) || seen.size > DEPTH_LIMIT) return false;
     seen.add(macro);
     let holds = false;
@@ -438,7 +442,7 @@ export class CScanner {
       return;
     }
     const macro = this.table.get(t.text);
-    if (macro && !macro.builtin && this.holdsAsm(macro, new Set())) {
+    if (macro && !macro.builtin && this.holdsAsm(macro)) {
       this.gnuStatement(t, macro);
       return;
     }
