@@ -161,11 +161,13 @@ describe('cli: --jobs (worker threads)', function () {
     }
   });
 
-  it('without --jobs, workers start only when there are enough files to share', () => {
-    assert.equal(threadCount(undefined, PARALLEL_MIN_FILES - 1, 8), 1);
-    assert.equal(threadCount(undefined, PARALLEL_MIN_FILES, 8), 4);
-    assert.equal(threadCount(undefined, PARALLEL_MIN_FILES, 2), 2);
-    assert.equal(threadCount(3, 1, 2), 3);
+  it('without --jobs, workers start only when there are enough files to share, and on two cores only beside assembly', () => {
+    assert.equal(threadCount(undefined, PARALLEL_MIN_FILES - 1, 8, true), 1);
+    assert.equal(threadCount(undefined, PARALLEL_MIN_FILES, 8, true), 4);
+    assert.equal(threadCount(undefined, PARALLEL_MIN_FILES, 8, false), 4);
+    assert.equal(threadCount(undefined, PARALLEL_MIN_FILES, 2, true), 2);
+    assert.equal(threadCount(undefined, PARALLEL_MIN_FILES, 2, false), 1);
+    assert.equal(threadCount(3, 1, 2, false), 3);
   });
 
   it('this thread joins the C batches only while most are unclaimed, or when no worker is left', () => {

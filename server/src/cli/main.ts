@@ -64,7 +64,7 @@ async function run(argv: string[], io: CommandIo): Promise<number> {
   if (project === undefined) return 0;
 
   const { assembly, host } = splitByLanguage(files, options);
-  const workers = startWorkers(argv, cwd, host.length, project, options);
+  const workers = startWorkers(argv, cwd, host.length, assembly.length > 0, project, options);
   try {
     const hostRun = newHostRun(new ProjectReader(options.maxFileSize));
     const queued = workers?.queueHostFiles(host.filter((file) => file.path !== '-'), hostRun);
@@ -78,9 +78,9 @@ async function run(argv: string[], io: CommandIo): Promise<number> {
 }
 
 /** Workers for `--jobs` (or enough C files); none for --fix, which rewrites files as it goes. */
-function startWorkers(argv: readonly string[], cwd: string, hostFiles: number, project: Project, options: CliOptions): LintWorkers | undefined {
+function startWorkers(argv: readonly string[], cwd: string, hostFiles: number, hasAssembly: boolean, project: Project, options: CliOptions): LintWorkers | undefined {
   if (options.fix !== undefined) return undefined;
-  return LintWorkers.start(threadCount(options.jobs, hostFiles, os.availableParallelism()), options.jobs !== undefined, argv, cwd, project, options);
+  return LintWorkers.start(threadCount(options.jobs, hostFiles, os.availableParallelism(), hasAssembly), options.jobs !== undefined, argv, cwd, project, options);
 }
 
 function finish(outcome: LintOutcome, options: CliOptions, cwd: string, io: CommandIo): number {

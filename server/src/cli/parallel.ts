@@ -127,11 +127,15 @@ interface HostBatches {
  * Threads for this run: `--jobs`, or else the cores (at most four) when there are enough C, C++
  * and Rust files to share. Walks alone are not spread unless `--jobs` asks: a worker copies its
  * walks back and warms its own caches, which on two cores costs about what it saves (V8's
- * compiler and collector threads already take much of the second core).
+ * compiler and collector threads already take much of the second core). On two cores C files
+ * alone stay on this thread too: each thread reads every header again, and the two run slower
+ * side by side (arch/x86's C files: 2.35 s on two threads, 1.99 s on one); a worker pays off
+ * there only while this thread has assembly to read.
  */
-export function threadCount(jobs: number | undefined, hostFiles: number, available: number): number {
+export function threadCount(jobs: number | undefined, hostFiles: number, available: number, thisThreadHasAssembly: boolean): number {
   if (jobs !== undefined) return jobs;
-  return hostFiles >= PARALLEL_MIN_FILES ? Math.max(1, Math.min(available, 4)) : 1;
+  if (hostFiles < PARALLEL_MIN_FILES || (available <= 2 && !thisThreadHasAssembly)) return 1;
+  return Math.max(1, Math.min(available, 4));
 }
 
 /**
