@@ -49,6 +49,45 @@ Object.defineProperty(module.exports, '__wasm', { get: instantiate, enumerable: 
   ],
 ];
 
+/**
+ * The scanner needs iced-x86 for a thousand instructions of a kernel, but only after its file is
+ * read and its length loop has started. Here the loader starts compiling the module on V8's
+ * background threads as the bundle loads (`WebAssembly.compile`) and instantiates it at first use;
+ * `__wasmReady` resolves when the compile is done, and the scanner awaits it before it decodes.
+ * Used before that, the module is compiled again here, synchronously (correct, only slower; the
+ * scan tests count such compiles: test/scan/icedInBackground.test.ts).
+ */
+function icedCompiledInBackground() {
+  return {
+    name: 'iced-compiled-in-background',
+    setup(bundle) {
+      bundle.onLoad({ filter: /iced-x86[\\/]iced_x86\.js$/ }, (args) => ({ contents: patchIcedLoader(readFileSync(args.path, 'utf8'), BACKGROUND_ICED), loader: 'js' }));
+    },
+  };
+}
+
+const BACKGROUND_ICED = [
+  [
+    LAZY_ICED[0][0],
+    `const bytes = require('fs').readFileSync(require('path').join(__dirname, 'iced_x86_bg.wasm'));
+let compiled;
+const ready = WebAssembly.compile(bytes).then((made) => {
+  compiled = made;
+}, () => undefined);
+let instantiated;
+function instantiate() {
+  if (instantiated === undefined) {
+    instantiated = new WebAssembly.Instance(compiled ?? new WebAssembly.Module(bytes), imports).exports;
+    wasm = instantiated;
+  }
+  return instantiated;
+}
+wasm = new Proxy({}, { get: (_, name) => instantiate()[name] });
+Object.defineProperty(module.exports, '__wasm', { get: instantiate, enumerable: true });
+module.exports.__wasmReady = ready;`,
+  ],
+];
+
 /** Applies a loader patch; fails the build if iced's loader changed shape. */
 function patchIcedLoader(source, replacements) {
   let patched = source;
@@ -64,8 +103,8 @@ const entries = [
   { entry: 'client/src/extension.ts', out: 'client.js', external: ['vscode'] },
   { entry: 'server/src/main/virtlint.ts', out: 'cli.js', plugins: [icedWhenFirstUsed()] },
   // What bin/virtlint.js loads for `virtlint scan`: the scanner without the lint command.
-  { entry: 'server/src/main/scan.ts', out: 'scan.js' },
-  { entry: 'server/src/scan/worker.ts', out: 'scan-worker.js' },
+  { entry: 'server/src/main/scan.ts', out: 'scan.js', plugins: [icedCompiledInBackground()] },
+  { entry: 'server/src/scan/worker.ts', out: 'scan-worker.js', plugins: [icedCompiledInBackground()] },
 ];
 for (const { entry, out, external = [], plugins = [] } of entries) {
   if (!existsSync(join(root, entry))) {

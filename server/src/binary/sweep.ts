@@ -89,6 +89,12 @@ export interface FastSweepOptions {
   boundaries?: number[];
   /** Record bare INT3 (0xCC) hits. They are common padding; skipping them keeps the hit list small. */
   includeInt3?: boolean;
+  /**
+   * Only `bytes[0, loaded)` are there yet (the rest of a file is still being read): the sweep stops
+   * at the first instruction starting 15 bytes or less before `loaded`, which may reach it, and
+   * iced is shown nothing past it. The sweep goes on from the returned `end` once more has arrived.
+   */
+  loaded?: number;
 }
 
 /**
@@ -101,7 +107,8 @@ export function fastSweep(bytes: Uint8Array, bits: Bitness, range: SweepRange, o
   const offsets: number[] = [];
   const codes: number[] = [];
   const end = bytes.length;
-  const stop = Math.min(range.stop, end);
+  const loaded = Math.min(end, options.loaded ?? end);
+  const stop = Math.min(range.stop, loaded < end ? loaded - MAX_INSTRUCTION_LENGTH : end);
   const recordFrom = options.recordFrom ?? 0;
   const recordTo = options.recordTo ?? -1;
   const boundaries = options.boundaries;
@@ -147,7 +154,7 @@ export function fastSweep(bytes: Uint8Array, bits: Bitness, range: SweepRange, o
       if (!decoder || pos < windowStart || (pos + MAX_INSTRUCTION_LENGTH > windowEnd && windowEnd < end)) {
         decoder?.free();
         windowStart = pos;
-        windowEnd = Math.min(end, pos + DECODE_WINDOW);
+        windowEnd = Math.min(loaded, pos + DECODE_WINDOW);
         decoder = new iced.Decoder(bits, bytes.subarray(windowStart, windowEnd), iced.DecoderOptions.None);
       }
       decoder.position = pos - windowStart;

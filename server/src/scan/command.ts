@@ -10,7 +10,7 @@ import { stylist, wantsColor } from '../host/terminal';
 import { formatReports, type FileReport } from '../report';
 import { exitVerdict, flag, InputError, integer, oneOf, parseBits, pathValue, UsageError, valued, type CommandIo, type OptionSpec } from '../report/options';
 import { addressWidthFor, DISCOVERY_ORDER, fitsAddressWidth, ScanInputError, type BinaryImage, type Discovery } from '../binary/image';
-import { loadImage, readImageFile, RAW_DEFAULT_BITS, type LoadOptions } from './load';
+import { loadImage, openImageFile, RAW_DEFAULT_BITS, type LoadOptions, type OpenedImage } from './load';
 import { PARALLEL_MIN_BYTES, SweepWorkers, workerScriptPath } from './parallel';
 import { fatalReport, toFileReport } from './report';
 import { scanImage, type DisassemblySyntax, type ScanOptions, type ScanStats, type SweepMode } from './scanner';
@@ -189,8 +189,10 @@ async function scanFiles(
   for (const file of args.paths) {
     const fullPath = path.resolve(cwd, file);
     let image: BinaryImage;
+    let opened: OpenedImage;
     try {
-      image = loadImage(readLimited(fullPath, args.maxSizeBytes), loadOptions(args));
+      opened = openLimited(fullPath, args);
+      image = loadImage(opened.bytes, loadOptions(args));
     } catch (e) {
       failed = true;
       reports.push(fatalReport(fullPath, errorText(e)));
@@ -208,7 +210,19 @@ async function scanFiles(
     };
     if (extraSymbols) options.extraSymbols = extraSymbols;
     if (workers) options.workers = workers;
-    const { findings, stats } = await scanImage(image, options);
+    if (opened.arriving) options.arriving = opened.arriving;
+    let scanned: Awaited<ReturnType<typeof scanImage>>;
+    try {
+      scanned = await scanImage(image, options);
+    } catch (e) {
+      if (!(e instanceof ScanInputError)) throw e;
+      failed = true;
+      reports.push(fatalReport(fullPath, e.message));
+      continue;
+    } finally {
+      await opened.arriving?.settled();
+    }
+    const { findings, stats } = scanned;
     if (stats.fellBackToSweep) {
       io.stderr.write(`${COMMAND}: ${file}: no symbols, unwind tables or entry points inside code; decoded every executable byte (linear sweep)\n`);
       image.notes.push('no code roots: linear sweep');
@@ -261,7 +275,9 @@ function loadOptions(args: ScanArgs): LoadOptions {
   return options;
 }
 
-function readLimited(fullPath: string, maxBytes: number): Uint8Array {
+/** Opens a file for scanning; the large code sections of a large ELF go on arriving (`OpenedImage.arriving`). */
+function openLimited(fullPath: string, args: ScanArgs): OpenedImage {
+  const maxBytes = args.maxSizeBytes;
   let stat: fs.Stats;
   try {
     stat = fs.statSync(fullPath);
@@ -272,7 +288,7 @@ function readLimited(fullPath: string, maxBytes: number): Uint8Array {
   if (!stat.isFile()) throw new ScanInputError(`${fileKind(stat)}, not a regular file`);
   if (stat.size > maxBytes) throw new ScanInputError(`file is ${(stat.size / 1048576).toFixed(1)} MB, over the --max-size limit of ${(maxBytes / 1048576).toFixed(0)} MB`);
   if (stat.size === 0) throw new ScanInputError('empty file');
-  return readImageFile(fullPath, stat.size);
+  return openImageFile(fullPath, stat.size, { inBackground: true, sections: args.sections, raw: args.raw });
 }
 
 function errorText(e: unknown): string {

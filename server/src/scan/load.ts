@@ -2,6 +2,7 @@
 import * as fs from 'fs';
 import { isElf, parseElf } from '../binary/elf';
 import { codeMemory } from '../binary/lengthLoop';
+import { ArrivingBytes, type FileRange } from './arriving';
 import { addressWidthFor, fitsAddressWidth, ScanInputError, type BinaryImage } from '../binary/image';
 import { isCoffObject, isPe, parseCoffObject, parsePe } from '../binary/pe';
 import type { Bitness } from '../binary/sweep';
@@ -82,7 +83,28 @@ function rawImage(bytes: Uint8Array, options: LoadOptions): BinaryImage {
  * sweep reads the code where it was read to instead of copying it (~6 ms for a kernel's .text).
  */
 export function readImageFile(fullPath: string, size: number): Uint8Array {
+  return openImageFile(fullPath, size, { inBackground: false }).bytes;
+}
+
+export interface OpenedImage {
+  bytes: Uint8Array;
+  /** The large code sections of a large ELF, still being read into `bytes` (see arriving.ts). */
+  arriving?: ArrivingBytes;
+}
+
+export interface OpenOptions {
+  /** Read large code sections in the thread pool (`arriving`) instead of before returning. */
+  inBackground: boolean;
+  /** Only these code sections are scanned (--section): the others are not read. */
+  sections?: readonly string[];
+  /** The file is raw code whatever its header says (--raw): every byte is read. */
+  raw?: boolean;
+}
+
+/** `readImageFile`, leaving the large code sections of a large ELF to arrive while the caller works. */
+export function openImageFile(fullPath: string, size: number, options: OpenOptions): OpenedImage {
   const fd = fs.openSync(fullPath, 'r');
+  let handedOver = false;
   try {
     const bytes = codeMemory(size) ?? new Uint8Array(size);
     const readRange = (offset: number, length: number): void => {
@@ -97,13 +119,32 @@ export function readImageFile(fullPath: string, size: number): Uint8Array {
     };
     const headerSize = Math.min(size, 4096);
     readRange(0, headerSize);
-    if (size < SPARSE_MIN_BYTES || !isElf(bytes) || !readElfParts(bytes, size, readRange)) readRange(headerSize, size - headerSize);
-    return bytes;
+    const late: FileRange[] = [];
+    const wanted = options.sections && options.sections.length > 0 ? new Set(options.sections) : undefined;
+    const codeSection = (name: string, offset: number, length: number): CodeRead => {
+      if (wanted && !wanted.has(name)) return 'skip';
+      const inFile = Math.min(length, size - offset);
+      if (!options.inBackground || inFile < LATE_MIN_BYTES) return 'now';
+      late.push({ offset, length: inFile });
+      return 'later';
+    };
+    if (options.raw || size < SPARSE_MIN_BYTES || !isElf(bytes) || !readElfParts(bytes, size, readRange, codeSection)) {
+      readRange(headerSize, size - headerSize);
+      return { bytes };
+    }
+    if (late.length === 0) return { bytes };
+    handedOver = true;
+    return { bytes, arriving: new ArrivingBytes(fd, bytes, late) };
   } finally {
-    fs.closeSync(fd);
+    if (!handedOver) fs.closeSync(fd);
   }
 }
 
+/** What to do with an executable section's bytes: read them now, let them arrive, or not read them (not scanned). */
+type CodeRead = 'now' | 'later' | 'skip';
+
+/** Code sections smaller than this are read at once: a background read would not pay for itself. */
+const LATE_MIN_BYTES = 1024 * 1024;
 const SPARSE_MIN_BYTES = 8 * 1024 * 1024;
 const DISCOVERY_SECTIONS = new Set(['.eh_frame', '.debug_line', '.debug_line_str', '.debug_str']);
 
@@ -135,7 +176,7 @@ function sectionNameReader(
 const SHT_NOBITS = 8;
 
 /** Reads the section header table and the sections an ELF scan needs; false when the layout is not understood. */
-function readElfParts(bytes: Uint8Array, size: number, readRange: (offset: number, length: number) => void): boolean {
+function readElfParts(bytes: Uint8Array, size: number, readRange: (offset: number, length: number) => void, codeSection: (name: string, offset: number, length: number) => CodeRead): boolean {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const is64 = bytes[4] === 2;
   if (bytes[5] !== 1 || (bytes[4] !== 1 && bytes[4] !== 2)) return false;
@@ -153,12 +194,15 @@ function readElfParts(bytes: Uint8Array, size: number, readRange: (offset: numbe
     const offset = is64 ? Number(view.getBigUint64(at + 0x18, true)) : view.getUint32(at + 0x10, true);
     const length = is64 ? Number(view.getBigUint64(at + 0x20, true)) : view.getUint32(at + 0x14, true);
     // Executable sections, symbol tables (2, 11), string tables (3), unwind and line tables are all the parser reads.
-    const needed = (flags & 0x4) !== 0 || type === 2 || type === 11 || type === 3 || DISCOVERY_SECTIONS.has(names(view.getUint32(at, true)));
+    const name = names(view.getUint32(at, true));
+    const executable = (flags & 0x4) !== 0;
+    const needed = executable || type === 2 || type === 11 || type === 3 || DISCOVERY_SECTIONS.has(name);
     if (!needed || type === SHT_NOBITS) continue;
     requested += length;
     // Overlapping sections (a crafted file) would re-read the same bytes: read everything once instead.
     if (requested > size) return false;
-    readRange(offset, length);
+    const how = executable ? codeSection(name, offset, length) : 'now';
+    if (how === 'now') readRange(offset, length);
   }
   return true;
 }

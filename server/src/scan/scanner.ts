@@ -6,12 +6,13 @@ import { ruleForCode } from '../analysis/resolve/classify';
 import { formatMessage, ruleById, runsIdioms, severityFor, type ProfileId } from '../analysis/catalogue';
 import type { Severity, SeverityOrOff } from '../analysis/types';
 import { dataAt, DISCOVERY_ORDER, wrapAddress, type AddressWidth, type BinaryImage, type CodeSection, type Discovery } from '../binary/image';
-import { discoverCode, type DiscoveredHits } from '../binary/discover';
+import { discoverCode, hasCodeRoots, type DiscoveredHits } from '../binary/discover';
 import { parseDebugLine, type LineTable, type SourceLine } from '../binary/dwarfLine';
 import { parallelSweep, PARALLEL_MIN_BYTES, type SweepWorkers } from './parallel';
 import { SymbolIndex } from '../binary/symbols';
 import { fastSweep, INT3_CODE, type SweepHits } from '../binary/sweep';
 import { findBinaryIdioms } from '../binary/idioms';
+import { icedReady } from '../binary/icedReady';
 
 export type DisassemblySyntax = 'intel' | 'att' | 'nasm' | 'masm';
 
@@ -26,6 +27,8 @@ export interface ScanOptions {
   extraSymbols?: SymbolIndex;
   /** Worker threads for large sections; without them everything runs on this thread. */
   workers?: SweepWorkers;
+  /** Code still being read into the image's sections (a large file): swept as it arrives. */
+  arriving?: ArrivingCode;
   /**
    * `discover`: decode only what symbols, unwind tables and traversal from entry points show to be
    * code, falling back to a linear sweep when the file names no code at all. `linear` (the default
@@ -42,6 +45,14 @@ export interface ScanOptions {
 }
 
 export type SweepMode = 'discover' | 'linear';
+
+/** Parts of the file not read yet, by file offset (scan/arriving.ts). */
+export interface ArrivingCode {
+  /** How many bytes from `fileOffset` on have arrived, at most `length`. */
+  loaded(fileOffset: number, length: number): number;
+  /** Resolves when more has arrived (at once when everything has); rejects when a read failed. */
+  arrival(): Promise<void>;
+}
 
 export interface BinaryFinding {
   ruleId: string;
@@ -75,6 +86,7 @@ export interface ScanStats {
 }
 
 export async function scanImage(image: BinaryImage, options: ScanOptions): Promise<{ findings: BinaryFinding[]; stats: ScanStats }> {
+  await icedReady();
   const context: HitContext = { image, options, symbols: new SymbolIndex(image.symbols), describer: new InstructionDescriber(options.syntax ?? 'intel'), lines: lineTable(image) };
   const findings: BinaryFinding[] = [];
   const stats: ScanStats = { sections: image.sections.length, bytes: 0 };
@@ -86,6 +98,8 @@ export async function scanImage(image: BinaryImage, options: ScanOptions): Promi
   try {
     // A raw image names no code (it has no headers): it is always swept, and that is no news.
     const discovering = options.sweep === 'discover' && image.format !== 'raw';
+    // Discovery decodes anywhere in the code: it waits for all of it.
+    if (discovering && options.arriving && hasCodeRoots(image)) for (const section of image.sections) await arrived(section, section.bytes.length, options.arriving);
     const discovered = discovering ? discoverCode(image, options.includeInt3) : undefined;
     if (discovering && !discovered) stats.fellBackToSweep = true;
     if (discovered) image.notes.push(coverageNote(image, discovered.decodedBytes));
@@ -166,11 +180,41 @@ function lineTable(image: BinaryImage): LineTable | undefined {
   return image.debug ? parseDebugLine(image.debug, image.notes) : undefined;
 }
 
-function sweepSection(section: CodeSection, options: ScanOptions): SweepHits | Promise<SweepHits> {
+async function sweepSection(section: CodeSection, options: ScanOptions): Promise<SweepHits> {
+  const arriving = options.arriving;
   if (options.workers && options.workers.size > 0 && section.bytes.length >= PARALLEL_MIN_BYTES) {
+    if (arriving) await arrived(section, section.bytes.length, arriving);
     return parallelSweep(section.bytes, section.bits, options.includeInt3, options.workers);
   }
+  if (arriving) return sweepAsItArrives(section, options.includeInt3, arriving);
   return fastSweep(section.bytes, section.bits, { start: 0, stop: section.bytes.length }, { includeInt3: options.includeInt3 });
+}
+
+/**
+ * The linear sweep of a section still being read: each pass sweeps what has arrived and stops
+ * where an instruction could reach bytes not there yet; the next pass goes on from there, so the
+ * passes make one sweep, as if the section had been read at once.
+ */
+async function sweepAsItArrives(section: CodeSection, includeInt3: boolean, arriving: ArrivingCode): Promise<SweepHits> {
+  const { bytes, bits } = section;
+  const hits: SweepHits = { offsets: [], codes: [] };
+  let pos = 0;
+  for (;;) {
+    const loaded = arriving.loaded(section.fileOffset, bytes.length);
+    const part = fastSweep(bytes, bits, { start: pos, stop: bytes.length }, { includeInt3, loaded });
+    for (let i = 0; i < part.offsets.length; i++) {
+      hits.offsets.push(part.offsets[i]!);
+      hits.codes.push(part.codes[i]!);
+    }
+    pos = part.end;
+    if (loaded === bytes.length || pos >= bytes.length) return hits;
+    await arriving.arrival();
+  }
+}
+
+/** Resolves once the first `length` bytes of the section have arrived. */
+async function arrived(section: CodeSection, length: number, arriving: ArrivingCode): Promise<void> {
+  while (arriving.loaded(section.fileOffset, length) < length) await arriving.arrival();
 }
 
 /** The rule and severity a hit is reported under, or undefined when it is not reported. */

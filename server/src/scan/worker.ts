@@ -2,6 +2,7 @@
 // Bundled builds ship it as dist/scan-worker.js (see parallel.ts for how it is found).
 import { parentPort } from 'worker_threads';
 import { fastSweep, type Bitness } from '../binary/sweep';
+import { icedReady } from '../binary/icedReady';
 
 export interface ChunkRequest {
   id: number;
@@ -42,5 +43,6 @@ if (port) {
       port.postMessage(response);
     }
   });
-  port.postMessage({ ready: true });
+  // Ready once iced-x86 is compiled (in the background, in the bundle): a chunk never waits inside a decode.
+  void icedReady().then(() => port.postMessage({ ready: true }));
 }
