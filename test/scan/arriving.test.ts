@@ -65,6 +65,11 @@ describe('scan: code swept as it arrives', function () {
         assert.ok(delivery.waits > 50, `the sweep waited for the code (${delivery.waits} times)`);
         assert.deepEqual(summary(arriving.findings), summary(whole.findings), `${bits}-bit, INT3 ${includeInt3 ? 'reported' : 'skipped'}`);
         if (includeInt3) assert.deepEqual(arriving.findings.map((f) => Number(f.address)), reported(code, bits));
+        const lengths = instructionLengths(code, bits);
+        for (const f of arriving.findings) {
+          const at = Number(f.address);
+          assert.equal(f.bytes, Buffer.from(code.subarray(at, at + lengths.get(at)!)).toString('hex'), `bytes at ${at}`);
+        }
       }
     });
   }
@@ -99,4 +104,11 @@ describe('scan: code swept as it arrives', function () {
 /** Offsets of the instructions a rule covers, by the plain iced loop. */
 function reported(code: Uint8Array, bits: Bitness): number[] {
   return referenceSweep(code, bits).offsets;
+}
+
+/** Instruction start → length, by the plain iced loop. */
+function instructionLengths(code: Uint8Array, bits: Bitness): Map<number, number> {
+  const lengths = new Map<number, number>();
+  referenceSweep(code, bits, (offset, length) => lengths.set(offset, length));
+  return lengths;
 }

@@ -244,6 +244,18 @@ function describeAt(section: CodeSection, offset: number, discovery: Discovery, 
   return finding;
 }
 
+const HEX_PAIRS = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, '0'));
+
+/**
+ * The first `length` bytes in lower-case hex, as Buffer's toString('hex') writes them. Made here: a
+ * Buffer per instruction cost a kernel scan ~2 ms for its few hundred findings.
+ */
+function hexOf(bytes: Uint8Array, length: number): string {
+  let text = '';
+  for (let i = 0; i < length; i++) text += HEX_PAIRS[bytes[i]!]!;
+  return text;
+}
+
 /** Decodes and formats single instructions; caches text for position-independent ones (INT3 padding...). */
 class InstructionDescriber {
   // Made at the first finding: a scan that finds nothing never builds iced's formatter tables.
@@ -273,7 +285,7 @@ class InstructionDescriber {
       decoder.ip = address;
       decoder.decodeOut(this.instruction);
       const length = this.instruction.length;
-      const bytes = Buffer.from(window.subarray(0, length)).toString('hex');
+      const bytes = hexOf(window, length);
       const cacheable = !this.instruction.isIpRelMemoryOperand && this.instruction.nearBranchTarget === 0n;
       const key = `${section.bits}:${bytes}`;
       const cached = cacheable ? this.cache.get(key) : undefined;
