@@ -79,8 +79,9 @@ function rawImage(bytes: Uint8Array, options: LoadOptions): BinaryImage {
  * Reads a file for scanning. For a large ELF only the parts the scanner uses are read (headers,
  * executable sections, symbol and string tables) into an otherwise zero-filled buffer of the file's
  * size, which the OS maps lazily: a 66 MB vmlinux then costs ~15 MB of reads instead of 66.
- * The buffer is the WebAssembly length loop's memory where it can be (`codeMemory`), so that the
- * sweep reads the code where it was read to instead of copying it (~6 ms for a kernel's .text).
+ * The buffer of a file of 1 MB or more is the WebAssembly length loop's memory where it can be
+ * (`codeMemory`), so that the sweep reads the code where it was read to instead of copying it
+ * (~6 ms for a kernel's .text).
  */
 export function readImageFile(fullPath: string, size: number): Uint8Array {
   return openImageFile(fullPath, size, { inBackground: false }).bytes;
@@ -106,7 +107,7 @@ export function openImageFile(fullPath: string, size: number, options: OpenOptio
   const fd = fs.openSync(fullPath, 'r');
   let handedOver = false;
   try {
-    const bytes = codeMemory(size) ?? new Uint8Array(size);
+    const bytes = (size >= RESIDENT_MIN_BYTES ? codeMemory(size) : undefined) ?? new Uint8Array(size);
     const readRange = (offset: number, length: number): void => {
       const start = Math.max(0, Math.min(offset, size));
       const end = Math.max(start, Math.min(size, offset + length));
@@ -139,6 +140,13 @@ export function openImageFile(fullPath: string, size: number, options: OpenOptio
     if (!handedOver) fs.closeSync(fd);
   }
 }
+
+/**
+ * Smaller files are read into an ordinary array: the sweep copies their code into the loop's one
+ * scratch instance, whose tables are ready, instead of making an instance (and filling its
+ * tables, ~1 ms) per file.
+ */
+const RESIDENT_MIN_BYTES = 1024 * 1024;
 
 /** What to do with an executable section's bytes: read them now, let them arrive, or not read them (not scanned). */
 type CodeRead = 'now' | 'later' | 'skip';
