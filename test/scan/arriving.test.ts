@@ -3,8 +3,12 @@
 // arrived. Bytes not yet delivered hold PUSHF (0x9C), which a sweep that read them would report.
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { resolveRuleSelection } from '../../server/src/analysis/catalogue';
 import { referenceSweep, type Bitness } from '../../server/src/binary/sweep';
+import { ScanInputError } from '../../server/src/binary/image';
+import { ArrivingBytes } from '../../server/src/scan/arriving';
 import { loadImage, openImageFile } from '../../server/src/scan/load';
 import { scanImage, type ArrivingCode, type BinaryFinding, type ScanOptions } from '../../server/src/scan/scanner';
 import { randomBytes } from './toolchain';
@@ -98,6 +102,27 @@ describe('scan: code swept as it arrives', function () {
     const discovered = await scanImage(loadImage(again.bytes, { sections: ['.text'] }), { ...options(false), sweep: 'discover', arriving: again.arriving! });
     await again.arriving?.settled();
     assert.deepEqual(summary(discovered.findings), summary((await scanImage(whole, { ...options(false), sweep: 'discover' })).findings));
+  });
+});
+
+describe('scan: a background read that fails', () => {
+  it('ends the scan of that file with the read\'s error (the command\'s fatal report) and closes the file', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'virtlint-arriving-'));
+    try {
+      // Reading a directory's descriptor fails (EISDIR) as a read error on a real file would.
+      const bytes = new Uint8Array(3 << 20);
+      const arriving = new ArrivingBytes(fs.openSync(dir, 'r'), bytes, [{ offset: 0, length: 2 << 20 }]);
+      const isReadError = (error: unknown): boolean => error instanceof ScanInputError && /directory|EISDIR/i.test(error.message);
+      await assert.rejects(arriving.arrival(), isReadError);
+      assert.equal(arriving.loaded(0, 2 << 20), 0, 'nothing counts as arrived');
+      await arriving.settled();
+
+      const again = new ArrivingBytes(fs.openSync(dir, 'r'), bytes, [{ offset: 0, length: 2 << 20 }]);
+      await assert.rejects(scanImage(loadImage(bytes, { raw: true, bits: 64 }), options(false, again)), isReadError);
+      await again.settled();
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
