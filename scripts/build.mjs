@@ -24,12 +24,7 @@ const common = { bundle: true, platform: 'node', target: 'node20', format: 'cjs'
  * then puts the real exports in its place, so later calls go straight to them.
  */
 function icedWhenFirstUsed() {
-  return {
-    name: 'iced-when-first-used',
-    setup(bundle) {
-      bundle.onLoad({ filter: /iced-x86[\\/]iced_x86\.js$/ }, (args) => ({ contents: patchIcedLoader(readFileSync(args.path, 'utf8'), LAZY_ICED), loader: 'js' }));
-    },
-  };
+  return icedLoaderPatched('iced-when-first-used', LAZY_ICED);
 }
 
 const LAZY_ICED = [
@@ -58,12 +53,7 @@ Object.defineProperty(module.exports, '__wasm', { get: instantiate, enumerable: 
  * scan tests count such compiles: test/scan/icedInBackground.test.ts).
  */
 function icedCompiledInBackground() {
-  return {
-    name: 'iced-compiled-in-background',
-    setup(bundle) {
-      bundle.onLoad({ filter: /iced-x86[\\/]iced_x86\.js$/ }, (args) => ({ contents: patchIcedLoader(readFileSync(args.path, 'utf8'), BACKGROUND_ICED), loader: 'js' }));
-    },
-  };
+  return icedLoaderPatched('iced-compiled-in-background', BACKGROUND_ICED);
 }
 
 const BACKGROUND_ICED = [
@@ -87,6 +77,19 @@ Object.defineProperty(module.exports, '__wasm', { get: instantiate, enumerable: 
 module.exports.__wasmReady = ready;`,
   ],
 ];
+
+/** wasm-bindgen's loader of iced-x86, the file each patch below replaces parts of. */
+const ICED_LOADER = /iced-x86[\\/]iced_x86\.js$/;
+
+/** An esbuild plugin that loads iced's loader with `replacements` applied. */
+function icedLoaderPatched(name, replacements) {
+  return {
+    name,
+    setup(bundle) {
+      bundle.onLoad({ filter: ICED_LOADER }, (args) => ({ contents: patchIcedLoader(readFileSync(args.path, 'utf8'), replacements), loader: 'js' }));
+    },
+  };
+}
 
 /** Applies a loader patch; fails the build if iced's loader changed shape. */
 function patchIcedLoader(source, replacements) {
@@ -147,7 +150,7 @@ const webServerSeams = {
   name: 'web-server-seams',
   setup(bundle) {
     bundle.onResolve({ filter: /\/packageInfo$/ }, (args) => (join(args.resolveDir, `${args.path}.ts`) === PACKAGE_INFO ? { path: join(lsp, 'browserPackageInfo.ts') } : undefined));
-    bundle.onLoad({ filter: /iced-x86[\\/]iced_x86\.js$/ }, (args) => ({ contents: icedForTheWeb(readFileSync(args.path, 'utf8')), loader: 'js' }));
+    bundle.onLoad({ filter: ICED_LOADER }, (args) => ({ contents: icedForTheWeb(readFileSync(args.path, 'utf8')), loader: 'js' }));
   },
 };
 

@@ -15,6 +15,14 @@ export interface SweepHits {
   codes: number[];
 }
 
+/** Adds `hits` after the hits in `offsets` and `codes` (a sweep continued in parts). */
+export function appendHits(offsets: number[], codes: number[], hits: SweepHits): void {
+  for (let i = 0; i < hits.offsets.length; i++) {
+    offsets.push(hits.offsets[i]!);
+    codes.push(hits.codes[i]!);
+  }
+}
+
 export interface SweepRange {
   /** First byte to decode (inclusive). */
   start: number;

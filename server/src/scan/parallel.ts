@@ -10,7 +10,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type { Worker } from 'worker_threads';
-import { fastSweep, type Bitness, type SweepHits } from '../binary/sweep';
+import { appendHits, fastSweep, type Bitness, type SweepHits } from '../binary/sweep';
 import type { ChunkRequest, ChunkResponse } from './worker';
 
 export const RESYNC_WINDOW = 4096;
@@ -134,17 +134,19 @@ export async function parallelSweep(
   const offsets = first.offsets;
   const codes = first.codes;
   let truePos = first.end;
+  /** The true sweep, on this thread, from where it stands up to `stop`. */
+  const sweepHere = (stop: number): void => {
+    const part = fastSweep(bytes, bits, { start: truePos, stop }, { includeInt3 });
+    appendHits(offsets, codes, part);
+    truePos = part.end;
+  };
   for (let k = 1; k < chunks; k++) {
     const from = starts[k]!;
     const to = starts[k + 1]!;
     if (!workers.isStarted(k - 1)) {
       taken[k] = true;
       stats.local = (stats.local ?? 0) + 1;
-      if (truePos < to) {
-        const rest = fastSweep(bytes, bits, { start: truePos, stop: to }, { includeInt3 });
-        append(offsets, codes, rest);
-        truePos = rest.end;
-      }
+      if (truePos < to) sweepHere(to);
       continue;
     }
     const chunk = await remote[k - 1]!;
@@ -153,11 +155,7 @@ export async function parallelSweep(
     const known = new Set(chunk.boundaries.map((b) => b + from));
     // Walk the true sweep forward until it meets one of the chunk's instruction starts.
     const limit = from + RESYNC_WINDOW;
-    while (truePos < to && truePos < limit && !known.has(truePos)) {
-      const step = fastSweep(bytes, bits, { start: truePos, stop: truePos + 1 }, { includeInt3 });
-      append(offsets, codes, step);
-      truePos = step.end;
-    }
+    while (truePos < to && truePos < limit && !known.has(truePos)) sweepHere(truePos + 1);
     if (truePos >= to) continue; // the true sweep already covered this chunk (tiny chunk)
     if (known.has(truePos)) {
       for (let i = 0; i < chunk.offsets.length; i++) {
@@ -171,17 +169,8 @@ export async function parallelSweep(
       stats.joined++;
     } else {
       stats.reswept++;
-      const rest = fastSweep(bytes, bits, { start: truePos, stop: to }, { includeInt3 });
-      append(offsets, codes, rest);
-      truePos = rest.end;
+      sweepHere(to);
     }
   }
   return { offsets, codes };
-}
-
-function append(offsets: number[], codes: number[], hits: SweepHits): void {
-  for (let i = 0; i < hits.offsets.length; i++) {
-    offsets.push(hits.offsets[i]!);
-    codes.push(hits.codes[i]!);
-  }
 }

@@ -10,7 +10,7 @@ import { discoverCode, hasCodeRoots, type DiscoveredHits } from '../binary/disco
 import { parseDebugLine, type LineTable, type SourceLine } from '../binary/dwarfLine';
 import { parallelSweep, PARALLEL_MIN_BYTES, type SweepWorkers } from './parallel';
 import { SymbolIndex } from '../binary/symbols';
-import { fastSweep, INT3_CODE, type SweepHits } from '../binary/sweep';
+import { appendHits, fastSweep, INT3_CODE, type SweepHits } from '../binary/sweep';
 import { findBinaryIdioms } from '../binary/idioms';
 import { icedReady } from '../binary/icedReady';
 
@@ -202,10 +202,7 @@ async function sweepAsItArrives(section: CodeSection, includeInt3: boolean, arri
   for (;;) {
     const loaded = arriving.loaded(section.fileOffset, bytes.length);
     const part = fastSweep(bytes, bits, { start: pos, stop: bytes.length }, { includeInt3, loaded });
-    for (let i = 0; i < part.offsets.length; i++) {
-      hits.offsets.push(part.offsets[i]!);
-      hits.codes.push(part.codes[i]!);
-    }
+    appendHits(hits.offsets, hits.codes, part);
     pos = part.end;
     if (loaded === bytes.length || pos >= bytes.length) return hits;
     await arriving.arrival();
