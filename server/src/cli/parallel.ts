@@ -213,7 +213,7 @@ export class LintWorkers {
    * returned function waits for their reports (in the order given), running what is left here.
    */
   queueHostFiles(files: readonly InputFile[], run: HostRun): () => Promise<HostLinted[]> {
-    const count = Math.ceil(files.length / HOST_FILES_PER_JOB);
+    const count = batchCount(files.length, HOST_FILES_PER_JOB);
     const share: HostShare = { kind: 'hosts', files: [...files], batchSize: HOST_FILES_PER_JOB, claims: new Int32Array(new SharedArrayBuffer(4 * (1 + count))) };
     let resolve!: () => void;
     let reject!: (error: unknown) => void;
@@ -379,6 +379,10 @@ function nextTurn(ms: number): Promise<void> {
   return new Promise((resolve) => (ms === 0 ? setImmediate(resolve) : setTimeout(resolve, ms).unref()));
 }
 
+function batchCount(files: number, batchSize: number): number {
+  return Math.ceil(files / batchSize);
+}
+
 function batchOf(share: HostShare, batch: number): InputFile[] {
   return share.files.slice(batch * share.batchSize, (batch + 1) * share.batchSize);
 }
@@ -399,7 +403,7 @@ export function serveIfLintWorker(): boolean {
   const run = new ProgramRun(projectInput([], reader, loaded.project, loaded.options));
   const hostRun = newHostRun(new ProjectReader(loaded.options.maxFileSize));
   const lintBatches = (share: HostShare, mark: number): void => {
-    const count = Math.ceil(share.files.length / share.batchSize);
+    const count = batchCount(share.files.length, share.batchSize);
     for (let batch = Atomics.add(share.claims, 0, 1); batch < count; batch = Atomics.add(share.claims, 0, 1)) {
       Atomics.store(share.claims, 1 + batch, mark);
       if (setup.dieAfterHostBatch && batch > 0) process.exit(1);

@@ -125,8 +125,7 @@ export class CScanner {
       this.resume(previous);
     }
     for (;;) {
-      if (!this.conditions.active) this.lexer.skipToDirective();
-      const t = this.lexer.next();
+      const t = this.nextToken();
       if (t.kind === 'eof') break;
       if (t.bol && t.text === '#') {
         this.directive(t);
@@ -357,6 +356,12 @@ export class CScanner {
   }
 
   /** Whether expanding the macro can make an asm statement. */
+  /** The next token the preprocessor reads: in a branch it does not take, only the next directive's `#`. */
+  private nextToken(): CToken {
+    if (!this.conditions.active) this.lexer.skipToDirective();
+    return this.lexer.next();
+  }
+
   /** `seen`: the macros whose bodies are being read, outermost first (none when asked from outside). */
   private holdsAsm(macro: CMacro, seen?: Set<CMacro>): boolean {
     const known = this.holdsAsmMemo.get(macro);
@@ -506,8 +511,7 @@ export class CScanner {
     }
     let depth = 0;
     for (;;) {
-      if (!this.conditions.active) this.lexer.skipToDirective();
-      const t = this.lexer.next();
+      const t = this.nextToken();
       if (t.kind === 'eof' || tokens.length > GATHER_LIMIT) {
         this.problem(first.start, tokens[tokens.length - 1]!.end, `${first.text}: no closing parenthesis`);
         return undefined;
