@@ -78,11 +78,11 @@ export function analyzeEmbedded(text: string, options: EmbeddedOptions): Embedde
   const scan = scanHost(text, options);
   const reading = new BlockReading(options);
   const candidates: Finding[] = [];
-  const instructions: ParsedInstruction[] = [];
+  const locatedBlocks: Located[] = [];
   for (const block of scan.blocks) {
     const located = reading.located(block);
     for (const finding of located.findings) candidates.push(finding);
-    for (const ins of located.instructions) instructions.push(ins);
+    locatedBlocks.push(located);
   }
   for (const call of scan.intrinsics) for (const finding of reading.intrinsic(call)) candidates.push(finding);
   const directives = directivesOf(scan.comments);
@@ -100,8 +100,19 @@ export function analyzeEmbedded(text: string, options: EmbeddedOptions): Embedde
   }
   findings.sort(byPosition);
   suppressed.sort(byPosition);
-  instructions.sort((a, b) => byRange(a.range, b.range));
-  return { language: options.language, findings, suppressed, instructions, blocks: scan.blocks, intrinsics: scan.intrinsics, problems: scan.problems };
+  let instructions: ParsedInstruction[] | undefined;
+  return {
+    language: options.language, findings, suppressed, blocks: scan.blocks, intrinsics: scan.intrinsics, problems: scan.problems,
+    // Only hovers read them: a command-line run never maps each instruction to the host file.
+    get instructions(): ParsedInstruction[] {
+      if (instructions === undefined) {
+        instructions = [];
+        for (const located of locatedBlocks) for (const ins of located.instructions) instructions.push(ins);
+        instructions.sort((a, b) => byRange(a.range, b.range));
+      }
+      return instructions;
+    },
+  };
 }
 
 /**
@@ -124,10 +135,24 @@ function blockOptions(options: EmbeddedOptions, dialect: Dialect, bits: Bits): A
 }
 
 /** A block's findings and instructions on the host's lines, for the options they were read with. */
-interface Located {
-  readonly options: AnalysisOptions;
-  readonly findings: readonly Finding[];
-  readonly instructions: readonly ParsedInstruction[];
+class Located {
+  private mapped: ParsedInstruction[] | undefined;
+
+  constructor(
+    readonly options: AnalysisOptions,
+    readonly findings: readonly Finding[],
+    private readonly lines: AsmBlock['lines'],
+    private readonly blockInstructions: readonly ParsedInstruction[],
+  ) {}
+
+  /** Mapped when first asked for. */
+  get instructions(): readonly ParsedInstruction[] {
+    if (this.mapped === undefined) {
+      this.mapped = [];
+      for (const ins of this.blockInstructions) this.mapped.push(hostInstruction(this.lines, ins));
+    }
+    return this.mapped;
+  }
 }
 
 /** An incremental scan hands back the same block objects for what an edit did not touch: their host findings are kept with them. */
@@ -157,10 +182,8 @@ class BlockReading {
     if (known && known.options === options) return known;
     const result = this.read(block);
     const findings: Finding[] = [];
-    const instructions: ParsedInstruction[] = [];
     for (const finding of result.findings) findings.push(hostFinding(block, finding));
-    for (const ins of result.instructions) instructions.push(hostInstruction(block.lines, ins));
-    const located: Located = { options, findings, instructions };
+    const located = new Located(options, findings, block.lines, result.instructions);
     locatedByBlock.set(block, located);
     return located;
   }
