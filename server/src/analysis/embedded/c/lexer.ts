@@ -50,19 +50,58 @@ function isDigit(c: number): boolean {
   return c >= 48 && c <= 57;
 }
 
-const PUNCT3 = new Set(['...', '<<=', '>>=', '->*', '<=>']);
-const PUNCT2 = new Set([
-  '##', '->', '++', '--', '<<', '>>', '<=', '>=', '==', '!=', '&&', '||', '*=', '/=', '%=', '+=', '-=', '&=', '^=', '|=', '::', '.*',
-]);
+const DOT = 46;
+const LT = 60;
+const GT = 62;
+const EQ = 61;
+const MINUS = 45;
+const PLUS = 43;
+const AMP = 38;
+const PIPE = 124;
+const COLON = 58;
 
-/** Characters that can start a punctuator of more than one character. */
-const MULTI_START = new Set(Array.from('.<>#-+=!&|*/%^:', (ch) => ch.charCodeAt(0)));
-
+/**
+ * The length of the punctuator at `at`: the longest of `...`, `<<=`, `>>=`, `->*`, `<=>`, then
+ * `##`, `->`, `++`, `--`, `<<`, `>>`, `<=`, `>=`, `==`, `!=`, `&&`, `||`, `*=`, `/=`, `%=`,
+ * `+=`, `-=`, `&=`, `^=`, `|=`, `::`, `.*`, else one character. Read from character codes: the
+ * lexer meets a punctuator every few characters, and cutting strings to look them up in sets
+ * cost more than the rest of the lexing.
+ */
 function punctuatorLength(text: string, at: number): number {
-  const three = text.substr(at, 3);
-  if (PUNCT3.has(three)) return 3;
-  return PUNCT2.has(three.slice(0, 2)) ? 2 : 1;
+  const b = text.charCodeAt(at + 1);
+  switch (text.charCodeAt(at)) {
+    case DOT:
+      if (b === DOT) return text.charCodeAt(at + 2) === DOT ? 3 : 1;
+      return b === STAR ? 2 : 1;
+    case LT:
+      if (b === LT) return text.charCodeAt(at + 2) === EQ ? 3 : 2;
+      if (b === EQ) return text.charCodeAt(at + 2) === GT ? 3 : 2;
+      return 1;
+    case GT:
+      if (b === GT) return text.charCodeAt(at + 2) === EQ ? 3 : 2;
+      return b === EQ ? 2 : 1;
+    case MINUS:
+      if (b === GT) return text.charCodeAt(at + 2) === STAR ? 3 : 2;
+      return b === MINUS || b === EQ ? 2 : 1;
+    case HASH:
+      return b === HASH ? 2 : 1;
+    case PLUS:
+      return b === PLUS || b === EQ ? 2 : 1;
+    case AMP:
+      return b === AMP || b === EQ ? 2 : 1;
+    case PIPE:
+      return b === PIPE || b === EQ ? 2 : 1;
+    case COLON:
+      return b === COLON ? 2 : 1;
+    default:
+      // `=`, `!`, `*`, `/`, `%`, `^`, and the characters no longer punctuator starts with.
+      return b === EQ && MAY_TAKE_EQUALS[text.charCodeAt(at)] === 1 ? 2 : 1;
+  }
 }
+
+/** `==`, `!=`, `*=`, `/=`, `%=`, `^=`: the other characters a `=` makes a two-character punctuator with. */
+const MAY_TAKE_EQUALS = new Uint8Array(128);
+for (const ch of '=!*/%^') MAY_TAKE_EQUALS[ch.charCodeAt(0)] = 1;
 
 const STRING_PREFIXES = new Set(['L', 'u', 'U', 'u8']);
 const RAW_PREFIXES = new Set(['R', 'LR', 'uR', 'UR', 'u8R']);
@@ -249,7 +288,7 @@ export class CLexer {
       i = this.quoted(start, i);
       kind = c === DQUOTE ? 'string' : 'char';
     } else if (c > 32 && c < 127 && c !== BACKSLASH && c !== 64 && c !== 96) {
-      i += MULTI_START.has(c) ? punctuatorLength(text, i) : 1;
+      i += punctuatorLength(text, i);
       kind = 'punct';
     } else {
       i++;
