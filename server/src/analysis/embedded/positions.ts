@@ -30,6 +30,12 @@ export class PositionIndex {
   }
 
   position(offset: number): Position {
+    const line = this.line(offset);
+    return { line, character: offset - this.starts[line]! };
+  }
+
+  /** The line of `offset` (`position(offset).line`). */
+  line(offset: number): number {
     const starts = this.starts;
     let lo = 0;
     let hi = starts.length - 1;
@@ -38,7 +44,7 @@ export class PositionIndex {
       if (starts[mid]! <= offset) lo = mid;
       else hi = mid - 1;
     }
-    return { line: lo, character: offset - starts[lo]! };
+    return lo;
   }
 
   range(start: number, end: number): Range {

@@ -48,9 +48,9 @@ export function matchingParen(tokens: readonly XToken[], open: number): number {
 export function charsOfString(t: XToken): Chars {
   if (t.chars) {
     const out = emptyChars();
+    out.text = t.chars.text;
     for (let i = 0; i < t.chars.text.length; i++) {
       const known = t.chars.from[i]! >= 0;
-      out.text += t.chars.text[i]!;
       out.from.push(known ? t.chars.from[i]! : t.anchorStart);
       out.to.push(known ? t.chars.to[i]! : t.anchorEnd);
     }

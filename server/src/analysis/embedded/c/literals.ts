@@ -19,6 +19,15 @@ export function pushChar(out: Chars, ch: string, from: number, to: number): void
   out.to.push(to);
 }
 
+/** Appends `text[from, to)`, each character mapped to its own offset past `base` (base -1: unknown). */
+function pushRun(out: Chars, text: string, from: number, to: number, base: number): void {
+  out.text += text.slice(from, to);
+  for (let i = from; i < to; i++) {
+    out.from.push(base < 0 ? -1 : base + i);
+    out.to.push(base < 0 ? -1 : base + i + 1);
+  }
+}
+
 export function appendChars(out: Chars, more: Chars): void {
   out.text += more.text;
   for (let i = 0; i < more.from.length; i++) {
@@ -26,6 +35,8 @@ export function appendChars(out: Chars, more: Chars): void {
     out.to.push(more.to[i]!);
   }
 }
+
+const BACKSLASH = 92;
 
 const SIMPLE: Record<string, string> = {
   n: '\n', t: '\t', r: '\r', a: '\x07', b: '\b', f: '\f', v: '\v', e: '\x1b', E: '\x1b', '\\': '\\', "'": "'", '"': '"', '?': '?',
@@ -52,16 +63,18 @@ export function decodeStringLiteral(spelling: string, base: number): Chars {
     const open = spelling.indexOf('(', quote);
     const delimiter = spelling.slice(quote + 1, open);
     const end = spelling.length - delimiter.length - 2;
-    for (let i = open + 1; i < end; i++) pushChar(out, spelling[i]!, at(i), at(i) < 0 ? -1 : at(i) + 1);
+    if (open + 1 < end) pushRun(out, spelling, open + 1, end, base);
     return out;
   }
   const last = spelling.endsWith('"') && spelling.length > quote + 1 ? spelling.length - 1 : spelling.length;
   let i = quote + 1;
   while (i < last) {
-    const c = spelling[i]!;
-    if (c !== '\\') {
-      pushChar(out, c, at(i), at(i) < 0 ? -1 : at(i) + 1);
-      i++;
+    if (spelling.charCodeAt(i) !== BACKSLASH) {
+      // A run of plain characters, each its own spelling.
+      let end = i + 1;
+      while (end < last && spelling.charCodeAt(end) !== BACKSLASH) end++;
+      pushRun(out, spelling, i, end, base);
+      i = end;
       continue;
     }
     const splice = spliceEnd(spelling, i);

@@ -97,6 +97,17 @@ class Printer {
     if (this.printing) pushChar(this.out, template.text[i]!, template.from[i]!, template.to[i]!);
   }
 
+  /** `copy` of each character of `template[from, to)`, at once. */
+  copyRun(template: Chars, from: number, to: number): void {
+    if (!this.printing) return;
+    const out = this.out;
+    out.text += template.text.slice(from, to);
+    for (let i = from; i < to; i++) {
+      out.from.push(template.from[i]!);
+      out.to.push(template.to[i]!);
+    }
+  }
+
   dialect(c: string): void {
     if (c === '{') this.alternative = 0;
     else if (c === '|') this.alternative = this.alternative < 0 ? -1 : this.alternative + 1;
@@ -146,6 +157,10 @@ class Printer {
   }
 }
 
+/** `%`, `{`, `|`, `}`: where a run of characters copied as they are ends. */
+const TEMPLATE_SPECIAL = new Uint8Array(128);
+for (const ch of '%{|}') TEMPLATE_SPECIAL[ch.charCodeAt(0)] = 1;
+
 /** The template of an extended asm statement as the compiler hands it to the assembler. */
 export function printTemplate(template: Chars, options: TemplateOptions): Chars {
   const p = new Printer(options);
@@ -180,7 +195,11 @@ export function printTemplate(template: Chars, options: TemplateOptions): Chars 
       p.dialect(c);
       continue;
     }
-    p.copy(template, i);
+    // Up to the next character that may mean something (`|` only inside braces, so it ends a run too).
+    let end = i + 1;
+    while (end < text.length && !TEMPLATE_SPECIAL[text.charCodeAt(end)]) end++;
+    p.copyRun(template, i, end);
+    i = end - 1;
   }
   return p.out;
 }
@@ -218,7 +237,7 @@ function segmentsOf(chars: Chars, from: number, to: number, host: SourceFile): S
       continue;
     }
     const exact = e === s + 1 && host.text[s] === chars.text[i];
-    const line = host.position(s).line;
+    const line = host.index().line(s);
     const k = i - from;
     if (open && exact && open.exact && s === open.hostEnd && line === open.line) {
       open.textEnd = k + 1;
