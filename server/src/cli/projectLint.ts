@@ -3,12 +3,13 @@
 // reached is reported (whatever its extension) unless the configuration ignores it. --fix works
 // file by file on each file's result; a finding reported at a macro invocation is fixed in the
 // macro's body, which carries its own finding.
+import * as fs from 'node:fs';
 import type { AnalysisResult, Finding } from '../analysis';
 import type { DefinitionsFile, FixOptions, FixStrategy } from '../analysis/fixes';
 import { analyzeProjectFiles, normalizeProjectPath, type FileAnalysis, type ProjectInput, type ReadResult, type SourceReader } from '../analysis/project';
 import { fileProblemReport, type FileReport } from '../report';
 import type { CliOptions } from './args';
-import { readSourceFile, type InputFile, type ReadOutcome } from './files';
+import { boundedReadProblem, readSourceFile, type InputFile, type ReadOutcome } from './files';
 import { applyFixes, fixNote, fixOptionsForFile, reanalyzeAlone } from './fix';
 import { analysisOptions, reportFor } from './lint';
 import type { Project } from './project';
@@ -34,13 +35,31 @@ export interface ProjectLintOutcome {
 export class ProjectReader implements SourceReader {
   private readonly outcomes = new Map<string, ReadOutcome>();
   readonly overrides = new Map<string, string>();
+  /** What a read of a path that does not exist says (`readSourceFile`'s problem for ENOENT). */
+  private readonly missing: ReadOutcome;
 
-  constructor(private readonly maxBytes: number) {}
+  constructor(private readonly maxBytes: number) {
+    this.missing = { ok: false, problem: boundedReadProblem({ ok: false, reason: 'error', error: { code: 'ENOENT' } as NodeJS.ErrnoException }, maxBytes) };
+  }
 
   outcome(path: string): ReadOutcome {
     let outcome = this.outcomes.get(path);
-    if (outcome === undefined) this.outcomes.set(path, (outcome = readSourceFile(path, this.maxBytes)));
+    if (outcome === undefined) this.outcomes.set(path, (outcome = this.readOnce(path)));
     return outcome;
+  }
+
+  /**
+   * Most paths an include search tries do not exist (each include path in turn): a stat that
+   * throws nothing answers those, without the error object (and its stack) a failed read makes.
+   */
+  private readOnce(path: string): ReadOutcome {
+    let exists = true;
+    try {
+      exists = fs.statSync(path, { throwIfNoEntry: false }) !== undefined;
+    } catch {
+      // Another error (ENOTDIR, EACCES...): the read says it as it would have.
+    }
+    return exists ? readSourceFile(path, this.maxBytes) : this.missing;
   }
 
   read(path: string): ReadResult {
