@@ -466,6 +466,17 @@ describe('C front end: preprocessor conditionals', () => {
     assert.equal(scan(cxx, { language: 'cpp' }).blocks.length, 1);
   });
 
+  it('takes `#ifndef X` (or `#if !defined X`) right before `#define X` as an include guard, decided; not when code or another directive comes first', () => {
+    const branches = (text: string): [string, boolean][] => scan(text).blocks.map((b) => [texts(b)[0]!, b.undecidedBranch ?? false]);
+    // Guards: the `#define` right after (comments and blank lines between are skipped), in a header or in the host.
+    assert.deepEqual(branches('#ifndef G1\n#define G1\nasm("cpuid");\n#endif\n'), [['cpuid', false]]);
+    assert.deepEqual(branches('#if !defined(G2)\n  /* guard */\n\n  #  define G2 1\nasm("rdtsc");\n#endif\n'), [['rdtsc', false]]);
+    // Not guards: code, another name, or another directive first; the name stays undecided.
+    assert.deepEqual(branches('#ifndef G3\nasm("cpuid");\n#define G3\n#endif\n'), [['cpuid', true]]);
+    assert.deepEqual(branches('#ifndef G4\n#define G5\nasm("cpuid");\n#endif\n'), [['cpuid', true]]);
+    assert.deepEqual(branches('#ifndef G6\n#undef G6\n#define G6\nasm("cpuid");\n#endif\n'), [['cpuid', true]]);
+  });
+
   it('marks #elif chains after an undecided branch as undecided', () => {
     const chain = '#if defined(CONFIG_A)\nasm("cpuid");\n#elif 1\nasm("rdtsc");\n#else\nasm("rdpmc");\n#endif\n';
     assert.deepEqual(scan(chain).blocks.map((b) => [texts(b)[0], b.undecidedBranch ?? false]), [

@@ -141,16 +141,31 @@ interface HeaderNode {
   reachedIn: number;
 }
 
+/** A name's definitions in the headers read so far (in reading order) and the build's. */
+interface NameDefinitions {
+  headers: CMacro[];
+  readonly builtin: CMacro | undefined;
+}
+
+const NO_HEADER_DEFINITIONS: CMacro[] = [];
+
+function definitionsWith(builtins: ReadonlyMap<string, CMacro>): Map<string, NameDefinitions> {
+  const out = new Map<string, NameDefinitions>();
+  for (const [name, builtin] of builtins) out.set(name, { headers: NO_HEADER_DEFINITIONS, builtin });
+  return out;
+}
+
 /** What one build (language, bitness, defines, include paths) has learnt about headers. */
 interface BuildCache {
   /** Path to what the header holds; null while it is being read (an include cycle) or when it cannot be read. */
   readonly headers: Map<string, HeaderInfo | null>;
   /**
-   * Every definition of each name in the headers read so far, in reading order. A scan sees the
-   * latest one whose header its includes reach; a header's own conditionals are evaluated with
-   * the latest of all, so a header is read once, whoever includes it.
+   * Per name: every definition in the headers read so far, in reading order, and the build's
+   * (`-D`, predefined). A scan sees the latest one whose header its includes reach, else the
+   * build's; a header's own conditionals are evaluated with the latest of all, so a header is read
+   * once, whoever includes it. One entry per name: a name no one defines costs one lookup.
    */
-  readonly definitions: Map<string, CMacro[]>;
+  readonly definitions: Map<string, NameDefinitions>;
   /** Include (kind, includer folder, spec) to the path it resolved to (null: not found). */
   readonly resolved: Map<string, string | null>;
   /** Path to its node in the include walks. */
@@ -193,11 +208,12 @@ export class CMacroCache {
     return shared;
   }
 
-  forBuild(defines: ReadonlyMap<string, string>, key: string): BuildCache {
+  /** `builtins` are the build's own macros: the same for every call with the same defines and key. */
+  forBuild(defines: ReadonlyMap<string, string>, key: string, builtins: ReadonlyMap<string, CMacro>): BuildCache {
     let byKey = this.builds.get(defines);
     if (!byKey) this.builds.set(defines, (byKey = new Map()));
     let build = byKey.get(key);
-    if (!build) byKey.set(key, (build = { headers: new Map(), definitions: new Map(), resolved: new Map(), nodes: new Map(), asmNames: new AsmNames() }));
+    if (!build) byKey.set(key, (build = { headers: new Map(), definitions: definitionsWith(builtins), resolved: new Map(), nodes: new Map(), asmNames: new AsmNames() }));
     return build;
   }
 }
@@ -228,7 +244,7 @@ export class Includes {
   private readonly scanNumber = ++lastScanNumber;
   private reachedCount = 0;
   private readonly cache: BuildCache;
-  private readonly definitions: Map<string, CMacro[]>;
+  private readonly definitions: Map<string, NameDefinitions>;
   /** The text `resolve` just read, so the header is not read twice. */
   private justRead: { path: string; text: string } | undefined;
 
@@ -237,20 +253,22 @@ export class Includes {
     private readonly includePaths: readonly string[],
     cache: CMacroCache,
     private readonly build: BuildFacts,
-    private readonly builtins: ReadonlyMap<string, CMacro>,
+    builtins: ReadonlyMap<string, CMacro>,
     private readonly limits: IncludeLimits = INCLUDE_LIMITS,
   ) {
-    this.cache = cache.forBuild(build.defines, `${build.language}|${build.bits}|${build.definesComplete}|${includePaths.join('\n')}`);
+    // The key names everything `builtinMacros` makes the builtins from besides the defines.
+    this.cache = cache.forBuild(build.defines, `${build.language}|${build.bits}|${build.definesComplete}|${includePaths.join('\n')}`, builtins);
     this.definitions = this.cache.definitions;
   }
 
-  /** The latest definition of `name` in a header this scan's includes reach. */
-  lookup(name: string): CMacro | undefined {
-    const list = this.definitions.get(name);
-    if (!list) return undefined;
+  /** The latest definition of `name` in a header this scan's includes reach, else the build's. */
+  get(name: string): CMacro | undefined {
+    const entry = this.definitions.get(name);
+    if (entry === undefined) return undefined;
+    const list = entry.headers;
     const scan = this.scanNumber;
     for (let i = list.length - 1; i >= 0; i--) if (list[i]!.file.reachedIn === scan) return list[i];
-    return undefined;
+    return entry.builtin;
   }
 
   /** The header a directive names, found as cpp would (quoted: the includer's folder first). */
@@ -331,7 +349,9 @@ export class Includes {
     node.info = info;
     info.file.reachedIn = this.scanNumber;
     const inner = (info.includeNodes ??= info.includes.map((path) => this.nodeOf(path)));
-    for (const next of inner) this.reach(next, depth + 1);
+    const scan = this.scanNumber;
+    // Most of a header's includes were reached already (every header includes the same few): no call for those.
+    for (let k = 0; k < inner.length; k++) if (inner[k]!.reachedIn !== scan) this.reach(inner[k]!, depth + 1);
   }
 
   private infoOf(path: string, depth: number): HeaderInfo | null {
@@ -354,10 +374,11 @@ export class Includes {
     const lexer = new CLexer(text);
     lexer.quiet = true;
     const definitions = this.definitions;
-    const builtins = this.builtins;
     const latest = (name: string): CMacro | undefined => {
-      const list = definitions.get(name);
-      return list ? list[list.length - 1] : builtins.get(name);
+      const entry = definitions.get(name);
+      if (entry === undefined) return undefined;
+      const list = entry.headers;
+      return list.length > 0 ? list[list.length - 1] : entry.builtin;
     };
     const table = new MacroTable({ get: latest });
     const conditions = new ConditionStack({ table, definesComplete: this.build.definesComplete, depthLimit: 64 });
@@ -375,9 +396,10 @@ export class Includes {
         table.define(macro);
         defines.push(macro);
         this.cache.asmNames.add(macro);
-        const list = definitions.get(macro.name);
-        if (list) list.push(macro);
-        else definitions.set(macro.name, [macro]);
+        const entry = definitions.get(macro.name);
+        if (entry === undefined) definitions.set(macro.name, { headers: [macro], builtin: undefined });
+        else if (entry.headers === NO_HEADER_DEFINITIONS) entry.headers = [macro];
+        else entry.headers.push(macro);
       } else if (d.name === 'undef' && d.tokens[0]?.kind === 'ident') {
         table.undef(d.tokens[0].text);
       } else if (d.name === 'include' || d.name === 'include_next' || d.name === 'import') {
@@ -398,6 +420,9 @@ export function noteIncludeGuard(lexer: CLexer, table: MacroTable, directive: Di
   if (!guard || guard.kind !== 'ident' || table.get(guard.text)) return;
   const text = lexer.text;
   const after = lexer.offset;
+  // Most often code follows: a printable character other than `#` (no `\s`) there settles it without cutting the text.
+  const c = text.charCodeAt(after);
+  if (c > 32 && c < 127 && c !== 35) return;
   const m = /^\s*#\s*define\s+([A-Za-z_$][\w$]*)/.exec(text.slice(after, after + 300));
   if (m && m[1] === guard.text) table.knownUndefined.add(guard.text);
 }

@@ -27,19 +27,16 @@ function isPunct(t: XToken | undefined, text: string): boolean {
 
 /** A copy to change (`space`, `hide`) without touching the token it came from. */
 function copyOf(t: XToken): XToken {
-  const copy: XToken = {
+  return {
     kind: t.kind, text: t.text, space: t.space, hide: t.hide, file: t.file, start: t.start, end: t.end,
-    anchorStart: t.anchorStart, anchorEnd: t.anchorEnd, userArg: t.userArg, via: t.via,
+    anchorStart: t.anchorStart, anchorEnd: t.anchorEnd, userArg: t.userArg, via: t.via, chars: t.chars, chosenByArgument: t.chosenByArgument,
   };
-  if (t.chars !== undefined) copy.chars = t.chars;
-  if (t.chosenByArgument !== undefined) copy.chosenByArgument = t.chosenByArgument;
-  return copy;
 }
 
 function made(kind: XToken['kind'], text: string, space: boolean, like: XToken): XToken {
   return {
     kind, text, space, hide: like.hide, file: null, start: -1, end: -1,
-    anchorStart: like.anchorStart, anchorEnd: like.anchorEnd, userArg: like.userArg, via: like.via,
+    anchorStart: like.anchorStart, anchorEnd: like.anchorEnd, userArg: like.userArg, via: like.via, chars: undefined, chosenByArgument: false,
   };
 }
 
@@ -215,6 +212,8 @@ function readArguments(stack: XToken[], macro: CMacro): Call | null {
   }
 }
 
+const QUOTE_OR_BACKSLASH = /["\\]/g;
+
 /** A string literal token spelling `tokens` (`#x`), with the host offsets of the characters. */
 function stringify(tokens: readonly XToken[], like: XToken, space: boolean): XToken {
   const chars = emptyChars();
@@ -228,11 +227,13 @@ function stringify(tokens: readonly XToken[], like: XToken, space: boolean): XTo
       spelling += ' ';
     }
     const base = mappableStart(t);
-    for (let k = 0; k < t.text.length; k++) {
-      const ch = t.text[k]!;
-      pushChar(chars, ch, base < 0 ? -1 : base + k, base < 0 ? -1 : base + k + 1);
-      spelling += (t.kind === 'string' || t.kind === 'char') && (ch === '"' || ch === '\\') ? `\\${ch}` : ch;
+    const text = t.text;
+    chars.text += text;
+    for (let k = 0; k < text.length; k++) {
+      chars.from.push(base < 0 ? -1 : base + k);
+      chars.to.push(base < 0 ? -1 : base + k + 1);
     }
+    spelling += t.kind === 'string' || t.kind === 'char' ? text.replace(QUOTE_OR_BACKSLASH, '\\$&') : text;
   }
   const out = made('string', `"${spelling}"`, space, like);
   out.userArg = userArg;
@@ -276,7 +277,7 @@ class Substitution {
     for (const s of name.via) via.push(s);
     via.push(step);
     this.bodyVia = via;
-    this.bodyFromArgument = name.chosenByArgument === true;
+    this.bodyFromArgument = name.chosenByArgument;
     this.anchorStart = name.anchorStart;
     this.anchorEnd = close.anchorEnd >= 0 && name.anchorStart >= 0 && close.anchorEnd >= name.anchorStart ? close.anchorEnd : name.anchorEnd;
   }
@@ -289,7 +290,7 @@ class Substitution {
   private bodyToken(b: MacroBodyToken): XToken {
     return {
       kind: b.kind, text: b.text, space: b.space, hide: null, file: b.file, start: b.start, end: b.end,
-      anchorStart: this.anchorStart, anchorEnd: this.anchorEnd, userArg: this.bodyFromArgument, via: this.bodyVia,
+      anchorStart: this.anchorStart, anchorEnd: this.anchorEnd, userArg: this.bodyFromArgument, via: this.bodyVia, chars: undefined, chosenByArgument: false,
     };
   }
 

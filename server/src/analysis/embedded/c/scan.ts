@@ -15,7 +15,7 @@ import { CLexer, type CToken } from './lexer';
 import { builtinMacros, MacroTable, parseDefine, srcTokens, type BuildFacts } from './macros';
 import { readMsvcAsm, startsMsvcAsm, statementText, type MsvcAsm } from './msvc';
 import { operandKind, type OperandKind, type Width } from './operands';
-import { SourceFile, fromSource, type CMacro, type ViaStep, type XToken } from './source';
+import { SourceFile, fromSource, fromToken, type CMacro, type ViaStep, type XToken } from './source';
 import { asmLines, printTemplate, type TemplateOperand } from './template';
 import { declaredWidth } from './ctypes';
 import {
@@ -109,7 +109,7 @@ export class CScanner {
     const builtins = builtinMacros(this.build);
     const includes = new Includes(options.reader, options.includePaths ?? [], cache, this.build, builtins);
     this.includes = includes;
-    this.table = new MacroTable({ get: (name) => includes.lookup(name) ?? builtins.get(name) });
+    this.table = new MacroTable(includes);
     this.conditions = new ConditionStack({ table: this.table, definesComplete: this.build.definesComplete, depthLimit: DEPTH_LIMIT });
     this.key = [includes.buildCache, this.syntax, options.language, this.host.path];
   }
@@ -534,7 +534,7 @@ export class CScanner {
     this.remember(first);
     if (!tokens) return;
     const xs: XToken[] = [];
-    for (const t of srcTokens(tokens, this.host)) xs.push(fromSource(t, true));
+    for (const t of tokens) xs.push(fromToken(t, this.host, true));
     this.statementsIn(xs, 'code', topLevel, facts, before);
   }
 

@@ -79,7 +79,7 @@ export interface ViaStep {
 
 export type XKind = CTokenKind | 'placemarker' | 'unknown';
 
-/** A token during and after macro expansion. */
+/** A token during and after macro expansion. Every one is made with all its fields, in this order: one object shape for the code that reads them. */
 export interface XToken {
   kind: XKind;
   text: string;
@@ -97,18 +97,23 @@ export interface XToken {
   /** Macro uses that produced it, outermost first. */
   via: readonly ViaStep[];
   /** A stringified argument: its characters with host offsets. */
-  chars?: Chars;
+  chars: Chars | undefined;
   /** A name pasted from an argument and body text (`__loadsegment_ ## seg`): the argument chose the macro it names. */
-  chosenByArgument?: boolean;
+  chosenByArgument: boolean;
 }
 
 export const NO_VIA: readonly ViaStep[] = Object.freeze([]);
 
 export function fromSource(t: SrcToken, userArg: boolean): XToken {
-  const host = t.file.isHost;
+  return fromToken(t, t.file, userArg);
+}
+
+/** `fromSource` of a token read from `file`, without making its `SrcToken` first. */
+export function fromToken(t: { readonly kind: CTokenKind; readonly text: string; readonly space: boolean; readonly start: number; readonly end: number }, file: SourceFile, userArg: boolean): XToken {
+  const host = file.isHost;
   return {
-    kind: t.kind, text: t.text, space: t.space, hide: null, file: t.file, start: t.start, end: t.end,
-    anchorStart: host ? t.start : -1, anchorEnd: host ? t.end : -1, userArg, via: NO_VIA,
+    kind: t.kind, text: t.text, space: t.space, hide: null, file, start: t.start, end: t.end,
+    anchorStart: host ? t.start : -1, anchorEnd: host ? t.end : -1, userArg, via: NO_VIA, chars: undefined, chosenByArgument: false,
   };
 }
 
