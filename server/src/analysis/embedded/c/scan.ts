@@ -628,16 +628,25 @@ export class CScanner {
       if (t.anchorEnd > fallbackEnd) fallbackEnd = t.anchorEnd;
     }
     const fallback = fallbackStart >= 0 ? this.range(fallbackStart, fallbackEnd) : range;
-    const block: AsmBlock = {
-      form: s.form,
-      syntax: this.syntax,
-      lines: asmLines(chars, this.host, fallback),
-      range,
-      keywordRange: this.keywordRange(k),
-      ...this.macroFacts(k),
+    const lines = asmLines(chars, this.host, fallback);
+    const keywordRange = this.keywordRange(k);
+    if (k.via.length === 0) {
+      this.blocks.push({ form: s.form, syntax: this.syntax, lines, range, keywordRange, ...facts });
+      return;
+    }
+    // The macro chain and the body's place (positions in headers) are made when first read: only a block with a finding is asked.
+    let made: { macroChain: MacroStep[]; related: RelatedLocation[] } | undefined;
+    const macroFacts = (): { macroChain: MacroStep[]; related: RelatedLocation[] } => (made ??= this.macroFacts(k));
+    this.blocks.push({
+      form: s.form, syntax: this.syntax, lines, range, keywordRange,
+      get macroChain(): MacroStep[] {
+        return macroFacts().macroChain;
+      },
+      get related(): RelatedLocation[] {
+        return macroFacts().related;
+      },
       ...facts,
-    };
-    this.blocks.push(block);
+    });
   }
 
   private keywordRange(k: XToken): Range {
@@ -647,8 +656,8 @@ export class CScanner {
     return this.range(k.anchorStart, k.anchorEnd);
   }
 
-  private macroFacts(k: XToken): { macroChain?: MacroStep[]; related?: RelatedLocation[] } {
-    if (k.via.length === 0) return {};
+  /** For a keyword some macro made (`k.via` not empty). */
+  private macroFacts(k: XToken): { macroChain: MacroStep[]; related: RelatedLocation[] } {
     const chain: MacroStep[] = [];
     for (const step of k.via) chain.push(this.stepOf(step));
     const related: RelatedLocation[] = [];

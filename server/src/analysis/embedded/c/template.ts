@@ -204,7 +204,11 @@ export function printTemplate(template: Chars, options: TemplateOptions): Chars 
   return p.out;
 }
 
-/** Cuts `chars` into lines at `\n` (blank lines left out) with their source maps into `host`. */
+/**
+ * Cuts `chars` into lines at `\n` (blank lines left out) with their source maps into `host`. A
+ * line's map is made when first read: most blocks have no finding, and nothing else reads it
+ * on the command line.
+ */
 export function asmLines(chars: Chars, host: SourceFile, fallback: Range): AsmLine[] {
   const lines: AsmLine[] = [];
   const text = chars.text;
@@ -212,10 +216,21 @@ export function asmLines(chars: Chars, host: SourceFile, fallback: Range): AsmLi
   for (let i = 0; i <= text.length; i++) {
     if (i < text.length && text[i] !== '\n') continue;
     const lineText = text.slice(start, i);
-    if (lineText.trim() !== '') lines.push({ text: lineText, segments: segmentsOf(chars, start, i, host), fallback });
+    if (lineText.trim() !== '') lines.push(mappedLine(lineText, chars, start, i, host, fallback));
     start = i + 1;
   }
   return lines;
+}
+
+function mappedLine(text: string, chars: Chars, from: number, to: number, host: SourceFile, fallback: Range): AsmLine {
+  let segments: readonly SourceMapSegment[] | undefined;
+  return {
+    text,
+    get segments(): readonly SourceMapSegment[] {
+      return (segments ??= segmentsOf(chars, from, to, host));
+    },
+    fallback,
+  };
 }
 
 function segmentsOf(chars: Chars, from: number, to: number, host: SourceFile): SourceMapSegment[] {
