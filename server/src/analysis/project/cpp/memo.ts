@@ -61,13 +61,6 @@ export function newRecording(file: IncludedFile, depthLimit: number, definesComp
   return { file: file.file, input: file.lines, reads: new Map(), written: new Set(), events: [], poisoned: false, depthLimit, definesComplete };
 }
 
-/** The recording of a guarded header skipped because its guard was defined: it read the guard and did nothing. */
-export function guardSkipped(file: IncludedFile, guard: string, state: NameState, depthLimit: number, definesComplete: boolean): Recording {
-  const recording = newRecording(file, depthLimit, definesComplete);
-  recording.reads.set(guard, state);
-  return recording;
-}
-
 /** Folds a finished inclusion into its includer's recording. */
 export function mergeInto(parent: Recording, child: Recording): void {
   for (const [name, state] of child.reads) {

@@ -4,12 +4,11 @@
 import { type ColumnSpan, type ExpandEnv, type ExpandedLine, type ExpansionProblem, type IncludedFile, type MacroUse, type SourceLine } from '../source';
 import { expandList, type Definedness, type ExpandContext } from './expand';
 import { evaluateCondition } from './expression';
-import { GuardWatch, guardSkips, knownIncludeGuard } from './guard';
 import { LineReader, partAt, type LogicalLine } from './lines';
 import { configurationMacros, type ConfigurationMacros } from './configuration';
 import { parseDefine, type Macro } from './macros';
 import {
-  InstanceMapper, equivalentMacro, guardSkipped, includeMemoEnabled, mergeInto, newRecording, recordingsFor, sameContent, storeRecording,
+  InstanceMapper, equivalentMacro, includeMemoEnabled, mergeInto, newRecording, recordingsFor, sameContent, storeRecording,
   type GroupState, type IncludeEvent, type InstanceMap, type NameState, type Recording,
 } from './memo';
 import { copyToken, lex, link, mentionsMacro, wouldPaste, type LexOptions, type Token } from './tokens';
@@ -171,8 +170,7 @@ export class CppRun {
 
   // ---- files and includes ------------------------------------------------------------------
 
-  /** `guard` watches a reading from the first line for an include guard. */
-  private *file(input: Iterator<ExpandedLine>, resume?: Resume, guard?: GuardWatch): Generator<ExpandedLine> {
+  private *file(input: Iterator<ExpandedLine>, resume?: Resume): Generator<ExpandedLine> {
     const reader = new LineReader(input);
     const groups: Group[] = resume ? resume.groups : [];
     let last: LogicalLine | undefined;
@@ -181,8 +179,7 @@ export class CppRun {
       const line = reader.next();
       if (!line) break;
       last = line;
-      const depth = groups.length;
-      const active = depth === 0 || groups[depth - 1]!.active;
+      const active = groups.length === 0 || groups[groups.length - 1]!.active;
       if (line.first >= 0 && line.code.charCodeAt(line.first) === HASH) {
         const outcome = this.directive(line, groups, active, reader);
         if (outcome === 'text') this.text(line, reader);
@@ -190,10 +187,8 @@ export class CppRun {
       } else if (active) {
         this.text(line, reader);
       }
-      guard?.see(line, depth, groups.length);
       yield* this.flush();
     }
-    guard?.end(reader);
     if (reader.unterminatedComment) {
       this.report(reader.unterminatedComment.at, 'unterminated comment: it runs to the end of the file');
     }
@@ -236,8 +231,6 @@ export class CppRun {
   }
 
   private *enter(included: IncludedFile, event: IncludeEvent | undefined, recorded: IncludeEvent | undefined): Generator<ExpandedLine, IncludeResult> {
-    const guard = knownIncludeGuard(included.lines.texts, this.lexOptions);
-    if (guard !== undefined && this.lookup(guard) !== undefined) return this.skipGuarded(included, guard, event, recorded);
     const parent = this.recording;
     let candidates: readonly Recording[] = [];
     if (recorded) candidates = recorded.child ? [recorded.child] : [];
@@ -262,7 +255,7 @@ export class CppRun {
       const mapper = new InstanceMapper(instances, [[replayed.file, included.file]]);
       result = { asRecorded: yield* this.replay(replayed, included, mapper), mapper };
     } else {
-      yield* this.file(included.lines[Symbol.iterator](), undefined, new GuardWatch(included.lines.texts, this.lexOptions));
+      yield* this.file(included.lines[Symbol.iterator]());
       result = { asRecorded: recorded === undefined };
     }
     this.recording = parent;
@@ -272,19 +265,6 @@ export class CppRun {
       if (!replayed && !recording.poisoned) storeRecording(this.env.defines, this.options.language, recording);
     }
     return result;
-  }
-
-  /**
-   * A guarded header whose guard is defined: cpp would read every line and keep none. The look-up
-   * of the guard went into the includer's recording (as the header's own would have); a replayed
-   * includer goes on as recorded when its recording of this include also did nothing.
-   */
-  private skipGuarded(included: IncludedFile, guard: string, event: IncludeEvent | undefined, recorded: IncludeEvent | undefined): IncludeResult {
-    guardSkips.count++;
-    if (event) event.child = guardSkipped(included, guard, this.peek(guard), this.env.limits.depth, this.env.definesComplete === true);
-    if (recorded === undefined) return { asRecorded: true };
-    const child = recorded.child;
-    return { asRecorded: child !== undefined && !child.poisoned && child.events.length === 0 };
   }
 
   /** The instances a recording's look-ups name, mapped to the current ones, when the macro table answers them all as recorded. */
