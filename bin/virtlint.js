@@ -19,6 +19,10 @@ if (!existsSync(entry)) {
 // Set before the bundle loads, so that its compile cache always sees the same flags. V8 has had
 // the flag since 8.x; on an engine without it nothing is set (an unknown flag is reported on stderr).
 if (scanning && /^(9|1[0-3])\./.test(process.versions.v8)) require('node:v8').setFlagsFromString('--liftoff-only');
+// A lint run is over in seconds too: TurboFan's inlining makes its optimizing compiles cost more
+// than the faster code gains back (server/src/main/engineFlags.ts, which sets the same flags again
+// when the bundle runs without this launcher, says by how much).
+if (!scanning && /^(9|1[0-4])\./.test(process.versions.v8)) require('node:v8').setFlagsFromString('--no-turbo-inlining');
 const loaded = require('./compileCache').requireWithCompileCache(entry);
 if (scanning) loaded.runScanFromProcess(process.argv.slice(3));
 else loaded.runFromProcess();

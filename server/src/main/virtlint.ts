@@ -4,12 +4,14 @@
 // its project model, and a lint never loads the scanner (start-up is most of a small run).
 import { isMainThread } from 'node:worker_threads';
 import { EXIT_UNUSABLE, type CommandIo } from '../cli/processBasics';
+import { useLintEngineFlags } from './engineFlags';
 import { runWithProcess, type RunCommand } from './process';
 
 type RunScan = RunCommand;
 
 export function main(argv: string[], io: CommandIo): Promise<number> {
   if (argv[0] === 'scan') return runScanCommand(argv.slice(1), io);
+  useLintEngineFlags();
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { runLint } = require('../cli/main') as { runLint: RunCommand };
   return runLint(argv, io);
