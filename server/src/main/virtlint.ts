@@ -11,7 +11,6 @@ type RunScan = RunCommand;
 
 export function main(argv: string[], io: CommandIo): Promise<number> {
   if (argv[0] === 'scan') return runScanCommand(argv.slice(1), io);
-  useLintEngineFlags();
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { runLint } = require('../cli/main') as { runLint: RunCommand };
   return runLint(argv, io);
@@ -44,7 +43,10 @@ async function runScanCommand(argv: string[], io: CommandIo): Promise<number> {
 
 /** Runs against the real process (bin/virtlint.js, or this file run directly). */
 export function runFromProcess(): void {
-  runWithProcess(main, process.argv.slice(2));
+  const argv = process.argv.slice(2);
+  // Process-wide, so here and not in `main`, which tests call in their own process.
+  if (argv[0] !== 'scan') useLintEngineFlags();
+  runWithProcess(main, argv);
 }
 
 if (!servedAsLintWorker() && require.main === module) runFromProcess();
