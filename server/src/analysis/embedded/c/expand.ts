@@ -4,7 +4,7 @@
 // host offsets of the argument's characters. Bounded by a nesting depth and a token budget.
 import { hideSetAdd, hideSetHas, hideSetIntersect, hideSetUnion, type HideSet } from '../../project/cpp/tokens';
 import { CLexer } from './lexer';
-import { emptyChars, pushChar } from './literals';
+import { emptyChars, pushChar, pushRun } from './literals';
 import { mappableStart, NO_VIA, type CMacro, type MacroBodyToken, type ViaStep, type XToken } from './source';
 
 export type Definedness = 1 | 0 | 'unknown';
@@ -226,13 +226,8 @@ function stringify(tokens: readonly XToken[], like: XToken, space: boolean): XTo
       pushChar(chars, ' ', -1, -1);
       spelling += ' ';
     }
-    const base = mappableStart(t);
     const text = t.text;
-    chars.text += text;
-    for (let k = 0; k < text.length; k++) {
-      chars.from.push(base < 0 ? -1 : base + k);
-      chars.to.push(base < 0 ? -1 : base + k + 1);
-    }
+    pushRun(chars, text, 0, text.length, mappableStart(t));
     spelling += t.kind === 'string' || t.kind === 'char' ? text.replace(QUOTE_OR_BACKSLASH, '\\$&') : text;
   }
   const out = made('string', `"${spelling}"`, space, like);

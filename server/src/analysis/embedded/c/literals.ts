@@ -20,7 +20,7 @@ export function pushChar(out: Chars, ch: string, from: number, to: number): void
 }
 
 /** Appends `text[from, to)`, each character mapped to its own offset past `base` (base -1: unknown). */
-function pushRun(out: Chars, text: string, from: number, to: number, base: number): void {
+export function pushRun(out: Chars, text: string, from: number, to: number, base: number): void {
   out.text += text.slice(from, to);
   for (let i = from; i < to; i++) {
     out.from.push(base < 0 ? -1 : base + i);
@@ -29,8 +29,13 @@ function pushRun(out: Chars, text: string, from: number, to: number, base: numbe
 }
 
 export function appendChars(out: Chars, more: Chars): void {
-  out.text += more.text;
-  for (let i = 0; i < more.from.length; i++) {
+  appendCharRange(out, more, 0, more.text.length);
+}
+
+/** Appends the characters `[from, to)` of `more`, with their offsets. */
+export function appendCharRange(out: Chars, more: Chars, from: number, to: number): void {
+  out.text += more.text.slice(from, to);
+  for (let i = from; i < to; i++) {
     out.from.push(more.from[i]!);
     out.to.push(more.to[i]!);
   }

@@ -4,7 +4,7 @@
 import type { Bits, Range } from '../../types';
 import { canonicalMnemonic } from '../../syntax/mnemonics';
 import type { AsmLine, SourceMapSegment } from '../types';
-import { emptyChars, pushChar, type Chars } from './literals';
+import { appendCharRange, emptyChars, pushChar, type Chars } from './literals';
 import { modifierWidth, renderOperand, sizeSuffix, type OperandKind, type Width } from './operands';
 import type { SourceFile } from './source';
 
@@ -99,13 +99,7 @@ class Printer {
 
   /** `copy` of each character of `template[from, to)`, at once. */
   copyRun(template: Chars, from: number, to: number): void {
-    if (!this.printing) return;
-    const out = this.out;
-    out.text += template.text.slice(from, to);
-    for (let i = from; i < to; i++) {
-      out.from.push(template.from[i]!);
-      out.to.push(template.to[i]!);
-    }
+    if (this.printing) appendCharRange(this.out, template, from, to);
   }
 
   dialect(c: string): void {
