@@ -103,6 +103,11 @@ function punctuatorLength(text: string, at: number): number {
 const MAY_TAKE_EQUALS = new Uint8Array(128);
 for (const ch of '=!*/%^') MAY_TAKE_EQUALS[ch.charCodeAt(0)] = 1;
 
+/** Where a skip ends: the end, or a token first on its line (for `directive`, only a `#` there). */
+function stopsSkip(kind: CTokenKind, bol: boolean, hash: boolean, directive: boolean): boolean {
+  return kind === 'eof' || (bol && (!directive || hash));
+}
+
 const STRING_PREFIXES = new Set(['L', 'u', 'U', 'u8']);
 const RAW_PREFIXES = new Set(['R', 'LR', 'uR', 'UR', 'u8R']);
 
@@ -179,15 +184,7 @@ export class CLexer {
    * nobody needs. The next line's first token is then peeked.
    */
   skipRestOfLine(): void {
-    if (this.peeked) {
-      if (this.peeked.kind === 'eof' || this.peeked.bol) return;
-      this.peeked = undefined;
-    }
-    for (;;) {
-      this.scanToken();
-      if (this.scanned.kind === 'eof' || this.scanned.bol) break;
-    }
-    this.peeked = this.madeToken();
+    this.skipUntil(false);
   }
 
   /**
@@ -195,16 +192,22 @@ export class CLexer {
    * logical line (peeked) or the end: the code of a branch the preprocessor does not take.
    */
   skipToDirective(): void {
-    if (this.peeked) {
-      if (this.peeked.kind === 'eof' || (this.peeked.bol && this.peeked.text === '#')) return;
+    this.skipUntil(true);
+  }
+
+  /** Scans without making tokens up to the first that starts a line (`directive`: a line's `#`) or the end, and peeks it. */
+  private skipUntil(directive: boolean): void {
+    const peeked = this.peeked;
+    if (peeked) {
+      if (stopsSkip(peeked.kind, peeked.bol, peeked.text === '#', directive)) return;
       this.peeked = undefined;
     }
     const text = this.text;
     const scanned = this.scanned;
     for (;;) {
       this.scanToken();
-      if (scanned.kind === 'eof') break;
-      if (scanned.bol && scanned.kind === 'punct' && scanned.end - scanned.start === 1 && text.charCodeAt(scanned.start) === HASH) break;
+      const hash = scanned.kind === 'punct' && scanned.end - scanned.start === 1 && text.charCodeAt(scanned.start) === HASH;
+      if (stopsSkip(scanned.kind, scanned.bol, hash, directive)) break;
     }
     this.peeked = this.madeToken();
   }

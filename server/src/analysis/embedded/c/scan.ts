@@ -355,14 +355,13 @@ export class CScanner {
     }
   }
 
-  /** Whether expanding the macro can make an asm statement. */
   /** The next token the preprocessor reads: in a branch it does not take, only the next directive's `#`. */
   private nextToken(): CToken {
     if (!this.conditions.active) this.lexer.skipToDirective();
     return this.lexer.next();
   }
 
-  /** `seen`: the macros whose bodies are being read, outermost first (none when asked from outside). */
+  /** Whether expanding the macro can make an asm statement. `seen`: the macros whose bodies are being read, outermost first (none when asked from outside). */
   private holdsAsm(macro: CMacro, seen?: Set<CMacro>): boolean {
     const known = this.holdsAsmMemo.get(macro);
     if (known !== undefined) return known;
