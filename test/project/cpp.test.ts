@@ -75,6 +75,12 @@ describe('cpp stage: lines out', () => {
     assert.deepEqual(r.lines[0]!.macros[0]!.columns, { start: 7, end: 13 });
   });
 
+  it('puts an expanded argument wherever its parameter stands, spaced as the body has it (as gcc -E)', () => {
+    // The first use of an argument's expansion takes its tokens, a later use copies them.
+    const r = runCppText(src('#define V 42', '#define SQ(x) (x*x)', '#define TWICE(x) x x', '\t.long SQ( V), TWICE(SQ(V))', '\t.long TWICE( V)'));
+    assert.deepEqual(trimmed(textsOf(r)), ['.long (42*42), (42*42) (42*42)', '.long 42 42']);
+  });
+
   it('drops directives and false groups; passes unknown # lines in assembler mode only', () => {
     const text = src('#if 0', 'gone', '#endif', '# a gas comment', '#', '#pragma once', '#error stop', '#warning careful', 'kept');
     assert.deepEqual(textsOf(runCppText(text, 'assembler')), ['# a gas comment', 'kept']);

@@ -225,7 +225,10 @@ function paste(lhs: Token, rhs: Token, ctx: ExpandContext): Token[] {
 }
 
 class Substitution {
-  private readonly expanded: (Token[] | undefined)[] = [];
+  /** Each argument's expansion, made when a body token first needs it. */
+  private expanded: (Token[] | undefined)[] | undefined;
+  /** Bit k: argument k's expansion went into the output as it is, so a later use copies it. */
+  private handedOut = 0;
   readonly out: Token[] = [];
 
   constructor(
@@ -235,13 +238,31 @@ class Substitution {
   ) {}
 
   private expandedArg(index: number): Token[] {
-    let done = this.expanded[index];
+    const expanded = (this.expanded ??= []);
+    let done = expanded[index];
     if (!done) {
       const raw = this.args[index]!;
       done = raw.length === 0 ? [] : expandList(link(copies(raw)), this.ctx, false);
-      this.expanded[index] = done;
+      expanded[index] = done;
     }
     return done;
+  }
+
+  /**
+   * An argument's expansion where its parameter stands: the expansion's tokens are fresh copies
+   * nothing else holds, so the first use takes them as they are (most parameters are used once)
+   * and only a later use copies them.
+   */
+  private pushExpanded(index: number, space: boolean): void {
+    const tokens = this.expandedArg(index);
+    const bit = index < 31 ? 1 << index : 0;
+    if (bit === 0 || (this.handedOut & bit) !== 0) {
+      this.push(tokens, space);
+      return;
+    }
+    this.handedOut |= bit;
+    for (let i = 0; i < tokens.length; i++) this.out.push(tokens[i]!);
+    if (tokens.length > 0) tokens[0]!.space = space;
   }
 
   private vaArgsPresent(): boolean {
@@ -279,7 +300,7 @@ class Substitution {
           if (raw.length === 0) this.out.push(makeToken('placemarker', '', b.space));
           else this.push(raw, b.space);
         } else {
-          this.push(this.expandedArg(b.param), b.space);
+          this.pushExpanded(b.param, b.space);
         }
         continue;
       }
@@ -344,10 +365,12 @@ function substitute(macro: Macro, args: readonly Token[][], name: Token, hide: H
     work.run(0, macro.body.length);
     body = work.out;
   }
-  const out: Token[] = [];
+  // Placemarkers go, the rest move down in place: `body` is this call's own array.
+  let kept = 0;
   let lastHide: HideSet | null = null;
   let lastUnion: HideSet = hide;
-  for (const t of body) {
+  for (let k = 0; k < body.length; k++) {
+    const t = body[k]!;
     if (t.kind === 'placemarker') continue;
     if (!t.hide) t.hide = hide;
     else if (t.hide === lastHide) t.hide = lastUnion;
@@ -356,8 +379,10 @@ function substitute(macro: Macro, args: readonly Token[][], name: Token, hide: H
       lastUnion = hideSetUnion(t.hide, hide)!;
       t.hide = lastUnion;
     }
-    out.push(t);
+    body[kept++] = t;
   }
+  body.length = kept;
+  const out = body;
   if (out.length > 0) out[0]!.space = name.space;
   ctx.tokensMade += out.length;
   if (ctx.tokensMade > ctx.tokenBudget) ctx.stopped = 'size';

@@ -121,6 +121,9 @@ function firstNonBlank(code: string): number {
   return -1;
 }
 
+/** `starts` of every one-part line (most lines): one shared array rather than one per line. */
+const ONE_PART: readonly number[] = Object.freeze([0]);
+
 /** Reads logical lines from physical ones; lines can be put back (a macro's arguments that did not close). */
 export class LineReader {
   private readonly putBack: LogicalLine[] = [];
@@ -142,7 +145,7 @@ export class LineReader {
     const text = first.text;
     // The common line: no splice, nothing that could start a comment.
     if (spliceAt(text) < 0 && !mayHoldComment(text, 0)) {
-      return { parts: [first], starts: [0], raw: text, code: text, spliced: false, first: firstNonBlank(text) };
+      return { parts: [first], starts: ONE_PART, raw: text, code: text, spliced: false, first: firstNonBlank(text) };
     }
     return this.readJoined(first);
   }
