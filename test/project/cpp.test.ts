@@ -81,6 +81,12 @@ describe('cpp stage: lines out', () => {
     assert.deepEqual(trimmed(textsOf(r)), ['.long (42*42), (42*42) (42*42)', '.long 42 42']);
   });
 
+  it('keeps the written text between written tokens, but not across a macro that expanded to nothing', () => {
+    // gcc -E: "movl %eax,%ebx" and "movl $1 , %ecx" (it squeezes the written spaces too).
+    const r = runCppText(src('#define EMPTY', '#define NOTHING()', '\tmovl EMPTY %eax,EMPTY%ebx', '\tmovl NOTHING() $1 ,  %ecx'));
+    assert.deepEqual(textsOf(r), ['\tmovl %eax,%ebx', '\tmovl $1 ,  %ecx']);
+  });
+
   it('drops directives and false groups; passes unknown # lines in assembler mode only', () => {
     const text = src('#if 0', 'gone', '#endif', '# a gas comment', '#', '#pragma once', '#error stop', '#warning careful', 'kept');
     assert.deepEqual(textsOf(runCppText(text, 'assembler')), ['# a gas comment', 'kept']);

@@ -11,7 +11,7 @@ import {
   InstanceMapper, equivalentMacro, includeMemoEnabled, mergeInto, newRecording, recordingsFor, sameContent, storeRecording,
   type GroupState, type IncludeEvent, type InstanceMap, type NameState, type Recording,
 } from './memo';
-import { copyToken, lex, link, mentionsMacro, wouldPaste, type LexOptions, type Token } from './tokens';
+import { copyToken, endOf, followsAsWritten, lex, link, mentionsMacro, wouldPaste, type LexOptions, type Token } from './tokens';
 
 export interface CppOptions {
   readonly language: 'assembler' | 'c';
@@ -421,7 +421,7 @@ export class CppRun {
     if (!first) return undefined;
     const code = line.code;
     if (first.kind === 'string' && first.text.startsWith('"')) {
-      return { spec: first.text.slice(1, -1), system: false, start: first.start, end: first.end };
+      return { spec: first.text.slice(1, -1), system: false, start: first.start, end: endOf(first) };
     }
     if (first.text === '<') {
       const close = code.indexOf('>', first.start + 1);
@@ -608,7 +608,7 @@ export class CppRun {
     const out = expandList(link(line.tokens), ctx, true);
     const first = line.parts[0]!;
     if (ctx.stopped) this.reportLimit(ctx, first.at);
-    if (!ctx.replaced && !out.some((t) => t.index < 0)) {
+    if (!ctx.replaced && !out.some((t) => t.line === null)) {
       this.unchanged(line);
       return;
     }
@@ -685,12 +685,12 @@ function useOf(macro: Macro, name: Token, last: Token): MacroUse {
   const k = partAt(line, name.start);
   const part = line.parts[k]!;
   const partEnd = k + 1 < line.starts.length ? line.starts[k + 1]! : line.code.length;
-  const sameLine = last.line === line && last.end <= partEnd;
+  const sameLine = last.line === line && endOf(last) <= partEnd;
   const use: { -readonly [K in keyof MacroUse]: MacroUse[K] } = { name: macro.name, kind: 'cpp', invokedAt: part.at };
   if (macro.definedAt) use.definedAt = macro.definedAt;
   if (part.verbatim) {
     const start = name.start - line.starts[k]!;
-    const end = (sameLine ? last.end : partEnd) - line.starts[k]!;
+    const end = (sameLine ? endOf(last) : partEnd) - line.starts[k]!;
     use.columns = { start, end: Math.min(end, part.text.length) };
   }
   return use;
@@ -707,13 +707,13 @@ function textOf(line: LogicalLine, out: readonly Token[], dollars: boolean): str
   let runStart = -1;
   for (let k = 0; k < out.length; k++) {
     const t = out[k]!;
-    const written = t.line !== null && t.index >= 0;
-    if (prev && written && runStart >= 0 && prev.line === t.line && t.index === prev.index + 1) {
+    const written = t.line !== null;
+    if (prev && runStart >= 0 && followsAsWritten(prev, t)) {
       prev = t;
       continue;
     }
     if (prev) {
-      if (runStart >= 0) text += prev.line!.code.slice(runStart, prev.end);
+      if (runStart >= 0) text += prev.line!.code.slice(runStart, endOf(prev));
       if (t.space || wouldPaste(prev, t, dollars)) text += ' ';
     }
     if (written) runStart = t.start;
@@ -723,6 +723,6 @@ function textOf(line: LogicalLine, out: readonly Token[], dollars: boolean): str
     }
     prev = t;
   }
-  if (prev && runStart >= 0) text += prev.line!.code.slice(runStart, prev.end);
+  if (prev && runStart >= 0) text += prev.line!.code.slice(runStart, endOf(prev));
   return text.trimEnd();
 }

@@ -34,14 +34,31 @@ export interface Token {
   /** Whitespace (or a comment) came before it. */
   space: boolean;
   hide: HideSet | null;
-  /** The logical line an original token was read from; null for tokens a macro produced. */
+  /**
+   * The logical line a token as written was read from; null for tokens a macro produced (and
+   * for copies). Its end in `line.code` is `start + text.length` (see `endOf`): a token is
+   * mostly made by a macro, where the fields would stay unused.
+   */
   line: LogicalLine | null;
-  /** Offsets in `line.code` (original tokens only). */
+  /** Offset in `line.code` (tokens as written only). */
   start: number;
-  end: number;
-  /** Position in its line's token list (original tokens only), -1 otherwise. */
-  index: number;
   next: Token | null;
+}
+
+/** Where a token as written ends in its line's `code`. */
+export function endOf(t: Token): number {
+  return t.start + t.text.length;
+}
+
+/** `b` is the token right after `a` in the text they were both read from, as written. */
+export function followsAsWritten(a: Token, b: Token): boolean {
+  const line = a.line;
+  if (line === null || b.line !== line) return false;
+  const code = line.code;
+  const from = endOf(a);
+  if (b.start < from) return false;
+  for (let i = from; i < b.start; i++) if (!isSpace(code.charCodeAt(i))) return false;
+  return true;
 }
 
 export function hideSetHas(set: HideSet | null, name: string): boolean {
@@ -68,11 +85,11 @@ export function hideSetIntersect(a: HideSet | null, b: HideSet | null): HideSet 
 }
 
 export function makeToken(kind: TokenKind, text: string, space: boolean): Token {
-  return { kind, text, space, hide: null, line: null, start: -1, end: -1, index: -1, next: null };
+  return { kind, text, space, hide: null, line: null, start: -1, next: null };
 }
 
 export function copyToken(t: Token): Token {
-  return { kind: t.kind, text: t.text, space: t.space, hide: t.hide, line: null, start: -1, end: -1, index: -1, next: null };
+  return { kind: t.kind, text: t.text, space: t.space, hide: t.hide, line: null, start: -1, next: null };
 }
 
 const enum Ch {
@@ -232,8 +249,6 @@ export function lex(text: string, options: LexOptions, from = 0, to = text.lengt
     const t = makeToken(kind, text.slice(start, i), space);
     t.line = line;
     t.start = start;
-    t.end = i;
-    t.index = out.length;
     out.push(t);
     space = false;
   }
