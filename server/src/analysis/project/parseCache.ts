@@ -8,10 +8,12 @@ import { lexLine, sameLexState } from '../syntax/lexer';
 import type { ParserState } from '../syntax/parser';
 import type { ParsedInstruction } from '../types';
 
+/** The entries of one written line, a list (mostly of one: a line is mostly read in one state). */
 interface Cached {
-  text: string;
-  state: string;
-  entry: LineEntry;
+  readonly text: string;
+  readonly state: string;
+  readonly entry: LineEntry;
+  readonly next: Cached | undefined;
 }
 
 /** Distinct macro-produced lines kept; past it they are parsed each time (a cache must not grow without bound). */
@@ -27,7 +29,7 @@ export class ParseCache {
    */
   static readonly shared = new ParseCache();
 
-  private byPath = new Map<string, Map<number, Cached[]>>();
+  private byPath = new Map<string, Map<number, Cached>>();
   /** Macro-produced lines by parser state, then by text. */
   private readonly produced = new Map<string, Map<string, LineEntry>>();
   private producedCount = 0;
@@ -102,19 +104,19 @@ export class ParseCache {
     if (state === undefined) return settled(parseLineEntry(text, streamLine, before), line);
     let lines = this.byPath.get(path);
     if (!lines) this.byPath.set(path, (lines = new Map()));
-    let known = lines.get(line);
-    if (!known) lines.set(line, (known = []));
-    for (const cached of known) if (cached.text === text && cached.state === state) return cached.entry;
+    const first = lines.get(line);
+    for (let cached = first; cached; cached = cached.next) if (cached.text === text && cached.state === state) return cached.entry;
     const entry = settled(parseLineEntry(text, streamLine, before), line);
     // A statement left open by `\` carries line numbers in its state: never shared.
     if (!entry.after.pending) {
       if (++this.written > MAX_WRITTEN) {
         this.byPath = new Map([[path, lines]]);
         lines.clear();
-        lines.set(line, (known = []));
         this.written = 1;
+        lines.set(line, { text, state, entry, next: undefined });
+      } else {
+        lines.set(line, { text, state, entry, next: first });
       }
-      known.push({ text, state, entry });
     }
     return entry;
   }

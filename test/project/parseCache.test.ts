@@ -1,0 +1,22 @@
+// The parse cache's lines as written: one line read in several parser states keeps an entry per
+// state, and each later read in a state gets that state's entry back (the very object), never
+// another state's.
+import * as assert from 'node:assert/strict';
+import { ParseCache } from '../../server/src/analysis/project/parseCache';
+import { initialParserState } from '../../server/src/analysis/syntax/parser';
+
+describe('parse cache: lines as written', () => {
+  it('keeps one entry per parser state for the same line and hands each back for its state', () => {
+    const cache = new ParseCache();
+    const in32 = initialParserState('gas-att', 32);
+    const in64 = initialParserState('gas-att', 64);
+    const text = '\tpushl %eax';
+    const first32 = cache.lineAsWritten('/p/a.S', 3, text, in32, 0, false);
+    const first64 = cache.lineAsWritten('/p/a.S', 3, text, in64, 0, false);
+    assert.notEqual(first32, first64);
+    assert.equal(cache.lineAsWritten('/p/a.S', 3, text, initialParserState('gas-att', 32), 9, false), first32);
+    assert.equal(cache.lineAsWritten('/p/a.S', 3, text, initialParserState('gas-att', 64), 9, false), first64);
+    assert.notEqual(cache.lineAsWritten('/p/a.S', 3, '\tpopl %eax', in32, 0, false), first32, 'another text on the line is parsed');
+    assert.notEqual(cache.lineAsWritten('/p/b.S', 3, text, in32, 0, false), first32, 'the same text in another file is its own line');
+  });
+});
