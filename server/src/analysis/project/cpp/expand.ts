@@ -5,7 +5,7 @@
 // limit, the tokens one line may produce by a budget.
 import type { BodyToken, Macro } from './macros';
 import {
-  copyToken, hideSetAdd, hideSetHas, hideSetIntersect, hideSetUnion, lex, link, makeToken,
+  copyToken, hideSetAdd, hideSetHas, hideSetIntersect, hideSetUnion, lexOne, link, makeToken,
   type HideSet, type LexOptions, type Token,
 } from './tokens';
 
@@ -210,18 +210,20 @@ function stringify(tokens: readonly Token[], space: boolean): Token {
   return makeToken('string', `"${text}"`, space);
 }
 
-/** `a ## b`: one token when the spellings lex as one, else both side by side (cpp's assembler mode). */
-function paste(lhs: Token, rhs: Token, ctx: ExpandContext): Token[] {
-  const joined = lex(lhs.text + rhs.text, ctx.lexOptions);
-  if (joined.length === 1) {
-    const t = joined[0]!;
-    const made = makeToken(t.kind, t.text, lhs.space);
-    made.hide = lhs.hide;
-    return [made];
+/**
+ * `a ## b` onto `out`: one token when the spellings lex as one, else both side by side (cpp's
+ * assembler mode). `rhs` is a fresh token the caller hands over.
+ */
+function pasteOnto(out: Token[], lhs: Token, rhs: Token, ctx: ExpandContext): void {
+  const joined = lexOne(lhs.text + rhs.text, ctx.lexOptions);
+  if (joined) {
+    joined.space = lhs.space;
+    joined.hide = lhs.hide;
+    out.push(joined);
+    return;
   }
-  const right = copyToken(rhs);
-  right.space = false;
-  return [lhs, right];
+  rhs.space = false;
+  out.push(lhs, rhs);
 }
 
 class Substitution {
@@ -339,19 +341,16 @@ class Substitution {
   }
 
   private pasteWith(rhs: BodyToken): void {
-    let right: Token[];
-    if (rhs.param >= 0) right = copies(this.args[rhs.param]!);
-    else right = [makeToken(rhs.kind, rhs.text, false)];
-    if (right.length === 0) return;
+    const arg = rhs.param >= 0 ? this.args[rhs.param]! : undefined;
+    if (arg && arg.length === 0) return;
+    const first = arg ? copyToken(arg[0]!) : makeToken(rhs.kind, rhs.text, false);
     const lhs = this.out.pop();
-    if (!lhs || lhs.kind === 'placemarker') {
-      if (lhs) right[0]!.space = lhs.space;
-      for (const t of right) this.out.push(t);
-      return;
+    if (lhs && lhs.kind !== 'placemarker') pasteOnto(this.out, lhs, first, this.ctx);
+    else {
+      if (lhs) first.space = lhs.space;
+      this.out.push(first);
     }
-    const joined = paste(lhs, right[0]!, this.ctx);
-    for (const t of joined) this.out.push(t);
-    for (let k = 1; k < right.length; k++) this.out.push(right[k]!);
+    if (arg) for (let k = 1; k < arg.length; k++) this.out.push(copyToken(arg[k]!));
   }
 }
 

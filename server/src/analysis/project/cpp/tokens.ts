@@ -198,61 +198,87 @@ export interface LexOptions {
   dollars: boolean;
 }
 
+/** Where `scanToken` leaves the token it read (one object per lexing, not per token). */
+interface Scanned {
+  kind: TokenKind;
+  end: number;
+}
+
+/** Reads the token starting at `i` (not a blank) up to at most `to`. */
+function scanToken(text: string, i: number, to: number, options: LexOptions, into: Scanned): void {
+  const c = text.charCodeAt(i);
+  const start = i;
+  let kind: TokenKind;
+  if (isIdentStart(c, options.dollars)) {
+    i++;
+    while (i < to && isIdentPart(text.charCodeAt(i), options.dollars)) i++;
+    kind = 'ident';
+    const q = text.charCodeAt(i);
+    if (options.dollars && (q === Ch.DQuote || q === Ch.SQuote) && STRING_PREFIXES.has(text.slice(start, i))) {
+      const end = endOfQuoted(text, i);
+      if (end > 0 && end <= to) {
+        i = end;
+        kind = q === Ch.DQuote ? 'string' : 'char';
+      }
+    }
+  } else if (isDigit(c) || (c === Ch.Dot && i + 1 < to && isDigit(text.charCodeAt(i + 1)))) {
+    i = Math.min(endOfNumber(text, i), to);
+    kind = 'number';
+  } else if (c === Ch.DQuote || c === Ch.SQuote) {
+    const end = endOfQuoted(text, i);
+    if (end > 0 && end <= to) {
+      i = end;
+      kind = c === Ch.DQuote ? 'string' : 'char';
+    } else {
+      i = to;
+      kind = 'opaque';
+    }
+  } else if (c < 0x7f && c > 32 && c !== Ch.Backslash && c !== Ch.Dollar && c !== 64 && c !== 96) {
+    i += Math.min(punctuatorLength(text, i), to - i);
+    kind = 'punct';
+  } else {
+    i++;
+    kind = 'other';
+  }
+  into.kind = kind;
+  into.end = i;
+}
+
 /**
  * Tokens of `text` from `from` to `to`. `code` lines have their comments blanked already, so
  * nothing here knows about comments.
  */
 export function lex(text: string, options: LexOptions, from = 0, to = text.length, line: LogicalLine | null = null): Token[] {
   const out: Token[] = [];
+  const scanned: Scanned = { kind: 'other', end: 0 };
   let space = false;
   let i = from;
   while (i < to) {
-    const c = text.charCodeAt(i);
-    if (isSpace(c)) {
+    if (isSpace(text.charCodeAt(i))) {
       space = true;
       i++;
       continue;
     }
-    const start = i;
-    let kind: TokenKind;
-    if (isIdentStart(c, options.dollars)) {
-      i++;
-      while (i < to && isIdentPart(text.charCodeAt(i), options.dollars)) i++;
-      kind = 'ident';
-      const q = text.charCodeAt(i);
-      if (options.dollars && (q === Ch.DQuote || q === Ch.SQuote) && STRING_PREFIXES.has(text.slice(start, i))) {
-        const end = endOfQuoted(text, i);
-        if (end > 0 && end <= to) {
-          i = end;
-          kind = q === Ch.DQuote ? 'string' : 'char';
-        }
-      }
-    } else if (isDigit(c) || (c === Ch.Dot && i + 1 < to && isDigit(text.charCodeAt(i + 1)))) {
-      i = Math.min(endOfNumber(text, i), to);
-      kind = 'number';
-    } else if (c === Ch.DQuote || c === Ch.SQuote) {
-      const end = endOfQuoted(text, i);
-      if (end > 0 && end <= to) {
-        i = end;
-        kind = c === Ch.DQuote ? 'string' : 'char';
-      } else {
-        i = to;
-        kind = 'opaque';
-      }
-    } else if (c < 0x7f && c > 32 && c !== Ch.Backslash && c !== Ch.Dollar && c !== 64 && c !== 96) {
-      i += Math.min(punctuatorLength(text, i), to - i);
-      kind = 'punct';
-    } else {
-      i++;
-      kind = 'other';
-    }
-    const t = makeToken(kind, text.slice(start, i), space);
+    scanToken(text, i, to, options, scanned);
+    const t = makeToken(scanned.kind, text.slice(i, scanned.end), space);
     t.line = line;
-    t.start = start;
+    t.start = i;
     out.push(t);
     space = false;
+    i = scanned.end;
   }
   return out;
+}
+
+/** The token `text` lexes as when it is one token (blanks around it allowed), made by no line; else undefined. */
+export function lexOne(text: string, options: LexOptions): Token | undefined {
+  let i = 0;
+  while (i < text.length && isSpace(text.charCodeAt(i))) i++;
+  if (i === text.length) return undefined;
+  const scanned: Scanned = { kind: 'other', end: 0 };
+  scanToken(text, i, text.length, options, scanned);
+  for (let k = scanned.end; k < text.length; k++) if (!isSpace(text.charCodeAt(k))) return undefined;
+  return makeToken(scanned.kind, text.slice(i, scanned.end), false);
 }
 
 /** Links a token array into a list ending in a fresh `eof` token; returns the head. */
