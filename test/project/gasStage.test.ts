@@ -2,6 +2,8 @@
 // reported as undecided, and that limits and garbage end with a report, never a throw or a hang.
 import * as assert from 'assert';
 import { linesOf, type ExpandedLine, type FileInstance, type MacroUse } from '../../server/src/analysis/project/source';
+import { cleanText, splitStatements } from '../../server/src/analysis/project/gas/statements';
+import { INITIAL_LEX_STATE, lexLine } from '../../server/src/analysis/syntax/lexer';
 import { assembledLines, runGas, runGasText, splitLines } from '../helpers/memoryEnv';
 import { seededRandom } from '../helpers/seededRandom';
 
@@ -72,6 +74,13 @@ describe('GNU as macro stage: output lines', () => {
     const run = runGasText('.macro m\n\tnop\n.endm\n\t.ascii "a;m" ; m ; cli # m ; m\n');
     assert.deepStrictEqual(texts(assembledLines(run.lines)), ['.ascii "a;m"', 'nop', 'cli # m ; m']);
     assert.deepStrictEqual(assembledLines(run.lines).map((l) => l.at.line), [3, 3, 3]);
+  });
+
+  it('reads a statement\'s text with each comment character as a space and strings as written', () => {
+    const line = '\tm 1/*c*/2,\t"a # b" # tail';
+    const { masked } = lexLine(line, 'gas-att', INITIAL_LEX_STATE);
+    const [statement] = splitStatements(masked);
+    assert.strictEqual(cleanText(line, masked, statement!.wordEnd, statement!.end), '1     2,\t"a # b"');
   });
 
   it('treats macro names without case and parameter names with case', () => {

@@ -68,7 +68,17 @@ export function trimmedEnd(text: string, start: number, end: number): number {
  * become spaces, strings keep their characters.
  */
 export function cleanText(line: string, masked: string, from: number, end: number): string {
+  // Runs of characters as written go in as slices; only a blanked character becomes a space.
   let out = '';
-  for (let i = from; i < end; i++) out += masked[i] === ' ' ? ' ' : line[i];
+  let copied = from;
+  for (let i = from; i < end; i++) {
+    if (masked.charCodeAt(i) === SPACE && line.charCodeAt(i) !== SPACE) {
+      out += line.slice(copied, i) + ' ';
+      copied = i + 1;
+    }
+  }
+  out += line.slice(copied, end);
   return out.trim();
 }
+
+const SPACE = 32;
