@@ -64,7 +64,11 @@ function directiveSummary(line: LogicalLine): string {
 }
 
 export class CppRun {
-  /** The files' own defines on top of `configuration`; null for a name `#undef` removed. */
+  /**
+   * Every name this run has asked about, with its macro (null: none): the files' own defines and
+   * `#undef`s, and for other names what `configuration` answered the first time (it never changes
+   * its answer), so a look-up is one map look-up, not two.
+   */
   private readonly macros = new Map<string, Macro | null>();
   private readonly configuration: ConfigurationMacros;
   /** Names the text itself says are not defined (`#undef`, an include guard about to be defined). */
@@ -99,8 +103,9 @@ export class CppRun {
   }
 
   private current(name: string): Macro | undefined {
-    const own = this.macros.get(name);
-    return own === undefined ? this.configuration.get(name) : own ?? undefined;
+    let known = this.macros.get(name);
+    if (known === undefined) this.macros.set(name, (known = this.configuration.get(name) ?? null));
+    return known ?? undefined;
   }
 
   *run(input: Iterable<ExpandedLine>): Generator<ExpandedLine> {
