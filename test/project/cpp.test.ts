@@ -87,6 +87,11 @@ describe('cpp stage: lines out', () => {
     assert.deepEqual(textsOf(r), ['\tmovl %eax,%ebx', '\tmovl $1 ,  %ecx']);
   });
 
+  it('reads comments again on the line after one with an unterminated quote (as gcc -E)', () => {
+    const r = runCppText(src('#define X 1', "\t.byte 'a", '\tmovl $X, %eax /* X */'));
+    assert.deepEqual(textsOf(r), ["\t.byte 'a", '\tmovl $1, %eax']);
+  });
+
   it('drops directives and false groups; passes unknown # lines in assembler mode only', () => {
     const text = src('#if 0', 'gone', '#endif', '# a gas comment', '#', '#pragma once', '#error stop', '#warning careful', 'kept');
     assert.deepEqual(textsOf(runCppText(text, 'assembler')), ['# a gas comment', 'kept']);

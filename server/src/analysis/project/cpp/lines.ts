@@ -55,6 +55,13 @@ class CommentScanner {
   inBlock = false;
   private opaque = false;
 
+  /** Ready for the next logical line (one scanner serves a whole file). */
+  reset(): void {
+    this.blanks.length = 0;
+    this.inBlock = false;
+    this.opaque = false;
+  }
+
   scan(raw: string, from: number): void {
     let i = from;
     const n = raw.length;
@@ -106,11 +113,18 @@ class CommentScanner {
     for (let k = 0; k < this.blanks.length; k += 2) {
       const start = this.blanks[k]!;
       const end = this.blanks[k + 1]!;
-      out += raw.slice(at, start) + ' '.repeat(end - start);
+      out += raw.slice(at, start) + spaces(end - start);
       at = end;
     }
     return out + raw.slice(at);
   }
+}
+
+const SPACES = ' '.repeat(256);
+
+/** `n` spaces: a slice of one string for the usual comment lengths. */
+function spaces(n: number): string {
+  return n <= SPACES.length ? SPACES.slice(0, n) : ' '.repeat(n);
 }
 
 function firstNonBlank(code: string): number {
@@ -127,6 +141,7 @@ const ONE_PART: readonly number[] = Object.freeze([0]);
 /** Reads logical lines from physical ones; lines can be put back (a macro's arguments that did not close). */
 export class LineReader {
   private readonly putBack: LogicalLine[] = [];
+  private readonly scanner = new CommentScanner();
   /** The line where a comment that never closed started. */
   unterminatedComment: ExpandedLine | undefined;
 
@@ -153,7 +168,8 @@ export class LineReader {
   private readJoined(first: ExpandedLine): LogicalLine {
     const parts: ExpandedLine[] = [];
     const starts: number[] = [];
-    const scanner = new CommentScanner();
+    const scanner = this.scanner;
+    scanner.reset();
     let raw = '';
     let spliced = false;
     let line: ExpandedLine | undefined = first;
