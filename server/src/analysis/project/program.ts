@@ -236,7 +236,8 @@ class Collector {
   private expanded(line: ExpandedLine): void {
     if (line.macros !== this.lastUses) {
       this.lastUses = line.macros;
-      for (const use of line.macros) {
+      for (let k = 0; k < line.macros.length; k++) {
+        const use = line.macros[k]!;
         const name = use.name.toLowerCase();
         let seen = this.invocationsSeen.get(name);
         if (!seen) this.invocationsSeen.set(name, (seen = new SeenLines()));

@@ -143,7 +143,7 @@ export class InstanceMapper {
     if (line.body) mapped.body = this.line(line.body);
     if (line.macros.length > 0) {
       const macros: MacroUse[] = [];
-      for (const use of line.macros) macros.push(this.use(use));
+      for (let k = 0; k < line.macros.length; k++) macros.push(this.use(line.macros[k]!));
       mapped.macros = macros;
     }
     return mapped;

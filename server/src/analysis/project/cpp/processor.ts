@@ -276,16 +276,19 @@ export class CppRun {
   private matches(recording: Recording): InstanceMap | undefined {
     if (recording.depthLimit !== this.env.limits.depth || recording.definesComplete !== (this.env.definesComplete === true)) return undefined;
     const instances: InstanceMap = new Map();
-    for (const [name, state] of recording.reads) {
-      if (this.knownUndefined.has(name) !== state.undefinedByText) return undefined;
-      if (!equivalentMacro(state.macro, this.current(name), instances)) return undefined;
-    }
-    return instances;
+    // forEach, not `for…of`: no entry array and no iterator result per name (a recording reads hundreds).
+    let same = true;
+    recording.reads.forEach((state, name) => {
+      if (same && (this.knownUndefined.has(name) !== state.undefinedByText || !equivalentMacro(state.macro, this.current(name), instances))) same = false;
+    });
+    return same ? instances : undefined;
   }
 
   /** Does again what `recording` did, for the new inclusion; false when an include went otherwise and the rest was read afresh. */
   private *replay(recording: Recording, included: IncludedFile, mapper: InstanceMapper): Generator<ExpandedLine, boolean> {
-    for (const event of recording.events) {
+    const events = recording.events;
+    for (let k = 0; k < events.length; k++) {
+      const event = events[k]!;
       switch (event.kind) {
         case 'line':
           this.emit(mapper.expanded(event.line, recording, included.lines));
@@ -620,8 +623,8 @@ export class CppRun {
     let macros: readonly MacroUse[] = first.macros;
     if (uses.length > 0) {
       const all: MacroUse[] = [];
-      for (const m of first.macros) all.push(m);
-      for (const m of uses) all.push(m);
+      for (let k = 0; k < first.macros.length; k++) all.push(first.macros[k]!);
+      for (let k = 0; k < uses.length; k++) all.push(uses[k]!);
       macros = all;
     }
     const body = uses.length > 0 ? uses[0]!.definedAt : first.body;
@@ -630,7 +633,8 @@ export class CppRun {
 
   private unchanged(line: LogicalLine): void {
     if (!line.spliced) {
-      for (const part of line.parts) this.emit(part);
+      // Indexed: every unchanged line comes here, and `for…of` makes an iterator until this is optimized.
+      for (let k = 0; k < line.parts.length; k++) this.emit(line.parts[k]!);
       return;
     }
     const first = line.parts[0]!;

@@ -99,7 +99,8 @@ export function bindArguments(macroName: string, formals: readonly Formal[], tex
     index = skipComma(text, piece.end);
   }
   const values = new Map<string, string>();
-  for (const formal of formals) {
+  for (let k = 0; k < formals.length; k++) {
+    const formal = formals[k]!;
     const given = actual.get(formal.name) ?? '';
     if (formal.required && given === '') problems.push(`macro \`${macroName}\` needs a value for \`${formal.name}\``);
     values.set(formal.name, given === '' ? formal.defaultValue : given);

@@ -168,7 +168,10 @@ export class GasExpander implements Iterator<ExpandedLine> {
 
   private readStatement(line: ExpandedLine, lexed: LexedLine, statements: readonly Statement[], index: number, context: Frame): Action {
     const statement = statements[index]!;
-    for (const label of statement.labels) this.defineLabel(label);
+    // Indexed, as on the other per-line paths: until the function is optimized, `for…of` makes an
+    // iterator and a result object per step (this loop over mostly empty label lists was 24 MB a run).
+    const labels = statement.labels;
+    for (let k = 0; k < labels.length; k++) this.defineLabel(labels[k]!);
     if (statement.word === '') return 'keep';
     if (statement.assignment) {
       const equals = lexed.masked.indexOf('=', statement.wordEnd);
@@ -310,7 +313,8 @@ export class GasExpander implements Iterator<ExpandedLine> {
 
   /** Inside a branch read only because its condition was not decided, values set are not known. */
   private uncertain(): boolean {
-    for (const conditional of this.conditionals) if (conditional.uncertain) return true;
+    const conditionals = this.conditionals;
+    for (let k = 0; k < conditionals.length; k++) if (conditionals[k]!.uncertain) return true;
     return false;
   }
 
@@ -414,7 +418,7 @@ export class GasExpander implements Iterator<ExpandedLine> {
       return 'drop';
     }
     const binding = bindArguments(macro.name, macro.formals, cleanText(line.text, lexed.masked, statement.wordEnd, statement.end));
-    for (const problem of binding.problems) this.report(line, columns, problem);
+    for (let k = 0; k < binding.problems.length; k++) this.report(line, columns, binding.problems[k]!);
     if (binding.refused || !this.reserve(macro.body.length, line, columns)) return 'drop';
     const count = this.expansions++;
     const use: MacroUse = { name: macro.name, kind: 'macro', definedAt: macro.definedAt, invokedAt: line.at, ...(columns && { columns }) };
