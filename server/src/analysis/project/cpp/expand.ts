@@ -354,16 +354,33 @@ class Substitution {
   }
 }
 
+/**
+ * An object-like macro's body without `##` (most of them) is its tokens as they are: made straight
+ * into an array of their number, without a substitution (or the slack of an array grown by push).
+ */
+function plainObjectBody(macro: Macro): Token[] | undefined {
+  if (macro.params !== null) return undefined;
+  const tokens = macro.body;
+  for (let k = 0; k < tokens.length; k++) if (tokens[k]!.paste) return undefined;
+  const out = new Array<Token>(tokens.length);
+  for (let k = 0; k < tokens.length; k++) {
+    const b = tokens[k]!;
+    out[k] = makeToken(b.kind, b.text, b.space);
+  }
+  return out;
+}
+
+function substituted(macro: Macro, args: readonly Token[][], ctx: ExpandContext): Token[] {
+  const work = new Substitution(macro, args, ctx);
+  work.run(0, macro.body.length);
+  return work.out;
+}
+
 /** The macro's body with the arguments in, every token hidden from the macros that made it. */
 function substitute(macro: Macro, args: readonly Token[][], name: Token, hide: HideSet, ctx: ExpandContext): Token[] {
   let body: Token[];
-  if (macro.bareCommandLine && ctx.forCondition) {
-    body = [makeToken('number', '1', false)];
-  } else {
-    const work = new Substitution(macro, args, ctx);
-    work.run(0, macro.body.length);
-    body = work.out;
-  }
+  if (macro.bareCommandLine && ctx.forCondition) body = [makeToken('number', '1', false)];
+  else body = plainObjectBody(macro) ?? substituted(macro, args, ctx);
   // Placemarkers go, the rest move down in place: `body` is this call's own array.
   let kept = 0;
   let lastHide: HideSet | null = null;
