@@ -19,4 +19,14 @@ describe('parse cache: lines as written', () => {
     assert.notEqual(cache.lineAsWritten('/p/a.S', 3, '\tpopl %eax', in32, 0, false), first32, 'another text on the line is parsed');
     assert.notEqual(cache.lineAsWritten('/p/b.S', 3, text, in32, 0, false), first32, 'the same text in another file is its own line');
   });
+
+  it('keeps a line read as a macro definition apart from the same line read as code, in the same state object', () => {
+    const cache = new ParseCache();
+    const state = initialParserState('gas-att', 32);
+    const asCode = cache.lineAsWritten('/p/a.S', 1, '\tpushl %eax', state, 0, false);
+    const asDefinition = cache.lineAsWritten('/p/a.S', 1, '\tpushl %eax', state, 0, true);
+    assert.notEqual(asDefinition, asCode);
+    assert.equal(cache.lineAsWritten('/p/a.S', 1, '\tpushl %eax', state, 0, false), asCode);
+    assert.equal(cache.lineAsWritten('/p/a.S', 1, '\tpushl %eax', state, 0, true), asDefinition);
+  });
 });
