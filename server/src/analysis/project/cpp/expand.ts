@@ -190,6 +190,21 @@ function readArguments(open: Token, macro: Macro, ctx: ExpandContext, canReadOn:
   return args.length === params.length ? { args, close: t } : null;
 }
 
+/**
+ * Whether expanding `tokens` may change them: an identifier names a macro (looked up as the
+ * expansion would, so the look-ups are recorded the same), or is `defined` in `#if`. Most
+ * arguments (registers, numbers) name none, and are used as they are. (`__LINE__` and
+ * `__FILE__` need not count: the rescan after substitution expands them to the same text.)
+ */
+function mayExpand(tokens: readonly Token[], ctx: ExpandContext): boolean {
+  for (let k = 0; k < tokens.length; k++) {
+    const t = tokens[k]!;
+    if (t.kind !== 'ident') continue;
+    if (ctx.macros.get(t.text) !== undefined || (ctx.forCondition && t.text === 'defined')) return true;
+  }
+  return false;
+}
+
 function copies(tokens: readonly Token[]): Token[] {
   const out: Token[] = new Array(tokens.length);
   for (let i = 0; i < tokens.length; i++) out[i] = copyToken(tokens[i]!);
@@ -244,7 +259,11 @@ class Substitution {
     let done = expanded[index];
     if (!done) {
       const raw = this.args[index]!;
-      done = raw.length === 0 ? [] : expandList(link(copies(raw)), this.ctx, false);
+      if (raw.length === 0) done = [];
+      else {
+        const tokens = copies(raw);
+        done = mayExpand(tokens, this.ctx) ? expandList(link(tokens), this.ctx, false) : tokens;
+      }
       expanded[index] = done;
     }
     return done;
