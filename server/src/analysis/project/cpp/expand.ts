@@ -417,9 +417,8 @@ function substitute(macro: Macro, args: readonly Token[][], name: Token, hide: H
     body[kept++] = t;
   }
   body.length = kept;
-  const out = body;
-  if (out.length > 0) out[0]!.space = name.space;
-  ctx.tokensMade += out.length;
+  if (kept > 0) body[0]!.space = name.space;
+  ctx.tokensMade += kept;
   if (ctx.tokensMade > ctx.tokenBudget) ctx.stopped = 'size';
-  return out;
+  return body;
 }

@@ -36,8 +36,8 @@ export interface Token {
   hide: HideSet | null;
   /**
    * The logical line a token as written was read from; null for tokens a macro produced (and
-   * for copies). Its end in `line.code` is `start + text.length` (see `endOf`): a token is
-   * mostly made by a macro, where the fields would stay unused.
+   * for copies). No end offset (it is `start + text.length`, see `endOf`) and no list index are
+   * kept: most tokens are made by macros, where such fields would stay unused.
    */
   line: LogicalLine | null;
   /** Offset in `line.code` (tokens as written only). */
