@@ -69,7 +69,8 @@ const SEPARATORS = new Set([' ', '\t', ',', '"', ';', '(', ')']);
 
 /** `text` is what follows the macro name at the invocation. */
 export function bindArguments(macroName: string, formals: readonly Formal[], text: string): Binding {
-  const actual = new Map<string, string>();
+  /** What each formal was given, by its position (an array: an invocation made two maps before). */
+  const actual: (string | undefined)[] = new Array(formals.length);
   const problems: string[] = [];
   let positional = 0;
   let sawKeyword = false;
@@ -81,36 +82,44 @@ export function bindArguments(macroName: string, formals: readonly Formal[], tex
       sawKeyword = true;
       const name = text.slice(index, scan);
       const piece = readArgument(text, scan + 1);
-      if (!formals.some((formal) => formal.name === name)) problems.push(`macro \`${macroName}\` has no parameter \`${name}\``);
-      else actual.set(name, piece.value);
+      const at = formalIndex(formals, name);
+      if (at < 0) problems.push(`macro \`${macroName}\` has no parameter \`${name}\``);
+      else actual[at] = piece.value;
       index = skipComma(text, piece.end);
       continue;
     }
-    if (sawKeyword) return refuse(actual, problems, `positional argument after keyword arguments in \`${macroName}\``);
+    if (sawKeyword) return refuse(formals, actual, problems, `positional argument after keyword arguments in \`${macroName}\``);
     const formal = formals[positional];
-    if (formal === undefined) return refuse(actual, problems, `too many arguments for macro \`${macroName}\``);
-    positional++;
+    if (formal === undefined) return refuse(formals, actual, problems, `too many arguments for macro \`${macroName}\``);
     if (formal.vararg) {
-      actual.set(formal.name, trimEndWhite(text.slice(index)));
+      actual[positional] = trimEndWhite(text.slice(index));
       break;
     }
     const piece = readArgument(text, index);
-    actual.set(formal.name, piece.value);
+    actual[positional++] = piece.value;
     index = skipComma(text, piece.end);
   }
   const values = new Map<string, string>();
   for (let k = 0; k < formals.length; k++) {
     const formal = formals[k]!;
-    const given = actual.get(formal.name) ?? '';
+    const given = actual[k] ?? '';
     if (formal.required && given === '') problems.push(`macro \`${macroName}\` needs a value for \`${formal.name}\``);
     values.set(formal.name, given === '' ? formal.defaultValue : given);
   }
   return { values, problems, refused: false };
 }
 
-function refuse(values: Map<string, string>, problems: string[], problem: string): Binding {
+/** A refused invocation's binding: its values are those given so far. */
+function refuse(formals: readonly Formal[], actual: readonly (string | undefined)[], problems: string[], problem: string): Binding {
   problems.push(problem);
+  const values = new Map<string, string>();
+  for (let k = 0; k < formals.length; k++) if (actual[k] !== undefined) values.set(formals[k]!.name, actual[k]!);
   return { values, problems, refused: true };
+}
+
+function formalIndex(formals: readonly Formal[], name: string): number {
+  for (let k = 0; k < formals.length; k++) if (formals[k]!.name === name) return k;
+  return -1;
 }
 
 function trimEndWhite(text: string): string {
