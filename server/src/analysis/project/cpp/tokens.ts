@@ -137,6 +137,20 @@ export function isIdentPart(c: number, dollars: boolean): boolean {
   return isIdentStart(c, dollars) || (c >= Ch.Zero && c <= Ch.Nine);
 }
 
+/** ASCII letters, digits and `_`: 1 (the per-character loops read this instead of calling `isIdentPart`). */
+const WORD = new Uint8Array(128);
+for (let c = 0; c < 128; c++) WORD[c] = isIdentPart(c, false) ? 1 : 0;
+
+/** The end of the identifier characters from `i` (before `to`): `isIdentPart` without a call per character. */
+function endOfIdentifier(text: string, i: number, to: number, dollars: boolean): number {
+  while (i < to) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80 && WORD[c] === 0 && !(dollars && c === Ch.Dollar)) break;
+    i++;
+  }
+  return i;
+}
+
 function isDigit(c: number): boolean {
   return c >= Ch.Zero && c <= Ch.Nine;
 }
@@ -210,8 +224,7 @@ function scanToken(text: string, i: number, to: number, options: LexOptions, int
   const start = i;
   let kind: TokenKind;
   if (isIdentStart(c, options.dollars)) {
-    i++;
-    while (i < to && isIdentPart(text.charCodeAt(i), options.dollars)) i++;
+    i = endOfIdentifier(text, i + 1, to, options.dollars);
     kind = 'ident';
     const q = text.charCodeAt(i);
     if (options.dollars && (q === Ch.DQuote || q === Ch.SQuote) && STRING_PREFIXES.has(text.slice(start, i))) {
@@ -312,12 +325,14 @@ export function mentionsMacro(code: string, dollars: boolean, isMacro: (name: st
   let i = 0;
   while (i < n) {
     const c = code.charCodeAt(i);
-    if (isIdentStart(c, dollars)) {
-      const start = i++;
-      while (i < n && isIdentPart(code.charCodeAt(i), dollars)) i++;
+    if (c >= 0x80 || WORD[c] === 1 || (dollars && c === Ch.Dollar)) {
+      if (isDigit(c)) {
+        i = endOfNumber(code, i);
+        continue;
+      }
+      const start = i;
+      i = endOfIdentifier(code, i + 1, n, dollars);
       if (isMacro(code.slice(start, i))) return true;
-    } else if (isDigit(c)) {
-      i = endOfNumber(code, i);
     } else if (c === Ch.DQuote || c === Ch.SQuote) {
       const end = endOfQuoted(code, i);
       if (end < 0) return false;

@@ -12,10 +12,11 @@ export function isNameStart(c: string | undefined): boolean {
   return (code >= 97 && code <= 122) || (code >= 65 && code <= 90) || c === '_' || c === '.' || c === '$';
 }
 
+/** `isNameStart` or a digit (written out: this runs for every character of every name). */
 export function isNamePart(c: string | undefined): boolean {
   if (c === undefined) return false;
   const code = c.charCodeAt(0);
-  return isNameStart(c) || (code >= 48 && code <= 57);
+  return (code >= 97 && code <= 122) || (code >= 65 && code <= 90) || (code >= 48 && code <= 57) || c === '_' || c === '.' || c === '$';
 }
 
 export function skipWhite(text: string, index: number): number {
