@@ -51,23 +51,21 @@ export interface Piece {
 export function readArgument(text: string, index: number): Piece {
   index = skipWhite(text, index);
   if (text[index] === '"') return readQuoted(text, index);
-  let value = '';
+  // The value is the text read, as it stands: one slice at the end.
+  const start = index;
   const brackets: string[] = [];
   while (index < text.length && text[index] !== ',' && (brackets.length > 0 || !isWhite(text[index]))) {
     const c = text[index]!;
     if (c === '"' || c === "'") {
       const close = text.indexOf(c, index + 1);
-      const end = close < 0 ? text.length : close + 1;
-      value += text.slice(index, end);
-      index = end;
+      index = close < 0 ? text.length : close + 1;
       continue;
     }
     if (c === '(' || c === '[') brackets.push(c);
     else if ((c === ')' && brackets[brackets.length - 1] === '(') || (c === ']' && brackets[brackets.length - 1] === '[')) brackets.pop();
-    value += c;
     index++;
   }
-  return { value, end: index };
+  return { value: text.slice(start, index), end: index };
 }
 
 /** Adjacent double-quoted strings, joined, without their quotes. */
