@@ -192,7 +192,12 @@ export class CppRun {
       } else if (active) {
         this.text(line, reader);
       }
-      if (this.ready.length > 0) yield* this.flush();
+      // flush() written out: this runs for every line, and a generator for one or two lines costs.
+      const ready = this.ready;
+      if (ready.length > 0) {
+        for (let k = 0; k < ready.length; k++) yield ready[k]!;
+        ready.length = 0;
+      }
     }
     if (reader.unterminatedComment) {
       this.report(reader.unterminatedComment.at, 'unterminated comment: it runs to the end of the file');
