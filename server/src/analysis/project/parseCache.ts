@@ -139,19 +139,10 @@ function cacheable(state: ParserState): boolean {
 const FINGERPRINTS = new WeakMap<ParserState, string>();
 const DEFINITION_FINGERPRINTS = new WeakMap<ParserState, string>();
 
-/** The last state asked about and its key: most lines are read in the state the line before left. */
-let lastState: ParserState | undefined;
-let lastDefinition = false;
-let lastKey = '';
-
 function fingerprint(s: ParserState, definition: boolean): string {
-  if (s === lastState && definition === lastDefinition) return lastKey;
   const memo = definition ? DEFINITION_FINGERPRINTS : FINGERPRINTS;
   let key = memo.get(s);
   if (key === undefined) memo.set(s, (key = fingerprintOf(s, definition)));
-  lastState = s;
-  lastDefinition = definition;
-  lastKey = key;
   return key;
 }
 
