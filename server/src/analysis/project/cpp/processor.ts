@@ -369,14 +369,17 @@ export class CppRun {
 
   /** Handles a directive line; returns an included file's lines, 'text' for a line that is text after all, or undefined. */
   private directive(line: LogicalLine, groups: Group[], active: boolean, reader: LineReader): IncludeRequest | 'text' | undefined {
-    const tokens = lex(line.code, this.lexOptions, line.first + 1, line.code.length, line);
+    // In a branch not read, a directive counts only by its name (most are `#define`s of a C half).
+    const tokens = lex(line.code, this.lexOptions, line.first + 1, line.code.length, line, active ? Infinity : 1);
     const name = tokens[0];
     const assembler = this.options.language === 'assembler';
     if (!name) return undefined;
     // `# 33 "file"` is a line marker for C; GNU as reads it as a comment.
     if (name.kind !== 'ident') return active && assembler ? 'text' : undefined;
     if (CONDITIONALS.has(name.text)) {
-      this.conditional(name.text, tokens, line, groups, active, reader);
+      // `#elif` ends a branch not read and may be the one that is: its condition is read whole.
+      const whole = !active && name.text.startsWith('elif') ? lex(line.code, this.lexOptions, line.first + 1, line.code.length, line) : tokens;
+      this.conditional(name.text, whole, line, groups, active, reader);
       return undefined;
     }
     if (!active) return undefined;
@@ -500,7 +503,7 @@ export class CppRun {
     if (!next) return;
     reader.unread(next);
     if (next.first < 0 || next.code.charCodeAt(next.first) !== HASH) return;
-    const tokens = lex(next.code, this.lexOptions, next.first + 1);
+    const tokens = lex(next.code, this.lexOptions, next.first + 1, next.code.length, null, 2);
     const name = tokens[1];
     if (tokens[0]?.text === 'define' && name?.kind === 'ident' && this.lookup(name.text) === undefined) this.markUndefined(name.text);
   }

@@ -258,15 +258,15 @@ function scanToken(text: string, i: number, to: number, options: LexOptions, int
 }
 
 /**
- * Tokens of `text` from `from` to `to`. `code` lines have their comments blanked already, so
- * nothing here knows about comments.
+ * Tokens of `text` from `from` to `to`, at most `max` of them. `code` lines have their comments
+ * blanked already, so nothing here knows about comments.
  */
-export function lex(text: string, options: LexOptions, from = 0, to = text.length, line: LogicalLine | null = null): Token[] {
+export function lex(text: string, options: LexOptions, from = 0, to = text.length, line: LogicalLine | null = null, max = Infinity): Token[] {
   const out: Token[] = [];
   const scanned: Scanned = { kind: 'other', end: 0 };
   let space = false;
   let i = from;
-  while (i < to) {
+  while (i < to && out.length < max) {
     if (isSpace(text.charCodeAt(i))) {
       space = true;
       i++;
