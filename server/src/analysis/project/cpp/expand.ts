@@ -120,7 +120,7 @@ function expandAt(tok: Token, ctx: ExpandContext, canReadOn: boolean): Token | n
   }
   if (macro.params === null) {
     const body = substitute(macro, [], tok, hideSetAdd(tok.hide, macro.name), ctx);
-    if (tok.line !== null) ctx.used?.(macro, tok, tok);
+    if (tok.line !== undefined) ctx.used?.(macro, tok, tok);
     return spliceIn(body, tok.next!);
   }
   const open = findOpenParen(tok, ctx, canReadOn);
@@ -133,7 +133,7 @@ function expandAt(tok: Token, ctx: ExpandContext, canReadOn: boolean): Token | n
   }
   const hide = hideSetAdd(hideSetIntersect(tok.hide, call.close.hide), macro.name);
   const body = substitute(macro, call.args, tok, hide, ctx);
-  if (tok.line !== null) ctx.used?.(macro, tok, call.close);
+  if (tok.line !== undefined) ctx.used?.(macro, tok, call.close);
   return spliceIn(body, call.close.next!);
 }
 

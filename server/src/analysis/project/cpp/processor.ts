@@ -437,12 +437,12 @@ export class CppRun {
     if (!first) return undefined;
     const code = line.code;
     if (first.kind === 'string' && first.text.startsWith('"')) {
-      return { spec: first.text.slice(1, -1), system: false, start: first.start, end: endOf(first) };
+      return { spec: first.text.slice(1, -1), system: false, start: first.start!, end: endOf(first) };
     }
     if (first.text === '<') {
-      const close = code.indexOf('>', first.start + 1);
+      const close = code.indexOf('>', first.start! + 1);
       if (close < 0) return undefined;
-      return { spec: code.slice(first.start + 1, close), system: true, start: first.start, end: close + 1 };
+      return { spec: code.slice(first.start! + 1, close), system: true, start: first.start!, end: close + 1 };
     }
     // `#include MACRO`: the expansion names the file.
     const ctx = this.context(line, true, false);
@@ -574,7 +574,7 @@ export class CppRun {
       definedness: (name) => run.definedness(name),
       lineNumber(token: Token): number {
         if (!token.line) return first.at.line + 1;
-        return token.line.parts[partAt(token.line, token.start)]!.at.line + 1;
+        return token.line.parts[partAt(token.line, token.start!)]!.at.line + 1;
       },
     };
     if (trackUses && uses) {
@@ -624,7 +624,7 @@ export class CppRun {
     const out = expandList(link(line.tokens), ctx, true);
     const first = line.parts[0]!;
     if (ctx.stopped) this.reportLimit(ctx, first.at);
-    if (!ctx.replaced && !out.some((t) => t.line === null)) {
+    if (!ctx.replaced && !out.some((t) => t.line === undefined)) {
       this.unchanged(line);
       return;
     }
@@ -699,14 +699,14 @@ function nextTextLine(reader: LineReader, needParen: boolean): LogicalLine | und
 
 function useOf(macro: Macro, name: Token, last: Token): MacroUse {
   const line = name.line!;
-  const k = partAt(line, name.start);
+  const k = partAt(line, name.start!);
   const part = line.parts[k]!;
   const partEnd = k + 1 < line.starts.length ? line.starts[k + 1]! : line.code.length;
   const sameLine = last.line === line && endOf(last) <= partEnd;
   const use: { -readonly [K in keyof MacroUse]: MacroUse[K] } = { name: macro.name, kind: 'cpp', invokedAt: part.at };
   if (macro.definedAt) use.definedAt = macro.definedAt;
   if (part.verbatim) {
-    const start = name.start - line.starts[k]!;
+    const start = name.start! - line.starts[k]!;
     const end = (sameLine ? endOf(last) : partEnd) - line.starts[k]!;
     use.columns = { start, end: Math.min(end, part.text.length) };
   }
@@ -724,7 +724,7 @@ function textOf(line: LogicalLine, out: readonly Token[], dollars: boolean): str
   let runStart = -1;
   for (let k = 0; k < out.length; k++) {
     const t = out[k]!;
-    const written = t.line !== null;
+    const written = t.line !== undefined;
     if (prev && runStart >= 0 && followsAsWritten(prev, t)) {
       prev = t;
       continue;
@@ -733,7 +733,7 @@ function textOf(line: LogicalLine, out: readonly Token[], dollars: boolean): str
       if (runStart >= 0) text += prev.line!.code.slice(runStart, endOf(prev));
       if (t.space || wouldPaste(prev, t, dollars)) text += ' ';
     }
-    if (written) runStart = t.start;
+    if (written) runStart = t.start!;
     else {
       runStart = -1;
       text += t.text;

@@ -34,30 +34,31 @@ export interface Token {
   /** Whitespace (or a comment) came before it. */
   space: boolean;
   hide: HideSet | null;
-  /**
-   * The logical line a token as written was read from; null for tokens a macro produced (and
-   * for copies). No end offset (it is `start + text.length`, see `endOf`) and no list index are
-   * kept: most tokens are made by macros, where such fields would stay unused.
-   */
-  line: LogicalLine | null;
-  /** Offset in `line.code` (tokens as written only). */
-  start: number;
   next: Token | null;
+  /**
+   * The logical line a token as written was read from; absent on tokens a macro made (and on
+   * copies), which are most tokens: they are two fields smaller. No end offset is kept (it is
+   * `start + text.length`, see `endOf`), nor a list index.
+   */
+  line?: LogicalLine;
+  /** Offset in `line.code` (tokens as written only). */
+  start?: number;
 }
 
 /** Where a token as written ends in its line's `code`. */
 export function endOf(t: Token): number {
-  return t.start + t.text.length;
+  return t.start! + t.text.length;
 }
 
 /** `b` is the token right after `a` in the text they were both read from, as written. */
 export function followsAsWritten(a: Token, b: Token): boolean {
   const line = a.line;
-  if (line === null || b.line !== line) return false;
+  if (line === undefined || b.line !== line) return false;
   const code = line.code;
   const from = endOf(a);
-  if (b.start < from) return false;
-  for (let i = from; i < b.start; i++) if (!isSpace(code.charCodeAt(i))) return false;
+  const to = b.start!;
+  if (to < from) return false;
+  for (let i = from; i < to; i++) if (!isSpace(code.charCodeAt(i))) return false;
   return true;
 }
 
@@ -85,11 +86,11 @@ export function hideSetIntersect(a: HideSet | null, b: HideSet | null): HideSet 
 }
 
 export function makeToken(kind: TokenKind, text: string, space: boolean): Token {
-  return { kind, text, space, hide: null, line: null, start: -1, next: null };
+  return { kind, text, space, hide: null, next: null };
 }
 
 export function copyToken(t: Token): Token {
-  return { kind: t.kind, text: t.text, space: t.space, hide: t.hide, line: null, start: -1, next: null };
+  return { kind: t.kind, text: t.text, space: t.space, hide: t.hide, next: null };
 }
 
 const enum Ch {
@@ -273,10 +274,8 @@ export function lex(text: string, options: LexOptions, from = 0, to = text.lengt
       continue;
     }
     scanToken(text, i, to, options, scanned);
-    const t = makeToken(scanned.kind, text.slice(i, scanned.end), space);
-    t.line = line;
-    t.start = i;
-    out.push(t);
+    const spelling = text.slice(i, scanned.end);
+    out.push(line ? { kind: scanned.kind, text: spelling, space, hide: null, next: null, line, start: i } : makeToken(scanned.kind, spelling, space));
     space = false;
     i = scanned.end;
   }
