@@ -29,4 +29,15 @@ describe('parse cache: lines as written', () => {
     assert.equal(cache.lineAsWritten('/p/a.S', 1, '\tpushl %eax', state, 0, false), asCode);
     assert.equal(cache.lineAsWritten('/p/a.S', 1, '\tpushl %eax', state, 0, true), asDefinition);
   });
+
+  it('finds lines read earlier and later in a file whatever their order, past the first lines kept', () => {
+    const cache = new ParseCache();
+    const state = initialParserState('gas-att', 64);
+    const lines = [3, 40_000, 0, 17, 1_000, 39_999];
+    const entries = lines.map((line) => cache.lineAsWritten('/p/big.S', line, `\tpushq %r${8 + (line % 8)}`, state, line, false));
+    lines.forEach((line, i) => {
+      assert.equal(cache.lineAsWritten('/p/big.S', line, `\tpushq %r${8 + (line % 8)}`, initialParserState('gas-att', 64), 0, false), entries[i], `line ${line}`);
+      assert.equal(entries[i]!.parsed.instructions[0]!.range.start.line, line, `line ${line} is settled on its own line`);
+    });
+  });
 });

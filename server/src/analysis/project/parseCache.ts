@@ -11,7 +11,7 @@ import type { ParsedInstruction } from '../types';
 /** The entries of one written line, a list (mostly of one: a line is mostly read in one state). */
 interface Cached {
   readonly text: string;
-  readonly state: string;
+  readonly state: number;
   readonly entry: LineEntry;
   readonly next: Cached | undefined;
 }
@@ -29,9 +29,10 @@ export class ParseCache {
    */
   static readonly shared = new ParseCache();
 
-  private byPath = new Map<string, Map<number, Cached>>();
-  /** Macro-produced lines by parser state, then by text. */
-  private readonly produced = new Map<string, Map<string, LineEntry>>();
+  /** Per path, the lines read as written by line number (an array: a file's lines are dense and few). */
+  private byPath = new Map<string, (Cached | undefined)[]>();
+  /** Macro-produced lines by parser state (its id), then by text. */
+  private readonly produced = new Map<number, Map<string, LineEntry>>();
   private producedCount = 0;
   private written = 0;
 
@@ -45,7 +46,7 @@ export class ParseCache {
 
   private produced1(text: string, before: ParserState, streamLine: number, split: boolean): LineEntry {
     if (!cacheable(before)) return parseLineEntry(text, streamLine, before);
-    const state = fingerprint(before, false);
+    const state = stateId(before, false);
     let texts = this.produced.get(state);
     if (!texts) this.produced.set(state, (texts = new Map()));
     const known = texts.get(text);
@@ -100,26 +101,40 @@ export class ParseCache {
 
   /** The entry for `text` written at `path:line`, parsed in `before` (the stream position only matters to a fresh parse). */
   lineAsWritten(path: string, line: number, text: string, before: ParserState, streamLine: number, definition: boolean): LineEntry {
-    const state = cacheable(before) ? fingerprint(before, definition) : undefined;
-    if (state === undefined) return settled(parseLineEntry(text, streamLine, before), line);
+    if (!cacheable(before)) return settled(parseLineEntry(text, streamLine, before), line);
+    const state = stateId(before, definition);
     let lines = this.byPath.get(path);
-    if (!lines) this.byPath.set(path, (lines = new Map()));
-    const first = lines.get(line);
+    if (!lines) this.byPath.set(path, (lines = []));
+    const first = lines[line];
     for (let cached = first; cached; cached = cached.next) if (cached.text === text && cached.state === state) return cached.entry;
     const entry = settled(parseLineEntry(text, streamLine, before), line);
     // A statement left open by `\` carries line numbers in its state: never shared.
     if (!entry.after.pending) {
       if (++this.written > MAX_WRITTEN) {
-        this.byPath = new Map([[path, lines]]);
-        lines.clear();
+        this.byPath = new Map();
         this.written = 1;
-        lines.set(line, { text, state, entry, next: undefined });
+        this.byPath.set(path, withLine([], line, { text, state, entry, next: undefined }));
       } else {
-        lines.set(line, { text, state, entry, next: first });
+        const stored = withLine(lines, line, { text, state, entry, next: first });
+        if (stored !== lines) this.byPath.set(path, stored);
       }
     }
     return entry;
   }
+}
+
+/**
+ * `lines` with `cached` at `line`: the same array, or a copy grown past `line` (a store far past
+ * an array's end may turn it into a dictionary, whose look-ups hash again).
+ */
+function withLine(lines: (Cached | undefined)[], line: number, cached: Cached): (Cached | undefined)[] {
+  let out = lines;
+  if (line >= lines.length) {
+    out = new Array<Cached | undefined>(Math.max(line + 1, lines.length * 2, 16));
+    for (let i = 0; i < lines.length; i++) out[i] = lines[i];
+  }
+  out[line] = cached;
+  return out;
 }
 
 const SEMICOLON = 59;
@@ -135,15 +150,25 @@ function cacheable(state: ParserState): boolean {
   return state.pending === undefined;
 }
 
-/** A state's key, kept per state object: lines that change nothing hand the same object on. */
-const FINGERPRINTS = new WeakMap<ParserState, string>();
-const DEFINITION_FINGERPRINTS = new WeakMap<ParserState, string>();
+/**
+ * A state's key: a small number, one per distinct fingerprint, kept per state object (lines that
+ * change nothing hand the same object on). A number compares and indexes without hashing text,
+ * and the fingerprint strings of states already seen die young.
+ */
+const STATE_IDS = new WeakMap<ParserState, number>();
+const DEFINITION_STATE_IDS = new WeakMap<ParserState, number>();
+const IDS_BY_FINGERPRINT = new Map<string, number>();
 
-function fingerprint(s: ParserState, definition: boolean): string {
-  const memo = definition ? DEFINITION_FINGERPRINTS : FINGERPRINTS;
-  let key = memo.get(s);
-  if (key === undefined) memo.set(s, (key = fingerprintOf(s, definition)));
-  return key;
+function stateId(s: ParserState, definition: boolean): number {
+  const memo = definition ? DEFINITION_STATE_IDS : STATE_IDS;
+  let id = memo.get(s);
+  if (id === undefined) {
+    const print = fingerprintOf(s, definition);
+    id = IDS_BY_FINGERPRINT.get(print);
+    if (id === undefined) IDS_BY_FINGERPRINT.set(print, (id = IDS_BY_FINGERPRINT.size));
+    memo.set(s, id);
+  }
+  return id;
 }
 
 function fingerprintOf(s: ParserState, definition: boolean): string {
