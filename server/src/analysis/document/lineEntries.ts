@@ -91,11 +91,18 @@ export function settleEntry(entry: LineEntry, line: number): void {
   entry.line = line;
   for (const ins of entry.parsed.instructions) {
     ins.line += delta;
-    shiftRange(ins.range, delta);
-    // The mnemonic range may share position objects with the statement range.
-    if (ins.mnemonicRange.start !== ins.range.start) ins.mnemonicRange.start.line += delta;
-    if (ins.mnemonicRange.end !== ins.range.end) ins.mnemonicRange.end.line += delta;
-    for (const op of ins.operands) shiftRange(op.range, delta);
+    // The statement's start may be the mnemonic's start, and its end the mnemonic's end or the
+    // last operand's end (one position object): each object moves once.
+    const start = ins.range.start;
+    const end = ins.range.end;
+    start.line += delta;
+    if (ins.mnemonicRange.start !== start) ins.mnemonicRange.start.line += delta;
+    if (ins.mnemonicRange.end !== end) ins.mnemonicRange.end.line += delta;
+    for (const op of ins.operands) {
+      if (op.range.start !== start) op.range.start.line += delta;
+      if (op.range.end !== end) op.range.end.line += delta;
+    }
+    end.line += delta;
   }
   const cached = entry.contribution;
   if (cached) {

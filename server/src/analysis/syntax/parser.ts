@@ -115,10 +115,18 @@ const NO_FLAGS: boolean[] = [];
 const NO_PREFIXES: string[] = [];
 
 /**
+ * A line with nothing in it (no instruction, comment, macro name or bits directive): one object
+ * for every such line, as nothing changes a parsed line after parsing (most lines a program keeps
+ * are blank, labels, directives or C in a false branch).
+ */
+const EMPTY_LINE: ParsedLine = { instructions: NO_INSTRUCTIONS, comments: NO_COMMENTS, farProcedure: NO_FLAGS };
+
+/**
  * Shares empty arrays between lines and trims the others to their length (nothing appends to
  * a parsed line after parsing; an array grown by push keeps room for 16 more).
  */
 function compact(parsed: ParsedLine): ParsedLine {
+  if (parsed.instructions.length === 0 && parsed.comments.length === 0 && parsed.definesMacro === undefined && parsed.bitsDirective === undefined) return EMPTY_LINE;
   parsed.instructions = parsed.instructions.length === 0 ? NO_INSTRUCTIONS : parsed.instructions.slice();
   parsed.farProcedure = parsed.farProcedure.includes(true) ? parsed.farProcedure.slice() : NO_FLAGS;
   if (parsed.comments.length > 0) parsed.comments = parsed.comments.slice();
@@ -138,7 +146,7 @@ function intern(text: string): string {
 
 export function parseLine(line: string, lineNumber: number, state: ParserState): { parsed: ParsedLine; state: ParserState } {
   const result = parseLineInner(line, lineNumber, state);
-  compact(result.parsed);
+  result.parsed = compact(result.parsed);
   return result;
 }
 
@@ -319,15 +327,18 @@ function parseStatement(line: string, masked: string, st: Statement, lineNumber:
       return state;
     }
   }
-  const end = spans.length > 0 ? spans[spans.length - 1]![1] : word.end;
-  // Without prefixes the statement and the mnemonic start at the same place: share the position.
+  // Equal positions are one object: without prefixes the statement and the mnemonic start at the
+  // same place, and the statement ends where its last operand ends, or without operands where the
+  // mnemonic does (settleEntry and remapInstruction move each position object once).
   const start = { line: lineNumber, character: startOfStatement };
   const mnemonicStart = word.start === startOfStatement ? start : { line: lineNumber, character: word.start };
+  const mnemonicEnd = { line: lineNumber, character: word.end };
+  const end = operands.length > 0 ? lastOperandEnd(operands[operands.length - 1]!.range.end, spans[spans.length - 1]![1]) : mnemonicEnd;
   const instruction: ParsedInstruction = {
     dialect,
     bits: state.bits,
-    range: { start, end: { line: lineNumber, character: end } },
-    mnemonicRange: { start: mnemonicStart, end: { line: lineNumber, character: word.end } },
+    range: { start, end },
+    mnemonicRange: { start: mnemonicStart, end: mnemonicEnd },
     mnemonic: word.lower,
     prefixes: prefixes.length > 0 ? prefixes : NO_PREFIXES,
     operands,
@@ -342,3 +353,7 @@ function parseStatement(line: string, masked: string, st: Statement, lineNumber:
   return state;
 }
 
+/** The last operand's end position when it is where the statement ends (it always is: its text is the span's), else a new one there. */
+function lastOperandEnd(operandEnd: { line: number; character: number }, character: number): { line: number; character: number } {
+  return operandEnd.character === character ? operandEnd : { line: operandEnd.line, character };
+}
