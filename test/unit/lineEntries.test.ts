@@ -44,4 +44,11 @@ describe('line entries: settling moves shared positions once', () => {
     assert.equal(comment.comments.length, 1);
     assert.deepEqual(empty[0], { instructions: [], comments: [], farProcedure: [] }, 'the shared line is left as it was');
   });
+
+  it('keeps register operands as written, with their lower-case name', () => {
+    const att = parseLineEntry('\tmovl %EAX, %ebx', 0, initialParserState('gas-att', 32)).parsed.instructions[0]!.operands;
+    const intel = parseLineEntry('\tmov EAX, ebx', 0, initialParserState('nasm', 32)).parsed.instructions[0]!.operands;
+    assert.deepEqual(att.map((op) => [op.text, op.kind === 'reg' ? op.reg : op.kind]), [['%EAX', 'eax'], ['%ebx', 'ebx']]);
+    assert.deepEqual(intel.map((op) => [op.text, op.kind === 'reg' ? op.reg : op.kind]), [['EAX', 'eax'], ['ebx', 'ebx']]);
+  });
 });

@@ -90,7 +90,7 @@ function parseAttOperand(src: OperandSource, range: Range): Operand {
     const written = lower.slice(1);
     const name = hasRegExpSpace(written) ? written.replace(/\s+/g, '') : written;
     const info = registerInfo(name);
-    if (info) return { kind: 'reg', text, range, reg: name, cls: info.cls, size: info.size };
+    if (info) return { kind: 'reg', text: text === info.attName ? info.attName : text, range, reg: info.name, cls: info.cls, size: info.size };
     return { kind: 'unknown', text, range };
   }
   if (lower.includes('(')) return attMemory(text, range, lower, undefined, indirect);
@@ -154,7 +154,7 @@ function parseIntelOperand(src: OperandSource, range: Range, dialect: Dialect): 
     return { kind: 'farptr', text, range, selector: left, offset: right };
   }
   const info = registerInfo(body.replace(/\s+/g, ''));
-  if (info) return { kind: 'reg', text, range, reg: body.replace(/\s+/g, ''), cls: info.cls, size: info.size };
+  if (info) return { kind: 'reg', text: text === info.name ? info.name : text, range, reg: info.name, cls: info.cls, size: info.size };
   const value = parseNumber(body);
   if (value !== undefined) return { kind: 'imm', text, range, value };
   if (/^[-+~(]*\s*(0x[0-9a-f]|[0-9]|'|"|`)/.test(body)) return { kind: 'imm', text, range };

@@ -3,12 +3,15 @@ import type { RegisterClass } from '../types';
 export interface RegisterInfo {
   cls: RegisterClass;
   size: number;
+  /** The name (lower-case, no `%`) and its AT&T spelling: one copy of each, however many operands name the register. */
+  name: string;
+  attName: string;
 }
 
 const TABLE = new Map<string, RegisterInfo>();
 
 function add(names: readonly string[], cls: RegisterClass, size: number): void {
-  for (const name of names) TABLE.set(name, { cls, size });
+  for (const name of names) TABLE.set(name, { cls, size, name, attName: `%${name}` });
 }
 
 const numbered = (prefix: string, from: number, to: number, suffix = ''): string[] =>
