@@ -240,6 +240,15 @@ describe('project walk: includes multiplied by a loop', () => {
     assert.deepStrictEqual(summary(findingsOf(result, '/p/x.inc')), ['2002:pushf']);
     assert.strictEqual(result.files.get('/p/x.inc')!.contexts.length, 1, 'the kept inclusions read it in one state');
   });
+
+  it('reads the inclusions past the kept ones for their state only, however lines of kept and unkept inclusions alternate', () => {
+    const include = '%if i > 32\npushf\n%endif\nnop\n';
+    const main = 'bits 32\n%assign i 0\n%rep 40\n%assign i i+1\n%include "x.inc"\nsgdt [eax]\n%endrep\n';
+    const result = project({ '/p/main.asm': main, '/p/x.inc': include }, {}, ['/p/main.asm']);
+    assert.deepStrictEqual(summary(findingsOf(result, '/p/x.inc')), [], 'pushf is read only in inclusions 33 to 40, which are not kept');
+    assert.ok(findingsOf(result, '/p/main.asm').some((f) => /included more than 32 times/.test(f.message)));
+    assert.ok(summary(findingsOf(result, '/p/main.asm')).includes('5:sgdt'));
+  });
 });
 
 describe('project walk: what one analysis leaves for the next', () => {

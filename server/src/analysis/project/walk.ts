@@ -104,6 +104,9 @@ class Walk {
   /** Inclusions past MAX_KEPT_INCLUSIONS: read, never kept. */
   private readonly unkept = new Set<number>();
   private linesIncluded = 0;
+  /** The inclusion the last line taken belongs to, and its record (undefined when it is not kept). */
+  private runFile: FileInstance | undefined;
+  private runRecord: InstanceRecord | undefined;
   /** FASM and MASM entries change once label sizes are known; they are not shared between roots. */
   private readonly shareable: boolean;
   /** Candidate paths of an include, by the includer's directory and the spec (this walk's root directory and include paths). */
@@ -177,12 +180,18 @@ class Walk {
   }
 
   private take(line: ExpandedLine): void {
-    if (this.unkept.has(line.at.file.id)) {
+    const file = line.at.file;
+    // Lines come in runs of one inclusion: its record (none when it is not kept) is looked up once a run.
+    if (file !== this.runFile) {
+      this.runFile = file;
+      this.runRecord = this.unkept.has(file.id) ? undefined : this.instanceFor(file, this.state.bits);
+    }
+    const record = this.runRecord;
+    if (!record) {
       if (!line.definition) this.state = parseLineEntry(line.text, this.streamLine, this.state).after;
       this.streamLine++;
       return;
     }
-    const record = this.instanceFor(line.at.file, this.state.bits);
     if (!record.started) {
       record.started = true;
       if (record.header.bitsSource === 'includer') record.header = { ...record.header, dialect: this.state.dialect, bits: this.state.bits };
