@@ -107,6 +107,9 @@ class Walk {
   /** The inclusion the last line taken belongs to, and its record (undefined when it is not kept). */
   private runFile: FileInstance | undefined;
   private runRecord: InstanceRecord | undefined;
+  /** The last stream state a definition line was read in, and the same state inside a macro. */
+  private definitionBase: ParserState | undefined;
+  private definitionInside: ParserState | undefined;
   /** FASM and MASM entries change once label sizes are known; they are not shared between roots. */
   private readonly shareable: boolean;
   /** Candidate paths of an include, by the includer's directory and the spec (this walk's root directory and include paths). */
@@ -197,7 +200,7 @@ class Walk {
       if (record.header.bitsSource === 'includer') record.header = { ...record.header, dialect: this.state.dialect, bits: this.state.bits };
     }
     if (line.definition) {
-      const before: ParserState = this.state.macroDepth > 0 ? this.state : { ...this.state, macroDepth: 1 };
+      const before = this.definitionState();
       if (!record.entries.has(line.at.line)) {
         const entry = this.asWritten(line, before, true);
         leaveModeToUses(entry);
@@ -231,6 +234,21 @@ class Walk {
     // Code a macro produced counts as code that ran, whether or not any rule reports its line.
     if (record.firstProducedCode === undefined || line.at.line < record.firstProducedCode) record.firstProducedCode = line.at.line;
     if (this.mayReport(entry)) record.produced.push({ line, entry });
+  }
+
+  /**
+   * The state a macro definition's lines are parsed in: the stream's, inside a macro. One object
+   * per stream state (a definition's lines all see the same one), so the parse cache knows it
+   * without working out its key again for every line.
+   */
+  private definitionState(): ParserState {
+    const state = this.state;
+    if (state.macroDepth > 0) return state;
+    if (this.definitionBase !== state) {
+      this.definitionBase = state;
+      this.definitionInside = { ...state, macroDepth: 1 };
+    }
+    return this.definitionInside!;
   }
 
   /**
