@@ -41,18 +41,22 @@ interface Statement {
   end: number;
 }
 
-/** GNU as separates statements with `;`; the other dialects have one statement per line. */
-function statementsOf(masked: string, dialect: Dialect): Statement[] {
-  if (!isGas(dialect)) return [{ start: 0, end: masked.length }];
-  const out: Statement[] = [];
+/**
+ * Parses each statement of the line: GNU as separates statements with `;`, the other dialects
+ * have one statement per line (decided by the dialect the line starts in). No list of them is
+ * made: most lines hold one.
+ */
+function parseStatements(line: string, masked: string, lineNumber: number, state: ParserState, out: ParsedLine): ParserState {
+  if (!isGas(state.dialect)) return parseStatement(line, masked, { start: 0, end: masked.length }, lineNumber, state, out);
+  let next = state;
   let start = 0;
-  for (let i = 0; i <= masked.length; i++) {
-    if (i === masked.length || masked[i] === ';') {
-      out.push({ start, end: i });
-      start = i + 1;
-    }
+  for (;;) {
+    const separator = masked.indexOf(';', start);
+    const end = separator < 0 ? masked.length : separator;
+    next = parseStatement(line, masked, { start, end }, lineNumber, next, out);
+    if (separator < 0) return next;
+    start = separator + 1;
   }
-  return out;
 }
 
 interface Word {
@@ -170,9 +174,7 @@ function parseLineInner(line: string, lineNumber: number, state: ParserState): {
       return { parsed, state: closeFasmBlocks(lexed.masked, next) };
     }
   }
-  for (const statement of statementsOf(lexed.masked, next.dialect)) {
-    next = parseStatement(line, lexed.masked, statement, lineNumber, next, parsed);
-  }
+  next = parseStatements(line, lexed.masked, lineNumber, next, parsed);
   return { parsed, state: closeFasmBlocks(lexed.masked, next) };
 }
 
