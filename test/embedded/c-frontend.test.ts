@@ -310,6 +310,11 @@ describe('C front end: macros', () => {
     const block = only(result);
     assert.deepEqual(texts(block), ['ljmp $0x10, $1f', '1: pushfq ']);
     assert.equal(sourceOf(text, line(block, 1), 'pushfq'), '_ASM_PUSHF');
+    // Each string of the template keeps its own map: the ones written here exactly, before and after a macro's.
+    assert.equal(sourceOf(text, line(block, 0), 'ljmp $'), 'ljmp $');
+    assert.equal(sourceOf(text, line(block, 0), '0x10'), '__stringify(KERNEL_CS)');
+    assert.equal(sourceOf(text, line(block, 0), ', $1f'), ', $1f');
+    assert.equal(sourceOf(text, line(block, 1), '1:'), '1:');
     assert.equal(block.macroChain, undefined);
   });
 

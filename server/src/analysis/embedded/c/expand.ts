@@ -178,29 +178,31 @@ interface Call {
   close: XToken;
 }
 
-/** Pops `( args )` from the work list; puts everything back and returns null when it does not close or does not fit. */
+/**
+ * Takes `( args )` from the top of the work list; leaves it as it was and returns null when the
+ * call does not close or does not fit. The list is read in place first and cut only once the call
+ * is known to fit: no copy of what was taken is kept to put back.
+ */
 function readArguments(stack: XToken[], macro: CMacro): Call | null {
   const params = macro.params!;
-  const taken: XToken[] = [];
   const args: XToken[][] = [[]];
   let depth = 0;
-  taken.push(stack.pop()!);
-  for (;;) {
-    const t = stack.pop();
-    if (!t) {
-      for (let i = taken.length - 1; i >= 0; i--) stack.push(taken[i]!);
-      return null;
-    }
-    taken.push(t);
+  // stack[top] is the `(`.
+  for (let k = stack.length - 2; k >= 0; k--) {
+    const t = stack[k]!;
     if (t.kind === 'punct') {
       if (t.text === '(') depth++;
       else if (t.text === ')') {
         if (depth === 0) {
-          if (params.length === 0 && args.length === 1 && args[0]!.length === 0) return { args: [], close: t };
-          if (macro.variadic && args.length === params.length - 1) args.push([]);
-          if (args.length === params.length) return { args, close: t };
-          for (let i = taken.length - 1; i >= 0; i--) stack.push(taken[i]!);
-          return null;
+          let call: Call | null = null;
+          if (params.length === 0 && args.length === 1 && args[0]!.length === 0) call = { args: [], close: t };
+          else {
+            if (macro.variadic && args.length === params.length - 1) args.push([]);
+            if (args.length === params.length) call = { args, close: t };
+          }
+          // Popped rather than cut by `length`, which would shrink the list's store for the body pushed next.
+          if (call) while (stack.length > k) stack.pop();
+          return call;
         }
         depth--;
       } else if (t.text === ',' && depth === 0 && !(macro.variadic && args.length === params.length)) {
@@ -210,6 +212,7 @@ function readArguments(stack: XToken[], macro: CMacro): Call | null {
     }
     args[args.length - 1]!.push(t);
   }
+  return null;
 }
 
 const QUOTE_OR_BACKSLASH = /["\\]/g;
@@ -374,11 +377,14 @@ function placemarker(like: XToken): XToken {
 function substitute(macro: CMacro, args: readonly XToken[][], name: XToken, close: XToken, hide: HideSet, ctx: ExpandContext): XToken[] {
   const work = new Substitution(macro, args, name, close, ctx);
   work.run();
-  const out: XToken[] = [];
+  // The substitution's own list, placemarkers dropped in place: it is no one else's.
+  const out = work.out;
   // Tokens of one argument mostly share a hide set: each distinct one is joined with `hide` once.
   let lastHide: HideSet | null = null;
   let lastUnion: HideSet | null = null;
-  for (const t of work.out) {
+  let kept = 0;
+  for (let i = 0; i < out.length; i++) {
+    const t = out[i]!;
     if (t.kind === 'placemarker') continue;
     if (!t.hide) t.hide = hide;
     else if (t.hide === lastHide) t.hide = lastUnion;
@@ -387,8 +393,9 @@ function substitute(macro: CMacro, args: readonly XToken[][], name: XToken, clos
       lastUnion = hideSetUnion(t.hide, hide);
       t.hide = lastUnion;
     }
-    out.push(t);
+    out[kept++] = t;
   }
-  if (out.length > 0) out[0]!.space = name.space;
+  out.length = kept;
+  if (kept > 0) out[0]!.space = name.space;
   return out;
 }

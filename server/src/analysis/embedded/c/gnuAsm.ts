@@ -1,7 +1,7 @@
 // GNU asm statements in a list of (expanded) tokens: `asm`/`__asm__`/`__asm` with qualifiers,
 // the template (adjacent string literals), outputs, inputs, clobbers and goto labels.
 import type { AsmForm } from '../types';
-import { appendChars, decodeStringLiteral, emptyChars, type Chars } from './literals';
+import { decodeStringLiteral, emptyChars, type Chars } from './literals';
 import { mappableStart, type XToken } from './source';
 
 export const GNU_ASM_KEYWORDS = new Set(['asm', '__asm__', '__asm']);
@@ -44,27 +44,31 @@ export function matchingParen(tokens: readonly XToken[], open: number): number {
   return -1;
 }
 
-/** The characters of a string token, each mapped to the host text when the token's spelling is there, else to the code that made it. */
-export function charsOfString(t: XToken): Chars {
-  if (t.chars) {
-    const out = emptyChars();
-    out.text = t.chars.text;
-    for (let i = 0; i < t.chars.text.length; i++) {
-      const known = t.chars.from[i]! >= 0;
-      out.from.push(known ? t.chars.from[i]! : t.anchorStart);
-      out.to.push(known ? t.chars.to[i]! : t.anchorEnd);
+/**
+ * Appends the characters of a string token to `out`, each mapped to the host text when the
+ * token's spelling is there, else to the code that made it. A template's tokens are decoded
+ * straight into one `Chars`, not each into its own and then copied.
+ */
+export function appendCharsOfString(out: Chars, t: XToken): void {
+  const chars = t.chars;
+  if (chars) {
+    out.text += chars.text;
+    for (let i = 0; i < chars.text.length; i++) {
+      const known = chars.from[i]! >= 0;
+      out.from.push(known ? chars.from[i]! : t.anchorStart);
+      out.to.push(known ? chars.to[i]! : t.anchorEnd);
     }
-    return out;
+    return;
   }
   const base = mappableStart(t);
-  const chars = decodeStringLiteral(t.text, base);
+  const first = out.from.length;
+  decodeStringLiteral(t.text, base, out);
   if (base < 0) {
-    for (let i = 0; i < chars.from.length; i++) {
-      chars.from[i] = t.anchorStart;
-      chars.to[i] = t.anchorEnd;
+    for (let i = first; i < out.from.length; i++) {
+      out.from[i] = t.anchorStart;
+      out.to[i] = t.anchorEnd;
     }
   }
-  return chars;
 }
 
 /** Splits `tokens[from, to)` at top-level `:` (a C++ `::` is two). */
@@ -153,7 +157,7 @@ export function readGnuAsm(tokens: readonly XToken[], at: number, topLevel: bool
   const templateTokens = parts[0]!.filter((t) => t.kind === 'string');
   if (templateTokens.length === 0 || templateTokens.length !== parts[0]!.length) return undefined;
   const template = emptyChars();
-  for (const t of templateTokens) appendChars(template, charsOfString(t));
+  for (let k = 0; k < templateTokens.length; k++) appendCharsOfString(template, templateTokens[k]!);
   const extended = parts.length > 1;
   const operands = operandsOf(parts[1], true);
   for (const input of operandsOf(parts[2], false)) operands.push(input);

@@ -28,10 +28,6 @@ export function pushRun(out: Chars, text: string, from: number, to: number, base
   }
 }
 
-export function appendChars(out: Chars, more: Chars): void {
-  appendCharRange(out, more, 0, more.text.length);
-}
-
 /** Appends the characters `[from, to)` of `more`, with their offsets. */
 export function appendCharRange(out: Chars, more: Chars, from: number, to: number): void {
   out.text += more.text.slice(from, to);
@@ -57,10 +53,10 @@ function isHex(c: string | undefined): boolean {
 
 /**
  * The characters of a string literal token `spelling` written at `base` (base -1: positions
- * unknown). Prefixes (`L`, `u8`…) and raw strings (`R"x(…)x"`) are understood.
+ * unknown), appended to `out` when given. Prefixes (`L`, `u8`…) and raw strings (`R"x(…)x"`)
+ * are understood.
  */
-export function decodeStringLiteral(spelling: string, base: number): Chars {
-  const out = emptyChars();
+export function decodeStringLiteral(spelling: string, base: number, out: Chars = emptyChars()): Chars {
   const quote = spelling.indexOf('"');
   if (quote < 0) return out;
   const at = (i: number): number => (base < 0 ? -1 : base + i);
