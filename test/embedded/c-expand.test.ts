@@ -20,6 +20,8 @@ const DEFINES = [
   'GNU(f, ...) f(0, ## __VA_ARGS__)',
   'SELF SELF + ONE(SELF)',
   'TWICE(x) x x ## _ STR(x)',
+  'INNER(x) {x}',
+  'OUTER(x) INNER(x) x ## NER',
 ];
 
 /** Lines whose every call fits its macro. */
@@ -32,6 +34,8 @@ const FITTING = [
   'ONE(ONE(ONE(u))) TWO(ONE(v), ONE((w)))',
   'SELF ONE(SELF) TWICE(ONE) TWICE(SELF) TWICE(k)',
   'TWO(ONE(1), TWO(2, (3, 4))) VAR(VAR, TWO, 5, 6)',
+  // An argument expanded for one use and pasted at another: the paste's name is free to expand.
+  'OUTER(IN)(z) TWICE(ONE(k) z) ONE(ONE(q) ONE(q)) TWICE(ONE(SELF) SELF)',
 ];
 
 /** Lines with calls that do not fit (argument count, no closing parenthesis). */

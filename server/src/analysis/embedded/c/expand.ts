@@ -98,30 +98,43 @@ function inertCallEnd(stack: readonly XToken[], only: AsmOnlyExpansion): number 
   return -1;
 }
 
-/** Expands `input` fully (rescanning each result with the rest); with `only`, just what can make asm. */
-export function expandTokens(input: readonly XToken[], ctx: ExpandContext, only?: AsmOnlyExpansion): XToken[] {
+function emit(out: XToken[], position: AsmPosition | undefined, t: XToken): void {
+  out.push(t);
+  position?.note(t);
+}
+
+/**
+ * Expands `input` fully (rescanning each result with the rest); with `only`, just what can make
+ * asm. `ownOutput`: every token returned is new (a token of `input` that comes out unchanged is a
+ * copy), so the caller may change them.
+ */
+export function expandTokens(input: readonly XToken[], ctx: ExpandContext, only?: AsmOnlyExpansion, ownOutput = false): XToken[] {
   const out: XToken[] = [];
   // The work list, reversed: the next token is at the end.
   const stack: XToken[] = [];
   for (let i = input.length - 1; i >= 0; i--) stack.push(input[i]!);
+  // `input`'s tokens not yet taken are stack[0, floor): bodies are pushed above them.
+  let floor = stack.length;
   const position = only ? new AsmPosition(only) : undefined;
-  const emit = (t: XToken): void => {
-    out.push(t);
-    position?.note(t);
-  };
+  // Plain code, not closures: this runs once per argument expanded, and closures are allocated per run.
   while (stack.length > 0) {
     const t = stack.pop()!;
+    let fromInput = stack.length < floor;
+    if (fromInput) floor = stack.length;
+    const copying = ownOutput && fromInput;
     if (t.kind !== 'ident') {
-      emit(t);
+      emit(out, position, copying ? copyOf(t) : t);
       continue;
     }
     if (ctx.forCondition && t.text === 'defined') {
-      emit(readDefined(t, stack, ctx));
+      const value = readDefined(t, stack, ctx);
+      if (stack.length < floor) floor = stack.length;
+      emit(out, position, value);
       continue;
     }
     const macro = ctx.lookup(t.text);
     if (!macro || hideSetHas(t.hide, macro.name) || ctx.stopped) {
-      emit(t);
+      emit(out, position, copying ? copyOf(t) : t);
       continue;
     }
     if (only && !position!.inside && !only.holdsAsm(macro)) {
@@ -129,14 +142,19 @@ export function expandTokens(input: readonly XToken[], ctx: ExpandContext, only?
       // What comes right before an asm keyword tells a statement from an asm label: expand it then.
       const after = end > 0 ? stack[end - 1] : undefined;
       if (end >= 0 && !(after && after.kind === 'ident' && only.mayMakeAsm(after.text))) {
-        emit(t);
-        while (stack.length > end) emit(stack.pop()!);
+        emit(out, position, copying ? copyOf(t) : t);
+        while (stack.length > end) {
+          const next = stack.pop()!;
+          fromInput = stack.length < floor;
+          if (fromInput) floor = stack.length;
+          emit(out, position, ownOutput && fromInput ? copyOf(next) : next);
+        }
         continue;
       }
     }
     if ((t.hide?.size ?? 0) >= ctx.depthLimit) {
       ctx.stopped = 'depth';
-      emit(t);
+      emit(out, position, copying ? copyOf(t) : t);
       continue;
     }
     let body: XToken[];
@@ -144,17 +162,20 @@ export function expandTokens(input: readonly XToken[], ctx: ExpandContext, only?
       body = substitute(macro, [], t, t, hideSetAdd(t.hide, macro.name), ctx);
     } else {
       if (!isPunct(stack[stack.length - 1], '(')) {
-        emit(t);
+        emit(out, position, copying ? copyOf(t) : t);
         continue;
       }
       const call = readArguments(stack, macro);
       if (!call) {
-        emit(t);
+        emit(out, position, copying ? copyOf(t) : t);
         continue;
       }
-      const hide = hideSetAdd(hideSetIntersect(t.hide, call.close.hide), macro.name);
+      // Name and `)` mostly come from the same place and share their hide set: its intersection with itself is itself.
+      const both = t.hide === call.close.hide ? t.hide : hideSetIntersect(t.hide, call.close.hide);
+      const hide = hideSetAdd(both, macro.name);
       body = substitute(macro, call.args, t, call.close, hide, ctx);
     }
+    if (stack.length < floor) floor = stack.length;
     ctx.made += body.length;
     if (ctx.made > ctx.tokenBudget) ctx.stopped = 'size';
     for (let i = body.length - 1; i >= 0; i--) stack.push(body[i]!);
@@ -292,17 +313,28 @@ class Substitution {
     };
   }
 
-  private expandedArg(index: number): XToken[] {
-    let done = this.expanded[index];
-    if (!done) {
-      // Expansion changes no token it is given (what it makes is new, and `push` copies what it takes).
-      const raw = this.args[index] ?? [];
-      done = raw.length === 0 ? [] : expandTokens(raw, this.ctx);
-      this.expanded[index] = done;
+  /**
+   * A parameter's expanded argument, put in the output: the first use takes the tokens the
+   * expansion made (all new, `ownOutput`), later uses copy them. Nothing in this substitution
+   * changes a token before its last use but the first one's `space`, which every use sets.
+   */
+  private pushExpandedArg(index: number, space: boolean): void {
+    const done = this.expanded[index];
+    if (done) {
+      this.push(done, space);
+      return;
     }
-    return done;
+    const raw = this.args[index] ?? [];
+    const made = raw.length === 0 ? [] : expandTokens(raw, this.ctx, undefined, true);
+    this.expanded[index] = made;
+    for (let i = 0; i < made.length; i++) {
+      const t = made[i]!;
+      if (i === 0) t.space = space;
+      this.out.push(t);
+    }
   }
 
+  /** Copies of `tokens` into the output (they may be used again, or be someone else's). */
   private push(tokens: readonly XToken[], space: boolean): void {
     for (let i = 0; i < tokens.length; i++) {
       const t = copyOf(tokens[i]!);
@@ -344,7 +376,7 @@ class Substitution {
           if (raw.length === 0) this.out.push(placemarker(this.bodyToken(b)));
           else this.push(raw, b.space);
         } else {
-          this.push(this.expandedArg(b.param), b.space);
+          this.pushExpandedArg(b.param, b.space);
         }
         continue;
       }
