@@ -5,7 +5,8 @@ import * as assert from 'node:assert/strict';
 import { analyzeEmbedded, EmbeddedSession, type EmbeddedOptions, type EmbeddedResult } from '../../server/src/analysis/embedded/analyze';
 import { CMacroCache, scanC } from '../../server/src/analysis/embedded/c';
 import type { SourceReader } from '../../server/src/analysis/project/source';
-import { PositionIndex } from '../../server/src/analysis/embedded/positions';
+import { lineStarts, PositionIndex } from '../../server/src/analysis/embedded/positions';
+import { lineOffsets } from '../../server/src/analysis/text/lineBreaks';
 import { asData, randomEdits, replaceOnce } from '../helpers/editedText';
 import { seededRandom } from '../helpers/seededRandom';
 
@@ -187,6 +188,19 @@ describe('C front end: reading an edited file again from the edit', () => {
       const fresh = new PositionIndex(text);
       for (let offset = 0; offset <= text.length; offset++) assert.deepEqual(index.position(offset), fresh.position(offset), `step ${step}, offset ${offset} of ${JSON.stringify(text)}`);
     }
+  });
+
+  it('a fresh index starts lines where text/lineBreaks.ts does, with and without carriage returns', () => {
+    const random = seededRandom(11);
+    const pieces = ['\n', '\r', '\r\n', 'x', 'ab', '\n\r'];
+    const texts = ['', '\r', '\n', 'a\r', 'a\n', 'a\r\n', '\r\r\n\n'];
+    for (let k = 0; k < 300; k++) {
+      let text = '';
+      const parts = random(12);
+      for (let p = 0; p < parts; p++) text += pieces[k % 2 === 0 ? random(pieces.length) : [0, 3, 4][random(3)]!]!;
+      texts.push(text);
+    }
+    for (const text of texts) assert.deepEqual(lineStarts(text), lineOffsets(text).starts, JSON.stringify(text));
   });
 
   it('scanC keeps nothing when no state is given, and the record when one is', () => {

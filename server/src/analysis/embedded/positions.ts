@@ -1,12 +1,28 @@
 // Offsets in the host text to LSP positions (line breaks as LSP counts them: \r\n, \n, lone \r).
-import { lineOffsets } from '../text/lineBreaks';
 import type { Position, Range } from '../types';
+
+/**
+ * `lineOffsets(text).starts` (text/lineBreaks.ts) without a match object per line: a line starts
+ * after a `\n`, or after a `\r` that no `\n` follows. Most texts have no `\r`: `indexOf` then.
+ */
+export function lineStarts(text: string): number[] {
+  const starts = [0];
+  if (text.indexOf('\r') < 0) {
+    for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', nl + 1)) starts.push(nl + 1);
+    return starts;
+  }
+  for (let s = 1; s <= text.length; s++) {
+    const c = text.charCodeAt(s - 1);
+    if (c === 10 || (c === 13 && text.charCodeAt(s) !== 10)) starts.push(s);
+  }
+  return starts;
+}
 
 export class PositionIndex {
   private readonly starts: number[];
 
   constructor(text: string, starts?: number[]) {
-    this.starts = starts ?? lineOffsets(text).starts;
+    this.starts = starts ?? lineStarts(text);
   }
 
   /**

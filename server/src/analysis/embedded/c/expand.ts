@@ -292,10 +292,8 @@ class Substitution {
     private readonly ctx: ExpandContext,
   ) {
     const step: ViaStep = { macro, file: name.file, start: name.start, end: name.end };
-    const via: ViaStep[] = [];
-    for (const s of name.via) via.push(s);
-    via.push(step);
-    this.bodyVia = via;
+    // One exact-size array (`for…of` here allocated an iterator result per step until optimized).
+    this.bodyVia = name.via.concat(step);
     this.bodyFromArgument = name.chosenByArgument;
     this.anchorStart = name.anchorStart;
     this.anchorEnd = close.anchorEnd >= 0 && name.anchorStart >= 0 && close.anchorEnd >= name.anchorStart ? close.anchorEnd : name.anchorEnd;
