@@ -7,7 +7,8 @@ import { evaluateCondition } from '../../project/cpp/expression';
 import { makeToken, type Token } from '../../project/cpp/tokens';
 import { expandTokens, type Definedness, type ExpandContext } from './expand';
 import { isReserved, type MacroTable } from './macros';
-import { fromSource, type SrcToken } from './source';
+import type { CToken } from './lexer';
+import { fromToken, type SourceFile } from './source';
 
 const MODE_NAMES: Record<32 | 64, readonly string[]> = {
   32: ['CONFIG_X86_32', '__i386__', '__i386', 'i386', '_M_IX86', 'CONFIG_X86_32_LAZY_GS'],
@@ -42,8 +43,13 @@ function definedness(env: ConditionEnv, name: string, hypothesis: Hypothesis | u
   return 'unknown';
 }
 
-/** The value of a directive's condition (`kind` is `if`, `ifdef`, `ifndef`, `elif`, `elifdef`, `elifndef`). */
-export function conditionValue(kind: string, tokens: readonly SrcToken[], env: ConditionEnv, hypothesis?: Hypothesis): Truth {
+/** The test a conditional directive makes (`elif` tests as `if` does), without a regex per directive. */
+const TEST_OF: ReadonlyMap<string, string> = new Map([
+  ['if', 'if'], ['elif', 'if'], ['ifdef', 'ifdef'], ['elifdef', 'ifdef'], ['ifndef', 'ifndef'], ['elifndef', 'ifndef'],
+]);
+
+/** The value of a directive's condition (`kind` is `if`, `ifdef`, `ifndef`; an `el` form is read as these), its tokens read from `file`. */
+export function conditionValue(kind: string, tokens: readonly CToken[], file: SourceFile, env: ConditionEnv, hypothesis?: Hypothesis): Truth {
   if (kind.endsWith('def')) {
     const name = tokens[0];
     if (!name || name.kind !== 'ident') return 'unknown';
@@ -61,7 +67,7 @@ export function conditionValue(kind: string, tokens: readonly SrcToken[], env: C
     stopped: undefined,
   };
   const input = [];
-  for (const t of tokens) input.push(fromSource(t, false));
+  for (const t of tokens) input.push(fromToken(t, file, false));
   const expanded = expandTokens(input, ctx);
   if (ctx.stopped) return 'unknown';
   const converted: Token[] = [];
@@ -81,7 +87,9 @@ export function conditionValue(kind: string, tokens: readonly SrcToken[], env: C
 
 interface Branch {
   readonly kind: string;
-  readonly tokens: readonly SrcToken[];
+  /** The directive's tokens as the lexer made them (not copied: nothing changes them). */
+  readonly tokens: readonly CToken[];
+  readonly file: SourceFile;
 }
 
 interface Group {
@@ -136,20 +144,21 @@ export class ConditionStack {
     return CONDITIONAL_KINDS.has(kind);
   }
 
-  handle(kind: string, tokens: readonly SrcToken[]): boolean {
+  /** `tokens`: the directive's, read from `file`. */
+  handle(kind: string, tokens: readonly CToken[], file: SourceFile): boolean {
     switch (kind) {
       case 'if':
       case 'ifdef':
       case 'ifndef':
-        this.open(kind, tokens);
+        this.open(kind, tokens, file);
         return true;
       case 'elif':
       case 'elifdef':
       case 'elifndef':
-        this.alternative(kind, tokens);
+        this.alternative(kind, tokens, file);
         return true;
       case 'else':
-        this.alternative('else', tokens);
+        this.alternative('else', tokens, file);
         return true;
       case 'endif':
         this.groups.pop();
@@ -159,31 +168,31 @@ export class ConditionStack {
     return false;
   }
 
-  private open(kind: string, tokens: readonly SrcToken[]): void {
+  private open(kind: string, tokens: readonly CToken[], file: SourceFile): void {
     const parentActive = this.activeCache;
     const group: Group = { parentActive, active: false, undecided: false, taken: false, sawElse: false, sawUndecided: false, branches: [], bits: undefined };
     this.groups.push(group);
-    this.enter(group, kind, tokens);
+    this.enter(group, kind, tokens, file);
     this.refresh();
   }
 
-  private alternative(kind: string, tokens: readonly SrcToken[]): void {
+  private alternative(kind: string, tokens: readonly CToken[], file: SourceFile): void {
     const group = this.groups[this.groups.length - 1];
     if (!group || group.sawElse) return;
     if (kind === 'else') group.sawElse = true;
-    this.enter(group, kind, tokens);
+    this.enter(group, kind, tokens, file);
     this.refresh();
   }
 
-  private enter(group: Group, kind: string, tokens: readonly SrcToken[]): void {
-    group.branches.push({ kind, tokens });
+  private enter(group: Group, kind: string, tokens: readonly CToken[], file: SourceFile): void {
+    group.branches.push({ kind, tokens, file });
     group.bits = undefined;
     if (!group.parentActive || group.taken) {
       group.active = false;
       group.undecided = false;
       return;
     }
-    const value: Truth = kind === 'else' ? true : conditionValue(kind.replace(/^el/, ''), tokens, this.env);
+    const value: Truth = kind === 'else' ? true : conditionValue(TEST_OF.get(kind) ?? kind, tokens, file, this.env);
     group.active = value !== false;
     group.undecided = value === 'unknown' || (group.active && group.sawUndecided);
     // A branch whose condition holds ends the group, whatever the undecided ones before it did.
@@ -210,7 +219,7 @@ export class ConditionStack {
     const branches = group.branches;
     for (let i = 0; i < branches.length; i++) {
       const b = branches[i]!;
-      const value: Truth = b.kind === 'else' ? true : conditionValue(b.kind.replace(/^el/, ''), b.tokens, this.env, hypothesis);
+      const value: Truth = b.kind === 'else' ? true : conditionValue(TEST_OF.get(b.kind) ?? b.kind, b.tokens, b.file, this.env, hypothesis);
       const last = i === branches.length - 1;
       if (value === 'unknown') return 'unknown';
       if (value) return last;

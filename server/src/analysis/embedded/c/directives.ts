@@ -6,7 +6,7 @@ import { dirname, isAbsolute, joinPath, normalize } from '../../project/paths';
 import { ConditionStack } from './conditionals';
 import { CLexer, nextDirective, type CToken } from './lexer';
 import { decodeStringLiteral } from './literals';
-import { MacroTable, parseDefine, srcTokens, type BuildFacts } from './macros';
+import { MacroTable, parseDefine, type BuildFacts } from './macros';
 import { SourceFile, type CMacro } from './source';
 import { GNU_ASM_KEYWORDS } from './gnuAsm';
 import { NameHashes } from './nameFilter';
@@ -388,7 +388,7 @@ export class Includes {
       lexer.seek(at, true);
       const d = readDirective(lexer, lexer.next(), conditions.active ? undefined : HEADER_READS_WHEN_SKIPPING);
       if (d.name === 'ifndef' || d.name === 'if') noteIncludeGuard(lexer, table, d);
-      if (ConditionStack.takes(d.name) && conditions.handle(d.name, srcTokens(d.tokens, file))) continue;
+      if (ConditionStack.takes(d.name) && conditions.handle(d.name, d.tokens, file)) continue;
       if (!conditions.active) continue;
       if (d.name === 'define') {
         const macro = parseDefine(d.tokens, file);

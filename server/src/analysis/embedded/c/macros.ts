@@ -3,7 +3,7 @@
 import type { Bits } from '../../types';
 import { CLexer, type CToken } from './lexer';
 import { paramsOf } from '../../project/cpp/macros';
-import { SourceFile, type CMacro, type MacroBodyToken, type SrcToken } from './source';
+import { SourceFile, type CMacro, type MacroBodyToken } from './source';
 
 /** The macro a `#define` makes from the tokens after `define`; undefined when malformed. */
 export function parseDefine(tokens: readonly CToken[], file: SourceFile, builtin = false): CMacro | undefined {
@@ -21,18 +21,24 @@ export function parseDefine(tokens: readonly CToken[], file: SourceFile, builtin
     from = list.next;
   }
   const body: MacroBodyToken[] = [];
+  // Each token's parameter index is looked up once: as the next token's, then carried over.
+  let param = paramIndex(params, tokens[from]);
   for (let i = from; i < tokens.length; i++) {
     const t = tokens[i]!;
-    const param = params && t.kind === 'ident' ? params.indexOf(t.text) : -1;
-    const next = tokens[i + 1];
-    const nextParam = params && next?.kind === 'ident' ? params.indexOf(next.text) : -1;
+    const nextParam = paramIndex(params, tokens[i + 1]);
     body.push({
       kind: t.kind, text: t.text, space: body.length > 0 && t.space, file, start: t.start, end: t.end, param,
       stringify: params !== null && t.kind === 'punct' && (t.text === '#' || t.text === '%:') && nextParam >= 0,
       paste: t.kind === 'punct' && t.text === '##',
     });
+    param = nextParam;
   }
   return { name: name.text, params, variadic, body, file, nameStart: name.start, nameEnd: name.end, builtin };
+}
+
+/** Index of the parameter `t` names, -1 when none (or no token). */
+function paramIndex(params: readonly string[] | null, t: CToken | undefined): number {
+  return params !== null && t !== undefined && t.kind === 'ident' ? params.indexOf(t.text) : -1;
 }
 
 /** Every token of `text` (a define given on the command line), for `parseDefine`. */
@@ -128,10 +134,4 @@ export class MacroTable {
     for (const m of this.own.values()) if (m) out.push(m);
     return out;
   }
-}
-
-export function srcTokens(tokens: readonly CToken[], file: SourceFile): SrcToken[] {
-  const out: SrcToken[] = [];
-  for (const t of tokens) out.push({ kind: t.kind, text: t.text, space: t.space, file, start: t.start, end: t.end });
-  return out;
 }

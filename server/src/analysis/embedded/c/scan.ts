@@ -12,7 +12,7 @@ import { CMacroCache, includeSpecOf, Includes, noteIncludeGuard, pastesArgumentT
 import { expandTokens, type AsmOnlyExpansion, type ExpandContext } from './expand';
 import { GNU_ASM_KEYWORDS, GNU_ASM_QUALIFIERS, readGnuAsm, type GnuAsmStatement } from './gnuAsm';
 import { CLexer, type CToken } from './lexer';
-import { builtinMacros, MacroTable, parseDefine, srcTokens, type BuildFacts } from './macros';
+import { builtinMacros, MacroTable, parseDefine, type BuildFacts } from './macros';
 import { readMsvcAsm, startsMsvcAsm, statementText, type MsvcAsm } from './msvc';
 import { operandKind, type OperandKind, type Width } from './operands';
 import { SourceFile, fromSource, fromToken, type CMacro, type ViaStep, type XToken } from './source';
@@ -336,7 +336,7 @@ export class CScanner {
     if (this.conditions.active && (d.name === 'ifndef' || d.name === 'if')) noteIncludeGuard(this.lexer, this.table, d);
     if (d.name === 'if' || d.name === 'ifdef' || d.name === 'ifndef') this.openGroups.push(hash);
     else if (d.name === 'endif') this.openGroups.pop();
-    if (ConditionStack.takes(d.name) && this.conditions.handle(d.name, srcTokens(d.tokens, this.host))) {
+    if (ConditionStack.takes(d.name) && this.conditions.handle(d.name, d.tokens, this.host)) {
       this.lexer.quiet = !this.conditions.active;
       return;
     }
