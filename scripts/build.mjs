@@ -10,6 +10,13 @@ const root = join(dirname(new URL(import.meta.url).pathname), '..');
 const dist = join(root, 'dist');
 mkdirSync(dist, { recursive: true });
 
+// tsc (run just before this script by `npm run build`) never deletes: drop what a deleted or
+// reverted source left in out/. `npm run package` bundles without tsc, possibly before out/ exists.
+const pruner = join(root, 'out', 'scripts', 'pruneOutput.js');
+if (existsSync(pruner)) {
+  for (const stale of require(pruner).pruneOrphanedOutput(root)) console.log(`build: removed ${stale} (its source is gone)`);
+}
+
 // Minified by default: what ships (npm, .vsix) is what the tests and the bench run, and a smaller
 // bundle starts faster (a one-line lint 94 -> 79 ms; keeping names would cost 5 of those). Stack
 // traces map back through the source maps (node --enable-source-maps); `--no-minify` gives a
