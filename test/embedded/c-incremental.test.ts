@@ -5,8 +5,8 @@ import * as assert from 'node:assert/strict';
 import { analyzeEmbedded, EmbeddedSession, type EmbeddedOptions, type EmbeddedResult } from '../../server/src/analysis/embedded/analyze';
 import { CMacroCache, scanC } from '../../server/src/analysis/embedded/c';
 import type { SourceReader } from '../../server/src/analysis/project/source';
-import { lineStarts, PositionIndex } from '../../server/src/analysis/embedded/positions';
-import { lineOffsets } from '../../server/src/analysis/text/lineBreaks';
+import { PositionIndex } from '../../server/src/analysis/embedded/positions';
+import { lineOffsets, lineStarts } from '../../server/src/analysis/text/lineBreaks';
 import { asData, randomEdits, replaceOnce } from '../helpers/editedText';
 import { seededRandom } from '../helpers/seededRandom';
 
@@ -190,7 +190,7 @@ describe('C front end: reading an edited file again from the edit', () => {
     }
   });
 
-  it('a fresh index starts lines where text/lineBreaks.ts does, with and without carriage returns', () => {
+  it('lineStarts (a fresh index\'s lines) starts lines where lineOffsets does, with and without carriage returns', () => {
     const random = seededRandom(11);
     const pieces = ['\n', '\r', '\r\n', 'x', 'ab', '\n\r'];
     const texts = ['', '\r', '\n', 'a\r', 'a\n', 'a\r\n', '\r\r\n\n'];

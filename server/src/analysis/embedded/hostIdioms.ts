@@ -4,14 +4,15 @@
 import { severityFor } from '../catalogue';
 import { findHostIdioms, type HostEvent } from '../idioms';
 import type { Policy } from '../document/findings';
+import { lineStarts } from '../text/lineBreaks';
 import type { Finding, Position } from '../types';
 import type { IntrinsicCall } from './types';
 
 const EVENT_KIND: Record<string, HostEvent['kind']> = { cpuid: 'cpuid', rdtsc: 'rdtsc', rdtscp: 'rdtsc', sidt: 'store', sgdt: 'store', sldt: 'store', str: 'store', smsw: 'store' };
 
 export function withHostIdioms(text: string, candidates: Finding[], intrinsics: readonly IntrinsicCall[], policy: Policy): Finding[] {
-  const lineStarts = lineStartsOf(text);
-  const offsetOf = (position: Position): number => (lineStarts[position.line] ?? text.length) + position.character;
+  const starts = lineStarts(text);
+  const offsetOf = (position: Position): number => (starts[position.line] ?? text.length) + position.character;
   const callAt = new Map<number, IntrinsicCall>(intrinsics.map((call) => [offsetOf(call.range.start), call]));
   const eventOf = new Map<HostEvent, Finding>();
   for (const finding of candidates) {
@@ -33,7 +34,7 @@ export function withHostIdioms(text: string, candidates: Finding[], intrinsics: 
     const severity = severityFor(idiom.ruleId, policy.profile, policy.options.severities);
     if (severity === 'off') continue;
     const anchor = 'kind' in idiom.anchor ? eventOf.get(idiom.anchor) : undefined;
-    const range = anchor?.range ?? rangeAt(text, lineStarts, idiom.anchor.offset, 'length' in idiom.anchor ? idiom.anchor.length : 1);
+    const range = anchor?.range ?? rangeAt(text, starts, idiom.anchor.offset, 'length' in idiom.anchor ? idiom.anchor.length : 1);
     const finding: Finding = { ruleId: idiom.ruleId, severity, message: idiom.message, range, mnemonicRange: anchor?.mnemonicRange ?? range };
     if (anchor?.instruction) finding.instruction = anchor.instruction;
     if (anchor?.macroChain) finding.macroChain = anchor.macroChain;
@@ -46,20 +47,11 @@ export function withHostIdioms(text: string, candidates: Finding[], intrinsics: 
   return [...candidates.filter((finding) => !replaced.has(finding)), ...added];
 }
 
-function lineStartsOf(text: string): number[] {
-  const starts = [0];
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i];
-    if (ch === '\n' || (ch === '\r' && text[i + 1] !== '\n')) starts.push(i + 1);
-  }
-  return starts;
-}
-
-function rangeAt(text: string, lineStarts: readonly number[], offset: number, length: number): Finding['range'] {
+function rangeAt(text: string, starts: readonly number[], offset: number, length: number): Finding['range'] {
   const position = (at: number): Position => {
     let line = 0;
-    while (line + 1 < lineStarts.length && lineStarts[line + 1]! <= at) line++;
-    return { line, character: at - lineStarts[line]! };
+    while (line + 1 < starts.length && starts[line + 1]! <= at) line++;
+    return { line, character: at - starts[line]! };
   };
   return { start: position(offset), end: position(Math.min(text.length, offset + length)) };
 }

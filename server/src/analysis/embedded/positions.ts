@@ -1,22 +1,6 @@
 // Offsets in the host text to LSP positions (line breaks as LSP counts them: \r\n, \n, lone \r).
+import { lineStarts, lineStartsAt } from '../text/lineBreaks';
 import type { Position, Range } from '../types';
-
-/**
- * `lineOffsets(text).starts` (text/lineBreaks.ts) without a match object per line: a line starts
- * after a `\n`, or after a `\r` that no `\n` follows. Most texts have no `\r`: `indexOf` then.
- */
-export function lineStarts(text: string): number[] {
-  const starts = [0];
-  if (text.indexOf('\r') < 0) {
-    for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', nl + 1)) starts.push(nl + 1);
-    return starts;
-  }
-  for (let s = 1; s <= text.length; s++) {
-    const c = text.charCodeAt(s - 1);
-    if (c === 10 || (c === 13 && text.charCodeAt(s) !== 10)) starts.push(s);
-  }
-  return starts;
-}
 
 export class PositionIndex {
   private readonly starts: number[];
@@ -37,10 +21,7 @@ export class PositionIndex {
     let k = 1;
     for (; k < before.length && before[k]! < start; k++) starts.push(before[k]!);
     const last = Math.min(newEnd + 1, text.length);
-    for (let s = Math.max(start, 1); s <= last; s++) {
-      const c = text.charCodeAt(s - 1);
-      if (c === 10 || (c === 13 && text.charCodeAt(s) !== 10)) starts.push(s);
-    }
+    for (let s = Math.max(start, 1); s <= last; s++) if (lineStartsAt(text, s)) starts.push(s);
     for (; k < before.length; k++) if (before[k]! + delta > last) starts.push(before[k]! + delta);
     return new PositionIndex(text, starts);
   }

@@ -32,6 +32,26 @@ export function splitKeepingBreaks(text: string): LinesAndBreaks {
   return { lines, breaks };
 }
 
+/** Whether a line starts at offset `s` (1 or more) of `text`: after a `\n`, or after a `\r` no `\n` follows. */
+export function lineStartsAt(text: string, s: number): boolean {
+  const c = text.charCodeAt(s - 1);
+  return c === 10 || (c === 13 && text.charCodeAt(s) !== 10);
+}
+
+/**
+ * Where each line of `text` starts (`lineOffsets(text).starts`), without a match object per line:
+ * most texts have no `\r`, and `indexOf` finds their breaks.
+ */
+export function lineStarts(text: string): number[] {
+  const starts = [0];
+  if (text.indexOf('\r') < 0) {
+    for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', nl + 1)) starts.push(nl + 1);
+    return starts;
+  }
+  for (let s = 1; s <= text.length; s++) if (lineStartsAt(text, s)) starts.push(s);
+  return starts;
+}
+
 /** Offsets in `text` where each line starts, and where its content ends (before its break). */
 export interface LineOffsets {
   starts: number[];
