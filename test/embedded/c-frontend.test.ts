@@ -4,6 +4,9 @@
 import * as assert from 'node:assert/strict';
 import { CMacroCache, scanC, type CScanOptions } from '../../server/src/analysis/embedded/c';
 import { CLexer, type CToken } from '../../server/src/analysis/embedded/c/lexer';
+import { pastedNameAffixes, readDirective } from '../../server/src/analysis/embedded/c/directives';
+import { parseDefine } from '../../server/src/analysis/embedded/c/macros';
+import { SourceFile, type CMacro } from '../../server/src/analysis/embedded/c/source';
 import { analyzeEmbedded } from '../../server/src/analysis/embedded/analyze';
 import { intrinsicNamed } from '../../server/src/analysis/embedded/intrinsics';
 import type { AsmBlock, AsmLine, EmbeddedScan, HostBuild } from '../../server/src/analysis/embedded/types';
@@ -426,6 +429,52 @@ describe('C front end: pre-filter', () => {
     assert.equal(comment.comments.length, 1);
     const pasted = scan('#include <wrap.h>\n#define CALL(n, x) IN ## n(x)\nvoid f(void) { struct d g; CALL(NER, g); }\n', { path: '/src/c.c', reader, includePaths: ['/inc'], macros });
     assert.deepEqual(pasted.blocks.map((b) => texts(b).join('/')), ['sgdt (%rax)']);
+  });
+});
+
+describe('C front end: names made by pasting an argument', () => {
+  const headers: Record<string, string> = {
+    '/inc/tables.h': [
+      '#define ABC(x) asm volatile("sgdt %0" : "=m"(x))',
+      '#define gdt_store(x) asm volatile("sidt %0" : "=m"(x))',
+      '#define HX(x) OWN(x)',
+      '#define PLAIN_1(x) ((x) + 1)',
+    ].join('\n'),
+  };
+  const scanWith = (text: string): EmbeddedScan => scan(text, { path: '/src/p.c', reader: memoryReader(headers), includePaths: ['/inc'], macros: new CMacroCache() });
+  const found = (result: EmbeddedScan): string[] => result.blocks.map((b) => texts(b).join('/'));
+
+  it('knows the words written on both sides of the argument in a chain of pastes', () => {
+    const macro = (text: string): CMacro['body'] => {
+      const lexer = new CLexer(text);
+      return parseDefine(readDirective(lexer, lexer.next()).tokens, new SourceFile('/m.h', text, false))!.body;
+    };
+    assert.deepEqual(pastedNameAffixes(macro('#define M(n) A ## B ## n'), 3), { prefix: 'AB', suffix: '' });
+    assert.deepEqual(pastedNameAffixes(macro('#define M(n) n ## _st ## ore'), 1), { prefix: '', suffix: '_store' });
+    assert.deepEqual(pastedNameAffixes(macro('#define M(n) x ## n ## 1'), 1), { prefix: 'x', suffix: '1' });
+    assert.equal(pastedNameAffixes(macro('#define M(n, m) n ## m'), 1), undefined);
+    assert.equal(pastedNameAffixes(macro('#define M(n) n ## ->'), 1), undefined);
+  });
+
+  it('finds the header macro a pasted name can only be, from its first and last words', () => {
+    const text = [
+      '#include <tables.h>',
+      '#define CAT(n, x) A ## B ## n(x)',
+      '#define TBL(k, x) k ## _st ## ore(x)',
+      '#define ONE(k, x) PLAIN_ ## k(x)',
+      'void f(void) { struct d g; CAT(C, g); TBL(gdt, g); ONE(1, g); }',
+    ].join('\n');
+    assert.deepEqual(found(scanWith(text)), ['sgdt (%rax)', 'sidt (%rax)']);
+  });
+
+  it('takes a header macro to hold asm through one of the file\'s own macros', () => {
+    const text = [
+      '#include <tables.h>',
+      '#define OWN(x) asm volatile("sldt %0" : "=m"(x))',
+      '#define PICK(n, x) H ## n(x)',
+      'void f(void) { struct d g; PICK(X, g); }',
+    ].join('\n');
+    assert.deepEqual(found(scanWith(text)), ['sldt (%rax)']);
   });
 });
 

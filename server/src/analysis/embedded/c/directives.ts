@@ -12,9 +12,10 @@ import { GNU_ASM_KEYWORDS } from './gnuAsm';
 import { NameHashes } from './nameFilter';
 
 /**
- * The names of header macros whose body may make an asm statement: an asm keyword, a name
- * in the set, or a name pasted from an argument (`__loadsegment_ ## seg`), whatever header
- * defines it and whoever includes it. Kept up to date as headers are read.
+ * The names of header (and build) macros whose body may make an asm statement: an asm keyword,
+ * a name in the set, or a name pasted from an argument (`__loadsegment_ ## seg`), whatever header
+ * defines it and whoever includes it. Kept up to date as headers are read. A scan's own macros
+ * are not in it: one of them can make a header macro hold asm in that scan alone.
  */
 export class AsmNames {
   private readonly names = new Set<string>();
@@ -22,9 +23,25 @@ export class AsmNames {
   readonly hashes = new NameHashes();
   /** Name to the macros whose bodies use it, while it is not in the set. */
   private readonly usedBy = new Map<string, string[]>();
+  /** The names in the order they came into the set. */
+  private readonly marked: string[] = [];
+  /** Per prefix and suffix asked: the names so far that have them, and how many of `marked` were looked at. */
+  private readonly affixed = new Map<string, { names: string[]; seen: number }>();
 
   has(name: string): boolean {
     return this.names.has(name);
+  }
+
+  /** The names in the set that start with `prefix` and end with `suffix`. */
+  withAffixes(prefix: string, suffix: string): readonly string[] {
+    const key = `${prefix}\n${suffix}`;
+    let known = this.affixed.get(key);
+    if (!known) this.affixed.set(key, (known = { names: [], seen: 0 }));
+    for (; known.seen < this.marked.length; known.seen++) {
+      const name = this.marked[known.seen]!;
+      if (hasAffixes(name, prefix, suffix)) known.names.push(name);
+    }
+    return known.names;
   }
 
   add(macro: CMacro): void {
@@ -50,6 +67,7 @@ export class AsmNames {
       const next = work.pop()!;
       if (this.names.has(next)) continue;
       this.names.add(next);
+      this.marked.push(next);
       this.hashes.add(next);
       const users = this.usedBy.get(next);
       if (!users) continue;
@@ -64,6 +82,33 @@ export function pastesArgumentToName(body: CMacro['body'], paste: number): boole
   const left = body[paste - 1];
   const right = body[paste + 1];
   return left !== undefined && left.kind === 'ident' && (left.param >= 0) !== (right !== undefined && right.param >= 0);
+}
+
+/**
+ * For a paste `pastesArgumentToName` accepts: what the name it makes must start and end with,
+ * from the words written around the arguments in its chain (`__ARG_PLACEHOLDER_ ## x` starts with
+ * `__ARG_PLACEHOLDER_`, `a ## b ## _t` ends with `_t`). Undefined when the chain holds anything
+ * but words, numbers and parameters, or no words at either end: then any name may come out.
+ */
+export function pastedNameAffixes(body: CMacro['body'], paste: number): { prefix: string; suffix: string } | undefined {
+  let first = paste - 1;
+  while (first >= 2 && body[first - 1]!.paste) first -= 2;
+  let last = paste + 1;
+  while (last + 2 < body.length && body[last + 1]!.paste) last += 2;
+  for (let k = first; k <= last; k += 2) {
+    const t = body[k];
+    if (t === undefined || (t.kind !== 'ident' && t.kind !== 'number')) return undefined;
+  }
+  let prefix = '';
+  for (let k = first; k <= last && body[k]!.param < 0; k += 2) prefix += body[k]!.text;
+  let suffix = '';
+  for (let k = last; k >= first && body[k]!.param < 0; k -= 2) suffix = body[k]!.text + suffix;
+  return prefix === '' && suffix === '' ? undefined : { prefix, suffix };
+}
+
+/** Whether `name` starts with `prefix` and ends with `suffix`, the two not overlapping. */
+export function hasAffixes(name: string, prefix: string, suffix: string): boolean {
+  return name.length >= prefix.length + suffix.length && name.startsWith(prefix) && name.endsWith(suffix);
 }
 
 export interface Directive {
@@ -213,7 +258,13 @@ export class CMacroCache {
     let byKey = this.builds.get(defines);
     if (!byKey) this.builds.set(defines, (byKey = new Map()));
     let build = byKey.get(key);
-    if (!build) byKey.set(key, (build = { headers: new Map(), definitions: definitionsWith(builtins), resolved: new Map(), nodes: new Map(), asmNames: new AsmNames() }));
+    if (!build) {
+      // The build's own macros count too: a `-D` value may name a header macro that makes asm.
+      const asmNames = new AsmNames();
+      for (const macro of builtins.values()) asmNames.add(macro);
+      build = { headers: new Map(), definitions: definitionsWith(builtins), resolved: new Map(), nodes: new Map(), asmNames };
+      byKey.set(key, build);
+    }
     return build;
   }
 }

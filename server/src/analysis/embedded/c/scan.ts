@@ -8,7 +8,7 @@ import { intrinsicNameHashes, intrinsicNamed, type IntrinsicEntry } from '../int
 import { NameHashes, onIncludeLine, someIdentifier } from './nameFilter';
 import type { AsmBlock, EmbeddedScan, FrontEndProblem, HostBuild, HostComment, IntrinsicCall } from '../types';
 import { ConditionStack } from './conditionals';
-import { CMacroCache, includeSpecOf, Includes, noteIncludeGuard, pastesArgumentToName, readDirective, READ_WHEN_SKIPPING } from './directives';
+import { CMacroCache, hasAffixes, includeSpecOf, Includes, noteIncludeGuard, pastedNameAffixes, pastesArgumentToName, readDirective, READ_WHEN_SKIPPING } from './directives';
 import { expandTokens, type AsmOnlyExpansion, type ExpandContext } from './expand';
 import { GNU_ASM_KEYWORDS, GNU_ASM_QUALIFIERS, readGnuAsm, type GnuAsmStatement } from './gnuAsm';
 import { CLexer, type CToken } from './lexer';
@@ -67,6 +67,8 @@ export class CScanner {
   private readonly problems: FrontEndProblem[] = [];
   private readonly comments: HostComment[];
   private readonly holdsAsmMemo = new Map<CMacro, boolean>();
+  /** A `#define` of this file holds asm (`pastedNameMayMakeAsm`). */
+  private ownMacroHoldsAsm = false;
   private readonly asmOnly: AsmOnlyExpansion = {
     holdsAsm: (macro) => this.holdsAsm(macro),
     mayMakeAsm: (name) => {
@@ -346,7 +348,10 @@ export class CScanner {
       if (!macro) return;
       this.table.define(macro);
       this.definitionIntrinsics(macro);
-      if (this.holdsAsm(macro)) this.definitionBlocks(macro);
+      if (this.holdsAsm(macro)) {
+        this.ownMacroHoldsAsm = true;
+        this.definitionBlocks(macro);
+      }
     } else if (d.name === 'undef' && d.tokens[0]?.kind === 'ident') {
       this.table.undef(d.tokens[0].text);
     } else if (d.name === 'include' || d.name === 'include_next' || d.name === 'import') {
@@ -376,8 +381,8 @@ export class CScanner {
     const body = macro.body;
     for (let i = 0; i < body.length; i++) {
       const b = body[i]!;
-      // `__loadsegment_ ## seg`: the argument chooses the macro, which this table cannot list; expanding tells.
-      if (b.paste && pastesArgumentToName(body, i)) holds = true;
+      // `__loadsegment_ ## seg`: the argument chooses the name, among those the words around it allow.
+      if (b.paste && pastesArgumentToName(body, i)) holds = this.pastedNameMayMakeAsm(macro, i, seen);
       if (holds) break;
       if (b.kind !== 'ident' || b.param >= 0) continue;
       if (GNU_ASM_KEYWORDS.has(b.text)) holds = true;
@@ -390,6 +395,25 @@ export class CScanner {
     seen.delete(macro);
     this.holdsAsmMemo.set(macro, holds);
     return holds;
+  }
+
+  /**
+   * Whether the name the paste at `paste` in the macro's body makes may be an asm keyword or a
+   * macro in force that holds asm. Only names that start and end with the words around the
+   * argument are asked (`____is_defined(__ARG_PLACEHOLDER_ ## val)` in every `IS_ENABLED` makes
+   * none), among the build's `asmNames`: once one of this file's own macros holds asm, a header
+   * macro outside them may too, and the paste is taken to make asm.
+   */
+  private pastedNameMayMakeAsm(macro: CMacro, paste: number, seen: Set<CMacro>): boolean {
+    const affixes = pastedNameAffixes(macro.body, paste);
+    if (!affixes || this.ownMacroHoldsAsm) return true;
+    const { prefix, suffix } = affixes;
+    for (const keyword of GNU_ASM_KEYWORDS) if (hasAffixes(keyword, prefix, suffix)) return true;
+    for (const name of this.includes.asmNames.withAffixes(prefix, suffix)) {
+      const inner = this.table.get(name);
+      if (inner !== undefined && inner !== macro && this.holdsAsm(inner, seen)) return true;
+    }
+    return false;
   }
 
   /** Asm statements a `#define` of this file holds whose template its body alone decides: reported at the body. */
