@@ -1,6 +1,7 @@
 // Finding the files to lint and reading them safely: unreadable paths, FIFOs and devices, binary
 // data, text that is not UTF-8 and oversized files become a clear per-file problem instead of
 // being linted (or hanging, or filling memory).
+import { isAscii } from 'node:buffer';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describeFsError, readRegularFile, type BoundedRead } from '../host/boundedRead';
@@ -126,8 +127,8 @@ export type ReadOutcome =
   | { ok: false; problem: string };
 
 /** Reads a regular file from disk, refusing files over `maxBytes` without reading them whole. */
-export function readSourceFile(file: string, maxBytes: number): ReadOutcome {
-  const read = readRegularFile(file, maxBytes);
+export function readSourceFile(file: string, maxBytes: number, stat?: fs.Stats): ReadOutcome {
+  const read = readRegularFile(file, maxBytes, stat);
   if (read.ok) return decodeSource(read.bytes, maxBytes);
   return { ok: false, problem: boundedReadProblem(read, maxBytes) };
 }
@@ -144,6 +145,9 @@ export function boundedReadProblem(read: Exclude<BoundedRead, { ok: true }>, max
   }
 }
 
+/** Strict, and drops a byte-order mark; with no `stream` option each `decode` starts afresh, so one serves every file. */
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+
 /** Checks and decodes bytes (from a file or stdin) as UTF-8 text. */
 export function decodeSource(bytes: Uint8Array, maxBytes: number): ReadOutcome {
   if (bytes.length > maxBytes) return { ok: false, problem: tooLarge(bytes.length, maxBytes) };
@@ -152,9 +156,11 @@ export function decodeSource(bytes: Uint8Array, maxBytes: number): ReadOutcome {
   }
   const nul = bytes.indexOf(0);
   if (nul >= 0) return { ok: false, problem: `binary file (NUL byte at offset ${nul}); not linted (for object files and images use \`virtlint scan\`)` };
+  // Most source is ASCII, which is its own Latin-1 spelling: a check and a copy, no decoder.
+  if (isAscii(bytes)) return { ok: true, text: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('latin1'), hasBom: false };
   const hasBom = startsWith(bytes, [0xef, 0xbb, 0xbf]);
   try {
-    const text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
+    const text = UTF8.decode(bytes);
     return { ok: true, text, hasBom };
   } catch {
     return { ok: false, problem: `not UTF-8 text (invalid byte sequence at offset ${firstInvalidUtf8Offset(bytes)}); not linted` };

@@ -53,13 +53,14 @@ export class ProjectReader implements SourceReader {
    * throws nothing answers those, without the error object (and its stack) a failed read makes.
    */
   private readOnce(path: string): ReadOutcome {
-    let exists = true;
+    let stat: fs.Stats | undefined;
     try {
-      exists = fs.statSync(path, { throwIfNoEntry: false }) !== undefined;
+      stat = fs.statSync(path, { throwIfNoEntry: false });
+      if (stat === undefined) return this.missing;
     } catch {
       // Another error (ENOTDIR, EACCES...): the read says it as it would have.
     }
-    return exists ? readSourceFile(path, this.maxBytes) : this.missing;
+    return readSourceFile(path, this.maxBytes, stat);
   }
 
   read(path: string): ReadResult {

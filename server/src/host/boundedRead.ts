@@ -16,12 +16,15 @@ const CHUNK_BYTES = 64 * 1024;
 // becoming the controlling terminal. Neither changes how a regular file is read. (0 on Windows.)
 const OPEN_FLAGS = fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0) | (fs.constants.O_NOCTTY ?? 0);
 
-/** Reads a regular file (following symbolic links) of at most `maxBytes` bytes. */
-export function readRegularFile(file: string, maxBytes: number): BoundedRead {
+/**
+ * Reads a regular file (following symbolic links) of at most `maxBytes` bytes. `stat`: the
+ * caller's own `fs.statSync` of the path, if it just made one.
+ */
+export function readRegularFile(file: string, maxBytes: number, stat?: fs.Stats): BoundedRead {
   let fd: number;
   try {
     // Checked before opening too: opening some devices has effects of its own (a tape rewinds).
-    const before = fs.statSync(file);
+    const before = stat ?? fs.statSync(file);
     if (!before.isFile()) return { ok: false, reason: 'not-regular', kind: fileKind(before) };
     fd = fs.openSync(file, OPEN_FLAGS);
   } catch (e) {
@@ -53,6 +56,9 @@ function readAtMost(fd: number, maxBytes: number, expectedSize: number): Buffer 
     chunks.push(chunk.subarray(0, read));
     total += read;
     if (total > maxBytes) return undefined;
+    // Short of what was asked, with every byte the file had when it was opened: that is its end
+    // (a regular file reads short only there), so the empty read that would say so is not made.
+    if (read < wanted && total === expectedSize) return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total);
   }
 }
 
