@@ -6,7 +6,7 @@ import { dirname, isAbsolute, joinPath, normalize } from '../../project/paths';
 import { ConditionStack } from './conditionals';
 import { CLexer, nextDirective, type CToken } from './lexer';
 import { decodeStringLiteral } from './literals';
-import { MacroTable, parseDefine, type BuildFacts } from './macros';
+import { MacroTable, readDefine, type BodyNames, type BuildFacts } from './macros';
 import { SourceFile, type CMacro } from './source';
 import { GNU_ASM_KEYWORDS } from './gnuAsm';
 import { NameHashes } from './nameFilter';
@@ -47,17 +47,30 @@ export class AsmNames {
   add(macro: CMacro): void {
     if (this.names.has(macro.name)) return;
     const body = macro.body;
+    const names: string[] = [];
+    let pastesArgument = false;
     for (let i = 0; i < body.length; i++) {
       const b = body[i]!;
-      if (b.paste && pastesArgumentToName(body, i)) return this.mark(macro.name);
-      if (b.kind !== 'ident' || b.param >= 0) continue;
-      if (GNU_ASM_KEYWORDS.has(b.text) || this.names.has(b.text)) return this.mark(macro.name);
+      if (b.paste && pastesArgumentToName(body, i)) pastesArgument = true;
+      if (b.kind === 'ident' && b.param < 0) names.push(b.text);
     }
-    for (const b of body) {
-      if (b.kind !== 'ident' || b.param >= 0 || b.text === macro.name) continue;
-      const users = this.usedBy.get(b.text);
-      if (users) users.push(macro.name);
-      else this.usedBy.set(b.text, [macro.name]);
+    this.addUses(macro.name, { names, pastesArgument });
+  }
+
+  /** `add` for a macro whose body is read as `BodyNames` (its identifiers that are no parameter, in order). */
+  addUses(name: string, body: BodyNames): void {
+    if (this.names.has(name)) return;
+    const names = body.names;
+    if (body.pastesArgument) return this.mark(name);
+    for (let i = 0; i < names.length; i++) {
+      if (GNU_ASM_KEYWORDS.has(names[i]!) || this.names.has(names[i]!)) return this.mark(name);
+    }
+    for (let i = 0; i < names.length; i++) {
+      const used = names[i]!;
+      if (used === name) continue;
+      const users = this.usedBy.get(used);
+      if (users) users.push(name);
+      else this.usedBy.set(used, [name]);
     }
   }
 
@@ -133,7 +146,7 @@ const HEADER_READS_WHEN_SKIPPING: ReadonlySet<string> = new Set([...READ_WHEN_SK
  * `skipping`, in a branch the preprocessor does not take: the directives whose tokens are still
  * read; the others are passed over (their comments still kept).
  */
-export function readDirective(lexer: CLexer, hash: CToken, skipping?: ReadonlySet<string>): Directive {
+export function readDirective(lexer: CLexer, hash: CToken, skipping?: ReadonlySet<string>, unread?: string): Directive {
   const name = lexer.nextOnLine();
   if (!name) return { hash, name: '', tokens: [] };
   if (name.kind !== 'ident' || RAW.has(name.text) || !KNOWN.has(name.text)) {
@@ -144,6 +157,8 @@ export function readDirective(lexer: CLexer, hash: CToken, skipping?: ReadonlySe
     lexer.skipRestOfLine();
     return { hash, name: name.text, tokens: [] };
   }
+  // `unread`: the caller reads this directive's line itself (`readDefine`).
+  if (name.text === unread) return { hash, name: name.text, tokens: [] };
   const tokens: CToken[] = [];
   for (let t = lexer.nextOnLine(); t; t = lexer.nextOnLine()) tokens.push(t);
   return { hash, name: name.text, tokens };
@@ -435,18 +450,19 @@ export class Includes {
     const conditions = new ConditionStack({ table, definesComplete: this.build.definesComplete, depthLimit: 64 });
     const defines: CMacro[] = [];
     const includes: string[] = [];
+    const bodyNames = { names: [] as string[], pastesArgument: false };
     for (let at = nextDirective(text, 0); at >= 0; at = nextDirective(text, lexer.offset)) {
       lexer.seek(at, true);
-      const d = readDirective(lexer, lexer.next(), conditions.active ? undefined : HEADER_READS_WHEN_SKIPPING);
+      const d = readDirective(lexer, lexer.next(), conditions.active ? undefined : HEADER_READS_WHEN_SKIPPING, 'define');
       if (d.name === 'ifndef' || d.name === 'if') noteIncludeGuard(lexer, table, d);
       if (ConditionStack.takes(d.name) && conditions.handle(d.name, d.tokens, file)) continue;
       if (!conditions.active) continue;
       if (d.name === 'define') {
-        const macro = parseDefine(d.tokens, file);
+        const macro = readDefine(lexer, file, bodyNames);
         if (!macro) continue;
         table.define(macro);
         defines.push(macro);
-        this.cache.asmNames.add(macro);
+        this.cache.asmNames.addUses(macro.name, bodyNames);
         const entry = definitions.get(macro.name);
         if (entry === undefined) definitions.set(macro.name, { headers: [macro], builtin: undefined });
         else if (entry.headers === NO_HEADER_DEFINITIONS) entry.headers = [macro];

@@ -119,8 +119,8 @@ export class CLexer {
   readonly problems: LexProblem[] = [];
   /** Problems are not reported while reading a branch the preprocessor skips. */
   quiet = false;
-  /** What `scanToken` last found. */
-  private readonly scanned: { kind: CTokenKind; start: number; end: number; space: boolean; bol: boolean } = { kind: 'eof', start: 0, end: 0, space: false, bol: true };
+  /** What `scanToken` last found (what `scanOnLine` read). */
+  private readonly scannedToken: { kind: CTokenKind; start: number; end: number; space: boolean; bol: boolean } = { kind: 'eof', start: 0, end: 0, space: false, bol: true };
 
   /** `lineOf` places the comments kept; without it none are (a header's comments are never reported). */
   constructor(
@@ -156,6 +156,34 @@ export class CLexer {
     if (t.kind === 'eof' || t.bol) return undefined;
     this.peeked = undefined;
     return t;
+  }
+
+  /** The token `scanOnLine` read (overwritten by the next). */
+  get scanned(): Readonly<{ kind: CTokenKind; start: number; end: number; space: boolean }> {
+    return this.scannedToken;
+  }
+
+  /**
+   * `nextOnLine` without the token object: whether there was a token on the line, then read
+   * from `scanned`. At the line's end, its next token is peeked, as `nextOnLine` leaves it.
+   */
+  scanOnLine(): boolean {
+    const peeked = this.peeked;
+    const out = this.scannedToken;
+    if (peeked) {
+      if (peeked.kind === 'eof' || peeked.bol) return false;
+      this.peeked = undefined;
+      out.kind = peeked.kind;
+      out.start = peeked.start;
+      out.end = peeked.end;
+      out.space = peeked.space;
+      out.bol = false;
+      return true;
+    }
+    this.scanToken();
+    if (out.kind !== 'eof' && !out.bol) return true;
+    this.peeked = this.madeToken();
+    return false;
   }
 
   /** Offset of the end of the logical line holding `from` (splices followed). */
@@ -203,7 +231,7 @@ export class CLexer {
       this.peeked = undefined;
     }
     const text = this.text;
-    const scanned = this.scanned;
+    const scanned = this.scannedToken;
     for (;;) {
       this.scanToken();
       const hash = scanned.kind === 'punct' && scanned.end - scanned.start === 1 && text.charCodeAt(scanned.start) === HASH;
@@ -213,7 +241,7 @@ export class CLexer {
   }
 
   private madeToken(): CToken {
-    const { kind, start, end, space, bol } = this.scanned;
+    const { kind, start, end, space, bol } = this.scannedToken;
     return { kind, text: kind === 'eof' ? '' : this.text.slice(start, end), start, end, space, bol };
   }
 
@@ -221,7 +249,7 @@ export class CLexer {
   private scanToken(): void {
     const text = this.text;
     const n = text.length;
-    const out = this.scanned;
+    const out = this.scannedToken;
     let space = false;
     let bol = this.bol;
     let i = this.at;

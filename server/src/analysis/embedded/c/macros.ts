@@ -5,6 +5,43 @@ import { CLexer, type CToken } from './lexer';
 import { paramsOf } from '../../project/cpp/macros';
 import { SourceFile, type CMacro, type MacroBodyToken } from './source';
 
+/**
+ * A `#define`'s macro. A header's body is kept as the offset it starts at and lexed when first
+ * asked for: most header macros are never expanded by any scan, and their token objects were
+ * most of what a run kept alive.
+ */
+export class DefinedMacro implements CMacro {
+  private lexedBody: readonly MacroBodyToken[] | undefined;
+
+  constructor(
+    readonly name: string,
+    readonly params: readonly string[] | null,
+    readonly variadic: boolean,
+    readonly file: SourceFile,
+    readonly nameStart: number,
+    readonly nameEnd: number,
+    readonly builtin: boolean,
+    /** Where the body starts in the file's text (it ends with the logical line). */
+    private readonly bodyStart: number,
+    body: readonly MacroBodyToken[] | undefined,
+  ) {
+    this.lexedBody = body;
+  }
+
+  get body(): readonly MacroBodyToken[] {
+    return (this.lexedBody ??= this.lexBody());
+  }
+
+  private lexBody(): MacroBodyToken[] {
+    const lexer = new CLexer(this.file.text);
+    lexer.quiet = true;
+    lexer.seek(this.bodyStart, false);
+    const tokens: CToken[] = [];
+    for (let t = lexer.nextOnLine(); t; t = lexer.nextOnLine()) tokens.push(t);
+    return bodyOf(tokens, 0, this.params, this.file);
+  }
+}
+
 /** The macro a `#define` makes from the tokens after `define`; undefined when malformed. */
 export function parseDefine(tokens: readonly CToken[], file: SourceFile, builtin = false): CMacro | undefined {
   const name = tokens[0];
@@ -20,6 +57,11 @@ export function parseDefine(tokens: readonly CToken[], file: SourceFile, builtin
     variadic = list.variadic;
     from = list.next;
   }
+  const bodyStart = tokens[from]?.start ?? name.end;
+  return new DefinedMacro(name.text, params, variadic, file, name.start, name.end, builtin, bodyStart, bodyOf(tokens, from, params, file));
+}
+
+function bodyOf(tokens: readonly CToken[], from: number, params: readonly string[] | null, file: SourceFile): MacroBodyToken[] {
   const body: MacroBodyToken[] = [];
   // Each token's parameter index is looked up once: as the next token's, then carried over.
   let param = paramIndex(params, tokens[from]);
@@ -33,12 +75,89 @@ export function parseDefine(tokens: readonly CToken[], file: SourceFile, builtin
     });
     param = nextParam;
   }
-  return { name: name.text, params, variadic, body, file, nameStart: name.start, nameEnd: name.end, builtin };
+  return body;
 }
 
 /** Index of the parameter `t` names, -1 when none (or no token). */
 function paramIndex(params: readonly string[] | null, t: CToken | undefined): number {
   return params !== null && t !== undefined && t.kind === 'ident' ? params.indexOf(t.text) : -1;
+}
+
+/** What `AsmNames` needs of a body: its identifiers that are no parameter (in order), and whether a paste completes a name with an argument. */
+export interface BodyNames {
+  readonly names: readonly string[];
+  readonly pastesArgument: boolean;
+}
+
+/**
+ * Reads a `#define` from `lexer`, just after the word `define`, to the end of its logical line,
+ * as `parseDefine` would read its tokens, but making no token objects for the body: it is lexed
+ * when first used. `names` gets what `AsmNames` needs of the body. Undefined when malformed.
+ */
+export function readDefine(lexer: CLexer, file: SourceFile, names: { names: string[]; pastesArgument: boolean }): CMacro | undefined {
+  const name = lexer.nextOnLine();
+  if (!name || name.kind !== 'ident' || name.text === 'defined') {
+    if (name) lexer.skipRestOfLine();
+    return undefined;
+  }
+  let params: string[] | null = null;
+  let variadic = false;
+  let bodyStart = name.end;
+  const open = lexer.nextOnLine();
+  if (open && open.text === '(' && !open.space) {
+    const listed: CToken[] = [];
+    for (let t = lexer.nextOnLine(); t; t = lexer.nextOnLine()) {
+      listed.push(t);
+      if (t.text === ')') break;
+    }
+    const list = paramsOf(listed, 0);
+    if (!list) {
+      lexer.skipRestOfLine();
+      return undefined;
+    }
+    params = list.params;
+    variadic = list.variadic;
+    bodyStart = lexer.offset;
+  } else if (open) {
+    bodyStart = open.start;
+    lexer.seek(open.start, false);
+  }
+  namesOfBody(lexer, params, names);
+  return new DefinedMacro(name.text, params, variadic, file, name.start, name.end, false, bodyStart, undefined);
+}
+
+/** Scans the rest of the line as the body `bodyOf` would make, into `out`. */
+function namesOfBody(lexer: CLexer, params: readonly string[] | null, out: { names: string[]; pastesArgument: boolean }): void {
+  const text = lexer.text;
+  const scanned = lexer.scanned;
+  out.names.length = 0;
+  out.pastesArgument = false;
+  let previousIdent = false;
+  let previousParam = false;
+  /** After a `##`: whether the token before it was a name, a parameter. */
+  let pasteAfter: 0 | 1 | 2 | 3 = 0;
+  let afterPaste = false;
+  while (lexer.scanOnLine()) {
+    const kind = scanned.kind;
+    let isParam = false;
+    if (kind === 'ident') {
+      const word = text.slice(scanned.start, scanned.end);
+      isParam = params !== null && params.indexOf(word) >= 0;
+      if (!isParam) out.names.push(word);
+    }
+    if (afterPaste) {
+      afterPaste = false;
+      if ((pasteAfter & 1) !== 0 && ((pasteAfter & 2) !== 0) !== isParam) out.pastesArgument = true;
+    }
+    if (kind === 'punct' && scanned.end - scanned.start === 2 && text.charCodeAt(scanned.start) === 35 && text.charCodeAt(scanned.start + 1) === 35) {
+      afterPaste = true;
+      pasteAfter = ((previousIdent ? 1 : 0) | (previousParam ? 2 : 0)) as 0 | 1 | 2 | 3;
+    }
+    previousIdent = kind === 'ident';
+    previousParam = isParam;
+  }
+  // A `##` last: nothing on its right.
+  if (afterPaste && (pasteAfter & 1) !== 0 && (pasteAfter & 2) !== 0) out.pastesArgument = true;
 }
 
 /** Every token of `text` (a define given on the command line), for `parseDefine`. */
