@@ -141,3 +141,14 @@ describe('C front end: header #define bodies read when first used', () => {
     }
   });
 });
+
+describe('C lexer: identifiers', () => {
+  it('reads `$` and non-ASCII characters inside identifiers as GCC does', () => {
+    // `gcc -E` of `#define a$b 1` / `#define café 2` / `a$b + café + a$b$` gives `1 + 2 + a$b$`: each is one identifier.
+    const text = 'a$b + café + a$b$ + _x9 + 9z';
+    const lexer = new CLexer(text);
+    const tokens: string[] = [];
+    for (let t = lexer.next(); t.kind !== 'eof'; t = lexer.next()) tokens.push(`${t.kind}:${t.text}`);
+    assert.deepEqual(tokens, ['ident:a$b', 'punct:+', 'ident:café', 'punct:+', 'ident:a$b$', 'punct:+', 'ident:_x9', 'punct:+', 'number:9z']);
+  });
+});

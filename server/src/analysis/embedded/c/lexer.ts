@@ -46,6 +46,10 @@ function isIdentPart(c: number): boolean {
   return isCppIdentPart(c, DOLLARS);
 }
 
+/** ASCII characters that continue an identifier (1); every other character does. Read per character instead of calling `isIdentPart`. */
+const IDENT_PART = new Uint8Array(128);
+for (let c = 0; c < 128; c++) IDENT_PART[c] = isIdentPart(c) ? 1 : 0;
+
 function isDigit(c: number): boolean {
   return c >= 48 && c <= 57;
 }
@@ -299,7 +303,10 @@ export class CLexer {
     let kind: CTokenKind;
     if (isIdentStart(c)) {
       i++;
-      while (i < n && isIdentPart(text.charCodeAt(i))) i++;
+      for (; i < n; i++) {
+        const d = text.charCodeAt(i);
+        if (d < 128 && IDENT_PART[d] === 0) break;
+      }
       kind = 'ident';
       const q = text.charCodeAt(i);
       if (q === DQUOTE || q === SQUOTE) {
