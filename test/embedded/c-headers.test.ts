@@ -129,6 +129,23 @@ describe('C front end: header #define bodies read when first used', () => {
     assert.deepEqual(scanOf('same.h', 'OQ'), ['sldt (%rax)']);
   });
 
+  it('finds asm through a header macro defined before the one it uses, each user of a name and each use counted', () => {
+    const reader = memoryReader({
+      '/inc/u.h': [
+        '#define USER_ONE(x) INNER(x) + INNER(x)',
+        '#define USER_TWO(x) (INNER(x))',
+        '#define USER_THREE(x) INNER(x) INNER(x) USER_TWO(x)',
+        '#define INNER(x) asm volatile("str %0" : "=r"(x))',
+      ].join('\n'),
+    });
+    const macros = new CMacroCache();
+    for (const user of ['USER_ONE', 'USER_TWO', 'USER_THREE']) {
+      const text = `#include <u.h>\nvoid f(void) { unsigned long t; ${user}(t); }\n`;
+      const result = scanC(text, { language: 'c', path: `/src/${user}.c`, reader, includePaths: ['/inc'], macros });
+      assert.ok(result.blocks.length > 0 && found(result).every((b) => b === 'str %rax'), `${user}: ${JSON.stringify(found(result))}`);
+    }
+  });
+
   it('goes on past a header it cannot read', () => {
     const reader = memoryReader({
       '/inc/outer.h': '#include <missing.h>\n#include "gone.h"\n#define SAVE(x) asm volatile("str %0" : "=r"(x))\n',

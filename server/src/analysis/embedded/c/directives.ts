@@ -69,8 +69,9 @@ export class AsmNames {
       const used = names[i]!;
       if (used === name) continue;
       const users = this.usedBy.get(used);
-      if (users) users.push(name);
-      else this.usedBy.set(used, [name]);
+      // A name used again in the same body: one entry is enough (`mark` skips the repeats, and they come together).
+      if (users === undefined) this.usedBy.set(used, [name]);
+      else if (users[users.length - 1] !== name) users.push(name);
     }
   }
 
@@ -181,10 +182,9 @@ export function includeSpecOf(directive: Directive, text: string): IncludeSpec |
   return undefined;
 }
 
-/** What a header defines (in order) and the headers it includes. */
+/** A header read, and the headers it includes (its definitions are in `BuildCache.definitions`). */
 interface HeaderInfo {
   readonly file: SourceFile;
-  readonly defines: readonly CMacro[];
   readonly includes: readonly string[];
   /** `includes` as the build's nodes, made on the first walk through it. */
   includeNodes?: HeaderNode[];
@@ -448,7 +448,6 @@ export class Includes {
     };
     const table = new MacroTable({ get: latest });
     const conditions = new ConditionStack({ table, definesComplete: this.build.definesComplete, depthLimit: 64 });
-    const defines: CMacro[] = [];
     const includes: string[] = [];
     const bodyNames = { names: [] as string[], pastesArgument: false };
     for (let at = nextDirective(text, 0); at >= 0; at = nextDirective(text, lexer.offset)) {
@@ -461,7 +460,6 @@ export class Includes {
         const macro = readDefine(lexer, file, bodyNames);
         if (!macro) continue;
         table.define(macro);
-        defines.push(macro);
         this.cache.asmNames.addUses(macro.name, bodyNames);
         const entry = definitions.get(macro.name);
         if (entry === undefined) definitions.set(macro.name, { headers: [macro], builtin: undefined });
@@ -477,7 +475,7 @@ export class Includes {
         includes.push(found);
       }
     }
-    return { file, defines, includes };
+    return { file, includes };
   }
 }
 
