@@ -22,6 +22,17 @@ const DEFINES = [
   'TWICE(x) x x ## _ STR(x)',
   'INNER(x) {x}',
   'OUTER(x) INNER(x) x ## NER',
+  // The standard's example of rescanning (C17 6.10.3.5), renamed: hide sets joined through nested arguments.
+  'Hx 2',
+  'Hf(a) Hf(Hx * (a))',
+  'Hg Hf',
+  'Hz Hz[0]',
+  'Hh Hg(~',
+  'Hm(a) a(Hw)',
+  'Hw 0,1',
+  'Ht(a) a',
+  'Hp(x) Hq(x)',
+  'Hq(x) x',
 ];
 
 /** Lines whose every call fits its macro. */
@@ -36,6 +47,11 @@ const FITTING = [
   'TWO(ONE(1), TWO(2, (3, 4))) VAR(VAR, TWO, 5, 6)',
   // An argument expanded for one use and pasted at another: the paste's name is free to expand.
   'OUTER(IN)(z) TWICE(ONE(k) z) ONE(ONE(q) ONE(q)) TWICE(ONE(SELF) SELF)',
+  'Hf(y+1) + Hf(Hf(Hz)) % Ht(Ht(Hg)(0) + Ht)(1);',
+  'Hg(Hx+(3,4)-Hw) | Hh 5) & Hm(Hf)^Hm(Hm);',
+  'Ht(Ht(Ht(Hf(Hz)) Hz) SELF) Hf(Ht(Hf(SELF)))',
+  // An argument's hide set is the tail of its invocation's: the name it spells stays hidden after.
+  'Hp(Hq)(1) Hp(Hp)(2) Hq(Hp(Hq))(3)',
 ];
 
 /** Lines with calls that do not fit (argument count, no closing parenthesis). */

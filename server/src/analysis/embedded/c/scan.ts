@@ -69,11 +69,17 @@ export class CScanner {
   private readonly holdsAsmMemo = new Map<CMacro, boolean>();
   /** A `#define` of this file holds asm (`pastedNameMayMakeAsm`). */
   private ownMacroHoldsAsm = false;
+  /**
+   * The macro each name denotes while one statement expands (no directive runs then): the names
+   * of a large expansion repeat, and one probe of this small map replaces the file's table and
+   * the build's definitions (null: no macro).
+   */
+  private statementMacros = new Map<string, CMacro | null>();
   private readonly asmOnly: AsmOnlyExpansion = {
     holdsAsm: (macro) => this.holdsAsm(macro),
     mayMakeAsm: (name) => {
       if (GNU_ASM_KEYWORDS.has(name)) return true;
-      const macro = this.table.get(name);
+      const macro = this.macroInStatement(name);
       return macro !== undefined && this.holdsAsm(macro);
     },
     keywords: GNU_ASM_KEYWORDS,
@@ -561,9 +567,17 @@ export class CScanner {
     this.statementsIn(xs, 'code', topLevel, facts, before);
   }
 
+  private macroInStatement(name: string): CMacro | undefined {
+    const known = this.statementMacros.get(name);
+    if (known !== undefined) return known ?? undefined;
+    const macro = this.table.get(name);
+    this.statementMacros.set(name, macro ?? null);
+    return macro;
+  }
+
   private expandContext(): ExpandContext {
     return {
-      lookup: (name) => this.table.get(name),
+      lookup: (name) => this.macroInStatement(name),
       forCondition: false,
       definedness: () => 'unknown',
       depthLimit: DEPTH_LIMIT,
@@ -576,6 +590,7 @@ export class CScanner {
   /** `before`: the code token before `tokens` (for an asm label right after a declarator). */
   private statementsIn(tokens: XToken[], mode: Mode, topLevel: boolean, facts = this.branchFacts(), before?: CToken): void {
     const ctx = this.expandContext();
+    if (this.statementMacros.size > 0) this.statementMacros = new Map();
     const expanded = expandTokens(tokens, ctx, this.asmOnly);
     if (ctx.stopped) {
       const first = tokens[0]!;
