@@ -32,9 +32,11 @@ const FUNCTIONS = [
   'void f_suffix(unsigned short *o) { unsigned short s; asm volatile("mov%z0 %%fs,%0" : "=r"(s)); *o = s; }',
   'void f_goto(void) { asm goto("jmp %l0" :::: out); out: return; }',
   'void f_cpuid(unsigned int *o) { unsigned int a, b, c, d; asm volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(0)); o[0] = a + b + c + d; }',
-  // A macro redefined between two statements: each expands with the definition in force there.
+  // Macros redefined between two statements: each is read and expanded with the definition in force there.
   '#define VL_OP(x) "push %" #x "; pop %" #x\nvoid f_op_a(unsigned int v) { asm volatile(VL_OP(0) :: "r"(v)); }',
   '#undef VL_OP\n#define VL_OP(x) "sldt %" #x\nvoid f_op_b(unsigned int *o) { unsigned int l; asm volatile(VL_OP(0) : "=r"(l)); *o = l; }',
+  '#define VL_INSN(op, x) asm volatile(op " %0" :: "r"(x))\nvoid f_insn_a(unsigned int v) { VL_INSN("push", v); }',
+  '#undef VL_INSN\n#define VL_INSN(op, x) asm volatile(op " %0, %0" : "+r"(x))\nvoid f_insn_b(unsigned int v) { VL_INSN("lsl", v); }',
 ];
 
 /** Templates only valid in 64-bit code. */

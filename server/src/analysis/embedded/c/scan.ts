@@ -70,16 +70,16 @@ export class CScanner {
   /** A `#define` of this file holds asm (`pastedNameMayMakeAsm`). */
   private ownMacroHoldsAsm = false;
   /**
-   * The macro each name denotes while one statement expands (no directive runs then): the names
-   * of a large expansion repeat, and one probe of this small map replaces the file's table and
-   * the build's definitions (null: no macro).
+   * The macro each name denotes until the next directive (only directives change the table or
+   * the headers the includes reach): the names expansions ask about repeat, and one probe of
+   * this small map replaces the file's table and the build's definitions (null: no macro).
    */
-  private statementMacros = new Map<string, CMacro | null>();
+  private macrosInForce = new Map<string, CMacro | null>();
   private readonly asmOnly: AsmOnlyExpansion = {
     holdsAsm: (macro) => this.holdsAsm(macro),
     mayMakeAsm: (name) => {
       if (GNU_ASM_KEYWORDS.has(name)) return true;
-      const macro = this.macroInStatement(name);
+      const macro = this.macroInForce(name);
       return macro !== undefined && this.holdsAsm(macro);
     },
     keywords: GNU_ASM_KEYWORDS,
@@ -332,10 +332,12 @@ export class CScanner {
   private directive(hash: CToken): void {
     this.directiveOffsets.push(hash.start);
     this.directiveDepth++;
+    this.forgetMacrosInForce();
     try {
       this.runDirective(hash);
     } finally {
       this.directiveDepth--;
+      this.forgetMacrosInForce();
     }
   }
 
@@ -567,17 +569,21 @@ export class CScanner {
     this.statementsIn(xs, 'code', topLevel, facts, before);
   }
 
-  private macroInStatement(name: string): CMacro | undefined {
-    const known = this.statementMacros.get(name);
+  private macroInForce(name: string): CMacro | undefined {
+    const known = this.macrosInForce.get(name);
     if (known !== undefined) return known ?? undefined;
     const macro = this.table.get(name);
-    this.statementMacros.set(name, macro ?? null);
+    this.macrosInForce.set(name, macro ?? null);
     return macro;
+  }
+
+  private forgetMacrosInForce(): void {
+    if (this.macrosInForce.size > 0) this.macrosInForce = new Map();
   }
 
   private expandContext(): ExpandContext {
     return {
-      lookup: (name) => this.macroInStatement(name),
+      lookup: (name) => this.macroInForce(name),
       forCondition: false,
       definedness: () => 'unknown',
       depthLimit: DEPTH_LIMIT,
@@ -590,7 +596,6 @@ export class CScanner {
   /** `before`: the code token before `tokens` (for an asm label right after a declarator). */
   private statementsIn(tokens: XToken[], mode: Mode, topLevel: boolean, facts = this.branchFacts(), before?: CToken): void {
     const ctx = this.expandContext();
-    if (this.statementMacros.size > 0) this.statementMacros = new Map();
     const expanded = expandTokens(tokens, ctx, this.asmOnly);
     if (ctx.stopped) {
       const first = tokens[0]!;
