@@ -93,6 +93,12 @@ describe('GNU as macro stage: output lines', () => {
     assert.deepStrictEqual(texts(assembledLines(run.lines)), ['.byte 0', '.byte 1', '.byte 1']);
   });
 
+  it('reports a refused invocation each time its arguments repeat, at each invocation', () => {
+    const run = runGasText('.macro m a\n\t.byte \\a\n.endm\n\tm 1, 2\n\tm 1, 2\n\tm 1\n');
+    assert.deepStrictEqual(texts(assembledLines(run.lines)), ['.byte 1']);
+    assert.deepStrictEqual(messages(run), ['3: too many arguments for macro `m`', '4: too many arguments for macro `m`']);
+  });
+
   it('ends a macro at .exitm, closing the conditionals it opened', () => {
     const run = runGasText('.macro m\n\t.byte 1\n\t.if 1\n\t.exitm\n\t.endif\n\t.byte 2\n.endm\n\tm\n\t.byte 3\n');
     assert.deepStrictEqual(texts(assembledLines(run.lines)), ['.byte 1', '.byte 3']);
