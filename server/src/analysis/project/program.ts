@@ -290,7 +290,7 @@ function resultsOf(records: readonly InstanceRecord[], analysis: AnalysisOptions
   const bodyOf = new WeakMap<Finding, SourceLine>();
   const readingOf = new WeakMap<Finding, Reading>();
   const byPath = new Map<string, InstanceResult[]>();
-  const byInstance = new Map<string, InstanceResult>();
+  const byInstance = new ByInstance<InstanceResult>();
   const tables = new EntryTables(cache);
   for (const record of includersFirst(records)) {
     const extra = producedFindings(record, policy, cache, origins);
@@ -319,7 +319,7 @@ function resultsOf(records: readonly InstanceRecord[], analysis: AnalysisOptions
       }
     }
     const instance = { record, result, suppression, startMode: header.mode };
-    byInstance.set(instanceKey(record.root, record.file.id), instance);
+    byInstance.set(record.root, record.file.id, instance);
     push(byPath, record.file.path, instance);
   }
   const suppressionOf = (path: string): SuppressionIndex | undefined => byPath.get(path)?.[0]?.suppression;
@@ -329,20 +329,42 @@ function resultsOf(records: readonly InstanceRecord[], analysis: AnalysisOptions
   return out;
 }
 
-function instanceKey(root: string, fileId: number): string {
-  return `${root}\u0000${fileId}`;
+/** Values by file instance: its walk's root, then its id (ids are per walk). Nested maps: no key string per look-up. */
+class ByInstance<T> {
+  private readonly byRoot = new Map<string, Map<number, T>>();
+  /** The last root asked about and its map: records come root by root. */
+  private lastRoot: string | undefined;
+  private lastIds: Map<number, T> | undefined;
+
+  private ids(root: string): Map<number, T> {
+    if (root === this.lastRoot) return this.lastIds!;
+    let ids = this.byRoot.get(root);
+    if (!ids) this.byRoot.set(root, (ids = new Map()));
+    this.lastRoot = root;
+    this.lastIds = ids;
+    return ids;
+  }
+
+  get(root: string, fileId: number): T | undefined {
+    return this.ids(root).get(fileId);
+  }
+
+  set(root: string, fileId: number, value: T): void {
+    this.ids(root).set(fileId, value);
+  }
 }
 
 /** The records with every includer before the files it includes (instance ids are per walk, so per root). */
 function includersFirst(records: readonly InstanceRecord[]): InstanceRecord[] {
-  const byKey = new Map(records.map((record) => [instanceKey(record.root, record.file.id), record]));
+  const byKey = new ByInstance<InstanceRecord>();
+  for (const record of records) byKey.set(record.root, record.file.id, record);
   const ordered: InstanceRecord[] = [];
   const placed = new Set<InstanceRecord>();
   const place = (record: InstanceRecord): void => {
     if (placed.has(record)) return;
     placed.add(record);
     const includedAt = record.file.includedAt;
-    const includer = includedAt && byKey.get(instanceKey(record.root, includedAt.file.id));
+    const includer = includedAt && byKey.get(record.root, includedAt.file.id);
     if (includer) place(includer);
     ordered.push(record);
   };
@@ -355,10 +377,10 @@ function includersFirst(records: readonly InstanceRecord[]): InstanceRecord[] {
  * it starts in its bitness: a boot sector's real-mode include is real-mode code. A `mode=` comment
  * in the file, a CR0.PE switch or a bitness the mode cannot have still change it further down.
  */
-function withIncludersMode(record: InstanceRecord, byInstance: ReadonlyMap<string, InstanceResult>): InstanceRecord['header'] {
+function withIncludersMode(record: InstanceRecord, byInstance: ByInstance<InstanceResult>): InstanceRecord['header'] {
   const includedAt = record.file.includedAt;
   if (!includedAt || record.header.mode) return record.header;
-  const regions = byInstance.get(instanceKey(record.root, includedAt.file.id))?.result.modeRegions;
+  const regions = byInstance.get(record.root, includedAt.file.id)?.result.modeRegions;
   const mode = regions ? modeAt(regions, includedAt.line) : 'unknown';
   return mode === 'unknown' ? record.header : { ...record.header, mode, modeSource: 'override' };
 }
@@ -405,23 +427,31 @@ const EMPTY_PARSED: LineEntry['parsed'] = { instructions: [], comments: [], farP
  * of a file hold the very same entries: they share one table, and with it the chunk summaries
  * `buildResultWith` keeps (on arch/x86, 5,373 inclusions make 459 distinct tables).
  */
-class EntryTables {
-  private readonly tables = new Map<string, LineTable<LineEntry>>();
+export class EntryTables {
+  /** Per file, the tables built for its instances (a few each: the key is the whole reading). */
+  private readonly byPath = new Map<string, SharedTable[]>();
   /**
    * What `buildResultWith` made of a table in a header with nothing added (no macro findings,
    * no problems): the same for every instance that reads it so (on arch/x86, most inclusions of
    * a header), and read only afterwards, so they share it.
    */
   private readonly alone = new Map<LineTable<LineEntry>, Map<string, BuiltResult>>();
-  private readonly entryIds = new WeakMap<LineEntry, number>();
-  private nextEntryId = 0;
 
   constructor(private readonly cache: FileCache) {}
 
   of(record: InstanceRecord): LineTable<LineEntry> {
-    const key = this.keyOf(record);
-    let table = this.tables.get(key);
-    if (!table) this.tables.set(key, (table = entriesOf(record, this.cache)));
+    const path = record.file.path;
+    let shared = this.byPath.get(path);
+    if (!shared) this.byPath.set(path, (shared = []));
+    for (let k = 0; k < shared.length; k++) if (readsAs(record, shared[k]!)) return shared[k]!.table;
+    const lines: number[] = [];
+    const entries: LineEntry[] = [];
+    record.entries.forEach((entry, line) => {
+      lines.push(line);
+      entries.push(entry);
+    });
+    const table = entriesOf(record, this.cache);
+    shared.push({ dialect: record.header.dialect, bits: record.header.bits, lines, entries, table });
     return table;
   }
 
@@ -433,17 +463,28 @@ class EntryTables {
     if (!built) byHeader.set(key, (built = build()));
     return built;
   }
+}
 
-  /** Everything `entriesOf` reads: the file, the state its first quiet lines are in, and which entry sits on which line. */
-  private keyOf(record: InstanceRecord): string {
-    let key = `${record.header.dialect}|${record.header.bits}|${record.file.path}`;
-    for (const [line, entry] of record.entries) {
-      let id = this.entryIds.get(entry);
-      if (id === undefined) this.entryIds.set(entry, (id = this.nextEntryId++));
-      key += `|${line}:${id}`;
-    }
-    return key;
-  }
+/** A line table and everything `entriesOf` read to build it: the state its first quiet lines are in, and which entry sits on which line, in the walk's order. */
+interface SharedTable {
+  readonly dialect: DocumentHeader['dialect'];
+  readonly bits: DocumentHeader['bits'];
+  readonly lines: readonly number[];
+  readonly entries: readonly LineEntry[];
+  readonly table: LineTable<LineEntry>;
+}
+
+/** Whether `entriesOf` would build `shared`'s table from the record (compared in place: no key is made per record). */
+function readsAs(record: InstanceRecord, shared: SharedTable): boolean {
+  if (record.header.dialect !== shared.dialect || record.header.bits !== shared.bits || record.entries.size !== shared.lines.length) return false;
+  let k = 0;
+  let same = true;
+  // forEach, not `for…of`: no [line, entry] array per entry.
+  record.entries.forEach((entry, line) => {
+    if (same && (shared.lines[k] !== line || shared.entries[k] !== entry)) same = false;
+    k++;
+  });
+  return same;
 }
 
 /** One entry per line of the instance's file: what the walk parsed there, or an empty line in the state around it. */
