@@ -41,3 +41,28 @@ describe('parse cache: lines as written', () => {
     });
   });
 });
+
+describe('parse cache: lines a macro produced', () => {
+  it('hands back the entry of the state asked about, as states alternate', () => {
+    const cache = new ParseCache();
+    const in32 = initialParserState('gas-att', 32);
+    const in64 = initialParserState('gas-att', 64);
+    const first32 = cache.producedLine('\tpushl %eax', in32, 0);
+    const first64 = cache.producedLine('\tpushl %eax', in64, 1);
+    assert.notEqual(first32, first64);
+    assert.deepEqual([first32.before.bits, first64.before.bits], [32, 64]);
+    assert.equal(cache.producedLine('\tpushl %eax', in32, 2), first32);
+    assert.equal(cache.producedLine('\tpushl %eax', initialParserState('gas-att', 64), 3), first64);
+  });
+
+  it('keeps a line put together from its statements under the state it was read in, not a statement\'s', () => {
+    const cache = new ParseCache();
+    const in32 = initialParserState('gas-att', 32);
+    const in16 = initialParserState('gas-att', 16);
+    const from32 = cache.producedLine('.code16; pushf', in32, 0);
+    assert.deepEqual([from32.before.bits, from32.after.bits], [32, 16]);
+    const from16 = cache.producedLine('.code16; pushf', in16, 1);
+    assert.equal(from16.before.bits, 16);
+    assert.equal(cache.producedLine('.code16; pushf', in32, 2), from32);
+  });
+});

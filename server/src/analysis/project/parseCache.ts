@@ -35,6 +35,13 @@ export class ParseCache {
   private readonly produced = new Map<number, Map<string, LineEntry>>();
   private producedCount = 0;
   private written = 0;
+  /**
+   * The state last asked about and its texts: most lines leave the state as it was, so the next
+   * asks with the very same object (on arch/x86, 195k of 206k look-ups), and its key and map
+   * need not be looked up again.
+   */
+  private lastState: ParserState | undefined;
+  private lastTexts: Map<string, LineEntry> | undefined;
 
   /**
    * The entry for a line a macro produced. Its positions are never read (its findings are moved
@@ -46,20 +53,28 @@ export class ParseCache {
 
   private produced1(text: string, before: ParserState, streamLine: number, split: boolean): LineEntry {
     if (!cacheable(before)) return parseLineEntry(text, streamLine, before);
-    const state = stateId(before, false);
-    let texts = this.produced.get(state);
-    if (!texts) this.produced.set(state, (texts = new Map()));
-    const known = texts.get(text);
+    const known = this.producedTexts(before).get(text);
     if (known) return known;
     const entry = (split && this.fromStatements(text, before, streamLine)) || parseLineEntry(text, streamLine, before);
     if (entry.after.pending) return entry;
     if (++this.producedCount > MAX_PRODUCED) {
       this.produced.clear();
-      this.produced.set(state, (texts = new Map()));
+      this.lastState = undefined;
       this.producedCount = 1;
     }
-    texts.set(text, entry);
+    // Asked again: reading the statements may have asked about other states since.
+    this.producedTexts(before).set(text, entry);
     return entry;
+  }
+
+  private producedTexts(before: ParserState): Map<string, LineEntry> {
+    if (before === this.lastState) return this.lastTexts!;
+    const state = stateId(before, false);
+    let texts = this.produced.get(state);
+    if (!texts) this.produced.set(state, (texts = new Map()));
+    this.lastState = before;
+    this.lastTexts = texts;
+    return texts;
   }
 
   /**
