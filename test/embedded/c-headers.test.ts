@@ -4,7 +4,7 @@
 import * as assert from 'node:assert/strict';
 import { CMacroCache, scanC } from '../../server/src/analysis/embedded/c';
 import { CLexer } from '../../server/src/analysis/embedded/c/lexer';
-import { pastesArgumentToName, readDirective } from '../../server/src/analysis/embedded/c/directives';
+import { pastesArgumentToName, readDirective, readHeaderDirective } from '../../server/src/analysis/embedded/c/directives';
 import { parseDefine, readDefine } from '../../server/src/analysis/embedded/c/macros';
 import { SourceFile, type CMacro } from '../../server/src/analysis/embedded/c/source';
 import type { EmbeddedScan } from '../../server/src/analysis/embedded/types';
@@ -35,7 +35,7 @@ function lazily(text: string): { macro: CMacro | undefined; offset: number; name
   const file = new SourceFile('/h.h', text, false);
   const lexer = new CLexer(text);
   lexer.quiet = true;
-  readDirective(lexer, lexer.next(), undefined, 'define');
+  assert.equal(readHeaderDirective(lexer, 0).name, 'define');
   const names = { names: [] as string[], pastesArgument: false };
   const macro = readDefine(lexer, file, names);
   // The offset is taken before the body is asked for: lexing it must not move the header's reading.
@@ -83,6 +83,8 @@ describe('C front end: header #define bodies read when first used', () => {
       '#define U "unterminated\n#define V 1\n',
       '#define T 1 /* never closed\n',
       '#define E a ## \\\n',
+      '##define Z 1\n',
+      '#  /**/ define\tW(a) a\n',
     ];
     for (const text of cases) sameAsEager(text);
   });

@@ -95,35 +95,40 @@ export interface BodyNames {
  * when first used. `names` gets what `AsmNames` needs of the body. Undefined when malformed.
  */
 export function readDefine(lexer: CLexer, file: SourceFile, names: { names: string[]; pastesArgument: boolean }): CMacro | undefined {
-  const name = lexer.nextOnLine();
-  if (!name || name.kind !== 'ident' || name.text === 'defined') {
-    if (name) lexer.skipRestOfLine();
+  if (!lexer.scanOnLine()) return undefined;
+  const scanned = lexer.scanned;
+  const nameStart = scanned.start;
+  const nameEnd = scanned.end;
+  const name = scanned.kind === 'ident' ? lexer.text.slice(nameStart, nameEnd) : '';
+  if (name === '' || name === 'defined') {
+    lexer.skipRestOfLine();
     return undefined;
   }
   let params: string[] | null = null;
   let variadic = false;
-  let bodyStart = name.end;
-  const open = lexer.nextOnLine();
-  if (open && open.text === '(' && !open.space) {
-    const listed: CToken[] = [];
-    for (let t = lexer.nextOnLine(); t; t = lexer.nextOnLine()) {
-      listed.push(t);
-      if (t.text === ')') break;
+  let bodyStart = nameEnd;
+  if (lexer.scanOnLine()) {
+    if (scanned.kind === 'punct' && !scanned.space && scanned.end === scanned.start + 1 && lexer.text.charCodeAt(scanned.start) === 40) {
+      const listed: CToken[] = [];
+      for (let t = lexer.nextOnLine(); t; t = lexer.nextOnLine()) {
+        listed.push(t);
+        if (t.text === ')') break;
+      }
+      const list = paramsOf(listed, 0);
+      if (!list) {
+        lexer.skipRestOfLine();
+        return undefined;
+      }
+      params = list.params;
+      variadic = list.variadic;
+      bodyStart = lexer.offset;
+    } else {
+      bodyStart = scanned.start;
+      lexer.seek(bodyStart, false);
     }
-    const list = paramsOf(listed, 0);
-    if (!list) {
-      lexer.skipRestOfLine();
-      return undefined;
-    }
-    params = list.params;
-    variadic = list.variadic;
-    bodyStart = lexer.offset;
-  } else if (open) {
-    bodyStart = open.start;
-    lexer.seek(open.start, false);
   }
   namesOfBody(lexer, params, names);
-  return new DefinedMacro(name.text, params, variadic, file, name.start, name.end, false, bodyStart, undefined);
+  return new DefinedMacro(name, params, variadic, file, nameStart, nameEnd, false, bodyStart, undefined);
 }
 
 /** Scans the rest of the line as the body `bodyOf` would make, into `out`. */
