@@ -98,19 +98,31 @@ export function lintHostFile(file: InputFile, project: Project, options: CliOpti
 }
 
 /**
- * Adds a host file's report to the reports: a header the assembly walk also reached (an
- * `asm/*.h` under `__ASSEMBLY__`) gets one report with both readings' messages.
+ * Adds host files' reports to a run's reports: a header the assembly walk also reached (an
+ * `asm/*.h` under `__ASSEMBLY__`) gets one report with both readings' messages. The reports are
+ * found by path through an index (a search of the list for each of a tree's thousand C files
+ * was a pass over the list each time); only `add` may grow the list while the merger is in use.
  */
-export function mergeReport(reports: FileReport[], report: FileReport): void {
-  const existing = reports.find((other) => other.filePath === report.filePath);
-  if (existing === undefined || existing.fatalErrorCount) {
-    reports.push(report);
-    return;
+export class ReportMerger {
+  /** The first report for each path, as a search from the start of the list finds it. */
+  private readonly firstByPath = new Map<string, FileReport>();
+
+  constructor(private readonly reports: FileReport[]) {
+    for (const report of reports) if (!this.firstByPath.has(report.filePath)) this.firstByPath.set(report.filePath, report);
   }
-  const seen = new Set(existing.messages.map(messageKey));
-  for (const message of report.messages) if (!seen.has(messageKey(message))) existing.messages.push(message);
-  existing.messages.sort((a, b) => a.line - b.line || a.column - b.column);
-  Object.assign(existing, countMessages(existing.messages));
+
+  add(report: FileReport): void {
+    const existing = this.firstByPath.get(report.filePath);
+    if (existing === undefined || existing.fatalErrorCount) {
+      this.reports.push(report);
+      if (existing === undefined) this.firstByPath.set(report.filePath, report);
+      return;
+    }
+    const seen = new Set(existing.messages.map(messageKey));
+    for (const message of report.messages) if (!seen.has(messageKey(message))) existing.messages.push(message);
+    existing.messages.sort((a, b) => a.line - b.line || a.column - b.column);
+    Object.assign(existing, countMessages(existing.messages));
+  }
 }
 
 function messageKey(message: ReportMessage): string {

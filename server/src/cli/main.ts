@@ -17,7 +17,7 @@ import { boundedReadProblem, decodeSource, expandPaths, formatBytes, HOST_EXTENS
 import { applyFixes, fixNote, fixOptionsForFile, reanalyzeAlone, unstableNote, writeDefinitionsFor } from './fix';
 import { helpText } from './help';
 import { analyze, reportFor } from './lint';
-import { lintedHostLanguage, lintHostFile, lintHostText, mergeReport, newHostRun, type HostRun } from './embeddedLint';
+import { lintedHostLanguage, lintHostFile, lintHostText, newHostRun, ReportMerger, type HostRun } from './embeddedLint';
 import { fixHostText, HOST_HYPERCALL_NOTE } from './hostFix';
 import { LintWorkers, threadCount, type HostLinted } from './parallel';
 import { hostLanguageOf } from '../analysis/embedded';
@@ -125,11 +125,12 @@ function splitByLanguage(files: readonly InputFile[], options: CliOptions): { as
 async function lintHostFiles(files: readonly InputFile[], options: CliOptions, cwd: string, io: CommandIo, project: Project, outcome: LintOutcome, run: HostRun, queued: (() => Promise<HostLinted[]>) | undefined): Promise<void> {
   const onDisk = files.filter((file) => file.path !== '-');
   const linted = queued !== undefined ? await queued() : onDisk.map((file) => lintHostFile(file, project, options, run));
+  const merger = new ReportMerger(outcome.reports);
   let next = 0;
   for (const file of files) {
     const { report, failed } = file.path === '-' ? await lintHostStdin(file, options, cwd, io, project, run) : linted[next++]!;
     outcome.unusable ||= failed;
-    mergeReport(outcome.reports, report);
+    merger.add(report);
   }
 }
 
@@ -146,12 +147,13 @@ async function lintHostStdin(file: InputFile, options: CliOptions, cwd: string, 
  * --fix-dry-run, prints their diff; standard input only with --fix-dry-run); `hypercall` lints and says why it changes nothing.
  */
 async function fixHostFiles(files: readonly InputFile[], options: CliOptions, fixOptions: FixOptions, cwd: string, io: CommandIo, project: Project, outcome: LintOutcome, run: HostRun): Promise<void> {
+  const merger = new ReportMerger(outcome.reports);
   for (const file of files) {
     const isStdin = file.path === '-';
     const displayName = isStdin ? stdinName(options, cwd) : file.path;
     const input = await readInput(file, io, options.maxFileSize);
     if (!input.ok) {
-      mergeReport(outcome.reports, fileProblemReport(displayName, input.problem));
+      merger.add(fileProblemReport(displayName, input.problem));
       continue;
     }
     const settingsPath = isStdin ? (options.stdinFilename !== undefined ? path.resolve(cwd, options.stdinFilename) : undefined) : file.path;
@@ -162,7 +164,7 @@ async function fixHostFiles(files: readonly InputFile[], options: CliOptions, fi
       linted.report.note = refusal !== undefined ? `not fixed: ${refusal}` : HOST_HYPERCALL_NOTE;
       if (refusal !== undefined) io.stderr.write(`virtlint: not fixing ${escapeControlCharacters(displayName)}: ${escapeControlCharacters(refusal)}\n`);
       outcome.unusable ||= linted.failed;
-      mergeReport(outcome.reports, linted.report);
+      merger.add(linted.report);
       continue;
     }
     const fixed = fixHostText(displayName, input.text, settingsPath, language, project, options, fixOptions, run, io.stderr);
@@ -175,7 +177,7 @@ async function fixHostFiles(files: readonly InputFile[], options: CliOptions, fi
         fixed.report.note = 'the fixes could not be written and the file is unchanged (see the error above); the problems listed are what would remain';
       }
     }
-    mergeReport(outcome.reports, fixed.report);
+    merger.add(fixed.report);
   }
 }
 
