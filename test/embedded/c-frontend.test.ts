@@ -4,7 +4,7 @@
 import * as assert from 'node:assert/strict';
 import { CMacroCache, scanC, type CScanOptions } from '../../server/src/analysis/embedded/c';
 import { CLexer, type CToken } from '../../server/src/analysis/embedded/c/lexer';
-import { pastedNameAffixes, readDirective } from '../../server/src/analysis/embedded/c/directives';
+import { AsmNames, pastedNameAffixes, readDirective } from '../../server/src/analysis/embedded/c/directives';
 import { parseDefine } from '../../server/src/analysis/embedded/c/macros';
 import { SourceFile, type CMacro } from '../../server/src/analysis/embedded/c/source';
 import { analyzeEmbedded } from '../../server/src/analysis/embedded/analyze';
@@ -454,6 +454,24 @@ describe('C front end: names made by pasting an argument', () => {
     assert.deepEqual(pastedNameAffixes(macro('#define M(n) x ## n ## 1'), 1), { prefix: 'x', suffix: '1' });
     assert.equal(pastedNameAffixes(macro('#define M(n, m) n ## m'), 1), undefined);
     assert.equal(pastedNameAffixes(macro('#define M(n) n ## ->'), 1), undefined);
+  });
+
+  it('lists the asm-making names with given affixes, including those marked after an earlier ask', () => {
+    const names = new AsmNames();
+    const uses = (name: string, ...used: string[]): void => names.addUses(name, { names: used, pastesArgument: false });
+    uses('__loadsegment_fs', 'asm');
+    uses('gs_store', 'asm');
+    uses('ab', 'asm');
+    uses('__loadsegment_gs', 'LATER');
+    assert.deepEqual(names.withAffixes('__loadsegment_', ''), ['__loadsegment_fs']);
+    assert.deepEqual(names.withAffixes('', '_store'), ['gs_store']);
+    assert.deepEqual(names.withAffixes('a', ''), ['ab']);
+    assert.deepEqual(names.withAffixes('__lo', 'fs'), ['__loadsegment_fs']);
+    uses('LATER', '__asm__');
+    uses('ss_store', 'asm');
+    assert.deepEqual(names.withAffixes('__loadsegment_', ''), ['__loadsegment_fs', '__loadsegment_gs']);
+    assert.deepEqual(names.withAffixes('', '_store'), ['gs_store', 'ss_store']);
+    assert.deepEqual(names.withAffixes('', ''), ['__loadsegment_fs', 'gs_store', 'ab', 'LATER', '__loadsegment_gs', 'ss_store']);
   });
 
   it('finds the header macro a pasted name can only be, from its first and last words', () => {

@@ -17,6 +17,15 @@ import { NameHashes } from './nameFilter';
  * defines it and whoever includes it. Kept up to date as headers are read. A scan's own macros
  * are not in it: one of them can make a header macro hold asm in that scan alone.
  */
+/** How many characters of a name's start or end group it for `AsmNames.withAffixes`. */
+const AFFIX_KEY = 4;
+
+function groupOf(groups: Map<string, string[]>, key: string): string[] {
+  let group = groups.get(key);
+  if (!group) groups.set(key, (group = []));
+  return group;
+}
+
 export class AsmNames {
   private readonly names = new Set<string>();
   /** The same names as hashes, for the pre-filter's pass. */
@@ -25,8 +34,11 @@ export class AsmNames {
   private readonly usedBy = new Map<string, string[]>();
   /** The names in the order they came into the set. */
   private readonly marked: string[] = [];
-  /** Per prefix and suffix asked: the names so far that have them, and how many of `marked` were looked at. */
-  private readonly affixed = new Map<string, { names: string[]; seen: number }>();
+  /** The same, by their first and by their last `AFFIX_KEY` characters (names at least that long). */
+  private readonly byStart = new Map<string, string[]>();
+  private readonly byEnd = new Map<string, string[]>();
+  /** Per prefix and suffix asked: the names so far that have them, and how many of the candidates were looked at. */
+  private readonly affixed = new Map<string, { names: string[]; candidates: readonly string[]; seen: number }>();
 
   has(name: string): boolean {
     return this.names.has(name);
@@ -36,12 +48,19 @@ export class AsmNames {
   withAffixes(prefix: string, suffix: string): readonly string[] {
     const key = `${prefix}\n${suffix}`;
     let known = this.affixed.get(key);
-    if (!known) this.affixed.set(key, (known = { names: [], seen: 0 }));
-    for (; known.seen < this.marked.length; known.seen++) {
-      const name = this.marked[known.seen]!;
+    if (!known) this.affixed.set(key, (known = { names: [], candidates: this.candidatesFor(prefix, suffix), seen: 0 }));
+    const candidates = known.candidates;
+    for (; known.seen < candidates.length; known.seen++) {
+      const name = candidates[known.seen]!;
       if (hasAffixes(name, prefix, suffix)) known.names.push(name);
     }
     return known.names;
+  }
+
+  /** The list, kept up to date, that holds every name with these affixes: one group of names when an affix is long enough to choose it. */
+  private candidatesFor(prefix: string, suffix: string): readonly string[] {
+    if (prefix.length < AFFIX_KEY && suffix.length < AFFIX_KEY) return this.marked;
+    return prefix.length >= AFFIX_KEY ? groupOf(this.byStart, prefix.slice(0, AFFIX_KEY)) : groupOf(this.byEnd, suffix.slice(-AFFIX_KEY));
   }
 
   add(macro: CMacro): void {
@@ -82,6 +101,10 @@ export class AsmNames {
       if (this.names.has(next)) continue;
       this.names.add(next);
       this.marked.push(next);
+      if (next.length >= AFFIX_KEY) {
+        groupOf(this.byStart, next.slice(0, AFFIX_KEY)).push(next);
+        groupOf(this.byEnd, next.slice(-AFFIX_KEY)).push(next);
+      }
       this.hashes.add(next);
       const users = this.usedBy.get(next);
       if (!users) continue;
