@@ -252,6 +252,36 @@ describe('C front end: operands', () => {
   });
 });
 
+describe('C front end: findings in templates made of several pieces', () => {
+  const text = [
+    '#define str(x) #x',
+    '#define __stringify_1(x...) #x',
+    '#define __stringify(x...) __stringify_1(x)',
+    'void f(void) {',
+    '\tunsigned short sel; unsigned long v;',
+    '\tasm volatile("push" "f\\n\\t"',
+    '\t\t"pop %0\\n\\t" str(sgdt) " %1\\n\\t"',
+    '\t\t"mov" __stringify(l %%cs, %k0) "\\n\\t"',
+    '\t\t"lsl %k0, %k0" : "=r"(v), "=m"(sel));',
+    '}',
+  ].join('\n');
+
+  it('puts each finding on the spellings its instruction was made of: literals, #x, __stringify and %0/%k0', () => {
+    const block = only(scan(text));
+    assert.deepEqual(texts(block), ['pushf', '\tpop %rax', '\tsgdt (%rax)', '\tmovl %cs, %eax', '\tlsl %eax, %eax']);
+    const result = analyzeEmbedded(text, { language: 'c' });
+    const found = result.findings.map((f) => [f.ruleId, hostSlice(text, f.range), hostSlice(text, f.mnemonicRange)]);
+    assert.deepEqual(found, [
+      ['pushf', 'push" "f', 'push" "f'],
+      ['sgdt', 'sgdt) " %1', 'sgdt'],
+      ['mov-sreg', 'mov" __stringify(l %%cs, %k0', 'mov" __stringify(l'],
+      ['lsl', 'lsl %k0, %k0', 'lsl'],
+    ]);
+    const operands = result.instructions.map((ins) => ins.operands.map((o) => hostSlice(text, o.range)).join(' '));
+    assert.deepEqual(operands, ['', '%0', '%1', '%%cs %k0', '%k0 %k0']);
+  });
+});
+
 describe('C front end: macros', () => {
   const segmentH = [
     '#ifndef _ASM_SEGMENT_H',

@@ -154,6 +154,36 @@ describe('lsp: C, C++ and Rust documents', function () {
     for (const position of nothingAt) assert.equal(await hoverAt(client, uri, position), null, `no hover at ${JSON.stringify(position)} (${lineOf(C_SOURCE, position.line).trim()})`);
   });
 
+  it('hovers on instructions whose template is made of several literals, #x, __stringify and %0/%k0', async () => {
+    const text = [
+      '#define str(x) #x',
+      '#define __stringify_1(x...) #x',
+      '#define __stringify(x...) __stringify_1(x)',
+      'void f(void) {',
+      '\tunsigned short sel; unsigned long v;',
+      '\tasm volatile("push" "f\\n\\t"',
+      '\t\t"pop %0\\n\\t" str(sgdt) " %1\\n\\t"',
+      '\t\t"mov" __stringify(l %%cs, %k0) "\\n\\t"',
+      '\t\t"lsl %k0, %k0" : "=r"(v), "=m"(sel));',
+      '}',
+      '',
+    ].join('\n');
+    const uri = fileUri('embedded-pieces.c');
+    await client.open(uri, text, 'c');
+    const items = await pullItems(client, uri);
+    assert.deepEqual(items.map((d) => d.code), ['pushf', 'sgdt', 'mov-sreg', 'lsl']);
+    const cards: [string, { line: number; character: number }][] = [
+      ['PUSHF', positionOf(text, 'f\\n')],
+      ['SGDT', positionOf(text, 'gdt)')],
+      ['LSL', positionOf(text, '%k0, %k0')],
+      ['MOV', positionOf(text, 'cs, %k0')],
+      // No finding here: the card comes from the instruction itself.
+      ['POP', positionOf(text, '%0\\n')],
+    ];
+    for (const [name, position] of cards) assert.match(hoverText(await hoverAt(client, uri, position)), new RegExp(name), `a ${name} card at ${JSON.stringify(position)}`);
+    assert.equal(await hoverAt(client, uri, positionOf(text, 'sel; unsigned')), null, 'no hover on C code');
+  });
+
   it('offers the forced-emulation prefix, the disable comment and the documentation, and the comment silences the finding', async () => {
     const uri = fileUri('embedded-actions.c');
     await client.open(uri, C_SOURCE, 'c');

@@ -53,21 +53,16 @@ export function appendCharsOfString(out: Chars, t: XToken): void {
   const chars = t.chars;
   if (chars) {
     out.text += chars.text;
-    for (let i = 0; i < chars.text.length; i++) {
-      const known = chars.from[i]! >= 0;
-      out.from.push(known ? chars.from[i]! : t.anchorStart);
-      out.to.push(known ? chars.to[i]! : t.anchorEnd);
-    }
+    out.appendOffsets(chars, 0, chars.length, t.anchorStart, t.anchorEnd, true);
     return;
   }
   const base = mappableStart(t);
-  const first = out.from.length;
+  const first = out.length;
   decodeStringLiteral(t.text, base, out);
   if (base < 0) {
-    for (let i = first; i < out.from.length; i++) {
-      out.from[i] = t.anchorStart;
-      out.to[i] = t.anchorEnd;
-    }
+    const decoded = out.length - first;
+    out.truncateOffsets(first);
+    out.pushRepeated(decoded, t.anchorStart, t.anchorEnd);
   }
 }
 

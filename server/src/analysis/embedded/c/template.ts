@@ -89,12 +89,13 @@ class Printer {
 
   emit(text: string, from: number, to: number): void {
     if (!this.printing) return;
-    for (const ch of text) pushChar(this.out, ch, from, to);
+    this.out.text += text;
+    this.out.pushRepeated(text.length, from, to);
   }
 
   /** Runs of characters between `%`/`{`/`|`/`}` keep their one-to-one mapping. */
   copy(template: Chars, i: number): void {
-    if (this.printing) pushChar(this.out, template.text[i]!, template.from[i]!, template.to[i]!);
+    if (this.printing) pushChar(this.out, template.text[i]!, template.fromAt(i), template.toAt(i));
   }
 
   /** `copy` of each character of `template[from, to)`, at once. */
@@ -163,20 +164,20 @@ export function printTemplate(template: Chars, options: TemplateOptions): Chars 
     const c = text[i]!;
     if (c === '%') {
       const next = text[i + 1];
-      const from = template.from[i]!;
+      const from = template.fromAt(i);
       if (next === '%' || next === '{' || next === '|' || next === '}') {
-        p.emit(next, from, template.to[i + 1]!);
+        p.emit(next, from, template.toAt(i + 1));
         i++;
         continue;
       }
       if (next === '=') {
-        p.emit(String(options.instance), from, template.to[i + 1]!);
+        p.emit(String(options.instance), from, template.toAt(i + 1));
         i++;
         continue;
       }
       const ref = operandRef(text, i);
       if (ref) {
-        const to = template.to[ref.end - 1]!;
+        const to = template.toAt(ref.end - 1);
         if (p.operand(ref, from, from >= 0 && to >= 0 ? to : -1)) {
           i = ref.end - 1;
           continue;
@@ -239,8 +240,8 @@ function segmentsOf(chars: Chars, from: number, to: number, host: SourceFile): S
     open = undefined;
   };
   for (let i = from; i < to; i++) {
-    const s = chars.from[i]!;
-    const e = chars.to[i]!;
+    const s = chars.fromAt(i);
+    const e = chars.toAt(i);
     if (s < 0 || e < s) {
       close();
       continue;
