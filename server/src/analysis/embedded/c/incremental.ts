@@ -177,7 +177,7 @@ export class PositionShift {
     for (const l of b.lines) {
       const segments = [];
       for (const s of l.segments) segments.push({ ...s, host: this.range(s.host) });
-      lines.push({ ...l, segments, fallback: this.range(l.fallback) });
+      lines.push({ text: l.text, segments, fallback: this.range(l.fallback) });
     }
     const moved: AsmBlock = { ...b, lines, range: this.range(b.range), keywordRange: this.range(b.keywordRange) };
     if (b.macroChain) (moved as { macroChain?: readonly MacroStep[] }).macroChain = this.chain(b.macroChain);

@@ -211,21 +211,33 @@ export function asmLines(chars: Chars, host: SourceFile, fallback: Range): AsmLi
   for (let i = 0; i <= text.length; i++) {
     if (i < text.length && text[i] !== '\n') continue;
     const lineText = text.slice(start, i);
-    if (lineText.trim() !== '') lines.push(mappedLine(lineText, chars, start, i, host, fallback));
+    if (lineText.trim() !== '') lines.push(new MappedLine(lineText, chars, start, i, host, fallback));
     start = i + 1;
   }
   return lines;
 }
 
-function mappedLine(text: string, chars: Chars, from: number, to: number, host: SourceFile, fallback: Range): AsmLine {
-  let segments: readonly SourceMapSegment[] | undefined;
-  return {
-    text,
-    get segments(): readonly SourceMapSegment[] {
-      return (segments ??= segmentsOf(chars, from, to, host));
-    },
-    fallback,
-  };
+/** A line whose source map is made when first read (a class: no closure per line). */
+class MappedLine implements AsmLine {
+  private mapped: readonly SourceMapSegment[] | undefined;
+
+  constructor(
+    readonly text: string,
+    private readonly chars: Chars,
+    private readonly from: number,
+    private readonly to: number,
+    private readonly host: SourceFile,
+    readonly fallback: Range,
+  ) {}
+
+  get segments(): readonly SourceMapSegment[] {
+    return (this.mapped ??= segmentsOf(this.chars, this.from, this.to, this.host));
+  }
+
+  /** What a plain line shows: its text, map and fallback, not the template it reads them from. */
+  toJSON(): AsmLine {
+    return { text: this.text, segments: this.segments, fallback: this.fallback };
+  }
 }
 
 function segmentsOf(chars: Chars, from: number, to: number, host: SourceFile): SourceMapSegment[] {
