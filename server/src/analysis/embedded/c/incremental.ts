@@ -4,7 +4,7 @@
 // order. The next scan replays the directives before the edit, reads from the last such point
 // before the edit, and stops at the first one after it where its state equals the old scan's:
 // from there on the old results are the new ones, moved by the edit.
-import type { MacroStep, Position, Range, RelatedLocation } from '../../types';
+import type { Bits, MacroStep, Position, Range, RelatedLocation } from '../../types';
 import type { AsmBlock, AsmLine, HostComment, IntrinsicCall } from '../types';
 import type { LexProblem } from './lexer';
 import type { SourceFile } from './source';
@@ -179,7 +179,10 @@ export class PositionShift {
       for (const s of l.segments) segments.push({ ...s, host: this.range(s.host) });
       lines.push({ text: l.text, segments, fallback: this.range(l.fallback) });
     }
-    const moved: AsmBlock = { ...b, lines, range: this.range(b.range), keywordRange: this.range(b.keywordRange) };
+    // Field by field: a block some macro made reads its chain through the scanner it keeps, which a copy must not carry.
+    const moved: AsmBlock = { form: b.form, syntax: b.syntax, lines, range: this.range(b.range), keywordRange: this.range(b.keywordRange) };
+    if (b.undecidedBranch !== undefined) (moved as { undecidedBranch?: boolean }).undecidedBranch = b.undecidedBranch;
+    if (b.bits !== undefined) (moved as { bits?: Bits }).bits = b.bits;
     if (b.macroChain) (moved as { macroChain?: readonly MacroStep[] }).macroChain = this.chain(b.macroChain);
     if (b.related) (moved as { related?: readonly RelatedLocation[] }).related = this.related(b.related);
     return moved;

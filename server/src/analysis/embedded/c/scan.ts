@@ -54,6 +54,48 @@ const ASM_WORDS: ReadonlySet<string> = new Set([...GNU_ASM_KEYWORDS, '_asm']);
 const ASM_WORD_HASHES = new NameHashes();
 for (const word of ASM_WORDS) ASM_WORD_HASHES.add(word);
 
+interface MacroFacts {
+  macroChain: MacroStep[];
+  related: RelatedLocation[];
+}
+
+/**
+ * A block some macro made. Its macro chain and the body's place (positions in headers) are made
+ * when first read: only a block with a finding is asked (a class: no closures per block).
+ */
+class MacroMadeBlock implements AsmBlock {
+  declare readonly undecidedBranch?: boolean;
+  declare readonly bits?: Bits;
+  private made: MacroFacts | undefined;
+
+  constructor(
+    readonly form: AsmBlock['form'],
+    readonly syntax: AsmBlock['syntax'],
+    readonly lines: AsmBlock['lines'],
+    readonly range: Range,
+    readonly keywordRange: Range,
+    facts: { undecidedBranch?: boolean; bits?: Bits },
+    private readonly scanner: CScanner,
+    private readonly keyword: XToken,
+  ) {
+    Object.assign(this, facts);
+  }
+
+  get macroChain(): MacroStep[] {
+    return (this.made ??= this.scanner.macroFacts(this.keyword)).macroChain;
+  }
+
+  get related(): RelatedLocation[] {
+    return (this.made ??= this.scanner.macroFacts(this.keyword)).related;
+  }
+
+  /** What a plain block shows, not the scanner it reads its macro facts from. */
+  toJSON(): AsmBlock {
+    const { form, syntax, lines, range, keywordRange, macroChain, related, undecidedBranch, bits } = this;
+    return { form, syntax, lines, range, keywordRange, macroChain, related, undecidedBranch, bits };
+  }
+}
+
 export class CScanner {
   private readonly host: SourceFile;
   private readonly lexer: CLexer;
@@ -677,19 +719,7 @@ export class CScanner {
       this.blocks.push({ form: s.form, syntax: this.syntax, lines, range, keywordRange, ...facts });
       return;
     }
-    // The macro chain and the body's place (positions in headers) are made when first read: only a block with a finding is asked.
-    let made: { macroChain: MacroStep[]; related: RelatedLocation[] } | undefined;
-    const macroFacts = (): { macroChain: MacroStep[]; related: RelatedLocation[] } => (made ??= this.macroFacts(k));
-    this.blocks.push({
-      form: s.form, syntax: this.syntax, lines, range, keywordRange,
-      get macroChain(): MacroStep[] {
-        return macroFacts().macroChain;
-      },
-      get related(): RelatedLocation[] {
-        return macroFacts().related;
-      },
-      ...facts,
-    });
+    this.blocks.push(new MacroMadeBlock(s.form, this.syntax, lines, range, keywordRange, facts, this, k));
   }
 
   private keywordRange(k: XToken): Range {
@@ -700,7 +730,7 @@ export class CScanner {
   }
 
   /** For a keyword some macro made (`k.via` not empty). */
-  private macroFacts(k: XToken): { macroChain: MacroStep[]; related: RelatedLocation[] } {
+  macroFacts(k: XToken): { macroChain: MacroStep[]; related: RelatedLocation[] } {
     const chain: MacroStep[] = [];
     for (const step of k.via) chain.push(this.stepOf(step));
     const related: RelatedLocation[] = [];
