@@ -76,6 +76,24 @@ describe('GNU as macro stage: output lines', () => {
     assert.deepStrictEqual(assembledLines(run.lines).map((l) => l.at.line), [3, 3, 3]);
   });
 
+  it('splits a line into its statements: none, one, several, with labels and an assignment', () => {
+    const read = (masked: string): string[] => splitStatements(masked).map((s) => `${s.start}-${s.end} [${s.labels.join(',')}] ${s.word}@${s.wordStart}-${s.wordEnd}${s.assignment ? ' =' : ''}`);
+    assert.deepStrictEqual(read(''), ['0-0 [] @0-0']);
+    assert.deepStrictEqual(read('a: b: movl %eax, %ebx'), ['0-21 [a,b] movl@6-10']);
+    assert.deepStrictEqual(read('x = 1; nop ;'), ['0-5 [] x@0-1 =', '6-11 [] nop@7-10', '12-12 [] @12-12']);
+    assert.deepStrictEqual(read(';l: ret'), ['0-0 [] @0-0', '1-7 [l] ret@4-7']);
+  });
+
+  it('reads a line the same the first, second and third time its text is met (the lexing cache keeps it from the second)', () => {
+    // Texts no other test uses: the cache is the process's.
+    const macro = '.macro s34c_m\n\tnop\n.endm\n';
+    const lines = ['s34c_a: .byte 1 ; s34c_m ; .byte 2', '\ts34c_m # s34c_m ; s34c_m', 's34c_c = 3; s34c_m'];
+    const once = texts(assembledLines(runGasText(`${macro}${lines.join('\n')}\n`).lines));
+    assert.deepStrictEqual(once, ['s34c_a: .byte 1', 'nop', '.byte 2', 'nop', 's34c_c = 3', 'nop']);
+    const thrice = texts(assembledLines(runGasText(`${macro}${[...lines, ...lines, ...lines].join('\n')}\n`).lines));
+    assert.deepStrictEqual(thrice, [...once, ...once, ...once]);
+  });
+
   it('reads a statement\'s text with each comment character as a space and strings as written', () => {
     const line = '\tm 1/*c*/2,\t"a # b" # tail';
     const { masked } = lexLine(line, 'gas-att', INITIAL_LEX_STATE);

@@ -19,10 +19,14 @@ export interface Statement {
 const NO_LABELS: readonly string[] = Object.freeze([]);
 
 export function splitStatements(masked: string): Statement[] {
+  let separator = masked.indexOf(';');
+  // Most lines hold one statement: an array of exactly one, where a `[]` pushed to reserves 16 slots
+  // (the lexing cache keeps thousands of these arrays).
+  if (separator < 0) return [readStatement(masked, 0, masked.length)];
   const statements: Statement[] = [];
   let start = 0;
   for (;;) {
-    const separator = masked.indexOf(';', start);
+    if (start > 0) separator = masked.indexOf(';', start);
     const end = separator < 0 ? masked.length : separator;
     statements.push(readStatement(masked, start, end));
     if (separator < 0) return statements;
