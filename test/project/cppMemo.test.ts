@@ -72,6 +72,20 @@ describe('cpp include memo', () => {
     assert.deepEqual([...new Set(chains)].sort(), ['/p/one.S@2', '/p/three.S@1', '/p/two.S@0', '/p/two.S@3']);
   });
 
+  it('replays lines as written (recorded by index), spliced lines and macro lines, each at its line in every root', () => {
+    const files = {
+      '/inc/lines.h': '#include <deep.h>\n\tcpuid\n\tsgdt \\\n (%eax)\n/* a\n b */ rdtsc\n\tSIDT_IT\n\tpushf\n',
+      '/inc/deep.h': '#define SIDT_IT sidt (%ebx)\n\tsmsw %ax\n',
+      '/p/a.S': '#include <lines.h>\n',
+      '/p/b.S': '\tnop\n#include <lines.h>\n',
+      '/p/c.S': '#include <lines.h>\n\tnop\n',
+    };
+    const result = sameWithAndWithoutMemo(files, ['/p/a.S', '/p/b.S', '/p/c.S']);
+    const roots = '/p/a.S+/p/b.S+/p/c.S';
+    assert.deepEqual(rulesIn(result, '/inc/lines.h').map((f) => f.replace(/:[^:]*:/, ':')), ['1:' + roots, '2:' + roots, '5:' + roots, '6:' + roots, '7:' + roots]);
+    assert.ok(rulesIn(result, '/inc/deep.h').map((f) => f.replace(/:[^:]*:/, ':')).includes('1:' + roots));
+  });
+
   it('goes on afresh where a header it replays includes a file that changed since it was recorded', () => {
     const files: Record<string, string> = {
       '/inc/outer.h': '#define BEFORE 1\n#include <leaf.h>\n#ifdef LEAF_FAR\n\tljmp $8, $0\n#endif\n\tLEAF_INSN\n',

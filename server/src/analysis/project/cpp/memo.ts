@@ -3,7 +3,7 @@
 // over). A recording names every macro its processing looked up with what it found, so a replay
 // happens only when the table gives the very same answers; the file instances it mentions are
 // mapped to the new inclusion's instances when it is replayed.
-import type { ColumnSpan, ExpandedLine, ExpansionProblem, FileInstance, FileLines, IncludedFile, MacroUse, SourceLine } from '../source';
+import type { ColumnSpan, ExpandedLine, ExpansionProblem, FileInstance, IncludedFile, MacroUse, SourceLine } from '../source';
 import type { Macro } from './macros';
 
 /** What a lookup of a name found: the macro (or none) and whether the text said it is not defined. */
@@ -33,7 +33,13 @@ export interface IncludeEvent {
   readonly groups: readonly GroupState[];
 }
 
+/**
+ * What an inclusion did, in order. A bare number is the inclusion's own input line of that index
+ * passed on as written (most lines): the recording then keeps neither the line objects nor the
+ * inclusion's table of them, which would otherwise live as long as the memo (8.7 MB on arch/x86).
+ */
 export type MemoEvent =
+  | number
   | { readonly kind: 'line'; readonly line: ExpandedLine }
   | { readonly kind: 'report'; readonly problem: ExpansionProblem }
   | { readonly kind: 'defined'; readonly name: string; readonly at: SourceLine }
@@ -45,11 +51,10 @@ export type MemoEvent =
 
 export interface Recording {
   readonly file: FileInstance;
-  readonly input: FileLines;
+  /** The included file's text lines (the file cache's array, shared by every inclusion). */
+  readonly texts: readonly string[];
   /** Names looked up before this inclusion set them, with what was found. */
   readonly reads: Map<string, NameState>;
-  /** Names this inclusion (or one it made) defined or undefined. */
-  readonly written: Set<string>;
   readonly events: MemoEvent[];
   /** Something it did depends on more than the macro table (a limit): never replayed. */
   poisoned: boolean;
@@ -58,21 +63,24 @@ export interface Recording {
 }
 
 export function newRecording(file: IncludedFile, depthLimit: number, definesComplete: boolean): Recording {
-  return { file: file.file, input: file.lines, reads: new Map(), written: new Set(), events: [], poisoned: false, depthLimit, definesComplete };
+  return { file: file.file, texts: file.lines.texts, reads: new Map(), events: [], poisoned: false, depthLimit, definesComplete };
 }
 
-/** Folds a finished inclusion into its includer's recording. */
-export function mergeInto(parent: Recording, child: Recording): void {
+/**
+ * Folds a finished inclusion into its includer's recording. `written`: the names each defined or
+ * undefined (it or an inclusion it made), which no replay needs, so no recording keeps them.
+ */
+export function mergeInto(parent: Recording, parentWritten: Set<string>, child: Recording, childWritten: ReadonlySet<string>): void {
   for (const [name, state] of child.reads) {
-    if (!parent.written.has(name) && !parent.reads.has(name)) parent.reads.set(name, state);
+    if (!parentWritten.has(name) && !parent.reads.has(name)) parent.reads.set(name, state);
   }
-  for (const name of child.written) parent.written.add(name);
+  for (const name of childWritten) parentWritten.add(name);
   if (child.poisoned) parent.poisoned = true;
 }
 
 export function sameContent(recording: Recording, file: IncludedFile): boolean {
-  if (recording.file.path !== file.file.path || recording.input.length !== file.lines.length) return false;
-  const recorded = recording.input.texts;
+  if (recording.file.path !== file.file.path || recording.texts.length !== file.lines.length) return false;
+  const recorded = recording.texts;
   const texts = file.lines.texts;
   if (recorded === texts) return true;
   for (let i = 0; i < texts.length; i++) if (recorded[i] !== texts[i]) return false;
@@ -136,9 +144,8 @@ export class InstanceMapper {
     return mapped;
   }
 
-  /** An output line for the new instances: the new input line itself where the recorded one was its input line. */
-  expanded(line: ExpandedLine, recording: Recording, input: FileLines): ExpandedLine {
-    if (line.at.file === recording.file && recording.input.madeAt(line.at.line) === line) return input.at(line.at.line)!;
+  /** An output line other than an input line as written (those are recorded by index), for the new instances. */
+  expanded(line: ExpandedLine): ExpandedLine {
     const mapped: { -readonly [K in keyof ExpandedLine]: ExpandedLine[K] } = { ...line, at: this.line(line.at) };
     if (line.body) mapped.body = this.line(line.body);
     if (line.macros.length > 0) {

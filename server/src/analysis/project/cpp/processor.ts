@@ -1,7 +1,7 @@
 // One cpp run over a file and the files it includes: directives, conditional groups (with a third
 // state, unknown, for names the project's configuration does not settle), and macro expansion of
 // the text lines. Lines nothing touched go out as the very input objects.
-import { type ColumnSpan, type ExpandEnv, type ExpandedLine, type ExpansionProblem, type IncludedFile, type MacroUse, type SourceLine } from '../source';
+import { type ColumnSpan, type ExpandEnv, type ExpandedLine, type ExpansionProblem, type FileLines, type IncludedFile, type MacroUse, type SourceLine } from '../source';
 import { expandList, type Definedness, type ExpandContext } from './expand';
 import { evaluateCondition } from './expression';
 import { LineReader, partAt, type LogicalLine } from './lines';
@@ -83,6 +83,10 @@ export class CppRun {
   private readonly ready: ExpandedLine[] = [];
   /** The recording of the innermost inclusion being read, when the memo is on. */
   private recording: Recording | undefined;
+  /** The lines of the inclusion `recording` records: an output line that is one of them is recorded as its index. */
+  private recordedLines: FileLines | undefined;
+  /** Names the inclusion `recording` records (or one it made) defined or undefined: its later look-ups of them are not reads. */
+  private written: Set<string> | undefined;
   private readonly memo = includeMemoEnabled();
   /**
    * gcc's cpp hands the assembler comments as spaces: a line left blank by that carries nothing
@@ -117,7 +121,7 @@ export class CppRun {
   private lookup(name: string): Macro | undefined {
     const macro = this.current(name);
     const recording = this.recording;
-    if (recording && !recording.written.has(name) && !recording.reads.has(name)) {
+    if (recording && !this.written!.has(name) && !recording.reads.has(name)) {
       recording.reads.set(name, { macro, undefinedByText: this.knownUndefined.has(name) });
     }
     return macro;
@@ -135,20 +139,20 @@ export class CppRun {
   private defineMacro(macro: Macro): void {
     this.macros.set(macro.name, macro);
     this.knownUndefined.delete(macro.name);
-    this.recording?.written.add(macro.name);
+    this.written?.add(macro.name);
     this.recording?.events.push({ kind: 'define', macro });
   }
 
   private removeMacro(name: string): void {
     this.macros.set(name, null);
     this.knownUndefined.add(name);
-    this.recording?.written.add(name);
+    this.written?.add(name);
     this.recording?.events.push({ kind: 'undefine', name });
   }
 
   private markUndefined(name: string): void {
     this.knownUndefined.add(name);
-    this.recording?.written.add(name);
+    this.written?.add(name);
     this.recording?.events.push({ kind: 'markUndefined', name });
   }
 
@@ -257,7 +261,12 @@ export class CppRun {
     }
     // A replay outside any recording is kept nowhere: it records nothing.
     const recording = this.memo && (parent || !replayed) ? newRecording(included, this.env.limits.depth, this.env.definesComplete === true) : undefined;
+    const parentLines = this.recordedLines;
+    const parentWritten = this.written;
+    const written = recording ? new Set<string>() : undefined;
     this.recording = recording;
+    this.recordedLines = included.lines;
+    this.written = written;
     let result: IncludeResult;
     if (replayed && instances) {
       if (recording) for (const name of replayed.reads.keys()) recording.reads.set(name, this.peek(name));
@@ -269,9 +278,11 @@ export class CppRun {
       result = { asRecorded: recorded === undefined };
     }
     this.recording = parent;
+    this.recordedLines = parentLines;
+    this.written = parentWritten;
     if (recording) {
       if (event) event.child = recording;
-      if (parent) mergeInto(parent, recording);
+      if (parent) mergeInto(parent, parentWritten!, recording, written!);
       if (!replayed && !recording.poisoned) storeRecording(this.env.defines, this.options.language, recording);
     }
     return result;
@@ -294,9 +305,17 @@ export class CppRun {
     const events = recording.events;
     for (let k = 0; k < events.length; k++) {
       const event = events[k]!;
+      if (typeof event === 'number') {
+        this.emit(included.lines.at(event)!);
+        if (this.full) {
+          if (this.ready.length > 0) yield* this.flush();
+          return true;
+        }
+        continue;
+      }
       switch (event.kind) {
         case 'line':
-          this.emit(mapper.expanded(event.line, recording, included.lines));
+          this.emit(mapper.expanded(event.line));
           if (this.full) {
             if (this.ready.length > 0) yield* this.flush();
             return true;
@@ -659,7 +678,11 @@ export class CppRun {
     }
     this.emitted++;
     this.ready.push(line);
-    this.recording?.events.push({ kind: 'line', line });
+    const recording = this.recording;
+    if (recording) {
+      const index = line.at.line;
+      recording.events.push(line.at.file === recording.file && this.recordedLines!.madeAt(index) === line ? index : { kind: 'line', line });
+    }
   }
 }
 
