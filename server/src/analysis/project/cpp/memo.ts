@@ -42,7 +42,7 @@ export type MemoEvent =
   | number
   | { readonly kind: 'line'; readonly line: ExpandedLine }
   | { readonly kind: 'report'; readonly problem: ExpansionProblem }
-  | { readonly kind: 'defined'; readonly name: string; readonly at: SourceLine }
+  /** A `#define` (its macro's `definedAt` is the line): the macro went in the table, then the walk was told where it is defined. */
   | { readonly kind: 'define'; readonly macro: Macro }
   | { readonly kind: 'undefine'; readonly name: string }
   | { readonly kind: 'markUndefined'; readonly name: string }

@@ -136,6 +136,7 @@ export class CppRun {
     return { macro: this.current(name), undefinedByText: this.knownUndefined.has(name) };
   }
 
+  /** A `#define`'s macro goes in the table; the recording's one event for it also stands for the notice (`notifyDefined`) that always follows. */
   private defineMacro(macro: Macro): void {
     this.macros.set(macro.name, macro);
     this.knownUndefined.delete(macro.name);
@@ -163,7 +164,6 @@ export class CppRun {
 
   private notifyDefined(name: string, at: SourceLine): void {
     this.env.defined(name, 'cpp', at);
-    this.recording?.events.push({ kind: 'defined', name, at });
   }
 
   private problem(problem: ExpansionProblem): void {
@@ -325,13 +325,13 @@ export class CppRun {
           if (this.ready.length > 0) yield* this.flush();
           this.problem(mapper.problem(event.problem));
           break;
-        case 'defined':
+        case 'define': {
+          const macro = mapper.macro(event.macro);
+          this.defineMacro(macro);
           if (this.ready.length > 0) yield* this.flush();
-          this.notifyDefined(event.name, mapper.line(event.at));
+          this.notifyDefined(macro.name, macro.definedAt!);
           break;
-        case 'define':
-          this.defineMacro(mapper.macro(event.macro));
-          break;
+        }
         case 'undefine':
           this.removeMacro(event.name);
           break;
