@@ -29,6 +29,12 @@ describe('cpp stage: lines out', () => {
     assert.equal(r.lines[2]!.verbatim, false);
   });
 
+  it('keeps each body token\'s own spacing where bodies share their tokens (as gcc -E -P spaces them)', () => {
+    // gcc -E -P -x assembler-with-cpp on this text prints these three lines.
+    const r = runCppText(src('#define S34C_A s34c_x+s34c_y', '#define S34C_B s34c_x + s34c_y', '\t.long S34C_A', '\t.long S34C_B', '#define S34C_C(p) p +s34c_x', '\t.long S34C_C(1), S34C_A'));
+    assert.deepEqual(trimmed(textsOf(r)), ['.long s34c_x+s34c_y', '.long s34c_x + s34c_y', '.long 1 +s34c_x, s34c_x+s34c_y']);
+  });
+
   it('emits a spliced line once, at its first physical line', () => {
     const r = runCppText(src('\tmovl $1, \\', '\t  %eax', '\tnop'));
     assert.deepEqual(trimmed(textsOf(r)), ['movl $1, \t  %eax', 'nop']);
