@@ -5,8 +5,7 @@
 // inline assembly and intrinsics, and a file that cannot be read. Enough roots and C files that
 // the work is cut into several jobs of each kind.
 import * as assert from 'node:assert/strict';
-import * as os from 'node:os';
-import { earlyWorkerCounts, mainThreadJoinsHostBatches, setWorkersDieAfterHostBatch, setThisThreadTakesJobs, threadCount, workerJobsDone, PARALLEL_MIN_FILES } from '../../server/src/cli/parallel';
+import { mainThreadJoinsHostBatches, setWorkersDieAfterHostBatch, setThisThreadTakesJobs, threadCount, workerJobsDone, PARALLEL_MIN_FILES } from '../../server/src/cli/parallel';
 import { parseJsonReport, removeTree, runCli, spawnCli, tempTree, type CliRun } from './helpers';
 
 const ROOTS = 30;
@@ -135,24 +134,6 @@ describe('cli: --jobs (worker threads)', function () {
     const alone = await runCli(['--format', 'json', '--jobs', '1', '--languages', 'c', '.'], { cwd: dir });
     assertSameRun(alone, parallel, '--jobs 2, the worker stopped after one batch');
     assert.equal(workerJobsDone.host - before.host, 1, 'the worker linted one batch');
-  });
-
-  it('a folder to walk starts its workers before the files are listed: taken when wanted, stopped when too few C files turn up', async () => {
-    const expected = Math.max(0, threadCount(undefined, PARALLEL_MIN_FILES, os.availableParallelism(), true) - 1);
-    let before = { ...earlyWorkerCounts };
-    const jobsBefore = { ...workerJobsDone };
-    // 60 C files: fewer than PARALLEL_MIN_FILES, so without --jobs this thread lints them all.
-    const guessed = await runCli(['--format', 'json', '.'], { cwd: dir });
-    assertSameRun(serial, guessed, 'no --jobs');
-    assert.deepEqual([earlyWorkerCounts.started - before.started, earlyWorkerCounts.taken - before.taken, earlyWorkerCounts.stopped - before.stopped], [expected, 0, expected]);
-    assert.deepEqual(workerJobsDone, jobsBefore, 'no job ran on a worker');
-    before = { ...earlyWorkerCounts };
-    const asked = await runCli(['--format', 'json', '--jobs', '3', '.'], { cwd: dir });
-    assertSameRun(serial, asked, '--jobs 3');
-    assert.deepEqual([earlyWorkerCounts.started - before.started, earlyWorkerCounts.taken - before.taken, earlyWorkerCounts.stopped - before.stopped], [2, 2, 0]);
-    before = { ...earlyWorkerCounts };
-    await runCli(['--format', 'json', '--jobs', '3', 'c/f00.c', 'asm/r00.S'], { cwd: dir });
-    assert.equal(earlyWorkerCounts.started - before.started, 0, 'named files: no guess');
   });
 
   it('--languages asm and --no-includes: the same with and without workers', async () => {

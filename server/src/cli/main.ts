@@ -19,7 +19,7 @@ import { helpText } from './help';
 import { analyze, reportFor } from './lint';
 import { lintedHostLanguage, lintHostFile, lintHostText, newHostRun, ReportMerger, type HostRun } from './embeddedLint';
 import { fixHostText, HOST_HYPERCALL_NOTE } from './hostFix';
-import { EarlyWorkers, LintWorkers, PARALLEL_MIN_FILES, threadCount, type HostLinted } from './parallel';
+import { LintWorkers, threadCount, type HostLinted } from './parallel';
 import { hostLanguageOf } from '../analysis/embedded';
 import { loadProject, type Project } from './project';
 import { lintProject, macroFixNote, ProjectReader, type ProjectFixer } from './projectLint';
@@ -54,20 +54,18 @@ async function run(argv: string[], io: CommandIo): Promise<number> {
   if (options.fix !== undefined && !options.fixDryRun && options.paths.includes('-')) {
     throw new UsageError('--fix cannot rewrite standard input; use --fix-dry-run to see the diff');
   }
-  const early = EarlyWorkers.start(earlyWorkerCount(options, cwd), argv, cwd);
-  let workers: LintWorkers | undefined;
-  try {
-    let project: Project | undefined;
-    if (options.paths.length > 0) ({ project, options } = loadProject(options, cwd, io));
-    options = withDefinitionsFolder(options, project, cwd);
-    const files = expandPaths(options.paths, cwd, walkFilter(project, options));
-    checkOutputTargets(outputTargets(options, cwd), inputPaths(files, options, cwd));
-    const fixOptions = readFixOptions(options, cwd);
-    writeGeneratedFiles(options, fixOptions, cwd, io);
-    if (project === undefined) return 0;
+  let project: Project | undefined;
+  if (options.paths.length > 0) ({ project, options } = loadProject(options, cwd, io));
+  options = withDefinitionsFolder(options, project, cwd);
+  const files = expandPaths(options.paths, cwd, walkFilter(project, options));
+  checkOutputTargets(outputTargets(options, cwd), inputPaths(files, options, cwd));
+  const fixOptions = readFixOptions(options, cwd);
+  writeGeneratedFiles(options, fixOptions, cwd, io);
+  if (project === undefined) return 0;
 
-    const { assembly, host } = splitByLanguage(files, options);
-    workers = startWorkers(argv, cwd, host.length, assembly.length > 0, project, options, early);
+  const { assembly, host } = splitByLanguage(files, options);
+  const workers = startWorkers(argv, cwd, host.length, assembly.length > 0, project, options);
+  try {
     const hostRun = newHostRun(new ProjectReader(options.maxFileSize));
     const queued = workers?.queueHostFiles(host.filter((file) => file.path !== '-'), hostRun);
     const outcome = options.noIncludes ? await lintFiles(assembly, options, fixOptions, cwd, io, project) : await lintWithIncludes(assembly, options, fixOptions, cwd, io, project, workers);
@@ -75,36 +73,14 @@ async function run(argv: string[], io: CommandIo): Promise<number> {
     else await lintHostFiles(host, options, cwd, io, project, outcome, hostRun, queued);
     return finish(outcome, options, cwd, io);
   } finally {
-    early?.stopUnused();
     await workers?.close();
   }
 }
 
-/**
- * Workers worth starting before the configuration is read and the files listed: those the run
- * will want when a folder it walks holds enough C files (`threadCount`), none for --fix or
- * without C, C++ or Rust. Named files alone are never enough to guess on.
- */
-function earlyWorkerCount(options: CliOptions, cwd: string): number {
-  if (options.fix !== undefined || !options.languages.some((language) => language !== 'asm')) return 0;
-  const threads = threadCount(options.jobs, PARALLEL_MIN_FILES, os.availableParallelism(), options.languages.includes('asm'));
-  if (threads < 2) return 0;
-  const walksFolder = options.paths.some((name) => name !== '-' && isDirectory(path.resolve(cwd, name)));
-  return walksFolder ? threads - 1 : 0;
-}
-
-function isDirectory(file: string): boolean {
-  try {
-    return fs.statSync(file).isDirectory();
-  } catch {
-    return false;
-  }
-}
-
 /** Workers for `--jobs` (or enough C files); none for --fix, which rewrites files as it goes. */
-function startWorkers(argv: readonly string[], cwd: string, hostFiles: number, hasAssembly: boolean, project: Project, options: CliOptions, early: EarlyWorkers | undefined): LintWorkers | undefined {
+function startWorkers(argv: readonly string[], cwd: string, hostFiles: number, hasAssembly: boolean, project: Project, options: CliOptions): LintWorkers | undefined {
   if (options.fix !== undefined) return undefined;
-  return LintWorkers.start(threadCount(options.jobs, hostFiles, os.availableParallelism(), hasAssembly), options.jobs !== undefined, argv, cwd, project, options, early);
+  return LintWorkers.start(threadCount(options.jobs, hostFiles, os.availableParallelism(), hasAssembly), options.jobs !== undefined, argv, cwd, project, options);
 }
 
 function finish(outcome: LintOutcome, options: CliOptions, cwd: string, io: CommandIo): number {

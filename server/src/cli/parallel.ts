@@ -37,9 +37,6 @@ const WORKER_KIND = 'virtlint-lint-worker';
 /** Jobs the workers of this process have finished, by kind (tests check that a run really was shared). */
 export const workerJobsDone = { walk: 0, host: 0 };
 
-/** Workers started before the files were listed (`EarlyWorkers`): how many, and how many were then taken or stopped (tests). */
-export const earlyWorkerCounts = { started: 0, taken: 0, stopped: 0 };
-
 let thisThreadTakesJobs = true;
 
 let workersDieAfterHostBatch = false;
@@ -157,59 +154,6 @@ function workerScript(): string | undefined {
   return fs.existsSync(candidate) ? candidate : undefined;
 }
 
-function workerSetup(argv: readonly string[], cwd: string, slotMark: number): WorkerSetup {
-  return { kind: WORKER_KIND, argv: [...argv], cwd, slotMark, ...(workersDieAfterHostBatch ? { dieAfterHostBatch: true } : {}) };
-}
-
-/**
- * Workers started before the command has read its configuration and listed its files, when it
- * will most likely want them (a folder to walk): loading the bundle and the configuration, which
- * each worker does itself, then overlaps that work on this thread. `LintWorkers.start` takes
- * those it wants and stops the others. Nothing reaches them before this thread next yields, so
- * whoever takes one attaches its listeners in time.
- */
-export class EarlyWorkers {
-  private readonly workers: (Worker | undefined)[] = [];
-
-  private constructor() {}
-
-  /** `count` workers, or none without a script to start them from. */
-  static start(count: number, argv: readonly string[], cwd: string): EarlyWorkers | undefined {
-    const script = workerScript();
-    if (count < 1 || script === undefined) return undefined;
-    const early = new EarlyWorkers();
-    for (let mark = 1; mark <= count; mark++) {
-      const worker = startWorker(script, workerSetup(argv, cwd, mark));
-      // Whatever becomes of it, it must not keep the command from ending.
-      worker.unref();
-      early.workers.push(worker);
-    }
-    earlyWorkerCounts.started += count;
-    return early;
-  }
-
-  /** The worker started with `slotMark` `mark`, once. */
-  take(mark: number): Worker | undefined {
-    const worker = this.workers[mark - 1];
-    this.workers[mark - 1] = undefined;
-    if (worker !== undefined) earlyWorkerCounts.taken++;
-    return worker;
-  }
-
-  /** Stops every worker no one took. */
-  stopUnused(): void {
-    for (let i = 0; i < this.workers.length; i++) {
-      const worker = this.workers[i];
-      if (worker === undefined) continue;
-      this.workers[i] = undefined;
-      earlyWorkerCounts.stopped++;
-      // Its failure to start, if any, is of no interest now.
-      worker.on('error', () => undefined);
-      void worker.terminate();
-    }
-  }
-}
-
 /**
  * A worker starts on C files only once it has loaded the bundle: through the launcher's V8 code
  * cache (bin/compileCache.js, next to dist/) it skips compiling what the main thread's runs
@@ -241,15 +185,11 @@ export class LintWorkers {
    * Starts `threads - 1` workers (this thread is the other); undefined when there is nothing to
    * start or no script to start it from. Without `workersWalk` the workers take only C files.
    */
-  static start(threads: number, workersWalk: boolean, argv: readonly string[], cwd: string, project: Project, options: CliOptions, early?: EarlyWorkers): LintWorkers | undefined {
+  static start(threads: number, workersWalk: boolean, argv: readonly string[], cwd: string, project: Project, options: CliOptions): LintWorkers | undefined {
     const script = workerScript();
-    if (threads < 2 || script === undefined) {
-      early?.stopUnused();
-      return undefined;
-    }
+    if (threads < 2 || script === undefined) return undefined;
     const workers = new LintWorkers(project, options, workersWalk);
-    for (let i = 1; i < threads; i++) workers.adopt(early?.take(i) ?? startWorker(script, workerSetup(argv, cwd, i)));
-    early?.stopUnused();
+    for (let i = 1; i < threads; i++) workers.spawn(script, { kind: WORKER_KIND, argv: [...argv], cwd, slotMark: i, ...(workersDieAfterHostBatch ? { dieAfterHostBatch: true } : {}) });
     return workers;
   }
 
@@ -312,8 +252,8 @@ export class LintWorkers {
     await Promise.all(this.slots.map((slot) => slot.worker.terminate()));
   }
 
-  /** Takes a started worker as the next slot (its `slotMark` must be the slot's number plus one). */
-  private adopt(worker: Worker): void {
+  private spawn(script: string, setup: WorkerSetup): void {
+    const worker = startWorker(script, setup);
     worker.unref();
     const slot: WorkerSlot = { worker, ready: false, dead: false, claimingHosts: false, inFlight: new Map() };
     this.slots.push(slot);
