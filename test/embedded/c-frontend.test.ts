@@ -13,6 +13,7 @@ import type { AsmBlock, AsmLine, EmbeddedScan, HostBuild } from '../../server/sr
 import type { SourceReader } from '../../server/src/analysis/project/source';
 import type { Range } from '../../server/src/analysis/types';
 import { seededRandom } from '../helpers/seededRandom';
+import { TEMPLATE_FROM_PIECES } from '../helpers/templatePieces';
 
 function offsetsOf(text: string): number[] {
   const starts = [0];
@@ -253,18 +254,7 @@ describe('C front end: operands', () => {
 });
 
 describe('C front end: findings in templates made of several pieces', () => {
-  const text = [
-    '#define str(x) #x',
-    '#define __stringify_1(x...) #x',
-    '#define __stringify(x...) __stringify_1(x)',
-    'void f(void) {',
-    '\tunsigned short sel; unsigned long v;',
-    '\tasm volatile("push" "f\\n\\t"',
-    '\t\t"pop %0\\n\\t" str(sgdt) " %1\\n\\t"',
-    '\t\t"mov" __stringify(l %%cs, %k0) "\\n\\t"',
-    '\t\t"lsl %k0, %k0" : "=r"(v), "=m"(sel));',
-    '}',
-  ].join('\n');
+  const text = TEMPLATE_FROM_PIECES;
 
   it('puts each finding on the spellings its instruction was made of: literals, #x, __stringify and %0/%k0', () => {
     const block = only(scan(text));

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { CodeAction, Diagnostic, Hover, TextEdit } from 'vscode-languageserver-protocol';
 import { applyTextEdits, fileUri, LspTestClient } from './client';
+import { TEMPLATE_FROM_PIECES } from '../helpers/templatePieces';
 
 /** The position of the `occurrence`-th `needle` in `text` (0-based lines and UTF-16 columns). */
 function positionOf(text: string, needle: string, occurrence = 0): { line: number; character: number } {
@@ -155,19 +156,7 @@ describe('lsp: C, C++ and Rust documents', function () {
   });
 
   it('hovers on instructions whose template is made of several literals, #x, __stringify and %0/%k0', async () => {
-    const text = [
-      '#define str(x) #x',
-      '#define __stringify_1(x...) #x',
-      '#define __stringify(x...) __stringify_1(x)',
-      'void f(void) {',
-      '\tunsigned short sel; unsigned long v;',
-      '\tasm volatile("push" "f\\n\\t"',
-      '\t\t"pop %0\\n\\t" str(sgdt) " %1\\n\\t"',
-      '\t\t"mov" __stringify(l %%cs, %k0) "\\n\\t"',
-      '\t\t"lsl %k0, %k0" : "=r"(v), "=m"(sel));',
-      '}',
-      '',
-    ].join('\n');
+    const text = `${TEMPLATE_FROM_PIECES}\n`;
     const uri = fileUri('embedded-pieces.c');
     await client.open(uri, text, 'c');
     const items = await pullItems(client, uri);
