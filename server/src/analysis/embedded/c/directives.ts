@@ -11,12 +11,6 @@ import { SourceFile, type CMacro } from './source';
 import { GNU_ASM_KEYWORDS } from './gnuAsm';
 import { NameHashes } from './nameFilter';
 
-/**
- * The names of header (and build) macros whose body may make an asm statement: an asm keyword,
- * a name in the set, or a name pasted from an argument (`__loadsegment_ ## seg`), whatever header
- * defines it and whoever includes it. Kept up to date as headers are read. A scan's own macros
- * are not in it: one of them can make a header macro hold asm in that scan alone.
- */
 /** How many characters of a name's start or end group it for `AsmNames.withAffixes`. */
 const AFFIX_KEY = 4;
 
@@ -26,6 +20,12 @@ function groupOf(groups: Map<string, string[]>, key: string): string[] {
   return group;
 }
 
+/**
+ * The names of header (and build) macros whose body may make an asm statement: an asm keyword,
+ * a name in the set, or a name pasted from an argument (`__loadsegment_ ## seg`), whatever header
+ * defines it and whoever includes it. Kept up to date as headers are read. A scan's own macros
+ * are not in it: one of them can make a header macro hold asm in that scan alone.
+ */
 export class AsmNames {
   private readonly names = new Set<string>();
   /** The same names as hashes, for the pre-filter's pass. */

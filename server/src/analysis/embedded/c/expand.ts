@@ -2,7 +2,7 @@
 // before substitution except next to `#`/`##`), keeping where every token came from: body tokens
 // carry the macro use that made them, argument tokens keep their own origin, and `#x` keeps the
 // host offsets of the argument's characters. Bounded by a nesting depth and a token budget.
-import { hideSetAdd, hideSetHas, hideSetIntersect, type HideSet } from '../../project/cpp/tokens';
+import { hideSetAdd, hideSetHas, hideSetIntersect, hideSetUnion, type HideSet } from '../../project/cpp/tokens';
 import { CLexer } from './lexer';
 import { emptyChars, pushChar, pushRun } from './literals';
 import { mappableStart, NO_VIA, type CMacro, type MacroBodyToken, type ViaStep, type XToken } from './source';
@@ -424,24 +424,12 @@ function substitute(macro: CMacro, args: readonly XToken[][], name: XToken, clos
     else if (t.hide === lastHide) t.hide = lastUnion;
     else {
       lastHide = t.hide;
-      lastUnion = joinedHideSets(t.hide, hide);
+      lastUnion = hideSetUnion(t.hide, hide);
       t.hide = lastUnion;
     }
     out[kept++] = t;
   }
   out.length = kept;
   if (kept > 0) out[0]!.space = name.space;
-  return out;
-}
-
-/**
- * `hideSetUnion(a, b)` for the hide sets of a substitution: `a` is often a tail of `b` (an
- * argument written in the body that invoked this macro), and a set holds each name once, so each
- * of `a`'s names is looked for in `b` alone, not in what was added to it.
- */
-function joinedHideSets(a: HideSet, b: HideSet): HideSet {
-  for (let s: HideSet | null = b; s; s = s.rest) if (s === a) return b;
-  let out = b;
-  for (let s: HideSet | null = a; s; s = s.rest) if (!hideSetHas(b, s.name)) out = { name: s.name, rest: out, size: out.size + 1 };
   return out;
 }

@@ -82,11 +82,15 @@ class MacroMadeBlock implements AsmBlock {
   }
 
   get macroChain(): MacroStep[] {
-    return (this.made ??= this.scanner.macroFacts(this.keyword)).macroChain;
+    return this.facts().macroChain;
   }
 
   get related(): RelatedLocation[] {
-    return (this.made ??= this.scanner.macroFacts(this.keyword)).related;
+    return this.facts().related;
+  }
+
+  private facts(): MacroFacts {
+    return (this.made ??= this.scanner.macroFacts(this.keyword));
   }
 
   /** What a plain block shows, not the scanner it reads its macro facts from. */
@@ -730,7 +734,7 @@ export class CScanner {
   }
 
   /** For a keyword some macro made (`k.via` not empty). */
-  macroFacts(k: XToken): { macroChain: MacroStep[]; related: RelatedLocation[] } {
+  macroFacts(k: XToken): MacroFacts {
     const chain: MacroStep[] = [];
     for (const step of k.via) chain.push(this.stepOf(step));
     const related: RelatedLocation[] = [];

@@ -71,11 +71,17 @@ export function hideSetAdd(set: HideSet | null, name: string): HideSet {
   return hideSetHas(set, name) ? set! : { name, rest: set, size: (set?.size ?? 0) + 1 };
 }
 
+/**
+ * Both sets' names: `b` with those of `a` it lacks put in front. A set holds each name once, so
+ * each of `a`'s is looked for in `b` alone, not in what was added; and `a` is often a tail of `b`
+ * (an argument written in the body of the macro now substituted), which holds it all.
+ */
 export function hideSetUnion(a: HideSet | null, b: HideSet | null): HideSet | null {
   if (!a) return b;
   if (!b) return a;
+  for (let s: HideSet | null = b; s; s = s.rest) if (s === a) return b;
   let out = b;
-  for (let s: HideSet | null = a; s; s = s.rest) out = hideSetAdd(out, s.name);
+  for (let s: HideSet | null = a; s; s = s.rest) if (!hideSetHas(b, s.name)) out = { name: s.name, rest: out, size: out.size + 1 };
   return out;
 }
 
