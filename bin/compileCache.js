@@ -37,19 +37,49 @@ function fnv1a(text) {
   return (hash >>> 0).toString(16).padStart(8, '0');
 }
 
+/** Other installs' caches: removed once unwritten this long, and the oldest beyond this many. */
+const FOREIGN_CACHE_MAX_AGE_MS = 30 * 24 * 3600 * 1000;
+const CACHE_FILES_KEPT = 24;
+/** A partial file this old was left by a writer that died. */
+const PARTIAL_MAX_AGE_MS = 3600 * 1000;
+
 function writeCache(script, cache) {
   try {
     fs.mkdirSync(cache.directory, { recursive: true });
-    for (const old of fs.readdirSync(cache.directory)) {
-      if (old.startsWith(cache.prefix) && old !== cache.name) fs.rmSync(path.join(cache.directory, old), { force: true });
-    }
     const target = path.join(cache.directory, cache.name);
     const partial = `${target}.${process.pid}.tmp`;
     fs.writeFileSync(partial, script.createCachedData());
     fs.renameSync(partial, target);
+    removeStaleCaches(cache);
   } catch {
     // A read-only or full disk: the next run compiles again.
   }
+}
+
+/**
+ * This install's older caches go at once. Nothing says when another install (an extension
+ * version the editor replaced, a deleted checkout) is gone, so its caches go once they are a
+ * month old, and the oldest go when there are more than a few dozen: an install still in use
+ * then writes its cache again, once. Done only when a cache is written, which is rare.
+ */
+function removeStaleCaches(cache) {
+  const now = Date.now();
+  const others = [];
+  for (const name of fs.readdirSync(cache.directory)) {
+    if (name === cache.name) continue;
+    const file = path.join(cache.directory, name);
+    if (name.startsWith(cache.prefix) && name.endsWith('.v8cache')) {
+      fs.rmSync(file, { force: true });
+      continue;
+    }
+    const stat = fs.statSync(file, { throwIfNoEntry: false });
+    if (!stat || !stat.isFile()) continue;
+    const age = now - stat.mtimeMs;
+    if (name.endsWith('.tmp') ? age > PARTIAL_MAX_AGE_MS : name.endsWith('.v8cache') && age > FOREIGN_CACHE_MAX_AGE_MS) fs.rmSync(file, { force: true });
+    else if (name.endsWith('.v8cache')) others.push({ file, mtimeMs: stat.mtimeMs });
+  }
+  others.sort((a, b) => b.mtimeMs - a.mtimeMs);
+  for (const old of others.slice(CACHE_FILES_KEPT - 1)) fs.rmSync(old.file, { force: true });
 }
 
 /**

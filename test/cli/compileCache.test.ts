@@ -67,6 +67,32 @@ describe('launcher: the compile cache', function () {
     assert.ok(fs.statSync(path.join(cacheDir, name!)).size > 10_000, 'rewritten with real code');
   });
 
+  it("another install's caches go when a month old, and the oldest when there are more than 24; a dead writer's partial file goes after an hour", () => {
+    const cacheDir = path.join(dir, 'foreign');
+    if (hasNativeCache) return; // Node's own cache keeps its own files
+    fs.mkdirSync(cacheDir, { recursive: true });
+    const day = 24 * 3600;
+    const now = Date.now() / 1000;
+    const foreign = (n: number) => `server.js-${n.toString(16).padStart(8, '0')}-1-2-v0.0.0-x64.v8cache`;
+    const place = (name: string, ageSeconds: number) => {
+      fs.writeFileSync(path.join(cacheDir, name), 'another install of virtlint');
+      fs.utimesSync(path.join(cacheDir, name), now - ageSeconds, now - ageSeconds);
+    };
+    place(foreign(1), 31 * day);
+    // 30 more, one day apart: the 23 newest of them stay next to this install's own.
+    for (let n = 2; n <= 31; n++) place(foreign(n), (n - 2) * day + 60);
+    place(`${foreign(40)}.1234.tmp`, 2 * 3600);
+    place(`${foreign(41)}.1234.tmp`, 60);
+    place('notes.txt', 90 * day);
+    lint({ VIRTLINT_CACHE_DIR: cacheDir });
+    const left = fs.readdirSync(cacheDir).sort();
+    const own = left.filter((name) => name.startsWith('cli.js-'));
+    assert.equal(own.length, 1, left.join(', '));
+    const expected = [...own, `${foreign(41)}.1234.tmp`, 'notes.txt'];
+    for (let n = 2; n <= 24; n++) expected.push(foreign(n));
+    assert.deepEqual(left, expected.sort());
+  });
+
   it('`virtlint scan` loads dist/scan.js: its cache is written once and accepted by the next run (the V8 flag the launcher sets for a scan is set before it loads), and the report is the same', () => {
     const cacheDir = path.join(dir, 'scan');
     const scan = (env: Record<string, string>) => {
