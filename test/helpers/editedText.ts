@@ -17,19 +17,20 @@ export function asData(value: unknown): unknown {
   return JSON.parse(JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v)));
 }
 
-/**
- * `steps` random edits of `text`, each handed to `edited` with its step: a third of the time a cut
- * of 1 to 40 characters, otherwise one of `pieces` inserted. Returns the last text.
- */
+/** One random edit of `text`: a third of the time a cut of 1 to 40 characters, otherwise one of `pieces` inserted. */
+export function randomEdit(text: string, pieces: readonly string[], random: (below: number) => number): string {
+  const at = random(text.length + 1);
+  if (random(3) === 0 && text.length > 0) {
+    const length = 1 + random(Math.min(40, text.length - at + 1));
+    return text.slice(0, at) + text.slice(at + length);
+  }
+  return text.slice(0, at) + pieces[random(pieces.length)]! + text.slice(at);
+}
+
+/** `steps` random edits (`randomEdit`), each made on the text the one before left and handed to `edited` with its step. Returns the last text. */
 export function randomEdits(text: string, pieces: readonly string[], random: (below: number) => number, steps: number, edited: (text: string, step: number) => void): string {
   for (let step = 0; step < steps; step++) {
-    const at = random(text.length + 1);
-    if (random(3) === 0 && text.length > 0) {
-      const length = 1 + random(Math.min(40, text.length - at + 1));
-      text = text.slice(0, at) + text.slice(at + length);
-    } else {
-      text = text.slice(0, at) + pieces[random(pieces.length)]! + text.slice(at);
-    }
+    text = randomEdit(text, pieces, random);
     edited(text, step);
   }
   return text;
