@@ -703,11 +703,12 @@ async function benchEmbedded(opts: Options): Promise<void> {
   header(['measure', 'result', 'baseline', 'goal']);
   const runs = opts.quick ? 3 : 5;
   const baseline = timeShell(assemblyOnly, runs);
-  const ours = timeShell(together, runs);
+  // Judged on the median of nine: a typical run, not the luckiest, must meet the goal.
+  const ours = timeShell(together, opts.quick ? 3 : 9);
   const withoutCache = timeShell(uncached, runs);
-  row(['`virtlint .` over arch/x86, .S and C together, wall incl. Node start-up', timing(ours), `assembly alone: ${timing(baseline)}`, '≤ 2000 ms']);
+  row(['`virtlint .` over arch/x86, .S and C together, wall incl. Node start-up', timing(ours), `assembly alone: ${timing(baseline)}`, 'median ≤ 2000 ms']);
   row(['the same with the compile cache off (`VIRTLINT_NO_COMPILE_CACHE=1`: every function compiled again)', timing(withoutCache), '', 'none (for comparison)']);
-  if (ours.min > 2000) problems.push(`arch/x86 .S and C together: ${fmt(ours.min)} ms (goal ≤ 2000 ms)`);
+  if (ours.median > 2000) problems.push(`arch/x86 .S and C together: median ${fmt(ours.median)} ms (goal ≤ 2000 ms)`);
 
   // The pre-filter: a file with no asm and no intrinsic should cost about what reading it costs.
   const texts = hostFiles.map((file) => ({ file, text: fs.readFileSync(file, 'utf8') }));
