@@ -4,6 +4,7 @@
 import * as assert from 'node:assert/strict';
 import { CMacroCache, scanC } from '../../server/src/analysis/embedded/c';
 import { CLexer } from '../../server/src/analysis/embedded/c/lexer';
+import { nameHash } from '../../server/src/analysis/embedded/c/nameFilter';
 import { pastesArgumentToName, readDirective, readHeaderDirective } from '../../server/src/analysis/embedded/c/directives';
 import { parseDefine, readDefine } from '../../server/src/analysis/embedded/c/macros';
 import { SourceFile, type CMacro } from '../../server/src/analysis/embedded/c/source';
@@ -169,5 +170,48 @@ describe('C lexer: identifiers', () => {
     const tokens: string[] = [];
     for (let t = lexer.next(); t.kind !== 'eof'; t = lexer.next()) tokens.push(`${t.kind}:${t.text}`);
     assert.deepEqual(tokens, ['ident:a$b', 'punct:+', 'ident:café', 'punct:+', 'ident:a$b$', 'punct:+', 'ident:_x9', 'punct:+', 'number:9z']);
+  });
+
+  it('hashes each identifier as it reads it, as `nameHash` hashes its text, and no other token', () => {
+    const random = seededRandom(35);
+    const alphabet = ['a', 'Z', '_', '$', '0', '9', 'é', '\u{1F600}', 'x', 'Q'];
+    const separators = [' ', '+', '\\\n', '/* c */', '"s"', "'c'", '\n#', '1.5e+3', 'L"w"', 'u8R"d(raw)d"'];
+    for (let round = 0; round < 200; round++) {
+      let text = '';
+      for (let k = 0; k < 12; k++) {
+        text += separators[random(separators.length)];
+        const first = alphabet[random(4)]!;
+        let name = first === '0' ? 'a' : first;
+        for (let n = random(8); n > 0; n--) name += alphabet[random(alphabet.length)];
+        text += name;
+      }
+      const lexer = new CLexer(text);
+      for (let t = lexer.next(); t.kind !== 'eof'; t = lexer.next()) {
+        assert.equal(t.hash, t.kind === 'ident' ? nameHash(t.text) : 0, `${t.kind} ${JSON.stringify(t.text)} in ${JSON.stringify(text)}`);
+      }
+    }
+  });
+});
+
+describe('C front end: the names code looks up', () => {
+  const callsFrom = (result: EmbeddedScan): string[] => result.intrinsics.map((c) => c.name);
+
+  it('finds a header macro first read, and a name the file defines itself, after other scans of the build', () => {
+    const reader = memoryReader({
+      '/inc/early.h': '#define EARLY 1\n',
+      '/inc/late.h': '#define LATE_STORE(x) asm volatile("sgdt %0" : "=m"(x))\n',
+    });
+    const macros = new CMacroCache();
+    const scan = (path: string, text: string): EmbeddedScan => scanC(text, { language: 'c', path, reader, includePaths: ['/inc'], macros });
+    const uses = 'void f(void) { struct d g; LATE_STORE(g); OWN_OP("sidt", g); unsigned long long t = __rdtsc(); }\n';
+    // The build's first scans know neither name: each is no macro there.
+    assert.deepEqual(found(scan('/src/a.c', `#include <early.h>\n${uses}`)), []);
+    // Read later in the same build, the header's macro and the file's own are found where used.
+    const own = '#define OWN_OP(op, x) asm volatile(op " %0" : "=m"(x))\n';
+    const later = scan('/src/b.c', `#include <early.h>\n#include <late.h>\n${own}${uses}`);
+    assert.deepEqual(found(later), ['sgdt (%rax)', 'sidt (%rax)']);
+    assert.deepEqual(callsFrom(later), ['__rdtsc']);
+    // A name another file defined is still no macro here.
+    assert.deepEqual(found(scan('/src/c.c', `#include <early.h>\n${uses}`)), []);
   });
 });

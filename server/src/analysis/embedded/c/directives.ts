@@ -287,6 +287,14 @@ interface BuildCache {
   readonly nodes: Map<string, HeaderNode>;
   /** Names some header defines as a macro that may make an asm statement (a superset of what any scan sees), for the pre-filter. */
   readonly asmNames: AsmNames;
+  /**
+   * Every name a scan's code may find something under, as hashes: each name `definitions` holds,
+   * each name a scan of the build defined itself (`Includes.noteDefined`), and the words the
+   * scanner asks about (`Includes`' `lookedUp`). A name whose hash is not here is, in every scan
+   * of the build, no macro and none of those words, so a scan's code need not look it up. Added
+   * to before the name can be looked up: a header's names as it is read, a scan's own at its `#define`.
+   */
+  readonly names: NameHashes;
 }
 
 /** Defines maps compared against each new one (a project has a few builds, not hundreds). */
@@ -324,15 +332,20 @@ export class CMacroCache {
   }
 
   /** `builtins` are the build's own macros: the same for every call with the same defines and key. */
-  forBuild(defines: ReadonlyMap<string, string>, key: string, builtins: ReadonlyMap<string, CMacro>): BuildCache {
+  forBuild(defines: ReadonlyMap<string, string>, key: string, builtins: ReadonlyMap<string, CMacro>, lookedUp: readonly NameHashes[]): BuildCache {
     let byKey = this.builds.get(defines);
     if (!byKey) this.builds.set(defines, (byKey = new Map()));
     let build = byKey.get(key);
     if (!build) {
       // The build's own macros count too: a `-D` value may name a header macro that makes asm.
       const asmNames = new AsmNames();
-      for (const macro of builtins.values()) asmNames.add(macro);
-      build = { headers: new Map(), definitions: definitionsWith(builtins), resolved: new Map(), nodes: new Map(), asmNames };
+      const names = new NameHashes();
+      for (const macro of builtins.values()) {
+        asmNames.add(macro);
+        names.add(macro.name);
+      }
+      for (const words of lookedUp) names.addAll(words);
+      build = { headers: new Map(), definitions: definitionsWith(builtins), resolved: new Map(), nodes: new Map(), asmNames, names };
       byKey.set(key, build);
     }
     return build;
@@ -366,6 +379,7 @@ export class Includes {
   private reachedCount = 0;
   private readonly cache: BuildCache;
   private readonly definitions: Map<string, NameDefinitions>;
+  private readonly names: NameHashes;
   /** The text `resolve` just read, so the header is not read twice. */
   private justRead: { path: string; text: string } | undefined;
 
@@ -375,11 +389,27 @@ export class Includes {
     cache: CMacroCache,
     private readonly build: BuildFacts,
     builtins: ReadonlyMap<string, CMacro>,
+    /** The names besides macros the scanner looks up (asm keywords, intrinsics), for the build's `names`: the same for every scan of a build. */
+    lookedUp: readonly NameHashes[],
     private readonly limits: IncludeLimits = INCLUDE_LIMITS,
   ) {
     // The key names everything `builtinMacros` makes the builtins from besides the defines.
-    this.cache = cache.forBuild(build.defines, `${build.language}|${build.bits}|${build.definesComplete}|${includePaths.join('\n')}`, builtins);
+    this.cache = cache.forBuild(build.defines, `${build.language}|${build.bits}|${build.definesComplete}|${includePaths.join('\n')}`, builtins, lookedUp);
     this.definitions = this.cache.definitions;
+    this.names = this.cache.names;
+  }
+
+  /**
+   * Whether a name of this hash may be a macro in force, or one of the words the scanner looks up:
+   * false is certain (no lookup needed), true only says the lookup may find something.
+   */
+  mayName(hash: number): boolean {
+    return this.names.mayHold(hash);
+  }
+
+  /** A `#define` of the scan's own (before anything looks its name up). */
+  noteDefined(nameHash: number): void {
+    this.names.addHash(nameHash);
   }
 
   /** The latest definition of `name` in a header this scan's includes reach, else the build's. */
@@ -523,8 +553,10 @@ export class Includes {
         table.define(macro);
         this.cache.asmNames.addUses(macro.name, bodyNames);
         const entry = definitions.get(macro.name);
-        if (entry === undefined) definitions.set(macro.name, { headers: [macro], builtin: undefined });
-        else if (entry.headers === NO_HEADER_DEFINITIONS) entry.headers = [macro];
+        if (entry === undefined) {
+          definitions.set(macro.name, { headers: [macro], builtin: undefined });
+          this.names.add(macro.name);
+        } else if (entry.headers === NO_HEADER_DEFINITIONS) entry.headers = [macro];
         else entry.headers.push(macro);
       } else if (d.name === 'undef' && d.tokens[0]?.kind === 'ident') {
         table.undef(d.tokens[0].text);

@@ -18,6 +18,8 @@ export interface CToken {
   readonly space: boolean;
   /** First token of a logical line (a `#` here starts a directive). */
   readonly bol: boolean;
+  /** An identifier's `nameHash` (made as its characters are read); 0 for the other kinds. */
+  readonly hash: number;
 }
 
 export interface LexProblem {
@@ -124,7 +126,9 @@ export class CLexer {
   /** Problems are not reported while reading a branch the preprocessor skips. */
   quiet = false;
   /** What `scanToken` last found (what `scanOnLine` read). */
-  private readonly scannedToken: { kind: CTokenKind; start: number; end: number; space: boolean; bol: boolean } = { kind: 'eof', start: 0, end: 0, space: false, bol: true };
+  private readonly scannedToken: { kind: CTokenKind; start: number; end: number; space: boolean; bol: boolean; hash: number } = {
+    kind: 'eof', start: 0, end: 0, space: false, bol: true, hash: 0,
+  };
 
   /** `lineOf` places the comments kept; without it none are (a header's comments are never reported). */
   constructor(
@@ -163,7 +167,7 @@ export class CLexer {
   }
 
   /** The token `scanOnLine` read (overwritten by the next). */
-  get scanned(): Readonly<{ kind: CTokenKind; start: number; end: number; space: boolean }> {
+  get scanned(): Readonly<{ kind: CTokenKind; start: number; end: number; space: boolean; hash: number }> {
     return this.scannedToken;
   }
 
@@ -182,6 +186,7 @@ export class CLexer {
       out.end = peeked.end;
       out.space = peeked.space;
       out.bol = false;
+      out.hash = peeked.hash;
       return true;
     }
     this.scanToken();
@@ -245,8 +250,8 @@ export class CLexer {
   }
 
   private madeToken(): CToken {
-    const { kind, start, end, space, bol } = this.scannedToken;
-    return { kind, text: kind === 'eof' ? '' : this.text.slice(start, end), start, end, space, bol };
+    const { kind, start, end, space, bol, hash } = this.scannedToken;
+    return { kind, text: kind === 'eof' ? '' : this.text.slice(start, end), start, end, space, bol, hash };
   }
 
   /** Reads the next token's extent into `scanned` (comments kept, problems noted). */
@@ -295,17 +300,22 @@ export class CLexer {
       out.start = n;
       out.end = n;
       out.bol = true;
+      out.hash = 0;
       return;
     }
     out.bol = bol;
     const start = i;
     const c = text.charCodeAt(i);
     let kind: CTokenKind;
+    let hash = 0;
     if (isIdentStart(c)) {
+      // `nameHash` of the name, made while its characters are read.
+      hash = c;
       i++;
       for (; i < n; i++) {
         const d = text.charCodeAt(i);
         if (d < 128 && IDENT_PART[d] === 0) break;
+        hash = (Math.imul(hash, 31) + d) | 0;
       }
       kind = 'ident';
       const q = text.charCodeAt(i);
@@ -336,6 +346,7 @@ export class CLexer {
     out.kind = kind;
     out.start = start;
     out.end = i;
+    out.hash = kind === 'ident' ? hash : 0;
   }
 
   /** End of a quoted literal whose quote is at `quote`; at the line's end when it does not close (reported). */

@@ -6,10 +6,10 @@ import { isIdentPart, isIdentStart } from '../../project/cpp/tokens';
 const FILTER_BITS = 1 << 20;
 const FILTER_MASK = FILTER_BITS - 1;
 
-/** The hash of `text[start..end)`, as `NameHashes` stores it. */
-function hashSpan(text: string, start: number, end: number): number {
+/** The hash `NameHashes` keeps of a name (the C lexer makes the same one as it reads an identifier: `CToken.hash`). */
+export function nameHash(name: string): number {
   let h = 0;
-  for (let i = start; i < end; i++) h = (Math.imul(h, 31) + text.charCodeAt(i)) | 0;
+  for (let i = 0; i < name.length; i++) h = (Math.imul(h, 31) + name.charCodeAt(i)) | 0;
   return h;
 }
 
@@ -19,9 +19,22 @@ export class NameHashes {
   private bits: Uint32Array | undefined;
 
   add(name: string): void {
-    const slot = hashSpan(name, 0, name.length) & FILTER_MASK;
+    this.addHash(nameHash(name));
+  }
+
+  /** `add` for a name whose hash is known (a token's, `CToken.hash`). */
+  addHash(hash: number): void {
+    const slot = hash & FILTER_MASK;
     const bits = (this.bits ??= new Uint32Array(FILTER_BITS >>> 5));
     bits[slot >>> 5]! |= 1 << (slot & 31);
+  }
+
+  /** Adds every name `other` holds. */
+  addAll(other: NameHashes): void {
+    const from = other.bits;
+    if (from === undefined) return;
+    const bits = (this.bits ??= new Uint32Array(FILTER_BITS >>> 5));
+    for (let k = 0; k < bits.length; k++) bits[k]! |= from[k]!;
   }
 
   get empty(): boolean {

@@ -161,7 +161,7 @@ export class CScanner {
     this.build = { language: options.language, bits: build.bits ?? 64, defines, definesComplete: build.definesComplete === true };
     this.syntax = build.asmSyntax ?? 'att';
     const builtins = builtinMacros(this.build);
-    const includes = new Includes(options.reader, options.includePaths ?? [], cache, this.build, builtins);
+    const includes = new Includes(options.reader, options.includePaths ?? [], cache, this.build, builtins, [ASM_WORD_HASHES, intrinsicNameHashes(options.language)]);
     this.includes = includes;
     this.table = new MacroTable(includes);
     this.conditions = new ConditionStack({ table: this.table, definesComplete: this.build.definesComplete, depthLimit: DEPTH_LIMIT });
@@ -256,7 +256,7 @@ export class CScanner {
     this.instance = from.instance;
     this.braceDepth = 0;
     this.recentCount = 0;
-    if (from !== START) this.remember({ kind: 'punct', text: '}', start: from.offset - 1, end: from.offset, space: false, bol: false });
+    if (from !== START) this.remember({ kind: 'punct', text: '}', start: from.offset - 1, end: from.offset, space: false, bol: false, hash: 0 });
     this.lexer.seek(from.offset, from === START);
     this.lexer.quiet = !this.conditions.active;
     this.resumed = { record, edit, from, widths: new Map(this.typeWidths) };
@@ -400,6 +400,7 @@ export class CScanner {
     if (d.name === 'define') {
       const macro = parseDefine(d.tokens, this.host);
       if (!macro) return;
+      this.includes.noteDefined(d.tokens[0]!.hash);
       this.table.define(macro);
       this.definitionIntrinsics(macro);
       if (this.holdsAsm(macro)) {
@@ -511,7 +512,8 @@ export class CScanner {
       this.remember(t);
       return;
     }
-    if (t.kind !== 'ident') {
+    // Most names are none the build knows: no set or table need be asked about them.
+    if (t.kind !== 'ident' || !this.includes.mayName(t.hash)) {
       this.remember(t);
       return;
     }
@@ -788,7 +790,7 @@ export class CScanner {
     this.blocks.push({ form: asm.form, syntax: 'masm', lines, range, keywordRange: this.range(keyword.start, keyword.end), ...facts });
     this.lexer.seek(asm.end, false);
     // What follows starts a new statement, as after a `}` or `;`.
-    this.remember({ kind: 'punct', text: asm.form === 'msvc-block' ? '}' : ';', start: asm.end, end: asm.end, space: false, bol: false });
+    this.remember({ kind: 'punct', text: asm.form === 'msvc-block' ? '}' : ';', start: asm.end, end: asm.end, space: false, bol: false, hash: 0 });
   }
 }
 
