@@ -10,6 +10,7 @@ import { MacroTable, readDefine, type BodyNames, type BuildFacts } from './macro
 import { SourceFile, type CMacro } from './source';
 import { GNU_ASM_KEYWORDS } from './gnuAsm';
 import { NameHashes } from './nameFilter';
+import { objectList } from './objectList';
 
 /** How many characters of a name's start or end group it for `AsmNames.withAffixes`. */
 const AFFIX_KEY = 4;
@@ -541,7 +542,8 @@ export class Includes {
     const table = new MacroTable({ get: latest });
     const conditions = new ConditionStack({ table, definesComplete: this.build.definesComplete, depthLimit: 64 });
     const includes: string[] = [];
-    const bodyNames = { names: [] as string[], pastesArgument: false };
+    // The same for every header: `namesOfBody` pushes names to it.
+    const bodyNames = { names: objectList<string>(), pastesArgument: false };
     for (let at = nextDirective(text, 0); at >= 0; at = nextDirective(text, lexer.offset)) {
       const d = readHeaderDirective(lexer, at, conditions.active ? undefined : HEADER_READS_WHEN_SKIPPING);
       if (d.name === 'ifndef' || d.name === 'if') noteIncludeGuard(lexer, table, d);

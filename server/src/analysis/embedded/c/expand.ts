@@ -5,6 +5,7 @@
 import { hideSetAdd, hideSetHas, hideSetIntersect, hideSetUnion, type HideSet } from '../../project/cpp/tokens';
 import { CLexer } from './lexer';
 import { emptyChars, pushChar, pushRun } from './literals';
+import { objectList } from './objectList';
 import { mappableStart, NO_VIA, type CMacro, type MacroBodyToken, type ViaStep, type XToken } from './source';
 
 export type Definedness = 1 | 0 | 'unknown';
@@ -20,6 +21,10 @@ export interface ExpandContext {
   made: number;
   stopped: 'depth' | 'size' | undefined;
 }
+
+/** What an argument or macro use that has none reads: the lists it stands for have the same map (`objectList`). */
+const NO_TOKENS: readonly XToken[] = objectList<XToken>();
+const NO_ARGUMENTS: readonly XToken[][] = objectList<XToken[]>();
 
 function isPunct(t: XToken | undefined, text: string): boolean {
   return t !== undefined && t.kind === 'punct' && t.text === text;
@@ -109,7 +114,7 @@ function emit(out: XToken[], position: AsmPosition | undefined, t: XToken): void
  * copy), so the caller may change them.
  */
 export function expandTokens(input: readonly XToken[], ctx: ExpandContext, only?: AsmOnlyExpansion, ownOutput = false): XToken[] {
-  const out: XToken[] = [];
+  const out = objectList<XToken>();
   // The work list, reversed: the next token is at the end.
   const stack: XToken[] = [];
   for (let i = input.length - 1; i >= 0; i--) stack.push(input[i]!);
@@ -159,7 +164,7 @@ export function expandTokens(input: readonly XToken[], ctx: ExpandContext, only?
     }
     let body: XToken[];
     if (macro.params === null) {
-      body = substitute(macro, [], t, t, hideSetAdd(t.hide, macro.name), ctx);
+      body = substitute(macro, NO_ARGUMENTS, t, t, hideSetAdd(t.hide, macro.name), ctx);
     } else {
       if (!isPunct(stack[stack.length - 1], '(')) {
         emit(out, position, copying ? copyOf(t) : t);
@@ -195,7 +200,7 @@ function readDefined(op: XToken, stack: XToken[], ctx: ExpandContext): XToken {
 }
 
 interface Call {
-  args: XToken[][];
+  args: readonly XToken[][];
   close: XToken;
 }
 
@@ -206,7 +211,7 @@ interface Call {
  */
 function readArguments(stack: XToken[], macro: CMacro): Call | null {
   const params = macro.params!;
-  const args: XToken[][] = [[]];
+  const args: XToken[][] = [objectList<XToken>()];
   let depth = 0;
   // stack[top] is the `(`.
   for (let k = stack.length - 2; k >= 0; k--) {
@@ -216,9 +221,9 @@ function readArguments(stack: XToken[], macro: CMacro): Call | null {
       else if (t.text === ')') {
         if (depth === 0) {
           let call: Call | null = null;
-          if (params.length === 0 && args.length === 1 && args[0]!.length === 0) call = { args: [], close: t };
+          if (params.length === 0 && args.length === 1 && args[0]!.length === 0) call = { args: NO_ARGUMENTS, close: t };
           else {
-            if (macro.variadic && args.length === params.length - 1) args.push([]);
+            if (macro.variadic && args.length === params.length - 1) args.push(objectList<XToken>());
             if (args.length === params.length) call = { args, close: t };
           }
           // Popped rather than cut by `length`, which would shrink the list's store for the body pushed next.
@@ -227,7 +232,7 @@ function readArguments(stack: XToken[], macro: CMacro): Call | null {
         }
         depth--;
       } else if (t.text === ',' && depth === 0 && !(macro.variadic && args.length === params.length)) {
-        args.push([]);
+        args.push(objectList<XToken>());
         continue;
       }
     }
@@ -280,8 +285,8 @@ function paste(lhs: XToken, rhs: XToken): XToken[] {
 }
 
 class Substitution {
-  private readonly expanded: (XToken[] | undefined)[] = [];
-  readonly out: XToken[] = [];
+  private readonly expanded: (readonly XToken[] | undefined)[] = [];
+  readonly out: XToken[] = objectList<XToken>();
   private readonly bodyVia: readonly ViaStep[];
 
   constructor(
@@ -326,8 +331,8 @@ class Substitution {
       this.push(done, space);
       return;
     }
-    const raw = this.args[index] ?? [];
-    const made = raw.length === 0 ? [] : expandTokens(raw, this.ctx, undefined, true);
+    const raw = this.args[index] ?? NO_TOKENS;
+    const made = raw.length === 0 ? NO_TOKENS : expandTokens(raw, this.ctx, undefined, true);
     this.expanded[index] = made;
     for (let i = 0; i < made.length; i++) {
       const t = made[i]!;
@@ -358,13 +363,13 @@ class Substitution {
       }
       if (b.stringify && i + 1 < body.length) {
         i++;
-        const s = stringify(this.args[body[i]!.param] ?? [], this.bodyToken(b), b.space);
+        const s = stringify(this.args[body[i]!.param] ?? NO_TOKENS, this.bodyToken(b), b.space);
         this.out.push(s);
         continue;
       }
       // GNU `, ## __VA_ARGS__`: the comma goes when the variable arguments are empty.
       if (b.text === ',' && nextIsPaste && this.macro.variadic && body[i + 2]?.param === last) {
-        const rest = this.args[last] ?? [];
+        const rest = this.args[last] ?? NO_TOKENS;
         if (rest.length > 0) {
           this.out.push(this.bodyToken(b));
           this.push(rest, true);
@@ -374,7 +379,7 @@ class Substitution {
       }
       if (b.param >= 0) {
         if (nextIsPaste) {
-          const raw = this.args[b.param] ?? [];
+          const raw = this.args[b.param] ?? NO_TOKENS;
           if (raw.length === 0) this.out.push(placemarker(this.bodyToken(b)));
           else this.push(raw, b.space);
         } else {
@@ -388,7 +393,7 @@ class Substitution {
 
   private pasteWith(rhs: MacroBodyToken): void {
     const right: XToken[] = [];
-    if (rhs.param >= 0) for (const t of this.args[rhs.param] ?? []) right.push(copyOf(t));
+    if (rhs.param >= 0) for (const t of this.args[rhs.param] ?? NO_TOKENS) right.push(copyOf(t));
     else right.push(this.bodyToken(rhs));
     if (right.length === 0) return;
     const lhs = this.out.pop();

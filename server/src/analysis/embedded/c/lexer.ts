@@ -5,6 +5,7 @@
 // not C, can be read as raw text and the lexer set past it.
 import type { HostComment } from '../types';
 import { isIdentPart as isCppIdentPart, isIdentStart as isCppIdentStart } from '../../project/cpp/tokens';
+import { objectList } from './objectList';
 
 export type CTokenKind = 'ident' | 'number' | 'string' | 'char' | 'punct' | 'other' | 'eof';
 
@@ -121,8 +122,9 @@ export class CLexer {
   private at = 0;
   private bol = true;
   private peeked: CToken | undefined;
-  readonly comments: HostComment[] = [];
-  readonly problems: LexProblem[] = [];
+  // The scanner's checkpoints read their lengths, empty or not: `objectList`.
+  readonly comments = objectList<HostComment>();
+  readonly problems = objectList<LexProblem>();
   /** Problems are not reported while reading a branch the preprocessor skips. */
   quiet = false;
   /** What `scanToken` last found (what `scanOnLine` read). */
@@ -318,7 +320,8 @@ export class CLexer {
         hash = (Math.imul(hash, 31) + d) | 0;
       }
       kind = 'ident';
-      const q = text.charCodeAt(i);
+      // Not read past the end: optimized code that meets an index out of a string's bounds deoptimizes.
+      const q = i < n ? text.charCodeAt(i) : 0;
       if (q === DQUOTE || q === SQUOTE) {
         const prefix = text.slice(start, i);
         if (q === DQUOTE && RAW_PREFIXES.has(prefix)) {

@@ -6,6 +6,7 @@ import type { Bits, MacroStep, Range, RelatedLocation } from '../../types';
 import type { SourceReader } from '../../project/source';
 import { intrinsicNameHashes, intrinsicNamed, type IntrinsicEntry } from '../intrinsics';
 import { NameHashes, onIncludeLine, someIdentifier } from './nameFilter';
+import { objectList } from './objectList';
 import type { AsmBlock, EmbeddedScan, FrontEndProblem, HostBuild, HostComment, IntrinsicCall } from '../types';
 import { ConditionStack } from './conditionals';
 import { CMacroCache, hasAffixes, includeSpecOf, Includes, noteIncludeGuard, pastedNameAffixes, pastesArgumentToName, readDirective, READ_WHEN_SKIPPING } from './directives';
@@ -53,6 +54,23 @@ type Mode = 'code' | 'definition';
 const ASM_WORDS: ReadonlySet<string> = new Set([...GNU_ASM_KEYWORDS, '_asm']);
 const ASM_WORD_HASHES = new NameHashes();
 for (const word of ASM_WORDS) ASM_WORD_HASHES.add(word);
+
+/** Where a statement stands in the file's conditionals: one shape for every statement (`block` reads `bits` of each). */
+class BranchFacts {
+  constructor(
+    readonly undecided: boolean,
+    /** 0: the build's. */
+    readonly bits: Bits | 0,
+  ) {}
+
+  /** As blocks and calls show them: a property only where it says something. */
+  shown(): { undecidedBranch?: boolean; bits?: Bits } {
+    const out: { undecidedBranch?: boolean; bits?: Bits } = {};
+    if (this.undecided) out.undecidedBranch = true;
+    if (this.bits !== 0) out.bits = this.bits;
+    return out;
+  }
+}
 
 interface MacroFacts {
   macroChain: MacroStep[];
@@ -108,9 +126,10 @@ export class CScanner {
   private readonly conditions: ConditionStack;
   private readonly includes: Includes;
   private readonly syntax: 'att' | 'intel';
-  private readonly blocks: AsmBlock[] = [];
-  private readonly intrinsics: IntrinsicCall[] = [];
-  private readonly problems: FrontEndProblem[] = [];
+  // Lists `checkpoint` reads the length of, empty or not: `objectList`.
+  private readonly blocks = objectList<AsmBlock>();
+  private readonly intrinsics = objectList<IntrinsicCall>();
+  private readonly problems = objectList<FrontEndProblem>();
   private readonly comments: HostComment[];
   private readonly holdsAsmMemo = new Map<CMacro, boolean>();
   /** A `#define` of this file holds asm (`pastedNameMayMakeAsm`). */
@@ -545,17 +564,13 @@ export class CScanner {
     const entry = intrinsicNamed(name, this.options.language);
     if (!entry) return;
     const call: IntrinsicCall = {
-      name, range: this.range(start, end), instruction: (bits: Bits) => entry.instruction(bits), ...intrinsicFacts(entry), ...this.branchFacts(),
+      name, range: this.range(start, end), instruction: (bits: Bits) => entry.instruction(bits), ...intrinsicFacts(entry), ...this.branchFacts().shown(),
     };
     this.intrinsics.push(call);
   }
 
-  private branchFacts(): { undecidedBranch?: boolean; bits?: Bits } {
-    const out: { undecidedBranch?: boolean; bits?: Bits } = {};
-    if (this.conditions.undecided) out.undecidedBranch = true;
-    const bits = this.conditions.bits;
-    if (bits) out.bits = bits;
-    return out;
+  private branchFacts(): BranchFacts {
+    return new BranchFacts(this.conditions.undecided, this.conditions.bits ?? 0);
   }
 
   /** `u16 sel;`, `unsigned long flags =`, `(unsigned short seg)`: the width of the name just declared. */
@@ -701,8 +716,8 @@ export class CScanner {
     return out;
   }
 
-  private block(s: GnuAsmStatement, facts: { undecidedBranch?: boolean; bits?: Bits }): void {
-    const bits = facts.bits ?? this.build.bits;
+  private block(s: GnuAsmStatement, facts: BranchFacts): void {
+    const bits = facts.bits === 0 ? this.build.bits : facts.bits;
     const extended = s.form === 'gnu-extended' || s.form === 'gnu-goto';
     const chars = extended
       ? printTemplate(s.template, { syntax: this.syntax, bits, operands: this.operandsOf(s), labels: s.labels, instance: this.instance++ })
@@ -722,10 +737,10 @@ export class CScanner {
     const lines = asmLines(chars, this.host, fallback);
     const keywordRange = this.keywordRange(k);
     if (k.via.length === 0) {
-      this.blocks.push({ form: s.form, syntax: this.syntax, lines, range, keywordRange, ...facts });
+      this.blocks.push({ form: s.form, syntax: this.syntax, lines, range, keywordRange, ...facts.shown() });
       return;
     }
-    this.blocks.push(new MacroMadeBlock(s.form, this.syntax, lines, range, keywordRange, facts, this, k));
+    this.blocks.push(new MacroMadeBlock(s.form, this.syntax, lines, range, keywordRange, facts.shown(), this, k));
   }
 
   private keywordRange(k: XToken): Range {
@@ -787,7 +802,7 @@ export class CScanner {
       }
       lines.push({ text, segments: [{ textStart: 0, textEnd: span.end - span.start, host, exact: true }], fallback: host });
     }
-    this.blocks.push({ form: asm.form, syntax: 'masm', lines, range, keywordRange: this.range(keyword.start, keyword.end), ...facts });
+    this.blocks.push({ form: asm.form, syntax: 'masm', lines, range, keywordRange: this.range(keyword.start, keyword.end), ...facts.shown() });
     this.lexer.seek(asm.end, false);
     // What follows starts a new statement, as after a `}` or `;`.
     this.remember({ kind: 'punct', text: asm.form === 'msvc-block' ? '}' : ';', start: asm.end, end: asm.end, space: false, bol: false, hash: 0 });

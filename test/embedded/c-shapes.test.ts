@@ -1,0 +1,46 @@
+// The C front end's lists that code reads both while empty and once they hold objects are made
+// with one map from the start (c/objectList.ts): V8 gives `[]` a map for small integers, and
+// optimized code that met only one of the two maps deoptimizes at the other. Asked of V8 itself
+// (`%HaveSameMap`, in a child process run with natives syntax).
+import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+
+const C = join(__dirname, '..', '..', 'server', 'src', 'analysis', 'embedded', 'c');
+
+/** Each named expression's `%HaveSameMap` with a list holding an object, as V8 answers in a fresh process. */
+function sameMapAsObjectList(setup: string, lists: Record<string, string>): Record<string, boolean> {
+  const checks = Object.entries(lists).map(([name, expr]) => `${JSON.stringify(name)}: %HaveSameMap(${expr}, [{}])`);
+  const script = `${setup}\nprocess.stdout.write(JSON.stringify({ ${checks.join(', ')} }));`;
+  const run = spawnSync(process.execPath, ['--allow-natives-syntax', '-e', script], { encoding: 'utf8' });
+  assert.equal(run.status, 0, run.stderr);
+  return JSON.parse(run.stdout) as Record<string, boolean>;
+}
+
+describe('C front end: empty lists made with the map of lists of objects', () => {
+  it('an empty literal has another map (what the lists avoid), objectList and the lists made with it do not', () => {
+    const setup = [
+      `const { objectList } = require(${JSON.stringify(join(C, 'objectList'))});`,
+      `const { CLexer } = require(${JSON.stringify(join(C, 'lexer'))});`,
+      `const { expandTokens } = require(${JSON.stringify(join(C, 'expand'))});`,
+      `const { parseDefine } = require(${JSON.stringify(join(C, 'macros'))});`,
+      `const { SourceFile, fromToken } = require(${JSON.stringify(join(C, 'source'))});`,
+      `const file = new SourceFile('/a.c', 'EMPTY', true);`,
+      `const defines = new SourceFile('/d.h', '', false);`,
+      `const lexed = (text) => { const l = new CLexer(text); const out = []; for (let t = l.next(); t.kind !== 'eof'; t = l.next()) out.push(t); return out; };`,
+      `const empty = parseDefine(lexed('EMPTY'), defines);`,
+      `const ctx = { lookup: (n) => (n === 'EMPTY' ? empty : undefined), forCondition: false, definedness: () => 'unknown', depthLimit: 64, tokenBudget: 1000, made: 0, stopped: undefined };`,
+      `const expanded = expandTokens(lexed('EMPTY').map((t) => fromToken(t, file, true)), ctx);`,
+      `const lexer = new CLexer('int x;');`,
+      `lexer.next();`,
+    ].join('\n');
+    const answers = sameMapAsObjectList(setup, {
+      literal: '[]',
+      objectList: 'objectList()',
+      expansionToNothing: 'expanded',
+      lexerComments: 'lexer.comments',
+      lexerProblems: 'lexer.problems',
+    });
+    assert.deepEqual(answers, { literal: false, objectList: true, expansionToNothing: true, lexerComments: true, lexerProblems: true });
+  });
+});
