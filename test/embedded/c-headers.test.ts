@@ -214,4 +214,31 @@ describe('C front end: the names code looks up', () => {
     // A name another file defined is still no macro here.
     assert.deepEqual(found(scan('/src/c.c', `#include <early.h>\n${uses}`)), []);
   });
+
+  it('finds macros named in bodies, in arguments and by pastes, each name looked up by its hash', () => {
+    const reader = memoryReader({
+      '/inc/ops.h': [
+        '#define PICK(kind, x) STORE_ ## kind(x)',
+        '#define STORE_GDT(x) asm volatile("sgdt %0" : "=m"(x))',
+        '#define STORE_IDT(x) asm volatile("sidt %0" : "=m"(x))',
+        '#define VIA_BODY(x) STORE_IDT(x)',
+        '#define WRAP(stmt) do { stmt; } while (0)',
+        '#define QUIET(x) (x)',
+        '#define THEN(f, x) asm volatile("nop"); f(x)',
+        '#define THEN_QUIET(x) asm volatile("nop"); QUIET(STORE_GDT(x))',
+      ].join('\n'),
+    });
+    const text = [
+      '#include <ops.h>',
+      'void f(void) { struct d g;',
+      '  PICK(GDT, g);',
+      '  VIA_BODY(g);',
+      '  WRAP(QUIET(STORE_GDT(g)));',
+      '  THEN(STORE_IDT, g);',
+      '  THEN_QUIET(g);',
+      '}',
+    ].join('\n');
+    const result = scanC(text, { language: 'c', path: '/src/ops.c', reader, includePaths: ['/inc'], macros: new CMacroCache() });
+    assert.deepEqual(found(result), ['sgdt (%rax)', 'sidt (%rax)', 'sgdt (%rax)', 'nop', 'sidt (%rax)', 'nop', 'sgdt (%rax)']);
+  });
 });

@@ -11,7 +11,8 @@ import { mappableStart, NO_VIA, type CMacro, type MacroBodyToken, type ViaStep, 
 export type Definedness = 1 | 0 | 'unknown';
 
 export interface ExpandContext {
-  lookup(name: string): CMacro | undefined;
+  /** The macro a name denotes; `hash` is its `nameHash`. */
+  lookup(name: string, hash: number): CMacro | undefined;
   /** Expanding a `#if` line: `defined` is an operator. */
   readonly forCondition: boolean;
   definedness(name: string): Definedness;
@@ -34,14 +35,15 @@ function isPunct(t: XToken | undefined, text: string): boolean {
 function copyOf(t: XToken): XToken {
   return {
     kind: t.kind, text: t.text, space: t.space, hide: t.hide, file: t.file, start: t.start, end: t.end,
-    anchorStart: t.anchorStart, anchorEnd: t.anchorEnd, userArg: t.userArg, via: t.via, chars: t.chars, chosenByArgument: t.chosenByArgument,
+    anchorStart: t.anchorStart, anchorEnd: t.anchorEnd, userArg: t.userArg, via: t.via, chars: t.chars, chosenByArgument: t.chosenByArgument, hash: t.hash,
   };
 }
 
-function made(kind: XToken['kind'], text: string, space: boolean, like: XToken): XToken {
+/** `hash`: a name's `nameHash`, 0 for the other kinds. */
+function made(kind: XToken['kind'], text: string, hash: number, space: boolean, like: XToken): XToken {
   return {
     kind, text, space, hide: like.hide, file: null, start: -1, end: -1,
-    anchorStart: like.anchorStart, anchorEnd: like.anchorEnd, userArg: like.userArg, via: like.via, chars: undefined, chosenByArgument: false,
+    anchorStart: like.anchorStart, anchorEnd: like.anchorEnd, userArg: like.userArg, via: like.via, chars: undefined, chosenByArgument: false, hash,
   };
 }
 
@@ -53,8 +55,8 @@ function made(kind: XToken['kind'], text: string, space: boolean, like: XToken):
 export interface AsmOnlyExpansion {
   /** Expanding the macro can make an asm statement. */
   holdsAsm(macro: CMacro): boolean;
-  /** The name is an asm keyword or names a macro that holds asm. */
-  mayMakeAsm(name: string): boolean;
+  /** The name (of `nameHash` `hash`) is an asm keyword or names a macro that holds asm. */
+  mayMakeAsm(name: string, hash: number): boolean;
   readonly keywords: ReadonlySet<string>;
   readonly qualifiers: ReadonlySet<string>;
 }
@@ -94,7 +96,7 @@ function inertCallEnd(stack: readonly XToken[], only: AsmOnlyExpansion): number 
   for (let i = stack.length - 1; i >= 0; i--) {
     const t = stack[i]!;
     if (t.kind === 'ident') {
-      if (only.mayMakeAsm(t.text)) return -1;
+      if (only.mayMakeAsm(t.text, t.hash)) return -1;
     } else if (t.kind === 'punct') {
       if (t.text === '(') depth++;
       else if (t.text === ')' && --depth === 0) return i;
@@ -137,7 +139,7 @@ export function expandTokens(input: readonly XToken[], ctx: ExpandContext, only?
       emit(out, position, value);
       continue;
     }
-    const macro = ctx.lookup(t.text);
+    const macro = ctx.lookup(t.text, t.hash);
     if (!macro || hideSetHas(t.hide, macro.name) || ctx.stopped) {
       emit(out, position, copying ? copyOf(t) : t);
       continue;
@@ -146,7 +148,7 @@ export function expandTokens(input: readonly XToken[], ctx: ExpandContext, only?
       const end = macro.params === null || !isPunct(stack[stack.length - 1], '(') ? stack.length : inertCallEnd(stack, only);
       // What comes right before an asm keyword tells a statement from an asm label: expand it then.
       const after = end > 0 ? stack[end - 1] : undefined;
-      if (end >= 0 && !(after && after.kind === 'ident' && only.mayMakeAsm(after.text))) {
+      if (end >= 0 && !(after && after.kind === 'ident' && only.mayMakeAsm(after.text, after.hash))) {
         emit(out, position, copying ? copyOf(t) : t);
         while (stack.length > end) {
           const next = stack.pop()!;
@@ -192,11 +194,11 @@ function readDefined(op: XToken, stack: XToken[], ctx: ExpandContext): XToken {
   const paren = isPunct(stack[stack.length - 1], '(');
   if (paren) stack.pop();
   const name = stack[stack.length - 1];
-  if (!name || name.kind !== 'ident') return made('other', 'defined', op.space, op);
+  if (!name || name.kind !== 'ident') return made('other', 'defined', 0, op.space, op);
   stack.pop();
   if (paren && isPunct(stack[stack.length - 1], ')')) stack.pop();
   const value = ctx.definedness(name.text);
-  return value === 'unknown' ? made('unknown', name.text, op.space, op) : made('number', String(value), op.space, op);
+  return value === 'unknown' ? made('unknown', name.text, 0, op.space, op) : made('number', String(value), 0, op.space, op);
 }
 
 interface Call {
@@ -259,7 +261,7 @@ function stringify(tokens: readonly XToken[], like: XToken, space: boolean): XTo
     pushRun(chars, text, 0, text.length, mappableStart(t));
     spelling += t.kind === 'string' || t.kind === 'char' ? text.replace(QUOTE_OR_BACKSLASH, '\\$&') : text;
   }
-  const out = made('string', `"${spelling}"`, space, like);
+  const out = made('string', `"${spelling}"`, 0, space, like);
   out.userArg = userArg;
   out.chars = chars;
   // Spelled by tokens no macro made: the literal belongs to the text that wrote them.
@@ -274,7 +276,7 @@ function paste(lhs: XToken, rhs: XToken): XToken[] {
   lexer.quiet = true;
   const first = lexer.next();
   if (first.end === text.length && first.start === 0) {
-    const joined = made(first.kind, text, lhs.space, lhs);
+    const joined = made(first.kind, text, first.hash, lhs.space, lhs);
     joined.userArg = lhs.userArg || rhs.userArg;
     if (first.kind === 'ident' && lhs.userArg !== rhs.userArg) joined.chosenByArgument = true;
     return [joined];
@@ -316,7 +318,7 @@ class Substitution {
   private bodyToken(b: MacroBodyToken): XToken {
     return {
       kind: b.kind, text: b.text, space: b.space, hide: null, file: b.file, start: b.start, end: b.end,
-      anchorStart: this.anchorStart, anchorEnd: this.anchorEnd, userArg: this.bodyFromArgument, via: this.bodyVia, chars: undefined, chosenByArgument: false,
+      anchorStart: this.anchorStart, anchorEnd: this.anchorEnd, userArg: this.bodyFromArgument, via: this.bodyVia, chars: undefined, chosenByArgument: false, hash: b.hash,
     };
   }
 

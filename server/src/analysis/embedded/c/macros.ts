@@ -72,6 +72,7 @@ function bodyOf(tokens: readonly CToken[], from: number, params: readonly string
       kind: t.kind, text: t.text, space: body.length > 0 && t.space, file, start: t.start, end: t.end, param,
       stringify: params !== null && t.kind === 'punct' && (t.text === '#' || t.text === '%:') && nextParam >= 0,
       paste: t.kind === 'punct' && t.text === '##',
+      hash: t.hash,
     });
     param = nextParam;
   }

@@ -142,7 +142,8 @@ export class CScanner {
   private macrosInForce = new Map<string, CMacro | null>();
   private readonly asmOnly: AsmOnlyExpansion = {
     holdsAsm: (macro) => this.holdsAsm(macro),
-    mayMakeAsm: (name) => {
+    mayMakeAsm: (name, hash) => {
+      if (!this.includes.mayName(hash)) return false;
       if (GNU_ASM_KEYWORDS.has(name)) return true;
       const macro = this.macroInForce(name);
       return macro !== undefined && this.holdsAsm(macro);
@@ -458,7 +459,8 @@ export class CScanner {
       // `__loadsegment_ ## seg`: the argument chooses the name, among those the words around it allow.
       if (b.paste && pastesArgumentToName(body, i)) holds = this.pastedNameMayMakeAsm(macro, i, seen);
       if (holds) break;
-      if (b.kind !== 'ident' || b.param >= 0) continue;
+      // A name the build knows nothing under is no asm keyword and no macro.
+      if (b.kind !== 'ident' || b.param >= 0 || !this.includes.mayName(b.hash)) continue;
       if (GNU_ASM_KEYWORDS.has(b.text)) holds = true;
       else {
         const inner = this.table.get(b.text);
@@ -646,7 +648,8 @@ export class CScanner {
 
   private expandContext(): ExpandContext {
     return {
-      lookup: (name) => this.macroInForce(name),
+      // A name the build knows nothing under is no macro: neither map need be asked.
+      lookup: (name, hash) => (this.includes.mayName(hash) ? this.macroInForce(name) : undefined),
       forCondition: false,
       definedness: () => 'unknown',
       depthLimit: DEPTH_LIMIT,

@@ -47,6 +47,8 @@ export interface SrcToken {
   readonly file: SourceFile;
   readonly start: number;
   readonly end: number;
+  /** A name's `nameHash` (`CToken.hash`); 0 for the other kinds. */
+  readonly hash: number;
 }
 
 export interface MacroBodyToken extends SrcToken {
@@ -100,6 +102,8 @@ export interface XToken {
   chars: Chars | undefined;
   /** A name pasted from an argument and body text (`__loadsegment_ ## seg`): the argument chose the macro it names. */
   chosenByArgument: boolean;
+  /** A name's `nameHash` (`CToken.hash`); 0 for the other kinds. */
+  hash: number;
 }
 
 export const NO_VIA: readonly ViaStep[] = Object.freeze([]);
@@ -109,11 +113,11 @@ export function fromSource(t: SrcToken, userArg: boolean): XToken {
 }
 
 /** `fromSource` of a token read from `file`, without making its `SrcToken` first. */
-export function fromToken(t: { readonly kind: CTokenKind; readonly text: string; readonly space: boolean; readonly start: number; readonly end: number }, file: SourceFile, userArg: boolean): XToken {
+export function fromToken(t: Omit<SrcToken, 'file'>, file: SourceFile, userArg: boolean): XToken {
   const host = file.isHost;
   return {
     kind: t.kind, text: t.text, space: t.space, hide: null, file, start: t.start, end: t.end,
-    anchorStart: host ? t.start : -1, anchorEnd: host ? t.end : -1, userArg, via: NO_VIA, chars: undefined, chosenByArgument: false,
+    anchorStart: host ? t.start : -1, anchorEnd: host ? t.end : -1, userArg, via: NO_VIA, chars: undefined, chosenByArgument: false, hash: t.hash,
   };
 }
 
