@@ -43,4 +43,23 @@ describe('C front end: empty lists made with the map of lists of objects', () =>
     });
     assert.deepEqual(answers, { literal: false, objectList: true, expansionToNothing: true, lexerComments: true, lexerProblems: true });
   });
+
+  it('a name the build defines and one only a header defines keep their definitions in lists of one map', () => {
+    const setup = [
+      `const { CMacroCache, Includes } = require(${JSON.stringify(join(C, 'directives'))});`,
+      `const { builtinMacros } = require(${JSON.stringify(join(C, 'macros'))});`,
+      `const build = { language: 'c', bits: 64, defines: new Map([['FROM_BUILD', '1']]), definesComplete: false };`,
+      `const builtins = builtinMacros(build);`,
+      `const reader = { read: (p) => (p === '/inc/h.h' ? { text: '#define FROM_HEADER 2\\n' } : { error: 'none' }) };`,
+      `const includes = new Includes(reader, ['/inc'], new CMacroCache(), build, builtins, []);`,
+      `includes.include({ spec: 'h.h', system: true }, '/src/a.c');`,
+      `const definitions = includes.buildCache.definitions;`,
+      `if (!includes.get('FROM_HEADER') || !includes.get('FROM_BUILD')) throw new Error('not defined');`,
+    ].join('\n');
+    const answers = sameMapAsObjectList(setup, {
+      buildOnly: `definitions.get('FROM_BUILD').headers`,
+      headerOnly: `definitions.get('FROM_HEADER').headers`,
+    });
+    assert.deepEqual(answers, { buildOnly: true, headerOnly: true });
+  });
 });

@@ -239,11 +239,14 @@ export function includeSpecOf(directive: Pick<Directive, 'tokens'>, text: string
 }
 
 /** A header read, and the headers it includes (its definitions are in `BuildCache.definitions`). */
-interface HeaderInfo {
-  readonly file: SourceFile;
-  readonly includes: readonly string[];
+class HeaderInfo {
   /** `includes` as the build's nodes, made on the first walk through it. */
-  includeNodes?: HeaderNode[];
+  includeNodes: HeaderNode[] | undefined = undefined;
+
+  constructor(
+    readonly file: SourceFile,
+    readonly includes: readonly string[],
+  ) {}
 }
 
 /**
@@ -257,17 +260,20 @@ interface HeaderNode {
   reachedIn: number;
 }
 
-/** A name's definitions in the headers read so far (in reading order) and the build's. */
-interface NameDefinitions {
-  headers: CMacro[];
-  readonly builtin: CMacro | undefined;
+/** A name's definitions in the headers read so far (in reading order) and the build's: one shape whether the build defines it or not. */
+class NameDefinitions {
+  constructor(
+    public headers: CMacro[],
+    readonly builtin: CMacro | undefined,
+  ) {}
 }
 
-const NO_HEADER_DEFINITIONS: CMacro[] = [];
+/** The lists of `NameDefinitions.headers` have one map, empty or not (`objectList`). */
+const NO_HEADER_DEFINITIONS = objectList<CMacro>();
 
 function definitionsWith(builtins: ReadonlyMap<string, CMacro>): Map<string, NameDefinitions> {
   const out = new Map<string, NameDefinitions>();
-  for (const [name, builtin] of builtins) out.set(name, { headers: NO_HEADER_DEFINITIONS, builtin });
+  for (const [name, builtin] of builtins) out.set(name, new NameDefinitions(NO_HEADER_DEFINITIONS, builtin));
   return out;
 }
 
@@ -541,7 +547,9 @@ export class Includes {
     };
     const table = new MacroTable({ get: latest });
     const conditions = new ConditionStack({ table, definesComplete: this.build.definesComplete, depthLimit: 64 });
-    const includes: string[] = [];
+    // Made outside `read`, as what `addDefinition` keeps: V8 decides late where to allocate what a
+    // function's literals make and is kept, and a function that makes them is deoptimized then.
+    const includes = objectList<string>();
     // The same for every header: `namesOfBody` pushes names to it.
     const bodyNames = { names: objectList<string>(), pastesArgument: false };
     for (let at = nextDirective(text, 0); at >= 0; at = nextDirective(text, lexer.offset)) {
@@ -554,12 +562,7 @@ export class Includes {
         if (!macro) continue;
         table.define(macro);
         this.cache.asmNames.addUses(macro.name, bodyNames);
-        const entry = definitions.get(macro.name);
-        if (entry === undefined) {
-          definitions.set(macro.name, { headers: [macro], builtin: undefined });
-          this.names.add(macro.name);
-        } else if (entry.headers === NO_HEADER_DEFINITIONS) entry.headers = [macro];
-        else entry.headers.push(macro);
+        this.addDefinition(macro);
       } else if (d.name === 'undef' && d.tokens[0]?.kind === 'ident') {
         table.undef(d.tokens[0].text);
       } else if (d.name === 'include' || d.name === 'include_next' || d.name === 'import') {
@@ -570,7 +573,17 @@ export class Includes {
         includes.push(found);
       }
     }
-    return { file, includes };
+    return new HeaderInfo(file, includes);
+  }
+
+  /** A header's definition, the latest of its name (its allocations out of `read`: see there). */
+  private addDefinition(macro: CMacro): void {
+    const entry = this.definitions.get(macro.name);
+    if (entry === undefined) {
+      this.definitions.set(macro.name, new NameDefinitions([macro], undefined));
+      this.names.add(macro.name);
+    } else if (entry.headers === NO_HEADER_DEFINITIONS) entry.headers = [macro];
+    else entry.headers.push(macro);
   }
 }
 
