@@ -17,6 +17,31 @@ function sameMapAsObjectList(setup: string, lists: Record<string, string>): Reco
   return JSON.parse(run.stdout) as Record<string, boolean>;
 }
 
+describe('C lexer: punctuator texts compared by address', () => {
+  it('gives every punctuator, pasted ones too, an internalized text (an identifier\'s cut text is not)', () => {
+    const punctuators = '... <<= >>= ->* <=> ## -> ++ -- << >> <= >= == != && || *= /= %= += -= &= ^= |= :: .* ( ) { } [ ] ; , < > = ! ~ ? : + - * / % ^ & | # .';
+    const setup = [
+      `const { CLexer } = require(${JSON.stringify(join(C, 'lexer'))});`,
+      `const { expandTokens } = require(${JSON.stringify(join(C, 'expand'))});`,
+      `const { parseDefine } = require(${JSON.stringify(join(C, 'macros'))});`,
+      `const { SourceFile, fromToken } = require(${JSON.stringify(join(C, 'source'))});`,
+      `const lexed = (text) => { const l = new CLexer(text); const out = []; for (let t = l.next(); t.kind !== 'eof'; t = l.next()) out.push(t); return out; };`,
+      `const tokens = lexed(${JSON.stringify(`x ${punctuators} name_here`)});`,
+      `const puncts = tokens.filter((t) => t.kind === 'punct');`,
+      `if (puncts.length !== ${punctuators.split(' ').length}) throw new Error('punctuators: ' + puncts.map((t) => t.text).join(' '));`,
+      `const file = new SourceFile('/a.c', '', true);`,
+      `const arrow = parseDefine(lexed('ARROW(a, b) a ## b'), new SourceFile('/d.h', '', false));`,
+      `const ctx = { lookup: (n) => (n === 'ARROW' ? arrow : undefined), forCondition: false, definedness: () => 'unknown', depthLimit: 64, tokenBudget: 1000, made: 0, stopped: undefined };`,
+      `const pasted = expandTokens(lexed('ARROW(-, >)').map((t) => fromToken(t, file, true)), ctx);`,
+      `if (pasted.length !== 1 || pasted[0].text !== '->') throw new Error('paste: ' + pasted.map((t) => t.text).join(' '));`,
+    ].join('\n');
+    const script = `${setup}\nprocess.stdout.write(JSON.stringify({ punctuators: puncts.every((t) => %IsInternalizedString(t.text)), pasted: %IsInternalizedString(pasted[0].text), name: %IsInternalizedString(tokens[tokens.length - 1].text) }));`;
+    const run = spawnSync(process.execPath, ['--allow-natives-syntax', '-e', script], { encoding: 'utf8' });
+    assert.equal(run.status, 0, run.stderr);
+    assert.deepEqual(JSON.parse(run.stdout), { punctuators: true, pasted: true, name: false });
+  });
+});
+
 describe('C front end: empty lists made with the map of lists of objects', () => {
   it('an empty literal has another map (what the lists avoid), objectList and the lists made with it do not', () => {
     const setup = [

@@ -276,7 +276,8 @@ function paste(lhs: XToken, rhs: XToken): XToken[] {
   lexer.quiet = true;
   const first = lexer.next();
   if (first.end === text.length && first.start === 0) {
-    const joined = made(first.kind, text, first.hash, lhs.space, lhs);
+    // The lexer's text (the same characters): a punctuator's is the one string all its tokens share.
+    const joined = made(first.kind, first.text, first.hash, lhs.space, lhs);
     joined.userArg = lhs.userArg || rhs.userArg;
     if (first.kind === 'ident' && lhs.userArg !== rhs.userArg) joined.chosenByArgument = true;
     return [joined];

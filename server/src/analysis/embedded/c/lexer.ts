@@ -106,6 +106,30 @@ function punctuatorLength(text: string, at: number): number {
   }
 }
 
+/** The punctuators of more than one character `punctuatorLength` reads. */
+const LONG_PUNCTUATORS = ['...', '<<=', '>>=', '->*', '<=>', '##', '->', '++', '--', '<<', '>>', '<=', '>=', '==', '!=', '&&', '||', '*=', '/=', '%=', '+=', '-=', '&=', '^=', '|=', '::', '.*'];
+
+/** Two or three ASCII characters as one number. */
+function punctuatorKey(text: string, start: number, end: number): number {
+  let key = 0;
+  for (let i = start; i < end; i++) key = key * 128 + text.charCodeAt(i);
+  return key;
+}
+
+const LONG_PUNCTUATOR_TEXT = new Map<number, string>();
+for (const p of LONG_PUNCTUATORS) LONG_PUNCTUATOR_TEXT.set(punctuatorKey(p, 0, p.length), p);
+
+/**
+ * A punctuator's text, one string for all its tokens: V8 keeps a literal (and a one-character
+ * string) internalized, and compares two such strings by address. A cut copy of the text is
+ * compared by content, and code optimized while it met only the first kind at a comparison
+ * (`t.text === '('`) deoptimizes when the other comes.
+ */
+function punctuatorText(text: string, start: number, end: number): string {
+  if (end - start === 1) return text.slice(start, end);
+  return LONG_PUNCTUATOR_TEXT.get(punctuatorKey(text, start, end)) ?? text.slice(start, end);
+}
+
 /** `==`, `!=`, `*=`, `/=`, `%=`, `^=`: the other characters a `=` makes a two-character punctuator with. */
 const MAY_TAKE_EQUALS = new Uint8Array(128);
 for (const ch of '=!*/%^') MAY_TAKE_EQUALS[ch.charCodeAt(0)] = 1;
@@ -253,7 +277,8 @@ export class CLexer {
 
   private madeToken(): CToken {
     const { kind, start, end, space, bol, hash } = this.scannedToken;
-    return { kind, text: kind === 'eof' ? '' : this.text.slice(start, end), start, end, space, bol, hash };
+    const text = kind === 'punct' ? punctuatorText(this.text, start, end) : kind === 'eof' ? '' : this.text.slice(start, end);
+    return { kind, text, start, end, space, bol, hash };
   }
 
   /** Reads the next token's extent into `scanned` (comments kept, problems noted). */

@@ -595,15 +595,15 @@ export class CScanner {
   private gather(first: CToken, macro: CMacro | undefined): CToken[] | undefined {
     const tokens: CToken[] = [first];
     if (macro?.params) {
-      if (this.lexer.peek().text !== '(') return undefined;
+      if (!isOpenParenthesis(this.lexer.peek())) return undefined;
     } else {
       // Qualifiers (or more macros) up to the `(`.
       for (let k = 0; k < 8; k++) {
         const next = this.lexer.peek();
-        if (next.text === '(' || next.kind !== 'ident' || (next.bol && macro)) break;
+        if (next.kind !== 'ident' || (next.bol && macro)) break;
         tokens.push(this.lexer.next());
       }
-      if (this.lexer.peek().text !== '(') return macro ? tokens : undefined;
+      if (!isOpenParenthesis(this.lexer.peek())) return macro ? tokens : undefined;
     }
     let depth = 0;
     for (;;) {
@@ -810,6 +810,11 @@ export class CScanner {
     // What follows starts a new statement, as after a `}` or `;`.
     this.remember({ kind: 'punct', text: asm.form === 'msvc-block' ? '}' : ';', start: asm.end, end: asm.end, space: false, bol: false, hash: 0 });
   }
+}
+
+/** Texts are compared only among punctuators, all internalized (`CLexer`'s `punctuatorText`). */
+function isOpenParenthesis(t: CToken): boolean {
+  return t.kind === 'punct' && t.text === '(';
 }
 
 function replaceWith<T>(target: T[], source: readonly T[], count: number): void {
