@@ -26,6 +26,7 @@ function record(path: string, entries: [number, LineEntry][], bits: Bits = 32, d
     produced: [],
     problems: [],
     started: true,
+    firstProducedCode: undefined,
   };
 }
 

@@ -37,12 +37,12 @@ describe('line entries: settling moves shared positions once', () => {
     const empty = ['', '   ', 'label:', '\t.text', '\t.long 1, 2'].map((text, line) => parseLineEntry(text, line, state).parsed);
     for (const parsed of empty) {
       assert.equal(parsed, empty[0]);
-      assert.deepEqual(parsed, { instructions: [], comments: [], farProcedure: [] });
+      assert.deepEqual(parsed, { instructions: [], comments: [], farProcedure: [], definesMacro: undefined });
     }
     const comment = parseLineEntry('# note', 9, state).parsed;
     assert.notEqual(comment, empty[0]);
     assert.equal(comment.comments.length, 1);
-    assert.deepEqual(empty[0], { instructions: [], comments: [], farProcedure: [] }, 'the shared line is left as it was');
+    assert.deepEqual(empty[0], { instructions: [], comments: [], farProcedure: [], definesMacro: undefined }, 'the shared line is left as it was');
   });
 
   it('keeps register operands as written, with their lower-case name', () => {

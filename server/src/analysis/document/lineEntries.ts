@@ -26,9 +26,9 @@ export interface LineEntry {
   /** Findings and directives of this line, for the options they were computed with. */
   contribution: EntryFindings | undefined;
   /** What the line says about the execution mode (computed on first use). */
-  modeEvents?: readonly ModeEvent[];
+  modeEvents: readonly ModeEvent[] | undefined;
   /** A VM-detection idiom written as data on this line (`db 0x0f, 0x3f, 0x07, 0x0b`, `db 'VMwareVMware'`). */
-  dataIdiom?: DataIdiom;
+  dataIdiom: DataIdiom | undefined;
 }
 
 /** The line's mode events, computed once per parse. */
@@ -42,12 +42,11 @@ export function parseLineEntry(line: string, lineNumber: number, before: ParserS
     ins.resolution = safeResolve(ins, parsed.farProcedure[i] ?? false);
   });
   const reports = parsed.instructions.length > 0 || mentionsVirtlint(parsed.comments);
-  const entry: LineEntry = { line: lineNumber, before, parsed, after: state, reports, contribution: undefined };
-  if (parsed.instructions.length === 0 && MAY_HOLD_DATA_IDIOM.test(line)) {
-    const dataIdiom = dataIdiomOf(line, parsed.comments.length > 0 ? Math.min(...parsed.comments.map((comment) => comment.start)) : line.length);
-    if (dataIdiom) entry.dataIdiom = dataIdiom;
-  }
-  return entry;
+  const dataIdiom =
+    parsed.instructions.length === 0 && MAY_HOLD_DATA_IDIOM.test(line)
+      ? dataIdiomOf(line, parsed.comments.length > 0 ? Math.min(...parsed.comments.map((comment) => comment.start)) : line.length)
+      : undefined;
+  return { line: lineNumber, before, parsed, after: state, reports, contribution: undefined, modeEvents: undefined, dataIdiom };
 }
 
 /** A cheap first test before reading a line as detection data. */

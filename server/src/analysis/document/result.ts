@@ -1,5 +1,6 @@
 // From parsed lines to a result: per-chunk summaries (bitness regions, macro names, the lines
 // that report something), suppression, and the result object the shells read.
+import { emptyList } from '../syntax/emptyList';
 import type { ForeignArchitecture } from '../syntax/architecture';
 import type { DocumentHeader } from './documentHeader';
 import { modeAt, modeRegionsOf, modeWithBits, type LineEvents } from './executionMode';
@@ -31,7 +32,7 @@ interface ChunkSummary {
 }
 
 const NO_OFFSETS: number[] = [];
-const NO_NAMES: string[] = [];
+const NO_NAMES: string[] = emptyList();
 
 function summaryOf(chunk: Chunk<LineEntry>, start: number, policy: Policy): ChunkSummary {
   const cached = chunk.memo as ChunkSummary | undefined;

@@ -4,6 +4,7 @@
 // so every instance that shares one reads the same positions.
 import { parseLineEntry, settleEntry, type LineEntry } from '../document/lineEntries';
 import { isGas } from '../syntax/dialects';
+import { emptyList } from '../syntax/emptyList';
 import { lexLine, sameLexState } from '../syntax/lexer';
 import type { ParserState } from '../syntax/parser';
 import type { ParsedInstruction } from '../types';
@@ -111,7 +112,7 @@ export class ParseCache {
       state = part.after;
     }
     if (instructions.length === 0) return undefined;
-    return { line: streamLine, before, parsed: { instructions, comments: NO_COMMENTS, farProcedure: farProcedure ?? NO_FLAGS }, after: state, reports: true, contribution: undefined };
+    return { line: streamLine, before, parsed: { instructions, comments: NO_COMMENTS, farProcedure: farProcedure ?? NO_FLAGS, definesMacro: undefined }, after: state, reports: true, contribution: undefined, modeEvents: undefined, dataIdiom: undefined };
   }
 
   /** The entry for `text` written at `path:line`, parsed in `before` (the stream position only matters to a fresh parse). */
@@ -153,8 +154,8 @@ function withLine(lines: (Cached | undefined)[], line: number, cached: Cached): 
 }
 
 const SEMICOLON = 59;
-const NO_COMMENTS: LineEntry['parsed']['comments'] = [];
-const NO_FLAGS: boolean[] = [];
+const NO_COMMENTS: LineEntry['parsed']['comments'] = emptyList();
+const NO_FLAGS: boolean[] = emptyList();
 
 function settled(entry: LineEntry, line: number): LineEntry {
   settleEntry(entry, line);

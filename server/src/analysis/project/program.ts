@@ -8,6 +8,7 @@ import type { LineEntry } from '../document/lineEntries';
 import { parseLineEntry } from '../document/lineEntries';
 import type { SuppressionIndex } from '../document/suppress';
 import { severityFor, ruleById, parseProfile } from '../catalogue/index';
+import { emptyList } from '../syntax/emptyList';
 import { initialParserState } from '../syntax/parser';
 import { LineTable } from '../text/lineTable';
 import type { AnalysisOptions, AnalysisResult, DeclaredMode, Finding, FindingContext, FileLocation, Severity } from '../types';
@@ -419,7 +420,7 @@ function usesNote(use: BodyUse): string {
   return ` (used by ${use.count} invocation${use.count === 1 ? '' : 's'} of ${[...use.macros].join(', ')})`;
 }
 
-const EMPTY_PARSED: LineEntry['parsed'] = { instructions: [], comments: [], farProcedure: [] };
+const EMPTY_PARSED: LineEntry['parsed'] = { instructions: emptyList(), comments: emptyList(), farProcedure: emptyList(), definesMacro: undefined };
 
 /**
  * The line tables of a run's instances. A header read by every root is mostly quiet (its C half,
@@ -514,7 +515,7 @@ function quietEntry(text: string, line: number, state: LineEntry['before']): Lin
     const entry = parseLineEntry(text, line, state);
     return { ...entry, parsed: { ...entry.parsed, instructions: [], farProcedure: [] }, after: state };
   }
-  return { line, before: state, parsed: EMPTY_PARSED, after: state, reports: false, contribution: undefined };
+  return { line, before: state, parsed: EMPTY_PARSED, after: state, reports: false, contribution: undefined, modeEvents: undefined, dataIdiom: undefined };
 }
 
 /** Undecided places listed per file inclusion; past it, one line says how many more there are. */

@@ -2,6 +2,7 @@
 // provide), how one inclusion of a file is named, and what a preprocessor hands to the assembler
 // stage — one line of text at a time, each knowing the line the user wrote and the macros and
 // includes that led to it.
+import { emptyList } from '../syntax/emptyList';
 import type { Bits, Dialect } from '../types';
 
 /** What a shell gives the project model for a path: the text (an editor's unsaved buffer wins over the disk), or why there is none. */
@@ -186,7 +187,26 @@ export class FileLines implements IndexedLines, Iterable<ExpandedLine> {
   }
 }
 
-export const NO_MACROS: readonly MacroUse[] = Object.freeze([]);
+export const NO_MACROS: readonly MacroUse[] = emptyList();
+
+/**
+ * A line a stage made or changed. Every such line has the same fields in the same order (`body`
+ * and `definition` even when undefined or false), so the code that reads lines sees two hidden
+ * classes, this one and the line as written, rather than one per way of spelling the literal.
+ */
+export function madeLine(text: string, at: SourceLine, verbatim: boolean, body: SourceLine | undefined, macros: readonly MacroUse[]): ExpandedLine {
+  return { text, at, verbatim, body, macros, definition: false };
+}
+
+/** A macro use, with every field present (see `madeLine`). */
+export function macroUse(name: string, kind: MacroKind, definedAt: SourceLine | undefined, invokedAt: SourceLine, columns: ColumnSpan | undefined): MacroUse {
+  return { name, kind, definedAt, invokedAt, columns };
+}
+
+/** `line` passed on as a line of a macro definition (see `ExpandedLine.definition`). */
+export function definitionLine(line: ExpandedLine): ExpandedLine {
+  return { text: line.text, at: line.at, verbatim: line.verbatim, body: line.body, macros: line.macros, definition: true };
+}
 
 /**
  * A line as written is its own place: one object where a line and its `at` were two (the walks

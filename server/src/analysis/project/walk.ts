@@ -41,7 +41,7 @@ export interface InstanceRecord {
   /** The walk has parsed a line of this instance (its header bits are then those of its first line). */
   started: boolean;
   /** The first line whose macro output holds an instruction: code ran there, as on a line of instructions. */
-  firstProducedCode?: number;
+  firstProducedCode: number | undefined;
 }
 
 export interface ProducedLine {
@@ -137,7 +137,7 @@ class Walk {
       const header: DocumentHeader = included
         ? { dialect: this.state.dialect, dialectSource: 'includer', bits, bitsSource: 'includer' }
         : this.header;
-      record = { file, root: this.root, header, entries: new Map(), produced: [], problems: [], started: false };
+      record = { file, root: this.root, header, entries: new Map(), produced: [], problems: [], started: false, firstProducedCode: undefined };
       this.instances.set(file.id, record);
     }
     return record;

@@ -34,7 +34,8 @@ export function resolveInstruction(ins: ParsedInstruction, context: ResolveConte
   const codes = codesByMnemonic().get(name);
   if (!codes) return { status: 'unknown-mnemonic' };
 
-  let operands = ins.dialect === 'gas-att' ? [...ins.operands].reverse() : ins.operands;
+  // Copied only to reverse two or more: a copy of an empty list would be another hidden class.
+  let operands = ins.dialect === 'gas-att' && ins.operands.length > 1 ? [...ins.operands].reverse() : ins.operands;
   operands = mergeAttFarPointer(ins, form, operands);
   if (operands.some((op) => op.kind === 'unknown')) {
     // Macro parameters: the mnemonic alone decides only for operand-free families.

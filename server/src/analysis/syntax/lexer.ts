@@ -25,9 +25,17 @@ export interface LexState {
   commentContinues: boolean;
 }
 
-export const INITIAL_LEX_STATE: LexState = Object.freeze({ inBlockComment: false, masmCommentDelimiter: '', cppContinuation: false, commentContinues: false });
-const IN_BLOCK_COMMENT: LexState = Object.freeze({ ...INITIAL_LEX_STATE, inBlockComment: true });
-const COMMENT_CONTINUES: LexState = Object.freeze({ ...INITIAL_LEX_STATE, commentContinues: true });
+/**
+ * Every lex state is made here, so all have one hidden class (a frozen object or a spread copy of
+ * one gets another, and the code that compares states would see several). States are never changed.
+ */
+function lexState(inBlockComment: boolean, masmCommentDelimiter: string, cppContinuation: boolean, commentContinues: boolean): LexState {
+  return { inBlockComment, masmCommentDelimiter, cppContinuation, commentContinues };
+}
+
+export const INITIAL_LEX_STATE: Readonly<LexState> = lexState(false, '', false, false);
+const IN_BLOCK_COMMENT: Readonly<LexState> = lexState(true, '', false, false);
+const COMMENT_CONTINUES: Readonly<LexState> = lexState(false, '', false, true);
 
 /** NASM joins a line ending in a backslash (and nothing after it, not even a space) with the next. */
 function joinsNextLine(line: string): boolean {
@@ -59,7 +67,7 @@ export function lexLine(line: string, dialect: Dialect, state: LexState): LexedL
       masked: ' '.repeat(line.length),
       comments: [],
       preprocessor: true,
-      state: { ...INITIAL_LEX_STATE, inBlockComment: opensBlock, cppContinuation: continues },
+      state: lexState(opensBlock, '', continues, false),
     };
   }
 
@@ -78,7 +86,7 @@ export function lexLine(line: string, dialect: Dialect, state: LexState): LexedL
     const end = line.indexOf(masmDelimiter);
     if (end < 0) {
       comments.push({ text: line, start: 0 });
-      return { masked: ' '.repeat(n), comments, preprocessor: false, state: state.masmCommentDelimiter === masmDelimiter ? state : { ...INITIAL_LEX_STATE, masmCommentDelimiter: masmDelimiter } };
+      return { masked: ' '.repeat(n), comments, preprocessor: false, state: state.masmCommentDelimiter === masmDelimiter ? state : lexState(false, masmDelimiter, false, false) };
     }
     // MASM ignores the rest of the line that closes a COMMENT block.
     comments.push({ text: line, start: 0 });
@@ -92,7 +100,7 @@ export function lexLine(line: string, dialect: Dialect, state: LexState): LexedL
       const rest = line.slice(block.index + block[0].length);
       comments.push({ text: line, start: 0 });
       const closed = rest.includes(delimiter);
-      return { masked: ' '.repeat(n), comments, preprocessor: false, state: { ...INITIAL_LEX_STATE, masmCommentDelimiter: closed ? '' : delimiter } };
+      return { masked: ' '.repeat(n), comments, preprocessor: false, state: lexState(false, closed ? '' : delimiter, false, false) };
     }
   }
 

@@ -1,6 +1,6 @@
 // Classifies one operand as written (AT&T or Intel style) into the kinds the resolver matches.
 import { registerInfo, SEGMENT_REGISTERS } from './registers';
-import type { Dialect, Operand, Range } from '../types';
+import type { Dialect, ImmediateOperand, MemoryOperand, Operand, Range, SymbolOperand } from '../types';
 
 const SIZE_KEYWORDS: Record<string, number> = {
   byte: 1,
@@ -63,6 +63,22 @@ export function parseNumber(text: string): bigint | undefined {
   return negative ? -value : value;
 }
 
+// Each kind of operand is made by one function, with every field of its kind present (undefined
+// when the source does not say): one hidden class per kind, so the resolver's reads of operands
+// stay polymorphic over four or so classes instead of one class per combination of fields.
+
+function immediate(text: string, range: Range, value: bigint | undefined): ImmediateOperand {
+  return { kind: 'imm', text, range, value };
+}
+
+function symbol(text: string, range: Range, indirect: boolean | undefined, far: boolean | undefined): SymbolOperand {
+  return { kind: 'sym', text, range, indirect, far };
+}
+
+function memory(text: string, range: Range): MemoryOperand {
+  return { kind: 'mem', text, range, size: undefined, far: undefined, segment: undefined, base: undefined, index: undefined, scale: undefined, displacement: undefined, indirect: undefined };
+}
+
 export function parseOperand(src: OperandSource, syntax: OperandSyntax, dialect: Dialect): Operand {
   const range = rangeOf(src);
   const text = src.text;
@@ -81,7 +97,7 @@ function parseAttOperand(src: OperandSource, range: Range): Operand {
   const lower = body.toLowerCase();
   if (lower.startsWith('$')) {
     const value = parseNumber(lower.slice(1));
-    return value === undefined ? { kind: 'imm', text, range } : { kind: 'imm', text, range, value };
+    return immediate(text, range, value);
   }
   // %seg:anything is a memory operand with a segment override.
   const segmented = lower.charCodeAt(0) === 37 /* % */ && lower.includes(':') ? /^%(es|cs|ss|ds|fs|gs)\s*:\s*(.*)$/.exec(lower) : null;
@@ -94,7 +110,7 @@ function parseAttOperand(src: OperandSource, range: Range): Operand {
     return { kind: 'unknown', text, range };
   }
   if (lower.includes('(')) return attMemory(text, range, lower, undefined, indirect);
-  return { kind: 'sym', text, range, indirect };
+  return symbol(text, range, indirect, undefined);
 }
 
 function attMemory(text: string, range: Range, body: string, segment: string | undefined, indirect: boolean): Operand {
@@ -110,7 +126,8 @@ function attMemory(text: string, range: Range, body: string, segment: string | u
     index = parts[1] || undefined;
     scale = parts[2] ? Number(parts[2]) : undefined;
   }
-  const mem: Operand = { kind: 'mem', text, range, indirect };
+  const mem = memory(text, range);
+  mem.indirect = indirect;
   if (segment) mem.segment = segment;
   if (displacement) mem.displacement = displacement;
   if (base) mem.base = base;
@@ -136,7 +153,7 @@ function parseIntelOperand(src: OperandSource, range: Range, dialect: Dialect): 
     else if (!OPERAND_MODIFIERS.has(w)) break;
     body = body.slice(word[0].length);
   }
-  if (offsetOf) return { kind: 'imm', text, range };
+  if (offsetOf) return immediate(text, range, undefined);
   const bracket = body.indexOf('[');
   if (bracket >= 0) return intelMemory(text, range, body, size, far);
   // `fs:something` without brackets (MASM / GAS Intel): memory with a segment override.
@@ -145,7 +162,8 @@ function parseIntelOperand(src: OperandSource, range: Range, dialect: Dialect): 
     const left = body.slice(0, colon).trim();
     const right = body.slice(colon + 1).trim();
     if (SEGMENT_REGISTERS.has(left)) {
-      const mem: Operand = { kind: 'mem', text, range, segment: left };
+      const mem = memory(text, range);
+      mem.segment = left;
       if (right) mem.displacement = right;
       if (size !== undefined) mem.size = size;
       if (far) mem.far = true;
@@ -156,23 +174,24 @@ function parseIntelOperand(src: OperandSource, range: Range, dialect: Dialect): 
   const info = registerInfo(body.replace(/\s+/g, ''));
   if (info) return { kind: 'reg', text: text === info.name ? info.name : text, range, reg: info.name, cls: info.cls, size: info.size };
   const value = parseNumber(body);
-  if (value !== undefined) return { kind: 'imm', text, range, value };
-  if (/^[-+~(]*\s*(0x[0-9a-f]|[0-9]|'|"|`)/.test(body)) return { kind: 'imm', text, range };
+  if (value !== undefined) return immediate(text, range, value);
+  if (/^[-+~(]*\s*(0x[0-9a-f]|[0-9]|'|"|`)/.test(body)) return immediate(text, range, undefined);
   // A bare name: MASM treats a data label as memory; `far ptr label` is a direct far target.
   if (far || size !== undefined) {
     if (dialect === 'masm' || dialect === 'gas-intel') {
-      if (far && size === undefined) return { kind: 'sym', text, range, far: true };
-      const mem: Operand = { kind: 'mem', text, range, displacement: body };
+      if (far && size === undefined) return symbol(text, range, undefined, true);
+      const mem = memory(text, range);
+      mem.displacement = body;
       if (size !== undefined) mem.size = size;
       if (far) mem.far = true;
       return mem;
     }
   }
-  return { kind: 'sym', text, range };
+  return symbol(text, range, undefined, undefined);
 }
 
 function intelMemory(text: string, range: Range, body: string, size: number | undefined, far: boolean): Operand {
-  const mem: Operand = { kind: 'mem', text, range };
+  const mem = memory(text, range);
   if (size !== undefined) mem.size = size;
   if (far) mem.far = true;
   const before = body.slice(0, body.indexOf('[')).trim().replace(/:$/, '').trim();

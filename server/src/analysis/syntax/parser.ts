@@ -5,10 +5,11 @@ import { applyCppConditional } from './cppConditionals';
 import { isGas } from './dialects';
 import { applyDirective, closeFasmBlocks, directiveFor, nasmPreprocessor, SEGMENT_WORDS } from './directives';
 import { lexLine, sameLexState, type Comment } from './lexer';
+import { emptyList } from './emptyList';
 import { canonicalMnemonic, PREFIXES } from './mnemonics';
 import { parseOperand, splitOperands, type OperandSyntax } from './operands';
 import type { ParserState, PendingStatement } from './parserState';
-import type { Bits, Dialect, ParsedInstruction } from '../types';
+import type { Bits, Dialect, Operand, ParsedInstruction } from '../types';
 
 export { initialParserState, sameParserState, type ParserState, type PendingStatement } from './parserState';
 
@@ -19,8 +20,13 @@ export interface ParsedLine {
   bitsDirective?: Bits;
   /** Per instruction: MASM far-procedure context for `ret`. */
   farProcedure: boolean[];
-  /** Lower-case name of a macro this line defines (so its invocations are not "unknown mnemonics"). */
-  definesMacro?: string;
+  /**
+   * Lower-case name of a macro this line defines (so its invocations are not "unknown mnemonics").
+   * Always present (undefined when none), like every optional field of the analysis's hot
+   * objects: an object that gains a field later gets another hidden class, and code V8 optimized
+   * for one is thrown away when it meets the other.
+   */
+  definesMacro: string | undefined;
 }
 
 const MACRO_DEFINITION: Record<Dialect, RegExp> = {
@@ -113,17 +119,18 @@ function skipSpaces(masked: string, i: number, to: number): number {
   return i;
 }
 
-const NO_COMMENTS: Comment[] = [];
-const NO_INSTRUCTIONS: ParsedInstruction[] = [];
-const NO_FLAGS: boolean[] = [];
-const NO_PREFIXES: string[] = [];
+const NO_COMMENTS: Comment[] = emptyList();
+const NO_INSTRUCTIONS: ParsedInstruction[] = emptyList();
+const NO_FLAGS: boolean[] = emptyList();
+const NO_PREFIXES: string[] = emptyList();
+const NO_OPERANDS: Operand[] = emptyList();
 
 /**
  * A line with nothing in it (no instruction, comment, macro name or bits directive): one object
  * for every such line, as nothing changes a parsed line after parsing (most lines a program keeps
  * are blank, labels, directives or C in a false branch).
  */
-const EMPTY_LINE: ParsedLine = { instructions: NO_INSTRUCTIONS, comments: NO_COMMENTS, farProcedure: NO_FLAGS };
+const EMPTY_LINE: ParsedLine = { instructions: NO_INSTRUCTIONS, comments: NO_COMMENTS, farProcedure: NO_FLAGS, definesMacro: undefined };
 
 /**
  * Shares empty arrays between lines and trims the others to their length (nothing appends to
@@ -158,9 +165,9 @@ function parseLineInner(line: string, lineNumber: number, state: ParserState): {
   const lexed = lexLine(line, state.dialect, state.lex);
   // Most lines change nothing: keep the same state object so 50,000 lines do not hold 50,000 copies.
   let next: ParserState = sameLexState(lexed.state, state.lex) ? state : { ...state, lex: lexed.state };
-  const parsed: ParsedLine = { instructions: [], comments: lexed.comments.length > 0 ? lexed.comments : NO_COMMENTS, farProcedure: [] };
   const macro = MACRO_DEFINITION[state.dialect].exec(line);
-  if (macro) parsed.definesMacro = macro[1]!.toLowerCase();
+  const comments = lexed.comments.length > 0 ? lexed.comments : NO_COMMENTS;
+  const parsed: ParsedLine = { instructions: [], comments, farProcedure: [], definesMacro: macro ? macro[1]!.toLowerCase() : undefined };
   if (lexed.preprocessor) return { parsed, state: state.lex.cppContinuation ? next : applyCppConditional(line, next) };
   if (!isGas(state.dialect)) {
     const joined = joinContinuation(line, lexed.masked, lineNumber, state.pending);
@@ -297,7 +304,7 @@ function parseStatement(line: string, masked: string, st: Statement, lineNumber:
   const spans = operandEnd > operandStart ? splitOperands(masked, operandStart, operandEnd) : [];
   const syntax = syntaxOf(dialect);
   let far = false;
-  const operands = spans.map(([s, e]) => {
+  const operands = spans.length === 0 ? NO_OPERANDS : spans.map(([s, e]) => {
     const op = parseOperand({ text: line.slice(s, e), masked: masked.slice(s, e), line: lineNumber, start: s }, syntax, dialect);
     if (op.kind === 'mem' && op.far) far = true;
     if (op.kind === 'sym' && /^far\b/i.test(masked.slice(s, e).trim())) far = true;

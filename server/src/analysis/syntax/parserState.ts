@@ -18,7 +18,7 @@ export interface ParserState {
   /** A `.codeNN`/`bits`/`useNN` directive has set the bitness (cpp conditionals then leave it alone). */
   explicitBits: boolean;
   /** NASM/MASM/FASM line continuation: the text so far of a statement whose line ended in `\`. */
-  pending?: PendingStatement;
+  pending: PendingStatement | undefined;
   /**
    * Open cpp conditionals in GNU as `.S` files, innermost last, as `kind:savedBits` joined by `|`.
    * kind `6`/`3` marks `#ifdef CONFIG_X86_64`-style / `CONFIG_X86_32`-style branches, `n` any other.
@@ -34,7 +34,7 @@ export interface PendingStatement {
 }
 
 export function initialParserState(dialect: Dialect, bits: Bits): ParserState {
-  return { dialect, bits, lex: INITIAL_LEX_STATE, macroDepth: 0, blocks: '', masmFarProcedure: false, masmFarModel: false, explicitBits: false, cppStack: '' };
+  return { dialect, bits, lex: INITIAL_LEX_STATE, macroDepth: 0, blocks: '', masmFarProcedure: false, masmFarModel: false, explicitBits: false, pending: undefined, cppStack: '' };
 }
 
 export function sameParserState(a: ParserState, b: ParserState): boolean {

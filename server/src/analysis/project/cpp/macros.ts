@@ -23,10 +23,15 @@ export interface Macro {
   /** The last parameter takes the rest of the arguments (`...` or `name...`). */
   readonly variadic: boolean;
   readonly body: readonly BodyToken[];
-  /** The `#define` line (absent for defines from the configuration). */
-  readonly definedAt?: SourceLine;
+  /** The `#define` line (undefined for defines from the configuration). */
+  readonly definedAt: SourceLine | undefined;
   /** A bare `-DNAME`: defined as empty for the text, 1 in `#if` (the configuration says '' for it). */
-  readonly bareCommandLine?: boolean;
+  readonly bareCommandLine: boolean;
+}
+
+/** Every macro is made here: one hidden class for all (a spread copy or an added field makes another). */
+export function makeMacro(name: string, params: readonly string[] | null, variadic: boolean, body: readonly BodyToken[], definedAt: SourceLine | undefined, bareCommandLine: boolean): Macro {
+  return { name, params, variadic, body, definedAt, bareCommandLine };
 }
 
 const VA_ARGS = '__VA_ARGS__';
@@ -99,9 +104,9 @@ export function parseDefine(tokens: readonly Token[], definedAt: SourceLine | un
   if (open && open.text === '(' && !open.space) {
     const list = paramsOf(tokens, 2);
     if (!list) return undefined;
-    return { name: name.text, params: list.params, variadic: list.variadic, body: bodyOf(tokens, list.next, list.params, list.variadic), definedAt };
+    return makeMacro(name.text, list.params, list.variadic, bodyOf(tokens, list.next, list.params, list.variadic), definedAt, false);
   }
-  return { name: name.text, params: null, variadic: false, body: bodyOf(tokens, 1, null, false), definedAt };
+  return makeMacro(name.text, null, false, bodyOf(tokens, 1, null, false), definedAt, false);
 }
 
 /** A define from the configuration: `NAME` or `NAME(params)` to a value ('' for a bare `-DNAME`). */
@@ -109,5 +114,5 @@ export function commandLineDefine(name: string, value: string, lexOptions: LexOp
   const tokens = lex(`${name} ${value}`, lexOptions);
   const macro = parseDefine(tokens, undefined);
   if (!macro) return undefined;
-  return value === '' && macro.params === null ? { ...macro, bareCommandLine: true } : macro;
+  return value === '' && macro.params === null ? makeMacro(macro.name, null, false, macro.body, undefined, true) : macro;
 }

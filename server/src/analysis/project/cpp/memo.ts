@@ -3,8 +3,8 @@
 // over). A recording names every macro its processing looked up with what it found, so a replay
 // happens only when the table gives the very same answers; the file instances it mentions are
 // mapped to the new inclusion's instances when it is replayed.
-import type { ColumnSpan, ExpandedLine, ExpansionProblem, FileInstance, IncludedFile, MacroUse, SourceLine } from '../source';
-import type { Macro } from './macros';
+import { macroUse, madeLine, type ColumnSpan, type ExpandedLine, type ExpansionProblem, type FileInstance, type IncludedFile, type MacroUse, type SourceLine } from '../source';
+import { makeMacro, type Macro } from './macros';
 
 /** What a lookup of a name found: the macro (or none) and whether the text said it is not defined. */
 export interface NameState {
@@ -131,7 +131,7 @@ export class InstanceMapper {
 
   macro(macro: Macro): Macro {
     if (!macro.definedAt || !this.instances.has(macro.definedAt.file)) return macro;
-    return { ...macro, definedAt: this.line(macro.definedAt) };
+    return makeMacro(macro.name, macro.params, macro.variadic, macro.body, this.line(macro.definedAt), macro.bareCommandLine);
   }
 
   problem(problem: ExpansionProblem): ExpansionProblem {
@@ -139,21 +139,18 @@ export class InstanceMapper {
   }
 
   private use(use: MacroUse): MacroUse {
-    const mapped: { -readonly [K in keyof MacroUse]: MacroUse[K] } = { ...use, invokedAt: this.line(use.invokedAt) };
-    if (use.definedAt) mapped.definedAt = this.line(use.definedAt);
-    return mapped;
+    return macroUse(use.name, use.kind, use.definedAt ? this.line(use.definedAt) : undefined, this.line(use.invokedAt), use.columns);
   }
 
   /** An output line other than an input line as written (those are recorded by index), for the new instances. */
   expanded(line: ExpandedLine): ExpandedLine {
-    const mapped: { -readonly [K in keyof ExpandedLine]: ExpandedLine[K] } = { ...line, at: this.line(line.at) };
-    if (line.body) mapped.body = this.line(line.body);
-    if (line.macros.length > 0) {
-      const macros: MacroUse[] = [];
-      for (let k = 0; k < line.macros.length; k++) macros.push(this.use(line.macros[k]!));
-      mapped.macros = macros;
+    let macros = line.macros;
+    if (macros.length > 0) {
+      const mappedUses: MacroUse[] = [];
+      for (let k = 0; k < macros.length; k++) mappedUses.push(this.use(macros[k]!));
+      macros = mappedUses;
     }
-    return mapped;
+    return madeLine(line.text, this.line(line.at), line.verbatim, line.body ? this.line(line.body) : undefined, macros);
   }
 
   groups(groups: readonly GroupState[]): GroupState[] {

@@ -1,7 +1,7 @@
 // One cpp run over a file and the files it includes: directives, conditional groups (with a third
 // state, unknown, for names the project's configuration does not settle), and macro expansion of
 // the text lines. Lines nothing touched go out as the very input objects.
-import { type ColumnSpan, type ExpandEnv, type ExpandedLine, type ExpansionProblem, type FileLines, type IncludedFile, type MacroUse, type SourceLine } from '../source';
+import { macroUse, madeLine, type ColumnSpan, type ExpandEnv, type ExpandedLine, type ExpansionProblem, type FileLines, type IncludedFile, type MacroUse, type SourceLine } from '../source';
 import { expandList, type Definedness, type ExpandContext } from './expand';
 import { evaluateCondition } from './expression';
 import { LineReader, partAt, type LogicalLine } from './lines';
@@ -363,7 +363,8 @@ export class CppRun {
     const request: IncludeRequest = { spec: recorded.spec, from, options: recorded.options, included: this.env.include(recorded.spec, from, recorded.options) };
     let event: IncludeEvent | undefined;
     if (this.recording) {
-      event = { ...recorded, from, child: undefined, groups: mapper.groups(recorded.groups) };
+      // Spelled out as where it is first made: a spread copy would get another hidden class.
+      event = { kind: 'include', spec: recorded.spec, from, options: recorded.options, child: undefined, resumeAt: recorded.resumeAt, groups: mapper.groups(recorded.groups) };
       this.recording.events.push(event);
     }
     const result = yield* this.readIncluded(request, event, recorded);
@@ -655,7 +656,7 @@ export class CppRun {
       macros = all;
     }
     const body = uses.length > 0 ? uses[0]!.definedAt : first.body;
-    this.emit({ text: textOf(line, out, this.lexOptions.dollars), at: first.at, verbatim: false, macros, ...(body ? { body } : {}) });
+    this.emit(madeLine(textOf(line, out, this.lexOptions.dollars), first.at, false, body, macros));
   }
 
   private unchanged(line: LogicalLine): void {
@@ -666,7 +667,7 @@ export class CppRun {
     }
     const first = line.parts[0]!;
     const text = line.code.trimEnd();
-    this.emit({ text, at: first.at, verbatim: false, macros: first.macros, ...(first.body ? { body: first.body } : {}) });
+    this.emit(madeLine(text, first.at, false, first.body, first.macros));
   }
 
   private emit(line: ExpandedLine): void {
@@ -726,14 +727,13 @@ function useOf(macro: Macro, name: Token, last: Token): MacroUse {
   const part = line.parts[k]!;
   const partEnd = k + 1 < line.starts.length ? line.starts[k + 1]! : line.code.length;
   const sameLine = last.line === line && endOf(last) <= partEnd;
-  const use: { -readonly [K in keyof MacroUse]: MacroUse[K] } = { name: macro.name, kind: 'cpp', invokedAt: part.at };
-  if (macro.definedAt) use.definedAt = macro.definedAt;
+  let columns: ColumnSpan | undefined;
   if (part.verbatim) {
     const start = name.start! - line.starts[k]!;
     const end = (sameLine ? endOf(last) : partEnd) - line.starts[k]!;
-    use.columns = { start, end: Math.min(end, part.text.length) };
+    columns = { start, end: Math.min(end, part.text.length) };
   }
-  return use;
+  return macroUse(macro.name, 'cpp', macro.definedAt, part.at, columns);
 }
 
 /**

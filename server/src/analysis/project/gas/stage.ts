@@ -4,7 +4,7 @@
 // uses produced them.
 import { INITIAL_LEX_STATE, lexLine, type LexState, type LexedLine } from '../../syntax/lexer';
 import type { Dialect } from '../../types';
-import type { ColumnSpan, ExpandEnv, ExpandedLine, MacroUse, SourceLine } from '../source';
+import { definitionLine, macroUse, madeLine, type ColumnSpan, type ExpandEnv, type ExpandedLine, type MacroUse, type SourceLine } from '../source';
 import { OPENING_CONDITIONALS, decide, type Decision } from './conditions';
 import { evaluate } from './expression';
 import { bindArguments, parseMacroHeader, type Binding, type Formal } from './formals';
@@ -386,7 +386,7 @@ export class GasExpander implements Iterator<ExpandedLine> {
     if (tail !== undefined && line.text.slice(tail.start).trim() !== '') body.push(derived(line, ' '.repeat(tail.start) + line.text.slice(tail.start), false));
     const kind = directive === '.macro' ? 'macro' : 'repeat';
     this.collection = { kind, directive, header: line, columns: columnsOf(line, lexed, statements[index]!), argument, frame: context, body, nesting: 0, showDefinition };
-    if (showDefinition) this.out.push(asDefinition(line));
+    if (showDefinition) this.out.push(definitionLine(line));
   }
 
   private collect(line: ExpandedLine, lexed: LexedLine, statements: readonly Statement[], frame: Frame): void {
@@ -396,7 +396,7 @@ export class GasExpander implements Iterator<ExpandedLine> {
     const closes = word === (collection.kind === 'macro' ? '.endm' : '.endr');
     const ends = closes && collection.nesting === 0;
     // A repeat block's body reaches the assembler through its iterations; a macro's only as a definition.
-    if (collection.showDefinition && (collection.kind === 'macro' || ends)) this.out.push(asDefinition(line));
+    if (collection.showDefinition && (collection.kind === 'macro' || ends)) this.out.push(definitionLine(line));
     if (opens) collection.nesting++;
     if (closes) collection.nesting--;
     if (ends) {
@@ -456,13 +456,13 @@ export class GasExpander implements Iterator<ExpandedLine> {
     for (let k = 0; k < binding.problems.length; k++) this.report(line, columns, binding.problems[k]!);
     if (binding.refused || !this.reserve(macro.body.length, line, columns)) return 'drop';
     const count = this.expansions++;
-    const use: MacroUse = { name: macro.name, kind: 'macro', definedAt: macro.definedAt, invokedAt: line.at, ...(columns && { columns }) };
+    const use = macroUse(macro.name, 'macro', macro.definedAt, line.at, columns);
     const macros = withUse(line.macros, use);
     const { body } = macro;
     const at = line.at;
     const make = (i: number): ExpandedLine => {
       const bodyLine = body[i]!;
-      return { text: expansion.text(i, count), at, verbatim: false, body: bodyLine.body ?? bodyLine.at, macros };
+      return madeLine(expansion.text(i, count), at, false, bodyLine.body ?? bodyLine.at, macros);
     };
     const inner: FrameContext = { insideMacro: true, macroDepth: context.macroDepth + 1, includeDepth: context.includeDepth };
     return { frame: new MacroFrame(body.length, make, inner, this.conditionals.length), keep: false };
@@ -492,7 +492,7 @@ export class GasExpander implements Iterator<ExpandedLine> {
     iterations = this.reserveIterations(iterations, body.length, header, columns);
     if (iterations === 0) return undefined;
     const context = collection.frame;
-    const use: MacroUse = { name: directive, kind: 'repeat', definedAt: header.body ?? header.at, invokedAt: header.at, ...(columns && { columns }) };
+    const use = macroUse(directive, 'repeat', header.body ?? header.at, header.at, columns);
     const expansionCount = this.expansions;
     const substitute = plan.parameter === undefined ? (_iteration: number, text: string): string => text : iterationSubstitution(plan.parameter, plan.values, expansionCount);
     let make: (iteration: number, bodyIndex: number) => ExpandedLine;
@@ -500,7 +500,7 @@ export class GasExpander implements Iterator<ExpandedLine> {
       const macros = withUse(header.macros, use);
       make = (iteration, bodyIndex) => {
         const bodyLine = body[bodyIndex]!;
-        return { text: substitute(iteration, bodyLine.text), at: header.at, verbatim: false, body: bodyLine.body ?? bodyLine.at, macros };
+        return madeLine(substitute(iteration, bodyLine.text), header.at, false, bodyLine.body ?? bodyLine.at, macros);
       };
     } else {
       // A block written in the file: each line is where the user wrote it, as its own use.
@@ -508,7 +508,7 @@ export class GasExpander implements Iterator<ExpandedLine> {
       make = (iteration, bodyIndex) => {
         const bodyLine = body[bodyIndex]!;
         const text = substitute(iteration, bodyLine.text);
-        return { text, at: bodyLine.at, verbatim: bodyLine.verbatim && text === bodyLine.text, body: bodyLine.body ?? bodyLine.at, macros: macrosOf[bodyIndex]! };
+        return madeLine(text, bodyLine.at, bodyLine.verbatim && text === bodyLine.text, bodyLine.body ?? bodyLine.at, macrosOf[bodyIndex]!);
       };
     }
     return new RepeatFrame(body.length, iterations, make, context, this.conditionals.length);
@@ -714,17 +714,14 @@ function keptBefore(from: number, end: number): number[] {
 }
 
 function derived(line: ExpandedLine, text: string, verbatim: boolean): ExpandedLine {
-  return { text, at: line.at, verbatim, macros: line.macros, ...(line.body && { body: line.body }) };
-}
-
-function asDefinition(line: ExpandedLine): ExpandedLine {
-  return { ...line, definition: true };
+  return madeLine(text, line.at, verbatim, line.body, line.macros);
 }
 
 function withUse(macros: readonly MacroUse[], use: MacroUse): readonly MacroUse[] {
-  const chain: MacroUse[] = new Array(macros.length + 1);
-  for (let i = 0; i < macros.length; i++) chain[i] = macros[i]!;
-  chain[macros.length] = use;
+  // Pushed, not `new Array(n)` filled in: a holey array is another hidden class to the readers of `macros`.
+  const chain: MacroUse[] = [];
+  for (let i = 0; i < macros.length; i++) chain.push(macros[i]!);
+  chain.push(use);
   return chain;
 }
 
