@@ -2,7 +2,7 @@
 // resolved against iced-x86), and the findings cached for the options last used.
 import { modeEventsOf, type ModeEvent } from './executionMode';
 import type { EntryFindings } from './findings';
-import { initialParserState, parseLine, type ParsedLine, type ParserState } from '../syntax/parser';
+import { changedState, initialParserState, parseLine, type ParsedLine, type ParserState } from '../syntax/parser';
 import type { DocumentHeader } from './documentHeader';
 import { LineTable } from '../text/lineTable';
 import { resolve } from '../resolve/resolve';
@@ -113,7 +113,7 @@ export function settleEntry(entry: LineEntry, line: number): void {
   // A statement continued onto the next line carries its lines in the state; the next line
   // may be parsed from this state again.
   const pending = entry.after.pending;
-  if (pending) entry.after = { ...entry.after, pending: { ...pending, segments: pending.segments.map((s) => ({ ...s, line: s.line + delta })) } };
+  if (pending) entry.after = changedState(entry.after, { pending: { ...pending, segments: pending.segments.map((s) => ({ ...s, line: s.line + delta })) } });
   // Comments carry only columns; their line is the entry's.
 }
 

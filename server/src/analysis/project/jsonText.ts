@@ -91,7 +91,8 @@ class JsonReader {
   }
 
   private skipSpace(): void {
-    for (;;) {
+    // Stops at the end rather than reading past it (an out-of-bounds read throws optimized code away).
+    while (this.offset < this.text.length) {
       const c = this.text[this.offset];
       if (c === ' ' || c === '\t' || c === '\r') this.offset++;
       else if (c === '\n') {

@@ -6,7 +6,8 @@ import { detectHeader, type DocumentHeader } from '../document/documentHeader';
 import type { Policy } from '../document/findings';
 import { cachedPolicy } from '../document/result';
 import { parseLineEntry, settleEntry, type LineEntry } from '../document/lineEntries';
-import { initialParserState, type ParserState } from '../syntax/parser';
+import { changedState, initialParserState, type ParserState } from '../syntax/parser';
+import { emptyList } from '../syntax/emptyList';
 import type { AnalysisOptions, Bits, DeclaredMode, Dialect } from '../types';
 import { entryMayReport } from './attribute';
 import { applyDataLabelSizes, labelSizesApply, noteDataLabel } from './dataLabels';
@@ -137,7 +138,7 @@ class Walk {
       const header: DocumentHeader = included
         ? { dialect: this.state.dialect, dialectSource: 'includer', bits, bitsSource: 'includer' }
         : this.header;
-      record = { file, root: this.root, header, entries: new Map(), produced: [], problems: [], started: false, firstProducedCode: undefined };
+      record = { file, root: this.root, header, entries: new Map(), produced: emptyList(), problems: emptyList(), started: false, firstProducedCode: undefined };
       this.instances.set(file.id, record);
     }
     return record;
@@ -246,7 +247,7 @@ class Walk {
     if (state.macroDepth > 0) return state;
     if (this.definitionBase !== state) {
       this.definitionBase = state;
-      this.definitionInside = { ...state, macroDepth: 1 };
+      this.definitionInside = changedState(state, { macroDepth: 1 });
     }
     return this.definitionInside!;
   }

@@ -92,7 +92,7 @@ function pick(candidates: CodeFacts[], bits: Bits, sizeHint: number | undefined,
   const chosen = sized(available);
   if (chosen.length > 0) {
     const best = preferDefault(chosen, bits);
-    return { status: 'ok', code: best.code, codeName: best.codeName };
+    return { status: 'ok', code: best.code, codeName: best.codeName, approximate: false };
   }
   const elsewhere = BIT_MODES.filter((mode) => sized(candidates.filter((f) => availableIn(f, mode))).length > 0);
   if (elsewhere.length > 0) {
@@ -101,7 +101,7 @@ function pick(candidates: CodeFacts[], bits: Bits, sizeHint: number | undefined,
   }
   if (available.length > 0 && wantBits !== undefined) {
     const best = preferDefault(available, bits);
-    return { status: 'ok', code: best.code, codeName: best.codeName };
+    return { status: 'ok', code: best.code, codeName: best.codeName, approximate: false };
   }
   return { status: 'invalid-in-mode', reason: `${name.toUpperCase()} has no encoding here`, validIn: [] };
 }

@@ -1,6 +1,6 @@
 // cpp conditionals in GNU as `.S` files: `#ifdef CONFIG_X86_64` and its kin choose the bitness
 // of each branch, so one file holding 32- and 64-bit code is read right in both halves.
-import type { ParserState } from './parserState';
+import { changedState, type ParserState } from './parserState';
 import type { Bits } from '../types';
 
 const CPP_64 = /^(defined\s*\(?\s*)?(CONFIG_X86_64|__x86_64__|__amd64__|__LP64__)\s*\)?$/;
@@ -34,16 +34,16 @@ export function applyCppConditional(line: string, state: ParserState): ParserSta
   if (keyword === 'if' || keyword === 'ifdef' || keyword === 'ifndef') {
     const kind = state.explicitBits ? 'n' : conditionKind(keyword, m[2]!);
     frames.push(`${kind}:${state.bits}`);
-    return { ...state, cppStack: frames.join('|'), bits: kind === 'n' ? state.bits : bitsForKind(kind, state.bits) };
+    return changedState(state, { cppStack: frames.join('|'), bits: kind === 'n' ? state.bits : bitsForKind(kind, state.bits) });
   }
   const top = frames.pop();
   if (top === undefined) return state;
   const [kind, saved] = top.split(':') as [string, string];
   const savedBits = Number(saved) as Bits;
-  if (keyword === 'endif') return { ...state, cppStack: frames.join('|'), bits: kind === 'n' ? state.bits : savedBits };
+  if (keyword === 'endif') return changedState(state, { cppStack: frames.join('|'), bits: kind === 'n' ? state.bits : savedBits });
   // #else / #elif: the other branch starts from the state before the #if (the first branch was not
   // assembled); the other branch of a 32/64 test is the other bitness.
   const flipped = keyword === 'else' ? (kind === '6' ? '3' : kind === '3' ? '6' : 'n') : state.explicitBits ? 'n' : conditionKind('if', m[2]!);
   frames.push(`${flipped}:${savedBits}`);
-  return { ...state, cppStack: frames.join('|'), bits: bitsForKind(flipped, savedBits) };
+  return changedState(state, { cppStack: frames.join('|'), bits: bitsForKind(flipped, savedBits) });
 }

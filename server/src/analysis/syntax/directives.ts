@@ -1,7 +1,7 @@
 // Directives: the statements that change how the following lines are read (bitness, syntax,
 // macro and repeat blocks, MASM procedures and memory models) or that emit data, per dialect.
 import { isGas } from './dialects';
-import type { ParserState } from './parserState';
+import { changedState, type ParserState } from './parserState';
 import type { Bits } from '../types';
 
 /** The part of a parsed word a directive needs: its lower-case spelling and where it ends. */
@@ -25,20 +25,20 @@ export function directiveFor(word: DirectiveWord, masked: string, st: { start: n
     switch (w) {
       case '.code16':
       case '.code16gcc':
-        return { ...state, bits: 16, explicitBits: true };
+        return changedState(state, { bits: 16, explicitBits: true });
       case '.code32':
-        return { ...state, bits: 32, explicitBits: true };
+        return changedState(state, { bits: 32, explicitBits: true });
       case '.code64':
-        return { ...state, bits: 64, explicitBits: true };
+        return changedState(state, { bits: 64, explicitBits: true });
       case '.intel_syntax':
-        return { ...state, dialect: 'gas-intel' };
+        return changedState(state, { dialect: 'gas-intel' });
       case '.att_syntax':
-        return { ...state, dialect: 'gas-att' };
+        return changedState(state, { dialect: 'gas-att' });
       case '.macro':
-        return { ...state, macroDepth: state.macroDepth + 1 };
+        return changedState(state, { macroDepth: state.macroDepth + 1 });
       case '.endm':
       case '.endmacro':
-        return { ...state, macroDepth: Math.max(0, state.macroDepth - 1) };
+        return changedState(state, { macroDepth: Math.max(0, state.macroDepth - 1) });
       default:
         return state;
     }
@@ -54,10 +54,10 @@ export function directiveFor(word: DirectiveWord, masked: string, st: { start: n
   }
   if (dialect === 'fasm') {
     if (w === 'use16' || w === 'use32' || w === 'use64') return applyDirective([w], state);
-    if (w === 'format') return /\b(pe64|elf64|ms64\s+coff|macho64)\b/.test(restLower) ? { ...state, bits: 64 } : /\b(pe|elf|coff|ms\s+coff|mz)\b/.test(restLower) ? { ...state, bits: restLower.startsWith('mz') ? 16 : 32 } : state;
-    if (w === 'macro' || w === 'struc') return { ...state, macroDepth: state.macroDepth + 1, blocks: state.blocks + 'm' };
+    if (w === 'format') return /\b(pe64|elf64|ms64\s+coff|macho64)\b/.test(restLower) ? changedState(state, { bits: 64 }) : /\b(pe|elf|coff|ms\s+coff|mz)\b/.test(restLower) ? changedState(state, { bits: restLower.startsWith('mz') ? 16 : 32 }) : state;
+    if (w === 'macro' || w === 'struc') return changedState(state, { macroDepth: state.macroDepth + 1, blocks: state.blocks + 'm' });
     if (w === 'rept' || w === 'irp' || w === 'irps' || w === 'irpv' || w === 'repeat' || w === 'while' || w === 'if' || w === 'else' || w === 'virtual' || w === 'match') {
-      return rest.includes('{') ? { ...state, blocks: state.blocks + 'r' } : state;
+      return rest.includes('{') ? changedState(state, { blocks: state.blocks + 'r' }) : state;
     }
     if (w === 'end' || w === 'include' || w === 'entry' || w === 'section' || w === 'segment' || w === 'org' || w === 'align' || w === 'public' || w === 'extrn' || w === 'stack' || w === 'heap' || w === 'data' || w === 'import' || w === 'library' || w === 'display') return state;
     if (FASM_DATA.has(w) || (name && FASM_DATA.has(w))) return state;
@@ -67,29 +67,29 @@ export function directiveFor(word: DirectiveWord, masked: string, st: { start: n
   if (w.startsWith('.')) {
     if (w === '.model') {
       const farModel = /^(medium|large|huge)\b/.test(restLower);
-      return { ...state, masmFarModel: farModel, bits: /^flat\b/.test(restLower) ? 32 : /^(tiny|small|compact|medium|large|huge)\b/.test(restLower) ? 16 : state.bits };
+      return changedState(state, { masmFarModel: farModel, bits: /^flat\b/.test(restLower) ? 32 : /^(tiny|small|compact|medium|large|huge)\b/.test(restLower) ? 16 : state.bits });
     }
     return state;
   }
   if (name) {
     if (w === 'proc') {
       const isFar = /\bfar(16|32)?\b/.test(restLower) || (state.masmFarModel && !/\bnear\b/.test(restLower));
-      return { ...state, masmFarProcedure: isFar };
+      return changedState(state, { masmFarProcedure: isFar });
     }
-    if (w === 'endp') return { ...state, masmFarProcedure: false };
-    if (w === 'macro') return { ...state, macroDepth: state.macroDepth + 1, blocks: state.blocks + 'm' };
+    if (w === 'endp') return changedState(state, { masmFarProcedure: false });
+    if (w === 'macro') return changedState(state, { macroDepth: state.macroDepth + 1, blocks: state.blocks + 'm' });
     if (w === 'segment') {
       const use = /\buse(16|32|64)\b/.exec(restLower);
-      return use ? { ...state, bits: Number(use[1]) as Bits } : state;
+      return use ? changedState(state, { bits: Number(use[1]) as Bits }) : state;
     }
     if (MASM_DATA.has(w)) return state;
     return undefined;
   }
-  if (w === 'rept' || w === 'repeat' || w === 'irp' || w === 'irpc' || w === 'for' || w === 'forc' || w === 'while') return { ...state, blocks: state.blocks + 'r' };
+  if (w === 'rept' || w === 'repeat' || w === 'irp' || w === 'irpc' || w === 'for' || w === 'forc' || w === 'while') return changedState(state, { blocks: state.blocks + 'r' });
   if (w === 'endm') {
     const top = state.blocks[state.blocks.length - 1];
     const blocks = state.blocks.slice(0, -1);
-    return top === 'm' ? { ...state, blocks, macroDepth: Math.max(0, state.macroDepth - 1) } : { ...state, blocks };
+    return top === 'm' ? changedState(state, { blocks, macroDepth: Math.max(0, state.macroDepth - 1) }) : changedState(state, { blocks });
   }
   if (['assume', 'end', 'include', 'includelib', 'extrn', 'extern', 'externdef', 'public', 'option', 'align', 'even', 'org', 'title', 'subtitle', 'page', 'local', 'if', 'ifdef', 'ifndef', 'else', 'elseif', 'endif', 'exitm', 'purge', 'invoke', 'db', 'dw', 'dd', 'dq', 'df', 'dt', 'byte', 'word', 'dword', 'qword', 'fword', 'tbyte', 'comm', 'label'].includes(w)) return state;
   return undefined;
@@ -97,17 +97,17 @@ export function directiveFor(word: DirectiveWord, masked: string, st: { start: n
 
 export function applyDirective(words: string[], state: ParserState): ParserState {
   const [head, arg] = words;
-  if (head === 'bits' && (arg === '16' || arg === '32' || arg === '64')) return { ...state, bits: Number(arg) as Bits, explicitBits: true };
-  if (head === 'use16') return { ...state, bits: 16, explicitBits: true };
-  if (head === 'use32') return { ...state, bits: 32, explicitBits: true };
-  if (head === 'use64') return { ...state, bits: 64, explicitBits: true };
+  if (head === 'bits' && (arg === '16' || arg === '32' || arg === '64')) return changedState(state, { bits: Number(arg) as Bits, explicitBits: true });
+  if (head === 'use16') return changedState(state, { bits: 16, explicitBits: true });
+  if (head === 'use32') return changedState(state, { bits: 32, explicitBits: true });
+  if (head === 'use64') return changedState(state, { bits: 64, explicitBits: true });
   return state;
 }
 
 export function nasmPreprocessor(text: string, state: ParserState): ParserState {
   const word = /^[a-z]+/i.exec(text)?.[0]?.toLowerCase();
-  if (word === 'macro' || word === 'imacro' || word === 'rmacro' || word === 'irmacro') return { ...state, macroDepth: state.macroDepth + 1 };
-  if (word === 'endmacro' || word === 'endm') return { ...state, macroDepth: Math.max(0, state.macroDepth - 1) };
+  if (word === 'macro' || word === 'imacro' || word === 'rmacro' || word === 'irmacro') return changedState(state, { macroDepth: state.macroDepth + 1 });
+  if (word === 'endmacro' || word === 'endm') return changedState(state, { macroDepth: Math.max(0, state.macroDepth - 1) });
   return state;
 }
 
@@ -118,7 +118,7 @@ export function closeFasmBlocks(masked: string, state: ParserState): ParserState
   for (const ch of masked) {
     if (ch === '}') {
       const top = next.blocks[next.blocks.length - 1];
-      next = { ...next, blocks: next.blocks.slice(0, -1), macroDepth: top === 'm' ? Math.max(0, next.macroDepth - 1) : next.macroDepth };
+      next = changedState(next, { blocks: next.blocks.slice(0, -1), macroDepth: top === 'm' ? Math.max(0, next.macroDepth - 1) : next.macroDepth });
     }
   }
   return next;

@@ -122,9 +122,10 @@ function attMemory(text: string, range: Range, body: string, segment: string | u
   if (open >= 0) {
     const inner = body.slice(open + 1, body.lastIndexOf(')') < 0 ? undefined : body.lastIndexOf(')'));
     const parts = inner.split(',').map((p) => p.trim().replace(/^%/, ''));
+    // Read within the list: a read past an array's end throws away the optimized code.
     base = parts[0] || undefined;
-    index = parts[1] || undefined;
-    scale = parts[2] ? Number(parts[2]) : undefined;
+    index = (parts.length > 1 && parts[1]) || undefined;
+    scale = parts.length > 2 && parts[2] ? Number(parts[2]) : undefined;
   }
   const mem = memory(text, range);
   mem.indirect = indirect;

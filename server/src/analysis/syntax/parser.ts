@@ -8,10 +8,10 @@ import { lexLine, sameLexState, type Comment } from './lexer';
 import { emptyList } from './emptyList';
 import { canonicalMnemonic, PREFIXES } from './mnemonics';
 import { parseOperand, splitOperands, type OperandSyntax } from './operands';
-import type { ParserState, PendingStatement } from './parserState';
+import { changedState, type ParserState, type PendingStatement } from './parserState';
 import type { Bits, Dialect, Operand, ParsedInstruction } from '../types';
 
-export { initialParserState, sameParserState, type ParserState, type PendingStatement } from './parserState';
+export { changedState, initialParserState, sameParserState, type ParserState, type PendingStatement } from './parserState';
 
 export interface ParsedLine {
   instructions: ParsedInstruction[];
@@ -164,16 +164,16 @@ export function parseLine(line: string, lineNumber: number, state: ParserState):
 function parseLineInner(line: string, lineNumber: number, state: ParserState): { parsed: ParsedLine; state: ParserState } {
   const lexed = lexLine(line, state.dialect, state.lex);
   // Most lines change nothing: keep the same state object so 50,000 lines do not hold 50,000 copies.
-  let next: ParserState = sameLexState(lexed.state, state.lex) ? state : { ...state, lex: lexed.state };
+  let next: ParserState = sameLexState(lexed.state, state.lex) ? state : changedState(state, { lex: lexed.state });
   const macro = MACRO_DEFINITION[state.dialect].exec(line);
   const comments = lexed.comments.length > 0 ? lexed.comments : NO_COMMENTS;
   const parsed: ParsedLine = { instructions: [], comments, farProcedure: [], definesMacro: macro ? macro[1]!.toLowerCase() : undefined };
   if (lexed.preprocessor) return { parsed, state: state.lex.cppContinuation ? next : applyCppConditional(line, next) };
   if (!isGas(state.dialect)) {
     const joined = joinContinuation(line, lexed.masked, lineNumber, state.pending);
-    if (joined.pending) return { parsed, state: { ...next, pending: joined.pending } };
+    if (joined.pending) return { parsed, state: changedState(next, { pending: joined.pending }) };
     if (state.pending) {
-      next = { ...next, pending: undefined };
+      next = changedState(next, { pending: undefined });
       const first = state.pending.segments[0]!.line;
       const statement = { start: 0, end: joined.masked.length };
       next = parseStatement(joined.text, joined.masked, statement, first, next, parsed);
@@ -304,12 +304,15 @@ function parseStatement(line: string, masked: string, st: Statement, lineNumber:
   const spans = operandEnd > operandStart ? splitOperands(masked, operandStart, operandEnd) : [];
   const syntax = syntaxOf(dialect);
   let far = false;
-  const operands = spans.length === 0 ? NO_OPERANDS : spans.map(([s, e]) => {
+  // Pushed, not mapped: `map` sometimes makes a holey array, another hidden class to the resolver.
+  const operands: Operand[] = spans.length === 0 ? NO_OPERANDS : [];
+  for (let k = 0; k < spans.length; k++) {
+    const [s, e] = spans[k]!;
     const op = parseOperand({ text: line.slice(s, e), masked: masked.slice(s, e), line: lineNumber, start: s }, syntax, dialect);
     if (op.kind === 'mem' && op.far) far = true;
     if (op.kind === 'sym' && /^far\b/i.test(masked.slice(s, e).trim())) far = true;
-    return op;
-  });
+    operands.push(op);
+  }
   // FASM: `push cs ds` pushes each operand in turn.
   if (dialect === 'fasm' && (word.lower === 'push' || word.lower === 'pop') && spans.length === 1 && operands.length === 1) {
     const parts = [...masked.slice(spans[0]![0], spans[0]![1]).matchAll(/\S+/g)];

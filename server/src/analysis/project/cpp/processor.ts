@@ -12,6 +12,7 @@ import {
   type GroupState, type IncludeEvent, type InstanceMap, type NameState, type Recording,
 } from './memo';
 import { copyToken, endOf, followsAsWritten, lex, link, mentionsMacro, wouldPaste, type LexOptions, type Token } from './tokens';
+import { emptyList } from '../../syntax/emptyList';
 
 export interface CppOptions {
   readonly language: 'assembler' | 'c';
@@ -80,7 +81,7 @@ export class CppRun {
   /** Files that said `#pragma once`. */
   private readonly once = new Set<string>();
   /** Lines made from the current input line, waiting to be yielded (a generator per line costs too much). */
-  private readonly ready: ExpandedLine[] = [];
+  private readonly ready: ExpandedLine[] = emptyList();
   /** The recording of the innermost inclusion being read, when the memo is on. */
   private recording: Recording | undefined;
   /** The lines of the inclusion `recording` records: an output line that is one of them is recorded as its index. */
@@ -391,7 +392,7 @@ export class CppRun {
   private directive(line: LogicalLine, groups: Group[], active: boolean, reader: LineReader): IncludeRequest | 'text' | undefined {
     // In a branch not read, a directive counts only by its name (most are `#define`s of a C half).
     const tokens = lex(line.code, this.lexOptions, line.first + 1, line.code.length, line, active ? Infinity : 1);
-    const name = tokens[0];
+    const name = tokens.length > 0 ? tokens[0] : undefined; // a read past the end would deopt
     const assembler = this.options.language === 'assembler';
     if (!name) return undefined;
     // `# 33 "file"` is a line marker for C; GNU as reads it as a comment.

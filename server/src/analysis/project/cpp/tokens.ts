@@ -233,7 +233,7 @@ function scanToken(text: string, i: number, to: number, options: LexOptions, int
   if (isIdentStart(c, options.dollars)) {
     i = endOfIdentifier(text, i + 1, to, options.dollars);
     kind = 'ident';
-    const q = text.charCodeAt(i);
+    const q = i < text.length ? text.charCodeAt(i) : -1; // a read past the end would deopt
     if (options.dollars && (q === Ch.DQuote || q === Ch.SQuote) && STRING_PREFIXES.has(text.slice(start, i))) {
       const end = endOfQuoted(text, i);
       if (end > 0 && end <= to) {

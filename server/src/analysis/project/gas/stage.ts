@@ -194,7 +194,7 @@ export class GasExpander implements Iterator<ExpandedLine> {
 
   /** In a branch not read, only the conditionals count (for nesting). */
   private skipStatement(line: ExpandedLine, lexed: LexedLine, statement: Statement): Action {
-    if (statement.word.charCodeAt(0) !== 46) return 'drop';
+    if (!startsWithDot(statement.word)) return 'drop';
     const word = statement.word.toLowerCase();
     if (OPENING_CONDITIONALS.has(word) || word === '.elseif' || word === '.else' || word === '.endif') this.conditional(word, line, lexed, statement);
     return 'drop';
@@ -213,7 +213,7 @@ export class GasExpander implements Iterator<ExpandedLine> {
       this.assign(statement.word, cleanText(line.text, lexed.masked, valueStart, statement.end));
       return 'keep';
     }
-    const dot = statement.word.charCodeAt(0) === 46;
+    const dot = startsWithDot(statement.word);
     if (!dot && this.macros.size === 0) return 'keep';
     const word = statement.word.toLowerCase();
     if (dot && DIRECTIVES.has(word)) return this.directive(word, line, lexed, statements, index, context);
@@ -715,6 +715,11 @@ function keptBefore(from: number, end: number): number[] {
 
 function derived(line: ExpandedLine, text: string, verbatim: boolean): ExpandedLine {
   return madeLine(text, line.at, verbatim, line.body, line.macros);
+}
+
+/** A read past a string's end (`''.charCodeAt(0)`) throws away the code V8 optimized without one. */
+function startsWithDot(word: string): boolean {
+  return word.length > 0 && word.charCodeAt(0) === 46;
 }
 
 function withUse(macros: readonly MacroUse[], use: MacroUse): readonly MacroUse[] {
