@@ -124,7 +124,7 @@ export class ProgramRun {
   private walk(roots: readonly string[], collected: Collector): InstanceRecord[] {
     const records: InstanceRecord[] = [];
     for (const root of roots) {
-      const settings = { ...settingsFor(root, this.input, this.includePathsOf(root)), parseCache: ParseCache.shared };
+      const settings = settingsFor(root, this.input, this.includePathsOf(root), ParseCache.shared);
       for (const record of walkRoot(root, this.cache, settings, collected.sinks).instances) records.push(record);
     }
     return records;
@@ -146,7 +146,8 @@ class IncludeList {
   }
 }
 
-function settingsFor(root: string, input: ProjectInput, includePaths: readonly string[]): Omit<WalkSettings, 'parseCache'> {
+/** A root's walk settings, as one literal: the spread copy it was got a hidden class per root's mix of set and unset fields. */
+function settingsFor(root: string, input: ProjectInput, includePaths: readonly string[], parseCache: ParseCache): WalkSettings {
   const options = input.options;
   const file = options.settingsFor?.(root);
   const build = options.buildFor?.(root);
@@ -161,6 +162,7 @@ function settingsFor(root: string, input: ProjectInput, includePaths: readonly s
     // The build's own flags for this file are all it passes.
     definesComplete: options.definesComplete === true || build?.defines !== undefined,
     limits: limitsOf(options.limits),
+    parseCache,
   };
 }
 
@@ -550,24 +552,22 @@ function problemFinding(problem: ExpansionProblem, analysis: AnalysisOptions, ca
 
 /** How the instance was read: the dialect, bitness and mode it started in (the mode when its includer or a setting decided it). */
 function fileContextOf({ record, startMode }: InstanceResult): FindingContext {
-  const context: FindingContext = { root: record.root, includes: includeChainOf(record), dialect: record.header.dialect, bits: record.header.bits };
-  if (startMode) context.mode = startMode;
-  return context;
+  // Every field present (undefined when not said), here and in findingContextOf: one hidden class for contexts.
+  return { root: record.root, includes: includeChainOf(record), dialect: record.header.dialect, bits: record.header.bits, mode: startMode || undefined, severity: undefined, message: undefined };
 }
 
 /** How the instance read the finding's line: its instruction's dialect and bitness (a macro's at the invocation), its mode, and what it said there. */
 function findingContextOf(record: InstanceRecord, finding: Finding, reading: Reading | undefined, message: string): FindingContext {
   const ins = finding.instruction;
-  const context: FindingContext = {
+  return {
     root: record.root,
     includes: includeChainOf(record),
     dialect: ins?.dialect ?? reading?.dialect ?? record.header.dialect,
     bits: ins?.bits ?? reading?.bits ?? record.header.bits,
+    mode: finding.mode || undefined,
+    severity: finding.severity,
+    message,
   };
-  if (finding.mode) context.mode = finding.mode;
-  context.severity = finding.severity;
-  context.message = message;
-  return context;
 }
 
 /**
@@ -586,7 +586,7 @@ function chainOf(file: FileInstance): FileLocation[] {
   let chain = CHAINS.get(file);
   if (!chain) {
     const at = file.includedAt;
-    chain = at ? [...chainOf(at.file), locationOf(at)] : [];
+    chain = at ? [...chainOf(at.file), locationOf(at)] : emptyList<FileLocation>(); // an empty [] would be another hidden class
     CHAINS.set(file, chain);
   }
   return chain;

@@ -136,7 +136,7 @@ class Walk {
     if (!record) {
       const included = file.includedAt !== undefined;
       const header: DocumentHeader = included
-        ? { dialect: this.state.dialect, dialectSource: 'includer', bits, bitsSource: 'includer' }
+        ? includerHeader(this.state.dialect, bits)
         : this.header;
       record = { file, root: this.root, header, entries: new Map(), produced: emptyList(), problems: emptyList(), started: false, firstProducedCode: undefined };
       this.instances.set(file.id, record);
@@ -198,7 +198,7 @@ class Walk {
     }
     if (!record.started) {
       record.started = true;
-      if (record.header.bitsSource === 'includer') record.header = { ...record.header, dialect: this.state.dialect, bits: this.state.bits };
+      if (record.header.bitsSource === 'includer') record.header = includerHeader(this.state.dialect, this.state.bits);
     }
     if (line.definition) {
       const before = this.definitionState();
@@ -395,4 +395,9 @@ function withTargetDefines(bits: Bits, given: ReadonlyMap<string, string>): Read
 
 export function limitsOf(partial: Partial<ExpansionLimits> | undefined): ExpansionLimits {
   return { ...DEFAULT_LIMITS, ...partial };
+}
+
+/** An included file's header, as its includer reads it (one literal, so one hidden class: a spread copy would be another). */
+function includerHeader(dialect: Dialect, bits: Bits): DocumentHeader {
+  return { dialect, dialectSource: 'includer', bits, bitsSource: 'includer' };
 }
