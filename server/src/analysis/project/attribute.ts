@@ -176,9 +176,9 @@ function stepOf(use: MacroUse): MacroStep {
 }
 
 export function locationOf(at: SourceLine, columns?: ColumnSpan): FileLocation {
-  const location: FileLocation = { path: at.file.path, line: at.line };
-  if (columns) location.range = { start: { line: at.line, character: columns.start }, end: { line: at.line, character: columns.end } };
-  return location;
+  // `range` always present (undefined without columns): one hidden class for locations.
+  const range = columns ? { start: { line: at.line, character: columns.start }, end: { line: at.line, character: columns.end } } : undefined;
+  return { path: at.file.path, line: at.line, range };
 }
 
 function sameLine(a: SourceLine, b: SourceLine): boolean {

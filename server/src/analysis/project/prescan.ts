@@ -52,7 +52,12 @@ class Search {
 
   candidates(spec: string): readonly string[] {
     let paths = this.joined.get(spec);
-    if (!paths) this.joined.set(spec, (paths = this.directories.map((dir) => joinPath(dir, spec))));
+    if (!paths) {
+      // Pushed, not mapped: `map` can make a holey array, another hidden class to the loop over it.
+      const joined: string[] = [];
+      for (const dir of this.directories) joined.push(joinPath(dir, spec));
+      this.joined.set(spec, (paths = joined));
+    }
     return paths;
   }
 }

@@ -594,7 +594,14 @@ function chainOf(file: FileInstance): FileLocation[] {
 
 function contextKey(context: FindingContext): string {
   let chain = CHAIN_KEYS.get(context.includes);
-  if (chain === undefined) CHAIN_KEYS.set(context.includes, (chain = context.includes.map((at) => `${at.path}:${at.line}`).join('>')));
+  if (chain === undefined) {
+    // Joined by hand: the arrays `map` makes (of small integers when empty, now and then holey)
+    // were other hidden classes to `join`.
+    const includes = context.includes;
+    chain = '';
+    for (let k = 0; k < includes.length; k++) chain += `${k > 0 ? '>' : ''}${includes[k]!.path}:${includes[k]!.line}`;
+    CHAIN_KEYS.set(includes, chain);
+  }
   return `${context.root}|${chain}|${context.dialect}|${context.bits}`;
 }
 
