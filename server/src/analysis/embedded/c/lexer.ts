@@ -192,9 +192,31 @@ export class CLexer {
     return t;
   }
 
-  /** The token `scanOnLine` read (overwritten by the next). */
-  get scanned(): Readonly<{ kind: CTokenKind; start: number; end: number; space: boolean; hash: number }> {
+  /** The token `scanOnLine` or `scanNext` read (overwritten by the next). */
+  get scanned(): Readonly<{ kind: CTokenKind; start: number; end: number; space: boolean; bol: boolean; hash: number }> {
     return this.scannedToken;
+  }
+
+  /** `next` without the token object: the token is then read from `scanned` (a peeked one is copied there). */
+  scanNext(): void {
+    const peeked = this.peeked;
+    if (peeked === undefined) {
+      this.scanToken();
+      return;
+    }
+    this.peeked = undefined;
+    const out = this.scannedToken;
+    out.kind = peeked.kind;
+    out.start = peeked.start;
+    out.end = peeked.end;
+    out.space = peeked.space;
+    out.bol = peeked.bol;
+    out.hash = peeked.hash;
+  }
+
+  /** The token in `scanned` as the object `next` would have returned. */
+  tokenOfScanned(): CToken {
+    return this.madeToken();
   }
 
   /**

@@ -12,7 +12,7 @@ import { ConditionStack } from './conditionals';
 import { CMacroCache, hasAffixes, includeSpecOf, Includes, noteIncludeGuard, pastedNameAffixes, pastesArgumentToName, readDirective, READ_WHEN_SKIPPING } from './directives';
 import { expandTokens, type AsmOnlyExpansion, type ExpandContext } from './expand';
 import { GNU_ASM_KEYWORDS, GNU_ASM_QUALIFIERS, readGnuAsm, type GnuAsmStatement } from './gnuAsm';
-import { CLexer, type CToken } from './lexer';
+import { CLexer, type CToken, type CTokenKind } from './lexer';
 import { builtinMacros, MacroTable, parseDefine, type BuildFacts } from './macros';
 import { readMsvcAsm, startsMsvcAsm, statementText, type MsvcAsm } from './msvc';
 import { operandKind, type OperandKind, type Width } from './operands';
@@ -44,6 +44,15 @@ const NO_DEFINES: ReadonlyMap<string, string> = new Map();
 const TOKEN_BUDGET = 200_000;
 /** Tokens one asm statement or macro invocation may span before it is taken as unterminated. */
 const GATHER_LIMIT = 50_000;
+
+const HASH = 35;
+const OPEN_BRACE = 123;
+const CLOSE_BRACE = 125;
+const SEMICOLON = 59;
+const COMMA = 44;
+const EQUALS = 61;
+const CLOSE_PAREN = 41;
+const OPEN_BRACKET = 91;
 
 /** Words after which `name(` is an expression (a call), not a declaration. */
 const EXPRESSION_KEYWORDS = new Set(['return', 'case', 'else', 'do', 'sizeof', 'typeof', '__typeof__', 'co_return', 'co_yield', 'throw', 'defined']);
@@ -156,8 +165,15 @@ export class CScanner {
   /** Where each open `#if` group started (for a group never closed). */
   private readonly openGroups: CToken[] = [];
   private instance = 0;
-  /** The last code tokens, a ring (declarations, call contexts). */
-  private readonly recent: CToken[] = new Array<CToken>(RECENT);
+  /**
+   * The last code tokens, a ring of numbers (declarations, call contexts): most tokens are only
+   * looked at, and a name's text is cut only when a declaration or a call asks for it.
+   */
+  private readonly recentKinds: CTokenKind[] = new Array<CTokenKind>(RECENT).fill('eof');
+  private readonly recentStarts = new Int32Array(RECENT);
+  private readonly recentEnds = new Int32Array(RECENT);
+  /** A one-character punctuator's character, else -1 (its text may not be the host's: `msvc`). */
+  private readonly recentPunct = new Int32Array(RECENT);
   private recentCount = 0;
   // What the next scan of an edited copy needs (incremental.ts).
   private readonly key: readonly unknown[];
@@ -198,17 +214,33 @@ export class CScanner {
       if (previous.host.text === this.host.text) return this.finish(previous);
       this.resume(previous);
     }
+    const lexer = this.lexer;
+    const text = this.host.text;
+    const scanned = lexer.scanned;
     for (;;) {
-      const t = this.nextToken();
-      if (t.kind === 'eof') break;
-      if (t.bol && t.text === '#') {
-        this.directive(t);
+      if (!this.conditions.active) lexer.skipToDirective();
+      lexer.scanNext();
+      const kind = scanned.kind;
+      if (kind === 'eof') break;
+      const start = scanned.start;
+      const end = scanned.end;
+      // A one-character punctuator's character: the code loop compares no texts.
+      const punct = kind === 'punct' && end - start === 1 ? text.charCodeAt(start) : -1;
+      if (punct === HASH && scanned.bol) {
+        this.directive(lexer.tokenOfScanned());
         continue;
       }
-      this.code(t);
-      if (t.kind === 'punct' && this.braceDepth === 0 && (t.text === '}' || t.text === ';')) {
-        const converged = this.checkpoint(t.end);
-        if (converged) return this.finish(converged);
+      if (kind === 'punct') {
+        this.punctuator(start, end, punct);
+        if ((punct === CLOSE_BRACE || punct === SEMICOLON) && this.braceDepth === 0) {
+          const converged = this.checkpoint(end);
+          if (converged) return this.finish(converged);
+        }
+      } else if (kind !== 'ident' || !this.includes.mayName(scanned.hash)) {
+        // Most names are none the build knows: no set or table need be asked about them.
+        this.remember(kind, start, end, -1);
+      } else {
+        this.name(lexer.tokenOfScanned());
       }
     }
     return this.finish(this.recordNow());
@@ -276,7 +308,7 @@ export class CScanner {
     this.instance = from.instance;
     this.braceDepth = 0;
     this.recentCount = 0;
-    if (from !== START) this.remember({ kind: 'punct', text: '}', start: from.offset - 1, end: from.offset, space: false, bol: false, hash: 0 });
+    if (from !== START) this.remember('punct', from.offset - 1, from.offset, CLOSE_BRACE);
     this.lexer.seek(from.offset, from === START);
     this.lexer.quiet = !this.conditions.active;
     this.resumed = { record, edit, from, widths: new Map(this.typeWidths) };
@@ -516,28 +548,45 @@ export class CScanner {
 
   // ---- code ---------------------------------------------------------------------------------
 
-  private remember(t: CToken): void {
-    this.recent[this.recentCount++ % RECENT] = t;
+  /** `punct`: a one-character punctuator's character, else -1. */
+  private remember(kind: CTokenKind, start: number, end: number, punct: number): void {
+    const slot = this.recentCount++ % RECENT;
+    this.recentKinds[slot] = kind;
+    this.recentStarts[slot] = start;
+    this.recentEnds[slot] = end;
+    this.recentPunct[slot] = punct;
   }
 
-  /** The code token `back` places before the current one (1: the last one). */
-  private before(back: number): CToken | undefined {
-    return back <= RECENT && back <= this.recentCount ? this.recent[(this.recentCount - back) % RECENT] : undefined;
+  private rememberToken(t: CToken): void {
+    this.remember(t.kind, t.start, t.end, t.kind === 'punct' && t.text.length === 1 ? t.text.charCodeAt(0) : -1);
   }
 
-  private code(t: CToken): void {
-    if (t.kind === 'punct') {
-      if (t.text === '{') this.braceDepth++;
-      else if (t.text === '}') this.braceDepth = Math.max(0, this.braceDepth - 1);
-      else this.noteDeclaration(t);
-      this.remember(t);
-      return;
-    }
-    // Most names are none the build knows: no set or table need be asked about them.
-    if (t.kind !== 'ident' || !this.includes.mayName(t.hash)) {
-      this.remember(t);
-      return;
-    }
+  /** The ring's slot of the code token `back` places before the current one (1: the last one), or -1. */
+  private before(back: number): number {
+    return back <= RECENT && back <= this.recentCount ? (this.recentCount - back) % RECENT : -1;
+  }
+
+  private recentText(slot: number): string {
+    const punct = this.recentPunct[slot]!;
+    return punct >= 0 ? String.fromCharCode(punct) : this.host.text.slice(this.recentStarts[slot], this.recentEnds[slot]);
+  }
+
+  /** The code token `back` places before the current one, as statements compare it. */
+  private recentToken(back: number): { kind: CTokenKind; text: string } | undefined {
+    const slot = this.before(back);
+    return slot < 0 ? undefined : { kind: this.recentKinds[slot]!, text: this.recentText(slot) };
+  }
+
+  /** `punct`: its character when it is one, else -1. */
+  private punctuator(start: number, end: number, punct: number): void {
+    if (punct === OPEN_BRACE) this.braceDepth++;
+    else if (punct === CLOSE_BRACE) this.braceDepth = Math.max(0, this.braceDepth - 1);
+    else this.noteDeclaration(punct);
+    this.remember('punct', start, end, punct);
+  }
+
+  /** A name the build may know (`mayName`). */
+  private name(t: CToken): void {
     if ((t.text === '__asm' || t.text === '_asm') && startsMsvcAsm(this.host.text, t.end)) {
       this.msvc(t);
       return;
@@ -553,12 +602,12 @@ export class CScanner {
     }
     const next = this.lexer.peek();
     if (next.text === '(' && !next.bol && this.isCall()) this.intrinsic(t.text, t.start, t.end);
-    this.remember(t);
+    this.rememberToken(t);
   }
 
   private isCall(): boolean {
     const before = this.before(1);
-    if (before && before.kind === 'ident' && !EXPRESSION_KEYWORDS.has(before.text)) return false;
+    if (before >= 0 && this.recentKinds[before] === 'ident' && !EXPRESSION_KEYWORDS.has(this.recentText(before))) return false;
     return this.braceDepth > 0;
   }
 
@@ -576,14 +625,14 @@ export class CScanner {
   }
 
   /** `u16 sel;`, `unsigned long flags =`, `(unsigned short seg)`: the width of the name just declared. */
-  private noteDeclaration(t: CToken): void {
-    if (t.text !== ';' && t.text !== ',' && t.text !== '=' && t.text !== ')' && t.text !== '[') return;
+  private noteDeclaration(punct: number): void {
+    if (punct !== SEMICOLON && punct !== COMMA && punct !== EQUALS && punct !== CLOSE_PAREN && punct !== OPEN_BRACKET) return;
     const name = this.before(1);
-    if (!name || name.kind !== 'ident') return;
+    if (name < 0 || this.recentKinds[name] !== 'ident') return;
     const words: string[] = [];
-    for (let back = 2, w = this.before(back); w && w.kind === 'ident'; w = this.before(++back)) words.push(w.text);
+    for (let back = 2, w = this.before(back); w >= 0 && this.recentKinds[w] === 'ident'; w = this.before(++back)) words.push(this.recentText(w));
     const width = declaredWidth(words, this.build.bits);
-    if (width) this.noteWidth(name.text, width);
+    if (width) this.noteWidth(this.recentText(name), width);
   }
 
   private noteWidth(name: string, width: Width): void {
@@ -625,9 +674,9 @@ export class CScanner {
   private gnuStatement(first: CToken, macro: CMacro | undefined): void {
     const facts = this.branchFacts();
     const topLevel = this.braceDepth === 0;
-    const before = this.before(1);
+    const before = this.recentToken(1);
     const tokens = this.gather(first, macro);
-    this.remember(first);
+    this.rememberToken(first);
     if (!tokens) return;
     const xs: XToken[] = [];
     for (const t of tokens) xs.push(fromToken(t, this.host, true));
@@ -660,7 +709,7 @@ export class CScanner {
   }
 
   /** `before`: the code token before `tokens` (for an asm label right after a declarator). */
-  private statementsIn(tokens: XToken[], mode: Mode, topLevel: boolean, facts = this.branchFacts(), before?: CToken): void {
+  private statementsIn(tokens: XToken[], mode: Mode, topLevel: boolean, facts = this.branchFacts(), before?: { kind: string; text: string }): void {
     const ctx = this.expandContext();
     const expanded = expandTokens(tokens, ctx, this.asmOnly);
     if (ctx.stopped) {
@@ -808,7 +857,7 @@ export class CScanner {
     this.blocks.push({ form: asm.form, syntax: 'masm', lines, range, keywordRange: this.range(keyword.start, keyword.end), ...facts.shown() });
     this.lexer.seek(asm.end, false);
     // What follows starts a new statement, as after a `}` or `;`.
-    this.remember({ kind: 'punct', text: asm.form === 'msvc-block' ? '}' : ';', start: asm.end, end: asm.end, space: false, bol: false, hash: 0 });
+    this.remember('punct', asm.end, asm.end, asm.form === 'msvc-block' ? CLOSE_BRACE : SEMICOLON);
   }
 }
 
