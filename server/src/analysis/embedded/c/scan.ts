@@ -240,7 +240,7 @@ export class CScanner {
         // Most names are none the build knows: no set or table need be asked about them.
         this.remember(kind, start, end, -1);
       } else {
-        this.name(lexer.tokenOfScanned());
+        this.name(start, end);
       }
     }
     return this.finish(this.recordNow());
@@ -585,24 +585,31 @@ export class CScanner {
     this.remember('punct', start, end, punct);
   }
 
-  /** A name the build may know (`mayName`). */
-  private name(t: CToken): void {
-    if ((t.text === '__asm' || t.text === '_asm') && startsMsvcAsm(this.host.text, t.end)) {
-      this.msvc(t);
+  /**
+   * A name the build may know (`mayName`), the lexer's `scanned` token: its object is made only
+   * for an asm statement, and the token after it is peeked only after an intrinsic's name.
+   */
+  private name(start: number, end: number): void {
+    const name = this.host.text.slice(start, end);
+    if ((name === '__asm' || name === '_asm') && startsMsvcAsm(this.host.text, end)) {
+      this.msvc(this.lexer.tokenOfScanned());
       return;
     }
-    if (GNU_ASM_KEYWORDS.has(t.text)) {
-      this.gnuStatement(t, undefined);
+    if (GNU_ASM_KEYWORDS.has(name)) {
+      this.gnuStatement(this.lexer.tokenOfScanned(), undefined);
       return;
     }
-    const macro = this.table.get(t.text);
+    const macro = this.table.get(name);
+    // Neither the table nor `holdsAsm` reads this lexer: `scanned` is still the name.
     if (macro && !macro.builtin && this.holdsAsm(macro)) {
-      this.gnuStatement(t, macro);
+      this.gnuStatement(this.lexer.tokenOfScanned(), macro);
       return;
     }
-    const next = this.lexer.peek();
-    if (next.text === '(' && !next.bol && this.isCall()) this.intrinsic(t.text, t.start, t.end);
-    this.rememberToken(t);
+    if (intrinsicNamed(name, this.options.language) !== undefined) {
+      const next = this.lexer.peek();
+      if (next.text === '(' && !next.bol && this.isCall()) this.intrinsic(name, start, end);
+    }
+    this.remember('ident', start, end, -1);
   }
 
   private isCall(): boolean {
