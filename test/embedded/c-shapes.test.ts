@@ -1,5 +1,5 @@
 // The C front end's lists that code reads both while empty and once they hold objects are made
-// with one map from the start (c/objectList.ts): V8 gives `[]` a map for small integers, and
+// with one map from the start (syntax/emptyList.ts): V8 gives `[]` a map for small integers, and
 // optimized code that met only one of the two maps deoptimizes at the other. Asked of V8 itself
 // (`%HaveSameMap`, in a child process run with natives syntax).
 import * as assert from 'node:assert/strict';
@@ -43,9 +43,9 @@ describe('C lexer: punctuator texts compared by address', () => {
 });
 
 describe('C front end: empty lists made with the map of lists of objects', () => {
-  it('an empty literal has another map (what the lists avoid), objectList and the lists made with it do not', () => {
+  it('an empty literal has another map (what the lists avoid), emptyList and the lists made with it do not', () => {
     const setup = [
-      `const { objectList } = require(${JSON.stringify(join(C, 'objectList'))});`,
+      `const { emptyList } = require(${JSON.stringify(join(C, '..', '..', 'syntax', 'emptyList'))});`,
       `const { CLexer } = require(${JSON.stringify(join(C, 'lexer'))});`,
       `const { expandTokens } = require(${JSON.stringify(join(C, 'expand'))});`,
       `const { parseDefine } = require(${JSON.stringify(join(C, 'macros'))});`,
@@ -61,12 +61,12 @@ describe('C front end: empty lists made with the map of lists of objects', () =>
     ].join('\n');
     const answers = sameMapAsObjectList(setup, {
       literal: '[]',
-      objectList: 'objectList()',
+      emptyList: 'emptyList()',
       expansionToNothing: 'expanded',
       lexerComments: 'lexer.comments',
       lexerProblems: 'lexer.problems',
     });
-    assert.deepEqual(answers, { literal: false, objectList: true, expansionToNothing: true, lexerComments: true, lexerProblems: true });
+    assert.deepEqual(answers, { literal: false, emptyList: true, expansionToNothing: true, lexerComments: true, lexerProblems: true });
   });
 
   it('a name the build defines and one only a header defines keep their definitions in lists of one map', () => {

@@ -10,7 +10,7 @@ import { MacroTable, readDefine, type BodyNames, type BuildFacts } from './macro
 import { SourceFile, type CMacro } from './source';
 import { GNU_ASM_KEYWORDS } from './gnuAsm';
 import { NameHashes } from './nameFilter';
-import { objectList } from './objectList';
+import { emptyList } from '../../syntax/emptyList';
 
 /** How many characters of a name's start or end group it for `AsmNames.withAffixes`. */
 const AFFIX_KEY = 4;
@@ -268,8 +268,8 @@ class NameDefinitions {
   ) {}
 }
 
-/** The lists of `NameDefinitions.headers` have one map, empty or not (`objectList`). */
-const NO_HEADER_DEFINITIONS = objectList<CMacro>();
+/** The lists of `NameDefinitions.headers` have one map, empty or not (`emptyList`). */
+const NO_HEADER_DEFINITIONS = emptyList<CMacro>();
 
 function definitionsWith(builtins: ReadonlyMap<string, CMacro>): Map<string, NameDefinitions> {
   const out = new Map<string, NameDefinitions>();
@@ -549,9 +549,9 @@ export class Includes {
     const conditions = new ConditionStack({ table, definesComplete: this.build.definesComplete, depthLimit: 64 });
     // Made outside `read`, as what `addDefinition` keeps: V8 decides late where to allocate what a
     // function's literals make and is kept, and a function that makes them is deoptimized then.
-    const includes = objectList<string>();
+    const includes = emptyList<string>();
     // The same for every header: `namesOfBody` pushes names to it.
-    const bodyNames = { names: objectList<string>(), pastesArgument: false };
+    const bodyNames = { names: emptyList<string>(), pastesArgument: false };
     for (let at = nextDirective(text, 0); at >= 0; at = nextDirective(text, lexer.offset)) {
       const d = readHeaderDirective(lexer, at, conditions.active ? undefined : HEADER_READS_WHEN_SKIPPING);
       if (d.name === 'ifndef' || d.name === 'if') noteIncludeGuard(lexer, table, d);

@@ -5,7 +5,7 @@
 import { hideSetAdd, hideSetHas, hideSetIntersect, hideSetUnion, type HideSet } from '../../project/cpp/tokens';
 import { CLexer } from './lexer';
 import { emptyChars, pushChar, pushRun } from './literals';
-import { objectList } from './objectList';
+import { emptyList } from '../../syntax/emptyList';
 import { mappableStart, NO_VIA, type CMacro, type MacroBodyToken, type ViaStep, type XToken } from './source';
 
 export type Definedness = 1 | 0 | 'unknown';
@@ -23,9 +23,9 @@ export interface ExpandContext {
   stopped: 'depth' | 'size' | undefined;
 }
 
-/** What an argument or macro use that has none reads: the lists it stands for have the same map (`objectList`). */
-const NO_TOKENS: readonly XToken[] = objectList<XToken>();
-const NO_ARGUMENTS: readonly XToken[][] = objectList<XToken[]>();
+/** What an argument or macro use that has none reads: the lists it stands for have the same map (`emptyList`). */
+const NO_TOKENS: readonly XToken[] = emptyList<XToken>();
+const NO_ARGUMENTS: readonly XToken[][] = emptyList<XToken[]>();
 
 function isPunct(t: XToken | undefined, text: string): boolean {
   return t !== undefined && t.kind === 'punct' && t.text === text;
@@ -116,7 +116,7 @@ function emit(out: XToken[], position: AsmPosition | undefined, t: XToken): void
  * copy), so the caller may change them.
  */
 export function expandTokens(input: readonly XToken[], ctx: ExpandContext, only?: AsmOnlyExpansion, ownOutput = false): XToken[] {
-  const out = objectList<XToken>();
+  const out = emptyList<XToken>();
   // The work list, reversed: the next token is at the end.
   const stack: XToken[] = [];
   for (let i = input.length - 1; i >= 0; i--) stack.push(input[i]!);
@@ -213,7 +213,7 @@ interface Call {
  */
 function readArguments(stack: XToken[], macro: CMacro): Call | null {
   const params = macro.params!;
-  const args: XToken[][] = [objectList<XToken>()];
+  const args: XToken[][] = [emptyList<XToken>()];
   let depth = 0;
   // stack[top] is the `(`.
   for (let k = stack.length - 2; k >= 0; k--) {
@@ -225,7 +225,7 @@ function readArguments(stack: XToken[], macro: CMacro): Call | null {
           let call: Call | null = null;
           if (params.length === 0 && args.length === 1 && args[0]!.length === 0) call = { args: NO_ARGUMENTS, close: t };
           else {
-            if (macro.variadic && args.length === params.length - 1) args.push(objectList<XToken>());
+            if (macro.variadic && args.length === params.length - 1) args.push(emptyList<XToken>());
             if (args.length === params.length) call = { args, close: t };
           }
           // Popped rather than cut by `length`, which would shrink the list's store for the body pushed next.
@@ -234,7 +234,7 @@ function readArguments(stack: XToken[], macro: CMacro): Call | null {
         }
         depth--;
       } else if (t.text === ',' && depth === 0 && !(macro.variadic && args.length === params.length)) {
-        args.push(objectList<XToken>());
+        args.push(emptyList<XToken>());
         continue;
       }
     }
@@ -289,7 +289,7 @@ function paste(lhs: XToken, rhs: XToken): XToken[] {
 
 class Substitution {
   private readonly expanded: (readonly XToken[] | undefined)[] = [];
-  readonly out: XToken[] = objectList<XToken>();
+  readonly out: XToken[] = emptyList<XToken>();
   private readonly bodyVia: readonly ViaStep[];
 
   constructor(

@@ -5,7 +5,7 @@
 // not C, can be read as raw text and the lexer set past it.
 import type { HostComment } from '../types';
 import { isIdentPart as isCppIdentPart, isIdentStart as isCppIdentStart } from '../../project/cpp/tokens';
-import { objectList } from './objectList';
+import { emptyList } from '../../syntax/emptyList';
 
 export type CTokenKind = 'ident' | 'number' | 'string' | 'char' | 'punct' | 'other' | 'eof';
 
@@ -146,9 +146,9 @@ export class CLexer {
   private at = 0;
   private bol = true;
   private peeked: CToken | undefined;
-  // The scanner's checkpoints read their lengths, empty or not: `objectList`.
-  readonly comments = objectList<HostComment>();
-  readonly problems = objectList<LexProblem>();
+  // The scanner's checkpoints read their lengths, empty or not: `emptyList`.
+  readonly comments = emptyList<HostComment>();
+  readonly problems = emptyList<LexProblem>();
   /** Problems are not reported while reading a branch the preprocessor skips. */
   quiet = false;
   /** What `scanToken` last found (what `scanOnLine` read). */

@@ -6,7 +6,7 @@ import type { Bits, MacroStep, Range, RelatedLocation } from '../../types';
 import type { SourceReader } from '../../project/source';
 import { intrinsicNameHashes, intrinsicNamed, type IntrinsicEntry } from '../intrinsics';
 import { NameHashes, onIncludeLine, someIdentifier } from './nameFilter';
-import { objectList } from './objectList';
+import { emptyList } from '../../syntax/emptyList';
 import type { AsmBlock, EmbeddedScan, FrontEndProblem, HostBuild, HostComment, IntrinsicCall } from '../types';
 import { ConditionStack } from './conditionals';
 import { CMacroCache, hasAffixes, includeSpecOf, Includes, noteIncludeGuard, pastedNameAffixes, pastesArgumentToName, readDirective, READ_WHEN_SKIPPING } from './directives';
@@ -135,10 +135,10 @@ export class CScanner {
   private readonly conditions: ConditionStack;
   private readonly includes: Includes;
   private readonly syntax: 'att' | 'intel';
-  // Lists `checkpoint` reads the length of, empty or not: `objectList`.
-  private readonly blocks = objectList<AsmBlock>();
-  private readonly intrinsics = objectList<IntrinsicCall>();
-  private readonly problems = objectList<FrontEndProblem>();
+  // Lists `checkpoint` reads the length of, empty or not: `emptyList`.
+  private readonly blocks = emptyList<AsmBlock>();
+  private readonly intrinsics = emptyList<IntrinsicCall>();
+  private readonly problems = emptyList<FrontEndProblem>();
   private readonly comments: HostComment[];
   private readonly holdsAsmMemo = new Map<CMacro, boolean>();
   /** A `#define` of this file holds asm (`pastedNameMayMakeAsm`). */
