@@ -300,8 +300,13 @@ interface BuildCache {
    * scanner asks about (`Includes`' `lookedUp`). A name whose hash is not here is, in every scan
    * of the build, no macro and none of those words, so a scan's code need not look it up. Added
    * to before the name can be looked up: a header's names as it is read, a scan's own at its `#define`.
+   * Made when a scan first needs it (`Includes.buildNames`), from the names `definitions` holds
+   * then: a caller with no cache of its own makes a build per file, and a file the pre-filter
+   * passes over would pay for a table it never reads.
    */
-  readonly names: NameHashes;
+  names: NameHashes | undefined;
+  /** What `names` starts from besides the definitions (`Includes`' `lookedUp`). */
+  readonly lookedUp: readonly NameHashes[];
 }
 
 /** Defines maps compared against each new one (a project has a few builds, not hundreds). */
@@ -346,13 +351,8 @@ export class CMacroCache {
     if (!build) {
       // The build's own macros count too: a `-D` value may name a header macro that makes asm.
       const asmNames = new AsmNames();
-      const names = new NameHashes();
-      for (const macro of builtins.values()) {
-        asmNames.add(macro);
-        names.add(macro.name);
-      }
-      for (const words of lookedUp) names.addAll(words);
-      build = { headers: new Map(), definitions: definitionsWith(builtins), resolved: new Map(), nodes: new Map(), asmNames, names };
+      for (const macro of builtins.values()) asmNames.add(macro);
+      build = { headers: new Map(), definitions: definitionsWith(builtins), resolved: new Map(), nodes: new Map(), asmNames, names: undefined, lookedUp };
       byKey.set(key, build);
     }
     return build;
@@ -386,7 +386,6 @@ export class Includes {
   private reachedCount = 0;
   private readonly cache: BuildCache;
   private readonly definitions: Map<string, NameDefinitions>;
-  private readonly names: NameHashes;
   /** The text `resolve` just read, so the header is not read twice. */
   private justRead: { path: string; text: string } | undefined;
 
@@ -403,7 +402,15 @@ export class Includes {
     // The key names everything `builtinMacros` makes the builtins from besides the defines.
     this.cache = cache.forBuild(build.defines, `${build.language}|${build.bits}|${build.definesComplete}|${includePaths.join('\n')}`, builtins, lookedUp);
     this.definitions = this.cache.definitions;
-    this.names = this.cache.names;
+  }
+
+  /** The build's `names`, made now if no scan has needed them yet. */
+  private buildNames(): NameHashes {
+    const names = new NameHashes();
+    for (const name of this.definitions.keys()) names.add(name);
+    for (const words of this.cache.lookedUp) names.addAll(words);
+    this.cache.names = names;
+    return names;
   }
 
   /**
@@ -411,12 +418,12 @@ export class Includes {
    * false is certain (no lookup needed), true only says the lookup may find something.
    */
   mayName(hash: number): boolean {
-    return this.names.mayHold(hash);
+    return (this.cache.names ?? this.buildNames()).mayHold(hash);
   }
 
   /** A `#define` of the scan's own (before anything looks its name up). */
   noteDefined(nameHash: number): void {
-    this.names.addHash(nameHash);
+    (this.cache.names ?? this.buildNames()).addHash(nameHash);
   }
 
   /** The latest definition of `name` in a header this scan's includes reach, else the build's. */
@@ -581,7 +588,7 @@ export class Includes {
     const entry = this.definitions.get(macro.name);
     if (entry === undefined) {
       this.definitions.set(macro.name, new NameDefinitions([macro], undefined));
-      this.names.add(macro.name);
+      this.cache.names?.add(macro.name);
     } else if (entry.headers === NO_HEADER_DEFINITIONS) entry.headers = [macro];
     else entry.headers.push(macro);
   }
