@@ -149,12 +149,16 @@ export function hasAffixes(name: string, prefix: string, suffix: string): boolea
   return name.length >= prefix.length + suffix.length && name.startsWith(prefix) && name.endsWith(suffix);
 }
 
-export interface Directive {
-  readonly hash: CToken;
+/** A directive's name and the tokens after it. */
+export interface HeaderDirective {
   /** `define`, `if`…; '' for a null directive. */
   readonly name: string;
   /** The tokens after the name (none for the directives read as raw text). */
   readonly tokens: CToken[];
+}
+
+export interface Directive extends HeaderDirective {
+  readonly hash: CToken;
 }
 
 /** Directives whose text is not C tokens (a `'` in `#error don't` is no character constant). */
@@ -166,47 +170,35 @@ export const READ_WHEN_SKIPPING: ReadonlySet<string> = new Set(['elif', 'elifdef
 /** A header notes include guards in skipped branches too (`noteIncludeGuard`). */
 const HEADER_READS_WHEN_SKIPPING: ReadonlySet<string> = new Set([...READ_WHEN_SKIPPING, 'if', 'ifndef']);
 
+/** Shared by the directives that have no tokens: never added to. */
+const NO_TOKENS = emptyList<CToken>();
+
 /**
  * Reads the directive starting at `hash` (a `#` first on its line) to the end of its logical line.
  * `skipping`, in a branch the preprocessor does not take: the directives whose tokens are still
  * read; the others are passed over (their comments still kept).
  */
 export function readDirective(lexer: CLexer, hash: CToken, skipping?: ReadonlySet<string>): Directive {
-  const name = lexer.nextOnLine();
-  if (!name) return { hash, name: '', tokens: [] };
-  if (name.kind !== 'ident' || RAW.has(name.text) || !KNOWN.has(name.text)) {
-    lexer.seek(lexer.endOfLogicalLine(name.end), false);
-    return { hash, name: name.kind === 'ident' ? name.text : '', tokens: [] };
-  }
-  if (skipping !== undefined && !skipping.has(name.text)) {
-    lexer.skipRestOfLine();
-    return { hash, name: name.text, tokens: [] };
-  }
-  const tokens: CToken[] = [];
-  for (let t = lexer.nextOnLine(); t; t = lexer.nextOnLine()) tokens.push(t);
-  return { hash, name: name.text, tokens };
+  const { name, tokens } = readAfterHash(lexer, skipping, false);
+  return { hash, name, tokens };
 }
-
-/** A header's directive: its name and the tokens after it. */
-export interface HeaderDirective {
-  readonly name: string;
-  readonly tokens: CToken[];
-}
-
-const NO_TOKENS: CToken[] = [];
 
 /**
  * `readDirective` for a header's directive at `at` (a `#` first on its line), making no token for
- * the `#` and the name (a header is read for its directives alone: there are some 75,000 in
- * arch/x86's). A `#define`'s line is left for `readDefine`.
+ * the `#` (a header is read for its directives alone: there are some 75,000 in arch/x86's). A
+ * `#define`'s line is left for `readDefine`.
  */
 export function readHeaderDirective(lexer: CLexer, at: number, skipping?: ReadonlySet<string>): HeaderDirective {
-  const text = lexer.text;
   // Where the lexer stands after the `#` token (`##` is one: `readDirective` reads on after it too).
-  lexer.seek(text.charCodeAt(at + 1) === 35 ? at + 2 : at + 1, false);
+  lexer.seek(lexer.text.charCodeAt(at + 1) === 35 ? at + 2 : at + 1, false);
+  return readAfterHash(lexer, skipping, true);
+}
+
+/** A directive's name (no token made for it) and tokens, the lexer just past its `#`. `leaveDefine`: a `#define`'s tokens are not read. */
+function readAfterHash(lexer: CLexer, skipping: ReadonlySet<string> | undefined, leaveDefine: boolean): HeaderDirective {
   if (!lexer.scanOnLine()) return { name: '', tokens: NO_TOKENS };
   const scanned = lexer.scanned;
-  const name = scanned.kind === 'ident' ? text.slice(scanned.start, scanned.end) : '';
+  const name = scanned.kind === 'ident' ? lexer.text.slice(scanned.start, scanned.end) : '';
   if (name === '' || RAW.has(name) || !KNOWN.has(name)) {
     lexer.seek(lexer.endOfLogicalLine(scanned.end), false);
     return { name, tokens: NO_TOKENS };
@@ -215,7 +207,7 @@ export function readHeaderDirective(lexer: CLexer, at: number, skipping?: Readon
     lexer.skipRestOfLine();
     return { name, tokens: NO_TOKENS };
   }
-  if (name === 'define') return { name, tokens: NO_TOKENS };
+  if (leaveDefine && name === 'define') return { name, tokens: NO_TOKENS };
   const tokens: CToken[] = [];
   for (let t = lexer.nextOnLine(); t; t = lexer.nextOnLine()) tokens.push(t);
   return { name, tokens };
