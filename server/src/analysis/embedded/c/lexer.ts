@@ -200,10 +200,12 @@ export class CLexer {
   /** `next` without the token object: the token is then read from `scanned` (a peeked one is copied there). */
   scanNext(): void {
     const peeked = this.peeked;
-    if (peeked === undefined) {
-      this.scanToken();
-      return;
-    }
+    if (peeked === undefined) this.scanToken();
+    else this.takePeeked(peeked);
+  }
+
+  /** Moves the peeked token into `scanned`. */
+  private takePeeked(peeked: CToken): void {
     this.peeked = undefined;
     const out = this.scannedToken;
     out.kind = peeked.kind;
@@ -225,19 +227,13 @@ export class CLexer {
    */
   scanOnLine(): boolean {
     const peeked = this.peeked;
-    const out = this.scannedToken;
     if (peeked) {
       if (peeked.kind === 'eof' || peeked.bol) return false;
-      this.peeked = undefined;
-      out.kind = peeked.kind;
-      out.start = peeked.start;
-      out.end = peeked.end;
-      out.space = peeked.space;
-      out.bol = false;
-      out.hash = peeked.hash;
+      this.takePeeked(peeked);
       return true;
     }
     this.scanToken();
+    const out = this.scannedToken;
     if (out.kind !== 'eof' && !out.bol) return true;
     this.peeked = this.madeToken();
     return false;
@@ -592,13 +588,18 @@ const WARM_UP_SAMPLE = [
   '#endif',
 ].join('\n');
 
+let warmedUp = false;
+
 /**
- * Lexes the sample when the module loads. V8 optimizes `scanToken` and `nextDirective` early,
- * on header text, before it has met a comment, a prefixed literal or a stray character; the first
- * one then deoptimizes them and they are compiled again (~13 ms each, 6 times on arch/x86's C).
- * With every branch taken once, each is compiled once.
+ * Lexes the sample, once per thread, before the first scan (not when the module loads: a run with
+ * no C pays nothing). V8 optimizes `scanToken` and `nextDirective` early, on header text, before
+ * it has met a comment, a prefixed literal or a stray character; the first one then deoptimizes
+ * them and they are compiled again (~13 ms each, 6 times on arch/x86's C). With every branch taken
+ * once, each is compiled once.
  */
-function warmUp(): void {
+export function warmUpLexer(): void {
+  if (warmedUp) return;
+  warmedUp = true;
   // Twice: V8 allocates a function's feedback only after its first few calls.
   for (let round = 0; round < 2; round++) warmUpRound();
 }
@@ -612,4 +613,3 @@ function warmUpRound(): void {
   for (let at = nextDirective(WARM_UP_SAMPLE, 0); at >= 0; at = nextDirective(WARM_UP_SAMPLE, at + 1));
 }
 
-warmUp();

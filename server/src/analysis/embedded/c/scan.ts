@@ -12,7 +12,7 @@ import { ConditionStack } from './conditionals';
 import { CMacroCache, hasAffixes, includeSpecOf, Includes, noteIncludeGuard, pastedNameAffixes, pastesArgumentToName, readDirective, READ_WHEN_SKIPPING } from './directives';
 import { expandTokens, type AsmOnlyExpansion, type ExpandContext } from './expand';
 import { GNU_ASM_KEYWORDS, GNU_ASM_QUALIFIERS, readGnuAsm, type GnuAsmStatement } from './gnuAsm';
-import { CLexer, type CToken, type CTokenKind } from './lexer';
+import { CLexer, warmUpLexer, type CToken, type CTokenKind } from './lexer';
 import { builtinMacros, MacroTable, parseDefine, type BuildFacts } from './macros';
 import { readMsvcAsm, startsMsvcAsm, statementText, type MsvcAsm } from './msvc';
 import { operandKind, type OperandKind, type Width } from './operands';
@@ -189,6 +189,7 @@ export class CScanner {
 
   constructor(text: string, private readonly options: CScanOptions) {
     this.host = new SourceFile(options.path ?? '', text, true);
+    warmUpLexer();
     this.lexer = new CLexer(text, this.host.lineAndColumn);
     this.comments = this.lexer.comments;
     const build = options.build ?? {};
